@@ -1,0 +1,1 @@
+"""The `hedong` command line: scriptable, stable JSON (shared CONTRACT.md)."""

@@ -1,0 +1,85 @@
+"""`hedong`: the planner's command line. Stable JSON with --json (shared CONTRACT.md).
+
+Exit status: 0 success; 2 bad argument or bad input (one line on stderr naming the file, row or
+field); 1 internal failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from gis.errors import InputError
+
+# Each command lives in its own module exposing ``register(subparsers)``; the parser it adds
+# sets ``func`` to a callable taking the parsed args and returning an exit code.
+COMMAND_MODULES = (
+    "hedong.cmd_info",
+    "hedong.cmd_coverage",
+    "hedong.cmd_scenario",
+    "hedong.cmd_export",
+    "hedong.cmd_publish",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit status 2 (CONTRACT.md)."""
+
+    def error(self, message):  # noqa: D401 - argparse API
+        sys.stderr.write(f"hedong: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(2)
+
+
+def add_area_argument(p: argparse.ArgumentParser) -> None:
+    """The ``--area`` option shared by every command."""
+    p.add_argument("--area", default="yuncheng-demo",
+                   help="yuncheng-demo (default, offline, generated), helsinki-osm (real OSM), or a study-area folder")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full ``hedong`` parser with every available command registered."""
+    parser = _Parser(
+        prog="hedong",
+        description="Hedong Planner (河东规划): public-service facility planning — 15-minute circles, "
+                    "seat coverage by district, siting scenarios, published maps.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal failures")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as e:  # a command still being built is simply absent
+            if e.name == name:
+                continue
+            raise
+        mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``hedong`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except InputError as e:
+        sys.stderr.write(f"hedong: {e.one_line()}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("hedong: interrupted\n")
+        return 130
+    except SystemExit:
+        raise
+    except Exception as e:  # noqa: BLE001 - the contract: internal failure exits 1 with one line
+        if getattr(args, "debug", False):
+            raise
+        sys.stderr.write(f"hedong: internal error: {type(e).__name__}: {e} (rerun with --debug for details)\n")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

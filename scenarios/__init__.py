@@ -1,0 +1,1 @@
+"""What the city might build: scenarios of projects, evaluation by year, comparison, optimisation."""
