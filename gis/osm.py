@@ -45,7 +45,7 @@ def read_osm_network(path, crs: str | None = None, *, simplify: bool = True) -> 
     if name.endswith(".pbf"):
         from gis.osm_pbf import graph_from_pbf  # pyrosm path, see that module
 
-        G = graph_from_pbf(path)
+        G = graph_from_pbf(path, simplify=simplify)
     else:
         try:
             # bidirectional: a walking network ignores one-way tags.

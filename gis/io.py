@@ -1,0 +1,102 @@
+"""Atomic file writes: a reader never sees a half-written file, a crash never leaves one.
+
+Every writer here writes to a temporary file in the *same folder* as the target and then
+``os.replace``-s it into place. Same folder because ``os.replace`` is atomic only within one
+file system; a temp file under ``/tmp`` could sit on another device. A GeoPackage with several
+layers is written completely to one temp file and replaced once, so the layers are atomic as a
+whole (no reader sees the boundary of the new area with the facilities of the old one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator, Mapping
+
+import geopandas as gpd
+
+
+@contextlib.contextmanager
+def atomic_path(path, *, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success move it over ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+        The final file.
+    suffix : str, optional
+        Suffix of the temp file (default: that of ``path``) — GDAL drivers pick the format by it.
+
+    Yields
+    ------
+    Path
+        Where to write. If the block raises, the temp file is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix if suffix is None else suffix
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{suffix}", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    # GDAL refuses to create a GeoPackage over an existing (empty) file on some versions.
+    tmp.unlink()
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        # On failure remove the temp file and any GDAL side files (-wal/-shm/-journal).
+        for p in [tmp, *tmp.parent.glob(tmp.name + "-*")]:
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+
+
+def write_bytes_atomic(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically. Returns ``path`` as a Path."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    return Path(path)
+
+
+def write_text_atomic(path, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically (UTF-8 by default). Returns ``path`` as a Path."""
+    return write_bytes_atomic(path, text.encode(encoding))
+
+
+def write_parquet_atomic(gdf: gpd.GeoDataFrame, path) -> Path:
+    """Write a GeoDataFrame as GeoParquet atomically (the cache format: fast, typed, no pickle)."""
+    with atomic_path(path) as tmp:
+        gdf.to_parquet(tmp, index=False)
+    return Path(path)
+
+
+def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path) -> Path:
+    """Write several layers into one GeoPackage, atomically as a whole.
+
+    Parameters
+    ----------
+    layers : mapping of layer name -> GeoDataFrame
+        Written in order; an empty frame still creates its (empty) layer so readers find it.
+    path : str or Path
+        The ``.gpkg`` file; replaced in one step when every layer is written.
+
+    Returns
+    -------
+    Path
+    """
+    with atomic_path(path, suffix=".gpkg") as tmp:
+        for name, gdf in layers.items():
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    return Path(path)
+
+
+def write_file_atomic(gdf: gpd.GeoDataFrame, path, **kwargs) -> Path:
+    """``GeoDataFrame.to_file`` atomically (driver chosen by the suffix of ``path``)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        gdf.to_file(tmp, engine="pyogrio", **kwargs)
+    return path
