@@ -1,0 +1,904 @@
+"""folium map builders for the app and the published maps — vector layers that work offline.
+
+Every builder takes a map made by :func:`base_map` and GeoDataFrames in the study area's
+projected CRS, and adds one layer (a ``folium.FeatureGroup`` listed in the layer switch).
+Geometries are reprojected for display, simplified and rounded so a map stays small:
+
+- display coordinates are WGS84 — or GCJ-02 when the chosen base tiles are Amap's, because
+  Amap/Tencent tiles are themselves in GCJ-02: the *data* is shifted onto the tiles, never the
+  other way round (:func:`gis.crs.wgs84_to_gcj02`);
+- coordinates are rounded to 5 decimals (about 1 m) and polygons simplified (default 5 m);
+- population cells are aggregated into coarser squares (default 200 m) for the density layer.
+
+No element here loads anything from a CDN: markers are ``L.circleMarker`` or ``L.divIcon``
+holding inline SVG (no Font Awesome), the legend, the generated-data notice and attribution are
+plain Leaflet controls, and :func:`finish` points the page at the vendored Leaflet
+(:mod:`gis.assets`): served by the app, or inlined into a standalone file.
+
+Typical use::
+
+    m = base_map(area, lang="zh")
+    add_boundary(m, area); add_districts(m, area)
+    add_facilities(m, area.facilities)
+    add_notice(m, area); add_legend(m, ...); add_layer_control(m)
+    html = finish(m, assets="inline").get_root().render()
+"""
+
+from __future__ import annotations
+
+import html as _html
+import json
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from gis import assets as _assets
+from layers.schema import CAPACITY_COLUMNS, COHORTS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, SUBTYPE_LABELS
+
+# ---------------------------------------------------------------- styles and words
+
+#: Colour and marker shape of each facility family (shapes differ so the map reads in greyscale too).
+FAMILY_STYLE: dict[str, dict[str, str]] = {
+    "school": {"color": "#1f5fbf", "shape": "square"},
+    "kindergarten": {"color": "#e6731a", "shape": "circle"},
+    "clinic": {"color": "#d62728", "shape": "cross"},
+    "elderly_care": {"color": "#7b3fa0", "shape": "diamond"},
+    "study_room": {"color": "#8c564b", "shape": "book"},
+    "fitness": {"color": "#2a9d3a", "shape": "triangle"},
+}
+
+#: Colour of each service's 15-minute circles (the family colour of the facilities supplying it).
+SERVICE_COLOR = {
+    "kindergarten": FAMILY_STYLE["kindergarten"]["color"],
+    "primary": FAMILY_STYLE["school"]["color"],
+    "junior": "#17becf",
+    "clinic": FAMILY_STYLE["clinic"]["color"],
+    "elderly_care": FAMILY_STYLE["elderly_care"]["color"],
+    "study_room": FAMILY_STYLE["study_room"]["color"],
+    "fitness": FAMILY_STYLE["fitness"]["color"],
+}
+
+#: Sequential palette for population density (light to dark).
+DENSITY_COLORS = ("#fff5eb", "#fdd8b3", "#fdae6b", "#f3782e", "#d94801", "#8c2d04")
+
+#: Seat-coverage classes for the school choropleth: (lower bound of coverage, colour).
+COVERAGE_CLASSES = ((0.0, "#d7301f"), (0.6, "#fc8d59"), (0.8, "#fee08b"), (0.95, "#91cf60"), (1.0, "#1a9850"))
+
+UNCOVERED_COLOR = "#e0115f"
+
+TEXT = {
+    "boundary": {"zh": "研究范围边界", "en": "Study-area boundary"},
+    "districts": {"zh": "街道/片区", "en": "Subdistricts"},
+    "district_labels": {"zh": "街道名称", "en": "Subdistrict names"},
+    "population": {"zh": "人口密度（人/km²）", "en": "Population density (people/km²)"},
+    "facilities": {"zh": "设施", "en": "Facilities"},
+    "circles": {"zh": "{minutes}分钟服务圈：{service}", "en": "{minutes}-minute circles: {service}"},
+    "uncovered": {"zh": "未覆盖人口网格", "en": "Uncovered population cells"},
+    "uncovered_legend": {"zh": "{minutes}分钟内无{service}的居住网格", "en": "Homes with no {service} within {minutes} min"},
+    "seat_coverage": {"zh": "{level}学位覆盖率（{year}年）", "en": "{level} seat coverage ({year})"},
+    "schools": {"zh": "学校（按利用率着色）", "en": "Schools (coloured by utilisation)"},
+    "notice": {"zh": "演示数据（生成）：街道网络、人口和现状设施均为生成数据，非真实；边界与街道名称为真实数据。",
+               "en": "Generated demo data: streets, population and existing facilities are generated, not real; "
+                     "the boundary and subdistrict names are real."},
+    "notice_short": {"zh": "演示数据（生成）", "en": "Generated demo data"},
+    "name": {"zh": "名称", "en": "Name"},
+    "type": {"zh": "类型", "en": "Type"},
+    "capacity": {"zh": "规模", "en": "Capacity"},
+    "serves": {"zh": "服务对象", "en": "Serves"},
+    "source": {"zh": "来源", "en": "Source"},
+    "district": {"zh": "街道", "en": "Subdistrict"},
+    "population_n": {"zh": "人口", "en": "Population"},
+    "demand": {"zh": "需求", "en": "Demand"},
+    "seats": {"zh": "学位", "en": "Seats"},
+    "coverage": {"zh": "覆盖率", "en": "Coverage"},
+    "unserved": {"zh": "未满足", "en": "Unserved"},
+    "utilisation": {"zh": "利用率", "en": "Utilisation"},
+    "assigned": {"zh": "分配学生", "en": "Pupils assigned"},
+    "within": {"zh": "{minutes}分钟{mode}", "en": "within {minutes} min {mode}"},
+    "walk": {"zh": "步行", "en": "walk"},
+    "walk_elderly": {"zh": "老人步行", "en": "elderly walk"},
+    "bike": {"zh": "骑行", "en": "bike"},
+    "everyone": {"zh": "全体居民", "en": "all residents"},
+    "generated": {"zh": "生成", "en": "generated"},
+    "no_data": {"zh": "无数据", "en": "no data"},
+    "planned": {"zh": "规划项目", "en": "Planned project"},
+}
+
+
+def t(key: str, lang: str = "zh", **kw) -> str:
+    """A user-facing phrase in ``lang`` (``zh`` default, ``en``), formatted with ``kw``."""
+    entry = TEXT[key]
+    return entry.get(lang, entry["en"]).format(**kw)
+
+
+def family_label(family: str, lang: str = "zh") -> str:
+    """Display name of a facility family."""
+    return FAMILY_LABELS.get(family, {}).get(lang, family)
+
+
+def subtype_label(subtype: str, lang: str = "zh") -> str:
+    """Display name of a facility sub-type."""
+    return SUBTYPE_LABELS.get(subtype, {}).get(lang, subtype)
+
+
+# ---------------------------------------------------------------- marker symbols (inline SVG)
+
+_SHAPES = {
+    "square": '<rect x="3" y="3" width="12" height="12" rx="1.5"/>',
+    "circle": '<circle cx="9" cy="9" r="6.5"/>',
+    "cross": '<path d="M6.5 2.5h5v4h4v5h-4v4h-5v-4h-4v-5h4z"/>',
+    "diamond": '<path d="M9 1.5L16.5 9 9 16.5 1.5 9z"/>',
+    "book": '<path d="M2.5 4c2.5-1 4.5-1 6.5.6 2-1.6 4-1.6 6.5-.6v10c-2.5-1-4.5-1-6.5.6-2-1.6-4-1.6-6.5-.6z"/>',
+    "triangle": '<path d="M9 2l7.5 13.5h-15z"/>',
+}
+
+
+def marker_svg(family: str, size: int = 18, planned: bool = False) -> str:
+    """An inline SVG symbol for a facility family (its own shape and colour; dashed when planned)."""
+    style = FAMILY_STYLE.get(family, {"color": "#555555", "shape": "circle"})
+    stroke = 'stroke="#ffffff" stroke-width="1.6"' if not planned else 'stroke="#000000" stroke-width="1.4" stroke-dasharray="2 1.5"'
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 18 18">'
+            f'<g fill="{style["color"]}" {stroke}>{_SHAPES[style["shape"]]}</g></svg>')
+
+
+# ---------------------------------------------------------------- geometry helpers
+
+
+def _display_crs(m) -> str:
+    return getattr(m, "_hedong_display", "wgs84")
+
+
+def to_display(gdf: gpd.GeoDataFrame, display: str = "wgs84", *, simplify_m: float | None = None,
+               precision: int = 5) -> gpd.GeoDataFrame:
+    """Reproject a layer for web display: WGS84 (or GCJ-02 for Amap tiles), simplified, rounded.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Any CRS.
+    display : {"wgs84", "gcj02"}
+        Display datum. ``gcj02`` only for Amap/Tencent base tiles.
+    simplify_m : float, optional
+        Douglas-Peucker tolerance in metres, applied in the layer's projected CRS before reprojecting.
+    precision : int
+        Decimal places kept (5 is about 1 m).
+
+    Returns
+    -------
+    GeoDataFrame in EPSG:4326 (coordinates shifted to GCJ-02 when ``display="gcj02"``).
+    """
+    g = gdf
+    if simplify_m and g.crs is not None and g.crs.is_projected:
+        g = g.copy()
+        g["geometry"] = g.geometry.simplify(simplify_m, preserve_topology=True)
+    g = g.to_crs(4326) if g.crs is not None else g.copy()
+    if display == "gcj02":
+        from gis.crs import transform_geometry_coords, wgs84_to_gcj02
+
+        g = g.copy()
+        g["geometry"] = transform_geometry_coords(g.geometry.values, wgs84_to_gcj02)
+    geoms = shapely.transform(np.asarray(g.geometry.values, dtype=object), lambda xy: np.round(xy, precision))
+    g = g.copy()
+    g["geometry"] = geoms
+    g = g[~g.geometry.is_empty & g.geometry.notna()]
+    return g
+
+
+def _features(gdf: gpd.GeoDataFrame, props: list[str]) -> dict:
+    """A compact GeoJSON FeatureCollection with only ``props`` as properties."""
+    feats = []
+    cols = [c for c in props if c in gdf.columns]
+    records = gdf[cols].to_dict("records") if cols else [{}] * len(gdf)
+    for geom, rec in zip(gdf.geometry.values, records):
+        clean = {}
+        for k, v in rec.items():
+            if isinstance(v, (np.integer,)):
+                v = int(v)
+            elif isinstance(v, (np.floating, float)):
+                v = None if not np.isfinite(v) else round(float(v), 4)
+            elif v is not None and not isinstance(v, (str, int, bool)):
+                v = str(v)
+            clean[k] = v
+        feats.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(geom)), "properties": clean})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def cell_squares(points: gpd.GeoDataFrame, cell_size: float, value_cols: list[str], agg_m: float | None = None
+                 ) -> gpd.GeoDataFrame:
+    """Population cell centres to square polygons, optionally aggregated onto a coarser grid.
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        Cell centres (projected CRS).
+    cell_size : float
+        Side of the original cells in metres.
+    value_cols : list of str
+        Columns summed per square.
+    agg_m : float, optional
+        Side of the output squares; ``None`` keeps the original cells.
+
+    Returns
+    -------
+    GeoDataFrame of squares with ``value_cols`` summed and ``area_km2``.
+    """
+    side = float(agg_m or cell_size or 100.0)
+    if len(points) == 0:
+        return gpd.GeoDataFrame({c: [] for c in value_cols} | {"area_km2": []}, geometry=[], crs=points.crs)
+    x = points.geometry.x.to_numpy()
+    y = points.geometry.y.to_numpy()
+    if agg_m and agg_m > (cell_size or 0):
+        ix = np.floor(x / side).astype(np.int64)
+        iy = np.floor(y / side).astype(np.int64)
+        df = pd.DataFrame({"ix": ix, "iy": iy, **{c: points[c].to_numpy(dtype=float) for c in value_cols}})
+        df = df.groupby(["ix", "iy"], as_index=False)[value_cols].sum()
+        x0 = df["ix"].to_numpy() * side
+        y0 = df["iy"].to_numpy() * side
+    else:
+        df = pd.DataFrame({c: points[c].to_numpy(dtype=float) for c in value_cols})
+        x0, y0 = x - side / 2, y - side / 2
+    geoms = shapely.box(x0, y0, x0 + side, y0 + side)
+    out = gpd.GeoDataFrame(df[value_cols].reset_index(drop=True), geometry=geoms, crs=points.crs)
+    out["area_km2"] = side * side / 1e6
+    return out
+
+
+def class_breaks(values, k: int = 6) -> list[float]:
+    """Quantile class breaks (``k`` classes, upper bounds, rounded to 2 significant figures)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if len(v) == 0:
+        return [1.0] * k
+    qs = np.quantile(v, np.linspace(0, 1, k + 1)[1:])
+    out = []
+    for q in qs:
+        if q <= 0:
+            out.append(0.0)
+            continue
+        mag = 10 ** (np.floor(np.log10(q)) - 1)
+        out.append(float(np.ceil(q / mag) * mag))
+    for i in range(1, len(out)):
+        out[i] = max(out[i], out[i - 1])
+    return out
+
+
+def _class_of(value: float, breaks: list[float]) -> int:
+    for i, b in enumerate(breaks):
+        if value <= b:
+            return i
+    return len(breaks) - 1
+
+
+def coverage_color(share: float | None) -> str:
+    """Colour of a seat-coverage share (0-1) in the school choropleth; grey when unknown."""
+    if share is None or not np.isfinite(share):
+        return "#bdbdbd"
+    col = COVERAGE_CLASSES[0][1]
+    for lo, c in COVERAGE_CLASSES:
+        if share >= lo:
+            col = c
+    return col
+
+
+# ---------------------------------------------------------------- base map and tiles
+
+#: Base-tile choices. ``none`` draws vectors only and works offline (the default).
+TILES = {
+    "none": {"zh": "无底图（离线矢量）", "en": "No base map (offline vectors)", "display": "wgs84"},
+    "osm": {"zh": "OpenStreetMap（需联网）", "en": "OpenStreetMap (needs internet)", "display": "wgs84"},
+    "tianditu": {"zh": "天地图（需联网和密钥）", "en": "Tianditu (needs internet and a key)", "display": "wgs84"},
+    "amap": {"zh": "高德（GCJ-02，需联网）", "en": "Amap (GCJ-02, needs internet)", "display": "gcj02"},
+}
+
+
+def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str | None = None,
+             height: str = "100%") -> folium.Map:
+    """An empty map fitted to the study area, with the chosen base tiles (none by default).
+
+    Parameters
+    ----------
+    area : gis.study_area.StudyArea
+    tiles : {"none", "osm", "tianditu", "amap"}
+        ``none``: vectors only, works offline. ``osm``: OpenStreetMap tiles (internet).
+        ``tianditu``: 天地图 vector tiles + labels (internet and the user's key). ``amap``: 高德
+        tiles, which are in GCJ-02: every layer added later is shifted to GCJ-02 for display.
+    lang : {"zh", "en"}
+    tianditu_key : str, optional
+        The user's Tianditu key (``tk``); required for ``tiles="tianditu"``.
+
+    Returns
+    -------
+    folium.Map
+        With ``_hedong_display`` set to the display datum and ``_hedong_lang`` to ``lang``.
+
+    Raises
+    ------
+    gis.errors.InputError
+        Unknown ``tiles`` or a Tianditu map without a key.
+    """
+    from gis.errors import InputError
+
+    if tiles not in TILES:
+        raise InputError(f"unknown base map {tiles!r}: use one of {', '.join(TILES)}", field="tiles")
+    if tiles == "tianditu" and not tianditu_key:
+        raise InputError("Tianditu tiles need your key (register at console.tianditu.gov.cn)", field="tianditu_key")
+    display = TILES[tiles]["display"]
+    # Fit to the subdistricts (the planned city) when there are any, else to the whole boundary.
+    frame = area.districts if len(getattr(area, "districts", [])) else area.boundary
+    b = to_display(frame[["geometry"]], display)
+    minx, miny, maxx, maxy = b.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12, tiles=None,
+                   control_scale=True, prefer_canvas=True, height=height, zoom_snap=0.25)
+    m._hedong_display = display
+    m._hedong_lang = lang
+    if tiles == "osm":
+        folium.TileLayer("OpenStreetMap", name=TILES["osm"][lang], control=False).add_to(m)
+    elif tiles == "tianditu":
+        for layer, name in (("vec", TILES["tianditu"][lang]), ("cva" if lang == "zh" else "eva", "labels")):
+            folium.TileLayer(
+                tiles=(f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                       f"&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
+                       f"&TILECOL={{x}}&tk={tianditu_key}"),
+                attr="© 天地图 Tianditu", name=name, subdomains="01234567", control=False).add_to(m)
+    elif tiles == "amap":
+        folium.TileLayer(
+            tiles="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+            attr="© 高德地图 AutoNavi (GCJ-02)", name=TILES["amap"][lang], subdomains="1234", control=False).add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    _Script(f"{{map}}.getContainer().style.background = '{'#f4f3ef' if tiles == 'none' else '#ffffff'}';").add_to(m)
+    return m
+
+
+class _Script(MacroElement):
+    """A snippet of JavaScript run after the map is made; ``{map}`` stands for the map variable."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.code() }}{% endmacro %}")
+
+    def __init__(self, code: str):
+        super().__init__()
+        self._name = "HedongScript"
+        self._code = code
+
+    def code(self) -> str:
+        """The snippet with the parent map's variable name filled in."""
+        return self._code.replace("{map}", self._parent.get_name())
+
+
+class _Control(MacroElement):
+    """A Leaflet control holding fixed HTML (legend, notice, title): works in the app and standalone."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var ctl = L.control({position: {{ this.position|tojson }}});
+            ctl.onAdd = function () {
+                var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            ctl.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, html: str, position: str = "bottomright", css_class: str = "hedong-control"):
+        super().__init__()
+        self._name = "HedongControl"
+        self.html = html
+        self.position = position
+        self.css_class = css_class
+
+
+_BOX = ("background:rgba(255,255,255,0.93);padding:6px 9px;border-radius:5px;"
+        "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px/1.45 'Microsoft YaHei','PingFang SC',"
+        "'WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif;color:#222;")
+
+
+# ---------------------------------------------------------------- layers
+
+
+def add_boundary(m: folium.Map, area, *, lang: str | None = None) -> folium.FeatureGroup:
+    """The study-area boundary as a dark outline (no fill)."""
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    fg = folium.FeatureGroup(name=t("boundary", lang), show=True)
+    g = to_display(area.boundary, _display_crs(m), simplify_m=20)
+    folium.GeoJson(_features(g, []), name=t("boundary", lang), interactive=False,
+                   style_function=lambda f: {"color": "#333333", "weight": 2.5, "fill": False, "dashArray": "6 4"}
+                   ).add_to(fg)
+    fg.add_to(m)
+    return fg
+
+
+def add_districts(m: folium.Map, area, *, lang: str | None = None, labels: bool = True,
+                  population: bool = True) -> folium.FeatureGroup:
+    """Subdistrict outlines with a hover tooltip (name, population) and, optionally, name labels."""
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    d = area.districts.copy()
+    d["label"] = d["name_en"] if (lang == "en" and "name_en" in d.columns) else d["name"]
+    if population and len(area.population):
+        pop = area.population.groupby(area.population["district_id"].astype(str))["pop_total"].sum()
+        d["pop"] = d["district_id"].astype(str).map(pop).fillna(0).round().astype(int)
+    else:
+        d["pop"] = 0
+    g = to_display(d, _display_crs(m), simplify_m=10)
+    fg = folium.FeatureGroup(name=t("districts", lang), show=True)
+    folium.GeoJson(
+        _features(g, ["label", "pop"]),
+        style_function=lambda f: {"color": "#555555", "weight": 1.2, "fillOpacity": 0.0, "fillColor": "#ffffff"},
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(["label", "pop"], aliases=[t("district", lang), t("population_n", lang)],
+                                      localize=True, sticky=False),
+    ).add_to(fg)
+    fg.add_to(m)
+    if labels:
+        lab = folium.FeatureGroup(name=t("district_labels", lang), show=True)
+        pts = d.copy()
+        pts["geometry"] = d.geometry.representative_point()
+        pts = to_display(pts, _display_crs(m))
+        for name, geom in zip(pts["label"], pts.geometry):
+            folium.Marker(
+                [geom.y, geom.x], interactive=False,
+                icon=folium.DivIcon(
+                    html=(f'<div style="transform:translate(-50%,-50%);white-space:nowrap;font:600 12px '
+                          f"'Microsoft YaHei','WenQuanYi Micro Hei',sans-serif;color:#333;"
+                          f'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff">{_html.escape(str(name))}</div>'),
+                    icon_size=(0, 0), icon_anchor=(0, 0), class_name="hedong-label"),
+            ).add_to(lab)
+        lab.add_to(m)
+    return fg
+
+
+def add_population_density(m: folium.Map, area, *, lang: str | None = None, agg_m: float = 200.0,
+                           show: bool = True) -> tuple[folium.FeatureGroup, list[float]]:
+    """Population density as coloured squares (cells aggregated to ``agg_m`` metres).
+
+    Returns
+    -------
+    (FeatureGroup, breaks)
+        ``breaks`` are the upper bounds of the density classes (people per km²) for the legend.
+    """
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    sq = cell_squares(area.population, area.cell_size or 100.0, ["pop_total"], agg_m=agg_m)
+    sq = sq[sq["pop_total"] > 0]
+    sq["density"] = (sq["pop_total"] / sq["area_km2"]).round(-1)
+    breaks = class_breaks(sq["density"], len(DENSITY_COLORS))
+    sq["c"] = [DENSITY_COLORS[_class_of(v, breaks)] for v in sq["density"]]
+    sq["pop_total"] = sq["pop_total"].round().astype(int)
+    g = to_display(sq, _display_crs(m))
+    fg = folium.FeatureGroup(name=t("population", lang), show=show)
+    folium.GeoJson(
+        _features(g, ["c", "pop_total", "density"]),
+        style_function=lambda f: {"fillColor": f["properties"]["c"], "fillOpacity": 0.6, "stroke": False},
+        tooltip=folium.GeoJsonTooltip(["pop_total", "density"],
+                                      aliases=[t("population_n", lang), t("population", lang)], localize=True),
+    ).add_to(fg)
+    fg.add_to(m)
+    return fg, breaks
+
+
+def _capacity_text(row, lang: str) -> str:
+    parts = []
+    for col in FAMILY_CAPACITY.get(row.get("family"), ()):
+        v = row.get(col, 0)
+        try:
+            v = float(v)
+        except (TypeError, ValueError):
+            continue
+        if v and np.isfinite(v):
+            parts.append(f"{int(round(v)):,} {CAPACITY_COLUMNS[col][lang]}")
+    return "; ".join(parts) or "—"
+
+
+def _serves_text(family: str, subtype: str, lang: str) -> str:
+    from layers.norms import SERVICES, SPEEDS  # noqa: F401 - SPEEDS documents the mode names
+
+    out = []
+    for s in SERVICES.values():
+        if family not in s.families or (s.subtypes is not None and subtype not in s.subtypes):
+            continue
+        who = COHORTS[s.demand][lang] if s.demand in COHORTS else t("everyone", lang)
+        within = t("within", lang, minutes=int(s.minutes), mode=t(s.mode, lang) if s.mode in TEXT else s.mode)
+        out.append(f"{who}（{within}）" if lang == "zh" else f"{who} ({within})")
+    return "; ".join(out) or "—"
+
+
+def facility_table(facilities: gpd.GeoDataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Display columns for facility pop-ups and tables: name, type, capacity, who it serves, source."""
+    rows = []
+    for rec in facilities.drop(columns="geometry").to_dict("records"):
+        fam = rec.get("family", "")
+        sub = rec.get("subtype", "")
+        src = str(rec.get("source", ""))
+        rows.append({
+            "name": str(rec.get("name", "")),
+            "type": f"{family_label(fam, lang)} · {subtype_label(sub, lang)}",
+            "capacity": _capacity_text(rec, lang),
+            "serves": _serves_text(fam, sub, lang),
+            "source": t("generated", lang) if src.lower().startswith("generated") else src,
+        })
+    return pd.DataFrame(rows, index=facilities.index)
+
+
+def as_facilities(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Projects (column ``type``) as facility rows (``family``, ``subtype``); facilities pass through."""
+    if "family" in gdf.columns:
+        return gdf
+    from layers.schema import PROJECT_TYPES
+
+    out = gdf.copy()
+    fam_sub = [PROJECT_TYPES.get(str(v), ("school", str(v))) for v in out.get("type", pd.Series("", index=out.index))]
+    out["family"] = [f for f, _ in fam_sub]
+    out["subtype"] = [s for _, s in fam_sub]
+    for c in CAPACITY_COLUMNS:
+        if c not in out.columns:
+            out[c] = 0
+    return out
+
+
+def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str | None = None,
+                   families=None, show=None, size: int = 16, planned: bool = False) -> dict[str, folium.FeatureGroup]:
+    """Facilities, one switchable layer per family, each with its own SVG symbol and a click pop-up.
+
+    The pop-up shows name, type, capacity, who it serves (the services and thresholds of
+    :data:`layers.norms.SERVICES`) and the data source.
+
+    Parameters
+    ----------
+    facilities : GeoDataFrame
+        :data:`layers.schema.FACILITY_COLUMNS`, points.
+    families : iterable of str, optional
+        Families to draw (default: all six).
+    show : iterable of str, optional
+        Families whose layer starts visible (default: all drawn).
+    planned : bool
+        Draw dashed outlines (planned projects).
+
+    Returns
+    -------
+    dict family -> FeatureGroup
+    """
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    families = list(families or FAMILIES)
+    show = set(show if show is not None else families)
+    out = {}
+    if facilities is None or len(facilities) == 0:
+        return out
+    facilities = as_facilities(facilities)
+    info = facility_table(facilities, lang)
+    f = facilities[["family", "geometry"]].join(info)
+    f = to_display(f, _display_crs(m))
+    cols = ["name", "type", "capacity", "serves", "source"]
+    aliases = [t(k, lang) for k in cols]
+    for fam in families:
+        sub = f[f["family"] == fam]
+        if len(sub) == 0:
+            continue
+        label = family_label(fam, lang) + (f" · {t('planned', lang)}" if planned else "")
+        icon_html = marker_svg(fam, size, planned)
+        fg = folium.FeatureGroup(name=f'<span style="display:inline-block;vertical-align:middle">{icon_html}</span> '
+                                      f"{label} ({len(sub)})", show=fam in show)
+        folium.GeoJson(
+            _features(sub, cols),
+            marker=folium.Marker(icon=folium.DivIcon(html=icon_html, icon_size=(size, size),
+                                                     icon_anchor=(size // 2, size // 2), class_name="hedong-icon")),
+            tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+            popup=folium.GeoJsonPopup(cols, aliases=aliases, max_width=360),
+        ).add_to(fg)
+        fg.add_to(m)
+        out[fam] = fg
+    return out
+
+
+def add_circles(m: folium.Map, circles: gpd.GeoDataFrame, service: str, minutes: float, *,
+                lang: str | None = None, show: bool = True) -> folium.FeatureGroup:
+    """Service areas (the N-minute circles along the network) of one service as translucent polygons."""
+    from layers.norms import SERVICES
+
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    svc = SERVICES[service].label(lang) if service in SERVICES else service
+    color = SERVICE_COLOR.get(service, "#3366cc")
+    fg = folium.FeatureGroup(name=t("circles", lang, minutes=int(minutes), service=svc), show=show)
+    if circles is not None and len(circles):
+        g = to_display(circles[["geometry"]], _display_crs(m), simplify_m=15)
+        folium.GeoJson(_features(g, []), interactive=False,
+                       style_function=lambda f, c=color: {"color": c, "weight": 1, "opacity": 0.7,
+                                                          "fillColor": c, "fillOpacity": 0.18}).add_to(fg)
+    fg.add_to(m)
+    return fg
+
+
+def add_uncovered(m: folium.Map, cells: gpd.GeoDataFrame, cell_size: float, *, lang: str | None = None,
+                  agg_m: float | None = None, show: bool = True, label: str | None = None) -> folium.FeatureGroup:
+    """Population cells left outside the circles, highlighted in magenta (tooltip: residents)."""
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    fg = folium.FeatureGroup(name=label or t("uncovered", lang), show=show)
+    if cells is not None and len(cells):
+        sq = cell_squares(cells, cell_size, ["pop_total"], agg_m=agg_m)
+        sq["pop_total"] = sq["pop_total"].round().astype(int)
+        sq = sq[sq["pop_total"] > 0]
+        g = to_display(sq, _display_crs(m))
+        folium.GeoJson(
+            _features(g, ["pop_total"]),
+            style_function=lambda f: {"fillColor": UNCOVERED_COLOR, "fillOpacity": 0.55, "color": UNCOVERED_COLOR,
+                                      "weight": 0.5, "opacity": 0.8},
+            tooltip=folium.GeoJsonTooltip(["pop_total"], aliases=[t("population_n", lang)], localize=True),
+        ).add_to(fg)
+    fg.add_to(m)
+    return fg
+
+
+def add_seat_choropleth(m: folium.Map, area, rows, level: str, year: int, *, lang: str | None = None
+                        ) -> folium.FeatureGroup:
+    """Districts coloured by seat coverage of one school level in one year.
+
+    Parameters
+    ----------
+    rows : list of dict or DataFrame
+        ``by_district`` rows of a scenario evaluation: ``district`` (name or id), ``demand``,
+        ``seats``, ``assigned``, ``unserved``, ``coverage`` (0-1).
+    level : str
+        ``primary``, ``junior`` or ``kindergarten``.
+    """
+    from layers.norms import SERVICES
+
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    df = pd.DataFrame(rows)
+    d = area.districts.copy()
+    key = "district"
+    if len(df) and key in df.columns:
+        by_name = df.set_index(df[key].astype(str))
+        match_col = "name" if d["name"].astype(str).isin(by_name.index).any() else "district_id"
+        j = by_name.reindex(d[match_col].astype(str).to_numpy())
+        for c in ("demand", "seats", "assigned", "unserved", "coverage"):
+            d[c] = j[c].to_numpy() if c in j.columns else np.nan
+    else:
+        for c in ("demand", "seats", "assigned", "unserved", "coverage"):
+            d[c] = np.nan
+    d["label"] = d["name_en"] if (lang == "en" and "name_en" in d.columns) else d["name"]
+    d["c"] = [coverage_color(v) for v in d["coverage"]]
+    d["coverage_pct"] = [("—" if not np.isfinite(v) else f"{v:.0%}") for v in d["coverage"].astype(float)]
+    for c in ("demand", "seats", "unserved"):
+        d[c] = d[c].astype(float).round()
+    lvl = SERVICES[level].label(lang) if level in SERVICES else level
+    fg = folium.FeatureGroup(name=t("seat_coverage", lang, level=lvl, year=year), show=True)
+    g = to_display(d, _display_crs(m), simplify_m=10)
+    folium.GeoJson(
+        _features(g, ["label", "c", "demand", "seats", "unserved", "coverage_pct"]),
+        style_function=lambda f: {"fillColor": f["properties"]["c"], "fillOpacity": 0.6, "color": "#444444",
+                                  "weight": 1.2},
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(["label", "coverage_pct", "demand", "seats", "unserved"],
+                                      aliases=[t(k, lang) for k in ("district", "coverage", "demand", "seats",
+                                                                    "unserved")], localize=True),
+    ).add_to(fg)
+    fg.add_to(m)
+    return fg
+
+
+def utilisation_color(u: float | None) -> str:
+    """Colour of a school's utilisation (assigned / seats): under-used blue, full green, over red."""
+    if u is None or not np.isfinite(u):
+        return "#999999"
+    if u < 0.6:
+        return "#4575b4"
+    if u < 0.9:
+        return "#91bfdb"
+    if u <= 1.0:
+        return "#1a9850"
+    return "#d73027"
+
+
+def add_schools(m: folium.Map, schools: gpd.GeoDataFrame, *, lang: str | None = None, seats_col: str = "seats",
+                name: str | None = None) -> folium.FeatureGroup:
+    """Schools as circles sized by seats and coloured by utilisation, with a pop-up of their numbers.
+
+    Parameters
+    ----------
+    schools : GeoDataFrame
+        Points with ``name``, ``seats_col`` and, where known, ``assigned`` and ``utilisation``
+        (assigned / seats); an ``is_project`` column draws planned schools with a black ring.
+    """
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    fg = folium.FeatureGroup(name=name or t("schools", lang), show=True)
+    if schools is None or len(schools) == 0:
+        fg.add_to(m)
+        return fg
+    s = schools.copy()
+    if "utilisation" not in s.columns:
+        s["utilisation"] = np.nan
+    if "assigned" not in s.columns:
+        s["assigned"] = np.nan
+    g = to_display(s, _display_crs(m))
+    for rec, geom in zip(g.drop(columns="geometry").to_dict("records"), g.geometry):
+        seats = float(rec.get(seats_col) or 0)
+        u = rec.get("utilisation")
+        u = float(u) if u is not None else np.nan
+        radius = 4 + 8 * np.sqrt(max(seats, 0) / 2500.0)
+        ring = "#000000" if rec.get("is_project") else "#ffffff"
+        popup = (f"<b>{_html.escape(str(rec.get('name', '')))}</b><br>{t('seats', lang)}: {seats:,.0f}"
+                 + (f"<br>{t('assigned', lang)}: {float(rec['assigned']):,.0f}" if np.isfinite(float(rec['assigned'] if rec['assigned'] is not None else np.nan)) else "")
+                 + (f"<br>{t('utilisation', lang)}: {u:.0%}" if np.isfinite(u) else ""))
+        folium.CircleMarker(
+            [geom.y, geom.x], radius=float(min(radius, 16)), color=ring, weight=2 if rec.get("is_project") else 1,
+            fill=True, fill_color=utilisation_color(u), fill_opacity=0.9,
+            tooltip=folium.Tooltip(popup),
+        ).add_to(fg)
+    fg.add_to(m)
+    return fg
+
+
+# ---------------------------------------------------------------- legend, notice, attribution, control
+
+
+def legend_html(title: str, items: list[tuple[str, str]]) -> str:
+    """HTML of a legend block: ``items`` are ``(swatch_html, label)``; see :func:`swatch`."""
+    rows = "".join(f'<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
+                   f'<span style="flex:none;display:inline-flex;width:18px;justify-content:center">{sw}</span>'
+                   f"<span>{_html.escape(label)}</span></div>" for sw, label in items)
+    return f'<div style="font-weight:600;margin-bottom:3px">{_html.escape(title)}</div>{rows}'
+
+
+def swatch(color: str, kind: str = "fill", opacity: float = 0.7) -> str:
+    """A small legend symbol: ``fill`` square, ``line`` dashed line, ``ring`` circle outline."""
+    if kind == "line":
+        return f'<span style="display:inline-block;width:18px;border-top:2.5px dashed {color}"></span>'
+    if kind == "ring":
+        return (f'<span style="display:inline-block;width:12px;height:12px;border-radius:50%;'
+                f'border:2px solid {color}"></span>')
+    if kind == "dot":
+        return f'<span style="display:inline-block;width:12px;height:12px;border-radius:50%;background:{color}"></span>'
+    return (f'<span style="display:inline-block;width:14px;height:14px;background:{color};opacity:{opacity};'
+            f'border:1px solid rgba(0,0,0,0.25)"></span>')
+
+
+def add_legend(m: folium.Map, blocks: list[str], *, position: str = "bottomright") -> None:
+    """Add a legend (one or more :func:`legend_html` blocks) as a Leaflet control."""
+    body = '<hr style="margin:5px 0;border:0;border-top:1px solid #ddd">'.join(blocks)
+    _Control(f'<div class="hedong-legend" style="{_BOX}max-width:280px;max-height:60vh;overflow:auto">{body}</div>',
+             position=position, css_class="hedong-legend-control").add_to(m)
+
+
+def facility_legend(lang: str = "zh", families=None) -> str:
+    """Legend block of the facility symbols."""
+    return legend_html(t("facilities", lang), [(marker_svg(f, 14), family_label(f, lang)) for f in (families or FAMILIES)])
+
+
+def density_legend(breaks: list[float], lang: str = "zh") -> str:
+    """Legend block of the population-density classes."""
+    items, lo = [], 0.0
+    for c, b in zip(DENSITY_COLORS, breaks):
+        items.append((swatch(c, opacity=0.75), f"{lo:,.0f} – {b:,.0f}"))
+        lo = b
+    return legend_html(t("population", lang), items)
+
+
+def coverage_legend(lang: str = "zh") -> str:
+    """Legend block of the seat-coverage classes."""
+    labels = {"zh": ["< 60%", "60–80%", "80–95%", "95–100%", "≥ 100%（学位充足）", "无需求/无数据"],
+              "en": ["< 60%", "60–80%", "80–95%", "95–100%", "≥ 100% (enough seats)", "no demand / no data"]}[lang]
+    cols = [c for _, c in COVERAGE_CLASSES] + ["#bdbdbd"]
+    return legend_html(t("coverage", lang), [(swatch(c), lab) for c, lab in zip(cols, labels)])
+
+
+def utilisation_legend(lang: str = "zh") -> str:
+    """Legend block of school utilisation colours."""
+    labels = {"zh": ["< 60%", "60–90%", "90–100%", "> 100%（超员）", "规划新建（黑圈）"],
+              "en": ["< 60%", "60–90%", "90–100%", "> 100% (over capacity)", "planned (black ring)"]}[lang]
+    cols = ["#4575b4", "#91bfdb", "#1a9850", "#d73027"]
+    items = [(swatch(c, "dot"), lab) for c, lab in zip(cols, labels)] + [(swatch("#000000", "ring"), labels[-1])]
+    return legend_html(t("utilisation", lang), items)
+
+
+def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | None = None) -> None:
+    """A title bar at the top of the map; for generated data it carries the 演示数据（生成） notice."""
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    parts = []
+    if title:
+        parts.append(f'<div style="font-weight:700;font-size:14px">{_html.escape(title)}</div>')
+    if getattr(area, "synthetic", False):
+        parts.append(f'<div class="hedong-notice" style="color:#a50026;font-weight:600">⚠ {_html.escape(t("notice", lang))}</div>')
+    if parts:
+        _Control(f'<div style="{_BOX}max-width:460px">{"".join(parts)}</div>', position="topright",
+                 css_class="hedong-title-control").add_to(m)
+
+
+def attribution_text(area, lang: str = "zh") -> str:
+    """Source and licence line for the map's attribution (from ``area.sources``), HTML-escaped."""
+    seen, parts = set(), []
+    for layer, src in (getattr(area, "sources", None) or {}).items():
+        text = src if isinstance(src, str) else (src.get("source") or src.get("text") or str(src)) if isinstance(src, dict) else str(src)
+        if text in seen:
+            continue
+        seen.add(text)
+        parts.append(f"{layer}: {text}")
+    if not parts:
+        parts.append("© OpenStreetMap contributors (ODbL)")
+    return _html.escape(" · ".join(parts))
+
+
+def add_attribution(m: folium.Map, area, *, lang: str | None = None) -> None:
+    """Put the sources and licences of the area's data into the map's attribution line."""
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    text = attribution_text(area, lang)
+    _Script("{map}.attributionControl.setPrefix('Leaflet (BSD-2)'); {map}.attributionControl.addAttribution("
+            + json.dumps(text) + ");").add_to(m)
+
+
+def add_layer_control(m: folium.Map, collapsed: bool = False) -> None:
+    """The layer switch (top left, expanded by default)."""
+    folium.LayerControl(position="topleft", collapsed=collapsed).add_to(m)
+
+
+def finish(m: folium.Map, assets: str = "served") -> folium.Map:
+    """Make the map's page use the vendored assets: ``served`` (app, ``/app/static``) or ``inline`` (standalone)."""
+    if assets == "served":
+        return _assets.use_served_assets(m)
+    if assets == "inline":
+        return _assets.use_inline_assets(m)
+    raise ValueError("assets must be 'served' or 'inline'")
+
+
+# ---------------------------------------------------------------- composed maps
+
+
+def overview_map(area, *, lang: str = "zh", tiles: str = "none", tianditu_key: str | None = None,
+                 families=None, circles: gpd.GeoDataFrame | None = None, service: str | None = None,
+                 minutes: float | None = None, uncovered: gpd.GeoDataFrame | None = None,
+                 density: bool = True, density_agg_m: float = 200.0, projects: gpd.GeoDataFrame | None = None,
+                 title: str | None = None, assets: str = "served") -> folium.Map:
+    """The planner's main map: boundary, districts, density, facilities, optional circles and gaps.
+
+    Parameters
+    ----------
+    area : StudyArea
+    families : iterable of str, optional
+        Facility families visible at start (all six are in the layer switch).
+    circles, service, minutes : optional
+        Service areas of ``service`` (from :func:`accessibility.circles.circles_gdf`).
+    uncovered : GeoDataFrame, optional
+        Population cells outside the circles.
+    projects : GeoDataFrame, optional
+        Planned facilities (drawn dashed).
+    assets : {"served", "inline"}
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = base_map(area, tiles=tiles, lang=lang, tianditu_key=tianditu_key)
+    blocks = []
+    if density and len(area.population):
+        _, breaks = add_population_density(m, area, agg_m=density_agg_m)
+        blocks.append(density_legend(breaks, lang))
+    add_districts(m, area)
+    add_boundary(m, area)
+    if circles is not None and service:
+        add_circles(m, circles, service, minutes or 15)
+    if uncovered is not None and service:
+        from layers.norms import SERVICES
+
+        svc = SERVICES[service].label(lang) if service in SERVICES else service
+        add_uncovered(m, uncovered, area.cell_size or 100.0)
+        blocks.append(legend_html(t("uncovered", lang), [
+            (swatch(SERVICE_COLOR.get(service, "#3366cc"), opacity=0.35),
+             t("circles", lang, minutes=int(minutes or 15), service=svc)),
+            (swatch(UNCOVERED_COLOR), t("uncovered_legend", lang, minutes=int(minutes or 15), service=svc)),
+        ]))
+    add_facilities(m, area.facilities, show=families)
+    if projects is not None and len(projects):
+        add_facilities(m, projects, planned=True)
+    blocks.insert(0, facility_legend(lang))
+    blocks.append(legend_html(t("boundary", lang), [(swatch("#333333", "line"), t("boundary", lang)),
+                                                    (swatch("#555555", "ring"), t("districts", lang))]))
+    add_legend(m, blocks)
+    add_notice(m, area, title=title)
+    add_attribution(m, area)
+    add_layer_control(m)
+    return finish(m, assets)
