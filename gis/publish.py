@@ -1,0 +1,472 @@
+"""Published maps: standalone HTML files a planner can e-mail, put on an intranet or open with a double click.
+
+:func:`publish` writes, for one study area (and optionally one scenario):
+
+- ``coverage-<service>.html`` for every service of :data:`layers.norms.SERVICES` — the N-minute
+  circles along the street network, the population cells left outside them, the facilities;
+- ``seats-<year>.html`` for 2021-2025 — seat coverage by district (primary / junior /
+  kindergarten choropleths, switchable) and the schools open that year, coloured by utilisation;
+- ``index.html`` linking them, with the headline numbers, the plan indicators and the sources.
+
+Every page is self-contained: Leaflet is inlined (:mod:`gis.assets`), layers are vectors (no
+base tiles unless asked), geometries are simplified and coordinates rounded, population cells
+are aggregated, so each file stays within a few MB and needs no server, no Python and no
+internet. Each map has a legend, the 演示数据（生成） notice when the data are generated and the
+sources / licences. The whole folder is written to a temporary sibling and renamed into place
+(atomic: a reader never sees half a publication).
+"""
+
+from __future__ import annotations
+
+import html as _html
+import io
+import os
+import shutil
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gis import webmap
+from gis.webmap import t
+from layers.norms import SERVICES
+
+#: Years of the school programme (the plan's 14th FYP period).
+YEARS = (2021, 2022, 2023, 2024, 2025)
+#: School levels with seat maps.
+LEVELS = ("primary", "junior", "kindergarten")
+
+PAGE_TEXT = {
+    "index_title": {"zh": "河东规划 · 公共服务设施地图", "en": "Hedong Planner · public-service facility maps"},
+    "coverage_maps": {"zh": "服务覆盖地图（{minutes}分钟圈）", "en": "Service coverage maps ({minutes}-minute circles)"},
+    "coverage_title": {"zh": "{service}：{minutes}分钟服务圈与未覆盖人口", "en": "{service}: {minutes}-minute circles and uncovered homes"},
+    "seat_maps": {"zh": "学位覆盖地图（{scenario}方案）", "en": "School seat maps (scenario {scenario})"},
+    "seat_title": {"zh": "{year}年学位覆盖（{scenario}方案）", "en": "Seat coverage {year} (scenario {scenario})"},
+    "share": {"zh": "覆盖人口比例", "en": "population covered"},
+    "median": {"zh": "中位出行时间", "en": "median minutes"},
+    "indicators": {"zh": "规划指标（运城市“十四五”公共服务规划）", "en": "Plan indicators (Yuncheng 14th FYP for public services)"},
+    "sources": {"zh": "数据来源与许可", "en": "Sources and licences"},
+    "generated_at": {"zh": "生成时间", "en": "Generated"},
+    "offline": {"zh": "每个文件独立可用：无需服务器、无需联网（地图库已内嵌）。",
+                "en": "Every file stands alone: no server, no internet (the map library is embedded)."},
+    "level": {"zh": "学段", "en": "Level"},
+    "mode": {"zh": "出行方式", "en": "Mode"},
+}
+
+
+def pt(key: str, lang: str = "zh", **kw) -> str:
+    """A phrase of the published pages in ``lang``."""
+    e = PAGE_TEXT[key]
+    return e.get(lang, e["en"]).format(**kw)
+
+
+# ---------------------------------------------------------------- engine adapters
+
+
+def service_minutes(service: str, minutes: float | None = None) -> float:
+    """The threshold used for ``service``: ``minutes`` if given, else the norm's."""
+    return float(minutes if minutes is not None else SERVICES[service].minutes)
+
+
+def coverage_result(area, service: str, minutes: float | None = None, mode: str | None = None, facilities=None):
+    """Coverage of one service from :func:`accessibility.coverage.service_coverage` (None if unavailable)."""
+    try:
+        from accessibility.coverage import service_coverage
+    except ImportError:
+        return None
+    return service_coverage(area, service, minutes=minutes, mode=mode, facilities=facilities)
+
+
+def _get(obj, key, default=None):
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def uncovered_cells(area, result, minutes: float) -> gpd.GeoDataFrame:
+    """Population cells outside the circles, from a coverage result (cells with minutes > threshold or NaN)."""
+    pop = area.population
+    cells = _get(result, "cells")
+    if isinstance(cells, (pd.DataFrame, gpd.GeoDataFrame)) and len(cells) == len(pop):
+        if "covered" in cells.columns:
+            mask = ~cells["covered"].astype(bool).to_numpy()
+        elif "minutes" in cells.columns:
+            mm = cells["minutes"].to_numpy(dtype=float)
+            mask = ~(mm <= minutes)
+        else:
+            mask = np.zeros(len(pop), bool)
+        return pop[mask]
+    mins = _get(result, "minutes_to_nearest", _get(result, "cell_minutes"))
+    if mins is not None and len(mins) == len(pop):
+        mm = np.asarray(mins, dtype=float)
+        return pop[~(mm <= minutes)]
+    covered = _get(result, "covered")
+    if covered is not None and len(covered) == len(pop):
+        return pop[~np.asarray(covered, dtype=bool)]
+    return pop.iloc[0:0]
+
+
+def circles_for(area, service: str, minutes: float, facilities=None) -> gpd.GeoDataFrame | None:
+    """Service-area polygons from :func:`accessibility.circles.circles_gdf` (None if unavailable)."""
+    try:
+        from accessibility.circles import circles_gdf
+    except ImportError:
+        return None
+    try:
+        return circles_gdf(area, service, minutes, facilities=facilities)
+    except TypeError:
+        return circles_gdf(area, service, minutes)
+
+
+def share_and_median(result) -> tuple[float | None, float | None]:
+    """(population share covered, median minutes) of a coverage result, where it says."""
+    share = _get(result, "population_share", _get(result, "share"))
+    med = _get(result, "median_minutes")
+    return (None if share is None else float(share)), (None if med is None else float(med))
+
+
+# ---------------------------------------------------------------- plan indicators computed from layers
+
+
+def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str = "zh") -> list[dict]:
+    """The plan's indicators next to the value the current layers give, where they can give one.
+
+    Parameters
+    ----------
+    area : StudyArea
+    facilities : GeoDataFrame, optional
+        Facilities to count (e.g. a scenario-year's); default the area's.
+
+    Returns
+    -------
+    list of dict
+        ``key``, ``indicator``, ``unit``, ``baseline_2020``, ``target_2025``, ``value`` (None when
+        not computable), ``met`` (True/False/None), ``note``.
+    """
+    from layers.plan import INDICATORS, TARGETS
+
+    f = area.facilities if facilities is None else webmap.as_facilities(facilities)
+    pop = float(area.population["pop_total"].sum()) if len(area.population) else 0.0
+    under3 = float(area.population["age_0_2"].sum()) if "age_0_2" in area.population.columns else 0.0
+    not_comp = {"zh": "现有图层无法计算", "en": "not computable from these layers"}[lang]
+    rows = []
+
+    def fam(name):
+        return f[f["family"] == name]
+
+    computed = {}
+    if pop > 0:
+        beds = float(fam("clinic")["beds"].sum())
+        computed["beds_per_1000"] = (beds / pop * 1000, {"zh": "医疗卫生设施床位 / 人口", "en": "clinic beds / population"})
+        area_m2 = float(fam("fitness")["area_m2"].sum())
+        computed["sports_area_per_capita"] = (area_m2 / pop, {"zh": "健身设施面积 / 人口（仅含图层中的设施）",
+                                                              "en": "fitness facility area / population (mapped facilities only)"})
+    for key, rec in INDICATORS.items():
+        value, note = None, not_comp
+        if key in computed:
+            value, n = computed[key]
+            note = n[lang]
+        elif key == "childcare_per_1000":
+            note = {"zh": "图层中没有托育机构（0-3岁人口 {n:,.0f}）", "en": "no childcare facilities in the layers "
+                    "(residents aged 0-2: {n:,.0f})"}[lang].format(n=under3)
+        target = rec.get("2025")
+        cmp = rec.get("comparison", ">=")
+        met = None if value is None or target is None else bool(value >= target) if cmp == ">=" else bool(value <= target)
+        rows.append({"key": key, "indicator": rec[lang] if lang in rec else rec["en"], "unit": rec["unit"],
+                     "baseline_2020": rec.get("2020"), "target_2025": target,
+                     "value": None if value is None else round(value, 3), "met": met, "note": note})
+    n_rooms = int(len(fam("study_room")))
+    rows.append({"key": "study_rooms_2025", "indicator": {"zh": "河东书房数量", "en": "Hedong Study Rooms"}[lang],
+                 "unit": {"zh": "个", "en": "rooms"}[lang], "baseline_2020": None,
+                 "target_2025": TARGETS["study_rooms_2025"], "value": n_rooms,
+                 "met": n_rooms >= TARGETS["study_rooms_2025"],
+                 "note": {"zh": "目标为全市，图层为研究范围", "en": "target is city-wide; the layers cover the study area"}[lang]})
+    return rows
+
+
+# ---------------------------------------------------------------- seats
+
+
+def evaluate_year(area, scenario: str, year: int, minutes: float | None = None):
+    """Scenario evaluation of one year (:mod:`scenarios.evaluate`), or None if unavailable."""
+    try:
+        from scenarios import evaluate as ev
+    except ImportError:
+        return None
+    fn = getattr(ev, "evaluate", None) or getattr(ev, "evaluate_scenario", None)
+    if fn is None:
+        return None
+    try:
+        return fn(area, scenario, year, minutes=minutes)
+    except TypeError:
+        return fn(area, scenario, year)
+
+
+def _as_dict(ev) -> dict:
+    if ev is None:
+        return {}
+    if isinstance(ev, dict):
+        return ev
+    for attr in ("to_json", "to_dict", "as_dict"):
+        fn = getattr(ev, attr, None)
+        if callable(fn):
+            out = fn()
+            if isinstance(out, dict):
+                return out
+    return {}
+
+
+def school_points(ev, area, year: int) -> gpd.GeoDataFrame | None:
+    """Per-school utilisation points of an evaluation (``schools`` GeoDataFrame), where it has them."""
+    s = _get(ev, "schools")
+    if isinstance(s, gpd.GeoDataFrame):
+        return s
+    return None
+
+
+# ---------------------------------------------------------------- pages
+
+
+def coverage_map(area, service: str, *, minutes: float | None = None, mode: str | None = None, facilities=None,
+                 lang: str = "zh", tiles: str = "none", assets: str = "inline", agg_m: float = 200.0):
+    """The published coverage map of one service: circles, uncovered cells, facilities, legend, notice.
+
+    Returns
+    -------
+    (folium.Map, dict)
+        The map and a summary: ``service``, ``minutes``, ``population_share``, ``median_minutes``,
+        ``uncovered_population``.
+    """
+    mins = service_minutes(service, minutes)
+    res = coverage_result(area, service, minutes=mins, mode=mode, facilities=facilities)
+    circles = circles_for(area, service, mins, facilities)
+    unc = uncovered_cells(area, res, mins) if res is not None else None
+    share, med = share_and_median(res)
+    svc = SERVICES[service]
+    title = pt("coverage_title", lang, service=svc.label(lang), minutes=int(mins))
+    fac = webmap.as_facilities(facilities) if facilities is not None else area.facilities
+    m = webmap.base_map(area, tiles=tiles, lang=lang)
+    add_fams = list(svc.families)
+    webmap.add_districts(m, area)
+    webmap.add_boundary(m, area)
+    webmap.add_circles(m, circles, service, mins)
+    webmap.add_uncovered(m, unc, area.cell_size or 100.0, agg_m=agg_m)
+    fac_svc = fac[fac["family"].isin(add_fams)]
+    if svc.subtypes is not None:
+        fac_svc = fac_svc[fac_svc["subtype"].isin(svc.subtypes)]
+    webmap.add_facilities(m, fac_svc, families=add_fams)
+    items = [(webmap.swatch(webmap.SERVICE_COLOR.get(service, "#3366cc"), opacity=0.35),
+              t("circles", lang, minutes=int(mins), service=svc.label(lang))),
+             (webmap.swatch(webmap.UNCOVERED_COLOR), t("uncovered_legend", lang, minutes=int(mins), service=svc.label(lang)))]
+    items += [(webmap.marker_svg(f, 14), webmap.family_label(f, lang)) for f in add_fams]
+    items.append((webmap.swatch("#333333", "line"), t("boundary", lang)))
+    stats = []
+    if share is not None:
+        stats.append(f"{pt('share', lang)}: {share:.1%}")
+    if med is not None:
+        stats.append(f"{pt('median', lang)}: {med:.1f} min")
+    body = [webmap.legend_html(title if not stats else " · ".join(stats), items)]
+    webmap.add_legend(m, body)
+    webmap.add_notice(m, area, title=title)
+    webmap.add_attribution(m, area)
+    webmap.add_layer_control(m, collapsed=True)
+    webmap.finish(m, assets)
+    upop = float(unc["pop_total"].sum()) if unc is not None and len(unc) else 0.0
+    return m, {"service": service, "minutes": mins, "population_share": share, "median_minutes": med,
+               "uncovered_population": round(upop)}
+
+
+def seat_map(area, scenario: str, year: int, *, ev=None, lang: str = "zh", tiles: str = "none",
+             assets: str = "inline"):
+    """The published school seat map of one year: choropleth per level (switchable) and schools.
+
+    Returns
+    -------
+    (folium.Map, dict)
+        The map and ``{"year", "levels": {level: {"demand", "seats", "coverage"}}}``.
+    """
+    ev = ev if ev is not None else evaluate_year(area, scenario, year)
+    d = _as_dict(ev)
+    levels = d.get("levels", {}) or (_get(ev, "levels") or {})
+    title = pt("seat_title", lang, year=year, scenario=scenario)
+    m = webmap.base_map(area, tiles=tiles, lang=lang)
+    summary = {"year": year, "levels": {}}
+    for i, level in enumerate(LEVELS):
+        lv = levels.get(level) or {}
+        rows = lv.get("by_district", []) if isinstance(lv, dict) else []
+        fg = webmap.add_seat_choropleth(m, area, rows, level, year)
+        if i > 0:
+            fg.show = False
+        demand = float(lv.get("demand", 0) or 0) if isinstance(lv, dict) else 0.0
+        seats = float(lv.get("seats", 0) or 0) if isinstance(lv, dict) else 0.0
+        assigned = float(lv.get("assigned", 0) or 0) if isinstance(lv, dict) else 0.0
+        summary["levels"][level] = {"demand": demand, "seats": seats,
+                                    "coverage": (assigned / demand) if demand else None}
+    webmap.add_districts(m, area, population=False)
+    webmap.add_boundary(m, area)
+    schools = school_points(ev, area, year)
+    if schools is not None and len(schools):
+        webmap.add_schools(m, schools)
+    lines = [f"{SERVICES[lv].label(lang)}: "
+             + (f"{v['coverage']:.0%}" if v["coverage"] is not None else "—")
+             + f" ({v['seats']:,.0f} / {v['demand']:,.0f})" for lv, v in summary["levels"].items()]
+    webmap.add_legend(m, [webmap.coverage_legend(lang), webmap.utilisation_legend(lang)])
+    webmap.add_notice(m, area, title=title + " — " + "; ".join(lines))
+    webmap.add_attribution(m, area)
+    webmap.add_layer_control(m, collapsed=False)
+    webmap.finish(m, assets)
+    return m, summary
+
+
+def _index_html(area, scenario, lang, coverage, seats, indicators, files) -> str:
+    esc = _html.escape
+    notice = (f'<p class="notice">⚠ {esc(t("notice", lang))}</p>' if getattr(area, "synthetic", False) else "")
+    cov_rows = "".join(
+        f'<tr><td><a href="{esc(fn)}">{esc(SERVICES[c["service"]].label(lang))}</a></td><td>{int(c["minutes"])}</td>'
+        f'<td>{"—" if c["population_share"] is None else format(c["population_share"], ".1%")}</td>'
+        f'<td>{"—" if c["median_minutes"] is None else format(c["median_minutes"], ".1f")}</td>'
+        f'<td>{c["uncovered_population"]:,}</td></tr>'
+        for fn, c in coverage)
+    seat_rows = "".join(
+        f'<tr><td><a href="{esc(fn)}">{s["year"]}</a></td>'
+        + "".join(f'<td>{"—" if v["coverage"] is None else format(v["coverage"], ".0%")} '
+                  f'<small>({v["seats"]:,.0f} / {v["demand"]:,.0f})</small></td>' for v in s["levels"].values())
+        + "</tr>" for fn, s in seats)
+    ind_rows = "".join(
+        f'<tr><td>{esc(str(r["indicator"]))}</td><td>{esc(str(r["unit"]))}</td><td>{"" if r["baseline_2020"] is None else r["baseline_2020"]}</td>'
+        f'<td>{"" if r["target_2025"] is None else r["target_2025"]}</td>'
+        f'<td>{"—" if r["value"] is None else format(r["value"], ",.2f") if isinstance(r["value"], float) else r["value"]}</td>'
+        f'<td>{"" if r["met"] is None else ("✔" if r["met"] else "✘")}</td><td><small>{esc(str(r["note"]))}</small></td></tr>'
+        for r in indicators)
+    src_rows = "".join(f"<li><b>{esc(str(k))}</b>: {esc(str(v))}</li>" for k, v in (area.sources or {}).items())
+    lvl_heads = "".join(f"<th>{esc(SERVICES[lv].label(lang))}</th>" for lv in LEVELS)
+    hdr = {"zh": ("服务", "分钟", "覆盖人口", "中位分钟", "未覆盖人口", "年份", "指标", "单位", "2020", "2025目标", "现值", "达标", "说明"),
+           "en": ("Service", "Minutes", "Covered", "Median min", "Uncovered people", "Year", "Indicator", "Unit", "2020",
+                  "2025 target", "Now", "Met", "Note")}[lang]
+    seat_sec = (f'<h2>{esc(pt("seat_maps", lang, scenario=scenario))}</h2><table><tr><th>{hdr[5]}</th>{lvl_heads}</tr>'
+                f"{seat_rows}</table>") if seats else ""
+    return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>{esc(pt("index_title", lang))} — {esc(area.name)}</title>
+<style>body{{font:14px/1.55 'Microsoft YaHei','PingFang SC','WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif;
+max-width:1000px;margin:24px auto;padding:0 16px;color:#222}} table{{border-collapse:collapse;margin:8px 0 18px}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f0f3f8}}
+.notice{{color:#a50026;font-weight:600;border:1px solid #a50026;padding:6px 10px;border-radius:4px;background:#fff5f5}}</style>
+</head><body><h1>{esc(pt("index_title", lang))}</h1><p>{esc(area.name)} · {esc(pt("generated_at", lang))}: {time.strftime("%Y-%m-%d %H:%M")}</p>
+{notice}<p>{esc(pt("offline", lang))}</p>
+<h2>{esc(pt("coverage_maps", lang, minutes="N"))}</h2><table><tr><th>{hdr[0]}</th><th>{hdr[1]}</th><th>{hdr[2]}</th><th>{hdr[3]}</th><th>{hdr[4]}</th></tr>{cov_rows}</table>
+{seat_sec}
+<h2>{esc(pt("indicators", lang))}</h2><table><tr><th>{hdr[6]}</th><th>{hdr[7]}</th><th>{hdr[8]}</th><th>{hdr[9]}</th><th>{hdr[10]}</th><th>{hdr[11]}</th><th>{hdr[12]}</th></tr>{ind_rows}</table>
+<h2>{esc(pt("sources", lang))}</h2><ul>{src_rows}<li>Leaflet 1.9.4 (BSD-2-Clause), jQuery 3.7.1 (MIT) — embedded</li></ul>
+</body></html>"""
+
+
+def _has_scenarios(area) -> bool:
+    return len(getattr(area, "projects", [])) > 0
+
+
+def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, minutes: float | None = None,
+            mode: str | None = None, years=YEARS, services=None, tiles: str = "none",
+            progress=None) -> dict:
+    """Write the standalone HTML maps of a study area into ``out_dir`` (atomically).
+
+    Parameters
+    ----------
+    area : StudyArea
+    out_dir : str or Path
+        Target folder; replaced as a whole when the publication is complete.
+    scenario : str, optional
+        Scenario for the seat maps (default ``plan`` when the area has projects, else
+        ``existing``); its facilities of the last year also feed the coverage maps.
+    lang : {"zh", "en"}
+    minutes, mode : optional
+        Override the norms' thresholds / travel mode for the coverage maps.
+    years : iterable of int
+        Years of the seat maps.
+    services : iterable of str, optional
+        Services with a coverage map (default all of :data:`layers.norms.SERVICES`).
+    tiles : str
+        Base tiles (``none``: vector only, offline).
+    progress : callable, optional
+        Called with ``(done, total, name)`` after each file.
+
+    Returns
+    -------
+    dict
+        ``{"out": str, "files": [{"file", "kind", "bytes", ...}], "seconds": float}``.
+    """
+    from gis.errors import InputError
+
+    if lang not in ("zh", "en"):
+        raise InputError("language must be zh or en", field="lang")
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    scenario = scenario or ("plan" if _has_scenarios(area) else "existing")
+    services = list(services or SERVICES)
+    years = list(years)
+    total = len(services) + len(years) + 1
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    files, coverage, seats = [], [], []
+    done = 0
+    try:
+        for svc in services:
+            m, summ = coverage_map(area, svc, minutes=minutes, mode=mode, lang=lang, tiles=tiles)
+            fn = f"coverage-{svc}.html"
+            (tmp / fn).write_text(m.get_root().render(), encoding="utf-8")
+            coverage.append((fn, summ))
+            files.append({"file": fn, "kind": "coverage", **summ})
+            done += 1
+            if progress:
+                progress(done, total, fn)
+        seat_ok = _has_scenarios(area) or scenario != "plan"
+        for year in years if seat_ok else []:
+            ev = evaluate_year(area, scenario, year)
+            if ev is None:
+                break
+            m, summ = seat_map(area, scenario, year, ev=ev, lang=lang, tiles=tiles)
+            fn = f"seats-{year}.html"
+            (tmp / fn).write_text(m.get_root().render(), encoding="utf-8")
+            seats.append((fn, summ))
+            files.append({"file": fn, "kind": "seats", **summ})
+            done += 1
+            if progress:
+                progress(done, total, fn)
+        inds = indicator_rows(area, lang=lang)
+        (tmp / "index.html").write_text(_index_html(area, scenario, lang, coverage, seats, inds, files), encoding="utf-8")
+        files.insert(0, {"file": "index.html", "kind": "index"})
+        for f in files:
+            f["bytes"] = (tmp / f["file"]).stat().st_size
+        os.chmod(tmp, 0o755)
+        # swap into place: old folder (if any) aside, new folder in, old removed
+        old = None
+        if out_dir.exists():
+            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{int(time.time() * 1000)}"
+            os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if progress:
+        progress(total, total, "index.html")
+    return {"out": str(out_dir), "area": area.name, "scenario": scenario, "lang": lang, "files": files,
+            "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def publish_zip(area, scenario: str | None = None, lang: str = "zh", **kwargs) -> bytes:
+    """The same publication as :func:`publish`, as the bytes of a zip archive (the app's download button)."""
+    with tempfile.TemporaryDirectory(prefix="hedong-publish-") as d:
+        out = Path(d) / "maps"
+        publish(area, out, scenario=scenario, lang=lang, **kwargs)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for p in sorted(out.iterdir()):
+                z.write(p, f"hedong-maps/{p.name}")
+        return buf.getvalue()
