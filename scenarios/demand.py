@@ -1,0 +1,50 @@
+"""Children who need a seat: per population cell, level and year.
+
+Demand cohorts (from :data:`layers.norms.SERVICES`): kindergarten ``age_3_5``, primary
+``age_6_11``, junior ``age_12_14``.
+
+Base year: the population layer is read as the count for :data:`BASE_YEAR` = 2021, the first
+year of the 14th Five-Year Plan (the demo generates it for that year; a user's layer is taken as
+such). For a later (or earlier) year ``Y`` a cell's cohort is scaled by
+``(1 + growth_rate) ** (Y - 2021)``, ``growth_rate`` being its district's yearly rate from the
+districts layer when present (0 otherwise). Cohorts are rounded to whole children once, here, per
+cell — so every later sum (district, level) is an exact integer and the invariants
+``assigned + unserved == demand`` hold without tolerance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from layers.norms import SERVICES
+
+#: Year the population layer describes.
+BASE_YEAR = 2021
+#: The school levels evaluated, in report order.
+LEVELS = ("primary", "junior", "kindergarten")
+
+
+def cohort_of(level: str) -> str:
+    """The population column demanding ``level`` (``age_6_11`` for primary ...)."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
+    return SERVICES[level].demand
+
+
+def growth_factors(area, year: int) -> dict[str, float]:
+    """district_id -> multiplier of the base-year population for ``year`` (1.0 without growth_rate)."""
+    d = area.districts
+    ids = d["district_id"].astype(str)
+    if "growth_rate" not in d.columns:
+        return {k: 1.0 for k in ids}
+    rate = d["growth_rate"].astype(float).fillna(0.0).to_numpy()
+    return dict(zip(ids, (1.0 + rate) ** (int(year) - BASE_YEAR)))
+
+
+def children(area, level: str, year: int = BASE_YEAR) -> np.ndarray:
+    """Whole children per population cell demanding ``level`` in ``year`` (int64, one per cell)."""
+    pop = area.population
+    f = growth_factors(area, year)
+    mult = pop["district_id"].astype(str).map(f).fillna(1.0).to_numpy(float)
+    raw = pop[cohort_of(level)].astype(float).fillna(0.0).to_numpy() * mult
+    return np.rint(np.maximum(raw, 0.0)).astype(np.int64)

@@ -1,0 +1,240 @@
+"""Evaluate a scenario in a year: who gets a seat within the walking limit, by level and district.
+
+Schools open in year ``Y`` are the existing facilities plus the scenario's projects with
+``open_year <= Y`` (:func:`scenarios.model.facilities_for`). Per level (primary, junior,
+kindergarten) children (:mod:`scenarios.demand`) are assigned to seats by the exact
+transportation problem of :func:`scenarios.assign.solve_transport` over the walking network
+pairs within the level's limit (:data:`layers.norms.SERVICES` minutes: kindergarten 5, primary
+10, junior 15; ``minutes=`` overrides): most children served, then least total walking.
+
+Speed: the network, the snapping of population cells and each site's reach (cells within the
+limit, one limited Dijkstra per site) are cached on the study area, so a planner comparing
+scenarios or moving one site only pays for the sites that changed, plus the LPs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.norms import SERVICES
+from scenarios.assign import Assignment, minute_histogram, solve_transport, weighted_median
+from scenarios.demand import LEVELS, children
+from scenarios.model import _district_of, facilities_for, resolve_scenario
+
+__all__ = ["Evaluator", "LevelResult", "Evaluation", "evaluate", "evaluate_years", "level_sites"]
+
+
+def level_sites(facilities: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
+    """Facilities supplying ``level`` with a positive capacity, with ``capacity`` (int) added."""
+    s = SERVICES[level]
+    m = facilities["family"].isin(s.families)
+    if s.subtypes is not None:
+        m &= facilities["subtype"].isin(s.subtypes)
+    f = facilities[m].copy()
+    f["capacity"] = pd.to_numeric(f[s.capacity], errors="coerce").fillna(0).round().astype(np.int64)
+    return f[f["capacity"] > 0].reset_index(drop=True)
+
+
+@dataclass
+class LevelResult:
+    """Evaluation of one level. ``summary`` and ``by_district`` are what the CLI prints."""
+
+    level: str
+    minutes: float
+    summary: dict
+    by_district: pd.DataFrame
+    schools: gpd.GeoDataFrame
+    assignment: Assignment
+    histogram: list
+    _evaluator: "Evaluator" = field(repr=False, default=None)
+
+    def catchments(self) -> gpd.GeoDataFrame:
+        """Each school's catchment: the dissolved squares of the cells sending it most of their children."""
+        return self._evaluator.catchments(self)
+
+
+@dataclass
+class Evaluation:
+    """A scenario evaluated in one year (all levels)."""
+
+    scenario: str
+    year: int
+    seconds: float
+    levels: dict
+
+    def to_json(self) -> dict:
+        """The CONTRACT.md structure (scenario, year, seconds, levels{...})."""
+        out = {"scenario": self.scenario, "year": self.year, "seconds": round(self.seconds, 3), "levels": {}}
+        for lv, r in self.levels.items():
+            d = dict(r.summary)
+            d["by_district"] = r.by_district.to_dict(orient="records")
+            d["minutes_distribution"] = r.histogram
+            out["levels"][lv] = d
+        return out
+
+
+class Evaluator:
+    """Per-study-area cache of everything scenario evaluation reuses; get it with :meth:`for_area`."""
+
+    def __init__(self, area, mode: str = "walk"):
+        from accessibility.network import TravelNetwork
+
+        self.area = area
+        self.net = TravelNetwork.for_area(area, mode=mode)
+        pop = area.population
+        pts = pop.geometry if (pop.geom_type == "Point").all() else pop.geometry.representative_point()
+        self.cell_xy = np.c_[pts.x.to_numpy(), pts.y.to_numpy()]
+        self.cell_snap = self.net.snap(pts)
+        self.cell_district = pop["district_id"].astype(str).to_numpy()
+        d = area.districts
+        self.district_ids = d["district_id"].astype(str).tolist()
+        self.district_names = dict(zip(self.district_ids, d["name"].astype(str)))
+        self.cell_dix = pd.Series(np.arange(len(self.district_ids)), index=self.district_ids).reindex(
+            self.cell_district).fillna(-1).astype(int).to_numpy()
+        self._reach: dict = {}  # (x, y, limit_s) -> (cell idx, seconds)
+
+    @classmethod
+    def for_area(cls, area, mode: str = "walk") -> "Evaluator":
+        """The cached evaluator of ``area``."""
+        key = ("scenarios.evaluator", mode)
+        ev = area.cache.get(key)
+        if ev is None:
+            ev = area.cache[key] = cls(area, mode)
+        return ev
+
+    # ------------------------------------------------------------------ reach
+
+    def pairs(self, points: gpd.GeoSeries, limit_s: float):
+        """Cell -> site pairs within ``limit_s`` for sites at ``points`` (cached per site location)."""
+        xy = np.c_[points.x.to_numpy(), points.y.to_numpy()]
+        keys = [(round(x, 2), round(y, 2), float(limit_s)) for x, y in xy]
+        todo = [i for i, k in enumerate(keys) if k not in self._reach]
+        if todo:
+            from accessibility.reach import od_pairs
+
+            snap = self.net.snap(gpd.GeoSeries(points.iloc[todo].values, crs=points.crs))
+            o, d, s = od_pairs(self.net, self.cell_snap, snap, float(limit_s))
+            order = np.argsort(d, kind="stable")
+            o, d, s = o[order], d[order], s[order]
+            bounds = np.searchsorted(d, np.arange(len(todo) + 1))
+            for t, i in enumerate(todo):
+                a, b = bounds[t], bounds[t + 1]
+                self._reach[keys[i]] = (o[a:b].copy(), s[a:b].copy())
+        O, D, S = [], [], []
+        for j, k in enumerate(keys):
+            o, s = self._reach[k]
+            O.append(o)
+            D.append(np.full(len(o), j, np.int64))
+            S.append(s)
+        if not O:
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+        return np.concatenate(O), np.concatenate(D), np.concatenate(S)
+
+    # ------------------------------------------------------------------ evaluation
+
+    def evaluate_level(self, facilities, level: str, year: int, minutes: float | None = None,
+                       demand: np.ndarray | None = None) -> LevelResult:
+        """Assign one level's children to the open sites' seats and summarise."""
+        mins = float(minutes if minutes is not None else SERVICES[level].minutes)
+        sites = level_sites(facilities, level)
+        dem = children(self.area, level, year) if demand is None else demand
+        o, d, s = self.pairs(sites.geometry, mins * 60.0)
+        a = solve_transport(dem, sites["capacity"].to_numpy(), o, d, s)
+        travel_min = a.cost / 60.0
+        nd = len(self.district_ids)
+        ok = self.cell_dix >= 0
+        by = pd.DataFrame({
+            "district": [self.district_names[k] for k in self.district_ids],
+            "district_id": self.district_ids,
+            "demand": np.bincount(self.cell_dix[ok], dem[ok], nd).astype(np.int64),
+            "seats": np.zeros(nd, np.int64),
+            "assigned": np.bincount(self.cell_dix[ok], a.assigned_cell[ok], nd).astype(np.int64),
+        })
+        by["unserved"] = by["demand"] - by["assigned"]
+        site_d = _district_of(self.area, sites) if len(sites) else []
+        sd = pd.Series(sites["capacity"].to_numpy(), index=site_d).groupby(level=0).sum() if len(sites) else {}
+        by["seats"] = by["district_id"].map(sd).fillna(0).astype(np.int64)
+        by["coverage"] = np.where(by["demand"] > 0, by["assigned"] / by["demand"].where(by["demand"] > 0, 1), np.nan)
+        cell_flow_d = self.cell_dix[a.orig]
+        by["median_minutes"] = [weighted_median(travel_min[cell_flow_d == k], a.flow[cell_flow_d == k])
+                                for k in range(nd)]
+        # cells outside every district still count in the level totals; keep the sums exact
+        out_d = ~ok
+        if out_d.any() and dem[out_d].sum():
+            extra = pd.DataFrame([{"district": "(outside districts)", "district_id": "", "demand": int(dem[out_d].sum()),
+                                   "seats": 0, "assigned": int(a.assigned_cell[out_d].sum())}])
+            extra["unserved"] = extra["demand"] - extra["assigned"]
+            extra["coverage"] = extra["assigned"] / extra["demand"]
+            extra["median_minutes"] = np.nan
+            by = pd.concat([by, extra], ignore_index=True)
+        summary = {
+            "demand": int(dem.sum()), "seats": int(sites["capacity"].sum()), "assigned": a.assigned,
+            "unserved": a.unserved, "median_minutes": weighted_median(travel_min, a.flow),
+            "coverage": (a.assigned / int(dem.sum())) if dem.sum() else None, "minutes": mins,
+            "schools": int(len(sites)),
+        }
+        schools = sites[["facility_id", "name", "subtype", "project_id", "open_year", "capacity", "geometry"]].copy()
+        schools["assigned"] = a.load
+        schools["utilisation"] = np.where(schools["capacity"] > 0, a.load / schools["capacity"].clip(lower=1), np.nan)
+        schools["district_id"] = site_d
+        return LevelResult(level, mins, summary, by, schools, a, minute_histogram(travel_min, a.flow, mins), self)
+
+    def evaluate(self, scenario, year: int, minutes: float | None = None, levels=LEVELS) -> Evaluation:
+        """Evaluate ``scenario`` (a Scenario or a spec) in ``year`` for ``levels``."""
+        t0 = time.perf_counter()
+        scn = resolve_scenario(self.area, scenario)
+        fac = facilities_for(self.area, scn, year)
+        res = {lv: self.evaluate_level(fac, lv, year, minutes) for lv in levels}
+        return Evaluation(scn.name, int(year), time.perf_counter() - t0, res)
+
+    # ------------------------------------------------------------------ catchments
+
+    def cell_squares(self) -> gpd.GeoSeries:
+        """Square polygon of each population cell (the cell polygons themselves when given)."""
+        pop = self.area.population
+        if not (pop.geom_type == "Point").all():
+            return pop.geometry
+        size = self.area.cell_size
+        if not size:
+            from sklearn.neighbors import KDTree
+
+            dist, _ = KDTree(self.cell_xy).query(self.cell_xy, k=2)
+            size = float(np.median(dist[:, 1])) if len(self.cell_xy) > 1 else 100.0
+        h = size / 2.0
+        x, y = self.cell_xy[:, 0], self.cell_xy[:, 1]
+        return gpd.GeoSeries(shapely.box(x - h, y - h, x + h, y + h), crs=self.area.crs)
+
+    def catchments(self, result: LevelResult) -> gpd.GeoDataFrame:
+        """Per school the dissolved squares of the cells that send it most of their assigned children."""
+        main = result.assignment.main_school()
+        sq = self.cell_squares()
+        has = main >= 0
+        g = gpd.GeoDataFrame({"site": main[has], "children": result.assignment.assigned_cell[has]},
+                             geometry=sq[has].values, crs=self.area.crs)
+        if not len(g):
+            return gpd.GeoDataFrame({"facility_id": [], "name": [], "children": []},
+                                    geometry=gpd.GeoSeries([], crs=self.area.crs))
+        diss = g.dissolve(by="site", aggfunc={"children": "sum"}).reset_index()
+        sch = result.schools.reset_index(drop=True)
+        diss["facility_id"] = sch["facility_id"].to_numpy()[diss["site"]]
+        diss["name"] = sch["name"].to_numpy()[diss["site"]]
+        diss["level"] = result.level
+        return diss[["facility_id", "name", "level", "children", "geometry"]]
+
+
+def evaluate(area, scenario, year: int = 2025, minutes: float | None = None, levels=LEVELS) -> Evaluation:
+    """Evaluate a scenario in a year on ``area`` (see :class:`Evaluator`)."""
+    return Evaluator.for_area(area).evaluate(scenario, year, minutes, levels)
+
+
+def evaluate_years(area, scenario, years=(2021, 2022, 2023, 2024, 2025), minutes=None, levels=LEVELS) -> list:
+    """One :class:`Evaluation` per year."""
+    ev = Evaluator.for_area(area)
+    scn = resolve_scenario(area, scenario)
+    return [ev.evaluate(scn, y, minutes, levels) for y in years]

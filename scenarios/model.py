@@ -1,0 +1,438 @@
+"""The scenario model: a named set of school / kindergarten projects over a base study area.
+
+A :class:`Scenario` holds projects (site, type, seats, opening year) — never the base layers,
+which stay in the :class:`~gis.study_area.StudyArea`. Every area has two shipped scenarios:
+
+* ``existing`` — no projects: today's facilities only;
+* ``plan`` — the area's own ``projects`` layer (for the Yuncheng demo: the 28 projects of the
+  14th Five-Year Plan's school programme, PLAN.md).
+
+Areas whose districts carry ``growth_rate`` (the Yuncheng demo) also get ``plan-growth``
+(:func:`plan_growth`): the plan's projects with some school sites moved toward the fastest-growing
+districts by a stated rule — a variant to compare against ``plan``, not a recommendation.
+
+``--scenario`` takes a shipped name, the name of a scenario in the area's store folder
+(:mod:`scenarios.store`), or a file path (:func:`resolve_scenario`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import Point
+
+from gis.errors import InputError, UnknownScenarioError
+from layers.schema import FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_TYPES, SCHOOL_LEVELS
+from scenarios import store
+
+#: Project opening years a scenario may use (the plan period and ten years beyond).
+YEAR_MIN, YEAR_MAX = 2021, 2035
+#: The plan years evaluated by default (14th Five-Year Plan).
+PLAN_YEARS = (2021, 2022, 2023, 2024, 2025)
+SHIPPED = ("existing", "plan", "plan-growth")
+COLUMNS = (*PROJECT_COLUMNS, "notes")
+
+#: Which capacity columns each project type may carry (others must be 0).
+TYPE_CAPACITY = {
+    t: tuple({"primary": "seats_primary", "junior": "seats_junior"}[lv] for lv in SCHOOL_LEVELS[sub])
+    if fam == "school" else ("places_kindergarten",)
+    for t, (fam, sub) in PROJECT_TYPES.items()
+}
+
+
+@dataclass
+class Scenario:
+    """A named set of projects over a study area.
+
+    Attributes
+    ----------
+    name : str
+        Scenario name (``plan``, ``existing``, a user's name).
+    area : str
+        Name of the study area it belongs to.
+    projects : GeoDataFrame
+        Columns :data:`COLUMNS` (``project_id``, ``name``, ``type``, ``seats_primary``,
+        ``seats_junior``, ``places_kindergarten``, ``open_year``, ``source``, ``notes``); points.
+    description : str
+        What the scenario is, shown in listings.
+    origin : str
+        ``shipped``, ``stored`` or ``file``.
+    path : str or None
+        File it was read from, if any.
+    """
+
+    name: str
+    area: str
+    projects: gpd.GeoDataFrame
+    description: str = ""
+    origin: str = "user"
+    path: str | None = None
+    meta: dict = field(default_factory=dict, repr=False)
+
+    def open_projects(self, year: int) -> gpd.GeoDataFrame:
+        """Projects open by ``year`` (``open_year <= year``)."""
+        return self.projects[self.projects["open_year"] <= int(year)]
+
+    def copy(self, name: str | None = None) -> "Scenario":
+        """A deep copy, optionally renamed (a new user scenario, not yet saved)."""
+        return replace(self, name=name or self.name, projects=self.projects.copy(), origin="user", path=None)
+
+    def _row(self, project_id) -> int:
+        ids = self.projects["project_id"].astype(str)
+        hit = np.flatnonzero(ids.to_numpy() == str(project_id))
+        if not len(hit):
+            raise InputError(f"no project {project_id!r} in scenario '{self.name}' (it has {', '.join(ids[:8])}"
+                             f"{' ...' if len(ids) > 8 else ''})", field="project")
+        return int(hit[0])
+
+    def move(self, project_id, x: float, y: float, crs="EPSG:4326") -> "Scenario":
+        """Move a project's site to ``(x, y)`` given in ``crs`` (default lon/lat); returns self."""
+        pt = gpd.GeoSeries([Point(float(x), float(y))], crs=crs)
+        if self.projects.crs is not None:
+            pt = pt.to_crs(self.projects.crs)
+        i = self._row(project_id)
+        self.projects.geometry.iloc[i] = pt.iloc[0]
+        return self
+
+    def set_year(self, project_id, year: int) -> "Scenario":
+        """Change a project's opening year; returns self (validated like a file)."""
+        i = self._row(project_id)
+        self.projects.loc[self.projects.index[i], "open_year"] = int(year)
+        self.projects = validate_projects(self.projects, source=f"scenario '{self.name}'")
+        return self
+
+    def set_seats(self, project_id, **seats) -> "Scenario":
+        """Change capacity columns (``seats_primary=``, ``seats_junior=``, ``places_kindergarten=``)."""
+        i = self._row(project_id)
+        for k, v in seats.items():
+            if k not in PROJECT_CAPACITY:
+                raise InputError(f"unknown capacity column; use {', '.join(PROJECT_CAPACITY)}", field=k)
+            if v is not None:
+                self.projects.loc[self.projects.index[i], k] = int(v)
+        self.projects = validate_projects(self.projects, source=f"scenario '{self.name}'")
+        return self
+
+    def summary(self) -> dict:
+        """Name, project count and seats for listings."""
+        p = self.projects
+        return {"name": self.name, "projects": int(len(p)), "source": self.origin, "path": self.path,
+                "description": self.description,
+                "seats_primary": int(p["seats_primary"].sum()) if len(p) else 0,
+                "seats_junior": int(p["seats_junior"].sum()) if len(p) else 0,
+                "places_kindergarten": int(p["places_kindergarten"].sum()) if len(p) else 0}
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
+    """Check and normalise a projects table; raise :class:`gis.errors.InputError` naming file/row/field.
+
+    Rows are numbered from 1. Checks: required columns; unique ``project_id``; known ``type``;
+    integer, non-negative seats, only in the columns the type carries; ``open_year`` in
+    2021-2035; one valid point per row.
+    """
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError("projects must be a GeoDataFrame of points", file=source)
+    g = gdf.copy()
+    for col in COLUMNS:
+        if col not in g.columns:
+            if col in ("notes", "source", "name"):
+                g[col] = ""
+            elif col in PROJECT_CAPACITY:
+                g[col] = 0
+            else:
+                raise InputError("column is missing", file=source, field=col)
+    ids = g["project_id"].astype(str)
+    for i, (pid, dup) in enumerate(zip(ids, ids.duplicated()), start=1):
+        if pid.strip() in ("", "nan", "None"):
+            raise InputError("project_id is empty", file=source, row=i, field="project_id")
+        if dup:
+            raise InputError(f"duplicate project_id {pid!r}; ids must be unique", file=source, row=i,
+                             field="project_id")
+    g["project_id"] = ids
+    for i, t in enumerate(g["type"], start=1):
+        if t not in PROJECT_TYPES:
+            raise InputError(f"unknown type {t!r}; use one of {', '.join(PROJECT_TYPES)}", file=source, row=i,
+                             field="type")
+    for col in PROJECT_CAPACITY:
+        vals = pd.to_numeric(g[col], errors="coerce")
+        for i, v in enumerate(vals, start=1):
+            if not np.isfinite(v) or v != np.floor(v):
+                raise InputError(f"{col} must be a whole number, got {g[col].iloc[i - 1]!r}", file=source, row=i,
+                                 field=col)
+            if v < 0:
+                raise InputError(f"{col} is negative ({int(v)}); seats cannot be negative", file=source, row=i,
+                                 field=col)
+            t = g["type"].iloc[i - 1]
+            if v > 0 and col not in TYPE_CAPACITY[t]:
+                raise InputError(f"a {t} project carries no {col}; set it to 0 (it carries "
+                                 f"{', '.join(TYPE_CAPACITY[t])})", file=source, row=i, field=col)
+        g[col] = vals.astype(np.int64)
+    years = pd.to_numeric(g["open_year"], errors="coerce")
+    for i, y in enumerate(years, start=1):
+        if not np.isfinite(y) or y != np.floor(y) or not YEAR_MIN <= y <= YEAR_MAX:
+            raise InputError(f"open_year {g['open_year'].iloc[i - 1]!r} is outside {YEAR_MIN}-{YEAR_MAX}",
+                             file=source, row=i, field="open_year")
+    g["open_year"] = years.astype(np.int64)
+    geoms = g.geometry
+    for i, geom in enumerate(geoms, start=1):
+        if geom is None or geom.is_empty or geom.geom_type != "Point" or not np.isfinite(geom.coords[0]).all():
+            raise InputError("each project needs one valid point site", file=source, row=i, field="geometry")
+    for col in ("name", "source", "notes"):
+        g[col] = g[col].fillna("").astype(str)
+    g = g[[*COLUMNS, g.geometry.name]]
+    return gpd.GeoDataFrame(g.reset_index(drop=True), geometry=g.geometry.name, crs=gdf.crs)
+
+
+def empty_projects(crs) -> gpd.GeoDataFrame:
+    """A projects table with no rows."""
+    data = {c: pd.Series([], dtype="int64" if c in (*PROJECT_CAPACITY, "open_year") else "object") for c in COLUMNS}
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+
+
+# ----------------------------------------------------------------------------- shipped scenarios
+
+
+def _plan_projects(area) -> gpd.GeoDataFrame:
+    p = getattr(area, "projects", None)
+    if p is None or len(p) == 0:
+        return empty_projects(area.crs)
+    return validate_projects(p.to_crs(area.crs) if p.crs is not None else p.set_crs(area.crs),
+                             source=f"{area.name}: projects layer")
+
+
+def _children_2025(area) -> pd.Series:
+    from scenarios.demand import growth_factors
+
+    f = growth_factors(area, 2025)
+    pop = area.population
+    return (pop["age_6_11"] + pop["age_12_14"]) * pop["district_id"].astype(str).map(f).fillna(1.0)
+
+
+#: Minimum distance (m) of a relocated site from any school or project: one 10-minute walk apart
+#: would double-serve the same children.
+GROWTH_MIN_SPACING_M = 500.0
+
+
+def plan_growth(area) -> Scenario:
+    """The ``plan-growth`` variant: plan schools in slow-growing districts moved to fast-growing ones.
+
+    The rule, computed from the area's data:
+
+    1. Rank districts by ``growth_rate`` (yearly population growth, districts layer).
+    2. A *school* project (not a kindergarten: a 5-minute catchment belongs where it is) sited in a
+       district whose growth rate is below the median is a *donor*.
+    3. Donors, in ``project_id`` order, move to a district in the top third by growth rate: the one
+       with the most school-age children (6-14, grown to 2025) per school seat already there
+       (existing + plan + moved so far, seats + 1); the new site is that district's population cell
+       with the most school-age children at least 500 m from every school and project.
+    Type, seats and opening year are unchanged; ``notes`` records the move.
+    """
+    base = _plan_projects(area)
+    d = area.districts
+    if "growth_rate" not in d.columns or len(base) == 0:
+        raise UnknownScenarioError(f"plan-growth needs districts with growth_rate and a projects layer; "
+                                   f"{area.name} has none", field="scenario")
+    rate = dict(zip(d["district_id"].astype(str), d["growth_rate"].astype(float)))
+    median = float(np.median(list(rate.values())))
+    top_cut = float(np.quantile(list(rate.values()), 2 / 3))
+    growth_ds = [k for k, v in rate.items() if v >= top_cut]
+    dist_of = _district_of(area, base)
+    schools = area.facilities[area.facilities["family"] == "school"]
+    s_dist = _district_of(area, schools)
+    seats = {k: 0.0 for k in rate}
+    for dd, sp_, sj in zip(s_dist, schools["seats_primary"], schools["seats_junior"]):
+        if dd in seats:
+            seats[dd] += float(sp_) + float(sj)
+    for dd, sp_, sj in zip(dist_of, base["seats_primary"], base["seats_junior"]):
+        if dd in seats:
+            seats[dd] += float(sp_) + float(sj)
+    kids = _children_2025(area)
+    pop = area.population
+    cell_d = pop["district_id"].astype(str).to_numpy()
+    cxy = np.c_[pop.geometry.x, pop.geometry.y]
+    occupied = [np.c_[schools.geometry.x, schools.geometry.y], np.c_[base.geometry.x, base.geometry.y]]
+    out = base.copy()
+    order = np.argsort(out["project_id"].to_numpy(), kind="stable")
+    for i in order:
+        if out["type"].iloc[i] == "kindergarten" or rate.get(dist_of[i], np.inf) >= median:
+            continue
+        target = max(growth_ds, key=lambda k: float(kids[cell_d == k].sum()) / (seats[k] + 1.0))
+        occ = np.vstack(occupied)
+        dmin = np.sqrt(((cxy[:, None, :] - occ[None, :, :]) ** 2).sum(-1)).min(1) if len(occ) else np.full(len(cxy), np.inf)
+        ok = (cell_d == target) & (dmin >= GROWTH_MIN_SPACING_M)
+        if not ok.any():
+            continue
+        c = int(np.flatnonzero(ok)[np.argmax(kids.to_numpy()[ok])])
+        new = Point(cxy[c])
+        out.geometry.iloc[i] = new
+        moved_seats = float(out["seats_primary"].iloc[i] + out["seats_junior"].iloc[i])
+        seats[dist_of[i]] -= moved_seats
+        seats[target] += moved_seats
+        occupied.append(np.array([cxy[c]]))
+        out.loc[out.index[i], "notes"] = (f"plan-growth: moved from district {dist_of[i]} (growth {rate[dist_of[i]]:.3f}) "
+                                          f"to {target} (growth {rate[target]:.3f})")
+    return Scenario("plan-growth", area.name, out, origin="shipped",
+                    description="the plan with school sites in slow-growing districts moved to the fastest-growing "
+                                "(rule in scenarios.model.plan_growth)")
+
+
+def _district_of(area, gdf) -> list[str]:
+    """district_id of each point (nearest district polygon when a point lies outside all)."""
+    if len(gdf) == 0:
+        return []
+    pts = gpd.GeoDataFrame(geometry=gdf.geometry.to_crs(area.crs).reset_index(drop=True), crs=area.crs)
+    j = gpd.sjoin_nearest(pts, area.districts[["district_id", "geometry"]].to_crs(area.crs), how="left")
+    j = j[~j.index.duplicated()]
+    return j["district_id"].astype(str).tolist()
+
+
+def shipped_names(area) -> list[str]:
+    """Names of the scenarios shipped for ``area``."""
+    names = ["existing", "plan"]
+    if "growth_rate" in area.districts.columns and getattr(area, "projects", None) is not None and len(area.projects):
+        names.append("plan-growth")
+    return names
+
+
+def shipped_scenario(area, name: str) -> Scenario:
+    """Build one shipped scenario of ``area``."""
+    if name == "existing":
+        return Scenario("existing", area.name, empty_projects(area.crs), origin="shipped",
+                        description="today's facilities, no projects")
+    if name == "plan":
+        return Scenario("plan", area.name, _plan_projects(area), origin="shipped",
+                        description="the area's planned projects (projects layer)")
+    if name == "plan-growth":
+        return plan_growth(area)
+    raise UnknownScenarioError(f"no shipped scenario {name!r}", field="scenario")
+
+
+# ----------------------------------------------------------------------------- store / files
+
+
+def load_scenario(path, area=None) -> Scenario:
+    """Read and validate a scenario file (.gpkg / .geojson); projects move to ``area``'s CRS if given."""
+    meta, gdf = store.read_scenario_file(path)
+    projects = validate_projects(gdf, source=str(path))
+    if area is not None and projects.crs is not None:
+        projects = projects.to_crs(area.crs)
+    return Scenario(str(meta.get("name") or Path(path).stem), str(meta.get("area") or (area.name if area else "")),
+                    projects, str(meta.get("description") or ""), origin="file", path=str(path), meta=meta)
+
+
+def save_scenario(scenario: Scenario, path=None, overwrite: bool = False) -> Path:
+    """Save a scenario atomically; by default into the area's store folder as ``<name>.gpkg``.
+
+    Raises
+    ------
+    scenarios.store.ScenarioExistsError
+        If the target exists (or the name is a shipped scenario's) and ``overwrite`` is False.
+    """
+    store.check_name(scenario.name)
+    if path is None:
+        if scenario.name in SHIPPED:
+            raise store.ScenarioExistsError(f"'{scenario.name}' is a shipped scenario; choose another name",
+                                            field="name")
+        path = store.store_dir(scenario.area, create=True) / f"{scenario.name}.gpkg"
+    validate_projects(scenario.projects, source=f"scenario '{scenario.name}'")
+    return store.write_scenario_file(scenario, path, overwrite=overwrite)
+
+
+def available_names(area) -> list[str]:
+    """Shipped then stored scenario names of ``area``."""
+    return [*shipped_names(area), *[n for n in store.stored_paths(area.name) if n not in SHIPPED]]
+
+
+def resolve_scenario(area, spec) -> Scenario:
+    """A scenario from a shipped name, a stored name or a file path.
+
+    Raises
+    ------
+    gis.errors.UnknownScenarioError
+        Listing the available names when ``spec`` is none of these.
+    """
+    if isinstance(spec, Scenario):
+        return spec
+    spec = str(spec)
+    if spec in shipped_names(area):
+        return shipped_scenario(area, spec)
+    stored = store.stored_paths(area.name)
+    if spec in stored:
+        s = load_scenario(stored[spec], area)
+        s.origin, s.name = "stored", spec
+        return s
+    p = Path(spec)
+    if p.suffix in store.SUFFIXES and p.exists():
+        return load_scenario(p, area)
+    raise UnknownScenarioError(f"unknown scenario; available: {', '.join(available_names(area))} "
+                               f"(or the path of a .gpkg / .geojson scenario file)", file=spec, field="scenario")
+
+
+def list_scenarios(area) -> list[dict]:
+    """Every scenario of ``area``: ``{name, projects, source, path, ...}``."""
+    out = [shipped_scenario(area, n).summary() for n in shipped_names(area)]
+    for name, path in store.stored_paths(area.name).items():
+        if name in SHIPPED:
+            continue
+        try:
+            s = load_scenario(path, area)
+            s.name, s.origin = name, "stored"
+            out.append(s.summary())
+        except InputError as e:
+            out.append({"name": name, "projects": None, "source": "stored", "path": str(path), "error": e.one_line()})
+    return out
+
+
+# ----------------------------------------------------------------------------- facilities by year
+
+
+def projects_as_facilities(projects: gpd.GeoDataFrame, crs=None) -> gpd.GeoDataFrame:
+    """Project rows as facility rows (:data:`layers.schema.FACILITY_COLUMNS`) via ``PROJECT_TYPES``."""
+    fam = projects["type"].map(lambda t: PROJECT_TYPES[t][0])
+    sub = projects["type"].map(lambda t: PROJECT_TYPES[t][1])
+    f = pd.DataFrame({
+        "facility_id": projects["project_id"].astype(str), "name": projects["name"], "family": fam, "subtype": sub,
+        "seats_primary": projects["seats_primary"], "seats_junior": projects["seats_junior"],
+        "places_kindergarten": projects["places_kindergarten"], "beds": 0, "area_m2": 0.0,
+        "source": projects["source"], "project_id": projects["project_id"].astype(str),
+        "open_year": projects["open_year"],
+    })
+    g = gpd.GeoDataFrame(f, geometry=projects.geometry.values, crs=projects.crs)
+    return g.to_crs(crs) if crs is not None and g.crs is not None else g
+
+
+def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
+    """Existing facilities plus the scenario's projects open by ``year``, as one facilities layer.
+
+    Parameters
+    ----------
+    area : StudyArea
+    scenario : Scenario or str
+        A scenario or anything :func:`resolve_scenario` accepts.
+    year : int
+        Projects with ``open_year <= year`` are included.
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`layers.schema.FACILITY_COLUMNS` plus ``project_id`` (empty for existing rows) and
+        ``open_year`` (NaN for existing rows), in ``area.crs``.
+    """
+    scenario = resolve_scenario(area, scenario)
+    base = area.facilities.copy()
+    base["project_id"] = ""
+    base["open_year"] = np.nan
+    new = projects_as_facilities(scenario.open_projects(year), area.crs)
+    cols = [*FACILITY_COLUMNS, "project_id", "open_year"]
+    if len(new) == 0:
+        return gpd.GeoDataFrame(base[[*cols, base.geometry.name]], geometry=base.geometry.name, crs=area.crs)
+    out = pd.concat([base[[*cols, base.geometry.name]].rename_geometry("geometry")
+                     if base.geometry.name != "geometry" else base[[*cols, "geometry"]],
+                     new[[*cols, "geometry"]]], ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=area.crs)
