@@ -48,7 +48,7 @@ from layers.schema import COHORTS, PROJECT_COLUMNS
 AREA_NAME = "helsinki-osm"
 HELSINKI_CRS = "EPSG:32635"
 #: Bump when the build changes, so stale caches are rebuilt.
-CACHE_VERSION = 1
+CACHE_VERSION = 3
 
 #: Stated total residents of the extract (an estimate). Derivation: the extract's residentially
 #: tagged buildings hold about 108,000 m² of floor area (footprint x levels); at Helsinki's
@@ -151,7 +151,9 @@ def residential_floor_area(buildings: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame
         ``floor_m2``; geometry = the footprint's centroid, in ``crs``.
     """
     b = buildings.to_crs(crs)
-    b = b[b["building"].isin(RESIDENTIAL_BUILDINGS) & b.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    # Degenerate footprints (zero area) hold no one and are left out.
+    b = b[b["building"].isin(RESIDENTIAL_BUILDINGS) & b.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
+          & (b.geometry.area > 0)]
     lv = pd.to_numeric(b["building:levels"], errors="coerce") if "building:levels" in b else pd.Series(np.nan, b.index)
     lv = lv.where((lv > 0) & (lv < 200)).fillna(DEFAULT_LEVELS)
     ids = b["id"].astype("int64").astype(str) if "id" in b else pd.Series(b.index.astype(str), b.index)
@@ -162,7 +164,7 @@ def residential_floor_area(buildings: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame
 
 def population_from_buildings(res: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, *, total: float,
                               cohort_shares: dict[str, float], cell_size: float = CELL_SIZE,
-                              prefix: str = "cell", source: str = "estimated") -> gpd.GeoDataFrame:
+                              prefix: str = "cell", source: str = "estimated", outline=None) -> gpd.GeoDataFrame:
     """Dasymetric population grid: building floor area summed per grid cell, scaled to ``total``.
 
     Parameters
@@ -181,6 +183,10 @@ def population_from_buildings(res: gpd.GeoDataFrame, districts: gpd.GeoDataFrame
         Prefix of ``cell_id`` values.
     source : str
         Kept in ``source`` (says the values are estimated).
+    outline : shapely geometry, optional
+        Study-area outline. A cell whose centre falls outside it (a cell cut by the edge of the
+        extract) is placed at the floor-area-weighted centroid of its buildings instead, which
+        lies inside, so every population point is in the study area.
 
     Returns
     -------
@@ -194,9 +200,16 @@ def population_from_buildings(res: gpd.GeoDataFrame, districts: gpd.GeoDataFrame
         return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     ix = np.floor(res.geometry.x.values / cell_size).astype(np.int64)
     iy = np.floor(res.geometry.y.values / cell_size).astype(np.int64)
-    grid = pd.DataFrame({"ix": ix, "iy": iy, "floor": res["floor_m2"].values}).groupby(["ix", "iy"], as_index=False)["floor"].sum()
+    f = res["floor_m2"].values
+    grid = pd.DataFrame({"ix": ix, "iy": iy, "floor": f, "fx": f * res.geometry.x.values,
+                         "fy": f * res.geometry.y.values}).groupby(["ix", "iy"], as_index=False).sum()
     grid["pop_total"] = total * grid["floor"] / grid["floor"].sum()
-    centres = gpd.points_from_xy((grid["ix"] + 0.5) * cell_size, (grid["iy"] + 0.5) * cell_size, crs=crs)
+    cx, cy = (grid["ix"] + 0.5) * cell_size, (grid["iy"] + 0.5) * cell_size
+    if outline is not None:
+        out = ~shapely.covers(outline, shapely.points(cx.values, cy.values))
+        cx = cx.where(~out, grid["fx"] / grid["floor"])
+        cy = cy.where(~out, grid["fy"] / grid["floor"])
+    centres = gpd.points_from_xy(cx, cy, crs=crs)
     cells = gpd.GeoDataFrame({"cell_id": [f"{prefix}-{a}-{b}" for a, b in zip(grid["ix"], grid["iy"])],
                               "pop_total": grid["pop_total"].values}, geometry=centres, crs=crs)
     joined = gpd.sjoin_nearest(cells, districts[["district_id", "geometry"]], how="left")
@@ -335,6 +348,7 @@ def build_helsinki(path=None) -> StudyArea:
     population = population_from_buildings(
         res, districts, total=HELSINKI_POPULATION_TOTAL, cohort_shares=HELSINKI_COHORT_SHARES, prefix="hel",
         source="estimated: OSM residential buildings (floor area) scaled to a stated total, assumed cohort shares",
+        outline=boundary.geometry.iloc[0],
     )
     facilities = facilities_from_osm(pois, crs)
     sources = {

@@ -1,0 +1,312 @@
+"""A user's own study area as a folder, and the export that writes one (CONTRACT.md).
+
+Layout::
+
+    DIR/
+      area.gpkg        layers boundary, districts, population, facilities, projects (optional)
+      network.osm      OSM XML walking network (or network.osm.pbf)
+      area.json        optional: name, synthetic flag, sources, cell size (written by export)
+      README.txt       optional: what the files are, sources and licences (written by export)
+
+:func:`load_folder` reads any CRS with an EPSG code and reprojects every layer to the projected
+CRS :func:`gis.crs.local_projected_crs` picks for the boundary; every row is validated by
+:mod:`layers.validate`. :func:`export_area` writes the same layout from any
+:class:`~gis.study_area.StudyArea`, each file atomically, so ``export -> load_folder`` gives the
+same layers and a network with the same node and edge counts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from pyproj import CRS, Transformer
+
+from gis.crs import local_projected_crs
+from gis.errors import InputError
+from gis.io import write_gpkg_atomic, write_text_atomic
+from gis.study_area import StudyArea
+from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, PROJECT_COLUMNS, is_generated
+from layers.validate import validate_layer
+
+GPKG_NAME = "area.gpkg"
+NETWORK_NAMES = ("network.osm", "network.osm.pbf", "network.pbf")
+META_NAME = "area.json"
+README_NAME = "README.txt"
+#: ``generator`` of the OSM XML this module writes, and the node tag marking the graph's own nodes.
+GENERATOR = "Hedong Planner export"
+NODE_MARKER = "hedong:node"
+
+
+def _read_network(path: Path, crs) -> nx.MultiDiGraph:
+    """The walking network of a study-area folder, projected to ``crs``.
+
+    A file this module wrote (``generator="Hedong Planner export"``) is read back exactly: osmnx's
+    default simplification would also merge degree-2 nodes that the original graph kept (pyrosm and
+    generators simplify differently), so instead every node tagged :data:`NODE_MARKER` is kept
+    as an endpoint and only the edge-geometry vertices are merged. Any other file takes the shared
+    path, :func:`gis.osm.read_osm_network`.
+    """
+    import osmnx as ox
+
+    from gis.osm import read_osm_network
+
+    with open(path, "rb") as f:
+        head = f.read(300)
+    if GENERATOR.encode() not in head:
+        return read_osm_network(path, crs=crs)
+    saved = list(ox.settings.useful_tags_node)
+    ox.settings.useful_tags_node = [*saved, NODE_MARKER]
+    try:
+        G = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
+    except Exception as e:  # noqa: BLE001 - osmnx raises a zoo of errors on bad XML
+        raise InputError(f"cannot read OSM XML ({type(e).__name__}: {e})", file=path) from e
+    finally:
+        ox.settings.useful_tags_node = saved
+    if G.number_of_nodes() == 0:
+        raise InputError("no walkable street in this OSM file", file=path)
+    G = ox.simplify_graph(G, node_attrs_include=[NODE_MARKER])
+    for _, d in G.nodes(data=True):
+        d.pop(NODE_MARKER, None)
+    return ox.project_graph(G, to_crs=crs)
+
+
+# ---------------------------------------------------------------- load
+
+
+def _read_gpkg_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
+    try:
+        gdf = gpd.read_file(gpkg, layer=layer, engine="pyogrio")
+    except Exception as e:  # noqa: BLE001 - GDAL errors are untyped; name the file and layer
+        raise InputError(f"cannot read layer {layer!r} ({type(e).__name__}: {e})", file=gpkg) from e
+    if gdf.crs is None:
+        raise InputError(f"layer {layer!r} has no CRS; save it with one that has an EPSG code", file=gpkg,
+                         field="crs")
+    if gdf.crs.to_epsg() is None:
+        raise InputError(f"layer {layer!r} has a CRS without an EPSG code ({gdf.crs.name}); "
+                         f"reproject it to one with an EPSG code", file=gpkg, field="crs")
+    return gdf
+
+
+def _empty_projects(crs) -> gpd.GeoDataFrame:
+    cols = {c: pd.Series(dtype="float64" if c.startswith(("seats", "places")) else "int64" if c == "open_year"
+                         else "object") for c in PROJECT_COLUMNS}
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+
+
+def load_folder(path, **_ignored) -> StudyArea:
+    """Load a user's study-area folder (CONTRACT.md "A user's own study area").
+
+    Parameters
+    ----------
+    path : str or Path
+        Folder holding ``area.gpkg`` and ``network.osm`` or ``network.osm.pbf``.
+
+    Returns
+    -------
+    StudyArea
+        Named after the folder; every layer and the graph in the boundary's local projected CRS
+        (EPSG:4546 around Yuncheng, else the UTM zone). ``synthetic`` comes from ``area.json``
+        when present, else is True when any ``source`` value marks a generated row.
+
+    Raises
+    ------
+    gis.errors.InputError
+        A missing file or required layer (named), a layer without an EPSG CRS, or any invalid
+        row (file, layer, row and field named).
+    """
+    import pyogrio
+
+    folder = Path(path)
+    if not folder.is_dir():
+        raise InputError("not a folder", file=folder)
+    gpkg = folder / GPKG_NAME
+    if not gpkg.is_file():
+        raise InputError(f"missing {GPKG_NAME}: a study-area folder holds {GPKG_NAME} and network.osm",
+                         file=gpkg)
+    try:
+        present = {str(x[0]) for x in pyogrio.list_layers(gpkg)}
+    except Exception as e:  # noqa: BLE001
+        raise InputError(f"not a readable GeoPackage ({type(e).__name__}: {e})", file=gpkg) from e
+    for layer in LAYERS_REQUIRED:
+        if layer not in present:
+            raise InputError(f"missing required layer {layer!r} (layers found: {', '.join(sorted(present)) or 'none'})",
+                             file=gpkg, field=layer)
+    net = next((folder / n for n in NETWORK_NAMES if (folder / n).is_file()), None)
+    if net is None:
+        raise InputError("missing network.osm (or network.osm.pbf): the walking network of the area",
+                         file=folder / "network.osm")
+
+    raw_boundary = _read_gpkg_layer(gpkg, "boundary")
+    crs = local_projected_crs(raw_boundary)
+
+    def layer(name: str, outline=None) -> gpd.GeoDataFrame:
+        gdf = _read_gpkg_layer(gpkg, name)
+        if not CRS.from_user_input(crs).equals(gdf.crs):
+            gdf = gdf.to_crs(crs)
+        return validate_layer(gdf, name, file=f"{gpkg} layer {name}", boundary=outline,
+                              default_source=f"user study area {folder.name}")
+
+    boundary = layer("boundary")
+    outline = boundary.geometry.iloc[0]
+    districts = layer("districts")
+    population = layer("population", outline)
+    facilities = layer("facilities", outline)
+    projects = layer("projects", outline) if "projects" in present else _empty_projects(crs)
+    ids = set(districts["district_id"])
+    bad = [i for i, d in enumerate(population["district_id"]) if d not in ids]
+    if bad:
+        raise InputError(f"district_id {population['district_id'].iloc[bad[0]]!r} is not in the districts layer",
+                         file=f"{gpkg} layer population", row=bad[0] + 1, field="district_id")
+
+    graph = _read_network(net, crs)
+
+    meta = {}
+    if (folder / META_NAME).is_file():
+        try:
+            meta = json.loads((folder / META_NAME).read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise InputError(f"not valid JSON ({e})", file=folder / META_NAME) from e
+    sources_cols = [df["source"] for df in (facilities, projects, population) if "source" in df]
+    generated = any(is_generated(s) for col in sources_cols for s in col)
+    return StudyArea(
+        name=folder.name, crs=crs, boundary=boundary, districts=districts, population=population,
+        facilities=facilities, projects=projects, graph=graph,
+        synthetic=bool(meta.get("synthetic", generated)),
+        sources=meta.get("sources") or {"area": f"user study area {folder}"},
+        cell_size=meta.get("cell_size"),
+    )
+
+
+# ---------------------------------------------------------------- export
+
+
+def _edge_pairs(G: nx.MultiDiGraph):
+    """One record per street: a directed edge and its reverse twin (same geometry) become one way."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for u, v, k, d in G.edges(keys=True, data=True):
+        geom = d.get("geometry")
+        coords = tuple(np.round(np.asarray(geom.coords), 6).ravel()) if geom is not None else ()
+        length = round(float(d.get("length", 0.0)), 3)
+        fwd = (u, v, length, coords)
+        if fwd in seen and seen[fwd] > 0:  # this is the twin of a way already written
+            seen[fwd] -= 1
+            continue
+        rev_coords = ()
+        if coords:
+            rc = np.asarray(coords).reshape(-1, 2)[::-1].ravel()
+            rev_coords = tuple(rc)
+        rev = (v, u, length, rev_coords)
+        seen[rev] = seen.get(rev, 0) + 1
+        out.append((u, v, d))
+    return out
+
+
+def graph_to_osm_xml(G: nx.MultiDiGraph, crs=None) -> str:
+    """The graph as OSM XML (WGS84): one ``<way>`` per street, intermediate vertices as extra nodes.
+
+    Each pair of opposite directed edges becomes one way (the walking network is read back
+    bidirectionally); edge geometry vertices become nodes with negative ids, so osmnx's
+    simplification on reading merges them back into the edge geometry. Ways carry ``highway``
+    and ``name`` and the original way id as ``hedong:osmid``; way ids are renumbered because one OSM
+    way split into several edges must become several ways here.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Projected graph in osmnx conventions.
+    crs : optional
+        CRS of the node coordinates (default ``G.graph["crs"]``).
+    """
+    crs = crs or G.graph.get("crs")
+    tr = Transformer.from_crs(CRS.from_user_input(crs), 4326, always_xy=True)
+    ids = list(G.nodes)
+    xs = np.array([G.nodes[n]["x"] for n in ids], dtype=float)
+    ys = np.array([G.nodes[n]["y"] for n in ids], dtype=float)
+    lon, lat = tr.transform(xs, ys)
+    lines = ["<?xml version='1.0' encoding='UTF-8'?>",
+             f'<osm version="0.6" generator="{GENERATOR}">']
+    for n, x, y in zip(ids, lon, lat):
+        # The marker tag keeps every graph node a node on reading (see _read_network).
+        lines.append(f'  <node id="{int(n)}" lat="{y:.9f}" lon="{x:.9f}" version="1" visible="true">'
+                     f'<tag k="{NODE_MARKER}" v="yes"/></node>')
+    next_id = -1
+    ways = []
+    for wid, (u, v, d) in enumerate(_edge_pairs(G), start=1):
+        refs = [int(u)]
+        geom = d.get("geometry")
+        if geom is not None and len(geom.coords) > 2:
+            inner = np.asarray(geom.coords)[1:-1]
+            ilon, ilat = tr.transform(inner[:, 0], inner[:, 1])
+            for x, y in zip(ilon, ilat):
+                lines.append(f'  <node id="{next_id}" lat="{y:.9f}" lon="{x:.9f}" version="1" visible="true"/>')
+                refs.append(next_id)
+                next_id -= 1
+        refs.append(int(v))
+        tags = {"highway": d.get("highway") or "footway", "name": d.get("name") or ""}
+        osmid = d.get("osmid")
+        if osmid is not None:
+            tags["hedong:osmid"] = osmid[0] if isinstance(osmid, (list, tuple)) else osmid
+        body = "".join(f'<nd ref="{r}"/>' for r in refs)
+        tag_xml = "".join(f"<tag k={quoteattr(str(k))} v={quoteattr(str(val if not isinstance(val, list) else ';'.join(map(str, val))))}/>"
+                          for k, val in tags.items() if str(val))
+        ways.append(f'  <way id="{wid}" version="1" visible="true">{body}{tag_xml}</way>')
+    lines.extend(ways)
+    lines.append("</osm>")
+    return "\n".join(lines) + "\n"
+
+
+def _readme(area: StudyArea, files: list[str]) -> str:
+    src = "\n".join(f"  - {k}: {v}" for k, v in (area.sources or {}).items()) or "  (none recorded)"
+    warn = ("GENERATED DATA: streets, people and facilities of this area are generated by the Hedong Planner "
+            "demo, not real.\n\n" if area.synthetic else "")
+    return (f"Hedong Planner study area: {area.name}\n{'=' * (27 + len(area.name))}\n\n{warn}"
+            f"Files:\n" + "".join(f"  - {f}\n" for f in files) +
+            f"\narea.gpkg layers (CRS {area.crs}): boundary, districts, population, facilities"
+            f"{', projects' if len(area.projects) else ''} — columns as in the Hedong Planner contract.\n"
+            f"network.osm: the walking network as OSM XML (WGS84); reopen with `hedong info --area <this folder>`.\n"
+            f"Open area.gpkg in QGIS (Layer > Add Vector Layer).\n\nSources and licences:\n{src}\n")
+
+
+def export_area(area: StudyArea, out_dir) -> list[Path]:
+    """Write a study area as a folder that :func:`load_folder` reads back.
+
+    Parameters
+    ----------
+    area : StudyArea
+    out_dir : str or Path
+        Created if missing; existing files of the same names are replaced (each atomically).
+
+    Returns
+    -------
+    list of Path
+        The files written: ``area.gpkg`` (all layers written atomically as a whole),
+        ``network.osm``, ``area.json``, ``README.txt``.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError("the output path exists and is not a folder", file=out)
+    out.mkdir(parents=True, exist_ok=True)
+    layers = {"boundary": area.boundary, "districts": area.districts, "population": area.population,
+              "facilities": area.facilities}
+    if len(area.projects):  # optional layer: an area without projects simply has none
+        layers["projects"] = area.projects
+    layers = {k: v.to_crs(area.crs) if v.crs is not None and not v.crs.equals(CRS.from_user_input(area.crs)) else v
+              for k, v in layers.items()}
+    written = [write_gpkg_atomic(layers, out / GPKG_NAME)]
+    written.append(write_text_atomic(out / "network.osm", graph_to_osm_xml(area.graph, area.graph.graph.get("crs", area.crs))))
+    meta = {"name": area.name, "crs": area.crs, "synthetic": bool(area.synthetic), "sources": area.sources,
+            "cell_size": area.cell_size, "layers": list(layers)}
+    written.append(write_text_atomic(out / META_NAME, json.dumps(meta, ensure_ascii=False, indent=1)))
+    names = [p.name for p in written] + [README_NAME]
+    written.append(write_text_atomic(out / README_NAME, _readme(area, names)))
+    return written
+
+
+__all__ = ["load_folder", "export_area", "graph_to_osm_xml", "LAYERS_OPTIONAL"]

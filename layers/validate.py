@@ -1,0 +1,361 @@
+"""Validation of user layers, table-driven: one function checks any frame against a column spec.
+
+Each layer (boundary, districts, population, facilities, projects) is described once by a tuple
+of :class:`Column` records in :data:`SPECS`; :func:`validate_frame` checks attributes and
+:func:`validate_geometry` checks geometry, for every layer alike. Every problem raises
+:class:`gis.errors.InputError` naming the file, the 1-based data row and the field, and saying
+what to do. Nothing is ever silently dropped: a bad row stops the load with a message.
+
+Values are normalised on the way (ids to text, numbers to float, family / sub-type / type names
+matched case-insensitively and by their Chinese labels, e.g. 幼儿园 -> kindergarten).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis.errors import InputError
+from layers.schema import (
+    CAPACITY_COLUMNS, COHORTS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SUBTYPE_LABELS,
+    SUBTYPES,
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a layer spec.
+
+    Attributes
+    ----------
+    name : str
+        Column name in the schema.
+    kind : str
+        ``id`` (non-empty text, unique), ``text``, ``enum`` (one of ``choices``), ``subtype``
+        (one of the row family's sub-types), ``count`` (finite number >= 0), ``year`` (integer
+        in ``lo``..``hi``).
+    required : bool
+        A missing column is an error; otherwise it takes ``default``.
+    default : object
+        Value of a missing optional column, and of an empty cell of an optional column.
+    choices : tuple of str
+        Allowed values for ``enum``.
+    lo, hi : int
+        Range for ``year``.
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    default: object = None
+    choices: tuple = ()
+    lo: int = 0
+    hi: int = 0
+
+
+_CAP_OPTIONAL = tuple(Column(c, "count", required=False, default=0.0) for c in CAPACITY_COLUMNS)
+
+SPECS: dict[str, tuple[Column, ...]] = {
+    "boundary": (Column("name", "text", required=False, default="study area"),),
+    "districts": (Column("district_id", "id"), Column("name", "text")),
+    # Cohorts are required: a missing cohort column silently read as 0 would hide all its demand.
+    "population": (Column("cell_id", "id"), Column("district_id", "text"), Column("pop_total", "count"),
+                   *(Column(c, "count") for c in COHORTS)),
+    "facilities": (Column("facility_id", "id"), Column("name", "text", required=False, default=""),
+                   Column("family", "enum", choices=FAMILIES), Column("subtype", "subtype", required=False, default=""),
+                   *_CAP_OPTIONAL, Column("source", "text", required=False, default="")),
+    "projects": (Column("project_id", "id"), Column("name", "text", required=False, default=""),
+                 Column("type", "enum", choices=tuple(PROJECT_TYPES)),
+                 *(Column(c, "count", required=False, default=0.0) for c in PROJECT_CAPACITY),
+                 Column("open_year", "year", lo=2000, hi=2100), Column("source", "text", required=False, default="")),
+}
+
+#: Geometry each layer takes: ``point`` (polygons become centroids, documented), ``polygon``.
+GEOMETRY: dict[str, str] = {"boundary": "polygon", "districts": "polygon", "population": "point",
+                            "facilities": "point", "projects": "point"}
+
+#: Alternative column names accepted on import (lower-case), per schema column.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "facility_id": ("id", "设施编号", "编号"),
+    "project_id": ("id", "项目编号", "编号"),
+    "cell_id": ("id",),
+    "name": ("名称",),
+    "family": ("category", "类别"),
+    "subtype": ("sub_type", "子类"),
+    "pop_total": ("population", "pop", "人口"),
+}
+
+# Chinese and English labels accepted for family / sub-type names.
+_LABEL_TO_KEY = {v.lower(): k for d in (FAMILY_LABELS, SUBTYPE_LABELS) for k, lab in d.items() for v in lab.values()}
+
+
+def _is_empty(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip()) \
+        or v is pd.NA or v is pd.NaT
+
+
+def _norm_key(v) -> str:
+    s = str(v).strip()
+    return _LABEL_TO_KEY.get(s.lower(), s.lower().replace(" ", "_").replace("-", "_"))
+
+
+def rename_aliases(df: pd.DataFrame, layer: str) -> pd.DataFrame:
+    """Rename alias columns (case-insensitive) to schema names, when the schema name is absent."""
+    names = {c.name for c in SPECS[layer]}
+    lower = {str(c).strip().lower(): c for c in df.columns}
+    ren = {}
+    for col in names:
+        if col in df.columns:
+            continue
+        if col in lower:
+            ren[lower[col]] = col
+            continue
+        for a in ALIASES.get(col, ()):
+            if a in lower and lower[a] not in ren:
+                ren[lower[a]] = col
+                break
+    return df.rename(columns=ren)
+
+
+def _number(v, *, file, row, field) -> float:
+    """A finite number >= 0 from a cell, or InputError."""
+    if isinstance(v, str):
+        s = v.strip().replace(",", "")
+        try:
+            f = float(s)
+        except ValueError:
+            raise InputError(f"{v!r} is not a number; write a plain number such as 1200", file=file, row=row,
+                             field=field) from None
+    else:
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            raise InputError(f"{v!r} is not a number", file=file, row=row, field=field) from None
+    if not math.isfinite(f):
+        raise InputError(f"{v!r} is not a finite number (NaN / infinity); write a number >= 0",
+                         file=file, row=row, field=field)
+    if f < 0:
+        raise InputError(f"{f:g} is negative; capacities and counts must be >= 0", file=file, row=row, field=field)
+    return f
+
+
+def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = "") -> pd.DataFrame:
+    """Check and normalise the attribute columns of one layer against :data:`SPECS`.
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        The layer as read; alias column names are accepted (:data:`ALIASES`). Extra columns are kept.
+    layer : str
+        Key of :data:`SPECS` (``facilities``, ``projects``, ``population``, ``districts``, ``boundary``).
+    file : str
+        Named in error messages.
+    default_source : str
+        ``source`` of rows that give none (e.g. ``user file facilities.csv``).
+
+    Returns
+    -------
+    DataFrame
+        Same rows in the same order, schema columns first with normalised values.
+
+    Raises
+    ------
+    gis.errors.InputError
+        Missing required column; empty / duplicate id; unknown family, sub-type or type (the
+        message lists the allowed ones); a count that is not a finite number >= 0; a year out of
+        range; a capacity column the family does not use set to non-zero.
+    """
+    spec = SPECS[layer]
+    df = rename_aliases(df, layer).copy()
+    for c in spec:
+        if c.name not in df.columns:
+            if c.required:
+                found = ", ".join(str(x) for x in df.columns if x != "geometry") or "none"
+                raise InputError(f"missing required column in the {layer} layer (columns found: {found})",
+                                 file=file, field=c.name)
+            df[c.name] = c.default if c.name != "source" else default_source
+    n = len(df)
+    out: dict[str, list] = {}
+    for c in spec:
+        vals = list(df[c.name])
+        res = []
+        for i, v in enumerate(vals):
+            row = i + 1
+            if c.kind == "id":
+                if _is_empty(v):
+                    raise InputError("empty id; every row needs a unique id", file=file, row=row, field=c.name)
+                if isinstance(v, float) and v.is_integer():
+                    v = int(v)  # 12.0 read from a numeric column is the id "12"
+                res.append(str(v).strip())
+            elif c.kind == "text":
+                if _is_empty(v):
+                    if c.required:
+                        raise InputError("empty value; fill it in", file=file, row=row, field=c.name)
+                    v = default_source if c.name == "source" else c.default
+                if isinstance(v, float) and v.is_integer():
+                    v = int(v)
+                res.append(str(v).strip())
+            elif c.kind == "enum":
+                key = "" if _is_empty(v) else _norm_key(v)
+                if key not in c.choices:
+                    raise InputError(f"unknown {c.name} {'' if _is_empty(v) else repr(v)}: use one of "
+                                     f"{', '.join(c.choices)}", file=file, row=row, field=c.name)
+                res.append(key)
+            elif c.kind == "subtype":
+                fam = out["family"][i]
+                allowed = SUBTYPES[fam]
+                key = "" if _is_empty(v) else _norm_key(v)
+                if not key:
+                    key = allowed[0]  # documented default: the family's first sub-type
+                if key not in allowed:
+                    raise InputError(f"unknown subtype {v!r} for family {fam}: use one of {', '.join(allowed)}",
+                                     file=file, row=row, field=c.name)
+                res.append(key)
+            elif c.kind == "count":
+                if _is_empty(v):
+                    if c.required:
+                        raise InputError("empty value; write a number >= 0", file=file, row=row, field=c.name)
+                    res.append(float(c.default))
+                else:
+                    res.append(_number(v, file=file, row=row, field=c.name))
+            elif c.kind == "year":
+                if _is_empty(v):
+                    raise InputError(f"empty year; write the opening year ({c.lo}-{c.hi})", file=file, row=row,
+                                     field=c.name)
+                try:
+                    f = float(str(v).strip())
+                except ValueError:
+                    f = float("nan")
+                if not (math.isfinite(f) and f.is_integer() and c.lo <= f <= c.hi):
+                    raise InputError(f"{v!r} is not a year: write an integer {c.lo}-{c.hi}", file=file, row=row,
+                                     field=c.name)
+                res.append(int(f))
+            else:  # pragma: no cover - a spec typo
+                raise ValueError(f"unknown column kind {c.kind!r}")
+        out[c.name] = res
+        if c.kind == "id":
+            seen: dict[str, int] = {}
+            for i, v in enumerate(res):
+                if v in seen:
+                    raise InputError(f"duplicate id {v!r} (also in row {seen[v] + 1}); ids must be unique",
+                                     file=file, row=i + 1, field=c.name)
+                seen[v] = i
+    if layer == "facilities":
+        # A family carries only its own capacity columns (layers.schema.FAMILY_CAPACITY).
+        for i in range(n):
+            fam = out["family"][i]
+            for col in CAPACITY_COLUMNS:
+                if col not in FAMILY_CAPACITY[fam] and out[col][i] != 0:
+                    raise InputError(f"a {fam} does not use {col} (it uses {', '.join(FAMILY_CAPACITY[fam])}); "
+                                     f"set it to 0 or leave it empty", file=file, row=i + 1, field=col)
+    result = df.copy()
+    for c in spec:
+        result[c.name] = pd.Series(out[c.name], index=df.index,
+                                   dtype="float64" if c.kind == "count" else "int64" if c.kind == "year" else "object")
+    first = [c.name for c in spec]
+    rest = [c for c in result.columns if c not in first]
+    return result[first + rest]
+
+
+def validate_geometry(gdf: gpd.GeoDataFrame, layer: str, *, file, boundary=None) -> gpd.GeoDataFrame:
+    """Check the geometry of one layer (projected or not) and normalise it.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer, in the same CRS as ``boundary`` if one is given.
+    layer : str
+        Key of :data:`GEOMETRY`.
+    file : str
+        Named in error messages.
+    boundary : shapely geometry, optional
+        Study-area outline in the layer's (projected) CRS; points must lie inside (1 m tolerance
+        for points on the edge).
+
+    Returns
+    -------
+    GeoDataFrame
+        Point layers: polygons replaced by their centroids (documented: a facility drawn as its
+        site polygon, a population cell drawn as a square, is placed at the centroid).
+
+    Raises
+    ------
+    gis.errors.InputError
+        Missing / empty / invalid geometry, the wrong geometry type, a point outside the
+        boundary (with a hint when swapping x and y would put it inside), several boundary rows.
+    """
+    kind = GEOMETRY[layer]
+    geoms = gdf.geometry.values
+    if layer == "boundary" and len(gdf) != 1:
+        raise InputError(f"the boundary layer must hold exactly one polygon (found {len(gdf)}); "
+                         f"dissolve it into one feature", file=file, field="geometry")
+    out = []
+    for i, g in enumerate(geoms):
+        row = i + 1
+        if g is None:
+            raise InputError("missing geometry; every row needs a location", file=file, row=row, field="geometry")
+        if g.is_empty:
+            raise InputError("empty geometry; every row needs a location", file=file, row=row, field="geometry")
+        gt = g.geom_type
+        if kind == "polygon":
+            if gt not in ("Polygon", "MultiPolygon"):
+                raise InputError(f"{gt} where a polygon is needed", file=file, row=row, field="geometry")
+            if not g.is_valid:
+                why = shapely.is_valid_reason(g)
+                raise InputError(f"invalid polygon ({why}); repair it (QGIS: Fix geometries)", file=file, row=row,
+                                 field="geometry")
+        else:
+            if gt in ("Polygon", "MultiPolygon"):
+                if not g.is_valid:
+                    raise InputError(f"invalid polygon ({shapely.is_valid_reason(g)}); repair it", file=file,
+                                     row=row, field="geometry")
+                g = g.centroid
+            elif gt == "MultiPoint" and len(g.geoms) == 1:
+                g = g.geoms[0]
+            elif gt != "Point":
+                raise InputError(f"{gt} where a point is needed", file=file, row=row, field="geometry")
+            if not (math.isfinite(g.x) and math.isfinite(g.y)):
+                raise InputError("coordinates are not finite numbers", file=file, row=row, field="geometry")
+        out.append(g)
+    gdf = gdf.copy()
+    gdf.geometry = gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs)
+    if boundary is not None and kind == "point":
+        inside = shapely.dwithin(np.asarray(out, dtype=object), boundary, 1.0)
+        for i in np.flatnonzero(~inside):
+            g = out[i]
+            hint = "; longitude and latitude look swapped" if _swapped_inside(g, gdf.crs, boundary) else ""
+            raise InputError(f"location ({g.x:.6f}, {g.y:.6f}) is outside the study-area boundary{hint}",
+                             file=file, row=int(i) + 1, field="geometry")
+    return gdf
+
+
+def _swapped_inside(g, crs, boundary) -> bool:
+    """True if the point with longitude and latitude exchanged lies inside ``boundary``."""
+    if crs is None:
+        return False
+    from pyproj import CRS, Transformer
+
+    crs = CRS.from_user_input(crs)
+    try:
+        to_wgs = Transformer.from_crs(crs, 4326, always_xy=True)
+        lon, lat = to_wgs.transform(g.x, g.y)
+        if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lon) > 90:
+            return False
+        x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(lat, lon)
+    except Exception:  # noqa: BLE001 - a hint only; never fail the message on it
+        return False
+    return math.isfinite(x) and math.isfinite(y) and boundary.covers(shapely.Point(x, y))
+
+
+def validate_layer(gdf: gpd.GeoDataFrame, layer: str, *, file, boundary=None,
+                   default_source: str = "") -> gpd.GeoDataFrame:
+    """:func:`validate_frame` then :func:`validate_geometry`: one user layer checked end to end."""
+    attrs = validate_frame(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), layer, file=file,
+                           default_source=default_source)
+    g = gpd.GeoDataFrame(attrs, geometry=gdf.geometry.values, crs=gdf.crs)
+    return validate_geometry(g, layer, file=file, boundary=boundary)
