@@ -95,7 +95,7 @@ class Scenario:
         if self.projects.crs is not None:
             pt = pt.to_crs(self.projects.crs)
         i = self._row(project_id)
-        self.projects.geometry.iloc[i] = pt.iloc[0]
+        self.projects.loc[self.projects.index[i], self.projects.geometry.name] = pt.iloc[0]
         return self
 
     def set_year(self, project_id, year: int) -> "Scenario":
@@ -230,7 +230,8 @@ def plan_growth(area) -> Scenario:
     3. Donors, in ``project_id`` order, move to a district in the top third by growth rate: the one
        with the most school-age children (6-14, grown to 2025) per school seat already there
        (existing + plan + moved so far, seats + 1); the new site is that district's population cell
-       with the most school-age children at least 500 m from every school and project.
+       with the most school-age children at least 500 m from every school and project (in a district
+       too small for that, its cell farthest from every school).
     Type, seats and opening year are unchanged; ``notes`` records the move.
     """
     base = _plan_projects(area)
@@ -265,12 +266,16 @@ def plan_growth(area) -> Scenario:
         target = max(growth_ds, key=lambda k: float(kids[cell_d == k].sum()) / (seats[k] + 1.0))
         occ = np.vstack(occupied)
         dmin = np.sqrt(((cxy[:, None, :] - occ[None, :, :]) ** 2).sum(-1)).min(1) if len(occ) else np.full(len(cxy), np.inf)
-        ok = (cell_d == target) & (dmin >= GROWTH_MIN_SPACING_M)
-        if not ok.any():
+        in_t = cell_d == target
+        if not in_t.any():
             continue
-        c = int(np.flatnonzero(ok)[np.argmax(kids.to_numpy()[ok])])
+        ok = in_t & (dmin >= GROWTH_MIN_SPACING_M)
+        if ok.any():
+            c = int(np.flatnonzero(ok)[np.argmax(kids.to_numpy()[ok])])
+        else:  # a small district: the cell farthest from every school instead
+            c = int(np.flatnonzero(in_t)[np.argmax(dmin[in_t])])
         new = Point(cxy[c])
-        out.geometry.iloc[i] = new
+        out.loc[out.index[i], out.geometry.name] = new
         moved_seats = float(out["seats_primary"].iloc[i] + out["seats_junior"].iloc[i])
         seats[dist_of[i]] -= moved_seats
         seats[target] += moved_seats

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import time
 
+import geopandas as gpd
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -40,7 +41,8 @@ from scipy.sparse.csgraph import connected_components, maximum_flow
 
 __all__ = [
     "LocationModel", "PMedian", "MCLP", "LSCP", "PCenter", "CapacitatedPMedian", "CapacitatedMCLP",
-    "MODELS", "best_next_site",
+    "MODELS", "best_next_site", "default_capacity", "area_instance", "build_model", "optimize_area",
+    "best_next_site_area",
 ]
 
 
@@ -616,3 +618,143 @@ def best_next_site(demand, capacity, orig, dest, cand_capacity, cand_orig, cand_
         results.sort(key=lambda t: (-t[1], t[0]))
         results = results[:top]
     return results
+
+
+# ------------------------------------------------------------------------- study-area helpers
+
+#: Seats a new school brings when candidates carry no ``capacity``: the plan's derived school sizes
+#: (2,160 primary = 48 x 45; 1,500 junior = 30 x 50 — an inference, layers.plan.DERIVED_NOTE) and
+#: 12 classes x 30 = 360 kindergarten places (norms).
+def default_capacity(level: str) -> int:
+    """Seats of one new school of ``level`` (see the note above)."""
+    from layers.norms import CLASS_SIZE, KINDERGARTEN_STANDARD_CLASSES
+    from layers.plan import DERIVED_SEATS
+
+    return {"primary": DERIVED_SEATS["primary_per_school"], "junior": DERIVED_SEATS["junior_per_school"],
+            "kindergarten": KINDERGARTEN_STANDARD_CLASSES * CLASS_SIZE["kindergarten"]}[level]
+
+
+def area_instance(area, level: str, scenario="existing", year: int = 2025, minutes=None, candidates=None,
+                  limit_factor: float = 1.0):
+    """Build the arrays of an optimisation on a study area.
+
+    Existing schools of ``level`` open in ``year`` under ``scenario`` become predefined sites
+    (always open), followed by the candidates (a file path, a GeoDataFrame, or None to generate
+    them — :func:`scenarios.candidates.generate_candidates`). Pairs are walking-network times
+    within ``minutes * limit_factor`` (:func:`accessibility.reach.od_pairs`, cached per site).
+
+    Returns
+    -------
+    dict with ``orig, dest, cost, weights, capacity, predefined, candidates, n_fixed, limit_s, evaluator``.
+    """
+    from layers.norms import SERVICES
+    from scenarios.candidates import generate_candidates, load_candidates
+    from scenarios.demand import children
+    from scenarios.evaluate import Evaluator, level_sites
+    from scenarios.model import facilities_for
+
+    ev = Evaluator.for_area(area)
+    mins = float(minutes if minutes is not None else SERVICES[level].minutes)
+    fac = facilities_for(area, scenario, year)
+    sites = level_sites(fac, level)
+    w = children(area, level, year)
+    if candidates is None:
+        base = ev.evaluate_level(fac, level, year, mins, demand=w)
+        cands = generate_candidates(area, w, base.assignment.unserved_cell, net=ev.net)
+    elif isinstance(candidates, gpd.GeoDataFrame):
+        cands = candidates.to_crs(area.crs)
+    else:
+        cands = load_candidates(candidates, area.crs)
+    cap_new = (cands["capacity"].fillna(default_capacity(level)).astype(int).to_numpy() if "capacity" in cands
+               else np.full(len(cands), default_capacity(level)))
+    pts = gpd.GeoSeries(list(sites.geometry) + list(cands.geometry), crs=area.crs)
+    limit_s = mins * 60.0
+    o, d, c = ev.pairs(pts, limit_s * limit_factor)
+    return {"orig": o, "dest": d, "cost": c, "weights": w,
+            "capacity": np.concatenate([sites["capacity"].to_numpy(), cap_new]).astype(np.int64),
+            "predefined": np.r_[np.ones(len(sites), bool), np.zeros(len(cands), bool)],
+            "candidates": cands.reset_index(drop=True), "sites": sites, "n_fixed": len(sites), "limit_s": limit_s,
+            "evaluator": ev, "facilities": fac, "minutes": mins}
+
+
+def build_model(key: str, inst: dict, p: int = 1):
+    """A model of :data:`MODELS` over an :func:`area_instance` with ``p`` new sites."""
+    o, d, c, w = inst["orig"], inst["dest"], inst["cost"], inst["weights"].astype(float)
+    n, m = len(w), len(inst["capacity"])
+    ptot = inst["n_fixed"] + int(p)
+    pre, lim = inst["predefined"], inst["limit_s"]
+    if key == "pmedian":  # children beyond the limit count as unserved at the limit's cost
+        return PMedian.from_pairs(o, d, c, n, m, w, ptot, pre, unserved_cost=lim)
+    if key == "mclp":
+        return MCLP.from_pairs(o, d, c, n, m, w, lim, ptot, pre)
+    if key == "lscp":
+        return LSCP.from_pairs(o, d, c, n, m, lim, pre, w)
+    if key == "pcenter":
+        return PCenter.from_pairs(o, d, c, n, m, ptot, pre, w)
+    if key == "cpmedian":
+        return CapacitatedPMedian.from_pairs(o, d, c, n, m, w, inst["capacity"], ptot, lim, pre, unserved_cost=lim)
+    if key == "cmclp":
+        return CapacitatedMCLP.from_pairs(o, d, c, n, m, w, inst["capacity"], ptot, lim, pre)
+    raise ValueError(f"unknown model {key!r}: use one of {', '.join(MODELS)}")
+
+
+def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=None, candidates=None,
+                  scenario="existing", year: int = 2025, time_limit=None) -> dict:
+    """Choose new sites on a study area and report the effect on seats within reach.
+
+    Returns
+    -------
+    dict
+        ``model``, ``chosen`` (candidate ids), ``objective``, ``seconds`` (solve + build), plus
+        ``level``, ``p``, ``minutes``, ``candidates``, ``demand_cells``, ``pairs``, ``existing_sites``,
+        ``unserved_before`` / ``unserved_after`` (the exact capacity-respecting assignment with the
+        chosen sites added at their seats) and ``covered`` for the covering models.
+    """
+    t0 = time.perf_counter()
+    inst = area_instance(area, level, scenario, year, minutes, candidates,
+                         limit_factor=3.0 if model == "pcenter" else 1.0)
+    if model == "pcenter":  # the worst trip may exceed the norm; search within three times it
+        inst["limit_s"] = inst["limit_s"] * 3.0
+    mdl = build_model(model, inst, p).solve(time_limit=time_limit)
+    nf = inst["n_fixed"]
+    cands = inst["candidates"]
+    chosen = [str(cands["candidate_id"].iloc[j - nf]) for j in mdl.chosen]
+    # effect on the exact seat assignment (within the norm limit)
+    from scenarios.assign import solve_transport
+
+    lim = inst["minutes"] * 60.0
+    within = inst["cost"] <= lim
+    o, d, c = inst["orig"][within], inst["dest"][within], inst["cost"][within]
+    w = inst["weights"]
+    cap = inst["capacity"]
+    before = solve_transport(w, np.where(inst["predefined"], cap, 0), o, d, c)
+    after = solve_transport(w, np.where(mdl.selected, cap, 0), o, d, c)
+    out = {"model": model, "chosen": chosen, "objective": float(mdl.objective),
+           "seconds": round(time.perf_counter() - t0, 3), "solve_seconds": round(mdl.seconds, 3),
+           "level": level, "p": int(p), "minutes": inst["minutes"], "scenario": getattr(scenario, "name", scenario),
+           "year": int(year), "candidates": int(len(cands)), "demand_cells": int((w > 0).sum()),
+           "pairs": int(len(inst["orig"])), "existing_sites": int(nf), "demand": int(w.sum()),
+           "unserved_before": before.unserved, "unserved_after": after.unserved,
+           "chosen_sites": [{"candidate_id": str(cands["candidate_id"].iloc[j - nf]),
+                             "x": float(cands.geometry.iloc[j - nf].x), "y": float(cands.geometry.iloc[j - nf].y),
+                             "seats": int(cap[j])} for j in mdl.chosen]}
+    if hasattr(mdl, "covered"):
+        out["covered"] = float(w[mdl.covered].sum())
+    return out
+
+
+def best_next_site_area(area, level: str, scenario="existing", year: int = 2025, minutes=None, candidates=None,
+                        top: int = 10) -> dict:
+    """The candidates that would serve most unserved children if added alone (see :func:`best_next_site`)."""
+    t0 = time.perf_counter()
+    inst = area_instance(area, level, scenario, year, minutes, candidates)
+    nf = inst["n_fixed"]
+    o, d = inst["orig"], inst["dest"]
+    ex = d < nf
+    ranked = best_next_site(inst["weights"], inst["capacity"][:nf], o[ex], d[ex], inst["capacity"][nf:],
+                            o[~ex], d[~ex] - nf, top=top)
+    cands = inst["candidates"]
+    return {"level": level, "scenario": getattr(scenario, "name", scenario), "year": int(year),
+            "candidates": int(len(cands)), "seconds": round(time.perf_counter() - t0, 3),
+            "best": [{"candidate_id": str(cands["candidate_id"].iloc[c]), "newly_served": g,
+                      "seats": int(inst["capacity"][nf + c])} for c, g in ranked]}

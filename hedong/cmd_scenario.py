@@ -1,0 +1,262 @@
+"""`hedong scenario ...`: list, evaluate, compare, optimise, next-site, copy, move (CONTRACT.md).
+
+Human-readable tables by default; ``--json`` prints the stable keys of CONTRACT.md (and more).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hedong.output import print_json, table
+
+
+def _area(args):
+    from gis.areas import load_area_cached
+
+    return load_area_cached(args.area)
+
+
+def _add_common(p, area=True, json=True):
+    if area:
+        from hedong.cli import add_area_argument
+
+        add_area_argument(p)
+    if json:
+        p.add_argument("--json", action="store_true", help="stable JSON on stdout")
+
+
+def register(subparsers) -> None:
+    """Add the ``scenario`` command and its sub-commands to the ``hedong`` parser."""
+    sc = subparsers.add_parser("scenario", help="school and kindergarten scenarios: evaluate, compare, optimise, edit")
+    sub = sc.add_subparsers(dest="scenario_command", metavar="SUBCOMMAND")
+    sc.set_defaults(func=lambda a: (sc.print_help(), 2)[1])
+
+    p = sub.add_parser("list", help="shipped and stored scenarios of the area")
+    _add_common(p)
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("evaluate", help="seats within the walking limit, by level and district")
+    _add_common(p)
+    p.add_argument("--scenario", default="plan", help="shipped name, stored name or file (default plan)")
+    p.add_argument("--year", type=int, default=2025)
+    p.add_argument("--minutes", type=float, default=None, help="override the norm's walking limit for every level")
+    p.add_argument("--catchments", metavar="FILE.gpkg", help="also write school catchment polygons")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("compare", help="two or more scenarios side by side, with deltas")
+    _add_common(p)
+    p.add_argument("scenarios", nargs="+", metavar="S")
+    p.add_argument("--year", type=int, default=None, help="one year (default: all plan years 2021-2025)")
+    p.add_argument("--minutes", type=float, default=None)
+    p.add_argument("--csv", metavar="FILE", help="export rows as UTF-8-BOM CSV (Excel)")
+    p.add_argument("--gpkg", metavar="FILE", help="export district deltas and project changes (QGIS)")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("optimize", help="choose new sites among candidates (HiGHS)")
+    _add_common(p)
+    p.add_argument("--level", choices=("primary", "junior", "kindergarten"), default="primary")
+    p.add_argument("--model", choices=("pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp"), default="cmclp")
+    p.add_argument("--p", type=int, default=1, help="number of new sites (existing schools always stay open)")
+    p.add_argument("--minutes", type=float, default=None)
+    p.add_argument("--candidates", metavar="FILE", help="CSV (candidate_id, lon, lat) or GeoJSON; default: generated")
+    p.add_argument("--scenario", default="existing")
+    p.add_argument("--year", type=int, default=2025)
+    p.add_argument("--time-limit", type=float, default=None, help="seconds for the MILP solver")
+    p.set_defaults(func=cmd_optimize)
+
+    p = sub.add_parser("next-site", help="the single candidate serving most unserved children")
+    _add_common(p)
+    p.add_argument("--level", choices=("primary", "junior", "kindergarten"), default="primary")
+    p.add_argument("--minutes", type=float, default=None)
+    p.add_argument("--candidates", metavar="FILE")
+    p.add_argument("--scenario", default="plan")
+    p.add_argument("--year", type=int, default=2025)
+    p.add_argument("--top", type=int, default=10)
+    p.set_defaults(func=cmd_next_site)
+
+    p = sub.add_parser("copy", help="copy a scenario into the area's store under a new name")
+    _add_common(p)
+    p.add_argument("src")
+    p.add_argument("dst")
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=cmd_copy)
+
+    p = sub.add_parser("move", help="edit a stored scenario: move a project, change its year or seats")
+    _add_common(p)
+    p.add_argument("dst", help="stored scenario name (create it with 'hedong scenario copy')")
+    p.add_argument("--project", required=True, help="project_id")
+    p.add_argument("--lon", type=float)
+    p.add_argument("--lat", type=float)
+    p.add_argument("--set-year", type=int)
+    p.add_argument("--set-seats", type=int, help="seats of the project's main level (primary, junior or places)")
+    p.add_argument("--seats-primary", type=int)
+    p.add_argument("--seats-junior", type=int)
+    p.add_argument("--places-kindergarten", type=int)
+    p.set_defaults(func=cmd_move)
+
+
+def cmd_list(args) -> int:
+    """``hedong scenario list``."""
+    from scenarios.model import list_scenarios
+
+    rows = list_scenarios(_area(args))
+    if args.json:
+        print_json(rows)
+    else:
+        print(table(rows, ["name", "projects", "source", "seats_primary", "seats_junior", "places_kindergarten",
+                           "description"]))
+    return 0
+
+
+def _level_table(ev_json) -> str:
+    rows = [{"level": lv, **{k: L[k] for k in ("demand", "seats", "assigned", "unserved", "median_minutes")},
+             "coverage": L.get("coverage") or 0.0} for lv, L in ev_json["levels"].items()]
+    return table(rows)
+
+
+def cmd_evaluate(args) -> int:
+    """``hedong scenario evaluate``."""
+    from scenarios.evaluate import Evaluator
+
+    area = _area(args)
+    ev = Evaluator.for_area(area).evaluate(args.scenario, args.year, args.minutes)
+    j = ev.to_json()
+    if args.catchments:
+        import geopandas as gpd
+        import pandas as pd
+
+        from scenarios.compare import _atomic
+        from pathlib import Path
+
+        g = gpd.GeoDataFrame(pd.concat([r.catchments() for r in ev.levels.values()], ignore_index=True),
+                             geometry="geometry", crs=area.crs)
+        _atomic(Path(args.catchments), lambda t: g.to_file(t, layer="catchments", driver="GPKG", engine="pyogrio"))
+    if args.json:
+        print_json(j)
+        return 0
+    print(f"scenario {j['scenario']}, {j['year']} ({j['seconds']:.2f} s)")
+    print(_level_table(j))
+    for lv, L in j["levels"].items():
+        print(f"\n{lv} by district (limit {L['minutes']:g} min)")
+        print(table(L["by_district"], ["district", "demand", "seats", "assigned", "unserved", "coverage",
+                                       "median_minutes"]))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    """``hedong scenario compare``."""
+    from scenarios.compare import compare, export_csv, export_gpkg
+
+    area = _area(args)
+    if len(args.scenarios) < 2:
+        from gis.errors import InputError
+
+        raise InputError("compare needs two or more scenarios", field="scenarios")
+    res = compare(area, args.scenarios, args.year, args.minutes)
+    if args.csv:
+        export_csv(res, args.csv)
+    if args.gpkg:
+        export_gpkg(res, area, args.gpkg)
+    if args.json:
+        print_json(res)
+        return 0
+    from scenarios.compare import to_rows
+
+    df = to_rows(res)
+    df = df[df["district"] == "(all)"]
+    print(table(df.to_dict(orient="records"), ["year", "scenario", "level", "demand", "seats", "assigned",
+                                               "unserved", "delta_unserved", "median_minutes"]))
+    for s, diff in zip(res["scenarios"][1:], res["projects"]):
+        print(f"\nprojects differing from {res['scenarios'][0]} in {s}:")
+        print(table(diff, ["project_id", "name", "change", "details"]))
+    return 0
+
+
+def cmd_optimize(args) -> int:
+    """``hedong scenario optimize``."""
+    from scenarios.model import resolve_scenario
+    from scenarios.optimize import optimize_area
+
+    area = _area(args)
+    scn = resolve_scenario(area, args.scenario)
+    if args.p < 0:
+        from gis.errors import InputError
+
+        raise InputError("--p must be 0 or more", field="p")
+    res = optimize_area(area, args.level, args.model, args.p, args.minutes, args.candidates, scn, args.year,
+                        args.time_limit)
+    if args.json:
+        print_json(res)
+        return 0
+    print(f"{res['model']} for {res['level']} ({res['candidates']} candidates, {res['demand_cells']} cells, "
+          f"{res['seconds']:.2f} s): objective {res['objective']:,.1f}")
+    print(f"unserved children {res['unserved_before']:,} -> {res['unserved_after']:,}")
+    print(table(res["chosen_sites"]))
+    return 0
+
+
+def cmd_next_site(args) -> int:
+    """``hedong scenario next-site``."""
+    from scenarios.model import resolve_scenario
+    from scenarios.optimize import best_next_site_area
+
+    area = _area(args)
+    res = best_next_site_area(area, args.level, resolve_scenario(area, args.scenario), args.year, args.minutes,
+                              args.candidates, args.top)
+    if args.json:
+        print_json(res)
+    else:
+        print(table(res["best"]))
+    return 0
+
+
+def cmd_copy(args) -> int:
+    """``hedong scenario copy SRC DST``."""
+    from scenarios.model import resolve_scenario, save_scenario
+
+    area = _area(args)
+    s = resolve_scenario(area, args.src).copy(args.dst)
+    s.area = area.name
+    path = save_scenario(s, overwrite=args.overwrite)
+    out = {"name": args.dst, "path": str(path), "projects": int(len(s.projects)), "from": args.src}
+    print_json(out) if args.json else print(f"saved {args.dst} ({out['projects']} projects) to {path}")
+    return 0
+
+
+def cmd_move(args) -> int:
+    """``hedong scenario move DST --project ID ...`` (edits a stored scenario, saved atomically)."""
+    from gis.errors import InputError
+    from scenarios import store
+    from scenarios.model import TYPE_CAPACITY, load_scenario, save_scenario
+
+    area = _area(args)
+    paths = store.stored_paths(area.name)
+    if args.dst not in paths:
+        raise InputError(f"no stored scenario '{args.dst}'; create one with 'hedong scenario copy plan {args.dst}'",
+                         field="dst")
+    s = load_scenario(paths[args.dst], area)
+    s.name = args.dst
+    changed = []
+    if (args.lon is None) != (args.lat is None):
+        raise InputError("give both --lon and --lat", field="lon")
+    if args.lon is not None:
+        s.move(args.project, args.lon, args.lat)
+        changed.append("site")
+    if args.set_year is not None:
+        s.set_year(args.project, args.set_year)
+        changed.append("open_year")
+    seats = {"seats_primary": args.seats_primary, "seats_junior": args.seats_junior,
+             "places_kindergarten": args.places_kindergarten}
+    if args.set_seats is not None:
+        t = s.projects.loc[s.projects["project_id"] == args.project, "type"].iloc[0]
+        seats[TYPE_CAPACITY[t][0]] = args.set_seats
+    if any(v is not None for v in seats.values()):
+        s.set_seats(args.project, **seats)
+        changed.append("seats")
+    if not changed:
+        raise InputError("nothing to change: give --lon/--lat, --set-year or --set-seats", field="project")
+    path = save_scenario(s, paths[args.dst], overwrite=True)
+    out = {"name": args.dst, "project": args.project, "changed": changed, "path": str(path)}
+    print_json(out) if args.json else print(f"{args.dst}: {args.project} {', '.join(changed)} updated ({path})")
+    return 0

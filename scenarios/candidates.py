@@ -1,0 +1,114 @@
+"""Candidate school sites: read from a file, or generated from the network and the unserved children.
+
+Generated candidates are of two kinds, both kept so the exact optimiser chooses among them:
+
+* ``grid-NNNN`` — a regular grid over the study area; in each grid square the population cell
+  with the most children of the level whose centre is within ``max_snap_m`` of a street (a
+  school needs a street front), i.e. feasible sites near the network;
+* ``km-NN`` — scikit-learn ``KMeans`` centres of the unserved children (cells weighted by
+  unserved count): where a new school would meet the demand the current schools leave.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gis.errors import InputError
+
+__all__ = ["load_candidates", "grid_candidates", "kmeans_candidates", "generate_candidates"]
+
+
+def load_candidates(path, crs) -> gpd.GeoDataFrame:
+    """Candidates from a CSV (``candidate_id`` + ``lon``/``lat`` in WGS84 or ``x``/``y`` in the area CRS)
+    or a GeoJSON / GeoPackage of points with ``candidate_id``; optional ``capacity`` column (seats).
+
+    Returns ``candidate_id`` (str), optional ``capacity``, points in ``crs``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("no such candidates file", file=path)
+    if path.suffix.lower() == ".csv":
+        df = pd.read_csv(path, encoding="utf-8-sig")
+        if {"lon", "lat"} <= set(df.columns):
+            xy, src = ("lon", "lat"), "EPSG:4326"
+        elif {"x", "y"} <= set(df.columns):
+            xy, src = ("x", "y"), crs
+        else:
+            raise InputError("a candidates CSV needs columns lon, lat (WGS84) or x, y (study-area CRS)", file=path,
+                             field="lon")
+        for i, (a, b) in enumerate(zip(df[xy[0]], df[xy[1]]), start=1):
+            if not (np.isfinite(pd.to_numeric(a, errors="coerce")) and np.isfinite(pd.to_numeric(b, errors="coerce"))):
+                raise InputError("coordinates must be numbers", file=path, row=i, field=xy[0])
+        g = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df[xy[0]].astype(float), df[xy[1]].astype(float)), crs=src)
+    else:
+        try:
+            g = gpd.read_file(path)
+        except Exception as e:  # noqa: BLE001
+            raise InputError(f"cannot read candidates ({e})", file=path) from None
+        if g.crs is None:
+            g = g.set_crs(4326)
+    if "candidate_id" not in g.columns:
+        raise InputError("column is missing", file=path, field="candidate_id")
+    ids = g["candidate_id"].astype(str)
+    dup = ids.duplicated()
+    if dup.any():
+        raise InputError(f"duplicate candidate_id {ids[dup].iloc[0]!r}", file=path, row=int(np.flatnonzero(dup)[0]) + 1,
+                         field="candidate_id")
+    for i, geom in enumerate(g.geometry, start=1):
+        if geom is None or geom.is_empty or geom.geom_type != "Point":
+            raise InputError("each candidate needs one point", file=path, row=i, field="geometry")
+    g["candidate_id"] = ids
+    cols = ["candidate_id"] + (["capacity"] if "capacity" in g.columns else [])
+    return g[[*cols, "geometry"]].to_crs(crs).reset_index(drop=True)
+
+
+def grid_candidates(area, weights, n_target: int = 500, max_snap_m: float = 100.0, net=None) -> gpd.GeoDataFrame:
+    """About ``n_target`` sites on a regular grid: per square the cell with most ``weights`` near a street."""
+    pop = area.population
+    pts = pop.geometry if (pop.geom_type == "Point").all() else pop.geometry.representative_point()
+    x, y = pts.x.to_numpy(), pts.y.to_numpy()
+    if net is not None:
+        near = net.snap(pts).dist_m <= max_snap_m
+    else:
+        near = np.ones(len(x), bool)
+    minx, miny, maxx, maxy = area.boundary.total_bounds
+    side = max(np.sqrt((maxx - minx) * (maxy - miny) / max(n_target, 1)), 1.0)
+    w = np.asarray(weights, float)
+    best = {}
+    for i in np.flatnonzero(near & (w > 0)):
+        key = (int((x[i] - minx) // side), int((y[i] - miny) // side))
+        if key not in best or w[i] > w[best[key]]:
+            best[key] = i
+    idx = np.array(sorted(best.values()), dtype=np.int64)
+    return gpd.GeoDataFrame({"candidate_id": [f"grid-{k:04d}" for k in range(len(idx))], "cell": idx},
+                            geometry=gpd.points_from_xy(x[idx], y[idx]), crs=area.crs)
+
+
+def kmeans_candidates(area, unserved, k: int = 20, seed: int = 0) -> gpd.GeoDataFrame:
+    """``k`` KMeans centres of the unserved children (cells weighted by their unserved count)."""
+    from sklearn.cluster import KMeans
+
+    pop = area.population
+    pts = pop.geometry if (pop.geom_type == "Point").all() else pop.geometry.representative_point()
+    u = np.asarray(unserved, float)
+    m = u > 0
+    if m.sum() == 0:
+        return gpd.GeoDataFrame({"candidate_id": []}, geometry=gpd.GeoSeries([], crs=area.crs))
+    xy = np.c_[pts.x.to_numpy()[m], pts.y.to_numpy()[m]]
+    k = int(min(k, m.sum()))
+    km = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(xy, sample_weight=u[m])
+    c = km.cluster_centers_
+    return gpd.GeoDataFrame({"candidate_id": [f"km-{i:02d}" for i in range(k)]},
+                            geometry=gpd.points_from_xy(c[:, 0], c[:, 1]), crs=area.crs)
+
+
+def generate_candidates(area, weights, unserved, n_grid: int = 500, k: int = 20, net=None) -> gpd.GeoDataFrame:
+    """Grid candidates plus KMeans centres of unserved children, one GeoDataFrame."""
+    g = grid_candidates(area, weights, n_grid, net=net)
+    km = kmeans_candidates(area, unserved, k)
+    return gpd.GeoDataFrame(pd.concat([g[["candidate_id", "geometry"]], km[["candidate_id", "geometry"]]],
+                                      ignore_index=True), geometry="geometry", crs=area.crs)

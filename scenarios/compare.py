@@ -1,0 +1,195 @@
+"""Compare scenarios side by side: deltas per level and district, and which projects differ.
+
+``delta`` is always *second minus first* (for more than two scenarios: each against the first),
+so a negative ``unserved`` delta is an improvement. Exports: a UTF-8-with-BOM CSV (Excel opens
+Chinese names correctly only with the BOM) and a GeoPackage for QGIS (district deltas as
+polygons, project differences as points).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from scenarios.evaluate import Evaluator
+from scenarios.model import PLAN_YEARS, resolve_scenario
+
+__all__ = ["project_diff", "compare", "delta", "to_rows", "export_csv", "export_gpkg"]
+
+#: A site moved if it shifted more than this (m) — below it is digitising noise.
+MOVE_TOLERANCE_M = 1.0
+
+
+def project_diff(a, b) -> list[dict]:
+    """Projects that differ between scenarios ``a`` and ``b`` (by ``project_id``).
+
+    Returns a list of ``{project_id, name, change, details}``; ``change`` is ``added``,
+    ``removed``, ``moved``, ``changed`` or ``moved+changed``.
+    """
+    pa = a.projects.set_index("project_id")
+    pb = b.projects.to_crs(a.projects.crs).set_index("project_id") if len(b.projects) and a.projects.crs else \
+        b.projects.set_index("project_id")
+    out = []
+    for pid in sorted(set(pa.index) | set(pb.index)):
+        if pid not in pa.index:
+            out.append({"project_id": pid, "name": pb.loc[pid, "name"], "change": "added", "details": ""})
+            continue
+        if pid not in pb.index:
+            out.append({"project_id": pid, "name": pa.loc[pid, "name"], "change": "removed", "details": ""})
+            continue
+        ra, rb = pa.loc[pid], pb.loc[pid]
+        kinds, det = [], []
+        dist = ra.geometry.distance(rb.geometry)
+        if dist > MOVE_TOLERANCE_M:
+            kinds.append("moved")
+            det.append(f"moved {dist:,.0f} m")
+        for col in ("type", "seats_primary", "seats_junior", "places_kindergarten", "open_year"):
+            if ra[col] != rb[col]:
+                det.append(f"{col} {ra[col]} -> {rb[col]}")
+                if "changed" not in kinds:
+                    kinds.append("changed")
+        if kinds:
+            out.append({"project_id": pid, "name": rb["name"], "change": "+".join(kinds), "details": "; ".join(det),
+                        "distance_m": float(dist)})
+    return out
+
+
+def _num(v):
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+
+def _sub(b, a):
+    a, b = _num(a), _num(b)
+    return None if a is None or b is None else b - a
+
+
+def delta(ev_a: dict, ev_b: dict) -> dict:
+    """Per level and district differences (b - a) of two evaluation JSON dicts."""
+    out = {}
+    for lv in ev_a["levels"]:
+        la, lb = ev_a["levels"][lv], ev_b["levels"][lv]
+        d = {k: _sub(lb.get(k), la.get(k)) for k in ("demand", "seats", "assigned", "unserved", "median_minutes",
+                                                      "coverage")}
+        da = {r["district"]: r for r in la["by_district"]}
+        rows = []
+        for r in lb["by_district"]:
+            ra = da.get(r["district"], {})
+            rows.append({"district": r["district"],
+                         **{k: _sub(r.get(k), ra.get(k)) for k in ("seats", "assigned", "unserved", "coverage",
+                                                                    "median_minutes")}})
+        d["by_district"] = rows
+        out[lv] = d
+    return out
+
+
+def compare(area, specs, years=None, minutes=None) -> dict:
+    """Evaluate two or more scenarios for one year or several, with deltas against the first.
+
+    Parameters
+    ----------
+    area : StudyArea
+    specs : list
+        Scenario names, paths or :class:`~scenarios.model.Scenario` objects (two or more).
+    years : int or sequence of int, optional
+        One year, or several (default: all five plan years 2021-2025).
+    minutes : float, optional
+        Override every level's walking limit.
+
+    Returns
+    -------
+    dict
+        ``{"scenarios": [...], "years": [...], "evaluations": {year: [eval json per scenario]},
+        "delta": {year: [delta per later scenario]}, "projects": [diff per later scenario]}``;
+        for a single year also ``"evaluation_a"``, ``"evaluation_b"`` and a flat ``"delta"``.
+    """
+    if len(specs) < 2:
+        raise ValueError("compare needs two or more scenarios")
+    scns = [resolve_scenario(area, s) for s in specs]
+    single = isinstance(years, (int, np.integer))
+    yrs = [int(years)] if single else list(years or PLAN_YEARS)
+    ev = Evaluator.for_area(area)
+    evals = {y: [ev.evaluate(s, y, minutes).to_json() for s in scns] for y in yrs}
+    deltas = {y: [delta(evals[y][0], e) for e in evals[y][1:]] for y in yrs}
+    out = {"scenarios": [s.name for s in scns], "years": yrs,
+           "projects": [project_diff(scns[0], s) for s in scns[1:]]}
+    if single:
+        y = yrs[0]
+        out.update({"year": y, "evaluations": evals[y], "evaluation_a": evals[y][0], "evaluation_b": evals[y][1],
+                    "delta": deltas[y][0] if len(scns) == 2 else deltas[y]})
+    else:
+        out.update({"evaluations": {str(y): evals[y] for y in yrs}, "delta": {str(y): deltas[y] for y in yrs}})
+    return out
+
+
+def to_rows(result: dict) -> pd.DataFrame:
+    """One row per year, level, district and scenario with the delta against the first scenario."""
+    rows = []
+    yrs = result["years"]
+    for y in yrs:
+        evs = result["evaluations"] if "year" in result else result["evaluations"][str(y)]
+        base = evs[0]
+        for ev in evs:
+            for lv, L in ev["levels"].items():
+                bd = {r["district"]: r for r in base["levels"][lv]["by_district"]}
+                for r in [{"district": "(all)", **{k: L[k] for k in ("demand", "seats", "assigned", "unserved",
+                                                                        "median_minutes", "coverage")}},
+                          *L["by_district"]]:
+                    b = bd.get(r["district"]) if r["district"] != "(all)" else base["levels"][lv]
+                    rows.append({"year": y, "scenario": ev["scenario"], "level": lv, "district": r["district"],
+                                 "demand": r["demand"], "seats": r["seats"], "assigned": r["assigned"],
+                                 "unserved": r["unserved"], "coverage": _num(r.get("coverage")),
+                                 "median_minutes": _num(r.get("median_minutes")),
+                                 "delta_unserved": _sub(r["unserved"], (b or {}).get("unserved")),
+                                 "delta_coverage": _sub(r.get("coverage"), (b or {}).get("coverage")),
+                                 "delta_median_minutes": _sub(r.get("median_minutes"), (b or {}).get("median_minutes"))})
+    return pd.DataFrame(rows)
+
+
+def _atomic(path: Path, write):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def export_csv(result: dict, path) -> Path:
+    """Write :func:`to_rows` as UTF-8-with-BOM CSV (opens in Excel with Chinese intact)."""
+    df = to_rows(result)
+    return _atomic(Path(path), lambda t: df.to_csv(t, index=False, encoding="utf-8-sig"))
+
+
+def export_gpkg(result: dict, area, path) -> Path:
+    """Write a GeoPackage: ``district_delta`` polygons (per year, level, scenario) and ``project_changes`` points."""
+    df = to_rows(result)
+    df = df[df["district"] != "(all)"]
+    d = area.districts[["district_id", "name", "geometry"]].rename(columns={"name": "district"})
+    g = gpd.GeoDataFrame(df.merge(d, on="district", how="left"), geometry="geometry", crs=area.crs)
+    scns = [resolve_scenario(area, n) for n in result["scenarios"]]
+    pts = []
+    for s, diff in zip(scns[1:], result["projects"]):
+        geo = s.projects.set_index("project_id").geometry
+        base = scns[0].projects.set_index("project_id").geometry
+        for r in diff:
+            geom = geo.get(r["project_id"]) if r["project_id"] in geo.index else base.get(r["project_id"])
+            pts.append({"scenario": s.name, "project_id": r["project_id"], "name": r["name"], "change": r["change"],
+                        "details": r["details"], "geometry": geom})
+    p = gpd.GeoDataFrame(pts, geometry="geometry", crs=area.crs) if pts else None
+
+    def write(tmp):
+        g.to_file(tmp, layer="district_delta", driver="GPKG", engine="pyogrio")
+        if p is not None:
+            p.to_file(tmp, layer="project_changes", driver="GPKG", engine="pyogrio")
+    return _atomic(Path(path), write)

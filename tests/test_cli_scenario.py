@@ -1,0 +1,60 @@
+"""`hedong scenario ...` JSON keys and exit codes, on the synthetic grid area."""
+
+import json
+
+import pytest
+
+from hedong.cli import main
+from scenario_helpers import grid_area
+
+AREA = grid_area()
+
+
+@pytest.fixture(autouse=True)
+def _grid(monkeypatch, tmp_path):
+    import gis.areas
+
+    monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec="yuncheng-demo": AREA)
+    monkeypatch.setenv("HEDONG_DATA_DIR", str(tmp_path / "data"))
+
+
+def run(capsys, *argv):
+    rc = main(["scenario", *argv])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_evaluate_json_keys(capsys):
+    rc, out, _ = run(capsys, "evaluate", "--scenario", "plan", "--year", "2023", "--json")
+    assert rc == 0
+    j = json.loads(out)
+    assert {"scenario", "year", "seconds", "levels"} <= set(j)
+    assert set(j["levels"]) == {"primary", "junior", "kindergarten"}
+    for L in j["levels"].values():
+        assert {"demand", "seats", "assigned", "unserved", "median_minutes", "by_district"} <= set(L)
+        assert {"district", "demand", "seats", "assigned", "unserved", "coverage"} <= set(L["by_district"][0])
+
+
+def test_list_copy_move_compare(capsys, tmp_path):
+    rc, out, _ = run(capsys, "copy", "plan", "mine", "--json")
+    assert rc == 0
+    rc, out, err = run(capsys, "copy", "plan", "mine")
+    assert rc == 2 and "already exists" in err
+    rc, out, _ = run(capsys, "move", "mine", "--project", "P1", "--set-year", "2024", "--json")
+    assert rc == 0 and json.loads(out)["changed"] == ["open_year"]
+    rc, out, _ = run(capsys, "list", "--json")
+    assert {r["name"] for r in json.loads(out)} >= {"existing", "plan", "mine"}
+    rc, out, _ = run(capsys, "compare", "plan", "mine", "--year", "2023", "--json", "--csv", str(tmp_path / "c.csv"))
+    j = json.loads(out)
+    assert rc == 0 and "delta" in j and j["projects"][0][0]["change"] == "changed"
+
+
+def test_optimize_json(capsys):
+    rc, out, _ = run(capsys, "optimize", "--level", "primary", "--model", "mclp", "--p", "1", "--json")
+    j = json.loads(out)
+    assert rc == 0 and {"model", "chosen", "objective", "seconds"} <= set(j) and len(j["chosen"]) == 1
+
+
+def test_unknown_scenario_exit_2(capsys):
+    rc, _, err = run(capsys, "evaluate", "--scenario", "nope", "--json")
+    assert rc == 2 and "existing" in err and "plan" in err

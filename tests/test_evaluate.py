@@ -1,0 +1,56 @@
+"""Evaluation invariants on the synthetic grid and the small demo; plan seats by year."""
+
+import numpy as np
+import pytest
+
+from scenario_helpers import grid_area
+from scenarios.evaluate import evaluate, evaluate_years
+
+YEARS = (2021, 2022, 2023, 2024, 2025)
+
+
+def check_invariants(j):
+    for lv, L in j["levels"].items():
+        assert L["assigned"] + L["unserved"] == L["demand"], lv
+        assert L["assigned"] <= L["seats"]
+        rows = L["by_district"]
+        for k in ("demand", "assigned", "unserved", "seats"):
+            assert sum(r[k] for r in rows) == L[k], (lv, k)
+        for r in rows:
+            assert r["assigned"] + r["unserved"] == r["demand"]
+            assert all(isinstance(r[k], (int, np.integer)) for k in ("demand", "assigned", "unserved", "seats"))
+
+
+def test_grid_invariants_every_year():
+    a = grid_area()
+    seats = []
+    for e in evaluate_years(a, "plan", YEARS):
+        j = e.to_json()
+        check_invariants(j)
+        seats.append(j["levels"]["primary"]["seats"])
+    assert seats == sorted(seats) and seats[0] == 270 and seats[-1] == 370
+
+
+def test_minutes_override_and_catchments():
+    a = grid_area()
+    short = evaluate(a, "plan", 2025, minutes=2).to_json()
+    long = evaluate(a, "plan", 2025, minutes=30).to_json()
+    assert short["levels"]["primary"]["assigned"] <= long["levels"]["primary"]["assigned"]
+    c = evaluate(a, "plan", 2025).levels["primary"].catchments()
+    assert len(c) >= 1 and (c.geometry.area > 0).all()
+
+
+def test_small_demo_invariants_and_seats(small_demo):
+    from layers.plan import SCHOOL_PROGRAMME
+
+    prev = None
+    for e in evaluate_years(small_demo, "plan", YEARS):
+        j = e.to_json()
+        check_invariants(j)
+        if prev:
+            for lv in ("primary", "junior", "kindergarten"):
+                assert j["levels"][lv]["seats"] >= prev["levels"][lv]["seats"]
+        prev = j
+    base = evaluate(small_demo, "existing", 2025).to_json()
+    assert prev["levels"]["primary"]["seats"] - base["levels"]["primary"]["seats"] == SCHOOL_PROGRAMME["primary_seats"]
+    assert prev["levels"]["junior"]["seats"] - base["levels"]["junior"]["seats"] == SCHOOL_PROGRAMME["junior_seats"]

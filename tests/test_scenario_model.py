@@ -1,0 +1,117 @@
+"""Scenario model: validation, save/load round trips (GeoPackage, GeoJSON), atomic, no clobbering."""
+
+import json
+import os
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+
+from gis.errors import InputError, UnknownScenarioError
+from scenario_helpers import grid_area
+from scenarios import store
+from scenarios.model import (facilities_for, list_scenarios, load_scenario, resolve_scenario, save_scenario,
+                             validate_projects)
+
+
+@pytest.fixture()
+def area(tmp_path, monkeypatch):
+    monkeypatch.setenv("HEDONG_DATA_DIR", str(tmp_path / "data"))
+    return grid_area()
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson"])
+def test_round_trip(area, tmp_path, suffix):
+    s = resolve_scenario(area, "plan").copy("mine")
+    p = save_scenario(s, tmp_path / f"mine{suffix}")
+    back = load_scenario(p, area)
+    assert back.name == "mine"
+    assert list(back.projects["project_id"]) == list(s.projects["project_id"])
+    for col in ("seats_primary", "seats_junior", "places_kindergarten", "open_year", "type", "name"):
+        assert list(back.projects[col]) == list(s.projects[col])
+    assert back.projects.geometry.distance(s.projects.geometry).max() < 0.01
+    assert [f for f in os.listdir(tmp_path) if f.startswith(".")] == []
+
+
+def test_empty_round_trip(area, tmp_path):
+    p = save_scenario(resolve_scenario(area, "existing").copy("empty"), tmp_path / "e.gpkg")
+    assert len(load_scenario(p, area).projects) == 0
+
+
+def test_refuses_overwrite_and_leaves_no_temp(area, tmp_path):
+    s = resolve_scenario(area, "plan").copy("x")
+    p = save_scenario(s, tmp_path / "x.gpkg")
+    before = p.read_bytes()
+    with pytest.raises(store.ScenarioExistsError):
+        save_scenario(s, tmp_path / "x.gpkg")
+    assert p.read_bytes() == before
+    s.move("P1", 111.0, 35.0)
+    save_scenario(s, tmp_path / "x.gpkg", overwrite=True)
+    assert sorted(os.listdir(tmp_path)) == ["x.gpkg"]
+
+
+def test_store_and_resolve(area):
+    s = resolve_scenario(area, "plan").copy("variant-1")
+    save_scenario(s)
+    assert resolve_scenario(area, "variant-1").origin == "stored"
+    names = [r["name"] for r in list_scenarios(area)]
+    assert names[:3] == ["existing", "plan", "plan-growth"] and "variant-1" in names
+    with pytest.raises(UnknownScenarioError, match="variant-1"):
+        resolve_scenario(area, "nope")
+    with pytest.raises(store.ScenarioExistsError):
+        save_scenario(resolve_scenario(area, "plan"))  # a shipped name
+
+
+def _bad(area, col, row, value):
+    p = area.projects.copy()
+    p[col] = p[col].astype(object)
+    p.loc[p.index[row], col] = value
+    return p
+
+
+@pytest.mark.parametrize("col,row,value,field", [
+    ("type", 1, "university", "type"),
+    ("seats_primary", 0, -5, "seats_primary"),
+    ("open_year", 2, 2040, "open_year"),
+    ("project_id", 3, "P1", "project_id"),
+    ("seats_junior", 0, 100, "seats_junior"),  # a primary school carries no junior seats
+])
+def test_validation_names_row_and_field(area, col, row, value, field):
+    with pytest.raises(InputError) as e:
+        validate_projects(_bad(area, col, row, value), source="f.gpkg")
+    assert e.value.field == field and e.value.file == "f.gpkg" and e.value.row == row + 1
+
+
+def test_bad_geometry(area):
+    p = area.projects.copy()
+    p.loc[p.index[2], "geometry"] = None
+    with pytest.raises(InputError) as e:
+        validate_projects(p)
+    assert e.value.field == "geometry" and e.value.row == 3
+
+
+def test_wrong_schema_version(area, tmp_path):
+    p = save_scenario(resolve_scenario(area, "plan").copy("v"), tmp_path / "v.geojson")
+    fc = json.loads(p.read_text(encoding="utf-8"))
+    fc["hedong_scenario"]["schema_version"] = 99
+    p.write_text(json.dumps(fc), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_scenario(p, area)
+    assert e.value.field == "schema_version"
+
+
+def test_facilities_for_by_year(area):
+    f21 = facilities_for(area, "plan", 2021)
+    f25 = facilities_for(area, "plan", 2025)
+    assert len(f21) == len(area.facilities) + 1 and len(f25) == len(area.facilities) + 4
+    row = f25[f25["project_id"] == "P2"].iloc[0]
+    assert (row["family"], row["subtype"]) == ("school", "nine_year")
+
+
+def test_plan_growth_moves_schools_to_fast_districts(area):
+    g = resolve_scenario(area, "plan-growth")
+    moved = g.projects[g.projects["notes"].str.startswith("plan-growth")]
+    assert len(moved) >= 1
+    assert (moved["type"] != "kindergarten").all()
+    assert (moved.geometry.x > area.districts.geometry.iloc[1].bounds[0]).all()  # now in the growing east
+    assert g.projects["seats_primary"].sum() == area.projects["seats_primary"].sum()
