@@ -115,6 +115,9 @@ def rename_aliases(df: pd.DataFrame, layer: str) -> pd.DataFrame:
         if col in lower:
             ren[lower[col]] = col
             continue
+        if len(col) > 10 and col[:10] in lower:  # Shapefile (dBASE) truncates names to 10 characters
+            ren[lower[col[:10]]] = col
+            continue
         for a in ALIASES.get(col, ()):
             if a in lower and lower[a] not in ren:
                 ren[lower[a]] = col
