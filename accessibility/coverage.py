@@ -1,0 +1,389 @@
+"""Coverage: who lives within N minutes of a service, by district and age group; the life circle.
+
+One engine for every :class:`layers.norms.Service` (no per-family code): select the service's
+facilities, snap them, one multi-source Dijkstra, read each population cell's seconds (its own
+snap offsets included), then weight by people.
+
+Conventions
+-----------
+* **Minutes.** Coverage uses one threshold for every service: ``minutes`` when given (the CLI's
+  ``--minutes``), else :data:`DEFAULT_MINUTES` = 15, the one-quarter-hour life circle of CONTRACT.md.
+  (A service's own ``minutes`` — 5 for kindergartens, 10 for primary schools — is its norm
+  threshold, used by assignment and :mod:`accessibility.norm_check`.)
+* **Mode.** ``walk`` keeps a service's own walking pace, so elderly care is measured at the
+  elderly pace (``walk_elderly``, 50 m/min); ``bike`` applies to every service; ``None`` means the
+  service's own mode. The walk from the door to the street is always on foot.
+* **Weights.** ``population_share`` and the minute statistics are weighted by ``pop_total``;
+  ``cohort_share`` / ``cohort_median_minutes`` by the service's demand column (children 3-5 for
+  kindergartens, 65+ for elderly care ...).
+* **Covered** means ``seconds <= minutes * 60`` (inclusive). Cells further than
+  :data:`layers.norms.MAX_SNAP_M` from any street are never covered and are counted in ``far_cells``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from accessibility.network import TravelNetwork
+from accessibility.reach import cell_seconds, nearest_seconds, retime
+from layers.norms import LIFE_CIRCLE_SERVICES, SERVICES, Service
+
+__all__ = [
+    "DEFAULT_MINUTES", "ServiceCoverage", "LifeCircle", "get_service", "effective_mode", "service_facilities",
+    "cells_snap", "service_seconds", "service_coverage", "life_circle", "coverage_report", "weighted_quantile",
+]
+
+#: Coverage threshold when none is given (CONTRACT.md ``hedong coverage`` default).
+DEFAULT_MINUTES = 15.0
+
+
+def get_service(service) -> Service:
+    """A :class:`Service` from a record or a key of :data:`layers.norms.SERVICES`."""
+    if isinstance(service, Service):
+        return service
+    try:
+        return SERVICES[str(service)]
+    except KeyError:
+        raise ValueError(f"unknown service {service!r}: use one of {', '.join(SERVICES)}") from None
+
+
+def effective_mode(service: Service, mode: str | None) -> str:
+    """The :data:`layers.norms.SPEEDS` key a service is measured with when the user asks ``mode``.
+
+    ``None`` -> the service's own mode; ``walk`` -> the service's own walking pace (elderly care
+    stays at ``walk_elderly``); ``bike`` (or any other explicit mode) -> that mode.
+    """
+    if mode is None:
+        return service.mode
+    if mode == "walk" and service.mode.startswith("walk"):
+        return service.mode
+    return mode
+
+
+def service_facilities(source, service: Service) -> gpd.GeoDataFrame:
+    """The facilities supplying ``service``: right family, and sub-type when the service names some.
+
+    Parameters
+    ----------
+    source : StudyArea or GeoDataFrame
+        A study area (its ``facilities``) or a facility layer (e.g. a scenario's).
+    service : Service
+    """
+    fac = source.facilities if hasattr(source, "facilities") else source
+    sel = fac["family"].isin(service.families)
+    if service.subtypes is not None:
+        sel &= fac["subtype"].isin(service.subtypes)
+    return fac[sel]
+
+
+def cells_snap(area, net: TravelNetwork):
+    """The population cells snapped to ``net`` (snapped once per area, re-timed per mode; cached)."""
+    key = ("cells_snap", id(area.population))
+    snap = area.cache.get(key)
+    if snap is None:
+        snap = TravelNetwork.for_area(area, "walk").snap(area.population)
+        area.cache[key] = snap
+    return retime(snap, net)
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``values`` weighted by ``weights`` (lower value at ties; inf allowed).
+
+    Returns NaN when the weights sum to 0.
+    """
+    w = np.asarray(weights, float)
+    v = np.asarray(values, float)
+    pos = w > 0
+    if not pos.any():
+        return float("nan")
+    v, w = v[pos], w[pos]
+    order = np.argsort(v, kind="stable")
+    cw = np.cumsum(w[order])
+    i = int(np.searchsorted(cw, q * cw[-1] - 1e-9 * cw[-1]))
+    return float(v[order][min(i, len(v) - 1)])
+
+
+def service_seconds(area, service, mode: str | None = None, facilities=None, limit_s: float | None = None):
+    """Seconds from every population cell to the nearest facility of ``service``.
+
+    Parameters
+    ----------
+    area : StudyArea
+    service : str or Service
+    mode : str, optional
+        See :func:`effective_mode`.
+    facilities : GeoDataFrame, optional
+        Facility layer replacing ``area.facilities``.
+    limit_s : float, optional
+        Search cut-off (cells further get ``inf``); default none, so minute statistics are exact.
+
+    Returns
+    -------
+    seconds : ndarray (n_cells,)
+    net : TravelNetwork
+    fac_snap : Snap
+        The service's facilities as snapped (``fac_snap.warnings()`` lists unsnappable ones).
+    cell_snap : Snap
+    """
+    svc = get_service(service)
+    net = TravelNetwork.for_area(area, effective_mode(svc, mode))
+    fac = service_facilities(area if facilities is None else facilities, svc)
+    fsnap = net.snap(fac)
+    csnap = cells_snap(area, net)
+    T = cell_seconds(net, csnap, nearest_seconds(net, fsnap, limit_s=limit_s), fsnap)
+    return T, net, fsnap, csnap
+
+
+@dataclass
+class ServiceCoverage:
+    """Coverage of one service. Shares are in [0, 1]; minutes may be ``inf`` (not reachable).
+
+    Attributes
+    ----------
+    service : Service
+    minutes : float
+        Threshold used.
+    mode : str
+        Mode used (after :func:`effective_mode`).
+    cell_minutes : pandas.Series
+        Minutes to the nearest facility per population cell (index of ``area.population``).
+    covered : ndarray of bool
+        ``cell_minutes <= minutes``.
+    population, population_covered : float
+        Residents in total / within the threshold.
+    population_share : float
+        ``population_covered / population``.
+    cohort, cohort_covered, cohort_share : float
+        The same for the service's demand column.
+    median_minutes, p90_minutes : float
+        Population-weighted median / 90th percentile of minutes to the nearest facility.
+    cohort_median_minutes : float
+        Demand-cohort-weighted median.
+    by_district : dict
+        District name -> population share covered.
+    district_table : pandas.DataFrame
+        Per district: ``district_id``, ``name``, ``population``, ``population_covered``,
+        ``population_share``, ``cohort``, ``cohort_covered``, ``cohort_share``.
+    uncovered : GeoDataFrame
+        Populated cells not covered, with ``minutes``.
+    n_facilities : int
+        Facilities of the service in the layer used.
+    far_cells : int
+        Cells too far from any street to be snapped (never covered).
+    warnings : list of str
+        Facilities that could not be snapped.
+    """
+
+    service: Service
+    minutes: float
+    mode: str
+    cell_minutes: pd.Series
+    covered: np.ndarray
+    population: float
+    population_covered: float
+    population_share: float
+    cohort: float
+    cohort_covered: float
+    cohort_share: float
+    median_minutes: float
+    p90_minutes: float
+    cohort_median_minutes: float
+    by_district: dict
+    district_table: pd.DataFrame
+    uncovered: gpd.GeoDataFrame
+    n_facilities: int
+    far_cells: int
+    warnings: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The CONTRACT.md JSON object of this service (plus additive keys)."""
+        return {
+            "population_share": self.population_share,
+            "median_minutes": self.median_minutes,
+            "by_district": self.by_district,
+            "cohort": self.service.demand,
+            "cohort_share": self.cohort_share,
+            "cohort_median_minutes": self.cohort_median_minutes,
+            "p90_minutes": self.p90_minutes,
+            "population_covered": self.population_covered,
+            "threshold_minutes": self.minutes,
+            "travel_mode": self.mode,
+            "facilities": self.n_facilities,
+        }
+
+
+def _share(a: float, b: float) -> float:
+    return float(a / b) if b > 0 else float("nan")
+
+
+def service_coverage(area, service, minutes: float | None = None, mode: str | None = None,
+                     facilities=None) -> ServiceCoverage:
+    """Coverage of one service over the study area's population.
+
+    Parameters
+    ----------
+    area : gis.study_area.StudyArea
+    service : str or Service
+        Key of :data:`layers.norms.SERVICES` or a record.
+    minutes : float, optional
+        Threshold; default :data:`DEFAULT_MINUTES` (15).
+    mode : str, optional
+        ``walk`` / ``bike`` / None (see :func:`effective_mode`).
+    facilities : GeoDataFrame, optional
+        A facility layer replacing ``area.facilities`` (scenarios with opened projects).
+
+    Returns
+    -------
+    ServiceCoverage
+    """
+    svc = get_service(service)
+    minutes = DEFAULT_MINUTES if minutes is None else float(minutes)
+    T, net, fsnap, csnap = service_seconds(area, svc, mode, facilities)
+    mins = T / 60.0
+    covered = mins <= minutes
+    popdf = area.population
+    pop = popdf["pop_total"].to_numpy(float)
+    dem = popdf[svc.demand].to_numpy(float)
+    P, C = pop.sum(), dem.sum()
+    Pc, Cc = pop[covered].sum(), dem[covered].sum()
+
+    # District table by district_id, named from the district layer; cells in no district are kept
+    # under their own id so that district rows still add up to the totals.
+    did = popdf["district_id"].astype(str).to_numpy()
+    frame = pd.DataFrame({"district_id": did, "population": pop, "population_covered": pop * covered,
+                          "cohort": dem, "cohort_covered": dem * covered})
+    tab = frame.groupby("district_id", sort=False).sum()
+    names = area.district_names()
+    order = [d for d in names if d in tab.index] + [d for d in tab.index if d not in names]
+    tab = tab.loc[order].reset_index()
+    tab.insert(1, "name", [names.get(d, d) for d in tab["district_id"]])
+    tab["population_share"] = tab["population_covered"] / tab["population"].where(tab["population"] > 0)
+    tab["cohort_share"] = tab["cohort_covered"] / tab["cohort"].where(tab["cohort"] > 0)
+
+    unc = popdf.loc[~covered & (pop > 0)].copy()
+    unc["minutes"] = mins[~covered & (pop > 0)]
+    return ServiceCoverage(
+        service=svc, minutes=minutes, mode=net.mode,
+        cell_minutes=pd.Series(mins, index=popdf.index, name=f"{svc.key}_minutes"),
+        covered=covered, population=float(P), population_covered=float(Pc), population_share=_share(Pc, P),
+        cohort=float(C), cohort_covered=float(Cc), cohort_share=_share(Cc, C),
+        median_minutes=weighted_quantile(mins, pop, 0.5), p90_minutes=weighted_quantile(mins, pop, 0.9),
+        cohort_median_minutes=weighted_quantile(mins, dem, 0.5),
+        by_district={str(n): (None if pd.isna(s) else float(s)) for n, s in zip(tab["name"], tab["population_share"])},
+        district_table=tab, uncovered=unc, n_facilities=int(len(fsnap)), far_cells=int((~csnap.ok).sum()),
+        warnings=fsnap.warnings(),
+    )
+
+
+@dataclass
+class LifeCircle:
+    """The one-quarter-hour life-circle index over :data:`layers.norms.LIFE_CIRCLE_SERVICES`.
+
+    Attributes
+    ----------
+    minutes : float
+    counts : pandas.Series
+        Per cell, how many of the services are within ``minutes`` (0-6).
+    all_services_share : float
+        Population share with every service within ``minutes``.
+    mean_services_within : float
+        Population-weighted mean of ``counts``.
+    by_district : dict
+        District name -> population share with every service.
+    services : dict
+        Service key -> :class:`ServiceCoverage`.
+    """
+
+    minutes: float
+    counts: pd.Series
+    all_services_share: float
+    mean_services_within: float
+    by_district: dict
+    services: dict
+
+
+def _life_circle_from(area, covs: dict, minutes: float) -> LifeCircle:
+    pop = area.population["pop_total"].to_numpy(float)
+    counts = np.zeros(len(pop), dtype=np.int64)
+    for k in LIFE_CIRCLE_SERVICES:
+        counts += covs[k].covered
+    allin = counts == len(LIFE_CIRCLE_SERVICES)
+    P = pop.sum()
+    did = area.population["district_id"].astype(str).to_numpy()
+    g = pd.DataFrame({"d": did, "p": pop, "a": pop * allin}).groupby("d").sum()
+    names = area.district_names()
+    byd = {str(names.get(d, d)): (float(r.a / r.p) if r.p > 0 else None) for d, r in g.iterrows()}
+    return LifeCircle(
+        minutes=minutes, counts=pd.Series(counts, index=area.population.index, name="services_within"),
+        all_services_share=_share(pop[allin].sum(), P),
+        mean_services_within=float((counts * pop).sum() / P) if P > 0 else float("nan"),
+        by_district=byd, services={k: covs[k] for k in LIFE_CIRCLE_SERVICES},
+    )
+
+
+def life_circle(area, minutes: float = DEFAULT_MINUTES, mode: str | None = None, facilities=None) -> LifeCircle:
+    """Per cell, how many of the six life-circle services are within ``minutes``.
+
+    Parameters
+    ----------
+    area : StudyArea
+    minutes : float
+        Threshold for every service (default 15).
+    mode : str, optional
+        See :func:`effective_mode`.
+    facilities : GeoDataFrame, optional
+        Facility layer replacing ``area.facilities``.
+
+    Returns
+    -------
+    LifeCircle
+    """
+    covs = {k: service_coverage(area, k, minutes, mode, facilities) for k in LIFE_CIRCLE_SERVICES}
+    return _life_circle_from(area, covs, minutes)
+
+
+def coverage_report(area, minutes: float | None = None, mode: str = "walk", facilities=None) -> dict:
+    """The ``hedong coverage --json`` object of CONTRACT.md.
+
+    Parameters
+    ----------
+    area : StudyArea
+    minutes : float, optional
+        Threshold for every service (default 15).
+    mode : str
+        ``walk`` or ``bike``.
+    facilities : GeoDataFrame, optional
+        Facility layer replacing ``area.facilities`` (a scenario's layer in a year).
+
+    Returns
+    -------
+    dict
+        ``{"minutes", "mode", "seconds", "services": {key: {...}}, "life_circle": {...}}`` plus
+        additive keys (``area``, ``far_cells``, ``warnings``).
+    """
+    t0 = time.perf_counter()
+    minutes = DEFAULT_MINUTES if minutes is None else float(minutes)
+    covs = {k: service_coverage(area, k, minutes, mode, facilities) for k in SERVICES}
+    lc = _life_circle_from(area, covs, minutes)
+    seconds = time.perf_counter() - t0
+    warnings = sorted({w for c in covs.values() for w in c.warnings})
+    return {
+        "minutes": int(minutes) if float(minutes).is_integer() else minutes,
+        "mode": mode,
+        "seconds": round(seconds, 4),
+        "services": {k: c.to_dict() for k, c in covs.items()},
+        "life_circle": {
+            "all_services_share": lc.all_services_share,
+            "mean_services_within": lc.mean_services_within,
+            "services": list(LIFE_CIRCLE_SERVICES),
+            "by_district": lc.by_district,
+        },
+        "area": area.name,
+        "far_cells": next(iter(covs.values())).far_cells if covs else 0,
+        "warnings": warnings,
+    }

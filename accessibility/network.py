@@ -1,0 +1,302 @@
+"""The travel network: a street graph as a scipy CSR matrix of travel seconds, per mode.
+
+Every accessibility question (minutes to the nearest school, 15-minute circles, 2SFCA pairs)
+runs on :class:`TravelNetwork`, built once per study area and mode from the osmnx-style graph of
+:class:`gis.study_area.StudyArea` and cached in ``area.cache``.
+
+What it holds
+-------------
+* ``node_ids`` — the graph's node ids, in matrix order; ``xy`` their projected coordinates (n, 2).
+* ``csr`` — ``scipy.sparse.csr_matrix`` (n, n) of travel seconds ``length / speed``; parallel
+  edges collapse to the fastest one. ``csr[i, j]`` is the time from node ``i`` to node ``j``.
+* ``csr_t`` — its transpose (time *into* a node), used when the question is "how long from here
+  *to* the nearest facility": Dijkstra from the facilities over the transposed graph gives exactly
+  the origin-to-facility times even on a directed graph (for walking the two are equal; see
+  :attr:`TravelNetwork.symmetric`).
+* edge arrays — one row per *undirected* street segment (``edge_u``, ``edge_v`` node indices,
+  ``edge_len`` metres, ``edge_geom`` shapely LineStrings oriented from ``u`` to ``v``). These are
+  what points snap onto and what circles cut.
+
+Speeds come from :data:`layers.norms.SPEEDS`; the off-network walk of a snapped point is always on
+foot (:func:`walk_mode_for`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import scipy.sparse as sp
+import shapely
+
+from layers.norms import SPEEDS
+
+__all__ = ["TravelNetwork", "walk_mode_for", "MODES"]
+
+#: Modes a user may ask for on the command line; ``walk_elderly`` is chosen by services.
+MODES = ("walk", "bike")
+
+
+def walk_mode_for(mode: str) -> str:
+    """The :data:`SPEEDS` key used for the off-network walk of a network of ``mode``.
+
+    Somebody cycling still walks from the door to the street; an elderly walker walks at the
+    elderly pace on and off the street.
+    """
+    return "walk_elderly" if mode == "walk_elderly" else "walk"
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in SPEEDS:
+        raise ValueError(f"unknown travel mode {mode!r}: use one of {', '.join(SPEEDS)}")
+
+
+@dataclass(eq=False)
+class TravelNetwork:
+    """A street network as arrays: CSR matrix of travel seconds plus undirected edge geometry.
+
+    Build with :meth:`from_graph` or :meth:`for_area`; derive another speed with :meth:`for_mode`
+    (shares all arrays but the weights).
+
+    Attributes
+    ----------
+    node_ids : ndarray
+        Graph node ids in matrix order.
+    xy : ndarray of float, shape (n, 2)
+        Node coordinates in ``crs``.
+    csr : scipy.sparse.csr_matrix, shape (n, n)
+        Travel seconds from row node to column node (fastest parallel edge).
+    csr_t : scipy.sparse.csr_matrix
+        ``csr.T`` in CSR form (time into a node).
+    edge_u, edge_v : ndarray of int64, shape (m,)
+        Node indices of each undirected street segment.
+    edge_len : ndarray of float, shape (m,)
+        Segment length in metres (the graph's ``length``, not the geometry's, so that
+        along-edge offsets agree with the matrix weights).
+    edge_geom : ndarray of shapely.LineString, shape (m,)
+        Segment geometry from ``edge_u`` to ``edge_v``.
+    mode : str
+        Key of :data:`layers.norms.SPEEDS` used for the weights.
+    speed_m_per_s : float
+        Network travel speed.
+    walk_m_per_s : float
+        Speed of the off-network walk (door to street).
+    crs : str or None
+        Projected CRS of ``xy`` and ``edge_geom``.
+    symmetric : bool
+        True when every edge can be travelled both ways at equal cost (a walking network).
+    """
+
+    node_ids: np.ndarray
+    xy: np.ndarray
+    csr: sp.csr_matrix
+    csr_t: sp.csr_matrix
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_len: np.ndarray
+    edge_geom: np.ndarray
+    mode: str
+    speed_m_per_s: float
+    walk_m_per_s: float
+    crs: object = None
+    symmetric: bool = True
+    _tree: object = field(default=None, repr=False)
+    _length_csr: object = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_graph(cls, G, mode: str = "walk") -> "TravelNetwork":
+        """Build from an osmnx-style projected (Multi)DiGraph.
+
+        Parameters
+        ----------
+        G : networkx.MultiDiGraph
+            Nodes with ``x``/``y`` in a projected CRS (``G.graph["crs"]``), edges with ``length``
+            in metres and optionally ``geometry`` (a LineString; a straight line is used when
+            absent). An undirected graph is taken as walkable both ways.
+        mode : str
+            Key of :data:`layers.norms.SPEEDS` (``walk``, ``walk_elderly``, ``bike``).
+
+        Returns
+        -------
+        TravelNetwork
+
+        Raises
+        ------
+        ValueError
+            If ``mode`` is unknown, the graph is empty or an edge has no usable length.
+        """
+        _check_mode(mode)
+        if G.number_of_nodes() == 0:
+            raise ValueError("the street graph has no nodes")
+        node_ids = np.array(list(G.nodes), dtype=object)
+        try:
+            node_ids = node_ids.astype(np.int64)
+        except (TypeError, ValueError):
+            pass  # non-integer ids stay objects
+        index = {n: i for i, n in enumerate(G.nodes)}
+        xy = np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype=float)
+
+        # One pass over the edges (graph construction, not a hot path).
+        us, vs, lens, geoms = [], [], [], []
+        multi = G.is_multigraph()
+        it = G.edges(keys=True, data=True) if multi else ((u, v, 0, d) for u, v, d in G.edges(data=True))
+        for u, v, _k, d in it:
+            us.append(index[u])
+            vs.append(index[v])
+            lens.append(d.get("length", np.nan))
+            geoms.append(d.get("geometry"))
+        u = np.asarray(us, dtype=np.int64)
+        v = np.asarray(vs, dtype=np.int64)
+        length = np.asarray(lens, dtype=float)
+        geom = np.empty(len(geoms), dtype=object)
+        geom[:] = geoms
+        if len(u) == 0:
+            raise ValueError("the street graph has no edges")
+        # Missing lengths: take the geometry / straight-line length (osmnx always sets length,
+        # hand-built graphs may not).
+        straight = shapely.linestrings(np.stack([xy[u], xy[v]], axis=1))
+        nogeom = np.array([g is None for g in geom])
+        geom[nogeom] = straight[nogeom]
+        bad = ~np.isfinite(length)
+        length[bad] = shapely.length(geom[bad])
+        if (length < 0).any():
+            raise ValueError("an edge has a negative length")
+        if not G.is_directed():
+            u, v = np.concatenate([u, v]), np.concatenate([v, u])
+            length = np.concatenate([length, length])
+            geom = np.concatenate([geom, shapely.reverse(geom)])
+
+        # Directed length matrix, parallel edges -> shortest. Sort by length so that the first
+        # of each (u, v) pair is the one to keep.
+        order = np.lexsort((length, v, u))
+        u, v, length, geom = u[order], v[order], length[order], geom[order]
+        first = np.ones(len(u), dtype=bool)
+        first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+        du, dv, dlen = u[first], v[first], length[first]
+        n = len(node_ids)
+        # A zero-length edge (duplicate nodes) must stay an edge: csgraph drops explicit zeros
+        # in some code paths, so give it a length far below any tolerance we report.
+        dlen_pos = np.maximum(dlen, 1e-9)
+        length_csr = sp.csr_matrix((dlen_pos, (du, dv)), shape=(n, n))
+        length_csr.sort_indices()
+        symmetric = bool(abs(length_csr - length_csr.T).max() <= 1e-6) if length_csr.nnz else True
+
+        # Undirected street segments for snapping and circles: one per unordered pair, shortest.
+        a, b = np.minimum(du, dv), np.maximum(du, dv)
+        loops = a == b
+        o2 = np.lexsort((dlen, b, a))
+        o2 = o2[~loops[o2]]
+        a2, b2 = a[o2], b[o2]
+        keep = np.ones(len(o2), dtype=bool)
+        keep[1:] = (a2[1:] != a2[:-1]) | (b2[1:] != b2[:-1])
+        sel = o2[keep]
+        eu, ev, elen, egeom = du[sel], dv[sel], dlen[sel], geom[first][sel]
+        # Orient each geometry from eu to ev (osmnx stores reversed geometry on reverse edges).
+        start = shapely.get_point(egeom, 0)
+        d_u = shapely.distance(start, shapely.points(xy[eu]))
+        d_v = shapely.distance(start, shapely.points(xy[ev]))
+        flip = d_v < d_u
+        egeom = egeom.copy()
+        egeom[flip] = shapely.reverse(egeom[flip])
+
+        crs = G.graph.get("crs")
+        if crs is not None and hasattr(crs, "to_string"):
+            crs = crs.to_string()  # pyproj CRS -> "EPSG:32635": printable, comparable, picklable
+        net = cls(
+            node_ids=node_ids, xy=xy, csr=None, csr_t=None, edge_u=eu, edge_v=ev, edge_len=elen,
+            edge_geom=egeom, mode=mode, speed_m_per_s=SPEEDS[mode].m_per_s,
+            walk_m_per_s=SPEEDS[walk_mode_for(mode)].m_per_s, crs=crs, symmetric=symmetric,
+            _length_csr=length_csr,
+        )
+        net._set_weights()
+        return net
+
+    def _set_weights(self) -> None:
+        """Fill ``csr`` / ``csr_t`` from the length matrix and the speed."""
+        L = self._length_csr
+        self.csr = sp.csr_matrix((L.data / self.speed_m_per_s, L.indices, L.indptr), shape=L.shape)
+        self.csr_t = self.csr.T.tocsr()
+        self.csr_t.sort_indices()
+
+    def for_mode(self, mode: str) -> "TravelNetwork":
+        """The same streets at another mode's speed (arrays and spatial index shared, weights new).
+
+        Parameters
+        ----------
+        mode : str
+            Key of :data:`layers.norms.SPEEDS`.
+        """
+        _check_mode(mode)
+        if mode == self.mode:
+            return self
+        self._spatial_index()  # build once, share with the derived network
+        net = replace(self, mode=mode, speed_m_per_s=SPEEDS[mode].m_per_s,
+                      walk_m_per_s=SPEEDS[walk_mode_for(mode)].m_per_s, csr=None, csr_t=None)
+        net._set_weights()
+        return net
+
+    @classmethod
+    def for_area(cls, area, mode: str = "walk") -> "TravelNetwork":
+        """The travel network of a study area for ``mode``, cached in ``area.cache``.
+
+        The graph is converted once (``area.cache["network"]``); other modes reuse its arrays.
+
+        Parameters
+        ----------
+        area : gis.study_area.StudyArea
+        mode : str
+            ``walk``, ``walk_elderly`` or ``bike``.
+        """
+        _check_mode(mode)
+        key = ("network", mode)
+        net = area.cache.get(key)
+        if net is None:
+            base = area.cache.get(("network", "walk"))
+            if base is None:
+                base = cls.from_graph(area.graph, mode="walk")
+                if base.crs is None:
+                    base.crs = area.crs
+                area.cache[("network", "walk")] = base
+            net = base.for_mode(mode)
+            area.cache[key] = net
+        return net
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_ids)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of undirected street segments."""
+        return len(self.edge_u)
+
+    @property
+    def edge_seconds(self) -> np.ndarray:
+        """Travel seconds of each undirected segment at the network speed."""
+        return self.edge_len / self.speed_m_per_s
+
+    def _spatial_index(self):
+        """The STRtree over edge geometries (built lazily, shared between modes)."""
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.edge_geom)
+        return self._tree
+
+    # ------------------------------------------------------------------ snapping
+
+    def snap(self, points, max_snap_m: float | None = None):
+        """Snap points to the nearest point of the nearest street segment.
+
+        See :func:`accessibility.snap.snap_points` (this is a shortcut).
+        """
+        from accessibility.snap import snap_points
+
+        return snap_points(self, points, max_snap_m=max_snap_m)
+
+    def __repr__(self) -> str:  # the dataclass repr would print whole arrays
+        return (f"TravelNetwork(mode={self.mode!r}, nodes={self.n_nodes}, segments={self.n_edges}, "
+                f"speed={self.speed_m_per_s * 60:.0f} m/min, crs={self.crs!r})")
