@@ -90,38 +90,42 @@ def _get(obj, key, default=None):
 
 
 def uncovered_cells(area, result, minutes: float) -> gpd.GeoDataFrame:
-    """Population cells outside the circles, from a coverage result (cells with minutes > threshold or NaN)."""
-    pop = area.population
-    cells = _get(result, "cells")
-    if isinstance(cells, (pd.DataFrame, gpd.GeoDataFrame)) and len(cells) == len(pop):
-        if "covered" in cells.columns:
-            mask = ~cells["covered"].astype(bool).to_numpy()
-        elif "minutes" in cells.columns:
-            mm = cells["minutes"].to_numpy(dtype=float)
-            mask = ~(mm <= minutes)
-        else:
-            mask = np.zeros(len(pop), bool)
-        return pop[mask]
-    mins = _get(result, "minutes_to_nearest", _get(result, "cell_minutes"))
-    if mins is not None and len(mins) == len(pop):
+    """Populated cells outside the circles, from a coverage result (its ``uncovered`` layer)."""
+    unc = _get(result, "uncovered")
+    if isinstance(unc, gpd.GeoDataFrame):
+        return unc
+    mins = _get(result, "cell_minutes")
+    if mins is not None and len(mins) == len(area.population):
         mm = np.asarray(mins, dtype=float)
-        return pop[~(mm <= minutes)]
-    covered = _get(result, "covered")
-    if covered is not None and len(covered) == len(pop):
-        return pop[~np.asarray(covered, dtype=bool)]
-    return pop.iloc[0:0]
+        return area.population[~(mm <= minutes)]
+    return area.population.iloc[0:0]
 
 
-def circles_for(area, service: str, minutes: float, facilities=None) -> gpd.GeoDataFrame | None:
+def minute_distribution(area, result, max_minutes: float = 30.0) -> pd.DataFrame:
+    """Residents by whole minutes to the nearest facility (``minutes``, ``residents``), beyond-limit binned last.
+
+    Built from the coverage result's per-cell minutes (``cell_minutes``) weighted by ``pop_total``.
+    """
+    mins = _get(result, "cell_minutes")
+    if mins is None:
+        return pd.DataFrame({"minutes": [], "residents": []})
+    mm = np.asarray(mins, dtype=float)
+    pop = area.population["pop_total"].to_numpy(float)
+    top = int(max_minutes)
+    idx = np.where(np.isfinite(mm), np.clip(np.floor(mm), 0, top), top).astype(int)
+    counts = np.bincount(idx, weights=pop, minlength=top + 1)
+    labels = [f"{k:02d}" for k in range(top)] + [f">{top}"]
+    return pd.DataFrame({"minutes": labels, "residents": np.round(counts).astype(int)})
+
+
+def circles_for(area, service: str, minutes: float, facilities=None, mode: str | None = None
+                ) -> gpd.GeoDataFrame | None:
     """Service-area polygons from :func:`accessibility.circles.circles_gdf` (None if unavailable)."""
     try:
         from accessibility.circles import circles_gdf
     except ImportError:
         return None
-    try:
-        return circles_gdf(area, service, minutes, facilities=facilities)
-    except TypeError:
-        return circles_gdf(area, service, minutes)
+    return circles_gdf(area, service, minutes, mode=mode, facilities=facilities)
 
 
 def share_and_median(result) -> tuple[float | None, float | None]:
@@ -193,19 +197,13 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
 # ---------------------------------------------------------------- seats
 
 
-def evaluate_year(area, scenario: str, year: int, minutes: float | None = None):
-    """Scenario evaluation of one year (:mod:`scenarios.evaluate`), or None if unavailable."""
+def evaluate_year(area, scenario, year: int, minutes: float | None = None):
+    """Scenario evaluation of one year (:func:`scenarios.evaluate.evaluate`), or None if unavailable."""
     try:
-        from scenarios import evaluate as ev
+        from scenarios.evaluate import evaluate
     except ImportError:
         return None
-    fn = getattr(ev, "evaluate", None) or getattr(ev, "evaluate_scenario", None)
-    if fn is None:
-        return None
-    try:
-        return fn(area, scenario, year, minutes=minutes)
-    except TypeError:
-        return fn(area, scenario, year)
+    return evaluate(area, scenario, int(year), minutes)
 
 
 def _as_dict(ev) -> dict:
@@ -222,12 +220,17 @@ def _as_dict(ev) -> dict:
     return {}
 
 
-def school_points(ev, area, year: int) -> gpd.GeoDataFrame | None:
-    """Per-school utilisation points of an evaluation (``schools`` GeoDataFrame), where it has them."""
-    s = _get(ev, "schools")
-    if isinstance(s, gpd.GeoDataFrame):
-        return s
-    return None
+def school_points(ev, level: str = "primary") -> gpd.GeoDataFrame | None:
+    """Schools of one level in an evaluation with ``seats``, ``assigned``, ``utilisation`` (None if absent)."""
+    levels = _get(ev, "levels") or {}
+    lr = levels.get(level) if isinstance(levels, dict) else None
+    s = _get(lr, "schools")
+    if not isinstance(s, gpd.GeoDataFrame):
+        return None
+    s = s.copy()
+    s["seats"] = s["capacity"] if "capacity" in s.columns else 0
+    s["is_project"] = s["project_id"].astype(str).str.len().gt(0) if "project_id" in s.columns else False
+    return s
 
 
 # ---------------------------------------------------------------- pages
@@ -245,7 +248,7 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
     """
     mins = service_minutes(service, minutes)
     res = coverage_result(area, service, minutes=mins, mode=mode, facilities=facilities)
-    circles = circles_for(area, service, mins, facilities)
+    circles = circles_for(area, service, mins, facilities, mode)
     unc = uncovered_cells(area, res, mins) if res is not None else None
     share, med = share_and_median(res)
     svc = SERVICES[service]
@@ -282,8 +285,8 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
                "uncovered_population": round(upop)}
 
 
-def seat_map(area, scenario: str, year: int, *, ev=None, lang: str = "zh", tiles: str = "none",
-             assets: str = "inline"):
+def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str = "none",
+             assets: str = "inline", level: str = "primary"):
     """The published school seat map of one year: choropleth per level (switchable) and schools.
 
     Returns
@@ -294,15 +297,16 @@ def seat_map(area, scenario: str, year: int, *, ev=None, lang: str = "zh", tiles
     ev = ev if ev is not None else evaluate_year(area, scenario, year)
     d = _as_dict(ev)
     levels = d.get("levels", {}) or (_get(ev, "levels") or {})
-    title = pt("seat_title", lang, year=year, scenario=scenario)
+    title = pt("seat_title", lang, year=year, scenario=getattr(scenario, "name", scenario))
     m = webmap.base_map(area, tiles=tiles, lang=lang)
     summary = {"year": year, "levels": {}}
-    for i, level in enumerate(LEVELS):
+    shown = level if level in LEVELS else LEVELS[0]
+    for level in LEVELS:
         lv = levels.get(level) or {}
         rows = lv.get("by_district", []) if isinstance(lv, dict) else []
         fg = webmap.add_seat_choropleth(m, area, rows, level, year)
-        if i > 0:
-            fg.show = False
+        fg.show = level == shown
+        fg.overlay = False  # the three levels are alternatives: radio buttons in the layer switch
         demand = float(lv.get("demand", 0) or 0) if isinstance(lv, dict) else 0.0
         seats = float(lv.get("seats", 0) or 0) if isinstance(lv, dict) else 0.0
         assigned = float(lv.get("assigned", 0) or 0) if isinstance(lv, dict) else 0.0
@@ -310,9 +314,11 @@ def seat_map(area, scenario: str, year: int, *, ev=None, lang: str = "zh", tiles
                                     "coverage": (assigned / demand) if demand else None}
     webmap.add_districts(m, area, population=False)
     webmap.add_boundary(m, area)
-    schools = school_points(ev, area, year)
-    if schools is not None and len(schools):
-        webmap.add_schools(m, schools)
+    for level in LEVELS:
+        schools = school_points(ev, level)
+        if schools is not None and len(schools):
+            fg = webmap.add_schools(m, schools, name=f"{t('schools', lang)} · {SERVICES[level].label(lang)}")
+            fg.show = level == shown
     lines = [f"{SERVICES[lv].label(lang)}: "
              + (f"{v['coverage']:.0%}" if v["coverage"] is not None else "—")
              + f" ({v['seats']:,.0f} / {v['demand']:,.0f})" for lv, v in summary["levels"].items()]

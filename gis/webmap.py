@@ -185,7 +185,7 @@ def to_display(gdf: gpd.GeoDataFrame, display: str = "wgs84", *, simplify_m: flo
     geoms = shapely.transform(np.asarray(g.geometry.values, dtype=object), lambda xy: np.round(xy, precision))
     g = g.copy()
     g["geometry"] = geoms
-    g = g[~g.geometry.is_empty & g.geometry.notna()]
+    g = g[~(g.geometry.isna() | g.geometry.is_empty)]
     return g
 
 

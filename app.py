@@ -1,0 +1,556 @@
+"""Hedong Planner (河东规划) — the Streamlit app. Run: ``streamlit run app.py``.
+
+Thin by design: every number comes from the packages (``accessibility``, ``scenarios``,
+``gis.publish``) and is cached — the study area and its network with ``st.cache_resource``,
+results with ``st.cache_data`` — so switching service, year or scenario answers in about a second.
+Maps are folium/Leaflet with assets served from ``./static`` (no CDN; see ``gis/assets.py``).
+
+Environment:
+``HEDONG_DEMO_SCALE`` — scale of the Yuncheng demo (default 1; the tests use 0.15 to run fast).
+``HEDONG_AREA`` — study area selected at start (default ``yuncheng-demo``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pandas as pd
+import streamlit as st
+
+from gis import publish as pub
+from gis import webmap
+from gis.errors import InputError
+from layers.norms import SERVICES, LIFE_CIRCLE_SERVICES
+from layers.schema import FAMILIES
+
+st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️", layout="wide")
+
+AREAS = ("yuncheng-demo", "helsinki-osm")
+PAGES = ("map", "coverage", "schools", "indicators", "publish")
+UI = {
+    "title": ("河东规划 · 公共服务设施规划", "Hedong Planner · public-service facilities"),
+    "area": ("研究范围", "Study area"),
+    "lang": ("语言 / Language", "语言 / Language"),
+    "page": ("页面", "Page"),
+    "map": ("地图", "Map"),
+    "coverage": ("覆盖率", "Coverage"),
+    "schools": ("学校与方案", "Schools & scenarios"),
+    "indicators": ("规划指标", "Plan indicators"),
+    "publish": ("发布地图", "Publish maps"),
+    "service": ("服务", "Service"),
+    "minutes": ("分钟", "Minutes"),
+    "mode": ("出行方式", "Travel mode"),
+    "walk": ("步行", "walk"),
+    "bike": ("骑行", "bike"),
+    "families": ("显示设施", "Facilities shown"),
+    "tiles": ("底图", "Base map"),
+    "tk": ("天地图密钥", "Tianditu key"),
+    "share": ("覆盖人口比例", "Population covered"),
+    "median": ("中位出行时间（分钟）", "Median minutes"),
+    "uncovered": ("未覆盖人口", "Uncovered residents"),
+    "by_district": ("分街道覆盖率", "Share covered by subdistrict"),
+    "minute_dist": ("出行时间分布（人口）", "Minutes to nearest (residents)"),
+    "life_circle": ("一刻钟便民生活圈指数", "Quarter-hour life-circle index"),
+    "all_services": ("全部服务可达比例", "Share with every service"),
+    "mean_within": ("平均可达服务数", "Mean services within reach"),
+    "scenario": ("方案", "Scenario"),
+    "year": ("年份", "Year"),
+    "level": ("学段", "Level"),
+    "compare_with": ("对比方案", "Compare with"),
+    "delta": ("差值（对比 − 当前）", "Delta (compared − current)"),
+    "per_school": ("各校利用率", "Utilisation per school"),
+    "edit": ("编辑方案", "Edit scenario"),
+    "project": ("项目", "Project"),
+    "lon": ("经度 (WGS84)", "Longitude (WGS84)"),
+    "lat": ("纬度 (WGS84)", "Latitude (WGS84)"),
+    "use_click": ("使用地图点击位置", "Use last map click"),
+    "apply": ("应用修改", "Apply changes"),
+    "new_name": ("另存为新方案名称", "Save as new scenario named"),
+    "save": ("保存方案", "Save scenario"),
+    "saved": ("已保存：{path}", "Saved: {path}"),
+    "upload": ("上传候选地块 (CSV / GeoJSON)", "Upload candidate sites (CSV / GeoJSON)"),
+    "optimise": ("运行选址优化", "Run the optimiser"),
+    "model": ("模型", "Model"),
+    "p": ("新建数量 p", "Sites to build (p)"),
+    "chosen": ("优化选中的地块", "Sites chosen"),
+    "not_ready": ("该功能所需的计算模块尚未安装：{name}", "The engine this needs is not available yet: {name}"),
+    "download": ("下载离线地图 (zip)", "Download offline maps (zip)"),
+    "make_zip": ("生成离线地图", "Build offline maps"),
+    "publish_help": ("生成独立的HTML地图：无需服务器、无需联网（地图库内嵌），可直接双击打开。",
+                     "Builds standalone HTML maps: no server, no internet (the map library is embedded)."),
+    "indicator_help": ("2020基准与2025目标来自《运城市“十四五”公共服务和社会保障规划》；现值由当前图层计算。",
+                       "2020 baseline and 2025 target from the Yuncheng 14th FYP; the current value is computed from "
+                       "the layers."),
+    "demo_label": ("演示数据（生成）", "Generated demo data"),
+    "click_hint": ("点击设施查看名称、类型、规模和服务对象。", "Click a facility for its name, type, capacity and who it serves."),
+    "edited": ("（已修改，未保存）", "(edited, not saved)"),
+    "loading": ("正在加载研究范围和路网…", "Loading the study area and street network…"),
+}
+
+
+def tr(key: str, **kw) -> str:
+    """UI text in the session's language."""
+    zh, en = UI[key]
+    return (zh if st.session_state.get("lang", "zh") == "zh" else en).format(**kw)
+
+
+# ---------------------------------------------------------------- cached data (all numbers from the packages)
+
+
+def demo_scale() -> float:
+    """Demo scale from ``HEDONG_DEMO_SCALE`` (default 1)."""
+    try:
+        return float(os.environ.get("HEDONG_DEMO_SCALE", "1"))
+    except ValueError:
+        return 1.0
+
+
+@st.cache_resource(show_spinner=False)
+def get_area(spec: str, scale: float):
+    """The study area (and, through its cache, its travel network), loaded once per process."""
+    from gis.areas import load_area
+
+    return load_area(spec, scale=scale) if spec == "yuncheng-demo" else load_area(spec)
+
+
+def area() -> object:
+    """The selected study area."""
+    return get_area(st.session_state.get("area", AREAS[0]), demo_scale())
+
+
+def scenario_key(scen) -> str:
+    """A cache key for a scenario: its name plus a hash of its projects (edited copies differ)."""
+    if scen is None:
+        return "none"
+    p = scen.projects
+    h = hashlib.sha1(pd.util.hash_pandas_object(p.drop(columns="geometry").astype(str), index=False).values.tobytes()
+                     + p.geometry.to_wkb().values.tobytes() if len(p) else b"").hexdigest()[:12]
+    return f"{scen.name}:{h}"
+
+
+def current_scenario():
+    """The scenario chosen on the schools page (an edited copy if the user edited it), or None."""
+    try:
+        from scenarios.model import resolve_scenario
+    except ImportError:
+        return None
+    a = area()
+    name = st.session_state.get("scenario") or ("plan" if len(a.projects) else "existing")
+    edited = st.session_state.get("edited", {}).get((a.name, name))
+    return edited if edited is not None else resolve_scenario(a, name)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def facilities_cached(spec: str, scale: float, skey: str, year: int | None, _scen=None):
+    """Facilities of a scenario-year (existing ones when no scenario)."""
+    a = get_area(spec, scale)
+    if _scen is None or year is None:
+        return a.facilities
+    from scenarios.model import facilities_for
+
+    return facilities_for(a, _scen, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def service_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, skey: str,
+                   year: int | None, _fac=None) -> dict:
+    """Coverage of one service: share, median, by district, minute histogram and uncovered cells."""
+    a = get_area(spec, scale)
+    res = pub.coverage_result(a, service, minutes=minutes, mode=mode, facilities=_fac)
+    share, med = pub.share_and_median(res)
+    unc = pub.uncovered_cells(a, res, minutes) if res is not None else a.population.iloc[0:0]
+    return {"available": res is not None, "share": share, "median": med,
+            "by_district": pub._get(res, "by_district"), "histogram": pub._get(res, "histogram"),
+            "uncovered": unc, "uncovered_pop": float(unc["pop_total"].sum()) if len(unc) else 0.0}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def circles_cached(spec: str, scale: float, service: str, minutes: float, skey: str, year: int | None, _fac=None):
+    """Service-area polygons (network circles) of one service."""
+    return pub.circles_for(get_area(spec, scale), service, minutes, _fac)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def report_cached(spec: str, scale: float, minutes: float, mode: str, skey: str, year: int | None, _fac=None):
+    """The CONTRACT coverage report (all services + life-circle index), or None if the engine is missing."""
+    try:
+        from accessibility.coverage import coverage_report
+    except ImportError:
+        return None
+    return coverage_report(get_area(spec, scale), minutes, mode, _fac)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def evaluation_cached(spec: str, scale: float, skey: str, year: int, _scen=None):
+    """Scenario evaluation of one year as (json dict, raw result)."""
+    a = get_area(spec, scale)
+    ev = pub.evaluate_year(a, _scen if _scen is not None else "existing", year)
+    return pub._as_dict(ev), ev
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def indicators_cached(spec: str, scale: float, lang: str):
+    """Plan indicators with values computed from the current layers."""
+    return pd.DataFrame(pub.indicator_rows(get_area(spec, scale), lang=lang))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def publish_cached(spec: str, scale: float, skey: str, lang: str, _scen=None) -> bytes:
+    """The published maps of the area as a zip (same as ``hedong publish``)."""
+    return pub.publish_zip(get_area(spec, scale), scenario=getattr(_scen, "name", None), lang=lang)
+
+
+# ---------------------------------------------------------------- shared widgets
+
+
+def show_map(m, key: str, height: int = 620, returned=None):
+    """Render a folium map (assets already pointed at /app/static) and return st_folium's result."""
+    from streamlit_folium import st_folium
+
+    return st_folium(m, key=key, height=height, use_container_width=True,
+                     returned_objects=returned if returned is not None else [])
+
+
+def lang() -> str:
+    """The session language, ``zh`` or ``en``."""
+    return st.session_state.get("lang", "zh")
+
+
+def service_label(k: str) -> str:
+    """A service's display name."""
+    return SERVICES[k].label(lang())
+
+
+def district_frame(by_district) -> pd.DataFrame:
+    """A by-district result (dict or rows) as a DataFrame."""
+    if by_district is None:
+        return pd.DataFrame()
+    if isinstance(by_district, dict):
+        return pd.DataFrame({"district": list(by_district), "share": list(by_district.values())})
+    return pd.DataFrame(by_district)
+
+
+# ---------------------------------------------------------------- pages
+
+
+def page_map():
+    """Map page: districts, density, six families, circles of one service, uncovered homes."""
+    a = area()
+    spec, sc = a.name, demo_scale()
+    c1, c2, c3, c4 = st.columns([2, 1, 1, 2])
+    service = c1.selectbox(tr("service"), list(SERVICES), format_func=service_label, key="map_service",
+                           index=list(SERVICES).index("fitness"))
+    mode = c2.radio(tr("mode"), ["walk", "bike"], format_func=tr, key="map_mode", horizontal=True)
+    minutes = float(c3.slider(tr("minutes"), 5, 30, int(SERVICES[service].minutes), step=5, key="map_minutes"))
+    tiles = c4.selectbox(tr("tiles"), list(webmap.TILES), format_func=lambda k: webmap.TILES[k][lang()],
+                         key="map_tiles")
+    tk = st.text_input(tr("tk"), key="tk", type="password") if tiles == "tianditu" else None
+    fams = st.multiselect(tr("families"), list(FAMILIES), default=list(FAMILIES),
+                          format_func=lambda f: webmap.family_label(f, lang()), key="map_families")
+    m_mode = None if mode == "walk" and SERVICES[service].mode != "walk" else mode
+    res = service_cached(spec, sc, service, minutes, m_mode, "none", None)
+    k1, k2, k3 = st.columns(3)
+    k1.metric(tr("share"), "—" if res["share"] is None else f"{res['share']:.1%}")
+    k2.metric(tr("median"), "—" if res["median"] is None else f"{res['median']:.1f}")
+    k3.metric(tr("uncovered"), f"{res['uncovered_pop']:,.0f}")
+    if not res["available"]:
+        st.info(tr("not_ready", name="accessibility.coverage"))
+    circles = circles_cached(spec, sc, service, minutes, "none", None)
+    if tiles == "tianditu" and not tk:
+        st.warning(tr("tk"))
+        tiles = "none"
+    m = webmap.overview_map(a, lang=lang(), tiles=tiles, tianditu_key=tk, families=fams, circles=circles,
+                            service=service, minutes=minutes, uncovered=res["uncovered"], assets="served")
+    st.caption(tr("click_hint"))
+    show_map(m, key=f"map_{a.name}")
+
+
+def page_coverage():
+    """Coverage dashboard: share per service and district, minute distributions, the life-circle index."""
+    a = area()
+    spec, sc = a.name, demo_scale()
+    c1, c2 = st.columns(2)
+    mode = c1.radio(tr("mode"), ["walk", "bike"], format_func=tr, key="cov_mode", horizontal=True)
+    minutes = float(c2.slider(tr("minutes"), 5, 30, 15, step=5, key="cov_minutes"))
+    rows, dist_rows = [], []
+    for s in SERVICES:
+        r = service_cached(spec, sc, s, minutes, mode, "none", None)
+        rows.append({tr("service"): service_label(s), tr("share"): r["share"], tr("median"): r["median"],
+                     tr("uncovered"): round(r["uncovered_pop"])})
+        bd = district_frame(r["by_district"])
+        if len(bd):
+            share_col = "share" if "share" in bd.columns else ("population_share" if "population_share" in bd.columns else None)
+            if share_col:
+                for d, v in zip(bd["district"], bd[share_col]):
+                    dist_rows.append({"district": d, "service": service_label(s), "share": v})
+    st.subheader(tr("share"))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={tr("share"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
+    if dist_rows:
+        st.subheader(tr("by_district"))
+        piv = pd.DataFrame(dist_rows).pivot(index="district", columns="service", values="share")
+        st.dataframe(piv.style.format("{:.0%}").background_gradient(cmap="RdYlGn", vmin=0, vmax=1),
+                     width="stretch", key="cov_district_table")
+    st.subheader(tr("minute_dist"))
+    s = st.selectbox(tr("service"), list(SERVICES), format_func=service_label, key="cov_service")
+    r = service_cached(spec, sc, s, minutes, mode, "none", None)
+    hist = r["histogram"]
+    if hist:
+        h = pd.DataFrame(hist)
+        xcol = next((c for c in ("bin", "minutes", "label", "upper") if c in h.columns), h.columns[0])
+        ycol = next((c for c in ("population", "pop", "count", "weight") if c in h.columns), h.columns[-1])
+        st.bar_chart(h, x=xcol, y=ycol)
+    st.metric(f"{service_label(s)} · {tr('share')}", "—" if r["share"] is None else f"{r['share']:.1%}")
+    st.subheader(tr("life_circle"))
+    rep = report_cached(spec, sc, minutes, mode, "none", None)
+    if rep is None:
+        st.info(tr("not_ready", name="accessibility.coverage.coverage_report"))
+        return
+    lc = rep.get("life_circle", {})
+    k1, k2 = st.columns(2)
+    k1.metric(tr("all_services"), f"{lc.get('all_services_share', float('nan')):.1%}")
+    k2.metric(tr("mean_within"), f"{lc.get('mean_services_within', float('nan')):.2f}")
+    lcd = lc.get("by_district")
+    if lcd:
+        st.dataframe(district_frame(lcd), hide_index=True, width="stretch")
+
+
+def page_schools():
+    """Schools & scenarios: seat coverage by district and year, utilisation, compare, edit, optimise."""
+    a = area()
+    spec, sc = a.name, demo_scale()
+    try:
+        from scenarios.model import available_names
+    except ImportError:
+        st.info(tr("not_ready", name="scenarios.model"))
+        return
+    names = available_names(a)
+    c1, c2, c3 = st.columns([2, 3, 2])
+    default = names.index("plan") if "plan" in names else 0
+    c1.selectbox(tr("scenario"), names, index=default, key="scenario")
+    year = c2.slider(tr("year"), 2021, 2025, 2025, key="year")
+    level = c3.radio(tr("level"), list(pub.LEVELS), format_func=service_label, key="level", horizontal=True)
+    scen = current_scenario()
+    skey = scenario_key(scen)
+    if (a.name, scen.name) in st.session_state.get("edited", {}):
+        st.caption(f"{scen.name} {tr('edited')}")
+    ev_json, ev = evaluation_cached(spec, sc, skey, int(year), _scen=scen)
+    if not ev_json:
+        st.info(tr("not_ready", name="scenarios.evaluate"))
+        return
+    lv = ev_json.get("levels", {}).get(level, {})
+    k1, k2, k3, k4 = st.columns(4)
+    k1.metric(webmap.t("demand", lang()), f"{lv.get('demand', 0):,.0f}")
+    k2.metric(webmap.t("seats", lang()), f"{lv.get('seats', 0):,.0f}")
+    k3.metric(webmap.t("unserved", lang()), f"{lv.get('unserved', 0):,.0f}")
+    dem = lv.get("demand", 0) or 0
+    k4.metric(webmap.t("coverage", lang()), "—" if not dem else f"{lv.get('assigned', 0) / dem:.1%}")
+    rows = lv.get("by_district", [])
+    left, right = st.columns([3, 2])
+    with left:
+        m, _ = pub.seat_map(a, scen.name, int(year), ev=ev, lang=lang(), assets="served")
+        show_map(m, key="seat_map", height=520)
+    with right:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="seat_table")
+        schools = pub.school_points(ev, a, int(year))
+        if schools is not None and len(schools):
+            st.caption(tr("per_school"))
+            st.dataframe(pd.DataFrame(schools.drop(columns="geometry")), hide_index=True, width="stretch",
+                         height=260)
+    # compare
+    st.subheader(tr("compare_with"))
+    other = st.selectbox(tr("compare_with"), [n for n in names if n != scen.name] or names, key="compare")
+    from scenarios.model import resolve_scenario
+
+    o = resolve_scenario(a, other)
+    o_json, _ = evaluation_cached(spec, sc, scenario_key(o), int(year), _scen=o)
+    ol = o_json.get("levels", {}).get(level, {})
+    if rows and ol.get("by_district"):
+        cur = pd.DataFrame(rows).set_index("district")
+        oth = pd.DataFrame(ol["by_district"]).set_index("district")
+        cols = [c for c in ("demand", "seats", "assigned", "unserved", "coverage") if c in cur.columns]
+        delta = (oth[cols] - cur[cols]).reset_index()
+        st.caption(tr("delta"))
+        st.dataframe(delta, hide_index=True, width="stretch", key="delta_table")
+    edit_section(a, scen)
+    optimise_section(a)
+
+
+def edit_section(a, scen):
+    """Edit a scenario: move a project (coordinates or map click), change seats / year, save as new."""
+    with st.expander(tr("edit"), expanded=False):
+        if len(scen.projects) == 0:
+            st.caption("—")
+        else:
+            p = scen.projects.to_crs(4326)
+            pid = st.selectbox(tr("project"), p["project_id"].astype(str).tolist(), key="edit_pid",
+                               format_func=lambda i: f"{i} · {p.loc[p['project_id'].astype(str) == i, 'name'].iloc[0]}")
+            row = p[p["project_id"].astype(str) == pid].iloc[0]
+            click = st.session_state.get("edit_click")
+            c1, c2, c3, c4 = st.columns(4)
+            lon = c1.number_input(tr("lon"), value=float(click[1] if click else row.geometry.x), format="%.6f",
+                                  key=f"edit_lon_{pid}")
+            lat = c2.number_input(tr("lat"), value=float(click[0] if click else row.geometry.y), format="%.6f",
+                                  key=f"edit_lat_{pid}")
+            yr = c3.number_input(tr("year"), 2021, 2035, int(row["open_year"]), key=f"edit_year_{pid}")
+            cap_col = {"kindergarten": "places_kindergarten", "junior": "seats_junior", "complete": "seats_junior"}.get(
+                row["type"], "seats_primary")
+            seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]), step=45,
+                                    key=f"edit_seats_{pid}")
+            em = webmap.base_map(a, lang=lang())
+            webmap.add_districts(em, a, labels=False, population=False)
+            webmap.add_facilities(em, scen.projects, planned=True)
+            webmap.finish(em, "served")
+            out = show_map(em, key="edit_map", height=360, returned=["last_clicked"])
+            if out and out.get("last_clicked"):
+                st.session_state["edit_click"] = (out["last_clicked"]["lat"], out["last_clicked"]["lng"])
+                st.caption(f"{tr('use_click')}: {out['last_clicked']['lat']:.5f}, {out['last_clicked']['lng']:.5f}")
+            if st.button(tr("apply"), key="edit_apply"):
+                try:
+                    new = scen.copy()
+                    new.move(pid, lon, lat, crs="EPSG:4326")
+                    new.set_year(pid, int(yr))
+                    new.set_seats(pid, **{cap_col: int(seats)})
+                    st.session_state.setdefault("edited", {})[(a.name, scen.name)] = new
+                    st.session_state.pop("edit_click", None)
+                    st.rerun()
+                except InputError as e:
+                    st.error(e.one_line())
+        c1, c2 = st.columns([3, 1])
+        new_name = c1.text_input(tr("new_name"), key="new_name")
+        if c2.button(tr("save"), key="save_scenario") and new_name:
+            try:
+                from scenarios.model import save_scenario
+
+                path = save_scenario(scen.copy(new_name))
+                st.success(tr("saved", path=path))
+            except InputError as e:
+                st.error(e.one_line())
+
+
+def read_candidates(upload, a):
+    """Candidate sites from an uploaded CSV (lon, lat[, name]) or GeoJSON; InputError names row and field."""
+    import geopandas as gpd
+
+    name = upload.name
+    try:
+        from layers.io import read_candidates as reader  # the layers' own validated reader, if present
+    except ImportError:
+        reader = None
+    if reader is not None:
+        return reader(upload, crs=a.crs, name=name) if "name" in reader.__code__.co_varnames else reader(upload)
+    if name.lower().endswith(".csv"):
+        df = pd.read_csv(upload)
+        cols = {c.lower(): c for c in df.columns}
+        for need in ("lon", "lat"):
+            if need not in cols:
+                raise InputError(f"missing column '{need}': a candidate CSV needs lon, lat (WGS84) and optionally "
+                                 "name", file=name, field=need)
+        for i, (x, y) in enumerate(zip(df[cols["lon"]], df[cols["lat"]]), start=1):
+            try:
+                x, y = float(x), float(y)
+            except (TypeError, ValueError):
+                raise InputError("lon/lat must be numbers", file=name, row=i, field="lon/lat") from None
+            if not (-180 <= x <= 180 and -90 <= y <= 90):
+                raise InputError(f"coordinates ({x}, {y}) are not longitude/latitude", file=name, row=i,
+                                 field="lon/lat")
+        g = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df[cols["lon"]], df[cols["lat"]]), crs=4326)
+    else:
+        try:
+            g = gpd.read_file(upload)
+        except Exception as e:  # noqa: BLE001 - any parse failure is the user's file
+            raise InputError(f"cannot read as GeoJSON ({type(e).__name__})", file=name) from None
+        if g.crs is None:
+            g = g.set_crs(4326)
+    if len(g) == 0:
+        raise InputError("no candidate sites in the file", file=name)
+    return g.to_crs(a.crs)
+
+
+def optimise_section(a):
+    """Upload candidate sites and run the optimiser."""
+    with st.expander(tr("optimise"), expanded=False):
+        up = st.file_uploader(tr("upload"), type=["csv", "geojson", "json"], key="cand_upload")
+        cands = None
+        if up is not None:
+            try:
+                cands = read_candidates(up, a)
+                st.success(f"{len(cands)} ✓")
+            except InputError as e:
+                st.error(e.one_line())
+        c1, c2, c3 = st.columns(3)
+        level = c1.selectbox(tr("level"), list(pub.LEVELS), format_func=service_label, key="opt_level")
+        model = c2.selectbox(tr("model"), ["pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp"], key="opt_model")
+        p = c3.number_input(tr("p"), 1, 20, 2, key="opt_p")
+        if st.button(tr("optimise"), key="opt_run"):
+            try:
+                from scenarios import optimize
+            except ImportError:
+                st.info(tr("not_ready", name="scenarios.optimize"))
+                return
+            run = getattr(optimize, "optimize_area", None) or getattr(optimize, "run", None)
+            if run is None:
+                st.info(tr("not_ready", name="scenarios.optimize.optimize_area"))
+                return
+            try:
+                res = run(a, level=level, model=model, p=int(p), candidates=cands)
+            except InputError as e:
+                st.error(e.one_line())
+                return
+            st.session_state["opt_result"] = res if isinstance(res, dict) else pub._as_dict(res)
+        if st.session_state.get("opt_result"):
+            r = st.session_state["opt_result"]
+            st.write(f"**{tr('chosen')}**: {', '.join(map(str, r.get('chosen', [])))}")
+            st.json(r, expanded=False)
+
+
+def page_indicators():
+    """Plan indicators: 2020 baseline, 2025 target, value from the current layers, met or not."""
+    a = area()
+    st.caption(tr("indicator_help"))
+    df = indicators_cached(a.name, demo_scale(), lang())
+    names = {"zh": ["指标", "单位", "2020基准", "2025目标", "现值", "达标", "说明"],
+             "en": ["Indicator", "Unit", "2020", "2025 target", "Now", "Met", "Note"]}[lang()]
+    show = df[["indicator", "unit", "baseline_2020", "target_2025", "value", "met", "note"]].copy()
+    show["met"] = show["met"].map({True: "✔", False: "✘"}).fillna("—")
+    show.columns = names
+    st.dataframe(show, hide_index=True, width="stretch", key="indicator_table")
+
+
+def page_publish():
+    """Build the published maps (same as ``hedong publish``) and offer them as a zip."""
+    a = area()
+    st.write(tr("publish_help"))
+    if st.button(tr("make_zip"), key="make_zip"):
+        with st.spinner("…"):
+            scen = current_scenario() if len(a.projects) else None
+            st.session_state["zip"] = publish_cached(a.name, demo_scale(), scenario_key(scen), lang(), _scen=scen)
+    if st.session_state.get("zip"):
+        st.download_button(tr("download"), st.session_state["zip"], file_name=f"hedong-maps-{a.name}.zip",
+                           mime="application/zip", key="download_zip")
+
+
+# ---------------------------------------------------------------- layout
+
+
+def main():
+    """Sidebar (language, study area, page) and the chosen page."""
+    with st.sidebar:
+        st.radio(UI["lang"][0], ["zh", "en"], format_func=lambda x: {"zh": "中文", "en": "English"}[x], key="lang",
+                 horizontal=True)
+        default_area = os.environ.get("HEDONG_AREA", AREAS[0])
+        st.selectbox(tr("area"), AREAS, index=AREAS.index(default_area) if default_area in AREAS else 0, key="area")
+        page = st.radio(tr("page"), PAGES, format_func=tr, key="page")
+    st.title(tr("title"))
+    with st.spinner(tr("loading")):
+        a = area()
+    if getattr(a, "synthetic", False):
+        st.warning(f"**{tr('demo_label')}** · {webmap.t('notice', lang())}", icon="⚠️")
+    {"map": page_map, "coverage": page_coverage, "schools": page_schools, "indicators": page_indicators,
+     "publish": page_publish}[page]()
+    with st.sidebar:
+        st.caption(webmap.attribution_text(a, lang()))
+
+
+main()
