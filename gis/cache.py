@@ -1,0 +1,151 @@
+"""On-disk cache of a built :class:`~gis.study_area.StudyArea`: GeoParquet layers, no pickle.
+
+A cache entry is one folder holding ``boundary``, ``districts``, ``population``, ``facilities``,
+``projects``, the graph as ``nodes`` / ``edges`` (rebuilt with ``osmnx.graph_from_gdfs``), any
+``extra`` layers, and ``meta.json`` (key, CRS, sources, report). The folder is written complete
+under a temporary name next to its final place and then renamed with ``os.replace`` — one atomic
+step, so a reader sees either no entry or a whole one, and two processes building the same entry
+at once cannot interleave their files (the loser's copy is discarded).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+
+from gis.study_area import StudyArea
+
+_LAYERS = ("boundary", "districts", "population", "facilities", "projects")
+_NODE_ATTRS = ("x", "y", "street_count")
+_EDGE_ATTRS = ("osmid", "highway", "name", "length", "geometry")
+
+
+def tidy_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Keep the graph attributes the planner uses, in types GeoParquet can store (in place).
+
+    Nodes keep ``x``, ``y``, ``street_count``; edges ``osmid`` (first OSM way id of a simplified
+    edge that merged several), ``highway`` and ``name`` (lists joined with ";" in sorted order,
+    missing as ""), ``length`` (m) and ``geometry``. A graph so tidied survives the cache unchanged.
+    """
+    for _, d in G.nodes(data=True):
+        for k in [k for k in d if k not in _NODE_ATTRS]:
+            del d[k]
+    for _, _, d in G.edges(data=True):
+        for k in [k for k in d if k not in _EDGE_ATTRS]:
+            del d[k]
+        oid = d.get("osmid")
+        if isinstance(oid, (list, tuple)):
+            d["osmid"] = int(min(oid))
+        for k in ("highway", "name"):
+            v = d.get(k)
+            if isinstance(v, (list, tuple)):
+                d[k] = ";".join(sorted({str(x) for x in v}))
+            elif v is None or (isinstance(v, float) and np.isnan(v)):
+                d[k] = ""
+            else:
+                d[k] = str(v)
+        d["length"] = float(d["length"])
+    return G
+
+
+def graph_to_frames(G: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Nodes (column ``osmid``) and edges (columns ``u``, ``v``, ``key``) as flat GeoDataFrames."""
+    import osmnx as ox
+
+    nodes, edges = ox.graph_to_gdfs(G, nodes=True, edges=True, fill_edge_geometry=True)
+    return nodes.reset_index(), edges.reset_index()
+
+
+def graph_from_frames(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, crs: str) -> nx.MultiDiGraph:
+    """Inverse of :func:`graph_to_frames` (``osmnx.graph_from_gdfs``; node geometry dropped)."""
+    import osmnx as ox
+
+    G = ox.graph_from_gdfs(nodes.set_index("osmid"), edges.set_index(["u", "v", "key"]),
+                           graph_attrs={"crs": crs, "simplified": True})
+    for _, d in G.nodes(data=True):
+        d.pop("geometry", None)
+    return G
+
+
+def save_study_area(area: StudyArea, folder, key: dict, *, extra: dict | None = None,
+                    report: dict | None = None, files: dict | None = None) -> Path:
+    """Write ``area`` to the cache folder ``folder`` atomically.
+
+    Parameters
+    ----------
+    area : StudyArea
+    folder : str or Path
+        Final folder of the entry. An existing complete entry is left as it is.
+    key : dict
+        What the entry was built from (JSON-able); :func:`load_study_area` checks it.
+    extra : dict of name -> GeoDataFrame, optional
+        More layers to keep (e.g. barriers); loaded into ``area.cache["layers"]``.
+    report : dict, optional
+        Build figures (JSON-able) loaded into ``area.cache["report"]``.
+    files : dict of name -> Path, optional
+        Files to copy into the entry (e.g. the generated OSM XML).
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    try:
+        nodes, edges = graph_to_frames(area.graph)
+        frames = {n: getattr(area, n) for n in _LAYERS} | {"nodes": nodes, "edges": edges} | (extra or {})
+        for name, gdf in frames.items():
+            gdf.to_parquet(tmp / f"{name}.parquet", index=False)
+        for name, src in (files or {}).items():
+            shutil.copyfile(src, tmp / name)
+        meta = {"key": key, "name": area.name, "crs": area.crs, "synthetic": area.synthetic,
+                "sources": area.sources, "cell_size": area.cell_size, "extra": sorted(extra or {}),
+                "files": sorted(files or {}), "report": report or {}}
+        # meta.json last: an entry without it is incomplete by definition.
+        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        try:
+            os.replace(tmp, folder)  # atomic; fails if another process got there first
+        except OSError:
+            if not (folder / "meta.json").is_file():  # a stale, incomplete entry: replace it
+                shutil.rmtree(folder, ignore_errors=True)
+                os.replace(tmp, folder)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(tmp)
+    return folder
+
+
+def load_study_area(folder, key: dict | None = None) -> StudyArea | None:
+    """The study area cached in ``folder``, or None if there is no complete entry for ``key``.
+
+    A damaged entry counts as missing (the caller rebuilds it); it is never an error.
+    """
+    folder = Path(folder)
+    meta_path = folder / "meta.json"
+    if not meta_path.is_file():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if key is not None and meta.get("key") != key:
+            return None
+        f = {n: gpd.read_parquet(folder / f"{n}.parquet") for n in (*_LAYERS, "nodes", "edges", *meta["extra"])}
+        G = graph_from_frames(f["nodes"], f["edges"], meta["crs"])
+    except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
+        return None
+    area = StudyArea(name=meta["name"], crs=meta["crs"], boundary=f["boundary"], districts=f["districts"],
+                     population=f["population"], facilities=f["facilities"], projects=f["projects"], graph=G,
+                     synthetic=meta["synthetic"], sources=meta["sources"], cell_size=meta["cell_size"])
+    area.cache["layers"] = {n: f[n] for n in meta["extra"]}
+    area.cache["report"] = meta.get("report", {})
+    area.cache["files"] = {n: folder / n for n in meta.get("files", [])}
+    return area

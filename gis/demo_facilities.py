@@ -1,0 +1,448 @@
+"""Generated existing facilities and the plan's 28 projects for the Yuncheng demo.
+
+Existing facilities (all generated; counts at scale 1, multiplied by ``scale`` and rounded, at
+least one each — assumptions of the order a city of ~700,000 has, see gis/data/SOURCES.md):
+
+=================  ===============  =====  ============================================
+family             sub-type         count  capacity (assumption)
+=================  ===============  =====  ============================================
+school             primary          46     12-36 classes x 45, total ~93 % of age 6-11
+school             nine_year        14     primary part as above; junior 9-24 classes x 50
+school             junior           8      junior seats total ~ age 12-14
+school             complete         3      (60 schools carry primary seats, 25 junior)
+kindergarten       kindergarten     120    6/9/12 classes x 30, total ~110 % of age 3-5
+clinic             health_centre    9      one per district (fixed), 20-50 beds
+clinic             health_station   50     no beds
+clinic             hospital         5      beds bring the city to 6.1 per 1,000 (plan, 2020)
+elderly_care       day_care         40     10-20 beds
+elderly_care       nursing_home     8      beds 20 per 1,000 elderly in all (below the norm)
+study_room         study_room       20     100-300 m2
+fitness            5 sub-types      150    area scaled to 1.88 m2 per resident (plan, 2020)
+=================  ===============  =====  ============================================
+
+Placement. Sites are street nodes (public streets for everything but fitness, which may also sit
+inside compounds), chosen by Gumbel-top-k sampling weighted by the demand density around them,
+with a minimum spacing, and set 10-30 m off the street. Schools and kindergartens were built for
+the city as it *was*: their weights are damped in fast-growing districts (``exp(-25 g)``), which
+is why primary seats fall short there today — the reason the plan builds.
+
+Fitness calibration. Yuncheng reported 80 % coverage of its 15-minute fitness circle (2024).
+The generator measures the same thing — the population share within 15 minutes' walk (60 m/min)
+of the nearest fitness facility along the network, with the off-network walk from cell centre and
+facility to their nearest street node — with one multi-source Dijkstra
+(:func:`scipy.sparse.csgraph.dijkstra` from a super-source, ``min_only``-equivalent, ``limit``),
+and bisects the placement spacing until the share is within 0.01 of 0.80 (deterministic: the same
+random keys are reused at every step).
+
+Projects. The 28 projects come from :data:`layers.plan.SCHOOL_PROGRAMME`: counts per type, the
+opening schedule, the 2024/2025 primary schools; seats from :data:`layers.plan.DERIVED_SEATS`
+(an inference) and kindergarten places from :mod:`layers.norms` (12 classes x 30). *Assumption*:
+the remaining school types are spread over 2021-2023 round-robin (nine-year, primary, junior,
+complete, ...), filling each year's slots in turn. Sites: each project goes to the district with the
+largest remaining shortfall of its level (demand minus seats), on a public street node where that
+cohort is densest, at least 500 m from the other schools of its level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from layers import norms, plan
+from layers.schema import CAPACITY_COLUMNS, SCHOOL_LEVELS, SOURCE_GENERATED, SUBTYPE_LABELS
+
+#: (family, subtype) -> count at scale 1. Assumptions, see the module docstring.
+COUNTS_SCALE_1 = {
+    ("school", "primary"): 46,
+    ("school", "nine_year"): 14,
+    ("school", "junior"): 8,
+    ("school", "complete"): 3,
+    ("kindergarten", "kindergarten"): 120,
+    ("clinic", "health_centre"): 9,
+    ("clinic", "health_station"): 50,
+    ("clinic", "hospital"): 5,
+    ("elderly_care", "day_care"): 40,
+    ("elderly_care", "nursing_home"): 8,
+    ("study_room", "study_room"): 20,
+    ("fitness", "fitness_square"): 60,
+    ("fitness", "pitch"): 45,
+    ("fitness", "fitness_centre"): 20,
+    ("fitness", "sports_park"): 10,
+    ("fitness", "trail"): 15,
+}
+#: Area ranges (m2) by fitness sub-type, before scaling to the plan's 2020 per-capita figure.
+FITNESS_AREA = {"fitness_square": (1000, 5000), "pitch": (1000, 7500), "fitness_centre": (1500, 6000),
+                "sports_park": (20000, 80000), "trail": (2000, 15000)}
+PRIMARY_SEAT_RATIO = 0.93  # existing primary seats / age 6-11 (assumption: the city is short overall)
+JUNIOR_SEAT_RATIO = 1.00
+KINDERGARTEN_PLACE_RATIO = 1.10
+NURSING_BEDS_PER_1000_ELDERLY = 20.0
+FITNESS_TARGET = 0.80  # Yuncheng, March 2024 (NORMS.md)
+WALK_M_PER_MIN = norms.SPEEDS["walk"].m_per_min
+ID_PREFIX = {"school": "sch", "kindergarten": "kg", "clinic": "cli", "elderly_care": "eld",
+             "study_room": "study", "fitness": "fit"}
+
+
+# ---------------------------------------------------------------- network helpers
+
+
+def graph_arrays(G):
+    """Node ids, coordinates and a CSR matrix of edge lengths (m; parallel edges: the shortest)."""
+    ids = np.fromiter(G.nodes, dtype=np.int64, count=G.number_of_nodes())
+    x = np.array([G.nodes[n]["x"] for n in ids])
+    y = np.array([G.nodes[n]["y"] for n in ids])
+    index = pd.Series(np.arange(len(ids)), index=ids)
+    u, v, ln = zip(*G.edges(data="length"))
+    ui = index.loc[list(u)].to_numpy()
+    vi = index.loc[list(v)].to_numpy()
+    ln = np.asarray(ln, dtype=float)
+    return ids, x, y, _csr_min(ui, vi, ln, len(ids))
+
+
+def _csr_min(ui, vi, w, n):
+    # csr_matrix would *sum* duplicate (u, v) pairs; keep the shortest parallel edge instead.
+    order = np.lexsort((w, vi, ui))
+    ui, vi, w = ui[order], vi[order], w[order]
+    first = np.r_[True, (ui[1:] != ui[:-1]) | (vi[1:] != vi[:-1])]
+    return sp.csr_matrix((np.maximum(w[first], 1e-3), (ui[first], vi[first])), shape=(n, n))
+
+
+def walk_coverage(csr, node_xy, cell_xy, cell_pop, fac_xy, minutes: float = 15.0,
+                  m_per_min: float = WALK_M_PER_MIN) -> float:
+    """Population share within ``minutes`` walk of the nearest facility (network + off-network walk).
+
+    One Dijkstra from a super-source joined to every facility's nearest node by its snap distance
+    equals a multi-source ``min_only`` search with per-source offsets, which plain
+    ``dijkstra(indices=..., min_only=True)`` cannot express. Cells add their own snap walk.
+    """
+    if len(fac_xy) == 0:
+        return 0.0
+    tree = cKDTree(node_xy)
+    dc, ic = tree.query(cell_xy)
+    df, jf = tree.query(fac_xy)
+    n = csr.shape[0]
+    limit = minutes * m_per_min
+    src = sp.csr_matrix((np.maximum(df, 1e-3), (np.full(len(jf), n), jf)), shape=(n + 1, n + 1))
+    aug = sp.bmat([[csr, None], [None, sp.csr_matrix((1, 1))]], format="csr") + src
+    dist = dijkstra(aug, directed=True, indices=n, limit=limit)
+    reach = dist[ic] + dc <= limit
+    return float(cell_pop[reach].sum() / cell_pop.sum())
+
+
+# ---------------------------------------------------------------- placement
+
+
+def _place(n, weight, cand_xy, keys, min_sep, taken_xy=None):
+    """Choose ``n`` candidates by Gumbel-top-k keys on ``log(weight)``, at least ``min_sep`` apart.
+
+    ``keys`` are fixed Gumbel draws, so a change of ``min_sep`` (calibration) moves the choice
+    smoothly and deterministically. If the spacing cannot be met, it is relaxed step by step.
+    """
+    score = np.log(np.maximum(weight, 1e-12)) + keys
+    order = np.argsort(-score, kind="stable")
+    chosen = []
+    sep = float(min_sep)
+    taken = np.empty((0, 2)) if taken_xy is None else np.asarray(taken_xy, dtype=float).reshape(-1, 2)
+    while len(chosen) < n and sep >= 1.0:
+        pts = np.vstack([taken, cand_xy[chosen]]) if chosen else taken
+        for c in order:
+            if len(chosen) >= n:
+                break
+            if c in chosen:
+                continue
+            if len(pts) and np.min(np.hypot(*(pts - cand_xy[c]).T)) < sep:
+                continue
+            chosen.append(int(c))
+            pts = np.vstack([pts, cand_xy[c]])
+        sep *= 0.7
+    return np.array(chosen, dtype=int)
+
+
+def _offset(xy, rng):
+    """Move sites 10-30 m off their street node (a facility's door is off the carriageway)."""
+    a = rng.uniform(0, 2 * np.pi, len(xy))
+    r = rng.uniform(10, 30, len(xy))
+    return xy + np.column_stack([r * np.cos(a), r * np.sin(a)])
+
+
+def scaled_count(n1: int, scale: float) -> int:
+    """Count at ``scale`` of something there are ``n1`` of at scale 1 (at least one)."""
+    return max(1, int(round(n1 * scale)))
+
+
+def _sized(n, lo, hi, unit, target, rng):
+    """``n`` integer sizes (classes) drawn in [lo, hi] then rescaled so ``unit * sum`` ~ ``target``."""
+    c = rng.integers(lo, hi + 1, n).astype(float)
+    if target > 0 and c.sum() > 0:
+        c *= target / (unit * c.sum())
+    return np.clip(np.round(c), max(1, lo // 2), hi * 2).astype(int)
+
+
+# ---------------------------------------------------------------- existing facilities
+
+
+def make_facilities(net, cells, districts, public, scale, rng, crs):
+    """Generate the existing facilities of all six families (see the module notes).
+
+    Parameters
+    ----------
+    net : tuple
+        :func:`graph_arrays` of the loaded network: (ids, x, y, csr).
+    cells : GeoDataFrame
+        Population layer.
+    districts : GeoDataFrame
+        With ``district_id``, ``growth_rate``.
+    public : ndarray of bool
+        Per node: on a public street (not inside a gated compound).
+    scale : float
+    rng : numpy Generator
+    crs : str
+
+    Returns
+    -------
+    (GeoDataFrame, dict)
+        The facilities layer and a calibration report (``fitness_coverage``, ``fitness_min_sep_m``).
+    """
+    import geopandas as gpd
+
+    from gis.demo_people import density_raster
+
+    ids, nx_, ny_, csr = net
+    node_xy = np.column_stack([nx_, ny_])
+    cx, cy = cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()
+    cell_xy = np.column_stack([cx, cy])
+    pop = cells["pop_total"].to_numpy(float)
+    dens = {c: density_raster(cx, cy, cells[c].to_numpy(float))(nx_, ny_)
+            for c in ("pop_total", "age_3_5", "age_6_11", "age_12_14", "age_65_plus")}
+    # District growth at each node (nearest cell's district): schools lag the growing districts.
+    _, nearest_cell = cKDTree(cell_xy).query(node_xy)
+    g_of = dict(zip(districts["district_id"], districts["growth_rate"]))
+    node_growth = cells["district_id"].map(g_of).to_numpy(float)[nearest_cell]
+    node_district = cells["district_id"].to_numpy()[nearest_cell]
+    lag = np.exp(-25.0 * node_growth)
+    pub = np.flatnonzero(public)
+
+    rows = []
+    placed: dict[str, np.ndarray] = {}
+
+    def put(family, subtype, idx, caps):
+        xy = _offset(node_xy[idx], rng)
+        for k, (x, y) in enumerate(xy):
+            rows.append({"family": family, "subtype": subtype, "x": x, "y": y,
+                         **{c: int(v[k]) if c != "area_m2" else float(v[k]) for c, v in caps.items()}})
+        placed[subtype] = np.vstack([placed.get(subtype, np.empty((0, 2))), xy])
+
+    def cand(weight, n, sep, taken=None, among=pub):
+        keys = rng.gumbel(size=len(among))
+        return among[_place(n, weight[among], node_xy[among], keys, sep, taken)]
+
+    cnt = {k: scaled_count(v, scale) for k, v in COUNTS_SCALE_1.items()}
+    cnt[("clinic", "health_centre")] = len(districts)  # one community health centre per district
+
+    # Schools: sizes so that totals meet the assumed ratios to today's demand.
+    d611, d1214, d35 = (cells[c].sum() for c in ("age_6_11", "age_12_14", "age_3_5"))
+    n_p, n_9, n_j, n_c = (cnt[("school", s)] for s in ("primary", "nine_year", "junior", "complete"))
+    p_classes = _sized(n_p + n_9, 12, 36, norms.CLASS_SIZE["primary"], PRIMARY_SEAT_RATIO * d611, rng)
+    j_classes = _sized(n_9 + n_j + n_c, 9, 24, norms.CLASS_SIZE["junior"], JUNIOR_SEAT_RATIO * d1214, rng)
+    school_w = dens["age_6_11"] * lag
+    idx = cand(school_w, n_p + n_9, 450)
+    put("school", "primary", idx[:n_p], {"seats_primary": p_classes[:n_p] * norms.CLASS_SIZE["primary"]})
+    put("school", "nine_year", idx[n_p:], {"seats_primary": p_classes[n_p:] * norms.CLASS_SIZE["primary"],
+                                           "seats_junior": j_classes[:n_9] * norms.CLASS_SIZE["junior"]})
+    idx = cand(dens["age_12_14"] * lag, n_j + n_c, 700, taken=placed["nine_year"])
+    jc = j_classes[n_9:] * norms.CLASS_SIZE["junior"]
+    put("school", "junior", idx[:n_j], {"seats_junior": jc[:n_j]})
+    put("school", "complete", idx[n_j:], {"seats_junior": jc[n_j:]})
+
+    n_k = cnt[("kindergarten", "kindergarten")]
+    k_classes = rng.choice([6, 9, 12], n_k).astype(float)
+    k_classes = np.clip(np.round(k_classes * KINDERGARTEN_PLACE_RATIO * d35 /
+                                 (norms.CLASS_SIZE["kindergarten"] * k_classes.sum()) / 3) * 3, 3, 15)
+    put("kindergarten", "kindergarten", cand(dens["age_3_5"] * lag, n_k, 250),
+        {"places_kindergarten": k_classes.astype(int) * norms.CLASS_SIZE["kindergarten"]})
+
+    # Clinics: one centre per district at its densest public node; stations; hospitals with beds.
+    centres = []
+    for code in districts["district_id"]:
+        among = pub[node_district[pub] == code]
+        if len(among):
+            centres.append(among[np.argmax(dens["pop_total"][among])])
+    centres = np.array(centres, dtype=int)
+    c_beds = rng.integers(20, 51, len(centres))
+    put("clinic", "health_centre", centres, {"beds": c_beds})
+    put("clinic", "health_station", cand(dens["pop_total"], cnt[("clinic", "health_station")], 350,
+                                         taken=placed["health_centre"]),
+        {"beds": np.zeros(cnt[("clinic", "health_station")], int)})
+    n_h = cnt[("clinic", "hospital")]
+    beds_total = plan.INDICATORS["beds_per_1000"]["2020"] * pop.sum() / 1000.0 - c_beds.sum()
+    h_beds = np.round(rng.dirichlet(np.full(n_h, 3.0)) * max(beds_total, 100 * n_h)).astype(int)
+    put("clinic", "hospital", cand(dens["pop_total"], n_h, 1500), {"beds": h_beds})
+
+    n_d, n_n = cnt[("elderly_care", "day_care")], cnt[("elderly_care", "nursing_home")]
+    put("elderly_care", "day_care", cand(dens["age_65_plus"], n_d, 400), {"beds": rng.integers(10, 21, n_d)})
+    n_beds = NURSING_BEDS_PER_1000_ELDERLY * cells["age_65_plus"].sum() / 1000.0
+    put("elderly_care", "nursing_home", cand(dens["age_65_plus"] ** 0.5, n_n, 1200),
+        {"beds": np.maximum(30, np.round(rng.dirichlet(np.full(n_n, 4.0)) * n_beds)).astype(int)})
+    n_s = cnt[("study_room", "study_room")]
+    put("study_room", "study_room", cand(dens["pop_total"], n_s, 800),
+        {"area_m2": np.round(rng.uniform(100, 300, n_s), -1)})
+
+    fit, report = _fitness(node_xy, csr, cell_xy, pop, dens["pop_total"], cnt, rng)
+    for subtype, (idx_f, area) in fit.items():
+        put("fitness", subtype, idx_f, {"area_m2": area})
+
+    df = pd.DataFrame(rows)
+    for c in CAPACITY_COLUMNS:
+        df[c] = df[c].fillna(0) if c in df else 0
+        df[c] = df[c].astype(float if c == "area_m2" else np.int64)
+    n_by = df.groupby("family").cumcount() + 1
+    df["facility_id"] = [f"{ID_PREFIX[f]}-{n:04d}" for f, n in zip(df["family"], n_by)]
+    n_sub = df.groupby("subtype").cumcount() + 1
+    df["name"] = [f"Demo {SUBTYPE_LABELS[s]['en'].title()} {n}" for s, n in zip(df["subtype"], n_sub)]
+    df["source"] = SOURCE_GENERATED
+    gdf = gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=crs)
+    from layers.schema import FACILITY_COLUMNS
+    return gdf[[*FACILITY_COLUMNS, "geometry"]], report
+
+
+def _fitness(node_xy, csr, cell_xy, pop, dens, cnt, rng):
+    """Place the fitness facilities, bisecting their spacing until 15-minute coverage ~ 0.80."""
+    subtypes = [s for (f, s) in COUNTS_SCALE_1 if f == "fitness"]
+    n = sum(cnt[("fitness", s)] for s in subtypes)
+    everywhere = np.arange(len(node_xy))
+    keys = rng.gumbel(size=len(everywhere))
+    weight = dens ** 1.5  # squares and pitches follow people; the exponent concentrates them
+
+    def coverage_at(sep):
+        idx = everywhere[_place(n, weight, node_xy, keys, sep)]
+        xy = node_xy[idx]
+        return walk_coverage(csr, node_xy, cell_xy, pop, xy), idx
+
+    lo, hi = 0.0, 1500.0
+    tried = []
+    for _ in range(12):  # coverage rises with spacing (sites spread out); bisect on it
+        mid = (lo + hi) / 2
+        cov, idx = coverage_at(mid)
+        tried.append((abs(cov - FITNESS_TARGET), mid, cov, idx))
+        if abs(cov - FITNESS_TARGET) <= 0.01:
+            break
+        lo, hi = (mid, hi) if cov < FITNESS_TARGET else (lo, mid)
+    _, sep, cov, idx = min(tried, key=lambda t: (t[0], t[1]))
+    # Deal sub-types out in a fixed shuffled order; scale the areas to the plan's 2020 per-capita area.
+    kinds = np.concatenate([[s] * cnt[("fitness", s)] for s in subtypes])
+    kinds = kinds[rng.permutation(len(kinds))]
+    area = np.array([rng.uniform(*FITNESS_AREA[k]) for k in kinds])
+    area *= plan.INDICATORS["sports_area_per_capita"]["2020"] * pop.sum() / area.sum()
+    out = {s: (idx[kinds == s], np.round(area[kinds == s], 0)) for s in subtypes}
+    return out, {"fitness_coverage": round(cov, 4), "fitness_min_sep_m": round(sep, 1),
+                 "fitness_calibration_steps": len(tried)}
+
+
+# ---------------------------------------------------------------- projects
+
+
+def project_types_by_year() -> list[tuple[int, str]]:
+    """(open_year, type) for all 28 projects, from the plan's counts and schedule.
+
+    The plan fixes the counts per type, the schools / kindergartens opening each year and that the
+    2024 and 2025 schools are primary. *Assumption*: the other school types are dealt round-robin
+    (nine-year, primary, junior, complete) into the 2021-2023 school slots in year order.
+    """
+    prog = plan.SCHOOL_PROGRAMME
+    counts = {t: n for t, n in prog["counts"].items() if t != "kindergarten"}
+    fixed = []
+    for year, types in prog["schedule_types_given"].items():
+        for t in types:
+            counts[t] -= 1
+            fixed.append((year, t))
+    pool, order = [], ["nine_year", "primary", "junior", "complete"]
+    while any(counts.values()):
+        for t in order:
+            if counts.get(t, 0) > 0:
+                pool.append(t)
+                counts[t] -= 1
+    out = []
+    for year in sorted(prog["schedule"]):
+        schools, kgs = prog["schedule"][year]
+        given = [t for (y, t) in fixed if y == year]
+        for _ in range(schools - len(given)):
+            out.append((year, pool.pop(0)))
+        out += [(year, t) for t in given]
+        out += [(year, "kindergarten")] * kgs
+    assert not pool and len(out) == sum(prog["counts"].values())
+    return out
+
+
+def project_capacity(ptype: str) -> dict[str, int]:
+    """Seats / places of one project of type ``ptype`` (derived from the plan, see module notes)."""
+    d = plan.DERIVED_SEATS
+    cap = {"seats_primary": 0, "seats_junior": 0, "places_kindergarten": 0}
+    if ptype == "kindergarten":
+        cap["places_kindergarten"] = norms.KINDERGARTEN_STANDARD_CLASSES * norms.CLASS_SIZE["kindergarten"]
+        return cap
+    levels = SCHOOL_LEVELS[ptype]
+    if "primary" in levels:
+        cap["seats_primary"] = d["primary_per_school"]
+    if "junior" in levels:
+        cap["seats_junior"] = d["junior_per_school"]
+    return cap
+
+
+def make_projects(net, cells, facilities, public, rng, crs):
+    """The plan's 28 projects on generated sites (see the module notes).
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`layers.schema.PROJECT_COLUMNS` + ``notes``; points.
+    """
+    import geopandas as gpd
+
+    from gis.demo_people import density_raster
+    from layers.schema import PROJECT_COLUMNS
+
+    ids, nx_, ny_, _ = net
+    node_xy = np.column_stack([nx_, ny_])
+    cx, cy = cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()
+    _, nearest_cell = cKDTree(np.column_stack([cx, cy])).query(node_xy)
+    node_district = cells["district_id"].to_numpy()[nearest_cell]
+    pub = np.flatnonzero(public)
+    level_of = {"seats_primary": "age_6_11", "seats_junior": "age_12_14", "places_kindergarten": "age_3_5"}
+    dens = {col: density_raster(cx, cy, cells[coh].to_numpy(float))(nx_, ny_) for col, coh in level_of.items()}
+    fac_d = facilities.sjoin_nearest(cells[["district_id", "geometry"]], how="left")
+    fac_d = fac_d[~fac_d.index.duplicated()]
+    # Remaining shortfall per district and level: demand minus the seats located there.
+    short = {col: cells.groupby("district_id")[coh].sum() - fac_d.groupby("district_id")[col].sum().reindex(
+        cells["district_id"].unique(), fill_value=0) for col, coh in level_of.items()}
+    taken = {col: [tuple(p) for p in np.column_stack([fac_d.geometry.x, fac_d.geometry.y])[fac_d[col].to_numpy() > 0]]
+             for col in level_of}
+
+    rows = []
+    n_type: dict[str, int] = {}
+    for year, ptype in project_types_by_year():
+        cap = project_capacity(ptype)
+        main = "places_kindergarten" if ptype == "kindergarten" else (
+            "seats_primary" if cap["seats_primary"] else "seats_junior")
+        district = short[main].idxmax()
+        among = pub[node_district[pub] == district]
+        keys = rng.gumbel(size=len(among))
+        sep = 300.0 if ptype == "kindergarten" else 500.0
+        pick = among[_place(1, dens[main][among], node_xy[among], keys, sep, taken_xy=np.array(taken[main]))]
+        xy = _offset(node_xy[pick], rng)[0]
+        for col, v in cap.items():
+            if v:
+                short[col][district] -= v
+                taken[col].append(tuple(xy))
+        n_type[ptype] = n_type.get(ptype, 0) + 1
+        rows.append({"name": f"Demo Planned {SUBTYPE_LABELS[ptype]['en'].title()} {n_type[ptype]}", "type": ptype,
+                     **cap, "open_year": int(year), "x": xy[0], "y": xy[1],
+                     "source": "generated site; type, opening year and seats from the plan (seats derived)",
+                     "notes": ("type-by-year of 2021-2023 schools is an assumption (round-robin); "
+                               + plan.DERIVED_NOTE + f"; source: {plan.PLAN_SOURCE}")})
+    df = pd.DataFrame(rows)
+    df.insert(0, "project_id", [f"prj-{n:02d}" for n in range(1, len(df) + 1)])
+    gdf = gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=crs)
+    return gdf[[*PROJECT_COLUMNS, "notes", "geometry"]]

@@ -1,0 +1,247 @@
+"""Generated districts and population of the Yuncheng demo (all generated, labelled so).
+
+Districts
+    Nine polygons for the nine real names and codes of Yanhu's urban subdistricts and the
+    development zone (gis/data/yanhu_subdistricts.csv). Their *geometry is generated*: a Voronoi
+    partition of the built-up area around seeds laid out roughly as a 3 x 3 pattern (中城 in the
+    middle, the compass-named ones around it, 安邑/大渠/姚孟 and the development zone in the
+    corners). The real subdistrict boundaries are not available offline.
+
+    ``growth_rate`` is a generated assumption: annual growth of the child cohorts 2021-2025,
+    highest in the new northern districts (the development zone, 北城, 安邑), slightly negative in
+    the ageing old core (中城). It drives where compounds are high-rise, how young districts are,
+    and where the existing schools fall short.
+
+Population (assumptions, documented in gis/data/SOURCES.md)
+    * total about 700,000 residents at scale 1 (Yuncheng's central city order of magnitude),
+      multiplied by ``scale``; integer people on 100 m cells (points at cell centres);
+    * cells exist only inside the built-up area (never in the lake) and within 120 m of a street;
+    * density: old core dense, falling towards the urban edge; gated compounds denser than open
+      quarters, high-rise compounds in the growing districts densest; lognormal noise;
+    * cohorts: 2020 national census shares, 0-14 = 17.95 %, 65+ = 13.50 %; 0-14 split into
+      0-2 / 3-5 / 6-11 / 12-14 in proportion to the years they span (3/3/6/3 of 15);
+      districts vary (child share up and elderly share down with growth_rate), renormalised so
+      the city-wide shares equal the national ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import ndimage
+
+from layers.schema import COHORTS, SOURCE_GENERATED
+
+#: Population of the demo at scale 1 (assumption: the order of Yuncheng's central city).
+POPULATION_SCALE_1 = 700_000
+#: 2020 national census shares (NORMS.md): 0-14 and 65+.
+SHARE_0_14 = 0.1795
+SHARE_65_PLUS = 0.1350
+#: Split of the 0-14 cohort by the number of single years each cohort spans (of 15).
+CHILD_YEARS = {"age_0_2": 3, "age_3_5": 3, "age_6_11": 6, "age_12_14": 3}
+CELL_SIZE = 100.0
+
+#: district code -> (seed position as fractions of the city extent from the centre, growth_rate,
+#: pinyin name). Positions and growth rates are generated assumptions.
+DISTRICT_LAYOUT = {
+    "140802001": ((0.00, 0.06), -0.010, "Zhongcheng Subdistrict"),
+    "140802002": ((0.31, 0.06), 0.015, "Dongcheng Subdistrict"),
+    "140802003": ((-0.31, 0.06), 0.010, "Xicheng Subdistrict"),
+    "140802004": ((0.00, -0.26), 0.005, "Nancheng Subdistrict"),
+    "140802005": ((0.00, 0.42), 0.050, "Beicheng Subdistrict"),
+    "140802006": ((0.33, -0.24), 0.040, "Anyi Subdistrict"),
+    "140802007": ((-0.33, 0.42), 0.030, "Daqu Subdistrict"),
+    "140802008": ((-0.33, -0.24), 0.020, "Yaomeng Subdistrict"),
+    "140802404": ((0.33, 0.42), 0.065, "Yuncheng Economic and Technological Development Zone"),
+}
+#: growth_rate at or above which a district counts as a fast-growing new town (high-rise compounds).
+NEW_TOWN_GROWTH = 0.03
+
+
+def make_districts(frame, names: pd.DataFrame, rng: np.random.Generator, crs: str):
+    """Nine generated district polygons partitioning the built-up area (Voronoi around seeds).
+
+    Parameters
+    ----------
+    frame : gis.demo_streets.CityFrame
+    names : DataFrame
+        ``code``, ``name`` of the nine real units (gis/data/yanhu_subdistricts.csv).
+    rng : numpy Generator
+    crs : str
+
+    Returns
+    -------
+    GeoDataFrame
+        ``district_id``, ``name``, ``name_en``, ``growth_rate``, ``source``; polygons.
+    """
+    import geopandas as gpd
+
+    codes = [c for c in names["code"].astype(str) if c in DISTRICT_LAYOUT]
+    seeds = []
+    for c in codes:
+        (fx, fy), _, _ = DISTRICT_LAYOUT[c]
+        # A little jitter so the partition is not a perfect 3 x 3 chessboard.
+        seeds.append(frame.rel(fx + rng.uniform(-0.04, 0.04), fy + rng.uniform(-0.04, 0.04)))
+    pts = shapely.points(np.array(seeds))
+    cells = shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=frame.region.envelope.buffer(5000))
+    cells = list(cells.geoms)
+    geoms = []
+    for p in pts:
+        cell = next(g for g in cells if g.contains(p))
+        geoms.append(cell.intersection(frame.region))
+    name_of = dict(zip(names["code"].astype(str), names["name"]))
+    return gpd.GeoDataFrame({
+        "district_id": codes,
+        "name": [name_of[c] for c in codes],
+        "name_en": [DISTRICT_LAYOUT[c][2] for c in codes],
+        "growth_rate": [DISTRICT_LAYOUT[c][1] for c in codes],
+        "source": f"{SOURCE_GENERATED}: generated geometry for a real name and code; growth_rate is an assumption",
+    }, geometry=geoms, crs=crs)
+
+
+def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
+    """Integers proportional to ``weights`` summing exactly to ``total`` (Hamilton's method)."""
+    w = np.asarray(weights, dtype=float)
+    if total <= 0 or w.sum() <= 0:
+        return np.zeros(len(w), dtype=np.int64)
+    exact = w / w.sum() * total
+    base = np.floor(exact).astype(np.int64)
+    rest = int(total - base.sum())
+    if rest > 0:
+        # Stable tie-break by index keeps the result deterministic.
+        order = np.lexsort((np.arange(len(w)), -(exact - base)))
+        base[order[:rest]] += 1
+    return base
+
+
+def make_population(frame, districts, streets, edges_geom, scale: float, rng: np.random.Generator, crs: str):
+    """Population cells of the demo (see the module notes for every assumption).
+
+    Parameters
+    ----------
+    frame : gis.demo_streets.CityFrame
+    districts : GeoDataFrame
+        From :func:`make_districts`.
+    streets : gis.demo_streets.StreetPlan
+        For the compound / open-quarter outlines.
+    edges_geom : array of shapely LineStrings
+        Street edges of the loaded network (cells must lie within 120 m of one).
+    scale : float
+    rng : numpy Generator
+    crs : str
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`layers.schema.POPULATION_COLUMNS` + ``source``; integer people; cell-centre points.
+    """
+    import geopandas as gpd
+
+    minx, miny, maxx, maxy = frame.region.bounds
+    xs = np.arange(np.floor(minx / CELL_SIZE) * CELL_SIZE + CELL_SIZE / 2, maxx, CELL_SIZE)
+    ys = np.arange(np.floor(miny / CELL_SIZE) * CELL_SIZE + CELL_SIZE / 2, maxy, CELL_SIZE)
+    gx, gy = np.meshgrid(xs, ys)
+    gx, gy = gx.ravel(), gy.ravel()
+    shapely.prepare(frame.region)
+    inside = shapely.contains_xy(frame.region, gx, gy)
+    gx, gy = gx[inside], gy[inside]
+    pts = shapely.points(gx, gy)
+    tree = shapely.STRtree(edges_geom)
+    near = np.unique(tree.query(pts, predicate="dwithin", distance=120.0)[0])
+    gx, gy, pts = gx[near], gy[near], pts[near]
+
+    # District of each cell (the partition covers the region; a cell on a seam takes the first).
+    did = np.full(len(gx), "", dtype=object)
+    growth = np.zeros(len(gx))
+    for code, g, geom in zip(districts["district_id"], districts["growth_rate"], districts.geometry):
+        m = (did == "") & shapely.contains_xy(geom, gx, gy)
+        did[m], growth[m] = code, g
+    if (did == "").any():  # numerical seams: nearest district
+        miss = np.flatnonzero(did == "")
+        dist = np.column_stack([shapely.distance(pts[miss], g) for g in districts.geometry])
+        pick = dist.argmin(axis=1)
+        did[miss] = districts["district_id"].to_numpy()[pick]
+        growth[miss] = districts["growth_rate"].to_numpy()[pick]
+
+    # Density weights. Why each factor: the old core is densest (walk-ups, mixed use); density
+    # falls towards the urban edge; gated compounds are denser than open quarters and the new
+    # high-rise compounds of the growing districts the densest; parks / campuses are thin.
+    k = np.sqrt(scale)
+    d_core = np.hypot(gx - frame.cx, gy - frame.cy)
+    w = 1.0 + 1.6 * np.exp(-((d_core / (1800.0 * k)) ** 2))
+    in_comp = np.zeros(len(gx), bool)
+    if streets.compounds:
+        in_comp[np.unique(shapely.STRtree(streets.compounds).query(pts, predicate="within")[0])] = True
+    in_open = np.zeros(len(gx), bool)
+    if streets.open_quarters:
+        in_open[np.unique(shapely.STRtree(streets.open_quarters).query(pts, predicate="within")[0])] = True
+    new_town = growth >= NEW_TOWN_GROWTH
+    w *= np.where(in_comp, np.where(new_town, 2.2, 1.4), np.where(in_open, 1.0, 0.45))
+    edge_d = shapely.distance(pts, frame.region.exterior)
+    w *= 0.35 + 0.65 * np.minimum(1.0, edge_d / (1500.0 * k))
+    w *= rng.lognormal(0.0, 0.3, len(gx))
+    total = int(round(POPULATION_SCALE_1 * scale))
+    pop = _largest_remainder(w, total)
+    keep = pop >= 10  # drop near-empty cells: a populated cell holds at least a few households
+    gx, gy, did, growth, w = gx[keep], gy[keep], did[keep], growth[keep], w[keep]
+    pop = _largest_remainder(w, total)
+
+    cohorts = cohort_counts(pop, did, growth)
+    df = pd.DataFrame({"cell_id": [f"c{n:06d}" for n in range(len(pop))], "district_id": did.astype(str),
+                       "pop_total": pop, **cohorts, "source": SOURCE_GENERATED})
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(gx, gy), crs=crs)
+
+
+def cohort_shares(pop: np.ndarray, growth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cell child (0-14) and elderly (65+) shares, varying with district growth.
+
+    Younger where districts grow fast, older where they shrink; renormalised so the
+    population-weighted city-wide shares equal the 2020 national census shares.
+    """
+    gm = np.average(growth, weights=pop) if pop.sum() else 0.0
+    child = np.clip(1.0 + 5.0 * (growth - gm), 0.6, 1.5)
+    old = np.clip(1.0 - 6.0 * (growth - gm), 0.6, 1.5)
+    child *= SHARE_0_14 / np.average(child, weights=pop)
+    old *= SHARE_65_PLUS / np.average(old, weights=pop)
+    return child, old
+
+
+def cohort_counts(pop: np.ndarray, district_id: np.ndarray, growth: np.ndarray) -> dict[str, np.ndarray]:
+    """Integer cohort counts per cell whose city totals match the expected totals exactly.
+
+    Each cohort's city total is the rounded sum of its expected values, spread over cells by the
+    largest-remainder method, so no cell is off by more than one person and no cohort sum ever
+    exceeds a cell's population (checked and repaired, cells hold at least 10 people).
+    """
+    child, old = cohort_shares(pop, growth)
+    years = sum(CHILD_YEARS.values())
+    expected = {c: pop * child * y / years for c, y in CHILD_YEARS.items()}
+    expected["age_65_plus"] = pop * old
+    out = {c: _largest_remainder(e, int(round(e.sum()))) for c, e in expected.items()}
+    assert list(out) == list(COHORTS)
+    excess = sum(out.values()) - pop
+    for n in np.flatnonzero(excess > 0):  # cannot happen with >= 10 people a cell; kept as a guard
+        out["age_65_plus"][n] -= excess[n]
+    return out
+
+
+def density_raster(cells_x, cells_y, values, sigma_cells: float = 3.0):
+    """Smoothed raster of ``values`` on the 100 m cell grid, and a sampler for arbitrary points.
+
+    Returns a function ``f(x, y) -> density`` (people per cell, Gaussian-smoothed over
+    ``sigma_cells``) used to weight facility sites by the demand around them.
+    """
+    x0, y0 = cells_x.min(), cells_y.min()
+    ix = np.round((cells_x - x0) / CELL_SIZE).astype(int)
+    iy = np.round((cells_y - y0) / CELL_SIZE).astype(int)
+    grid = np.zeros((iy.max() + 1, ix.max() + 1))
+    np.add.at(grid, (iy, ix), values)
+    sm = ndimage.gaussian_filter(grid, sigma_cells, mode="constant")
+
+    def sample(x, y):
+        jx = np.clip(np.round((np.asarray(x) - x0) / CELL_SIZE).astype(int), 0, grid.shape[1] - 1)
+        jy = np.clip(np.round((np.asarray(y) - y0) / CELL_SIZE).astype(int), 0, grid.shape[0] - 1)
+        return sm[jy, jx]
+
+    return sample
