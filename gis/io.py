@@ -95,8 +95,14 @@ def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path) -> Path:
 
 
 def write_file_atomic(gdf: gpd.GeoDataFrame, path, **kwargs) -> Path:
-    """``GeoDataFrame.to_file`` atomically (driver chosen by the suffix of ``path``)."""
+    """``GeoDataFrame.to_file`` atomically (driver chosen by the suffix of ``path``).
+
+    Single-file formats only (GeoPackage, GeoJSON, FlatGeobuf): a Shapefile is several files
+    and cannot be replaced in one step, so it is refused.
+    """
     path = Path(path)
+    if path.suffix.lower() == ".shp":
+        raise ValueError("a Shapefile is several files and cannot be written atomically; use .gpkg")
     with atomic_path(path) as tmp:
         gdf.to_file(tmp, engine="pyogrio", **kwargs)
     return path
