@@ -237,7 +237,7 @@ def school_points(ev, level: str = "primary") -> gpd.GeoDataFrame | None:
 
 
 def coverage_map(area, service: str, *, minutes: float | None = None, mode: str | None = None, facilities=None,
-                 lang: str = "zh", tiles: str = "none", assets: str = "inline", agg_m: float = 200.0):
+                 lang: str = "zh", tiles: str = "none", assets: str = "inline", agg_m: float | None = None):
     """The published coverage map of one service: circles, uncovered cells, facilities, legend, notice.
 
     Returns

