@@ -132,6 +132,13 @@ def walk_coverage(csr, node_xy, cell_xy, cell_pop, fac_xy, minutes: float = 15.0
     return float(cell_pop[reach].sum() / cell_pop.sum())
 
 
+def _reached(csr, node_xy, fac_xy, minutes: float = 15.0, m_per_min: float = WALK_M_PER_MIN):
+    """Per node: within ``minutes`` walk of a facility (network walk from the facilities' nodes)."""
+    _, jf = cKDTree(node_xy).query(fac_xy)
+    d = dijkstra(csr, directed=True, indices=np.unique(jf), min_only=True, limit=minutes * m_per_min)
+    return np.isfinite(d)
+
+
 # ---------------------------------------------------------------- placement
 
 
@@ -331,14 +338,25 @@ def _fitness(node_xy, csr, cell_xy, pop, dens, cnt, rng):
             break
         lo, hi = (mid, hi) if cov < FITNESS_TARGET else (lo, mid)
     _, sep, cov, idx = min(tried, key=lambda t: (t[0], t[1]))
+    # A small city (scale < 1) has more urban edge per resident: if even the widest spread falls
+    # short, add fitness squares one at a time at the densest uncovered node until the target is met.
+    added = 0
+    while cov < FITNESS_TARGET - 0.01 and added < n:
+        reach = _reached(csr, node_xy, node_xy[idx])
+        gap = np.where(reach, 0.0, dens)
+        idx = np.append(idx, int(np.argmax(gap)))
+        cov = walk_coverage(csr, node_xy, cell_xy, pop, node_xy[idx])
+        added += 1
+    cnt = dict(cnt)
+    cnt[("fitness", "fitness_square")] += added
     # Deal sub-types out in a fixed shuffled order; scale the areas to the plan's 2020 per-capita area.
-    kinds = np.concatenate([[s] * cnt[("fitness", s)] for s in subtypes])
-    kinds = kinds[rng.permutation(len(kinds))]
+    kinds = np.concatenate([[s] * (cnt[("fitness", s)] - (added if s == "fitness_square" else 0)) for s in subtypes])
+    kinds = np.concatenate([kinds[rng.permutation(len(kinds))], ["fitness_square"] * added])
     area = np.array([rng.uniform(*FITNESS_AREA[k]) for k in kinds])
     area *= plan.INDICATORS["sports_area_per_capita"]["2020"] * pop.sum() / area.sum()
     out = {s: (idx[kinds == s], np.round(area[kinds == s], 0)) for s in subtypes}
     return out, {"fitness_coverage": round(cov, 4), "fitness_min_sep_m": round(sep, 1),
-                 "fitness_calibration_steps": len(tried)}
+                 "fitness_calibration_steps": len(tried), "fitness_added_squares": added}
 
 
 # ---------------------------------------------------------------- projects

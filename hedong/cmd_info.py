@@ -1,0 +1,126 @@
+"""`hedong info`: what a study area holds — network, population by cohort and district, facilities, plan.
+
+Every figure is computed from the study area's layers (nothing is read from a report), so the
+command works the same for the generated demo, real OSM areas and a user's own folder.
+JSON keys follow shared CONTRACT.md and are a promise: add keys, never rename or drop one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from layers.schema import COHORTS, FAMILIES, FAMILY_LABELS
+
+
+def _int(v) -> int:
+    """Round a count that may be float (a user's population layer) to a JSON integer."""
+    v = float(v)
+    return int(round(v)) if np.isfinite(v) else 0
+
+
+def info_dict(area) -> dict:
+    """The ``hedong info --json`` document of a study area (CONTRACT.md keys, in contract order).
+
+    Parameters
+    ----------
+    area : gis.study_area.StudyArea
+
+    Returns
+    -------
+    dict
+        ``area``, ``synthetic``, ``crs``, ``network`` {``nodes``, ``edges`` (directed edges of the
+        MultiDiGraph)}, ``population`` {``total``, ``cells``, ``cohorts``}, ``districts``
+        [{``id``, ``name``, ``population``}], ``facilities`` {family: count, all six},
+        ``planned_projects`` {``count``, ``primary_seats``, ``junior_seats``, ``by_year``}.
+    """
+    pop = area.population
+    cohorts = {c: _int(pop[c].sum()) if c in pop else 0 for c in COHORTS}
+    by_district = (pop.groupby(pop["district_id"].astype(str))["pop_total"].sum()
+                   if "district_id" in pop and len(pop) else pd.Series(dtype=float))
+    districts = [{"id": str(i), "name": str(n), "population": _int(by_district.get(str(i), 0))}
+                 for i, n in zip(area.districts["district_id"], area.districts["name"])]
+    fam = area.facilities["family"].value_counts() if "family" in area.facilities else pd.Series(dtype=int)
+    facilities = {f: int(fam.get(f, 0)) for f in FAMILIES}
+
+    prj = area.projects if area.projects is not None else pd.DataFrame()
+    by_year: dict[str, int] = {}
+    if len(prj) and "open_year" in prj:
+        years = pd.to_numeric(prj["open_year"], errors="coerce").dropna().astype(int)
+        by_year = {str(y): int(n) for y, n in years.value_counts().sort_index().items()}
+
+    def seats(col):
+        return _int(pd.to_numeric(prj[col], errors="coerce").fillna(0).sum()) if len(prj) and col in prj else 0
+
+    return {
+        "area": area.name,
+        "synthetic": bool(area.synthetic),
+        "crs": str(area.crs),
+        "network": {"nodes": int(area.graph.number_of_nodes()), "edges": int(area.graph.number_of_edges())},
+        "population": {"total": _int(pop["pop_total"].sum()) if "pop_total" in pop else 0, "cells": int(len(pop)),
+                       "cohorts": cohorts},
+        "districts": districts,
+        "facilities": facilities,
+        "planned_projects": {"count": int(len(prj)), "primary_seats": seats("seats_primary"),
+                             "junior_seats": seats("seats_junior"), "by_year": by_year},
+    }
+
+
+def format_info(d: dict, area=None) -> str:
+    """Human-readable text of :func:`info_dict` (tables via :func:`hedong.output.table`)."""
+    from hedong.output import table
+
+    kind = "generated demo data (not real)" if d["synthetic"] else "real data"
+    pop = d["population"]
+    lines = [
+        f"Study area: {d['area']}  ({kind}, CRS {d['crs']})",
+        f"Street network: {d['network']['nodes']:,} nodes, {d['network']['edges']:,} directed edges",
+        f"Population: {pop['total']:,} in {pop['cells']:,} cells",
+        "",
+        table([{"cohort": COHORTS[c]["en"], "people": v,
+                "share": (v / pop["total"] if pop["total"] else 0.0)} for c, v in pop["cohorts"].items()]),
+        "",
+        "Districts",
+        table([{"id": r["id"], "name": r["name"], "population": r["population"]} for r in d["districts"]]),
+        "",
+        "Existing facilities",
+        table([{"family": f, "label": f"{FAMILY_LABELS[f]['zh']} / {FAMILY_LABELS[f]['en']}", "count": n}
+               for f, n in d["facilities"].items()]),
+        "",
+    ]
+    p = d["planned_projects"]
+    if p["count"]:
+        lines += [f"Planned projects: {p['count']} — {p['primary_seats']:,} primary seats, "
+                  f"{p['junior_seats']:,} junior seats",
+                  table([{"year": y, "projects": n} for y, n in p["by_year"].items()])]
+    else:
+        lines.append("Planned projects: none")
+    if area is not None and area.sources:
+        lines += ["", "Sources"] + [f"  {k}: {v}" for k, v in area.sources.items()]
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    """Run ``hedong info`` with parsed ``args`` (``area``, ``json``)."""
+    from gis.areas import load_area
+    from hedong.output import print_json
+
+    area = load_area(args.area)
+    d = info_dict(area)
+    if args.json:
+        print_json(d)
+    else:
+        print(format_info(d, area))
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add the ``info`` command to the ``hedong`` parser."""
+    from hedong.cli import add_area_argument
+
+    p = subparsers.add_parser("info", help="what a study area holds: network, population, districts, facilities, plan",
+                              description="Summarise a study area: street network size, population by age cohort "
+                                          "and district, facilities per family and the planned projects.")
+    add_area_argument(p)
+    p.add_argument("--json", action="store_true", help="stable JSON output (keys per CONTRACT.md)")
+    p.set_defaults(func=run)
