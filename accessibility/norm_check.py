@@ -1,0 +1,113 @@
+"""Norm checks: residents beyond a facility level's norm radius (network distance), by district.
+
+For every :data:`layers.norms.NORM_LEVELS` entry (kindergarten 300 m, primary 500 m, junior
+1000 m, health station 300 m, ...) the network distance from each populated cell to the nearest
+facility of that level is measured — off-network walk + along the streets, exactly as
+:mod:`accessibility.reach` measures time (distance = walking seconds x walking speed; on a walking
+network the door-to-street walk and the street walk share one speed, so this is metres) — and the
+cells beyond the radius are counted with their demand cohort.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from accessibility.coverage import cells_snap
+from accessibility.network import TravelNetwork
+from accessibility.reach import cell_seconds, nearest_seconds
+from layers.norms import NORM_LEVELS, NormLevel
+
+__all__ = ["level_facilities", "level_distance_m", "norm_gaps", "norm_gap_cells"]
+
+
+def level_facilities(source, level: NormLevel):
+    """Facilities of a norm level (family, and sub-type when the level names some)."""
+    fac = source.facilities if hasattr(source, "facilities") else source
+    sel = fac["family"].isin(level.families)
+    if level.subtypes is not None:
+        sel &= fac["subtype"].isin(level.subtypes)
+    return fac[sel]
+
+
+def level_distance_m(area, level: NormLevel | str, facilities=None) -> np.ndarray:
+    """Network distance (m) from every population cell to the nearest facility of ``level``.
+
+    ``inf`` where none is reachable (or the level has no facility). The search stops a little
+    beyond the radius: only "within or beyond" matters here.
+    """
+    lv = NORM_LEVELS[level] if isinstance(level, str) else level
+    # Distance does not depend on pace: use the plain walking network and convert back.
+    net = TravelNetwork.for_area(area, "walk")
+    fac = level_facilities(area if facilities is None else facilities, lv)
+    fsnap = net.snap(fac)
+    limit = 2.0 * lv.radius_m / net.speed_m_per_s
+    T = cell_seconds(net, cells_snap(area, net), nearest_seconds(net, fsnap, limit_s=limit), fsnap)
+    d = T * net.speed_m_per_s
+    d[d > 2.0 * lv.radius_m] = np.inf  # a cell's own offset can push it past the cut-off
+    return d
+
+
+def norm_gaps(area, facilities=None, levels=None) -> pd.DataFrame:
+    """Populated cells (and their demand cohort) beyond each norm radius, by district.
+
+    Parameters
+    ----------
+    area : StudyArea
+    facilities : GeoDataFrame, optional
+        Facility layer replacing ``area.facilities`` (scenarios).
+    levels : iterable of str, optional
+        Keys of :data:`layers.norms.NORM_LEVELS` (default all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (level, district) plus a row per level with ``district_id`` ``"*"``
+        (``district`` "all") holding the totals. Columns: ``level``, ``zh``, ``en``,
+        ``radius_m``, ``mark``, ``district_id``, ``district``, ``facilities``, ``cells``,
+        ``cells_beyond``, ``population``, ``population_beyond``, ``demand_column``, ``demand``,
+        ``demand_beyond``, ``demand_share_beyond``.
+    """
+    pop = area.population
+    ptot = pop["pop_total"].to_numpy(float)
+    res = ptot > 0  # residential cells only
+    did = pop["district_id"].astype(str).to_numpy()
+    names = area.district_names()
+    rows = []
+    for key in levels or NORM_LEVELS:
+        lv = NORM_LEVELS[key]
+        d = level_distance_m(area, lv, facilities)
+        beyond = res & (d > lv.radius_m)
+        dem = pop[lv.demand].to_numpy(float)
+        nfac = len(level_facilities(area if facilities is None else facilities, lv))
+        f = pd.DataFrame({"district_id": did, "cells": res.astype(int), "cells_beyond": beyond.astype(int),
+                          "population": ptot, "population_beyond": ptot * beyond,
+                          "demand": dem * res, "demand_beyond": dem * beyond})
+        g = f.groupby("district_id").sum()
+        g.loc["*"] = g.sum()
+        g = g.reset_index()
+        g.insert(0, "level", lv.key)
+        g.insert(1, "zh", lv.zh)
+        g.insert(2, "en", lv.en)
+        g.insert(3, "radius_m", lv.radius_m)
+        g.insert(4, "mark", lv.mark)
+        g.insert(6, "district", [names.get(x, "all" if x == "*" else x) for x in g["district_id"]])
+        g.insert(7, "facilities", nfac)
+        g.insert(12, "demand_column", lv.demand)
+        rows.append(g)
+    out = pd.concat(rows, ignore_index=True)
+    out["demand_share_beyond"] = out["demand_beyond"] / out["demand"].where(out["demand"] > 0)
+    return out
+
+
+def norm_gap_cells(area, level: str, facilities=None):
+    """The populated cells beyond ``level``'s norm radius, as a GeoDataFrame with ``distance_m``."""
+    lv = NORM_LEVELS[level]
+    d = level_distance_m(area, lv, facilities)
+    pop = area.population
+    sel = (pop["pop_total"].to_numpy(float) > 0) & (d > lv.radius_m)
+    out = pop.loc[sel].copy()
+    out["distance_m"] = d[sel]
+    out["level"] = lv.key
+    out["radius_m"] = lv.radius_m
+    return out

@@ -1,0 +1,169 @@
+"""`hedong coverage` and `hedong circles` (CONTRACT.md).
+
+    hedong coverage [--area A] [--minutes 15] [--mode walk|bike] [--scenario S --year Y] [--json]
+    hedong circles --service fitness [--minutes 15] [--mode walk|bike] [--area A] [--per-facility]
+                   [--scenario S --year Y] --out circles.gpkg [--json]
+
+``--minutes`` applies to every service (default 15, the one-quarter-hour life circle). With
+``--mode walk`` elderly care is measured at the elderly walking pace (50 m/min; see
+:func:`accessibility.coverage.effective_mode`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from gis.errors import InputError
+from hedong.cli import add_area_argument
+from hedong.output import print_json, table
+
+
+def register(sub) -> None:
+    """Add the ``coverage`` and ``circles`` commands to the ``hedong`` parser."""
+    p = sub.add_parser("coverage", help="share of residents within N minutes of each service, by district",
+                       description="Coverage of every public service (population share within the minutes, "
+                                   "median minutes, by district) and the 15-minute life-circle index.")
+    add_area_argument(p)
+    _common(p)
+    p.add_argument("--json", action="store_true", help="print the CONTRACT.md JSON object")
+    p.set_defaults(func=run_coverage)
+
+    c = sub.add_parser("circles", help="write service-area polygons (the 15-minute circles) to a GeoPackage",
+                       description="Service areas of one service: reachable streets (partly reached ones cut) "
+                                   "buffered by 50 m, with the population covered.")
+    add_area_argument(c)
+    from layers.norms import SERVICES
+
+    c.add_argument("--service", required=True, choices=list(SERVICES), help="service key")
+    _common(c)
+    c.add_argument("--per-facility", action="store_true", help="one polygon per facility instead of one union")
+    c.add_argument("--out", required=True, help="output GeoPackage (written atomically)")
+    c.add_argument("--json", action="store_true", help="print a summary as JSON")
+    c.set_defaults(func=run_circles)
+
+
+def _common(p) -> None:
+    p.add_argument("--minutes", type=float, default=None, help="threshold minutes for every service (default 15)")
+    p.add_argument("--mode", choices=("walk", "bike"), default="walk", help="travel mode (default walk)")
+    p.add_argument("--scenario", default=None, help="scenario whose projects are open (needs --year)")
+    p.add_argument("--year", type=int, default=None, help="year of the scenario")
+
+
+def _check(args) -> None:
+    if args.minutes is not None and not (0 < args.minutes <= 120):
+        raise InputError("minutes must be greater than 0 and at most 120", field="--minutes")
+    if (args.scenario is None) != (args.year is None):
+        raise InputError("--scenario and --year go together", field="--scenario" if args.scenario is None else "--year")
+
+
+def scenario_facilities(area, scenario: str | None, year: int | None):
+    """The facility layer of ``scenario`` in ``year`` (None: the area's own), via scenarios.model.
+
+    Raises
+    ------
+    gis.errors.InputError
+        If the scenarios package is not available or the scenario is unknown.
+    """
+    if scenario is None:
+        return None
+    try:
+        from scenarios.model import facilities_for
+    except ImportError as e:
+        raise InputError(f"scenarios are not available in this installation ({e})", field="--scenario") from e
+    try:
+        return facilities_for(area, scenario, year)
+    except InputError:
+        raise
+    except (KeyError, ValueError) as e:
+        raise InputError(f"cannot use scenario {scenario!r}: {e}", field="--scenario") from e
+
+
+def run_coverage(args) -> int:
+    """Run ``hedong coverage``; returns the exit code."""
+    from accessibility.coverage import coverage_report
+    from gis.areas import load_area_cached
+
+    _check(args)
+    area = load_area_cached(args.area)
+    fac = scenario_facilities(area, args.scenario, args.year)
+    rep = coverage_report(area, minutes=args.minutes, mode=args.mode, facilities=fac)
+    if args.scenario:
+        rep["scenario"], rep["year"] = args.scenario, args.year
+    if args.json:
+        print_json(rep)
+        return 0
+    from layers.norms import SERVICES
+
+    rows = [{"service": f"{SERVICES[k].zh} {k}", "population %": 100 * (v["population_share"] or 0),
+             "cohort": v["cohort"], "cohort %": 100 * (v["cohort_share"] or 0),
+             "median min": v["median_minutes"] if v["median_minutes"] is not None else float("inf"),
+             "p90 min": v["p90_minutes"] if v["p90_minutes"] is not None else float("inf"),
+             "facilities": v["facilities"], "mode": v["travel_mode"]}
+            for k, v in rep["services"].items()]
+    head = f"{area.name}: residents within {rep['minutes']} min ({rep['mode']})"
+    if args.scenario:
+        head += f", scenario {args.scenario} {args.year}"
+    print(head + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
+    print(table(rows))
+    lc = rep["life_circle"]
+    print(f"\nlife circle: {100 * (lc['all_services_share'] or 0):.1f} % of residents reach all "
+          f"{len(lc['services'])} services; mean {lc['mean_services_within']:.2f} services within reach")
+    dist = [{"district": n, **{k: (100 * s if s is not None else float("nan"))
+                              for k, s in ((k, rep["services"][k]["by_district"].get(n)) for k in rep["services"])}}
+            for n in area.district_names().values()]
+    print("\nby district (% of residents covered):")
+    print(table(dist))
+    for w in rep["warnings"]:
+        sys.stderr.write(f"warning: facility {w}\n")
+    if rep["far_cells"]:
+        sys.stderr.write(f"warning: {rep['far_cells']} population cells are too far from any street and count as uncovered\n")
+    print(f"\n({rep['seconds']:.2f} s)")
+    return 0
+
+
+def write_gpkg_atomic(gdf, out: Path, layer: str) -> None:
+    """Write ``gdf`` to a GeoPackage at ``out`` atomically (temp file in the same folder + os.replace)."""
+    out = Path(out)
+    if out.suffix.lower() != ".gpkg":
+        raise InputError("the output must be a .gpkg file", file=out, field="--out")
+    if not out.parent.exists():
+        raise InputError("the output folder does not exist", file=out.parent, field="--out")
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".gpkg", dir=out.parent)
+    os.close(fd)
+    os.unlink(tmp)  # let the driver create a fresh GeoPackage
+    try:
+        gdf.to_file(tmp, layer=layer, driver="GPKG")
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def run_circles(args) -> int:
+    """Run ``hedong circles``; returns the exit code."""
+    import time
+
+    from accessibility.circles import circles_gdf
+    from gis.areas import load_area_cached
+
+    _check(args)
+    t0 = time.perf_counter()
+    area = load_area_cached(args.area)
+    fac = scenario_facilities(area, args.scenario, args.year)
+    g = circles_gdf(area, args.service, args.minutes, per_facility=args.per_facility, mode=args.mode,
+                    facilities=fac)
+    g["synthetic"] = bool(area.synthetic)
+    write_gpkg_atomic(g, Path(args.out), layer=f"circles_{args.service}")
+    summary = {"service": args.service, "minutes": float(g["minutes"].iloc[0]) if len(g) else args.minutes,
+               "mode": g["mode"].iloc[0] if len(g) else args.mode, "out": str(args.out), "features": len(g),
+               "population_covered": float(g["population"].sum()) if not args.per_facility and len(g) else None,
+               "area_km2": float(g["area_km2"].sum()) if not args.per_facility else None,
+               "seconds": round(time.perf_counter() - t0, 3)}
+    if args.json:
+        print_json(summary)
+    else:
+        print(table([summary]))
+    return 0
