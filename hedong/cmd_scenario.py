@@ -62,7 +62,8 @@ def register(subparsers) -> None:
     p.add_argument("--candidates", metavar="FILE", help="CSV (candidate_id, lon, lat) or GeoJSON; default: generated")
     p.add_argument("--scenario", default="existing")
     p.add_argument("--year", type=int, default=2025)
-    p.add_argument("--time-limit", type=float, default=None, help="seconds for the MILP solver")
+    p.add_argument("--time-limit", type=float, default=60.0,
+                   help="seconds for the MILP solver (default 60; the best solution found is reported with its status)")
     p.set_defaults(func=cmd_optimize)
 
     p = sub.add_parser("next-site", help="the single candidate serving most unserved children")

@@ -699,7 +699,7 @@ def build_model(key: str, inst: dict, p: int = 1):
 
 
 def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=None, candidates=None,
-                  scenario="existing", year: int = 2025, time_limit=None) -> dict:
+                  scenario="existing", year: int = 2025, time_limit=60.0) -> dict:
     """Choose new sites on a study area and report the effect on seats within reach.
 
     Returns
@@ -715,7 +715,12 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
                          limit_factor=3.0 if model == "pcenter" else 1.0)
     if model == "pcenter":  # the worst trip may exceed the norm; search within three times it
         inst["limit_s"] = inst["limit_s"] * 3.0
-    mdl = build_model(model, inst, p).solve(time_limit=time_limit)
+    try:
+        mdl = build_model(model, inst, p).solve(time_limit=time_limit)
+    except (RuntimeError, ValueError) as e:
+        from gis.errors import InputError
+
+        raise InputError(f"{e}; try a larger --p or --minutes", field="p") from None
     nf = inst["n_fixed"]
     cands = inst["candidates"]
     chosen = [str(cands["candidate_id"].iloc[j - nf]) for j in mdl.chosen]
@@ -731,6 +736,7 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
     after = solve_transport(w, np.where(mdl.selected, cap, 0), o, d, c)
     out = {"model": model, "chosen": chosen, "objective": float(mdl.objective),
            "seconds": round(time.perf_counter() - t0, 3), "solve_seconds": round(mdl.seconds, 3),
+           "status": mdl.status,
            "level": level, "p": int(p), "minutes": inst["minutes"], "scenario": getattr(scenario, "name", scenario),
            "year": int(year), "candidates": int(len(cands)), "demand_cells": int((w > 0).sum()),
            "pairs": int(len(inst["orig"])), "existing_sites": int(nf), "demand": int(w.sum()),
