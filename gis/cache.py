@@ -33,12 +33,16 @@ def tidy_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
     Nodes keep ``x``, ``y``, ``street_count``; edges ``osmid`` (first OSM way id of a simplified
     edge that merged several), ``highway`` and ``name`` (lists joined with ";" in sorted order,
-    missing as ""), ``length`` (m) and ``geometry``. A graph so tidied survives the cache unchanged.
+    missing as ""), ``length`` (m) and ``geometry`` (straight edges get a two-point line). A graph so tidied survives the cache unchanged.
     """
     for _, d in G.nodes(data=True):
         for k in [k for k in d if k not in _NODE_ATTRS]:
             del d[k]
-    for _, _, d in G.edges(data=True):
+    from shapely import LineString
+
+    for u, v, d in G.edges(data=True):
+        if d.get("geometry") is None:  # straight edges get their line, as graph_to_gdfs would fill it
+            d["geometry"] = LineString([(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])])
         for k in [k for k in d if k not in _EDGE_ATTRS]:
             del d[k]
         oid = d.get("osmid")

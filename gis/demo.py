@@ -39,7 +39,7 @@ from gis.study_area import StudyArea, cache_dir
 
 AREA_NAME = "yuncheng-demo"
 #: Bump whenever the generator's output changes: old cache entries are then ignored.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 4
 #: Default seed (the plan's month, December 2021).
 DEFAULT_SEED = 20211201
 #: Downtown Yuncheng (WGS84), the centre of the generated old core.
@@ -83,6 +83,8 @@ def yanhu_boundary(crs: str = YUNCHENG_CRS) -> gpd.GeoDataFrame:
     """
     raw = yanhu_boundary_gcj02()
     geom = transform_geometry_coords(raw.geometry.values, gcj02_to_wgs84)
+    if geom[0].geom_type == "MultiPolygon" and len(geom[0].geoms) == 1:  # one district, one polygon
+        geom = [geom[0].geoms[0]]
     gdf = gpd.GeoDataFrame({"name": ["盐湖区"], "source": [SOURCES["boundary"]]},
                            geometry=[geom[0]], crs=WGS84)
     return gdf.to_crs(crs)

@@ -1,0 +1,259 @@
+"""The embedded Yuncheng demo: determinism, contract figures, population, labels, calibration, cache."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from gis import demo
+from gis.demo_facilities import graph_arrays, project_types_by_year, walk_coverage
+from gis.demo_people import CHILD_YEARS, SHARE_0_14, SHARE_65_PLUS
+from gis.demo_streets import NAME_PATTERN
+from layers import plan
+from layers.schema import (COHORTS, FACILITY_COLUMNS, FAMILIES, POPULATION_COLUMNS, PROJECT_COLUMNS, SUBTYPES,
+                           is_generated)
+
+TINY = 0.05  # a few hundred nodes: builds in seconds, for the tests that build more than once
+
+
+def _graph_table(G):
+    """A canonical, comparable table of a graph's edges and nodes."""
+    e = sorted((u, v, k, round(d["length"], 6), d.get("highway", ""), d.get("name", ""),
+                d["geometry"].wkb_hex if d.get("geometry") is not None else "")
+               for u, v, k, d in G.edges(keys=True, data=True))
+    n = sorted((n, round(d["x"], 6), round(d["y"], 6)) for n, d in G.nodes(data=True))
+    return n, e
+
+
+def _same_layers(a, b):
+    for layer in ("boundary", "districts", "population", "facilities", "projects"):
+        x, y = getattr(a, layer).reset_index(drop=True), getattr(b, layer).reset_index(drop=True)
+        pd.testing.assert_frame_equal(pd.DataFrame(x.drop(columns="geometry")), pd.DataFrame(y.drop(columns="geometry")),
+                                      check_dtype=False)
+        assert x.geometry.geom_equals_exact(y.geometry, tolerance=1e-6).all(), layer
+
+
+# ---------------------------------------------------------------- the study area's shape
+
+
+def test_small_demo_fields(small_demo):
+    a = small_demo
+    assert a.name == "yuncheng-demo" and a.crs == "EPSG:4546" and a.synthetic is True and a.cell_size == 100
+    assert a.graph.graph["crs"] == "EPSG:4546" or str(a.graph.graph["crs"]).endswith("4546")
+    assert 1500 <= a.graph.number_of_nodes() <= 6000
+    for layer in ("boundary", "districts", "population", "facilities", "projects"):
+        assert getattr(a, layer).crs.to_epsg() == 4546, layer
+    assert set(POPULATION_COLUMNS) <= set(a.population.columns)
+    assert set(FACILITY_COLUMNS) <= set(a.facilities.columns)
+    assert set(PROJECT_COLUMNS) | {"notes"} <= set(a.projects.columns)
+    for key in ("boundary", "districts", "population", "facilities", "projects", "network"):
+        assert key in a.sources and a.sources[key]
+
+
+def test_districts_real_names_generated_geometry(small_demo):
+    d = small_demo.districts
+    names = demo.subdistrict_names()
+    assert list(d["district_id"]) == list(names["code"])
+    assert set(d["name"]) == set(names["name"]) and len(d) == 9
+    assert "中城街道" in set(d["name"]) and "运城经济技术开发区" in set(d["name"])
+    assert (d.set_index("district_id").loc["140802001", "name_en"]) == "Zhongcheng Subdistrict"
+    fastest = d.loc[d["growth_rate"].idxmax(), "district_id"]
+    assert fastest == "140802404"
+    assert d.geometry.is_valid.all() and not d.geometry.is_empty.any()
+    # A partition: districts do not overlap.
+    assert d.area.sum() == pytest.approx(d.union_all().area, rel=1e-6)
+
+
+def test_boundary_is_real_yanhu_converted_from_gcj02():
+    b = demo.yanhu_boundary()
+    assert list(b["name"]) == ["盐湖区"] and not is_generated(b["source"].iloc[0])
+    raw = demo.yanhu_boundary_gcj02().to_crs("EPSG:4546")
+    shift = raw.geometry.iloc[0].centroid.distance(b.geometry.iloc[0].centroid)
+    assert 100 <= shift <= 700, shift
+    # Downtown Yuncheng lies inside, in the north of the district.
+    centre = gpd.GeoSeries(gpd.points_from_xy([111.0], [35.03]), crs=4326).to_crs(4546).iloc[0]
+    assert b.geometry.iloc[0].contains(centre)
+
+
+def test_generated_rows_say_so(small_demo):
+    a = small_demo
+    for layer in ("districts", "population", "facilities", "projects"):
+        src = getattr(a, layer)["source"]
+        assert src.map(is_generated).all(), layer
+
+
+def test_no_real_street_names(small_demo):
+    osm = small_demo.cache["files"]["network.osm"]
+    pat = re.compile(NAME_PATTERN)
+    names = [t.get("v") for t in ET.parse(osm).getroot().iter("tag") if t.get("k") == "name"]
+    assert names and all(pat.match(n) for n in names), [n for n in names if not pat.match(n)][:5]
+    highways = {t.get("v") for t in ET.parse(osm).getroot().iter("tag") if t.get("k") == "highway"}
+    assert {"primary", "secondary", "tertiary", "residential", "service", "footway"} <= highways
+    for _, _, n in small_demo.graph.edges(data="name"):
+        assert all(pat.match(p) for p in str(n or "").split(";") if p)
+
+
+# ---------------------------------------------------------------- population
+
+
+def test_population_totals_and_cohorts(small_demo):
+    p = small_demo.population
+    assert p["pop_total"].sum() == round(demo_people_total(0.15))
+    ints = p[["pop_total", *COHORTS]]
+    assert all(np.issubdtype(t, np.integer) for t in ints.dtypes)
+    assert (ints >= 0).all().all() and (p["pop_total"] >= 10).all()
+    assert (p[list(COHORTS)].sum(axis=1) <= p["pop_total"]).all()
+    total = p["pop_total"].sum()
+    child = p[list(CHILD_YEARS)].sum().sum()
+    assert child / total == pytest.approx(SHARE_0_14, abs=0.002)
+    assert p["age_65_plus"].sum() / total == pytest.approx(SHARE_65_PLUS, abs=0.002)
+    for c, y in CHILD_YEARS.items():  # 3/3/6/3 of the 15 years
+        assert p[c].sum() / child == pytest.approx(y / 15, abs=0.002)
+    assert p["cell_id"].is_unique
+    assert set(p["district_id"]) <= set(small_demo.districts["district_id"])
+
+
+def demo_people_total(scale):
+    from gis.demo_people import POPULATION_SCALE_1
+
+    return POPULATION_SCALE_1 * scale
+
+
+def test_population_varies_by_district(small_demo):
+    p = small_demo.population
+    g = small_demo.districts.set_index("district_id")["growth_rate"]
+    share = p.groupby("district_id")[list(CHILD_YEARS)].sum().sum(axis=1) / p.groupby("district_id")["pop_total"].sum()
+    assert share[g.idxmax()] > share[g.idxmin()]  # growing districts are younger
+    dens = p.groupby("district_id")["pop_total"].mean()
+    assert dens.max() / dens.min() > 1.3
+
+
+def test_no_cells_in_lake_or_outside(small_demo):
+    bar = small_demo.cache["layers"]["barriers"].set_index("kind")
+    lake = bar.geometry["salt_lake"]
+    pts = small_demo.population.geometry.values
+    assert not shapely.intersects(pts, lake).any()
+    assert shapely.within(pts, small_demo.boundary.geometry.iloc[0]).all()
+    assert shapely.within(pts, small_demo.districts.union_all().buffer(1)).all()
+
+
+# ---------------------------------------------------------------- facilities and projects
+
+
+def test_facilities_schema(small_demo):
+    f = small_demo.facilities
+    assert set(f["family"]) == set(FAMILIES)
+    for fam, sub in zip(f["family"], f["subtype"]):
+        assert sub in SUBTYPES[fam]
+    assert f["facility_id"].is_unique
+    assert f.loc[f["family"] == "fitness", "facility_id"].str.match(r"^fit-\d{4}$").all()
+    from layers.schema import CAPACITY_COLUMNS, FAMILY_CAPACITY
+    for fam, cols in FAMILY_CAPACITY.items():
+        rows = f[f["family"] == fam]
+        for c in CAPACITY_COLUMNS:
+            if c not in cols:
+                assert (rows[c] == 0).all(), (fam, c)
+    fit = f[f["family"] == "fitness"]
+    assert (fit["area_m2"] > 0).all()
+    assert (f.loc[f["subtype"] == "nine_year", ["seats_primary", "seats_junior"]] > 0).all().all()
+
+
+def test_projects_follow_the_plan(small_demo):
+    prj = small_demo.projects
+    counts = plan.SCHOOL_PROGRAMME["counts"]
+    assert len(prj) == sum(counts.values()) == 28
+    assert prj["type"].value_counts().to_dict() == counts
+    assert prj["seats_primary"].sum() == plan.SCHOOL_PROGRAMME["primary_seats"] == 25920
+    assert prj["seats_junior"].sum() == plan.SCHOOL_PROGRAMME["junior_seats"] == 15000
+    by_year = prj["open_year"].value_counts().sort_index()
+    assert {str(k): int(v) for k, v in by_year.items()} == {"2021": 4, "2022": 9, "2023": 9, "2024": 2, "2025": 4}
+    for year, (schools, kgs) in plan.SCHOOL_PROGRAMME["schedule"].items():
+        y = prj[prj["open_year"] == year]
+        assert (y["type"] == "kindergarten").sum() == kgs and (y["type"] != "kindergarten").sum() == schools
+    for year, types in plan.SCHOOL_PROGRAMME["schedule_types_given"].items():
+        assert sorted(prj.loc[(prj["open_year"] == year) & (prj["type"] != "kindergarten"), "type"]) == sorted(types)
+    assert prj["project_id"].is_unique
+    assert shapely.within(prj.geometry.values, small_demo.districts.union_all().buffer(50)).all()
+
+
+def test_project_types_by_year_is_derived_from_plan():
+    tb = project_types_by_year()
+    assert len(tb) == 28
+    assert pd.Series([t for _, t in tb]).value_counts().to_dict() == plan.SCHOOL_PROGRAMME["counts"]
+
+
+# ---------------------------------------------------------------- determinism and cache
+
+
+def test_determinism_same_seed_same_city_other_seed_other_city(tmp_path):
+    a, ra, _, _ = demo.build_yuncheng_demo(scale=TINY, seed=7)
+    b, rb, _, _ = demo.build_yuncheng_demo(scale=TINY, seed=7)
+    _same_layers(a, b)
+    assert _graph_table(a.graph) == _graph_table(b.graph)
+    c, _, _, _ = demo.build_yuncheng_demo(scale=TINY, seed=8)
+    assert _graph_table(a.graph) != _graph_table(c.graph)
+    assert not a.population["pop_total"].equals(c.population["pop_total"])
+
+
+def test_warm_cache_equals_cold_build(tmp_path, monkeypatch):
+    monkeypatch.setenv("HEDONG_CACHE_DIR", str(tmp_path))
+    built, _, _, _ = demo.build_yuncheng_demo(scale=TINY, seed=11)
+    cold = demo.load_yuncheng_demo(scale=TINY, seed=11)
+    assert cold.cache["from_cache"] is False
+    warm = demo.load_yuncheng_demo(scale=TINY, seed=11)
+    assert warm.cache["from_cache"] is True
+    for other in (cold, built):
+        _same_layers(warm, other)
+        assert _graph_table(warm.graph) == _graph_table(other.graph)
+    folder = demo.cache_folder(TINY, 11)
+    assert {p.name for p in folder.iterdir()} >= {"meta.json", "nodes.parquet", "edges.parquet", "network.osm"}
+    assert not list(folder.parent.glob(".*tmp*")), "temporary folders left behind"
+    assert not list(folder.rglob("*.pkl")) and not list(folder.rglob("*.pickle"))
+
+
+def test_load_area_dispatches_to_demo(tmp_path, monkeypatch):
+    from gis.areas import load_area
+
+    monkeypatch.setenv("HEDONG_CACHE_DIR", str(tmp_path))
+    a = load_area("yuncheng-demo", scale=TINY, seed=11)
+    assert a.name == "yuncheng-demo" and a.graph.number_of_nodes() > 100
+
+
+# ---------------------------------------------------------------- full scale (slow)
+
+
+@pytest.mark.slow
+def test_full_demo_size_and_calibration(full_demo):
+    a = full_demo
+    assert a.graph.number_of_nodes() >= 15000
+    assert a.population["pop_total"].sum() == 700000
+    # Independent check of the fitness circle: 15 min at 60 m/min, network plus off-network walk.
+    ids, x, y, csr = graph_arrays(a.graph)
+    fit = a.facilities[a.facilities["family"] == "fitness"]
+    cov = walk_coverage(csr, np.column_stack([x, y]),
+                        np.column_stack([a.population.geometry.x, a.population.geometry.y]),
+                        a.population["pop_total"].to_numpy(float),
+                        np.column_stack([fit.geometry.x, fit.geometry.y]))
+    assert 0.70 <= cov <= 0.90, cov
+    counts = a.facilities.groupby(["family", "subtype"]).size()
+    assert 50 <= counts["school"][["primary", "nine_year"]].sum() <= 70
+    assert 20 <= counts["school"][["junior", "nine_year", "complete"]].sum() <= 30
+    assert 100 <= counts["kindergarten"].sum() <= 140 and 120 <= counts["fitness"].sum() <= 180
+
+
+@pytest.mark.slow
+def test_full_demo_primary_shortfall_in_fastest_growing_district(full_demo):
+    short = demo.primary_shortfall(full_demo)
+    d = full_demo.districts
+    fastest = d.loc[d["growth_rate"].idxmax(), "district_id"]
+    assert short[fastest]["demand"] > short[fastest]["seats"]
+    assert short[fastest]["shortfall"] > 0.3 * short[fastest]["demand"]
+    # The ageing old core has seats to spare.
+    slowest = d.loc[d["growth_rate"].idxmin(), "district_id"]
+    assert short[slowest]["shortfall"] < 0
