@@ -141,17 +141,6 @@ def current_scenario():
     return edited if edited is not None else resolve_scenario(a, name)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def facilities_cached(spec: str, scale: float, skey: str, year: int | None, _scen=None):
-    """Facilities of a scenario-year (existing ones when no scenario)."""
-    a = get_area(spec, scale)
-    if _scen is None or year is None:
-        return a.facilities
-    from scenarios.model import facilities_for
-
-    return facilities_for(a, _scen, year)
-
-
 @st.cache_data(show_spinner=False, max_entries=128)
 def service_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, skey: str,
                    year: int | None, _fac=None) -> dict:
@@ -161,7 +150,8 @@ def service_cached(spec: str, scale: float, service: str, minutes: float, mode: 
     share, med = pub.share_and_median(res)
     unc = pub.uncovered_cells(a, res, minutes) if res is not None else a.population.iloc[0:0]
     return {"available": res is not None, "share": share, "median": med,
-            "by_district": pub._get(res, "by_district"), "histogram": pub._get(res, "histogram"),
+            "by_district": pub._get(res, "by_district"),
+            "histogram": pub.minute_distribution(a, res) if res is not None else None,
             "uncovered": unc, "uncovered_pop": float(unc["pop_total"].sum()) if len(unc) else 0.0}
 
 
@@ -296,11 +286,8 @@ def page_coverage():
     s = st.selectbox(tr("service"), list(SERVICES), format_func=service_label, key="cov_service")
     r = service_cached(spec, sc, s, minutes, mode, "none", None)
     hist = r["histogram"]
-    if hist:
-        h = pd.DataFrame(hist)
-        xcol = next((c for c in ("bin", "minutes", "label", "upper") if c in h.columns), h.columns[0])
-        ycol = next((c for c in ("population", "pop", "count", "weight") if c in h.columns), h.columns[-1])
-        st.bar_chart(h, x=xcol, y=ycol)
+    if hist is not None and len(hist):
+        st.bar_chart(hist, x="minutes", y="residents", x_label=tr("minutes"), y_label=webmap.t("population_n", lang()))
     st.metric(f"{service_label(s)} · {tr('share')}", "—" if r["share"] is None else f"{r['share']:.1%}")
     st.subheader(tr("life_circle"))
     rep = report_cached(spec, sc, minutes, mode, "none", None)
@@ -349,15 +336,17 @@ def page_schools():
     rows = lv.get("by_district", [])
     left, right = st.columns([3, 2])
     with left:
-        m, _ = pub.seat_map(a, scen.name, int(year), ev=ev, lang=lang(), assets="served")
+        m, _ = pub.seat_map(a, scen.name, int(year), ev=ev, lang=lang(), assets="served", level=level)
         show_map(m, key="seat_map", height=520)
     with right:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="seat_table")
-        schools = pub.school_points(ev, a, int(year))
+        schools = pub.school_points(ev, level)
         if schools is not None and len(schools):
             st.caption(tr("per_school"))
-            st.dataframe(pd.DataFrame(schools.drop(columns="geometry")), hide_index=True, width="stretch",
-                         height=260)
+            cols = [c for c in ("name", "subtype", "open_year", "seats", "assigned", "utilisation") if c in schools]
+            st.dataframe(pd.DataFrame(schools[cols]), hide_index=True, width="stretch", height=260, key="school_table",
+                         column_config={"utilisation": st.column_config.ProgressColumn(format="percent", min_value=0,
+                                                                                       max_value=1.5)})
     # compare
     st.subheader(tr("compare_with"))
     other = st.selectbox(tr("compare_with"), [n for n in names if n != scen.name] or names, key="compare")
@@ -365,14 +354,13 @@ def page_schools():
 
     o = resolve_scenario(a, other)
     o_json, _ = evaluation_cached(spec, sc, scenario_key(o), int(year), _scen=o)
-    ol = o_json.get("levels", {}).get(level, {})
-    if rows and ol.get("by_district"):
-        cur = pd.DataFrame(rows).set_index("district")
-        oth = pd.DataFrame(ol["by_district"]).set_index("district")
-        cols = [c for c in ("demand", "seats", "assigned", "unserved", "coverage") if c in cur.columns]
-        delta = (oth[cols] - cur[cols]).reset_index()
-        st.caption(tr("delta"))
-        st.dataframe(delta, hide_index=True, width="stretch", key="delta_table")
+    if o_json:
+        from scenarios.compare import delta
+
+        d = delta(ev_json, o_json).get(level, {})
+        st.caption(f"{tr('delta')}: {webmap.t('seats', lang())} {d.get('seats') or 0:+,.0f} · "
+                   f"{webmap.t('unserved', lang())} {d.get('unserved') or 0:+,.0f}")
+        st.dataframe(pd.DataFrame(d.get("by_district", [])), hide_index=True, width="stretch", key="delta_table")
     edit_section(a, scen)
     optimise_section(a)
 
@@ -430,42 +418,26 @@ def edit_section(a, scen):
 
 
 def read_candidates(upload, a):
-    """Candidate sites from an uploaded CSV (lon, lat[, name]) or GeoJSON; InputError names row and field."""
-    import geopandas as gpd
+    """Candidate sites from an uploaded CSV / GeoJSON, validated by :func:`scenarios.candidates.load_candidates`.
 
-    name = upload.name
-    try:
-        from layers.io import read_candidates as reader  # the layers' own validated reader, if present
-    except ImportError:
-        reader = None
-    if reader is not None:
-        return reader(upload, crs=a.crs, name=name) if "name" in reader.__code__.co_varnames else reader(upload)
-    if name.lower().endswith(".csv"):
-        df = pd.read_csv(upload)
-        cols = {c.lower(): c for c in df.columns}
-        for need in ("lon", "lat"):
-            if need not in cols:
-                raise InputError(f"missing column '{need}': a candidate CSV needs lon, lat (WGS84) and optionally "
-                                 "name", file=name, field=need)
-        for i, (x, y) in enumerate(zip(df[cols["lon"]], df[cols["lat"]]), start=1):
-            try:
-                x, y = float(x), float(y)
-            except (TypeError, ValueError):
-                raise InputError("lon/lat must be numbers", file=name, row=i, field="lon/lat") from None
-            if not (-180 <= x <= 180 and -90 <= y <= 90):
-                raise InputError(f"coordinates ({x}, {y}) are not longitude/latitude", file=name, row=i,
-                                 field="lon/lat")
-        g = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df[cols["lon"]], df[cols["lat"]]), crs=4326)
-    else:
+    Raises
+    ------
+    gis.errors.InputError
+        Naming the file, row and field at fault (shown with ``st.error``).
+    """
+    import tempfile
+    from pathlib import Path
+
+    from scenarios.candidates import load_candidates
+
+    suffix = Path(upload.name).suffix.lower() or ".csv"
+    with tempfile.TemporaryDirectory(prefix="hedong-upload-") as d:
+        path = Path(d) / f"candidates{suffix}"
+        path.write_bytes(upload.getvalue())
         try:
-            g = gpd.read_file(upload)
-        except Exception as e:  # noqa: BLE001 - any parse failure is the user's file
-            raise InputError(f"cannot read as GeoJSON ({type(e).__name__})", file=name) from None
-        if g.crs is None:
-            g = g.set_crs(4326)
-    if len(g) == 0:
-        raise InputError("no candidate sites in the file", file=name)
-    return g.to_crs(a.crs)
+            return load_candidates(path, a.crs)
+        except InputError as e:
+            raise InputError(e.reason, file=upload.name, row=e.row, field=e.field) from None
 
 
 def optimise_section(a):
@@ -484,24 +456,24 @@ def optimise_section(a):
         model = c2.selectbox(tr("model"), ["pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp"], key="opt_model")
         p = c3.number_input(tr("p"), 1, 20, 2, key="opt_p")
         if st.button(tr("optimise"), key="opt_run"):
+            from scenarios.optimize import optimize_area
+
             try:
-                from scenarios import optimize
-            except ImportError:
-                st.info(tr("not_ready", name="scenarios.optimize"))
-                return
-            run = getattr(optimize, "optimize_area", None) or getattr(optimize, "run", None)
-            if run is None:
-                st.info(tr("not_ready", name="scenarios.optimize.optimize_area"))
-                return
-            try:
-                res = run(a, level=level, model=model, p=int(p), candidates=cands)
+                with st.spinner("…"):
+                    res = optimize_area(a, level, model=model, p=int(p), candidates=cands,
+                                        scenario=current_scenario(), year=int(st.session_state.get("year", 2025)))
             except InputError as e:
                 st.error(e.one_line())
                 return
-            st.session_state["opt_result"] = res if isinstance(res, dict) else pub._as_dict(res)
+            st.session_state["opt_result"] = res
         if st.session_state.get("opt_result"):
             r = st.session_state["opt_result"]
             st.write(f"**{tr('chosen')}**: {', '.join(map(str, r.get('chosen', [])))}")
+            c1, c2 = st.columns(2)
+            c1.metric(webmap.t("unserved", lang()) + " (before)", f"{r.get('unserved_before', 0):,}")
+            c2.metric(webmap.t("unserved", lang()) + " (after)", f"{r.get('unserved_after', 0):,}")
+            if r.get("chosen_sites"):
+                st.dataframe(pd.DataFrame(r["chosen_sites"]), hide_index=True, key="opt_sites")
             st.json(r, expanded=False)
 
 

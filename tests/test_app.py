@@ -1,0 +1,138 @@
+"""The Streamlit app driven headless with streamlit.testing.v1.AppTest on the small demo.
+
+The app reads the demo scale from ``HEDONG_DEMO_SCALE``; the tests set it to the small scale of
+conftest so the area loads in seconds. Every page is visited, widgets are changed and the shown
+values are compared with what the packages compute.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SMALL_SCALE
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture(scope="module")
+def at():
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["HEDONG_DEMO_SCALE"] = str(SMALL_SCALE)
+    os.environ.pop("HEDONG_AREA", None)
+    app = AppTest.from_file(APP, default_timeout=300)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def metric(at, label_part):
+    for m in at.metric:
+        if label_part in m.label:
+            return m.value
+    raise AssertionError(f"no metric containing {label_part!r}: {[m.label for m in at.metric]}")
+
+
+def goto(at, page):
+    at.sidebar.radio(key="page").set_value(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_map_page_shows_demo_label_and_service_share(at, small_demo):
+    from accessibility.coverage import service_coverage
+
+    goto(at, "map")
+    assert any("演示数据（生成）" in w.value for w in at.warning)
+    at.selectbox(key="map_service").set_value("fitness").run()
+    fit = metric(at, "覆盖人口比例")
+    at.selectbox(key="map_service").set_value("clinic").run()
+    clinic = metric(at, "覆盖人口比例")
+    assert fit != clinic
+    expected = service_coverage(small_demo, "clinic", minutes=15, mode="walk").population_share
+    assert clinic == f"{expected:.1%}"
+
+
+def test_map_page_minutes_slider_changes_share(at):
+    goto(at, "map")
+    at.selectbox(key="map_service").set_value("fitness").run()
+    at.slider(key="map_minutes").set_value(5).run()
+    five = metric(at, "覆盖人口比例")
+    at.slider(key="map_minutes").set_value(30).run()
+    thirty = metric(at, "覆盖人口比例")
+    assert float(thirty.rstrip("%")) > float(five.rstrip("%"))
+
+
+def test_coverage_dashboard(at, small_demo):
+    from accessibility.coverage import coverage_report
+
+    goto(at, "coverage")
+    at.slider(key="cov_minutes").set_value(15).run()
+    at.radio(key="cov_mode").set_value("walk").run()
+    rep = coverage_report(small_demo, 15, "walk")
+    assert metric(at, "全部服务可达比例") == f"{rep['life_circle']['all_services_share']:.1%}"
+    assert len(at.dataframe) >= 2
+    at.radio(key="cov_mode").set_value("bike").run()
+    rep_b = coverage_report(small_demo, 15, "bike")
+    assert metric(at, "全部服务可达比例") == f"{rep_b['life_circle']['all_services_share']:.1%}"
+
+
+def test_schools_year_slider_grows_seats(at):
+    goto(at, "schools")
+    at.selectbox(key="scenario").set_value("plan").run()
+    at.radio(key="level").set_value("primary").run()
+    at.slider(key="year").set_value(2021).run()
+    s2021 = int(metric(at, "学位").replace(",", ""))
+    at.slider(key="year").set_value(2025).run()
+    s2025 = int(metric(at, "学位").replace(",", ""))
+    assert s2025 > s2021
+
+
+def test_schools_values_match_evaluation(at, small_demo):
+    from scenarios.evaluate import evaluate
+
+    goto(at, "schools")
+    at.selectbox(key="scenario").set_value("plan").run()
+    at.slider(key="year").set_value(2023).run()
+    at.radio(key="level").set_value("junior").run()
+    ev = evaluate(small_demo, "plan", 2023).to_json()["levels"]["junior"]
+    assert metric(at, "学位") == f"{ev['seats']:,.0f}"
+    assert metric(at, "需求") == f"{ev['demand']:,.0f}"
+
+
+def test_schools_compare_and_bad_upload(at):
+    goto(at, "schools")
+    at.selectbox(key="compare").set_value("existing").run()
+    assert not at.exception
+    assert any("差值" in c.value for c in at.caption)
+
+
+def test_indicators_page(at, small_demo):
+    goto(at, "indicators")
+    df = at.dataframe[0].value
+    assert "2025目标" in df.columns
+    row = df[df["指标"].str.contains("床位")].iloc[0]
+    beds = small_demo.facilities_of("clinic")["beds"].sum() / small_demo.population["pop_total"].sum() * 1000
+    assert float(row["现值"]) == pytest.approx(beds, rel=1e-3)
+
+
+def test_publish_page_builds_zip(at):
+    goto(at, "publish")
+    at.button(key="make_zip").click().run()
+    assert not at.exception
+    assert at.session_state["zip"][:2] == b"PK"
+
+
+def test_english_ui():
+    """A fresh session switched to English: labels and the demo notice in English."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["HEDONG_DEMO_SCALE"] = str(SMALL_SCALE)
+    app = AppTest.from_file(APP, default_timeout=300)
+    app.session_state["lang"] = "en"
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("Generated demo data" in w.value for w in app.warning)
+    assert any("Population covered" in m.label for m in app.metric)
