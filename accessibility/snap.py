@@ -8,7 +8,9 @@ of the door). From there it can go either way along the segment, so a :class:`Sn
     offset_u_s = dist_m / walk speed + pos_m / network speed             (to the u end)
     offset_v_s = dist_m / walk speed + (edge_len - pos_m) / network speed  (to the v end)
 
-Shortest-path code (:mod:`accessibility.reach`) starts from / ends at both ends with these
+The snapped segment itself is taken as walkable both ways (true of the walking networks built
+here, which ignore one-way tags; on a directed network the along-segment part of an offset may
+run against a one-way street). Shortest-path code (:mod:`accessibility.reach`) starts from / ends at both ends with these
 offsets, which is exact; ``node`` / ``offset_s`` name the cheaper end for callers that want one
 node per point.
 

@@ -1,0 +1,71 @@
+"""Service-area polygons against hand-worked geometry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from accessibility.circles import WALK_OFF_M, circles_gdf, reachable_pieces, service_area, substrings
+from accessibility.network import TravelNetwork
+from tests.test_network import line_graph
+
+
+def close(a, b, tol=1.0):
+    """Symmetric difference of two polygons below ``tol`` m2."""
+    return shapely.area(shapely.symmetric_difference(a, b)) < tol
+
+
+def test_straight_street_five_minutes_reach_300m():
+    """1 km street, source at one end, 5 min at 60 m/min: exactly the first 300 m, buffered."""
+    net = TravelNetwork.from_graph(line_graph([(0, 0), (1000, 0)]))
+    area = service_area(net, net.snap(np.array([[0.0, 0.0]])), minutes=5)
+    expect = shapely.LineString([(0, 0), (300, 0)]).buffer(WALK_OFF_M, quad_segs=4)
+    assert close(area, expect)
+
+
+def test_partly_reached_edges_from_both_ends_and_middle():
+    """Source 100 m beside the middle of a 1 km street (an L of two edges), 4 min = 240 m budget:
+    100 m walk leaves 140 m each way along the street."""
+    net = TravelNetwork.from_graph(line_graph([(0, 0), (1000, 0), (1000, 1000)]))
+    snap = net.snap(np.array([[500.0, -100.0]]))
+    area = service_area(net, snap, minutes=4, walk_off_m=10)
+    expect = shapely.LineString([(360, 0), (640, 0)]).buffer(10, quad_segs=4)
+    assert close(area, expect)
+    # node 1 reached in 600 s, budget 660 s: 60 s to spare = 60 m into each edge at node 1
+    g, e, s, t = reachable_pieces(net, np.array([np.inf, 600.0, np.inf]), 660.0)
+    # from node 1 (60 s to spare = 60 m) both edges get a 60 m piece at their node-1 end
+    pieces = sorted(zip(e.tolist(), np.round(s, 6).tolist(), np.round(t, 6).tolist()))
+    assert pieces == [(0, 940.0, 1000.0), (1, 0.0, 60.0)]
+
+
+def test_whole_edge_when_reached_from_both_ends():
+    net = TravelNetwork.from_graph(line_graph([(0, 0), (100, 0)]))
+    g, e, s, t = reachable_pieces(net, np.array([0.0, 50.0]), 60.0)
+    # 60 m from u + 10 m from v < 100 m: two pieces; budget 80 -> 80 + 30 >= 100: whole
+    assert len(e) == 2
+    g, e, s, t = reachable_pieces(net, np.array([0.0, 50.0]), 80.0)
+    assert len(e) == 1 and s[0] == 0 and t[0] == 100
+
+
+def test_substrings_follow_vertices():
+    geoms = np.array([shapely.LineString([(0, 0), (100, 0), (100, 100)])] * 2, dtype=object)
+    out = substrings(geoms, np.array([50.0, 0.0]), np.array([150.0, 30.0]))
+    assert shapely.get_coordinates(out[0]).tolist() == [[50, 0], [100, 0], [100, 50]]
+    assert shapely.get_coordinates(out[1]).tolist() == [[0, 0], [30, 0]]
+
+
+def test_circles_gdf_on_demo(small_demo):
+    one = circles_gdf(small_demo, "fitness", 15)
+    assert len(one) == 1 and one.crs == small_demo.crs
+    assert one.geometry.is_valid.all() and one["area_km2"].iloc[0] > 0
+    from accessibility.coverage import service_coverage
+
+    cov = service_coverage(small_demo, "fitness", 15)
+    assert one["population"].iloc[0] == pytest.approx(cov.population_covered)
+    per = circles_gdf(small_demo, "fitness", 10, per_facility=True)
+    assert len(per) == cov.n_facilities
+    # the union of per-facility circles is the dissolved circle
+    diss = circles_gdf(small_demo, "fitness", 10).geometry.iloc[0]
+    u = shapely.union_all(per.geometry.values)
+    assert shapely.area(shapely.symmetric_difference(u, diss)) / shapely.area(diss) < 1e-3

@@ -1,0 +1,110 @@
+"""Coverage sums, district weighting, life circle and norm gaps on the small demo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from accessibility.coverage import (coverage_report, effective_mode, get_service, life_circle, service_coverage,
+                                    weighted_quantile)
+from accessibility.norm_check import norm_gap_cells, norm_gaps
+from layers.norms import LIFE_CIRCLE_SERVICES, NORM_LEVELS, SERVICES
+
+
+def test_effective_mode():
+    assert effective_mode(SERVICES["elderly_care"], "walk") == "walk_elderly"
+    assert effective_mode(SERVICES["elderly_care"], "bike") == "bike"
+    assert effective_mode(SERVICES["fitness"], None) == "walk"
+
+
+def test_weighted_quantile():
+    assert weighted_quantile([1, 2, 3], [1, 1, 1], 0.5) == 2
+    assert weighted_quantile([1, 2, np.inf], [1, 0, 5], 0.5) == np.inf
+    assert weighted_quantile([5, 1], [3, 1], 0.5) == 5
+    assert np.isnan(weighted_quantile([1], [0], 0.5))
+
+
+@pytest.mark.parametrize("key", list(SERVICES))
+def test_covered_plus_uncovered_is_total(small_demo, key):
+    cov = service_coverage(small_demo, key)
+    pop = small_demo.population["pop_total"].to_numpy(float)
+    assert cov.population == pytest.approx(pop.sum())
+    assert cov.population_covered + cov.uncovered["pop_total"].sum() == pytest.approx(pop.sum())
+    t = cov.district_table
+    assert t["population"].sum() == pytest.approx(cov.population)
+    assert t["population_covered"].sum() == pytest.approx(cov.population_covered)
+    assert t["cohort_covered"].sum() == pytest.approx(cov.cohort_covered)
+    # the overall share is the population-weighted mean of district shares
+    w = t["population"] / t["population"].sum()
+    assert (w * t["population_share"].fillna(0)).sum() == pytest.approx(cov.population_share)
+    # every uncovered cell is beyond the threshold, every covered one within
+    mins = cov.cell_minutes.to_numpy()
+    assert (mins[cov.covered] <= 15).all() and (cov.uncovered["minutes"] > 15).all()
+
+
+def test_more_minutes_more_coverage_and_bike(small_demo):
+    a = service_coverage(small_demo, "fitness", 5).population_share
+    b = service_coverage(small_demo, "fitness", 15).population_share
+    c = service_coverage(small_demo, "fitness", 15, mode="bike").population_share
+    assert a <= b <= c
+    assert c > b
+
+
+def test_scenario_facilities_add_coverage(small_demo):
+    fac = small_demo.facilities
+    base = service_coverage(small_demo, "study_room")
+    # open a study room on the worst-served populated cell
+    worst = base.uncovered.sort_values("pop_total").index[-1]
+    new = fac.iloc[[0]].copy()
+    new["family"], new["subtype"] = "study_room", "study_room"
+    new["geometry"] = [small_demo.population.geometry.loc[worst]]
+    more = service_coverage(small_demo, "study_room", facilities=pd.concat([fac, new]))
+    assert more.population_covered > base.population_covered
+    assert more.cell_minutes.loc[worst] < 1.5  # at most the cell's own walk to the street
+
+
+def test_no_facilities_means_nobody_covered(small_demo):
+    cov = service_coverage(small_demo, "fitness", facilities=small_demo.facilities.iloc[0:0])
+    assert cov.population_share == 0 and np.isinf(cov.median_minutes)
+
+
+def test_life_circle_counts(small_demo):
+    lc = life_circle(small_demo)
+    pop = small_demo.population["pop_total"].to_numpy(float)
+    covs = lc.services
+    counts = sum(covs[k].covered.astype(int) for k in LIFE_CIRCLE_SERVICES)
+    assert (lc.counts.to_numpy() == counts).all()
+    assert lc.mean_services_within == pytest.approx((counts * pop).sum() / pop.sum())
+    assert lc.all_services_share <= min(c.population_share for c in covs.values())
+
+
+def test_coverage_report_contract_keys(small_demo):
+    r = coverage_report(small_demo)
+    assert r["minutes"] == 15 and r["mode"] == "walk" and r["seconds"] >= 0
+    assert set(r["services"]) == set(SERVICES)
+    names = set(small_demo.district_names().values())
+    for k, v in r["services"].items():
+        assert {"population_share", "median_minutes", "by_district"} <= set(v)
+        assert set(v["by_district"]) == names
+        assert 0 <= v["population_share"] <= 1
+    assert {"all_services_share", "mean_services_within"} <= set(r["life_circle"])
+    assert r["services"]["elderly_care"]["travel_mode"] == "walk_elderly"
+
+
+def test_norm_gaps(small_demo):
+    g = norm_gaps(small_demo)
+    assert set(g["level"]) == set(NORM_LEVELS)
+    tot = g[g["district_id"] == "*"].set_index("level")
+    per = g[g["district_id"] != "*"].groupby("level")[["cells_beyond", "demand_beyond"]].sum()
+    assert np.allclose(tot.loc[per.index, "cells_beyond"], per["cells_beyond"])
+    assert np.allclose(tot.loc[per.index, "demand_beyond"], per["demand_beyond"])
+    # a longer radius can only shrink the gap: junior (1000 m) vs primary (500 m) share the family
+    cells = norm_gap_cells(small_demo, "kindergarten")
+    assert (cells["distance_m"] > 300).all()
+    assert len(cells) == tot.loc["kindergarten", "cells_beyond"]
+
+
+def test_unknown_service():
+    with pytest.raises(ValueError, match="unknown service"):
+        get_service("cinema")
