@@ -860,7 +860,7 @@ def overview_map(area, *, lang: str = "zh", tiles: str = "none", tianditu_key: s
                  families=None, circles: gpd.GeoDataFrame | None = None, service: str | None = None,
                  minutes: float | None = None, uncovered: gpd.GeoDataFrame | None = None,
                  density: bool = True, density_agg_m: float = 200.0, projects: gpd.GeoDataFrame | None = None,
-                 title: str | None = None, assets: str = "served") -> folium.Map:
+                 title: str | None = None, assets: str = "served", collapsed: bool = True) -> folium.Map:
     """The planner's main map: boundary, districts, density, facilities, optional circles and gaps.
 
     Parameters
@@ -875,16 +875,21 @@ def overview_map(area, *, lang: str = "zh", tiles: str = "none", tianditu_key: s
     projects : GeoDataFrame, optional
         Planned facilities (drawn dashed).
     assets : {"served", "inline"}
+    collapsed : bool
+        Start with the layer switch folded (it then covers no part of the map).
 
     Returns
     -------
     folium.Map
+        Population density starts hidden when circles are drawn (one colour story at a time);
+        every layer stays in the layer switch.
     """
     m = base_map(area, tiles=tiles, lang=lang, tianditu_key=tianditu_key)
     blocks = []
     if density and len(area.population):
-        _, breaks = add_population_density(m, area, agg_m=density_agg_m)
-        blocks.append(density_legend(breaks, lang))
+        _, breaks = add_population_density(m, area, agg_m=density_agg_m, show=circles is None)
+        if circles is None:
+            blocks.append(density_legend(breaks, lang))
     add_districts(m, area)
     add_boundary(m, area)
     if circles is not None and service:
@@ -908,5 +913,5 @@ def overview_map(area, *, lang: str = "zh", tiles: str = "none", tianditu_key: s
     add_legend(m, blocks)
     add_notice(m, area, title=title)
     add_attribution(m, area)
-    add_layer_control(m)
+    add_layer_control(m, collapsed=collapsed)
     return finish(m, assets)
