@@ -147,6 +147,11 @@ class Evaluator:
         o, d, s = self.pairs(sites.geometry, mins * 60.0)
         a = solve_transport(dem, sites["capacity"].to_numpy(), o, d, s)
         travel_min = a.cost / 60.0
+        # Why a child is unserved matters to the education bureau: no school of the level within
+        # the limit at all (a siting gap) versus schools in reach that are full (a seat shortage).
+        in_reach = np.zeros(len(dem), bool)
+        in_reach[o] = True
+        no_seat_cell = np.where(in_reach, a.unserved_cell, 0)
         nd = len(self.district_ids)
         ok = self.cell_dix >= 0
         by = pd.DataFrame({
@@ -157,6 +162,8 @@ class Evaluator:
             "assigned": np.bincount(self.cell_dix[ok], a.assigned_cell[ok], nd).astype(np.int64),
         })
         by["unserved"] = by["demand"] - by["assigned"]
+        by["unserved_no_seat"] = np.bincount(self.cell_dix[ok], no_seat_cell[ok], nd).astype(np.int64)
+        by["unserved_beyond_reach"] = by["unserved"] - by["unserved_no_seat"]
         site_d = _district_of(self.area, sites) if len(sites) else []
         sd = pd.Series(sites["capacity"].to_numpy(), index=site_d).groupby(level=0).sum() if len(sites) else {}
         by["seats"] = by["district_id"].map(sd).fillna(0).astype(np.int64)
@@ -170,12 +177,15 @@ class Evaluator:
             extra = pd.DataFrame([{"district": "(outside districts)", "district_id": "", "demand": int(dem[out_d].sum()),
                                    "seats": 0, "assigned": int(a.assigned_cell[out_d].sum())}])
             extra["unserved"] = extra["demand"] - extra["assigned"]
+            extra["unserved_no_seat"] = int(no_seat_cell[out_d].sum())
+            extra["unserved_beyond_reach"] = extra["unserved"] - extra["unserved_no_seat"]
             extra["coverage"] = extra["assigned"] / extra["demand"]
             extra["median_minutes"] = np.nan
             by = pd.concat([by, extra], ignore_index=True)
         summary = {
             "demand": int(dem.sum()), "seats": int(sites["capacity"].sum()), "assigned": a.assigned,
-            "unserved": a.unserved, "median_minutes": weighted_median(travel_min, a.flow),
+            "unserved": a.unserved, "unserved_no_seat": int(no_seat_cell.sum()),
+            "unserved_beyond_reach": a.unserved - int(no_seat_cell.sum()), "median_minutes": weighted_median(travel_min, a.flow),
             "coverage": (a.assigned / int(dem.sum())) if dem.sum() else None, "minutes": mins,
             "schools": int(len(sites)),
         }

@@ -16,8 +16,12 @@ def check_invariants(j):
         rows = L["by_district"]
         for k in ("demand", "assigned", "unserved", "seats"):
             assert sum(r[k] for r in rows) == L[k], (lv, k)
+        assert L["unserved_no_seat"] + L["unserved_beyond_reach"] == L["unserved"]
+        assert sum(r["unserved_no_seat"] for r in rows) == L["unserved_no_seat"]
         for r in rows:
             assert r["assigned"] + r["unserved"] == r["demand"]
+            assert r["unserved_no_seat"] + r["unserved_beyond_reach"] == r["unserved"]
+            assert r["unserved_no_seat"] >= 0 and r["unserved_beyond_reach"] >= 0
             assert all(isinstance(r[k], (int, np.integer)) for k in ("demand", "assigned", "unserved", "seats"))
 
 
@@ -54,3 +58,17 @@ def test_small_demo_invariants_and_seats(small_demo):
     base = evaluate(small_demo, "existing", 2025).to_json()
     assert prev["levels"]["primary"]["seats"] - base["levels"]["primary"]["seats"] == SCHOOL_PROGRAMME["primary_seats"]
     assert prev["levels"]["junior"]["seats"] - base["levels"]["junior"]["seats"] == SCHOOL_PROGRAMME["junior_seats"]
+
+
+def test_unserved_split_hand_worked():
+    """Shrink the only primary school to 10 seats with a generous limit: every unserved child has the
+    school in reach, so all are short of a seat; with a 1-minute limit most are beyond reach."""
+    a = grid_area()
+    a.facilities.loc[a.facilities["facility_id"] == "s1", "seats_primary"] = 10
+    L = evaluate(a, "existing", 2021, minutes=60).to_json()["levels"]["primary"]
+    assert L["assigned"] == 10
+    assert L["unserved_no_seat"] == L["unserved"] == L["demand"] - 10
+    assert L["unserved_beyond_reach"] == 0
+    a2 = grid_area()
+    L2 = evaluate(a2, "existing", 2021, minutes=1).to_json()["levels"]["primary"]
+    assert L2["unserved_beyond_reach"] > 0.8 * L2["demand"]
