@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -71,9 +72,15 @@ def read_csv_text(path) -> tuple[pd.DataFrame, dict]:
     except csv.Error:
         delim = "\t" if "\t" in sample.splitlines()[0] else ","
     try:
-        df = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.ParserError as e:
-        raise InputError(f"malformed CSV ({e}); check quotes and the number of fields per row", file=path) from e
+        with warnings.catch_warnings():
+            # index_col=False: a row with more fields than the header must not silently turn the
+            # first column into the index (shifting every value); pandas warns, we refuse.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False, skipinitialspace=True,
+                             index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as e:
+        why = " ".join(str(e).split())
+        raise InputError(f"malformed CSV ({why}); check quotes and the number of fields per row", file=path) from e
     except pd.errors.EmptyDataError as e:
         raise InputError("the file has no header row", file=path) from e
     df.columns = [str(c).strip() for c in df.columns]
