@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(msg: str) -> str:
+    """Collapse line breaks (GDAL / pandas messages carry some) so stderr gets exactly one line."""
+    return " ".join(str(msg).split())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hedong`` console script."""
     parser = build_parser()
@@ -67,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except InputError as e:
-        sys.stderr.write(f"hedong: {e.one_line()}\n")
+        sys.stderr.write(f"hedong: {_one_line(e.one_line())}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("hedong: interrupted\n")
@@ -77,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 - the contract: internal failure exits 1 with one line
         if getattr(args, "debug", False):
             raise
-        sys.stderr.write(f"hedong: internal error: {type(e).__name__}: {e} (rerun with --debug for details)\n")
+        sys.stderr.write(f"hedong: internal error: {type(e).__name__}: {_one_line(str(e))} "
+                         f"(rerun with --debug for details)\n")
         return 1
 
 
