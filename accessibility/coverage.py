@@ -195,10 +195,22 @@ class ServiceCoverage:
     cohort_median_minutes: float
     by_district: dict
     district_table: pd.DataFrame
-    uncovered: gpd.GeoDataFrame
     n_facilities: int
     far_cells: int
     warnings: list = field(default_factory=list)
+    population_layer: gpd.GeoDataFrame | None = field(default=None, repr=False)
+
+    @property
+    def uncovered(self) -> gpd.GeoDataFrame:
+        """Populated cells not covered, with their ``minutes`` (built on first use: a
+        GeoDataFrame copy costs more than the shortest paths, and most callers want numbers)."""
+        if self.__dict__.get("_uncovered") is None:
+            pop = self.population_layer
+            sel = ~self.covered & (pop["pop_total"].to_numpy(float) > 0)
+            unc = pop.loc[sel].copy()
+            unc["minutes"] = self.cell_minutes.to_numpy()[sel]
+            self.__dict__["_uncovered"] = unc
+        return self.__dict__["_uncovered"]
 
     def to_dict(self) -> dict:
         """The CONTRACT.md JSON object of this service (plus additive keys)."""
@@ -215,6 +227,16 @@ class ServiceCoverage:
             "travel_mode": self.mode,
             "facilities": self.n_facilities,
         }
+
+
+def _district_codes(area):
+    """(per-cell district code, district ids) of the population layer, cached per area."""
+    key = ("district_codes", id(area.population))
+    hit = area.cache.get(key)
+    if hit is None:
+        uniq, codes = np.unique(area.population["district_id"].astype(str).to_numpy(), return_inverse=True)
+        hit = area.cache[key] = (codes, uniq)
+    return hit
 
 
 def _share(a: float, b: float) -> float:
@@ -254,10 +276,12 @@ def service_coverage(area, service, minutes: float | None = None, mode: str | No
 
     # District table by district_id, named from the district layer; cells in no district are kept
     # under their own id so that district rows still add up to the totals.
-    did = popdf["district_id"].astype(str).to_numpy()
-    frame = pd.DataFrame({"district_id": did, "population": pop, "population_covered": pop * covered,
-                          "cohort": dem, "cohort_covered": dem * covered})
-    tab = frame.groupby("district_id", sort=False).sum()
+    codes, uniq = _district_codes(area)
+    k = len(uniq)
+    tab = pd.DataFrame({
+        "population": np.bincount(codes, pop, k), "population_covered": np.bincount(codes, pop * covered, k),
+        "cohort": np.bincount(codes, dem, k), "cohort_covered": np.bincount(codes, dem * covered, k),
+    }, index=pd.Index(uniq, name="district_id"))
     names = area.district_names()
     order = [d for d in names if d in tab.index] + [d for d in tab.index if d not in names]
     tab = tab.loc[order].reset_index()
@@ -265,8 +289,6 @@ def service_coverage(area, service, minutes: float | None = None, mode: str | No
     tab["population_share"] = tab["population_covered"] / tab["population"].where(tab["population"] > 0)
     tab["cohort_share"] = tab["cohort_covered"] / tab["cohort"].where(tab["cohort"] > 0)
 
-    unc = popdf.loc[~covered & (pop > 0)].copy()
-    unc["minutes"] = mins[~covered & (pop > 0)]
     return ServiceCoverage(
         service=svc, minutes=minutes, mode=net.mode,
         cell_minutes=pd.Series(mins, index=popdf.index, name=f"{svc.key}_minutes"),
@@ -275,8 +297,8 @@ def service_coverage(area, service, minutes: float | None = None, mode: str | No
         median_minutes=weighted_quantile(mins, pop, 0.5), p90_minutes=weighted_quantile(mins, pop, 0.9),
         cohort_median_minutes=weighted_quantile(mins, dem, 0.5),
         by_district={str(n): (None if pd.isna(s) else float(s)) for n, s in zip(tab["name"], tab["population_share"])},
-        district_table=tab, uncovered=unc, n_facilities=int(len(fsnap)), far_cells=int((~csnap.ok).sum()),
-        warnings=fsnap.warnings(),
+        district_table=tab, n_facilities=int(len(fsnap)), far_cells=int((~csnap.ok).sum()),
+        warnings=fsnap.warnings(), population_layer=popdf,
     )
 
 
