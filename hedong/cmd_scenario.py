@@ -111,7 +111,8 @@ def cmd_list(args) -> int:
 
 
 def _level_table(ev_json) -> str:
-    rows = [{"level": lv, **{k: L[k] for k in ("demand", "seats", "assigned", "unserved", "median_minutes")},
+    rows = [{"level": lv, **{k: L[k] for k in ("demand", "seats", "assigned", "unserved", "unserved_no_seat",
+                                               "unserved_beyond_reach", "median_minutes")},
              "coverage": L.get("coverage") or 0.0} for lv, L in ev_json["levels"].items()]
     return table(rows)
 
@@ -140,8 +141,10 @@ def cmd_evaluate(args) -> int:
     print(_level_table(j))
     for lv, L in j["levels"].items():
         print(f"\n{lv} by district (limit {L['minutes']:g} min)")
-        print(table(L["by_district"], ["district", "demand", "seats", "assigned", "unserved", "coverage",
-                                       "median_minutes"]))
+        print(table(L["by_district"], ["district", "demand", "seats", "assigned", "unserved", "unserved_no_seat",
+                                       "unserved_beyond_reach", "coverage", "median_minutes"]))
+    print("\nunserved_no_seat: a school is within the limit but full (seat shortage); "
+          "unserved_beyond_reach: no open school within the limit (siting gap). --minutes changes the limit.")
     return 0
 
 
