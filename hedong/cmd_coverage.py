@@ -124,13 +124,19 @@ def run_coverage(args) -> int:
     return 0
 
 
-def write_gpkg_atomic(gdf, out: Path, layer: str) -> None:
-    """Write ``gdf`` to a GeoPackage at ``out`` atomically (temp file in the same folder + os.replace)."""
+def check_out(out) -> Path:
+    """Validate an ``--out`` GeoPackage path before any work is done."""
     out = Path(out)
     if out.suffix.lower() != ".gpkg":
         raise InputError("the output must be a .gpkg file", file=out, field="--out")
-    if not out.parent.exists():
+    if not out.parent.is_dir():
         raise InputError("the output folder does not exist", file=out.parent, field="--out")
+    return out
+
+
+def write_gpkg_atomic(gdf, out: Path, layer: str) -> None:
+    """Write ``gdf`` to a GeoPackage at ``out`` atomically (temp file in the same folder + os.replace)."""
+    out = check_out(out)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".gpkg", dir=out.parent)
     os.close(fd)
     os.unlink(tmp)  # let the driver create a fresh GeoPackage
@@ -150,6 +156,7 @@ def run_circles(args) -> int:
     from gis.areas import load_area_cached
 
     _check(args)
+    check_out(args.out)
     t0 = time.perf_counter()
     area = load_area_cached(args.area)
     fac = scenario_facilities(area, args.scenario, args.year)
