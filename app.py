@@ -156,9 +156,21 @@ def service_cached(spec: str, scale: float, service: str, minutes: float, mode: 
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def circles_cached(spec: str, scale: float, service: str, minutes: float, skey: str, year: int | None, _fac=None):
+def circles_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, skey: str,
+                   year: int | None, _fac=None):
     """Service-area polygons (network circles) of one service."""
-    return pub.circles_for(get_area(spec, scale), service, minutes, _fac)
+    return pub.circles_for(get_area(spec, scale), service, minutes, _fac, mode)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def overview_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, tiles: str,
+                    tk: str | None, fams: tuple, lang_: str):
+    """The main map for these choices, built once (folium objects are reused across reruns)."""
+    res = service_cached(spec, scale, service, minutes, mode, "none", None)
+    circles = circles_cached(spec, scale, service, minutes, mode, "none", None)
+    return webmap.overview_map(get_area(spec, scale), lang=lang_, tiles=tiles, tianditu_key=tk, families=list(fams),
+                               circles=circles, service=service, minutes=minutes, uncovered=res["uncovered"],
+                               assets="served")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -171,7 +183,7 @@ def report_cached(spec: str, scale: float, minutes: float, mode: str, skey: str,
     return coverage_report(get_area(spec, scale), minutes, mode, _fac)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)  # resource: the result holds the evaluator, never pickle it
 def evaluation_cached(spec: str, scale: float, skey: str, year: int, _scen=None):
     """Scenario evaluation of one year as (json dict, raw result)."""
     a = get_area(spec, scale)
@@ -246,12 +258,10 @@ def page_map():
     k3.metric(tr("uncovered"), f"{res['uncovered_pop']:,.0f}")
     if not res["available"]:
         st.info(tr("not_ready", name="accessibility.coverage"))
-    circles = circles_cached(spec, sc, service, minutes, "none", None)
     if tiles == "tianditu" and not tk:
         st.warning(tr("tk"))
         tiles = "none"
-    m = webmap.overview_map(a, lang=lang(), tiles=tiles, tianditu_key=tk, families=fams, circles=circles,
-                            service=service, minutes=minutes, uncovered=res["uncovered"], assets="served")
+    m = overview_cached(spec, sc, service, minutes, m_mode, tiles, tk, tuple(fams), lang())
     st.caption(tr("click_hint"))
     show_map(m, key=f"map_{a.name}")
 
