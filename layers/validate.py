@@ -137,6 +137,8 @@ def _number(v, *, file, row, field) -> float:
     else:
         try:
             f = float(v)
+        except OverflowError:  # a Python int beyond float range (a GeoJSON 1e400-digit integer)
+            f = math.inf
         except (TypeError, ValueError):
             raise InputError(f"{v!r} is not a number", file=file, row=row, field=field) from None
     if not math.isfinite(f):
