@@ -171,6 +171,26 @@ def _pick_layer(path: Path, layer: str | None, kind: str) -> str | None:
                      file=path, field="layer")
 
 
+def _geojson_feature_count(path: Path) -> int | None:
+    """Number of features of a GeoJSON FeatureCollection, checking each is a Feature (GDAL skips
+    malformed features silently; a skipped row must be an error, never a silent drop).
+
+    None when the text is not a FeatureCollection that Python's json reads (GDAL then decides).
+    """
+    import json
+
+    try:
+        fc = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(fc, dict) or fc.get("type") != "FeatureCollection" or not isinstance(fc.get("features"), list):
+        return None
+    for i, f in enumerate(fc["features"]):
+        if not isinstance(f, dict) or f.get("type") != "Feature":
+            raise InputError('not a GeoJSON Feature (each feature needs "type": "Feature")', file=path, row=i + 1)
+    return len(fc["features"])
+
+
 def read_vector(path, *, layer: str | None = None, kind: str = "", coords: str = "wgs84") -> gpd.GeoDataFrame:
     """Read a GeoJSON / GeoPackage / Shapefile layer; GCJ-02 / BD-09 vertices converted to WGS84.
 
@@ -179,10 +199,14 @@ def read_vector(path, *, layer: str | None = None, kind: str = "", coords: str =
     """
     path = Path(path)
     name = _pick_layer(path, layer, kind) if path.suffix.lower() == ".gpkg" else layer
+    n_features = _geojson_feature_count(path) if path.suffix.lower() in (".geojson", ".json") else None
     try:
         gdf = gpd.read_file(path, layer=name, engine="pyogrio")
     except Exception as e:  # noqa: BLE001
-        raise InputError(f"cannot read ({type(e).__name__}: {e})", file=path) from e
+        raise InputError(f"cannot read ({type(e).__name__}: {' '.join(str(e).split())})", file=path) from e
+    if n_features is not None and len(gdf) != n_features:
+        raise InputError(f"{n_features} features in the file but {len(gdf)} readable; check that every feature "
+                         f"is a GeoJSON Feature", file=path)
     if gdf.crs is None:
         b = gdf.total_bounds if len(gdf) and gdf.geometry.notna().any() else np.zeros(4)
         if np.all(np.isfinite(b)) and -180 <= b[0] and b[2] <= 180 and -90 <= b[1] and b[3] <= 90:
