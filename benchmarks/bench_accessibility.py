@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -139,6 +140,10 @@ def run_scale(scale: float, minutes: float, ego_budget: float, log) -> dict:
     import pandana
 
     net = nets["walk"]
+    # pandana's C++ prints its progress on fd 1: send it to stderr so --json output stays JSON.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
     t = time.perf_counter()
     pn = pandana.Network(
         pd.Series(net.xy[:, 0], index=np.arange(net.n_nodes)), pd.Series(net.xy[:, 1], index=np.arange(net.n_nodes)),
@@ -147,6 +152,8 @@ def run_scale(scale: float, minutes: float, ego_budget: float, log) -> dict:
                       "walk_elderly": net.edge_len / SPEEDS["walk_elderly"].m_per_s}),
         twoway=True)
     pandana_build = time.perf_counter() - t
+    os.dup2(saved, 1)
+    os.close(saved)
     pan_cov, pan_T = {}, {}
     t = time.perf_counter()
     for k in LIFE_CIRCLE_SERVICES:
