@@ -91,21 +91,25 @@ def cells_snap(area, net: TravelNetwork):
     return retime(snap, net)
 
 
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """The ``q`` quantile of ``values`` weighted by ``weights`` (lower value at ties; inf allowed).
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q):
+    """The ``q`` quantile(s) of ``values`` weighted by ``weights`` (lower value at ties; inf allowed).
 
-    Returns NaN when the weights sum to 0.
+    ``q`` is a float (returns a float) or a sequence of floats (returns a list, one sort for all).
+    Returns NaN where the weights sum to 0.
     """
+    qs = np.atleast_1d(np.asarray(q, float))
     w = np.asarray(weights, float)
     v = np.asarray(values, float)
     pos = w > 0
     if not pos.any():
-        return float("nan")
-    v, w = v[pos], w[pos]
-    order = np.argsort(v, kind="stable")
-    cw = np.cumsum(w[order])
-    i = int(np.searchsorted(cw, q * cw[-1] - 1e-9 * cw[-1]))
-    return float(v[order][min(i, len(v) - 1)])
+        out = [float("nan")] * len(qs)
+    else:
+        v, w = v[pos], w[pos]
+        order = np.argsort(v, kind="stable")
+        cw = np.cumsum(w[order])
+        idx = np.searchsorted(cw, qs * cw[-1] - 1e-9 * cw[-1])
+        out = [float(x) for x in v[order][np.minimum(idx, len(v) - 1)]]
+    return out[0] if np.ndim(q) == 0 else out
 
 
 def service_seconds(area, service, mode: str | None = None, facilities=None, limit_s: float | None = None):
@@ -289,12 +293,13 @@ def service_coverage(area, service, minutes: float | None = None, mode: str | No
     tab["population_share"] = tab["population_covered"] / tab["population"].where(tab["population"] > 0)
     tab["cohort_share"] = tab["cohort_covered"] / tab["cohort"].where(tab["cohort"] > 0)
 
+    med_p90 = weighted_quantile(mins, pop, (0.5, 0.9))
     return ServiceCoverage(
         service=svc, minutes=minutes, mode=net.mode,
         cell_minutes=pd.Series(mins, index=popdf.index, name=f"{svc.key}_minutes"),
         covered=covered, population=float(P), population_covered=float(Pc), population_share=_share(Pc, P),
         cohort=float(C), cohort_covered=float(Cc), cohort_share=_share(Cc, C),
-        median_minutes=weighted_quantile(mins, pop, 0.5), p90_minutes=weighted_quantile(mins, pop, 0.9),
+        median_minutes=med_p90[0], p90_minutes=med_p90[1],
         cohort_median_minutes=weighted_quantile(mins, dem, 0.5),
         by_district={str(n): (None if pd.isna(s) else float(s)) for n, s in zip(tab["name"], tab["population_share"])},
         district_table=tab, n_facilities=int(len(fsnap)), far_cells=int((~csnap.ok).sum()),
