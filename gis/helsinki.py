@@ -33,14 +33,13 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import box
 
+from gis.cache import load_study_area, save_study_area, tidy_graph
 from gis.crs import local_projected_crs
-from gis.io import write_parquet_atomic, write_text_atomic
 from gis.study_area import StudyArea, cache_dir
 from layers.osm_tags import OSM_ATTRIBUTION, facilities_from_osm, osm_filter
 from layers.schema import COHORTS, PROJECT_COLUMNS
@@ -228,90 +227,7 @@ def empty_projects(crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
-def tidy_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Keep the attributes the planner uses, in types GeoParquet and GeoPackage can store.
-
-    Nodes keep ``x``, ``y``, ``street_count``; edges ``osmid`` (the first OSM way id of a simplified
-    edge that merged several), ``highway`` and ``name`` (lists joined with ";"), ``length`` (m),
-    ``geometry``. Everything else pyrosm attaches (timestamps, raw tag JSON) is dropped, so a graph
-    loaded from the cache equals the freshly built one.
-    """
-    for _, d in G.nodes(data=True):
-        for k in list(d):
-            if k not in ("x", "y", "street_count"):
-                del d[k]
-    for _, _, d in G.edges(data=True):
-        for k in list(d):
-            if k not in ("osmid", "highway", "name", "length", "geometry"):
-                del d[k]
-        oid = d.get("osmid")
-        if isinstance(oid, (list, tuple)):
-            d["osmid"] = int(oid[0])
-        for k in ("highway", "name"):
-            v = d.get(k)
-            if isinstance(v, (list, tuple)):
-                d[k] = ";".join(sorted({str(x) for x in v}))
-            elif v is None or (isinstance(v, float) and np.isnan(v)):
-                d[k] = ""
-            else:
-                d[k] = str(v)
-        d["length"] = float(d["length"])
-    return G
-
-
-# ---------------------------------------------------------------- cache
-
-
-def _graph_frames(G):
-    import osmnx as ox
-
-    nodes, edges = ox.graph_to_gdfs(G, nodes=True, edges=True)
-    return nodes.reset_index(), edges.reset_index()
-
-
-def _graph_from_frames(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, crs) -> nx.MultiDiGraph:
-    import osmnx as ox
-
-    nodes = nodes.set_index("osmid")
-    edges = edges.set_index(["u", "v", "key"])
-    G = ox.graph_from_gdfs(nodes, edges, graph_attrs={"crs": crs, "simplified": True})
-    for _, d in G.nodes(data=True):
-        d.pop("geometry", None)  # graph_from_gdfs keeps node geometry; the freshly built graph has none
-    return G
-
-
-_LAYERS = ("boundary", "districts", "population", "facilities", "projects", "nodes", "edges")
-
-
-def save_area_cache(area: StudyArea, folder: Path, key: dict) -> None:
-    """Write a study area as GeoParquet files plus ``meta.json`` (written last: marks the cache complete)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    nodes, edges = _graph_frames(area.graph)
-    frames = {"boundary": area.boundary, "districts": area.districts, "population": area.population,
-              "facilities": area.facilities, "projects": area.projects, "nodes": nodes, "edges": edges}
-    for name, gdf in frames.items():
-        write_parquet_atomic(gdf, folder / f"{name}.parquet")
-    meta = {"key": key, "name": area.name, "crs": area.crs, "synthetic": area.synthetic, "sources": area.sources,
-            "cell_size": area.cell_size}
-    write_text_atomic(folder / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1))
-
-
-def load_area_cache(folder: Path, key: dict) -> StudyArea | None:
-    """The cached study area if ``folder`` holds a complete cache for ``key``; else None."""
-    meta_path = folder / "meta.json"
-    if not meta_path.is_file():
-        return None
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("key") != key:
-            return None
-        f = {n: gpd.read_parquet(folder / f"{n}.parquet") for n in _LAYERS}
-    except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
-        return None
-    G = _graph_from_frames(f["nodes"], f["edges"], meta["crs"])
-    return StudyArea(name=meta["name"], crs=meta["crs"], boundary=f["boundary"], districts=f["districts"],
-                     population=f["population"], facilities=f["facilities"], projects=f["projects"], graph=G,
-                     synthetic=meta["synthetic"], sources=meta["sources"], cell_size=meta["cell_size"])
+# The graph tidy-up and the on-disk cache are gis.cache's (shared with the Yuncheng demo).
 
 
 # ---------------------------------------------------------------- Helsinki
@@ -388,11 +304,12 @@ def load_helsinki(*, refresh: bool = False, path=None) -> StudyArea:
     st = path.stat()
     key = {"version": CACHE_VERSION, "file": path.name, "size": st.st_size, "mtime": int(st.st_mtime)}
     folder = cache_dir() / f"{AREA_NAME}-v{CACHE_VERSION}"
-    area = None if refresh else load_area_cache(folder, key)
+    area = None if refresh else load_study_area(folder, key)
     from_cache = area is not None
     if area is None:
         area = build_helsinki(path)
-        save_area_cache(area, folder, key)
+        save_study_area(area, folder, key)
+        area = load_study_area(folder, key) or area  # warm and cold loads identical
     area.cache["from_cache"] = from_cache
     area.cache["load_seconds"] = time.perf_counter() - t0
     return area

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import geopandas as gpd
 
+from gis.cache import tidy_graph
 from gis.crs import local_projected_crs
 from gis.errors import InputError
 from gis.helsinki import (
     CELL_SIZE, HELSINKI_COHORT_SHARES, PLACE_KINDS, RESIDENTIAL_BUILDINGS, districts_from_places, empty_projects,
-    population_from_buildings, residential_floor_area, tidy_graph,
+    population_from_buildings, residential_floor_area,
 )
 from gis.study_area import StudyArea
 from layers.osm_tags import OSM_ATTRIBUTION, facilities_from_osm, osm_filter

@@ -5,8 +5,6 @@ Human-readable tables by default; ``--json`` prints the stable keys of CONTRACT.
 
 from __future__ import annotations
 
-import argparse
-import sys
 
 from hedong.output import print_json, table
 

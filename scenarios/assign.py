@@ -161,7 +161,7 @@ def solve_transport(demand, capacity, orig, dest, cost) -> Assignment:
 
 def _solve_lp(demand, capacity, o, d, c) -> np.ndarray:
     """The penalised transportation LP on unique pairs; returns integral flows per pair."""
-    n, m, k = len(demand), len(capacity), len(o)
+    k = len(o)
     # Only cells and schools touched by a pair enter the LP (compact rows => faster presolve).
     cells, o_c = np.unique(o, return_inverse=True)
     sites, d_c = np.unique(d, return_inverse=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import pandas as pd
 from shapely.geometry import Point, box
 
 from gis.study_area import StudyArea

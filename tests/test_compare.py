@@ -1,7 +1,6 @@
 """Comparison: deltas, project differences, CSV (UTF-8 BOM) and GeoPackage exports."""
 
 import pyogrio
-import pytest
 
 from scenario_helpers import grid_area
 from scenarios.compare import compare, export_csv, export_gpkg, project_diff

@@ -1,7 +1,6 @@
 """Evaluation invariants on the synthetic grid and the small demo; plan seats by year."""
 
 import numpy as np
-import pytest
 
 from scenario_helpers import grid_area
 from scenarios.evaluate import evaluate, evaluate_years

@@ -3,9 +3,7 @@
 import json
 import os
 
-import geopandas as gpd
 import pytest
-from shapely.geometry import Point
 
 from gis.errors import InputError, UnknownScenarioError
 from scenario_helpers import grid_area

@@ -48,7 +48,7 @@ OK = f"F1,a,school,primary,{LON},{LAT},100,0"
     (f"F2,b,school,primary,,{LAT},0,0", "lon", "missing coordinate"),
     (f"F2,b,school,primary,{LON},abc,0,0", "lat", "not a number"),
     (f"F2,b,school,primary,{LAT},{LON + 20},0,0", "lat", "swapped"),
-    (f"F2,b,school,primary,500000,3876000,0,0", "lat", "projected metres"),
+    ("F2,b,school,primary,500000,3876000,0,0", "lat", "projected metres"),
 ])
 def test_facility_row_errors(tmp_path, bad_row, field, text):
     p = _csv(tmp_path, OK + "\n" + bad_row)
