@@ -7,6 +7,7 @@ edges ``length`` in metres).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import networkx as nx
@@ -52,6 +53,16 @@ def read_osm_network(path, crs: str | None = None, *, simplify: bool = True) -> 
             G = ox.graph_from_xml(path, bidirectional=True, simplify=simplify, retain_all=False)
         except Exception as e:  # osmnx raises a zoo of errors on bad XML; name the file instead
             raise InputError(f"cannot read OSM XML ({type(e).__name__}: {e})", file=path) from e
-    if G.number_of_nodes() == 0:
-        raise InputError("no walkable street in this OSM file", file=path)
-    return ox.project_graph(G, to_crs=crs)
+    if G.number_of_nodes() == 0 or G.number_of_edges() == 0:
+        raise InputError("no walkable street in this OSM file (no highway way with two or more nodes present)",
+                         file=path)
+    for n, d in G.nodes(data=True):
+        x, y = d.get("x"), d.get("y")
+        if not (isinstance(x, (int, float)) and isinstance(y, (int, float)) and math.isfinite(x) and math.isfinite(y)
+                and -180 <= x <= 180 and -90 <= y <= 90):
+            raise InputError(f"node {n} has coordinates lon={x}, lat={y} outside -180..180 / -90..90",
+                             file=path, field="lat/lon")
+    try:
+        return ox.project_graph(G, to_crs=crs)
+    except ValueError as e:  # coordinates that cannot be projected (osmnx / pyproj)
+        raise InputError(f"cannot project the street network ({' '.join(str(e).split())})", file=path) from e
