@@ -68,7 +68,7 @@ def _read_network(path: Path, crs) -> nx.MultiDiGraph:
         raise InputError(f"cannot read OSM XML ({type(e).__name__}: {e})", file=path) from e
     finally:
         ox.settings.useful_tags_node = saved
-    if G.number_of_nodes() == 0:
+    if G.number_of_nodes() == 0 or G.number_of_edges() == 0:
         raise InputError("no walkable street in this OSM file", file=path)
     G = ox.simplify_graph(G, node_attrs_include=[NODE_MARKER])
     for _, d in G.nodes(data=True):
