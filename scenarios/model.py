@@ -147,7 +147,9 @@ def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
                 g[col] = 0
             else:
                 raise InputError("column is missing", file=source, field=col)
-    ids = g["project_id"].astype(str)
+    # Missing ids (None / NaN) become "" — pandas' str dtype would keep them as NaN floats.
+    ids = g["project_id"].astype(object).map(lambda v: "" if v is None or (isinstance(v, float) and v != v)
+                                              else str(v)).astype(object)
     for i, (pid, dup) in enumerate(zip(ids, ids.duplicated()), start=1):
         if pid.strip() in ("", "nan", "None"):
             raise InputError("project_id is empty", file=source, row=i, field="project_id")
