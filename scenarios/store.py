@@ -175,7 +175,7 @@ def read_scenario_file(path) -> tuple[dict, gpd.GeoDataFrame]:
         raise InputError(f"cannot read the scenario file ({type(e).__name__}: {e})", file=path) from None
     try:
         version = int(float(meta.get("schema_version")))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         version = None
     if version != SCHEMA_VERSION:
         raise InputError(f"schema_version {meta.get('schema_version')!r} is not supported (this program reads "
