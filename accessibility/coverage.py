@@ -91,25 +91,58 @@ def cells_snap(area, net: TravelNetwork):
     return retime(snap, net)
 
 
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q):
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q, *, order: np.ndarray | None = None):
     """The ``q`` quantile(s) of ``values`` weighted by ``weights`` (lower value at ties; inf allowed).
 
     ``q`` is a float (returns a float) or a sequence of floats (returns a list, one sort for all).
-    Returns NaN where the weights sum to 0.
+    ``order`` may pass ``np.argsort(values, kind="stable")`` when several weightings share the
+    values (coverage: residents and the service's cohort). Returns NaN where the weights sum to 0.
     """
     qs = np.atleast_1d(np.asarray(q, float))
-    w = np.asarray(weights, float)
     v = np.asarray(values, float)
-    pos = w > 0
-    if not pos.any():
+    w = np.asarray(weights, float)
+    if order is None:
+        order = np.argsort(v, kind="stable")
+    vs, cw = v[order], np.cumsum(np.clip(w[order], 0, None))
+    if len(cw) == 0 or cw[-1] <= 0:
         out = [float("nan")] * len(qs)
     else:
-        v, w = v[pos], w[pos]
-        order = np.argsort(v, kind="stable")
-        cw = np.cumsum(w[order])
+        # first position where the cumulative weight reaches q of the total (zero weights never chosen
+        # because a zero-weight value cannot be the first to reach a new cumulative level)
         idx = np.searchsorted(cw, qs * cw[-1] - 1e-9 * cw[-1])
-        out = [float(x) for x in v[order][np.minimum(idx, len(v) - 1)]]
+        out = [float(x) for x in vs[np.minimum(idx, len(vs) - 1)]]
     return out[0] if np.ndim(q) == 0 else out
+
+
+#: How many facility snaps one study area keeps (a planner moving sites makes a new set each time).
+_SNAP_CACHE_SIZE = 64
+
+
+def facilities_snap(area, net: TravelNetwork, fac: gpd.GeoDataFrame):
+    """``fac`` snapped to ``net``, cached per area by the points' coordinates and labels.
+
+    Snapping is geometric, so it is cached once on the walking network and re-timed per mode
+    (DESIGN.md: cache what does not change). The key is a hash of the coordinates and index
+    labels, so an edited facility layer (a moved site) gets its own entry; the cache keeps the
+    most recent :data:`_SNAP_CACHE_SIZE` entries.
+    """
+    import hashlib
+
+    xy = np.ascontiguousarray(np.c_[fac.geometry.x.to_numpy(float), fac.geometry.y.to_numpy(float)]) \
+        if len(fac) and (fac.geom_type == "Point").all() else None
+    if xy is None:  # polygons / empty layers: not worth caching
+        return net.snap(fac)
+    h = hashlib.blake2b(xy.tobytes(), digest_size=16)
+    h.update(repr(fac.index.tolist()).encode())
+    cache = area.cache.setdefault("facilities_snap", {})
+    key = h.hexdigest()
+    snap = cache.pop(key, None)
+    if snap is None:
+        snap = TravelNetwork.for_area(area, "walk").snap(fac)
+        if len(cache) >= _SNAP_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+    cache[key] = snap  # re-inserted: most recently used last
+    return retime(snap, net)
 
 
 def service_seconds(area, service, mode: str | None = None, facilities=None, limit_s: float | None = None):
@@ -137,7 +170,7 @@ def service_seconds(area, service, mode: str | None = None, facilities=None, lim
     svc = get_service(service)
     net = TravelNetwork.for_area(area, effective_mode(svc, mode))
     fac = service_facilities(area if facilities is None else facilities, svc)
-    fsnap = net.snap(fac)
+    fsnap = facilities_snap(area, net, fac)
     csnap = cells_snap(area, net)
     T = cell_seconds(net, csnap, nearest_seconds(net, fsnap, limit_s=limit_s), fsnap)
     return T, net, fsnap, csnap
@@ -170,9 +203,10 @@ class ServiceCoverage:
         Demand-cohort-weighted median.
     by_district : dict
         District name -> population share covered.
-    district_table : pandas.DataFrame
-        Per district: ``district_id``, ``name``, ``population``, ``population_covered``,
-        ``population_share``, ``cohort``, ``cohort_covered``, ``cohort_share``.
+    district_data : dict
+        Per district arrays in display order (``district_id``, ``name``, ``population``,
+        ``population_covered``, ``cohort``, ``cohort_covered``); :attr:`district_table` is the
+        same as a DataFrame with the shares added.
     uncovered : GeoDataFrame
         Populated cells not covered, with ``minutes``.
     n_facilities : int
@@ -198,11 +232,26 @@ class ServiceCoverage:
     p90_minutes: float
     cohort_median_minutes: float
     by_district: dict
-    district_table: pd.DataFrame
-    n_facilities: int
-    far_cells: int
+    district_data: dict = field(repr=False)
+    n_facilities: int = 0
+    far_cells: int = 0
     warnings: list = field(default_factory=list)
     population_layer: gpd.GeoDataFrame | None = field(default=None, repr=False)
+
+    @property
+    def district_table(self) -> pd.DataFrame:
+        """Per district: ``district_id``, ``name``, ``population``, ``population_covered``,
+        ``population_share``, ``cohort``, ``cohort_covered``, ``cohort_share`` (built on first use
+        from :attr:`district_data`; the numbers behind it are plain arrays, cheap to compute)."""
+        if self.__dict__.get("_district_table") is None:
+            d = self.district_data
+            tab = pd.DataFrame({"district_id": d["district_id"], "name": d["name"],
+                                "population": d["population"], "population_covered": d["population_covered"],
+                                "cohort": d["cohort"], "cohort_covered": d["cohort_covered"]})
+            tab["population_share"] = _ratio(tab["population_covered"].to_numpy(), tab["population"].to_numpy())
+            tab["cohort_share"] = _ratio(tab["cohort_covered"].to_numpy(), tab["cohort"].to_numpy())
+            self.__dict__["_district_table"] = tab
+        return self.__dict__["_district_table"]
 
     @property
     def uncovered(self) -> gpd.GeoDataFrame:
@@ -234,13 +283,29 @@ class ServiceCoverage:
 
 
 def _district_codes(area):
-    """(per-cell district code, district ids) of the population layer, cached per area."""
+    """(per-cell district code, district ids, names) of the population layer, cached per area.
+
+    Codes follow display order: the district layer's order first, then ids found only on cells
+    (cells in no known district keep their own id, so district rows still add up to the totals).
+    """
     key = ("district_codes", id(area.population))
     hit = area.cache.get(key)
     if hit is None:
-        uniq, codes = np.unique(area.population["district_id"].astype(str).to_numpy(), return_inverse=True)
-        hit = area.cache[key] = (codes, uniq)
+        names = area.district_names()
+        cell_ids = area.population["district_id"].astype(str).to_numpy()
+        uniq = np.unique(cell_ids)
+        ids = [d for d in names if d in set(uniq)] + [d for d in uniq if d not in names]
+        codes = pd.Index(ids).get_indexer(cell_ids)
+        hit = area.cache[key] = (codes, np.array(ids, dtype=object), [names.get(d, d) for d in ids])
     return hit
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b with NaN where b is 0."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    out = np.full(len(a), np.nan)
+    np.divide(a, b, out=out, where=b > 0)
+    return out
 
 
 def _share(a: float, b: float) -> float:
@@ -278,31 +343,24 @@ def service_coverage(area, service, minutes: float | None = None, mode: str | No
     P, C = pop.sum(), dem.sum()
     Pc, Cc = pop[covered].sum(), dem[covered].sum()
 
-    # District table by district_id, named from the district layer; cells in no district are kept
-    # under their own id so that district rows still add up to the totals.
-    codes, uniq = _district_codes(area)
-    k = len(uniq)
-    tab = pd.DataFrame({
-        "population": np.bincount(codes, pop, k), "population_covered": np.bincount(codes, pop * covered, k),
-        "cohort": np.bincount(codes, dem, k), "cohort_covered": np.bincount(codes, dem * covered, k),
-    }, index=pd.Index(uniq, name="district_id"))
-    names = area.district_names()
-    order = [d for d in names if d in tab.index] + [d for d in tab.index if d not in names]
-    tab = tab.loc[order].reset_index()
-    tab.insert(1, "name", [names.get(d, d) for d in tab["district_id"]])
-    tab["population_share"] = tab["population_covered"] / tab["population"].where(tab["population"] > 0)
-    tab["cohort_share"] = tab["cohort_covered"] / tab["cohort"].where(tab["cohort"] > 0)
+    codes, ids, dnames = _district_codes(area)
+    k = len(ids)
+    dd = {"district_id": ids, "name": dnames,
+          "population": np.bincount(codes, pop, k), "population_covered": np.bincount(codes, pop * covered, k),
+          "cohort": np.bincount(codes, dem, k), "cohort_covered": np.bincount(codes, dem * covered, k)}
+    dshare = _ratio(dd["population_covered"], dd["population"])
 
-    med_p90 = weighted_quantile(mins, pop, (0.5, 0.9))
+    order = np.argsort(mins, kind="stable")
+    med_p90 = weighted_quantile(mins, pop, (0.5, 0.9), order=order)
     return ServiceCoverage(
         service=svc, minutes=minutes, mode=net.mode,
         cell_minutes=pd.Series(mins, index=popdf.index, name=f"{svc.key}_minutes"),
         covered=covered, population=float(P), population_covered=float(Pc), population_share=_share(Pc, P),
         cohort=float(C), cohort_covered=float(Cc), cohort_share=_share(Cc, C),
         median_minutes=med_p90[0], p90_minutes=med_p90[1],
-        cohort_median_minutes=weighted_quantile(mins, dem, 0.5),
-        by_district={str(n): (None if pd.isna(s) else float(s)) for n, s in zip(tab["name"], tab["population_share"])},
-        district_table=tab, n_facilities=int(len(fsnap)), far_cells=int((~csnap.ok).sum()),
+        cohort_median_minutes=weighted_quantile(mins, dem, 0.5, order=order),
+        by_district={str(n): (None if np.isnan(x) else float(x)) for n, x in zip(dnames, dshare)},
+        district_data=dd, n_facilities=int(len(fsnap)), far_cells=int((~csnap.ok).sum()),
         warnings=fsnap.warnings(), population_layer=popdf,
     )
 
@@ -341,10 +399,9 @@ def _life_circle_from(area, covs: dict, minutes: float) -> LifeCircle:
         counts += covs[k].covered
     allin = counts == len(LIFE_CIRCLE_SERVICES)
     P = pop.sum()
-    did = area.population["district_id"].astype(str).to_numpy()
-    g = pd.DataFrame({"d": did, "p": pop, "a": pop * allin}).groupby("d").sum()
-    names = area.district_names()
-    byd = {str(names.get(d, d)): (float(r.a / r.p) if r.p > 0 else None) for d, r in g.iterrows()}
+    codes, ids, dnames = _district_codes(area)
+    share = _ratio(np.bincount(codes, pop * allin, len(ids)), np.bincount(codes, pop, len(ids)))
+    byd = {str(n): (None if np.isnan(x) else float(x)) for n, x in zip(dnames, share)}
     return LifeCircle(
         minutes=minutes, counts=pd.Series(counts, index=area.population.index, name="services_within"),
         all_services_share=_share(pop[allin].sum(), P),

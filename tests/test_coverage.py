@@ -108,3 +108,21 @@ def test_norm_gaps(small_demo):
 def test_unknown_service():
     with pytest.raises(ValueError, match="unknown service"):
         get_service("cinema")
+
+
+def test_weighted_quantile_matches_expanded_sample():
+    """Against the definition: repeat each value by its integer weight and take the quantile's
+    lower order statistic (numpy's 'inverted_cdf'); shared sort order gives the same answers."""
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(1, 30))
+        v = rng.integers(0, 12, n).astype(float)  # ties on purpose
+        w = rng.integers(0, 5, n)
+        if w.sum() == 0:
+            continue
+        expanded = np.repeat(v, w)
+        order = np.argsort(v, kind="stable")
+        for q in (0.1, 0.5, 0.9):
+            want = float(np.quantile(expanded, q, method="inverted_cdf"))
+            assert weighted_quantile(v, w, q) == want
+            assert weighted_quantile(v, w, [q], order=order) == [want]
