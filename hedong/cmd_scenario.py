@@ -15,6 +15,15 @@ def _area(args):
     return load_area_cached(args.area)
 
 
+def _check_minutes(args) -> None:
+    """``--minutes`` must be a number in (0, 120] (as for ``hedong coverage``): exit 2 otherwise."""
+    m = getattr(args, "minutes", None)
+    if m is not None and not (0 < m <= 120):
+        from gis.errors import InputError
+
+        raise InputError(f"--minutes {m:g} must be greater than 0 and at most 120", field="--minutes")
+
+
 def _add_common(p, area=True, json=True):
     if area:
         from hedong.cli import add_area_argument
@@ -117,6 +126,7 @@ def _level_table(ev_json) -> str:
 
 def cmd_evaluate(args) -> int:
     """``hedong scenario evaluate``."""
+    _check_minutes(args)
     from scenarios.evaluate import Evaluator
 
     area = _area(args)
@@ -148,6 +158,7 @@ def cmd_evaluate(args) -> int:
 
 def cmd_compare(args) -> int:
     """``hedong scenario compare``."""
+    _check_minutes(args)
     from scenarios.compare import compare, export_csv, export_gpkg
 
     area = _area(args)
@@ -177,6 +188,7 @@ def cmd_compare(args) -> int:
 
 def cmd_optimize(args) -> int:
     """``hedong scenario optimize``."""
+    _check_minutes(args)
     from scenarios.model import resolve_scenario
     from scenarios.optimize import optimize_area
 
@@ -200,6 +212,7 @@ def cmd_optimize(args) -> int:
 
 def cmd_next_site(args) -> int:
     """``hedong scenario next-site``."""
+    _check_minutes(args)
     from scenarios.model import resolve_scenario
     from scenarios.optimize import best_next_site_area
 
