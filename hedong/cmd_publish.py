@@ -30,6 +30,25 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _check_out(out) -> None:
+    """Refuse an --out that publishing would destroy: a file, or a folder with other work in it.
+
+    The publication replaces ``--out`` as a whole; that is right for an earlier publication (it has
+    an ``index.html``) or an empty folder, and would silently delete anything else.
+    """
+    from pathlib import Path
+
+    from gis.errors import InputError
+
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise InputError("the output path exists and is not a folder; choose a folder for the maps", file=p,
+                         field="--out")
+    if p.is_dir() and any(p.iterdir()) and not (p / "index.html").is_file():
+        raise InputError("the folder holds other files and would be replaced; choose an empty or new folder "
+                         "(or an earlier publication)", file=p, field="--out")
+
+
 def run(args) -> int:
     """Publish the maps; returns the exit code."""
     from gis.areas import load_area_cached
@@ -38,6 +57,7 @@ def run(args) -> int:
 
     if args.minutes is not None and not (0 < args.minutes <= 120):
         raise InputError("minutes must be between 0 and 120", field="--minutes")
+    _check_out(args.out)
     area = load_area_cached(args.area)
     if args.scenario:
         try:
