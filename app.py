@@ -54,6 +54,11 @@ UI = {
     "life_circle": ("一刻钟便民生活圈指数", "Quarter-hour life-circle index"),
     "all_services": ("全部服务可达比例", "Share with every service"),
     "mean_within": ("平均可达服务数", "Mean services within reach"),
+    "lc_classes": ("按可达服务数的人口", "Residents by services within reach"),
+    "services_n": ("可达服务数", "Services"),
+    "residents": ("人口", "Residents"),
+    "share_col": ("占比", "Share"),
+    "lc_by_district": ("各街道全部服务可达的人口比例", "Share with every service, by subdistrict"),
     "scenario": ("方案", "Scenario"),
     "year": ("年份", "Year"),
     "level": ("学段", "Level"),
@@ -183,6 +188,19 @@ def report_cached(spec: str, scale: float, minutes: float, mode: str, skey: str,
     return coverage_report(get_area(spec, scale), minutes, mode, _fac)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def life_circle_cached(spec: str, scale: float, minutes: float, mode: str | None):
+    """The life-circle index (per-cell services within reach) from :func:`gis.publish.life_circle_result`."""
+    return pub.life_circle_result(get_area(spec, scale), minutes, mode)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def life_circle_map_cached(spec: str, scale: float, minutes: float, mode: str | None, lang_: str):
+    """The life-circle map and its summary for these choices (built once, reused across reruns)."""
+    return pub.life_circle_map(get_area(spec, scale), minutes=minutes, mode=mode, lang=lang_, assets="served",
+                               lc=life_circle_cached(spec, scale, minutes, mode))
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)  # resource: the result holds the evaluator, never pickle it
 def evaluation_cached(spec: str, scale: float, skey: str, year: int, _scen=None):
     """Scenario evaluation of one year as (json dict, raw result)."""
@@ -308,9 +326,25 @@ def page_coverage():
     k1, k2 = st.columns(2)
     k1.metric(tr("all_services"), f"{lc.get('all_services_share', float('nan')):.1%}")
     k2.metric(tr("mean_within"), f"{lc.get('mean_services_within', float('nan')):.2f}")
+    m, summ = life_circle_map_cached(spec, sc, minutes, mode, lang())
+    if m is not None:
+        left, right = st.columns([3, 1])
+        with left:
+            show_map(m, key="lc_map", height=600)
+        with right:
+            total = len(LIFE_CIRCLE_SERVICES)
+            whole = sum(summ["by_n"].values()) or 1.0
+            st.caption(tr("lc_classes"))
+            st.dataframe(pd.DataFrame({tr("services_n"): list(range(total, -1, -1)),
+                                       tr("residents"): [round(summ["by_n"].get(n, 0.0)) for n in range(total, -1, -1)],
+                                       tr("share_col"): [summ["by_n"].get(n, 0.0) / whole for n in range(total, -1, -1)]}),
+                         hide_index=True, width="stretch", key="lc_classes",
+                         column_config={tr("share_col"): st.column_config.NumberColumn(format="percent"),
+                                        tr("residents"): st.column_config.NumberColumn(format="localized")})
     lcd = lc.get("by_district")
     if lcd:
-        st.dataframe(district_frame(lcd), hide_index=True, width="stretch")
+        st.caption(tr("lc_by_district"))
+        st.dataframe(district_frame(lcd), hide_index=True, width="stretch", key="lc_district_table")
 
 
 def page_schools():

@@ -4,6 +4,9 @@
 
 - ``coverage-<service>.html`` for every service of :data:`layers.norms.SERVICES` — the N-minute
   circles along the street network, the population cells left outside them, the facilities;
+- ``life-circle.html`` — the quarter-hour life-circle index (一刻钟便民生活圈): every population
+  cell coloured by how many of the six life-circle services (:data:`layers.norms.LIFE_CIRCLE_SERVICES`)
+  are within the minutes (15 by default), with what is missing there in the tooltip;
 - ``seats-<year>.html`` for 2021-2025 — seat coverage by district (primary / junior /
   kindergarten choropleths, switchable) and the schools open that year, coloured by utilisation;
 - ``index.html`` linking them, with the headline numbers, the plan indicators and the sources.
@@ -54,6 +57,11 @@ PAGE_TEXT = {
     "offline": {"zh": "每个文件独立可用：无需服务器、无需联网（地图库已内嵌）。",
                 "en": "Every file stands alone: no server, no internet (the map library is embedded)."},
     "level": {"zh": "学段", "en": "Level"},
+    "life_circle_title": {"zh": "一刻钟便民生活圈指数：{minutes}分钟内可达的服务数",
+                          "en": "Quarter-hour life-circle index: services within {minutes} min"},
+    "life_circle_sec": {"zh": "一刻钟便民生活圈", "en": "Quarter-hour life circle"},
+    "all_share": {"zh": "全部{n}项服务可达的人口比例", "en": "residents with all {n} services"},
+    "mean_within": {"zh": "平均可达服务数", "en": "mean services within reach"},
     "mode": {"zh": "出行方式", "en": "Mode"},
 }
 
@@ -285,6 +293,50 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
                "uncovered_population": round(upop)}
 
 
+def life_circle_result(area, minutes: float | None = None, mode: str | None = None, facilities=None):
+    """The life-circle index from :func:`accessibility.coverage.life_circle` (None if unavailable)."""
+    try:
+        from accessibility.coverage import DEFAULT_MINUTES, life_circle
+    except ImportError:
+        return None
+    return life_circle(area, DEFAULT_MINUTES if minutes is None else float(minutes), mode, facilities)
+
+
+def life_circle_map(area, *, minutes: float | None = None, mode: str | None = None, facilities=None,
+                    lang: str = "zh", tiles: str = "none", assets: str = "inline", lc=None):
+    """The published life-circle map: cells coloured by how many of the six services are within reach.
+
+    Parameters
+    ----------
+    minutes : float, optional
+        Threshold for every service (default 15, the quarter hour).
+    mode : str, optional
+        ``walk`` / ``bike`` / None (each service's own mode).
+    lc : LifeCircle, optional
+        A life-circle result already computed for these arguments.
+
+    Returns
+    -------
+    (folium.Map, dict) or (None, None)
+        The map and ``{"minutes", "all_services_share", "mean_services_within", "by_n": {n: residents}}``;
+        ``(None, None)`` when the accessibility engine is not available.
+    """
+    lc = lc if lc is not None else life_circle_result(area, minutes, mode, facilities)
+    if lc is None:
+        return None, None
+    mins = float(lc.minutes)
+    covered = {k: np.asarray(c.covered, dtype=bool) for k, c in lc.services.items()}
+    n = len(covered)
+    stats = (f"{pt('all_share', lang, n=n)}: {lc.all_services_share:.1%} · "
+             f"{pt('mean_within', lang)}: {lc.mean_services_within:.2f}")
+    m = webmap.life_circle_map(area, covered, mins, lang=lang, tiles=tiles, facilities=facilities,
+                               title=pt("life_circle_title", lang, minutes=int(mins)), stats=stats, assets=assets)
+    pop = area.population["pop_total"].to_numpy(float)
+    by_n = {int(k): float(pop[lc.counts.to_numpy() == k].sum()) for k in range(n + 1)}
+    return m, {"minutes": mins, "all_services_share": lc.all_services_share,
+               "mean_services_within": lc.mean_services_within, "by_n": by_n}
+
+
 def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str = "none",
              assets: str = "inline", level: str = "primary"):
     """The published school seat map of one year: choropleth per level (switchable) and schools.
@@ -330,7 +382,24 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
     return m, summary
 
 
-def _index_html(area, scenario, lang, coverage, seats, indicators, files) -> str:
+def _life_circle_section(lang, life) -> str:
+    if not life:
+        return ""
+    esc = _html.escape
+    fn, s = life
+    total = max(s["by_n"]) if s["by_n"] else 6
+    whole = sum(s["by_n"].values()) or 1.0
+    heads = "".join(f"<th>{n}</th>" for n in range(total, -1, -1))
+    cells = "".join(f"<td>{s['by_n'].get(n, 0) / whole:.0%}</td>" for n in range(total, -1, -1))
+    cap = {"zh": "可达服务数 → 人口占比", "en": "services within reach → share of residents"}[lang]
+    return (f'<h2>{esc(pt("life_circle_sec", lang))}</h2><p><a href="{esc(fn)}">'
+            f'{esc(pt("life_circle_title", lang, minutes=int(s["minutes"])))}</a></p>'
+            f'<p>{esc(pt("all_share", lang, n=total))}: <b>{s["all_services_share"]:.1%}</b> · '
+            f'{esc(pt("mean_within", lang))}: <b>{s["mean_services_within"]:.2f}</b></p>'
+            f'<table><tr><th>{esc(cap)}</th>{heads}</tr><tr><td></td>{cells}</tr></table>')
+
+
+def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=None) -> str:
     esc = _html.escape
     notice = (f'<p class="notice">⚠ {esc(t("notice", lang))}</p>' if getattr(area, "synthetic", False) else "")
     cov_rows = "".join(
@@ -365,6 +434,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f
 .notice{{color:#a50026;font-weight:600;border:1px solid #a50026;padding:6px 10px;border-radius:4px;background:#fff5f5}}</style>
 </head><body><h1>{esc(pt("index_title", lang))}</h1><p>{esc(area.name)} · {esc(pt("generated_at", lang))}: {time.strftime("%Y-%m-%d %H:%M")}</p>
 {notice}<p>{esc(pt("offline", lang))}</p>
+{_life_circle_section(lang, life)}
 <h2>{esc(pt("coverage_maps", lang, minutes="N"))}</h2><table><tr><th>{hdr[0]}</th><th>{hdr[1]}</th><th>{hdr[2]}</th><th>{hdr[3]}</th><th>{hdr[4]}</th></tr>{cov_rows}</table>
 {seat_sec}
 <h2>{esc(pt("indicators", lang))}</h2><table><tr><th>{hdr[6]}</th><th>{hdr[7]}</th><th>{hdr[8]}</th><th>{hdr[9]}</th><th>{hdr[10]}</th><th>{hdr[11]}</th><th>{hdr[12]}</th></tr>{ind_rows}</table>
@@ -378,7 +448,7 @@ def _has_scenarios(area) -> bool:
 
 def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, minutes: float | None = None,
             mode: str | None = None, years=YEARS, services=None, tiles: str = "none",
-            progress=None) -> dict:
+            life_circle: bool = True, progress=None) -> dict:
     """Write the standalone HTML maps of a study area into ``out_dir`` (atomically).
 
     Parameters
@@ -398,6 +468,8 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
         Services with a coverage map (default all of :data:`layers.norms.SERVICES`).
     tiles : str
         Base tiles (``none``: vector only, offline).
+    life_circle : bool
+        Also write ``life-circle.html`` (the quarter-hour life-circle index at ``minutes``, default 15).
     progress : callable, optional
         Called with ``(done, total, name)`` after each file.
 
@@ -416,11 +488,22 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     scenario = scenario or ("plan" if _has_scenarios(area) else "existing")
     services = list(services or SERVICES)
     years = list(years)
-    total = len(services) + len(years) + 1
+    total = len(services) + len(years) + 1 + int(bool(life_circle))
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     files, coverage, seats = [], [], []
+    life = None
     done = 0
     try:
+        if life_circle:
+            m, summ = life_circle_map(area, minutes=minutes, mode=mode, lang=lang, tiles=tiles)
+            if m is not None:
+                fn = "life-circle.html"
+                (tmp / fn).write_text(m.get_root().render(), encoding="utf-8")
+                life = (fn, summ)
+                files.append({"file": fn, "kind": "life_circle", **summ})
+            done += 1
+            if progress:
+                progress(done, total, "life-circle.html")
         for svc in services:
             m, summ = coverage_map(area, svc, minutes=minutes, mode=mode, lang=lang, tiles=tiles)
             fn = f"coverage-{svc}.html"
@@ -444,7 +527,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
             if progress:
                 progress(done, total, fn)
         inds = indicator_rows(area, lang=lang)
-        (tmp / "index.html").write_text(_index_html(area, scenario, lang, coverage, seats, inds, files), encoding="utf-8")
+        (tmp / "index.html").write_text(_index_html(area, scenario, lang, coverage, seats, inds, files, life), encoding="utf-8")
         files.insert(0, {"file": "index.html", "kind": "index"})
         for f in files:
             f["bytes"] = (tmp / f["file"]).stat().st_size

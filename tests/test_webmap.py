@@ -81,3 +81,34 @@ def test_coverage_colour_classes():
     assert webmap.coverage_color(0.1) == "#d7301f"
     assert webmap.coverage_color(1.0) == "#1a9850"
     assert webmap.coverage_color(float("nan")) == "#bdbdbd"
+
+
+def test_life_circle_cells_dissolve_by_services_present(small_demo):
+    from accessibility.coverage import life_circle
+
+    lc = life_circle(small_demo, 15, "walk")
+    cov = {k: c.covered for k, c in lc.services.items()}
+    g = webmap.life_circle_cells(small_demo.population, cov, small_demo.cell_size)
+    assert g["pop_total"].sum() == pytest.approx(small_demo.population["pop_total"].sum())
+    assert g["cells"].sum() == len(small_demo.population)
+    assert len(g) == g["mask"].nunique() <= 64
+    counts = lc.counts.to_numpy()
+    pop = small_demo.population["pop_total"].to_numpy(float)
+    for n, p in g.groupby("n")["pop_total"].sum().items():
+        assert p == pytest.approx(pop[counts == n].sum())
+    assert (g["n"] + g["missing"].map(len) == 6).all()
+    # dissolved squares: the area is the cells' area, and far fewer polygons than cells
+    assert g.geometry.area.sum() == pytest.approx(len(small_demo.population) * small_demo.cell_size ** 2)
+
+
+def test_life_circle_map_offline_with_legend(small_demo):
+    from accessibility.coverage import life_circle
+
+    lc = life_circle(small_demo, 15, "walk")
+    m = webmap.life_circle_map(small_demo, {k: c.covered for k, c in lc.services.items()}, 15, lang="en",
+                               assets="inline")
+    html = m.get_root().render()
+    assert assets.external_urls(html) == []
+    assert "Life circle: services within 15 min" in html and "all 6" in html and "share of residents" in html
+    assert all(c in html for c in webmap.LIFE_CIRCLE_COLORS)
+    assert "Missing" in html  # tooltip field
