@@ -17,6 +17,7 @@ from gis.errors import InputError
 COMMAND_MODULES = (
     "hedong.cmd_info",
     "hedong.cmd_coverage",
+    "hedong.cmd_access",
     "hedong.cmd_scenario",
     "hedong.cmd_export",
     "hedong.cmd_publish",

@@ -11,12 +11,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from gis.errors import InputError
+from gis.io import write_gpkg_atomic
 from hedong.cli import add_area_argument
 from hedong.output import print_json, table
 
@@ -134,20 +133,6 @@ def check_out(out) -> Path:
     return out
 
 
-def write_gpkg_atomic(gdf, out: Path, layer: str) -> None:
-    """Write ``gdf`` to a GeoPackage at ``out`` atomically (temp file in the same folder + os.replace)."""
-    out = check_out(out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".gpkg", dir=out.parent)
-    os.close(fd)
-    os.unlink(tmp)  # let the driver create a fresh GeoPackage
-    try:
-        gdf.to_file(tmp, layer=layer, driver="GPKG")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def run_circles(args) -> int:
     """Run ``hedong circles``; returns the exit code."""
     import time
@@ -163,7 +148,7 @@ def run_circles(args) -> int:
     g = circles_gdf(area, args.service, args.minutes, per_facility=args.per_facility, mode=args.mode,
                     facilities=fac)
     g["synthetic"] = bool(area.synthetic)
-    write_gpkg_atomic(g, Path(args.out), layer=f"circles_{args.service}")
+    write_gpkg_atomic({f"circles_{args.service}": g}, Path(args.out))
     summary = {"service": args.service, "minutes": float(g["minutes"].iloc[0]) if len(g) else args.minutes,
                "mode": g["mode"].iloc[0] if len(g) else args.mode, "out": str(args.out), "features": len(g),
                "population_covered": float(g["population"].sum()) if not args.per_facility and len(g) else None,

@@ -136,12 +136,11 @@ def cmd_evaluate(args) -> int:
         import geopandas as gpd
         import pandas as pd
 
-        from scenarios.compare import _atomic
-        from pathlib import Path
+        from gis.io import write_gpkg_atomic
 
         g = gpd.GeoDataFrame(pd.concat([r.catchments() for r in ev.levels.values()], ignore_index=True),
                              geometry="geometry", crs=area.crs)
-        _atomic(Path(args.catchments), lambda t: g.to_file(t, layer="catchments", driver="GPKG", engine="pyogrio"))
+        write_gpkg_atomic({"catchments": g}, args.catchments)
     if args.json:
         print_json(j)
         return 0

@@ -9,14 +9,13 @@ polygons, project differences as points).
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gis.io import atomic_path, write_gpkg_atomic
 from scenarios.evaluate import Evaluator
 from scenarios.model import PLAN_YEARS, resolve_scenario
 
@@ -151,24 +150,12 @@ def to_rows(result: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _atomic(path: Path, write):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
 def export_csv(result: dict, path) -> Path:
     """Write :func:`to_rows` as UTF-8-with-BOM CSV (opens in Excel with Chinese intact)."""
     df = to_rows(result)
-    return _atomic(Path(path), lambda t: df.to_csv(t, index=False, encoding="utf-8-sig"))
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, encoding="utf-8-sig")
+    return Path(path)
 
 
 def export_gpkg(result: dict, area, path) -> Path:
@@ -188,8 +175,4 @@ def export_gpkg(result: dict, area, path) -> Path:
                         "details": r["details"], "geometry": geom})
     p = gpd.GeoDataFrame(pts, geometry="geometry", crs=area.crs) if pts else None
 
-    def write(tmp):
-        g.to_file(tmp, layer="district_delta", driver="GPKG", engine="pyogrio")
-        if p is not None:
-            p.to_file(tmp, layer="project_changes", driver="GPKG", engine="pyogrio")
-    return _atomic(Path(path), write)
+    return write_gpkg_atomic({"district_delta": g} | ({"project_changes": p} if p is not None else {}), path)

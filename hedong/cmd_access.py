@@ -1,0 +1,163 @@
+"""`hedong gaps` (norm radii) and `hedong access` (2SFCA supply per demand).
+
+    hedong gaps [--area A] [--level primary ...] [--scenario S --year Y] [--out gaps.gpkg] [--json]
+    hedong access --service S [--method 2sfca|e2sfca|g2sfca] [--minutes M] [--mode walk|bike]
+                  [--area A] [--scenario S --year Y] [--json]
+
+``gaps`` answers "which homes lie beyond the norm radius of each facility level" (NORMS.md:
+kindergarten 300 m, primary 500 m, junior 1000 m, ... as network walking distance), by district;
+``access`` answers "how much supply (seats, places, beds, m²) is within reach per 1,000 of the
+people who need it" with the two-step floating catchment family.
+"""
+
+from __future__ import annotations
+
+from hedong.cli import add_area_argument
+from hedong.output import print_json, table
+
+
+def register(sub) -> None:
+    """Add the ``gaps`` and ``access`` commands to the ``hedong`` parser."""
+    from accessibility.fca import METHODS
+    from layers.norms import NORM_LEVELS, SERVICES
+
+    g = sub.add_parser("gaps", help="homes beyond the norm service radius of each facility level, by district",
+                       description="Residential cells beyond the NORMS.md service radius (network walking "
+                                   "distance) of each facility level, by district.")
+    add_area_argument(g)
+    g.add_argument("--level", action="append", choices=list(NORM_LEVELS),
+                   help="norm level (repeatable; default all)")
+    _scenario_args(g)
+    g.add_argument("--out", default=None, help="also write the cells beyond the radius to this GeoPackage")
+    g.add_argument("--json", action="store_true", help="stable JSON on stdout")
+    g.set_defaults(func=run_gaps)
+
+    a = sub.add_parser("access", help="2SFCA: seats / beds / area within reach per 1,000 people who need them",
+                       description="Two-step floating catchment accessibility (2SFCA, enhanced stepped, "
+                                   "Gaussian) of one service, by district.")
+    add_area_argument(a)
+    a.add_argument("--service", required=True, choices=[k for k, s in SERVICES.items() if s.capacity],
+                   help="service key")
+    a.add_argument("--method", choices=METHODS, default="2sfca", help="catchment method (default 2sfca)")
+    a.add_argument("--minutes", type=float, default=None, help="catchment in minutes (default 15)")
+    a.add_argument("--mode", choices=("walk", "bike"), default="walk", help="travel mode (default walk)")
+    _scenario_args(a)
+    a.add_argument("--json", action="store_true", help="stable JSON on stdout")
+    a.set_defaults(func=run_access)
+
+
+def _scenario_args(p) -> None:
+    p.add_argument("--scenario", default=None, help="scenario whose projects are open (needs --year)")
+    p.add_argument("--year", type=int, default=None, help="year of the scenario")
+
+
+def _area_and_facilities(args):
+    from gis.areas import load_area_cached
+    from gis.errors import InputError
+    from hedong.cmd_coverage import scenario_facilities
+
+    if (args.scenario is None) != (args.year is None):
+        raise InputError("--scenario and --year go together", field="--scenario" if args.scenario is None else "--year")
+    if getattr(args, "minutes", None) is not None and not (0 < args.minutes <= 120):
+        raise InputError("minutes must be greater than 0 and at most 120", field="--minutes")
+    area = load_area_cached(args.area)
+    return area, scenario_facilities(area, args.scenario, args.year)
+
+
+def gaps_json(area, table_df, scenario=None, year=None) -> dict:
+    """The JSON object of ``hedong gaps``: per level the totals and the district rows."""
+    levels = {}
+    for key, g in table_df.groupby("level", sort=False):
+        tot = g[g["district_id"] == "*"].iloc[0]
+        rows = g[g["district_id"] != "*"]
+        levels[key] = {
+            "radius_m": float(tot["radius_m"]), "mark": tot["mark"], "demand_column": tot["demand_column"],
+            "facilities": int(tot["facilities"]), "cells_beyond": int(tot["cells_beyond"]),
+            "population_beyond": float(tot["population_beyond"]), "demand": float(tot["demand"]),
+            "demand_beyond": float(tot["demand_beyond"]), "demand_share_beyond": _num(tot["demand_share_beyond"]),
+            "by_district": [{"district": r["district"], "district_id": r["district_id"],
+                             "cells_beyond": int(r["cells_beyond"]), "demand": float(r["demand"]),
+                             "demand_beyond": float(r["demand_beyond"]),
+                             "demand_share_beyond": _num(r["demand_share_beyond"])} for _, r in rows.iterrows()],
+        }
+    out = {"area": area.name, "synthetic": area.synthetic, "levels": levels}
+    if scenario:
+        out["scenario"], out["year"] = scenario, year
+    return out
+
+
+def _num(x):
+    x = float(x)
+    return None if x != x else x  # NaN -> null
+
+
+def run_gaps(args) -> int:
+    """Run ``hedong gaps``."""
+    from accessibility.norm_check import norm_gap_cells, norm_gaps
+
+    area, fac = _area_and_facilities(args)
+    if args.out:
+        from hedong.cmd_coverage import check_out
+
+        check_out(args.out)
+    df = norm_gaps(area, facilities=fac, levels=args.level)
+    if args.out:
+        import geopandas as gpd
+        import pandas as pd
+
+        from gis.io import write_gpkg_atomic
+
+        levels = list(dict.fromkeys(df["level"]))
+        cells = gpd.GeoDataFrame(pd.concat([norm_gap_cells(area, lv, fac) for lv in levels], ignore_index=True),
+                                 geometry="geometry", crs=area.crs)
+        write_gpkg_atomic({"norm_gaps": cells}, args.out)
+    j = gaps_json(area, df, args.scenario, args.year)
+    if args.json:
+        print_json(j)
+        return 0
+    print(f"{area.name}: residents beyond the norm radius (network walking distance)"
+          + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
+    rows = [{"level": k, "radius m": v["radius_m"], "mark": v["mark"], "facilities": v["facilities"],
+             "cohort": v["demand_column"], "cohort beyond": v["demand_beyond"],
+             "% beyond": 100 * (v["demand_share_beyond"] or 0)} for k, v in j["levels"].items()]
+    print(table(rows))
+    for k, v in j["levels"].items():
+        print(f"\n{k} (radius {v['radius_m']:g} m) by district")
+        print(table([{"district": r["district"], "cohort": r["demand"], "beyond": r["demand_beyond"],
+                      "% beyond": 100 * (r["demand_share_beyond"] or 0)} for r in v["by_district"]]))
+    if args.out:
+        print(f"\ncells beyond the radius written to {args.out}")
+    return 0
+
+
+def run_access(args) -> int:
+    """Run ``hedong access``."""
+    from accessibility.fca import fca
+
+    area, fac = _area_and_facilities(args)
+    r = fca(area, args.service, method=args.method, minutes=args.minutes, mode=args.mode, facilities=fac)
+    d = r.districts
+    j = {"area": area.name, "synthetic": area.synthetic, "service": r.service, "method": r.method,
+         "minutes": r.minutes, "mode": r.mode, "supply": r.capacity, "demand": r.demand,
+         "per_1000": _num((r.cells["access"] * r.cells["demand"]).sum() * 1000.0 / r.cells["demand"].sum())
+         if r.cells["demand"].sum() > 0 else None,
+         "target_per_1000": None if d.empty else _num(d["target_per_1000"].iloc[0] if d["target_per_1000"].notna().any() else float("nan")),
+         "by_district": [{"district": row["name"], "district_id": row["district_id"], "demand": float(row["demand"]),
+                          "per_1000": _num(row["per_1000"]), "supply_in_district": float(row["supply_in_district"]),
+                          "local_per_1000": _num(row["local_per_1000"])} for _, row in d.iterrows()]}
+    if args.scenario:
+        j["scenario"], j["year"] = args.scenario, args.year
+    if args.json:
+        print_json(j)
+        return 0
+    print(f"{area.name}: {r.capacity} within {r.minutes:g} min ({r.mode}) per 1,000 {r.demand}, "
+          f"{r.method}" + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
+    tgt = j["target_per_1000"]
+    print(f"study area: {j['per_1000']:.1f} per 1,000" if j["per_1000"] is not None else "study area: no demand")
+    if tgt is not None:
+        print(f"target: {tgt:g} per 1,000")
+    print(table([{"district": b["district"], "demand": b["demand"], "within reach per 1,000": b["per_1000"]
+                  if b["per_1000"] is not None else float("nan"),
+                  "in district per 1,000": b["local_per_1000"] if b["local_per_1000"] is not None else float("nan")}
+                 for b in j["by_district"]]))
+    return 0
