@@ -67,6 +67,8 @@ def register(subparsers) -> None:
     p.add_argument("--p", type=int, default=1, help="number of new sites (existing schools always stay open)")
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--candidates", metavar="FILE", help="CSV (candidate_id, lon, lat) or GeoJSON; default: generated")
+    p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
+                   help="coordinate system of a CSV's lon/lat: gcj02 for Amap/Tencent lists, bd09 for Baidu")
     p.add_argument("--scenario", default="existing")
     p.add_argument("--year", type=int, default=2025)
     p.add_argument("--time-limit", type=float, default=60.0,
@@ -77,7 +79,9 @@ def register(subparsers) -> None:
     _add_common(p)
     p.add_argument("--level", choices=("primary", "junior", "kindergarten"), default="primary")
     p.add_argument("--minutes", type=float, default=None)
-    p.add_argument("--candidates", metavar="FILE")
+    p.add_argument("--candidates", metavar="FILE", help="CSV (candidate_id, lon, lat) or GeoJSON; default: generated")
+    p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
+                   help="coordinate system of a CSV's lon/lat: gcj02 for Amap/Tencent lists, bd09 for Baidu")
     p.add_argument("--scenario", default="plan")
     p.add_argument("--year", type=int, default=2025)
     p.add_argument("--top", type=int, default=10)
@@ -122,6 +126,15 @@ def _level_table(ev_json) -> str:
                                                "unserved_beyond_reach", "median_minutes")},
              "coverage": L.get("coverage") or 0.0} for lv, L in ev_json["levels"].items()]
     return table(rows)
+
+
+def _candidates(args, area):
+    """The ``--candidates`` file loaded (with ``--coords``), or None to generate candidates."""
+    if not args.candidates:
+        return None
+    from scenarios.candidates import load_candidates
+
+    return load_candidates(args.candidates, area.crs, coords=args.coords)
 
 
 def cmd_evaluate(args) -> int:
@@ -197,7 +210,7 @@ def cmd_optimize(args) -> int:
         from gis.errors import InputError
 
         raise InputError("--p must be 0 or more", field="p")
-    res = optimize_area(area, args.level, args.model, args.p, args.minutes, args.candidates, scn, args.year,
+    res = optimize_area(area, args.level, args.model, args.p, args.minutes, _candidates(args, area), scn, args.year,
                         args.time_limit)
     if args.json:
         print_json(res)
@@ -217,7 +230,7 @@ def cmd_next_site(args) -> int:
 
     area = _area(args)
     res = best_next_site_area(area, args.level, resolve_scenario(area, args.scenario), args.year, args.minutes,
-                              args.candidates, args.top)
+                              _candidates(args, area), args.top)
     if args.json:
         print_json(res)
     else:

@@ -22,9 +22,13 @@ from gis.errors import InputError
 __all__ = ["load_candidates", "grid_candidates", "kmeans_candidates", "generate_candidates"]
 
 
-def load_candidates(path, crs) -> gpd.GeoDataFrame:
-    """Candidates from a CSV (``candidate_id`` + ``lon``/``lat`` in WGS84 or ``x``/``y`` in the area CRS)
-    or a GeoJSON / GeoPackage of points with ``candidate_id``; optional ``capacity`` column (seats).
+def load_candidates(path, crs, coords: str = "wgs84") -> gpd.GeoDataFrame:
+    """Candidates from a CSV (``candidate_id`` + longitude/latitude columns, or ``x``/``y`` in the
+    area CRS) or a GeoJSON / GeoPackage of points with ``candidate_id``; optional ``capacity`` (seats).
+
+    ``coords`` is the system of a CSV's longitude/latitude (``wgs84``, ``gcj02`` for Amap/Tencent
+    lists, ``bd09`` for Baidu), converted to WGS84 as :func:`layers.io.points_from_csv` does.
+    Bad input raises :class:`gis.errors.InputError` naming the file, row and field.
 
     Returns ``candidate_id`` (str), optional ``capacity``, points in ``crs``.
     """
@@ -32,18 +36,31 @@ def load_candidates(path, crs) -> gpd.GeoDataFrame:
     if not path.exists():
         raise InputError("no such candidates file", file=path)
     if path.suffix.lower() == ".csv":
-        df = pd.read_csv(path, encoding="utf-8-sig")
-        if {"lon", "lat"} <= set(df.columns):
-            xy, src = ("lon", "lat"), "EPSG:4326"
-        elif {"x", "y"} <= set(df.columns):
-            xy, src = ("x", "y"), crs
+        # The shared CSV reader: UTF-8 / UTF-8-BOM / GBK, sniffed delimiter, malformed rows refused.
+        from layers.io import points_from_csv, read_csv_text
+
+        df, _ = read_csv_text(path)
+        cols = {c.lower() for c in df.columns}
+        if {"x", "y"} <= cols and not ({"lon", "lat"} <= cols or {"lng", "lat"} <= cols):
+            xcol = next(c for c in df.columns if c.lower() == "x")
+            ycol = next(c for c in df.columns if c.lower() == "y")
+            xy = []
+            for i, (a, b) in enumerate(zip(df[xcol], df[ycol]), start=1):
+                va, vb = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
+                if not (np.isfinite(va) and np.isfinite(vb)):
+                    raise InputError("coordinates must be numbers", file=path, row=i, field=xcol)
+                xy.append((va, vb))
+            arr = np.array(xy, float).reshape(-1, 2)
+            g = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(arr[:, 0], arr[:, 1]), crs=crs)
         else:
-            raise InputError("a candidates CSV needs columns lon, lat (WGS84) or x, y (study-area CRS)", file=path,
-                             field="lon")
-        for i, (a, b) in enumerate(zip(df[xy[0]], df[xy[1]]), start=1):
-            if not (np.isfinite(pd.to_numeric(a, errors="coerce")) and np.isfinite(pd.to_numeric(b, errors="coerce"))):
-                raise InputError("coordinates must be numbers", file=path, row=i, field=xy[0])
-        g = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df[xy[0]].astype(float), df[xy[1]].astype(float)), crs=src)
+            g = points_from_csv(df, file=path, coords=coords)
+        if "capacity" in g.columns:
+            cap = pd.to_numeric(g["capacity"].replace("", np.nan), errors="coerce")
+            bad = ~np.isfinite(cap.to_numpy(float)) | (cap.to_numpy(float) < 0)
+            if bad.any():
+                raise InputError("capacity must be a number of seats >= 0", file=path,
+                                 row=int(np.flatnonzero(bad)[0]) + 1, field="capacity")
+            g["capacity"] = cap.astype(float)
     else:
         try:
             g = gpd.read_file(path)

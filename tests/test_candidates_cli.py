@@ -1,0 +1,61 @@
+"""Candidate-site files from other departments: encodings, Chinese coordinate systems, bad rows."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from pyproj import Transformer
+
+import gis.areas
+from gis.crs import wgs84_to_gcj02
+from gis.errors import InputError
+from hedong.cli import main
+from scenarios.candidates import load_candidates
+
+
+@pytest.fixture(autouse=True)
+def demo_area(small_demo, monkeypatch):
+    monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec="yuncheng-demo": small_demo)
+    return small_demo
+
+
+def _two_sites(area):
+    """Two populated cells of the demo as WGS84 lon/lat (real places on its street network)."""
+    pop = area.population.sort_values("age_6_11", ascending=False).iloc[[0, 10]]
+    lon, lat = Transformer.from_crs(area.crs, "EPSG:4326", always_xy=True).transform(pop.geometry.x, pop.geometry.y)
+    return np.asarray(lon), np.asarray(lat), pop.geometry
+
+
+def test_gcj02_candidates_land_where_wgs84_says(tmp_path, small_demo, capsys):
+    lon, lat, geoms = _two_sites(small_demo)
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    p = tmp_path / "amap.csv"
+    rows = "\n".join(f"c{i},{x:.8f},{y:.8f}" for i, (x, y) in enumerate(zip(glon, glat)))
+    p.write_bytes(("candidate_id,lng,lat\n" + rows + "\n").encode("gbk"))
+    c = load_candidates(p, small_demo.crs, coords="gcj02")
+    # converted back onto the cells within a few centimetres (the GCJ-02 offset is hundreds of metres)
+    assert np.allclose(c.geometry.x, geoms.x, atol=0.05) and np.allclose(c.geometry.y, geoms.y, atol=0.05)
+    raw = load_candidates(p, small_demo.crs)  # read as if WGS84: shifted by the GCJ offset
+    shift = np.hypot(raw.geometry.x.to_numpy() - geoms.x.to_numpy(), raw.geometry.y.to_numpy() - geoms.y.to_numpy())
+    assert (shift > 100).all()
+    assert main(["scenario", "optimize", "--level", "primary", "--model", "mclp", "--p", "1",
+                 "--candidates", str(p), "--coords", "gcj02", "--json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j["chosen"][0] in {"c0", "c1"} and j["candidates"] == 2
+
+
+@pytest.mark.parametrize("body, field", [
+    ("candidate_id,lon,lat\nc1,abc,35.0\n", "lon"),
+    ("candidate_id,lon,lat\nc1,35.03,111.0\n", "lat"),  # swapped
+    ("candidate_id,lon,lat,capacity\nc1,111.0,35.03,-5\n", "capacity"),
+    ("candidate_id,lon,lat\nc1,111.0,35.03\nc1,111.01,35.03\n", "candidate_id"),
+])
+def test_bad_candidate_rows_name_row_and_field(tmp_path, small_demo, body, field):
+    p = tmp_path / "c.csv"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_candidates(p, small_demo.crs)
+    assert e.value.field in (field, "latitude", "longitude") or field in str(e.value)
+    assert str(p) in str(e.value) and e.value.row is not None
