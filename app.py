@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 
 import pandas as pd
 import streamlit as st
@@ -74,7 +75,7 @@ UI = {
     "new_name": ("另存为新方案名称", "Save as new scenario named"),
     "save": ("保存方案", "Save scenario"),
     "saved": ("已保存：{path}", "Saved: {path}"),
-    "upload": ("上传候选地块 (CSV / GeoJSON)", "Upload candidate sites (CSV / GeoJSON)"),
+    "upload": ("上传候选地块 (CSV / GeoJSON / GPKG，≤5 MB)", "Upload candidate sites (CSV / GeoJSON / GPKG, ≤ 5 MB)"),
     "optimise": ("运行选址优化", "Run the optimiser"),
     "model": ("模型", "Model"),
     "p": ("新建数量 p", "Sites to build (p)"),
@@ -209,6 +210,24 @@ def evaluation_cached(spec: str, scale: float, skey: str, year: int, _scen=None)
     return pub._as_dict(ev), ev
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def seat_map_cached(spec: str, scale: float, skey: str, year: int, level: str, lang_: str, _scen=None, _ev=None):
+    """The seat map of one scenario-year-level (built once; :func:`show_map` then renders it once)."""
+    m, _ = pub.seat_map(get_area(spec, scale), getattr(_scen, "name", "existing"), year, ev=_ev, lang=lang_,
+                        assets="served", level=level)
+    return m
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def edit_map_cached(spec: str, scale: float, skey: str, lang_: str, _scen=None):
+    """The small map of a scenario's projects on which a click picks a new site."""
+    a = get_area(spec, scale)
+    em = webmap.base_map(a, lang=lang_)
+    webmap.add_districts(em, a, labels=False, population=False)
+    webmap.add_facilities(em, _scen.projects, planned=True)
+    return webmap.finish(em, "served")
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def indicators_cached(spec: str, scale: float, lang: str):
     """Plan indicators with values computed from the current layers."""
@@ -224,12 +243,82 @@ def publish_cached(spec: str, scale: float, skey: str, lang: str, _scen=None) ->
 # ---------------------------------------------------------------- shared widgets
 
 
-def show_map(m, key: str, height: int = 620, returned=None):
-    """Render a folium map (assets already pointed at /app/static) and return st_folium's result."""
-    from streamlit_folium import st_folium
+_PAYLOAD_LOCK = threading.Lock()
 
-    return st_folium(m, key=key, height=height, use_container_width=True,
-                     returned_objects=returned if returned is not None else [])
+
+def folium_payload(m) -> dict:
+    """What ``st_folium`` derives from a folium map (HTML, header, Leaflet script, links, bounds), computed
+    once per map object and kept on it.
+
+    ``st_folium`` renders the whole folium tree two to three times on every rerun (about 1 s for the
+    2 MB overview map of the full demo) even when the map is a cached resource that has not changed;
+    this does that work once. The steps are those of ``streamlit_folium.st_folium`` 0.27 (checked by
+    ``tests/test_app.py::test_folium_payload_matches_st_folium``).
+    """
+    pre = getattr(m, "_hedong_payload", None)
+    if pre is not None:
+        return pre
+    import branca
+    import folium
+    import streamlit_folium as sf
+
+    with _PAYLOAD_LOCK:
+        pre = getattr(m, "_hedong_payload", None)
+        if pre is not None:
+            return pre
+        m.get_root().render()
+        m.render()
+        html, header = sf._get_html(m), sf._get_header(m)
+        leaflet = sf._get_map_string(m)
+
+        def walk(fig):
+            if isinstance(fig, (branca.colormap.ColorMap, folium.elements.JSCSSMixin)):
+                yield fig
+            for child in getattr(fig, "_children", {}).values():
+                yield from walk(child)
+
+        css = list(dict.fromkeys(h for e in walk(m) for _, h in getattr(e, "default_css", [])))
+        js = list(dict.fromkeys(u for e in walk(m) for _, u in getattr(e, "default_js", [])))
+        (s_, w_), (n_, e_) = m.get_bounds()
+        pre = {"script": leaflet, "header": header, "html": html, "id": sf.get_full_id(m), "css_links": css,
+               "js_links": js, "zoom": m.options.get("zoom"), "hashes": {},
+               "bounds": {"_southWest": {"lat": s_, "lng": w_}, "_northEast": {"lat": n_, "lng": e_}}}
+        m._hedong_payload = pre
+        return pre
+
+
+def show_map(m, key: str, height: int = 620, returned=None):
+    """Render a folium map (assets already pointed at /app/static) and return what the browser sent back.
+
+    Same component and return value as ``streamlit_folium.st_folium`` (``returned`` objects only), with
+    the map's rendering done once per map object (:func:`folium_payload`): a rerun that does not change
+    the map costs milliseconds instead of a second. Falls back to ``st_folium`` if its internals moved.
+    """
+    import streamlit_folium as sf
+
+    returned = list(returned if returned is not None else [])
+    if not all(hasattr(sf, n) for n in ("_component_func", "_get_map_string", "_get_html", "_get_header",
+                                        "generate_js_hash", "get_full_id")):
+        return sf.st_folium(m, key=key, height=height, use_container_width=True, returned_objects=returned)
+    pre = folium_payload(m)
+    hash_key = pre["hashes"].get(key)
+    if hash_key is None:
+        hash_key = pre["hashes"][key] = sf.generate_js_hash(pre["script"], key, False)
+    all_defaults = {"last_clicked": None, "last_object_clicked": None, "last_object_clicked_count": None,
+                    "last_object_clicked_tooltip": None, "last_object_clicked_popup": None, "all_drawings": None,
+                    "last_active_drawing": None, "bounds": pre["bounds"], "zoom": pre["zoom"],
+                    "last_circle_radius": None, "last_circle_polygon": None, "selected_layers": None,
+                    "selected_tags": None, "last_geocoder_result": None}
+    defaults = {k: v for k, v in all_defaults.items() if k in returned}
+
+    def _on_change():
+        st.session_state[key] = st.session_state.get(hash_key, {})
+
+    return sf._component_func(
+        script=pre["script"], header=pre["header"], html=pre["html"], id=pre["id"], key=hash_key, height=height,
+        width=None, returned_objects=returned, default=defaults, zoom=None, center=None, feature_group=None,
+        return_on_hover=False, layer_control=None, pixelated=False, css_links=pre["css_links"],
+        js_links=pre["js_links"], on_change=_on_change, wrap_longitude=False)
 
 
 def lang() -> str:
@@ -380,7 +469,7 @@ def page_schools():
     rows = lv.get("by_district", [])
     left, right = st.columns([3, 2])
     with left:
-        m, _ = pub.seat_map(a, scen.name, int(year), ev=ev, lang=lang(), assets="served", level=level)
+        m = seat_map_cached(spec, sc, skey, int(year), level, lang(), _scen=scen, _ev=ev)
         show_map(m, key="seat_map", height=520)
     with right:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="seat_table")
@@ -430,14 +519,11 @@ def edit_section(a, scen):
                 row["type"], "seats_primary")
             seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]), step=45,
                                     key=f"edit_seats_{pid}")
-            em = webmap.base_map(a, lang=lang())
-            webmap.add_districts(em, a, labels=False, population=False)
-            webmap.add_facilities(em, scen.projects, planned=True)
-            webmap.finish(em, "served")
+            em = edit_map_cached(a.name, demo_scale(), scenario_key(scen), lang(), _scen=scen)
             out = show_map(em, key="edit_map", height=360, returned=["last_clicked"])
-            if out and out.get("last_clicked"):
-                st.session_state["edit_click"] = (out["last_clicked"]["lat"], out["last_clicked"]["lng"])
-                st.caption(f"{tr('use_click')}: {out['last_clicked']['lat']:.5f}, {out['last_clicked']['lng']:.5f}")
+            clicked = apply_map_click(st.session_state, out)
+            if clicked:
+                st.caption(f"{tr('use_click')}: {clicked[0]:.5f}, {clicked[1]:.5f}")
             if st.button(tr("apply"), key="edit_apply"):
                 try:
                     new = scen.copy()
@@ -461,40 +547,80 @@ def edit_section(a, scen):
                 st.error(e.one_line())
 
 
-def read_candidates(upload, a):
-    """Candidate sites from an uploaded CSV / GeoJSON, validated by :func:`scenarios.candidates.load_candidates`.
+#: Largest candidate-site upload accepted (bytes).
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+#: Upload types accepted (read by pandas / pyogrio through scenarios.candidates; never pickle or eval).
+UPLOAD_TYPES = ("csv", "geojson", "json", "gpkg")
 
-    Raises
-    ------
-    gis.errors.InputError
-        Naming the file, row and field at fault (shown with ``st.error``).
+
+def parse_upload(data: bytes, filename: str, crs):
+    """Candidate sites from uploaded bytes, or the one-line message saying why not.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content (at most :data:`MAX_UPLOAD_BYTES`).
+    filename : str
+        Its name; the extension must be one of :data:`UPLOAD_TYPES`.
+    crs : str
+        The study area's CRS (candidates are projected to it).
+
+    Returns
+    -------
+    (GeoDataFrame, None) or (None, str)
+        Validated sites (:func:`scenarios.candidates.load_candidates`), or an error message naming
+        the file, row and field at fault. Nothing else is touched.
     """
     import tempfile
     from pathlib import Path
 
-    from scenarios.candidates import load_candidates
-
-    suffix = Path(upload.name).suffix.lower() or ".csv"
+    name = Path(str(filename or "upload")).name
+    suffix = Path(name).suffix.lower().lstrip(".")
+    if suffix not in UPLOAD_TYPES:
+        return None, InputError(f"file type .{suffix or '?'} is not accepted: use {', '.join(UPLOAD_TYPES)}",
+                                file=name).one_line()
+    if len(data) > MAX_UPLOAD_BYTES:
+        return None, InputError(f"file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB",
+                                file=name).one_line()
+    if not data:
+        return None, InputError("file is empty", file=name).one_line()
+    try:
+        from scenarios.candidates import load_candidates
+    except ImportError:
+        return None, tr("not_ready", name="scenarios.candidates")
     with tempfile.TemporaryDirectory(prefix="hedong-upload-") as d:
-        path = Path(d) / f"candidates{suffix}"
-        path.write_bytes(upload.getvalue())
+        path = Path(d) / f"candidates.{suffix}"
+        path.write_bytes(data)
         try:
-            return load_candidates(path, a.crs)
+            return load_candidates(path, crs), None
         except InputError as e:
-            raise InputError(e.reason, file=upload.name, row=e.row, field=e.field) from None
+            return None, InputError(e.reason, file=name, row=e.row, field=e.field).one_line()
+        except Exception as e:  # noqa: BLE001 - a reader's own error on a malformed file is the user's input error
+            return None, InputError(f"cannot read the file ({type(e).__name__}: {str(e).splitlines()[0][:200]})",
+                                    file=name).one_line()
+
+
+def apply_map_click(state, out) -> tuple[float, float] | None:
+    """Keep the last click of the edit map in ``state['edit_click']`` as (lat, lon); returns it (or None)."""
+    click = (out or {}).get("last_clicked") if isinstance(out, dict) else None
+    if not click or click.get("lat") is None or click.get("lng") is None:
+        return None
+    state["edit_click"] = (float(click["lat"]), float(click["lng"]))
+    return state["edit_click"]
 
 
 def optimise_section(a):
     """Upload candidate sites and run the optimiser."""
     with st.expander(tr("optimise"), expanded=False):
-        up = st.file_uploader(tr("upload"), type=["csv", "geojson", "json"], key="cand_upload")
+        up = st.file_uploader(tr("upload"), type=list(UPLOAD_TYPES), key="cand_upload",
+                              max_upload_size=MAX_UPLOAD_BYTES // 2**20)
         cands = None
         if up is not None:
-            try:
-                cands = read_candidates(up, a)
+            cands, err = parse_upload(up.getvalue(), up.name, a.crs)
+            if err:
+                st.error(err)
+            else:
                 st.success(f"{len(cands)} ✓")
-            except InputError as e:
-                st.error(e.one_line())
         c1, c2, c3 = st.columns(3)
         level = c1.selectbox(tr("level"), list(pub.LEVELS), format_func=service_label, key="opt_level")
         model = c2.selectbox(tr("model"), ["pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp"], key="opt_model")
@@ -569,4 +695,5 @@ def main():
         st.caption(webmap.attribution_text(a, lang()))
 
 
-main()
+if __name__ == "__main__":  # streamlit runs the script as __main__; tests import its functions
+    main()

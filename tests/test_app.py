@@ -188,3 +188,93 @@ def test_english_ui():
     assert not app.exception, [e.value for e in app.exception]
     assert any("Generated demo data" in w.value for w in app.warning)
     assert any("Population covered" in m.label for m in app.metric)
+
+
+@pytest.fixture(scope="module")
+def app_module():
+    """app.py imported as a module (main() only runs under ``streamlit run`` / AppTest)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hedong_app", APP)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_parse_upload_good_and_bad(app_module, small_demo):
+    crs = small_demo.crs
+    before = small_demo.facilities.copy()
+    gdf, err = app_module.parse_upload(b"candidate_id,name,lon,lat\nA,A,111.0,35.03\nB,B,111.01,35.04\n", "sites.csv", crs)
+    assert err is None and len(gdf) == 2
+    # bad CSV: a latitude that is not a number
+    gdf, err = app_module.parse_upload(b"candidate_id,name,lon,lat\nA,A,111.0,abc\n", "bad.csv", crs)
+    assert gdf is None and "bad.csv" in err and "\n" not in err
+    # bad GeoJSON: not JSON at all / a FeatureCollection whose feature has no geometry
+    gdf, err = app_module.parse_upload(b"{not json", "bad.geojson", crs)
+    assert gdf is None and "bad.geojson" in err
+    gdf, err = app_module.parse_upload(b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{}}]}',
+                                       "nogeom.geojson", crs)
+    assert gdf is None and "nogeom.geojson" in err
+    # type and size caps, no reader reached
+    assert app_module.parse_upload(b"x", "evil.pkl", crs)[1].startswith("evil.pkl") or "not accepted" in \
+        app_module.parse_upload(b"x", "evil.pkl", crs)[1]
+    big = b"name,lon,lat\n" + b"A,111.0,35.03\n" * (app_module.MAX_UPLOAD_BYTES // 14 + 10)
+    assert "limit" in app_module.parse_upload(big, "big.csv", crs)[1]
+    assert "empty" in app_module.parse_upload(b"", "e.csv", crs)[1]
+    # the session's data is untouched by a failed upload
+    assert small_demo.facilities.equals(before)
+
+
+def test_bad_upload_shows_error_and_keeps_state(at, app_module, small_demo):
+    goto(at, "schools")
+    state_before = {k: at.session_state[k] for k in ("scenario", "year") if k in at.session_state}
+    _, err = app_module.parse_upload(b"candidate_id,name,lon,lat\nA,A,111.0,abc\n", "bad.csv", small_demo.crs)
+    assert err
+    assert {k: at.session_state[k] for k in state_before} == state_before
+
+
+def test_map_click_moves_project(app_module, small_demo):
+    state = {}
+    assert app_module.apply_map_click(state, None) is None and "edit_click" not in state
+    assert app_module.apply_map_click(state, {"last_clicked": None}) is None
+    assert app_module.apply_map_click(state, {"last_clicked": {"lat": 35.03, "lng": 111.01}}) == (35.03, 111.01)
+    assert state["edit_click"] == (35.03, 111.01)
+
+
+def test_edit_uses_map_click(at):
+    """A click on the edit map (as st_folium reports it) fills the coordinates; applying moves the project."""
+    goto(at, "schools")
+    at.selectbox(key="scenario").set_value("plan").run()
+    at.session_state["edit_click"] = (35.0301, 111.0102)  # what apply_map_click stores from st_folium's reply
+    sb = at.selectbox(key="edit_pid")
+    pid = sb.options[-1].split(" · ")[0]  # a project whose inputs are created now, from the click
+    sb.set_value(pid).run()
+    assert at.number_input(key=f"edit_lon_{pid}").value == pytest.approx(111.0102)
+    assert at.number_input(key=f"edit_lat_{pid}").value == pytest.approx(35.0301)
+    at.button(key="edit_apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    edited = at.session_state["edited"]
+    scen = next(v for k, v in edited.items() if k[1] == "plan")
+    p = scen.projects.to_crs(4326)
+    moved = p[p["project_id"].astype(str) == pid].iloc[0].geometry
+    assert moved.x == pytest.approx(111.0102, abs=1e-5) and moved.y == pytest.approx(35.0301, abs=1e-5)
+    del at.session_state["edited"]
+
+
+def test_folium_payload_matches_st_folium(app_module, small_demo):
+    """The once-per-map rendering gives st_folium's own script (so an upgrade that moves its internals shows)."""
+    import re
+
+    import streamlit_folium as sf
+
+    from gis import webmap
+
+    m = webmap.overview_map(small_demo, assets="served")
+    pre = app_module.folium_payload(m)
+    assert app_module.folium_payload(m) is pre  # once per map
+    m2 = webmap.overview_map(small_demo, assets="served")
+    m2.get_root().render()
+    m2.render()
+    norm = lambda s: re.sub(r"_[0-9a-f]{32}", "_", s)  # noqa: E731 - element ids differ per build
+    assert norm(sf._get_map_string(m2)) == norm(pre["script"])
+    assert pre["js_links"] and all(u.startswith("/app/static/") for u in pre["js_links"])
