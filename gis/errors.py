@@ -35,7 +35,9 @@ class InputError(ValueError):
         if self.field is not None:
             where.append(f"field '{self.field}'")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.reason}" if prefix else self.reason
+        # One line, always: library messages (GDAL, pandas) may carry line breaks.
+        reason = " ".join(str(self.reason).split())
+        return f"{prefix}: {reason}" if prefix else reason
 
 
 class UnknownAreaError(InputError):

@@ -78,6 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("hedong: interrupted\n")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`hedong ... | head`): not an error of ours. Point stdout at
+        # devnull so the interpreter's final flush does not raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except SystemExit:
         raise
     except Exception as e:  # noqa: BLE001 - the contract: internal failure exits 1 with one line

@@ -20,6 +20,9 @@ from layers.norms import SERVICES
 
 #: Year the population layer describes.
 BASE_YEAR = 2021
+#: Years a scenario can be evaluated in: from the base year to the end of the project horizon
+#: (projects may open 2021-2035). Outside it the growth rates would be extrapolated blindly.
+YEAR_RANGE = (BASE_YEAR, 2035)
 #: The school levels evaluated, in report order.
 LEVELS = ("primary", "junior", "kindergarten")
 
@@ -29,6 +32,20 @@ def cohort_of(level: str) -> str:
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
     return SERVICES[level].demand
+
+
+def check_year(year) -> int:
+    """``year`` as an int within :data:`YEAR_RANGE`, else :class:`gis.errors.InputError` naming ``year``."""
+    from gis.errors import InputError
+
+    try:
+        y = int(year)
+    except (TypeError, ValueError):
+        raise InputError(f"year must be a whole number, got {year!r}", field="year") from None
+    if not YEAR_RANGE[0] <= y <= YEAR_RANGE[1]:
+        raise InputError(f"year {y} is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}: the population layer describes "
+                         f"{BASE_YEAR} and projects open up to {YEAR_RANGE[1]}", field="year")
+    return y
 
 
 def growth_factors(area, year: int) -> dict[str, float]:
@@ -43,6 +60,7 @@ def growth_factors(area, year: int) -> dict[str, float]:
 
 def children(area, level: str, year: int = BASE_YEAR) -> np.ndarray:
     """Whole children per population cell demanding ``level`` in ``year`` (int64, one per cell)."""
+    year = check_year(year)
     pop = area.population
     f = growth_factors(area, year)
     mult = pop["district_id"].astype(str).map(f).fillna(1.0).to_numpy(float)
