@@ -84,23 +84,29 @@ def load_candidates(path, crs, coords: str = "wgs84") -> gpd.GeoDataFrame:
 
 
 def grid_candidates(area, weights, n_target: int = 500, max_snap_m: float = 100.0, net=None) -> gpd.GeoDataFrame:
-    """About ``n_target`` sites on a regular grid: per square the cell with most ``weights`` near a street."""
+    """About ``n_target`` sites on a regular grid: per square the cell with most ``weights`` near a street.
+
+    The grid covers the populated cells, not the boundary: a district boundary (Yanhu's is about
+    1,200 km2) is mostly countryside, and squares sized to it would leave a few dozen candidates
+    in the city. The square side is chosen so that the eligible cells fill about ``n_target``.
+    """
     pop = area.population
     pts = pop.geometry if (pop.geom_type == "Point").all() else pop.geometry.representative_point()
     x, y = pts.x.to_numpy(), pts.y.to_numpy()
-    if net is not None:
-        near = net.snap(pts).dist_m <= max_snap_m
-    else:
-        near = np.ones(len(x), bool)
-    minx, miny, maxx, maxy = area.boundary.total_bounds
-    side = max(np.sqrt((maxx - minx) * (maxy - miny) / max(n_target, 1)), 1.0)
+    near = net.snap(pts).dist_m <= max_snap_m if net is not None else np.ones(len(x), bool)
     w = np.asarray(weights, float)
-    best = {}
-    for i in np.flatnonzero(near & (w > 0)):
-        key = (int((x[i] - minx) // side), int((y[i] - miny) // side))
-        if key not in best or w[i] > w[best[key]]:
-            best[key] = i
-    idx = np.array(sorted(best.values()), dtype=np.int64)
+    ok = np.flatnonzero(near & (w > 0))
+    if len(ok) == 0:
+        return gpd.GeoDataFrame({"candidate_id": [], "cell": []}, geometry=gpd.GeoSeries([], crs=area.crs))
+    cell = float(area.cell_size or 100.0)
+    side = max(np.sqrt(len(ok) * cell * cell / max(n_target, 1)), cell)
+    gx = np.floor((x[ok] - x[ok].min()) / side).astype(np.int64)
+    gy = np.floor((y[ok] - y[ok].min()) / side).astype(np.int64)
+    # per square the eligible cell with the most weight (ties: the first in layer order)
+    order = np.lexsort((ok, -w[ok], gy, gx))
+    sq = np.c_[gx[order], gy[order]]
+    first = np.r_[True, np.any(sq[1:] != sq[:-1], axis=1)]
+    idx = np.sort(ok[order][first])
     return gpd.GeoDataFrame({"candidate_id": [f"grid-{k:04d}" for k in range(len(idx))], "cell": idx},
                             geometry=gpd.points_from_xy(x[idx], y[idx]), crs=area.crs)
 

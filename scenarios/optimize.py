@@ -698,6 +698,24 @@ def build_model(key: str, inst: dict, p: int = 1):
     raise ValueError(f"unknown model {key!r}: use one of {', '.join(MODELS)}")
 
 
+def _worst_trip_existing(area, level: str, scenario, year: int) -> float:
+    """Seconds of the worst trip from a cell with children of ``level`` to its nearest open school
+    (``inf`` if some such cell reaches none, or there is no school)."""
+    from accessibility.reach import cell_seconds, nearest_seconds
+    from scenarios.demand import children
+    from scenarios.evaluate import Evaluator, level_sites
+    from scenarios.model import facilities_for
+
+    ev = Evaluator.for_area(area)
+    sites = level_sites(facilities_for(area, scenario, year), level)
+    if not len(sites):
+        return float("inf")
+    snap = ev.net.snap(sites.geometry)
+    t = cell_seconds(ev.net, ev.cell_snap, nearest_seconds(ev.net, snap), snap)
+    w = children(area, level, year)
+    return float(t[(w > 0) & ev.cell_snap.ok].max()) if ((w > 0) & ev.cell_snap.ok).any() else 0.0
+
+
 def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=None, candidates=None,
                   scenario="existing", year: int = 2025, time_limit=60.0) -> dict:
     """Choose new sites on a study area and report the effect on seats within reach.
@@ -711,10 +729,17 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
         chosen sites added at their seats) and ``covered`` for the covering models.
     """
     t0 = time.perf_counter()
-    inst = area_instance(area, level, scenario, year, minutes, candidates,
-                         limit_factor=3.0 if model == "pcenter" else 1.0)
-    if model == "pcenter":  # the worst trip may exceed the norm; search within three times it
-        inst["limit_s"] = inst["limit_s"] * 3.0
+    factor = 1.0
+    if model == "pcenter":
+        # The worst trip may exceed the norm. Existing schools stay open, so the worst trip with
+        # them alone is a feasible p-center value for any p: pairs up to it are all an exact
+        # p-center can use. Without existing schools fall back to three times the norm.
+        from layers.norms import SERVICES
+
+        mins = float(minutes if minutes is not None else SERVICES[level].minutes)
+        ub = _worst_trip_existing(area, level, scenario, year)
+        factor = (ub / (mins * 60.0)) * (1 + 1e-9) + 1e-9 if np.isfinite(ub) and ub > 0 else 3.0
+    inst = area_instance(area, level, scenario, year, minutes, candidates, limit_factor=factor)
     try:
         mdl = build_model(model, inst, p).solve(time_limit=time_limit)
     except (RuntimeError, ValueError) as e:
@@ -746,6 +771,9 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
                              "seats": int(cap[j])} for j in mdl.chosen]}
     if hasattr(mdl, "covered"):
         out["covered"] = float(w[mdl.covered].sum())
+    if model == "pcenter":
+        out["worst_minutes_before"] = ub / 60.0
+        out["worst_minutes_after"] = float(mdl.objective) / 60.0
     return out
 
 

@@ -59,3 +59,23 @@ def test_bad_candidate_rows_name_row_and_field(tmp_path, small_demo, body, field
         load_candidates(p, small_demo.crs)
     assert e.value.field in (field, "latitude", "longitude") or field in str(e.value)
     assert str(p) in str(e.value) and e.value.row is not None
+
+
+def test_grid_candidates_one_per_square_best_cell(small_demo):
+    """Against a brute-force loop over the squares: each square's candidate is its heaviest
+    eligible cell, and the grid fills the city (not the district's countryside)."""
+    from scenarios.candidates import grid_candidates
+
+    w = small_demo.population["age_6_11"].to_numpy(float)
+    g = grid_candidates(small_demo, w, n_target=120)
+    assert 60 <= len(g) <= 240  # about n_target squares over the populated cells
+    pop = small_demo.population
+    x, y = pop.geometry.x.to_numpy(), pop.geometry.y.to_numpy()
+    ok = np.flatnonzero(w > 0)
+    side = max(np.sqrt(len(ok) * small_demo.cell_size ** 2 / 120), small_demo.cell_size)
+    best = {}
+    for i in ok:
+        k = (int(np.floor((x[i] - x[ok].min()) / side)), int(np.floor((y[i] - y[ok].min()) / side)))
+        if k not in best or w[i] > w[best[k]]:
+            best[k] = i
+    assert sorted(g["cell"].tolist()) == sorted(best.values())
