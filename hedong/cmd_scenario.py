@@ -5,6 +5,8 @@ Human-readable tables by default; ``--json`` prints the stable keys of CONTRACT.
 
 from __future__ import annotations
 
+import numpy as np
+
 
 from hedong.output import print_json, table
 
@@ -163,6 +165,11 @@ def cmd_evaluate(args) -> int:
         print(f"\n{lv} by district (limit {L['minutes']:g} min)")
         print(table(L["by_district"], ["district", "demand", "seats", "assigned", "unserved", "unserved_no_seat",
                                        "unserved_beyond_reach", "coverage", "median_minutes"]))
+    for lv, L in j["levels"].items():
+        util = [r["utilisation"] for r in L["schools"] if r["utilisation"] is not None]
+        if util:
+            full = sum(u >= 0.99 for u in util)
+            print(f"{lv}: {len(util)} open schools, {full} full (>= 99 %), median utilisation {np.median(util):.0%}")
     print("\nunserved_no_seat: a school is within the limit but full (seat shortage); "
           "unserved_beyond_reach: no open school within the limit (siting gap). --minutes changes the limit.")
     return 0

@@ -58,6 +58,25 @@ class LevelResult:
         """Each school's catchment: the dissolved squares of the cells sending it most of their children."""
         return self._evaluator.catchments(self)
 
+    def school_rows(self) -> list[dict]:
+        """Per open school: id, name, sub-type, project (if a project), district, seats, pupils
+        assigned, utilisation (assigned / seats; 1.0 = full) — JSON-ready, in layer order."""
+        sch = self.schools
+        names = self._evaluator.district_names if self._evaluator is not None else {}
+        rows = []
+        for r in sch.itertuples(index=False):
+            pid = getattr(r, "project_id", None)
+            yr = getattr(r, "open_year", None)
+            rows.append({
+                "facility_id": str(r.facility_id), "name": str(r.name), "subtype": str(r.subtype),
+                "project_id": None if pid is None or pid != pid or pid == "" else str(pid),
+                "open_year": None if yr is None or yr != yr else int(yr),
+                "district": names.get(str(r.district_id), str(r.district_id)) if r.district_id is not None else None,
+                "seats": int(r.capacity), "assigned": int(r.assigned),
+                "utilisation": None if r.capacity <= 0 else float(r.assigned) / float(r.capacity),
+            })
+        return rows
+
 
 @dataclass
 class Evaluation:
@@ -75,6 +94,7 @@ class Evaluation:
             d = dict(r.summary)
             d["by_district"] = r.by_district.to_dict(orient="records")
             d["minutes_distribution"] = r.histogram
+            d["schools"] = r.school_rows()
             out["levels"][lv] = d
         return out
 

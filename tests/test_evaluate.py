@@ -16,6 +16,10 @@ def check_invariants(j):
         for k in ("demand", "assigned", "unserved", "seats"):
             assert sum(r[k] for r in rows) == L[k], (lv, k)
         assert L["unserved_no_seat"] + L["unserved_beyond_reach"] == L["unserved"]
+        # per school: the pupils add up to the level's assigned; nobody is over capacity
+        assert sum(r["assigned"] for r in L["schools"]) == L["assigned"]
+        assert sum(r["seats"] for r in L["schools"]) == L["seats"]
+        assert all(0 <= r["assigned"] <= r["seats"] for r in L["schools"])
         assert sum(r["unserved_no_seat"] for r in rows) == L["unserved_no_seat"]
         for r in rows:
             assert r["assigned"] + r["unserved"] == r["demand"]
