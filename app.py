@@ -19,11 +19,18 @@ import threading
 import pandas as pd
 import streamlit as st
 
+from accessibility.circles import circles_gdf
+from accessibility.coverage import coverage_report, life_circle, service_coverage
 from gis import publish as pub
 from gis import webmap
 from gis.errors import InputError
-from layers.norms import SERVICES, LIFE_CIRCLE_SERVICES
+from layers.norms import LIFE_CIRCLE_SERVICES, SERVICES
 from layers.schema import FAMILIES
+from scenarios.candidates import load_candidates
+from scenarios.compare import delta
+from scenarios.evaluate import evaluate
+from scenarios.model import available_names, resolve_scenario, save_scenario
+from scenarios.optimize import optimize_area
 
 st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️", layout="wide")
 
@@ -80,7 +87,6 @@ UI = {
     "model": ("模型", "Model"),
     "p": ("新建数量 p", "Sites to build (p)"),
     "chosen": ("优化选中的地块", "Sites chosen"),
-    "not_ready": ("该功能所需的计算模块尚未安装：{name}", "The engine this needs is not available yet: {name}"),
     "download": ("下载离线地图 (zip)", "Download offline maps (zip)"),
     "make_zip": ("生成离线地图", "Build offline maps"),
     "publish_help": ("生成独立的HTML地图：无需服务器、无需联网（地图库内嵌），可直接双击打开。",
@@ -136,11 +142,7 @@ def scenario_key(scen) -> str:
 
 
 def current_scenario():
-    """The scenario chosen on the schools page (an edited copy if the user edited it), or None."""
-    try:
-        from scenarios.model import resolve_scenario
-    except ImportError:
-        return None
+    """The scenario chosen on the schools page (an edited copy if the user edited it)."""
     a = area()
     name = st.session_state.get("scenario") or ("plan" if len(a.projects) else "existing")
     edited = st.session_state.get("edited", {}).get((a.name, name))
@@ -152,20 +154,18 @@ def service_cached(spec: str, scale: float, service: str, minutes: float, mode: 
                    year: int | None, _fac=None) -> dict:
     """Coverage of one service: share, median, by district, minute histogram and uncovered cells."""
     a = get_area(spec, scale)
-    res = pub.coverage_result(a, service, minutes=minutes, mode=mode, facilities=_fac)
-    share, med = pub.share_and_median(res)
-    unc = pub.uncovered_cells(a, res, minutes) if res is not None else a.population.iloc[0:0]
-    return {"available": res is not None, "share": share, "median": med,
-            "by_district": pub._get(res, "by_district"),
-            "histogram": pub.minute_distribution(a, res) if res is not None else None,
-            "uncovered": unc, "uncovered_pop": float(unc["pop_total"].sum()) if len(unc) else 0.0}
+    res = service_coverage(a, service, minutes=minutes, mode=mode, facilities=_fac)
+    unc = res.uncovered
+    return {"share": res.population_share, "median": res.median_minutes, "by_district": res.by_district,
+            "histogram": pub.minute_distribution(a, res), "uncovered": unc,
+            "uncovered_pop": float(unc["pop_total"].sum())}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def circles_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, skey: str,
                    year: int | None, _fac=None):
     """Service-area polygons (network circles) of one service."""
-    return pub.circles_for(get_area(spec, scale), service, minutes, _fac, mode)
+    return circles_gdf(get_area(spec, scale), service, minutes, mode=mode, facilities=_fac)
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
@@ -181,18 +181,14 @@ def overview_cached(spec: str, scale: float, service: str, minutes: float, mode:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def report_cached(spec: str, scale: float, minutes: float, mode: str, skey: str, year: int | None, _fac=None):
-    """The CONTRACT coverage report (all services + life-circle index), or None if the engine is missing."""
-    try:
-        from accessibility.coverage import coverage_report
-    except ImportError:
-        return None
+    """The CONTRACT coverage report (all services + life-circle index)."""
     return coverage_report(get_area(spec, scale), minutes, mode, _fac)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def life_circle_cached(spec: str, scale: float, minutes: float, mode: str | None):
-    """The life-circle index (per-cell services within reach) from :func:`gis.publish.life_circle_result`."""
-    return pub.life_circle_result(get_area(spec, scale), minutes, mode)
+    """The life-circle index (per-cell services within reach)."""
+    return life_circle(get_area(spec, scale), minutes, mode)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -204,10 +200,9 @@ def life_circle_map_cached(spec: str, scale: float, minutes: float, mode: str | 
 
 @st.cache_resource(show_spinner=False, max_entries=64)  # resource: the result holds the evaluator, never pickle it
 def evaluation_cached(spec: str, scale: float, skey: str, year: int, _scen=None):
-    """Scenario evaluation of one year as (json dict, raw result)."""
-    a = get_area(spec, scale)
-    ev = pub.evaluate_year(a, _scen if _scen is not None else "existing", year)
-    return pub._as_dict(ev), ev
+    """Scenario evaluation of one year as (json dict, :class:`scenarios.evaluate.Evaluation`)."""
+    ev = evaluate(get_area(spec, scale), _scen if _scen is not None else "existing", year)
+    return ev.to_json(), ev
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -331,13 +326,9 @@ def service_label(k: str) -> str:
     return SERVICES[k].label(lang())
 
 
-def district_frame(by_district) -> pd.DataFrame:
-    """A by-district result (dict or rows) as a DataFrame."""
-    if by_district is None:
-        return pd.DataFrame()
-    if isinstance(by_district, dict):
-        return pd.DataFrame({"district": list(by_district), "share": list(by_district.values())})
-    return pd.DataFrame(by_district)
+def district_frame(by_district: dict) -> pd.DataFrame:
+    """A by-district share (district name -> share) as a DataFrame."""
+    return pd.DataFrame({"district": list(by_district), "share": list(by_district.values())})
 
 
 # ---------------------------------------------------------------- pages
@@ -360,11 +351,9 @@ def page_map():
     m_mode = None if mode == "walk" and SERVICES[service].mode != "walk" else mode
     res = service_cached(spec, sc, service, minutes, m_mode, "none", None)
     k1, k2, k3 = st.columns(3)
-    k1.metric(tr("share"), "—" if res["share"] is None else f"{res['share']:.1%}")
-    k2.metric(tr("median"), "—" if res["median"] is None else f"{res['median']:.1f}")
+    k1.metric(tr("share"), f"{res['share']:.1%}")
+    k2.metric(tr("median"), f"{res['median']:.1f}")
     k3.metric(tr("uncovered"), f"{res['uncovered_pop']:,.0f}")
-    if not res["available"]:
-        st.info(tr("not_ready", name="accessibility.coverage"))
     if tiles == "tianditu" and not tk:
         st.warning(tr("tk"))
         tiles = "none"
@@ -385,12 +374,7 @@ def page_coverage():
         r = service_cached(spec, sc, s, minutes, mode, "none", None)
         rows.append({tr("service"): service_label(s), tr("share"): r["share"], tr("median"): r["median"],
                      tr("uncovered"): round(r["uncovered_pop"])})
-        bd = district_frame(r["by_district"])
-        if len(bd):
-            share_col = "share" if "share" in bd.columns else ("population_share" if "population_share" in bd.columns else None)
-            if share_col:
-                for d, v in zip(bd["district"], bd[share_col]):
-                    dist_rows.append({"district": d, "service": service_label(s), "share": v})
+        dist_rows += [{"district": d, "service": service_label(s), "share": v} for d, v in r["by_district"].items()]
     st.subheader(tr("share"))
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                  column_config={tr("share"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
@@ -402,35 +386,29 @@ def page_coverage():
     st.subheader(tr("minute_dist"))
     s = st.selectbox(tr("service"), list(SERVICES), format_func=service_label, key="cov_service")
     r = service_cached(spec, sc, s, minutes, mode, "none", None)
-    hist = r["histogram"]
-    if hist is not None and len(hist):
-        st.bar_chart(hist, x="minutes", y="residents", x_label=tr("minutes"), y_label=webmap.t("population_n", lang()))
-    st.metric(f"{service_label(s)} · {tr('share')}", "—" if r["share"] is None else f"{r['share']:.1%}")
+    st.bar_chart(r["histogram"], x="minutes", y="residents", x_label=tr("minutes"),
+                 y_label=webmap.t("population_n", lang()))
+    st.metric(f"{service_label(s)} · {tr('share')}", f"{r['share']:.1%}")
     st.subheader(tr("life_circle"))
-    rep = report_cached(spec, sc, minutes, mode, "none", None)
-    if rep is None:
-        st.info(tr("not_ready", name="accessibility.coverage.coverage_report"))
-        return
-    lc = rep.get("life_circle", {})
+    lc = report_cached(spec, sc, minutes, mode, "none", None)["life_circle"]
     k1, k2 = st.columns(2)
-    k1.metric(tr("all_services"), f"{lc.get('all_services_share', float('nan')):.1%}")
-    k2.metric(tr("mean_within"), f"{lc.get('mean_services_within', float('nan')):.2f}")
+    k1.metric(tr("all_services"), f"{lc['all_services_share']:.1%}")
+    k2.metric(tr("mean_within"), f"{lc['mean_services_within']:.2f}")
     m, summ = life_circle_map_cached(spec, sc, minutes, mode, lang())
-    if m is not None:
-        left, right = st.columns([3, 1])
-        with left:
-            show_map(m, key="lc_map", height=600)
-        with right:
-            total = len(LIFE_CIRCLE_SERVICES)
-            whole = sum(summ["by_n"].values()) or 1.0
-            st.caption(tr("lc_classes"))
-            st.dataframe(pd.DataFrame({tr("services_n"): list(range(total, -1, -1)),
-                                       tr("residents"): [round(summ["by_n"].get(n, 0.0)) for n in range(total, -1, -1)],
-                                       tr("share_col"): [summ["by_n"].get(n, 0.0) / whole for n in range(total, -1, -1)]}),
-                         hide_index=True, width="stretch", key="lc_classes",
-                         column_config={tr("share_col"): st.column_config.NumberColumn(format="percent"),
-                                        tr("residents"): st.column_config.NumberColumn(format="localized")})
-    lcd = lc.get("by_district")
+    left, right = st.columns([3, 1])
+    with left:
+        show_map(m, key="lc_map", height=600)
+    with right:
+        total = len(LIFE_CIRCLE_SERVICES)
+        whole = sum(summ["by_n"].values()) or 1.0
+        st.caption(tr("lc_classes"))
+        st.dataframe(pd.DataFrame({tr("services_n"): list(range(total, -1, -1)),
+                                   tr("residents"): [round(summ["by_n"].get(n, 0.0)) for n in range(total, -1, -1)],
+                                   tr("share_col"): [summ["by_n"].get(n, 0.0) / whole for n in range(total, -1, -1)]}),
+                     hide_index=True, width="stretch", key="lc_classes",
+                     column_config={tr("share_col"): st.column_config.NumberColumn(format="percent"),
+                                    tr("residents"): st.column_config.NumberColumn(format="localized")})
+    lcd = lc["by_district"]
     if lcd:
         st.caption(tr("lc_by_district"))
         st.dataframe(district_frame(lcd), hide_index=True, width="stretch", key="lc_district_table")
@@ -440,11 +418,6 @@ def page_schools():
     """Schools & scenarios: seat coverage by district and year, utilisation, compare, edit, optimise."""
     a = area()
     spec, sc = a.name, demo_scale()
-    try:
-        from scenarios.model import available_names
-    except ImportError:
-        st.info(tr("not_ready", name="scenarios.model"))
-        return
     names = available_names(a)
     c1, c2, c3 = st.columns([2, 3, 2])
     default = names.index("plan") if "plan" in names else 0
@@ -456,25 +429,20 @@ def page_schools():
     if (a.name, scen.name) in st.session_state.get("edited", {}):
         st.caption(f"{scen.name} {tr('edited')}")
     ev_json, ev = evaluation_cached(spec, sc, skey, int(year), _scen=scen)
-    if not ev_json:
-        st.info(tr("not_ready", name="scenarios.evaluate"))
-        return
-    lv = ev_json.get("levels", {}).get(level, {})
+    lv = ev.levels[level].summary
     k1, k2, k3, k4 = st.columns(4)
-    k1.metric(webmap.t("demand", lang()), f"{lv.get('demand', 0):,.0f}")
-    k2.metric(webmap.t("seats", lang()), f"{lv.get('seats', 0):,.0f}")
-    k3.metric(webmap.t("unserved", lang()), f"{lv.get('unserved', 0):,.0f}")
-    dem = lv.get("demand", 0) or 0
-    k4.metric(webmap.t("coverage", lang()), "—" if not dem else f"{lv.get('assigned', 0) / dem:.1%}")
-    rows = lv.get("by_district", [])
+    k1.metric(webmap.t("demand", lang()), f"{lv['demand']:,.0f}")
+    k2.metric(webmap.t("seats", lang()), f"{lv['seats']:,.0f}")
+    k3.metric(webmap.t("unserved", lang()), f"{lv['unserved']:,.0f}")
+    k4.metric(webmap.t("coverage", lang()), "—" if not lv["demand"] else f"{lv['assigned'] / lv['demand']:.1%}")
     left, right = st.columns([3, 2])
     with left:
         m = seat_map_cached(spec, sc, skey, int(year), level, lang(), _scen=scen, _ev=ev)
         show_map(m, key="seat_map", height=520)
     with right:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="seat_table")
+        st.dataframe(ev.levels[level].by_district, hide_index=True, width="stretch", key="seat_table")
         schools = pub.school_points(ev, level)
-        if schools is not None and len(schools):
+        if len(schools):
             st.caption(tr("per_school"))
             cols = [c for c in ("name", "subtype", "open_year", "seats", "assigned", "utilisation") if c in schools]
             st.dataframe(pd.DataFrame(schools[cols]), hide_index=True, width="stretch", height=260, key="school_table",
@@ -483,17 +451,12 @@ def page_schools():
     # compare
     st.subheader(tr("compare_with"))
     other = st.selectbox(tr("compare_with"), [n for n in names if n != scen.name] or names, key="compare")
-    from scenarios.model import resolve_scenario
-
     o = resolve_scenario(a, other)
     o_json, _ = evaluation_cached(spec, sc, scenario_key(o), int(year), _scen=o)
-    if o_json:
-        from scenarios.compare import delta
-
-        d = delta(ev_json, o_json).get(level, {})
-        st.caption(f"{tr('delta')}: {webmap.t('seats', lang())} {d.get('seats') or 0:+,.0f} · "
-                   f"{webmap.t('unserved', lang())} {d.get('unserved') or 0:+,.0f}")
-        st.dataframe(pd.DataFrame(d.get("by_district", [])), hide_index=True, width="stretch", key="delta_table")
+    d = delta(ev_json, o_json)[level]
+    st.caption(f"{tr('delta')}: {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
+               f"{webmap.t('unserved', lang())} {d['unserved']:+,.0f}")
+    st.dataframe(pd.DataFrame(d["by_district"]), hide_index=True, width="stretch", key="delta_table")
     edit_section(a, scen)
     optimise_section(a)
 
@@ -539,8 +502,6 @@ def edit_section(a, scen):
         new_name = c1.text_input(tr("new_name"), key="new_name")
         if c2.button(tr("save"), key="save_scenario") and new_name:
             try:
-                from scenarios.model import save_scenario
-
                 path = save_scenario(scen.copy(new_name))
                 st.success(tr("saved", path=path))
             except InputError as e:
@@ -584,10 +545,6 @@ def parse_upload(data: bytes, filename: str, crs):
                                 file=name).one_line()
     if not data:
         return None, InputError("file is empty", file=name).one_line()
-    try:
-        from scenarios.candidates import load_candidates
-    except ImportError:
-        return None, tr("not_ready", name="scenarios.candidates")
     with tempfile.TemporaryDirectory(prefix="hedong-upload-") as d:
         path = Path(d) / f"candidates.{suffix}"
         path.write_bytes(data)
@@ -626,8 +583,6 @@ def optimise_section(a):
         model = c2.selectbox(tr("model"), ["pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp"], key="opt_model")
         p = c3.number_input(tr("p"), 1, 20, 2, key="opt_p")
         if st.button(tr("optimise"), key="opt_run"):
-            from scenarios.optimize import optimize_area
-
             try:
                 with st.spinner("…"):
                     res = optimize_area(a, level, model=model, p=int(p), candidates=cands,

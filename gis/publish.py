@@ -34,9 +34,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from accessibility.circles import circles_gdf
+from accessibility.coverage import DEFAULT_MINUTES, life_circle, service_coverage
 from gis import webmap
 from gis.webmap import t
 from layers.norms import SERVICES
+from scenarios.evaluate import evaluate
 
 #: Years of the school programme (the plan's 14th FYP period).
 YEARS = (2021, 2022, 2023, 2024, 2025)
@@ -72,75 +75,25 @@ def pt(key: str, lang: str = "zh", **kw) -> str:
     return e.get(lang, e["en"]).format(**kw)
 
 
-# ---------------------------------------------------------------- engine adapters
-
-
-def service_minutes(service: str, minutes: float | None = None) -> float:
-    """The threshold used for ``service``: ``minutes`` if given, else the norm's."""
-    return float(minutes if minutes is not None else SERVICES[service].minutes)
-
-
-def coverage_result(area, service: str, minutes: float | None = None, mode: str | None = None, facilities=None):
-    """Coverage of one service from :func:`accessibility.coverage.service_coverage` (None if unavailable)."""
-    try:
-        from accessibility.coverage import service_coverage
-    except ImportError:
-        return None
-    return service_coverage(area, service, minutes=minutes, mode=mode, facilities=facilities)
-
-
-def _get(obj, key, default=None):
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
-
-
-def uncovered_cells(area, result, minutes: float) -> gpd.GeoDataFrame:
-    """Populated cells outside the circles, from a coverage result (its ``uncovered`` layer)."""
-    unc = _get(result, "uncovered")
-    if isinstance(unc, gpd.GeoDataFrame):
-        return unc
-    mins = _get(result, "cell_minutes")
-    if mins is not None and len(mins) == len(area.population):
-        mm = np.asarray(mins, dtype=float)
-        return area.population[~(mm <= minutes)]
-    return area.population.iloc[0:0]
+# ---------------------------------------------------------------- numbers for the pages
 
 
 def minute_distribution(area, result, max_minutes: float = 30.0) -> pd.DataFrame:
     """Residents by whole minutes to the nearest facility (``minutes``, ``residents``), beyond-limit binned last.
 
-    Built from the coverage result's per-cell minutes (``cell_minutes``) weighted by ``pop_total``.
+    Parameters
+    ----------
+    area : StudyArea
+    result : accessibility.coverage.ServiceCoverage
+        Its ``cell_minutes`` are weighted by the area's ``pop_total``.
     """
-    mins = _get(result, "cell_minutes")
-    if mins is None:
-        return pd.DataFrame({"minutes": [], "residents": []})
-    mm = np.asarray(mins, dtype=float)
+    mm = result.cell_minutes.to_numpy(float)
     pop = area.population["pop_total"].to_numpy(float)
     top = int(max_minutes)
     idx = np.where(np.isfinite(mm), np.clip(np.floor(mm), 0, top), top).astype(int)
     counts = np.bincount(idx, weights=pop, minlength=top + 1)
     labels = [f"{k:02d}" for k in range(top)] + [f">{top}"]
     return pd.DataFrame({"minutes": labels, "residents": np.round(counts).astype(int)})
-
-
-def circles_for(area, service: str, minutes: float, facilities=None, mode: str | None = None
-                ) -> gpd.GeoDataFrame | None:
-    """Service-area polygons from :func:`accessibility.circles.circles_gdf` (None if unavailable)."""
-    try:
-        from accessibility.circles import circles_gdf
-    except ImportError:
-        return None
-    return circles_gdf(area, service, minutes, mode=mode, facilities=facilities)
-
-
-def share_and_median(result) -> tuple[float | None, float | None]:
-    """(population share covered, median minutes) of a coverage result, where it says."""
-    share = _get(result, "population_share", _get(result, "share"))
-    med = _get(result, "median_minutes")
-    return (None if share is None else float(share)), (None if med is None else float(med))
 
 
 # ---------------------------------------------------------------- plan indicators computed from layers
@@ -205,39 +158,12 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
 # ---------------------------------------------------------------- seats
 
 
-def evaluate_year(area, scenario, year: int, minutes: float | None = None):
-    """Scenario evaluation of one year (:func:`scenarios.evaluate.evaluate`), or None if unavailable."""
-    try:
-        from scenarios.evaluate import evaluate
-    except ImportError:
-        return None
-    return evaluate(area, scenario, int(year), minutes)
-
-
-def _as_dict(ev) -> dict:
-    if ev is None:
-        return {}
-    if isinstance(ev, dict):
-        return ev
-    for attr in ("to_json", "to_dict", "as_dict"):
-        fn = getattr(ev, attr, None)
-        if callable(fn):
-            out = fn()
-            if isinstance(out, dict):
-                return out
-    return {}
-
-
-def school_points(ev, level: str = "primary") -> gpd.GeoDataFrame | None:
-    """Schools of one level in an evaluation with ``seats``, ``assigned``, ``utilisation`` (None if absent)."""
-    levels = _get(ev, "levels") or {}
-    lr = levels.get(level) if isinstance(levels, dict) else None
-    s = _get(lr, "schools")
-    if not isinstance(s, gpd.GeoDataFrame):
-        return None
-    s = s.copy()
-    s["seats"] = s["capacity"] if "capacity" in s.columns else 0
-    s["is_project"] = s["project_id"].astype(str).str.len().gt(0) if "project_id" in s.columns else False
+def school_points(ev, level: str = "primary") -> gpd.GeoDataFrame:
+    """Schools of one level of an :class:`scenarios.evaluate.Evaluation`, with ``seats`` and ``is_project``
+    added to its ``capacity``, ``assigned``, ``utilisation``."""
+    s = ev.levels[level].schools.copy()
+    s["seats"] = s["capacity"]
+    s["is_project"] = s["project_id"].astype(str).str.len().gt(0)
     return s
 
 
@@ -254,11 +180,11 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
         The map and a summary: ``service``, ``minutes``, ``population_share``, ``median_minutes``,
         ``uncovered_population``.
     """
-    mins = service_minutes(service, minutes)
-    res = coverage_result(area, service, minutes=mins, mode=mode, facilities=facilities)
-    circles = circles_for(area, service, mins, facilities, mode)
-    unc = uncovered_cells(area, res, mins) if res is not None else None
-    share, med = share_and_median(res)
+    mins = float(minutes if minutes is not None else SERVICES[service].minutes)
+    res = service_coverage(area, service, minutes=mins, mode=mode, facilities=facilities)
+    circles = circles_gdf(area, service, mins, mode=mode, facilities=facilities)
+    unc = res.uncovered
+    share, med = res.population_share, res.median_minutes
     svc = SERVICES[service]
     title = pt("coverage_title", lang, service=svc.label(lang), minutes=int(mins))
     fac = webmap.as_facilities(facilities) if facilities is not None else area.facilities
@@ -277,29 +203,16 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
              (webmap.swatch(webmap.UNCOVERED_COLOR), t("uncovered_legend", lang, minutes=int(mins), service=svc.label(lang)))]
     items += [(webmap.marker_svg(f, 14), webmap.family_label(f, lang)) for f in add_fams]
     items.append((webmap.swatch("#333333", "line"), t("boundary", lang)))
-    stats = []
-    if share is not None:
-        stats.append(f"{pt('share', lang)}: {share:.1%}")
-    if med is not None:
-        stats.append(f"{pt('median', lang)}: {med:.1f} min")
-    body = [webmap.legend_html(title if not stats else " · ".join(stats), items)]
+    stats = f"{pt('share', lang)}: {share:.1%} · {pt('median', lang)}: {med:.1f} min"
+    body = [webmap.legend_html(stats, items)]
     webmap.add_legend(m, body)
     webmap.add_notice(m, area, title=title)
     webmap.add_attribution(m, area)
     webmap.add_layer_control(m, collapsed=True)
     webmap.finish(m, assets)
-    upop = float(unc["pop_total"].sum()) if unc is not None and len(unc) else 0.0
+    upop = float(unc["pop_total"].sum())
     return m, {"service": service, "minutes": mins, "population_share": share, "median_minutes": med,
                "uncovered_population": round(upop)}
-
-
-def life_circle_result(area, minutes: float | None = None, mode: str | None = None, facilities=None):
-    """The life-circle index from :func:`accessibility.coverage.life_circle` (None if unavailable)."""
-    try:
-        from accessibility.coverage import DEFAULT_MINUTES, life_circle
-    except ImportError:
-        return None
-    return life_circle(area, DEFAULT_MINUTES if minutes is None else float(minutes), mode, facilities)
 
 
 def life_circle_map(area, *, minutes: float | None = None, mode: str | None = None, facilities=None,
@@ -317,13 +230,11 @@ def life_circle_map(area, *, minutes: float | None = None, mode: str | None = No
 
     Returns
     -------
-    (folium.Map, dict) or (None, None)
-        The map and ``{"minutes", "all_services_share", "mean_services_within", "by_n": {n: residents}}``;
-        ``(None, None)`` when the accessibility engine is not available.
+    (folium.Map, dict)
+        The map and ``{"minutes", "all_services_share", "mean_services_within", "by_n": {n: residents}}``.
     """
-    lc = lc if lc is not None else life_circle_result(area, minutes, mode, facilities)
     if lc is None:
-        return None, None
+        lc = life_circle(area, DEFAULT_MINUTES if minutes is None else float(minutes), mode, facilities)
     mins = float(lc.minutes)
     covered = {k: np.asarray(c.covered, dtype=bool) for k, c in lc.services.items()}
     n = len(covered)
@@ -346,31 +257,26 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
     (folium.Map, dict)
         The map and ``{"year", "levels": {level: {"demand", "seats", "coverage"}}}``.
     """
-    ev = ev if ev is not None else evaluate_year(area, scenario, year)
-    d = _as_dict(ev)
-    levels = d.get("levels", {}) or (_get(ev, "levels") or {})
+    ev = ev if ev is not None else evaluate(area, scenario, int(year))
     title = pt("seat_title", lang, year=year, scenario=getattr(scenario, "name", scenario))
     m = webmap.base_map(area, tiles=tiles, lang=lang)
     summary = {"year": year, "levels": {}}
     shown = level if level in LEVELS else LEVELS[0]
-    for level in LEVELS:
-        lv = levels.get(level) or {}
-        rows = lv.get("by_district", []) if isinstance(lv, dict) else []
-        fg = webmap.add_seat_choropleth(m, area, rows, level, year)
-        fg.show = level == shown
+    for lv in LEVELS:
+        lr = ev.levels[lv]
+        fg = webmap.add_seat_choropleth(m, area, lr.by_district, lv, year)
+        fg.show = lv == shown
         fg.overlay = False  # the three levels are alternatives: radio buttons in the layer switch
-        demand = float(lv.get("demand", 0) or 0) if isinstance(lv, dict) else 0.0
-        seats = float(lv.get("seats", 0) or 0) if isinstance(lv, dict) else 0.0
-        assigned = float(lv.get("assigned", 0) or 0) if isinstance(lv, dict) else 0.0
-        summary["levels"][level] = {"demand": demand, "seats": seats,
-                                    "coverage": (assigned / demand) if demand else None}
+        demand, seats = float(lr.summary["demand"]), float(lr.summary["seats"])
+        summary["levels"][lv] = {"demand": demand, "seats": seats,
+                                 "coverage": (lr.summary["assigned"] / demand) if demand else None}
     webmap.add_districts(m, area, population=False)
     webmap.add_boundary(m, area)
-    for level in LEVELS:
-        schools = school_points(ev, level)
-        if schools is not None and len(schools):
-            fg = webmap.add_schools(m, schools, name=f"{t('schools', lang)} · {SERVICES[level].label(lang)}")
-            fg.show = level == shown
+    for lv in LEVELS:
+        schools = school_points(ev, lv)
+        if len(schools):
+            fg = webmap.add_schools(m, schools, name=f"{t('schools', lang)} · {SERVICES[lv].label(lang)}")
+            fg.show = lv == shown
     lines = [f"{SERVICES[lv].label(lang)}: "
              + (f"{v['coverage']:.0%}" if v["coverage"] is not None else "—")
              + f" ({v['seats']:,.0f} / {v['demand']:,.0f})" for lv, v in summary["levels"].items()]
@@ -427,7 +333,7 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
     seat_sec = (f'<h2>{esc(pt("seat_maps", lang, scenario=scenario))}</h2><table><tr><th>{hdr[5]}</th>{lvl_heads}</tr>'
                 f"{seat_rows}</table>") if seats else ""
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>{esc(pt("index_title", lang))} — {esc(area.name)}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1">{GENERATOR_META}<title>{esc(pt("index_title", lang))} — {esc(area.name)}</title>
 <style>body{{font:14px/1.55 'Microsoft YaHei','PingFang SC','WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif;
 max-width:1000px;margin:24px auto;padding:0 16px;color:#222}} table{{border-collapse:collapse;margin:8px 0 18px}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f0f3f8}}
@@ -440,6 +346,46 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f
 <h2>{esc(pt("indicators", lang))}</h2><table><tr><th>{hdr[6]}</th><th>{hdr[7]}</th><th>{hdr[8]}</th><th>{hdr[9]}</th><th>{hdr[10]}</th><th>{hdr[11]}</th><th>{hdr[12]}</th></tr>{ind_rows}</table>
 <h2>{esc(pt("sources", lang))}</h2><ul>{src_rows}<li>Leaflet 1.9.4 (BSD-2-Clause), jQuery 3.7.1 (MIT) — embedded</li></ul>
 </body></html>"""
+
+
+#: Written into every ``index.html`` we publish: a folder whose index carries it may be replaced.
+GENERATOR_META = '<meta name="generator" content="hedong-planner">'
+#: Index titles of publications made before the marker existed (also ours to replace).
+_LEGACY_TITLES = tuple(f"<title>{e}" for e in PAGE_TEXT["index_title"].values())
+
+
+def is_publication(folder) -> bool:
+    """True when ``folder`` holds an earlier publication of ours (its ``index.html`` has our marker)."""
+    index = Path(folder) / "index.html"
+    if not index.is_file():
+        return False
+    with index.open("r", encoding="utf-8", errors="replace") as f:
+        head = f.read(4096)
+    return GENERATOR_META in head or any(t_ in head for t_ in _LEGACY_TITLES)
+
+
+def check_out_dir(out_dir, field: str = "out_dir") -> Path:
+    """Refuse an output folder that publishing would destroy; returns it as a Path.
+
+    A publication replaces its folder as a whole. That is right for a folder that does not exist,
+    an empty one, or an earlier publication (:func:`is_publication`), and would silently delete
+    anything else — a planner's notes, another project's site.
+
+    Raises
+    ------
+    gis.errors.InputError
+        When ``out_dir`` is a file, or a folder holding anything but an earlier publication.
+    """
+    from gis.errors import InputError
+
+    p = Path(out_dir)
+    if p.exists() and not p.is_dir():
+        raise InputError("the output path exists and is not a folder; choose a folder for the maps", file=p,
+                         field=field)
+    if p.is_dir() and any(p.iterdir()) and not is_publication(p):
+        raise InputError("the folder holds other files and would be replaced; choose an empty or new folder "
+                         "(or an earlier publication)", file=p, field=field)
+    return p
 
 
 def _has_scenarios(area) -> bool:
@@ -455,7 +401,8 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     ----------
     area : StudyArea
     out_dir : str or Path
-        Target folder; replaced as a whole when the publication is complete.
+        Target folder; replaced as a whole when the publication is complete. It must not exist, be
+        empty, or hold an earlier publication (:func:`check_out_dir`): anything else is refused.
     scenario : str, optional
         Scenario for the seat maps (default ``plan`` when the area has projects, else
         ``existing``); its facilities of the last year also feed the coverage maps.
@@ -477,13 +424,18 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     -------
     dict
         ``{"out": str, "files": [{"file", "kind", "bytes", ...}], "seconds": float}``.
+
+    Raises
+    ------
+    gis.errors.InputError
+        Bad ``lang``, or an ``out_dir`` holding other work (nothing is written then).
     """
     from gis.errors import InputError
 
     if lang not in ("zh", "en"):
         raise InputError("language must be zh or en", field="lang")
     t0 = time.perf_counter()
-    out_dir = Path(out_dir)
+    out_dir = check_out_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     scenario = scenario or ("plan" if _has_scenarios(area) else "existing")
     services = list(services or SERVICES)
@@ -496,11 +448,10 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     try:
         if life_circle:
             m, summ = life_circle_map(area, minutes=minutes, mode=mode, lang=lang, tiles=tiles)
-            if m is not None:
-                fn = "life-circle.html"
-                (tmp / fn).write_text(m.get_root().render(), encoding="utf-8")
-                life = (fn, summ)
-                files.append({"file": fn, "kind": "life_circle", **summ})
+            fn = "life-circle.html"
+            (tmp / fn).write_text(m.get_root().render(), encoding="utf-8")
+            life = (fn, summ)
+            files.append({"file": fn, "kind": "life_circle", **summ})
             done += 1
             if progress:
                 progress(done, total, "life-circle.html")
@@ -515,9 +466,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
                 progress(done, total, fn)
         seat_ok = _has_scenarios(area) or scenario != "plan"
         for year in years if seat_ok else []:
-            ev = evaluate_year(area, scenario, year)
-            if ev is None:
-                break
+            ev = evaluate(area, scenario, int(year))
             m, summ = seat_map(area, scenario, year, ev=ev, lang=lang, tiles=tiles)
             fn = f"seats-{year}.html"
             (tmp / fn).write_text(m.get_root().render(), encoding="utf-8")
@@ -532,6 +481,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
         for f in files:
             f["bytes"] = (tmp / f["file"]).stat().st_size
         os.chmod(tmp, 0o755)
+        check_out_dir(out_dir)  # again: the folder may have been filled while we worked
         # swap into place: old folder (if any) aside, new folder in, old removed
         old = None
         if out_dir.exists():

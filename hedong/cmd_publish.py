@@ -22,7 +22,8 @@ def register(sub) -> None:
     add_area_argument(p)
     p.add_argument("--scenario", default=None,
                    help="scenario of the seat maps (default: plan when the area has projects, else existing)")
-    p.add_argument("--out", required=True, help="output folder (replaced atomically)")
+    p.add_argument("--out", required=True,
+                   help="output folder: new, empty or an earlier publication (replaced atomically)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="map language (default zh)")
     p.add_argument("--minutes", type=float, default=None, help="override every service's threshold minutes")
     p.add_argument("--mode", choices=("walk", "bike"), default=None, help="override the travel mode")
@@ -30,47 +31,20 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _check_out(out) -> None:
-    """Refuse an --out that publishing would destroy: a file, or a folder with other work in it.
-
-    The publication replaces ``--out`` as a whole; that is right for an earlier publication (it has
-    an ``index.html``) or an empty folder, and would silently delete anything else.
-    """
-    from pathlib import Path
-
-    from gis.errors import InputError
-
-    p = Path(out)
-    if p.exists() and not p.is_dir():
-        raise InputError("the output path exists and is not a folder; choose a folder for the maps", file=p,
-                         field="--out")
-    if p.is_dir() and any(p.iterdir()) and not (p / "index.html").is_file():
-        raise InputError("the folder holds other files and would be replaced; choose an empty or new folder "
-                         "(or an earlier publication)", file=p, field="--out")
-
-
 def run(args) -> int:
     """Publish the maps; returns the exit code."""
     from gis.areas import load_area_cached
     from gis.errors import InputError
-    from gis.publish import publish
+    from gis.publish import check_out_dir, publish
 
     if args.minutes is not None and not (0 < args.minutes <= 120):
         raise InputError("minutes must be between 0 and 120", field="--minutes")
-    _check_out(args.out)
+    check_out_dir(args.out, field="--out")  # before the area loads: refuse a folder holding other work
     area = load_area_cached(args.area)
-    if args.scenario:
-        try:
-            from scenarios.model import list_scenarios
-        except ImportError:
-            list_scenarios = None
-        if list_scenarios is not None:
-            names = [getattr(s, "name", s) for s in list_scenarios(area)]
-            if names and args.scenario not in names:
-                from gis.errors import UnknownScenarioError
+    if args.scenario:  # fail before the long run: a wrong name lists the available ones
+        from scenarios.model import resolve_scenario
 
-                raise UnknownScenarioError(f"no such scenario: use one of {', '.join(map(str, names))}",
-                                           field="--scenario")
+        resolve_scenario(area, args.scenario)
 
     def progress(done, total, name):
         if not args.json:

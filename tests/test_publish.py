@@ -84,6 +84,42 @@ def test_republish_replaces_atomically(small_demo, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folders left
 
 
+def test_refuses_a_folder_holding_other_work(small_demo, tmp_path):
+    """publish() itself (not only the CLI) refuses to replace a folder with a planner's files in it."""
+    from gis.errors import InputError
+
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.docx").write_bytes(b"PK\x03\x04 planner's notes")
+    (work / "index.html").write_text("<html><title>our intranet site</title></html>")  # not ours
+    before = {p.name: p.read_bytes() for p in work.iterdir()}
+    with pytest.raises(InputError) as e:
+        publish.publish(small_demo, work, services=["fitness"], years=[], life_circle=False)
+    assert "work" in str(e.value) and "\n" not in str(e.value)
+    assert {p.name: p.read_bytes() for p in work.iterdir()} == before  # untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["work"]  # no temp folder left
+    f = tmp_path / "maps.txt"
+    f.write_text("x")
+    with pytest.raises(InputError):
+        publish.publish(small_demo, f, services=["fitness"], years=[], life_circle=False)
+    assert f.read_text() == "x"
+
+
+def test_replaces_an_earlier_publication_or_an_empty_folder(small_demo, tmp_path):
+    out = tmp_path / "maps"
+    out.mkdir()  # empty: fine
+    publish.publish(small_demo, out, services=["fitness"], years=[], life_circle=False)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert publish.GENERATOR_META in index and publish.is_publication(out)
+    publish.publish(small_demo, out, services=["clinic"], years=[], life_circle=False)
+    assert {p.name for p in out.iterdir()} == {"index.html", "coverage-clinic.html"}
+    # a publication made before the marker existed is still ours (its index title says so)
+    (out / "index.html").write_text(index.replace(publish.GENERATOR_META, ""), encoding="utf-8")
+    assert publish.is_publication(out)
+    publish.publish(small_demo, out, services=["fitness"], years=[], life_circle=False)
+    assert (out / "coverage-fitness.html").exists()
+
+
 def test_failure_leaves_old_publication(small_demo, tmp_path, monkeypatch):
     out = tmp_path / "maps"
     publish.publish(small_demo, out, services=["fitness"], years=[])
@@ -158,3 +194,30 @@ def test_cli_bad_minutes_exits_2(tmp_path, capsys):
 
     assert main(["publish", "--out", str(tmp_path / "x"), "--minutes", "-3"]) == 2
     assert "--minutes" in capsys.readouterr().err
+
+
+def test_cli_scenario_checked_before_publishing(small_demo, tmp_path, monkeypatch, capsys):
+    """--scenario plan is accepted (and handed to publish); an unknown name lists the available ones."""
+    from gis import areas
+    from hedong.cli import main
+
+    monkeypatch.setattr(areas, "load_area_cached", lambda spec="yuncheng-demo": small_demo)
+    seen = {}
+    monkeypatch.setattr(publish, "publish", lambda area, out, **kw: seen.update(kw) or
+                        {"out": str(out), "files": [], "seconds": 0})
+    assert main(["publish", "--out", str(tmp_path / "a"), "--scenario", "plan", "--json"]) == 0
+    assert seen["scenario"] == "plan"
+    capsys.readouterr()
+    assert main(["publish", "--out", str(tmp_path / "b"), "--scenario", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "plan" in err and "existing" in err
+
+
+def test_cli_refuses_folder_with_notes(tmp_path, capsys):
+    from hedong.cli import main
+
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.docx").write_bytes(b"notes")
+    assert main(["publish", "--out", str(work)]) == 2
+    assert "--out" in capsys.readouterr().err and (work / "notes.docx").read_bytes() == b"notes"
