@@ -53,13 +53,11 @@ def _scenario_args(p) -> None:
 
 def _area_and_facilities(args):
     from gis.areas import load_area_cached
-    from gis.errors import InputError
-    from hedong.cmd_coverage import scenario_facilities
+    from hedong.cmd_coverage import check_args, scenario_facilities
 
-    if (args.scenario is None) != (args.year is None):
-        raise InputError("--scenario and --year go together", field="--scenario" if args.scenario is None else "--year")
-    if getattr(args, "minutes", None) is not None and not (0 < args.minutes <= 120):
-        raise InputError("minutes must be greater than 0 and at most 120", field="--minutes")
+    if not hasattr(args, "minutes"):
+        args.minutes = None  # gaps has no --minutes; the shared check reads it
+    check_args(args)
     area = load_area_cached(args.area)
     return area, scenario_facilities(area, args.scenario, args.year)
 

@@ -51,7 +51,8 @@ def _common(p) -> None:
     p.add_argument("--year", type=int, default=None, help="year of the scenario")
 
 
-def _check(args) -> None:
+def check_args(args) -> None:
+    """The checks ``--minutes`` and ``--scenario``/``--year`` share across commands (exit 2 on failure)."""
     if args.minutes is not None and not (0 < args.minutes <= 120):
         raise InputError("minutes must be greater than 0 and at most 120", field="--minutes")
     if (args.scenario is None) != (args.year is None):
@@ -85,7 +86,7 @@ def run_coverage(args) -> int:
     from accessibility.coverage import coverage_report
     from gis.areas import load_area_cached
 
-    _check(args)
+    check_args(args)
     area = load_area_cached(args.area)
     fac = scenario_facilities(area, args.scenario, args.year)
     rep = coverage_report(area, minutes=args.minutes, mode=args.mode, facilities=fac)
@@ -140,7 +141,7 @@ def run_circles(args) -> int:
     from accessibility.circles import circles_gdf
     from gis.areas import load_area_cached
 
-    _check(args)
+    check_args(args)
     check_out(args.out)
     t0 = time.perf_counter()
     area = load_area_cached(args.area)
