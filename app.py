@@ -21,6 +21,8 @@ import streamlit as st
 
 from accessibility.circles import circles_gdf
 from accessibility.coverage import coverage_report, life_circle, service_coverage
+from accessibility.fca import METHODS, fca
+from accessibility.norm_check import norm_gaps
 from gis import publish as pub
 from gis import webmap
 from gis.errors import InputError
@@ -98,13 +100,55 @@ UI = {
     "click_hint": ("点击设施查看名称、类型、规模和服务对象。", "Click a facility for its name, type, capacity and who it serves."),
     "edited": ("（已修改，未保存）", "(edited, not saved)"),
     "loading": ("正在加载研究范围和路网…", "Loading the study area and street network…"),
+    "gaps": ("规范服务半径缺口", "Gaps against the norm radius"),
+    "gaps_help": ("半径为 NORMS.md 中的默认值（规范值，非实测），按路网步行距离计算。标记：C = 已在所引规范中核实；"
+                  "S = 二手来源（他人转引或旧版规范）；U = 未核实，仅作默认值。",
+                  "Radii are the NORMS.md defaults (norms, not measurements), as network walking distance. Marks: "
+                  "C = read in the cited source; S = secondary (quoted by others or an older edition); U = not "
+                  "confirmed, a default only."),
+    "gap_level": ("设施等级", "Facility level"),
+    "radius": ("服务半径（米）", "Radius (m)"),
+    "mark": ("标记", "Mark"),
+    "facilities_n": ("设施数", "Facilities"),
+    "cohort": ("服务人群", "Cohort"),
+    "cohort_n": ("服务人群数", "Cohort size"),
+    "cohort_beyond": ("半径外人数", "Cohort beyond"),
+    "pct_beyond": ("半径外比例", "% beyond"),
+    "district": ("街道", "Subdistrict"),
+    "fca": ("设施容量可达性 (2SFCA)", "Capacity within reach (2SFCA)"),
+    "fca_help": ("可达：{minutes:g}分钟内设施的容量按其服务范围内的全部需求分摊（两步移动搜索法）；"
+                 "辖区内：位于该街道的容量 ÷ 该街道需求。单位：每千名{cohort}的{unit}。",
+                 "Within reach: the capacity of facilities within {minutes:g} min, shared among all the demand in "
+                 "their catchments (two-step floating catchment); in district: capacity located in the subdistrict / "
+                 "its demand. Unit: {unit} per 1,000 {cohort}."),
+    "method": ("方法", "Method"),
+    "fca_reach": ("可达容量（每千人）", "Within reach per 1,000"),
+    "fca_local": ("辖区内容量（每千人）", "In district per 1,000"),
+    "fca_target": ("规范目标（每千人）", "Target per 1,000"),
+    "fca_area": ("研究范围（每千人）", "Study area per 1,000"),
+    "no_target": ("规范未给出每千人指标", "no per-1,000 target in the norms"),
 }
+
+#: Demand cohorts (population columns) and capacity units, for labels.
+COHORTS = {"pop_total": ("居民", "residents"), "age_3_5": ("3-5岁儿童", "children aged 3-5"),
+           "age_6_11": ("6-11岁儿童", "children aged 6-11"), "age_12_14": ("12-14岁少年", "children aged 12-14"),
+           "age_65_plus": ("65岁以上老人", "residents aged 65+")}
+UNITS = {"places_kindergarten": ("学位", "places"), "seats_primary": ("学位", "seats"),
+         "seats_junior": ("学位", "seats"), "beds": ("床位", "beds"), "area_m2": ("平方米", "m²")}
+#: Services with a capacity column: the 2SFCA choices.
+FCA_SERVICES = tuple(k for k, s in SERVICES.items() if s.capacity)
 
 
 def tr(key: str, **kw) -> str:
     """UI text in the session's language."""
     zh, en = UI[key]
     return (zh if st.session_state.get("lang", "zh") == "zh" else en).format(**kw)
+
+
+def lbl(table: dict, key: str) -> str:
+    """A (zh, en) label of :data:`COHORTS` / :data:`UNITS` in the session's language (the key if unknown)."""
+    zh, en = table.get(key, (key, key))
+    return zh if st.session_state.get("lang", "zh") == "zh" else en
 
 
 # ---------------------------------------------------------------- cached data (all numbers from the packages)
@@ -183,6 +227,26 @@ def overview_cached(spec: str, scale: float, service: str, minutes: float, mode:
 def report_cached(spec: str, scale: float, minutes: float, mode: str, skey: str, year: int | None, _fac=None):
     """The CONTRACT coverage report (all services + life-circle index)."""
     return coverage_report(get_area(spec, scale), minutes, mode, _fac)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def norm_gaps_cached(spec: str, scale: float) -> pd.DataFrame:
+    """Residents beyond each norm radius, by level and district (:func:`accessibility.norm_check.norm_gaps`).
+
+    Network walking distance to the nearest facility of each level: minutes and mode do not enter.
+    """
+    return norm_gaps(get_area(spec, scale))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def fca_cached(spec: str, scale: float, minutes: float, mode: str, service: str, method: str) -> dict:
+    """2SFCA-family supply within reach of one service (:func:`accessibility.fca.fca`): the district table
+    and the demand-weighted study-area value, per 1,000 demand."""
+    r = fca(get_area(spec, scale), service, method=method, minutes=minutes, mode=mode)
+    dem = r.cells["demand"].to_numpy(float)
+    whole = float((r.cells["access"] * dem).sum() * 1000.0 / dem.sum()) if dem.sum() > 0 else float("nan")
+    return {"districts": r.districts, "per_1000": whole, "capacity": r.capacity, "demand": r.demand,
+            "target": SERVICES[service].per_1000}
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -327,8 +391,8 @@ def service_label(k: str) -> str:
 
 
 def district_frame(by_district: dict) -> pd.DataFrame:
-    """A by-district share (district name -> share) as a DataFrame."""
-    return pd.DataFrame({"district": list(by_district), "share": list(by_district.values())})
+    """A by-district share (district name -> share) as a DataFrame with the session's column labels."""
+    return pd.DataFrame({tr("district"): list(by_district), tr("share_col"): list(by_district.values())})
 
 
 # ---------------------------------------------------------------- pages
@@ -411,7 +475,60 @@ def page_coverage():
     lcd = lc["by_district"]
     if lcd:
         st.caption(tr("lc_by_district"))
-        st.dataframe(district_frame(lcd), hide_index=True, width="stretch", key="lc_district_table")
+        st.dataframe(district_frame(lcd), hide_index=True, width="stretch", key="lc_district_table",
+                     column_config={tr("share_col"): st.column_config.NumberColumn(format="percent")})
+    gaps_section(spec, sc)
+    fca_section(spec, sc, minutes, mode)
+
+
+def gaps_section(spec: str, sc: float):
+    """Residents (their cohort) beyond each facility level's norm radius; one level by district."""
+    st.subheader(tr("gaps"))
+    st.caption(tr("gaps_help"))
+    g = norm_gaps_cached(spec, sc)
+    tot = g[g["district_id"] == "*"]
+    name = "zh" if lang() == "zh" else "en"
+    pct = {tr("pct_beyond"): st.column_config.NumberColumn(format="percent")}
+    st.dataframe(pd.DataFrame({
+        tr("gap_level"): tot[name].to_numpy(), tr("radius"): tot["radius_m"].to_numpy(),
+        tr("mark"): tot["mark"].to_numpy(), tr("facilities_n"): tot["facilities"].to_numpy(),
+        tr("cohort"): [lbl(COHORTS, c) for c in tot["demand_column"]],
+        tr("cohort_n"): tot["demand"].round().astype(int).to_numpy(),
+        tr("cohort_beyond"): tot["demand_beyond"].round().astype(int).to_numpy(),
+        tr("pct_beyond"): tot["demand_share_beyond"].to_numpy()}),
+        hide_index=True, width="stretch", key="gap_levels_table", column_config=pct)
+    levels = dict(zip(tot["level"], tot[name]))
+    level = st.selectbox(tr("gap_level"), list(levels), format_func=levels.get, key="gap_level")
+    rows = g[(g["level"] == level) & (g["district_id"] != "*")]
+    st.dataframe(pd.DataFrame({
+        tr("district"): rows["district"].to_numpy(),
+        tr("cohort_n"): rows["demand"].round().astype(int).to_numpy(),
+        tr("cohort_beyond"): rows["demand_beyond"].round().astype(int).to_numpy(),
+        tr("pct_beyond"): rows["demand_share_beyond"].to_numpy()}),
+        hide_index=True, width="stretch", key="gap_district_table", column_config=pct)
+
+
+def fca_section(spec: str, sc: float, minutes: float, mode: str):
+    """Capacity (seats, places, beds, m²) within reach per 1,000 demand, by district, for one service."""
+    st.subheader(tr("fca"))
+    c1, c2 = st.columns([2, 3])
+    service = c1.selectbox(tr("service"), list(FCA_SERVICES), key="fca_service",
+                           format_func=lambda k: f"{service_label(k)} · {lbl(UNITS, SERVICES[k].capacity)}")
+    method = c2.radio(tr("method"), list(METHODS), key="fca_method", horizontal=True)
+    r = fca_cached(spec, sc, minutes, mode, service, method)
+    st.caption(tr("fca_help", minutes=minutes, unit=lbl(UNITS, r["capacity"]), cohort=lbl(COHORTS, r["demand"])))
+    k1, k2 = st.columns(2)
+    k1.metric(tr("fca_area"), f"{r['per_1000']:,.1f}")
+    k2.metric(tr("fca_target"), "—" if r["target"] is None else f"{r['target']:,.0f}",
+              help=None if r["target"] is not None else tr("no_target"))
+    d = r["districts"]
+    table = {tr("district"): d["name"].to_numpy(), tr("cohort_n"): d["demand"].round().astype(int).to_numpy(),
+             tr("fca_reach"): d["per_1000"].to_numpy(), tr("fca_local"): d["local_per_1000"].to_numpy()}
+    if r["target"] is not None:
+        table[tr("fca_target")] = d["target_per_1000"].to_numpy()
+    num = st.column_config.NumberColumn(format="%.1f")
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="fca_table",
+                 column_config={tr("fca_reach"): num, tr("fca_local"): num})
 
 
 def page_schools():

@@ -131,6 +131,73 @@ def test_coverage_life_circle_map(at, small_demo):
     assert np.all(lc30.counts.to_numpy() >= counts)
 
 
+def table_with(at, *columns):
+    """The shown dataframe whose columns start with ``columns``."""
+    for d in at.dataframe:
+        if list(d.value.columns)[:len(columns)] == list(columns):
+            return d.value
+    raise AssertionError(f"no table with columns {columns}: {[list(d.value.columns) for d in at.dataframe]}")
+
+
+def test_coverage_norm_gaps(at, small_demo):
+    """The norm-radius gaps: per level and, for the chosen level, per district, as norm_gaps computes them."""
+    import numpy as np
+
+    from accessibility.norm_check import norm_gaps
+
+    goto(at, "coverage")
+    g = norm_gaps(small_demo)
+    tot = g[g["district_id"] == "*"]
+    shown = table_with(at, "设施等级", "服务半径（米）", "标记")
+    assert shown["设施等级"].tolist() == tot["zh"].tolist()
+    assert shown["服务半径（米）"].tolist() == tot["radius_m"].tolist()
+    assert shown["标记"].tolist() == tot["mark"].tolist()
+    assert shown["半径外人数"].tolist() == tot["demand_beyond"].round().astype(int).tolist()
+    np.testing.assert_allclose(shown["半径外比例"].to_numpy(float), tot["demand_share_beyond"].to_numpy(float))
+    assert "NORMS.md" in " ".join(c.value for c in at.caption)
+    for level in ("junior", "day_care"):
+        at.selectbox(key="gap_level").set_value(level).run()
+        assert not at.exception, [e.value for e in at.exception]
+        rows = g[(g["level"] == level) & (g["district_id"] != "*")]
+        d = table_with(at, "街道", "服务人群数", "半径外人数", "半径外比例")
+        assert d["街道"].tolist() == rows["district"].tolist()
+        assert d["半径外人数"].tolist() == rows["demand_beyond"].round().astype(int).tolist()
+        np.testing.assert_allclose(d["半径外比例"].to_numpy(float), rows["demand_share_beyond"].to_numpy(float))
+    # the per-district rows add up to the level's total
+    assert d["半径外人数"].sum() == pytest.approx(tot[tot["level"] == "day_care"]["demand_beyond"].iloc[0], abs=len(d))
+
+
+def test_coverage_fca(at, small_demo):
+    """2SFCA section: service / method choices show fca()'s per-district values and the norm target."""
+    import numpy as np
+
+    from accessibility.fca import fca
+    from layers.norms import SERVICES
+
+    goto(at, "coverage")
+    at.slider(key="cov_minutes").set_value(15).run()
+    at.radio(key="cov_mode").set_value("walk").run()
+    for service, method in (("primary", "e2sfca"), ("clinic", "g2sfca"), ("fitness", "2sfca")):
+        at.selectbox(key="fca_service").set_value(service).run()
+        at.radio(key="fca_method").set_value(method).run()
+        assert not at.exception, [e.value for e in at.exception]
+        r = fca(small_demo, service, method=method, minutes=15, mode="walk")
+        d = table_with(at, "街道", "服务人群数", "可达容量（每千人）", "辖区内容量（每千人）")
+        assert d["街道"].tolist() == r.districts["name"].tolist()
+        np.testing.assert_allclose(d["可达容量（每千人）"].to_numpy(float), r.districts["per_1000"].to_numpy(float))
+        np.testing.assert_allclose(d["辖区内容量（每千人）"].to_numpy(float),
+                                   r.districts["local_per_1000"].to_numpy(float))
+        whole = (r.cells["access"] * r.cells["demand"]).sum() * 1000 / r.cells["demand"].sum()
+        assert metric(at, "研究范围（每千人）") == f"{whole:,.1f}"
+        target = SERVICES[service].per_1000
+        assert metric(at, "规范目标（每千人）") == ("—" if target is None else f"{target:,.0f}")
+        assert ("规范目标（每千人）" in d.columns) == (target is not None)
+    # the method matters: 2SFCA and the Gaussian variant differ on the same service
+    at.radio(key="fca_method").set_value("g2sfca").run()
+    g2 = table_with(at, "街道", "服务人群数", "可达容量（每千人）")["可达容量（每千人）"].to_numpy(float)
+    assert not np.allclose(g2, d["可达容量（每千人）"].to_numpy(float), equal_nan=True)
+
+
 def test_schools_year_slider_grows_seats(at):
     goto(at, "schools")
     at.selectbox(key="scenario").set_value("plan").run()
