@@ -488,14 +488,16 @@ def gaps_section(spec: str, sc: float):
     g = norm_gaps_cached(spec, sc)
     tot = g[g["district_id"] == "*"]
     name = "zh" if lang() == "zh" else "en"
-    pct = {tr("pct_beyond"): st.column_config.NumberColumn(format="percent")}
+    loc = st.column_config.NumberColumn(format="localized")
+    pct = {tr("pct_beyond"): st.column_config.NumberColumn(format="%.1f%%"), tr("cohort_n"): loc,
+           tr("cohort_beyond"): loc}
     st.dataframe(pd.DataFrame({
         tr("gap_level"): tot[name].to_numpy(), tr("radius"): tot["radius_m"].to_numpy(),
         tr("mark"): tot["mark"].to_numpy(), tr("facilities_n"): tot["facilities"].to_numpy(),
         tr("cohort"): [lbl(COHORTS, c) for c in tot["demand_column"]],
         tr("cohort_n"): tot["demand"].round().astype(int).to_numpy(),
         tr("cohort_beyond"): tot["demand_beyond"].round().astype(int).to_numpy(),
-        tr("pct_beyond"): tot["demand_share_beyond"].to_numpy()}),
+        tr("pct_beyond"): 100 * tot["demand_share_beyond"].to_numpy()}),
         hide_index=True, width="stretch", key="gap_levels_table", column_config=pct)
     levels = dict(zip(tot["level"], tot[name]))
     level = st.selectbox(tr("gap_level"), list(levels), format_func=levels.get, key="gap_level")
@@ -504,7 +506,7 @@ def gaps_section(spec: str, sc: float):
         tr("district"): rows["district"].to_numpy(),
         tr("cohort_n"): rows["demand"].round().astype(int).to_numpy(),
         tr("cohort_beyond"): rows["demand_beyond"].round().astype(int).to_numpy(),
-        tr("pct_beyond"): rows["demand_share_beyond"].to_numpy()}),
+        tr("pct_beyond"): 100 * rows["demand_share_beyond"].to_numpy()}),
         hide_index=True, width="stretch", key="gap_district_table", column_config=pct)
 
 
@@ -528,7 +530,8 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
         table[tr("fca_target")] = d["target_per_1000"].to_numpy()
     num = st.column_config.NumberColumn(format="%.1f")
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="fca_table",
-                 column_config={tr("fca_reach"): num, tr("fca_local"): num})
+                 column_config={tr("fca_reach"): num, tr("fca_local"): num, tr(
+                     "cohort_n"): st.column_config.NumberColumn(format="localized")})
 
 
 def page_schools():

@@ -153,7 +153,7 @@ def test_coverage_norm_gaps(at, small_demo):
     assert shown["服务半径（米）"].tolist() == tot["radius_m"].tolist()
     assert shown["标记"].tolist() == tot["mark"].tolist()
     assert shown["半径外人数"].tolist() == tot["demand_beyond"].round().astype(int).tolist()
-    np.testing.assert_allclose(shown["半径外比例"].to_numpy(float), tot["demand_share_beyond"].to_numpy(float))
+    np.testing.assert_allclose(shown["半径外比例"].to_numpy(float), 100 * tot["demand_share_beyond"].to_numpy(float))
     assert "NORMS.md" in " ".join(c.value for c in at.caption)
     for level in ("junior", "day_care"):
         at.selectbox(key="gap_level").set_value(level).run()
@@ -162,7 +162,7 @@ def test_coverage_norm_gaps(at, small_demo):
         d = table_with(at, "街道", "服务人群数", "半径外人数", "半径外比例")
         assert d["街道"].tolist() == rows["district"].tolist()
         assert d["半径外人数"].tolist() == rows["demand_beyond"].round().astype(int).tolist()
-        np.testing.assert_allclose(d["半径外比例"].to_numpy(float), rows["demand_share_beyond"].to_numpy(float))
+        np.testing.assert_allclose(d["半径外比例"].to_numpy(float), 100 * rows["demand_share_beyond"].to_numpy(float))
     # the per-district rows add up to the level's total
     assert d["半径外人数"].sum() == pytest.approx(tot[tot["level"] == "day_care"]["demand_beyond"].iloc[0], abs=len(d))
 
