@@ -86,7 +86,7 @@ def register(subparsers) -> None:
                    help="coordinate system of a CSV's lon/lat: gcj02 for Amap/Tencent lists, bd09 for Baidu")
     p.add_argument("--scenario", default="plan")
     p.add_argument("--year", type=int, default=2025)
-    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--top", type=int, default=10, help="how many candidates to list (default 10)")
     p.set_defaults(func=cmd_next_site)
 
     p = sub.add_parser("copy", help="copy a scenario into the area's store under a new name")
@@ -189,7 +189,7 @@ def cmd_compare(args) -> int:
     if args.csv:
         export_csv(res, args.csv)
     if args.gpkg:
-        export_gpkg(res, area, args.gpkg)
+        export_gpkg(res, area, args.gpkg, scenarios=args.scenarios)
     if args.json:
         print_json(res)
         return 0
@@ -235,6 +235,10 @@ def cmd_next_site(args) -> int:
     from scenarios.model import resolve_scenario
     from scenarios.optimize import best_next_site_area
 
+    if args.top < 1:
+        from gis.errors import InputError
+
+        raise InputError(f"--top {args.top} must be 1 or more", field="--top")
     area = _area(args)
     res = best_next_site_area(area, args.level, resolve_scenario(area, args.scenario), args.year, args.minutes,
                               _candidates(args, area), args.top)
@@ -283,7 +287,7 @@ def cmd_move(args) -> int:
     seats = {"seats_primary": args.seats_primary, "seats_junior": args.seats_junior,
              "places_kindergarten": args.places_kindergarten}
     if args.set_seats is not None:
-        t = s.projects.loc[s.projects["project_id"] == args.project, "type"].iloc[0]
+        t = s.projects["type"].iloc[s._row(args.project)]  # an unknown project is an InputError
         seats[TYPE_CAPACITY[t][0]] = args.set_seats
     if any(v is not None for v in seats.values()):
         s.set_seats(args.project, **seats)

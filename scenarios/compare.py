@@ -158,13 +158,18 @@ def export_csv(result: dict, path) -> Path:
     return Path(path)
 
 
-def export_gpkg(result: dict, area, path) -> Path:
-    """Write a GeoPackage: ``district_delta`` polygons (per year, level, scenario) and ``project_changes`` points."""
+def export_gpkg(result: dict, area, path, scenarios=None) -> Path:
+    """Write a GeoPackage: ``district_delta`` polygons (per year, level, scenario) and ``project_changes`` points.
+
+    ``scenarios`` are the specs given to :func:`compare` (names, paths or Scenario objects); without
+    them the names in ``result`` are resolved, which fails for a scenario read from a file (its name
+    is not a path).
+    """
     df = to_rows(result)
     df = df[df["district"] != "(all)"]
     d = area.districts[["district_id", "name", "geometry"]].rename(columns={"name": "district"})
     g = gpd.GeoDataFrame(df.merge(d, on="district", how="left"), geometry="geometry", crs=area.crs)
-    scns = [resolve_scenario(area, n) for n in result["scenarios"]]
+    scns = [resolve_scenario(area, n) for n in (result["scenarios"] if scenarios is None else scenarios)]
     pts = []
     for s, diff in zip(scns[1:], result["projects"]):
         geo = s.projects.set_index("project_id").geometry

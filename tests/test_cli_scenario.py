@@ -58,3 +58,35 @@ def test_optimize_json(capsys):
 def test_unknown_scenario_exit_2(capsys):
     rc, _, err = run(capsys, "evaluate", "--scenario", "nope", "--json")
     assert rc == 2 and "existing" in err and "plan" in err
+
+
+def test_compare_a_scenario_file_exports_gpkg(capsys, tmp_path):
+    """A scenario given as a file path compares and exports (the GeoPackage once re-resolved it by
+    its name, which is not a path, and exited 2 after the comparison had run)."""
+    import pyogrio
+
+    from scenarios.model import resolve_scenario, save_scenario
+
+    s = resolve_scenario(AREA, "plan").copy("from-file")
+    s.move("P1", 500500.0, 3870500.0, crs=AREA.crs)
+    path = save_scenario(s, path=tmp_path / "elsewhere.gpkg")
+    out = tmp_path / "delta.gpkg"
+    rc, _, err = run(capsys, "compare", "plan", str(path), "--year", "2025", "--gpkg", str(out))
+    assert rc == 0, err
+    layers = {str(n) for n, _ in pyogrio.list_layers(out)}
+    assert layers == {"district_delta", "project_changes"}
+
+
+@pytest.mark.parametrize("argv, field", [
+    (("next-site", "--top", "0"), "--top"),
+    (("optimize", "--model", "mclp", "--p", "100000"), "'p'"),
+])
+def test_bad_counts_exit_2(capsys, argv, field):
+    rc, _, err = run(capsys, *argv)
+    assert rc == 2 and field in err and len(err.strip().splitlines()) == 1
+
+
+def test_move_set_seats_of_unknown_project_exit_2(capsys):
+    assert run(capsys, "copy", "plan", "edit-me")[0] == 0
+    rc, _, err = run(capsys, "move", "edit-me", "--project", "NOPE", "--set-seats", "5")
+    assert rc == 2 and "NOPE" in err and "Traceback" not in err
