@@ -25,7 +25,7 @@ import shapely
 from layers.norms import SERVICES
 from scenarios.assign import Assignment, minute_histogram, solve_transport, weighted_median
 from scenarios.demand import LEVELS, children
-from scenarios.model import _district_of, facilities_for, resolve_scenario
+from scenarios.model import PLAN_YEARS, _district_of, facilities_for, resolve_scenario
 
 __all__ = ["Evaluator", "LevelResult", "Evaluation", "evaluate", "evaluate_years", "level_sites"]
 
@@ -263,8 +263,8 @@ def evaluate(area, scenario, year: int = 2025, minutes: float | None = None, lev
     return Evaluator.for_area(area).evaluate(scenario, year, minutes, levels)
 
 
-def evaluate_years(area, scenario, years=(2021, 2022, 2023, 2024, 2025), minutes=None, levels=LEVELS) -> list:
-    """One :class:`Evaluation` per year."""
+def evaluate_years(area, scenario, years=PLAN_YEARS, minutes=None, levels=LEVELS) -> list:
+    """One :class:`Evaluation` per year (default the plan years, :data:`scenarios.model.PLAN_YEARS`)."""
     ev = Evaluator.for_area(area)
     scn = resolve_scenario(area, scenario)
     return [ev.evaluate(scn, y, minutes, levels) for y in years]

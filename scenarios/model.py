@@ -26,13 +26,16 @@ import pandas as pd
 from shapely.geometry import Point
 
 from gis.errors import InputError, UnknownScenarioError
+from layers.plan import SCHOOL_PROGRAMME
 from layers.schema import FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_TYPES, SCHOOL_LEVELS
 from scenarios import store
+from scenarios.demand import YEAR_RANGE
 
-#: Project opening years a scenario may use (the plan period and ten years beyond).
-YEAR_MIN, YEAR_MAX = 2021, 2035
-#: The plan years evaluated by default (14th Five-Year Plan).
-PLAN_YEARS = (2021, 2022, 2023, 2024, 2025)
+#: Project opening years a scenario may use: the evaluation horizon of :mod:`scenarios.demand`
+#: (the plan period and ten years beyond), so every project can be evaluated in its opening year.
+YEAR_MIN, YEAR_MAX = YEAR_RANGE
+#: The plan years evaluated by default: the years of the plan's school programme (layers.plan).
+PLAN_YEARS = tuple(sorted(SCHOOL_PROGRAMME["schedule"]))
 SHIPPED = ("existing", "plan", "plan-growth")
 COLUMNS = (*PROJECT_COLUMNS, "notes")
 

@@ -75,3 +75,24 @@ def test_unserved_split_hand_worked():
     a2 = grid_area()
     L2 = evaluate(a2, "existing", 2021, minutes=1).to_json()["levels"]["primary"]
     assert L2["unserved_beyond_reach"] > 0.8 * L2["demand"]
+
+
+def test_demand_grows_by_district_rate_from_the_base_year():
+    """Children in year Y = the base-year cohort x (1 + district growth_rate) ** (Y - 2021), whole
+    children per cell; the evaluation's level and district demand are exactly those sums."""
+    from scenarios.demand import BASE_YEAR, children
+
+    a = grid_area()  # D1 grows 0 %, D2 5 % a year
+    pop = a.population
+    rate = pop["district_id"].map({"D1": 0.0, "D2": 0.05}).to_numpy()
+    for year in (BASE_YEAR, 2025, 2035):
+        want = np.rint(pop["age_6_11"].to_numpy() * (1 + rate) ** (year - BASE_YEAR)).astype(int)
+        got = children(a, "primary", year)
+        assert (got == want).all(), year
+        L = evaluate(a, "existing", year, levels=("primary",)).to_json()["levels"]["primary"]
+        assert L["demand"] == want.sum()
+        rows = {r["district_id"]: r["demand"] for r in L["by_district"]}
+        assert rows == {d: int(want[pop["district_id"].to_numpy() == d].sum()) for d in ("D1", "D2")}
+    assert children(a, "primary", 2035).sum() > children(a, "primary", 2021).sum()
+    flat = grid_area(growth=False)
+    assert (children(flat, "junior", 2030) == np.rint(flat.population["age_12_14"]).astype(int)).all()
