@@ -426,7 +426,8 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
     scenario : Scenario or str
         A scenario or anything :func:`resolve_scenario` accepts.
     year : int
-        Projects with ``open_year <= year`` are included.
+        Projects with ``open_year <= year`` are included; a year outside
+        :data:`scenarios.demand.YEAR_RANGE` is an :class:`~gis.errors.InputError` naming ``year``.
 
     Returns
     -------
@@ -434,6 +435,9 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
         :data:`layers.schema.FACILITY_COLUMNS` plus ``project_id`` (empty for existing rows) and
         ``open_year`` (NaN for existing rows), in ``area.crs``.
     """
+    from scenarios.demand import check_year
+
+    year = check_year(year)
     scenario = resolve_scenario(area, scenario)
     base = area.facilities.copy()
     base["project_id"] = ""

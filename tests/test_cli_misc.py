@@ -53,3 +53,15 @@ def test_closed_pipe_is_not_an_error(grid, monkeypatch):
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
+@pytest.mark.parametrize("argv", [
+    ["coverage", "--scenario", "plan", "--year", "1990"],
+    ["access", "--service", "primary", "--scenario", "plan", "--year", "3000"],
+    ["gaps", "--scenario", "plan", "--year", "2036"],
+])
+def test_scenario_year_outside_horizon_exits_2_in_every_command(grid, capsys, argv):
+    """coverage / access / gaps with --scenario took any year (1990 silently meant 'no projects')."""
+    assert main([*argv, "--json"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'year'" in err[0] and "2021-2035" in err[0]
