@@ -131,3 +131,27 @@ def test_sparse_large_instance_solves_fast():
     t = time.perf_counter()
     MCLP.from_pairs(pairs.row, pairs.col, pairs.data, n, m, w, 800.0, 60, pre).solve()
     assert time.perf_counter() - t < 60
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pmedian_sparse_pairs_with_unserved_cost_brute_force(seed):
+    """The CLI's p-median: pairs cut at a travel limit, a child beyond every open site costs the limit.
+    Brute force: every choice of the new sites, each point at min(its cheapest open pair, limit)."""
+    from itertools import combinations
+
+    cm, w, pre = instance(seed, n=40, m=9)
+    lim = 3.0
+    o, d = np.nonzero(cm <= lim)
+    c = cm[o, d]
+    w[::7] = 0  # points without children need no site
+    p = 4
+    ours = PMedian.from_pairs(o, d, c, cm.shape[0], cm.shape[1], w, p, pre, unserved_cost=lim).solve()
+    free = [j for j in range(cm.shape[1]) if not pre[j]]
+    best = np.inf
+    for extra in combinations(free, p - int(pre.sum())):
+        sel = pre.astype(bool).copy()
+        sel[list(extra)] = True
+        cost = np.where((cm <= lim) & sel[None, :], cm, np.inf).min(axis=1)
+        best = min(best, float((w * np.minimum(cost, lim)).sum()))
+    assert ours.objective == pytest.approx(best, rel=1e-9)
+    assert ours.selected[pre.astype(bool)].all() and ours.selected.sum() == p
