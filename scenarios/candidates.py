@@ -54,13 +54,6 @@ def load_candidates(path, crs, coords: str = "wgs84") -> gpd.GeoDataFrame:
             g = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(arr[:, 0], arr[:, 1]), crs=crs)
         else:
             g = points_from_csv(df, file=path, coords=coords)
-        if "capacity" in g.columns:
-            cap = pd.to_numeric(g["capacity"].replace("", np.nan), errors="coerce")
-            bad = ~np.isfinite(cap.to_numpy(float)) | (cap.to_numpy(float) < 0)
-            if bad.any():
-                raise InputError("capacity must be a number of seats >= 0", file=path,
-                                 row=int(np.flatnonzero(bad)[0]) + 1, field="capacity")
-            g["capacity"] = cap.astype(float)
     else:
         try:
             g = gpd.read_file(path)
@@ -68,6 +61,13 @@ def load_candidates(path, crs, coords: str = "wgs84") -> gpd.GeoDataFrame:
             raise InputError(f"cannot read candidates ({e})", file=path) from None
         if g.crs is None:
             g = g.set_crs(4326)
+    if "capacity" in g.columns:  # CSV, GeoJSON and GeoPackage alike
+        cap = pd.to_numeric(g["capacity"].replace("", np.nan), errors="coerce")
+        bad = ~np.isfinite(cap.to_numpy(float)) | (cap.to_numpy(float) < 0)
+        if bad.any():
+            raise InputError("capacity must be a number of seats >= 0", file=path,
+                             row=int(np.flatnonzero(bad)[0]) + 1, field="capacity")
+        g["capacity"] = cap.astype(float)
     if "candidate_id" not in g.columns:
         raise InputError("column is missing", file=path, field="candidate_id")
     ids = g["candidate_id"].astype(str)

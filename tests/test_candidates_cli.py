@@ -79,3 +79,20 @@ def test_grid_candidates_one_per_square_best_cell(small_demo):
         if k not in best or w[i] > w[best[k]]:
             best[k] = i
     assert sorted(g["cell"].tolist()) == sorted(best.values())
+
+
+@pytest.mark.parametrize("capacity", ["many", -5])
+def test_bad_capacity_in_geojson_candidates_is_an_input_error(tmp_path, small_demo, capacity):
+    """The capacity check covered CSV only: a GeoJSON with 'many' seats ended in a ValueError (exit 1)."""
+    lon, lat, _ = _two_sites(small_demo)
+    feats = [{"type": "Feature", "properties": {"candidate_id": f"g{i}", "capacity": capacity if i else 900},
+              "geometry": {"type": "Point", "coordinates": [float(x), float(y)]}}
+             for i, (x, y) in enumerate(zip(lon, lat))]
+    p = tmp_path / "c.geojson"
+    p.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_candidates(p, small_demo.crs)
+    assert e.value.field == "capacity" and e.value.row == 2
+    feats[1]["properties"]["capacity"] = 450
+    p.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+    assert load_candidates(p, small_demo.crs)["capacity"].tolist() == [900.0, 450.0]
