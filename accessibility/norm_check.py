@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from accessibility.coverage import cells_snap
+from accessibility.coverage import cells_snap, service_facilities
 from accessibility.network import TravelNetwork
 from accessibility.reach import cell_seconds, nearest_seconds
 from layers.norms import NORM_LEVELS, NormLevel
@@ -22,12 +22,9 @@ __all__ = ["level_facilities", "level_distance_m", "norm_gaps", "norm_gap_cells"
 
 
 def level_facilities(source, level: NormLevel):
-    """Facilities of a norm level (family, and sub-type when the level names some)."""
-    fac = source.facilities if hasattr(source, "facilities") else source
-    sel = fac["family"].isin(level.families)
-    if level.subtypes is not None:
-        sel &= fac["subtype"].isin(level.subtypes)
-    return fac[sel]
+    """Facilities of a norm level (family, and sub-type when the level names some): the same
+    selection as :func:`accessibility.coverage.service_facilities`, which it calls."""
+    return service_facilities(source, level)
 
 
 def level_distance_m(area, level: NormLevel | str, facilities=None) -> np.ndarray:

@@ -32,11 +32,10 @@ __all__ = ["Evaluator", "LevelResult", "Evaluation", "evaluate", "evaluate_years
 
 def level_sites(facilities: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     """Facilities supplying ``level`` with a positive capacity, with ``capacity`` (int) added."""
+    from accessibility.coverage import service_facilities
+
     s = SERVICES[level]
-    m = facilities["family"].isin(s.families)
-    if s.subtypes is not None:
-        m &= facilities["subtype"].isin(s.subtypes)
-    f = facilities[m].copy()
+    f = service_facilities(facilities, s).copy()
     f["capacity"] = pd.to_numeric(f[s.capacity], errors="coerce").fillna(0).round().astype(np.int64)
     return f[f["capacity"] > 0].reset_index(drop=True)
 

@@ -99,7 +99,7 @@ def test_norm_gaps(small_demo):
     per = g[g["district_id"] != "*"].groupby("level")[["cells_beyond", "demand_beyond"]].sum()
     assert np.allclose(tot.loc[per.index, "cells_beyond"], per["cells_beyond"])
     assert np.allclose(tot.loc[per.index, "demand_beyond"], per["demand_beyond"])
-    # a longer radius can only shrink the gap: junior (1000 m) vs primary (500 m) share the family
+    # the GeoPackage cells of a level are exactly the cells counted beyond its radius
     cells = norm_gap_cells(small_demo, "kindergarten")
     assert (cells["distance_m"] > 300).all()
     assert len(cells) == tot.loc["kindergarten", "cells_beyond"]
