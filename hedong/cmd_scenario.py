@@ -211,12 +211,14 @@ def cmd_optimize(args) -> int:
     from scenarios.model import resolve_scenario
     from scenarios.optimize import optimize_area
 
+    from gis.errors import InputError
+
+    if not (args.time_limit > 0):  # also refuses NaN
+        raise InputError("--time-limit must be a number of seconds greater than 0", field="--time-limit")
+    if args.p < 0:
+        raise InputError("--p must be 0 or more", field="p")
     area = _area(args)
     scn = resolve_scenario(area, args.scenario)
-    if args.p < 0:
-        from gis.errors import InputError
-
-        raise InputError("--p must be 0 or more", field="p")
     res = optimize_area(area, args.level, args.model, args.p, args.minutes, _candidates(args, area), scn, args.year,
                         args.time_limit)
     if args.json:

@@ -65,3 +65,10 @@ def test_scenario_year_outside_horizon_exits_2_in_every_command(grid, capsys, ar
     assert main([*argv, "--json"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "'year'" in err[0] and "2021-2035" in err[0]
+
+
+@pytest.mark.parametrize("limit", ["0", "-5", "nan"])
+def test_optimize_time_limit_must_be_positive(grid, capsys, limit):
+    assert main(["scenario", "optimize", "--model", "mclp", "--time-limit", limit]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--time-limit" in err[0]
