@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from layers.plan import INDICATORS
+
 # ---------------------------------------------------------------- speeds
 
 
@@ -124,8 +126,9 @@ SERVICES: dict[str, Service] = {
                 "age_12_14", minutes=15, radius_m=1000,
                 source="15-minute life circle (GB 50180-2018); radius 1000 m; 50 pupils per class", mark="S"),
         Service("clinic", "医疗卫生", "Clinics & health", ("clinic",), None, "beds", "pop_total",
-                minutes=15, radius_m=1000, per_1000=7.0,
-                source="community health centre in the 15-minute circle [U]; 7.0 beds per 1,000 by 2025 (plan indicator 15)",
+                minutes=15, radius_m=1000, per_1000=INDICATORS["beds_per_1000"]["2025"],
+                source=(f"community health centre in the 15-minute circle [U]; "
+                        f"{INDICATORS['beds_per_1000']['2025']:.1f} beds per 1,000 by 2025 (plan indicator 15)"),
                 mark="U", life_circle=True),
         Service("elderly_care", "养老服务", "Elderly care", ("elderly_care",), None, "beds", "age_65_plus",
                 mode="walk_elderly", minutes=15, radius_m=1000, per_1000=35.0,
@@ -135,8 +138,10 @@ SERVICES: dict[str, Service] = {
                 minutes=15, source="no norm found; 15-minute walk by analogy with the fitness circle", mark="U",
                 life_circle=True),
         Service("fitness", "健身设施", "Fitness", ("fitness",), None, "area_m2", "pop_total",
-                minutes=15, per_1000=2600.0,
-                source="15-minute fitness circle (全民健身场地设施提升行动工作方案 2023-2025); 2.6 m2 sports area per person (plan)",
+                # m2 per person (plan indicator 12) -> m2 per 1,000 residents
+                minutes=15, per_1000=INDICATORS["sports_area_per_capita"]["2025"] * 1000.0,
+                source=(f"15-minute fitness circle (全民健身场地设施提升行动工作方案 2023-2025); "
+                        f"{INDICATORS['sports_area_per_capita']['2025']:g} m2 sports area per person (plan)"),
                 mark="C", life_circle=True),
     )
 }
@@ -167,12 +172,10 @@ class NormLevel:
 NORM_LEVELS: dict[str, NormLevel] = {
     n.key: n
     for n in (
-        NormLevel("kindergarten", "幼儿园", "Kindergarten", ("kindergarten",), None, "age_3_5", 300, "walk",
-                  "5-minute life circle, 300 m", "S"),
-        NormLevel("primary", "小学", "Primary school", ("school",), ("primary", "nine_year"), "age_6_11", 500, "walk",
-                  "10-minute life circle, 500 m", "S"),
-        NormLevel("junior", "初中", "Junior middle school", ("school",), ("junior", "nine_year", "complete"), "age_12_14",
-                  1000, "walk", "15-minute life circle, 1000 m", "S"),
+        # The school levels are the services of the same name: one radius, one set of sub-types.
+        *(NormLevel(s.key, s.zh, s.en, s.families, s.subtypes, s.demand, s.radius_m, s.mode,
+                    f"{s.minutes:g}-minute life circle, {s.radius_m:g} m", s.mark)
+          for s in (SERVICES["kindergarten"], SERVICES["primary"], SERVICES["junior"])),
         NormLevel("health_centre", "社区卫生服务中心", "Community health centre", ("clinic",), ("health_centre", "hospital"),
                   "pop_total", 1000, "walk", "15-minute level; one per subdistrict (30,000-50,000 residents)", "U"),
         NormLevel("health_station", "卫生服务站", "Health station", ("clinic",), None, "pop_total", 300, "walk",
