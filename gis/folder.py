@@ -111,8 +111,8 @@ def load_folder(path, **_ignored) -> StudyArea:
     -------
     StudyArea
         Named after the folder; every layer and the graph in the boundary's local projected CRS
-        (EPSG:4546 around Yuncheng, else the UTM zone). ``synthetic`` comes from ``area.json``
-        when present, else is True when any ``source`` value marks a generated row.
+        (EPSG:4546 around Yuncheng, else the UTM zone). ``synthetic`` is True when ``area.json``
+        says so or when any ``source`` value marks a generated row.
 
     Raises
     ------
@@ -172,12 +172,15 @@ def load_folder(path, **_ignored) -> StudyArea:
             meta = json.loads((folder / META_NAME).read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise InputError(f"not valid JSON ({e})", file=folder / META_NAME) from e
+        if not isinstance(meta, dict):
+            raise InputError("must hold a JSON object (name, synthetic, sources, cell_size)", file=folder / META_NAME)
     sources_cols = [df["source"] for df in (facilities, projects, population) if "source" in df]
     generated = any(is_generated(s) for col in sources_cols for s in col)
     return StudyArea(
         name=folder.name, crs=crs, boundary=boundary, districts=districts, population=population,
         facilities=facilities, projects=projects, graph=graph,
-        synthetic=bool(meta.get("synthetic", generated)),
+        # Generated rows are never shown as real data, whatever area.json says.
+        synthetic=bool(meta.get("synthetic", False)) or generated,
         sources=meta.get("sources") or {"area": f"user study area {folder}"},
         cell_size=meta.get("cell_size"),
     )

@@ -172,6 +172,27 @@ def test_bad_row_in_folder_names_layer_row_field(tmp_path):
     assert "layer facilities" in msg and "row 2" in msg and "field 'family'" in msg
 
 
+def test_generated_rows_are_never_shown_as_real(tmp_path):
+    """area.json cannot switch the generated-data notice off while rows say they are generated."""
+    from layers.schema import SOURCE_GENERATED
+
+    area = _area()
+    area.facilities.loc[0, "source"] = SOURCE_GENERATED
+    export_area(area, tmp_path / "g")  # area.synthetic is False, so area.json says "synthetic": false
+    assert json.loads((tmp_path / "g" / "area.json").read_text(encoding="utf-8"))["synthetic"] is False
+    assert load_folder(tmp_path / "g").synthetic is True
+    export_area(_area(), tmp_path / "r")
+    assert load_folder(tmp_path / "r").synthetic is False
+
+
+def test_area_json_must_be_an_object(tmp_path):
+    export_area(_area(), tmp_path / "j")
+    (tmp_path / "j" / "area.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(InputError) as ei:
+        load_folder(tmp_path / "j")
+    assert "area.json" in ei.value.one_line() and "JSON object" in ei.value.one_line()
+
+
 def test_cli_export_json(tmp_path, capsys):
     from hedong.cli import main
 
