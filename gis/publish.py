@@ -7,7 +7,7 @@
 - ``life-circle.html`` — the quarter-hour life-circle index (一刻钟便民生活圈): every population
   cell coloured by how many of the six life-circle services (:data:`layers.norms.LIFE_CIRCLE_SERVICES`)
   are within the minutes (15 by default), with what is missing there in the tooltip;
-- ``seats-<year>.html`` for 2021-2025 — seat coverage by district (primary / junior /
+- ``seats-<year>.html`` for each year of the plan's school programme (2021-2025) — seat coverage by district (primary / junior /
   kindergarten choropleths, switchable) and the schools open that year, coloured by utilisation;
 - ``index.html`` linking them, with the headline numbers, the plan indicators and the sources.
 
@@ -39,12 +39,12 @@ from accessibility.coverage import DEFAULT_MINUTES, life_circle, service_coverag
 from gis import webmap
 from gis.webmap import t
 from layers.norms import SERVICES
+from scenarios.demand import LEVELS
 from scenarios.evaluate import evaluate
+from scenarios.model import PLAN_YEARS
 
-#: Years of the school programme (the plan's 14th FYP period).
-YEARS = (2021, 2022, 2023, 2024, 2025)
-#: School levels with seat maps.
-LEVELS = ("primary", "junior", "kindergarten")
+#: Years of the seat maps: the years of the plan's school programme (layers.plan).
+YEARS = PLAN_YEARS
 
 PAGE_TEXT = {
     "index_title": {"zh": "河东规划 · 公共服务设施地图", "en": "Hedong Planner · public-service facility maps"},
@@ -405,7 +405,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
         empty, or hold an earlier publication (:func:`check_out_dir`): anything else is refused.
     scenario : str, optional
         Scenario for the seat maps (default ``plan`` when the area has projects, else
-        ``existing``); its facilities of the last year also feed the coverage maps.
+        ``existing``). The coverage and life-circle maps show the area's existing facilities.
     lang : {"zh", "en"}
     minutes, mode : optional
         Override the norms' thresholds / travel mode for the coverage maps.
