@@ -25,18 +25,21 @@ from accessibility.fca import METHODS, fca
 from accessibility.norm_check import norm_gaps
 from gis import publish as pub
 from gis import webmap
+from gis.areas import BUILTIN_AREAS
 from gis.errors import InputError
-from layers.norms import LIFE_CIRCLE_SERVICES, SERVICES
+from layers.norms import CLASS_SIZE, LIFE_CIRCLE_SERVICES, SERVICES
 from layers.schema import FAMILIES
 from scenarios.candidates import load_candidates
 from scenarios.compare import delta
 from scenarios.evaluate import evaluate
-from scenarios.model import available_names, resolve_scenario, save_scenario
-from scenarios.optimize import optimize_area
+from scenarios.model import (
+    PLAN_YEARS, TYPE_CAPACITY, YEAR_MAX, YEAR_MIN, available_names, resolve_scenario, save_scenario,
+)
+from scenarios.optimize import MODELS, optimize_area
 
 st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️", layout="wide")
 
-AREAS = ("yuncheng-demo", "helsinki-osm")
+AREAS = BUILTIN_AREAS
 PAGES = ("map", "coverage", "schools", "indicators", "publish")
 UI = {
     "title": ("河东规划 · 公共服务设施规划", "Hedong Planner · public-service facilities"),
@@ -542,7 +545,7 @@ def page_schools():
     c1, c2, c3 = st.columns([2, 3, 2])
     default = names.index("plan") if "plan" in names else 0
     c1.selectbox(tr("scenario"), names, index=default, key="scenario")
-    year = c2.slider(tr("year"), 2021, 2025, 2025, key="year")
+    year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], PLAN_YEARS[-1], key="year")
     level = c3.radio(tr("level"), list(pub.LEVELS), format_func=service_label, key="level", horizontal=True)
     scen = current_scenario()
     skey = scenario_key(scen)
@@ -597,10 +600,11 @@ def edit_section(a, scen):
                                   key=f"edit_lon_{pid}")
             lat = c2.number_input(tr("lat"), value=float(click[0] if click else row.geometry.y), format="%.6f",
                                   key=f"edit_lat_{pid}")
-            yr = c3.number_input(tr("year"), 2021, 2035, int(row["open_year"]), key=f"edit_year_{pid}")
-            cap_col = {"kindergarten": "places_kindergarten", "junior": "seats_junior", "complete": "seats_junior"}.get(
-                row["type"], "seats_primary")
-            seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]), step=45,
+            yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}")
+            # The project type's first capacity column (a nine-year school: its primary seats).
+            cap_col = TYPE_CAPACITY[row["type"]][0]
+            level = next(lv for lv in pub.LEVELS if SERVICES[lv].capacity == cap_col)
+            seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]), step=CLASS_SIZE[level],
                                     key=f"edit_seats_{pid}")
             em = edit_map_cached(a.name, demo_scale(), scenario_key(scen), lang(), _scen=scen)
             out = show_map(em, key="edit_map", height=360, returned=["last_clicked"])
@@ -700,13 +704,14 @@ def optimise_section(a):
                 st.success(f"{len(cands)} ✓")
         c1, c2, c3 = st.columns(3)
         level = c1.selectbox(tr("level"), list(pub.LEVELS), format_func=service_label, key="opt_level")
-        model = c2.selectbox(tr("model"), ["pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp"], key="opt_model")
+        model = c2.selectbox(tr("model"), list(MODELS), key="opt_model")
         p = c3.number_input(tr("p"), 1, 20, 2, key="opt_p")
         if st.button(tr("optimise"), key="opt_run"):
             try:
                 with st.spinner("…"):
                     res = optimize_area(a, level, model=model, p=int(p), candidates=cands,
-                                        scenario=current_scenario(), year=int(st.session_state.get("year", 2025)))
+                                        scenario=current_scenario(),
+                                        year=int(st.session_state.get("year", PLAN_YEARS[-1])))
             except InputError as e:
                 st.error(e.one_line())
                 return
