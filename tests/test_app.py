@@ -109,8 +109,9 @@ def test_coverage_life_circle_map(at, small_demo):
     args = _folium_args(at, "一刻钟便民生活圈：15分钟内可达的服务数")
     script = args["script"]
     assert "hedong-legend" in script and "演示数据（生成）" in script
-    assert "/app/static/leaflet/leaflet.js" in [u for u in args["js_links"]] or not args["js_links"] or all(
-        u.startswith("/app/static/") for u in args["js_links"])
+    # No CDN: Leaflet and every other script / stylesheet come from the app's own static folder.
+    assert "/app/static/leaflet/leaflet.js" in args["js_links"]
+    assert all(u.startswith("/app/static/") for u in args["js_links"] + args["css_links"])
     lc = life_circle(small_demo, 15, "walk")
     counts = lc.counts.to_numpy()
     pop = small_demo.population["pop_total"].to_numpy(float)
@@ -283,8 +284,8 @@ def test_parse_upload_good_and_bad(app_module, small_demo):
                                        "nogeom.geojson", crs)
     assert gdf is None and "nogeom.geojson" in err
     # type and size caps, no reader reached
-    assert app_module.parse_upload(b"x", "evil.pkl", crs)[1].startswith("evil.pkl") or "not accepted" in \
-        app_module.parse_upload(b"x", "evil.pkl", crs)[1]
+    gdf, err = app_module.parse_upload(b"x", "evil.pkl", crs)
+    assert gdf is None and err.startswith("evil.pkl") and "not accepted" in err
     big = b"name,lon,lat\n" + b"A,111.0,35.03\n" * (app_module.MAX_UPLOAD_BYTES // 14 + 10)
     assert "limit" in app_module.parse_upload(big, "big.csv", crs)[1]
     assert "empty" in app_module.parse_upload(b"", "e.csv", crs)[1]
