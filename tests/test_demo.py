@@ -182,6 +182,19 @@ def test_projects_follow_the_plan(small_demo):
     assert shapely.within(prj.geometry.values, small_demo.districts.union_all().buffer(50)).all()
 
 
+def test_derived_note_states_the_derived_figures():
+    """DERIVED_NOTE is prose shown with every planned project: its figures must be the ones the code uses."""
+    from gis.demo_facilities import project_capacity
+    from layers.norms import CLASS_SIZE
+
+    d, note = plan.DERIVED_SEATS, plan.DERIVED_NOTE
+    for level, per in (("primary", d["primary_per_school"]), ("junior", d["junior_per_school"])):
+        assert per % CLASS_SIZE[level] == 0, level
+        assert f"{per:,} {level} seats ({per // CLASS_SIZE[level]} classes x {CLASS_SIZE[level]})" in note
+    kg = project_capacity("kindergarten")["places_kindergarten"]
+    assert f"{kg // CLASS_SIZE['kindergarten']} classes x {CLASS_SIZE['kindergarten']} = {kg}" in note
+
+
 def test_project_types_by_year_is_derived_from_plan():
     tb = project_types_by_year()
     assert len(tb) == 28
