@@ -13,6 +13,7 @@ matched case-insensitively and by their Chinese labels, e.g. 幼儿园 -> kinder
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -125,10 +126,20 @@ def rename_aliases(df: pd.DataFrame, layer: str) -> pd.DataFrame:
     return df.rename(columns=ren)
 
 
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 def _number(v, *, file, row, field) -> float:
     """A finite number >= 0 from a cell, or InputError."""
     if isinstance(v, str):
-        s = v.strip().replace(",", "")
+        s = v.strip()
+        if "," in s:
+            # Only a thousands separator (2,160 / 12,000.5) is dropped. "1,5" is a decimal comma in
+            # the locales whose Excel saves ';'-separated CSV: reading it as 15 would be a wrong number.
+            if not _THOUSANDS.fullmatch(s):
+                raise InputError(f"{v!r} is ambiguous (decimal comma?); write a plain number such as 1200 or 1.5",
+                                 file=file, row=row, field=field)
+            s = s.replace(",", "")
         try:
             f = float(s)
         except ValueError:
