@@ -15,6 +15,42 @@ import networkx as nx
 from gis.errors import InputError
 
 
+#: Way tags the walk filter reads (osmnx keeps only its ``useful_tags_way`` by default).
+_WALK_TAGS = ("highway", "area", "access", "foot", "service")
+#: ``highway`` values nobody walks along — osmnx's own "walk" network filter
+#: (``highway!~abandoned|bus_guideway|construction|cycleway|motor|no|planned|platform|proposed|raceway|razed``).
+_NOT_WALKABLE_HIGHWAY = ("abandoned", "bus_guideway", "construction", "cycleway", "motor", "no", "planned",
+                         "platform", "proposed", "raceway", "razed")
+
+
+def _values(v) -> list[str]:
+    return [str(x) for x in v] if isinstance(v, (list, tuple, set)) else ([] if v is None else [str(v)])
+
+
+def walkable(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Drop the ways a pedestrian cannot use, as osmnx's "walk" filter does for online downloads.
+
+    Removed: ``highway`` matching :data:`_NOT_WALKABLE_HIGHWAY` (motorways, construction, cycleways,
+    platforms ...), ``area=yes``, ``foot=no``, ``access=private`` and ``service=private``; then the
+    nodes left without an edge. PBF files take pyrosm's "walking" filter instead, to the same effect.
+    An OSM XML file is a user's own extract, so it is filtered here rather than trusted.
+    """
+    import re
+
+    bad_hw = re.compile("|".join(_NOT_WALKABLE_HIGHWAY))
+    drop = []
+    for u, v, k, d in G.edges(keys=True, data=True):
+        if (any(bad_hw.search(h) for h in _values(d.get("highway")))
+                or "yes" in _values(d.get("area")) or "no" in _values(d.get("foot"))
+                or "private" in _values(d.get("access")) or "private" in _values(d.get("service"))):
+            drop.append((u, v, k))
+    if drop:
+        G = G.copy()
+        G.remove_edges_from(drop)
+        G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
+    return G
+
+
 def read_osm_network(path, crs: str | None = None, *, simplify: bool = True) -> nx.MultiDiGraph:
     """Build the walking street network from an OSM XML (``.osm``) or PBF (``.osm.pbf``) file.
 
@@ -49,10 +85,21 @@ def read_osm_network(path, crs: str | None = None, *, simplify: bool = True) -> 
         G = graph_from_pbf(path, simplify=simplify)
     else:
         try:
-            # bidirectional: a walking network ignores one-way tags.
-            G = ox.graph_from_xml(path, bidirectional=True, simplify=simplify, retain_all=False)
+            # bidirectional: a walking network ignores one-way tags. Unsimplified first, so the
+            # walk filter sees each OSM way's own tags (a simplified edge merges several ways).
+            saved = ox.settings.useful_tags_way
+            ox.settings.useful_tags_way = list(dict.fromkeys([*saved, *_WALK_TAGS]))
+            try:
+                G = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
+            finally:
+                ox.settings.useful_tags_way = saved
         except Exception as e:  # osmnx raises a zoo of errors on bad XML; name the file instead
             raise InputError(f"cannot read OSM XML ({type(e).__name__}: {e})", file=path) from e
+        G = walkable(G)
+        if G.number_of_edges():
+            G = ox.truncate.largest_component(G)
+            if simplify:
+                G = ox.simplify_graph(G)
     if G.number_of_nodes() == 0 or G.number_of_edges() == 0:
         raise InputError("no walkable street in this OSM file (no highway way with two or more nodes present)",
                          file=path)
