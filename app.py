@@ -768,7 +768,7 @@ def main():
     with st.spinner(tr("loading")):
         a = area()
     if getattr(a, "synthetic", False):
-        st.warning(f"**{tr('demo_label')}** · {webmap.t('notice', lang())}", icon="⚠️")
+        st.warning(f"**{tr('demo_label')}** · {webmap.notice_text(a, lang())}", icon="⚠️")
     {"map": page_map, "coverage": page_coverage, "schools": page_schools, "indicators": page_indicators,
      "publish": page_publish}[page]()
     with st.sidebar:

@@ -307,7 +307,7 @@ def _life_circle_section(lang, life) -> str:
 
 def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=None) -> str:
     esc = _html.escape
-    notice = (f'<p class="notice">⚠ {esc(t("notice", lang))}</p>' if getattr(area, "synthetic", False) else "")
+    notice = (f'<p class="notice">⚠ {esc(webmap.notice_text(area, lang))}</p>' if getattr(area, "synthetic", False) else "")
     cov_rows = "".join(
         f'<tr><td><a href="{esc(fn)}">{esc(SERVICES[c["service"]].label(lang))}</a></td><td>{int(c["minutes"])}</td>'
         f'<td>{"—" if c["population_share"] is None else format(c["population_share"], ".1%")}</td>'

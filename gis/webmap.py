@@ -86,9 +86,12 @@ TEXT = {
     "uncovered_legend": {"zh": "{minutes}分钟内无{service}的居住网格", "en": "Homes with no {service} within {minutes} min"},
     "seat_coverage": {"zh": "{level}学位覆盖率（{year}年）", "en": "{level} seat coverage ({year})"},
     "schools": {"zh": "学校（按利用率着色）", "en": "Schools (coloured by utilisation)"},
-    "notice": {"zh": "演示数据（生成）：街道网络、人口和现状设施均为生成数据，非真实；边界与街道名称为真实数据。",
-               "en": "Generated demo data: streets, population and existing facilities are generated, not real; "
-                     "the boundary and subdistrict names are real."},
+    "notice": {"zh": "演示数据（生成）：道路网络、人口和现状设施均为生成数据，并非真实数据。",
+               "en": "Generated demo data: streets, population and existing facilities are generated, not real."},
+    # Added for the Yuncheng demo only, whose boundary and subdistrict names are real (a user's
+    # generated area may have neither); 街道办事处 so that nobody reads "real street names".
+    "notice_yanhu": {"zh": "盐湖区边界与各街道办事处（行政区划）名称为真实数据。",
+                     "en": "The Yanhu District boundary and the subdistrict names are real."},
     "notice_short": {"zh": "演示数据（生成）", "en": "Generated demo data"},
     "name": {"zh": "名称", "en": "Name"},
     "type": {"zh": "类型", "en": "Type"},
@@ -927,6 +930,16 @@ def life_circle_legend(minutes: float, lang: str = "zh", groups: gpd.GeoDataFram
             + (f'<div style="font-size:10.5px;color:#555">{_html.escape(key)}</div>' if shares else ""))
 
 
+def notice_text(area, lang: str = "zh") -> str:
+    """The generated-data notice for ``area`` ("" when its data are real)."""
+    if not getattr(area, "synthetic", False):
+        return ""
+    text = t("notice", lang)
+    if getattr(area, "name", "") == "yuncheng-demo":
+        text += ("" if lang == "zh" else " ") + t("notice_yanhu", lang)
+    return text
+
+
 def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | None = None,
                subtitle: str | None = None) -> None:
     """A title bar at the top of the map (title, optional line of headline numbers); for generated
@@ -938,7 +951,7 @@ def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | Non
     if subtitle:
         parts.append(f'<div style="font-weight:600;color:#1d4f91">{_html.escape(subtitle)}</div>')
     if getattr(area, "synthetic", False):
-        parts.append(f'<div class="hedong-notice" style="color:#a50026;font-weight:600">⚠ {_html.escape(t("notice", lang))}</div>')
+        parts.append(f'<div class="hedong-notice" style="color:#a50026;font-weight:600">⚠ {_html.escape(notice_text(area, lang))}</div>')
     if parts:
         _Control(f'<div style="{_BOX}max-width:460px">{"".join(parts)}</div>', position="topright",
                  css_class="hedong-title-control").add_to(m)

@@ -112,3 +112,16 @@ def test_life_circle_map_offline_with_legend(small_demo):
     assert "Life circle: services within 15 min" in html and "all 6" in html and "share of residents" in html
     assert all(c in html for c in webmap.LIFE_CIRCLE_COLORS)
     assert "Missing" in html  # tooltip field
+
+
+def test_notice_claims_real_boundary_only_for_the_yuncheng_demo(small_demo):
+    from dataclasses import replace
+
+    from scenario_helpers import grid_area
+
+    zh = webmap.notice_text(small_demo, "zh")
+    assert zh.startswith("演示数据（生成）") and "盐湖区边界" in zh and "街道办事处" in zh
+    assert "real" in webmap.notice_text(small_demo, "en")
+    other = grid_area()  # a generated area that is not Yanhu: no claim of a real boundary
+    assert "演示数据（生成）" in webmap.notice_text(other, "zh") and "盐湖区" not in webmap.notice_text(other, "zh")
+    assert webmap.notice_text(replace(other, synthetic=False), "zh") == ""
