@@ -50,8 +50,10 @@ PAGE_TEXT = {
     "index_title": {"zh": "河东规划 · 公共服务设施地图", "en": "Hedong Planner · public-service facility maps"},
     "coverage_maps": {"zh": "服务覆盖地图（{minutes}分钟圈）", "en": "Service coverage maps ({minutes}-minute circles)"},
     "coverage_title": {"zh": "{service}：{minutes}分钟服务圈与未覆盖人口", "en": "{service}: {minutes}-minute circles and uncovered homes"},
-    "seat_maps": {"zh": "学位覆盖地图（{scenario}方案）", "en": "School seat maps (scenario {scenario})"},
-    "seat_title": {"zh": "{year}年学位覆盖（{scenario}方案）", "en": "Seat coverage {year} (scenario {scenario})"},
+    "seat_maps": {"zh": "学位地图（{scenario}方案）：学位供给率 · 步行时限内入学比例",
+                  "en": "School seat maps (scenario {scenario}): seats per child · seated within the walking limit"},
+    "seat_title": {"zh": "{year}年学位（{scenario}方案）", "en": "School seats {year} (scenario {scenario})"},
+    "seated": {"zh": "{minutes}分钟内入学", "en": "seated within {minutes} min"},
     "share": {"zh": "覆盖人口比例", "en": "population covered"},
     "median": {"zh": "中位出行时间", "en": "median minutes"},
     "indicators": {"zh": "规划指标（运城市“十四五”公共服务规划）", "en": "Plan indicators (Yuncheng 14th FYP for public services)"},
@@ -268,7 +270,8 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
         fg.show = lv == shown
         fg.overlay = False  # the three levels are alternatives: radio buttons in the layer switch
         demand, seats = float(lr.summary["demand"]), float(lr.summary["seats"])
-        summary["levels"][lv] = {"demand": demand, "seats": seats,
+        summary["levels"][lv] = {"demand": demand, "seats": seats, "minutes": lr.minutes,
+                                 "seat_ratio": (seats / demand) if demand else None,
                                  "coverage": (lr.summary["assigned"] / demand) if demand else None}
     webmap.add_districts(m, area, population=False)
     webmap.add_boundary(m, area)
@@ -277,15 +280,21 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
         if len(schools):
             fg = webmap.add_schools(m, schools, name=f"{t('schools', lang)} · {SERVICES[lv].label(lang)}")
             fg.show = lv == shown
-    lines = [f"{SERVICES[lv].label(lang)}: "
-             + (f"{v['coverage']:.0%}" if v["coverage"] is not None else "—")
-             + f" ({v['seats']:,.0f} / {v['demand']:,.0f})" for lv, v in summary["levels"].items()]
+    lines = [f"{SERVICES[lv].label(lang)}: " + _seat_cell(v, lang) for lv, v in summary["levels"].items()]
     webmap.add_legend(m, [webmap.coverage_legend(lang), webmap.utilisation_legend(lang)])
     webmap.add_notice(m, area, title=title + " — " + "; ".join(lines))
     webmap.add_attribution(m, area)
     webmap.add_layer_control(m, collapsed=False)
     webmap.finish(m, assets)
     return m, summary
+
+
+def _seat_cell(v: dict, lang: str) -> str:
+    """'130% (68,220 / 52,539) · 10分钟内入学 28%': seats per child, then the share seated in reach."""
+    ratio = "—" if v.get("seat_ratio") is None else f"{v['seat_ratio']:.0%}"
+    seated = "—" if v.get("coverage") is None else f"{v['coverage']:.0%}"
+    return (f"{ratio} ({v['seats']:,.0f} / {v['demand']:,.0f}) · "
+            f"{pt('seated', lang, minutes=format(v.get('minutes', 0), 'g'))} {seated}")
 
 
 def _life_circle_section(lang, life) -> str:
@@ -316,8 +325,7 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
         for fn, c in coverage)
     seat_rows = "".join(
         f'<tr><td><a href="{esc(fn)}">{s["year"]}</a></td>'
-        + "".join(f'<td>{"—" if v["coverage"] is None else format(v["coverage"], ".0%")} '
-                  f'<small>({v["seats"]:,.0f} / {v["demand"]:,.0f})</small></td>' for v in s["levels"].values())
+        + "".join(f'<td>{esc(_seat_cell(v, lang))}</td>' for v in s["levels"].values())
         + "</tr>" for fn, s in seats)
     ind_rows = "".join(
         f'<tr><td>{esc(str(r["indicator"]))}</td><td>{esc(str(r["unit"]))}</td><td>{"" if r["baseline_2020"] is None else r["baseline_2020"]}</td>'

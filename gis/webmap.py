@@ -84,7 +84,11 @@ TEXT = {
     "circles": {"zh": "{minutes}分钟服务圈：{service}", "en": "{minutes}-minute circles: {service}"},
     "uncovered": {"zh": "未覆盖人口网格", "en": "Uncovered population cells"},
     "uncovered_legend": {"zh": "{minutes}分钟内无{service}的居住网格", "en": "Homes with no {service} within {minutes} min"},
-    "seat_coverage": {"zh": "{level}学位覆盖率（{year}年）", "en": "{level} seat coverage ({year})"},
+    "seat_coverage": {"zh": "{level}学位供给率（{year}年）", "en": "{level} seats per child ({year})"},
+    "seat_ratio": {"zh": "学位供给率", "en": "Seats per child"},
+    "seat_ratio_legend": {"zh": "学位供给率（辖区内学位 ÷ 辖区学龄儿童）",
+                          "en": "Seats per child (seats in the subdistrict ÷ children living there)"},
+    "within_limit": {"zh": "{minutes}分钟内入学比例", "en": "Seated within {minutes} min"},
     "schools": {"zh": "学校（按利用率着色）", "en": "Schools (coloured by utilisation)"},
     "notice": {"zh": "演示数据（生成）：道路网络、人口和现状设施均为生成数据，并非真实数据。",
                "en": "Generated demo data: streets, population and existing facilities are generated, not real."},
@@ -770,21 +774,30 @@ def add_seat_choropleth(m: folium.Map, area, rows, level: str, year: int, *, lan
         for c in ("demand", "seats", "assigned", "unserved", "coverage"):
             d[c] = np.nan
     d["label"] = d["name_en"] if (lang == "en" and "name_en" in d.columns) else d["name"]
-    d["c"] = [coverage_color(v) for v in d["coverage"]]
+    # Colour: the seat balance the education bureau reads — seats located in the subdistrict over
+    # the children of the level living there. The tooltip adds the share seated within the
+    # walking limit (the capacity-respecting assignment), which the norm radius keeps far lower.
+    dem = d["demand"].astype(float).to_numpy()
+    ratio = np.divide(d["seats"].astype(float).to_numpy(), dem, out=np.full(len(d), np.nan), where=dem > 0)
+    d["c"] = [coverage_color(v) for v in ratio]
+    d["ratio_pct"] = [("—" if not np.isfinite(v) else f"{v:.0%}") for v in ratio]
     d["coverage_pct"] = [("—" if not np.isfinite(v) else f"{v:.0%}") for v in d["coverage"].astype(float)]
     for c in ("demand", "seats", "unserved"):
         d[c] = d[c].astype(float).round()
     lvl = SERVICES[level].label(lang) if level in SERVICES else level
+    limit = SERVICES[level].minutes if level in SERVICES else None
     fg = folium.FeatureGroup(name=t("seat_coverage", lang, level=lvl, year=year), show=True)
     g = to_display(d, _display_crs(m), simplify_m=10)
     folium.GeoJson(
-        _features(g, ["label", "c", "demand", "seats", "unserved", "coverage_pct"]),
+        _features(g, ["label", "c", "demand", "seats", "unserved", "ratio_pct", "coverage_pct"]),
         style_function=lambda f: {"fillColor": f["properties"]["c"], "fillOpacity": 0.6, "color": "#444444",
                                   "weight": 1.2},
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(["label", "coverage_pct", "demand", "seats", "unserved"],
-                                      aliases=[t(k, lang) for k in ("district", "coverage", "demand", "seats",
-                                                                    "unserved")], localize=True),
+        tooltip=folium.GeoJsonTooltip(
+            ["label", "ratio_pct", "seats", "demand", "coverage_pct", "unserved"],
+            aliases=[t("district", lang), t("seat_ratio", lang), t("seats", lang), t("demand", lang),
+                     t("within_limit", lang, minutes=f"{limit:g}") if limit else t("coverage", lang),
+                     t("unserved", lang)], localize=True),
     ).add_to(fg)
     fg.add_to(m)
     return fg
@@ -887,12 +900,12 @@ def density_legend(breaks: list[float], lang: str = "zh") -> str:
     return legend_html(t("population", lang), items)
 
 
-def coverage_legend(lang: str = "zh") -> str:
-    """Legend block of the seat-coverage classes."""
+def coverage_legend(lang: str = "zh", title_key: str = "seat_ratio_legend") -> str:
+    """Legend block of the seat classes (by default titled as the seats-per-child ratio)."""
     labels = {"zh": ["< 60%", "60–80%", "80–95%", "95–100%", "≥ 100%（学位充足）", "无需求/无数据"],
               "en": ["< 60%", "60–80%", "80–95%", "95–100%", "≥ 100% (enough seats)", "no demand / no data"]}[lang]
     cols = [c for _, c in COVERAGE_CLASSES] + ["#bdbdbd"]
-    return legend_html(t("coverage", lang), [(swatch(c), lab) for c, lab in zip(cols, labels)])
+    return legend_html(t(title_key, lang), [(swatch(c), lab) for c, lab in zip(cols, labels)])
 
 
 def utilisation_legend(lang: str = "zh") -> str:

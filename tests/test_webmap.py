@@ -125,3 +125,24 @@ def test_notice_claims_real_boundary_only_for_the_yuncheng_demo(small_demo):
     other = grid_area()  # a generated area that is not Yanhu: no claim of a real boundary
     assert "演示数据（生成）" in webmap.notice_text(other, "zh") and "盐湖区" not in webmap.notice_text(other, "zh")
     assert webmap.notice_text(replace(other, synthetic=False), "zh") == ""
+
+
+def test_seat_choropleth_colours_by_seats_per_child(small_demo):
+    """A subdistrict with more seats than children is 'enough seats' green even when few of its
+    children are seated within the walking limit; one with half the seats is red."""
+    import json
+
+    d = small_demo.districts
+    rows = [{"district": d["name"].iloc[0], "demand": 100, "seats": 120, "assigned": 20, "unserved": 80,
+             "coverage": 0.2},
+            {"district": d["name"].iloc[1], "demand": 100, "seats": 50, "assigned": 50, "unserved": 50,
+             "coverage": 0.5}]
+    m = webmap.base_map(small_demo)
+    fg = webmap.add_seat_choropleth(m, small_demo, rows, "primary", 2023)
+    gj = next(c for c in fg._children.values() if c.__class__.__name__ == "GeoJson")
+    feats = {f["properties"]["label"]: f["properties"] for f in gj.data["features"]}
+    a, b = feats[d["name"].iloc[0]], feats[d["name"].iloc[1]]
+    assert a["c"] == webmap.coverage_color(1.2) == webmap.COVERAGE_CLASSES[-1][1] and a["ratio_pct"] == "120%"
+    assert a["coverage_pct"] == "20%"
+    assert b["c"] == webmap.COVERAGE_CLASSES[0][1] and b["ratio_pct"] == "50%"
+    assert "学位供给率" in json.dumps(webmap.coverage_legend("zh"), ensure_ascii=False)
