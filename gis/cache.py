@@ -161,12 +161,12 @@ def load_study_area(folder, key: dict | None = None) -> StudyArea | None:
             return None
         f = {n: gpd.read_parquet(folder / f"{n}.parquet") for n in (*_LAYERS, "nodes", "edges", *meta["extra"])}
         G = graph_from_frames(f["nodes"], f["edges"], meta["crs"])
-    except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
+        area = StudyArea(name=meta["name"], crs=meta["crs"], boundary=f["boundary"], districts=f["districts"],
+                         population=f["population"], facilities=f["facilities"], projects=f["projects"], graph=G,
+                         synthetic=meta["synthetic"], sources=meta["sources"], cell_size=meta["cell_size"])
+        area.cache["layers"] = {n: f[n] for n in meta["extra"]}
+        area.cache["report"] = meta.get("report", {})
+        area.cache["files"] = {n: folder / n for n in meta.get("files", [])}
+    except Exception:  # noqa: BLE001 - a damaged cache (files or meta.json) is rebuilt, never fatal
         return None
-    area = StudyArea(name=meta["name"], crs=meta["crs"], boundary=f["boundary"], districts=f["districts"],
-                     population=f["population"], facilities=f["facilities"], projects=f["projects"], graph=G,
-                     synthetic=meta["synthetic"], sources=meta["sources"], cell_size=meta["cell_size"])
-    area.cache["layers"] = {n: f[n] for n in meta["extra"]}
-    area.cache["report"] = meta.get("report", {})
-    area.cache["files"] = {n: folder / n for n in meta.get("files", [])}
     return area

@@ -270,3 +270,19 @@ def test_full_demo_primary_shortfall_in_fastest_growing_district(full_demo):
     # The ageing old core has seats to spare.
     slowest = d.loc[d["growth_rate"].idxmin(), "district_id"]
     assert short[slowest]["shortfall"] < 0
+
+
+def test_damaged_cache_meta_is_rebuilt_not_fatal(tmp_path, small_demo):
+    """A meta.json that parses but lacks keys (or a list instead of an object) counts as no cache."""
+    import json as _json
+
+    from gis.cache import load_study_area, save_study_area
+
+    folder = save_study_area(small_demo, tmp_path / "entry", {"k": 1})
+    assert load_study_area(folder, {"k": 1}) is not None
+    meta = _json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    del meta["synthetic"]
+    (folder / "meta.json").write_text(_json.dumps(meta), encoding="utf-8")
+    assert load_study_area(folder, {"k": 1}) is None
+    (folder / "meta.json").write_text("[1, 2]", encoding="utf-8")
+    assert load_study_area(folder, {"k": 1}) is None
