@@ -220,7 +220,7 @@ def circles_gdf(area, service, minutes: float | None = None, per_facility: bool 
     """
     import geopandas as gpd
 
-    from accessibility.coverage import (DEFAULT_MINUTES, cells_snap, effective_mode, get_service,
+    from accessibility.coverage import (DEFAULT_MINUTES, cells_snap, effective_mode, facilities_snap, get_service,
                                         service_facilities)
     from accessibility.reach import cell_seconds, od_pairs
 
@@ -229,7 +229,7 @@ def circles_gdf(area, service, minutes: float | None = None, per_facility: bool 
     m = effective_mode(svc, mode)
     net = TravelNetwork.for_area(area, m)
     fac = service_facilities(area if facilities is None else facilities, svc)
-    fsnap = net.snap(fac)
+    fsnap = facilities_snap(area, net, fac)
     csnap = cells_snap(area, net)
     pop = area.population["pop_total"].to_numpy(float)
     dem = area.population[svc.demand].to_numpy(float)

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from accessibility.coverage import DEFAULT_MINUTES, cells_snap, effective_mode, get_service, service_facilities
+from accessibility.coverage import (DEFAULT_MINUTES, cells_snap, effective_mode, facilities_snap, get_service,
+                                    service_facilities)
 from accessibility.network import TravelNetwork
 from accessibility.reach import od_pairs
 from layers.norms import E2SFCA_STEPS
@@ -175,7 +176,7 @@ def fca(area, service, method: str = "2sfca", minutes: float | None = None, mode
     net = TravelNetwork.for_area(area, effective_mode(svc, mode))
     fac = service_facilities(area if facilities is None else facilities, svc)
     supply = fac[svc.capacity].to_numpy(float) if svc.capacity else np.ones(len(fac))
-    fsnap = net.snap(fac)
+    fsnap = facilities_snap(area, net, fac)
     csnap = cells_snap(area, net)
     pop = area.population
     dem = pop[svc.demand].to_numpy(float)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from accessibility.coverage import cells_snap, service_facilities
+from accessibility.coverage import cells_snap, facilities_snap, service_facilities
 from accessibility.network import TravelNetwork
 from accessibility.reach import cell_seconds, nearest_seconds
 from layers.norms import NORM_LEVELS, NormLevel
@@ -37,7 +37,7 @@ def level_distance_m(area, level: NormLevel | str, facilities=None) -> np.ndarra
     # Distance does not depend on pace: use the plain walking network and convert back.
     net = TravelNetwork.for_area(area, "walk")
     fac = level_facilities(area if facilities is None else facilities, lv)
-    fsnap = net.snap(fac)
+    fsnap = facilities_snap(area, net, fac)
     limit = 2.0 * lv.radius_m / net.speed_m_per_s
     T = cell_seconds(net, cells_snap(area, net), nearest_seconds(net, fsnap, limit_s=limit), fsnap)
     d = T * net.speed_m_per_s

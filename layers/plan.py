@@ -32,6 +32,11 @@ def _derived_seats():
     }
 
 
+#: Years a project may open and a scenario may be evaluated in: from the plan's first year (the
+#: population layers describe 2021) to the end of the project horizon. Loaders (layers.validate)
+#: and scenarios (scenarios.demand / scenarios.model) both take it from here.
+PROJECT_YEARS = (min(SCHOOL_PROGRAMME["schedule"]), 2035)
+
 #: Derived, an inference: 25,920 / 12 = 2,160 primary seats (48 classes x 45) per school carrying primary
 #: seats; 15,000 / 10 = 1,500 junior seats (30 classes x 50) per school carrying junior seats.
 DERIVED_SEATS = _derived_seats()

@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from gis.errors import InputError
+from layers.plan import PROJECT_YEARS
 from layers.schema import (
     CAPACITY_COLUMNS, COHORTS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SUBTYPE_LABELS,
     SUBTYPES,
@@ -73,7 +74,7 @@ SPECS: dict[str, tuple[Column, ...]] = {
     "projects": (Column("project_id", "id"), Column("name", "text", required=False, default=""),
                  Column("type", "enum", choices=tuple(PROJECT_TYPES)),
                  *(Column(c, "count", required=False, default=0.0) for c in PROJECT_CAPACITY),
-                 Column("open_year", "year", lo=2000, hi=2100), Column("source", "text", required=False, default="")),
+                 Column("open_year", "year", lo=PROJECT_YEARS[0], hi=PROJECT_YEARS[1]), Column("source", "text", required=False, default="")),
 }
 
 #: Geometry each layer takes: ``point`` (polygons become centroids, documented), ``polygon``.

@@ -17,12 +17,13 @@ from __future__ import annotations
 import numpy as np
 
 from layers.norms import SERVICES
+from layers.plan import PROJECT_YEARS
 
 #: Year the population layer describes.
 BASE_YEAR = 2021
 #: Years a scenario can be evaluated in: from the base year to the end of the project horizon
 #: (projects may open 2021-2035). Outside it the growth rates would be extrapolated blindly.
-YEAR_RANGE = (BASE_YEAR, 2035)
+YEAR_RANGE = PROJECT_YEARS
 #: The school levels evaluated, in report order.
 LEVELS = ("primary", "junior", "kindergarten")
 

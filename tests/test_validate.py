@@ -134,7 +134,8 @@ def test_boundary_must_be_one_polygon():
 
 @pytest.mark.parametrize("row,field,text", [
     ("P2,b,university,0,0,0,2024", "type", "primary, junior, nine_year, complete, kindergarten"),
-    ("P2,b,primary,0,0,0,1999", "open_year", "2000-2100"),
+    ("P2,b,primary,0,0,0,1999", "open_year", "2021-2035"),
+    ("P2,b,primary,0,0,0,2040", "open_year", "2021-2035"),  # the loader and the scenarios share one horizon
     ("P2,b,primary,0,0,0,2024.5", "open_year", "integer"),
     ("P2,b,primary,0,0,0,", "open_year", "empty year"),
     ("P2,b,primary,-1,0,0,2024", "seats_primary", "negative"),
