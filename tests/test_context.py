@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -144,7 +145,9 @@ def test_in_place_row_drop_fails_clearly():
     a = grid_area()
     ctx = ComputeContext.for_area(a)
     ctx.cell_snap()
-    a.population.drop(a.population.index[:3], inplace=True)  # what immutability cannot stop
+    with warnings.catch_warnings():  # pandas deprecates inplace=: exactly the edit we guard against
+        warnings.simplefilter("ignore")
+        a.population.drop(a.population.index[:3], inplace=True)  # what immutability cannot stop
     with pytest.raises(RuntimeError, match=r"area\.replace"):
         ctx.cell_snap()
 
@@ -238,8 +241,10 @@ def test_programming_errors_in_optimize_surface(monkeypatch):
         raise ValueError("a bug")
 
     monkeypatch.setattr(opt, "build_model", broken)
+    a = grid_area()
+    cands = a.projects[["geometry"]].assign(candidate_id=["c1", "c2", "c3", "c4"])
     with pytest.raises(ValueError, match="a bug") as ei:
-        opt.optimize_area(grid_area(), "primary", "mclp", p=1)
+        opt.optimize_area(a, "primary", "mclp", p=1, candidates=cands)
     assert not isinstance(ei.value, InputError)
 
 
@@ -248,9 +253,12 @@ def test_cli_prints_the_flag_of_a_parameter(monkeypatch, capsys):
 
     a = grid_area()
     monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec="yuncheng-demo": a)
-    assert main(["scenario", "optimize", "--model", "mclp", "--p", "100000"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("hedong: --p: ")
+    for argv, flag in ((["scenario", "optimize", "--model", "mclp", "--p", "-1"], "--p"),
+                       (["coverage", "--minutes", "-5"], "--minutes"),
+                       (["scenario", "evaluate", "--year", "1990"], "--year")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"hedong: {flag}: "), err
 
 
 def test_cli_infeasible_model_exits_2_with_flag_advice(monkeypatch, capsys):
