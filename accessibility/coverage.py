@@ -242,6 +242,17 @@ class ServiceCoverage:
             "facilities": self.n_facilities,
         }
 
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The population cells with ``minutes`` to the nearest facility and ``covered`` (bool).
+
+        Columns: the population layer's, plus ``minutes`` (``inf`` where none is reachable) and
+        ``covered``; CRS of the study area.
+        """
+        out = self.population_layer.copy()
+        out["minutes"] = self.cell_minutes.to_numpy()
+        out["covered"] = np.asarray(self.covered, bool)
+        return out
+
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a / b with NaN where b is 0."""
@@ -334,6 +345,19 @@ class LifeCircle:
     by_district: dict
     services: dict
 
+    def to_dict(self) -> dict:
+        """The ``life_circle`` object of ``hedong coverage --json`` (plus ``minutes``)."""
+        return {"minutes": self.minutes, "all_services_share": self.all_services_share,
+                "mean_services_within": self.mean_services_within, "services": list(self.services),
+                "by_district": self.by_district}
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The population cells with ``services_within`` (how many services are within the minutes)."""
+        first = next(iter(self.services.values()))
+        out = first.population_layer.copy()
+        out["services_within"] = self.counts.to_numpy()
+        return out
+
 
 def _life_circle_from(area, covs: dict, minutes: float) -> LifeCircle:
     pop = area.population["pop_total"].to_numpy(float)
@@ -406,12 +430,7 @@ def coverage_report(area, minutes: float | None = None, mode: str = "walk", faci
         "mode": mode,
         "seconds": round(seconds, 4),
         "services": {k: c.to_dict() for k, c in covs.items()},
-        "life_circle": {
-            "all_services_share": lc.all_services_share,
-            "mean_services_within": lc.mean_services_within,
-            "services": list(LIFE_CIRCLE_SERVICES),
-            "by_district": lc.by_district,
-        },
+        "life_circle": {k: v for k, v in lc.to_dict().items() if k != "minutes"},
         "area": area.name,
         "far_cells": next(iter(covs.values())).far_cells if covs else 0,
         "warnings": warnings,

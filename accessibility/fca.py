@@ -23,7 +23,7 @@ resident aged 65+); :func:`fca` also gives it per 1,000 demand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -147,6 +147,36 @@ class FCAResult:
     cells: pd.DataFrame
     facilities: pd.DataFrame
     districts: pd.DataFrame
+    population_layer: gpd.GeoDataFrame | None = field(default=None, repr=False)
+
+    @property
+    def per_1000(self) -> float:
+        """Supply within reach per 1,000 of demand over the whole area (demand-weighted mean of
+        the cells' access x 1,000); NaN without demand."""
+        dem = self.cells["demand"].to_numpy(float)
+        tot = dem.sum()
+        return float((self.cells["access"].to_numpy(float) * dem).sum() * 1000.0 / tot) if tot > 0 else float("nan")
+
+    @property
+    def target_per_1000(self) -> float:
+        """The norm's target per 1,000 (NaN when the service has none)."""
+        t = self.districts["target_per_1000"] if len(self.districts) else pd.Series(dtype=float)
+        return float(t.iloc[0]) if t.notna().any() else float("nan")
+
+    def to_dict(self) -> dict:
+        """The ``hedong access --json`` object (without the area keys); NaN where undefined."""
+        return {"service": self.service, "method": self.method, "minutes": self.minutes, "mode": self.mode,
+                "supply": self.capacity, "demand": self.demand, "per_1000": self.per_1000,
+                "target_per_1000": self.target_per_1000,
+                "by_district": [{"district": r["name"], "district_id": r["district_id"], "demand": float(r["demand"]),
+                                 "per_1000": float(r["per_1000"]), "supply_in_district": float(r["supply_in_district"]),
+                                 "local_per_1000": float(r["local_per_1000"])} for _, r in self.districts.iterrows()]}
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The population cells with ``demand``, ``access`` and ``per_1000`` (CRS of the area)."""
+        pop = self.population_layer
+        return gpd.GeoDataFrame(self.cells.drop(columns=["district_id"]).join(pop), geometry=pop.geometry.name,
+                                crs=pop.crs)
 
 
 def fca(area, service, method: str = "2sfca", minutes: float | None = None, mode: str | None = None,
@@ -207,4 +237,4 @@ def fca(area, service, method: str = "2sfca", minutes: float | None = None, mode
     districts["local_per_1000"] = districts["supply_in_district"] * 1000.0 / districts["demand"].where(districts["demand"] > 0)
     districts["target_per_1000"] = svc.per_1000
     return FCAResult(svc.key, method, minutes, m, svc.capacity, svc.demand, cells, facdf,
-                     districts.reset_index(drop=True))
+                     districts.reset_index(drop=True), population_layer=pop)

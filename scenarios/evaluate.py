@@ -59,6 +59,10 @@ class LevelResult:
         """Each school's catchment: the dissolved squares of the cells sending it most of their children."""
         return self._evaluator.catchments(self)
 
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The open schools of the level with seats (``capacity``), ``assigned`` and ``utilisation``."""
+        return self.schools.assign(level=self.level)
+
     def school_rows(self) -> list[dict]:
         """Per open school: id, name, sub-type, project (if a project), district, seats, pupils
         assigned, utilisation (assigned / seats; 1.0 = full) — JSON-ready, in layer order."""
@@ -98,6 +102,16 @@ class Evaluation:
             d["schools"] = r.school_rows()
             out["levels"][lv] = d
         return out
+
+    def to_dict(self) -> dict:
+        """Same as :meth:`to_json` (the name the other result objects use)."""
+        return self.to_json()
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The open schools of every level evaluated, one row per (level, school), column ``level``."""
+        frames = [r.to_geodataframe() for r in self.levels.values()]
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs) \
+            if frames else gpd.GeoDataFrame()
 
 
 class Evaluator:
