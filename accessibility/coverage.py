@@ -31,7 +31,7 @@ import pandas as pd
 
 from accessibility.context import ComputeContext
 from accessibility.params import check_minutes, check_mode
-from gis.errors import ParameterError
+from layers.errors import ParameterError
 from layers.norms import LIFE_CIRCLE_SERVICES, SERVICES, Service
 
 __all__ = [

@@ -32,7 +32,7 @@ import pandas as pd
 from accessibility.context import ComputeContext
 from accessibility.coverage import DEFAULT_MINUTES, effective_mode, get_service, service_facilities
 from accessibility.params import check_minutes, check_mode
-from gis.errors import ParameterError
+from layers.errors import ParameterError
 from layers.norms import E2SFCA_STEPS
 
 __all__ = ["METHODS", "step_weights", "gaussian_weights", "two_step_fca", "FCAResult", "fca"]

@@ -1,4 +1,4 @@
-"""Checks of the library's arguments: one rule each, raising :class:`gis.errors.ParameterError`.
+"""Checks of the library's arguments: one rule each, raising :class:`layers.errors.ParameterError`.
 
 Every public engine function (coverage, circles, 2SFCA, norm checks, scenario evaluation,
 optimisation) checks its arguments here, at the library boundary, so a notebook gets the same
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from gis.errors import ParameterError
+from layers.errors import ParameterError
 from layers.norms import SPEEDS
 
 __all__ = ["MAX_MINUTES", "USER_MODES", "check_minutes", "check_mode", "check_count"]
@@ -29,7 +29,7 @@ def check_minutes(minutes, name: str = "minutes", *, optional: bool = True) -> f
     >>> check_minutes(-5)
     Traceback (most recent call last):
     ...
-    gis.errors.ParameterError: field 'minutes': must be a number greater than 0 and at most 120 (got -5)
+    layers.errors.ParameterError: field 'minutes': must be a number greater than 0 and at most 120 (got -5)
     """
     if minutes is None and optional:
         return None

@@ -39,7 +39,7 @@ import pandas as pd
 from pyproj import CRS
 
 from gis.crs import local_projected_crs
-from gis.errors import InputError
+from layers.errors import InputError
 from layers.schema import FAMILIES, LAYERS_REQUIRED, PROJECT_COLUMNS, is_generated
 from layers.validate import validate_layer
 
@@ -92,8 +92,8 @@ class StudyArea:
 
     Examples
     --------
-    >>> from gis.areas import load_area
-    >>> area = load_area("yuncheng-demo", scale=0.15)
+    >>> import hedong as hd  # the facade; it registers the demo area
+    >>> area = hd.load_area("yuncheng-demo", scale=0.15)
     >>> area.population = area.population.iloc[::2]
     Traceback (most recent call last):
     ...
@@ -167,7 +167,7 @@ class StudyArea:
         ------
         TypeError
             An unknown attribute name.
-        gis.errors.InputError
+        layers.errors.InputError
             A changed layer fails validation.
         """
         names = {f.name for f in dataclasses.fields(self)}
@@ -241,7 +241,7 @@ class StudyArea:
 
         Raises
         ------
-        gis.errors.InputError
+        layers.errors.InputError
             A layer without an EPSG CRS, a missing column, a bad value (row and field named), a
             point outside the boundary, a population cell in an unknown district, an empty graph.
         """

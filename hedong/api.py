@@ -36,7 +36,7 @@ True
 >>> hd.coverage(area, "primary", minutes=-5)
 Traceback (most recent call last):
 ...
-gis.errors.ParameterError: field 'minutes': must be a number greater than 0 and at most 120 (got -5)
+layers.errors.ParameterError: field 'minutes': must be a number greater than 0 and at most 120 (got -5)
 """
 
 from __future__ import annotations
@@ -46,13 +46,14 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import shapely
 
+import demo  # noqa: F401 - registers the yuncheng-demo study area with gis.areas (demo lives above gis)
 from accessibility.circles import circles_gdf
 from accessibility.context import ComputeContext
 from accessibility.coverage import LifeCircle, ServiceCoverage, coverage_report, life_circle, service_coverage
 from accessibility.fca import FCAResult
 from accessibility.fca import fca as _fca
 from gis.areas import load_area
-from gis.errors import InfeasibleModelError, InputError, ParameterError
+from layers.errors import InfeasibleModelError, InputError, ParameterError
 from gis.study_area import StudyArea
 from scenarios.evaluate import Evaluation
 from scenarios.evaluate import evaluate as _evaluate

@@ -11,8 +11,9 @@ import argparse
 import importlib
 import sys
 
-from gis.errors import InfeasibleModelError, InputError, ParameterError
+import demo  # noqa: F401 - registers the yuncheng-demo study area (it lives above gis)
 from hedong.params import infeasible_message, parameter_message
+from layers.errors import InfeasibleModelError, InputError, ParameterError
 
 # Each command lives in its own module exposing ``register(subparsers)``; the parser it adds
 # sets ``func`` to a callable taking the parsed args and returning an exit code.

@@ -3,7 +3,7 @@
     hedong publish [--area A] [--scenario S] --out DIR [--lang zh|en] [--minutes M] [--mode walk|bike] [--json]
 
 Writes ``coverage-<service>.html`` per service, ``seats-<year>.html`` for 2021-2025 (when the
-area has a school programme) and ``index.html`` into DIR, atomically (see :mod:`gis.publish`).
+area has a school programme) and ``index.html`` into DIR, atomically (see :mod:`presentation.publish`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def register(sub) -> None:
 def run(args) -> int:
     """Publish the maps; returns the exit code."""
     from gis.areas import load_area_cached
-    from gis.publish import check_out_dir, publish
+    from presentation.publish import check_out_dir, publish
 
     check_minutes(args.minutes)  # the library's rule, before the area loads
     check_out_dir(args.out, field="--out")  # before the area loads: refuse a folder holding other work

@@ -178,7 +178,7 @@ def cmd_compare(args) -> int:
 
     area = _area(args)
     if len(args.scenarios) < 2:
-        from gis.errors import InputError
+        from layers.errors import InputError
 
         raise InputError("compare needs two or more scenarios", field="scenarios")
     res = compare(area, args.scenarios, args.year, args.minutes)
@@ -207,7 +207,7 @@ def cmd_optimize(args) -> int:
     from scenarios.model import resolve_scenario
     from scenarios.optimize import optimize_area
 
-    from gis.errors import InputError
+    from layers.errors import InputError
 
     if not (args.time_limit > 0):  # also refuses NaN
         raise InputError("--time-limit must be a number of seconds greater than 0", field="--time-limit")
@@ -233,7 +233,7 @@ def cmd_next_site(args) -> int:
     from scenarios.optimize import best_next_site_area
 
     if args.top < 1:
-        from gis.errors import InputError
+        from layers.errors import InputError
 
         raise InputError(f"--top {args.top} must be 1 or more", field="--top")
     area = _area(args)
@@ -261,7 +261,7 @@ def cmd_copy(args) -> int:
 
 def cmd_move(args) -> int:
     """``hedong scenario move DST --project ID ...`` (edits a stored scenario, saved atomically)."""
-    from gis.errors import InputError
+    from layers.errors import InputError
     from scenarios import store
     from scenarios.model import TYPE_CAPACITY, load_scenario, save_scenario
 

@@ -1,14 +1,14 @@
 """Library parameter names -> command-line flags: the one table the CLI prints errors with.
 
-The library raises :class:`gis.errors.ParameterError` naming the *Python* argument (``minutes``,
+The library raises :class:`layers.errors.ParameterError` naming the *Python* argument (``minutes``,
 ``p``, ``time_limit``); the command line shows the flag the user typed (``--minutes``, ``--p``,
-``--time-limit``). :class:`gis.errors.InfeasibleModelError` names the arguments whose change could
+``--time-limit``). :class:`layers.errors.InfeasibleModelError` names the arguments whose change could
 make a model solvable; they become flag advice here too.
 """
 
 from __future__ import annotations
 
-from gis.errors import InfeasibleModelError, ParameterError
+from layers.errors import InfeasibleModelError, ParameterError
 
 __all__ = ["FLAGS", "flag", "parameter_message", "infeasible_message"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gis.errors import ParameterError
+from layers.errors import ParameterError
 from layers.norms import SERVICES
 from layers.plan import PROJECT_YEARS
 
@@ -37,7 +37,7 @@ def cohort_of(level: str) -> str:
 
 
 def check_year(year) -> int:
-    """``year`` as an int within :data:`YEAR_RANGE`, else :class:`gis.errors.ParameterError` naming ``year``."""
+    """``year`` as an int within :data:`YEAR_RANGE`, else :class:`layers.errors.ParameterError` naming ``year``."""
     try:
         y = int(year)
     except (TypeError, ValueError):

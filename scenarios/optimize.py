@@ -41,7 +41,7 @@ from scipy.sparse.csgraph import connected_components, maximum_flow
 
 from accessibility.context import ComputeContext
 from accessibility.params import check_count, check_minutes
-from gis.errors import InfeasibleModelError, ParameterError
+from layers.errors import InfeasibleModelError, ParameterError
 
 __all__ = [
     "LocationModel", "PMedian", "MCLP", "LSCP", "PCenter", "CapacitatedPMedian", "CapacitatedMCLP",
@@ -745,9 +745,9 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
 
     Raises
     ------
-    gis.errors.ParameterError
+    layers.errors.ParameterError
         A bad ``level``, ``model``, ``p``, ``minutes``, ``year`` or ``time_limit`` (named).
-    gis.errors.InfeasibleModelError
+    layers.errors.InfeasibleModelError
         The model has no solution with these arguments (``parameters`` says which to change).
     """
     t0 = time.perf_counter()

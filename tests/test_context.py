@@ -16,7 +16,7 @@ from accessibility.context import ComputeContext
 from accessibility.coverage import coverage_report, service_coverage
 from accessibility.fca import fca
 from accessibility.reach import od_pairs
-from gis.errors import InfeasibleModelError, InputError, ParameterError
+from layers.errors import InfeasibleModelError, InputError, ParameterError
 from gis.folder import export_area, load_folder
 from gis.study_area import ImmutableAreaError, StudyArea
 from hedong.cli import main
