@@ -271,6 +271,7 @@ NORM_LEVELS: dict[str, NormLevel] = {}
 SCHOOL_LEVELS: dict[str, tuple[str, ...]] = {}
 PROJECT_TYPES: dict[str, tuple[str, str]] = {}
 FAMILY_STYLE: dict[str, dict[str, str]] = {}
+TYPE_CAPACITY: dict[str, tuple[str, ...]] = {}
 SERVICE_COLOR: dict[str, str] = {}
 
 #: The facility families, in display order.
@@ -316,6 +317,7 @@ def _rebuild() -> None:
                        **{n.key: n for f in fams for n in f.norm_levels}})
     _set(SCHOOL_LEVELS, {s.key: _levels_of(f, s.key) for f in fams for s in f.subtypes if _levels_of(f, s.key)})
     _set(PROJECT_TYPES, {s.key: (f.key, s.key) for f in fams for s in f.subtypes if s.project})
+    _set(TYPE_CAPACITY, {t: type_capacity(t) for t in PROJECT_TYPES})
     _set(FAMILY_STYLE, {f.key: {"color": f.color, "shape": f.symbol} for f in fams})
     _set(SERVICE_COLOR, {s.key: s.color or _FAMILIES[s.families[0]].color for s in SERVICES.values()
                          if s.families and s.families[0] in _FAMILIES})
