@@ -24,14 +24,14 @@ from xml.sax.saxutils import quoteattr
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import pandas as pd
 from pyproj import CRS, Transformer
 
 from gis.crs import local_projected_crs
 from gis.errors import InputError
 from gis.io import write_gpkg_atomic, write_text_atomic
 from gis.study_area import StudyArea
-from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, PROJECT_COLUMNS, is_generated
+from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, is_generated
+from layers.frames import empty_layer
 from layers.validate import validate_layer
 
 GPKG_NAME = "area.gpkg"
@@ -93,12 +93,6 @@ def _read_gpkg_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _empty_projects(crs) -> gpd.GeoDataFrame:
-    cols = {c: pd.Series(dtype="float64" if c.startswith(("seats", "places")) else "int64" if c == "open_year"
-                         else "object") for c in PROJECT_COLUMNS}
-    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-
-
 def load_folder(path, **_ignored) -> StudyArea:
     """Load a user's study-area folder (CONTRACT.md "A user's own study area").
 
@@ -157,7 +151,7 @@ def load_folder(path, **_ignored) -> StudyArea:
     districts = layer("districts")
     population = layer("population", outline)
     facilities = layer("facilities", outline)
-    projects = layer("projects", outline) if "projects" in present else _empty_projects(crs)
+    projects = layer("projects", outline) if "projects" in present else empty_layer("projects", crs)
     ids = set(districts["district_id"])
     bad = [i for i, d in enumerate(population["district_id"]) if d not in ids]
     if bad:
