@@ -5,7 +5,7 @@
 2. **Near a boundary.** A point in no polygon but within :data:`TOLERANCE_M` of one belongs to
    the nearest: two layers digitised apart put a school on the kerb of a boundary road a few
    metres outside "its" district, and that is not a data error.
-3. **Outside.** Farther from every district it is an :class:`~gis.errors.InputError` naming the
+3. **Outside.** Farther from every district it is an :class:`~layers.errors.InputError` naming the
    row — unless the caller says points outside every district are expected
    (``outside="none"``: the districts need not cover the whole study area, as in the Yuncheng
    demo, whose subdistricts are the urban part of Yanhu District) and gets ``None`` for them.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 
-from gis.errors import InputError
+from layers.errors import InputError
 
 #: Largest distance (m) of a point outside every district that still belongs to the nearest one.
 TOLERANCE_M = 100.0
@@ -47,7 +47,7 @@ def district_of(points, districts: gpd.GeoDataFrame, *, tolerance_m: float = TOL
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         A point outside every district (``outside="error"``), naming its 1-based row.
     """
     if outside not in ("error", "none"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from gis.errors import InputError
+from layers.errors import InputError
 from layers.families import PROJECT_TYPES
 from layers.schema import CAPACITY_COLUMNS, FACILITY_COLUMNS
 from layers.validate import SPECS
@@ -50,7 +50,7 @@ def projects_as_facilities(projects: gpd.GeoDataFrame, crs=None, *, source=None)
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         A ``type`` that is not a project type (naming the row).
     """
     if "family" in projects.columns:

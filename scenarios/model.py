@@ -26,7 +26,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from gis.districts import district_of
-from gis.errors import InputError, UnknownScenarioError
+from layers.errors import InputError, UnknownScenarioError
 from layers.plan import SCHOOL_PROGRAMME
 from layers.families import TYPE_CAPACITY  # noqa: F401 - re-exported (scenarios.model.TYPE_CAPACITY)
 from layers.frames import empty_layer, projects_as_facilities
@@ -133,7 +133,7 @@ class Scenario:
 
 
 def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
-    """Check and normalise a projects table; raise :class:`gis.errors.InputError` naming file/row/field.
+    """Check and normalise a projects table; raise :class:`layers.errors.InputError` naming file/row/field.
 
     Rows are numbered from 1. The attributes go through the one projects validator of the
     loaders (:func:`layers.validate.validate_frame`, layer ``projects``): required columns; unique
@@ -317,7 +317,7 @@ def resolve_scenario(area, spec) -> Scenario:
 
     Raises
     ------
-    gis.errors.UnknownScenarioError
+    layers.errors.UnknownScenarioError
         Listing the available names when ``spec`` is none of these.
     """
     if isinstance(spec, Scenario):
@@ -368,7 +368,7 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
         A scenario or anything :func:`resolve_scenario` accepts.
     year : int
         Projects with ``open_year <= year`` are included; a year outside
-        :data:`scenarios.demand.YEAR_RANGE` is an :class:`~gis.errors.InputError` naming ``year``.
+        :data:`scenarios.demand.YEAR_RANGE` is an :class:`~layers.errors.InputError` naming ``year``.
 
     Returns
     -------

@@ -27,8 +27,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from gis.errors import InputError
 from gis.io import atomic_path
+from layers.errors import InputError
 
 SCHEMA_VERSION = 1
 META_LAYER = "hedong_scenario"

@@ -46,7 +46,7 @@ def test_school_levels_and_project_capacity_by_hand():
 
 
 def test_one_rule_for_a_new_sites_capacity():
-    from gis.demo_facilities import project_capacity
+    from demo.facilities import project_capacity
     from scenarios.optimize import default_capacity
 
     # 25,920 primary seats over 12 carriers = 2,160 = 48 x 45; 15,000 junior over 10 = 1,500 = 30 x 50;
@@ -144,7 +144,7 @@ def test_unregistered_family_is_refused_again(monkeypatch, capsys, tmp_path):
 
 
 def test_seventh_family_in_published_legend(seventh):
-    from gis import publish
+    from presentation import publish
 
     area = _area_with("test_hall", "test_hall")
     m, summ = publish.coverage_map(area, "test_hall", lang="en", minutes=10)
