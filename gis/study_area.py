@@ -42,6 +42,10 @@ class StudyArea:
         Layer name -> source and licence text shown in the UI, README and published maps.
     cell_size : float or None
         Side of the square population cells in metres, when cells are a regular grid.
+    bike_graph : networkx.MultiDiGraph or None
+        Cycling street network (bike filter of :mod:`gis.osm_filter`, one-way streets directed),
+        same conventions as ``graph``; None when the source has none (the generated demo), and
+        then cycling uses ``graph`` at cycling speed.
     """
 
     name: str
@@ -55,6 +59,7 @@ class StudyArea:
     synthetic: bool
     sources: dict = field(default_factory=dict)
     cell_size: float | None = None
+    bike_graph: nx.MultiDiGraph | None = None
     #: Engines may cache derived structures here (travel network, snapping); never persisted.
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
