@@ -139,7 +139,8 @@ def _build(nodes: dict, kept: list, network: str, path, simplify: bool) -> nx.Mu
     G = ox.distance.add_edge_lengths(G)
     G = ox.truncate.largest_component(G, strongly=False)
     if simplify:
-        G = ox.simplify_graph(G, node_attrs_include=[NODE_MARKER])
+        # remove_rings=False: a network that is one closed ring stays (unsimplified), never vanishes.
+        G = ox.simplify_graph(G, node_attrs_include=[NODE_MARKER], remove_rings=False)
     for _, d in G.nodes(data=True):
         d.pop(NODE_MARKER, None)
     return G
