@@ -22,7 +22,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from gis.errors import InputError
+from layers.errors import InputError
 from gis.osm_filter import NETWORKS, bike_oneway, way_verdict
 
 __all__ = ["read_osm_network", "read_osm_networks", "networks_from_elements", "parse_osm_xml", "NODE_MARKER"]
@@ -232,7 +232,7 @@ def read_osm_networks(path, crs: str | None = None, *, simplify: bool = True, ne
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         If the file is missing, unreadable, or holds no walkable street.
     """
     path = Path(path)
@@ -272,7 +272,7 @@ def read_osm_network(path, crs: str | None = None, *, simplify: bool = True) -> 
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         If the file is missing, unreadable, or holds no walkable street.
     """
     graphs, _ = read_osm_networks(path, crs, simplify=simplify, networks=("walk",))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from gis.errors import InputError
+from layers.errors import InputError
 
 __all__ = ["parse_pbf", "graph_from_pbf", "read_pbf"]
 
@@ -23,7 +23,7 @@ def read_pbf(path):
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         If the file is missing or pyrosm cannot open it.
     """
     import pyrosm
@@ -48,7 +48,7 @@ def parse_pbf(path):
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         If the file is missing or not a readable PBF.
     """
     import osmium
@@ -97,7 +97,7 @@ def graph_from_pbf(path, *, simplify: bool = True, osm=None, network: str = "wal
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         If the file is unreadable or holds no street of that network.
     """
     from gis.osm import networks_from_elements
