@@ -216,23 +216,33 @@ def _gc(a, b) -> float:
     return 2 * math.asin(math.sqrt(min(1.0, h))) * EARTH_R
 
 
-class Independent:
-    """Streets of the hand-chosen ways of ``mode`` and travel seconds on them (see module notes).
+class StreetModel:
+    """Streets of the given ways and travel seconds on them (see module notes).
 
     A street runs junction to junction: osmnx's simplification rules (a node is an end when it
     has other than two neighbours, or a degree other than 2 or 4, no way in or out, or a loop),
     written out here. Its length is the sum of its great-circle pieces; a point's position along
     it is the fraction of its drawn (projected) line, times that length.
+
+    Parameters
+    ----------
+    nodes : dict
+        id -> (lon, lat).
+    ways : dict
+        id -> [node ids] of the ways to use.
+    oneway : dict
+        way id -> +1 (one-way along the node order) or -1 (against); absent: two-way.
+    crs : str
+        Projected CRS of points given to :meth:`minutes`.
     """
 
-    def __init__(self, case: Case, path, mode: str = "walk"):
-        nodes, ways = read_file(path)
-        keep = case.walk if mode == "walk" else case.bike
+    def __init__(self, nodes: dict, ways: dict, oneway: dict, crs: str):
+        tr = Transformer.from_crs(4326, crs, always_xy=True)
         D = nx.MultiDiGraph()
         U = nx.MultiGraph()
-        for wid in sorted(keep):
-            refs = ways[wid]
-            d = case.bike_oneway.get(wid, 0) if mode == "bike" else 0
+        for wid in sorted(ways):
+            refs = [r for i, r in enumerate(ways[wid]) if i == 0 or r != ways[wid][i - 1]]
+            d = oneway.get(wid, 0)
             for a, b in zip(refs[:-1], refs[1:]):
                 if d < 0:
                     a, b = b, a
@@ -250,14 +260,14 @@ class Independent:
                     or not (len(nb) == 2 and D.degree(n) in (2, 4)))
 
         ends = {n for n in U if is_end(n)} or {min(U)}  # a bare ring (only in the "wrong" models): cut it anywhere
-        xy = {n: _TO_XY.transform(*nodes[n]) for n in U}
+        xy = {n: tr.transform(*nodes[n]) for n in U}
         used, self.streets = set(), []  # (first node, last node, length, line, one-way)
         for e in ends:
             for _, nxt, k, d in U.edges(e, keys=True, data=True):
                 if (min(e, nxt), max(e, nxt), k) in used:
                     continue
                 used.add((min(e, nxt), max(e, nxt), k))
-                seq, L, one, prev = [e, nxt], d["length"], d["oneway"], e
+                seq, L, one = [e, nxt], d["length"], d["oneway"]
                 while seq[-1] not in ends:
                     cur = seq[-1]
                     cand = [(w, kk, dd) for _, w, kk, dd in U.edges(cur, keys=True, data=True)
@@ -275,17 +285,19 @@ class Independent:
             for s, t in ((a, b),) if one else ((a, b), (b, a)):
                 if not self.G.has_edge(s, t) or self.G[s][t]["length"] > L:
                     self.G.add_edge(s, t, length=L)
+        from shapely import STRtree
 
-    def snap(self, xy):
-        """(street index, metres along from its first node, off-street metres) of a point."""
-        p = Point(X0 + xy[0], Y0 + xy[1])
-        dist = [s[3].distance(p) for s in self.streets]
-        i = int(np.argmin(dist))
+        self._tree = STRtree([s[3] for s in self.streets])
+
+    def snap(self, p):
+        """(street index, metres along from its first node, off-street metres) of a projected point."""
+        p = Point(p)
+        i = int(self._tree.nearest(p))
         a, b, L, line, _ = self.streets[i]
-        return i, line.project(p) / line.length * L, dist[i]
+        return i, line.project(p) / line.length * L, line.distance(p)
 
     def minutes(self, cells, facilities, mode: str, service: str) -> np.ndarray:
-        """Minutes from each cell to the nearest of ``facilities`` (list of (x, y)); inf if none."""
+        """Minutes from each point of ``cells`` to the nearest of ``facilities`` (projected (x, y)); inf if none."""
         eff = SERVICES[service].mode if mode == "walk" and SERVICES[service].mode.startswith("walk") else mode
         v, walk = SPEEDS[eff].m_per_s, SPEEDS["walk_elderly" if eff == "walk_elderly" else "walk"].m_per_s
         H = nx.DiGraph()
@@ -313,3 +325,15 @@ class Independent:
                     t = min(t, (d + fd) / walk + abs(pos - fpos) / v)
             out.append(t / 60.0)
         return np.array(out)
+
+
+class Independent(StreetModel):
+    """:class:`StreetModel` of a case file: the hand-chosen ways of ``mode``; points in metres from (X0, Y0)."""
+
+    def __init__(self, case: Case, path, mode: str = "walk"):
+        nodes, ways = read_file(path)
+        keep = case.walk if mode == "walk" else case.bike
+        super().__init__(nodes, {w: ways[w] for w in keep}, case.bike_oneway if mode == "bike" else {}, CRS)
+
+    def snap(self, xy):
+        return super().snap((X0 + xy[0], Y0 + xy[1]))

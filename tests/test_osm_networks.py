@@ -195,3 +195,68 @@ def test_bike_oneway_rules():
     assert bike_oneway({"oneway": "yes", "oneway:bicycle": "no"}) == (False, False)
     assert bike_oneway({"oneway": "yes", "cycleway": "opposite_lane"}) == (False, False)
     assert bike_oneway({"oneway": "no"}) == (False, False)
+
+
+# ---------------------------------------------------------------- real OSM: Helsinki
+
+
+def _overpass_predicate(flt: str):
+    """A way-tag predicate read straight from an Overpass filter string (osmnx's own text)."""
+    tests = re.findall(r'\["([^"]+)"(?:!~"([^"]*)")?\]', flt)
+
+    def ok(tags):
+        for key, pat in tests:
+            v = tags.get(key)
+            if not pat and v is None:
+                return False
+            if pat and v is not None and re.search(pat, v):
+                return False
+        return True
+
+    return ok
+
+
+@pytest.mark.slow
+def test_helsinki_coverage_and_circles_equal_networkx(helsinki):
+    """Every service, every cell: minutes as the CLI computes them (the production functions behind
+    ``hedong coverage``) equal an independent networkx computation on the PBF, read with pyosmium
+    and filtered by osmnx's walk filter string itself; the 15-minute circles hold the same people."""
+    import osmium
+    from osmnx._overpass import _get_network_filter
+
+    from accessibility.circles import circles_gdf
+    from accessibility.coverage import service_coverage, service_facilities
+    from gis.helsinki import helsinki_pbf_path
+    from osm_cases import StreetModel
+
+    nodes, pieces = {}, {}
+    walkable = _overpass_predicate(_get_network_filter("walk"))
+    for o in osmium.FileProcessor(str(helsinki_pbf_path()), osmium.osm.NODE | osmium.osm.WAY):
+        if o.is_node():
+            if o.location.valid():
+                nodes[o.id] = (o.location.lon, o.location.lat)
+        elif walkable({t.k: t.v for t in o.tags}):
+            run = []
+            for r in [n.ref for n in o.nodes] + [None]:  # a way's runs of nodes the extract holds
+                if r in nodes:
+                    run.append(r)
+                    continue
+                if len(run) > 1:
+                    pieces[(o.id, len(pieces))] = run
+                run = []
+    model = StreetModel(nodes, pieces, {}, helsinki.crs)
+    pop = helsinki.population
+    cells = list(zip(pop.geometry.x, pop.geometry.y))
+    weights = pop["pop_total"].to_numpy(float)
+    checked = 0
+    for svc in SERVICES:
+        fac = service_facilities(helsinki, SERVICES[svc])
+        if not len(fac):
+            continue
+        exp = model.minutes(cells, list(zip(fac.geometry.x, fac.geometry.y)), "walk", svc)
+        got = service_coverage(helsinki, svc, 15, "walk").cell_minutes.to_numpy(float)
+        np.testing.assert_allclose(got, exp, rtol=1e-6, err_msg=svc)
+        circ = circles_gdf(helsinki, svc, 15, mode="walk")
+        assert float(circ["population"].iloc[0]) == pytest.approx(float(weights[exp <= 15].sum()), rel=1e-9)
+        checked += 1
+    assert checked >= 4
