@@ -29,6 +29,7 @@ import pandas as pd
 import pyogrio
 
 from gis.errors import InputError
+from gis.io import GPKG_DATASET_OPTIONS
 
 SCHEMA_VERSION = 1
 META_LAYER = "hedong_scenario"
@@ -123,7 +124,8 @@ def write_scenario_file(scenario, path, overwrite: bool = False) -> Path:
     projects = scenario.projects
     if path.suffix == ".gpkg":
         def writer(tmp):
-            projects.to_file(tmp, layer="projects", driver="GPKG", engine="pyogrio", geometry_type="Point")
+            projects.to_file(tmp, layer="projects", driver="GPKG", engine="pyogrio", geometry_type="Point",
+                             dataset_options=GPKG_DATASET_OPTIONS)
             pyogrio.write_dataframe(pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]}),
                                     tmp, layer=META_LAYER, driver="GPKG", append=True)
     elif path.suffix in (".geojson", ".json"):
