@@ -75,7 +75,7 @@ def write_parquet_atomic(gdf: gpd.GeoDataFrame, path) -> Path:
 
 
 #: GeoPackage creation options for every .gpkg the planner writes. pyogrio's bundled GDAL (3.7+) writes
-#: GeoPackage 1.4 by default, which GDAL 3.6 — the library of QGIS 3.28 on Debian 12 — opens with a
+#: GeoPackage 1.4 by default, which GDAL 3.6 (Debian 12, under its QGIS 3.22) opens with a
 #: "may only be partially supported" warning; 1.2 is what GDAL up to 3.6 writes itself and every
 #: GDAL since 2.2 reads without a word (the layers are the same).
 GPKG_DATASET_OPTIONS = {"VERSION": "1.2"}
