@@ -26,7 +26,7 @@ import pandas as pd
 from pyproj import CRS
 
 from gis.crs import local_projected_crs
-from gis.errors import InputError
+from layers.errors import InputError
 from gis.io import write_gpkg_atomic, write_text_atomic
 # GENERATOR and NODE_MARKER: what the writer puts in network.osm and _read_network looks for.
 from gis.osm_xml import CREATED_ID_MIN, GENERATOR, NODE_MARKER, graph_to_osm_xml
@@ -113,7 +113,7 @@ def load_folder(path, **_ignored) -> StudyArea:
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         A missing file or required layer (named), a layer without an EPSG CRS, or any invalid
         row (file, layer, row and field named).
     """

@@ -21,7 +21,7 @@ def _check_minutes(args) -> None:
     """``--minutes`` must be a number in (0, 120] (as for ``hedong coverage``): exit 2 otherwise."""
     m = getattr(args, "minutes", None)
     if m is not None and not (0 < m <= 120):
-        from gis.errors import InputError
+        from layers.errors import InputError
 
         raise InputError(f"--minutes {m:g} must be greater than 0 and at most 120", field="--minutes")
 
@@ -182,7 +182,7 @@ def cmd_compare(args) -> int:
 
     area = _area(args)
     if len(args.scenarios) < 2:
-        from gis.errors import InputError
+        from layers.errors import InputError
 
         raise InputError("compare needs two or more scenarios", field="scenarios")
     res = compare(area, args.scenarios, args.year, args.minutes)
@@ -211,7 +211,7 @@ def cmd_optimize(args) -> int:
     from scenarios.model import resolve_scenario
     from scenarios.optimize import optimize_area
 
-    from gis.errors import InputError
+    from layers.errors import InputError
 
     if not (args.time_limit > 0):  # also refuses NaN
         raise InputError("--time-limit must be a number of seconds greater than 0", field="--time-limit")
@@ -238,7 +238,7 @@ def cmd_next_site(args) -> int:
     from scenarios.optimize import best_next_site_area
 
     if args.top < 1:
-        from gis.errors import InputError
+        from layers.errors import InputError
 
         raise InputError(f"--top {args.top} must be 1 or more", field="--top")
     area = _area(args)
@@ -266,7 +266,7 @@ def cmd_copy(args) -> int:
 
 def cmd_move(args) -> int:
     """``hedong scenario move DST --project ID ...`` (edits a stored scenario, saved atomically)."""
-    from gis.errors import InputError
+    from layers.errors import InputError
     from scenarios import store
     from scenarios.model import TYPE_CAPACITY, load_scenario, save_scenario
 

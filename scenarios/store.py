@@ -28,8 +28,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from gis.errors import InputError
 from gis.io import GPKG_DATASET_OPTIONS
+from layers.errors import InputError
 
 SCHEMA_VERSION = 1
 META_LAYER = "hedong_scenario"
