@@ -25,7 +25,7 @@ re-exported export) are kept, so export -> load -> export gives the same ids.
 
 Tags
 ----
-Each way carries a ``highway`` value that osmnx's "walk" filter (:func:`gis.osm.walkable`) keeps:
+Each way carries a ``highway`` value that the reader's walk filter (osmnx's "walk" filter) keeps:
 the graph's own value(s), less any the filter would drop. When none is left (or the edge has none,
 as in hand-made test graphs) the way is written as ``highway=footway`` — it is in the walking network
 — with ``hedong:highway_assumed=yes`` and the graph's value in ``hedong:highway_original``. Graph
@@ -66,12 +66,20 @@ def _values(v) -> list[str]:
 
 @lru_cache(maxsize=None)
 def _walk_keeps(highway: str) -> bool:
-    """Whether the reader's walk filter (:func:`gis.osm.walkable`) keeps a way with this ``highway`` value."""
-    from gis.osm import walkable
+    """Whether the reader's walk filter keeps a way tagged only ``highway=<value>``.
 
-    G = nx.MultiDiGraph()
-    G.add_edge(1, 2, highway=highway)
-    return walkable(G).number_of_edges() == 1
+    Asks the reader's own filter rather than a copy of its rules: ``gis.osm_filter.way_verdict``
+    where that table exists, else ``gis.osm.walkable``.
+    """
+    try:
+        from gis.osm_filter import way_verdict
+    except ImportError:  # the reader before gis.osm_filter: remove this branch once it has landed
+        from gis.osm import walkable
+
+        G = nx.MultiDiGraph()
+        G.add_edge(1, 2, highway=highway)
+        return walkable(G).number_of_edges() == 1
+    return way_verdict({"highway": highway}, "walk") is None
 
 
 def way_highway(value) -> tuple[str, dict[str, str]]:
