@@ -44,8 +44,9 @@ OGR_NAMES = {"Point": "Point", "LineString": "Line String", "Polygon": "Polygon"
 
 def ogrinfo(*args) -> str:
     """``ogrinfo -ro ARGS``: its stdout, after asserting exit 0 and no ERROR / Warning line."""
-    # No GDAL workaround can come in through the environment either.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OSM_", "OGR_", "GDAL_", "CPL_"))}
+    # No GDAL workaround can come in through the environment either, and the system GDAL uses its own
+    # data files (not those of the pyogrio / pyproj wheels, which are newer).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OSM_", "OGR_", "GDAL_", "CPL_", "PROJ_"))}
     r = subprocess.run([OGRINFO, "-ro", *map(str, args)], capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 0, r.stderr
     bad = [ln for ln in (r.stderr + "\n" + r.stdout).splitlines() if ln.startswith(("ERROR", "Warning", "FAILURE"))]
