@@ -217,7 +217,6 @@ def test_helsinki_round_trip(helsinki, tmp_path):
 
 
 def test_demo_round_trip(tmp_path):
-    pytest.importorskip("demo.yuncheng")
     from demo.yuncheng import load_yuncheng_demo
 
     demo = load_yuncheng_demo(scale=0.15)
