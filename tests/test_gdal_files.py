@@ -159,6 +159,22 @@ def check_network_osm(path, G: nx.MultiDiGraph, crs, *, kept: set):
     got = sum(geod.geometry_length(shapely.from_wkt(f["wkt"])) for f in lines)
     want = sum(float(d["length"]) for *_, d in G.edges(data=True)) * expected_ways(G) / G.number_of_edges()
     assert abs(got - want) / want < 0.01, (got, want)
+    # osmium reads it as its tools do: a node-location index built while reading, so every way's
+    # nodes must come before it (the OSM order); the same ways come out.
+    import osmium
+
+    class Ways(osmium.SimpleHandler):
+        def __init__(self):
+            super().__init__()
+            self.ids = []
+
+        def way(self, w):
+            assert all(n.location.valid() for n in w.nodes)
+            self.ids.append(w.id)
+
+    h = Ways()
+    h.apply_file(str(path), locations=True)
+    assert h.ids == way_ids.tolist()
     # Junction positions: each graph node lies on GDAL's lines within a few centimetres.
     tr = Transformer.from_crs(crs, 4326, always_xy=True)
     nodes = list(G.nodes)[:: max(1, G.number_of_nodes() // 200)]
