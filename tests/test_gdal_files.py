@@ -19,16 +19,25 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
+import osmium
+import pandas as pd
 import pytest
 import shapely
 from pyproj import Geod, Transformer
 
 import gis.areas
+from accessibility.circles import circles_gdf
+from gis.folder import export_area, load_folder
+from gis.osm import read_osm_network
 from gis.osm_xml import CREATED_ID_MAX, CREATED_ID_MIN
 from hedong.cli import main
 from scenario_helpers import grid_area
+from scenarios.compare import to_rows
+from scenarios.evaluate import Evaluator
+from scenarios.model import resolve_scenario
 
 OGRINFO = shutil.which("ogrinfo")
 pytestmark = pytest.mark.skipif(OGRINFO is None, reason="ogrinfo not installed (Debian package gdal-bin; "
@@ -150,8 +159,6 @@ def check_network_osm(path, G: nx.MultiDiGraph, crs, *, kept: set):
     assert sorted(int(f["osm_id"]) for f in lines) == way_ids.tolist()
     # Every way carries a highway value, and the project's own reader (its walk filter) keeps every way.
     assert all(f.get("highway") for f in lines)
-    from gis.osm import read_osm_network
-
     back = read_osm_network(path, crs=crs, simplify=False)
     assert {int(d["osmid"]) for *_, d in back.edges(data=True)} == set(way_ids.tolist())
     # Same streets: total geodesic length of GDAL's lines vs the graph's street lengths.
@@ -161,8 +168,6 @@ def check_network_osm(path, G: nx.MultiDiGraph, crs, *, kept: set):
     assert abs(got - want) / want < 0.01, (got, want)
     # osmium reads it as its tools do: a node-location index built while reading, so every way's
     # nodes must come before it (the OSM order); the same ways come out.
-    import osmium
-
     class Ways(osmium.SimpleHandler):
         def __init__(self):
             super().__init__()
@@ -229,8 +234,6 @@ def test_export_demo_opens_in_gdal(cli_area, tmp_path, capsys):
 def _josm_folder(folder: Path) -> None:
     """A user's folder whose network.osm is an editor's file: new objects with negative ids, any order."""
     area = grid_area()
-    from gis.folder import export_area
-
     export_area(area, folder)
     G = area.graph
     tr = Transformer.from_crs(area.crs, 4326, always_xy=True)
@@ -258,8 +261,6 @@ def test_export_user_folder_opens_in_gdal(cli_area, tmp_path, capsys):
                        text=True)
     assert "ERROR" in r.stderr
     # ... the planner's export of the same area is not.
-    from gis.folder import load_folder
-
     mine = load_folder(tmp_path / "mine")
     assert min(mine.graph.nodes) < 0  # the reader kept the editor's negative ids
     run_json(capsys, "export", "--area", tmp_path / "mine", "--out", tmp_path / "out")
@@ -273,8 +274,6 @@ def test_export_user_folder_opens_in_gdal(cli_area, tmp_path, capsys):
 
 def test_export_hand_made_graph_assumes_footway(tmp_path):
     """An edge without a highway value (hand-made graphs) is written as a walkable footway, marked as assumed."""
-    from gis.folder import export_area
-
     area = grid_area(n=4)
     export_area(area, tmp_path / "g")
     lines = osm_lines(tmp_path / "g" / "network.osm")
@@ -294,8 +293,6 @@ def test_export_helsinki_opens_in_gdal(helsinki, tmp_path, capsys, monkeypatch):
 
 
 def test_circles_gpkg(cli_area, tmp_path, capsys):
-    from accessibility.circles import circles_gdf
-
     for per_facility in (False, True):
         out = tmp_path / f"circles{int(per_facility)}.gpkg"
         argv = ["circles", "--service", "fitness", "--out", out] + (["--per-facility"] if per_facility else [])
@@ -318,11 +315,6 @@ def test_gaps_gpkg(cli_area, tmp_path, capsys):
 
 
 def test_catchments_gpkg(cli_area, tmp_path, capsys):
-    import geopandas as gpd
-    import pandas as pd
-
-    from scenarios.evaluate import Evaluator
-
     run_json(capsys, "scenario", "evaluate", "--scenario", "plan", "--year", "2025",
              "--catchments", tmp_path / "c.gpkg")
     ev = Evaluator.for_area(cli_area).evaluate("plan", 2025)
@@ -334,8 +326,6 @@ def test_catchments_gpkg(cli_area, tmp_path, capsys):
 
 
 def test_compare_gpkg_and_csv(cli_area, tmp_path, capsys):
-    from scenarios.compare import to_rows
-
     res = run_json(capsys, "scenario", "compare", "existing", "plan", "--year", "2025",
                    "--csv", tmp_path / "cmp.csv", "--gpkg", tmp_path / "cmp.gpkg")
     rows = to_rows(res)
@@ -358,8 +348,6 @@ def test_compare_gpkg_and_csv(cli_area, tmp_path, capsys):
 
 
 def test_stored_scenario_gpkg(cli_area, tmp_path, capsys):
-    from scenarios.model import resolve_scenario
-
     j = run_json(capsys, "scenario", "copy", "plan", "mine")
     want = resolve_scenario(cli_area, "plan").projects
     assert set(layers_of(j["path"])) == {"projects", "hedong_scenario"}
