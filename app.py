@@ -27,7 +27,7 @@ from presentation import publish as pub
 from presentation import webmap
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS
-from layers.errors import InputError
+from layers.errors import InfeasibleModelError, InputError
 from layers.norms import CLASS_SIZE, LIFE_CIRCLE_SERVICES, SERVICES
 from layers.schema import FAMILIES
 from scenarios.candidates import load_candidates
@@ -712,6 +712,9 @@ def optimise_section(a):
                                         year=int(st.session_state.get("year", PLAN_YEARS[-1])))
             except InputError as e:
                 st.error(e.one_line())
+                return
+            except InfeasibleModelError as e:  # no solution for these settings: say so, no CLI flags
+                st.error(e.reason)
                 return
             st.session_state["opt_result"] = res
         if st.session_state.get("opt_result"):
