@@ -32,7 +32,7 @@ import pandas as pd
 from accessibility.context import ComputeContext
 from accessibility.params import check_minutes, check_mode
 from layers.errors import ParameterError
-from layers.norms import LIFE_CIRCLE_SERVICES, SERVICES, Service
+from layers.families import LIFE_CIRCLE_SERVICES, SERVICES, Service
 
 __all__ = [
     "DEFAULT_MINUTES", "ServiceCoverage", "LifeCircle", "get_service", "effective_mode", "service_facilities",

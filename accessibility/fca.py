@@ -32,6 +32,7 @@ import pandas as pd
 from accessibility.context import ComputeContext
 from accessibility.coverage import DEFAULT_MINUTES, effective_mode, get_service, service_facilities
 from accessibility.params import check_minutes, check_mode
+from gis.districts import district_of
 from layers.errors import ParameterError
 from layers.norms import E2SFCA_STEPS
 
@@ -220,10 +221,9 @@ def fca(area, service, method: str = "2sfca", minutes: float | None = None, mode
     facdf = pd.DataFrame({"facility_id": fac["facility_id"].to_numpy() if "facility_id" in fac else np.arange(len(fac)),
                           "supply": supply, "ratio": ratio})
     g = pd.DataFrame({"district_id": did, "demand": dem, "served": acc * dem}).groupby("district_id").sum()
-    # Supply located in each district (point in polygon) for the plain local ratio.
-    loc = gpd.sjoin(fac[[fac.geometry.name]].assign(supply=supply), area.districts[["district_id", "geometry"]],
-                    how="left", predicate="within")
-    local = loc.groupby(loc["district_id"].astype(str))["supply"].sum()
+    # Supply located in each district (gis.districts: within, or just off a boundary) for the plain local ratio.
+    loc = pd.DataFrame({"district_id": district_of(fac, area.districts, outside="none"), "supply": supply})
+    local = loc.dropna(subset=["district_id"]).groupby("district_id")["supply"].sum()
     names = area.district_names()
     g = g.reindex(sorted(set(g.index) | set(names)), fill_value=0.0)
     districts = pd.DataFrame({

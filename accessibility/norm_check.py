@@ -15,7 +15,8 @@ import pandas as pd
 
 from accessibility.context import ComputeContext
 from accessibility.coverage import service_facilities
-from layers.norms import NORM_LEVELS, NormLevel
+from layers.families import NORM_LEVELS
+from layers.norms import NormLevel
 
 __all__ = ["level_facilities", "level_distance_m", "norm_gaps", "norm_gap_cells"]
 

@@ -29,7 +29,8 @@ from pyproj import CRS, Transformer
 from gis.crs import local_projected_crs
 from layers.errors import InputError
 from gis.io import write_gpkg_atomic, write_text_atomic
-from gis.study_area import StudyArea, empty_projects_layer, validate_layers
+from gis.study_area import StudyArea, validate_layers
+from layers.frames import empty_layer
 from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, is_generated
 
 GPKG_NAME = "area.gpkg"
@@ -136,7 +137,7 @@ def load_folder(path, **_ignored) -> StudyArea:
 
     raw = {n: _read_gpkg_layer(gpkg, n) for n in (*LAYERS_REQUIRED, "projects") if n in present}
     crs = local_projected_crs(raw["boundary"])
-    raw.setdefault("projects", empty_projects_layer(crs))
+    raw.setdefault("projects", empty_layer("projects", crs))
     checked = validate_layers(raw, crs, where=lambda n: f"{gpkg} layer {n}",
                               default_source=f"user study area {folder.name}")
     boundary, districts, population = checked["boundary"], checked["districts"], checked["population"]

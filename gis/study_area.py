@@ -35,15 +35,15 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
-import pandas as pd
 from pyproj import CRS
 
 from gis.crs import local_projected_crs
 from layers.errors import InputError
-from layers.schema import FAMILIES, LAYERS_REQUIRED, PROJECT_COLUMNS, is_generated
+from layers.frames import empty_layer
+from layers.schema import FAMILIES, LAYERS_REQUIRED, is_generated
 from layers.validate import validate_layer
 
-__all__ = ["StudyArea", "ImmutableAreaError", "validate_layers", "empty_projects_layer", "cache_dir"]
+__all__ = ["StudyArea", "ImmutableAreaError", "validate_layers", "cache_dir"]
 
 #: The layer attributes (GeoDataFrames) of a study area, in validation order.
 LAYER_NAMES = ("boundary", "districts", "population", "facilities", "projects")
@@ -250,7 +250,7 @@ class StudyArea:
                              field="crs")
         crs = str(crs) if crs is not None else local_projected_crs(boundary)
         layers = {"boundary": boundary, "districts": districts, "population": population, "facilities": facilities,
-                  "projects": empty_projects_layer(crs) if projects is None else projects}
+                  "projects": empty_layer("projects", crs) if projects is None else projects}
         checked = validate_layers(layers, crs, where=lambda n: f"from_frames({n}=...)",
                                   default_source=f"in-memory study area {name}")
         graph = check_graph(graph, crs, where="from_frames(graph=...)")
@@ -271,13 +271,6 @@ class StudyArea:
     def district_names(self) -> dict[str, str]:
         """district_id -> name."""
         return dict(zip(self.districts["district_id"].astype(str), self.districts["name"]))
-
-
-def empty_projects_layer(crs) -> gpd.GeoDataFrame:
-    """A projects layer with the contract's columns and no rows."""
-    cols = {c: pd.Series(dtype="float64" if c.startswith(("seats", "places")) else "int64" if c == "open_year"
-                         else "object") for c in PROJECT_COLUMNS}
-    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
 def validate_layers(layers: dict, crs, *, where, default_source: str = "", only=None) -> dict:

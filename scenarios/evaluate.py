@@ -25,7 +25,7 @@ import shapely
 
 from accessibility.context import ComputeContext
 from accessibility.params import check_minutes
-from layers.norms import SERVICES
+from layers.families import SERVICES
 from scenarios.assign import Assignment, minute_histogram, solve_transport, weighted_median
 from scenarios.demand import LEVELS, check_year, children
 from scenarios.model import PLAN_YEARS, _district_of, facilities_for, resolve_scenario
@@ -183,11 +183,13 @@ class Evaluator:
         cell_flow_d = self.cell_dix[a.orig]
         by["median_minutes"] = [weighted_median(travel_min[cell_flow_d == k], a.flow[cell_flow_d == k])
                                 for k in range(nd)]
-        # cells outside every district still count in the level totals; keep the sums exact
+        # cells and schools outside every district (gis.districts) still count in the level totals;
+        # keep the sums exact
         out_d = ~ok
-        if out_d.any() and dem[out_d].sum():
+        out_seats = int(sum(c for d, c in zip(site_d, sites["capacity"]) if d is None)) if len(sites) else 0
+        if (out_d.any() and dem[out_d].sum()) or out_seats:
             extra = pd.DataFrame([{"district": "(outside districts)", "district_id": "", "demand": int(dem[out_d].sum()),
-                                   "seats": 0, "assigned": int(a.assigned_cell[out_d].sum())}])
+                                   "seats": out_seats, "assigned": int(a.assigned_cell[out_d].sum())}])
             extra["unserved"] = extra["demand"] - extra["assigned"]
             extra["unserved_no_seat"] = int(no_seat_cell[out_d].sum())
             extra["unserved_beyond_reach"] = extra["unserved"] - extra["unserved_no_seat"]
