@@ -55,8 +55,13 @@ def _check_minutes(got, case, net, mode):
     return ind
 
 
-@pytest.mark.parametrize("fmt", FMTS)
-@pytest.mark.parametrize("name", sorted(CASES))
+#: Every case as XML; as PBF a few in the fast run (same parser path after reading), all when slow.
+_FAST_PBF = {"railway", "crescent", "loop"}
+WALK_PARAMS = [pytest.param(n, f, marks=() if f == "xml" or n in _FAST_PBF else pytest.mark.slow)
+               for n in sorted(CASES) for f in FMTS]
+
+
+@pytest.mark.parametrize("name, fmt", WALK_PARAMS)
 def test_walk_minutes_and_circles_equal_networkx(tmp_path, capsys, name, fmt):
     case = CASES[name]
     folder = tmp_path / f"{name}-{fmt}"
