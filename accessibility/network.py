@@ -2,7 +2,7 @@
 
 Every accessibility question (minutes to the nearest school, 15-minute circles, 2SFCA pairs)
 runs on :class:`TravelNetwork`, built once per study area and mode from the osmnx-style graph of
-:class:`gis.study_area.StudyArea` and cached in ``area.cache``.
+:class:`gis.study_area.StudyArea` and kept by the area's :class:`accessibility.context.ComputeContext`.
 
 What it holds
 -------------
@@ -259,10 +259,10 @@ class TravelNetwork:
 
     @classmethod
     def for_area(cls, area, mode: str = "walk") -> "TravelNetwork":
-        """The travel network of a study area for ``mode``, cached in ``area.cache``.
-
-        Each street graph is converted once; other modes reuse its arrays. ``bike`` runs on
-        ``area.bike_graph`` when the area has one, else on the walking streets (see the module notes).
+        """The travel network of a study area for ``mode``: the area's compute context's
+        (:meth:`accessibility.context.ComputeContext.network`), built once per area.
+        ``bike`` runs on ``area.bike_graph`` when the area has one, else on the walking streets
+        (see the module notes).
 
         Parameters
         ----------
@@ -270,22 +270,10 @@ class TravelNetwork:
         mode : str
             ``walk``, ``walk_elderly`` or ``bike``.
         """
-        _check_mode(mode)
-        key = ("network", mode)
-        net = area.cache.get(key)
-        if net is None:
-            streets = "bike" if mode == "bike" and getattr(area, "bike_graph", None) is not None else "walk"
-            bkey = ("network", "walk") if streets == "walk" else ("streets", "bike")
-            base = area.cache.get(bkey)
-            if base is None:
-                G = area.graph if streets == "walk" else area.bike_graph
-                base = cls.from_graph(G, mode=streets, streets=streets)
-                if base.crs is None:
-                    base.crs = area.crs
-                area.cache[bkey] = base
-            net = base.for_mode(mode)
-            area.cache[key] = net
-        return net
+        # accessibility.context imports this module; import it here to keep the cycle out.
+        from accessibility.context import ComputeContext
+
+        return ComputeContext.for_area(area).network(mode)
 
     # ------------------------------------------------------------------ properties
 
