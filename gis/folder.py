@@ -76,6 +76,17 @@ def _read_network(path: Path, crs) -> nx.MultiDiGraph:
     return ox.project_graph(G, to_crs=crs)
 
 
+def is_study_area_file(path) -> bool:
+    """True when ``path`` is one of a study-area folder's own files (area.gpkg, network, area.json).
+
+    Output options must never replace these: a catchments-only file written over ``area.gpkg``
+    destroys the study area (issue 14).
+    """
+    p = Path(path).resolve()
+    own = (GPKG_NAME, *NETWORK_NAMES, META_NAME, README_NAME)
+    return p.name in own and (p.parent / GPKG_NAME).is_file()
+
+
 # ---------------------------------------------------------------- load
 
 

@@ -74,7 +74,8 @@ def write_parquet_atomic(gdf: gpd.GeoDataFrame, path) -> Path:
     return Path(path)
 
 
-def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path) -> Path:
+def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path, *, append: bool = False,
+                      replace_layers: bool = False) -> Path:
     """Write several layers into one GeoPackage, atomically as a whole.
 
     Parameters
@@ -83,12 +84,36 @@ def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path) -> Path:
         Written in order; an empty frame still creates its (empty) layer so readers find it.
     path : str or Path
         The ``.gpkg`` file; replaced in one step when every layer is written.
+    append : bool
+        Keep the other layers of an existing ``path`` and add these (what QGIS users expect of
+        "add a layer"): the file is copied, extended and replaced in one step.
+    replace_layers : bool
+        With ``append``, a layer of the same name is replaced; otherwise that is an InputError.
 
     Returns
     -------
     Path
     """
+    import shutil
+
+    import pyogrio
+
+    from gis.errors import InputError
+
+    path = Path(path)
+    base = path if append and path.is_file() else None
+    if base is not None:
+        try:
+            present = {str(n) for n, _ in pyogrio.list_layers(base)}
+        except Exception as e:  # noqa: BLE001 - GDAL errors are untyped
+            raise InputError(f"cannot add a layer: not a readable GeoPackage ({type(e).__name__})", file=path) from e
+        clash = sorted(present & set(layers))
+        if clash and not replace_layers:
+            raise InputError(f"the GeoPackage already has a layer {clash[0]!r}; add --overwrite to replace that "
+                             f"layer", file=path, field="--append-layer")
     with atomic_path(path, suffix=".gpkg") as tmp:
+        if base is not None:
+            shutil.copyfile(base, tmp)  # a layer of the same name is replaced by to_file below
         for name, gdf in layers.items():
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
     return Path(path)

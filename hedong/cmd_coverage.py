@@ -17,7 +17,7 @@ from pathlib import Path
 from gis.errors import InputError
 from gis.io import write_gpkg_atomic
 from hedong.cli import add_area_argument
-from hedong.output import print_json, table
+from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 
 
 def register(sub) -> None:
@@ -40,6 +40,7 @@ def register(sub) -> None:
     _common(c)
     c.add_argument("--per-facility", action="store_true", help="one polygon per facility instead of one union")
     c.add_argument("--out", required=True, help="output GeoPackage (written atomically)")
+    add_output_flags(c)
     c.add_argument("--json", action="store_true", help="print a summary as JSON")
     c.set_defaults(func=run_circles)
 
@@ -124,16 +125,6 @@ def run_coverage(args) -> int:
     return 0
 
 
-def check_out(out) -> Path:
-    """Validate an ``--out`` GeoPackage path before any work is done."""
-    out = Path(out)
-    if out.suffix.lower() != ".gpkg":
-        raise InputError("the output must be a .gpkg file", file=out, field="--out")
-    if not out.parent.is_dir():
-        raise InputError("the output folder does not exist", file=out.parent, field="--out")
-    return out
-
-
 def run_circles(args) -> int:
     """Run ``hedong circles``; returns the exit code."""
     import time
@@ -142,14 +133,14 @@ def run_circles(args) -> int:
     from gis.areas import load_area_cached
 
     check_args(args)
-    check_out(args.out)
+    check_out_file(args.out, args, "--out")
     t0 = time.perf_counter()
     area = load_area_cached(args.area)
     fac = scenario_facilities(area, args.scenario, args.year)
     g = circles_gdf(area, args.service, args.minutes, per_facility=args.per_facility, mode=args.mode,
                     facilities=fac)
     g["synthetic"] = bool(area.synthetic)
-    write_gpkg_atomic({f"circles_{args.service}": g}, Path(args.out))
+    write_gpkg_atomic({f"circles_{args.service}": g}, Path(args.out), **gpkg_write_options(args))
     summary = {"service": args.service, "minutes": float(g["minutes"].iloc[0]) if len(g) else args.minutes,
                "mode": g["mode"].iloc[0] if len(g) else args.mode, "out": str(args.out), "features": len(g),
                "population_covered": float(g["population"].sum()) if not args.per_facility and len(g) else None,

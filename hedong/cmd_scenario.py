@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 
-from hedong.output import print_json, table
+from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 
 
 def _area(args):
@@ -51,6 +51,7 @@ def register(subparsers) -> None:
     p.add_argument("--year", type=int, default=2025)
     p.add_argument("--minutes", type=float, default=None, help="override the norm's walking limit for every level")
     p.add_argument("--catchments", metavar="FILE.gpkg", help="also write school catchment polygons")
+    add_output_flags(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("compare", help="two or more scenarios side by side, with deltas")
@@ -60,6 +61,7 @@ def register(subparsers) -> None:
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--csv", metavar="FILE", help="export rows as UTF-8-BOM CSV (Excel)")
     p.add_argument("--gpkg", metavar="FILE", help="export district deltas and project changes (QGIS)")
+    add_output_flags(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("optimize", help="choose new sites among candidates (HiGHS)")
@@ -144,6 +146,8 @@ def cmd_evaluate(args) -> int:
     _check_minutes(args)
     from scenarios.evaluate import Evaluator
 
+    if args.catchments:
+        check_out_file(args.catchments, args, "--catchments")
     area = _area(args)
     ev = Evaluator.for_area(area).evaluate(args.scenario, args.year, args.minutes)
     j = ev.to_json()
@@ -155,7 +159,7 @@ def cmd_evaluate(args) -> int:
 
         g = gpd.GeoDataFrame(pd.concat([r.catchments() for r in ev.levels.values()], ignore_index=True),
                              geometry="geometry", crs=area.crs)
-        write_gpkg_atomic({"catchments": g}, args.catchments)
+        write_gpkg_atomic({"catchments": g}, args.catchments, **gpkg_write_options(args))
     if args.json:
         print_json(j)
         return 0
@@ -185,11 +189,15 @@ def cmd_compare(args) -> int:
         from gis.errors import InputError
 
         raise InputError("compare needs two or more scenarios", field="scenarios")
+    if args.csv:
+        check_out_file(args.csv, args, "--csv", suffixes=(".csv",))
+    if args.gpkg:
+        check_out_file(args.gpkg, args, "--gpkg")
     res = compare(area, args.scenarios, args.year, args.minutes)
     if args.csv:
         export_csv(res, args.csv)
     if args.gpkg:
-        export_gpkg(res, area, args.gpkg, scenarios=args.scenarios)
+        export_gpkg(res, area, args.gpkg, scenarios=args.scenarios, **gpkg_write_options(args))
     if args.json:
         print_json(res)
         return 0

@@ -158,7 +158,8 @@ def export_csv(result: dict, path) -> Path:
     return Path(path)
 
 
-def export_gpkg(result: dict, area, path, scenarios=None) -> Path:
+def export_gpkg(result: dict, area, path, scenarios=None, *, append: bool = False,
+                replace_layers: bool = False) -> Path:
     """Write a GeoPackage: ``district_delta`` polygons (per year, level, scenario) and ``project_changes`` points.
 
     ``scenarios`` are the specs given to :func:`compare` (names, paths or Scenario objects); without
@@ -180,4 +181,5 @@ def export_gpkg(result: dict, area, path, scenarios=None) -> Path:
                         "details": r["details"], "geometry": geom})
     p = gpd.GeoDataFrame(pts, geometry="geometry", crs=area.crs) if pts else None
 
-    return write_gpkg_atomic({"district_delta": g} | ({"project_changes": p} if p is not None else {}), path)
+    return write_gpkg_atomic({"district_delta": g} | ({"project_changes": p} if p is not None else {}), path,
+                             append=append, replace_layers=replace_layers)
