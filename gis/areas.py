@@ -40,9 +40,11 @@ def load_area(spec: str = DEFAULT_AREA, **kwargs) -> StudyArea:
         return load_helsinki(**kwargs)
     path = Path(spec)
     if path.is_dir():
-        from gis.folder import load_folder
+        from gis.folder import load_folder_cached
 
-        return load_folder(path, **kwargs)
+        # Cached by content hash like the demo; carries its resolved path in area.cache["folder"]
+        # (the scenario store's key, scenarios.store.area_id).
+        return load_folder_cached(path)
     if path.exists():
         raise UnknownAreaError(
             "a study area is a folder holding area.gpkg and network.osm[.pbf], not a single file", file=spec

@@ -261,11 +261,12 @@ def cmd_next_site(args) -> int:
 
 def cmd_copy(args) -> int:
     """``hedong scenario copy SRC DST``."""
+    from scenarios import store
     from scenarios.model import resolve_scenario, save_scenario
 
     area = _area(args)
     s = resolve_scenario(area, args.src).copy(args.dst)
-    s.area = area.name
+    s.area = store.area_id(area)
     path = save_scenario(s, overwrite=args.overwrite)
     out = {"name": args.dst, "path": str(path), "projects": int(len(s.projects)), "from": args.src}
     print_json(out) if args.json else print(f"saved {args.dst} ({out['projects']} projects) to {path}")
@@ -273,38 +274,38 @@ def cmd_copy(args) -> int:
 
 
 def cmd_move(args) -> int:
-    """``hedong scenario move DST --project ID ...`` (edits a stored scenario, saved atomically)."""
+    """``hedong scenario move DST --project ID ...`` (edits a stored scenario under its lock: re-read,
+    apply, save atomically — two edits at once both land)."""
     from gis.errors import InputError
-    from scenarios import store
-    from scenarios.model import TYPE_CAPACITY, load_scenario, save_scenario
+    from scenarios.model import TYPE_CAPACITY, edit_stored
+    from scenarios.sites import check_site
 
     area = _area(args)
-    paths = store.stored_paths(area.name)
-    if args.dst not in paths:
-        raise InputError(f"no stored scenario '{args.dst}'; create one with 'hedong scenario copy plan {args.dst}'",
-                         field="dst")
-    s = load_scenario(paths[args.dst], area)
-    s.name = args.dst
-    changed = []
     if (args.lon is None) != (args.lat is None):
         raise InputError("give both --lon and --lat", field="lon")
-    if args.lon is not None:
-        s.move(args.project, args.lon, args.lat)
-        changed.append("site")
-    if args.set_year is not None:
-        s.set_year(args.project, args.set_year)
-        changed.append("open_year")
-    seats = {"seats_primary": args.seats_primary, "seats_junior": args.seats_junior,
-             "places_kindergarten": args.places_kindergarten}
-    if args.set_seats is not None:
-        t = s.projects["type"].iloc[s._row(args.project)]  # an unknown project is an InputError
-        seats[TYPE_CAPACITY[t][0]] = args.set_seats
-    if any(v is not None for v in seats.values()):
-        s.set_seats(args.project, **seats)
-        changed.append("seats")
-    if not changed:
-        raise InputError("nothing to change: give --lon/--lat, --set-year or --set-seats", field="project")
-    path = save_scenario(s, paths[args.dst], overwrite=True)
+    changed = []
+
+    def edit(s):
+        changed.clear()
+        if args.lon is not None:
+            check_site(area, args.lon, args.lat, field="--lon/--lat")
+            s.move(args.project, args.lon, args.lat)
+            changed.append("site")
+        if args.set_year is not None:
+            s.set_year(args.project, args.set_year)
+            changed.append("open_year")
+        seats = {"seats_primary": args.seats_primary, "seats_junior": args.seats_junior,
+                 "places_kindergarten": args.places_kindergarten}
+        if args.set_seats is not None:
+            t = s.projects["type"].iloc[s._row(args.project)]  # an unknown project is an InputError
+            seats[TYPE_CAPACITY[t][0]] = args.set_seats
+        if any(v is not None for v in seats.values()):
+            s.set_seats(args.project, **seats)
+            changed.append("seats")
+        if not changed:
+            raise InputError("nothing to change: give --lon/--lat, --set-year or --set-seats", field="project")
+
+    _, path = edit_stored(area, args.dst, edit)
     out = {"name": args.dst, "project": args.project, "changed": changed, "path": str(path)}
     print_json(out) if args.json else print(f"{args.dst}: {args.project} {', '.join(changed)} updated ({path})")
     return 0

@@ -75,11 +75,11 @@ def delta(ev_a: dict, ev_b: dict) -> dict:
         la, lb = ev_a["levels"][lv], ev_b["levels"][lv]
         d = {k: _sub(lb.get(k), la.get(k)) for k in ("demand", "seats", "assigned", "unserved", "median_minutes",
                                                       "coverage")}
-        da = {r["district"]: r for r in la["by_district"]}
+        da = {r.get("district_id", r["district"]): r for r in la["by_district"]}
         rows = []
         for r in lb["by_district"]:
-            ra = da.get(r["district"], {})
-            rows.append({"district": r["district"],
+            ra = da.get(r.get("district_id", r["district"]), {})
+            rows.append({"district": r["district"], "district_id": r.get("district_id"),
                          **{k: _sub(r.get(k), ra.get(k)) for k in ("seats", "assigned", "unserved", "coverage",
                                                                     "median_minutes")}})
         d["by_district"] = rows
@@ -135,12 +135,16 @@ def to_rows(result: dict) -> pd.DataFrame:
         base = evs[0]
         for ev in evs:
             for lv, L in ev["levels"].items():
-                bd = {r["district"]: r for r in base["levels"][lv]["by_district"]}
-                for r in [{"district": "(all)", **{k: L[k] for k in ("demand", "seats", "assigned", "unserved",
-                                                                        "median_minutes", "coverage")}},
+                # Keyed by district_id: two districts sharing a name must never merge (issue 14).
+                bd = {r.get("district_id", r["district"]): r for r in base["levels"][lv]["by_district"]}
+                for r in [{"district": "(all)", "district_id": "(all)",
+                           **{k: L[k] for k in ("demand", "seats", "assigned", "unserved", "median_minutes",
+                                                "coverage")}},
                           *L["by_district"]]:
-                    b = bd.get(r["district"]) if r["district"] != "(all)" else base["levels"][lv]
+                    key = r.get("district_id", r["district"])
+                    b = bd.get(key) if key != "(all)" else base["levels"][lv]
                     rows.append({"year": y, "scenario": ev["scenario"], "level": lv, "district": r["district"],
+                                 "district_id": key,
                                  "demand": r["demand"], "seats": r["seats"], "assigned": r["assigned"],
                                  "unserved": r["unserved"], "coverage": _num(r.get("coverage")),
                                  "median_minutes": _num(r.get("median_minutes")),
@@ -168,8 +172,8 @@ def export_gpkg(result: dict, area, path, scenarios=None, *, append: bool = Fals
     """
     df = to_rows(result)
     df = df[df["district"] != "(all)"]
-    d = area.districts[["district_id", "name", "geometry"]].rename(columns={"name": "district"})
-    g = gpd.GeoDataFrame(df.merge(d, on="district", how="left"), geometry="geometry", crs=area.crs)
+    d = area.districts[["district_id", "geometry"]].assign(district_id=lambda x: x["district_id"].astype(str))
+    g = gpd.GeoDataFrame(df.merge(d, on="district_id", how="left"), geometry="geometry", crs=area.crs)
     scns = [resolve_scenario(area, n) for n in (result["scenarios"] if scenarios is None else scenarios)]
     pts = []
     for s, diff in zip(scns[1:], result["projects"]):

@@ -661,10 +661,15 @@ def area_instance(area, level: str, scenario="existing", year: int = 2025, minut
     if candidates is None:
         base = ev.evaluate_level(fac, level, year, mins, demand=w)
         cands = generate_candidates(area, w, base.assignment.unserved_cell, net=ev.net)
-    elif isinstance(candidates, gpd.GeoDataFrame):
-        cands = candidates.to_crs(area.crs)
     else:
-        cands = load_candidates(candidates, area.crs)
+        from scenarios.sites import check_sites
+
+        cands = (candidates.to_crs(area.crs) if isinstance(candidates, gpd.GeoDataFrame)
+                 else load_candidates(candidates, area.crs))
+        # A candidate outside the area (Null Island, a lon/lat typo, metres read as degrees) or
+        # off the streets would be "chosen" with status Optimal: refuse it, naming the row.
+        check_sites(area, cands.geometry, file=cands.attrs.get("source", "candidates"),
+                    field="geometry", what="candidate", labels=cands["candidate_id"].astype(str).tolist())
     cap_new = (cands["capacity"].fillna(default_capacity(level)).astype(int).to_numpy() if "capacity" in cands
                else np.full(len(cands), default_capacity(level)))
     pts = gpd.GeoSeries(list(sites.geometry) + list(cands.geometry), crs=area.crs)

@@ -90,3 +90,120 @@ def test_export_refuses_existing_files(tmp_path, capsys):
     (out / "area.gpkg").write_text("a planner's area")
     _exit2(["export", "--area", tmp_path / "nowhere", "--out", out], capsys, "--overwrite")
     assert (out / "area.gpkg").read_text() == "a planner's area"
+
+
+# ------------------------------------------------------------------ 2. concurrent edits both land
+
+def _seats(name, pid):
+    from scenarios.model import resolve_scenario
+
+    s = resolve_scenario(AREA, name)
+    row = s.projects[s.projects["project_id"] == pid].iloc[0]
+    return row
+
+
+def test_two_moves_at_once_both_land(capsys):
+    """Two `scenario move` racing on one scenario (threads here; processes in the slow property test)."""
+    import threading
+
+    assert _run(["scenario", "copy", "plan", "mine"], capsys)[0] == 0
+    barrier = threading.Barrier(2)
+    rcs = []
+
+    def one(argv):
+        barrier.wait()
+        rcs.append(main(argv))
+
+    lon, lat = _lonlat(AREA, 500, 500)
+    ts = [threading.Thread(target=one, args=(a,)) for a in (
+        ["scenario", "move", "mine", "--project", "P1", "--lon", str(lon), "--lat", str(lat)],
+        ["scenario", "move", "mine", "--project", "P2", "--set-year", "2030"])]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    assert rcs == [0, 0]
+    p1, p2 = _seats("mine", "P1"), _seats("mine", "P2")
+    assert abs(p1.geometry.x - (AREA.boundary.total_bounds[0] + 500)) < 0.01
+    assert p2["open_year"] == 2030
+
+
+def test_save_over_a_changed_scenario_is_refused():
+    """The app's save path: a scenario read, then edited by someone else, is not silently undone."""
+    from scenarios import store
+    from scenarios.model import edit_stored, resolve_scenario, save_scenario
+
+    s = resolve_scenario(AREA, "plan").copy("mine")
+    save_scenario(s)
+    mine = resolve_scenario(AREA, "mine")
+    edit_stored(AREA, "mine", lambda x: x.set_year("P2", 2031))  # another edit lands meanwhile
+    mine.set_seats("P1", seats_primary=999)
+    with pytest.raises(store.ScenarioChangedError, match="changed by another edit"):
+        save_scenario(mine, mine.path, overwrite=True, expected_version=mine.meta["file_version"])
+    assert _seats("mine", "P2")["open_year"] == 2031
+
+
+def _lonlat(area, dx, dy):
+    from pyproj import Transformer
+
+    x0, y0 = area.boundary.total_bounds[:2]
+    return Transformer.from_crs(area.crs, 4326, always_xy=True).transform(x0 + dx, y0 + dy)
+
+
+# ------------------------------------------------------------------ 4. stores keyed by the resolved area
+
+def test_store_key_is_the_resolved_folder(tmp_path):
+    from scenarios import store
+
+    a, b = tmp_path / "2023" / "yanhu", tmp_path / "2024" / "yanhu"
+    a.mkdir(parents=True)
+    b.mkdir(parents=True)
+    assert store.area_id(str(a)) != store.area_id(str(b))
+    assert store.area_id("yuncheng-demo") == "yuncheng-demo"
+    for spec in (".", "..", str(tmp_path)):
+        d = store.store_dir(spec)
+        assert d.parent == store.data_dir() / "scenarios"  # never the store root, never outside it
+
+
+def test_stored_scenario_of_another_area_is_refused(tmp_path):
+    from scenarios import store
+    from scenarios.model import resolve_scenario, save_scenario
+
+    s = resolve_scenario(AREA, "plan").copy("theirs")
+    s.area = "town-a"
+    save_scenario(s, store.store_dir(AREA, create=True) / "theirs.gpkg")
+    with pytest.raises(Exception, match="belongs to study area 'town-a'"):
+        resolve_scenario(AREA, "theirs")
+
+
+# ------------------------------------------------------------------ 5. sites inside the study area
+
+def test_move_far_away_is_refused(capsys):
+    assert _run(["scenario", "copy", "plan", "mine"], capsys)[0] == 0
+    lon, lat = _lonlat(AREA, 500, 500)
+    line = _exit2(["scenario", "move", "mine", "--project", "P1", "--lon", lon - 100, "--lat", lat], capsys,
+                  "--lon/--lat")
+    assert "outside the study area" in line
+    _exit2(["scenario", "move", "mine", "--project", "P1", "--lon", 200, "--lat", lat], capsys, "--lon/--lat")
+    assert abs(_seats("mine", "P1").geometry.x - AREA.projects.geometry.iloc[0].x) < 0.01  # unchanged
+
+
+def test_candidates_outside_or_at_null_island_are_refused(tmp_path, capsys):
+    lon, lat = _lonlat(AREA, 500, 500)
+    p = tmp_path / "c.csv"
+    p.write_text(f"candidate_id,lon,lat\nok,{lon},{lat}\nnull,0,0\n")
+    for cmd in (["optimize", "--model", "mclp"], ["next-site"]):
+        line = _exit2(["scenario", *cmd, "--candidates", p], capsys, "row 2")
+        assert "null" in line and "outside" in line
+    # x,y in degrees are read as longitude/latitude, as the facility loader reads them
+    q = tmp_path / "xy.csv"
+    q.write_text(f"candidate_id,x,y\nok,{lon},{lat}\n")
+    rc, out, err = _run(["scenario", "next-site", "--candidates", q, "--json"], capsys)
+    assert rc == 0, err
+    x0, y0 = AREA.boundary.total_bounds[:2]
+    from scenarios.candidates import load_candidates
+
+    g = load_candidates(q, AREA.crs)
+    assert abs(g.geometry.iloc[0].x - (x0 + 500)) < 0.01 and abs(g.geometry.iloc[0].y - (y0 + 500)) < 0.01
+    # ... and x,y in metres of the area's CRS still work
+    m = tmp_path / "m.csv"
+    m.write_text(f"candidate_id,x,y\nok,{x0 + 500},{y0 + 500}\n")
+    assert abs(load_candidates(m, AREA.crs).geometry.iloc[0].x - (x0 + 500)) < 1e-6
