@@ -1,7 +1,7 @@
 """Hedong Planner (河东规划) — the Streamlit app. Run: ``streamlit run app.py``.
 
 Thin by design: every number comes from the packages (``accessibility``, ``scenarios``,
-``gis.publish``) and is cached — the study area and its network with ``st.cache_resource``,
+``presentation.publish``) and is cached — the study area and its network with ``st.cache_resource``,
 results with ``st.cache_data`` — so switching service, year or scenario answers in about a second.
 Maps are folium/Leaflet with assets served from ``./static`` (no CDN; see ``gis/assets.py``).
 
@@ -23,10 +23,11 @@ from accessibility.circles import circles_gdf
 from accessibility.coverage import coverage_report, life_circle, service_coverage
 from accessibility.fca import METHODS, fca
 from accessibility.norm_check import norm_gaps
-from gis import publish as pub
-from gis import webmap
+from presentation import publish as pub
+from presentation import webmap
+from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS
-from gis.errors import InputError
+from layers.errors import InputError
 from layers.norms import CLASS_SIZE, LIFE_CIRCLE_SERVICES, SERVICES
 from layers.schema import FAMILIES
 from scenarios.candidates import load_candidates
@@ -158,11 +159,8 @@ def lbl(table: dict, key: str) -> str:
 
 
 def demo_scale() -> float:
-    """Demo scale from ``HEDONG_DEMO_SCALE`` (default 1)."""
-    try:
-        return float(os.environ.get("HEDONG_DEMO_SCALE", "1"))
-    except ValueError:
-        return 1.0
+    """Demo scale from ``HEDONG_DEMO_SCALE`` (default 1; the demo loader's own rule)."""
+    return scale_from_env()
 
 
 @st.cache_resource(show_spinner=False)

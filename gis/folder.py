@@ -28,7 +28,7 @@ import pandas as pd
 from pyproj import CRS, Transformer
 
 from gis.crs import local_projected_crs
-from gis.errors import InputError
+from layers.errors import InputError
 from gis.io import write_gpkg_atomic, write_text_atomic
 from gis.study_area import StudyArea
 from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, PROJECT_COLUMNS, is_generated
@@ -163,7 +163,7 @@ def load_folder(path, **_ignored) -> StudyArea:
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         A missing file or required layer (named), a layer without an EPSG CRS, or any invalid
         row (file, layer, row and field named).
     """

@@ -98,7 +98,7 @@ def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path, *, append: b
 
     import pyogrio
 
-    from gis.errors import InputError
+    from layers.errors import InputError
 
     path = Path(path)
     base = path if append and path.is_file() else None

@@ -14,7 +14,7 @@ import geopandas as gpd
 
 from gis.cache import tidy_graph
 from gis.crs import local_projected_crs
-from gis.errors import InputError
+from layers.errors import InputError
 from gis.helsinki import (
     CELL_SIZE, HELSINKI_COHORT_SHARES, PLACE_KINDS, RESIDENTIAL_BUILDINGS, districts_from_places, empty_projects,
     M2_PER_RESIDENT, estimated_total, population_from_buildings, residential_floor_area,
@@ -53,7 +53,7 @@ def load_online(place: str | None = None, bbox: tuple[float, float, float, float
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         Neither or both of ``place`` / ``bbox`` given, or the query fails (no network, unknown place).
     """
     import osmnx as ox

@@ -10,7 +10,8 @@ import argparse
 import importlib
 import sys
 
-from gis.errors import InputError
+import demo  # noqa: F401 - registers the yuncheng-demo study area (it lives above gis)
+from layers.errors import InputError
 
 # Each command lives in its own module exposing ``register(subparsers)``; the parser it adds
 # sets ``func`` to a callable taking the parsed args and returning an exit code.

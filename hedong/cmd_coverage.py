@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gis.errors import InputError
+from layers.errors import InputError
 from gis.io import write_gpkg_atomic
 from hedong.cli import add_area_argument
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
@@ -65,7 +65,7 @@ def scenario_facilities(area, scenario: str | None, year: int | None):
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         If the scenarios package is not available or the scenario is unknown.
     """
     if scenario is None:

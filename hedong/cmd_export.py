@@ -30,7 +30,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from gis.areas import load_area
-    from gis.errors import InputError
+    from layers.errors import InputError
     from gis.folder import GPKG_NAME, META_NAME, README_NAME, export_area
 
     out = Path(args.out)

@@ -3,7 +3,7 @@
     hedong publish [--area A] [--scenario S] --out DIR [--lang zh|en] [--minutes M] [--mode walk|bike] [--json]
 
 Writes ``coverage-<service>.html`` per service, ``seats-<year>.html`` for 2021-2025 (when the
-area has a school programme) and ``index.html`` into DIR, atomically (see :mod:`gis.publish`).
+area has a school programme) and ``index.html`` into DIR, atomically (see :mod:`presentation.publish`).
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def register(sub) -> None:
 def run(args) -> int:
     """Publish the maps; returns the exit code."""
     from gis.areas import load_area_cached
-    from gis.errors import InputError
-    from gis.publish import check_out_dir, publish
+    from layers.errors import InputError
+    from presentation.publish import check_out_dir, publish
 
     if args.minutes is not None and not (0 < args.minutes <= 120):
         raise InputError("minutes must be between 0 and 120", field="--minutes")

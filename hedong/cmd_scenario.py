@@ -21,7 +21,7 @@ def _check_minutes(args) -> None:
     """``--minutes`` must be a number in (0, 120] (as for ``hedong coverage``): exit 2 otherwise."""
     m = getattr(args, "minutes", None)
     if m is not None and not (0 < m <= 120):
-        from gis.errors import InputError
+        from layers.errors import InputError
 
         raise InputError(f"--minutes {m:g} must be greater than 0 and at most 120", field="--minutes")
 
@@ -186,7 +186,7 @@ def cmd_compare(args) -> int:
 
     area = _area(args)
     if len(args.scenarios) < 2:
-        from gis.errors import InputError
+        from layers.errors import InputError
 
         raise InputError("compare needs two or more scenarios", field="scenarios")
     if args.csv:
@@ -219,7 +219,7 @@ def cmd_optimize(args) -> int:
     from scenarios.model import resolve_scenario
     from scenarios.optimize import optimize_area
 
-    from gis.errors import InputError
+    from layers.errors import InputError
 
     if not (args.time_limit > 0):  # also refuses NaN
         raise InputError("--time-limit must be a number of seconds greater than 0", field="--time-limit")
@@ -246,7 +246,7 @@ def cmd_next_site(args) -> int:
     from scenarios.optimize import best_next_site_area
 
     if args.top < 1:
-        from gis.errors import InputError
+        from layers.errors import InputError
 
         raise InputError(f"--top {args.top} must be 1 or more", field="--top")
     area = _area(args)
@@ -276,7 +276,7 @@ def cmd_copy(args) -> int:
 def cmd_move(args) -> int:
     """``hedong scenario move DST --project ID ...`` (edits a stored scenario under its lock: re-read,
     apply, save atomically — two edits at once both land)."""
-    from gis.errors import InputError
+    from layers.errors import InputError
     from scenarios.model import TYPE_CAPACITY, edit_stored
     from scenarios.sites import check_site
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gis.errors import InputError
+from layers.errors import InputError
 
 
 def _clean(obj):

@@ -3,7 +3,7 @@
 Each layer (boundary, districts, population, facilities, projects) is described once by a tuple
 of :class:`Column` records in :data:`SPECS`; :func:`validate_frame` checks attributes and
 :func:`validate_geometry` checks geometry, for every layer alike. Every problem raises
-:class:`gis.errors.InputError` naming the file, the 1-based data row and the field, and saying
+:class:`layers.errors.InputError` naming the file, the 1-based data row and the field, and saying
 what to do. Nothing is ever silently dropped: a bad row stops the load with a message.
 
 Values are normalised on the way (ids to text, numbers to float, family / sub-type / type names
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis.errors import InputError
+from layers.errors import InputError
 from layers.plan import PROJECT_YEARS
 from layers.schema import (
     CAPACITY_COLUMNS, COHORTS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SUBTYPE_LABELS,
@@ -192,7 +192,7 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         Missing required column; empty / duplicate id; unknown family, sub-type or type (the
         message lists the allowed ones); a count that is not a finite number >= 0; a year out of
         range; a capacity column the family does not use set to non-zero.
@@ -353,7 +353,7 @@ def validate_geometry(gdf: gpd.GeoDataFrame, layer: str, *, file, boundary=None)
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         Missing / empty / invalid geometry, the wrong geometry type, a point outside the
         boundary (with a hint when swapping x and y would put it inside), several boundary rows.
     """

@@ -36,8 +36,8 @@ def cohort_of(level: str) -> str:
 
 
 def check_year(year) -> int:
-    """``year`` as an int within :data:`YEAR_RANGE`, else :class:`gis.errors.InputError` naming ``year``."""
-    from gis.errors import InputError
+    """``year`` as an int within :data:`YEAR_RANGE`, else :class:`layers.errors.InputError` naming ``year``."""
+    from layers.errors import InputError
 
     try:
         y = int(year)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from gis.errors import InputError, UnknownScenarioError
+from layers.errors import InputError, UnknownScenarioError
 from layers.plan import SCHOOL_PROGRAMME
 from layers.validate import MAX_SEATS
 from layers.schema import FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_TYPES, SCHOOL_LEVELS
@@ -137,7 +137,7 @@ class Scenario:
 
 
 def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
-    """Check and normalise a projects table; raise :class:`gis.errors.InputError` naming file/row/field.
+    """Check and normalise a projects table; raise :class:`layers.errors.InputError` naming file/row/field.
 
     Rows are numbered from 1. Checks: required columns; unique ``project_id``; known ``type``;
     integer, non-negative seats, only in the columns the type carries; ``open_year`` in
@@ -418,7 +418,7 @@ def resolve_scenario(area, spec) -> Scenario:
 
     Raises
     ------
-    gis.errors.UnknownScenarioError
+    layers.errors.UnknownScenarioError
         Listing the available names when ``spec`` is none of these.
     """
     if isinstance(spec, Scenario):
@@ -477,7 +477,7 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
         A scenario or anything :func:`resolve_scenario` accepts.
     year : int
         Projects with ``open_year <= year`` are included; a year outside
-        :data:`scenarios.demand.YEAR_RANGE` is an :class:`~gis.errors.InputError` naming ``year``.
+        :data:`scenarios.demand.YEAR_RANGE` is an :class:`~layers.errors.InputError` naming ``year``.
 
     Returns
     -------

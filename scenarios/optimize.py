@@ -746,14 +746,14 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
         factor = (ub / (mins * 60.0)) * (1 + 1e-9) + 1e-9 if np.isfinite(ub) and ub > 0 else 3.0
     inst = area_instance(area, level, scenario, year, minutes, candidates, limit_factor=factor)
     if int(p) > len(inst["candidates"]):
-        from gis.errors import InputError
+        from layers.errors import InputError
 
         raise InputError(f"--p {int(p)} asks for more new sites than the {len(inst['candidates'])} candidates; "
                          "lower --p or give more candidates", field="p")
     try:
         mdl = build_model(model, inst, p).solve(time_limit=time_limit)
     except (RuntimeError, ValueError) as e:
-        from gis.errors import InputError
+        from layers.errors import InputError
 
         raise InputError(f"{e}; try a larger --p or --minutes", field="p") from None
     nf = inst["n_fixed"]

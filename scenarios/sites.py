@@ -2,7 +2,7 @@
 
 A typo in a coordinate (``--lon 11.02`` for ``111.02``) must not move a school 8,700 km away and
 still count its seats in the nearest district; a candidate at Null Island must not be "chosen".
-A site is refused — :class:`gis.errors.InputError` naming the row or flag — when it lies outside
+A site is refused — :class:`layers.errors.InputError` naming the row or flag — when it lies outside
 the study area's boundary, or (for sites that need the street network) farther than the snapping
 limit :data:`layers.norms.MAX_SNAP_M` from any street.
 """
@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from gis.errors import InputError
+from layers.errors import InputError
 from layers.norms import MAX_SNAP_M
 
 #: Metres a site may lie outside the boundary polygon (a site drawn on the boundary line).

@@ -39,7 +39,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from gis.errors import InputError
+from layers.errors import InputError
 
 SCHEMA_VERSION = 1
 META_LAYER = "hedong_scenario"

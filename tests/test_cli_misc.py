@@ -7,7 +7,7 @@ import sys
 import pytest
 
 import gis.areas
-from gis.errors import InputError
+from layers.errors import InputError
 from hedong.cli import main
 from scenario_helpers import grid_area
 

@@ -100,7 +100,7 @@ def test_scenario_gpkg_attributes_identical_after_save_load(tmp_path):
 DEMO_HASH = textwrap.dedent('''
     import hashlib, sys
     sys.path.insert(0, {root!r})
-    from gis.demo import load_yuncheng_demo
+    from demo.yuncheng import load_yuncheng_demo
     a = load_yuncheng_demo(scale=0.15)
     h = hashlib.sha256()
     for name in ("boundary", "districts", "population", "facilities", "projects"):

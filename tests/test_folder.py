@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from gis.errors import InputError
+from layers.errors import InputError
 from gis.folder import export_area, load_folder
 from gis.study_area import StudyArea
 from layers.schema import COHORTS
@@ -217,8 +217,8 @@ def test_helsinki_round_trip(helsinki, tmp_path):
 
 
 def test_demo_round_trip(tmp_path):
-    pytest.importorskip("gis.demo")
-    from gis.demo import load_yuncheng_demo
+    pytest.importorskip("demo.yuncheng")
+    from demo.yuncheng import load_yuncheng_demo
 
     demo = load_yuncheng_demo(scale=0.15)
     export_area(demo, tmp_path / "demo")

@@ -14,7 +14,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from fuzz_strategies import check_input_error, fresh_dir, fuzz_settings
-from gis.errors import InputError
+from layers.errors import InputError
 from gis.osm import read_osm_network
 
 HIGHWAYS = ("residential", "footway", "primary", "service", "path", "motorway", "construction", "proposed", "",

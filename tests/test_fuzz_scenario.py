@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
 from fuzz_strategies import LAT0, LAT1, LON0, LON1, check_input_error, fresh_dir, fuzz_settings
-from gis.errors import InputError
+from layers.errors import InputError
 from scenarios import store
 from scenarios.model import YEAR_MAX, YEAR_MIN, Scenario, TYPE_CAPACITY, load_scenario, validate_projects
 from layers.schema import PROJECT_TYPES

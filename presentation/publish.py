@@ -11,7 +11,7 @@
   kindergarten choropleths, switchable) and the schools open that year, coloured by utilisation;
 - ``index.html`` linking them, with the headline numbers, the plan indicators and the sources.
 
-Every page is self-contained: Leaflet is inlined (:mod:`gis.assets`), layers are vectors (no
+Every page is self-contained: Leaflet is inlined (:mod:`presentation.assets`), layers are vectors (no
 base tiles unless asked), geometries are simplified and coordinates rounded, population cells
 are aggregated, so each file stays within a few MB and needs no server, no Python and no
 internet. Each map has a legend, the 演示数据（生成） notice when the data are generated and the
@@ -36,8 +36,8 @@ import pandas as pd
 
 from accessibility.circles import circles_gdf
 from accessibility.coverage import DEFAULT_MINUTES, life_circle, service_coverage
-from gis import webmap
-from gis.webmap import t
+from presentation import webmap
+from presentation.webmap import t
 from layers.norms import SERVICES
 from scenarios.demand import LEVELS
 from scenarios.evaluate import evaluate
@@ -381,10 +381,10 @@ def check_out_dir(out_dir, field: str = "out_dir") -> Path:
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         When ``out_dir`` is a file, or a folder holding anything but an earlier publication.
     """
-    from gis.errors import InputError
+    from layers.errors import InputError
 
     p = Path(out_dir)
     if p.exists() and not p.is_dir():
@@ -435,10 +435,10 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         Bad ``lang``, or an ``out_dir`` holding other work (nothing is written then).
     """
-    from gis.errors import InputError
+    from layers.errors import InputError
 
     if lang not in ("zh", "en"):
         raise InputError("language must be zh or en", field="lang")

@@ -13,7 +13,7 @@ Geometries are reprojected for display, simplified and rounded so a map stays sm
 No element here loads anything from a CDN: markers are ``L.circleMarker`` or ``L.divIcon``
 holding inline SVG (no Font Awesome), the legend, the generated-data notice and attribution are
 plain Leaflet controls, and :func:`finish` points the page at the vendored Leaflet
-(:mod:`gis.assets`): served by the app, or inlined into a standalone file.
+(:mod:`presentation.assets`): served by the app, or inlined into a standalone file.
 
 Typical use::
 
@@ -37,7 +37,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from gis import assets as _assets
+from presentation import assets as _assets
 from layers.schema import CAPACITY_COLUMNS, COHORTS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, SUBTYPE_LABELS
 
 # ---------------------------------------------------------------- styles and words
@@ -336,10 +336,10 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         Unknown ``tiles`` or a Tianditu map without a key.
     """
-    from gis.errors import InputError
+    from layers.errors import InputError
 
     if tiles not in TILES:
         raise InputError(f"unknown base map {tiles!r}: use one of {', '.join(TILES)}", field="tiles")
