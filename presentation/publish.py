@@ -302,7 +302,7 @@ def _seat_cell(v: dict, lang: str) -> str:
 def _life_circle_section(lang, life) -> str:
     if not life:
         return ""
-    esc = _html.escape
+    esc = webmap.esc
     fn, s = life
     total = max(s["by_n"]) if s["by_n"] else 6
     whole = sum(s["by_n"].values()) or 1.0
@@ -317,7 +317,7 @@ def _life_circle_section(lang, life) -> str:
 
 
 def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=None) -> str:
-    esc = _html.escape
+    esc = webmap.esc
     notice = (f'<p class="notice">⚠ {esc(webmap.notice_text(area, lang))}</p>' if getattr(area, "synthetic", False) else "")
     cov_rows = "".join(
         f'<tr><td><a href="{esc(fn)}">{esc(SERVICES[c["service"]].label(lang))}</a></td><td>{int(c["minutes"])}</td>'
@@ -372,7 +372,7 @@ _TMP_PREFIX = ".hedong-publish.tmp-"
 
 def _manifest_meta(files) -> str:
     names = ["index.html", *(f["file"] for f in files if f["file"] != "index.html")]
-    return f'<meta name="{MANIFEST_META}" content="{_html.escape(json.dumps(names))}">'
+    return f'<meta name="{MANIFEST_META}" content="{webmap.esc(json.dumps(names))}">'
 
 
 def _head(folder) -> str:
