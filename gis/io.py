@@ -67,6 +67,30 @@ def write_text_atomic(path, text: str, encoding: str = "utf-8") -> Path:
     return write_bytes_atomic(path, text.encode(encoding))
 
 
+#: First characters that make Excel / LibreOffice read a cell as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe_cell(v):
+    """A text cell that would start a formula (``=``, ``+``, ``-``, ``@``, tab, CR) prefixed with ``'``
+    so a spreadsheet shows it as text; numbers and other values unchanged."""
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        return "'" + v
+    return v
+
+
+def write_csv_atomic(df, path) -> Path:
+    """Write a DataFrame as UTF-8-with-BOM CSV (Excel opens Chinese correctly), atomically, with every
+    text cell and header passed through :func:`csv_safe_cell` — the one CSV writer of the project."""
+    import pandas as pd
+
+    safe = pd.DataFrame({csv_safe_cell(str(c)): df[c] if pd.api.types.is_numeric_dtype(df[c])
+                         else df[c].map(csv_safe_cell) for c in df.columns})
+    with atomic_path(path) as tmp:
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig")
+    return Path(path)
+
+
 def write_parquet_atomic(gdf: gpd.GeoDataFrame, path) -> Path:
     """Write a GeoDataFrame as GeoParquet atomically (the cache format: fast, typed, no pickle)."""
     with atomic_path(path) as tmp:

@@ -4,12 +4,39 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from layers.errors import InputError
+
+
+# Terminal control sequences: CSI (colours, cursor moves), OSC (window titles, OSC 52 clipboard
+# writes) and other ESC sequences, then any C0 / C1 control left except tab, newline and CR.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?|\x9b[0-?]*[ -/]*[@-~]"
+                      r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without terminal escape sequences (ANSI colours, OSC 52 clipboard writes ...) or
+    other control characters: a district or facility name must not drive the planner's terminal."""
+    return _ESCAPES.sub("", text)
+
+
+class SafeStream:
+    """A text stream whose ``write`` passes through :func:`strip_controls` (the CLI wraps stdout and
+    stderr in it, so every line any command prints is clean; JSON escapes controls anyway)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        return self._stream.write(strip_controls(text))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _clean(obj):

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gis.io import atomic_path, write_gpkg_atomic
+from gis.io import write_csv_atomic, write_gpkg_atomic
 from scenarios.evaluate import Evaluator
 from scenarios.model import PLAN_YEARS, resolve_scenario
 
@@ -155,11 +155,9 @@ def to_rows(result: dict) -> pd.DataFrame:
 
 
 def export_csv(result: dict, path) -> Path:
-    """Write :func:`to_rows` as UTF-8-with-BOM CSV (opens in Excel with Chinese intact)."""
-    df = to_rows(result)
-    with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8-sig")
-    return Path(path)
+    """Write :func:`to_rows` as UTF-8-with-BOM CSV (opens in Excel with Chinese intact); cells that
+    would start a formula are prefixed (:func:`gis.io.write_csv_atomic`)."""
+    return write_csv_atomic(to_rows(result), path)
 
 
 def export_gpkg(result: dict, area, path, scenarios=None, *, append: bool = False,

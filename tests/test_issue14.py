@@ -207,3 +207,44 @@ def test_candidates_outside_or_at_null_island_are_refused(tmp_path, capsys):
     m = tmp_path / "m.csv"
     m.write_text(f"candidate_id,x,y\nok,{x0 + 500},{y0 + 500}\n")
     assert abs(load_candidates(m, AREA.crs).geometry.iloc[0].x - (x0 + 500)) < 1e-6
+
+
+# ------------------------------------------------------------------ 9, 10. CSV formulas, terminal escapes
+
+def _renamed(names):
+    import dataclasses
+
+    d = AREA.districts.copy()
+    d["name"] = names
+    return dataclasses.replace(AREA, districts=d, cache={})
+
+
+def test_csv_cells_never_start_a_formula(tmp_path, capsys, monkeypatch):
+    import csv
+
+    import gis.areas
+
+    area = _renamed(['=HYPERLINK("http://x","y")', "@SUM(A1)"])
+    monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec="yuncheng-demo": area)
+    out = tmp_path / "delta.csv"
+    rc, _, err = _run(["scenario", "compare", "existing", "plan", "--year", 2025, "--csv", out], capsys)
+    assert rc == 0, err
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    cells = [c for r in rows for c in r]
+    assert not [c for c in cells if c[:1] in ("=", "@", "+")], cells
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in cells and "'@SUM(A1)" in cells
+    # negative numbers stay numbers (a delta of -5 is not a formula)
+    assert any(c.startswith("-") and c[1:].replace(".", "").isdigit() for c in cells)
+
+
+def test_terminal_escapes_are_stripped(capsys, monkeypatch):
+    import gis.areas
+
+    area = _renamed(["West\x1b]52;c;ZXZpbA==\x07\x1b[31m", "East\x1b[2J\x9b1m"])
+    monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec="yuncheng-demo": area)
+    monkeypatch.setattr(gis.areas, "load_area", lambda spec="yuncheng-demo", **k: area)
+    for argv in (["info"], ["coverage"], ["scenario", "evaluate"]):
+        rc, out, err = _run(argv, capsys)
+        assert rc == 0, err
+        assert "\x1b" not in out + err and "\x9b" not in out + err and "\x07" not in out + err
+        assert "West" in out and "East" in out
