@@ -248,3 +248,34 @@ def test_terminal_escapes_are_stripped(capsys, monkeypatch):
         assert rc == 0, err
         assert "\x1b" not in out + err and "\x9b" not in out + err and "\x07" not in out + err
         assert "West" in out and "East" in out
+
+
+# ------------------------------------------------------------------ 11. od_pairs memory bounded by construction
+
+def test_od_pairs_batches_bound_dijkstra_output(monkeypatch):
+    import numpy as np
+
+    from accessibility import reach
+    from accessibility.network import TravelNetwork
+
+    net = TravelNetwork.for_area(AREA)
+    rng = np.random.default_rng(3)
+    x0, y0, x1, y1 = AREA.boundary.total_bounds
+    pts = gpd.GeoSeries(gpd.points_from_xy(rng.uniform(x0, x1, 3000), rng.uniform(y0, y1, 3000)), crs=AREA.crs)
+    cells = net.snap(AREA.population.geometry)
+    dest = net.snap(pts)
+    want = reach.od_pairs(net, cells, dest, 600.0)
+    sizes = []
+    real = reach.dijkstra
+
+    def spy(*a, **k):
+        out = real(*a, **k)
+        sizes.append(out.size)
+        return out
+
+    monkeypatch.setattr(reach, "dijkstra", spy)
+    monkeypatch.setattr(reach, "_BATCH_CELLS", 40_000)  # 3000 sites x (144 nodes + batch) would be 9.4M cells
+    got = reach.od_pairs(net, cells, dest, 600.0)
+    assert sizes and max(sizes) <= 40_000, max(sizes)
+    for a, b in zip(want, got):
+        np.testing.assert_array_equal(a, b)  # same pairs, same seconds
