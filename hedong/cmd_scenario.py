@@ -76,7 +76,7 @@ def register(subparsers) -> None:
     p.add_argument("--scenario", default="existing")
     p.add_argument("--year", type=int, default=2025)
     p.add_argument("--time-limit", type=float, default=60.0,
-                   help="seconds for the MILP solver (default 60; the best solution found is reported with its status)")
+                   help="seconds for the MILP solver (default 60; when reached, the best solution found is reported with its MIP gap)")
     p.set_defaults(func=cmd_optimize)
 
     p = sub.add_parser("next-site", help="the single candidate serving most unserved children")
@@ -235,6 +235,9 @@ def cmd_optimize(args) -> int:
     print(f"{res['model']} for {res['level']} ({res['candidates']} candidates, {res['demand_cells']} cells, "
           f"{res['seconds']:.2f} s): objective {res['objective']:,.1f}")
     print(f"unserved children {res['unserved_before']:,} -> {res['unserved_after']:,}")
+    if res.get("time_limit_reached"):
+        gap = "unknown" if res.get("gap") is None else f"{res['gap']:.1%}"
+        print(f"time limit reached: best solution found so far, within {gap} of the optimum (MIP gap)")
     print(table(res["chosen_sites"]))
     return 0
 

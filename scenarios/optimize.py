@@ -57,6 +57,10 @@ def _dense_to_pairs(cost_matrix, max_cost=None):
     return i, j, cm[i, j], cm.shape
 
 
+class SolverTimeLimit(RuntimeError):
+    """The MILP time limit passed before any feasible solution was found."""
+
+
 class LocationModel:
     """Base of the location models: sparse pairs, weights, predefined sites, HiGHS MILP.
 
@@ -101,6 +105,8 @@ class LocationModel:
         self.cli2fac = None
         self.seconds = None
         self.status = None
+        self.gap = None
+        self.time_limit_reached = False
 
     # -- shared helpers ---------------------------------------------------------------------
 
@@ -119,7 +125,14 @@ class LocationModel:
             opts["time_limit"] = time_limit
         res = milp(c, integrality=integrality, bounds=Bounds(lb, ub), constraints=cons, options=opts)
         self.status = res.message
+        # The time limit ends the search with the best solution found so far (status 1): kept,
+        # with its relative MIP gap, as --help promises — never reported as an infeasible --p.
+        self.time_limit_reached = res.status == 1
+        gap = getattr(res, "mip_gap", None)
+        self.gap = None if gap is None or not np.isfinite(gap) else float(gap)
         if res.x is None:
+            if self.time_limit_reached:
+                raise SolverTimeLimit(f"{self.name}: no feasible solution within the time limit of {time_limit:g} s")
             raise RuntimeError(f"{self.name}: HiGHS found no solution ({res.message})")
         return res
 
@@ -752,6 +765,10 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
                          "lower --p or give more candidates", field="p")
     try:
         mdl = build_model(model, inst, p).solve(time_limit=time_limit)
+    except SolverTimeLimit as e:
+        from layers.errors import InputError
+
+        raise InputError(f"{e}; give a larger --time-limit or fewer candidates", field="--time-limit") from None
     except (RuntimeError, ValueError) as e:
         from layers.errors import InputError
 
@@ -771,7 +788,7 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
     after = solve_transport(w, np.where(mdl.selected, cap, 0), o, d, c)
     out = {"model": model, "chosen": chosen, "objective": float(mdl.objective),
            "seconds": round(time.perf_counter() - t0, 3), "solve_seconds": round(mdl.seconds, 3),
-           "status": mdl.status,
+           "status": mdl.status, "gap": mdl.gap, "time_limit_reached": bool(mdl.time_limit_reached),
            "level": level, "p": int(p), "minutes": inst["minutes"], "scenario": getattr(scenario, "name", scenario),
            "year": int(year), "candidates": int(len(cands)), "demand_cells": int((w > 0).sum()),
            "pairs": int(len(inst["orig"])), "existing_sites": int(nf), "demand": int(w.sum()),

@@ -279,3 +279,35 @@ def test_od_pairs_batches_bound_dijkstra_output(monkeypatch):
     assert sizes and max(sizes) <= 40_000, max(sizes)
     for a, b in zip(want, got):
         np.testing.assert_array_equal(a, b)  # same pairs, same seconds
+
+
+# ------------------------------------------------------------------ 12. --time-limit returns the best solution
+
+def _timed_out_milp(with_solution):
+    from scipy.optimize import milp as real_milp
+
+    def fake(c, **k):
+        res = real_milp(c, **k)
+        res.status, res.message, res.mip_gap = 1, "Time limit reached. (HiGHS Status 13)", 0.125
+        if not with_solution:
+            res.x = None
+        return res
+
+    return fake
+
+
+def test_time_limit_returns_best_solution_with_gap(capsys, monkeypatch):
+    import scenarios.optimize as opt
+
+    monkeypatch.setattr(opt, "milp", _timed_out_milp(True))
+    rc, out, err = _run(["scenario", "optimize", "--model", "cmclp", "--time-limit", 120, "--json"], capsys)
+    assert rc == 0, err
+    import json
+
+    j = json.loads(out)
+    assert j["time_limit_reached"] is True and j["gap"] == 0.125 and len(j["chosen"]) == 1
+    rc, out, err = _run(["scenario", "optimize", "--model", "cmclp", "--time-limit", 120], capsys)
+    assert rc == 0 and "12.5%" in out
+    monkeypatch.setattr(opt, "milp", _timed_out_milp(False))
+    line = _exit2(["scenario", "optimize", "--model", "cmclp", "--time-limit", 1], capsys, "--time-limit")
+    assert "--p" not in line
