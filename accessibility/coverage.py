@@ -23,7 +23,7 @@ Conventions
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -131,7 +131,10 @@ def facilities_snap(area, net: TravelNetwork, fac: gpd.GeoDataFrame):
     xy = np.ascontiguousarray(np.c_[fac.geometry.x.to_numpy(float), fac.geometry.y.to_numpy(float)]) \
         if len(fac) and (fac.geom_type == "Point").all() else None
     if xy is None:  # polygons / empty layers: not worth caching
-        return net.snap(fac)
+        snap = net.snap(fac)
+        if "facility_id" in fac.columns and len(fac):
+            snap = replace(snap, labels=fac["facility_id"].astype(str).to_numpy())
+        return snap
     h = hashlib.blake2b(xy.tobytes(), digest_size=16)
     h.update(repr(fac.index.tolist()).encode())
     cache = area.cache.setdefault("facilities_snap", {})
@@ -142,7 +145,10 @@ def facilities_snap(area, net: TravelNetwork, fac: gpd.GeoDataFrame):
         if len(cache) >= _SNAP_CACHE_SIZE:
             cache.pop(next(iter(cache)))
     cache[key] = snap  # re-inserted: most recently used last
-    return retime(snap, net)
+    out = retime(snap, net)
+    if "facility_id" in fac.columns:  # warnings name the facility_id, not a 0-based row index
+        out = replace(out, labels=fac["facility_id"].astype(str).to_numpy())
+    return out
 
 
 def service_seconds(area, service, mode: str | None = None, facilities=None, limit_s: float | None = None):

@@ -10,6 +10,7 @@ whole (no reader sees the boundary of the new area with the facilities of the ol
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -37,6 +38,7 @@ def atomic_path(path, *, suffix: str | None = None) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix if suffix is None else suffix
+    clean_stale_temps(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{suffix}", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
@@ -50,6 +52,26 @@ def atomic_path(path, *, suffix: str | None = None) -> Iterator[Path]:
         for p in [tmp, *tmp.parent.glob(tmp.name + "-*")]:
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
+
+
+#: Age after which a temp file next to a target is debris of a killed write (never one in progress).
+STALE_TEMP_S = 3600.0
+
+
+def clean_stale_temps(path, max_age_s: float = STALE_TEMP_S) -> int:
+    """Remove temp files a killed write of ``path`` left (``.<stem>.*.tmp*``, with GDAL side files),
+    older than ``max_age_s``; returns how many. ``kill -9`` debris was 2.3 MB a time, never cleaned."""
+    import time
+
+    path = Path(path)
+    n = 0
+    now = time.time()
+    for p in path.parent.glob(f".{glob.escape(path.stem)}.*.tmp*"):
+        with contextlib.suppress(OSError):
+            if p.is_file() and now - p.stat().st_mtime > max_age_s:
+                p.unlink()
+                n += 1
+    return n
 
 
 def write_bytes_atomic(path, data: bytes) -> Path:

@@ -39,6 +39,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from gis.io import clean_stale_temps
 from layers.errors import InputError
 
 SCHEMA_VERSION = 1
@@ -166,23 +167,6 @@ def locked(path, timeout: float = LOCK_TIMEOUT_S):
         os.close(fd)  # releases the lock
 
 
-def clean_debris(folder, max_age_s: float = 3600.0) -> int:
-    """Remove temp files a killed write left in ``folder`` (``.X.tmp.gpkg`` and friends), older than
-    ``max_age_s`` so a write in progress is never touched; returns how many were removed."""
-    n = 0
-    folder = Path(folder)
-    if not folder.is_dir():
-        return 0
-    now = time.time()
-    for p in folder.iterdir():
-        if p.name.startswith(".") and ".tmp" in p.name and p.is_file():
-            with contextlib.suppress(OSError):
-                if now - p.stat().st_mtime > max_age_s:
-                    p.unlink()
-                    n += 1
-    return n
-
-
 def _atomic_write(path: Path, writer, overwrite: bool) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -193,7 +177,7 @@ def _atomic_write(path: Path, writer, overwrite: bool) -> Path:
     os.close(fd)
     os.unlink(tmp)  # GDAL wants to create the file itself
     try:
-        clean_debris(path.parent)
+        clean_stale_temps(path)  # kill -9 debris of earlier writes of this file
         writer(tmp)
         if overwrite:
             os.replace(tmp, path)

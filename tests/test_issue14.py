@@ -311,3 +311,99 @@ def test_time_limit_returns_best_solution_with_gap(capsys, monkeypatch):
     monkeypatch.setattr(opt, "milp", _timed_out_milp(False))
     line = _exit2(["scenario", "optimize", "--model", "cmclp", "--time-limit", 1], capsys, "--time-limit")
     assert "--p" not in line
+
+
+# ------------------------------------------------------------------ 14. the smaller items
+
+@pytest.mark.parametrize("name", ["mine\n", "x" * 300])
+def test_bad_scenario_names_exit_2_without_debris(name, capsys, tmp_path):
+    _exit2(["scenario", "copy", "plan", name], capsys, "name")
+    from scenarios import store
+
+    d = store.store_dir(AREA)
+    assert not d.exists() or not any(d.iterdir())
+
+
+def test_kill_debris_is_cleaned(tmp_path):
+    import os
+    import time
+
+    from scenarios import store
+    from scenarios.model import resolve_scenario, save_scenario
+
+    d = store.store_dir(AREA, create=True)
+    old = d / ".mine.abc123.tmp.gpkg"
+    old.write_bytes(b"x" * 1000)
+    fresh = d / ".mine.def456.tmp.gpkg"  # a write in progress elsewhere: left alone
+    fresh.write_bytes(b"y")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    save_scenario(resolve_scenario(AREA, "plan").copy("mine"))
+    assert not old.exists() and fresh.exists()
+    pub = tmp_path / "maps"
+    pub.mkdir()
+    stale = pub / ".hedong-publish.tmp-xyz"
+    stale.mkdir()
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    from presentation.publish import _clean_stale_tmp
+
+    _clean_stale_tmp(pub)
+    assert not stale.exists()
+
+
+def test_output_paths_checked_before_work(tmp_path, capsys):
+    _exit2(["scenario", "evaluate", "--catchments", tmp_path / "x.shp"], capsys, ".gpkg")
+    assert not (tmp_path / "x.shp").exists()
+    _exit2(["scenario", "compare", "existing", "plan", "--year", 2025, "--csv", tmp_path], capsys, "--csv")
+
+
+def test_two_layer_geopackage_candidates_refused(tmp_path, capsys):
+    lon, lat = _lonlat(AREA, 500, 500)
+    g = gpd.GeoDataFrame({"candidate_id": ["a"]}, geometry=[Point(lon, lat)], crs=4326)
+    p = tmp_path / "c.gpkg"
+    g.to_file(p, layer="roads", driver="GPKG")
+    g.to_file(p, layer="sites", driver="GPKG")
+    line = _exit2(["scenario", "next-site", "--candidates", p], capsys, "layer")
+    assert "roads" in line and "sites" in line
+
+
+def test_gcj02_applies_to_geojson_candidates(tmp_path):
+    from gis.crs import to_wgs84
+    from scenarios.candidates import load_candidates
+
+    lon, lat = 111.0, 35.03
+    g = gpd.GeoDataFrame({"candidate_id": ["a"]}, geometry=[Point(lon, lat)], crs=4326)
+    p = tmp_path / "c.geojson"
+    g.to_file(p, driver="GeoJSON")
+    wgs = load_candidates(p, 4326, coords="wgs84").geometry.iloc[0]
+    gcj = load_candidates(p, 4326, coords="gcj02").geometry.iloc[0]
+    elon, elat = to_wgs84([lon], [lat], "gcj02")
+    assert (wgs.x, wgs.y) == (lon, lat)
+    assert abs(gcj.x - elon[0]) < 1e-9 and abs(gcj.y - elat[0]) < 1e-9 and abs(gcj.x - lon) > 1e-4
+
+
+def test_far_facility_warnings_name_the_facility_id(capsys, monkeypatch):
+    import dataclasses
+
+    import gis.areas
+
+    f = AREA.facilities.copy()
+    f["facility_id"] = ["s1", "far-school", "k1"]
+    x0, y0, x1, y1 = AREA.boundary.total_bounds
+    f.loc[1, "geometry"] = Point(x0 + 550, y0 + 550 + 40)  # inside a block, 40 m off the streets
+    area = dataclasses.replace(AREA, facilities=f, cache={})
+    monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec="yuncheng-demo": area)
+    from accessibility.coverage import facilities_snap
+    from accessibility.network import TravelNetwork
+
+    snap = facilities_snap(area, TravelNetwork.for_area(area), f)
+    assert list(snap.labels) == ["s1", "far-school", "k1"]
+
+
+def test_csv_with_a_huge_header_is_refused_fast(tmp_path, capsys):
+    import time
+
+    p = tmp_path / "wide.csv"
+    p.write_text("candidate_id,lon,lat," + ",".join(f"c{i}" for i in range(200_000)) + "\na,111,35\n")
+    t0 = time.perf_counter()
+    _exit2(["scenario", "next-site", "--candidates", p], capsys, "columns")
+    assert time.perf_counter() - t0 < 10
