@@ -339,7 +339,8 @@ def load_scenario(path, area=None) -> Scenario:
     projects = validate_projects(gdf, source=str(path))
     if area is not None and projects.crs is not None:
         projects = projects.to_crs(area.crs)
-    meta = {**meta, "file_version": store.file_version(path)}  # what an edit must still find to save over it
+    # The file and its version when read: what a later save over it must still find (save_scenario).
+    meta = {**meta, "file_version": store.file_version(path), "file_path": str(path)}
     return Scenario(str(meta.get("name") or Path(path).stem),
                     store.area_id(area) if area is not None else str(meta.get("area") or ""),
                     projects, str(meta.get("description") or ""), origin="file", path=str(path), meta=meta)
