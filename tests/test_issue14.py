@@ -407,3 +407,22 @@ def test_csv_with_a_huge_header_is_refused_fast(tmp_path, capsys):
     t0 = time.perf_counter()
     _exit2(["scenario", "next-site", "--candidates", p], capsys, "columns")
     assert time.perf_counter() - t0 < 10
+
+
+# ------------------------------------------------------------------ 7. value ranges on the command line
+
+@pytest.mark.parametrize("value", ["1e20", "99999999999999999999", "-5", "100001"])
+def test_set_seats_out_of_range(value, capsys):
+    assert _run(["scenario", "copy", "plan", "mine"], capsys)[0] == 0
+    _exit2(["scenario", "move", "mine", "--project", "P1", "--set-seats", value], capsys, "seats")
+    assert _seats("mine", "P1")["seats_primary"] == 120
+
+
+@pytest.mark.parametrize("cap", ["1e19", "0.6", "-1", "abc"])
+def test_candidate_capacity_out_of_range(cap, tmp_path, capsys):
+    lon, lat = _lonlat(AREA, 500, 500)
+    p = tmp_path / "c.csv"
+    p.write_text(f"candidate_id,lon,lat,capacity\na,{lon},{lat},{cap}\n")
+    for cmd in (["optimize", "--model", "cmclp"], ["next-site"]):
+        line = _exit2(["scenario", *cmd, "--candidates", p], capsys, "capacity")
+        assert "row 1" in line

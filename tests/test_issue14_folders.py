@@ -92,14 +92,14 @@ def test_area_json_values(exported, tmp_path, capsys, meta, field):
 @pytest.mark.parametrize("layer,col,value", [
     ("districts", "growth_rate", "abc"), ("districts", "growth_rate", -2.0),
     ("population", "age_6_11", 1e19), ("facilities", "seats_primary", 9.3e18), ("facilities", "seats_primary", 0.6),
-    ("districts", "name", "Same")])
+    ("districts", "name", "Same"), ("districts", "district_id", "D1")])
 def test_layer_values_out_of_range(exported, tmp_path, capsys, layer, col, value):
     a = _copy(exported, tmp_path / "a")
 
     def fn(g):
         g[col] = g[col].astype(object) if col in g else None
-        if layer == "districts" and col == "name":
-            g[col] = value  # two districts named alike
+        if layer == "districts" and col in ("name", "district_id"):
+            g[col] = value  # two districts named (or numbered) alike
         else:
             g.loc[g.index[0], col] = value
         return g
