@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-
+from accessibility.params import check_count, check_minutes
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
+from layers.families import LEVELS
 
 
 def _area(args):
@@ -18,12 +19,8 @@ def _area(args):
 
 
 def _check_minutes(args) -> None:
-    """``--minutes`` must be a number in (0, 120] (as for ``hedong coverage``): exit 2 otherwise."""
-    m = getattr(args, "minutes", None)
-    if m is not None and not (0 < m <= 120):
-        from layers.errors import InputError
-
-        raise InputError(f"--minutes {m:g} must be greater than 0 and at most 120", field="--minutes")
+    """``--minutes`` checked by the library's rule before the area loads (exit 2 otherwise)."""
+    check_minutes(getattr(args, "minutes", None))
 
 
 def _add_common(p, area=True, json=True):
@@ -66,7 +63,7 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("optimize", help="choose new sites among candidates (HiGHS)")
     _add_common(p)
-    p.add_argument("--level", choices=("primary", "junior", "kindergarten"), default="primary")
+    p.add_argument("--level", choices=list(LEVELS), default=LEVELS[0])
     p.add_argument("--model", choices=("pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp"), default="cmclp")
     p.add_argument("--p", type=int, default=1, help="number of new sites (existing schools always stay open)")
     p.add_argument("--minutes", type=float, default=None)
@@ -81,7 +78,7 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("next-site", help="the single candidate serving most unserved children")
     _add_common(p)
-    p.add_argument("--level", choices=("primary", "junior", "kindergarten"), default="primary")
+    p.add_argument("--level", choices=list(LEVELS), default=LEVELS[0])
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--candidates", metavar="FILE", help="CSV (candidate_id, lon, lat) or GeoJSON; default: generated")
     p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
@@ -223,8 +220,7 @@ def cmd_optimize(args) -> int:
 
     if not (args.time_limit > 0):  # also refuses NaN
         raise InputError("--time-limit must be a number of seconds greater than 0", field="--time-limit")
-    if args.p < 0:
-        raise InputError("--p must be 0 or more", field="p")
+    check_count(args.p, "p", lo=0)
     area = _area(args)
     scn = resolve_scenario(area, args.scenario)
     res = optimize_area(area, args.level, args.model, args.p, args.minutes, _candidates(args, area), scn, args.year,
@@ -280,7 +276,8 @@ def cmd_move(args) -> int:
     """``hedong scenario move DST --project ID ...`` (edits a stored scenario under its lock: re-read,
     apply, save atomically — two edits at once both land)."""
     from layers.errors import InputError
-    from scenarios.model import TYPE_CAPACITY, edit_stored
+    from layers.families import TYPE_CAPACITY
+    from scenarios.model import edit_stored
     from scenarios.sites import check_site
 
     area = _area(args)

@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from layers.errors import InputError
+from layers.families import TYPE_CAPACITY
 from layers.plan import PROJECT_YEARS
 from layers.schema import (
     CAPACITY_COLUMNS, COHORTS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SUBTYPE_LABELS,
@@ -40,7 +41,9 @@ class Column:
     kind : str
         ``id`` (non-empty text, unique), ``text``, ``enum`` (one of ``choices``), ``subtype``
         (one of the row family's sub-types), ``count`` (finite number >= 0, at most ``hi`` when
-        ``hi`` is set), ``seats`` (a whole ``count``), ``year`` (integer in ``lo``..``hi``).
+        ``hi`` is set), ``whole`` (a ``count`` that is a whole number, stored as int: project
+        seats), ``seats`` (a whole ``count`` stored as float: facility capacities), ``year``
+        (integer in ``lo``..``hi``).
     required : bool
         A missing column is an error; otherwise it takes ``default``.
     default : object
@@ -82,8 +85,9 @@ SPECS: dict[str, tuple[Column, ...]] = {
                    Column("family", "enum", choices=FAMILIES), Column("subtype", "subtype", required=False, default=""),
                    *_CAP_OPTIONAL, Column("source", "text", required=False, default="")),
     "projects": (Column("project_id", "id"), Column("name", "text", required=False, default=""),
-                 Column("type", "enum", choices=tuple(PROJECT_TYPES)),
-                 *(Column(c, "seats", required=False, default=0.0, hi=MAX_SEATS) for c in PROJECT_CAPACITY),
+                 # choices are the registry's live dict: a family registered later is accepted
+                 Column("type", "enum", choices=PROJECT_TYPES),
+                 *(Column(c, "whole", required=False, default=0, hi=MAX_SEATS) for c in PROJECT_CAPACITY),
                  Column("open_year", "year", lo=PROJECT_YEARS[0], hi=PROJECT_YEARS[1]), Column("source", "text", required=False, default="")),
 }
 
@@ -102,8 +106,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "pop_total": ("population", "pop", "人口"),
 }
 
-# Chinese and English labels accepted for family / sub-type names.
-_LABEL_TO_KEY = {v.lower(): k for d in (FAMILY_LABELS, SUBTYPE_LABELS) for k, lab in d.items() for v in lab.values()}
+
+def _label_to_key() -> dict[str, str]:
+    """Chinese and English labels accepted for family / sub-type names (read from the registry each time)."""
+    return {v.lower(): k for d in (FAMILY_LABELS, SUBTYPE_LABELS) for k, lab in d.items() for v in lab.values()}
 
 
 def _is_empty(v) -> bool:
@@ -113,7 +119,7 @@ def _is_empty(v) -> bool:
 
 def _norm_key(v) -> str:
     s = str(v).strip()
-    return _LABEL_TO_KEY.get(s.lower(), s.lower().replace(" ", "_").replace("-", "_"))
+    return _label_to_key().get(s.lower(), s.lower().replace(" ", "_").replace("-", "_"))
 
 
 def rename_aliases(df: pd.DataFrame, layer: str) -> pd.DataFrame:
@@ -194,8 +200,11 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
     ------
     layers.errors.InputError
         Missing required column; empty / duplicate id; unknown family, sub-type or type (the
-        message lists the allowed ones); a count that is not a finite number >= 0; a year out of
-        range; a capacity column the family does not use set to non-zero.
+        message lists the allowed ones); a count that is not a finite number >= 0 (thousands
+        separators such as "2,160" are accepted, a decimal comma is not); seats that are not
+        whole; a year out of range; a capacity column the family (facilities) or the project type
+        (projects) does not use set to non-zero. This is the one projects validator: scenarios
+        (:func:`scenarios.model.validate_projects`) check their projects with it too.
     """
     spec = SPECS[layer]
     df = rename_aliases(df, layer).copy()
@@ -243,7 +252,7 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                     raise InputError(f"unknown subtype {v!r} for family {fam}: use one of {', '.join(allowed)}",
                                      file=file, row=row, field=c.name)
                 res.append(key)
-            elif c.kind in ("count", "seats"):
+            elif c.kind in ("count", "whole", "seats"):
                 if _is_empty(v):
                     if c.required:
                         raise InputError("empty value; write a number >= 0", file=file, row=row, field=c.name)
@@ -252,12 +261,12 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                     f = _number(v, file=file, row=row, field=c.name)
                     if c.hi and f > c.hi:
                         raise InputError(f"{f:g} is more than {c.hi:,}, the most one "
-                                         f"{'site' if c.kind == 'seats' else 'cell'} can hold; check the value",
+                                         f"{'cell' if c.kind == 'count' else 'site'} can hold; check the value",
                                          file=file, row=row, field=c.name)
-                    if c.kind == "seats" and not f.is_integer():
-                        raise InputError(f"{f:g} is not a whole number of {c.name.split('_')[0]}", file=file, row=row,
-                                         field=c.name)
-                    res.append(f)
+                    if c.kind in ("whole", "seats") and not f.is_integer():
+                        raise InputError(f"{v!r} is not a whole number; seats are counted whole", file=file,
+                                         row=row, field=c.name)
+                    res.append(int(f) if c.kind == "whole" else f)
             elif c.kind == "year":
                 if _is_empty(v):
                     raise InputError(f"empty year; write the opening year ({c.lo}-{c.hi})", file=file, row=row,
@@ -288,12 +297,21 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                 if col not in FAMILY_CAPACITY[fam] and out[col][i] != 0:
                     raise InputError(f"a {fam} does not use {col} (it uses {', '.join(FAMILY_CAPACITY[fam])}); "
                                      f"set it to 0 or leave it empty", file=file, row=i + 1, field=col)
+    if layer == "projects":
+        # A project carries only the seats of its type's levels (layers.families.TYPE_CAPACITY).
+        for i in range(n):
+            t = out["type"][i]
+            for col in PROJECT_CAPACITY:
+                if col not in TYPE_CAPACITY[t] and out[col][i] != 0:
+                    raise InputError(f"a {t} project carries no {col}; set it to 0 (it carries "
+                                     f"{', '.join(TYPE_CAPACITY[t])})", file=file, row=i + 1, field=col)
     if layer == "districts":
         _check_districts(df, out, file)
     result = df.copy()
     for c in spec:
         result[c.name] = pd.Series(out[c.name], index=df.index,
-                                   dtype="float64" if c.kind in ("count", "seats") else "int64" if c.kind == "year" else "object")
+                                   dtype="float64" if c.kind in ("count", "seats") else "int64" if c.kind in ("year", "whole")
+                                   else "object")
     if layer == "districts" and "growth_rate" in df.columns:
         result["growth_rate"] = out["growth_rate"]
     first = [c.name for c in spec]
