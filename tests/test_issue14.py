@@ -212,11 +212,10 @@ def test_candidates_outside_or_at_null_island_are_refused(tmp_path, capsys):
 # ------------------------------------------------------------------ 9, 10. CSV formulas, terminal escapes
 
 def _renamed(names):
-    import dataclasses
 
     d = AREA.districts.copy()
     d["name"] = names
-    return dataclasses.replace(AREA, districts=d, cache={})
+    return AREA.replace(districts=d, validate=False)
 
 
 def test_csv_cells_never_start_a_formula(tmp_path, capsys, monkeypatch):
@@ -382,21 +381,20 @@ def test_gcj02_applies_to_geojson_candidates(tmp_path):
 
 
 def test_far_facility_warnings_name_the_facility_id(capsys, monkeypatch):
-    import dataclasses
 
     import gis.areas
 
     f = AREA.facilities.copy()
     f["facility_id"] = ["s1", "far-school", "k1"]
     x0, y0, x1, y1 = AREA.boundary.total_bounds
-    f.loc[1, "geometry"] = Point(x0 + 550, y0 + 550 + 40)  # inside a block, 40 m off the streets
-    area = dataclasses.replace(AREA, facilities=f, cache={})
+    f.loc[1, "geometry"] = Point(x0 - 2000, y0 + 550)  # far from every street
+    area = AREA.replace(facilities=f, validate=False)
     monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec="yuncheng-demo": area)
-    from accessibility.coverage import facilities_snap
-    from accessibility.network import TravelNetwork
+    from accessibility.context import ComputeContext
 
-    snap = facilities_snap(area, TravelNetwork.for_area(area), f)
+    snap = ComputeContext.for_area(area).facility_snap(f)
     assert list(snap.labels) == ["s1", "far-school", "k1"]
+    assert snap.warnings() and snap.warnings()[0].startswith("far-school:")
 
 
 def test_csv_with_a_huge_header_is_refused_fast(tmp_path, capsys):

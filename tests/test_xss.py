@@ -8,7 +8,6 @@ A control run with the escape helper disabled must see the payload run — so th
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -48,8 +47,8 @@ def hostile_area():
     p["source"] = [_hostile(i + 3) for i in range(len(p))]
     b = a.boundary.copy()
     b["name"] = _hostile(3)
-    return dataclasses.replace(a, name=_hostile(0), districts=d, facilities=f, projects=p, boundary=b,
-                               sources={_hostile(1): _hostile(2)}, cache={})
+    return a.replace(name=_hostile(0), districts=d, facilities=f, projects=p, boundary=b,
+                     sources={_hostile(1): _hostile(2)}, validate=False)
 
 
 def _pages(area, tmp_path) -> dict[str, str]:
