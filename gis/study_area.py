@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import pandas as pd
 
 from layers.schema import FAMILIES
 
@@ -42,6 +43,11 @@ class StudyArea:
         Layer name -> source and licence text shown in the UI, README and published maps.
     cell_size : float or None
         Side of the square population cells in metres, when cells are a regular grid.
+    births : DataFrame or None
+        Optional births table (:data:`layers.schema.BIRTHS_COLUMNS`: district_id, year, births);
+        with it the enrolment projection ages cohorts (scenarios.enrolment).
+    housing : GeoDataFrame or None
+        Optional housing pipeline (:data:`layers.schema.HOUSING_COLUMNS`); points.
     """
 
     name: str
@@ -55,6 +61,8 @@ class StudyArea:
     synthetic: bool
     sources: dict = field(default_factory=dict)
     cell_size: float | None = None
+    births: pd.DataFrame | None = None
+    housing: gpd.GeoDataFrame | None = None
     #: Engines may cache derived structures here (travel network, snapping); never persisted.
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
