@@ -181,6 +181,8 @@ def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError("projects must be a GeoDataFrame of points", file=source)
     g = gdf.copy()
+    if len(g) == 0:  # a scenario with no projects (GeoJSON keeps no columns for zero features)
+        return empty_projects(gdf.crs)
     if "open_year" not in g.columns and "build_year" in g.columns:
         # A file giving only the plan's year: pupils arrive OPENING_LAG years later (layers.plan).
         g["open_year"] = pd.to_numeric(g["build_year"], errors="coerce") + OPENING_LAG
