@@ -3,8 +3,10 @@
 Layout::
 
     DIR/
-      area.gpkg        layers boundary, districts, population, facilities, projects (optional)
+      area.gpkg        layers boundary, districts, population, facilities, projects (optional),
+                       housing (optional: housing_id, completion_year, dwellings; points)
       network.osm      OSM XML walking network (or network.osm.pbf)
+      births.csv       optional: district_id, year, births (UTF-8) — the enrolment projection's births
       area.json        optional: name, synthetic flag, sources, cell size (written by export)
       README.txt       optional: what the files are, sources and licences (written by export)
 
@@ -37,6 +39,7 @@ from layers.validate import validate_layer
 GPKG_NAME = "area.gpkg"
 NETWORK_NAMES = ("network.osm", "network.osm.pbf", "network.pbf")
 META_NAME = "area.json"
+BIRTHS_NAME = "births.csv"
 README_NAME = "README.txt"
 #: ``generator`` of the OSM XML this module writes, and the node tag marking the graph's own nodes.
 GENERATOR = "Hedong Planner export"
@@ -158,6 +161,16 @@ def load_folder(path, **_ignored) -> StudyArea:
     population = layer("population", outline)
     facilities = layer("facilities", outline)
     projects = layer("projects", outline) if "projects" in present else _empty_projects(crs)
+    housing = layer("housing", outline) if "housing" in present else None
+    births = None
+    if (folder / BIRTHS_NAME).is_file():
+        from layers.validate import validate_births
+
+        try:
+            raw = pd.read_csv(folder / BIRTHS_NAME, encoding="utf-8-sig", dtype={"district_id": str})
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+            raise InputError(f"not a readable CSV ({type(e).__name__})", file=folder / BIRTHS_NAME) from e
+        births = validate_births(raw, districts["district_id"], source=str(folder / BIRTHS_NAME))
     ids = set(districts["district_id"])
     bad = [i for i, d in enumerate(population["district_id"]) if d not in ids]
     if bad:
@@ -182,7 +195,7 @@ def load_folder(path, **_ignored) -> StudyArea:
         # Generated rows are never shown as real data, whatever area.json says.
         synthetic=bool(meta.get("synthetic", False)) or generated,
         sources=meta.get("sources") or {"area": f"user study area {folder}"},
-        cell_size=meta.get("cell_size"),
+        cell_size=meta.get("cell_size"), births=births, housing=housing,
     )
 
 
@@ -300,10 +313,14 @@ def export_area(area: StudyArea, out_dir) -> list[Path]:
               "facilities": area.facilities}
     if len(area.projects):  # optional layer: an area without projects simply has none
         layers["projects"] = area.projects
+    if getattr(area, "housing", None) is not None and len(area.housing):
+        layers["housing"] = area.housing
     layers = {k: v.to_crs(area.crs) if v.crs is not None and not v.crs.equals(CRS.from_user_input(area.crs)) else v
               for k, v in layers.items()}
     written = [write_gpkg_atomic(layers, out / GPKG_NAME)]
     written.append(write_text_atomic(out / "network.osm", graph_to_osm_xml(area.graph, area.graph.graph.get("crs", area.crs))))
+    if getattr(area, "births", None) is not None:
+        written.append(write_text_atomic(out / BIRTHS_NAME, area.births.to_csv(index=False)))
     meta = {"name": area.name, "crs": area.crs, "synthetic": bool(area.synthetic), "sources": area.sources,
             "cell_size": area.cell_size, "layers": list(layers)}
     written.append(write_text_atomic(out / META_NAME, json.dumps(meta, ensure_ascii=False, indent=1)))

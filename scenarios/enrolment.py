@@ -35,6 +35,7 @@ import pandas as pd
 from gis.errors import InputError
 from layers.norms import CHILD_SURVIVAL, HOUSING_CHILDREN_PER_100
 from layers.plan import EVALUATION_YEARS
+from layers.validate import validate_births
 from scenarios.demand import BASE_YEAR, LEVELS, check_year
 
 #: Single-year ages of each population cohort (inclusive).
@@ -86,38 +87,6 @@ def district_factors(area) -> pd.DataFrame:
         raise InputError("net_migration must be above -1 (a yearly rate, 0.01 = +1 %)", file="districts",
                          field="net_migration")
     return out
-
-
-def validate_births(df, district_ids, source="births") -> pd.DataFrame:
-    """Check a births table (:data:`layers.schema.BIRTHS_COLUMNS`); :class:`InputError` naming row and field.
-
-    Every district of the area needs at least one year; years are whole numbers, births finite >= 0.
-    """
-    if not isinstance(df, pd.DataFrame):
-        raise InputError("the births table must be a table of district_id, year, births", file=source)
-    for c in ("district_id", "year", "births"):
-        if c not in df.columns:
-            raise InputError("column is missing", file=source, field=c)
-    g = df[["district_id", "year", "births"]].copy()
-    g["district_id"] = g["district_id"].astype(str).str.strip()
-    for c in ("year", "births"):
-        v = pd.to_numeric(g[c], errors="coerce")
-        bad = ~np.isfinite(v.to_numpy(float)) | (v.to_numpy(float) < 0)
-        if c == "year":
-            bad |= v.to_numpy(float) != np.floor(v.to_numpy(float))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{c} must be a {'whole number' if c == 'year' else 'number'} >= 0, "
-                             f"got {df[c].iloc[i]!r}", file=source, row=i + 1, field=c)
-        g[c] = v.astype(np.int64) if c == "year" else v.astype(float)
-    dup = g.duplicated(["district_id", "year"])
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError("a district and year appear twice", file=source, row=i + 1, field="year")
-    missing = sorted(set(map(str, district_ids)) - set(g["district_id"]))
-    if missing:
-        raise InputError(f"no births for district(s) {', '.join(missing[:5])}", file=source, field="district_id")
-    return g
 
 
 def births_matrix(area, years) -> pd.DataFrame:
