@@ -1,3 +1,3 @@
-"""The ground: study areas, CRS, file I/O, street networks, the Yuncheng demo, published maps."""
+"""The ground: study areas and their loaders, CRS, file I/O, OSM street networks."""
 
-from gis.errors import InputError  # noqa: F401
+from layers.errors import InputError  # noqa: F401

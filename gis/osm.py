@@ -12,7 +12,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from gis.errors import InputError
+from layers.errors import InputError
 
 
 #: Way tags the walk filter reads (osmnx keeps only its ``useful_tags_way`` by default).
@@ -70,7 +70,7 @@ def read_osm_network(path, crs: str | None = None, *, simplify: bool = True) -> 
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         If the file is missing, unreadable, or holds no walkable street.
     """
     import osmnx as ox

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from gis.errors import InputError
+from layers.errors import InputError
 
 
 def read_pbf(path):
@@ -31,7 +31,7 @@ def read_pbf(path):
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         If the file is missing or pyrosm cannot open it.
     """
     import pyrosm
@@ -68,7 +68,7 @@ def graph_from_pbf(path, *, simplify: bool = True, osm=None) -> nx.MultiDiGraph:
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         If the file is unreadable or holds no walkable street.
     """
     osm = osm or read_pbf(path)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gis.errors import InputError
+from accessibility.params import check_minutes
+from layers.errors import InputError
 from gis.io import write_gpkg_atomic
 from hedong.cli import add_area_argument
 from hedong.output import print_json, table
@@ -34,7 +35,7 @@ def register(sub) -> None:
                        description="Service areas of one service: reachable streets (partly reached ones cut) "
                                    "buffered by 50 m, with the population covered.")
     add_area_argument(c)
-    from layers.norms import SERVICES
+    from layers.families import SERVICES
 
     c.add_argument("--service", required=True, choices=list(SERVICES), help="service key")
     _common(c)
@@ -53,8 +54,7 @@ def _common(p) -> None:
 
 def check_args(args) -> None:
     """The checks ``--minutes`` and ``--scenario``/``--year`` share across commands (exit 2 on failure)."""
-    if args.minutes is not None and not (0 < args.minutes <= 120):
-        raise InputError("minutes must be greater than 0 and at most 120", field="--minutes")
+    check_minutes(args.minutes)  # the library's rule, before the area loads
     if (args.scenario is None) != (args.year is None):
         raise InputError("--scenario and --year go together", field="--scenario" if args.scenario is None else "--year")
 
@@ -64,7 +64,7 @@ def scenario_facilities(area, scenario: str | None, year: int | None):
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         If the scenarios package is not available or the scenario is unknown.
     """
     if scenario is None:
@@ -95,7 +95,7 @@ def run_coverage(args) -> int:
     if args.json:
         print_json(rep)
         return 0
-    from layers.norms import SERVICES
+    from layers.families import SERVICES
 
     rows = [{"service": f"{SERVICES[k].zh} {k}", "population %": 100 * (v["population_share"] or 0),
              "cohort": v["cohort"], "cohort %": 100 * (v["cohort_share"] or 0),

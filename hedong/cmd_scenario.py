@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-
+from accessibility.params import check_count, check_minutes
 from hedong.output import print_json, table
+from layers.families import LEVELS
 
 
 def _area(args):
@@ -18,12 +19,8 @@ def _area(args):
 
 
 def _check_minutes(args) -> None:
-    """``--minutes`` must be a number in (0, 120] (as for ``hedong coverage``): exit 2 otherwise."""
-    m = getattr(args, "minutes", None)
-    if m is not None and not (0 < m <= 120):
-        from gis.errors import InputError
-
-        raise InputError(f"--minutes {m:g} must be greater than 0 and at most 120", field="--minutes")
+    """``--minutes`` checked by the library's rule before the area loads (exit 2 otherwise)."""
+    check_minutes(getattr(args, "minutes", None))
 
 
 def _add_common(p, area=True, json=True):
@@ -99,7 +96,7 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("optimize", help="choose new sites among candidates (HiGHS)")
     _add_common(p)
-    p.add_argument("--level", choices=("primary", "junior", "kindergarten"), default="primary")
+    p.add_argument("--level", choices=list(LEVELS), default=LEVELS[0])
     p.add_argument("--model", choices=("pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp"), default="cmclp")
     p.add_argument("--p", type=int, default=1, help="number of new sites (existing schools always stay open)")
     p.add_argument("--minutes", type=float, default=None)
@@ -114,7 +111,7 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("next-site", help="the single candidate serving most unserved children")
     _add_common(p)
-    p.add_argument("--level", choices=("primary", "junior", "kindergarten"), default="primary")
+    p.add_argument("--level", choices=list(LEVELS), default=LEVELS[0])
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--candidates", metavar="FILE", help="CSV (candidate_id, lon, lat) or GeoJSON; default: generated")
     p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
@@ -323,7 +320,7 @@ def cmd_compare(args) -> int:
 
     area = _area(args)
     if len(args.scenarios) < 2:
-        from gis.errors import InputError
+        from layers.errors import InputError
 
         raise InputError("compare needs two or more scenarios", field="scenarios")
     res = compare(area, args.scenarios, args.year, args.minutes, assign=args.assign)
@@ -358,12 +355,11 @@ def cmd_optimize(args) -> int:
     from scenarios.model import resolve_scenario
     from scenarios.optimize import optimize_area
 
-    from gis.errors import InputError
+    from layers.errors import InputError
 
     if not (args.time_limit > 0):  # also refuses NaN
         raise InputError("--time-limit must be a number of seconds greater than 0", field="--time-limit")
-    if args.p < 0:
-        raise InputError("--p must be 0 or more", field="p")
+    check_count(args.p, "p", lo=0)
     area = _area(args)
     scn = resolve_scenario(area, args.scenario)
     res = optimize_area(area, args.level, args.model, args.p, args.minutes, _candidates(args, area), scn, args.year,
@@ -385,7 +381,7 @@ def cmd_next_site(args) -> int:
     from scenarios.optimize import best_next_site_area
 
     if args.top < 1:
-        from gis.errors import InputError
+        from layers.errors import InputError
 
         raise InputError(f"--top {args.top} must be 1 or more", field="--top")
     area = _area(args)
@@ -413,9 +409,10 @@ def cmd_copy(args) -> int:
 
 def cmd_move(args) -> int:
     """``hedong scenario move DST --project ID ...`` (edits a stored scenario, saved atomically)."""
-    from gis.errors import InputError
+    from layers.errors import InputError
     from scenarios import store
-    from scenarios.model import TYPE_CAPACITY, load_scenario, save_scenario
+    from layers.families import TYPE_CAPACITY
+    from scenarios.model import load_scenario, save_scenario
 
     area = _area(args)
     paths = store.stored_paths(area.name)

@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gis.errors import InputError
+from layers.errors import InputError
 
 __all__ = ["load_candidates", "grid_candidates", "kmeans_candidates", "generate_candidates"]
 
@@ -27,8 +27,8 @@ def load_candidates(path, crs, coords: str = "wgs84") -> gpd.GeoDataFrame:
     area CRS) or a GeoJSON / GeoPackage of points with ``candidate_id``; optional ``capacity`` (seats).
 
     ``coords`` is the system of a CSV's longitude/latitude (``wgs84``, ``gcj02`` for Amap/Tencent
-    lists, ``bd09`` for Baidu), converted to WGS84 as :func:`layers.io.points_from_csv` does.
-    Bad input raises :class:`gis.errors.InputError` naming the file, row and field.
+    lists, ``bd09`` for Baidu), converted to WGS84 as :func:`gis.layer_io.points_from_csv` does.
+    Bad input raises :class:`layers.errors.InputError` naming the file, row and field.
 
     Returns ``candidate_id`` (str), optional ``capacity``, points in ``crs``.
     """
@@ -37,7 +37,7 @@ def load_candidates(path, crs, coords: str = "wgs84") -> gpd.GeoDataFrame:
         raise InputError("no such candidates file", file=path)
     if path.suffix.lower() == ".csv":
         # The shared CSV reader: UTF-8 / UTF-8-BOM / GBK, sniffed delimiter, malformed rows refused.
-        from layers.io import points_from_csv, read_csv_text
+        from gis.layer_io import points_from_csv, read_csv_text
 
         df, _ = read_csv_text(path)
         cols = {c.lower() for c in df.columns}

@@ -1,6 +1,6 @@
 """Children who need a seat: per population cell, level and year.
 
-Demand cohorts (from :data:`layers.norms.SERVICES`): kindergarten ``age_3_5``, primary
+Demand cohorts (from the family registry, :data:`layers.families.SERVICES`): kindergarten ``age_3_5``, primary
 ``age_6_11``, junior ``age_12_14``.
 
 Base year: the population layer is read as the count for :data:`BASE_YEAR` = 2021, the first
@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers.norms import SERVICES
+from layers.errors import ParameterError
+from layers.families import LEVELS, SERVICES
 from layers.plan import PROJECT_YEARS
 
 #: Year the population layer describes.
@@ -26,8 +27,7 @@ BASE_YEAR = 2021
 #: Years a scenario can be evaluated in: from the base year to the end of the project horizon
 #: (projects may open 2021-2035). Outside it the growth rates would be extrapolated blindly.
 YEAR_RANGE = PROJECT_YEARS
-#: The school levels evaluated, in report order.
-LEVELS = ("primary", "junior", "kindergarten")
+# LEVELS (re-exported): the school levels evaluated, in report order — the registry's assigned levels.
 
 
 def cohort_of(level: str) -> str:
@@ -38,16 +38,14 @@ def cohort_of(level: str) -> str:
 
 
 def check_year(year) -> int:
-    """``year`` as an int within :data:`YEAR_RANGE`, else :class:`gis.errors.InputError` naming ``year``."""
-    from gis.errors import InputError
-
+    """``year`` as an int within :data:`YEAR_RANGE`, else :class:`layers.errors.ParameterError` naming ``year``."""
     try:
         y = int(year)
     except (TypeError, ValueError):
-        raise InputError(f"year must be a whole number, got {year!r}", field="year") from None
+        raise ParameterError("year", f"must be a whole number, got {year!r}", value=year) from None
     if not YEAR_RANGE[0] <= y <= YEAR_RANGE[1]:
-        raise InputError(f"year {y} is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}: the population layer describes "
-                         f"{BASE_YEAR} and projects open up to {YEAR_RANGE[1]}", field="year")
+        raise ParameterError("year", f"{y} is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}: the population layer "
+                             f"describes {BASE_YEAR} and projects open up to {YEAR_RANGE[1]}", value=year)
     return y
 
 

@@ -29,6 +29,8 @@ Without a births table demand keeps the older growth-rate mode (:func:`scenarios
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -44,6 +46,8 @@ AGE_BANDS = {"age_0_2": (0, 2), "age_3_5": (3, 5), "age_6_11": (6, 11), "age_12_
 LEVEL_AGES = {"kindergarten": (3, 5), "primary": (6, 11), "junior": (12, 14)}
 MAX_AGE = 14
 MODES = ("cohort", "growth")
+#: Projections per (immutable) study area and year; dropped with the area.
+_MEMO: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 __all__ = ["AGE_BANDS", "LEVEL_AGES", "MODES", "default_mode", "single_ages", "district_factors", "births_matrix",
            "project_ages", "level_children", "enrolment_table", "validate_births"]
@@ -153,10 +157,9 @@ def _housing_ages(area, year: int) -> np.ndarray:
 def project_ages(area, year: int) -> np.ndarray:
     """Children per cell and single age 0-14 in ``year`` (floats), shape ``(cells, 15)``; see the module notes."""
     year = check_year(year)
-    key = ("scenarios.enrolment", year, id(area.births), id(getattr(area, "housing", None)))
-    hit = area.cache.get(key)
-    if hit is not None:
-        return hit
+    memo = _MEMO.setdefault(area, {})  # the area is immutable: a projection never goes stale
+    if year in memo:
+        return memo[year]
     t = year - BASE_YEAR
     base = single_ages(area)
     fac = district_factors(area)
@@ -173,7 +176,8 @@ def project_ages(area, year: int) -> np.ndarray:
             b = births[year - a].reindex(did).fillna(0.0).to_numpy(float)
             out[:, a] = b * share * f ** a
     out += _housing_ages(area, year)
-    area.cache[key] = out
+    out.setflags(write=False)
+    memo[year] = out
     return out
 
 

@@ -25,11 +25,14 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from gis.errors import InputError, UnknownScenarioError
+from gis.districts import district_of
+from layers.errors import InputError, UnknownScenarioError
+from layers.families import TYPE_CAPACITY  # noqa: F401 - re-exported (scenarios.model.TYPE_CAPACITY)
+from layers.frames import empty_layer, projects_as_facilities
 from layers.norms import CLASS_SIZE
 from layers.plan import EVALUATION_YEARS, OPENING_LAG
-from layers.schema import (CLASSES_OF, FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_OPTIONAL,
-                           PROJECT_TYPES, SCHOOL_LEVELS)
+from layers.schema import CLASSES_OF, FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_OPTIONAL, SCHOOL_LEVELS
+from layers.validate import validate_frame
 from scenarios import store
 from scenarios.demand import YEAR_RANGE
 
@@ -51,12 +54,8 @@ CLASS_COLUMNS = tuple(CLASSES_OF.values())
 ACTION_KINDS = ("expand", "close", "convert")
 ACTION_COLUMNS = ("action_id", "kind", "facility_id", "year", "level", "classes", "into", "beds", "notes")
 
-#: Which capacity columns each project type may carry (others must be 0).
-TYPE_CAPACITY = {
-    t: tuple({"primary": "seats_primary", "junior": "seats_junior"}[lv] for lv in SCHOOL_LEVELS[sub])
-    if fam == "school" else ("places_kindergarten",)
-    for t, (fam, sub) in PROJECT_TYPES.items()
-}
+# TYPE_CAPACITY (re-exported from the family registry): which capacity columns each project type
+# may carry, its main level's first (others must be 0).
 
 
 @dataclass
@@ -172,81 +171,31 @@ class Scenario:
 
 
 def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
-    """Check and normalise a projects table; raise :class:`gis.errors.InputError` naming file/row/field.
+    """Check and normalise a projects table; raise :class:`layers.errors.InputError` naming file/row/field.
 
-    Rows are numbered from 1. Checks: required columns; unique ``project_id``; known ``type``;
-    integer, non-negative seats, only in the columns the type carries; ``open_year`` in
-    2021-2035; one valid point per row.
+    Rows are numbered from 1. The attributes go through the one projects validator of the
+    loaders (:func:`layers.validate.validate_frame`, layer ``projects``): required columns; unique
+    ``project_id``; known ``type``; whole, non-negative seats ("2,160" read as 2160), only in the
+    columns the type carries; ``open_year`` in 2021-2035. Then one valid point per row.
     """
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError("projects must be a GeoDataFrame of points", file=source)
-    g = gdf.copy()
-    if len(g) == 0:  # a scenario with no projects (GeoJSON keeps no columns for zero features)
+    if len(gdf) == 0:  # a scenario with no projects (GeoJSON keeps no columns for zero features)
         return empty_projects(gdf.crs)
-    if "open_year" not in g.columns and "build_year" in g.columns:
+    if "open_year" not in gdf.columns and "build_year" in gdf.columns:
         # A file giving only the plan's year: pupils arrive OPENING_LAG years later (layers.plan).
-        g["open_year"] = pd.to_numeric(g["build_year"], errors="coerce") + OPENING_LAG
-    for col in COLUMNS:
-        if col not in g.columns:
-            if col in ("notes", "source", "name"):
-                g[col] = ""
-            elif col in PROJECT_CAPACITY or col in CLASS_COLUMNS:
-                g[col] = 0
-            elif col == "build_year":
-                g[col] = pd.NA  # a file without it is read as before: open_year is the opening year
-            else:
-                raise InputError("column is missing", file=source, field=col)
-    # Missing ids (None / NaN) become "" — pandas' str dtype would keep them as NaN floats.
-    ids = g["project_id"].astype(object).map(lambda v: "" if v is None or (isinstance(v, float) and v != v)
-                                              else str(v)).astype(object)
-    for i, (pid, dup) in enumerate(zip(ids, ids.duplicated()), start=1):
-        if pid.strip() in ("", "nan", "None"):
-            raise InputError("project_id is empty", file=source, row=i, field="project_id")
-        if dup:
-            raise InputError(f"duplicate project_id {pid!r}; ids must be unique", file=source, row=i,
-                             field="project_id")
-    g["project_id"] = ids
-    for i, t in enumerate(g["type"], start=1):
-        if t not in PROJECT_TYPES:
-            raise InputError(f"unknown type {t!r}; use one of {', '.join(PROJECT_TYPES)}", file=source, row=i,
-                             field="type")
-    for col in PROJECT_CAPACITY:
-        vals = pd.to_numeric(g[col], errors="coerce")
-        for i, v in enumerate(vals, start=1):
-            if not np.isfinite(v) or v != np.floor(v):
-                raise InputError(f"{col} must be a whole number, got {g[col].iloc[i - 1]!r}", file=source, row=i,
-                                 field=col)
-            if v < 0:
-                raise InputError(f"{col} is negative ({int(v)}); seats cannot be negative", file=source, row=i,
-                                 field=col)
-            t = g["type"].iloc[i - 1]
-            if v > 0 and col not in TYPE_CAPACITY[t]:
-                raise InputError(f"a {t} project carries no {col}; set it to 0 (it carries "
-                                 f"{', '.join(TYPE_CAPACITY[t])})", file=source, row=i, field=col)
-        g[col] = vals.astype(np.int64)
-    g["build_year"] = _years(g, "build_year", source, optional=True)
-    g["open_year"] = _years(g, "open_year", source, optional=False)
-    late = g["build_year"].notna() & (g["open_year"] < g["build_year"].fillna(0))
-    if late.any():
-        i = int(np.flatnonzero(late.to_numpy())[0])
-        raise InputError(f"open_year {int(g['open_year'].iloc[i])} is before build_year {int(g['build_year'].iloc[i])}; "
-                         f"a school opens after its construction starts", file=source, row=i + 1, field="open_year")
-    for cap, ccol in CLASSES_OF.items():
-        vals = pd.to_numeric(g[ccol], errors="coerce").fillna(0)
-        bad = (vals < 0) | (vals != np.floor(vals))
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"{ccol} must be a whole number >= 0 (0 = derived from {cap} / class size)",
-                             file=source, row=i + 1, field=ccol)
-        g[ccol] = vals.astype(np.int64)
-    geoms = g.geometry
-    for i, geom in enumerate(geoms, start=1):
+        gdf = gdf.copy()
+        gdf["open_year"] = pd.to_numeric(gdf["build_year"], errors="coerce") + OPENING_LAG
+    attrs = validate_frame(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), "projects", file=source)
+    notes = attrs["notes"] if "notes" in attrs.columns else pd.Series("", index=attrs.index)
+    attrs["notes"] = notes.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+    _timing_and_classes(attrs, source)
+    for i, geom in enumerate(gdf.geometry, start=1):
         if geom is None or geom.is_empty or geom.geom_type != "Point" or not np.isfinite(geom.coords[0]).all():
             raise InputError("each project needs one valid point site", file=source, row=i, field="geometry")
-    for col in ("name", "source", "notes"):
-        g[col] = g[col].fillna("").astype(str)
-    g = g[[*COLUMNS, g.geometry.name]]
-    return gpd.GeoDataFrame(g.reset_index(drop=True), geometry=g.geometry.name, crs=gdf.crs)
+    out = attrs[list(COLUMNS)].reset_index(drop=True)
+    out[gdf.geometry.name] = gdf.geometry.to_numpy()
+    return gpd.GeoDataFrame(out, geometry=gdf.geometry.name, crs=gdf.crs)
 
 
 #: A project may have started building before the first evaluated year (it opens within the horizon).
@@ -270,11 +219,37 @@ def _years(g, col, source, optional: bool) -> pd.Series:
     return years.astype("Int64") if optional else years.astype(np.int64)
 
 
+def _timing_and_classes(attrs: pd.DataFrame, source) -> None:
+    """Check and normalise the optional ``build_year`` (nullable; open_year >= build_year) and
+    ``classes_*`` (whole numbers >= 0, 0 = derived) columns of validated project attributes, in place."""
+    for col in PROJECT_OPTIONAL:
+        if col not in attrs.columns:
+            attrs[col] = pd.NA if col == "build_year" else 0
+    attrs["build_year"] = _years(attrs, "build_year", source, optional=True)
+    late = attrs["build_year"].notna() & (attrs["open_year"] < attrs["build_year"].fillna(0))
+    if late.any():
+        i = int(np.flatnonzero(late.to_numpy())[0])
+        raise InputError(f"open_year {int(attrs['open_year'].iloc[i])} is before build_year "
+                         f"{int(attrs['build_year'].iloc[i])}; a school opens after its construction starts",
+                         file=source, row=i + 1, field="open_year")
+    for cap, ccol in CLASSES_OF.items():
+        vals = pd.to_numeric(attrs[ccol], errors="coerce").fillna(0)
+        bad = (vals < 0) | (vals != np.floor(vals))
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"{ccol} must be a whole number >= 0 (0 = derived from {cap} / class size)",
+                             file=source, row=i + 1, field=ccol)
+        attrs[ccol] = vals.astype(np.int64)
+
+
 def empty_projects(crs) -> gpd.GeoDataFrame:
-    """A projects table with no rows."""
-    data = {c: pd.Series([], dtype="int64" if c in (*PROJECT_CAPACITY, *CLASS_COLUMNS, "open_year")
-                         else "Int64" if c == "build_year" else "object") for c in COLUMNS}
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    """A projects table with no rows (the one empty-layer builder, :func:`layers.frames.empty_layer`,
+    plus the optional columns of issue 11)."""
+    g = empty_layer("projects", crs, extra=("notes",))
+    g["build_year"] = pd.Series([], dtype="Int64")
+    for c in CLASS_COLUMNS:
+        g[c] = pd.Series([], dtype="int64")
+    return g[[*COLUMNS, g.geometry.name]]
 
 
 def empty_actions() -> pd.DataFrame:
@@ -426,14 +401,9 @@ def plan_growth(area) -> Scenario:
                                 "(rule in scenarios.model.plan_growth)")
 
 
-def _district_of(area, gdf) -> list[str]:
-    """district_id of each point (nearest district polygon when a point lies outside all)."""
-    if len(gdf) == 0:
-        return []
-    pts = gpd.GeoDataFrame(geometry=gdf.geometry.to_crs(area.crs).reset_index(drop=True), crs=area.crs)
-    j = gpd.sjoin_nearest(pts, area.districts[["district_id", "geometry"]].to_crs(area.crs), how="left")
-    j = j[~j.index.duplicated()]
-    return j["district_id"].astype(str).tolist()
+def _district_of(area, gdf) -> list[str | None]:
+    """district_id of each point by the one rule of :func:`gis.districts.district_of` (None: outside every district)."""
+    return district_of(gdf, area.districts, outside="none")
 
 
 def shipped_names(area) -> list[str]:
@@ -501,7 +471,7 @@ def resolve_scenario(area, spec) -> Scenario:
 
     Raises
     ------
-    gis.errors.UnknownScenarioError
+    layers.errors.UnknownScenarioError
         Listing the available names when ``spec`` is none of these.
     """
     if isinstance(spec, Scenario):
@@ -539,20 +509,7 @@ def list_scenarios(area) -> list[dict]:
 # ----------------------------------------------------------------------------- facilities by year
 
 
-def projects_as_facilities(projects: gpd.GeoDataFrame, crs=None) -> gpd.GeoDataFrame:
-    """Project rows as facility rows (:data:`layers.schema.FACILITY_COLUMNS`) via ``PROJECT_TYPES``."""
-    fam = projects["type"].map(lambda t: PROJECT_TYPES[t][0])
-    sub = projects["type"].map(lambda t: PROJECT_TYPES[t][1])
-    f = pd.DataFrame({
-        "facility_id": projects["project_id"].astype(str), "name": projects["name"], "family": fam, "subtype": sub,
-        "seats_primary": projects["seats_primary"], "seats_junior": projects["seats_junior"],
-        "places_kindergarten": projects["places_kindergarten"], "beds": 0, "area_m2": 0.0,
-        "source": projects["source"], "project_id": projects["project_id"].astype(str),
-        "open_year": projects["open_year"], "build_year": projects["build_year"].astype("Float64").astype(float),
-        **{c: projects[c] for c in CLASS_COLUMNS},
-    })
-    g = gpd.GeoDataFrame(f, geometry=projects.geometry.values, crs=projects.crs)
-    return g.to_crs(crs) if crs is not None and g.crs is not None else g
+# projects_as_facilities (re-exported): the one projects -> facilities converter, layers.frames.
 
 
 def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
@@ -565,7 +522,7 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
         A scenario or anything :func:`resolve_scenario` accepts.
     year : int
         Projects with ``open_year <= year`` are included; a year outside
-        :data:`scenarios.demand.YEAR_RANGE` is an :class:`~gis.errors.InputError` naming ``year``.
+        :data:`scenarios.demand.YEAR_RANGE` is an :class:`~layers.errors.InputError` naming ``year``.
 
     Returns
     -------

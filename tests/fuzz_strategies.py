@@ -1,7 +1,7 @@
 """Hypothesis strategies and checks shared by the fuzz suites (tests/test_fuzz_*.py).
 
 The property every loader must keep (hardening issue): an input either loads correctly — and
-then every input row is in the output, in order — or raises :class:`gis.errors.InputError` whose
+then every input row is in the output, in order — or raises :class:`layers.errors.InputError` whose
 one-line message names the file (and the row / field when it gives them). Any other exception
 is a bug.
 
@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from gis.errors import InputError
+from layers.errors import InputError
 from layers.schema import COHORTS, FAMILIES, PROJECT_TYPES, SUBTYPES
 
 CRS = "EPSG:4546"

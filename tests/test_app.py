@@ -101,7 +101,7 @@ def test_coverage_life_circle_map(at, small_demo):
     import numpy as np
 
     from accessibility.coverage import life_circle
-    from gis.webmap import LIFE_CIRCLE_COLORS
+    from presentation.webmap import LIFE_CIRCLE_COLORS
 
     goto(at, "coverage")
     at.radio(key="cov_mode").set_value("walk").run()
@@ -367,7 +367,7 @@ def test_folium_payload_matches_st_folium(app_module, small_demo):
 
     import streamlit_folium as sf
 
-    from gis import webmap
+    from presentation import webmap
 
     m = webmap.overview_map(small_demo, assets="served")
     pre = app_module.folium_payload(m)

@@ -121,7 +121,7 @@ def test_app_renders_map_offline(browser, app_url, tmp_path):
 
 
 def test_published_map_opens_from_file(browser, small_demo, tmp_path):
-    from gis.publish import publish
+    from presentation.publish import publish
 
     out = tmp_path / "maps"
     publish(small_demo, out, services=["fitness"], years=[2025])

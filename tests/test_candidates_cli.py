@@ -10,7 +10,7 @@ from pyproj import Transformer
 
 import gis.areas
 from gis.crs import wgs84_to_gcj02
-from gis.errors import InputError
+from layers.errors import InputError
 from hedong.cli import main
 from scenarios.candidates import load_candidates
 

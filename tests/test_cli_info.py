@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import geopandas as gpd
@@ -60,8 +59,7 @@ def test_info_human_output(capsys, small_as_default):
 def test_info_any_area_without_projects(small_demo):
     empty = gpd.GeoDataFrame(small_demo.projects.iloc[:0])
     fac = small_demo.facilities[small_demo.facilities["family"] != "study_room"]
-    other = dataclasses.replace(small_demo, name="my-town", projects=empty, facilities=fac, synthetic=False,
-                                cache={})
+    other = small_demo.replace(name="my-town", projects=empty, facilities=fac, synthetic=False, meta={})
     d = info_dict(other)
     assert d["planned_projects"] == {"count": 0, "primary_seats": 0, "junior_seats": 0, "by_year": {},
                                      "by_open_year": {}}
@@ -74,7 +72,7 @@ def test_info_any_area_without_projects(small_demo):
 def test_info_projects_without_build_year_read_as_before(small_demo):
     """A user's projects layer without build_year: open_year is the opening year and by_year counts it."""
     prj = small_demo.projects.drop(columns=["build_year"])
-    other = dataclasses.replace(small_demo, name="my-town", projects=prj, cache={})
+    other = small_demo.replace(name="my-town", projects=prj, meta={})
     p = info_dict(other)["planned_projects"]
     assert p["by_year"] == p["by_open_year"] == {"2022": 4, "2023": 9, "2024": 9, "2025": 2, "2026": 4}
 

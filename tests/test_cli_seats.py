@@ -8,8 +8,8 @@ import pytest
 from hedong.cli import main
 from scenario_helpers import grid_area
 
-AREA = grid_area()
-AREA.births = pd.DataFrame({"district_id": ["D1", "D2"], "year": [2022, 2022], "births": [100, 150]})
+AREA = grid_area().replace(births=pd.DataFrame({"district_id": ["D1", "D2"], "year": [2022, 2022],
+                                                "births": [100, 150]}))
 
 
 @pytest.fixture(autouse=True)

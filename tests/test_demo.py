@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 
@@ -11,10 +12,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from gis import demo
-from gis.demo_facilities import graph_arrays, project_types_by_year, walk_coverage
-from gis.demo_people import CHILD_YEARS, SHARE_0_14, SHARE_65_PLUS
-from gis.demo_streets import NAME_PATTERN
+from demo import yuncheng as demo
+from demo.facilities import project_types_by_year
+
+from conftest import SMALL_SCALE
+from oracle import population_share, walk_minutes
+from demo.people import CHILD_YEARS, SHARE_0_14, SHARE_65_PLUS
+from demo.streets import NAME_PATTERN
 from layers import plan
 from layers.schema import (COHORTS, FACILITY_COLUMNS, FAMILIES, POPULATION_COLUMNS, PROJECT_COLUMNS, SUBTYPES,
                            is_generated)
@@ -120,7 +124,7 @@ def test_population_totals_and_cohorts(small_demo):
 
 
 def demo_people_total(scale):
-    from gis.demo_people import POPULATION_SCALE_1
+    from demo.people import POPULATION_SCALE_1
 
     return POPULATION_SCALE_1 * scale
 
@@ -186,7 +190,7 @@ def test_projects_follow_the_plan(small_demo):
 
 def test_derived_note_states_the_derived_figures():
     """DERIVED_NOTE is prose shown with every planned project: its figures must be the ones the code uses."""
-    from gis.demo_facilities import project_capacity
+    from demo.facilities import project_capacity
     from layers.norms import CLASS_SIZE
 
     d, note = plan.DERIVED_SEATS, plan.DERIVED_NOTE
@@ -243,19 +247,38 @@ def test_load_area_dispatches_to_demo(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- full scale (slow)
 
 
+def _check_calibration(area, capsys):
+    """The build report's fitness figure is what `hedong coverage` prints, and networkx agrees."""
+    from accessibility.coverage import DEFAULT_MINUTES
+    from hedong.cli import main
+
+    reported = area.cache["report"]["fitness_coverage"]
+    assert main(["coverage", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)["services"]["fitness"]["population_share"]
+    assert abs(reported - cli) <= 1e-9, (reported, cli)
+    fit = area.facilities[area.facilities["family"] == "fitness"]
+    cells = area.population
+    minutes = walk_minutes(area.graph, np.c_[cells.geometry.x, cells.geometry.y], np.c_[fit.geometry.x, fit.geometry.y],
+                           cutoff_min=DEFAULT_MINUTES + 1)
+    independent = population_share(minutes, cells["pop_total"], DEFAULT_MINUTES)
+    assert abs(independent - reported) <= 1e-3, (independent, reported)
+    return reported
+
+
+def test_small_demo_calibration_is_the_engine_figure(small_demo, capsys, monkeypatch):
+    monkeypatch.setenv("HEDONG_DEMO_SCALE", str(SMALL_SCALE))
+    cov = _check_calibration(small_demo, capsys)
+    assert 0.70 <= cov <= 0.90, cov
+
+
 @pytest.mark.slow
-def test_full_demo_size_and_calibration(full_demo):
+def test_full_demo_size_and_calibration(full_demo, capsys, monkeypatch):
     a = full_demo
     assert a.graph.number_of_nodes() >= 15000
     assert a.population["pop_total"].sum() == 700000
-    # Independent check of the fitness circle: 15 min at 60 m/min, network plus off-network walk.
-    ids, x, y, csr = graph_arrays(a.graph)
-    fit = a.facilities[a.facilities["family"] == "fitness"]
-    cov = walk_coverage(csr, np.column_stack([x, y]),
-                        np.column_stack([a.population.geometry.x, a.population.geometry.y]),
-                        a.population["pop_total"].to_numpy(float),
-                        np.column_stack([fit.geometry.x, fit.geometry.y]))
-    assert 0.70 <= cov <= 0.90, cov
+    monkeypatch.setenv("HEDONG_DEMO_SCALE", "1")
+    cov = _check_calibration(a, capsys)
+    assert 0.75 <= cov <= 0.85, cov
     counts = a.facilities.groupby(["family", "subtype"]).size()
     assert 50 <= counts["school"][["primary", "nine_year"]].sum() <= 70
     assert 20 <= counts["school"][["junior", "nine_year", "complete"]].sum() <= 30

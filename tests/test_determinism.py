@@ -49,6 +49,7 @@ def area_folder(tmp_path_factory):
     return d
 
 
+@pytest.mark.slow  # separate processes / cold demo builds: the full suite runs it
 def test_info_json_identical_across_processes(area_folder, tmp_path):
     a = _hedong("info", "--area", str(area_folder), "--json", env={"HEDONG_CACHE_DIR": str(tmp_path / "c1")})
     b = _hedong("info", "--area", str(area_folder), "--json", env={"HEDONG_CACHE_DIR": str(tmp_path / "c2")})
@@ -56,6 +57,7 @@ def test_info_json_identical_across_processes(area_folder, tmp_path):
     assert json.loads(a)["network"]["nodes"] > 0
 
 
+@pytest.mark.slow  # separate processes / cold demo builds: the full suite runs it
 def test_scenario_evaluate_json_identical_across_processes(area_folder, tmp_path):
     runs = [_hedong("scenario", "evaluate", "--area", str(area_folder), "--scenario", "plan", "--year", "2025",
                     "--json", env={"HEDONG_CACHE_DIR": str(tmp_path / f"c{i}"),
@@ -100,7 +102,7 @@ def test_scenario_gpkg_attributes_identical_after_save_load(tmp_path):
 DEMO_HASH = textwrap.dedent('''
     import hashlib, sys
     sys.path.insert(0, {root!r})
-    from gis.demo import load_yuncheng_demo
+    from demo.yuncheng import load_yuncheng_demo
     a = load_yuncheng_demo(scale=0.15)
     h = hashlib.sha256()
     for name in ("boundary", "districts", "population", "facilities", "projects"):
@@ -116,6 +118,7 @@ DEMO_HASH = textwrap.dedent('''
 ''').format(root=str(ROOT))
 
 
+@pytest.mark.slow  # separate processes / cold demo builds: the full suite runs it
 def test_demo_layers_identical_at_same_seed(tmp_path):
     """Two cold builds of the small demo (fresh cache each, separate processes) are identical."""
     script = tmp_path / "demo_hash.py"

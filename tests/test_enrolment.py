@@ -82,20 +82,19 @@ def test_enrolment_table_and_modes():
 
 
 def test_bad_births_named():
-    a = three_cells()
-    a.births = pd.DataFrame({"district_id": ["A"], "year": [2022], "births": [10]})
+    a = three_cells().replace(births=pd.DataFrame({"district_id": ["A"], "year": [2022], "births": [10]}))
     with pytest.raises(InputError, match="no births for district"):
         project_ages(a, 2024)
-    a.births = pd.DataFrame({"district_id": ["A", "B"], "year": [2022, 2022.5], "births": [10, 5]})
+    a = a.replace(births=pd.DataFrame({"district_id": ["A", "B"], "year": [2022, 2022.5], "births": [10, 5]}))
     with pytest.raises(InputError) as e:
         project_ages(a, 2024)
     assert e.value.row == 2 and e.value.field == "year"
 
 
 def test_housing_adds_children_from_completion():
-    a = three_cells()
-    a.housing = gpd.GeoDataFrame({"housing_id": ["h1"], "completion_year": [2025], "dwellings": [1000],
-                                  "per100_primary": [12.0]}, geometry=[Point(14, 4)], crs=CRS)
+    a = three_cells().replace(housing=gpd.GeoDataFrame({"housing_id": ["h1"], "completion_year": [2025],
+                                                        "dwellings": [1000], "per100_primary": [12.0]},
+                                                       geometry=[Point(14, 4)], crs=CRS))
     before = children(a, "primary", 2024)
     after = children(a, "primary", 2025)
     base = three_cells()

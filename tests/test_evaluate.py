@@ -107,9 +107,10 @@ def test_demand_grows_by_district_rate_from_the_base_year():
 def test_build_year_is_not_opening():
     """A project whose construction starts (build_year) in 2025 seats nobody in 2025 and seats pupils in 2026."""
     a = grid_area()
-    p = a.projects
+    p = a.projects.copy()
     p["build_year"] = p["open_year"] - 1
     p.loc[p["project_id"] == "P4", ["build_year", "open_year"]] = [2025, 2026]
+    a = a.replace(projects=p)
     j25 = evaluate(a, "plan", 2025).to_json()
     j26 = evaluate(a, "plan", 2026).to_json()
     assert "P4" not in {r["project_id"] for r in j25["levels"]["junior"]["schools"]}

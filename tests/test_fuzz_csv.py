@@ -1,4 +1,4 @@
-"""Fuzzing the CSV loaders of layers.io (facilities, projects, population).
+"""Fuzzing the CSV loaders of gis.layer_io (facilities, projects, population).
 
 Property: a CSV either loads with every data row present, in order, or raises InputError naming
 the file (and a row within the data / a field); never any other exception.
@@ -14,9 +14,12 @@ from hypothesis import strategies as st
 
 from fuzz_strategies import (BOUNDARY, CRS, DELIMITERS, ENCODINGS, LAT0, LAT1, LON0, LON1, check_input_error,
                              encode_csv, fresh_dir, fuzz_settings, table)
-from gis.errors import InputError
-from layers.io import load_layer
+from layers.errors import InputError
+from gis.layer_io import load_layer
 from layers.schema import COHORTS, FAMILIES, FAMILY_CAPACITY, PROJECT_TYPES, SUBTYPES
+
+# Hypothesis fuzzing runs thousands of cases: the full suite (CI) runs it, the fast loop does not.
+pytestmark = pytest.mark.slow
 
 KINDS = ("facilities", "projects", "population")
 ID_COL = {"facilities": "facility_id", "projects": "project_id", "population": "cell_id"}

@@ -1,4 +1,4 @@
-"""Fuzzing the GeoJSON and GeoPackage paths of layers.io and the study-area folder loader.
+"""Fuzzing the GeoJSON and GeoPackage paths of gis.layer_io and the study-area folder loader.
 
 Property: a file either loads with one output row per input feature, in order, or raises
 InputError naming the file; never any other exception. Inputs: invalid / empty / null / mixed
@@ -22,8 +22,11 @@ from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
 from fuzz_strategies import (BOUNDARY, CRS, LAT0, LAT1, LON0, LON1, check_input_error, clean_value, count, family,
                              fresh_dir, fuzz_settings, ids, text)
-from gis.errors import InputError
-from layers.io import load_layer
+from layers.errors import InputError
+from gis.layer_io import load_layer
+
+# Hypothesis fuzzing runs thousands of cases: the full suite (CI) runs it, the fast loop does not.
+pytestmark = pytest.mark.slow
 
 _lon = st.floats(LON0 + 1e-4, LON1 - 1e-4)
 _lat = st.floats(LAT0 + 1e-4, LAT1 - 1e-4)

@@ -14,8 +14,11 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from fuzz_strategies import check_input_error, fresh_dir, fuzz_settings
-from gis.errors import InputError
+from layers.errors import InputError
 from gis.osm import read_osm_network
+
+# Hypothesis fuzzing runs thousands of cases: the full suite (CI) runs it, the fast loop does not.
+pytestmark = pytest.mark.slow
 
 HIGHWAYS = ("residential", "footway", "primary", "service", "path", "motorway", "construction", "proposed", "",
             "steps", "pedestrian")

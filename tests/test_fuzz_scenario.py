@@ -18,10 +18,13 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
 from fuzz_strategies import LAT0, LAT1, LON0, LON1, check_input_error, fresh_dir, fuzz_settings
-from gis.errors import InputError
+from layers.errors import InputError
 from scenarios import store
 from scenarios.model import YEAR_MAX, YEAR_MIN, Scenario, TYPE_CAPACITY, load_scenario, validate_projects
 from layers.schema import PROJECT_TYPES
+
+# Hypothesis fuzzing runs thousands of cases: the full suite (CI) runs it, the fast loop does not.
+pytestmark = pytest.mark.slow
 
 _val = st.one_of(st.none(), st.integers(-100, 5000), st.floats(allow_nan=True, allow_infinity=True),
                  st.sampled_from(["", "abc", "12", "1e400", "-3", "2025", "nan"]), st.booleans())

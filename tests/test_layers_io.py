@@ -1,4 +1,4 @@
-"""layers.io: facility / project / population loaders over every format, encoding and coordinate system."""
+"""gis.layer_io: facility / project / population loaders over every format, encoding and coordinate system."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from gis.crs import wgs84_to_bd09, wgs84_to_gcj02
-from layers.io import load_facilities, load_population, load_projects, read_csv_text
+from gis.layer_io import load_facilities, load_population, load_projects, read_csv_text
 from layers.schema import FACILITY_COLUMNS, POPULATION_COLUMNS, PROJECT_COLUMNS
 
 CRS = "EPSG:4546"

@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from gis import assets, publish
+from presentation import assets, publish
 from layers.norms import SERVICES
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -86,7 +86,7 @@ def test_republish_replaces_atomically(small_demo, tmp_path):
 
 def test_refuses_a_folder_holding_other_work(small_demo, tmp_path):
     """publish() itself (not only the CLI) refuses to replace a folder with a planner's files in it."""
-    from gis.errors import InputError
+    from layers.errors import InputError
 
     work = tmp_path / "work"
     work.mkdir()
@@ -137,7 +137,7 @@ def test_failure_leaves_old_publication(small_demo, tmp_path, monkeypatch):
 def test_life_circle_page(published, small_demo):
     """life-circle.html: offline, 0..6 legend with residents' shares, notice, attribution, linked from index."""
     from accessibility.coverage import life_circle
-    from gis.webmap import LIFE_CIRCLE_COLORS
+    from presentation.webmap import LIFE_CIRCLE_COLORS
 
     out, result = published
     html = (out / "life-circle.html").read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from gis.errors import InputError, UnknownScenarioError
+from layers.errors import InputError, UnknownScenarioError
 from scenario_helpers import grid_area
 from scenarios import store
 from scenarios.model import (facilities_for, list_scenarios, load_scenario, resolve_scenario, save_scenario,

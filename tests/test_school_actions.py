@@ -17,8 +17,7 @@ def area_with_two_primaries():
         "facility_id": ["s3"], "name": ["二小"], "family": ["school"], "subtype": ["primary"],
         "seats_primary": [90], "seats_junior": [0], "places_kindergarten": [0], "beds": [0], "area_m2": [0.0],
         "source": ["test"]}, geometry=[Point(X0 + 800, Y0 + 800)], crs=CRS)
-    a.facilities = gpd.GeoDataFrame(gpd.pd.concat([a.facilities, extra], ignore_index=True), crs=CRS)
-    return a
+    return a.replace(facilities=gpd.GeoDataFrame(gpd.pd.concat([a.facilities, extra], ignore_index=True), crs=CRS))
 
 
 def test_expand_close_convert_evaluate_save_reload_compare(tmp_path, monkeypatch):
@@ -77,13 +76,15 @@ def test_sixty_pupils_in_a_class_flagged():
     """One primary school of one class holding 60 seats, 60 children in its district: 大班额 (56+) at the
     school and in the district; with 70 children the district is 超大班额 (66+)."""
     a = grid_area(growth=False)
-    pop = a.population
+    pop = a.population.copy()
     for c in ("age_3_5", "age_6_11", "age_12_14"):
         pop[c] = 0.0
     west = pop.index[pop["district_id"] == "D1"]
     pop.loc[west[:6], "age_6_11"] = 10.0  # 60 children near the school
-    a.facilities.loc[a.facilities["facility_id"] == "s1", "seats_primary"] = 60
-    a.facilities["classes_primary"] = [1, 0, 0]
+    fac = a.facilities.copy()
+    fac.loc[fac["facility_id"] == "s1", "seats_primary"] = 60
+    fac["classes_primary"] = [1, 0, 0]
+    a = a.replace(population=pop, facilities=fac)
     j = evaluate(a, "existing", 2021, minutes=60, assign="catchment").to_json()
     L = j["levels"]["primary"]
     s1 = [r for r in L["schools"] if r["facility_id"] == "s1"][0]
@@ -96,7 +97,9 @@ def test_sixty_pupils_in_a_class_flagged():
     # the school is far below 建标102's 12 classes: flagged as a property of the school
     chk = {c["facility_id"]: c for c in j["class_checks"]["schools"]}
     assert chk["s1"]["flag"] == "below" and chk["s1"]["range"] == [12, 30]
+    pop = pop.copy()
     pop.loc[west[6], "age_6_11"] = 10.0
+    a = a.replace(population=pop)
     d1 = [r for r in evaluate(a, "existing", 2021).to_json()["levels"]["primary"]["by_district"]
           if r["district_id"] == "D1"][0]
     assert d1["pupils_per_class"] == 70 and d1["class_flag"] == "super_large"

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
-from gis.errors import InputError
-from layers.io import load_facilities, load_population, load_projects
+from layers.errors import InputError
+from gis.layer_io import load_facilities, load_population, load_projects
 from layers.schema import POPULATION_COLUMNS
 from layers.validate import SPECS, validate_frame, validate_geometry, validate_layer
 

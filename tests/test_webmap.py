@@ -6,7 +6,7 @@ import folium
 import numpy as np
 import pytest
 
-from gis import assets, webmap
+from presentation import assets, webmap
 
 
 def test_served_assets_point_at_app_static(small_demo):
@@ -62,7 +62,7 @@ def test_gcj02_display_shifts_data_not_tiles(small_demo):
 
 
 def test_tianditu_needs_a_key(small_demo):
-    from gis.errors import InputError
+    from layers.errors import InputError
 
     with pytest.raises(InputError):
         webmap.base_map(small_demo, tiles="tianditu")

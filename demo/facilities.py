@@ -27,12 +27,12 @@ the city as it *was*: their weights are damped in fast-growing districts (``exp(
 is why primary seats fall short there today — the reason the plan builds.
 
 Fitness calibration. Yuncheng reported 80 % coverage of its 15-minute fitness circle (2024).
-The generator measures the same thing — the population share within 15 minutes' walk (60 m/min)
-of the nearest fitness facility along the network, with the off-network walk from cell centre and
-facility to their nearest street node — with one multi-source Dijkstra
-(:func:`scipy.sparse.csgraph.dijkstra` from a super-source, ``min_only``-equivalent, ``limit``),
-and bisects the placement spacing until the share is within 0.01 of 0.80 (deterministic: the same
-random keys are reused at every step).
+The generator measures the same thing with the production engine (:class:`CoverageProbe`: the
+population share within 15 minutes' walk of the nearest fitness site, exact snapping of cells and
+sites to street segments, one Dijkstra through a virtual source), and bisects the placement
+spacing until the share is within 0.01 of 0.80 (deterministic: the same random keys are reused at
+every step). The figure in the build report is then measured on the finished area by
+:func:`accessibility.coverage.service_coverage` — exactly what ``hedong coverage`` prints.
 
 Projects. The 28 projects come from :data:`layers.plan.SCHOOL_PROGRAMME`: counts per type, the
 opening schedule, the 2024/2025 primary schools; seats from :data:`layers.plan.DERIVED_SEATS`
@@ -47,12 +47,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from accessibility.coverage import DEFAULT_MINUTES
+from accessibility.network import TravelNetwork
+from accessibility.reach import cell_seconds, nearest_seconds
+
 from layers import norms, plan
-from layers.schema import CAPACITY_COLUMNS, SCHOOL_LEVELS, SOURCE_GENERATED, SUBTYPE_LABELS
+from layers.families import families
+from layers.families import project_capacity as _project_capacity
+from layers.schema import CAPACITY_COLUMNS, SOURCE_GENERATED, SUBTYPE_LABELS
 
 #: (family, subtype) -> count at scale 1. Assumptions, see the module docstring.
 COUNTS_SCALE_1 = {
@@ -82,61 +86,51 @@ KINDERGARTEN_PLACE_RATIO = 1.10
 NURSING_BEDS_PER_1000_ELDERLY = 20.0
 FITNESS_TARGET = 0.80  # Yuncheng, March 2024 (NORMS.md)
 WALK_M_PER_MIN = norms.SPEEDS["walk"].m_per_min
-ID_PREFIX = {"school": "sch", "kindergarten": "kg", "clinic": "cli", "elderly_care": "eld",
-             "study_room": "study", "fitness": "fit"}
+#: Facility id prefix per family (from the family registry).
+ID_PREFIX = {f.key: f.id_prefix for f in families()}
 
 
 # ---------------------------------------------------------------- network helpers
 
 
 def graph_arrays(G):
-    """Node ids, coordinates and a CSR matrix of edge lengths (m; parallel edges: the shortest)."""
+    """Node ids and coordinates in ``G.nodes`` order (the order :class:`TravelNetwork` uses)."""
     ids = np.fromiter(G.nodes, dtype=np.int64, count=G.number_of_nodes())
     x = np.array([G.nodes[n]["x"] for n in ids])
     y = np.array([G.nodes[n]["y"] for n in ids])
-    index = pd.Series(np.arange(len(ids)), index=ids)
-    u, v, ln = zip(*G.edges(data="length"))
-    ui = index.loc[list(u)].to_numpy()
-    vi = index.loc[list(v)].to_numpy()
-    ln = np.asarray(ln, dtype=float)
-    return ids, x, y, _csr_min(ui, vi, ln, len(ids))
+    return ids, x, y
 
 
-def _csr_min(ui, vi, w, n):
-    # csr_matrix would *sum* duplicate (u, v) pairs; keep the shortest parallel edge instead.
-    order = np.lexsort((w, vi, ui))
-    ui, vi, w = ui[order], vi[order], w[order]
-    first = np.r_[True, (ui[1:] != ui[:-1]) | (vi[1:] != vi[:-1])]
-    return sp.csr_matrix((np.maximum(w[first], 1e-3), (ui[first], vi[first])), shape=(n, n))
+class CoverageProbe:
+    """Population share within 15 minutes' walk of a set of sites, by the production engine.
 
-
-def walk_coverage(csr, node_xy, cell_xy, cell_pop, fac_xy, minutes: float = 15.0,
-                  m_per_min: float = WALK_M_PER_MIN) -> float:
-    """Population share within ``minutes`` walk of the nearest facility (network + off-network walk).
-
-    One Dijkstra from a super-source joined to every facility's nearest node by its snap distance
-    equals a multi-source ``min_only`` search with per-source offsets, which plain
-    ``dijkstra(indices=..., min_only=True)`` cannot express. Cells add their own snap walk.
+    The calibration must report the figure ``hedong coverage`` reports for the finished area, so it
+    measures with :mod:`accessibility` itself (exact snapping of cells and sites to segments, one
+    Dijkstra through a virtual source, :data:`accessibility.coverage.DEFAULT_MINUTES`) rather than a
+    private shortcut. The cells are snapped once; each probe snaps only the candidate sites.
     """
-    if len(fac_xy) == 0:
-        return 0.0
-    tree = cKDTree(node_xy)
-    dc, ic = tree.query(cell_xy)
-    df, jf = tree.query(fac_xy)
-    n = csr.shape[0]
-    limit = minutes * m_per_min
-    src = sp.csr_matrix((np.maximum(df, 1e-3), (np.full(len(jf), n), jf)), shape=(n + 1, n + 1))
-    aug = sp.bmat([[csr, None], [None, sp.csr_matrix((1, 1))]], format="csr") + src
-    dist = dijkstra(aug, directed=True, indices=n, limit=limit)
-    reach = dist[ic] + dc <= limit
-    return float(cell_pop[reach].sum() / cell_pop.sum())
 
+    def __init__(self, G, cells):
+        self.net = TravelNetwork.from_graph(G, "walk")
+        self.cells = self.net.snap(cells)
+        self.pop = cells["pop_total"].to_numpy(float)
+        self.limit_s = DEFAULT_MINUTES * 60.0
 
-def _reached(csr, node_xy, fac_xy, minutes: float = 15.0, m_per_min: float = WALK_M_PER_MIN):
-    """Per node: within ``minutes`` walk of a facility (network walk from the facilities' nodes)."""
-    _, jf = cKDTree(node_xy).query(fac_xy)
-    d = dijkstra(csr, directed=True, indices=np.unique(jf), min_only=True, limit=minutes * m_per_min)
-    return np.isfinite(d)
+    def seconds(self, site_xy) -> np.ndarray:
+        """Seconds from every cell to the nearest of ``site_xy`` ((n, 2) metres)."""
+        if len(site_xy) == 0:
+            return np.full(len(self.pop), np.inf)
+        sites = self.net.snap(np.asarray(site_xy, float))
+        return cell_seconds(self.net, self.cells, nearest_seconds(self.net, sites, limit_s=self.limit_s), sites)
+
+    def nodes_reached(self, site_xy) -> np.ndarray:
+        """Per street node (``G.nodes`` order): within the limit of one of ``site_xy``."""
+        sites = self.net.snap(np.asarray(site_xy, float))
+        return np.isfinite(nearest_seconds(self.net, sites, limit_s=self.limit_s))
+
+    def share(self, site_xy) -> float:
+        """Population share within the limit (inclusive, as coverage counts it)."""
+        return float(self.pop[self.seconds(site_xy) <= self.limit_s].sum() / self.pop.sum())
 
 
 # ---------------------------------------------------------------- placement
@@ -191,13 +185,15 @@ def _sized(n, lo, hi, unit, target, rng):
 # ---------------------------------------------------------------- existing facilities
 
 
-def make_facilities(net, cells, districts, public, scale, rng, crs):
+def make_facilities(net, probe, cells, districts, public, scale, rng, crs):
     """Generate the existing facilities of all six families (see the module notes).
 
     Parameters
     ----------
     net : tuple
-        :func:`graph_arrays` of the loaded network: (ids, x, y, csr).
+        :func:`graph_arrays` of the loaded network: (ids, x, y).
+    probe : CoverageProbe
+        The production coverage engine on the same network and cells (fitness calibration).
     cells : GeoDataFrame
         Population layer.
     districts : GeoDataFrame
@@ -215,9 +211,9 @@ def make_facilities(net, cells, districts, public, scale, rng, crs):
     """
     import geopandas as gpd
 
-    from gis.demo_people import density_raster
+    from demo.people import density_raster
 
-    ids, nx_, ny_, csr = net
+    ids, nx_, ny_ = net
     node_xy = np.column_stack([nx_, ny_])
     cx, cy = cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()
     cell_xy = np.column_stack([cx, cy])
@@ -297,7 +293,7 @@ def make_facilities(net, cells, districts, public, scale, rng, crs):
     put("study_room", "study_room", cand(dens["pop_total"], n_s, 800),
         {"area_m2": np.round(rng.uniform(100, 300, n_s), -1)})
 
-    fit, report = _fitness(node_xy, csr, cell_xy, pop, dens["pop_total"], cnt, rng)
+    fit, report = _fitness(node_xy, probe, pop, dens["pop_total"], cnt, rng)
     for subtype, (idx_f, area) in fit.items():
         put("fitness", subtype, idx_f, {"area_m2": area})
 
@@ -315,7 +311,7 @@ def make_facilities(net, cells, districts, public, scale, rng, crs):
     return gdf[[*FACILITY_COLUMNS, "geometry"]], report
 
 
-def _fitness(node_xy, csr, cell_xy, pop, dens, cnt, rng):
+def _fitness(node_xy, probe, pop, dens, cnt, rng):
     """Place the fitness facilities, bisecting their spacing until 15-minute coverage ~ 0.80."""
     subtypes = [s for (f, s) in COUNTS_SCALE_1 if f == "fitness"]
     n = sum(cnt[("fitness", s)] for s in subtypes)
@@ -326,7 +322,7 @@ def _fitness(node_xy, csr, cell_xy, pop, dens, cnt, rng):
     def coverage_at(sep):
         idx = everywhere[_place(n, weight, node_xy, keys, sep)]
         xy = node_xy[idx]
-        return walk_coverage(csr, node_xy, cell_xy, pop, xy), idx
+        return probe.share(xy), idx
 
     lo, hi = 0.0, 1500.0
     tried = []
@@ -342,10 +338,10 @@ def _fitness(node_xy, csr, cell_xy, pop, dens, cnt, rng):
     # short, add fitness squares one at a time at the densest uncovered node until the target is met.
     added = 0
     while cov < FITNESS_TARGET - 0.01 and added < n:
-        reach = _reached(csr, node_xy, node_xy[idx])
+        reach = probe.nodes_reached(node_xy[idx])
         gap = np.where(reach, 0.0, dens)
         idx = np.append(idx, int(np.argmax(gap)))
-        cov = walk_coverage(csr, node_xy, cell_xy, pop, node_xy[idx])
+        cov = probe.share(node_xy[idx])
         added += 1
     cnt = dict(cnt)
     cnt[("fitness", "fitness_square")] += added
@@ -395,18 +391,12 @@ def project_types_by_year() -> list[tuple[int, str]]:
 
 
 def project_capacity(ptype: str) -> dict[str, int]:
-    """Seats / places of one project of type ``ptype`` (derived from the plan, see module notes)."""
-    d = plan.DERIVED_SEATS
-    cap = {"seats_primary": 0, "seats_junior": 0, "places_kindergarten": 0}
-    if ptype == "kindergarten":
-        cap["places_kindergarten"] = norms.KINDERGARTEN_STANDARD_CLASSES * norms.CLASS_SIZE["kindergarten"]
-        return cap
-    levels = SCHOOL_LEVELS[ptype]
-    if "primary" in levels:
-        cap["seats_primary"] = d["primary_per_school"]
-    if "junior" in levels:
-        cap["seats_junior"] = d["junior_per_school"]
-    return cap
+    """Seats / places of one project of type ``ptype`` (derived from the plan, see module notes).
+
+    The family registry's one rule for a new site (:func:`layers.families.project_capacity`), as
+    the optimiser uses for a candidate without capacity.
+    """
+    return _project_capacity(ptype)
 
 
 def make_projects(net, cells, facilities, public, rng, crs):
@@ -419,10 +409,10 @@ def make_projects(net, cells, facilities, public, rng, crs):
     """
     import geopandas as gpd
 
-    from gis.demo_people import density_raster
+    from demo.people import density_raster
     from layers.schema import PROJECT_COLUMNS
 
-    ids, nx_, ny_, _ = net
+    ids, nx_, ny_ = net
     node_xy = np.column_stack([nx_, ny_])
     cx, cy = cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()
     _, nearest_cell = cKDTree(np.column_stack([cx, cy])).query(node_xy)

@@ -70,7 +70,7 @@ def make_districts(frame, names: pd.DataFrame, rng: np.random.Generator, crs: st
 
     Parameters
     ----------
-    frame : gis.demo_streets.CityFrame
+    frame : demo.streets.CityFrame
     names : DataFrame
         ``code``, ``name`` of the nine real units (gis/data/yanhu_subdistricts.csv).
     rng : numpy Generator
@@ -126,10 +126,10 @@ def make_population(frame, districts, streets, edges_geom, scale: float, rng: np
 
     Parameters
     ----------
-    frame : gis.demo_streets.CityFrame
+    frame : demo.streets.CityFrame
     districts : GeoDataFrame
         From :func:`make_districts`.
-    streets : gis.demo_streets.StreetPlan
+    streets : demo.streets.StreetPlan
         For the compound / open-quarter outlines.
     edges_geom : array of shapely LineStrings
         Street edges of the loaded network (cells must lie within 120 m of one).

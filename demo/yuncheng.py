@@ -9,10 +9,10 @@ Real
     * the plan's figures (:mod:`layers.plan`) for the 28 projects.
 
 Generated (every such row says so in its ``source`` column; no real street names)
-    * the central-city street network (:mod:`gis.demo_streets`), written as OSM XML and loaded
+    * the central-city street network (:mod:`demo.streets`), written as OSM XML and loaded
       through :func:`gis.osm.read_osm_network` — the same path real data takes;
-    * district geometry, growth rates and the population (:mod:`gis.demo_people`);
-    * existing facilities and the project sites (:mod:`gis.demo_facilities`).
+    * district geometry, growth rates and the population (:mod:`demo.people`);
+    * existing facilities and the project sites (:mod:`demo.facilities`).
 
 Every assumption (population total, cohort split, facility counts, project type by year) is listed
 in those modules' docstrings and in ``gis/data/SOURCES.md``.
@@ -25,6 +25,8 @@ the object read back from the cache, so a warm load equals a cold build exactly.
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 import time
 from importlib import resources
@@ -34,12 +36,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from accessibility.coverage import service_coverage
+from demo import facilities as fac
+from demo import people, streets
+from gis.cache import graph_to_frames, load_study_area, save_study_area, tidy_graph
+from gis.errors import InputError
 from gis.crs import WGS84, YUNCHENG_CRS, gcj02_to_wgs84, transform_geometry_coords
+from gis.districts import district_of
+from gis.osm import read_osm_network
 from gis.study_area import StudyArea, cache_dir
 
 AREA_NAME = "yuncheng-demo"
 #: Bump whenever the generator's output changes: old cache entries are then ignored.
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 #: Default seed (the plan's month, December 2021).
 DEFAULT_SEED = 20211201
 #: Downtown Yuncheng (WGS84), the centre of the generated old core.
@@ -60,7 +69,7 @@ SOURCES = {
                  "public services (Dec 2021), seats per school derived; opening year = build_year + 1 (assumption); "
                  "type by year 2021-2023 and sites: generated."),
     "births": ("Generated (Hedong Planner demo, not real): births per district 2022-2035 shaped on the national "
-               "trend (18.8 million in 2016 to 9.56 million in 2022), level from 2023; see gis/demo_people.py."),
+               "trend (18.8 million in 2016 to 9.56 million in 2022), level from 2023; see demo/people.py."),
     "network": ("Generated street network (Hedong Planner demo, not real; no real street names), "
                 "written as OSM XML and loaded with osmnx."),
     "notes": "See gis/data/SOURCES.md for every source, licence and assumption.",
@@ -128,12 +137,6 @@ def build_yuncheng_demo(scale: float = 1.0, seed: int = DEFAULT_SEED, *, workdir
         The area, the build report (counts, fitness coverage, primary shortfall by district,
         timings), extra layers (``barriers``) and the OSM XML path when ``workdir`` was given.
     """
-    from gis import demo_facilities as fac
-    from gis import demo_people as people
-    from gis import demo_streets as streets
-    from gis.cache import graph_to_frames, tidy_graph
-    from gis.osm import read_osm_network
-
     if not (scale > 0):
         raise ValueError(f"scale must be positive, got {scale!r}")
     t0 = time.perf_counter()
@@ -158,13 +161,18 @@ def build_yuncheng_demo(scale: float = 1.0, seed: int = DEFAULT_SEED, *, workdir
     population = people.make_population(frame, districts, plan, edges.geometry.values, scale, rng, crs)
     net = fac.graph_arrays(G)
     public = ~np.isin(net[0], plan.compound_nodes)
-    facilities, report = fac.make_facilities(net, population, districts, public, scale, rng, crs)
+    probe = fac.CoverageProbe(G, population)
+    facilities, report = fac.make_facilities(net, probe, population, districts, public, scale, rng, crs)
     projects = fac.make_projects(net, population, facilities, public, rng, crs)
     t_end = time.perf_counter()
 
     area = StudyArea(name=AREA_NAME, crs=crs, boundary=boundary, districts=districts, population=population,
                      facilities=facilities, projects=projects, graph=G, synthetic=True, sources=dict(SOURCES),
                      cell_size=people.CELL_SIZE, births=people.make_births(population))
+    # The figure the build reports is the one `hedong coverage` prints for this area (same engine, same
+    # defaults), not the calibration's node-site approximation (kept as fitness_coverage_at_nodes).
+    report["fitness_coverage_at_nodes"] = report.pop("fitness_coverage")
+    report["fitness_coverage"] = service_coverage(area, "fitness").population_share
     report = {**report, "nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
               "population": int(population["pop_total"].sum()), "cells": len(population),
               "primary_shortfall": primary_shortfall(area),
@@ -187,10 +195,9 @@ def primary_shortfall(area: StudyArea) -> dict[str, dict]:
     districts must come out short. The scenario engine does the real, distance-aware assignment.
     """
     fac = area.facilities[area.facilities["seats_primary"] > 0]
-    where = gpd.sjoin(fac[["seats_primary", "geometry"]], area.districts[["district_id", "geometry"]],
-                      predicate="within", how="left")
-    where = where[~where.index.duplicated()]
-    seats = where.groupby("district_id")["seats_primary"].sum()
+    where = pd.DataFrame({"district_id": district_of(fac, area.districts, outside="none"),
+                          "seats_primary": fac["seats_primary"].to_numpy()})
+    seats = where.dropna(subset=["district_id"]).groupby("district_id")["seats_primary"].sum()
     demand = area.population.groupby("district_id")["age_6_11"].sum()
     out = {}
     for code, name in area.district_names().items():
@@ -199,14 +206,36 @@ def primary_shortfall(area: StudyArea) -> dict[str, dict]:
     return out
 
 
-def load_yuncheng_demo(scale: float = 1.0, seed: int = DEFAULT_SEED, *, refresh: bool = False) -> StudyArea:
+def scale_from_env() -> float:
+    """The demo scale ``HEDONG_DEMO_SCALE`` asks for (default 1).
+
+    Raises
+    ------
+    InputError
+        If the variable is set but is not a positive number (naming the variable).
+    """
+    raw = os.environ.get("HEDONG_DEMO_SCALE", "").strip()
+    if not raw:
+        return 1.0
+    try:
+        scale = float(raw)
+    except ValueError:
+        scale = float("nan")
+    if not (0 < scale <= 8):
+        raise InputError(f"must be a number above 0 and at most 8, got {raw!r}", field="HEDONG_DEMO_SCALE")
+    return scale
+
+
+def load_yuncheng_demo(scale: float | None = None, seed: int = DEFAULT_SEED, *, refresh: bool = False) -> StudyArea:
     """The Yuncheng demo study area, from the on-disk cache when it is warm.
 
     Parameters
     ----------
-    scale : float
-        Area multiplier (default 1: ~700,000 residents, >= 15,000 street nodes). Population and
-        street nodes scale roughly linearly with it; the 28 projects of the plan stay 28.
+    scale : float, optional
+        Area multiplier (default: ``$HEDONG_DEMO_SCALE``, else 1: ~700,000 residents, >= 15,000
+        street nodes). Population and street nodes scale roughly linearly with it; the 28
+        projects of the plan stay 28. The CLI and the app both come through here, so the
+        environment variable sizes the demo for both.
     seed : int
         Seed of the generator (default :data:`DEFAULT_SEED`).
     refresh : bool
@@ -220,9 +249,8 @@ def load_yuncheng_demo(scale: float = 1.0, seed: int = DEFAULT_SEED, *, refresh:
         district ...), ``layers["barriers"]`` (railway and salt lake), ``files["network.osm"]``
         (the generated OSM XML), ``from_cache`` and ``load_seconds``.
     """
-    from gis.cache import load_study_area, save_study_area
-
     t0 = time.perf_counter()
+    scale = scale_from_env() if scale is None else scale
     key = cache_key(scale, seed)
     folder = cache_folder(scale, seed)
     area = None if refresh else load_study_area(folder, key)
@@ -231,8 +259,6 @@ def load_yuncheng_demo(scale: float = 1.0, seed: int = DEFAULT_SEED, *, refresh:
         with tempfile.TemporaryDirectory(prefix="hedong-demo-", dir=folder.parent if folder.parent.exists() else None) as wd:
             built, report, extra, osm = build_yuncheng_demo(scale, seed, workdir=wd)
             if refresh and folder.exists():
-                import shutil
-
                 shutil.rmtree(folder, ignore_errors=True)
             save_study_area(built, folder, key, extra=extra, report=report, files={"network.osm": osm})
         # Return what the cache holds, so a cold build and a warm load are the same object graph.
@@ -241,9 +267,7 @@ def load_yuncheng_demo(scale: float = 1.0, seed: int = DEFAULT_SEED, *, refresh:
             area = built
             area.cache.update(report=report, layers=extra)
     if area.births is None:  # derived from the population layer, so never stale against it
-        from gis import demo_people as people
-
-        area.births = people.make_births(area.population)
+        area = area.replace(births=people.make_births(area.population), validate=False)
     area.cache["from_cache"] = from_cache
     area.cache["load_seconds"] = round(time.perf_counter() - t0, 3)
     return area

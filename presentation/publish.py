@@ -2,10 +2,10 @@
 
 :func:`publish` writes, for one study area (and optionally one scenario):
 
-- ``coverage-<service>.html`` for every service of :data:`layers.norms.SERVICES` — the N-minute
+- ``coverage-<service>.html`` for every service of the family registry (:data:`layers.families.SERVICES`) — the N-minute
   circles along the street network, the population cells left outside them, the facilities;
 - ``life-circle.html`` — the quarter-hour life-circle index (一刻钟便民生活圈): every population
-  cell coloured by how many of the six life-circle services (:data:`layers.norms.LIFE_CIRCLE_SERVICES`)
+  cell coloured by how many of the life-circle services (:data:`layers.families.LIFE_CIRCLE_SERVICES`)
   are within the minutes (15 by default), with what is missing there in the tooltip;
 - ``seats-<year>.html`` for each year of the plan's school programme (2021-2025), 2026 (when the
   projects started in 2025 open) and 2030 (the evaluation horizon) — the seat balance by district
@@ -14,7 +14,7 @@
   that year, coloured by utilisation;
 - ``index.html`` linking them, with the headline numbers, the plan indicators and the sources.
 
-Every page is self-contained: Leaflet is inlined (:mod:`gis.assets`), layers are vectors (no
+Every page is self-contained: Leaflet is inlined (:mod:`presentation.assets`), layers are vectors (no
 base tiles unless asked), geometries are simplified and coordinates rounded, population cells
 are aggregated, so each file stays within a few MB and needs no server, no Python and no
 internet. Each map has a legend, the 演示数据（生成） notice when the data are generated and the
@@ -39,10 +39,9 @@ import pandas as pd
 
 from accessibility.circles import circles_gdf
 from accessibility.coverage import DEFAULT_MINUTES, life_circle, service_coverage
-from gis import webmap
-from gis.webmap import t
-from layers.norms import SERVICES
-from scenarios.demand import LEVELS
+from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
+from presentation import webmap
+from presentation.webmap import t
 from scenarios.evaluate import evaluate
 from layers.plan import OPENING_LAG, SCHOOL_PROGRAMME
 from scenarios.model import PLAN_YEARS
@@ -310,7 +309,7 @@ def _life_circle_section(lang, life) -> str:
         return ""
     esc = _html.escape
     fn, s = life
-    total = max(s["by_n"]) if s["by_n"] else 6
+    total = max(s["by_n"]) if s["by_n"] else len(LIFE_CIRCLE_SERVICES)
     whole = sum(s["by_n"].values()) or 1.0
     heads = "".join(f"<th>{n}</th>" for n in range(total, -1, -1))
     cells = "".join(f"<td>{s['by_n'].get(n, 0) / whole:.0%}</td>" for n in range(total, -1, -1))
@@ -389,10 +388,10 @@ def check_out_dir(out_dir, field: str = "out_dir") -> Path:
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         When ``out_dir`` is a file, or a folder holding anything but an earlier publication.
     """
-    from gis.errors import InputError
+    from layers.errors import InputError
 
     p = Path(out_dir)
     if p.exists() and not p.is_dir():
@@ -428,7 +427,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     years : iterable of int
         Years of the seat maps.
     services : iterable of str, optional
-        Services with a coverage map (default all of :data:`layers.norms.SERVICES`).
+        Services with a coverage map (default all of :data:`layers.families.SERVICES`).
     tiles : str
         Base tiles (``none``: vector only, offline).
     life_circle : bool
@@ -443,10 +442,10 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         Bad ``lang``, or an ``out_dir`` holding other work (nothing is written then).
     """
-    from gis.errors import InputError
+    from layers.errors import InputError
 
     if lang not in ("zh", "en"):
         raise InputError("language must be zh or en", field="lang")

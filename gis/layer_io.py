@@ -8,7 +8,7 @@ Baidu BD-09) are converted to WGS84 with :mod:`gis.crs` when ``coords=`` says so
 
 Every loader returns a GeoDataFrame in the schema of :mod:`layers.schema`, projected to ``crs``,
 with the same rows in the same order as the file; any bad row raises
-:class:`gis.errors.InputError` naming the file, the 1-based data row and the field.
+:class:`layers.errors.InputError` naming the file, the 1-based data row and the field.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from gis.crs import COORD_SYSTEMS, WGS84, to_wgs84, transform_geometry_coords
-from gis.errors import InputError
+from layers.errors import InputError
 from layers.validate import validate_layer
 
 #: Column names taken as longitude / latitude in CSV files (matched case-insensitively, in order).
@@ -51,7 +51,7 @@ def read_csv_text(path) -> tuple[pd.DataFrame, dict]:
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         Unreadable encoding, an empty file, or rows with more fields than the header.
     """
     raw = Path(path).read_bytes()
@@ -120,7 +120,7 @@ def points_from_csv(df: pd.DataFrame, *, file, coords: str = "wgs84") -> gpd.Geo
 
     Raises
     ------
-    gis.errors.InputError
+    layers.errors.InputError
         No longitude / latitude column; a missing, non-numeric or out-of-range coordinate (with a
         hint when longitude and latitude look swapped, or when the values look like metres).
     """

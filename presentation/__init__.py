@@ -1,0 +1,5 @@
+"""Presentation: web maps (folium / Leaflet, offline assets), styles, legends and published HTML.
+
+Above :mod:`scenarios`: it draws what the analysis packages compute and computes nothing of its
+own beyond geometry for display. The Streamlit app and the ``hedong`` CLI sit on top of it.
+"""
