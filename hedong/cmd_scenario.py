@@ -56,6 +56,8 @@ def register(subparsers) -> None:
     p.add_argument("--minutes", type=float, default=None, help="override the norm's walking limit for every level")
     p.add_argument("--catchments", metavar="FILE.gpkg", help="also write school catchment polygons")
     _add_assign(p)
+    p.add_argument("--zones", metavar="FILE", help="catchment zones (划片范围: polygons with zone_id, optional level) "
+                                                   "used by --assign catchment instead of the districts")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("enrolment", help="projected enrolment per district, level and year (2021-2030)")
@@ -177,7 +179,15 @@ def cmd_evaluate(args) -> int:
     from scenarios.evaluate import Evaluator
 
     area = _area(args)
-    ev = Evaluator.for_area(area).evaluate(args.scenario, args.year, args.minutes, assign=args.assign)
+    zones = None
+    if args.zones:
+        from gis.errors import InputError
+        from scenarios.evaluate import load_zones
+
+        if args.assign != "catchment":
+            raise InputError("--zones is the catchment assignment's zones; add --assign catchment", field="--zones")
+        zones = load_zones(args.zones, area.crs)
+    ev = Evaluator.for_area(area).evaluate(args.scenario, args.year, args.minutes, assign=args.assign, zones=zones)
     j = ev.to_json()
     if args.catchments:
         import geopandas as gpd

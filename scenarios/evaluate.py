@@ -243,7 +243,7 @@ class Evaluator:
 
     def evaluate_level(self, facilities, level: str, year: int, minutes: float | None = None,
                        demand: np.ndarray | None = None, assign: str = "walk",
-                       demand_mode: str | None = None) -> LevelResult:
+                       demand_mode: str | None = None, zones=None) -> LevelResult:
         """Assign one level's children to the open sites' seats and summarise (seat balance first)."""
         if assign not in ASSIGN_MODES:
             from gis.errors import InputError
@@ -317,31 +317,45 @@ class Evaluator:
         schools["assigned"] = a.load
         schools["utilisation"] = np.where(schools["capacity"] > 0, a.load / schools["capacity"].clip(lower=1), np.nan)
         schools["district_id"] = site_d
-        catch = self._catchment(sites, site_d, dem, mins, level, by) if assign == "catchment" else None
+        catch = self._catchment(sites, site_d, dem, mins, level, by, zones) if assign == "catchment" else None
         return LevelResult(level, mins, summary, by, schools, a, minute_histogram(travel_min, a.flow, mins), self,
                            catchment=catch)
 
-    def _catchment(self, sites, site_d, dem, mins, level, by) -> dict:
-        """划片 assignment: each child to a school of its own district, with capacity, no walking cut-off.
+    def _catchment(self, sites, site_d, dem, mins, level, by, zones=None) -> dict:
+        """划片 assignment: each child to a school of its own district (or catchment zone, ``zones``),
+        with capacity, no walking cut-off. Children in cells outside every zone stay unserved
+        (``outside_zones``).
 
         Pairs: every cell with every open school of its district; cost the walking seconds (a pair
         with no route costs :data:`NO_ROUTE_S`). The same exact transportation LP as the walking
         mode (:func:`scenarios.assign.solve_transport`): most children seated, then least walking.
         """
         nd = len(self.district_ids)
-        site_dix = pd.Series(np.arange(nd), index=self.district_ids).reindex(list(site_d)).fillna(-1).astype(int)
-        site_dix = site_dix.to_numpy() if len(sites) else np.zeros(0, int)
+        zone_rows = _zones_for(zones, level)
+        if zone_rows is None:  # 划片 by district
+            site_dix = pd.Series(np.arange(nd), index=self.district_ids).reindex(list(site_d)).fillna(-1).astype(int)
+            site_grp = site_dix.to_numpy() if len(sites) else np.zeros(0, int)
+            cell_grp = self.cell_dix
+        else:  # 划片 by the user's catchment zones: cells and schools grouped by the zone they lie in
+            cell_grp, site_grp = _zone_groups(zone_rows, self.area.population, sites)
         o_r, d_r, s_r = self.pairs(sites.geometry, CATCHMENT_REACH_S) if len(sites) else (
             np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
-        routed = dict(zip(zip(o_r.tolist(), d_r.tolist()), s_r.tolist()))
         O, D = [], []
         for j in range(len(sites)):
-            cells = np.flatnonzero((self.cell_dix == site_dix[j]) & (dem > 0)) if site_dix[j] >= 0 else np.empty(0, int)
+            cells = np.flatnonzero((cell_grp == site_grp[j]) & (dem > 0)) if site_grp[j] >= 0 else np.empty(0, int)
             O.append(cells)
             D.append(np.full(len(cells), j, np.int64))
         o = np.concatenate(O) if O else np.empty(0, np.int64)
         d = np.concatenate(D) if D else np.empty(0, np.int64)
-        cost = np.array([routed.get((int(a), int(b)), NO_ROUTE_S) for a, b in zip(o, d)], float)
+        # walking seconds of each catchment pair, looked up among the routed pairs (sorted keys)
+        m = max(len(sites), 1)
+        key_r, key = o_r.astype(np.int64) * m + d_r, o.astype(np.int64) * m + d
+        order = np.argsort(key_r, kind="stable")
+        pos = np.searchsorted(key_r[order], key)
+        hit = (pos < len(key_r)) & (key_r[order][np.minimum(pos, max(len(key_r) - 1, 0))] == key) if len(key_r) \
+            else np.zeros(len(key), bool)
+        cost = np.full(len(key), NO_ROUTE_S)
+        cost[hit] = s_r[order][pos[hit]]
         a = solve_transport(dem, sites["capacity"].to_numpy(), o, d, cost)
         has_route = a.cost < NO_ROUTE_S
         walk_min = np.where(has_route, a.cost / 60.0, np.nan)
@@ -367,22 +381,26 @@ class Evaluator:
                 "within_norm": int(a.flow[within].sum()),
                 "within_norm_share": float(a.flow[within].sum()) / n if n else None,
                 "norm_minutes": mins, "no_route": int(a.flow[~has_route].sum()),
-                "rule": "划片: own district, capacity, no walking cut-off; least total walking",
+                "rule": ("划片: own district" if zone_rows is None else "划片: own catchment zone (user layer)")
+                        + ", capacity, no walking cut-off; least total walking",
+                "outside_zones": int(dem[cell_grp < 0].sum()) if zone_rows is not None else 0,
                 "by_district": rows, "school_load": a.load.tolist()}
 
     def evaluate(self, scenario, year: int, minutes: float | None = None, levels=LEVELS, assign: str = "walk",
-                 demand_mode: str | None = None) -> Evaluation:
+                 demand_mode: str | None = None, zones=None) -> Evaluation:
         """Evaluate ``scenario`` (a Scenario or a spec) in ``year`` for ``levels``.
 
         ``assign``: ``walk`` (default) or ``catchment`` (adds the 划片 assignment, key ``catchment``);
-        ``demand_mode``: ``cohort`` / ``growth`` / None (cohort when the area has births)."""
+        ``demand_mode``: ``cohort`` / ``growth`` / None (cohort when the area has births);
+        ``zones``: catchment zones (:func:`load_zones`) replacing districts in catchment mode."""
         t0 = time.perf_counter()
         check_minutes(minutes)
         check_year(year)
         scn = resolve_scenario(self.area, scenario)
         fac = facilities_for(self.area, scn, year)
         mode = demand_mode or default_mode(self.area)
-        res = {lv: self.evaluate_level(fac, lv, year, minutes, assign=assign, demand_mode=mode) for lv in levels}
+        res = {lv: self.evaluate_level(fac, lv, year, minutes, assign=assign, demand_mode=mode, zones=zones)
+               for lv in levels}
         p = scn.projects
         building = [{"project_id": str(r.project_id), "name": str(r.name), "type": str(r.type),
                      "build_year": int(r.build_year), "open_year": int(r.open_year)}
@@ -438,6 +456,64 @@ def _balance(by: pd.DataFrame, level: str) -> None:
     by["class_flag"] = [class_flag(v, level) for v in by["pupils_per_class"]]
 
 
+def load_zones(path, crs) -> gpd.GeoDataFrame:
+    """A user's catchment-zone layer (划片范围): polygons with ``zone_id`` and optional ``level``
+    (primary / junior / kindergarten; empty = every level), in ``crs``.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, no CRS, missing ``zone_id``, an empty id, an unknown level or a geometry
+        that is not a polygon (file, row and field named).
+    """
+    from gis.errors import InputError
+
+    try:
+        z = gpd.read_file(path, engine="pyogrio")
+    except Exception as e:  # noqa: BLE001 - any reader failure is bad input, said in one line
+        raise InputError(f"cannot read the zones file ({type(e).__name__})", file=path) from None
+    if z.crs is None:
+        raise InputError("the zones layer has no CRS", file=path, field="crs")
+    if "zone_id" not in z.columns:
+        raise InputError("column is missing", file=path, field="zone_id")
+    if "level" not in z.columns:
+        z["level"] = ""
+    z["level"] = z["level"].fillna("").astype(str).str.strip()
+    for i, r in enumerate(z.itertuples(index=False), start=1):
+        if r.zone_id is None or str(r.zone_id).strip() in ("", "nan", "None"):
+            raise InputError("empty zone_id", file=path, row=i, field="zone_id")
+        if r.level and r.level not in LEVELS:
+            raise InputError(f"unknown level {r.level!r}; use {', '.join(LEVELS)} or leave it empty", file=path,
+                             row=i, field="level")
+        if r.geometry is None or r.geometry.is_empty or r.geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            raise InputError("each zone needs a polygon", file=path, row=i, field="geometry")
+    z["zone_id"] = z["zone_id"].astype(str).str.strip()
+    return z[["zone_id", "level", "geometry"]].to_crs(crs)
+
+
+def _zones_for(zones, level):
+    """The zone rows for ``level`` (its own rows, else the all-level rows), or None without zones."""
+    if zones is None or len(zones) == 0:
+        return None
+    own = zones[zones["level"] == level]
+    rows = own if len(own) else zones[zones["level"] == ""]
+    return rows if len(rows) else None
+
+
+def _zone_groups(zones, population, sites):
+    """Zone index of each population cell and each site (-1: in no zone)."""
+    from gis.districts import district_of
+
+    z = zones.reset_index(drop=True).assign(district_id=[str(i) for i in range(len(zones))])
+    pts = population.geometry if (population.geom_type == "Point").all() else population.geometry.representative_point()
+
+    def grp(g):
+        ids = district_of(g, z, tolerance_m=0.0, outside="none") if len(g) else []
+        return np.array([-1 if v is None else int(v) for v in ids], dtype=int)
+
+    return grp(pts), grp(sites.geometry)
+
+
 def _weighted_quantile(values, weights, q) -> float:
     v, w = np.asarray(values, float), np.asarray(weights, float)
     pos = w > 0
@@ -450,9 +526,10 @@ def _weighted_quantile(values, weights, q) -> float:
 
 
 def evaluate(area, scenario, year: int = 2025, minutes: float | None = None, levels=LEVELS, assign: str = "walk",
-             demand_mode: str | None = None) -> Evaluation:
+             demand_mode: str | None = None, zones=None) -> Evaluation:
     """Evaluate a scenario in a year on ``area`` (see :class:`Evaluator`)."""
-    return Evaluator.for_area(area).evaluate(scenario, year, minutes, levels, assign=assign, demand_mode=demand_mode)
+    return Evaluator.for_area(area).evaluate(scenario, year, minutes, levels, assign=assign, demand_mode=demand_mode,
+                                             zones=zones)
 
 
 def evaluate_years(area, scenario, years=PLAN_YEARS, minutes=None, levels=LEVELS, assign: str = "walk") -> list:

@@ -81,3 +81,31 @@ def test_action_commands(capsys):
     assert rc == 0 and json.loads(out)["actions"] == 1
     rc, out, _ = run(capsys, "list", "--json")
     assert [r["actions"] for r in json.loads(out) if r["name"] == "acts"] == [1]
+
+
+def test_catchment_zones_replace_districts(capsys, tmp_path):
+    """A user's zone layer: a tiny zone around school s1 holding no homes and one zone for the rest —
+    s1 seats nobody by catchment (it walks pupils in), and every child is inside a zone."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from scenario_helpers import CRS, X0, Y0
+
+    whole = box(X0 - 50, Y0 - 50, X0 + 1200, Y0 + 1200)
+    tiny = box(X0 + 190, Y0 + 190, X0 + 210, Y0 + 210)
+    z = gpd.GeoDataFrame({"zone_id": ["Z1", "Z2"], "level": ["primary", "primary"]},
+                         geometry=[tiny, whole.difference(tiny)], crs=CRS)
+    z.to_file(tmp_path / "zones.geojson", driver="GeoJSON")
+    rc, out, _ = run(capsys, "evaluate", "--year", "2025", "--assign", "catchment", "--zones",
+                     str(tmp_path / "zones.geojson"), "--json")
+    j = json.loads(out)
+    L = j["levels"]["primary"]
+    s1 = [r for r in L["schools"] if r["facility_id"] == "s1"][0]
+    assert rc == 0 and s1["assigned"] > 0 and s1["catchment_assigned"] == 0
+    assert L["catchment"]["outside_zones"] == 0 and "zone" in L["catchment"]["rule"]
+    assert L["catchment"]["assigned"] == L["seats"] - 150  # every other seat is filled: demand exceeds seats
+    rc, _, err = run(capsys, "evaluate", "--zones", str(tmp_path / "zones.geojson"))
+    assert rc == 2 and "--assign catchment" in err
+    (tmp_path / "bad.geojson").write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    rc, _, err = run(capsys, "evaluate", "--assign", "catchment", "--zones", str(tmp_path / "bad.geojson"))
+    assert rc == 2 and "zone" in err
