@@ -252,6 +252,7 @@ def test_schools_seat_balance_first_catchment_and_actions(at, small_demo):
     assert scen.actions["facility_id"].tolist() == ["sch-0001"]
     assert int(metric(at, "学位").replace(",", "")) == seats + 2 * 45
     del at.session_state["edited"]
+    at.selectbox(key="scenario").set_value("plan").run()  # the state the later tests start from
 
 
 def test_schools_compare_and_bad_upload(at):
