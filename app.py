@@ -31,7 +31,7 @@ from layers import families as registry
 from layers.errors import InputError
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
 from scenarios.candidates import load_candidates
-from scenarios.compare import delta
+from scenarios.compare import action_diff, delta
 from scenarios.enrolment import enrolment_table
 from scenarios.evaluate import CLASS_FLAG_LABELS, evaluate
 from scenarios.model import (
@@ -640,6 +640,9 @@ def page_schools():
     st.caption(f"{tr('delta')}: {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
                f"{tr('balance')} {d['balance']:+,.0f} · {webmap.t('unserved', lang())} {d['unserved']:+,.0f}")
     st.dataframe(pd.DataFrame(d["by_district"]), hide_index=True, width="stretch", key="delta_table")
+    acts = action_diff(scen, o)
+    if acts:
+        st.caption(f"{tr('actions')}: " + "; ".join(f"{r['action_id']} {r['change']}: {r['details']}" for r in acts))
     edit_section(a, scen)
     actions_section(a, scen)
     optimise_section(a)
