@@ -239,7 +239,11 @@ def parse_batch(raw, source="batch file", base=None) -> BatchSpec:
         raise InputError(f"unknown key {unknown[0]!r}; use {', '.join(sorted(_TOP_KEYS))}", file=source,
                          field=unknown[0])
     areas = []
-    for a in raw.get("areas") or []:
+    raw_areas = raw.get("areas") or []
+    if not isinstance(raw_areas, list):
+        raise InputError("'areas' is a list of names, folders or {spec = ..., scale = ...}", file=source,
+                         field="areas")
+    for a in raw_areas:
         if isinstance(a, str):
             a = {"spec": a}
         if not isinstance(a, dict) or not isinstance(a.get("spec"), str) or set(a) - {"spec", "scale"}:
