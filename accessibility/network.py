@@ -2,7 +2,7 @@
 
 Every accessibility question (minutes to the nearest school, 15-minute circles, 2SFCA pairs)
 runs on :class:`TravelNetwork`, built once per study area and mode from the osmnx-style graph of
-:class:`gis.study_area.StudyArea` and cached in ``area.cache``.
+:class:`gis.study_area.StudyArea` and kept by the area's :class:`accessibility.context.ComputeContext`.
 
 What it holds
 -------------
@@ -239,9 +239,8 @@ class TravelNetwork:
 
     @classmethod
     def for_area(cls, area, mode: str = "walk") -> "TravelNetwork":
-        """The travel network of a study area for ``mode``, cached in ``area.cache``.
-
-        The graph is converted once (``area.cache["network"]``); other modes reuse its arrays.
+        """The travel network of a study area for ``mode``: the area's compute context's
+        (:meth:`accessibility.context.ComputeContext.network`), built once per area.
 
         Parameters
         ----------
@@ -249,19 +248,10 @@ class TravelNetwork:
         mode : str
             ``walk``, ``walk_elderly`` or ``bike``.
         """
-        _check_mode(mode)
-        key = ("network", mode)
-        net = area.cache.get(key)
-        if net is None:
-            base = area.cache.get(("network", "walk"))
-            if base is None:
-                base = cls.from_graph(area.graph, mode="walk")
-                if base.crs is None:
-                    base.crs = area.crs
-                area.cache[("network", "walk")] = base
-            net = base.for_mode(mode)
-            area.cache[key] = net
-        return net
+        # accessibility.context imports this module; import it here to keep the cycle out.
+        from accessibility.context import ComputeContext
+
+        return ComputeContext.for_area(area).network(mode)
 
     # ------------------------------------------------------------------ properties
 

@@ -29,10 +29,9 @@ from pyproj import CRS, Transformer
 from gis.crs import local_projected_crs
 from layers.errors import InputError
 from gis.io import write_gpkg_atomic, write_text_atomic
-from gis.study_area import StudyArea
-from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, is_generated
+from gis.study_area import StudyArea, validate_layers
 from layers.frames import empty_layer
-from layers.validate import validate_layer
+from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, is_generated
 
 GPKG_NAME = "area.gpkg"
 NETWORK_NAMES = ("network.osm", "network.osm.pbf", "network.pbf")
@@ -136,27 +135,13 @@ def load_folder(path, **_ignored) -> StudyArea:
         raise InputError("missing network.osm (or network.osm.pbf): the walking network of the area",
                          file=folder / "network.osm")
 
-    raw_boundary = _read_gpkg_layer(gpkg, "boundary")
-    crs = local_projected_crs(raw_boundary)
-
-    def layer(name: str, outline=None) -> gpd.GeoDataFrame:
-        gdf = _read_gpkg_layer(gpkg, name)
-        if not CRS.from_user_input(crs).equals(gdf.crs):
-            gdf = gdf.to_crs(crs)
-        return validate_layer(gdf, name, file=f"{gpkg} layer {name}", boundary=outline,
+    raw = {n: _read_gpkg_layer(gpkg, n) for n in (*LAYERS_REQUIRED, "projects") if n in present}
+    crs = local_projected_crs(raw["boundary"])
+    raw.setdefault("projects", empty_layer("projects", crs))
+    checked = validate_layers(raw, crs, where=lambda n: f"{gpkg} layer {n}",
                               default_source=f"user study area {folder.name}")
-
-    boundary = layer("boundary")
-    outline = boundary.geometry.iloc[0]
-    districts = layer("districts")
-    population = layer("population", outline)
-    facilities = layer("facilities", outline)
-    projects = layer("projects", outline) if "projects" in present else empty_layer("projects", crs)
-    ids = set(districts["district_id"])
-    bad = [i for i, d in enumerate(population["district_id"]) if d not in ids]
-    if bad:
-        raise InputError(f"district_id {population['district_id'].iloc[bad[0]]!r} is not in the districts layer",
-                         file=f"{gpkg} layer population", row=bad[0] + 1, field="district_id")
+    boundary, districts, population = checked["boundary"], checked["districts"], checked["population"]
+    facilities, projects = checked["facilities"], checked["projects"]
 
     graph = _read_network(net, crs)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from accessibility.params import check_minutes
 from layers.errors import InputError
 from gis.io import write_gpkg_atomic
 from hedong.cli import add_area_argument
@@ -53,8 +54,7 @@ def _common(p) -> None:
 
 def check_args(args) -> None:
     """The checks ``--minutes`` and ``--scenario``/``--year`` share across commands (exit 2 on failure)."""
-    if args.minutes is not None and not (0 < args.minutes <= 120):
-        raise InputError("minutes must be greater than 0 and at most 120", field="--minutes")
+    check_minutes(args.minutes)  # the library's rule, before the area loads
     if (args.scenario is None) != (args.year is None):
         raise InputError("--scenario and --year go together", field="--scenario" if args.scenario is None else "--year")
 

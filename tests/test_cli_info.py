@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import geopandas as gpd
@@ -59,8 +58,7 @@ def test_info_human_output(capsys, small_as_default):
 def test_info_any_area_without_projects(small_demo):
     empty = gpd.GeoDataFrame(small_demo.projects.iloc[:0])
     fac = small_demo.facilities[small_demo.facilities["family"] != "study_room"]
-    other = dataclasses.replace(small_demo, name="my-town", projects=empty, facilities=fac, synthetic=False,
-                                cache={})
+    other = small_demo.replace(name="my-town", projects=empty, facilities=fac, synthetic=False, meta={})
     d = info_dict(other)
     assert d["planned_projects"] == {"count": 0, "primary_seats": 0, "junior_seats": 0, "by_year": {}}
     assert d["facilities"]["study_room"] == 0 and d["synthetic"] is False
