@@ -10,7 +10,8 @@ Every consumer (loaders, engines, the optimiser, the CLI's choices, the app's se
 and published pages) reads this registry, so a new family is one :func:`register_family` call
 plus its data::
 
-    from layers.families import Family, Service, Subtype, register_family
+    from layers.families import CapacityColumn, Family, Service, Subtype, register_capacity_column, register_family
+    register_capacity_column(CapacityColumn("places_childcare", "places", "托位", "childcare places", "托位", "places"))
     register_family(Family(
         "childcare", "托育", "Childcare", subtypes=(Subtype("childcare", "托育机构", "childcare centre"),),
         capacity=("places_childcare",), color="#e377c2", symbol="circle",
