@@ -342,6 +342,22 @@ def register_capacity_column(column: CapacityColumn, *, replace_existing: bool =
     return column
 
 
+def unregister_capacity_column(key: str) -> CapacityColumn:
+    """Remove a capacity column no family uses (for tests that register a temporary one).
+
+    Raises
+    ------
+    ValueError
+        A registered family still carries it.
+    """
+    users = [f.key for f in _FAMILIES.values() if key in f.capacity]
+    if users:
+        raise ValueError(f"capacity column {key!r} is used by {', '.join(users)}")
+    c = _CAPACITY.pop(key)
+    _rebuild()
+    return c
+
+
 def register_family(family: Family, *, replace_existing: bool = False) -> Family:
     """Add a facility family (and its services) to the registry; every consumer then sees it.
 
