@@ -74,7 +74,7 @@ class ComputeContext:
         self.area = area
         self._lock = threading.RLock()
         self._nets: dict[str, TravelNetwork] = {}
-        self._cells: Snap | None = None
+        self._cells: dict[str, Snap] = {}  # street graph ("walk" / "bike") -> cells snapped on it
         self._districts = None
         self._snaps: OrderedDict = OrderedDict()
         self._reach: OrderedDict = OrderedDict()
@@ -93,20 +93,35 @@ class ComputeContext:
 
     # ------------------------------------------------------------------ networks and snapping
 
+    def streets_for(self, mode: str) -> str:
+        """Which street graph ``mode`` runs on: ``bike`` on the area's cycling graph when it has
+        one (real OSM data), everything else (and bike on the generated demo) on the walking graph."""
+        return "bike" if mode == "bike" and getattr(self.area, "bike_graph", None) is not None else "walk"
+
     def network(self, mode: str = "walk") -> TravelNetwork:
-        """The travel network for ``mode`` (a key of :data:`layers.norms.SPEEDS`)."""
+        """The travel network for ``mode`` (a key of :data:`layers.norms.SPEEDS`).
+
+        Each street graph is converted once; other speeds on the same streets share its arrays.
+        """
         check_mode(mode, allowed="speeds")
         with self._lock:
             net = self._nets.get(mode)
             if net is None:
-                base = self._nets.get("walk")
+                streets = self.streets_for(mode)
+                bkey = "walk" if streets == "walk" else "streets:bike"
+                base = self._nets.get(bkey)
                 if base is None:
-                    base = TravelNetwork.from_graph(self.area.graph, mode="walk")
+                    G = self.area.graph if streets == "walk" else self.area.bike_graph
+                    base = TravelNetwork.from_graph(G, mode=streets, streets=streets)
                     if base.crs is None:
                         base.crs = self.area.crs
-                    self._nets["walk"] = base
+                    self._nets[bkey] = base
                 net = self._nets[mode] = base.for_mode(mode)
             return net
+
+    def _base_network(self, mode: str) -> TravelNetwork:
+        """The network points are snapped on for ``mode`` (its street graph, any speed)."""
+        return self.network("walk") if self.streets_for(mode) == "walk" else self.network("bike")
 
     def _check_cells(self) -> None:
         # The area is immutable, but a frame can still be edited in place; fail clearly, not with
@@ -116,12 +131,13 @@ class ComputeContext:
                                "edit a copy with area.replace(population=...)")
 
     def cell_snap(self, mode: str = "walk") -> Snap:
-        """The population cells snapped once (on the walking network), re-timed for ``mode``."""
+        """The population cells snapped once per street graph, re-timed for ``mode``."""
         self._check_cells()
+        streets = self.streets_for(mode)
         with self._lock:
-            if self._cells is None:
-                self._cells = self.network("walk").snap(self.area.population)
-            cells = self._cells
+            cells = self._cells.get(streets)
+            if cells is None:
+                cells = self._cells[streets] = self._base_network(mode).snap(self.area.population)
         return retime(cells, self.network(mode))
 
     def facility_snap(self, facilities, mode: str = "walk") -> Snap:
@@ -132,16 +148,18 @@ class ComputeContext:
         the most recent :data:`SNAP_CACHE_SIZE` layers are kept.
         """
         net = self.network(mode)
+        base = self._base_network(mode)
         xy = _point_xy(facilities)
         if xy is None:  # polygons / empty layers: not worth caching
-            return retime(self.network("walk").snap(facilities), net)
+            return retime(base.snap(facilities), net)
         h = hashlib.blake2b(xy.tobytes(), digest_size=16)
         h.update(repr(list(facilities.index)).encode())
+        h.update(self.streets_for(mode).encode())
         key = h.hexdigest()
         with self._lock:
             snap = self._snaps.pop(key, None)
         if snap is None:
-            snap = self.network("walk").snap(facilities)
+            snap = base.snap(facilities)
         with self._lock:
             self._snaps[key] = snap  # most recently used last
             while len(self._snaps) > SNAP_CACHE_SIZE:
@@ -217,7 +235,7 @@ class ComputeContext:
         if xy is None:
             if len(facilities) == 0:
                 return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
-            return od_pairs(net, self.cell_snap(mode), self.network("walk").snap(facilities), limit_s)
+            return od_pairs(net, self.cell_snap(mode), self._base_network(mode).snap(facilities), limit_s)
         keys = [(x, y, limit_s, mode) for x, y in np.round(xy, _XY_DECIMALS).tolist()]
         with self._lock:
             have = {k: self._hit(k) for k in set(keys) if k in self._reach}
@@ -227,7 +245,7 @@ class ComputeContext:
             idx = [where[k] for k in todo]
             geom = facilities.geometry if hasattr(facilities, "geometry") else facilities
             pts = gpd.GeoSeries(geom.iloc[idx].values, crs=geom.crs)
-            o, d, s = od_pairs(net, self.cell_snap(mode), retime(self.network("walk").snap(pts), net), limit_s)
+            o, d, s = od_pairs(net, self.cell_snap(mode), retime(self._base_network(mode).snap(pts), net), limit_s)
             bounds = np.searchsorted(d, np.arange(len(todo) + 1))  # od_pairs sorts by destination
             with self._lock:
                 for t, k in enumerate(todo):
