@@ -28,6 +28,11 @@ stay current: the dicts are updated in place and the tuples are live views
 as long as a consumer reads them when it needs them (a parser built, a page rendered), not
 copies them at import.
 
+One limit: the layer columns (``layers.schema.FACILITY_COLUMNS``, the loaders' column specs) are
+fixed when :mod:`layers.schema` is imported, so a family registered later must use capacity
+columns that exist by then (as the test family of tests/test_families.py does with ``area_m2``);
+a family needing a new column registers it here, at import, like the plan's families.
+
 Norm numbers (class sizes, the standard kindergarten size) come from :mod:`layers.norms`; plan
 figures (beds per 1,000, the derived school sizes) from :mod:`layers.plan`.
 """
