@@ -55,8 +55,13 @@ def _check_minutes(got, case, net, mode):
     return ind
 
 
-@pytest.mark.parametrize("fmt", FMTS)
-@pytest.mark.parametrize("name", sorted(CASES))
+#: Every case as XML; as PBF a few in the fast run (same parser path after reading), all when slow.
+_FAST_PBF = {"railway", "crescent", "loop"}
+WALK_PARAMS = [pytest.param(n, f, marks=() if f == "xml" or n in _FAST_PBF else pytest.mark.slow)
+               for n in sorted(CASES) for f in FMTS]
+
+
+@pytest.mark.parametrize("name, fmt", WALK_PARAMS)
 def test_walk_minutes_and_circles_equal_networkx(tmp_path, capsys, name, fmt):
     case = CASES[name]
     folder = tmp_path / f"{name}-{fmt}"
@@ -260,3 +265,24 @@ def test_helsinki_coverage_and_circles_equal_networkx(helsinki):
         assert float(circ["population"].iloc[0]) == pytest.approx(float(weights[exp <= 15].sum()), rel=1e-9)
         checked += 1
     assert checked >= 4
+
+
+def test_exported_network_passes_the_filter_unchanged(tmp_path, capsys):
+    """export -> folder: the file holds only walkable ways with their highway tags, so the filter
+    (applied whatever the file's generator says) drops nothing and the times stay the same."""
+    from gis.folder import export_area, load_folder
+
+    case = CASES["crescent"]
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    write_folder(case, src, "xml")
+    area = load_folder(src)
+    export_area(area, dst)
+    assert "Hedong Planner export" in (dst / "network.osm").read_text(encoding="utf-8")[:200]
+    info = json.loads(_cli(capsys, ["info", "--area", str(dst), "--json"]))
+    assert info["network"]["dropped_ways"] == {}
+    assert (info["network"]["nodes"], info["network"]["edges"]) == (area.graph.number_of_nodes(),
+                                                                     area.graph.number_of_edges())
+    a = _cell_minutes(tmp_path / "src", capsys, src, "walk")
+    b = _cell_minutes(tmp_path / "dst", capsys, dst, "walk")
+    for svc in SERVICES:
+        np.testing.assert_allclose(b[svc].to_numpy(float), a[svc].to_numpy(float), rtol=1e-6, err_msg=svc)
