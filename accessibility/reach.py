@@ -24,7 +24,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from accessibility.snap import Snap
+from accessibility.snap import Snap, network_key, snap_points
 
 __all__ = ["nearest_seconds", "cell_seconds", "od_pairs", "source_node_seconds", "retime"]
 
@@ -38,16 +38,22 @@ def retime(snap: Snap, net) -> Snap:
     Parameters
     ----------
     snap : Snap
-        Made on a network with the same streets (e.g. the walking network of the same area).
+        A snap of the same points; made on other streets (another ``network_key``), it is
+        redone on ``net``'s streets.
     net : TravelNetwork
     """
+    if snap.streets is not None and snap.xy is not None and snap.streets != network_key(net):
+        # Made on other streets (the walking graph, asked for the cycling one): snap again.
+        again = snap_points(net, snap.xy, max_snap_m=snap.max_snap_m)
+        again.labels = snap.labels
+        return again
     if snap.mode == net.mode:
         return snap
     walk_s = snap.dist_m / net.walk_m_per_s
     L = net.edge_len[snap.edge]
     return Snap(snap.edge, snap.u, snap.v, snap.pos_m, snap.dist_m,
                 walk_s + snap.pos_m / net.speed_m_per_s, walk_s + (L - snap.pos_m) / net.speed_m_per_s,
-                snap.ok, snap.max_snap_m, snap.labels, net.mode)
+                snap.ok, snap.max_snap_m, snap.labels, net.mode, snap.streets, snap.xy)
 
 
 def _with_virtual_rows(M: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, w: np.ndarray, k: int) -> sp.csr_matrix:
@@ -164,7 +170,7 @@ def cell_seconds(net, cell_snap: Snap, node_seconds: np.ndarray, source_snap: Sn
     return t
 
 
-def source_node_seconds(net, source_snap: Snap, limit_s: float | None = None):
+def source_node_seconds(net, source_snap: Snap, limit_s: float | None = None, max_batch: int | None = None):
     """Per-source seconds to every node, in batches (one multi-row Dijkstra call per batch).
 
     Each source gets its own virtual node (edges to both ends of its segment with its offsets);
@@ -186,7 +192,11 @@ def source_node_seconds(net, source_snap: Snap, limit_s: float | None = None):
     n = net.n_nodes
     src = retime(source_snap, net)
     m = len(src)
-    batch = max(1, min(m, _BATCH_CELLS // max(n, 1)))
+    # Dijkstra answers a batch of k sources with a k x (n + k) matrix (the k virtual nodes are
+    # columns too): k must satisfy k * (n + k) <= _BATCH_CELLS, not k * n — 100k candidates on a
+    # 117-node network asked for 54 GiB. ``max_batch`` lets a caller bound its own per-batch arrays.
+    k_max = int((np.sqrt(float(n) * n + 4.0 * _BATCH_CELLS) - n) // 2)
+    batch = max(1, min(m, k_max, max_batch if max_batch else m))
     lim = np.inf if limit_s is None else float(limit_s)
     for start in range(0, m, batch):
         sel = np.arange(start, min(m, start + batch))
@@ -233,7 +243,8 @@ def od_pairs(net, origin_snap: Snap, dest_snap: Snap, limit_s: float):
     oi = np.flatnonzero(o.ok)
     ou, ov, offu, offv = o.u[oi], o.v[oi], o.offset_u_s[oi], o.offset_v_s[oi]
     O, Dd, S = [], [], []
-    for start, D in source_node_seconds(net, dest_snap, limit_s):
+    # T below is (batch, origins): bounded like Dijkstra's output.
+    for start, D in source_node_seconds(net, dest_snap, limit_s, max_batch=_BATCH_CELLS // max(len(oi), 1)):
         T = np.minimum(offu[None, :] + D[:, ou], offv[None, :] + D[:, ov])  # (batch, n_ok_origins)
         r, c = np.nonzero(T <= limit_s)
         O.append(oi[c])

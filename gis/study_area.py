@@ -86,6 +86,10 @@ class StudyArea:
         Layer name -> source and licence text shown in the UI, README and published maps.
     cell_size : float or None
         Side of the square population cells in metres, when cells are a regular grid.
+    bike_graph : networkx.MultiDiGraph or None
+        Cycling street network (bike filter of :mod:`gis.osm_filter`, one-way streets directed),
+        same conventions as ``graph``; None when the source has none (the generated demo), and
+        then cycling uses ``graph`` at cycling speed.
     births : DataFrame or None
         Optional births table (:data:`layers.schema.BIRTHS_COLUMNS`: district_id, year, births);
         with it the enrolment projection ages cohorts (scenarios.enrolment).
@@ -120,6 +124,7 @@ class StudyArea:
     synthetic: bool
     sources: dict = field(default_factory=dict)
     cell_size: float | None = None
+    bike_graph: nx.MultiDiGraph | None = None
     meta: dict = field(default_factory=dict, repr=False)
     births: pd.DataFrame | None = None
     housing: gpd.GeoDataFrame | None = None

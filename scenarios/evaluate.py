@@ -22,8 +22,9 @@ Years: ``year`` is the school year starting that September. Projects seat pupils
 projects under construction in the year are listed (``building``).
 
 Speed: the network, the snapping of population cells and each site's reach (cells within the
-limit, one limited Dijkstra per site) are cached on the study area, so a planner comparing
-scenarios or moving one site only pays for the sites that changed, plus the LPs.
+limit, one limited Dijkstra per site) are kept by the area's compute context
+(:class:`accessibility.context.ComputeContext`), so a planner comparing scenarios or moving one
+site only pays for the sites that changed, plus the LPs.
 """
 
 from __future__ import annotations
