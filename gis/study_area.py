@@ -85,6 +85,10 @@ class StudyArea:
         Layer name -> source and licence text shown in the UI, README and published maps.
     cell_size : float or None
         Side of the square population cells in metres, when cells are a regular grid.
+    bike_graph : networkx.MultiDiGraph or None
+        Cycling street network (bike filter of :mod:`gis.osm_filter`, one-way streets directed),
+        same conventions as ``graph``; None when the source has none (the generated demo), and
+        then cycling uses ``graph`` at cycling speed.
     meta : dict
         How the area was obtained — loader bookkeeping, never used by an analysis:
         ``from_cache``, ``load_seconds``, ``report`` (demo build figures), ``layers`` (extra
@@ -114,6 +118,7 @@ class StudyArea:
     synthetic: bool
     sources: dict = field(default_factory=dict)
     cell_size: float | None = None
+    bike_graph: nx.MultiDiGraph | None = None
     meta: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):

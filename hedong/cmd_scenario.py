@@ -244,10 +244,7 @@ def cmd_next_site(args) -> int:
     from scenarios.model import resolve_scenario
     from scenarios.optimize import best_next_site_area
 
-    if args.top < 1:
-        from layers.errors import InputError
-
-        raise InputError(f"--top {args.top} must be 1 or more", field="--top")
+    check_count(args.top, "top", lo=1)  # before the area loads
     area = _area(args)
     res = best_next_site_area(area, args.level, resolve_scenario(area, args.scenario), args.year, args.minutes,
                               _candidates(args, area), args.top)

@@ -38,7 +38,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from gis.io import atomic_path
+from gis.io import GPKG_DATASET_OPTIONS, atomic_path
 from layers.errors import InputError
 
 SCHEMA_VERSION = 1
@@ -194,7 +194,8 @@ def write_scenario_file(scenario, path, overwrite: bool = False) -> Path:
     projects = scenario.projects
     if path.suffix == ".gpkg":
         def writer(tmp):
-            projects.to_file(tmp, layer="projects", driver="GPKG", engine="pyogrio", geometry_type="Point")
+            projects.to_file(tmp, layer="projects", driver="GPKG", engine="pyogrio", geometry_type="Point",
+                             dataset_options=GPKG_DATASET_OPTIONS)
             pyogrio.write_dataframe(pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]}),
                                     tmp, layer=META_LAYER, driver="GPKG", append=True)
     elif path.suffix in (".geojson", ".json"):

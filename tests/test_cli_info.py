@@ -36,7 +36,9 @@ def test_info_json_keys_and_figures(capsys, small_as_default):
     d = json.loads(out)
     assert list(d) == TOP_KEYS
     assert d["area"] == "yuncheng-demo" and d["synthetic"] is True and d["crs"] == "EPSG:4546"
-    assert d["network"] == {"nodes": a.graph.number_of_nodes(), "edges": a.graph.number_of_edges()}
+    assert {k: d["network"][k] for k in ("nodes", "edges")} == {"nodes": a.graph.number_of_nodes(),
+                                                                "edges": a.graph.number_of_edges()}
+    assert d["network"]["bike"] is None  # the generated demo: bikes ride the walking streets
     assert set(d["population"]) == {"total", "cells", "cohorts"} and list(d["population"]["cohorts"]) == list(COHORTS)
     assert d["population"]["total"] == int(a.population["pop_total"].sum())
     assert d["population"]["cells"] == len(a.population)
