@@ -55,10 +55,10 @@ def register(subparsers) -> None:
                    help="school year (from September); projects seat pupils from their open_year (default 2025)")
     p.add_argument("--minutes", type=float, default=None, help="override the norm's walking limit for every level")
     p.add_argument("--catchments", metavar="FILE.gpkg", help="also write school catchment polygons")
-    add_output_flags(p)
     _add_assign(p)
     p.add_argument("--zones", metavar="FILE", help="catchment zones (划片范围: polygons with zone_id, optional level) "
                                                    "used by --assign catchment instead of the districts")
+    add_output_flags(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("enrolment", help="projected enrolment per district, level and year (2021-2030)")
@@ -68,7 +68,7 @@ def register(subparsers) -> None:
     p.add_argument("--demand", choices=("cohort", "growth"), default=None,
                    help="cohort: births and ageing (default when the area has births); growth: district growth_rate")
     p.add_argument("--csv", metavar="FILE", help="write the long table as UTF-8-BOM CSV (Excel)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --csv file")
+    add_output_flags(p, append=False)
     p.set_defaults(func=cmd_enrolment)
 
     p = sub.add_parser("action", help="edit a stored scenario: expand, close (merge) or convert an existing school")
@@ -94,8 +94,8 @@ def register(subparsers) -> None:
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--csv", metavar="FILE", help="export rows as UTF-8-BOM CSV (Excel)")
     p.add_argument("--gpkg", metavar="FILE", help="export district deltas and project changes (QGIS)")
-    add_output_flags(p)
     _add_assign(p)
+    add_output_flags(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("optimize", help="choose new sites among candidates (HiGHS)")
@@ -270,10 +270,7 @@ def cmd_enrolment(args) -> int:
     if last < first:
         raise InputError(f"--to {last} is before --from {first}", field="--to")
     if args.csv:
-        from pathlib import Path
-
-        if Path(args.csv).exists() and not args.overwrite:
-            raise InputError("the file exists; pass --overwrite to replace it", file=args.csv, field="--csv")
+        check_out_file(args.csv, args, "--csv", suffixes=(".csv",))
     area = _area(args)
     df = enrolment_table(area, years=range(first, last + 1), mode=args.demand)
     if args.csv:
@@ -295,35 +292,31 @@ def cmd_enrolment(args) -> int:
 
 
 def cmd_action(args) -> int:
-    """``hedong scenario action DST --expand/--close/--convert ID --year Y ...`` (edits a stored scenario)."""
-    from gis.errors import InputError
-    from scenarios import store
-    from scenarios.model import load_scenario, save_scenario
+    """``hedong scenario action DST --expand/--close/--convert ID --year Y ...`` (edits a stored scenario
+    under its lock, like ``move``)."""
+    from layers.errors import InputError
+    from scenarios.model import edit_stored, facilities_for
 
     area = _area(args)
-    paths = store.stored_paths(area.name)
-    if args.dst not in paths:
-        raise InputError(f"no stored scenario '{args.dst}'; create one with 'hedong scenario copy existing {args.dst}'",
-                         field="dst")
-    s = load_scenario(paths[args.dst], area)
-    s.name = args.dst
-    if args.remove:
-        s.remove_action(args.remove)
-        aid, what = args.remove, "removed"
-    else:
-        if args.year is None:
-            raise InputError("give --year (the school year the action takes effect)", field="--year")
+    if not args.remove and args.year is None:
+        raise InputError("give --year (the school year the action takes effect)", field="--year")
+    done = {}
+
+    def edit(s):
+        if args.remove:
+            s.remove_action(args.remove)
+            done.update(action=args.remove, change="removed")
+            return
         kind, fid = next((k, v) for k, v in (("expand", args.expand), ("close", args.close),
                                               ("convert", args.convert)) if v)
         aid = s.add_action(kind, fid, args.year, level=args.level, classes=args.classes, into=args.into,
                            beds=args.beds, notes=args.notes)
-        from scenarios.model import facilities_for
+        facilities_for(area, s, args.year)  # unknown schools / levels fail here, before saving
+        done.update(action=aid, change=f"{kind} {fid} in {args.year}")
 
-        facilities_for(area, s, max(args.year, 2021))  # unknown schools / levels fail here, before saving
-        what = f"{kind} {fid} in {args.year}"
-    path = save_scenario(s, paths[args.dst], overwrite=True)
-    out = {"name": args.dst, "action": aid, "change": what, "actions": int(len(s.actions)), "path": str(path)}
-    print_json(out) if args.json else print(f"{args.dst}: action {aid} {what} ({path})")
+    s, path = edit_stored(area, args.dst, edit)
+    out = {"name": args.dst, **done, "actions": int(len(s.actions)), "path": str(path)}
+    print_json(out) if args.json else print(f"{args.dst}: action {done['action']} {done['change']} ({path})")
     return 0
 
 
@@ -437,12 +430,13 @@ def cmd_move(args) -> int:
     area = _area(args)
     if (args.lon is None) != (args.lat is None):
         raise InputError("give both --lon and --lat", field="lon")
+    if args.lon is not None:  # before taking the lock: this may build the street network
+        check_site(area, args.lon, args.lat, field="--lon/--lat")
     changed = []
 
     def edit(s):
         changed.clear()
         if args.lon is not None:
-            check_site(area, args.lon, args.lat, field="--lon/--lat")
             s.move(args.project, args.lon, args.lat)
             changed.append("site")
         if args.set_year is not None:
