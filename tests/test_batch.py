@@ -175,6 +175,9 @@ migration_factor = {{dist = "triangular", low = 0.0, mode = 1.0, high = 2.0}}
 """)
     tasks = B.expand_tasks(B.read_batch_file(b))
     assert len(tasks) == 3 * 2 * 2 * 21
+    # the exported folder keeps the demo's births through the folder cache (cohort projection, draws bite)
+    folder = B.area_for(tasks[-1].area)
+    assert folder.births is not None and B.default_mode(folder) == "cohort"
     # one by one in this process (also fills the folder cache the workers then read)
     expected = {t.key: B.run_task(t) for t in tasks}
     out = tmp_path / "out"
@@ -237,7 +240,9 @@ def test_a_killed_worker_loses_no_finished_task_and_the_rerun_completes(tmp_path
         first = run_tasks(tasks, out, client=client, progress=False, task_fn=fn)
     assert marker.exists() and len(first.failed) >= 1
     done = {t.key: B.record_path(out, t.key).stat().st_mtime_ns for t in tasks if B.read_record(out, t.key)}
-    assert len(done) == first.ran and 0 < len(done) < len(tasks)
+    # every task reported finished is on disk; a task can also be on disk without its report (it
+    # finished on the worker that was then killed) — kept, not lost
+    assert len(done) >= first.ran and 0 < len(done) < len(tasks)
     second = run_tasks(tasks, out, n_workers=2, progress=False)
     assert second.skipped == len(done) and second.ran == len(tasks) - len(done) and not second.failed
     for k, mtime in done.items():  # finished records were never rewritten
