@@ -240,7 +240,10 @@ class TravelNetwork:
         dlen_pos = np.maximum(dlen, 1e-9)
         length_csr = sp.csr_matrix((dlen_pos, (du, dv)), shape=(n, n))
         length_csr.sort_indices()
-        symmetric = bool(abs(length_csr - length_csr.T).max() <= 1e-6) if length_csr.nnz else True
+        # An undirected input is symmetric by construction (every edge both ways, the shortest kept
+        # per pair either way); comparing the matrix with its transpose costs seconds at a million.
+        symmetric = (not directed or not length_csr.nnz
+                     or bool(abs(length_csr - length_csr.T).max() <= 1e-6))
 
         # Undirected street segments for snapping and circles: every street keeps its own row —
         # parallel streets between the same two junctions (a crescent beside a straight street,
