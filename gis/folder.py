@@ -29,7 +29,7 @@ from pyproj import CRS
 
 from gis.crs import local_projected_crs
 from layers.errors import InputError
-from gis.io import write_gpkg_atomic, write_text_atomic
+from gis.io import write_csv_atomic, write_gpkg_atomic, write_text_atomic
 from gis.osm_xml import CREATED_ID_MIN, graph_to_osm_xml
 from gis.study_area import StudyArea, validate_layers
 from layers.frames import empty_layer
@@ -311,7 +311,7 @@ def export_area(area: StudyArea, out_dir) -> list[Path]:
     osm = graph_to_osm_xml(area.graph, area.graph.graph.get("crs", area.crs), generated=generated_net)
     written.append(write_text_atomic(out / "network.osm", osm))
     if getattr(area, "births", None) is not None:
-        written.append(write_text_atomic(out / BIRTHS_NAME, area.births.to_csv(index=False)))
+        written.append(write_csv_atomic(area.births, out / BIRTHS_NAME))  # formula-safe, UTF-8 with BOM
     meta = {"name": area.name, "crs": area.crs, "synthetic": bool(area.synthetic), "sources": area.sources,
             "cell_size": area.cell_size, "layers": list(layers)}
     written.append(write_text_atomic(out / META_NAME, json.dumps(meta, ensure_ascii=False, indent=1)))
