@@ -28,6 +28,7 @@ from accessibility.fca import METHODS, fca
 from accessibility.norm_check import norm_gaps
 from presentation import publish as pub
 from presentation import webmap
+from presentation.i18n import LANG_NAMES, LANGS, cohort_label, service_label as _service_label, t, unit_label
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS
 from layers import families as registry
@@ -47,143 +48,12 @@ st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️"
 
 AREAS = BUILTIN_AREAS
 PAGES = ("map", "coverage", "schools", "indicators", "publish")
-UI = {
-    "title": ("河东规划 · 公共服务设施规划", "Hedong Planner · public-service facilities"),
-    "area": ("研究范围", "Study area"),
-    "area_folder": ("或研究范围文件夹路径", "or a study-area folder"),
-    "bad_scenario": ("方案无法读取，改用 {name}：{why}", "Scenario unreadable, showing {name} instead: {why}"),
-    "lang": ("语言 / Language", "语言 / Language"),
-    "page": ("页面", "Page"),
-    "map": ("地图", "Map"),
-    "coverage": ("覆盖率", "Coverage"),
-    "schools": ("学校与方案", "Schools & scenarios"),
-    "indicators": ("规划指标", "Plan indicators"),
-    "publish": ("发布地图", "Publish maps"),
-    "service": ("服务", "Service"),
-    "minutes": ("分钟", "Minutes"),
-    "mode": ("出行方式", "Travel mode"),
-    "walk": ("步行", "walk"),
-    "bike": ("骑行", "bike"),
-    "families": ("显示设施", "Facilities shown"),
-    "tiles": ("底图", "Base map"),
-    "tk": ("天地图密钥", "Tianditu key"),
-    "share": ("覆盖人口比例", "Population covered"),
-    "median": ("中位出行时间（分钟）", "Median minutes"),
-    "uncovered": ("未覆盖人口", "Uncovered residents"),
-    "by_district": ("分街道覆盖率", "Share covered by subdistrict"),
-    "minute_dist": ("出行时间分布（人口）", "Minutes to nearest (residents)"),
-    "life_circle": ("一刻钟便民生活圈指数", "Quarter-hour life-circle index"),
-    "all_services": ("全部服务可达比例", "Share with every service"),
-    "mean_within": ("平均可达服务数", "Mean services within reach"),
-    "lc_classes": ("按可达服务数的人口", "Residents by services within reach"),
-    "services_n": ("可达服务数", "Services"),
-    "residents": ("人口", "Residents"),
-    "share_col": ("占比", "Share"),
-    "lc_by_district": ("各街道全部服务可达的人口比例", "Share with every service, by subdistrict"),
-    "scenario": ("方案", "Scenario"),
-    "year": ("年份", "Year"),
-    "level": ("学段", "Level"),
-    "compare_with": ("对比方案", "Compare with"),
-    "delta": ("差值（对比 − 当前）", "Delta (compared − current)"),
-    "per_school": ("各校利用率", "Utilisation per school"),
-    "edit": ("编辑方案", "Edit scenario"),
-    "project": ("项目", "Project"),
-    "lon": ("经度 (WGS84)", "Longitude (WGS84)"),
-    "lat": ("纬度 (WGS84)", "Latitude (WGS84)"),
-    "use_click": ("使用地图点击位置", "Use last map click"),
-    "apply": ("应用修改", "Apply changes"),
-    "new_name": ("保存为方案名称（同名即更新已存方案）", "Save as scenario named (the same name updates the stored one)"),
-    "save": ("保存方案", "Save scenario"),
-    "saved": ("已保存：{path}", "Saved: {path}"),
-    "upload": ("上传候选地块 (CSV / GeoJSON / GPKG，≤5 MB)", "Upload candidate sites (CSV / GeoJSON / GPKG, ≤ 5 MB)"),
-    "optimise": ("运行选址优化", "Run the optimiser"),
-    "model": ("模型", "Model"),
-    "p": ("新建数量 p", "Sites to build (p)"),
-    "chosen": ("优化选中的地块", "Sites chosen"),
-    "download": ("下载离线地图 (zip)", "Download offline maps (zip)"),
-    "make_zip": ("生成离线地图", "Build offline maps"),
-    "publish_help": ("生成独立的HTML地图：无需服务器、无需联网（地图库内嵌），可直接双击打开。",
-                     "Builds standalone HTML maps: no server, no internet (the map library is embedded)."),
-    "indicator_help": ("2020基准与2025目标来自《运城市“十四五”公共服务和社会保障规划》；现值由当前图层计算。",
-                       "2020 baseline and 2025 target from the Yuncheng 14th FYP; the current value is computed from "
-                       "the layers."),
-    "demo_label": ("演示数据（生成）", "Generated demo data"),
-    "click_hint": ("点击设施查看名称、类型、规模和服务对象。", "Click a facility for its name, type, capacity and who it serves."),
-    "edited": ("（已修改，未保存）", "(edited, not saved)"),
-    "loading": ("正在加载研究范围和路网…", "Loading the study area and street network…"),
-    "gaps": ("规范服务半径缺口", "Gaps against the norm radius"),
-    "gaps_help": ("半径为 NORMS.md 中的默认值（规范值，非实测），按路网步行距离计算。标记：C = 已在所引规范中核实；"
-                  "S = 二手来源（他人转引或旧版规范）；U = 未核实，仅作默认值。",
-                  "Radii are the NORMS.md defaults (norms, not measurements), as network walking distance. Marks: "
-                  "C = read in the cited source; S = secondary (quoted by others or an older edition); U = not "
-                  "confirmed, a default only."),
-    "gap_level": ("设施等级", "Facility level"),
-    "radius": ("服务半径（米）", "Radius (m)"),
-    "mark": ("标记", "Mark"),
-    "facilities_n": ("设施数", "Facilities"),
-    "cohort": ("服务人群", "Cohort"),
-    "cohort_n": ("服务人群数", "Cohort size"),
-    "cohort_beyond": ("半径外人数", "Cohort beyond"),
-    "pct_beyond": ("半径外比例", "% beyond"),
-    "district": ("街道", "Subdistrict"),
-    "fca": ("设施容量可达性 (2SFCA)", "Capacity within reach (2SFCA)"),
-    "fca_help": ("可达：{minutes:g}分钟内设施的容量按其服务范围内的全部需求分摊（两步移动搜索法）；"
-                 "辖区内：位于该街道的容量 ÷ 该街道需求。单位：每千名{cohort}的{unit}。",
-                 "Within reach: the capacity of facilities within {minutes:g} min, shared among all the demand in "
-                 "their catchments (two-step floating catchment); in district: capacity located in the subdistrict / "
-                 "its demand. Unit: {unit} per 1,000 {cohort}."),
-    "method": ("方法", "Method"),
-    "fca_reach": ("可达容量（每千人）", "Within reach per 1,000"),
-    "fca_local": ("辖区内容量（每千人）", "In district per 1,000"),
-    "fca_target": ("规范目标（每千人）", "Target per 1,000"),
-    "fca_area": ("研究范围（每千人）", "Study area per 1,000"),
-    "no_target": ("规范未给出每千人指标", "no per-1,000 target in the norms"),
-    "assign": ("入学分配", "Assignment"),
-    "assign_catchment": ("划片入学（本街道，按容量，不设步行上限）", "Catchment (own subdistrict, by capacity, no walking cut-off)"),
-    "assign_walk": ("步行范围（规范步行时间内，规范核查）", "Walk (within the norm walking time — a norm check)"),
-    "balance": ("学位余缺（学位 − 在学需求）", "Seat balance (seats − enrolment)"),
-    "utilisation": ("学位使用率", "Seat utilisation"),
-    "per_class": ("班均人数", "Pupils per class"),
-    "walk_share": ("步行可达比例（规范核查）", "Walk share (norm check)"),
-    "seat_balance": ("分街道学位余缺", "Seat balance by subdistrict"),
-    "enrolment_chart": ("在学需求预测 2021-2030（按街道）", "Projected enrolment 2021-2030 by subdistrict"),
-    "enrolment_help": ("{mode}：出生与年龄推移（出生数为演示假设，按全国趋势生成）" ,
-                       "{mode}: births and cohort ageing (the demo's births are an assumption shaped on the national "
-                       "trend)"),
-    "catchment_help": ("划片：每名儿童分到本街道有空位的学校，步行时间只报告不设上限；步行比例为规范核查。",
-                       "Catchment: each child gets a seat in a school of its own subdistrict with room; the walking "
-                       "time is reported, not used to refuse a seat. The walk share is the norm check."),
-    "building": ("{year}年在建、尚未招生：{names}", "Under construction in {year}, no pupils yet: {names}"),
-    "class_checks": ("班数超出建标102范围的学校", "Schools outside the 建标102 class ranges"),
-    "actions": ("现有学校的调整（扩建 / 撤并 / 幼转老）", "Actions on existing schools (expand / close / convert)"),
-    "action_kind": ("类型", "Kind"),
-    "action_fac": ("学校", "School"),
-    "classes": ("班数", "Classes"),
-    "into": ("并入学校", "Merge into"),
-    "beds": ("床位", "Beds"),
-    "add_action": ("添加调整", "Add action"),
-    "remove_action": ("删除调整", "Remove action"),
-    "kind_expand": ("扩建（增加班数）", "expand (add classes)"),
-    "kind_close": ("撤并（学生并入接收学校）", "close / merge (pupils move to the receiving school)"),
-    "kind_convert": ("幼儿园改养老（幼转老）", "convert kindergarten to elderly care"),
-}
 
-#: Demand cohorts (population columns) and capacity units, for labels.
-COHORTS = {"pop_total": ("居民", "residents"), "age_3_5": ("3-5岁儿童", "children aged 3-5"),
-           "age_6_11": ("6-11岁儿童", "children aged 6-11"), "age_12_14": ("12-14岁少年", "children aged 12-14"),
-           "age_65_plus": ("65岁以上老人", "residents aged 65+")}
 
 
 def tr(key: str, **kw) -> str:
-    """UI text in the session's language."""
-    zh, en = UI[key]
-    return (zh if st.session_state.get("lang", "zh") == "zh" else en).format(**kw)
-
-
-def lbl(table: dict, key: str) -> str:
-    """A (zh, en) label of :data:`COHORTS` in the session's language (the key if unknown)."""
-    zh, en = table.get(key, (key, key))
-    return zh if st.session_state.get("lang", "zh") == "zh" else en
+    """UI text in the session's language (catalogue key ``app.<key>``, :mod:`presentation.i18n`)."""
+    return t(f"app.{key}", st.session_state.get("lang", "zh"), **kw)
 
 
 # ---------------------------------------------------------------- cached data (all numbers from the packages)
@@ -455,8 +325,8 @@ def lang() -> str:
 
 
 def service_label(k: str) -> str:
-    """A service's display name."""
-    return SERVICES[k].label(lang())
+    """A service's display name in the session's language."""
+    return _service_label(k, lang())
 
 
 def district_frame(by_district: dict) -> pd.DataFrame:
@@ -477,7 +347,7 @@ def page_map():
                            index=keys.index("fitness") if "fitness" in keys else 0)
     mode = c2.radio(tr("mode"), ["walk", "bike"], format_func=tr, key="map_mode", horizontal=True)
     minutes = float(c3.slider(tr("minutes"), 5, 30, int(SERVICES[service].minutes), step=5, key="map_minutes"))
-    tiles = c4.selectbox(tr("tiles"), list(webmap.TILES), format_func=lambda k: webmap.TILES[k][lang()],
+    tiles = c4.selectbox(tr("tiles"), list(webmap.TILES), format_func=lambda k: t(f"tiles.{k}", lang()),
                          key="map_tiles")
     tk = st.text_input(tr("tk"), key="tk", type="password") if tiles == "tianditu" else None
     fams = st.multiselect(tr("families"), list(FAMILIES), default=list(FAMILIES),
@@ -564,7 +434,7 @@ def gaps_section(spec: str, sc: float):
     st.dataframe(pd.DataFrame({
         tr("gap_level"): tot[name].to_numpy(), tr("radius"): tot["radius_m"].to_numpy(),
         tr("mark"): tot["mark"].to_numpy(), tr("facilities_n"): tot["facilities"].to_numpy(),
-        tr("cohort"): [lbl(COHORTS, c) for c in tot["demand_column"]],
+        tr("cohort"): [cohort_label(c, lang()) for c in tot["demand_column"]],
         tr("cohort_n"): tot["demand"].round().astype(int).to_numpy(),
         tr("cohort_beyond"): tot["demand_beyond"].round().astype(int).to_numpy(),
         tr("pct_beyond"): 100 * tot["demand_share_beyond"].to_numpy()}),
@@ -586,11 +456,11 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
     c1, c2 = st.columns([2, 3])
     fca_services = [k for k, s in SERVICES.items() if s.capacity]  # services with a capacity column
     service = c1.selectbox(tr("service"), fca_services, key="fca_service",
-                           format_func=lambda k: f"{service_label(k)} · {registry.unit_label(SERVICES[k].capacity, lang())}")
+                           format_func=lambda k: f"{service_label(k)} · {unit_label(SERVICES[k].capacity, lang())}")
     method = c2.radio(tr("method"), list(METHODS), key="fca_method", horizontal=True)
     r = fca_cached(spec, sc, minutes, mode, service, method)
-    st.caption(tr("fca_help", minutes=minutes, unit=registry.unit_label(r["capacity"], lang()),
-                  cohort=lbl(COHORTS, r["demand"])))
+    st.caption(tr("fca_help", minutes=minutes, unit=unit_label(r["capacity"], lang()),
+                  cohort=cohort_label(r["demand"], lang())))
     k1, k2 = st.columns(2)
     k1.metric(tr("fca_area"), f"{r['per_1000']:,.1f}")
     k2.metric(tr("fca_target"), "—" if r["target"] is None else f"{r['target']:,.0f}",
@@ -912,8 +782,7 @@ def page_indicators():
     a = area()
     st.caption(tr("indicator_help"))
     df = indicators_cached(area_spec(), demo_scale(), lang())
-    names = {"zh": ["指标", "单位", "2020基准", "2025目标", "现值", "达标", "说明"],
-             "en": ["Indicator", "Unit", "2020", "2025 target", "Now", "Met", "Note"]}[lang()]
+    names = [t(f"col.{k}", lang()) for k in ("indicator", "unit", "baseline", "target", "now", "met", "note")]
     show = df[["indicator", "unit", "baseline_2020", "target_2025", "value", "met", "note"]].copy()
     show["met"] = show["met"].map({True: "✔", False: "✘"}).fillna("—")
     show.columns = names
@@ -939,7 +808,7 @@ def page_publish():
 def main():
     """Sidebar (language, study area, page) and the chosen page."""
     with st.sidebar:
-        st.radio(UI["lang"][0], ["zh", "en"], format_func=lambda x: {"zh": "中文", "en": "English"}[x], key="lang",
+        st.radio(t("app.lang", "zh"), list(LANGS), format_func=LANG_NAMES.get, key="lang",
                  horizontal=True)
         typed = st.session_state.get("area_folder", "").strip()
         options = area_options(typed)

@@ -117,6 +117,11 @@ def _label_to_key() -> dict[str, str]:
     return {v.lower(): k for d in (FAMILY_LABELS, SUBTYPE_LABELS) for k, lab in d.items() for v in lab.values()}
 
 
+#: layer -> (column naming the kind, kind -> capacity columns it may carry, columns checked, word after the kind)
+_CAPACITY_RULE = {"facilities": ("family", FAMILY_CAPACITY, CAPACITY_COLUMNS, ""),
+                  "projects": ("type", TYPE_CAPACITY, PROJECT_CAPACITY, " project")}
+
+
 def _is_empty(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip()) \
         or v is pd.NA or v is pd.NaT
@@ -294,22 +299,16 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                     raise InputError(f"duplicate id {v!r} (also in row {seen[v] + 1}); ids must be unique",
                                      file=file, row=i + 1, field=c.name)
                 seen[v] = i
-    if layer == "facilities":
-        # A family carries only its own capacity columns (layers.schema.FAMILY_CAPACITY).
+    if layer in _CAPACITY_RULE:
+        # A family carries only its own capacity columns (layers.schema.FAMILY_CAPACITY); a project
+        # only the seats of its type's levels (layers.families.TYPE_CAPACITY).
+        key_col, allowed, columns, what = _CAPACITY_RULE[layer]
         for i in range(n):
-            fam = out["family"][i]
-            for col in CAPACITY_COLUMNS:
-                if col not in FAMILY_CAPACITY[fam] and out[col][i] != 0:
-                    raise InputError(f"a {fam} does not use {col} (it uses {', '.join(FAMILY_CAPACITY[fam])}); "
+            k = out[key_col][i]
+            for col in columns:
+                if col not in allowed[k] and out[col][i] != 0:
+                    raise InputError(f"a {k}{what} does not use {col} (it uses {', '.join(allowed[k])}); "
                                      f"set it to 0 or leave it empty", file=file, row=i + 1, field=col)
-    if layer == "projects":
-        # A project carries only the seats of its type's levels (layers.families.TYPE_CAPACITY).
-        for i in range(n):
-            t = out["type"][i]
-            for col in PROJECT_CAPACITY:
-                if col not in TYPE_CAPACITY[t] and out[col][i] != 0:
-                    raise InputError(f"a {t} project carries no {col}; set it to 0 (it carries "
-                                     f"{', '.join(TYPE_CAPACITY[t])})", file=file, row=i + 1, field=col)
     if layer == "districts":
         _check_districts(df, out, file)
     result = df.copy()

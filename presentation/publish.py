@@ -43,7 +43,7 @@ from accessibility.circles import circles_gdf
 from accessibility.coverage import DEFAULT_MINUTES, life_circle, service_coverage
 from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
 from presentation import webmap
-from presentation.webmap import t
+from presentation.i18n import CATALOGUE, LANGS, t
 from scenarios.evaluate import evaluate
 from layers.plan import OPENING_LAG, SCHOOL_PROGRAMME
 from scenarios.model import PLAN_YEARS
@@ -51,37 +51,11 @@ from scenarios.model import PLAN_YEARS
 #: Years of the seat maps: the years of the plan's school programme (layers.plan).
 YEARS = (*sorted(SCHOOL_PROGRAMME["schedule"]), max(SCHOOL_PROGRAMME["schedule"]) + OPENING_LAG, PLAN_YEARS[-1])
 
-PAGE_TEXT = {
-    "index_title": {"zh": "河东规划 · 公共服务设施地图", "en": "Hedong Planner · public-service facility maps"},
-    "coverage_maps": {"zh": "服务覆盖地图（{minutes}分钟圈）", "en": "Service coverage maps ({minutes}-minute circles)"},
-    "coverage_title": {"zh": "{service}：{minutes}分钟服务圈与未覆盖人口", "en": "{service}: {minutes}-minute circles and uncovered homes"},
-    "seat_maps": {"zh": "学位地图（{scenario}方案）：学位供给率与余缺 · 步行时限内入学比例（规范核查）",
-                  "en": "School seat maps (scenario {scenario}): seats per child and balance · seated within the "
-                        "walking limit (norm check)"},
-    "seat_title": {"zh": "{year}年学位（{scenario}方案）", "en": "School seats {year} (scenario {scenario})"},
-    "seated": {"zh": "{minutes}分钟内入学（规范核查）", "en": "seated within {minutes} min (norm check)"},
-    "balance": {"zh": "学位余缺", "en": "balance"},
-    "share": {"zh": "覆盖人口比例", "en": "population covered"},
-    "median": {"zh": "中位出行时间", "en": "median minutes"},
-    "indicators": {"zh": "规划指标（运城市“十四五”公共服务规划）", "en": "Plan indicators (Yuncheng 14th FYP for public services)"},
-    "sources": {"zh": "数据来源与许可", "en": "Sources and licences"},
-    "generated_at": {"zh": "生成时间", "en": "Generated"},
-    "offline": {"zh": "每个文件独立可用：无需服务器、无需联网（地图库已内嵌）。",
-                "en": "Every file stands alone: no server, no internet (the map library is embedded)."},
-    "level": {"zh": "学段", "en": "Level"},
-    "life_circle_title": {"zh": "一刻钟便民生活圈指数：{minutes}分钟内可达的服务数",
-                          "en": "Quarter-hour life-circle index: services within {minutes} min"},
-    "life_circle_sec": {"zh": "一刻钟便民生活圈", "en": "Quarter-hour life circle"},
-    "all_share": {"zh": "全部{n}项服务可达的人口比例", "en": "residents with all {n} services"},
-    "mean_within": {"zh": "平均可达服务数", "en": "mean services within reach"},
-    "mode": {"zh": "出行方式", "en": "Mode"},
-}
 
 
 def pt(key: str, lang: str = "zh", **kw) -> str:
-    """A phrase of the published pages in ``lang``."""
-    e = PAGE_TEXT[key]
-    return e.get(lang, e["en"]).format(**kw)
+    """A phrase of the published pages in ``lang`` (catalogue key ``page.<key>``, :mod:`presentation.i18n`)."""
+    return t(f"page.{key}", lang, **kw)
 
 
 # ---------------------------------------------------------------- numbers for the pages
@@ -128,7 +102,7 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
     f = area.facilities if facilities is None else webmap.as_facilities(facilities)
     pop = float(area.population["pop_total"].sum()) if len(area.population) else 0.0
     under3 = float(area.population["age_0_2"].sum()) if "age_0_2" in area.population.columns else 0.0
-    not_comp = {"zh": "现有图层无法计算", "en": "not computable from these layers"}[lang]
+    not_comp = pt("not_computable", lang)
     rows = []
 
     def fam(name):
@@ -137,18 +111,15 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
     computed = {}
     if pop > 0:
         beds = float(fam("clinic")["beds"].sum())
-        computed["beds_per_1000"] = (beds / pop * 1000, {"zh": "医疗卫生设施床位 / 人口", "en": "clinic beds / population"})
+        computed["beds_per_1000"] = (beds / pop * 1000, pt("note_beds", lang))
         area_m2 = float(fam("fitness")["area_m2"].sum())
-        computed["sports_area_per_capita"] = (area_m2 / pop, {"zh": "健身设施面积 / 人口（仅含图层中的设施）",
-                                                              "en": "fitness facility area / population (mapped facilities only)"})
+        computed["sports_area_per_capita"] = (area_m2 / pop, pt("note_sports", lang))
     for key, rec in INDICATORS.items():
         value, note = None, not_comp
         if key in computed:
-            value, n = computed[key]
-            note = n[lang]
+            value, note = computed[key]
         elif key == "childcare_per_1000":
-            note = {"zh": "图层中没有托育机构（0-3岁人口 {n:,.0f}）", "en": "no childcare facilities in the layers "
-                    "(residents aged 0-2: {n:,.0f})"}[lang].format(n=under3)
+            note = pt("note_childcare", lang, n=under3)
         target = rec.get("2025")
         cmp = rec.get("comparison", ">=")
         met = None if value is None or target is None else bool(value >= target) if cmp == ">=" else bool(value <= target)
@@ -156,11 +127,11 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
                      "baseline_2020": rec.get("2020"), "target_2025": target,
                      "value": None if value is None else round(value, 3), "met": met, "note": note})
     n_rooms = int(len(fam("study_room")))
-    rows.append({"key": "study_rooms_2025", "indicator": {"zh": "河东书房数量", "en": "Hedong Study Rooms"}[lang],
-                 "unit": {"zh": "个", "en": "rooms"}[lang], "baseline_2020": None,
+    rows.append({"key": "study_rooms_2025", "indicator": pt("study_rooms", lang),
+                 "unit": pt("unit_rooms", lang), "baseline_2020": None,
                  "target_2025": TARGETS["study_rooms_2025"], "value": n_rooms,
                  "met": n_rooms >= TARGETS["study_rooms_2025"],
-                 "note": {"zh": "目标为全市，图层为研究范围", "en": "target is city-wide; the layers cover the study area"}[lang]})
+                 "note": pt("note_citywide", lang)})
     return rows
 
 
@@ -315,7 +286,7 @@ def _life_circle_section(lang, life) -> str:
     whole = sum(s["by_n"].values()) or 1.0
     heads = "".join(f"<th>{n}</th>" for n in range(total, -1, -1))
     cells = "".join(f"<td>{s['by_n'].get(n, 0) / whole:.0%}</td>" for n in range(total, -1, -1))
-    cap = {"zh": "可达服务数 → 人口占比", "en": "services within reach → share of residents"}[lang]
+    cap = pt("lc_caption", lang)
     return (f'<h2>{esc(pt("life_circle_sec", lang))}</h2><p><a href="{esc(fn)}">'
             f'{esc(pt("life_circle_title", lang, minutes=int(s["minutes"])))}</a></p>'
             f'<p>{esc(pt("all_share", lang, n=total))}: <b>{s["all_services_share"]:.1%}</b> · '
@@ -344,9 +315,8 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
         for r in indicators)
     src_rows = "".join(f"<li><b>{esc(str(k))}</b>: {esc(str(v))}</li>" for k, v in (area.sources or {}).items())
     lvl_heads = "".join(f"<th>{esc(SERVICES[lv].label(lang))}</th>" for lv in LEVELS)
-    hdr = {"zh": ("服务", "分钟", "覆盖人口", "中位分钟", "未覆盖人口", "年份", "指标", "单位", "2020", "2025目标", "现值", "达标", "说明"),
-           "en": ("Service", "Minutes", "Covered", "Median min", "Uncovered people", "Year", "Indicator", "Unit", "2020",
-                  "2025 target", "Now", "Met", "Note")}[lang]
+    hdr = [t(f"col.{k}", lang) for k in ("service", "minutes", "covered", "median", "uncovered", "year", "indicator",
+                                          "unit", "2020", "target", "now", "met", "note")]
     seat_sec = (f'<h2>{esc(pt("seat_maps", lang, scenario=scenario))}</h2><table><tr><th>{hdr[5]}</th>{lvl_heads}</tr>'
                 f"{seat_rows}</table>") if seats else ""
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
@@ -368,7 +338,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f
 #: Written into every ``index.html`` we publish: a folder whose index carries it may be republished.
 GENERATOR_META = '<meta name="generator" content="hedong-planner">'
 #: Index titles of publications made before the marker existed (also ours to republish).
-_LEGACY_TITLES = tuple(f"<title>{e}" for e in PAGE_TEXT["index_title"].values())
+_LEGACY_TITLES = tuple(f"<title>{e}" for e in CATALOGUE["page.index_title"].values())
 #: Name of the manifest meta tag in ``index.html``: the files this publication wrote (JSON list).
 MANIFEST_META = "hedong-files"
 #: Names this module writes; without a manifest (an older publication) only these are replaced.
@@ -494,7 +464,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     """
     from layers.errors import InputError
 
-    if lang not in ("zh", "en"):
+    if lang not in LANGS:
         raise InputError("language must be zh or en", field="lang")
     t0 = time.perf_counter()
     out_dir = check_out_dir(out_dir).resolve()

@@ -191,7 +191,7 @@ def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
         gdf["open_year"] = pd.to_numeric(gdf["build_year"], errors="coerce") + OPENING_LAG
     attrs = validate_frame(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), "projects", file=source)
     notes = attrs["notes"] if "notes" in attrs.columns else pd.Series("", index=attrs.index)
-    attrs["notes"] = notes.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+    attrs["notes"] = notes.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)).astype(object)
     _timing_and_classes(attrs, source)
     for i, geom in enumerate(gdf.geometry, start=1):
         if geom is None or geom.is_empty or geom.geom_type != "Point" or not np.isfinite(geom.coords[0]).all():
