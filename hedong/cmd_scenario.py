@@ -430,12 +430,13 @@ def cmd_move(args) -> int:
     area = _area(args)
     if (args.lon is None) != (args.lat is None):
         raise InputError("give both --lon and --lat", field="lon")
+    if args.lon is not None:  # before taking the lock: this may build the street network
+        check_site(area, args.lon, args.lat, field="--lon/--lat")
     changed = []
 
     def edit(s):
         changed.clear()
         if args.lon is not None:
-            check_site(area, args.lon, args.lat, field="--lon/--lat")
             s.move(args.project, args.lon, args.lat)
             changed.append("site")
         if args.set_year is not None:

@@ -195,7 +195,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.lat": {"zh": "纬度 (WGS84)", "en": "Latitude (WGS84)"},
     "app.use_click": {"zh": "使用地图点击位置", "en": "Use last map click"},
     "app.apply": {"zh": "应用修改", "en": "Apply changes"},
-    "app.new_name": {"zh": "另存为新方案名称", "en": "Save as new scenario named"},
+    "app.new_name": {"zh": '保存为方案名称（同名即更新已存方案）', "en": 'Save as scenario named (the same name updates the stored one)'},
     "app.save": {"zh": "保存方案", "en": "Save scenario"},
     "app.saved": {"zh": "已保存：{path}", "en": "Saved: {path}"},
     "app.upload": {"zh": "上传候选地块 (CSV / GeoJSON / GPKG，≤5 MB)",
