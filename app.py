@@ -65,7 +65,7 @@ UI = {
     "uncovered": ("未覆盖人口", "Uncovered residents"),
     "by_district": ("分街道覆盖率", "Share covered by subdistrict"),
     "minute_dist": ("出行时间分布（人口）", "Minutes to nearest (residents)"),
-    "life_circle": ("一刻钟便民生活圈指数", "Quarter-hour life-circle index"),
+    "life_circle": ("15分钟社区生活圈指数（统一时限）", "15-minute community life-circle index (one threshold)"),
     "all_services": ("全部服务可达比例", "Share with every service"),
     "mean_within": ("平均可达服务数", "Mean services within reach"),
     "lc_classes": ("按可达服务数的人口", "Residents by services within reach"),
@@ -97,7 +97,7 @@ UI = {
     "make_zip": ("生成离线地图", "Build offline maps"),
     "publish_help": ("生成独立的HTML地图：无需服务器、无需联网（地图库内嵌），可直接双击打开。",
                      "Builds standalone HTML maps: no server, no internet (the map library is embedded)."),
-    "indicator_help": ("2020基准与2025目标来自《运城市“十四五”公共服务和社会保障规划》；现值由当前图层计算。",
+    "indicator_help": ("2020基准与2025目标来自《运城市“十四五”公共服务和社会保障事业规划》；现值由当前图层计算。",
                        "2020 baseline and 2025 target from the Yuncheng 14th FYP; the current value is computed from "
                        "the layers."),
     "demo_label": ("演示数据（生成）", "Generated demo data"),

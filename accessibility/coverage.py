@@ -7,7 +7,7 @@ snap offsets included), then weight by people.
 Conventions
 -----------
 * **Minutes.** Coverage uses one threshold for every service: ``minutes`` when given (the CLI's
-  ``--minutes``), else :data:`DEFAULT_MINUTES` = 15, the one-quarter-hour life circle of CONTRACT.md.
+  ``--minutes``), else :data:`DEFAULT_MINUTES` = 15, the 15-minute community life circle (15分钟社区生活圈, TD/T 1062-2021) of CONTRACT.md.
   (A service's own ``minutes`` — 5 for kindergartens, 10 for primary schools — is its norm
   threshold, used by assignment and :mod:`accessibility.norm_check`.)
 * **Mode.** ``walk`` keeps a service's own walking pace, so elderly care is measured at the
@@ -367,7 +367,7 @@ def service_coverage(area, service, minutes: float | None = None, mode: str | No
 
 @dataclass
 class LifeCircle:
-    """The one-quarter-hour life-circle index over :data:`layers.norms.LIFE_CIRCLE_SERVICES`.
+    """The 15-minute community life-circle index (15分钟社区生活圈, one threshold) over :data:`layers.norms.LIFE_CIRCLE_SERVICES`.
 
     Attributes
     ----------

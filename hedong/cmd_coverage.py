@@ -4,7 +4,7 @@
     hedong circles --service fitness [--minutes 15] [--mode walk|bike] [--area A] [--per-facility]
                    [--scenario S --year Y] --out circles.gpkg [--json]
 
-``--minutes`` applies to every service (default 15, the one-quarter-hour life circle). With
+``--minutes`` applies to every service (default 15, the 15-minute community life circle, 15分钟社区生活圈). With
 ``--mode walk`` elderly care is measured at the elderly walking pace (50 m/min; see
 :func:`accessibility.coverage.effective_mode`).
 """

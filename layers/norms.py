@@ -47,7 +47,10 @@ LIFE_CIRCLES = (
     {"level": "10-minute", "minutes": 10, "distance_m": (500, 500), "residents": (15000, 25000), "mark": "C"},
     {"level": "5-minute", "minutes": 5, "distance_m": (300, 300), "residents": (5000, 12000), "mark": "S"},
 )
-LIFE_CIRCLE_SOURCE = "GB 50180-2018 《城市居住区规划设计标准》 clause 3.0.4; TD/T 1062-2021; MOFCOM 一刻钟便民生活圈 (2021)"
+#: The public-service concept is the 15分钟社区生活圈 of TD/T 1062-2021 (tiers of GB 50180-2018); the
+#: commerce ministry's 一刻钟便民生活圈 is a retail-convenience concept and is not cited for public services.
+LIFE_CIRCLE_NAME = {"zh": "15分钟社区生活圈", "en": "15-minute community life circle"}
+LIFE_CIRCLE_SOURCE = "GB 50180-2018 《城市居住区规划设计标准》 clause 3.0.4; TD/T 1062-2021 《社区生活圈规划技术指南》 (15分钟社区生活圈)"
 
 
 # ---------------------------------------------------------------- services

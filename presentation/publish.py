@@ -4,7 +4,7 @@
 
 - ``coverage-<service>.html`` for every service of the family registry (:data:`layers.families.SERVICES`) — the N-minute
   circles along the street network, the population cells left outside them, the facilities;
-- ``life-circle.html`` — the quarter-hour life-circle index (一刻钟便民生活圈): every population
+- ``life-circle.html`` — the 15-minute community life-circle index (15分钟社区生活圈, TD/T 1062-2021): every population
   cell coloured by how many of the life-circle services (:data:`layers.families.LIFE_CIRCLE_SERVICES`)
   are within the minutes (15 by default), with what is missing there in the tooltip;
 - ``seats-<year>.html`` for each year of the plan's school programme (2021-2025) — seat coverage by district (primary / junior /
@@ -55,15 +55,15 @@ PAGE_TEXT = {
     "seated": {"zh": "{minutes}分钟内入学", "en": "seated within {minutes} min"},
     "share": {"zh": "覆盖人口比例", "en": "population covered"},
     "median": {"zh": "中位出行时间", "en": "median minutes"},
-    "indicators": {"zh": "规划指标（运城市“十四五”公共服务规划）", "en": "Plan indicators (Yuncheng 14th FYP for public services)"},
+    "indicators": {"zh": "规划指标（运城市“十四五”公共服务和社会保障事业规划）", "en": "Plan indicators (Yuncheng 14th FYP for public services and social security)"},
     "sources": {"zh": "数据来源与许可", "en": "Sources and licences"},
     "generated_at": {"zh": "生成时间", "en": "Generated"},
     "offline": {"zh": "每个文件独立可用：无需服务器、无需联网（地图库已内嵌）。",
                 "en": "Every file stands alone: no server, no internet (the map library is embedded)."},
     "level": {"zh": "学段", "en": "Level"},
-    "life_circle_title": {"zh": "一刻钟便民生活圈指数：{minutes}分钟内可达的服务数",
-                          "en": "Quarter-hour life-circle index: services within {minutes} min"},
-    "life_circle_sec": {"zh": "一刻钟便民生活圈", "en": "Quarter-hour life circle"},
+    "life_circle_title": {"zh": "15分钟社区生活圈指数：{minutes}分钟内可达的服务数",
+                          "en": "15-minute community life-circle index: services within {minutes} min"},
+    "life_circle_sec": {"zh": "15分钟社区生活圈", "en": "15-minute community life circle"},
     "all_share": {"zh": "全部{n}项服务可达的人口比例", "en": "residents with all {n} services"},
     "mean_within": {"zh": "平均可达服务数", "en": "mean services within reach"},
     "mode": {"zh": "出行方式", "en": "Mode"},
@@ -423,7 +423,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     tiles : str
         Base tiles (``none``: vector only, offline).
     life_circle : bool
-        Also write ``life-circle.html`` (the quarter-hour life-circle index at ``minutes``, default 15).
+        Also write ``life-circle.html`` (the 15-minute community life-circle index at ``minutes``, default 15).
     progress : callable, optional
         Called with ``(done, total, name)`` after each file.
 

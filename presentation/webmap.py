@@ -119,7 +119,7 @@ TEXT = {
     "generated": {"zh": "生成", "en": "generated"},
     "no_data": {"zh": "无数据", "en": "no data"},
     "planned": {"zh": "规划项目", "en": "Planned project"},
-    "life_circle": {"zh": "一刻钟便民生活圈：{minutes}分钟内可达的服务数", "en": "Life circle: services within {minutes} min"},
+    "life_circle": {"zh": "15分钟社区生活圈：{minutes}分钟内可达的服务数", "en": "Life circle: services within {minutes} min"},
     "life_circle_layer": {"zh": "生活圈指数（{minutes}分钟）", "en": "Life-circle index ({minutes} min)"},
     "services_within": {"zh": "可达服务数", "en": "Services within reach"},
     "missing": {"zh": "缺少", "en": "Missing"},
@@ -1074,7 +1074,7 @@ def life_circle_map(area, covered: dict, minutes: float, *, lang: str = "zh", ti
                     tianditu_key: str | None = None, facilities: gpd.GeoDataFrame | None = None,
                     title: str | None = None, stats: str | None = None, assets: str = "served",
                     collapsed: bool = True) -> folium.Map:
-    """The quarter-hour life-circle map: cells coloured 0..6 by services within reach, districts, facilities.
+    """The 15-minute community life-circle map (15分钟社区生活圈): cells coloured 0..6 by services within reach, districts, facilities.
 
     Parameters
     ----------
