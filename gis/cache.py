@@ -125,13 +125,15 @@ def save_study_area(area: StudyArea, folder, key: dict, *, extra: dict | None = 
     try:
         nodes, edges = graph_to_frames(area.graph)
         frames = {n: getattr(area, n) for n in _LAYERS} | {"nodes": nodes, "edges": edges} | (extra or {})
+        if area.communities is not None:  # the optional 社区 layer
+            frames["communities"] = area.communities
         for name, gdf in frames.items():
             gdf.to_parquet(tmp / f"{name}.parquet", index=False)
         for name, src in (files or {}).items():
             shutil.copyfile(src, tmp / name)
         meta = {"key": key, "name": area.name, "crs": area.crs, "synthetic": area.synthetic,
                 "sources": area.sources, "cell_size": area.cell_size, "extra": sorted(extra or {}),
-                "files": sorted(files or {}), "report": report or {}}
+                "files": sorted(files or {}), "report": report or {}, "communities": area.communities is not None}
         # meta.json last: an entry without it is incomplete by definition.
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         try:
@@ -163,7 +165,8 @@ def load_study_area(folder, key: dict | None = None) -> StudyArea | None:
         G = graph_from_frames(f["nodes"], f["edges"], meta["crs"])
         area = StudyArea(name=meta["name"], crs=meta["crs"], boundary=f["boundary"], districts=f["districts"],
                          population=f["population"], facilities=f["facilities"], projects=f["projects"], graph=G,
-                         synthetic=meta["synthetic"], sources=meta["sources"], cell_size=meta["cell_size"])
+                         synthetic=meta["synthetic"], sources=meta["sources"], cell_size=meta["cell_size"],
+                         communities=gpd.read_parquet(folder / "communities.parquet") if meta.get("communities") else None)
         area.cache["layers"] = {n: f[n] for n in meta["extra"]}
         area.cache["report"] = meta.get("report", {})
         area.cache["files"] = {n: folder / n for n in meta.get("files", [])}

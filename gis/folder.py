@@ -31,6 +31,7 @@ from gis.crs import local_projected_crs
 from layers.errors import InputError
 from gis.io import write_gpkg_atomic, write_text_atomic
 from gis.study_area import StudyArea
+from layers.norms import AGE_60_DERIVED_NOTE
 from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, PROJECT_COLUMNS, is_generated
 from layers.validate import validate_layer
 
@@ -158,6 +159,7 @@ def load_folder(path, **_ignored) -> StudyArea:
     population = layer("population", outline)
     facilities = layer("facilities", outline)
     projects = layer("projects", outline) if "projects" in present else _empty_projects(crs)
+    communities = layer("communities") if "communities" in present else None
     ids = set(districts["district_id"])
     bad = [i for i, d in enumerate(population["district_id"]) if d not in ids]
     if bad:
@@ -181,9 +183,15 @@ def load_folder(path, **_ignored) -> StudyArea:
         facilities=facilities, projects=projects, graph=graph,
         # Generated rows are never shown as real data, whatever area.json says.
         synthetic=bool(meta.get("synthetic", False)) or generated,
-        sources=meta.get("sources") or {"area": f"user study area {folder}"},
-        cell_size=meta.get("cell_size"),
+        sources=_with_derived(meta.get("sources") or {"area": f"user study area {folder}"}, population),
+        cell_size=meta.get("cell_size"), communities=communities,
     )
+
+
+def _with_derived(sources: dict, population) -> dict:
+    """``sources`` plus a note for every cohort the loader derived (age_60_plus from 65+)."""
+    derived = population.attrs.get("derived_cohorts", [])
+    return {**sources, **({"age_60_plus": AGE_60_DERIVED_NOTE} if "age_60_plus" in derived else {})}
 
 
 # ---------------------------------------------------------------- export
@@ -272,7 +280,8 @@ def _readme(area: StudyArea, files: list[str]) -> str:
     return (f"Hedong Planner study area: {area.name}\n{'=' * (27 + len(area.name))}\n\n{warn}"
             f"Files:\n" + "".join(f"  - {f}\n" for f in files) +
             f"\narea.gpkg layers (CRS {area.crs}): boundary, districts, population, facilities"
-            f"{', projects' if len(area.projects) else ''} — columns as in the Hedong Planner contract.\n"
+            f"{', projects' if len(area.projects) else ''}"
+            f"{', communities' if area.communities is not None and len(area.communities) else ''} — columns as in the Hedong Planner contract.\n"
             f"network.osm: the walking network as OSM XML (WGS84); reopen with `hedong info --area <this folder>`.\n"
             f"Open area.gpkg in QGIS (Layer > Add Vector Layer).\n\nSources and licences:\n{src}\n")
 
@@ -300,6 +309,8 @@ def export_area(area: StudyArea, out_dir) -> list[Path]:
               "facilities": area.facilities}
     if len(area.projects):  # optional layer: an area without projects simply has none
         layers["projects"] = area.projects
+    if area.communities is not None and len(area.communities):  # optional too
+        layers["communities"] = area.communities
     layers = {k: v.to_crs(area.crs) if v.crs is not None and not v.crs.equals(CRS.from_user_input(area.crs)) else v
               for k, v in layers.items()}
     written = [write_gpkg_atomic(layers, out / GPKG_NAME)]

@@ -42,8 +42,9 @@ from shapely.geometry import box
 from gis.cache import load_study_area, save_study_area, tidy_graph
 from gis.crs import local_projected_crs
 from gis.study_area import StudyArea, cache_dir
+from layers.norms import AGE_60_DERIVED_NOTE
 from layers.osm_tags import OSM_ATTRIBUTION, facilities_from_osm, osm_filter
-from layers.schema import COHORTS, PROJECT_COLUMNS
+from layers.schema import COHORTS, OPTIONAL_COHORTS, PROJECT_COLUMNS, derive_age_60_plus
 
 AREA_NAME = "helsinki-osm"
 HELSINKI_CRS = "EPSG:32635"
@@ -238,7 +239,9 @@ def population_from_buildings(res: gpd.GeoDataFrame, districts: gpd.GeoDataFrame
     joined = joined[~joined.index.duplicated(keep="first")]  # a centre on a shared edge: first district
     cells["district_id"] = joined["district_id"].astype(str).values
     for c in COHORTS:
-        cells[c] = cells["pop_total"] * float(cohort_shares[c])
+        if c in cohort_shares or c not in OPTIONAL_COHORTS:
+            cells[c] = cells["pop_total"] * float(cohort_shares[c])
+    derive_age_60_plus(cells)  # 60+ by the census ratio unless the shares give it (sources say so)
     cells["source"] = source
     return cells[["cell_id", "district_id", "pop_total", *COHORTS, "source", "geometry"]]
 
@@ -304,6 +307,7 @@ def build_helsinki(path=None) -> StudyArea:
                        f"default {DEFAULT_LEVELS:g}), spread over 100 m cells by floor area; cohort shares "
                        f"assumed from Helsinki's city-wide age structure; {OSM_ATTRIBUTION}"),
         "projects": "none",
+        "age_60_plus": AGE_60_DERIVED_NOTE,
     }
     return StudyArea(name=AREA_NAME, crs=crs, boundary=boundary, districts=districts, population=population,
                      facilities=facilities, projects=empty_projects(crs), graph=G, synthetic=False,

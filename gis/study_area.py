@@ -28,7 +28,7 @@ class StudyArea:
         Columns ``district_id`` (str), ``name``; polygons.
     population : GeoDataFrame
         Columns ``cell_id``, ``district_id``, ``pop_total``, ``age_0_2``, ``age_3_5``, ``age_6_11``,
-        ``age_12_14``, ``age_65_plus`` (floats, people); point geometry (cell centres).
+        ``age_12_14``, ``age_65_plus``, ``age_60_plus`` (floats, people); point geometry (cell centres).
     facilities : GeoDataFrame
         :data:`layers.schema.FACILITY_COLUMNS`; points.
     projects : GeoDataFrame
@@ -42,6 +42,8 @@ class StudyArea:
         Layer name -> source and licence text shown in the UI, README and published maps.
     cell_size : float or None
         Side of the square population cells in metres, when cells are a regular grid.
+    communities : GeoDataFrame or None
+        Optional 社区 layer: :data:`layers.schema.COMMUNITY_COLUMNS`; polygons. None when the area has none.
     """
 
     name: str
@@ -55,6 +57,7 @@ class StudyArea:
     synthetic: bool
     sources: dict = field(default_factory=dict)
     cell_size: float | None = None
+    communities: gpd.GeoDataFrame | None = None
     #: Engines may cache derived structures here (travel network, snapping); never persisted.
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 

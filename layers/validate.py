@@ -24,6 +24,7 @@ import shapely
 from layers.errors import InputError
 from layers.plan import PROJECT_YEARS
 from layers.schema import (
+    FACILITY_ATTRIBUTES, OPTIONAL_COHORTS, derive_age_60_plus,
     CAPACITY_COLUMNS, COHORTS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SUBTYPE_LABELS,
     SUBTYPES,
 )
@@ -40,7 +41,7 @@ class Column:
     kind : str
         ``id`` (non-empty text, unique), ``text``, ``enum`` (one of ``choices``), ``subtype``
         (one of the row family's sub-types), ``count`` (finite number >= 0), ``year`` (integer
-        in ``lo``..``hi``).
+        in ``lo``..``hi``), ``flag`` (yes / no: true, 1, 是 ... ; empty -> ``default``).
     required : bool
         A missing column is an error; otherwise it takes ``default``.
     default : object
@@ -66,11 +67,18 @@ SPECS: dict[str, tuple[Column, ...]] = {
     "boundary": (Column("name", "text", required=False, default="study area"),),
     "districts": (Column("district_id", "id"), Column("name", "text")),
     # Cohorts are required: a missing cohort column silently read as 0 would hide all its demand.
+    # except the optional ones, derived when absent (OPTIONAL_COHORTS; the loaders say so).
     "population": (Column("cell_id", "id"), Column("district_id", "text"), Column("pop_total", "count"),
-                   *(Column(c, "count") for c in COHORTS)),
+                   *(Column(c, "count", required=c not in OPTIONAL_COHORTS, default=0.0) for c in COHORTS)),
     "facilities": (Column("facility_id", "id"), Column("name", "text", required=False, default=""),
                    Column("family", "enum", choices=FAMILIES), Column("subtype", "subtype", required=False, default=""),
-                   *_CAP_OPTIONAL, Column("source", "text", required=False, default="")),
+                   *_CAP_OPTIONAL,
+                   Column("ownership", "enum", required=False, default="", choices=("", "public", "private")),
+                   Column("puhui", "flag", required=False, default=False),
+                   Column("bed_type", "enum", required=False, default="", choices=("", "nursing", "general")),
+                   Column("source", "text", required=False, default="")),
+    "communities": (Column("community_id", "id"), Column("name", "text", required=False, default=""),
+                    Column("district_id", "text", required=False, default=""), Column("pop_total", "count")),
     "projects": (Column("project_id", "id"), Column("name", "text", required=False, default=""),
                  Column("type", "enum", choices=tuple(PROJECT_TYPES)),
                  *(Column(c, "count", required=False, default=0.0) for c in PROJECT_CAPACITY),
@@ -79,7 +87,7 @@ SPECS: dict[str, tuple[Column, ...]] = {
 
 #: Geometry each layer takes: ``point`` (polygons become centroids, documented), ``polygon``.
 GEOMETRY: dict[str, str] = {"boundary": "polygon", "districts": "polygon", "population": "point",
-                            "facilities": "point", "projects": "point"}
+                            "facilities": "point", "projects": "point", "communities": "polygon"}
 
 #: Alternative column names accepted on import (lower-case), per schema column.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -90,10 +98,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "family": ("category", "类别"),
     "subtype": ("sub_type", "子类"),
     "pop_total": ("population", "pop", "人口"),
+    "community_id": ("id", "社区编号", "编号"),
+    "ownership": ("举办性质", "性质"),
+    "puhui": ("普惠",),
+    "bed_type": ("床位类型",),
 }
 
 # Chinese and English labels accepted for family / sub-type names.
 _LABEL_TO_KEY = {v.lower(): k for d in (FAMILY_LABELS, SUBTYPE_LABELS) for k, lab in d.items() for v in lab.values()}
+# Chinese words for the facility attributes (layers.schema.FACILITY_ATTRIBUTES).
+_LABEL_TO_KEY.update({"公办": "public", "公立": "public", "民办": "private", "私立": "private",
+                      "护理型": "nursing", "护理": "nursing", "普通": "general", "普通型": "general"})
+_FLAG = {"true": True, "yes": True, "y": True, "1": True, "1.0": True, "是": True, "普惠": True,
+         "false": False, "no": False, "n": False, "0": False, "0.0": False, "否": False}
 
 
 def _is_empty(v) -> bool:
@@ -189,6 +206,7 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
     """
     spec = SPECS[layer]
     df = rename_aliases(df, layer).copy()
+    absent_cohorts = [c for c in OPTIONAL_COHORTS if c not in df.columns] if layer == "population" else []
     for c in spec:
         if c.name not in df.columns:
             if c.required:
@@ -240,6 +258,17 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                     res.append(float(c.default))
                 else:
                     res.append(_number(v, file=file, row=row, field=c.name))
+            elif c.kind == "flag":
+                if _is_empty(v):
+                    res.append(bool(c.default))
+                elif isinstance(v, (bool, np.bool_)):
+                    res.append(bool(v))
+                else:
+                    key = str(v).strip().lower()
+                    if key not in _FLAG:
+                        raise InputError(f"{v!r} is not yes / no (write true or false, 1 or 0, 是 or 否)",
+                                         file=file, row=row, field=c.name)
+                    res.append(_FLAG[key])
             elif c.kind == "year":
                 if _is_empty(v):
                     raise InputError(f"empty year; write the opening year ({c.lo}-{c.hi})", file=file, row=row,
@@ -270,13 +299,26 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                 if col not in FAMILY_CAPACITY[fam] and out[col][i] != 0:
                     raise InputError(f"a {fam} does not use {col} (it uses {', '.join(FAMILY_CAPACITY[fam])}); "
                                      f"set it to 0 or leave it empty", file=file, row=i + 1, field=col)
+            for col, spec_ in FACILITY_ATTRIBUTES.items():
+                if fam not in spec_["families"] and out[col][i] not in ("", False):
+                    raise InputError(f"{col} applies to {', '.join(spec_['families'])}, not to a {fam}; "
+                                     f"leave it empty", file=file, row=i + 1, field=col)
+            if out["ownership"][i] == "public" and fam in FACILITY_ATTRIBUTES["puhui"]["families"]:
+                out["puhui"][i] = True  # 普惠 includes the public ones (the plan's coverage rate counts them)
     result = df.copy()
     for c in spec:
         result[c.name] = pd.Series(out[c.name], index=df.index,
-                                   dtype="float64" if c.kind == "count" else "int64" if c.kind == "year" else "object")
+                                   dtype="float64" if c.kind == "count" else "int64" if c.kind == "year"
+                                   else "bool" if c.kind == "flag" else "object")
+    if absent_cohorts:  # age_60_plus from age_65_plus by the census ratio; loaders note it in the sources
+        result = result.drop(columns=absent_cohorts)
+        derive_age_60_plus(result)
+        result.attrs["derived_cohorts"] = absent_cohorts
     first = [c.name for c in spec]
     rest = [c for c in result.columns if c not in first]
-    return result[first + rest]
+    out_df = result[first + rest]
+    out_df.attrs.update(result.attrs)
+    return out_df
 
 
 def validate_geometry(gdf: gpd.GeoDataFrame, layer: str, *, file, boundary=None) -> gpd.GeoDataFrame:
@@ -375,4 +417,5 @@ def validate_layer(gdf: gpd.GeoDataFrame, layer: str, *, file, boundary=None,
     attrs = validate_frame(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), layer, file=file,
                            default_source=default_source)
     g = gpd.GeoDataFrame(attrs, geometry=gdf.geometry.values, crs=gdf.crs)
+    g.attrs.update(attrs.attrs)  # derived_cohorts: the loader says what it derived
     return validate_geometry(g, layer, file=file, boundary=boundary)
