@@ -286,8 +286,8 @@ def edit_map_cached(spec: str, scale: float, skey: str, lang_: str, _scen=None):
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def indicators_cached(spec: str, scale: float, lang: str):
-    """Plan indicators with values computed from the current layers."""
-    return pd.DataFrame(pub.indicator_rows(get_area(spec, scale), lang=lang))
+    """The plan's indicator rows computed from the current layers (publish.indicator_rows)."""
+    return pub.indicator_rows(get_area(spec, scale), lang=lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -726,16 +726,31 @@ def optimise_section(a):
 
 
 def page_indicators():
-    """Plan indicators: 2020 baseline, 2025 target, value from the current layers, met or not."""
-    a = area()
+    """The plan's indicator table (accessibility.indicators, the same rows as ``hedong indicators`` and the
+    published index): baseline, target, value for the area and by subdistrict, status with the reason."""
+    a, lg = area(), lang()
     st.caption(tr("indicator_help"))
-    df = indicators_cached(a.name, demo_scale(), lang())
-    names = {"zh": ["指标", "单位", "2020基准", "2025目标", "现值", "达标", "说明"],
-             "en": ["Indicator", "Unit", "2020", "2025 target", "Now", "Met", "Note"]}[lang()]
-    show = df[["indicator", "unit", "baseline_2020", "target_2025", "value", "met", "note"]].copy()
-    show["met"] = show["met"].map({True: "✔", False: "✘"}).fillna("—")
-    show.columns = names
+    rows = indicators_cached(a.name, demo_scale(), lg)
+    names = {"zh": ["编号", "指标", "单位", "2020基准", "2025目标", "现值", "状态", "说明"],
+             "en": ["No.", "Indicator", "Unit", "2020", "2025 target", "Now", "Status", "Note"]}[lg]
+    show = pd.DataFrame([[r["no"] or "", r["indicator"], r["unit"], r["baseline_2020"], r["target_2025"], r["value"],
+                          f'{pub.STATUS_MARK[r["status"]]} {pub.STATUS_TEXT[lg][r["status"]]}', r["note"]]
+                         for r in rows], columns=names)
     st.dataframe(show, hide_index=True, width="stretch", key="indicator_table")
+    st.subheader({"zh": "分街道", "en": "By subdistrict"}[lg])
+    byd = pd.DataFrame({r["indicator"]: {n: f'{pub.fmt_value(v.get("value"))} {pub.STATUS_MARK.get(v.get("status"), "")}'
+                                         for n, v in r["by_district"].items()} for r in rows if r["by_district"]})
+    st.dataframe(byd, width="stretch", key="indicator_districts")
+    walk = [{names[1]: r["indicator"], "measure": r["walking"]["measure"][lg], "value": r["walking"]["value"]}
+            for r in rows if r["walking"]]
+    if walk:
+        st.caption({"zh": "步行可达性（与比例指标并列，非规划口径）", "en": "Walking measures (beside the ratios; not the plan's measure)"}[lg])
+        st.dataframe(pd.DataFrame(walk), hide_index=True, width="stretch", key="indicator_walking")
+    for r in rows:
+        missing = (r.get("detail") or {}).get("without_site")
+        if missing:
+            st.caption(r["indicator"])
+            st.dataframe(pd.DataFrame(missing), hide_index=True, width="stretch", key=f"detail_{r['key']}")
 
 
 def page_publish():

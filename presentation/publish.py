@@ -100,60 +100,68 @@ def minute_distribution(area, result, max_minutes: float = 30.0) -> pd.DataFrame
 # ---------------------------------------------------------------- plan indicators computed from layers
 
 
-def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str = "zh") -> list[dict]:
-    """The plan's indicators next to the value the current layers give, where they can give one.
+def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str = "zh", *, table=None) -> list[dict]:
+    """The plan's indicator table (:func:`accessibility.indicators.indicator_table`) as display rows.
 
     Parameters
     ----------
     area : StudyArea
     facilities : GeoDataFrame, optional
         Facilities to count (e.g. a scenario-year's); default the area's.
+    table : dict, optional
+        An indicator table already computed (the app and the published index show the same one).
 
     Returns
     -------
     list of dict
-        ``key``, ``indicator``, ``unit``, ``baseline_2020``, ``target_2025``, ``value`` (None when
-        not computable), ``met`` (True/False/None), ``note``.
+        ``key``, ``no``, ``indicator``, ``unit``, ``baseline_2020``, ``target_2025``, ``comparison``,
+        ``value`` (None when not computable), ``status`` (met / not met / not comparable), ``met``
+        (True / False / None), ``note`` (the reason, else the note), ``by_district`` (name -> value,
+        status), ``walking`` (the walking measure beside a ratio, or None).
     """
-    from layers.plan import INDICATORS, TARGETS
+    from accessibility.indicators import MET, NOT_MET, indicator_table
 
-    f = area.facilities if facilities is None else webmap.as_facilities(facilities)
-    pop = float(area.population["pop_total"].sum()) if len(area.population) else 0.0
-    under3 = float(area.population["age_0_2"].sum()) if "age_0_2" in area.population.columns else 0.0
-    not_comp = {"zh": "现有图层无法计算", "en": "not computable from these layers"}[lang]
+    tab = table if table is not None else indicator_table(
+        area, None if facilities is None else webmap.as_facilities(facilities))
     rows = []
-
-    def fam(name):
-        return f[f["family"] == name]
-
-    computed = {}
-    if pop > 0:
-        beds = float(fam("clinic")["beds"].sum())
-        computed["beds_per_1000"] = (beds / pop * 1000, {"zh": "医疗卫生设施床位 / 人口", "en": "clinic beds / population"})
-        area_m2 = float(fam("fitness")["area_m2"].sum())
-        computed["sports_area_per_capita"] = (area_m2 / pop, {"zh": "健身设施面积 / 人口（仅含图层中的设施）",
-                                                              "en": "fitness facility area / population (mapped facilities only)"})
-    for key, rec in INDICATORS.items():
-        value, note = None, not_comp
-        if key in computed:
-            value, n = computed[key]
-            note = n[lang]
-        elif key == "childcare_per_1000":
-            note = {"zh": "图层中没有托育机构（0-3岁人口 {n:,.0f}）", "en": "no childcare facilities in the layers "
-                    "(residents aged 0-2: {n:,.0f})"}[lang].format(n=under3)
-        target = rec.get("2025")
-        cmp = rec.get("comparison", ">=")
-        met = None if value is None or target is None else bool(value >= target) if cmp == ">=" else bool(value <= target)
-        rows.append({"key": key, "indicator": rec[lang] if lang in rec else rec["en"], "unit": rec["unit"],
-                     "baseline_2020": rec.get("2020"), "target_2025": target,
-                     "value": None if value is None else round(value, 3), "met": met, "note": note})
-    n_rooms = int(len(fam("study_room")))
-    rows.append({"key": "study_rooms_2025", "indicator": {"zh": "河东书房数量", "en": "Hedong Study Rooms"}[lang],
-                 "unit": {"zh": "个", "en": "rooms"}[lang], "baseline_2020": None,
-                 "target_2025": TARGETS["study_rooms_2025"], "value": n_rooms,
-                 "met": n_rooms >= TARGETS["study_rooms_2025"],
-                 "note": {"zh": "目标为全市，图层为研究范围", "en": "target is city-wide; the layers cover the study area"}[lang]})
+    for r in tab["indicators"]:
+        why = r["reason"] or r["note"] or {}
+        rows.append({"key": r["key"], "no": r["no"], "indicator": r[lang], "unit": r["unit"],
+                     "baseline_2020": r["baseline_2020"], "target_2025": r["target_2025"],
+                     "comparison": r["comparison"], "value": r["value"], "status": r["status"],
+                     "met": {MET: True, NOT_MET: False}.get(r["status"]), "note": why.get(lang, "") if why else "",
+                     "by_district": r["by_district"], "walking": r["walking"], "detail": r["detail"]})
     return rows
+
+
+#: How a status is shown (published index and app).
+STATUS_MARK = {"met": "✔", "not met": "✘", "not comparable": "—"}
+STATUS_TEXT = {"zh": {"met": "达标", "not met": "未达标", "not comparable": "不可比"},
+               "en": {"met": "met", "not met": "not met", "not comparable": "not comparable"}}
+
+
+def fmt_value(v) -> str:
+    """An indicator value as shown: integers as they are, other numbers with two decimals."""
+    if v is None:
+        return "—"
+    return f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
+
+
+def _indicator_district_table(indicators, lang) -> str:
+    """Subdistrict x indicator table of the published index (value and status mark per cell)."""
+    esc = _html.escape
+    rows = [r for r in indicators if r["by_district"]]
+    if not rows:
+        return ""
+    names = list(rows[0]["by_district"])
+    head = "".join(f"<th>{esc(str(n))}</th>" for n in names)
+    body = "".join(
+        f'<tr><td>{esc(str(r["indicator"]))}</td>' + "".join(
+            f'<td>{esc(fmt_value(r["by_district"].get(n, {}).get("value")))} '
+            f'{STATUS_MARK.get(r["by_district"].get(n, {}).get("status"), "")}</td>' for n in names) + "</tr>"
+        for r in rows)
+    cap = {"zh": "分街道", "en": "By subdistrict"}[lang]
+    return f"<h3>{esc(cap)}</h3><table><tr><th></th>{head}</tr>{body}</table>"
 
 
 # ---------------------------------------------------------------- seats
@@ -327,16 +335,17 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
         + "".join(f'<td>{esc(_seat_cell(v, lang))}</td>' for v in s["levels"].values())
         + "</tr>" for fn, s in seats)
     ind_rows = "".join(
-        f'<tr><td>{esc(str(r["indicator"]))}</td><td>{esc(str(r["unit"]))}</td><td>{"" if r["baseline_2020"] is None else r["baseline_2020"]}</td>'
-        f'<td>{"" if r["target_2025"] is None else r["target_2025"]}</td>'
-        f'<td>{"—" if r["value"] is None else format(r["value"], ",.2f") if isinstance(r["value"], float) else r["value"]}</td>'
-        f'<td>{"" if r["met"] is None else ("✔" if r["met"] else "✘")}</td><td><small>{esc(str(r["note"]))}</small></td></tr>'
+        f'<tr><td>{esc(str(r["no"] or ""))}</td><td>{esc(str(r["indicator"]))}</td><td>{esc(str(r["unit"]))}</td>'
+        f'<td>{"" if r["baseline_2020"] is None else esc(str(r["baseline_2020"]))}</td>'
+        f'<td>{"" if r["target_2025"] is None else esc(r["comparison"] + " " + format(r["target_2025"], "g"))}</td>'
+        f'<td>{esc(fmt_value(r["value"]))}</td>'
+        f'<td>{STATUS_MARK[r["status"]]} {esc(STATUS_TEXT[lang][r["status"]])}</td><td><small>{esc(str(r["note"]))}</small></td></tr>'
         for r in indicators)
     src_rows = "".join(f"<li><b>{esc(str(k))}</b>: {esc(str(v))}</li>" for k, v in (area.sources or {}).items())
     lvl_heads = "".join(f"<th>{esc(SERVICES[lv].label(lang))}</th>" for lv in LEVELS)
-    hdr = {"zh": ("服务", "分钟", "覆盖人口", "中位分钟", "未覆盖人口", "年份", "指标", "单位", "2020", "2025目标", "现值", "达标", "说明"),
+    hdr = {"zh": ("服务", "分钟", "覆盖人口", "中位分钟", "未覆盖人口", "年份", "指标", "单位", "2020", "2025目标", "现值", "状态", "说明"),
            "en": ("Service", "Minutes", "Covered", "Median min", "Uncovered people", "Year", "Indicator", "Unit", "2020",
-                  "2025 target", "Now", "Met", "Note")}[lang]
+                  "2025 target", "Now", "Status", "Note")}[lang]
     seat_sec = (f'<h2>{esc(pt("seat_maps", lang, scenario=scenario))}</h2><table><tr><th>{hdr[5]}</th>{lvl_heads}</tr>'
                 f"{seat_rows}</table>") if seats else ""
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
@@ -350,7 +359,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f
 {_life_circle_section(lang, life)}
 <h2>{esc(pt("coverage_maps", lang, minutes="N"))}</h2><table><tr><th>{hdr[0]}</th><th>{hdr[1]}</th><th>{hdr[2]}</th><th>{hdr[3]}</th><th>{hdr[4]}</th></tr>{cov_rows}</table>
 {seat_sec}
-<h2>{esc(pt("indicators", lang))}</h2><table><tr><th>{hdr[6]}</th><th>{hdr[7]}</th><th>{hdr[8]}</th><th>{hdr[9]}</th><th>{hdr[10]}</th><th>{hdr[11]}</th><th>{hdr[12]}</th></tr>{ind_rows}</table>
+<h2>{esc(pt("indicators", lang))}</h2><table><tr><th>#</th><th>{hdr[6]}</th><th>{hdr[7]}</th><th>{hdr[8]}</th><th>{hdr[9]}</th><th>{hdr[10]}</th><th>{hdr[11]}</th><th>{hdr[12]}</th></tr>{ind_rows}</table>
+{_indicator_district_table(indicators, lang)}
 <h2>{esc(pt("sources", lang))}</h2><ul>{src_rows}<li>Leaflet 1.9.4 (BSD-2-Clause), jQuery 3.7.1 (MIT) — embedded</li></ul>
 </body></html>"""
 

@@ -28,7 +28,7 @@ from shapely.geometry import Point
 from layers.errors import InputError, UnknownScenarioError
 from layers.plan import SCHOOL_PROGRAMME
 from layers.families import TYPE_CAPACITY
-from layers.schema import FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_TYPES
+from layers.schema import CAPACITY_COLUMNS, FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_TYPES
 from scenarios import store
 from scenarios.demand import YEAR_RANGE
 
@@ -405,13 +405,22 @@ def projects_as_facilities(projects: gpd.GeoDataFrame, crs=None) -> gpd.GeoDataF
     sub = projects["type"].map(lambda t: PROJECT_TYPES[t][1])
     f = pd.DataFrame({
         "facility_id": projects["project_id"].astype(str), "name": projects["name"], "family": fam, "subtype": sub,
-        "seats_primary": projects["seats_primary"], "seats_junior": projects["seats_junior"],
-        "places_kindergarten": projects["places_kindergarten"], "beds": 0, "area_m2": 0.0,
+        # every capacity column of the registry; those a project layer does not carry are 0
+        **{c: projects[c] if c in projects else (0.0 if CAPACITY_COLUMNS[c]["unit"] == "m2" else 0)
+           for c in CAPACITY_COLUMNS},
+        # ownership / 普惠 / bed type of a planned project: as its layer gives them, else unknown
+        "ownership": projects["ownership"] if "ownership" in projects else "",
+        "puhui": projects["puhui"] if "puhui" in projects else False,
+        "bed_type": projects["bed_type"] if "bed_type" in projects else "",
         "source": projects["source"], "project_id": projects["project_id"].astype(str),
         "open_year": projects["open_year"],
     })
     g = gpd.GeoDataFrame(f, geometry=projects.geometry.values, crs=projects.crs)
     return g.to_crs(crs) if crs is not None and g.crs is not None else g
+
+
+#: Values of facility columns a layer may lack (capacity 0, attributes unknown).
+_FACILITY_DEFAULTS = {**{c: 0.0 for c in CAPACITY_COLUMNS}, "ownership": "", "puhui": False, "bed_type": ""}
 
 
 def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
@@ -437,6 +446,9 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
     year = check_year(year)
     scenario = resolve_scenario(area, scenario)
     base = area.facilities.copy()
+    for c, default in _FACILITY_DEFAULTS.items():  # a layer made before a column existed: its default
+        if c not in base:
+            base[c] = default
     base["project_id"] = ""
     base["open_year"] = np.nan
     new = projects_as_facilities(scenario.open_projects(year), area.crs)
