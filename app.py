@@ -21,6 +21,7 @@ import streamlit as st
 
 from accessibility.circles import circles_gdf
 from accessibility.coverage import coverage_report, life_circle, service_coverage
+from accessibility.equity import lorenz
 from accessibility.fca import METHODS, fca
 from accessibility.norm_check import norm_gaps
 from presentation import publish as pub
@@ -451,6 +452,7 @@ def page_coverage():
     st.bar_chart(r["histogram"], x="minutes", y="residents", x_label=tr("minutes"),
                  y_label=webmap.t("population_n", lang()))
     st.metric(f"{service_label(s)} · {tr('share')}", f"{r['share']:.1%}")
+    tiered_section(spec, sc, minutes, mode)
     st.subheader(tr("life_circle"))
     lc = report_cached(spec, sc, minutes, mode, "none", None)["life_circle"]
     k1, k2 = st.columns(2)
@@ -475,8 +477,53 @@ def page_coverage():
         st.caption(tr("lc_by_district"))
         st.dataframe(district_frame(lcd), hide_index=True, width="stretch", key="lc_district_table",
                      column_config={tr("share_col"): st.column_config.NumberColumn(format="percent")})
+    equity_section(spec, sc, minutes, mode)
     gaps_section(spec, sc)
     fca_section(spec, sc, minutes, mode)
+
+
+def tiered_section(spec: str, sc: float, minutes: float, mode: str):
+    """The 15分钟社区生活圈 with each service at its GB 50180-2018 tier (shown before the one-threshold index)."""
+    t = report_cached(spec, sc, minutes, mode, "none", None)["life_circle_tiered"]
+    lg = lang()
+    st.subheader(t["name"][lg] + {"zh": "（分级：5/10/15分钟）", "en": " (tiered: 5 / 10 / 15 min)"}[lg])
+    st.caption(t["source"])
+    k1, k2 = st.columns(2)
+    k1.metric({"zh": "全部服务在各自时限内可达", "en": "All services within their tier"}[lg], f"{t['all_services_share']:.1%}")
+    k2.metric({"zh": "平均可达服务数（分级）", "en": "Mean services within their tier"}[lg], f"{t['mean_services_within']:.2f}")
+    st.dataframe(pd.DataFrame([{tr("service"): service_label(k), "min": v["tier_minutes"], tr("share"): v["population_share"]}
+                               for k, v in t["by_service"].items()]), hide_index=True, width="stretch",
+                 key="lct_services", column_config={tr("share"): st.column_config.NumberColumn(format="percent")})
+    st.dataframe(district_frame(t["by_district"]), hide_index=True, width="stretch", key="lct_district_table",
+                 column_config={tr("share_col"): st.column_config.NumberColumn(format="percent")})
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def lorenz_cached(spec: str, scale: float, service: str, minutes: float, mode: str) -> pd.DataFrame:
+    """Lorenz curve of residents' minutes to the nearest facility (accessibility.equity.lorenz)."""
+    a = get_area(spec, scale)
+    p, L = lorenz(service_coverage(a, service, minutes, mode).cell_minutes.to_numpy(), a.population["pop_total"])
+    return pd.DataFrame({"residents": p, "minutes": L, "equality": p})
+
+
+def equity_section(spec: str, sc: float, minutes: float, mode: str):
+    """Equity of access: Gini / Theil (between / within subdistricts) per service, and a Lorenz chart."""
+    lg = lang()
+    st.subheader({"zh": "公平性（人口加权基尼系数、泰尔指数）", "en": "Equity (population-weighted Gini, Theil)"}[lg])
+    eq = report_cached(spec, sc, minutes, mode, "none", None)["equity"]
+    rows = []
+    for k, v in eq["services"].items():
+        m, sp = v["minutes"]["population"], (v.get("supply_per_1000") or {}).get("population", {})
+        rows.append({tr("service"): service_label(k), "Gini (min)": m["gini"], "Theil (min)": m["theil"],
+                     "Theil between": m["theil_between"], "Theil within": m["theil_within"],
+                     "top/bottom 10%": m["top_bottom_10_ratio"], "Gini (2SFCA)": sp.get("gini"),
+                     "Theil (2SFCA)": sp.get("theil")})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="equity_table")
+    st.caption(eq["definition"])
+    s = st.selectbox(tr("service"), list(SERVICES), format_func=service_label, key="lorenz_service")
+    st.line_chart(lorenz_cached(spec, sc, s, minutes, mode), x="residents", y=["minutes", "equality"],
+                  x_label={"zh": "累计人口比例", "en": "cumulative share of residents"}[lg],
+                  y_label={"zh": "累计出行时间比例", "en": "cumulative share of minutes"}[lg])
 
 
 def gaps_section(spec: str, sc: float):

@@ -73,6 +73,10 @@ def test_coverage_dashboard(at, small_demo):
     at.radio(key="cov_mode").set_value("walk").run()
     rep = coverage_report(small_demo, 15, "walk")
     assert metric(at, "全部服务可达比例") == f"{rep['life_circle']['all_services_share']:.1%}"
+    # the tiered 15分钟社区生活圈 (each service at its GB 50180-2018 tier) is shown too, before the other
+    assert metric(at, "全部服务在各自时限内可达") == f"{rep['life_circle_tiered']['all_services_share']:.1%}"
+    labels = [m.label for m in at.metric]
+    assert labels.index("全部服务在各自时限内可达") < labels.index("全部服务可达比例")
     assert len(at.dataframe) >= 2
     at.radio(key="cov_mode").set_value("bike").run()
     rep_b = coverage_report(small_demo, 15, "bike")
