@@ -18,7 +18,7 @@ STEP = 100.0
 
 
 def hand_area(with_communities=True) -> StudyArea:
-    """A 6 x 6 street grid; 25 cells of 960 residents (24,000); west D1 (x < 250 m: 10 cells), east D2 (15)."""
+    """A 6 x 6 street grid; 25 cells of 960 residents (24,000); west D1 (x < 200 m: 10 cells), east D2 (15)."""
     n = 6
     G = nx.MultiDiGraph(crs=CRS)
     for i in range(n):
@@ -35,7 +35,8 @@ def hand_area(with_communities=True) -> StudyArea:
     boundary = gpd.GeoDataFrame({"name": ["hand"]}, geometry=[box(X0, Y0, X0 + w, Y0 + w)], crs=CRS)
     districts = gpd.GeoDataFrame({"district_id": ["D1", "D2"], "name": ["西区", "东区"]},
                                  geometry=[box(X0, Y0, X0 + 200, Y0 + w), box(X0 + 200, Y0, X0 + w, Y0 + w)], crs=CRS)
-    cx, cy = np.meshgrid(np.arange(n - 1) * STEP + 50 + X0, np.arange(n - 1) * STEP + 50 + Y0)
+    # cells off the block centres (40 / 30 m from the corner) so every cell has one nearest street
+    cx, cy = np.meshgrid(np.arange(n - 1) * STEP + 40 + X0, np.arange(n - 1) * STEP + 30 + Y0)
     cx, cy = cx.ravel(), cy.ravel()
     pop = gpd.GeoDataFrame({"cell_id": [f"c{i}" for i in range(25)],
                             "district_id": np.where(cx < X0 + 200, "D1", "D2"), "pop_total": 960.0},
@@ -43,13 +44,14 @@ def hand_area(with_communities=True) -> StudyArea:
     for c, share in (("age_0_2", 0.03), ("age_3_5", 0.01), ("age_6_11", 0.06), ("age_12_14", 0.03),
                      ("age_65_plus", 0.125)):
         pop[c] = pop["pop_total"] * share  # no age_60_plus: derived from 65+ by the census ratio
+    # childcare and kindergartens stand on a street, off the crossings (one nearest street each)
     rows = [  # family, subtype, x, y, capacity column, capacity, ownership, puhui, bed_type
-        ("childcare", "childcare_centre", 50, 50, "places_childcare", 40, "public", True, ""),
-        ("childcare", "childcare_centre", 150, 350, "places_childcare", 50, "private", False, ""),
-        ("childcare", "childcare_centre", 350, 150, "places_childcare", 30, "private", True, ""),
-        ("kindergarten", "kindergarten", 50, 250, "places_kindergarten", 100, "public", True, ""),
-        ("kindergarten", "kindergarten", 250, 250, "places_kindergarten", 60, "private", True, ""),
-        ("kindergarten", "kindergarten", 450, 450, "places_kindergarten", 40, "private", False, ""),
+        ("childcare", "childcare_centre", 50, 100, "places_childcare", 40, "public", True, ""),
+        ("childcare", "childcare_centre", 150, 300, "places_childcare", 50, "private", False, ""),
+        ("childcare", "childcare_centre", 350, 100, "places_childcare", 30, "private", True, ""),
+        ("kindergarten", "kindergarten", 50, 200, "places_kindergarten", 100, "public", True, ""),
+        ("kindergarten", "kindergarten", 250, 200, "places_kindergarten", 60, "private", True, ""),
+        ("kindergarten", "kindergarten", 450, 400, "places_kindergarten", 40, "private", False, ""),
         ("clinic", "hospital", 300, 300, "beds", 168, "", False, ""),
         ("culture", "cultural_centre", 350, 350, "floor_area_m2", 300, "", False, ""),
         ("study_room", "study_room", 100, 100, "area_m2", 60, "", False, ""),
