@@ -28,8 +28,8 @@ from presentation import publish as pub
 from presentation import webmap
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS
-from layers.errors import InputError
 from layers import families as registry
+from layers.errors import InputError
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
 from scenarios.candidates import load_candidates
 from scenarios.compare import delta

@@ -13,9 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from accessibility.coverage import cells_snap, facilities_snap, service_facilities
-from accessibility.network import TravelNetwork
-from accessibility.reach import cell_seconds, nearest_seconds
+from accessibility.context import ComputeContext
+from accessibility.coverage import service_facilities
 from layers.families import NORM_LEVELS
 from layers.norms import NormLevel
 
@@ -36,11 +35,11 @@ def level_distance_m(area, level: NormLevel | str, facilities=None) -> np.ndarra
     """
     lv = NORM_LEVELS[level] if isinstance(level, str) else level
     # Distance does not depend on pace: use the plain walking network and convert back.
-    net = TravelNetwork.for_area(area, "walk")
+    ctx = ComputeContext.for_area(area)
+    net = ctx.network("walk")
     fac = level_facilities(area if facilities is None else facilities, lv)
-    fsnap = facilities_snap(area, net, fac)
     limit = 2.0 * lv.radius_m / net.speed_m_per_s
-    T = cell_seconds(net, cells_snap(area, net), nearest_seconds(net, fsnap, limit_s=limit), fsnap)
+    T = ctx.seconds(fac, "walk", limit_s=limit)
     d = T * net.speed_m_per_s
     d[d > 2.0 * lv.radius_m] = np.inf  # a cell's own offset can push it past the cut-off
     return d

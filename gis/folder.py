@@ -24,57 +24,40 @@ from xml.sax.saxutils import quoteattr
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import pandas as pd
 from pyproj import CRS, Transformer
 
 from gis.crs import local_projected_crs
 from layers.errors import InputError
 from gis.io import write_gpkg_atomic, write_text_atomic
-from gis.study_area import StudyArea
+from gis.osm import NODE_MARKER as OSM_NODE_MARKER
+from gis.study_area import StudyArea, validate_layers
+from layers.frames import empty_layer
 from layers.norms import AGE_60_DERIVED_NOTE
-from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, PROJECT_COLUMNS, is_generated
+from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, is_generated
 from layers.validate import validate_layer
 
 GPKG_NAME = "area.gpkg"
 NETWORK_NAMES = ("network.osm", "network.osm.pbf", "network.pbf")
 META_NAME = "area.json"
 README_NAME = "README.txt"
-#: ``generator`` of the OSM XML this module writes, and the node tag marking the graph's own nodes.
+#: ``generator`` of the OSM XML this module writes (informative only: no reader trusts it), and the
+#: node tag marking the graph's own nodes.
 GENERATOR = "Hedong Planner export"
-NODE_MARKER = "hedong:node"
+NODE_MARKER = OSM_NODE_MARKER
 
 
-def _read_network(path: Path, crs) -> nx.MultiDiGraph:
-    """The walking network of a study-area folder, projected to ``crs``.
+def _read_network(path: Path, crs) -> tuple[nx.MultiDiGraph, nx.MultiDiGraph | None]:
+    """The walking and cycling networks of a study-area folder, projected to ``crs``.
 
-    A file this module wrote (``generator="Hedong Planner export"``) is read back exactly: osmnx's
-    default simplification would also merge degree-2 nodes that the original graph kept (pyrosm and
-    generators simplify differently), so instead every node tagged :data:`NODE_MARKER` is kept
-    as an endpoint and only the edge-geometry vertices are merged. Any other file takes the shared
-    path, :func:`gis.osm.read_osm_network`.
+    Every file takes the one path, :func:`gis.osm.read_osm_networks` (the filter table of
+    :mod:`gis.osm_filter`, whatever the file's ``generator`` says). A file this module wrote reads
+    back with the same graph: it holds only walkable ways with their ``highway`` tags, and every
+    graph node carries :data:`NODE_MARKER`, which keeps it a node through simplification.
     """
-    import osmnx as ox
+    from gis.osm import read_osm_networks
 
-    from gis.osm import read_osm_network
-
-    with open(path, "rb") as f:
-        head = f.read(300)
-    if GENERATOR.encode() not in head:
-        return read_osm_network(path, crs=crs)
-    saved = list(ox.settings.useful_tags_node)
-    ox.settings.useful_tags_node = [*saved, NODE_MARKER]
-    try:
-        G = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
-    except Exception as e:  # noqa: BLE001 - osmnx raises a zoo of errors on bad XML
-        raise InputError(f"cannot read OSM XML ({type(e).__name__}: {e})", file=path) from e
-    finally:
-        ox.settings.useful_tags_node = saved
-    if G.number_of_nodes() == 0 or G.number_of_edges() == 0:
-        raise InputError("no walkable street in this OSM file", file=path)
-    G = ox.simplify_graph(G, node_attrs_include=[NODE_MARKER])
-    for _, d in G.nodes(data=True):
-        d.pop(NODE_MARKER, None)
-    return ox.project_graph(G, to_crs=crs)
+    graphs, _ = read_osm_networks(path, crs=crs)
+    return graphs["walk"], graphs.get("bike")
 
 
 # ---------------------------------------------------------------- load
@@ -92,12 +75,6 @@ def _read_gpkg_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
         raise InputError(f"layer {layer!r} has a CRS without an EPSG code ({gdf.crs.name}); "
                          f"reproject it to one with an EPSG code", file=gpkg, field="crs")
     return gdf
-
-
-def _empty_projects(crs) -> gpd.GeoDataFrame:
-    cols = {c: pd.Series(dtype="float64" if c.startswith(("seats", "places")) else "int64" if c == "open_year"
-                         else "object") for c in PROJECT_COLUMNS}
-    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
 def load_folder(path, **_ignored) -> StudyArea:
@@ -143,30 +120,22 @@ def load_folder(path, **_ignored) -> StudyArea:
         raise InputError("missing network.osm (or network.osm.pbf): the walking network of the area",
                          file=folder / "network.osm")
 
-    raw_boundary = _read_gpkg_layer(gpkg, "boundary")
-    crs = local_projected_crs(raw_boundary)
-
-    def layer(name: str, outline=None) -> gpd.GeoDataFrame:
-        gdf = _read_gpkg_layer(gpkg, name)
-        if not CRS.from_user_input(crs).equals(gdf.crs):
-            gdf = gdf.to_crs(crs)
-        return validate_layer(gdf, name, file=f"{gpkg} layer {name}", boundary=outline,
+    raw = {n: _read_gpkg_layer(gpkg, n) for n in (*LAYERS_REQUIRED, "projects") if n in present}
+    crs = local_projected_crs(raw["boundary"])
+    raw.setdefault("projects", empty_layer("projects", crs))
+    checked = validate_layers(raw, crs, where=lambda n: f"{gpkg} layer {n}",
                               default_source=f"user study area {folder.name}")
+    boundary, districts, population = checked["boundary"], checked["districts"], checked["population"]
+    facilities, projects = checked["facilities"], checked["projects"]
 
-    boundary = layer("boundary")
-    outline = boundary.geometry.iloc[0]
-    districts = layer("districts")
-    population = layer("population", outline)
-    facilities = layer("facilities", outline)
-    projects = layer("projects", outline) if "projects" in present else _empty_projects(crs)
-    communities = layer("communities") if "communities" in present else None
-    ids = set(districts["district_id"])
-    bad = [i for i, d in enumerate(population["district_id"]) if d not in ids]
-    if bad:
-        raise InputError(f"district_id {population['district_id'].iloc[bad[0]]!r} is not in the districts layer",
-                         file=f"{gpkg} layer population", row=bad[0] + 1, field="district_id")
-
-    graph = _read_network(net, crs)
+    communities = None
+    if "communities" in present:  # the optional 社区 layer
+        com = _read_gpkg_layer(gpkg, "communities")
+        if not CRS.from_user_input(crs).equals(com.crs):
+            com = com.to_crs(crs)
+        communities = validate_layer(com, "communities", file=f"{gpkg} layer communities",
+                                     default_source=f"user study area {folder.name}")
+    graph, bike_graph = _read_network(net, crs)
 
     meta = {}
     if (folder / META_NAME).is_file():
@@ -184,7 +153,7 @@ def load_folder(path, **_ignored) -> StudyArea:
         # Generated rows are never shown as real data, whatever area.json says.
         synthetic=bool(meta.get("synthetic", False)) or generated,
         sources=_with_derived(meta.get("sources") or {"area": f"user study area {folder}"}, population),
-        cell_size=meta.get("cell_size"), communities=communities,
+        cell_size=meta.get("cell_size"), bike_graph=bike_graph, communities=communities,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
+from accessibility.params import check_count, check_minutes
 from hedong.output import print_json, table
 from layers.families import LEVELS
 
@@ -19,12 +19,8 @@ def _area(args):
 
 
 def _check_minutes(args) -> None:
-    """``--minutes`` must be a number in (0, 120] (as for ``hedong coverage``): exit 2 otherwise."""
-    m = getattr(args, "minutes", None)
-    if m is not None and not (0 < m <= 120):
-        from layers.errors import InputError
-
-        raise InputError(f"--minutes {m:g} must be greater than 0 and at most 120", field="--minutes")
+    """``--minutes`` checked by the library's rule before the area loads (exit 2 otherwise)."""
+    check_minutes(getattr(args, "minutes", None))
 
 
 def _add_common(p, area=True, json=True):
@@ -224,8 +220,7 @@ def cmd_optimize(args) -> int:
 
     if not (args.time_limit > 0):  # also refuses NaN
         raise InputError("--time-limit must be a number of seconds greater than 0", field="--time-limit")
-    if args.p < 0:
-        raise InputError("--p must be 0 or more", field="p")
+    check_count(args.p, "p", lo=0)
     area = _area(args)
     scn = resolve_scenario(area, args.scenario)
     res = optimize_area(area, args.level, args.model, args.p, args.minutes, _candidates(args, area), scn, args.year,

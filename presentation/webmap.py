@@ -37,10 +37,11 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from presentation import assets as _assets
 from layers import families as registry
 from layers.families import FAMILIES, FAMILY_CAPACITY, FAMILY_STYLE, LIFE_CIRCLE_SERVICES, SERVICE_COLOR, SERVICES
-from layers.schema import CAPACITY_COLUMNS, COHORTS, PROJECT_TYPES
+from layers.frames import projects_as_facilities
+from layers.schema import CAPACITY_COLUMNS, COHORTS
+from presentation import assets as _assets
 
 # ---------------------------------------------------------------- styles and words
 
@@ -549,17 +550,12 @@ def facility_table(facilities: gpd.GeoDataFrame, lang: str = "zh") -> pd.DataFra
 
 
 def as_facilities(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Projects (column ``type``) as facility rows (``family``, ``subtype``); facilities pass through."""
-    if "family" in gdf.columns:
-        return gdf
-    out = gdf.copy()
-    fam_sub = [PROJECT_TYPES.get(str(v), ("school", str(v))) for v in out.get("type", pd.Series("", index=out.index))]
-    out["family"] = [f for f, _ in fam_sub]
-    out["subtype"] = [s for _, s in fam_sub]
-    for c in CAPACITY_COLUMNS:
-        if c not in out.columns:
-            out[c] = 0
-    return out
+    """Projects (column ``type``) as facility rows (``family``, ``subtype``); facilities pass through.
+
+    The one converter, :func:`layers.frames.projects_as_facilities`: an unknown project type is an
+    :class:`~layers.errors.InputError`, not drawn as a school.
+    """
+    return projects_as_facilities(gdf)
 
 
 def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str | None = None,

@@ -41,12 +41,15 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components, maximum_flow
 
+from accessibility.context import ComputeContext
+from accessibility.params import check_count, check_minutes
+from layers.errors import InfeasibleModelError, ParameterError
 from layers.families import LEVELS, SERVICES, new_site_capacity
 
 __all__ = [
     "LocationModel", "PMedian", "MCLP", "LSCP", "PCenter", "CapacitatedPMedian", "CapacitatedMCLP",
     "MODELS", "MaxAttendance", "DECAYS", "ATTENDANCE_LEVELS", "decay", "best_next_site", "default_capacity", "area_instance", "build_model", "optimize_area",
-    "best_next_site_area",
+    "best_next_site_area", "InfeasibleModelError",
 ]
 
 
@@ -124,7 +127,8 @@ class LocationModel:
         res = milp(c, integrality=integrality, bounds=Bounds(lb, ub), constraints=cons, options=opts)
         self.status = res.message
         if res.x is None:
-            raise RuntimeError(f"{self.name}: HiGHS found no solution ({res.message})")
+            raise InfeasibleModelError(f"{self.name}: HiGHS found no solution ({res.message})",
+                                       parameters=("p", "minutes", "time_limit"))
         return res
 
     def _finish(self, y):
@@ -185,8 +189,8 @@ class PMedian(LocationModel):
     def _check_p(self):
         nfix = int(self.predefined.sum())
         if not nfix <= self.p_facilities <= self.n_facilities:
-            raise ValueError(f"p_facilities={self.p_facilities} must lie between the {nfix} predefined sites "
-                             f"and the {self.n_facilities} facilities")
+            raise ParameterError("p_facilities", f"p_facilities={self.p_facilities} must lie between the {nfix} "
+                                 f"predefined sites and the {self.n_facilities} facilities", value=self.p_facilities)
 
     def solve(self, time_limit=None, mip_rel_gap=0.0):
         """Solve with HiGHS (scipy.optimize.milp); returns self."""
@@ -404,7 +408,8 @@ class PCenter(LocationModel):
             else:
                 lo = mid + 1
         if found is None:
-            raise RuntimeError(f"p-center: {self.p_facilities} sites cannot reach every demand point")
+            raise InfeasibleModelError(f"p-center: {self.p_facilities} sites cannot reach every demand point",
+                                       parameters=("p", "minutes"))
         y = found.selected.copy()
         # spend any spare sites too (spopt opens exactly p); they cannot worsen the worst trip
         spare = self.p_facilities - int(y.sum())
@@ -814,25 +819,36 @@ def build_model(key: str, inst: dict, p: int = 1, decay_kind: str = "exponential
     if key == "attendance":  # costs are seconds
         scale_s = 60.0 * float(decay_minutes if decay_minutes is not None else inst["minutes"])
         return MaxAttendance.from_pairs(o, d, c, n, m, w, ptot, pre, decay_kind, scale_s)
-    raise ValueError(f"unknown model {key!r}: use one of {', '.join(MODELS)}")
+    raise ParameterError("model", f"unknown model {key!r}: use one of {', '.join(MODELS)}", value=key)
 
 
 def _worst_trip_existing(area, level: str, scenario, year: int) -> float:
     """Seconds of the worst trip from a cell with children of ``level`` to its nearest open school
     (``inf`` if some such cell reaches none, or there is no school)."""
-    from accessibility.reach import cell_seconds, nearest_seconds
     from scenarios.demand import children
-    from scenarios.evaluate import Evaluator, level_sites
+    from scenarios.evaluate import level_sites
     from scenarios.model import facilities_for
 
-    ev = Evaluator.for_area(area)
+    ctx = ComputeContext.for_area(area)
     sites = level_sites(facilities_for(area, scenario, year), level)
     if not len(sites):
         return float("inf")
-    snap = ev.net.snap(sites.geometry)
-    t = cell_seconds(ev.net, ev.cell_snap, nearest_seconds(ev.net, snap), snap)
+    t = ctx.seconds(sites, "walk")
     w = children(area, level, year)
-    return float(t[(w > 0) & ev.cell_snap.ok].max()) if ((w > 0) & ev.cell_snap.ok).any() else 0.0
+    ok = (w > 0) & ctx.cell_snap("walk").ok
+    return float(t[ok].max()) if ok.any() else 0.0
+
+
+def _check_area_args(level, minutes, year, levels=LEVELS) -> None:
+    """The arguments every study-area optimisation shares (ParameterError naming the bad one)."""
+    from scenarios.demand import check_year
+
+    if level not in levels:
+        extra = (f" ({', '.join(sorted(set(ATTENDANCE_LEVELS) - set(levels)))} with --model attendance only)"
+                 if set(ATTENDANCE_LEVELS) - set(levels) else "")
+        raise ParameterError("level", f"unknown level {level!r}: use one of {', '.join(levels)}{extra}", value=level)
+    check_minutes(minutes)
+    check_year(year)
 
 
 def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=None, candidates=None,
@@ -853,8 +869,23 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
         ``level``, ``p``, ``minutes``, ``candidates``, ``demand_cells``, ``pairs``, ``existing_sites``,
         ``unserved_before`` / ``unserved_after`` (the exact capacity-respecting assignment with the
         chosen sites added at their seats) and ``covered`` for the covering models.
+
+    Raises
+    ------
+    layers.errors.ParameterError
+        A bad ``level``, ``model``, ``p``, ``minutes``, ``year`` or ``time_limit`` (named).
+    layers.errors.InfeasibleModelError
+        The model has no solution with these arguments (``parameters`` says which to change).
     """
     t0 = time.perf_counter()
+    _check_area_args(level, minutes, year,
+                     levels=ATTENDANCE_LEVELS if model == "attendance" else LEVELS)
+    if model not in MODELS:
+        raise ParameterError("model", f"unknown model {model!r}: use one of {', '.join(MODELS)}", value=model)
+    p = check_count(p, "p", lo=0)
+    if time_limit is not None and not (float(time_limit) > 0):  # also refuses NaN
+        raise ParameterError("time_limit", f"must be a number of seconds greater than 0 (got {time_limit!r})",
+                             value=time_limit)
     factor = 1.0
     if model == "pcenter":
         # The worst trip may exceed the norm. Existing schools stay open, so the worst trip with
@@ -866,34 +897,20 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
         ub = _worst_trip_existing(area, level, scenario, year)
         factor = (ub / (mins * 60.0)) * (1 + 1e-9) + 1e-9 if np.isfinite(ub) and ub > 0 else 3.0
     if model == "attendance":
-        from layers.errors import InputError
-
-        if level not in ATTENDANCE_LEVELS:
-            raise InputError(f"the attendance model sites {' or '.join(ATTENDANCE_LEVELS)}, not {level}", field="--level")
         if decay_kind not in DECAYS:
-            raise InputError(f"unknown decay {decay_kind!r}: use one of {', '.join(DECAYS)}", field="--decay")
-        if decay_minutes is not None and not (0 < float(decay_minutes) <= 120):
-            raise InputError("--decay-minutes must be greater than 0 and at most 120", field="--decay-minutes")
-        from layers.families import SERVICES
-
+            raise ParameterError("decay", f"unknown decay {decay_kind!r}: use one of {', '.join(DECAYS)}",
+                                 value=decay_kind)
+        if decay_minutes is not None:
+            check_minutes(decay_minutes, "decay_minutes")
         mins = float(minutes if minutes is not None else SERVICES[level].minutes)
         factor = 3.0 * float(decay_minutes if decay_minutes is not None else mins) / mins
-    elif level not in LEVELS:
-        from layers.errors import InputError
-
-        raise InputError(f"{level} is sited by the attendance model only (--model attendance)", field="--level")
     inst = area_instance(area, level, scenario, year, minutes, candidates, limit_factor=factor)
-    if int(p) > len(inst["candidates"]):
-        from layers.errors import InputError
-
-        raise InputError(f"--p {int(p)} asks for more new sites than the {len(inst['candidates'])} candidates; "
-                         "lower --p or give more candidates", field="p")
-    try:
-        mdl = build_model(model, inst, p, decay_kind, decay_minutes).solve(time_limit=time_limit)
-    except (RuntimeError, ValueError) as e:
-        from layers.errors import InputError
-
-        raise InputError(f"{e}; try a larger --p or --minutes", field="p") from None
+    if p > len(inst["candidates"]):
+        raise ParameterError("p", f"{p} new sites asked for, but there are only {len(inst['candidates'])} "
+                             "candidates; ask for fewer or give more candidates", value=p)
+    # Programming errors surface as they are; only an infeasible model (InfeasibleModelError)
+    # and bad arguments (ParameterError) are the user's to fix.
+    mdl = build_model(model, inst, p, decay_kind, decay_minutes).solve(time_limit=time_limit)
     nf = inst["n_fixed"]
     cands = inst["candidates"]
     chosen = [str(cands["candidate_id"].iloc[j - nf]) for j in mdl.chosen]
@@ -934,6 +951,8 @@ def best_next_site_area(area, level: str, scenario="existing", year: int = 2025,
                         top: int = 10) -> dict:
     """The candidates that would serve most unserved children if added alone (see :func:`best_next_site`)."""
     t0 = time.perf_counter()
+    _check_area_args(level, minutes, year)
+    top = check_count(top, "top", lo=1)
     inst = area_instance(area, level, scenario, year, minutes, candidates)
     nf = inst["n_fixed"]
     o, d = inst["orig"], inst["dest"]
