@@ -552,8 +552,11 @@ def coverage_report(area, minutes: float | None = None, mode: str = "walk", faci
     # figures. fca imports this module, hence the import here.
     from accessibility.fca import fca  # noqa: PLC0415 - circular at import time
 
+    # (a facility layer without a service's capacity column — made before the family existed — has no
+    # supply figure for it)
+    fac_cols = (area.facilities if facilities is None else facilities).columns
     supply = {k: fca(area, k, "2sfca", minutes, mode, facilities).cells["per_1000"].to_numpy()
-              for k in covs if SERVICES[k].capacity}
+              for k in covs if SERVICES[k].capacity and SERVICES[k].capacity in fac_cols}
     seconds = time.perf_counter() - t0
     warnings = sorted({w for c in covs.values() for w in c.warnings})
     return {

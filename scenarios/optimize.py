@@ -891,8 +891,6 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
         # The worst trip may exceed the norm. Existing schools stay open, so the worst trip with
         # them alone is a feasible p-center value for any p: pairs up to it are all an exact
         # p-center can use. Without existing schools fall back to three times the norm.
-        from layers.families import SERVICES
-
         mins = float(minutes if minutes is not None else SERVICES[level].minutes)
         ub = _worst_trip_existing(area, level, scenario, year)
         factor = (ub / (mins * 60.0)) * (1 + 1e-9) + 1e-9 if np.isfinite(ub) and ub > 0 else 3.0
