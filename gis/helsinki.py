@@ -51,7 +51,7 @@ from layers.schema import COHORTS, OPTIONAL_COHORTS, derive_age_60_plus
 AREA_NAME = "helsinki-osm"
 HELSINKI_CRS = "EPSG:32635"
 #: Bump when the build changes, so stale caches are rebuilt.
-CACHE_VERSION = 5  # 5: networks from the gis.osm_filter table (walk and bike), not pyrosm's
+CACHE_VERSION = 6  # 6: age_60_plus (derived from 65+ by the census ratio), facility attributes; 5: networks from the gis.osm_filter table (walk and bike), not pyrosm's
 
 #: Dwelling floor area per resident (m²) that turns residential floor area into residents [U]:
 #: Helsinki's is about 34-35 m² (Statistics Finland, order of magnitude; not checked against a
@@ -306,8 +306,8 @@ def build_helsinki(path=None) -> StudyArea:
                        f"default {DEFAULT_LEVELS:g}), spread over 100 m cells by floor area; cohort shares "
                        f"assumed from Helsinki's city-wide age structure; {OSM_ATTRIBUTION}"),
         "projects": "none",
-        "age_60_plus": AGE_60_DERIVED_NOTE,
     }
+    sources["population"] += f"; {AGE_60_DERIVED_NOTE}"
     return StudyArea(name=AREA_NAME, crs=crs, boundary=boundary, districts=districts, population=population,
                      facilities=facilities, projects=empty_layer("projects", crs), graph=G, synthetic=False,
                      sources=sources, cell_size=CELL_SIZE, bike_graph=bike)

@@ -112,8 +112,8 @@ def load_online(place: str | None = None, bbox: tuple[float, float, float, float
         "population": f"estimated from OSM residential buildings at {M2_PER_RESIDENT:g} m2 per resident; "
                       f"assumed cohort shares; {OSM_ATTRIBUTION}",
         "projects": "none",
-        "age_60_plus": AGE_60_DERIVED_NOTE,
     }
+    sources["population"] += f"; {AGE_60_DERIVED_NOTE}"
     return StudyArea(name=label, crs=crs, boundary=boundary, districts=districts, population=population,
                      facilities=facilities, projects=empty_layer("projects", crs), graph=G, synthetic=False,
                      sources=sources, cell_size=CELL_SIZE)
