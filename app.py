@@ -7,7 +7,9 @@ Maps are folium/Leaflet with assets served from ``./static`` (no CDN; see ``gis/
 
 Environment:
 ``HEDONG_DEMO_SCALE`` — scale of the Yuncheng demo (default 1; the tests use 0.15 to run fast).
-``HEDONG_AREA`` — study area selected at start (default ``yuncheng-demo``).
+``HEDONG_AREA`` — study area selected at start (default ``yuncheng-demo``); a folder path works too.
+``HEDONG_AREAS`` — more study-area folders for the selector, separated by ``os.pathsep`` (a folder
+can also be typed into the sidebar).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -29,7 +32,7 @@ from presentation import webmap
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS
 from layers import families as registry
-from layers.errors import InputError
+from layers.errors import InfeasibleModelError, InputError
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
 from scenarios.candidates import load_candidates
 from scenarios.compare import delta
@@ -37,6 +40,7 @@ from scenarios.evaluate import evaluate
 from scenarios.model import (
     PLAN_YEARS, YEAR_MAX, YEAR_MIN, available_names, resolve_scenario, save_scenario,
 )
+from scenarios import store
 from scenarios.optimize import MODELS, optimize_area
 
 st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️", layout="wide")
@@ -46,6 +50,8 @@ PAGES = ("map", "coverage", "schools", "indicators", "publish")
 UI = {
     "title": ("河东规划 · 公共服务设施规划", "Hedong Planner · public-service facilities"),
     "area": ("研究范围", "Study area"),
+    "area_folder": ("或研究范围文件夹路径", "or a study-area folder"),
+    "bad_scenario": ("方案无法读取，改用 {name}：{why}", "Scenario unreadable, showing {name} instead: {why}"),
     "lang": ("语言 / Language", "语言 / Language"),
     "page": ("页面", "Page"),
     "map": ("地图", "Map"),
@@ -86,7 +92,7 @@ UI = {
     "lat": ("纬度 (WGS84)", "Latitude (WGS84)"),
     "use_click": ("使用地图点击位置", "Use last map click"),
     "apply": ("应用修改", "Apply changes"),
-    "new_name": ("另存为新方案名称", "Save as new scenario named"),
+    "new_name": ("保存为方案名称（同名即更新已存方案）", "Save as scenario named (the same name updates the stored one)"),
     "save": ("保存方案", "Save scenario"),
     "saved": ("已保存：{path}", "Saved: {path}"),
     "upload": ("上传候选地块 (CSV / GeoJSON / GPKG，≤5 MB)", "Upload candidate sites (CSV / GeoJSON / GPKG, ≤ 5 MB)"),
@@ -168,9 +174,27 @@ def get_area(spec: str, scale: float):
     return load_area(spec, scale=scale) if spec == "yuncheng-demo" else load_area(spec)
 
 
+def area_spec() -> str:
+    """The selected study area as an ``--area`` spec: a built-in name or a folder path (a folder
+    area's ``name`` is only its last path component, so never use ``a.name`` to reload it)."""
+    return st.session_state.get("area", AREAS[0])
+
+
 def area() -> object:
     """The selected study area."""
-    return get_area(st.session_state.get("area", AREAS[0]), demo_scale())
+    return get_area(area_spec(), demo_scale())
+
+
+def area_options(extra: str = "") -> list[str]:
+    """The areas the selector offers: the built-in ones, then user study-area folders —
+    ``HEDONG_AREA``, ``HEDONG_AREAS`` (paths separated by ``os.pathsep``) and one typed in."""
+    out = list(AREAS)
+    folders = [os.environ.get("HEDONG_AREA", ""), *os.environ.get("HEDONG_AREAS", "").split(os.pathsep), extra]
+    for f in folders:
+        f = f.strip()
+        if f and f not in out and Path(f).is_dir():
+            out.append(f)
+    return out
 
 
 def scenario_key(scen) -> str:
@@ -188,7 +212,17 @@ def current_scenario():
     a = area()
     name = st.session_state.get("scenario") or ("plan" if len(a.projects) else "existing")
     edited = st.session_state.get("edited", {}).get((a.name, name))
-    return edited if edited is not None else resolve_scenario(a, name)
+    return edited if edited is not None else safe_resolve(a, name)
+
+
+def safe_resolve(a, name: str):
+    """``resolve_scenario``, or — for a stored scenario that cannot be read (a zero-byte file) — the
+    error in one line and the ``existing`` scenario instead of a traceback."""
+    try:
+        return resolve_scenario(a, name)
+    except InputError as e:
+        st.error(tr("bad_scenario", name="existing", why=e.one_line()))
+        return resolve_scenario(a, "existing")
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -399,7 +433,7 @@ def district_frame(by_district: dict) -> pd.DataFrame:
 def page_map():
     """Map page: districts, density, six families, circles of one service, uncovered homes."""
     a = area()
-    spec, sc = a.name, demo_scale()
+    spec, sc = area_spec(), demo_scale()
     c1, c2, c3, c4 = st.columns([2, 1, 1, 2])
     keys = list(SERVICES)  # read at render time: a family registered at run time is offered
     service = c1.selectbox(tr("service"), keys, format_func=service_label, key="map_service",
@@ -428,7 +462,7 @@ def page_map():
 def page_coverage():
     """Coverage dashboard: share per service and district, minute distributions, the life-circle index."""
     a = area()
-    spec, sc = a.name, demo_scale()
+    spec, sc = area_spec(), demo_scale()
     c1, c2 = st.columns(2)
     mode = c1.radio(tr("mode"), ["walk", "bike"], format_func=tr, key="cov_mode", horizontal=True)
     minutes = float(c2.slider(tr("minutes"), 5, 30, 15, step=5, key="cov_minutes"))
@@ -584,7 +618,7 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
 def page_schools():
     """Schools & scenarios: seat coverage by district and year, utilisation, compare, edit, optimise."""
     a = area()
-    spec, sc = a.name, demo_scale()
+    spec, sc = area_spec(), demo_scale()
     names = available_names(a)
     c1, c2, c3 = st.columns([2, 3, 2])
     default = names.index("plan") if "plan" in names else 0
@@ -618,7 +652,7 @@ def page_schools():
     # compare
     st.subheader(tr("compare_with"))
     other = st.selectbox(tr("compare_with"), [n for n in names if n != scen.name] or names, key="compare")
-    o = resolve_scenario(a, other)
+    o = safe_resolve(a, other)
     o_json, _ = evaluation_cached(spec, sc, scenario_key(o), int(year), _scen=o)
     d = delta(ev_json, o_json)[level]
     st.caption(f"{tr('delta')}: {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
@@ -638,20 +672,23 @@ def edit_section(a, scen):
             pid = st.selectbox(tr("project"), p["project_id"].astype(str).tolist(), key="edit_pid",
                                format_func=lambda i: f"{i} · {p.loc[p['project_id'].astype(str) == i, 'name'].iloc[0]}")
             row = p[p["project_id"].astype(str) == pid].iloc[0]
+            # The form's keys carry the scenario's content hash: when the stored file changes
+            # (another edit landed), the fields start from the new values, not stale ones.
+            ver = scenario_key(scen).split(":")[-1]
             click = st.session_state.get("edit_click")
             c1, c2, c3, c4 = st.columns(4)
             lon = c1.number_input(tr("lon"), value=float(click[1] if click else row.geometry.x), format="%.6f",
-                                  key=f"edit_lon_{pid}")
+                                  key=f"edit_lon_{pid}_{ver}")
             lat = c2.number_input(tr("lat"), value=float(click[0] if click else row.geometry.y), format="%.6f",
-                                  key=f"edit_lat_{pid}")
-            yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}")
+                                  key=f"edit_lat_{pid}_{ver}")
+            yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}_{ver}")
             # The project type's first capacity column (a nine-year school: its primary seats).
             cap_col = TYPE_CAPACITY[row["type"]][0]
             level = registry.main_level(row["type"])
             seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]),
                                     step=SERVICES[level].class_size if level else 1,
-                                    key=f"edit_seats_{pid}")
-            em = edit_map_cached(a.name, demo_scale(), scenario_key(scen), lang(), _scen=scen)
+                                    key=f"edit_seats_{pid}_{ver}")
+            em = edit_map_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), _scen=scen)
             out = show_map(em, key="edit_map", height=360, returned=["last_clicked"])
             clicked = apply_map_click(st.session_state, out)
             if clicked:
@@ -671,10 +708,26 @@ def edit_section(a, scen):
         new_name = c1.text_input(tr("new_name"), key="new_name")
         if c2.button(tr("save"), key="save_scenario") and new_name:
             try:
-                path = save_scenario(scen.copy(new_name))
-                st.success(tr("saved", path=path))
+                st.success(tr("saved", path=save_from_app(a, scen, new_name)))
+            except store.ScenarioChangedError as e:
+                # Drop the stale edited copy: the next run shows the stored file as it is now,
+                # and the planner applies the change to that.
+                st.session_state.get("edited", {}).pop((a.name, scen.name), None)
+                st.error(e.one_line())
             except InputError as e:
                 st.error(e.one_line())
+
+
+def save_from_app(a, scen, new_name: str):
+    """Save the (edited) scenario: under a new name, or over the stored scenario it was read from —
+    only if nobody saved that file since it was read (else ScenarioChangedError, shown to the
+    planner: reload and apply the change again). The CLI's edits use the same lock."""
+    stored = store.stored_paths(a).get(new_name)
+    meta = scen.meta or {}
+    version, read_from = meta.get("file_version"), meta.get("file_path")
+    if stored is not None and version and read_from and Path(read_from).resolve() == stored.resolve():
+        return save_scenario(scen.copy(new_name), stored, overwrite=True, expected_version=version)
+    return save_scenario(scen.copy(new_name))
 
 
 #: Largest candidate-site upload accepted (bytes).
@@ -760,6 +813,9 @@ def optimise_section(a):
             except InputError as e:
                 st.error(e.one_line())
                 return
+            except InfeasibleModelError as e:  # no solution for these settings: say so, no CLI flags
+                st.error(e.reason)
+                return
             st.session_state["opt_result"] = res
         if st.session_state.get("opt_result"):
             r = st.session_state["opt_result"]
@@ -777,7 +833,7 @@ def page_indicators():
     published index): baseline, target, value for the area and by subdistrict, status with the reason."""
     a, lg = area(), lang()
     st.caption(tr("indicator_help"))
-    rows = indicators_cached(a.name, demo_scale(), lg)
+    rows = indicators_cached(area_spec(), demo_scale(), lg)
     names = {"zh": ["编号", "指标", "单位", "2020基准", "2025目标", "现值", "状态", "说明"],
              "en": ["No.", "Indicator", "Unit", "2020", "2025 target", "Now", "Status", "Note"]}[lg]
     show = pd.DataFrame([[r["no"] or "", r["indicator"], r["unit"], r["baseline_2020"], r["target_2025"], r["value"],
@@ -807,7 +863,7 @@ def page_publish():
     if st.button(tr("make_zip"), key="make_zip"):
         with st.spinner("…"):
             scen = current_scenario() if len(a.projects) else None
-            st.session_state["zip"] = publish_cached(a.name, demo_scale(), scenario_key(scen), lang(), _scen=scen)
+            st.session_state["zip"] = publish_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), _scen=scen)
     if st.session_state.get("zip"):
         st.download_button(tr("download"), st.session_state["zip"], file_name=f"hedong-maps-{a.name}.zip",
                            mime="application/zip", key="download_zip")
@@ -821,8 +877,17 @@ def main():
     with st.sidebar:
         st.radio(UI["lang"][0], ["zh", "en"], format_func=lambda x: {"zh": "中文", "en": "English"}[x], key="lang",
                  horizontal=True)
-        default_area = os.environ.get("HEDONG_AREA", AREAS[0])
-        st.selectbox(tr("area"), AREAS, index=AREAS.index(default_area) if default_area in AREAS else 0, key="area")
+        typed = st.session_state.get("area_folder", "").strip()
+        options = area_options(typed)
+        if typed and typed in options and st.session_state.get("_area_folder_applied") != typed:
+            st.session_state["area"] = typed  # a folder just typed in becomes the selection
+            st.session_state["_area_folder_applied"] = typed
+        default_area = os.environ.get("HEDONG_AREA", AREAS[0]).strip()
+        st.selectbox(tr("area"), options, index=options.index(default_area) if default_area in options else 0,
+                     key="area")
+        st.text_input(tr("area_folder"), key="area_folder")
+        if typed and typed not in options:
+            st.error(f"{typed}: not a folder")
         page = st.radio(tr("page"), PAGES, format_func=tr, key="page")
     st.title(tr("title"))
     with st.spinner(tr("loading")):

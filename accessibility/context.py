@@ -13,8 +13,8 @@ What it owns, built lazily and once:
 
 * the travel network per mode (:class:`~accessibility.network.TravelNetwork`; the graph is
   converted once, other modes share its arrays);
-* **one** snapping of the population cells (geometric, made on the walking network and re-timed
-  per mode);
+* **one** snapping of the population cells per street graph (geometric, made on the walking
+  network — or on the area's cycling graph for ``bike`` where it has one — and re-timed per mode);
 * the cells' district codes in display order;
 * a bounded cache of snapped facility layers (keyed by coordinates and labels: an edited layer
   gets its own entry) and a bounded cache of per-site pairs (keyed by site coordinates, limit and
@@ -28,6 +28,7 @@ cannot build it itself. A study area is immutable, so nothing here can go stale;
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
@@ -53,6 +54,14 @@ _XY_DECIMALS = 2
 _for_area_lock = threading.Lock()
 
 
+def _labelled(snap: Snap, facilities) -> Snap:
+    """``snap`` with the ``facility_id`` values as labels, so far-facility warnings name the
+    facility (they gave a 0-based row index)."""
+    if hasattr(facilities, "columns") and "facility_id" in facilities.columns and len(facilities):
+        return dataclasses.replace(snap, labels=facilities["facility_id"].astype(str).to_numpy())
+    return snap
+
+
 def _point_xy(points) -> np.ndarray | None:
     """(n, 2) coordinates when every geometry is a point, else None (polygons are snapped uncached)."""
     geom = points.geometry if hasattr(points, "geometry") else points
@@ -74,7 +83,7 @@ class ComputeContext:
         self.area = area
         self._lock = threading.RLock()
         self._nets: dict[str, TravelNetwork] = {}
-        self._cells: dict[str, Snap] = {}  # street graph ("walk" / "bike") -> cells snapped on it
+        self._cells: dict[str, Snap] = {}  # per street graph
         self._districts = None
         self._snaps: OrderedDict = OrderedDict()
         self._reach: OrderedDict = OrderedDict()
@@ -93,35 +102,35 @@ class ComputeContext:
 
     # ------------------------------------------------------------------ networks and snapping
 
-    def streets_for(self, mode: str) -> str:
-        """Which street graph ``mode`` runs on: ``bike`` on the area's cycling graph when it has
-        one (real OSM data), everything else (and bike on the generated demo) on the walking graph."""
-        return "bike" if mode == "bike" and getattr(self.area, "bike_graph", None) is not None else "walk"
-
     def network(self, mode: str = "walk") -> TravelNetwork:
         """The travel network for ``mode`` (a key of :data:`layers.norms.SPEEDS`).
 
-        Each street graph is converted once; other speeds on the same streets share its arrays.
+        ``bike`` runs on the area's own cycling graph (``area.bike_graph``) when it has one, else
+        on the walking streets at cycling speed; every other mode on the walking streets.
         """
         check_mode(mode, allowed="speeds")
         with self._lock:
             net = self._nets.get(mode)
             if net is None:
-                streets = self.streets_for(mode)
-                bkey = "walk" if streets == "walk" else "streets:bike"
-                base = self._nets.get(bkey)
+                streets = self._streets(mode)
+                base = self._nets.get(streets)
                 if base is None:
                     G = self.area.graph if streets == "walk" else self.area.bike_graph
                     base = TravelNetwork.from_graph(G, mode=streets, streets=streets)
                     if base.crs is None:
                         base.crs = self.area.crs
-                    self._nets[bkey] = base
+                    self._nets[streets] = base
                 net = self._nets[mode] = base.for_mode(mode)
             return net
 
-    def _base_network(self, mode: str) -> TravelNetwork:
-        """The network points are snapped on for ``mode`` (its street graph, any speed)."""
-        return self.network("walk") if self.streets_for(mode) == "walk" else self.network("bike")
+    def _streets(self, mode: str) -> str:
+        """Which street graph ``mode`` runs on: ``bike`` (the area's cycling graph) or ``walk``."""
+        return "bike" if mode == "bike" and getattr(self.area, "bike_graph", None) is not None else "walk"
+
+    def _snap_network(self, mode: str) -> TravelNetwork:
+        """The network points are snapped on for ``mode``: the base network of its street graph
+        (snapping is geometric; times are re-timed per mode)."""
+        return self.network(self._streets(mode))
 
     def _check_cells(self) -> None:
         # The area is immutable, but a frame can still be edited in place; fail clearly, not with
@@ -131,40 +140,39 @@ class ComputeContext:
                                "edit a copy with area.replace(population=...)")
 
     def cell_snap(self, mode: str = "walk") -> Snap:
-        """The population cells snapped once per street graph, re-timed for ``mode``."""
+        """The population cells snapped once per street graph (walking; cycling where the area has
+        its own), re-timed for ``mode``."""
         self._check_cells()
-        streets = self.streets_for(mode)
+        streets = self._streets(mode)
         with self._lock:
             cells = self._cells.get(streets)
             if cells is None:
-                cells = self._cells[streets] = self._base_network(mode).snap(self.area.population)
+                cells = self._cells[streets] = self._snap_network(mode).snap(self.area.population)
         return retime(cells, self.network(mode))
 
     def facility_snap(self, facilities, mode: str = "walk") -> Snap:
         """``facilities`` (GeoDataFrame / GeoSeries) snapped, re-timed for ``mode``; cached.
 
-        Snapping is geometric, so it is made once on the walking network. The key is a hash of
+        Snapping is geometric, so it is made once per street graph. The key is a hash of
         the coordinates and index labels, so an edited layer (a moved site) gets its own entry;
         the most recent :data:`SNAP_CACHE_SIZE` layers are kept.
         """
         net = self.network(mode)
-        base = self._base_network(mode)
         xy = _point_xy(facilities)
         if xy is None:  # polygons / empty layers: not worth caching
-            return retime(base.snap(facilities), net)
+            return _labelled(retime(self._snap_network(mode).snap(facilities), net), facilities)
         h = hashlib.blake2b(xy.tobytes(), digest_size=16)
         h.update(repr(list(facilities.index)).encode())
-        h.update(self.streets_for(mode).encode())
-        key = h.hexdigest()
+        key = (self._streets(mode), h.hexdigest())
         with self._lock:
             snap = self._snaps.pop(key, None)
         if snap is None:
-            snap = base.snap(facilities)
+            snap = self._snap_network(mode).snap(facilities)
         with self._lock:
             self._snaps[key] = snap  # most recently used last
             while len(self._snaps) > SNAP_CACHE_SIZE:
                 self._snaps.popitem(last=False)
-        return retime(snap, net)
+        return _labelled(retime(snap, net), facilities)
 
     def district_codes(self):
         """(per-cell district code, district ids, district names) in display order.
@@ -235,7 +243,7 @@ class ComputeContext:
         if xy is None:
             if len(facilities) == 0:
                 return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
-            return od_pairs(net, self.cell_snap(mode), self._base_network(mode).snap(facilities), limit_s)
+            return od_pairs(net, self.cell_snap(mode), self._snap_network(mode).snap(facilities), limit_s)
         keys = [(x, y, limit_s, mode) for x, y in np.round(xy, _XY_DECIMALS).tolist()]
         with self._lock:
             have = {k: self._hit(k) for k in set(keys) if k in self._reach}
@@ -245,7 +253,7 @@ class ComputeContext:
             idx = [where[k] for k in todo]
             geom = facilities.geometry if hasattr(facilities, "geometry") else facilities
             pts = gpd.GeoSeries(geom.iloc[idx].values, crs=geom.crs)
-            o, d, s = od_pairs(net, self.cell_snap(mode), retime(self._base_network(mode).snap(pts), net), limit_s)
+            o, d, s = od_pairs(net, self.cell_snap(mode), retime(self._snap_network(mode).snap(pts), net), limit_s)
             bounds = np.searchsorted(d, np.arange(len(todo) + 1))  # od_pairs sorts by destination
             with self._lock:
                 for t, k in enumerate(todo):

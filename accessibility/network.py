@@ -208,8 +208,10 @@ class TravelNetwork:
         a, b = np.minimum(u, v), np.maximum(u, v)
         mid = shapely.get_coordinates(shapely.line_interpolate_point(geom, 0.5, normalized=True))
         key = np.stack([a, b, np.round(length * 1e3), np.round(mid[:, 0] * 10), np.round(mid[:, 1] * 10)], axis=1)
-        _, sel = np.unique(key, axis=0, return_index=True)
-        sel = np.sort(sel)
+        _, sel = np.unique(key, axis=0, return_index=True)  # first occurrence: the u < v direction
+        # Ordered by (a, b, length): a graph without parallel streets gets the very rows (and STRtree
+        # tie-breaking) it had when only one segment per junction pair was kept.
+        sel = sel[np.lexsort((length[sel], b[sel], a[sel]))]
         eu, ev, elen, egeom = u[sel], v[sel], length[sel], geom[sel]
         # Orient each geometry from eu to ev (osmnx stores reversed geometry on reverse edges).
         start = shapely.get_point(egeom, 0)
@@ -258,8 +260,9 @@ class TravelNetwork:
     @classmethod
     def for_area(cls, area, mode: str = "walk") -> "TravelNetwork":
         """The travel network of a study area for ``mode``: the area's compute context's
-        (:meth:`accessibility.context.ComputeContext.network`), built once per area. ``bike`` runs
-        on ``area.bike_graph`` when the area has one, else on the walking streets (module notes).
+        (:meth:`accessibility.context.ComputeContext.network`), built once per area.
+        ``bike`` runs on ``area.bike_graph`` when the area has one, else on the walking streets
+        (see the module notes).
 
         Parameters
         ----------

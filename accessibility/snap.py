@@ -23,9 +23,13 @@ over candidate segments to be exact), for no gain in speed at these sizes (10^4 
 Every street segment of the network is a candidate — parallel streets between the same junctions
 and loop streets included (:class:`~accessibility.network.TravelNetwork` keeps each as its own
 segment), so a home beside a crescent snaps to the crescent, not to the straight street behind it.
-The rule, in full: the nearest point of the nearest segment (straight-line distance in the
-projected CRS); off-network part at walking speed, along-segment part at network speed, both
-ends tried; ties between equally near segments go to one of them (either gives the same times).
+The rule, in full: a segment is a street from junction to junction (after osmnx's
+simplification); a point joins the nearest point of the nearest segment (straight-line distance in
+the projected CRS); its position along the segment is the fraction of the segment's drawn line
+times the segment's network length (so offsets agree with the matrix weights); off-network part at
+walking speed, along-segment part at network speed, both ends tried, and a source on the very
+segment of a point is reached along it directly (:mod:`accessibility.reach`). Ties between equally
+near segments go to one of them. tests/osm_cases.py re-implements this rule with networkx.
 
 Points further than :data:`layers.norms.MAX_SNAP_M` from any street are *not* silently snapped:
 ``ok`` is False, ``far`` lists them and the engines treat them as unreachable.

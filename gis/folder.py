@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
 import networkx as nx
-import numpy as np
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from gis.crs import local_projected_crs
 from layers.errors import InputError
 from gis.io import write_gpkg_atomic, write_text_atomic
-from gis.osm import NODE_MARKER as OSM_NODE_MARKER
+from gis.osm_xml import CREATED_ID_MIN, graph_to_osm_xml
 from gis.study_area import StudyArea, validate_layers
 from layers.frames import empty_layer
 from layers.norms import AGE_60_DERIVED_NOTE
@@ -40,10 +38,6 @@ GPKG_NAME = "area.gpkg"
 NETWORK_NAMES = ("network.osm", "network.osm.pbf", "network.pbf")
 META_NAME = "area.json"
 README_NAME = "README.txt"
-#: ``generator`` of the OSM XML this module writes (informative only: no reader trusts it), and the
-#: node tag marking the graph's own nodes.
-GENERATOR = "Hedong Planner export"
-NODE_MARKER = OSM_NODE_MARKER
 
 
 def _read_network(path: Path, crs) -> tuple[nx.MultiDiGraph, nx.MultiDiGraph | None]:
@@ -60,7 +54,54 @@ def _read_network(path: Path, crs) -> tuple[nx.MultiDiGraph, nx.MultiDiGraph | N
     return graphs["walk"], graphs.get("bike")
 
 
+def is_study_area_file(path) -> bool:
+    """True when ``path`` is one of a study-area folder's own files (area.gpkg, network, area.json).
+
+    Output options must never replace these: a catchments-only file written over ``area.gpkg``
+    destroys the study area (issue 14).
+    """
+    p = Path(path).resolve()
+    own = (GPKG_NAME, *NETWORK_NAMES, META_NAME, README_NAME)
+    return p.name in own and (p.parent / GPKG_NAME).is_file()
+
+
 # ---------------------------------------------------------------- load
+
+#: Side of square population cells accepted in area.json, metres.
+CELL_SIZE_RANGE = (10.0, 2000.0)
+
+
+def read_area_json(path: Path) -> dict:
+    """The optional ``area.json`` of a folder, checked: ``synthetic`` a JSON boolean, ``sources`` an
+    object of texts, ``cell_size`` a number of metres in :data:`CELL_SIZE_RANGE`; {} if absent.
+
+    ``"synthetic": "false"`` (a string) would be truthy and mark a real area as generated; a
+    ``cell_size`` of ``"abc"`` or ``1e7`` broke the catchment squares later (exit 1).
+    """
+    if not path.is_file():
+        return {}
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"not valid JSON ({e})", file=path) from e
+    if not isinstance(meta, dict):
+        raise InputError("must hold a JSON object (name, synthetic, sources, cell_size)", file=path)
+    if "synthetic" in meta and not isinstance(meta["synthetic"], bool):
+        raise InputError(f"synthetic must be true or false (JSON booleans, no quotes), got {meta['synthetic']!r}",
+                         file=path, field="synthetic")
+    src = meta.get("sources")
+    if src is not None and not (isinstance(src, dict) and all(isinstance(v, str) for v in src.values())):
+        raise InputError('sources must be an object of texts, e.g. {"facilities": "survey 2024"}', file=path,
+                         field="sources")
+    cs = meta.get("cell_size")
+    if cs is not None:
+        lo, hi = CELL_SIZE_RANGE
+        if isinstance(cs, bool) or not isinstance(cs, (int, float)) or not lo <= cs <= hi:
+            raise InputError(f"cell_size {cs!r} must be a number of metres, {lo:g}-{hi:g}", file=path,
+                             field="cell_size")
+        meta["cell_size"] = float(cs)
+    return meta
+
 
 
 def _read_gpkg_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
@@ -137,14 +178,7 @@ def load_folder(path, **_ignored) -> StudyArea:
                                      default_source=f"user study area {folder.name}")
     graph, bike_graph = _read_network(net, crs)
 
-    meta = {}
-    if (folder / META_NAME).is_file():
-        try:
-            meta = json.loads((folder / META_NAME).read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise InputError(f"not valid JSON ({e})", file=folder / META_NAME) from e
-        if not isinstance(meta, dict):
-            raise InputError("must hold a JSON object (name, synthetic, sources, cell_size)", file=folder / META_NAME)
+    meta = read_area_json(folder / META_NAME)
     sources_cols = [df["source"] for df in (facilities, projects, population) if "source" in df]
     generated = any(is_generated(s) for col in sources_cols for s in col)
     return StudyArea(
@@ -166,80 +200,66 @@ def _with_derived(sources: dict, population) -> dict:
 # ---------------------------------------------------------------- export
 
 
-def _edge_pairs(G: nx.MultiDiGraph):
-    """One record per street: a directed edge and its reverse twin (same geometry) become one way."""
-    seen: dict[tuple, int] = {}
-    out = []
-    for u, v, k, d in G.edges(keys=True, data=True):
-        geom = d.get("geometry")
-        coords = tuple(np.round(np.asarray(geom.coords), 6).ravel()) if geom is not None else ()
-        length = round(float(d.get("length", 0.0)), 3)
-        fwd = (u, v, length, coords)
-        if fwd in seen and seen[fwd] > 0:  # this is the twin of a way already written
-            seen[fwd] -= 1
-            continue
-        rev_coords = ()
-        if coords:
-            rc = np.asarray(coords).reshape(-1, 2)[::-1].ravel()
-            rev_coords = tuple(rc)
-        rev = (v, u, length, rev_coords)
-        seen[rev] = seen.get(rev, 0) + 1
-        out.append((u, v, d))
-    return out
+#: Bump when :func:`load_folder` changes what it builds or checks: older cache entries are then ignored.
+FOLDER_CACHE_VERSION = 4  # 4: the optional communities layer and age_60_plus; 3: the cycling graph and the OSM filter report are cached with the area
 
 
-def graph_to_osm_xml(G: nx.MultiDiGraph, crs=None) -> str:
-    """The graph as OSM XML (WGS84): one ``<way>`` per street, intermediate vertices as extra nodes.
+def _file_digest(path: Path) -> str:
+    import hashlib
 
-    Each pair of opposite directed edges becomes one way (the walking network is read back
-    bidirectionally); edge geometry vertices become nodes with negative ids, so osmnx's
-    simplification on reading merges them back into the edge geometry. Ways carry ``highway``
-    and ``name`` and the original way id as ``hedong:osmid``; way ids are renumbered because one OSM
-    way split into several edges must become several ways here.
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
-    Parameters
-    ----------
-    G : networkx.MultiDiGraph
-        Projected graph in osmnx conventions.
-    crs : optional
-        CRS of the node coordinates (default ``G.graph["crs"]``).
+
+def folder_cache_key(path) -> dict:
+    """What a cached folder area is built from: its resolved path and the SHA-256 of each input file."""
+    folder = Path(path).resolve()
+    files = [folder / GPKG_NAME, *(folder / n for n in NETWORK_NAMES), folder / META_NAME]
+    return {"kind": "folder", "version": FOLDER_CACHE_VERSION, "folder": str(folder),
+            "files": {p.name: _file_digest(p) for p in files if p.is_file()}}
+
+
+def load_folder_cached(path) -> StudyArea:
+    """:func:`load_folder` through the on-disk cache (:mod:`gis.cache`), keyed by content hash.
+
+    Parsing ``network.osm`` takes ~20 s for a small town and minutes for a large extract; every
+    CLI call paid it. The key holds the SHA-256 of ``area.gpkg``, the network file and
+    ``area.json``: any edit to them is a miss that rebuilds (and re-validates). The area returned
+    is the one read back from the cache, so a cold and a warm load give the same object graph.
     """
-    crs = crs or G.graph.get("crs")
-    tr = Transformer.from_crs(CRS.from_user_input(crs), 4326, always_xy=True)
-    ids = list(G.nodes)
-    xs = np.array([G.nodes[n]["x"] for n in ids], dtype=float)
-    ys = np.array([G.nodes[n]["y"] for n in ids], dtype=float)
-    lon, lat = tr.transform(xs, ys)
-    lines = ["<?xml version='1.0' encoding='UTF-8'?>",
-             f'<osm version="0.6" generator="{GENERATOR}">']
-    for n, x, y in zip(ids, lon, lat):
-        # The marker tag keeps every graph node a node on reading (see _read_network).
-        lines.append(f'  <node id="{int(n)}" lat="{y:.9f}" lon="{x:.9f}" version="1" visible="true">'
-                     f'<tag k="{NODE_MARKER}" v="yes"/></node>')
-    next_id = -1
-    ways = []
-    for wid, (u, v, d) in enumerate(_edge_pairs(G), start=1):
-        refs = [int(u)]
-        geom = d.get("geometry")
-        if geom is not None and len(geom.coords) > 2:
-            inner = np.asarray(geom.coords)[1:-1]
-            ilon, ilat = tr.transform(inner[:, 0], inner[:, 1])
-            for x, y in zip(ilon, ilat):
-                lines.append(f'  <node id="{next_id}" lat="{y:.9f}" lon="{x:.9f}" version="1" visible="true"/>')
-                refs.append(next_id)
-                next_id -= 1
-        refs.append(int(v))
-        tags = {"highway": d.get("highway") or "footway", "name": d.get("name") or ""}
-        osmid = d.get("osmid")
-        if osmid is not None:
-            tags["hedong:osmid"] = osmid[0] if isinstance(osmid, (list, tuple)) else osmid
-        body = "".join(f'<nd ref="{r}"/>' for r in refs)
-        tag_xml = "".join(f"<tag k={quoteattr(str(k))} v={quoteattr(str(val if not isinstance(val, list) else ';'.join(map(str, val))))}/>"
-                          for k, val in tags.items() if str(val))
-        ways.append(f'  <way id="{wid}" version="1" visible="true">{body}{tag_xml}</way>')
-    lines.extend(ways)
-    lines.append("</osm>")
-    return "\n".join(lines) + "\n"
+    import hashlib
+    import time
+
+    from gis.cache import load_study_area, save_study_area, tidy_graph
+    from gis.study_area import cache_dir
+
+    t0 = time.perf_counter()
+    folder = Path(path)
+    if not folder.is_dir():
+        return load_folder(folder)  # the loader names the problem
+    key = folder_cache_key(folder)
+    entry = cache_dir() / "folders" / hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
+    area = load_study_area(entry, key)
+    from_cache = area is not None
+    if area is None:
+        built = load_folder(folder)
+        tidy_graph(built.graph)
+        try:
+            save_study_area(built, entry, key)
+            area = load_study_area(entry, key)
+        except OSError:  # a read-only cache folder: use the build as is
+            area = None
+        area = area if area is not None else built
+    area.cache["from_cache"] = from_cache
+    area.cache["load_seconds"] = round(time.perf_counter() - t0, 3)
+    area.cache["folder"] = str(folder.resolve())
+    return area
+
+
+# ---------------------------------------------------------------- export
 
 
 def _readme(area: StudyArea, files: list[str]) -> str:
@@ -251,8 +271,10 @@ def _readme(area: StudyArea, files: list[str]) -> str:
             f"\narea.gpkg layers (CRS {area.crs}): boundary, districts, population, facilities"
             f"{', projects' if len(area.projects) else ''}"
             f"{', communities' if area.communities is not None and len(area.communities) else ''} — columns as in the Hedong Planner contract.\n"
-            f"network.osm: the walking network as OSM XML (WGS84); reopen with `hedong info --area <this folder>`.\n"
-            f"Open area.gpkg in QGIS (Layer > Add Vector Layer).\n\nSources and licences:\n{src}\n")
+            f"network.osm: the walking network as OSM XML (WGS84), nodes then ways by ascending id; ids the planner "
+            f"made up are {CREATED_ID_MIN} and above; reopen with `hedong info --area <this folder>`.\n"
+            f"Open area.gpkg in QGIS (Layer > Add Vector Layer); open network.osm there too and pick its layer "
+            f"'lines' (the streets; GDAL's OSM driver).\n\nSources and licences:\n{src}\n")
 
 
 def export_area(area: StudyArea, out_dir) -> list[Path]:
@@ -283,7 +305,11 @@ def export_area(area: StudyArea, out_dir) -> list[Path]:
     layers = {k: v.to_crs(area.crs) if v.crs is not None and not v.crs.equals(CRS.from_user_input(area.crs)) else v
               for k, v in layers.items()}
     written = [write_gpkg_atomic(layers, out / GPKG_NAME)]
-    written.append(write_text_atomic(out / "network.osm", graph_to_osm_xml(area.graph, area.graph.graph.get("crs", area.crs))))
+    # Only a network whose own source says "generated" (the demo) has made-up node ids to move into
+    # the created-id range; a real network keeps its OSM ids (gis.osm_xml).
+    generated_net = is_generated((area.sources or {}).get("network", ""))
+    osm = graph_to_osm_xml(area.graph, area.graph.graph.get("crs", area.crs), generated=generated_net)
+    written.append(write_text_atomic(out / "network.osm", osm))
     meta = {"name": area.name, "crs": area.crs, "synthetic": bool(area.synthetic), "sources": area.sources,
             "cell_size": area.cell_size, "layers": list(layers)}
     written.append(write_text_atomic(out / META_NAME, json.dumps(meta, ensure_ascii=False, indent=1)))
@@ -292,4 +318,4 @@ def export_area(area: StudyArea, out_dir) -> list[Path]:
     return written
 
 
-__all__ = ["load_folder", "export_area", "graph_to_osm_xml", "LAYERS_OPTIONAL"]
+__all__ = ["load_folder", "load_folder_cached", "export_area", "graph_to_osm_xml", "LAYERS_OPTIONAL"]

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import html as _html
 import io
+import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -307,7 +309,7 @@ def _seat_cell(v: dict, lang: str) -> str:
 def _life_circle_section(lang, life) -> str:
     if not life:
         return ""
-    esc = _html.escape
+    esc = webmap.esc
     fn, s = life
     total = max(s["by_n"]) if s["by_n"] else len(LIFE_CIRCLE_SERVICES)
     whole = sum(s["by_n"].values()) or 1.0
@@ -322,7 +324,7 @@ def _life_circle_section(lang, life) -> str:
 
 
 def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=None) -> str:
-    esc = _html.escape
+    esc = webmap.esc
     notice = (f'<p class="notice">⚠ {esc(webmap.notice_text(area, lang))}</p>' if getattr(area, "synthetic", False) else "")
     cov_rows = "".join(
         f'<tr><td><a href="{esc(fn)}">{esc(SERVICES[c["service"]].label(lang))}</a></td><td>{int(c["minutes"])}</td>'
@@ -349,7 +351,7 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
     seat_sec = (f'<h2>{esc(pt("seat_maps", lang, scenario=scenario))}</h2><table><tr><th>{hdr[5]}</th>{lvl_heads}</tr>'
                 f"{seat_rows}</table>") if seats else ""
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">{GENERATOR_META}<title>{esc(pt("index_title", lang))} — {esc(area.name)}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1">{GENERATOR_META}{_manifest_meta(files)}<title>{esc(pt("index_title", lang))} — {esc(area.name)}</title>
 <style>body{{font:14px/1.55 'Microsoft YaHei','PingFang SC','WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif;
 max-width:1000px;margin:24px auto;padding:0 16px;color:#222}} table{{border-collapse:collapse;margin:8px 0 18px}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f0f3f8}}
@@ -365,28 +367,60 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f
 </body></html>"""
 
 
-#: Written into every ``index.html`` we publish: a folder whose index carries it may be replaced.
+#: Written into every ``index.html`` we publish: a folder whose index carries it may be republished.
 GENERATOR_META = '<meta name="generator" content="hedong-planner">'
-#: Index titles of publications made before the marker existed (also ours to replace).
+#: Index titles of publications made before the marker existed (also ours to republish).
 _LEGACY_TITLES = tuple(f"<title>{e}" for e in PAGE_TEXT["index_title"].values())
+#: Name of the manifest meta tag in ``index.html``: the files this publication wrote (JSON list).
+MANIFEST_META = "hedong-files"
+#: Names this module writes; without a manifest (an older publication) only these are replaced.
+_OUR_NAMES = re.compile(r"index\.html|life-circle\.html|coverage-[\w-]+\.html|seats-\d{4}\.html")
+#: Prefix of the temp folder a publication is written into, inside the target folder.
+_TMP_PREFIX = ".hedong-publish.tmp-"
+
+
+def _manifest_meta(files) -> str:
+    names = ["index.html", *(f["file"] for f in files if f["file"] != "index.html")]
+    return f'<meta name="{MANIFEST_META}" content="{webmap.esc(json.dumps(names))}">'
+
+
+def _head(folder) -> str:
+    index = Path(folder) / "index.html"
+    if not index.is_file():
+        return ""
+    with index.open("r", encoding="utf-8", errors="replace") as f:
+        return f.read(16384)
 
 
 def is_publication(folder) -> bool:
     """True when ``folder`` holds an earlier publication of ours (its ``index.html`` has our marker)."""
-    index = Path(folder) / "index.html"
-    if not index.is_file():
-        return False
-    with index.open("r", encoding="utf-8", errors="replace") as f:
-        head = f.read(4096)
+    head = _head(folder)
     return GENERATOR_META in head or any(t_ in head for t_ in _LEGACY_TITLES)
 
 
-def check_out_dir(out_dir, field: str = "out_dir") -> Path:
-    """Refuse an output folder that publishing would destroy; returns it as a Path.
+def published_files(folder) -> list[str]:
+    """The files an earlier publication in ``folder`` wrote: its manifest, or for a publication
+    older than the manifest the files named as this module names them. Nothing else is ours."""
+    head = _head(folder)
+    m = re.search(rf'<meta name="{MANIFEST_META}" content="([^"]*)">', head)
+    if m:
+        try:
+            names = json.loads(_html.unescape(m.group(1)))
+        except ValueError:
+            names = []
+        return [n for n in names if isinstance(n, str) and _OUR_NAMES.fullmatch(n)]
+    folder = Path(folder)
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and _OUR_NAMES.fullmatch(p.name)) \
+        if is_publication(folder) else []
 
-    A publication replaces its folder as a whole. That is right for a folder that does not exist,
-    an empty one, or an earlier publication (:func:`is_publication`), and would silently delete
-    anything else — a planner's notes, another project's site.
+
+def check_out_dir(out_dir, field: str = "out_dir") -> Path:
+    """Refuse an output folder that publishing would spoil; returns it as a Path.
+
+    Publishing writes into a folder that does not exist, an empty one, or an earlier publication
+    (:func:`is_publication`) — there it replaces only the files the earlier publication wrote
+    (:func:`published_files`) and keeps everything else a planner added (notes, photos). A folder
+    holding other work and no publication is refused.
 
     Raises
     ------
@@ -399,10 +433,22 @@ def check_out_dir(out_dir, field: str = "out_dir") -> Path:
     if p.exists() and not p.is_dir():
         raise InputError("the output path exists and is not a folder; choose a folder for the maps", file=p,
                          field=field)
-    if p.is_dir() and any(p.iterdir()) and not is_publication(p):
-        raise InputError("the folder holds other files and would be replaced; choose an empty or new folder "
+    if p.is_dir() and any(not c.name.startswith(_TMP_PREFIX) for c in p.iterdir()) and not is_publication(p):
+        raise InputError("the folder holds other files and no earlier publication; choose an empty or new folder "
                          "(or an earlier publication)", file=p, field=field)
     return p
+
+
+def _clean_stale_tmp(folder: Path, max_age_s: float = 3600.0) -> None:
+    """Remove temp folders a killed publication left (older than an hour: never one in progress)."""
+    now = time.time()
+    for c in folder.iterdir():
+        if c.name.startswith(_TMP_PREFIX) and c.is_dir():
+            try:
+                if now - c.stat().st_mtime > max_age_s:
+                    shutil.rmtree(c, ignore_errors=True)
+            except OSError:
+                pass
 
 
 def _has_scenarios(area) -> bool:
@@ -418,8 +464,9 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     ----------
     area : StudyArea
     out_dir : str or Path
-        Target folder; replaced as a whole when the publication is complete. It must not exist, be
-        empty, or hold an earlier publication (:func:`check_out_dir`): anything else is refused.
+        Target folder. It must not exist, be empty, or hold an earlier publication
+        (:func:`check_out_dir`): anything else is refused. Each map is moved into place atomically;
+        only the files the earlier publication wrote are replaced or removed, the rest is kept.
     scenario : str, optional
         Scenario for the seat maps (default ``plan`` when the area has projects, else
         ``existing``). The coverage and life-circle maps show the area's existing facilities.
@@ -452,13 +499,18 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     if lang not in ("zh", "en"):
         raise InputError("language must be zh or en", field="lang")
     t0 = time.perf_counter()
-    out_dir = check_out_dir(out_dir)
+    out_dir = check_out_dir(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     scenario = scenario or ("plan" if _has_scenarios(area) else "existing")
     services = list(services or SERVICES)
     years = list(years)
     total = len(services) + len(years) + 1 + int(bool(life_circle))
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    out_dir.mkdir(exist_ok=True)
+    _clean_stale_tmp(out_dir)
+    # The temp folder sits inside the target (same file system, works for --out .): each file is
+    # moved into place atomically; files of the earlier publication no longer written are removed;
+    # anything else in the folder is the planner's and stays.
+    tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=out_dir))
     files, coverage, seats = [], [], []
     life = None
     done = 0
@@ -497,19 +549,15 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
         files.insert(0, {"file": "index.html", "kind": "index"})
         for f in files:
             f["bytes"] = (tmp / f["file"]).stat().st_size
-        os.chmod(tmp, 0o755)
         check_out_dir(out_dir)  # again: the folder may have been filled while we worked
-        # swap into place: old folder (if any) aside, new folder in, old removed
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{int(time.time() * 1000)}"
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+        before = published_files(out_dir)
+        new = [f["file"] for f in files]
+        for fn in new[1:] + ["index.html"]:  # index last: it carries the manifest
+            os.replace(tmp / fn, out_dir / fn)
+        for fn in set(before) - set(new):
+            (out_dir / fn).unlink(missing_ok=True)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
     if progress:
         progress(total, total, "index.html")
     return {"out": str(out_dir), "area": area.name, "scenario": scenario, "lang": lang, "files": files,

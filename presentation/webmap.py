@@ -209,8 +209,21 @@ def to_display(gdf: gpd.GeoDataFrame, display: str = "wgs84", *, simplify_m: flo
     return g
 
 
+def esc(value) -> str:
+    """``value`` as text safe inside HTML (``< > & " '`` escaped): the one escape of every data string
+    that reaches a map — tooltips, pop-ups, labels, legends, titles, the index page.
+
+    Folium's ``GeoJsonTooltip`` / ``GeoJsonPopup`` insert property values with ``innerHTML``: a
+    district named ``<img src=x onerror=alert(1)>`` would run its script in every published map.
+    """
+    return _html.escape("" if value is None else str(value), quote=True)
+
+
 def _features(gdf: gpd.GeoDataFrame, props: list[str]) -> dict:
-    """A compact GeoJSON FeatureCollection with only ``props`` as properties."""
+    """A compact GeoJSON FeatureCollection with only ``props`` as properties.
+
+    Every text property is escaped (:func:`esc`): tooltips and pop-ups render them as HTML.
+    """
     feats = []
     cols = [c for c in props if c in gdf.columns]
     records = gdf[cols].to_dict("records") if cols else [{}] * len(gdf)
@@ -221,8 +234,8 @@ def _features(gdf: gpd.GeoDataFrame, props: list[str]) -> dict:
                 v = int(v)
             elif isinstance(v, (np.floating, float)):
                 v = None if not np.isfinite(v) else round(float(v), 4)
-            elif v is not None and not isinstance(v, (str, int, bool)):
-                v = str(v)
+            elif v is not None and not isinstance(v, (int, bool)):
+                v = esc(v)
             clean[k] = v
         feats.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(geom)), "properties": clean})
     return {"type": "FeatureCollection", "features": feats}
@@ -473,7 +486,7 @@ def add_districts(m: folium.Map, area, *, lang: str | None = None, labels: bool 
                 icon=folium.DivIcon(
                     html=(f'<div style="transform:translate(-50%,-50%);white-space:nowrap;font:600 12px '
                           f"'Microsoft YaHei','WenQuanYi Micro Hei',sans-serif;color:#333;"
-                          f'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff">{_html.escape(str(name))}</div>'),
+                          f'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff">{esc(name)}</div>'),
                     icon_size=(0, 0), icon_anchor=(0, 0), class_name="hedong-label"),
             ).add_to(lab)
         lab.add_to(m)
@@ -753,7 +766,11 @@ def add_seat_choropleth(m: folium.Map, area, rows, level: str, year: int, *, lan
     df = pd.DataFrame(rows)
     d = area.districts.copy()
     key = "district"
-    if len(df) and key in df.columns:
+    if len(df) and "district_id" in df.columns:  # by id: two districts sharing a name never merge
+        j = df.set_index(df["district_id"].astype(str)).reindex(d["district_id"].astype(str).to_numpy())
+        for c in ("demand", "seats", "assigned", "unserved", "coverage"):
+            d[c] = j[c].to_numpy() if c in j.columns else np.nan
+    elif len(df) and key in df.columns:
         by_name = df.set_index(df[key].astype(str))
         match_col = "name" if d["name"].astype(str).isin(by_name.index).any() else "district_id"
         j = by_name.reindex(d[match_col].astype(str).to_numpy())
@@ -832,7 +849,7 @@ def add_schools(m: folium.Map, schools: gpd.GeoDataFrame, *, lang: str | None = 
         u = float(u) if u is not None else np.nan
         radius = 4 + 8 * np.sqrt(max(seats, 0) / 2500.0)
         ring = "#000000" if rec.get("is_project") else "#ffffff"
-        popup = (f"<b>{_html.escape(str(rec.get('name', '')))}</b><br>{t('seats', lang)}: {seats:,.0f}"
+        popup = (f"<b>{esc(rec.get('name', ''))}</b><br>{t('seats', lang)}: {seats:,.0f}"
                  + (f"<br>{t('assigned', lang)}: {float(rec['assigned']):,.0f}" if np.isfinite(float(rec['assigned'] if rec['assigned'] is not None else np.nan)) else "")
                  + (f"<br>{t('utilisation', lang)}: {u:.0%}" if np.isfinite(u) else ""))
         folium.CircleMarker(
@@ -851,8 +868,8 @@ def legend_html(title: str, items: list[tuple[str, str]]) -> str:
     """HTML of a legend block: ``items`` are ``(swatch_html, label)``; see :func:`swatch`."""
     rows = "".join(f'<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
                    f'<span style="flex:none;display:inline-flex;width:18px;justify-content:center">{sw}</span>'
-                   f"<span>{_html.escape(label)}</span></div>" for sw, label in items)
-    return f'<div style="font-weight:600;margin-bottom:3px">{_html.escape(title)}</div>{rows}'
+                   f"<span>{esc(label)}</span></div>" for sw, label in items)
+    return f'<div style="font-weight:600;margin-bottom:3px">{esc(title)}</div>{rows}'
 
 
 def swatch(color: str, kind: str = "fill", opacity: float = 0.7) -> str:
@@ -927,11 +944,11 @@ def life_circle_legend(minutes: float, lang: str = "zh", groups: gpd.GeoDataFram
     ends = {"zh": ("0 项", f"{total} 项（全部）"), "en": ("0 services", f"all {total}")}[lang]
     key = {"zh": "上：可达服务数；下：人口占比", "en": "top: services within reach; below: share of residents"}[lang]
     return (f'<div style="font-weight:600;margin-bottom:3px;max-width:220px">'
-            f'{_html.escape(t("life_circle", lang, minutes=int(minutes)))}</div>'
+            f'{esc(t("life_circle", lang, minutes=int(minutes)))}</div>'
             f'<table style="border-collapse:separate;border-spacing:1px 0">{rows}</table>'
             f'<div style="display:flex;justify-content:space-between;font-size:10.5px;color:#555">'
-            f"<span>{_html.escape(ends[0])}</span><span>{_html.escape(ends[1])}</span></div>"
-            + (f'<div style="font-size:10.5px;color:#555">{_html.escape(key)}</div>' if shares else ""))
+            f"<span>{esc(ends[0])}</span><span>{esc(ends[1])}</span></div>"
+            + (f'<div style="font-size:10.5px;color:#555">{esc(key)}</div>' if shares else ""))
 
 
 def notice_text(area, lang: str = "zh") -> str:
@@ -951,11 +968,11 @@ def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | Non
     lang = lang or getattr(m, "_hedong_lang", "zh")
     parts = []
     if title:
-        parts.append(f'<div style="font-weight:700;font-size:14px">{_html.escape(title)}</div>')
+        parts.append(f'<div style="font-weight:700;font-size:14px">{esc(title)}</div>')
     if subtitle:
-        parts.append(f'<div style="font-weight:600;color:#1d4f91">{_html.escape(subtitle)}</div>')
+        parts.append(f'<div style="font-weight:600;color:#1d4f91">{esc(subtitle)}</div>')
     if getattr(area, "synthetic", False):
-        parts.append(f'<div class="hedong-notice" style="color:#a50026;font-weight:600">⚠ {_html.escape(notice_text(area, lang))}</div>')
+        parts.append(f'<div class="hedong-notice" style="color:#a50026;font-weight:600">⚠ {esc(notice_text(area, lang))}</div>')
     if parts:
         _Control(f'<div style="{_BOX}max-width:460px">{"".join(parts)}</div>', position="topright",
                  css_class="hedong-title-control").add_to(m)
@@ -979,7 +996,7 @@ def attribution_text(area, lang: str = "zh") -> str:
         parts.append({"zh": "街道网络/人口/设施：生成数据", "en": "streets/population/facilities: generated"}[lang])
     if not parts:
         parts.append(str(getattr(area, "name", "")))
-    return _html.escape(" · ".join(parts))
+    return esc(" · ".join(parts))
 
 
 def add_attribution(m: folium.Map, area, *, lang: str | None = None) -> None:

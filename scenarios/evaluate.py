@@ -8,8 +8,9 @@ pairs within the level's limit (:data:`layers.norms.SERVICES` minutes: kindergar
 10, junior 15; ``minutes=`` overrides): most children served, then least total walking.
 
 Speed: the network, the snapping of population cells and each site's reach (cells within the
-limit, one limited Dijkstra per site) are cached on the study area, so a planner comparing
-scenarios or moving one site only pays for the sites that changed, plus the LPs.
+limit, one limited Dijkstra per site) are kept by the area's compute context
+(:class:`accessibility.context.ComputeContext`), so a planner comparing scenarios or moving one
+site only pays for the sites that changed, plus the LPs.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import pytest
 from accessibility.context import ComputeContext
 from accessibility.coverage import coverage_report, service_coverage
 from accessibility.fca import fca
+from accessibility.norm_check import norm_gaps
 from accessibility.reach import od_pairs
 from layers.errors import InfeasibleModelError, InputError, ParameterError
 from gis.folder import export_area, load_folder
@@ -218,6 +219,7 @@ def test_fca_uses_the_context_pairs():
     (lambda a: optimize_area(a, "primary", "mclp", p=1.5), "p"),
     (lambda a: optimize_area(a, "primary", "nope"), "model"),
     (lambda a: optimize_area(a, "college", "mclp"), "level"),
+    (lambda a: norm_gaps(a, levels=["castle"]), "level"),
 ])
 def test_library_parameters_raise_typed_errors(call, name):
     with pytest.raises(ParameterError) as ei:

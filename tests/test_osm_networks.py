@@ -18,7 +18,7 @@ import pytest
 
 from gis.osm_filter import FILTERS, bike_oneway, way_verdict
 from layers.norms import SERVICES
-from osm_cases import FACILITIES, SERVED, Independent, cases, cells_of, write_folder
+from osm_cases import FACILITIES, SERVED, Independent, cases, cell_pop, cells_of, write_folder
 
 CASES = cases()
 FMTS = ("xml", "pbf")
@@ -43,7 +43,7 @@ def _facilities(service):
 def _cell_minutes(tmp_path, capsys, folder, mode):
     csv = tmp_path / f"cells-{mode}.csv"
     _cli(capsys, ["coverage", "--area", str(folder), "--mode", mode, "--json", "--cells-out", str(csv)])
-    return pd.read_csv(csv)
+    return pd.read_csv(csv, encoding="utf-8-sig")
 
 
 def _check_minutes(got, case, net, mode):
@@ -55,8 +55,13 @@ def _check_minutes(got, case, net, mode):
     return ind
 
 
-@pytest.mark.parametrize("fmt", FMTS)
-@pytest.mark.parametrize("name", sorted(CASES))
+#: Every case as XML; as PBF a few in the fast run (same parser path after reading), all when slow.
+_FAST_PBF = {"railway", "crescent", "loop"}
+WALK_PARAMS = [pytest.param(n, f, marks=() if f == "xml" or n in _FAST_PBF else pytest.mark.slow)
+               for n in sorted(CASES) for f in FMTS]
+
+
+@pytest.mark.parametrize("name, fmt", WALK_PARAMS)
 def test_walk_minutes_and_circles_equal_networkx(tmp_path, capsys, name, fmt):
     case = CASES[name]
     folder = tmp_path / f"{name}-{fmt}"
@@ -73,12 +78,12 @@ def test_walk_minutes_and_circles_equal_networkx(tmp_path, capsys, name, fmt):
         or not np.allclose(wrong.minutes(cells, _facilities("kindergarten"), "walk", "kindergarten"),
                            got["kindergarten"].to_numpy(float), rtol=1e-3)
 
-    # Circles: with populations 2^i the covered population names the set of cells exactly.
+    # Circles: with populations of distinct powers of two the covered population names the set of cells.
     minutes = 15
     out = json.loads(_cli(capsys, ["circles", "--area", str(folder), "--service", "fitness", "--minutes",
                                    str(minutes), "--out", str(tmp_path / "c.gpkg"), "--json"]))
     inside = np.flatnonzero(right <= minutes)
-    assert out["population_covered"] == float(sum(2 ** int(i) for i in inside))
+    assert out["population_covered"] == float(sum(cell_pop(int(i)) for i in inside))
 
 
 @pytest.mark.parametrize("fmt", FMTS)
@@ -260,3 +265,24 @@ def test_helsinki_coverage_and_circles_equal_networkx(helsinki):
         assert float(circ["population"].iloc[0]) == pytest.approx(float(weights[exp <= 15].sum()), rel=1e-9)
         checked += 1
     assert checked >= 4
+
+
+def test_exported_network_passes_the_filter_unchanged(tmp_path, capsys):
+    """export -> folder: the file holds only walkable ways with their highway tags, so the filter
+    (applied whatever the file's generator says) drops nothing and the times stay the same."""
+    from gis.folder import export_area, load_folder
+
+    case = CASES["crescent"]
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    write_folder(case, src, "xml")
+    area = load_folder(src)
+    export_area(area, dst)
+    assert "Hedong Planner export" in (dst / "network.osm").read_text(encoding="utf-8")[:200]
+    info = json.loads(_cli(capsys, ["info", "--area", str(dst), "--json"]))
+    assert info["network"]["dropped_ways"] == {}
+    assert (info["network"]["nodes"], info["network"]["edges"]) == (area.graph.number_of_nodes(),
+                                                                     area.graph.number_of_edges())
+    a = _cell_minutes(tmp_path / "src", capsys, src, "walk")
+    b = _cell_minutes(tmp_path / "dst", capsys, dst, "walk")
+    for svc in SERVICES:
+        np.testing.assert_allclose(b[svc].to_numpy(float), a[svc].to_numpy(float), rtol=1e-6, err_msg=svc)
