@@ -73,7 +73,9 @@ MAX_CELL_COUNT = 1_000_000
 GROWTH_RATE_RANGE = (-0.2, 0.2)
 
 #: Capacity columns are whole numbers (0.6 seats would truncate to 0); area_m2 need not be.
-_CAP_OPTIONAL = tuple(Column(c, "seats", required=False, default=0.0, hi=MAX_SEATS) if c != "area_m2"
+# Seats, places and beds are whole; areas (m², site or floor) are not.
+_CAP_OPTIONAL = tuple(Column(c, "seats", required=False, default=0.0, hi=MAX_SEATS)
+                      if CAPACITY_COLUMNS[c]["unit"] != "m2"
                       else Column(c, "count", required=False, default=0.0) for c in CAPACITY_COLUMNS)
 
 SPECS: dict[str, tuple[Column, ...]] = {

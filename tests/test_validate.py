@@ -217,3 +217,12 @@ def test_unsupported_and_missing_files(tmp_path):
         load_facilities(e, crs=CRS)
     with pytest.raises(InputError, match="unknown coordinate system"):
         load_facilities(_csv(tmp_path, OK), crs=CRS, coords="wgs72")
+
+
+def test_floor_area_is_an_area_not_seats():
+    df = pd.DataFrame({"facility_id": ["c1"], "family": ["culture"], "floor_area_m2": ["1234.5"]})
+    assert validate_frame(df, "facilities", file="t")["floor_area_m2"].tolist() == [1234.5]
+    with pytest.raises(InputError) as ei:  # childcare places are counted whole
+        validate_frame(pd.DataFrame({"facility_id": ["c1"], "family": ["childcare"], "places_childcare": ["10.5"]}),
+                       "facilities", file="t")
+    assert _err(ei, 1, "places_childcare")
