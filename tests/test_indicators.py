@@ -186,3 +186,16 @@ def test_cli_json_and_csv(monkeypatch, tmp_path, capsys):
     assert "childcare_per_1000" in text and "西区" in text
     assert main(["indicators", "--csv", str(csv), "--no-walking"]) == 2  # no overwrite without --overwrite
     assert "--overwrite" in capsys.readouterr().err
+
+
+def test_published_rows_are_the_table(table):
+    """The published index and the app show indicator_rows, which are the table's rows (same numbers)."""
+    from presentation import publish
+
+    area = hand_area()
+    rows = publish.indicator_rows(area, lang="en", table=table)
+    assert [r["key"] for r in rows] == [r["key"] for r in table["indicators"]]
+    for r, t in zip(rows, table["indicators"]):
+        assert r["value"] == t["value"] and r["status"] == t["status"]
+    html = publish._indicator_district_table(rows, "en")
+    assert "西区" in html and publish.fmt_value(90 / 9.6) in html  # childcare places per 1,000 in the west
