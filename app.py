@@ -29,16 +29,18 @@ from accessibility.fca import METHODS, fca
 from accessibility.norm_check import norm_gaps
 from presentation import publish as pub
 from presentation import webmap
+from presentation.i18n import LANG_NAMES, LANGS, cohort_label, service_label as _service_label, t, unit_label
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS
 from layers import families as registry
 from layers.errors import InfeasibleModelError, InputError
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
 from scenarios.candidates import load_candidates
-from scenarios.compare import delta
-from scenarios.evaluate import evaluate
+from scenarios.compare import action_diff, delta
+from scenarios.enrolment import enrolment_table
+from scenarios.evaluate import CLASS_FLAG_LABELS, evaluate
 from scenarios.model import (
-    PLAN_YEARS, YEAR_MAX, YEAR_MIN, available_names, resolve_scenario, save_scenario,
+    PLAN_YEARS, YEAR_MAX, YEAR_MIN, available_names, facilities_for, resolve_scenario, save_scenario,
 )
 from scenarios import store
 from scenarios.optimize import MODELS, optimize_area
@@ -47,115 +49,12 @@ st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️"
 
 AREAS = BUILTIN_AREAS
 PAGES = ("map", "coverage", "schools", "indicators", "publish")
-UI = {
-    "title": ("河东规划 · 公共服务设施规划", "Hedong Planner · public-service facilities"),
-    "area": ("研究范围", "Study area"),
-    "area_folder": ("或研究范围文件夹路径", "or a study-area folder"),
-    "bad_scenario": ("方案无法读取，改用 {name}：{why}", "Scenario unreadable, showing {name} instead: {why}"),
-    "lang": ("语言 / Language", "语言 / Language"),
-    "page": ("页面", "Page"),
-    "map": ("地图", "Map"),
-    "coverage": ("覆盖率", "Coverage"),
-    "schools": ("学校与方案", "Schools & scenarios"),
-    "indicators": ("规划指标", "Plan indicators"),
-    "publish": ("发布地图", "Publish maps"),
-    "service": ("服务", "Service"),
-    "minutes": ("分钟", "Minutes"),
-    "mode": ("出行方式", "Travel mode"),
-    "walk": ("步行", "walk"),
-    "bike": ("骑行", "bike"),
-    "families": ("显示设施", "Facilities shown"),
-    "tiles": ("底图", "Base map"),
-    "tk": ("天地图密钥", "Tianditu key"),
-    "share": ("覆盖人口比例", "Population covered"),
-    "median": ("中位出行时间（分钟）", "Median minutes"),
-    "uncovered": ("未覆盖人口", "Uncovered residents"),
-    "by_district": ("分街道覆盖率", "Share covered by subdistrict"),
-    "minute_dist": ("出行时间分布（人口）", "Minutes to nearest (residents)"),
-    "life_circle": ("15分钟社区生活圈指数（统一时限）", "15-minute community life-circle index (one threshold)"),
-    "all_services": ("全部服务可达比例", "Share with every service"),
-    "mean_within": ("平均可达服务数", "Mean services within reach"),
-    "lc_classes": ("按可达服务数的人口", "Residents by services within reach"),
-    "services_n": ("可达服务数", "Services"),
-    "residents": ("人口", "Residents"),
-    "share_col": ("占比", "Share"),
-    "lc_by_district": ("各街道全部服务可达的人口比例", "Share with every service, by subdistrict"),
-    "scenario": ("方案", "Scenario"),
-    "year": ("年份", "Year"),
-    "level": ("学段", "Level"),
-    "compare_with": ("对比方案", "Compare with"),
-    "delta": ("差值（对比 − 当前）", "Delta (compared − current)"),
-    "per_school": ("各校利用率", "Utilisation per school"),
-    "edit": ("编辑方案", "Edit scenario"),
-    "project": ("项目", "Project"),
-    "lon": ("经度 (WGS84)", "Longitude (WGS84)"),
-    "lat": ("纬度 (WGS84)", "Latitude (WGS84)"),
-    "use_click": ("使用地图点击位置", "Use last map click"),
-    "apply": ("应用修改", "Apply changes"),
-    "new_name": ("保存为方案名称（同名即更新已存方案）", "Save as scenario named (the same name updates the stored one)"),
-    "save": ("保存方案", "Save scenario"),
-    "saved": ("已保存：{path}", "Saved: {path}"),
-    "upload": ("上传候选地块 (CSV / GeoJSON / GPKG，≤5 MB)", "Upload candidate sites (CSV / GeoJSON / GPKG, ≤ 5 MB)"),
-    "optimise": ("运行选址优化", "Run the optimiser"),
-    "model": ("模型", "Model"),
-    "p": ("新建数量 p", "Sites to build (p)"),
-    "chosen": ("优化选中的地块", "Sites chosen"),
-    "download": ("下载离线地图 (zip)", "Download offline maps (zip)"),
-    "make_zip": ("生成离线地图", "Build offline maps"),
-    "publish_help": ("生成独立的HTML地图：无需服务器、无需联网（地图库内嵌），可直接双击打开。",
-                     "Builds standalone HTML maps: no server, no internet (the map library is embedded)."),
-    "indicator_help": ("2020基准与2025目标来自《运城市“十四五”公共服务和社会保障事业规划》；现值由当前图层计算。",
-                       "2020 baseline and 2025 target from the Yuncheng 14th FYP; the current value is computed from "
-                       "the layers."),
-    "demo_label": ("演示数据（生成）", "Generated demo data"),
-    "click_hint": ("点击设施查看名称、类型、规模和服务对象。", "Click a facility for its name, type, capacity and who it serves."),
-    "edited": ("（已修改，未保存）", "(edited, not saved)"),
-    "loading": ("正在加载研究范围和路网…", "Loading the study area and street network…"),
-    "gaps": ("规范服务半径缺口", "Gaps against the norm radius"),
-    "gaps_help": ("半径为 NORMS.md 中的默认值（规范值，非实测），按路网步行距离计算。标记：C = 已在所引规范中核实；"
-                  "S = 二手来源（他人转引或旧版规范）；U = 未核实，仅作默认值。",
-                  "Radii are the NORMS.md defaults (norms, not measurements), as network walking distance. Marks: "
-                  "C = read in the cited source; S = secondary (quoted by others or an older edition); U = not "
-                  "confirmed, a default only."),
-    "gap_level": ("设施等级", "Facility level"),
-    "radius": ("服务半径（米）", "Radius (m)"),
-    "mark": ("标记", "Mark"),
-    "facilities_n": ("设施数", "Facilities"),
-    "cohort": ("服务人群", "Cohort"),
-    "cohort_n": ("服务人群数", "Cohort size"),
-    "cohort_beyond": ("半径外人数", "Cohort beyond"),
-    "pct_beyond": ("半径外比例", "% beyond"),
-    "district": ("街道", "Subdistrict"),
-    "fca": ("设施容量可达性 (2SFCA)", "Capacity within reach (2SFCA)"),
-    "fca_help": ("可达：{minutes:g}分钟内设施的容量按其服务范围内的全部需求分摊（两步移动搜索法）；"
-                 "辖区内：位于该街道的容量 ÷ 该街道需求。单位：每千名{cohort}的{unit}。",
-                 "Within reach: the capacity of facilities within {minutes:g} min, shared among all the demand in "
-                 "their catchments (two-step floating catchment); in district: capacity located in the subdistrict / "
-                 "its demand. Unit: {unit} per 1,000 {cohort}."),
-    "method": ("方法", "Method"),
-    "fca_reach": ("可达容量（每千人）", "Within reach per 1,000"),
-    "fca_local": ("辖区内容量（每千人）", "In district per 1,000"),
-    "fca_target": ("规范目标（每千人）", "Target per 1,000"),
-    "fca_area": ("研究范围（每千人）", "Study area per 1,000"),
-    "no_target": ("规范未给出每千人指标", "no per-1,000 target in the norms"),
-}
 
-#: Demand cohorts (population columns) and capacity units, for labels.
-COHORTS = {"pop_total": ("居民", "residents"), "age_3_5": ("3-5岁儿童", "children aged 3-5"),
-           "age_6_11": ("6-11岁儿童", "children aged 6-11"), "age_12_14": ("12-14岁少年", "children aged 12-14"),
-           "age_65_plus": ("65岁以上老人", "residents aged 65+")}
 
 
 def tr(key: str, **kw) -> str:
-    """UI text in the session's language."""
-    zh, en = UI[key]
-    return (zh if st.session_state.get("lang", "zh") == "zh" else en).format(**kw)
-
-
-def lbl(table: dict, key: str) -> str:
-    """A (zh, en) label of :data:`COHORTS` in the session's language (the key if unknown)."""
-    zh, en = table.get(key, (key, key))
-    return zh if st.session_state.get("lang", "zh") == "zh" else en
+    """UI text in the session's language (catalogue key ``app.<key>``, :mod:`presentation.i18n`)."""
+    return t(f"app.{key}", st.session_state.get("lang", "zh"), **kw)
 
 
 # ---------------------------------------------------------------- cached data (all numbers from the packages)
@@ -202,8 +101,11 @@ def scenario_key(scen) -> str:
     if scen is None:
         return "none"
     p = scen.projects
-    h = hashlib.sha1(pd.util.hash_pandas_object(p.drop(columns="geometry").astype(str), index=False).values.tobytes()
-                     + p.geometry.to_wkb().values.tobytes() if len(p) else b"").hexdigest()[:12]
+    acts = getattr(scen, "actions", None)
+    h = hashlib.sha1((pd.util.hash_pandas_object(p.drop(columns="geometry").astype(str), index=False).values.tobytes()
+                      + p.geometry.to_wkb().values.tobytes() if len(p) else b"")
+                     + (pd.util.hash_pandas_object(acts.astype(str), index=False).values.tobytes()
+                        if acts is not None and len(acts) else b"")).hexdigest()[:12]
     return f"{scen.name}:{h}"
 
 
@@ -295,10 +197,16 @@ def life_circle_map_cached(spec: str, scale: float, minutes: float, mode: str | 
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)  # resource: the result holds the evaluator, never pickle it
-def evaluation_cached(spec: str, scale: float, skey: str, year: int, _scen=None):
+def evaluation_cached(spec: str, scale: float, skey: str, year: int, _scen=None, assign: str = "walk"):
     """Scenario evaluation of one year as (json dict, :class:`scenarios.evaluate.Evaluation`)."""
-    ev = evaluate(get_area(spec, scale), _scen if _scen is not None else "existing", year)
+    ev = evaluate(get_area(spec, scale), _scen if _scen is not None else "existing", year, assign=assign)
     return ev.to_json(), ev
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def enrolment_cached(spec: str, scale: float, level: str) -> pd.DataFrame:
+    """Projected enrolment of one level per district, 2021-2030 (:func:`scenarios.enrolment.enrolment_table`)."""
+    return enrolment_table(get_area(spec, scale), levels=(level,))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -418,8 +326,8 @@ def lang() -> str:
 
 
 def service_label(k: str) -> str:
-    """A service's display name."""
-    return SERVICES[k].label(lang())
+    """A service's display name in the session's language."""
+    return _service_label(k, lang())
 
 
 def district_frame(by_district: dict) -> pd.DataFrame:
@@ -440,7 +348,7 @@ def page_map():
                            index=keys.index("fitness") if "fitness" in keys else 0)
     mode = c2.radio(tr("mode"), ["walk", "bike"], format_func=tr, key="map_mode", horizontal=True)
     minutes = float(c3.slider(tr("minutes"), 5, 30, int(SERVICES[service].minutes), step=5, key="map_minutes"))
-    tiles = c4.selectbox(tr("tiles"), list(webmap.TILES), format_func=lambda k: webmap.TILES[k][lang()],
+    tiles = c4.selectbox(tr("tiles"), list(webmap.TILES), format_func=lambda k: t(f"tiles.{k}", lang()),
                          key="map_tiles")
     tk = st.text_input(tr("tk"), key="tk", type="password") if tiles == "tianditu" else None
     fams = st.multiselect(tr("families"), list(FAMILIES), default=list(FAMILIES),
@@ -573,7 +481,7 @@ def gaps_section(spec: str, sc: float):
     st.dataframe(pd.DataFrame({
         tr("gap_level"): tot[name].to_numpy(), tr("radius"): tot["radius_m"].to_numpy(),
         tr("mark"): tot["mark"].to_numpy(), tr("facilities_n"): tot["facilities"].to_numpy(),
-        tr("cohort"): [lbl(COHORTS, c) for c in tot["demand_column"]],
+        tr("cohort"): [cohort_label(c, lang()) for c in tot["demand_column"]],
         tr("cohort_n"): tot["demand"].round().astype(int).to_numpy(),
         tr("cohort_beyond"): tot["demand_beyond"].round().astype(int).to_numpy(),
         tr("pct_beyond"): 100 * tot["demand_share_beyond"].to_numpy()}),
@@ -595,11 +503,11 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
     c1, c2 = st.columns([2, 3])
     fca_services = [k for k, s in SERVICES.items() if s.capacity]  # services with a capacity column
     service = c1.selectbox(tr("service"), fca_services, key="fca_service",
-                           format_func=lambda k: f"{service_label(k)} · {registry.unit_label(SERVICES[k].capacity, lang())}")
+                           format_func=lambda k: f"{service_label(k)} · {unit_label(SERVICES[k].capacity, lang())}")
     method = c2.radio(tr("method"), list(METHODS), key="fca_method", horizontal=True)
     r = fca_cached(spec, sc, minutes, mode, service, method)
-    st.caption(tr("fca_help", minutes=minutes, unit=registry.unit_label(r["capacity"], lang()),
-                  cohort=lbl(COHORTS, r["demand"])))
+    st.caption(tr("fca_help", minutes=minutes, unit=unit_label(r["capacity"], lang()),
+                  cohort=cohort_label(r["demand"], lang())))
     k1, k2 = st.columns(2)
     k1.metric(tr("fca_area"), f"{r['per_1000']:,.1f}")
     k2.metric(tr("fca_target"), "—" if r["target"] is None else f"{r['target']:,.0f}",
@@ -616,50 +524,138 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
 
 
 def page_schools():
-    """Schools & scenarios: seat coverage by district and year, utilisation, compare, edit, optimise."""
+    """Schools & scenarios: seat balance by district first (seats, enrolment, balance, utilisation,
+    classes), the enrolment projection, then the walking check; utilisation, compare, edit, optimise."""
     a = area()
     spec, sc = area_spec(), demo_scale()
     names = available_names(a)
-    c1, c2, c3 = st.columns([2, 3, 2])
+    c1, c2, c3, c4 = st.columns([2, 3, 2, 3])
     default = names.index("plan") if "plan" in names else 0
     c1.selectbox(tr("scenario"), names, index=default, key="scenario")
-    year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], PLAN_YEARS[-1], key="year")
+    year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], 2025, key="year")
     level = c3.radio(tr("level"), list(LEVELS), format_func=service_label, key="level", horizontal=True)
+    assign = c4.radio(tr("assign"), ["catchment", "walk"], format_func=lambda k: tr(f"assign_{k}"), key="assign")
     scen = current_scenario()
     skey = scenario_key(scen)
     if (a.name, scen.name) in st.session_state.get("edited", {}):
         st.caption(f"{scen.name} {tr('edited')}")
-    ev_json, ev = evaluation_cached(spec, sc, skey, int(year), _scen=scen)
+    ev_json, ev = evaluation_cached(spec, sc, skey, int(year), _scen=scen, assign=assign)
     lv = ev.levels[level].summary
-    k1, k2, k3, k4 = st.columns(4)
-    k1.metric(webmap.t("demand", lang()), f"{lv['demand']:,.0f}")
-    k2.metric(webmap.t("seats", lang()), f"{lv['seats']:,.0f}")
-    k3.metric(webmap.t("unserved", lang()), f"{lv['unserved']:,.0f}")
-    k4.metric(webmap.t("coverage", lang()), "—" if not lv["demand"] else f"{lv['assigned'] / lv['demand']:.1%}")
+    # Seat balance first: what the education bureau signs; the walking share is the norm check.
+    k1, k2, k3, k4, k5, k6 = st.columns(6)
+    k1.metric(webmap.t("seats", lang()), f"{lv['seats']:,.0f}")
+    k2.metric(webmap.t("demand", lang()), f"{lv['demand']:,.0f}")
+    k3.metric(tr("balance"), f"{lv['balance']:+,.0f}")
+    k4.metric(tr("utilisation"), "—" if not lv["seats"] else f"{lv['utilisation']:.0%}")
+    k5.metric(tr("per_class"), "—" if not lv["classes"] else f"{lv['pupils_per_class']:.1f}")
+    k6.metric(tr("walk_share"), "—" if not lv["demand"] else f"{lv['assigned'] / lv['demand']:.1%}")
+    st.caption(tr("catchment_help") + f" ({ev_json['years_note']})")
+    if ev_json["building"]:
+        st.caption(tr("building", year=int(year), names=", ".join(f"{b['name']} ({b['build_year']}→{b['open_year']})"
+                                                                    for b in ev_json["building"])))
+    st.subheader(tr("seat_balance"))
+    st.dataframe(balance_frame(ev_json["levels"][level]), hide_index=True, width="stretch", key="seat_table")
     left, right = st.columns([3, 2])
     with left:
         m = seat_map_cached(spec, sc, skey, int(year), level, lang(), _scen=scen, _ev=ev)
         show_map(m, key="seat_map", height=520)
     with right:
-        st.dataframe(ev.levels[level].by_district, hide_index=True, width="stretch", key="seat_table")
+        st.caption(tr("enrolment_chart"))
+        en = enrolment_cached(spec, sc, level)
+        if len(en):
+            st.line_chart(en.pivot_table(index="year", columns="district", values="enrolment", sort=False),
+                          height=260)
+            st.caption(tr("enrolment_help", mode=en["mode"].iloc[0]) if en["mode"].iloc[0] == "cohort"
+                       else en["mode"].iloc[0])
         schools = pub.school_points(ev, level)
         if len(schools):
             st.caption(tr("per_school"))
-            cols = [c for c in ("name", "subtype", "open_year", "seats", "assigned", "utilisation") if c in schools]
-            st.dataframe(pd.DataFrame(schools[cols]), hide_index=True, width="stretch", height=260, key="school_table",
+            rows = pd.DataFrame(ev_json["levels"][level]["schools"])
+            cols = [c for c in ("name", "subtype", "build_year", "open_year", "seats", "classes", "assigned",
+                                "catchment_assigned", "utilisation", "pupils_per_class", "class_flag", "changes")
+                    if c in rows]
+            st.dataframe(rows[cols], hide_index=True, width="stretch", height=260, key="school_table",
                          column_config={"utilisation": st.column_config.ProgressColumn(format="percent", min_value=0,
                                                                                        max_value=1.5)})
+    cc = ev_json["class_checks"]
+    if cc["outside_range"]:
+        with st.expander(f"{tr('class_checks')}: {cc['outside_range']}", expanded=False):
+            st.caption(cc["source"])
+            st.dataframe(pd.DataFrame([c for c in cc["schools"] if c["flag"]]), hide_index=True, width="stretch")
     # compare
     st.subheader(tr("compare_with"))
     other = st.selectbox(tr("compare_with"), [n for n in names if n != scen.name] or names, key="compare")
     o = safe_resolve(a, other)
-    o_json, _ = evaluation_cached(spec, sc, scenario_key(o), int(year), _scen=o)
+    o_json, _ = evaluation_cached(spec, sc, scenario_key(o), int(year), _scen=o, assign=assign)
     d = delta(ev_json, o_json)[level]
     st.caption(f"{tr('delta')}: {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
-               f"{webmap.t('unserved', lang())} {d['unserved']:+,.0f}")
+               f"{tr('balance')} {d['balance']:+,.0f} · {webmap.t('unserved', lang())} {d['unserved']:+,.0f}")
     st.dataframe(pd.DataFrame(d["by_district"]), hide_index=True, width="stretch", key="delta_table")
+    acts = action_diff(scen, o)
+    if acts:
+        st.caption(f"{tr('actions')}: " + "; ".join(f"{r['action_id']} {r['change']}: {r['details']}" for r in acts))
     edit_section(a, scen)
+    actions_section(a, scen)
     optimise_section(a)
+
+
+def balance_frame(level_json: dict) -> pd.DataFrame:
+    """The seat-balance table of one level, in reading order (catchment columns when present)."""
+    rows = []
+    cat = {r["district_id"]: r for r in (level_json.get("catchment") or {}).get("by_district", [])}
+    for r in level_json["by_district"]:
+        row = {tr("district"): r["district"], webmap.t("seats", lang()): r["seats"],
+               webmap.t("demand", lang()): r["enrolment"], tr("balance"): r["balance"],
+               tr("utilisation"): r["utilisation"], tr("classes"): r["classes"],
+               tr("per_class"): r["pupils_per_class"], "": CLASS_FLAG_LABELS.get(r["class_flag"], "")}
+        if cat:
+            c = cat.get(r["district_id"], {})
+            row[tr("assign_catchment").split("（")[0].split(" (")[0]] = c.get("assigned")
+            row["min"] = c.get("median_walk_minutes")
+        row[tr("walk_share")] = r["walk_share"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def actions_section(a, scen):
+    """Add or remove actions on existing schools (expand / close-merge / convert) in the edited copy."""
+    with st.expander(tr("actions"), expanded=False):
+        if len(scen.actions):
+            st.dataframe(scen.actions, hide_index=True, width="stretch", key="actions_table")
+        sch = a.facilities[a.facilities["family"].isin(["school", "kindergarten"])]
+        ids = [*sch["facility_id"].astype(str), *scen.projects["project_id"].astype(str)]
+        label = dict(zip(sch["facility_id"].astype(str), sch["name"].astype(str))) | dict(
+            zip(scen.projects["project_id"].astype(str), scen.projects["name"].astype(str)))
+        c1, c2, c3 = st.columns(3)
+        kind = c1.selectbox(tr("action_kind"), ["expand", "close", "convert"], format_func=lambda k: tr(f"kind_{k}"),
+                            key="act_kind")
+        fid = c2.selectbox(tr("action_fac"), ids, format_func=lambda i: f"{i} · {label.get(i, '')}", key="act_fac")
+        yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, 2025, key="act_year")
+        c4, c5, c6 = st.columns(3)
+        lvl = c4.selectbox(tr("level"), list(LEVELS), format_func=service_label, key="act_level")
+        ncls = c5.number_input(tr("classes"), 0, 60, 6, key="act_classes")
+        into = c6.selectbox(tr("into"), ["", *ids], format_func=lambda i: f"{i} · {label.get(i, '')}" if i else "—",
+                            key="act_into")
+        beds = st.number_input(tr("beds"), 0, 2000, 0, key="act_beds")
+        b1, b2 = st.columns([1, 2])
+        if b1.button(tr("add_action"), key="act_add"):
+            try:
+                new = scen.copy()
+                new.add_action(kind, fid, int(yr), level=lvl if kind == "expand" else None,
+                               classes=int(ncls) if kind == "expand" else 0, into=into if kind == "close" else "",
+                               beds=int(beds) if kind == "convert" else 0)
+                facilities_for(a, new, int(yr))  # a school without the level, or an unknown one, fails here
+                st.session_state.setdefault("edited", {})[(a.name, scen.name)] = new
+                st.rerun()
+            except InputError as e:
+                st.error(e.one_line())
+        if len(scen.actions):
+            rid = b2.selectbox(tr("remove_action"), scen.actions["action_id"].astype(str).tolist(), key="act_rm_id")
+            if b2.button(tr("remove_action"), key="act_rm"):
+                new = scen.copy()
+                new.remove_action(rid)
+                st.session_state.setdefault("edited", {})[(a.name, scen.name)] = new
+                st.rerun()
 
 
 def edit_section(a, scen):
@@ -875,7 +871,7 @@ def page_publish():
 def main():
     """Sidebar (language, study area, page) and the chosen page."""
     with st.sidebar:
-        st.radio(UI["lang"][0], ["zh", "en"], format_func=lambda x: {"zh": "中文", "en": "English"}[x], key="lang",
+        st.radio(t("app.lang", "zh"), list(LANGS), format_func=LANG_NAMES.get, key="lang",
                  horizontal=True)
         typed = st.session_state.get("area_folder", "").strip()
         options = area_options(typed)

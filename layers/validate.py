@@ -25,7 +25,7 @@ from layers.errors import InputError
 from layers.families import TYPE_CAPACITY
 from layers.plan import PROJECT_YEARS
 from layers.schema import (
-    FACILITY_ATTRIBUTES, OPTIONAL_COHORTS, derive_age_60_plus,
+    BIRTHS_COLUMNS, FACILITY_ATTRIBUTES, OPTIONAL_COHORTS, derive_age_60_plus,
     CAPACITY_COLUMNS, COHORTS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SUBTYPE_LABELS,
     SUBTYPES,
 )
@@ -101,11 +101,15 @@ SPECS: dict[str, tuple[Column, ...]] = {
                  Column("type", "enum", choices=PROJECT_TYPES),
                  *(Column(c, "whole", required=False, default=0, hi=MAX_SEATS) for c in PROJECT_CAPACITY),
                  Column("open_year", "year", lo=PROJECT_YEARS[0], hi=PROJECT_YEARS[1]), Column("source", "text", required=False, default="")),
+    # Optional housing pipeline (issue 11): per100_<level> columns are optional extras (kept as given).
+    "housing": (Column("housing_id", "id"), Column("name", "text", required=False, default=""),
+                Column("completion_year", "year", lo=PROJECT_YEARS[0] - 10, hi=PROJECT_YEARS[1]),
+                Column("dwellings", "count")),
 }
 
 #: Geometry each layer takes: ``point`` (polygons become centroids, documented), ``polygon``.
 GEOMETRY: dict[str, str] = {"boundary": "polygon", "districts": "polygon", "population": "point",
-                            "facilities": "point", "projects": "point", "communities": "polygon"}
+                            "facilities": "point", "projects": "point", "housing": "point", "communities": "polygon"}
 
 #: Alternative column names accepted on import (lower-case), per schema column.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -134,6 +138,11 @@ def _label_to_key() -> dict[str, str]:
     and the words of the facility attributes."""
     return {**{v.lower(): k for d in (FAMILY_LABELS, SUBTYPE_LABELS) for k, lab in d.items() for v in lab.values()},
             **_ATTRIBUTE_WORDS}
+
+
+#: layer -> (column naming the kind, kind -> capacity columns it may carry, columns checked, word after the kind)
+_CAPACITY_RULE = {"facilities": ("family", FAMILY_CAPACITY, CAPACITY_COLUMNS, ""),
+                  "projects": ("type", TYPE_CAPACITY, PROJECT_CAPACITY, " project")}
 
 
 def _is_empty(v) -> bool:
@@ -325,28 +334,25 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                     raise InputError(f"duplicate id {v!r} (also in row {seen[v] + 1}); ids must be unique",
                                      file=file, row=i + 1, field=c.name)
                 seen[v] = i
-    if layer == "facilities":
-        # A family carries only its own capacity columns (layers.schema.FAMILY_CAPACITY).
+    if layer in _CAPACITY_RULE:
+        # A family carries only its own capacity columns (layers.schema.FAMILY_CAPACITY); a project
+        # only the seats of its type's levels (layers.families.TYPE_CAPACITY).
+        key_col, allowed, columns, what = _CAPACITY_RULE[layer]
+        for i in range(n):
+            k = out[key_col][i]
+            for col in columns:
+                if col not in allowed[k] and out[col][i] != 0:
+                    raise InputError(f"a {k}{what} does not use {col} (it uses {', '.join(allowed[k])}); "
+                                     f"set it to 0 or leave it empty", file=file, row=i + 1, field=col)
+    if layer == "facilities":  # ownership / 普惠 / bed type belong to some families (FACILITY_ATTRIBUTES)
         for i in range(n):
             fam = out["family"][i]
-            for col in CAPACITY_COLUMNS:
-                if col not in FAMILY_CAPACITY[fam] and out[col][i] != 0:
-                    raise InputError(f"a {fam} does not use {col} (it uses {', '.join(FAMILY_CAPACITY[fam])}); "
-                                     f"set it to 0 or leave it empty", file=file, row=i + 1, field=col)
             for col, spec_ in FACILITY_ATTRIBUTES.items():
                 if fam not in spec_["families"] and out[col][i] not in ("", False):
                     raise InputError(f"{col} applies to {', '.join(spec_['families'])}, not to a {fam}; "
                                      f"leave it empty", file=file, row=i + 1, field=col)
             if out["ownership"][i] == "public" and fam in FACILITY_ATTRIBUTES["puhui"]["families"]:
                 out["puhui"][i] = True  # 普惠 includes the public ones (the plan's coverage rate counts them)
-    if layer == "projects":
-        # A project carries only the seats of its type's levels (layers.families.TYPE_CAPACITY).
-        for i in range(n):
-            t = out["type"][i]
-            for col in PROJECT_CAPACITY:
-                if col not in TYPE_CAPACITY[t] and out[col][i] != 0:
-                    raise InputError(f"a {t} project carries no {col}; set it to 0 (it carries "
-                                     f"{', '.join(TYPE_CAPACITY[t])})", file=file, row=i + 1, field=col)
     if layer == "districts":
         _check_districts(df, out, file)
     result = df.copy()
@@ -494,3 +500,36 @@ def validate_layer(gdf: gpd.GeoDataFrame, layer: str, *, file, boundary=None,
     g = gpd.GeoDataFrame(attrs, geometry=gdf.geometry.values, crs=gdf.crs)
     g.attrs.update(attrs.attrs)  # derived_cohorts: the loader says what it derived
     return validate_geometry(g, layer, file=file, boundary=boundary)
+
+
+def validate_births(df, district_ids, source="births") -> pd.DataFrame:
+    """Check a births table (:data:`layers.schema.BIRTHS_COLUMNS`); :class:`InputError` naming row and field.
+
+    Every district of the area needs at least one year; years are whole numbers, births finite
+    numbers >= 0; a district and year appear once. Rows are numbered from 1 (the CSV's data rows).
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise InputError("the births table must be a table of district_id, year, births", file=source)
+    for c in BIRTHS_COLUMNS:
+        if c not in df.columns:
+            raise InputError("column is missing", file=source, field=c)
+    g = df[list(BIRTHS_COLUMNS)].copy()
+    g["district_id"] = g["district_id"].astype(str).str.strip()
+    for c in ("year", "births"):
+        v = pd.to_numeric(g[c], errors="coerce").to_numpy(float)
+        bad = ~np.isfinite(v) | (v < 0)
+        if c == "year":
+            bad |= ~bad & (v != np.floor(np.where(np.isfinite(v), v, 0)))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"{c} must be a {'whole number' if c == 'year' else 'number'} >= 0, "
+                             f"got {df[c].iloc[i]!r}", file=source, row=i + 1, field=c)
+        g[c] = v.astype(np.int64) if c == "year" else v
+    dup = g.duplicated(["district_id", "year"])
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError("a district and year appear twice", file=source, row=i + 1, field="year")
+    missing = sorted(set(map(str, district_ids)) - set(g["district_id"]))
+    if missing:
+        raise InputError(f"no births for district(s) {', '.join(missing[:5])}", file=source, field="district_id")
+    return g

