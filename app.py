@@ -426,17 +426,17 @@ def page_coverage():
 
 def tiered_section(spec: str, sc: float, minutes: float, mode: str):
     """The 15分钟社区生活圈 with each service at its GB 50180-2018 tier (shown before the one-threshold index)."""
-    t = report_cached(spec, sc, minutes, mode, "none", None)["life_circle_tiered"]
+    lt = report_cached(spec, sc, minutes, mode, "none", None)["life_circle_tiered"]
     lg = lang()
-    st.subheader(t["name"][lg] + {"zh": "（分级：5/10/15分钟）", "en": " (tiered: 5 / 10 / 15 min)"}[lg])
-    st.caption(t["source"])
+    st.subheader(lt["name"][lg] + tr("tiered_suffix"))
+    st.caption(lt["source"])
     k1, k2 = st.columns(2)
-    k1.metric({"zh": "全部服务在各自时限内可达", "en": "All services within their tier"}[lg], f"{t['all_services_share']:.1%}")
-    k2.metric({"zh": "平均可达服务数（分级）", "en": "Mean services within their tier"}[lg], f"{t['mean_services_within']:.2f}")
+    k1.metric(tr("tiered_all"), f"{lt['all_services_share']:.1%}")
+    k2.metric(tr("tiered_mean"), f"{lt['mean_services_within']:.2f}")
     st.dataframe(pd.DataFrame([{tr("service"): service_label(k), "min": v["tier_minutes"], tr("share"): v["population_share"]}
-                               for k, v in t["by_service"].items()]), hide_index=True, width="stretch",
+                               for k, v in lt["by_service"].items()]), hide_index=True, width="stretch",
                  key="lct_services", column_config={tr("share"): st.column_config.NumberColumn(format="percent")})
-    st.dataframe(district_frame(t["by_district"]), hide_index=True, width="stretch", key="lct_district_table",
+    st.dataframe(district_frame(lt["by_district"]), hide_index=True, width="stretch", key="lct_district_table",
                  column_config={tr("share_col"): st.column_config.NumberColumn(format="percent")})
 
 
@@ -450,8 +450,7 @@ def lorenz_cached(spec: str, scale: float, service: str, minutes: float, mode: s
 
 def equity_section(spec: str, sc: float, minutes: float, mode: str):
     """Equity of access: Gini / Theil (between / within subdistricts) per service, and a Lorenz chart."""
-    lg = lang()
-    st.subheader({"zh": "公平性（人口加权基尼系数、泰尔指数）", "en": "Equity (population-weighted Gini, Theil)"}[lg])
+    st.subheader(tr("equity"))
     eq = report_cached(spec, sc, minutes, mode, "none", None)["equity"]
     rows = []
     for k, v in eq["services"].items():
@@ -464,8 +463,7 @@ def equity_section(spec: str, sc: float, minutes: float, mode: str):
     st.caption(eq["definition"])
     s = st.selectbox(tr("service"), list(SERVICES), format_func=service_label, key="lorenz_service")
     st.line_chart(lorenz_cached(spec, sc, s, minutes, mode), x="residents", y=["minutes", "equality"],
-                  x_label={"zh": "累计人口比例", "en": "cumulative share of residents"}[lg],
-                  y_label={"zh": "累计出行时间比例", "en": "cumulative share of minutes"}[lg])
+                  x_label=tr("lorenz_x"), y_label=tr("lorenz_y"))
 
 
 def gaps_section(spec: str, sc: float):
@@ -830,20 +828,19 @@ def page_indicators():
     a, lg = area(), lang()
     st.caption(tr("indicator_help"))
     rows = indicators_cached(area_spec(), demo_scale(), lg)
-    names = {"zh": ["编号", "指标", "单位", "2020基准", "2025目标", "现值", "状态", "说明"],
-             "en": ["No.", "Indicator", "Unit", "2020", "2025 target", "Now", "Status", "Note"]}[lg]
+    names = ["#", *(t(f"col.{k}", lg) for k in ("indicator", "unit", "baseline", "target", "now", "status", "note"))]
     show = pd.DataFrame([[r["no"] or "", r["indicator"], r["unit"], r["baseline_2020"], r["target_2025"], r["value"],
-                          f'{pub.STATUS_MARK[r["status"]]} {pub.STATUS_TEXT[lg][r["status"]]}', r["note"]]
+                          f'{pub.STATUS_MARK[r["status"]]} {t("status." + r["status"], lg)}', r["note"]]
                          for r in rows], columns=names)
     st.dataframe(show, hide_index=True, width="stretch", key="indicator_table")
-    st.subheader({"zh": "分街道", "en": "By subdistrict"}[lg])
+    st.subheader(tr("by_subdistrict"))
     byd = pd.DataFrame({r["indicator"]: {n: f'{pub.fmt_value(v.get("value"))} {pub.STATUS_MARK.get(v.get("status"), "")}'
                                          for n, v in r["by_district"].items()} for r in rows if r["by_district"]})
     st.dataframe(byd, width="stretch", key="indicator_districts")
     walk = [{names[1]: r["indicator"], "measure": r["walking"]["measure"][lg], "value": r["walking"]["value"]}
             for r in rows if r["walking"]]
     if walk:
-        st.caption({"zh": "步行可达性（与比例指标并列，非规划口径）", "en": "Walking measures (beside the ratios; not the plan's measure)"}[lg])
+        st.caption(tr("walking_beside"))
         st.dataframe(pd.DataFrame(walk), hide_index=True, width="stretch", key="indicator_walking")
     for r in rows:
         missing = (r.get("detail") or {}).get("without_site")

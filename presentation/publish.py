@@ -116,10 +116,8 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
     return rows
 
 
-#: How a status is shown (published index and app).
+#: How a status is marked (published index and app; its words are the catalogue's ``status.<status>``).
 STATUS_MARK = {"met": "✔", "not met": "✘", "not comparable": "—"}
-STATUS_TEXT = {"zh": {"met": "达标", "not met": "未达标", "not comparable": "不可比"},
-               "en": {"met": "met", "not met": "not met", "not comparable": "not comparable"}}
 
 
 def fmt_value(v) -> str:
@@ -142,7 +140,7 @@ def _indicator_district_table(indicators, lang) -> str:
             f'<td>{esc(fmt_value(r["by_district"].get(n, {}).get("value")))} '
             f'{STATUS_MARK.get(r["by_district"].get(n, {}).get("status"), "")}</td>' for n in names) + "</tr>"
         for r in rows)
-    cap = {"zh": "分街道", "en": "By subdistrict"}[lang]
+    cap = pt("by_subdistrict", lang)
     return f"<h3>{esc(cap)}</h3><table><tr><th></th>{head}</tr>{body}</table>"
 
 
@@ -323,7 +321,7 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
         f'<td>{"" if r["baseline_2020"] is None else esc(str(r["baseline_2020"]))}</td>'
         f'<td>{"" if r["target_2025"] is None else esc(r["comparison"] + " " + format(r["target_2025"], "g"))}</td>'
         f'<td>{esc(fmt_value(r["value"]))}</td>'
-        f'<td>{STATUS_MARK[r["status"]]} {esc(STATUS_TEXT[lang][r["status"]])}</td><td><small>{esc(str(r["note"]))}</small></td></tr>'
+        f'<td>{STATUS_MARK[r["status"]]} {esc(t("status." + r["status"], lang))}</td><td><small>{esc(str(r["note"]))}</small></td></tr>'
         for r in indicators)
     src_rows = "".join(f"<li><b>{esc(str(k))}</b>: {esc(str(v))}</li>" for k, v in (area.sources or {}).items())
     lvl_heads = "".join(f"<th>{esc(SERVICES[lv].label(lang))}</th>" for lv in LEVELS)

@@ -172,7 +172,7 @@ def test_labels_and_case_are_normalised():
 def test_specs_cover_every_layer():
     from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED
 
-    assert set(SPECS) == {"boundary", "districts", "population", "facilities", "projects", "housing"}
+    assert set(SPECS) == {"boundary", "districts", "population", "facilities", "projects", "housing", "communities"}
     assert set(SPECS) == set(LAYERS_REQUIRED) | set(LAYERS_OPTIONAL)
 
 
