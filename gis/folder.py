@@ -220,7 +220,7 @@ def _with_derived(sources: dict, population) -> dict:
 
 
 #: Bump when :func:`load_folder` changes what it builds or checks: older cache entries are then ignored.
-FOLDER_CACHE_VERSION = 4  # 4: the optional communities layer and age_60_plus; 3: the cycling graph and the OSM filter report are cached with the area
+FOLDER_CACHE_VERSION = 5  # 3: cycling graph and OSM filter report cached; 4: births, housing, communities, age_60_plus
 
 
 def _file_digest(path: Path) -> str:
@@ -236,7 +236,7 @@ def _file_digest(path: Path) -> str:
 def folder_cache_key(path) -> dict:
     """What a cached folder area is built from: its resolved path and the SHA-256 of each input file."""
     folder = Path(path).resolve()
-    files = [folder / GPKG_NAME, *(folder / n for n in NETWORK_NAMES), folder / META_NAME]
+    files = [folder / GPKG_NAME, *(folder / n for n in NETWORK_NAMES), folder / META_NAME, folder / BIRTHS_NAME]
     return {"kind": "folder", "version": FOLDER_CACHE_VERSION, "folder": str(folder),
             "files": {p.name: _file_digest(p) for p in files if p.is_file()}}
 

@@ -51,7 +51,7 @@ from layers.schema import COHORTS, OPTIONAL_COHORTS, derive_age_60_plus
 AREA_NAME = "helsinki-osm"
 HELSINKI_CRS = "EPSG:32635"
 #: Bump when the build changes, so stale caches are rebuilt.
-CACHE_VERSION = 7  # 5: networks from the gis.osm_filter table (walk and bike); 6: bike graph kept by gis.cache; 7: age_60_plus (derived from 65+ by the census ratio), facility attributes
+CACHE_VERSION = 8  # 8: optional layers cached as one list; 5: networks from the gis.osm_filter table (walk and bike); 6: bike graph kept by gis.cache; 7: age_60_plus (derived from 65+ by the census ratio), facility attributes
 
 #: Dwelling floor area per resident (m²) that turns residential floor area into residents [U]:
 #: Helsinki's is about 34-35 m² (Statistics Finland, order of magnitude; not checked against a

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "hedong.cmd_scenario",
     "hedong.cmd_export",
     "hedong.cmd_publish",
+    "hedong.cmd_batch",
 )
 
 
