@@ -159,8 +159,9 @@ def run_access(args) -> int:
           f"{r.method}" + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
     tgt = j["target_per_1000"]
     print(f"study area: {j['per_1000']:.1f} per 1,000" if j["per_1000"] is not None else "study area: no demand")
-    if tgt is not None:
-        print(f"target: {tgt:g} per 1,000")
+    if tgt is not None:  # the plan's figure is a city-wide ratio, not a walking-catchment target
+        print(f"plan target: {tgt:g} per 1,000 — a city-wide ratio: compare it with the study-area ratio "
+              "(hedong indicators), not with the within-reach figures below")
     print(table([{"district": b["district"], "demand": b["demand"], "within reach per 1,000": b["per_1000"]
                   if b["per_1000"] is not None else float("nan"),
                   "in district per 1,000": b["local_per_1000"] if b["local_per_1000"] is not None else float("nan")}

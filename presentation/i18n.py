@@ -247,7 +247,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.method": {"zh": "方法", "en": "Method"},
     "app.fca_reach": {"zh": "可达容量（每千人）", "en": "Within reach per 1,000"},
     "app.fca_local": {"zh": "辖区内容量（每千人）", "en": "In district per 1,000"},
-    "app.fca_target": {"zh": "规范目标（每千人）", "en": "Target per 1,000"},
+    "app.fca_target": {"zh": "全市比值目标（每千人，非步行范围指标）", "en": "City-wide ratio target per 1,000 (not a walking target)"},
     "app.fca_area": {"zh": "研究范围（每千人）", "en": "Study area per 1,000"},
     "app.no_target": {"zh": "规范未给出每千人指标", "en": "no per-1,000 target in the norms"},
     # seat planning (issue 11): the schools page
