@@ -28,13 +28,13 @@ from presentation import webmap
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS
 from layers.errors import InputError
-from layers.norms import CLASS_SIZE, LIFE_CIRCLE_SERVICES, SERVICES
-from layers.schema import FAMILIES
+from layers import families as registry
+from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
 from scenarios.candidates import load_candidates
 from scenarios.compare import delta
 from scenarios.evaluate import evaluate
 from scenarios.model import (
-    PLAN_YEARS, TYPE_CAPACITY, YEAR_MAX, YEAR_MIN, available_names, resolve_scenario, save_scenario,
+    PLAN_YEARS, YEAR_MAX, YEAR_MIN, available_names, resolve_scenario, save_scenario,
 )
 from scenarios.optimize import MODELS, optimize_area
 
@@ -137,10 +137,6 @@ UI = {
 COHORTS = {"pop_total": ("居民", "residents"), "age_3_5": ("3-5岁儿童", "children aged 3-5"),
            "age_6_11": ("6-11岁儿童", "children aged 6-11"), "age_12_14": ("12-14岁少年", "children aged 12-14"),
            "age_65_plus": ("65岁以上老人", "residents aged 65+")}
-UNITS = {"places_kindergarten": ("学位", "places"), "seats_primary": ("学位", "seats"),
-         "seats_junior": ("学位", "seats"), "beds": ("床位", "beds"), "area_m2": ("平方米", "m²")}
-#: Services with a capacity column: the 2SFCA choices.
-FCA_SERVICES = tuple(k for k, s in SERVICES.items() if s.capacity)
 
 
 def tr(key: str, **kw) -> str:
@@ -150,7 +146,7 @@ def tr(key: str, **kw) -> str:
 
 
 def lbl(table: dict, key: str) -> str:
-    """A (zh, en) label of :data:`COHORTS` / :data:`UNITS` in the session's language (the key if unknown)."""
+    """A (zh, en) label of :data:`COHORTS` in the session's language (the key if unknown)."""
     zh, en = table.get(key, (key, key))
     return zh if st.session_state.get("lang", "zh") == "zh" else en
 
@@ -404,8 +400,9 @@ def page_map():
     a = area()
     spec, sc = a.name, demo_scale()
     c1, c2, c3, c4 = st.columns([2, 1, 1, 2])
-    service = c1.selectbox(tr("service"), list(SERVICES), format_func=service_label, key="map_service",
-                           index=list(SERVICES).index("fitness"))
+    keys = list(SERVICES)  # read at render time: a family registered at run time is offered
+    service = c1.selectbox(tr("service"), keys, format_func=service_label, key="map_service",
+                           index=keys.index("fitness") if "fitness" in keys else 0)
     mode = c2.radio(tr("mode"), ["walk", "bike"], format_func=tr, key="map_mode", horizontal=True)
     minutes = float(c3.slider(tr("minutes"), 5, 30, int(SERVICES[service].minutes), step=5, key="map_minutes"))
     tiles = c4.selectbox(tr("tiles"), list(webmap.TILES), format_func=lambda k: webmap.TILES[k][lang()],
@@ -515,11 +512,13 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
     """Capacity (seats, places, beds, m²) within reach per 1,000 demand, by district, for one service."""
     st.subheader(tr("fca"))
     c1, c2 = st.columns([2, 3])
-    service = c1.selectbox(tr("service"), list(FCA_SERVICES), key="fca_service",
-                           format_func=lambda k: f"{service_label(k)} · {lbl(UNITS, SERVICES[k].capacity)}")
+    fca_services = [k for k, s in SERVICES.items() if s.capacity]  # services with a capacity column
+    service = c1.selectbox(tr("service"), fca_services, key="fca_service",
+                           format_func=lambda k: f"{service_label(k)} · {registry.unit_label(SERVICES[k].capacity, lang())}")
     method = c2.radio(tr("method"), list(METHODS), key="fca_method", horizontal=True)
     r = fca_cached(spec, sc, minutes, mode, service, method)
-    st.caption(tr("fca_help", minutes=minutes, unit=lbl(UNITS, r["capacity"]), cohort=lbl(COHORTS, r["demand"])))
+    st.caption(tr("fca_help", minutes=minutes, unit=registry.unit_label(r["capacity"], lang()),
+                  cohort=lbl(COHORTS, r["demand"])))
     k1, k2 = st.columns(2)
     k1.metric(tr("fca_area"), f"{r['per_1000']:,.1f}")
     k2.metric(tr("fca_target"), "—" if r["target"] is None else f"{r['target']:,.0f}",
@@ -544,7 +543,7 @@ def page_schools():
     default = names.index("plan") if "plan" in names else 0
     c1.selectbox(tr("scenario"), names, index=default, key="scenario")
     year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], PLAN_YEARS[-1], key="year")
-    level = c3.radio(tr("level"), list(pub.LEVELS), format_func=service_label, key="level", horizontal=True)
+    level = c3.radio(tr("level"), list(LEVELS), format_func=service_label, key="level", horizontal=True)
     scen = current_scenario()
     skey = scenario_key(scen)
     if (a.name, scen.name) in st.session_state.get("edited", {}):
@@ -601,8 +600,9 @@ def edit_section(a, scen):
             yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}")
             # The project type's first capacity column (a nine-year school: its primary seats).
             cap_col = TYPE_CAPACITY[row["type"]][0]
-            level = next(lv for lv in pub.LEVELS if SERVICES[lv].capacity == cap_col)
-            seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]), step=CLASS_SIZE[level],
+            level = registry.main_level(row["type"])
+            seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]),
+                                    step=SERVICES[level].class_size if level else 1,
                                     key=f"edit_seats_{pid}")
             em = edit_map_cached(a.name, demo_scale(), scenario_key(scen), lang(), _scen=scen)
             out = show_map(em, key="edit_map", height=360, returned=["last_clicked"])
@@ -701,7 +701,7 @@ def optimise_section(a):
             else:
                 st.success(f"{len(cands)} ✓")
         c1, c2, c3 = st.columns(3)
-        level = c1.selectbox(tr("level"), list(pub.LEVELS), format_func=service_label, key="opt_level")
+        level = c1.selectbox(tr("level"), list(LEVELS), format_func=service_label, key="opt_level")
         model = c2.selectbox(tr("model"), list(MODELS), key="opt_model")
         p = c3.number_input(tr("p"), 1, 20, 2, key="opt_p")
         if st.button(tr("optimise"), key="opt_run"):

@@ -31,7 +31,7 @@ import pandas as pd
 
 from accessibility.network import TravelNetwork
 from accessibility.reach import cell_seconds, nearest_seconds, retime
-from layers.norms import LIFE_CIRCLE_SERVICES, SERVICES, Service
+from layers.families import LIFE_CIRCLE_SERVICES, SERVICES, Service
 
 __all__ = [
     "DEFAULT_MINUTES", "ServiceCoverage", "LifeCircle", "get_service", "effective_mode", "service_facilities",

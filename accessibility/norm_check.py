@@ -16,7 +16,8 @@ import pandas as pd
 from accessibility.coverage import cells_snap, facilities_snap, service_facilities
 from accessibility.network import TravelNetwork
 from accessibility.reach import cell_seconds, nearest_seconds
-from layers.norms import NORM_LEVELS, NormLevel
+from layers.families import NORM_LEVELS
+from layers.norms import NormLevel
 
 __all__ = ["level_facilities", "level_distance_m", "norm_gaps", "norm_gap_cells"]
 

@@ -54,7 +54,9 @@ from accessibility.network import TravelNetwork
 from accessibility.reach import cell_seconds, nearest_seconds
 
 from layers import norms, plan
-from layers.schema import CAPACITY_COLUMNS, SCHOOL_LEVELS, SOURCE_GENERATED, SUBTYPE_LABELS
+from layers.families import families
+from layers.families import project_capacity as _project_capacity
+from layers.schema import CAPACITY_COLUMNS, SOURCE_GENERATED, SUBTYPE_LABELS
 
 #: (family, subtype) -> count at scale 1. Assumptions, see the module docstring.
 COUNTS_SCALE_1 = {
@@ -84,8 +86,8 @@ KINDERGARTEN_PLACE_RATIO = 1.10
 NURSING_BEDS_PER_1000_ELDERLY = 20.0
 FITNESS_TARGET = 0.80  # Yuncheng, March 2024 (NORMS.md)
 WALK_M_PER_MIN = norms.SPEEDS["walk"].m_per_min
-ID_PREFIX = {"school": "sch", "kindergarten": "kg", "clinic": "cli", "elderly_care": "eld",
-             "study_room": "study", "fitness": "fit"}
+#: Facility id prefix per family (from the family registry).
+ID_PREFIX = {f.key: f.id_prefix for f in families()}
 
 
 # ---------------------------------------------------------------- network helpers
@@ -389,18 +391,12 @@ def project_types_by_year() -> list[tuple[int, str]]:
 
 
 def project_capacity(ptype: str) -> dict[str, int]:
-    """Seats / places of one project of type ``ptype`` (derived from the plan, see module notes)."""
-    d = plan.DERIVED_SEATS
-    cap = {"seats_primary": 0, "seats_junior": 0, "places_kindergarten": 0}
-    if ptype == "kindergarten":
-        cap["places_kindergarten"] = norms.KINDERGARTEN_STANDARD_CLASSES * norms.CLASS_SIZE["kindergarten"]
-        return cap
-    levels = SCHOOL_LEVELS[ptype]
-    if "primary" in levels:
-        cap["seats_primary"] = d["primary_per_school"]
-    if "junior" in levels:
-        cap["seats_junior"] = d["junior_per_school"]
-    return cap
+    """Seats / places of one project of type ``ptype`` (derived from the plan, see module notes).
+
+    The family registry's one rule for a new site (:func:`layers.families.project_capacity`), as
+    the optimiser uses for a candidate without capacity.
+    """
+    return _project_capacity(ptype)
 
 
 def make_projects(net, cells, facilities, public, rng, crs):

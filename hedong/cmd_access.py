@@ -19,7 +19,7 @@ from hedong.output import print_json, table
 def register(sub) -> None:
     """Add the ``gaps`` and ``access`` commands to the ``hedong`` parser."""
     from accessibility.fca import METHODS
-    from layers.norms import NORM_LEVELS, SERVICES
+    from layers.families import NORM_LEVELS, SERVICES
 
     g = sub.add_parser("gaps", help="homes beyond the norm service radius of each facility level, by district",
                        description="Residential cells beyond the NORMS.md service radius (network walking "

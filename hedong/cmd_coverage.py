@@ -34,7 +34,7 @@ def register(sub) -> None:
                        description="Service areas of one service: reachable streets (partly reached ones cut) "
                                    "buffered by 50 m, with the population covered.")
     add_area_argument(c)
-    from layers.norms import SERVICES
+    from layers.families import SERVICES
 
     c.add_argument("--service", required=True, choices=list(SERVICES), help="service key")
     _common(c)
@@ -95,7 +95,7 @@ def run_coverage(args) -> int:
     if args.json:
         print_json(rep)
         return 0
-    from layers.norms import SERVICES
+    from layers.families import SERVICES
 
     rows = [{"service": f"{SERVICES[k].zh} {k}", "population %": 100 * (v["population_share"] or 0),
              "cohort": v["cohort"], "cohort %": 100 * (v["cohort_share"] or 0),

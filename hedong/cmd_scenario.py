@@ -9,6 +9,7 @@ import numpy as np
 
 
 from hedong.output import print_json, table
+from layers.families import LEVELS
 
 
 def _area(args):
@@ -64,7 +65,7 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("optimize", help="choose new sites among candidates (HiGHS)")
     _add_common(p)
-    p.add_argument("--level", choices=("primary", "junior", "kindergarten"), default="primary")
+    p.add_argument("--level", choices=list(LEVELS), default=LEVELS[0])
     p.add_argument("--model", choices=("pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp"), default="cmclp")
     p.add_argument("--p", type=int, default=1, help="number of new sites (existing schools always stay open)")
     p.add_argument("--minutes", type=float, default=None)
@@ -79,7 +80,7 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("next-site", help="the single candidate serving most unserved children")
     _add_common(p)
-    p.add_argument("--level", choices=("primary", "junior", "kindergarten"), default="primary")
+    p.add_argument("--level", choices=list(LEVELS), default=LEVELS[0])
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--candidates", metavar="FILE", help="CSV (candidate_id, lon, lat) or GeoJSON; default: generated")
     p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
@@ -268,7 +269,8 @@ def cmd_move(args) -> int:
     """``hedong scenario move DST --project ID ...`` (edits a stored scenario, saved atomically)."""
     from layers.errors import InputError
     from scenarios import store
-    from scenarios.model import TYPE_CAPACITY, load_scenario, save_scenario
+    from layers.families import TYPE_CAPACITY
+    from scenarios.model import load_scenario, save_scenario
 
     area = _area(args)
     paths = store.stored_paths(area.name)

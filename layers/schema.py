@@ -1,87 +1,24 @@
 """The facility, project and population schema shared by every loader, engine and writer.
 
-One place names the six facility families, their sub-types, the capacity columns and their
-units, the age cohorts and the layer columns of a study-area GeoPackage (CONTRACT.md).
+The age cohorts and the layer columns of a study-area GeoPackage (CONTRACT.md).
 """
 
 from __future__ import annotations
 
-#: The six facility families the plan names, in display order.
-FAMILIES: tuple[str, ...] = ("school", "kindergarten", "clinic", "elderly_care", "study_room", "fitness")
+from layers.families import (
+    CAPACITY_COLUMNS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SCHOOL_LEVELS, SUBTYPE_LABELS,
+    SUBTYPES,
+)
 
-FAMILY_LABELS: dict[str, dict[str, str]] = {
-    "school": {"zh": "中小学", "en": "Schools"},
-    "kindergarten": {"zh": "幼儿园", "en": "Kindergartens"},
-    "clinic": {"zh": "医疗卫生", "en": "Clinics & health"},
-    "elderly_care": {"zh": "养老服务", "en": "Elderly care"},
-    "study_room": {"zh": "河东书房", "en": "Hedong Study Rooms"},
-    "fitness": {"zh": "健身设施", "en": "Fitness"},
-}
-
-#: Sub-types per family. The first one is the default when a source gives none.
-SUBTYPES: dict[str, tuple[str, ...]] = {
-    "school": ("primary", "junior", "nine_year", "complete"),
-    "kindergarten": ("kindergarten",),
-    "clinic": ("health_centre", "health_station", "hospital"),
-    "elderly_care": ("day_care", "nursing_home"),
-    "study_room": ("study_room",),
-    "fitness": ("fitness_centre", "sports_park", "pitch", "fitness_square", "trail"),
-}
-
-SUBTYPE_LABELS: dict[str, dict[str, str]] = {
-    "primary": {"zh": "小学", "en": "primary school"},
-    "junior": {"zh": "初中", "en": "junior middle school"},
-    "nine_year": {"zh": "九年一贯制学校", "en": "nine-year school"},
-    "complete": {"zh": "完全中学", "en": "complete middle school"},
-    "kindergarten": {"zh": "幼儿园", "en": "kindergarten"},
-    "health_centre": {"zh": "社区卫生服务中心", "en": "community health centre"},
-    "health_station": {"zh": "卫生服务站/诊所", "en": "health station / doctors"},
-    "hospital": {"zh": "医院", "en": "hospital"},
-    "day_care": {"zh": "日间照料中心", "en": "elderly day-care centre"},
-    "nursing_home": {"zh": "养老院", "en": "nursing home"},
-    "study_room": {"zh": "河东书房", "en": "Hedong Study Room"},
-    "fitness_centre": {"zh": "健身中心", "en": "fitness centre"},
-    "sports_park": {"zh": "体育公园", "en": "sports park"},
-    "pitch": {"zh": "球场", "en": "pitch / court"},
-    "fitness_square": {"zh": "健身广场", "en": "fitness square"},
-    "trail": {"zh": "健身步道", "en": "fitness trail"},
-}
-
-#: Capacity columns with their unit; a row leaves the columns it does not use at 0.
-CAPACITY_COLUMNS: dict[str, dict[str, str]] = {
-    "seats_primary": {"unit": "seats", "zh": "小学学位", "en": "primary seats"},
-    "seats_junior": {"unit": "seats", "zh": "初中学位", "en": "junior seats"},
-    "places_kindergarten": {"unit": "places", "zh": "幼儿园学位", "en": "kindergarten places"},
-    "beds": {"unit": "beds", "zh": "床位", "en": "beds"},
-    "area_m2": {"unit": "m2", "zh": "面积(m²)", "en": "area (m²)"},
-}
-
-#: Which capacity columns a family may carry (others must be 0).
-FAMILY_CAPACITY: dict[str, tuple[str, ...]] = {
-    "school": ("seats_primary", "seats_junior"),
-    "kindergarten": ("places_kindergarten",),
-    "clinic": ("beds",),
-    "elderly_care": ("beds",),
-    "study_room": ("area_m2",),
-    "fitness": ("area_m2",),
-}
-
-#: Which school sub-types carry which seats (a nine-year or complete school serves two levels).
-SCHOOL_LEVELS: dict[str, tuple[str, ...]] = {
-    "primary": ("primary",),
-    "junior": ("junior",),
-    "nine_year": ("primary", "junior"),
-    "complete": ("junior",),  # 完全中学 = junior + senior middle; only its junior seats matter here
-}
-
-#: Project types (CONTRACT.md) and the facility family / sub-type a project becomes when it opens.
-PROJECT_TYPES: dict[str, tuple[str, str]] = {
-    "primary": ("school", "primary"),
-    "junior": ("school", "junior"),
-    "nine_year": ("school", "nine_year"),
-    "complete": ("school", "complete"),
-    "kindergarten": ("kindergarten", "kindergarten"),
-}
+# The facility families, their sub-types, capacity columns and project types live in the family
+# registry (layers.families); these names are derived from it and stay current when a family is
+# registered (dicts updated in place, tuples are live views).
+__all__ = [
+    "FAMILIES", "FAMILY_LABELS", "SUBTYPES", "SUBTYPE_LABELS", "CAPACITY_COLUMNS", "FAMILY_CAPACITY",
+    "SCHOOL_LEVELS", "PROJECT_TYPES", "PROJECT_CAPACITY", "COHORTS", "BOUNDARY_COLUMNS", "DISTRICT_COLUMNS",
+    "POPULATION_COLUMNS", "FACILITY_COLUMNS", "PROJECT_COLUMNS", "LAYERS_REQUIRED", "LAYERS_OPTIONAL",
+    "SOURCE_GENERATED", "is_generated",
+]
 
 #: Age cohorts of the population layer, with the service level that demands them.
 COHORTS: dict[str, dict[str, str]] = {
@@ -97,10 +34,7 @@ BOUNDARY_COLUMNS = ("name",)
 DISTRICT_COLUMNS = ("district_id", "name")
 POPULATION_COLUMNS = ("cell_id", "district_id", "pop_total", *COHORTS)
 FACILITY_COLUMNS = ("facility_id", "name", "family", "subtype", *CAPACITY_COLUMNS, "source")
-PROJECT_COLUMNS = (
-    "project_id", "name", "type", "seats_primary", "seats_junior", "places_kindergarten", "open_year", "source",
-)
-PROJECT_CAPACITY = ("seats_primary", "seats_junior", "places_kindergarten")
+PROJECT_COLUMNS = ("project_id", "name", "type", *PROJECT_CAPACITY, "open_year", "source")
 
 #: GeoPackage layers of a study area; projects is the only optional one.
 LAYERS_REQUIRED = ("boundary", "districts", "population", "facilities")

@@ -2,10 +2,10 @@
 
 :func:`publish` writes, for one study area (and optionally one scenario):
 
-- ``coverage-<service>.html`` for every service of :data:`layers.norms.SERVICES` — the N-minute
+- ``coverage-<service>.html`` for every service of the family registry (:data:`layers.families.SERVICES`) — the N-minute
   circles along the street network, the population cells left outside them, the facilities;
 - ``life-circle.html`` — the quarter-hour life-circle index (一刻钟便民生活圈): every population
-  cell coloured by how many of the six life-circle services (:data:`layers.norms.LIFE_CIRCLE_SERVICES`)
+  cell coloured by how many of the life-circle services (:data:`layers.families.LIFE_CIRCLE_SERVICES`)
   are within the minutes (15 by default), with what is missing there in the tooltip;
 - ``seats-<year>.html`` for each year of the plan's school programme (2021-2025) — seat coverage by district (primary / junior /
   kindergarten choropleths, switchable) and the schools open that year, coloured by utilisation;
@@ -38,8 +38,7 @@ from accessibility.circles import circles_gdf
 from accessibility.coverage import DEFAULT_MINUTES, life_circle, service_coverage
 from presentation import webmap
 from presentation.webmap import t
-from layers.norms import SERVICES
-from scenarios.demand import LEVELS
+from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
 from scenarios.evaluate import evaluate
 from scenarios.model import PLAN_YEARS
 
@@ -302,7 +301,7 @@ def _life_circle_section(lang, life) -> str:
         return ""
     esc = _html.escape
     fn, s = life
-    total = max(s["by_n"]) if s["by_n"] else 6
+    total = max(s["by_n"]) if s["by_n"] else len(LIFE_CIRCLE_SERVICES)
     whole = sum(s["by_n"].values()) or 1.0
     heads = "".join(f"<th>{n}</th>" for n in range(total, -1, -1))
     cells = "".join(f"<td>{s['by_n'].get(n, 0) / whole:.0%}</td>" for n in range(total, -1, -1))
@@ -420,7 +419,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     years : iterable of int
         Years of the seat maps.
     services : iterable of str, optional
-        Services with a coverage map (default all of :data:`layers.norms.SERVICES`).
+        Services with a coverage map (default all of :data:`layers.families.SERVICES`).
     tiles : str
         Base tiles (``none``: vector only, offline).
     life_circle : bool

@@ -38,30 +38,15 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from presentation import assets as _assets
-from layers.schema import CAPACITY_COLUMNS, COHORTS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, SUBTYPE_LABELS
+from layers import families as registry
+from layers.families import FAMILIES, FAMILY_CAPACITY, FAMILY_STYLE, LIFE_CIRCLE_SERVICES, SERVICE_COLOR, SERVICES
+from layers.schema import CAPACITY_COLUMNS, COHORTS, PROJECT_TYPES
 
 # ---------------------------------------------------------------- styles and words
 
-#: Colour and marker shape of each facility family (shapes differ so the map reads in greyscale too).
-FAMILY_STYLE: dict[str, dict[str, str]] = {
-    "school": {"color": "#1f5fbf", "shape": "square"},
-    "kindergarten": {"color": "#e6731a", "shape": "circle"},
-    "clinic": {"color": "#d62728", "shape": "cross"},
-    "elderly_care": {"color": "#7b3fa0", "shape": "diamond"},
-    "study_room": {"color": "#8c564b", "shape": "book"},
-    "fitness": {"color": "#2a9d3a", "shape": "triangle"},
-}
-
-#: Colour of each service's 15-minute circles (the family colour of the facilities supplying it).
-SERVICE_COLOR = {
-    "kindergarten": FAMILY_STYLE["kindergarten"]["color"],
-    "primary": FAMILY_STYLE["school"]["color"],
-    "junior": "#17becf",
-    "clinic": FAMILY_STYLE["clinic"]["color"],
-    "elderly_care": FAMILY_STYLE["elderly_care"]["color"],
-    "study_room": FAMILY_STYLE["study_room"]["color"],
-    "fitness": FAMILY_STYLE["fitness"]["color"],
-}
+# FAMILY_STYLE (colour and marker shape of each facility family; shapes differ so the map reads in
+# greyscale too) and SERVICE_COLOR (colour of each service's circles: its own or its family's)
+# come from the family registry, layers.families.
 
 #: Sequential palette for population density (light to dark).
 DENSITY_COLORS = ("#fff5eb", "#fdd8b3", "#fdae6b", "#f3782e", "#d94801", "#8c2d04")
@@ -71,9 +56,25 @@ COVERAGE_CLASSES = ((0.0, "#d7301f"), (0.6, "#fc8d59"), (0.8, "#fee08b"), (0.95,
 
 UNCOVERED_COLOR = "#e0115f"
 
-#: Sequential palette of the life-circle index: 0..6 of the six services within reach (ColorBrewer
-#: YlGnBu, 7 classes; pale = few, dark blue = all). Index ``k`` is the colour of ``k`` services.
+#: Sequential palette of the life-circle index (ColorBrewer YlGnBu, 7 classes; pale = few, dark blue =
+#: all). With six services index ``k`` is the colour of ``k`` services; see :func:`life_circle_colors`.
 LIFE_CIRCLE_COLORS = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84")
+
+
+def life_circle_colors(total: int) -> tuple[str, ...]:
+    """``total + 1`` colours for 0..total services within reach, along :data:`LIFE_CIRCLE_COLORS`.
+
+    Six services give the palette itself; another count samples it evenly (linear RGB between
+    neighbouring classes), so the ends stay pale (none) and dark blue (all).
+    """
+    pal = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in LIFE_CIRCLE_COLORS], float)
+    if total <= 0:
+        return (LIFE_CIRCLE_COLORS[-1],)
+    pos = np.linspace(0, len(pal) - 1, total + 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, len(pal) - 1)
+    rgb = pal[lo] + (pal[hi] - pal[lo]) * (pos - lo)[:, None]
+    return tuple("#" + "".join(f"{int(round(v)):02x}" for v in row) for row in rgb)
 
 TEXT = {
     "boundary": {"zh": "研究范围边界", "en": "Study-area boundary"},
@@ -135,13 +136,13 @@ def t(key: str, lang: str = "zh", **kw) -> str:
 
 
 def family_label(family: str, lang: str = "zh") -> str:
-    """Display name of a facility family."""
-    return FAMILY_LABELS.get(family, {}).get(lang, family)
+    """Display name of a facility family (from the family registry)."""
+    return registry.family_label(family, lang)
 
 
 def subtype_label(subtype: str, lang: str = "zh") -> str:
-    """Display name of a facility sub-type."""
-    return SUBTYPE_LABELS.get(subtype, {}).get(lang, subtype)
+    """Display name of a facility sub-type (from the family registry)."""
+    return registry.subtype_label(subtype, lang)
 
 
 # ---------------------------------------------------------------- marker symbols (inline SVG)
@@ -520,8 +521,6 @@ def _capacity_text(row, lang: str) -> str:
 
 
 def _serves_text(family: str, subtype: str, lang: str) -> str:
-    from layers.norms import SERVICES, SPEEDS  # noqa: F401 - SPEEDS documents the mode names
-
     out = []
     for s in SERVICES.values():
         if family not in s.families or (s.subtypes is not None and subtype not in s.subtypes):
@@ -553,8 +552,6 @@ def as_facilities(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Projects (column ``type``) as facility rows (``family``, ``subtype``); facilities pass through."""
     if "family" in gdf.columns:
         return gdf
-    from layers.schema import PROJECT_TYPES
-
     out = gdf.copy()
     fam_sub = [PROJECT_TYPES.get(str(v), ("school", str(v))) for v in out.get("type", pd.Series("", index=out.index))]
     out["family"] = [f for f, _ in fam_sub]
@@ -622,8 +619,6 @@ def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str | N
 def add_circles(m: folium.Map, circles: gpd.GeoDataFrame, service: str, minutes: float, *,
                 lang: str | None = None, show: bool = True) -> folium.FeatureGroup:
     """Service areas (the N-minute circles along the network) of one service as translucent polygons."""
-    from layers.norms import SERVICES
-
     lang = lang or getattr(m, "_hedong_lang", "zh")
     svc = SERVICES[service].label(lang) if service in SERVICES else service
     color = SERVICE_COLOR.get(service, "#3366cc")
@@ -707,7 +702,7 @@ def life_circle_cells(population: gpd.GeoDataFrame, covered: dict, cell_size: fl
     return out.sort_values(["n", "mask"]).reset_index(drop=True)
 
 
-def add_life_circle(m: folium.Map, groups: gpd.GeoDataFrame, minutes: float, *, total: int = 6,
+def add_life_circle(m: folium.Map, groups: gpd.GeoDataFrame, minutes: float, *, total: int | None = None,
                     lang: str | None = None, show: bool = True) -> folium.FeatureGroup:
     """The life-circle index: cells coloured by how many services are within ``minutes`` (0..total).
 
@@ -715,18 +710,18 @@ def add_life_circle(m: folium.Map, groups: gpd.GeoDataFrame, minutes: float, *, 
     ----------
     groups : GeoDataFrame
         From :func:`life_circle_cells`.
-    total : int
-        Number of services in the index (6).
+    total : int, optional
+        Number of services in the index (default: the registry's life-circle services).
 
     The tooltip names the class, its residents and the services missing there.
     """
-    from layers.norms import SERVICES
-
     lang = lang or getattr(m, "_hedong_lang", "zh")
+    total = len(LIFE_CIRCLE_SERVICES) if total is None else int(total)
+    colors = life_circle_colors(total)
     fg = folium.FeatureGroup(name=t("life_circle_layer", lang, minutes=int(minutes)), show=show)
     if groups is not None and len(groups):
         g = groups.copy()
-        g["c"] = [LIFE_CIRCLE_COLORS[min(int(n), len(LIFE_CIRCLE_COLORS) - 1)] for n in g["n"]]
+        g["c"] = [colors[min(int(n), total)] for n in g["n"]]
         g["label"] = [t("all_services" if n == total else "n_services", lang, n=int(n), total=total) for n in g["n"]]
         sep = "、" if lang == "zh" else ", "
         g["missing_label"] = [sep.join(SERVICES[k].label(lang) if k in SERVICES else k for k in miss)
@@ -758,8 +753,6 @@ def add_seat_choropleth(m: folium.Map, area, rows, level: str, year: int, *, lan
     level : str
         ``primary``, ``junior`` or ``kindergarten``.
     """
-    from layers.norms import SERVICES
-
     lang = lang or getattr(m, "_hedong_lang", "zh")
     df = pd.DataFrame(rows)
     d = area.districts.copy()
@@ -918,15 +911,17 @@ def utilisation_legend(lang: str = "zh") -> str:
 
 
 def life_circle_legend(minutes: float, lang: str = "zh", groups: gpd.GeoDataFrame | None = None,
-                       total: int = 6) -> str:
+                       total: int | None = None) -> str:
     """Legend block of the life-circle index: a compact 0..total colour ramp with each class's share of residents."""
+    total = len(LIFE_CIRCLE_SERVICES) if total is None else int(total)
+    colors = life_circle_colors(total)
     shares = {}
     if groups is not None and len(groups):
         by_n = groups.groupby("n")["pop_total"].sum()
         whole = float(by_n.sum())
         shares = {int(k): float(v) / whole for k, v in by_n.items()} if whole > 0 else {}
     td = "padding:0;text-align:center;width:30px"
-    sw = "".join(f'<td style="{td}"><div style="height:14px;background:{LIFE_CIRCLE_COLORS[n]};'
+    sw = "".join(f'<td style="{td}"><div style="height:14px;background:{colors[n]};'
                  f'border:1px solid rgba(0,0,0,0.2)"></div></td>' for n in range(total + 1))
     nums = "".join(f'<td style="{td};font-weight:600">{n}</td>' for n in range(total + 1))
     rows = f"<tr>{sw}</tr><tr>{nums}</tr>"
@@ -1055,8 +1050,6 @@ def overview_map(area, *, lang: str = "zh", tiles: str = "none", tianditu_key: s
     if circles is not None and service:
         add_circles(m, circles, service, minutes or 15)
     if uncovered is not None and service:
-        from layers.norms import SERVICES
-
         svc = SERVICES[service].label(lang) if service in SERVICES else service
         add_uncovered(m, uncovered, area.cell_size or 100.0)
         blocks.append(legend_html(t("uncovered", lang), [
@@ -1100,8 +1093,6 @@ def life_circle_map(area, covered: dict, minutes: float, *, lang: str = "zh", ti
     -------
     folium.Map
     """
-    from layers.norms import SERVICES
-
     m = base_map(area, tiles=tiles, lang=lang, tianditu_key=tianditu_key)
     groups = life_circle_cells(area.population, covered, area.cell_size or 100.0)
     add_life_circle(m, groups, minutes, total=len(covered))

@@ -1,6 +1,6 @@
 """Children who need a seat: per population cell, level and year.
 
-Demand cohorts (from :data:`layers.norms.SERVICES`): kindergarten ``age_3_5``, primary
+Demand cohorts (from the family registry, :data:`layers.families.SERVICES`): kindergarten ``age_3_5``, primary
 ``age_6_11``, junior ``age_12_14``.
 
 Base year: the population layer is read as the count for :data:`BASE_YEAR` = 2021, the first
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers.norms import SERVICES
+from layers.families import LEVELS, SERVICES
 from layers.plan import PROJECT_YEARS
 
 #: Year the population layer describes.
@@ -24,8 +24,7 @@ BASE_YEAR = 2021
 #: Years a scenario can be evaluated in: from the base year to the end of the project horizon
 #: (projects may open 2021-2035). Outside it the growth rates would be extrapolated blindly.
 YEAR_RANGE = PROJECT_YEARS
-#: The school levels evaluated, in report order.
-LEVELS = ("primary", "junior", "kindergarten")
+# LEVELS (re-exported): the school levels evaluated, in report order — the registry's assigned levels.
 
 
 def cohort_of(level: str) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.norms import SERVICES
+from layers.families import SERVICES
 from scenarios.assign import Assignment, minute_histogram, solve_transport, weighted_median
 from scenarios.demand import LEVELS, children
 from scenarios.model import PLAN_YEARS, _district_of, facilities_for, resolve_scenario

@@ -27,7 +27,8 @@ from shapely.geometry import Point
 
 from layers.errors import InputError, UnknownScenarioError
 from layers.plan import SCHOOL_PROGRAMME
-from layers.schema import FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_TYPES, SCHOOL_LEVELS
+from layers.families import TYPE_CAPACITY
+from layers.schema import FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_TYPES
 from scenarios import store
 from scenarios.demand import YEAR_RANGE
 
@@ -39,12 +40,8 @@ PLAN_YEARS = tuple(sorted(SCHOOL_PROGRAMME["schedule"]))
 SHIPPED = ("existing", "plan", "plan-growth")
 COLUMNS = (*PROJECT_COLUMNS, "notes")
 
-#: Which capacity columns each project type may carry (others must be 0).
-TYPE_CAPACITY = {
-    t: tuple({"primary": "seats_primary", "junior": "seats_junior"}[lv] for lv in SCHOOL_LEVELS[sub])
-    if fam == "school" else ("places_kindergarten",)
-    for t, (fam, sub) in PROJECT_TYPES.items()
-}
+# TYPE_CAPACITY (re-exported from the family registry): which capacity columns each project type
+# may carry, its main level's first (others must be 0).
 
 
 @dataclass

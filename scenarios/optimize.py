@@ -39,6 +39,8 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components, maximum_flow
 
+from layers.families import new_site_capacity
+
 __all__ = [
     "LocationModel", "PMedian", "MCLP", "LSCP", "PCenter", "CapacitatedPMedian", "CapacitatedMCLP",
     "MODELS", "best_next_site", "default_capacity", "area_instance", "build_model", "optimize_area",
@@ -622,16 +624,14 @@ def best_next_site(demand, capacity, orig, dest, cand_capacity, cand_orig, cand_
 
 # ------------------------------------------------------------------------- study-area helpers
 
-#: Seats a new school brings when candidates carry no ``capacity``: the plan's derived school sizes
-#: (2,160 primary = 48 x 45; 1,500 junior = 30 x 50 — an inference, layers.plan.DERIVED_NOTE) and
-#: 12 classes x 30 = 360 kindergarten places (norms).
 def default_capacity(level: str) -> int:
-    """Seats of one new school of ``level`` (see the note above)."""
-    from layers.norms import CLASS_SIZE, KINDERGARTEN_STANDARD_CLASSES
-    from layers.plan import DERIVED_SEATS
+    """Seats a new school of ``level`` brings when candidates carry no ``capacity``.
 
-    return {"primary": DERIVED_SEATS["primary_per_school"], "junior": DERIVED_SEATS["junior_per_school"],
-            "kindergarten": KINDERGARTEN_STANDARD_CLASSES * CLASS_SIZE["kindergarten"]}[level]
+    The family registry's one rule (:func:`layers.families.new_site_capacity`): the plan's derived
+    school sizes (2,160 primary = 48 x 45; 1,500 junior = 30 x 50 — an inference,
+    layers.plan.DERIVED_NOTE) and 12 classes x 30 = 360 kindergarten places (norms).
+    """
+    return new_site_capacity(level)
 
 
 def area_instance(area, level: str, scenario="existing", year: int = 2025, minutes=None, candidates=None,
@@ -647,7 +647,7 @@ def area_instance(area, level: str, scenario="existing", year: int = 2025, minut
     -------
     dict with ``orig, dest, cost, weights, capacity, predefined, candidates, n_fixed, limit_s, evaluator``.
     """
-    from layers.norms import SERVICES
+    from layers.families import SERVICES
     from scenarios.candidates import generate_candidates, load_candidates
     from scenarios.demand import children
     from scenarios.evaluate import Evaluator, level_sites
@@ -734,7 +734,7 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
         # The worst trip may exceed the norm. Existing schools stay open, so the worst trip with
         # them alone is a feasible p-center value for any p: pairs up to it are all an exact
         # p-center can use. Without existing schools fall back to three times the norm.
-        from layers.norms import SERVICES
+        from layers.families import SERVICES
 
         mins = float(minutes if minutes is not None else SERVICES[level].minutes)
         ub = _worst_trip_existing(area, level, scenario, year)
