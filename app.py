@@ -139,10 +139,10 @@ COHORTS = {"pop_total": ("居民", "residents"), "age_3_5": ("3-5岁儿童", "ch
            "age_65_plus": ("65岁以上老人", "residents aged 65+")}
 
 
-def tr(key: str, **kw) -> str:
-    """UI text in the session's language."""
+def tr(key: str, lang_: str | None = None, **kw) -> str:
+    """UI text in the session's language (or ``lang_``)."""
     zh, en = UI[key]
-    return (zh if st.session_state.get("lang", "zh") == "zh" else en).format(**kw)
+    return (zh if (lang_ or st.session_state.get("lang", "zh")) == "zh" else en).format(**kw)
 
 
 def lbl(table: dict, key: str) -> str:
@@ -382,14 +382,33 @@ def lang() -> str:
     return st.session_state.get("lang", "zh")
 
 
-def service_label(k: str) -> str:
-    """A service's display name."""
-    return SERVICES[k].label(lang())
+def service_label(k: str, lang_: str | None = None) -> str:
+    """A service's display name (in the session's language or ``lang_``)."""
+    return SERVICES[k].label(lang_ or lang())
 
 
 def district_frame(by_district: dict) -> pd.DataFrame:
     """A by-district share (district name -> share) as a DataFrame with the session's column labels."""
     return pd.DataFrame({tr("district"): list(by_district), tr("share_col"): list(by_district.values())})
+
+
+#: Red → yellow → green stops of the share colour ramp (ColorBrewer RdYlGn end and mid points).
+_RAMP = ((0.0, (215, 48, 39)), (0.5, (255, 255, 191)), (1.0, (26, 152, 80)))
+
+
+def share_cell_style(v) -> str:
+    """CSS for a table cell holding a share in 0..1: a red-yellow-green background (blank for NaN)."""
+    try:
+        x = min(max(float(v), 0.0), 1.0)
+    except (TypeError, ValueError):
+        return ""
+    if x != x:  # NaN
+        return ""
+    (x0, c0), (x1, c1) = (_RAMP[0], _RAMP[1]) if x <= 0.5 else (_RAMP[1], _RAMP[2])
+    f = (x - x0) / (x1 - x0)
+    r, g, b = (round(a + (b_ - a) * f) for a, b_ in zip(c0, c1))
+    text = "#000" if 0.25 < x < 0.85 else "#fff"
+    return f"background-color: #{r:02x}{g:02x}{b:02x}; color: {text}"
 
 
 # ---------------------------------------------------------------- pages
@@ -401,15 +420,15 @@ def page_map():
     spec, sc = a.name, demo_scale()
     c1, c2, c3, c4 = st.columns([2, 1, 1, 2])
     keys = list(SERVICES)  # read at render time: a family registered at run time is offered
-    service = c1.selectbox(tr("service"), keys, format_func=service_label, key="map_service",
+    service = c1.selectbox(tr("service"), keys, format_func=lambda k, L=lang(): service_label(k, L), key="map_service",
                            index=keys.index("fitness") if "fitness" in keys else 0)
-    mode = c2.radio(tr("mode"), ["walk", "bike"], format_func=tr, key="map_mode", horizontal=True)
+    mode = c2.radio(tr("mode"), ["walk", "bike"], format_func=lambda k, L=lang(): tr(k, L), key="map_mode", horizontal=True)
     minutes = float(c3.slider(tr("minutes"), 5, 30, int(SERVICES[service].minutes), step=5, key="map_minutes"))
-    tiles = c4.selectbox(tr("tiles"), list(webmap.TILES), format_func=lambda k: webmap.TILES[k][lang()],
+    tiles = c4.selectbox(tr("tiles"), list(webmap.TILES), format_func=lambda k, L=lang(): webmap.TILES[k][L],
                          key="map_tiles")
     tk = st.text_input(tr("tk"), key="tk", type="password") if tiles == "tianditu" else None
     fams = st.multiselect(tr("families"), list(FAMILIES), default=list(FAMILIES),
-                          format_func=lambda f: webmap.family_label(f, lang()), key="map_families")
+                          format_func=lambda f, L=lang(): webmap.family_label(f, L), key="map_families")
     m_mode = None if mode == "walk" and SERVICES[service].mode != "walk" else mode
     res = service_cached(spec, sc, service, minutes, m_mode, "none", None)
     k1, k2, k3 = st.columns(3)
@@ -429,7 +448,7 @@ def page_coverage():
     a = area()
     spec, sc = a.name, demo_scale()
     c1, c2 = st.columns(2)
-    mode = c1.radio(tr("mode"), ["walk", "bike"], format_func=tr, key="cov_mode", horizontal=True)
+    mode = c1.radio(tr("mode"), ["walk", "bike"], format_func=lambda k, L=lang(): tr(k, L), key="cov_mode", horizontal=True)
     minutes = float(c2.slider(tr("minutes"), 5, 30, 15, step=5, key="cov_minutes"))
     rows, dist_rows = [], []
     for s in SERVICES:
@@ -443,10 +462,12 @@ def page_coverage():
     if dist_rows:
         st.subheader(tr("by_district"))
         piv = pd.DataFrame(dist_rows).pivot(index="district", columns="service", values="share")
-        st.dataframe(piv.style.format("{:.0%}").background_gradient(cmap="RdYlGn", vmin=0, vmax=1),
+        # Coloured by share with a hand-made red-yellow-green ramp (pandas' background_gradient needs
+        # matplotlib, which is not a runtime dependency).
+        st.dataframe(piv.style.format("{:.0%}", na_rep="—").map(share_cell_style),
                      width="stretch", key="cov_district_table")
     st.subheader(tr("minute_dist"))
-    s = st.selectbox(tr("service"), list(SERVICES), format_func=service_label, key="cov_service")
+    s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): service_label(k, L), key="cov_service")
     r = service_cached(spec, sc, s, minutes, mode, "none", None)
     st.bar_chart(r["histogram"], x="minutes", y="residents", x_label=tr("minutes"),
                  y_label=webmap.t("population_n", lang()))
@@ -514,7 +535,7 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
     c1, c2 = st.columns([2, 3])
     fca_services = [k for k, s in SERVICES.items() if s.capacity]  # services with a capacity column
     service = c1.selectbox(tr("service"), fca_services, key="fca_service",
-                           format_func=lambda k: f"{service_label(k)} · {registry.unit_label(SERVICES[k].capacity, lang())}")
+                           format_func=lambda k, L=lang(): f"{service_label(k, L)} · {registry.unit_label(SERVICES[k].capacity, L)}")
     method = c2.radio(tr("method"), list(METHODS), key="fca_method", horizontal=True)
     r = fca_cached(spec, sc, minutes, mode, service, method)
     st.caption(tr("fca_help", minutes=minutes, unit=registry.unit_label(r["capacity"], lang()),
@@ -543,7 +564,7 @@ def page_schools():
     default = names.index("plan") if "plan" in names else 0
     c1.selectbox(tr("scenario"), names, index=default, key="scenario")
     year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], PLAN_YEARS[-1], key="year")
-    level = c3.radio(tr("level"), list(LEVELS), format_func=service_label, key="level", horizontal=True)
+    level = c3.radio(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="level", horizontal=True)
     scen = current_scenario()
     skey = scenario_key(scen)
     if (a.name, scen.name) in st.session_state.get("edited", {}):
@@ -701,7 +722,7 @@ def optimise_section(a):
             else:
                 st.success(f"{len(cands)} ✓")
         c1, c2, c3 = st.columns(3)
-        level = c1.selectbox(tr("level"), list(LEVELS), format_func=service_label, key="opt_level")
+        level = c1.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="opt_level")
         model = c2.selectbox(tr("model"), list(MODELS), key="opt_model")
         p = c3.number_input(tr("p"), 1, 20, 2, key="opt_p")
         if st.button(tr("optimise"), key="opt_run"):
@@ -761,7 +782,7 @@ def main():
                  horizontal=True)
         default_area = os.environ.get("HEDONG_AREA", AREAS[0])
         st.selectbox(tr("area"), AREAS, index=AREAS.index(default_area) if default_area in AREAS else 0, key="area")
-        page = st.radio(tr("page"), PAGES, format_func=tr, key="page")
+        page = st.radio(tr("page"), PAGES, format_func=lambda k, L=lang(): tr(k, L), key="page")
     st.title(tr("title"))
     with st.spinner(tr("loading")):
         a = area()
