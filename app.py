@@ -16,6 +16,7 @@ import hashlib
 import os
 import threading
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -36,7 +37,7 @@ from scenarios.evaluate import evaluate
 from scenarios.model import (
     PLAN_YEARS, YEAR_MAX, YEAR_MIN, available_names, resolve_scenario, save_scenario,
 )
-from scenarios.optimize import MODELS, optimize_area
+from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS, optimize_area
 
 st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️", layout="wide")
 
@@ -77,7 +78,6 @@ UI = {
     "year": ("年份", "Year"),
     "level": ("学段", "Level"),
     "compare_with": ("对比方案", "Compare with"),
-    "delta": ("差值（对比 − 当前）", "Delta (compared − current)"),
     "per_school": ("各校利用率", "Utilisation per school"),
     "edit": ("编辑方案", "Edit scenario"),
     "project": ("项目", "Project"),
@@ -102,7 +102,40 @@ UI = {
                        "the layers."),
     "demo_label": ("演示数据（生成）", "Generated demo data"),
     "click_hint": ("点击设施查看名称、类型、规模和服务对象。", "Click a facility for its name, type, capacity and who it serves."),
-    "edited": ("（已修改，未保存）", "(edited, not saved)"),
+    "edited": ("尚未保存", "not saved yet"),
+    "edited_name": ("{name}（已修改）", "{name} (edited)"),
+    "delta": ("差值（{scen} − {base}）", "Change ({scen} − {base})"),
+    "delta_help": ("正数表示方案比基准多（学位、入学儿童增加）；未满足为负数表示改善。",
+                   "Positive: the scenario has more than the baseline (seats, children seated); a negative "
+                   "unserved change is an improvement."),
+    "gains": ("谁受益：{level}步行可达学位的变化", "Who gains: {level} seats within reach"),
+    "gains_help": ("绿色：该网格/街道在方案中有更多儿童在步行时限内入学；红色：更少。",
+                   "Green: more children of the cell / subdistrict seated within the walking limit in the "
+                   "scenario; red: fewer."),
+    "gain": ("增加", "gain"), "loss": ("减少", "loss"),
+    "children_gain": ("入学儿童变化", "Change in children seated"),
+    "no_change": ("两个方案在此学段和年份没有差别。", "The two scenarios do not differ for this level and year."),
+    "place_hint": ("点击地图放置项目；坐标随之更新。", "Click the map to place the project; the coordinates follow."),
+    "clicked_at": ("已选位置", "Picked"),
+    "working_note": ("修改保存在工作副本“{name}”中，可随时与原方案对比；保存后才写入文件。",
+                     "Edits go into the working copy \"{name}\", comparable with the original at once; nothing "
+                     "is written until you save."),
+    "upload_help": ("CSV 列：candidate_id, lon, lat（WGS84），可选 capacity（学位）；示例见 docs/examples/candidates.csv。",
+                    "CSV columns: candidate_id, lon, lat (WGS84), optional capacity (seats); see "
+                    "docs/examples/candidates.csv."),
+    "upload_refused": ("候选地块文件被拒绝，未运行优化：", "Candidate file refused, the optimiser did not run:"),
+    "upload_ok": ("已读取 {n} 个候选地块。", "{n} candidate sites read."),
+    "generated_candidates": ("未上传文件：使用按未满足需求自动生成的候选地块。",
+                             "No file uploaded: candidates are generated where children are unserved."),
+    "solving": ("正在求解…", "Solving…"),
+    "objective": ("目标值", "Objective"),
+    "unserved_before": ("未满足（优化前）", "Unserved before"),
+    "unserved_after": ("未满足（优化后）", "Unserved after"),
+    "solve_time": ("求解时间", "Solver time"),
+    "add_site": ("加入工作方案的地块", "Site to add to the working scenario"),
+    "add_site_btn": ("加入工作方案", "Add to the working scenario"),
+    "new_site_name": ("新建学校（候选 {cid}）", "New school (candidate {cid})"),
+    "saved_listed": ("已保存并加入方案列表：{name}", "Saved and listed: {name}"),
     "loading": ("正在加载研究范围和路网…", "Loading the study area and street network…"),
     "gaps": ("规范服务半径缺口", "Gaps against the norm radius"),
     "gaps_help": ("半径为 NORMS.md 中的默认值（规范值，非实测），按路网步行距离计算。标记：C = 已在所引规范中核实；"
@@ -182,12 +215,53 @@ def scenario_key(scen) -> str:
     return f"{scen.name}:{h}"
 
 
+#: Suffix of the working copy an edit creates (``plan`` -> ``plan-edited``, a valid scenario name).
+EDITED_SUFFIX = "-edited"
+
+
+def working_copies() -> dict:
+    """Edited scenarios of this session: ``{(area, name): Scenario}`` (not saved until the user saves)."""
+    return st.session_state.setdefault("edited", {})
+
+
+def scenario_names(a) -> list[str]:
+    """Shipped and stored scenarios, then this session's working copies (re-read on every rerun, so a
+    scenario saved a moment ago is listed at once)."""
+    names = available_names(a)
+    return names + [n for (ar, n) in working_copies() if ar == a.name and n not in names]
+
+
+def scenario_label(name: str, lang_: str | None = None) -> str:
+    """``plan-edited`` (a working copy of this session) shown as "plan (edited)"."""
+    if name.endswith(EDITED_SUFFIX) and any(n == name for (_, n) in working_copies()):
+        return tr("edited_name", lang_, name=name[: -len(EDITED_SUFFIX)])
+    return name
+
+
+def get_scenario(a, name: str):
+    """A scenario by name: this session's working copy if there is one, else the shipped / stored one."""
+    w = working_copies().get((a.name, name))
+    return w if w is not None else resolve_scenario(a, name)
+
+
+def working_copy(a, scen):
+    """The working copy an edit of ``scen`` goes into (``<name>-edited``; an edited copy edits itself)."""
+    if scen.name.endswith(EDITED_SUFFIX) and (a.name, scen.name) in working_copies():
+        return working_copies()[(a.name, scen.name)].copy()
+    return scen.copy(scen.name + EDITED_SUFFIX)
+
+
+def keep_working_copy(a, new, original: str | None):
+    """Store an edited copy, select it and compare it with its original (applied on the next rerun)."""
+    working_copies()[(a.name, new.name)] = new
+    st.session_state["_select"] = {"scenario": new.name, **({"compare": original} if original else {})}
+
+
 def current_scenario():
-    """The scenario chosen on the schools page (an edited copy if the user edited it)."""
+    """The scenario chosen on the schools page (a working copy if the user edited one)."""
     a = area()
     name = st.session_state.get("scenario") or ("plan" if len(a.projects) else "existing")
-    edited = st.session_state.get("edited", {}).get((a.name, name))
-    return edited if edited is not None else resolve_scenario(a, name)
+    return get_scenario(a, name)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -555,100 +629,200 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
                      "cohort_n"): st.column_config.NumberColumn(format="localized")})
 
 
+#: Column labels of the result tables (raw keys of the evaluation -> localised, with units).
+COLUMN_LABELS = {
+    "district": ("街道", "Subdistrict"), "demand": ("需求（儿童）", "Children (demand)"),
+    "seats": ("学位", "Seats"), "assigned": ("步行时限内入学", "Seated within the limit"),
+    "unserved": ("未满足（儿童）", "Unserved (children)"),
+    "unserved_no_seat": ("可达但无空位", "In reach, no free seat"),
+    "unserved_beyond_reach": ("时限内无学校", "No school within the limit"),
+    "coverage": ("入学比例", "Share seated"), "median_minutes": ("中位步行时间（分钟）", "Median walk (min)"),
+    "name": ("名称", "Name"), "subtype": ("类型", "Type"), "open_year": ("开办年份", "Opens"),
+    "utilisation": ("利用率", "Utilisation"), "candidate_id": ("候选地块", "Candidate"),
+    "lon": ("经度 WGS84", "Lon WGS84"), "lat": ("纬度 WGS84", "Lat WGS84"),
+    "lon_gcj02": ("经度 GCJ-02", "Lon GCJ-02"), "lat_gcj02": ("纬度 GCJ-02", "Lat GCJ-02"),
+}
+
+
+def labelled(df: pd.DataFrame, drop=("district_id",)) -> tuple[pd.DataFrame, dict]:
+    """A result table with localised column labels, and a column_config with thousands separators,
+    shares as percent and minutes to one decimal."""
+    L = lang()
+    out = df.drop(columns=[c for c in drop if c in df.columns]).copy()
+    cfg = {}
+    for c in out.columns:
+        label = COLUMN_LABELS.get(c, (c, c))[0 if L == "zh" else 1]
+        if c in ("coverage", "utilisation"):
+            cfg[label] = st.column_config.NumberColumn(format="percent")
+        elif c in ("median_minutes",):
+            cfg[label] = st.column_config.NumberColumn(format="%.1f")
+        elif c in ("lon", "lat", "lon_gcj02", "lat_gcj02"):
+            cfg[label] = st.column_config.NumberColumn(format="%.6f")
+        elif c == "open_year":
+            cfg[label] = st.column_config.NumberColumn(format="%d")
+        elif pd.api.types.is_numeric_dtype(out[c]):
+            cfg[label] = st.column_config.NumberColumn(format="localized")
+        out = out.rename(columns={c: label})
+    return out, cfg
+
+
+def show_table(df: pd.DataFrame, key: str, **kw):
+    """:func:`labelled` then ``st.dataframe``."""
+    t_, cfg = labelled(df)
+    st.dataframe(t_, hide_index=True, width="stretch", key=key, column_config=cfg, **kw)
+
+
+def _apply_pending_selection():
+    """Selections an action asked for (a new working copy and its original): set before the widgets exist."""
+    for k, v in (st.session_state.pop("_select", None) or {}).items():
+        st.session_state[k] = v
+
+
 def page_schools():
     """Schools & scenarios: seat coverage by district and year, utilisation, compare, edit, optimise."""
     a = area()
     spec, sc = a.name, demo_scale()
-    names = available_names(a)
+    _apply_pending_selection()
+    names = scenario_names(a)
+    if st.session_state.get("scenario") not in names:
+        st.session_state.pop("scenario", None)
     c1, c2, c3 = st.columns([2, 3, 2])
-    default = names.index("plan") if "plan" in names else 0
-    c1.selectbox(tr("scenario"), names, index=default, key="scenario")
+    st.session_state.setdefault("scenario", "plan" if "plan" in names else names[0])
+    c1.selectbox(tr("scenario"), names, key="scenario", format_func=lambda n, L=lang(): scenario_label(n, L))
     year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], PLAN_YEARS[-1], key="year")
-    level = c3.radio(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="level", horizontal=True)
+    level = c3.radio(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="level",
+                     horizontal=True)
     scen = current_scenario()
     skey = scenario_key(scen)
-    if (a.name, scen.name) in st.session_state.get("edited", {}):
-        st.caption(f"{scen.name} {tr('edited')}")
+    if (a.name, scen.name) in working_copies():
+        st.caption(f"{scenario_label(scen.name)} · {tr('edited')}")
+    if st.session_state.get("_saved_msg"):
+        st.success(st.session_state.pop("_saved_msg"))
     ev_json, ev = evaluation_cached(spec, sc, skey, int(year), _scen=scen)
     lv = ev.levels[level].summary
     k1, k2, k3, k4 = st.columns(4)
     k1.metric(webmap.t("demand", lang()), f"{lv['demand']:,.0f}")
     k2.metric(webmap.t("seats", lang()), f"{lv['seats']:,.0f}")
     k3.metric(webmap.t("unserved", lang()), f"{lv['unserved']:,.0f}")
+    # the share of the level's children (demand = children of the level), not of all residents
     k4.metric(webmap.t("coverage", lang()), "—" if not lv["demand"] else f"{lv['assigned'] / lv['demand']:.1%}")
     left, right = st.columns([3, 2])
     with left:
         m = seat_map_cached(spec, sc, skey, int(year), level, lang(), _scen=scen, _ev=ev)
         show_map(m, key="seat_map", height=520)
     with right:
-        st.dataframe(ev.levels[level].by_district, hide_index=True, width="stretch", key="seat_table")
+        show_table(ev.levels[level].by_district, key="seat_table")
         schools = pub.school_points(ev, level)
         if len(schools):
             st.caption(tr("per_school"))
             cols = [c for c in ("name", "subtype", "open_year", "seats", "assigned", "utilisation") if c in schools]
-            st.dataframe(pd.DataFrame(schools[cols]), hide_index=True, width="stretch", height=260, key="school_table",
-                         column_config={"utilisation": st.column_config.ProgressColumn(format="percent", min_value=0,
-                                                                                       max_value=1.5)})
-    # compare
-    st.subheader(tr("compare_with"))
-    other = st.selectbox(tr("compare_with"), [n for n in names if n != scen.name] or names, key="compare")
-    o = resolve_scenario(a, other)
-    o_json, _ = evaluation_cached(spec, sc, scenario_key(o), int(year), _scen=o)
-    d = delta(ev_json, o_json)[level]
-    st.caption(f"{tr('delta')}: {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
-               f"{webmap.t('unserved', lang())} {d['unserved']:+,.0f}")
-    st.dataframe(pd.DataFrame(d["by_district"]), hide_index=True, width="stretch", key="delta_table")
+            show_table(pd.DataFrame(schools[cols]), key="school_table", height=260)
+    compare_section(a, scen, ev, ev_json, int(year), level, names)
     edit_section(a, scen)
     optimise_section(a)
 
 
+def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str]):
+    """The chosen scenario against a baseline: "scenario − baseline" totals and districts, and a gains map."""
+    spec, sc = a.name, demo_scale()
+    st.subheader(tr("compare_with"))
+    others = [n for n in names if n != scen.name] or names
+    if st.session_state.get("compare") not in others:
+        st.session_state.pop("compare", None)
+    base_default = scen.name[: -len(EDITED_SUFFIX)] if scen.name.endswith(EDITED_SUFFIX) else "existing"
+    st.session_state.setdefault("compare", base_default if base_default in others else others[0])
+    other = st.selectbox(tr("compare_with"), others, key="compare", format_func=lambda n, L=lang(): scenario_label(n, L))
+    o = get_scenario(a, other)
+    o_json, o_ev = evaluation_cached(spec, sc, scenario_key(o), year, _scen=o)
+    d = delta(o_json, ev_json)[level]  # second minus first: scenario − baseline
+    head = tr("delta", scen=scenario_label(scen.name), base=scenario_label(other))
+    st.markdown(f"**{head}** · {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
+                f"{COLUMN_LABELS['assigned'][0 if lang() == 'zh' else 1]} {d['assigned']:+,.0f} · "
+                f"{webmap.t('unserved', lang())} {d['unserved']:+,.0f}")
+    st.caption(tr("delta_help"))
+    left, right = st.columns([3, 2])
+    with right:
+        show_table(pd.DataFrame(d["by_district"]), key="delta_table")
+    with left:
+        st.caption(tr("gains", level=service_label(level)) + " — " + tr("gains_help"))
+        gm, changed = gains_map_cached(spec, sc, scenario_key(o), scenario_key(scen), year, level, lang(),
+                                       _base=o_ev, _scen=ev)
+        if not changed:
+            st.info(tr("no_change"))
+        show_map(gm, key="gains_map", height=420)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def gains_map_cached(spec: str, scale: float, base_key: str, scen_key: str, year: int, level: str, lang_: str,
+                     _base=None, _scen=None):
+    """The gains map of ``_scen`` against ``_base`` (cells and districts coloured by the change in
+    children seated within the walking limit) and whether anything changed."""
+    a = get_area(spec, scale)
+    rb, rs = _base.levels[level], _scen.levels[level]
+    diff = rs.assignment.assigned_cell.astype(float) - rb.assignment.assigned_cell.astype(float)
+    sq = rs._evaluator.cell_squares()
+    m = webmap.gains_map(a, sq, diff, rs.by_district, rb.by_district, lang=lang_,
+                         title=tr("gains", lang_, level=SERVICES[level].label(lang_)))
+    return m, bool(np.any(np.abs(diff) > 1e-9))
+
+
 def edit_section(a, scen):
-    """Edit a scenario: move a project (coordinates or map click), change seats / year, save as new."""
-    with st.expander(tr("edit"), expanded=False):
-        if len(scen.projects) == 0:
-            st.caption("—")
-        else:
-            p = scen.projects.to_crs(4326)
-            pid = st.selectbox(tr("project"), p["project_id"].astype(str).tolist(), key="edit_pid",
-                               format_func=lambda i: f"{i} · {p.loc[p['project_id'].astype(str) == i, 'name'].iloc[0]}")
-            row = p[p["project_id"].astype(str) == pid].iloc[0]
-            click = st.session_state.get("edit_click")
-            c1, c2, c3, c4 = st.columns(4)
-            lon = c1.number_input(tr("lon"), value=float(click[1] if click else row.geometry.x), format="%.6f",
-                                  key=f"edit_lon_{pid}")
-            lat = c2.number_input(tr("lat"), value=float(click[0] if click else row.geometry.y), format="%.6f",
-                                  key=f"edit_lat_{pid}")
-            yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}")
-            # The project type's first capacity column (a nine-year school: its primary seats).
-            cap_col = TYPE_CAPACITY[row["type"]][0]
-            level = registry.main_level(row["type"])
-            seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]),
-                                    step=SERVICES[level].class_size if level else 1,
-                                    key=f"edit_seats_{pid}")
-            em = edit_map_cached(a.name, demo_scale(), scenario_key(scen), lang(), _scen=scen)
-            out = show_map(em, key="edit_map", height=360, returned=["last_clicked"])
-            clicked = apply_map_click(st.session_state, out)
-            if clicked:
-                st.caption(f"{tr('use_click')}: {clicked[0]:.5f}, {clicked[1]:.5f}")
-            if st.button(tr("apply"), key="edit_apply"):
-                try:
-                    new = scen.copy()
-                    new.move(pid, lon, lat, crs="EPSG:4326")
-                    new.set_year(pid, int(yr))
-                    new.set_seats(pid, **{cap_col: int(seats)})
-                    st.session_state.setdefault("edited", {})[(a.name, scen.name)] = new
-                    st.session_state.pop("edit_click", None)
-                    st.rerun()
-                except InputError as e:
-                    st.error(e.one_line())
-        c1, c2 = st.columns([3, 1])
-        new_name = c1.text_input(tr("new_name"), key="new_name")
-        if c2.button(tr("save"), key="save_scenario") and new_name:
+    """Edit a scenario: click the map (or type lon/lat) to move a project, change seats / year; the edit
+    goes into a working copy ``<name>-edited`` that is selected and compared with its original."""
+    st.subheader(tr("edit"))
+    if len(scen.projects) == 0:
+        st.caption("—")
+    else:
+        p = scen.projects.to_crs(4326)
+        ids = p["project_id"].astype(str).tolist()
+        names_ = dict(zip(ids, p["name"].astype(str)))
+        pid = st.selectbox(tr("project"), ids, key="edit_pid", format_func=lambda i: f"{i} · {names_[i]}")
+        row = p[p["project_id"].astype(str) == pid].iloc[0]
+        st.caption(tr("working_note", name=scenario_label(working_copy(a, scen).name)) + " " + tr("place_hint"))
+        em = edit_map_cached(a.name, demo_scale(), scenario_key(scen), lang(), _scen=scen)
+        out = show_map(em, key="edit_map", height=380, returned=["last_clicked"])
+        clicked = apply_map_click(st.session_state, out)
+        lon_k, lat_k = f"edit_lon_{pid}", f"edit_lat_{pid}"
+        if clicked and st.session_state.get("_click_used") != (pid, clicked):
+            # a new click: it sets the coordinates (widget state written before the widgets exist)
+            st.session_state[lat_k], st.session_state[lon_k] = clicked
+            st.session_state["_click_used"] = (pid, clicked)
+        click = st.session_state.get("edit_click")
+        c1, c2, c3, c4 = st.columns(4)
+        lon = c1.number_input(tr("lon"), value=float(click[1] if click else row.geometry.x), format="%.6f", key=lon_k)
+        lat = c2.number_input(tr("lat"), value=float(click[0] if click else row.geometry.y), format="%.6f", key=lat_k)
+        if clicked:
+            st.caption(f"{tr('clicked_at')}: {clicked[1]:.6f}, {clicked[0]:.6f} (WGS84)")
+        yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}",
+                             format="%d")
+        # The project type's first capacity column (a nine-year school: its primary seats).
+        cap_col = TYPE_CAPACITY[row["type"]][0]
+        level = next(lv for lv in LEVELS if SERVICES[lv].capacity == cap_col)
+        seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]),
+                                step=SERVICES[level].class_size or 1,
+                                key=f"edit_seats_{pid}")
+        if st.button(tr("apply"), key="edit_apply", type="primary"):
             try:
-                path = save_scenario(scen.copy(new_name))
-                st.success(tr("saved", path=path))
+                new = working_copy(a, scen)
+                new.move(pid, lon, lat, crs="EPSG:4326")
+                new.set_year(pid, int(yr))
+                new.set_seats(pid, **{cap_col: int(seats)})
+                original = scen.name[: -len(EDITED_SUFFIX)] if scen.name.endswith(EDITED_SUFFIX) else scen.name
+                keep_working_copy(a, new, original)
+                st.session_state.pop("edit_click", None)
+                st.rerun()
             except InputError as e:
                 st.error(e.one_line())
+    c1, c2 = st.columns([3, 1])
+    new_name = c1.text_input(tr("new_name"), key="new_name")
+    if c2.button(tr("save"), key="save_scenario") and new_name:
+        try:
+            path = save_scenario(scen.copy(new_name))
+            st.session_state["_saved_msg"] = tr("saved_listed", name=new_name) + f" ({path})"
+            st.session_state["_select"] = {"scenario": new_name}
+            st.rerun()
+        except InputError as e:
+            st.error(e.one_line())
 
 
 #: Largest candidate-site upload accepted (bytes).
@@ -710,40 +884,101 @@ def apply_map_click(state, out) -> tuple[float, float] | None:
 
 
 def optimise_section(a):
-    """Upload candidate sites and run the optimiser."""
-    with st.expander(tr("optimise"), expanded=False):
-        up = st.file_uploader(tr("upload"), type=list(UPLOAD_TYPES), key="cand_upload",
-                              max_upload_size=MAX_UPLOAD_BYTES // 2**20)
-        cands = None
-        if up is not None:
-            cands, err = parse_upload(up.getvalue(), up.name, a.crs)
-            if err:
-                st.error(err)
-            else:
-                st.success(f"{len(cands)} ✓")
-        c1, c2, c3 = st.columns(3)
-        level = c1.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="opt_level")
-        model = c2.selectbox(tr("model"), list(MODELS), key="opt_model")
-        p = c3.number_input(tr("p"), 1, 20, 2, key="opt_p")
-        if st.button(tr("optimise"), key="opt_run"):
+    """Upload candidate sites (or use generated ones) and run the optimiser; the chosen sites on a map
+    with lon/lat (WGS84 and GCJ-02) and district, each one addable to the working scenario."""
+    st.subheader(tr("optimise"))
+    up = st.file_uploader(tr("upload"), type=list(UPLOAD_TYPES), key="cand_upload",
+                          max_upload_size=MAX_UPLOAD_BYTES // 2**20, help=tr("upload_help"))
+    cands, refused = None, None
+    if up is not None:
+        cands, refused = upload_cached(up.getvalue(), up.name, a.name, demo_scale())
+        if refused:
+            st.error(f"{tr('upload_refused')} {refused}")
+        else:
+            st.success(tr("upload_ok", n=len(cands)))
+    else:
+        st.caption(tr("generated_candidates"))
+    c1, c2, c3 = st.columns([1, 2, 1])
+    level = c1.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L),
+                         key="opt_level")
+    model = c2.selectbox(tr("model"), list(MODEL_HELP), key="opt_model",
+                         format_func=lambda k, L=lang(): f"{k} · {MODEL_HELP[k][0 if L == 'zh' else 1].split('：')[0].split(':')[0]}")
+    p = c3.number_input(tr("p"), 1, 20, 2, key="opt_p")
+    st.caption(MODEL_HELP[model][0 if lang() == "zh" else 1])
+    # A refused upload stops here: never a silent fall-back to generated candidates.
+    if st.button(tr("optimise"), key="opt_run", disabled=bool(refused), type="primary"):
+        scen = current_scenario()
+        try:
+            with st.spinner(tr("solving")):
+                res = optimize_area(a, level, model=model, p=int(p), candidates=cands, scenario=scen,
+                                    year=int(st.session_state.get("year", PLAN_YEARS[-1])))
+        except InputError as e:
+            st.session_state.pop("opt_result", None)
+            st.error(f"{tr('upload_refused') if cands is not None else ''} {e.one_line()}".strip())
+            return
+        st.session_state["opt_result"] = {**res, "_scenario": scen.name}
+    r = st.session_state.get("opt_result")
+    if not r:
+        return
+    unit = OBJECTIVE_UNITS[r["model"]][0 if lang() == "zh" else 1]
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(tr("objective"), f"{r.get('objective_value', r['objective']):,.1f} {unit}")
+    c2.metric(tr("unserved_before"), f"{r.get('unserved_before', 0):,}")
+    c3.metric(tr("unserved_after"), f"{r.get('unserved_after', 0):,}",
+              delta=f"{r.get('unserved_after', 0) - r.get('unserved_before', 0):+,}", delta_color="inverse")
+    c4.metric(tr("solve_time"), f"{r.get('solve_seconds', r['seconds']):.2f} s")
+    sites = pd.DataFrame(r.get("chosen_sites", []))
+    if not len(sites):
+        return
+    st.markdown(f"**{tr('chosen')}**")
+    left, right = st.columns([3, 2])
+    with right:
+        show_table(sites[[c for c in ("candidate_id", "district", "lon", "lat", "lon_gcj02", "lat_gcj02", "seats")
+                          if c in sites]], key="opt_sites")
+        cid = st.selectbox(tr("add_site"), sites["candidate_id"].tolist(), key="opt_add_pick")
+        if st.button(tr("add_site_btn"), key="opt_add"):
+            s = sites[sites["candidate_id"] == cid].iloc[0]
+            lvl = r["level"]
             try:
-                with st.spinner("…"):
-                    res = optimize_area(a, level, model=model, p=int(p), candidates=cands,
-                                        scenario=current_scenario(),
-                                        year=int(st.session_state.get("year", PLAN_YEARS[-1])))
+                new = working_copy(a, current_scenario())
+                new.add_project(f"new-{lvl}-{cid}", tr("new_site_name", cid=cid), lvl, float(s["lon"]),
+                                float(s["lat"]), int(st.session_state.get("year", PLAN_YEARS[-1])),
+                                **{SERVICES[lvl].capacity: int(s["seats"])})
+                base = current_scenario().name
+                keep_working_copy(a, new, base[: -len(EDITED_SUFFIX)] if base.endswith(EDITED_SUFFIX) else base)
+                st.rerun()
             except InputError as e:
                 st.error(e.one_line())
-                return
-            st.session_state["opt_result"] = res
-        if st.session_state.get("opt_result"):
-            r = st.session_state["opt_result"]
-            st.write(f"**{tr('chosen')}**: {', '.join(map(str, r.get('chosen', [])))}")
-            c1, c2 = st.columns(2)
-            c1.metric(webmap.t("unserved", lang()) + " (before)", f"{r.get('unserved_before', 0):,}")
-            c2.metric(webmap.t("unserved", lang()) + " (after)", f"{r.get('unserved_after', 0):,}")
-            if r.get("chosen_sites"):
-                st.dataframe(pd.DataFrame(r["chosen_sites"]), hide_index=True, key="opt_sites")
-            st.json(r, expanded=False)
+    with left:
+        show_map(sites_map_cached(a.name, demo_scale(), tuple(sites["candidate_id"]), tuple(sites["lon"]),
+                                  tuple(sites["lat"]), lang()), key="opt_map", height=360)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def upload_cached(data: bytes, filename: str, spec: str, scale: float):
+    """:func:`parse_upload` once per uploaded file (a rerun does not re-read it)."""
+    return parse_upload(data, filename, get_area(spec, scale).crs)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def sites_map_cached(spec: str, scale: float, ids: tuple, lons: tuple, lats: tuple, lang_: str):
+    """Chosen or suggested sites on the study area (districts for orientation)."""
+    import folium
+
+    a = get_area(spec, scale)
+    m = webmap.base_map(a, lang=lang_)
+    webmap.add_districts(m, a, population=False)
+    webmap.add_boundary(m, a)
+    disp = webmap._display_crs(m)
+    for cid, lon, lat in zip(ids, lons, lats):
+        y, x = (lat, lon)
+        if disp == "gcj02":
+            from gis.crs import wgs84_to_gcj02
+
+            x, y = (float(v) for v in wgs84_to_gcj02(lon, lat))
+        folium.CircleMarker([y, x], radius=9, color="#111111", weight=2, fill=True, fill_color="#ffd400",
+                            fill_opacity=0.95, tooltip=f"{cid}: {lon:.6f}, {lat:.6f}").add_to(m)
+    return webmap.finish(m, "served")
 
 
 def page_indicators():

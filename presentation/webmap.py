@@ -126,6 +126,11 @@ TEXT = {
     "n_services": {"zh": "{n} 项", "en": "{n} of {total}"},
     "all_services": {"zh": "{n} 项（全部）", "en": "{n} of {total} (all)"},
     "none_missing": {"zh": "无", "en": "none"},
+    "gain_cells": {"zh": "步行可达入学增加的网格", "en": "Cells gaining seats within reach"},
+    "loss_cells": {"zh": "步行可达入学减少的网格", "en": "Cells losing seats within reach"},
+    "gain_districts": {"zh": "各街道入学儿童变化", "en": "Change in children seated, by subdistrict"},
+    "change_seated": {"zh": "入学儿童变化", "en": "Change in children seated"},
+    "change_seats": {"zh": "学位变化", "en": "Change in seats"},
 }
 
 
@@ -369,6 +374,12 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
             tiles="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
             attr="© 高德地图 AutoNavi (GCJ-02)", name=TILES["amap"][lang], subdomains="1234", control=False).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
+    # A map first drawn in a hidden or zero-size frame (a folded expander, a tab) would stay zoomed
+    # out to the world: refit to the study area once the frame gets its size.
+    _Script("(function(map){var b=L.latLngBounds(" + json.dumps([[miny, minx], [maxy, maxx]]) + ");"
+            "var done=false;function fit(){var s=map.getSize();if(!done&&s.x>0&&s.y>0){map.invalidateSize();"
+            "map.fitBounds(b);done=true;}}if(window.ResizeObserver){new ResizeObserver(fit)"
+            ".observe(map.getContainer());}setTimeout(fit,300);})({map});").add_to(m)
     _Script(f"{{map}}.getContainer().style.background = '{'#f4f3ef' if tiles == 'none' else '#ffffff'}';").add_to(m)
     # metric scale bar only (the imperial line ran into the attribution), small attribution text
     _Script("L.control.scale({imperial: false, position: 'bottomleft'}).addTo({map});"
@@ -794,6 +805,79 @@ def add_seat_choropleth(m: folium.Map, area, rows, level: str, year: int, *, lan
     ).add_to(fg)
     fg.add_to(m)
     return fg
+
+
+#: Gains map colours: more children seated within reach (green), fewer (red), no change (none).
+GAIN_COLOR, LOSS_COLOR = "#1a9850", "#d73027"
+
+
+def add_gains(m: folium.Map, area, squares: gpd.GeoSeries, diff, scen_rows, base_rows, *,
+              lang: str | None = None) -> None:
+    """Who gains: cells whose children seated within the walking limit rise (green) or fall (red) —
+    dissolved into one polygon per sign so the layer stays small — and districts shaded by the
+    change, with a tooltip of the change in seats and children seated.
+
+    Parameters
+    ----------
+    squares : GeoSeries
+        One square per population cell (:meth:`scenarios.evaluate.Evaluator.cell_squares`).
+    diff : array (n_cells,)
+        Scenario minus baseline children seated within the limit, per cell.
+    scen_rows, base_rows : DataFrame
+        ``by_district`` of the scenario and of the baseline (``district_id``, ``seats``, ``assigned``).
+    """
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    diff = np.asarray(diff, float)
+    d = area.districts.copy()
+    s_ = pd.DataFrame(scen_rows).set_index("district_id")
+    b_ = pd.DataFrame(base_rows).set_index("district_id")
+    ids = d["district_id"].astype(str)
+    d["d_seated"] = (s_["assigned"].reindex(ids).fillna(0).to_numpy() - b_["assigned"].reindex(ids).fillna(0)
+                     .to_numpy()).round().astype(int)
+    d["d_seats"] = (s_["seats"].reindex(ids).fillna(0).to_numpy() - b_["seats"].reindex(ids).fillna(0)
+                    .to_numpy()).round().astype(int)
+    d["label"] = d["name_en"] if (lang == "en" and "name_en" in d.columns) else d["name"]
+    d["seated_txt"] = [f"{v:+,d}" for v in d["d_seated"]]
+    d["seats_txt"] = [f"{v:+,d}" for v in d["d_seats"]]
+    big = max(1, int(np.abs(d["d_seated"]).max()))
+    d["c"] = [GAIN_COLOR if v > 0 else LOSS_COLOR if v < 0 else "#ffffff" for v in d["d_seated"]]
+    d["o"] = [0.0 if v == 0 else 0.15 + 0.35 * min(1.0, abs(v) / big) for v in d["d_seated"]]
+    fg = folium.FeatureGroup(name=t("gain_districts", lang), show=True)
+    g = to_display(d, _display_crs(m), simplify_m=10)
+    folium.GeoJson(
+        _features(g, ["label", "c", "o", "seated_txt", "seats_txt"]),
+        style_function=lambda f: {"fillColor": f["properties"]["c"], "fillOpacity": f["properties"]["o"],
+                                  "color": "#555555", "weight": 1.2},
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(["label", "seated_txt", "seats_txt"],
+                                      aliases=[t("district", lang), t("change_seated", lang), t("change_seats", lang)]),
+    ).add_to(fg)
+    fg.add_to(m)
+    for key, mask, color in (("gain_cells", diff > 1e-9, GAIN_COLOR), ("loss_cells", diff < -1e-9, LOSS_COLOR)):
+        if not mask.any():
+            continue
+        shape = gpd.GeoDataFrame({"n": [int(round(abs(diff[mask].sum())))]},
+                                 geometry=[shapely.union_all(squares.values[mask])], crs=squares.crs)
+        cg = folium.FeatureGroup(name=t(key, lang), show=True)
+        folium.GeoJson(_features(to_display(shape, _display_crs(m), simplify_m=5), []), interactive=False,
+                       style_function=lambda f, c=color: {"fillColor": c, "fillOpacity": 0.75, "color": c,
+                                                          "weight": 0.5}).add_to(cg)
+        cg.add_to(m)
+
+
+def gains_map(area, squares, diff, scen_rows, base_rows, *, lang: str = "zh", title: str | None = None,
+              assets: str = "served") -> folium.Map:
+    """A map of who gains and who loses seats within reach between two evaluations (:func:`add_gains`)."""
+    m = base_map(area, lang=lang)
+    add_gains(m, area, squares, diff, scen_rows, base_rows)
+    add_boundary(m, area)
+    add_legend(m, [legend_html(title or t("change_seated", lang), [
+        (swatch(GAIN_COLOR, opacity=0.75), t("gain_cells", lang)),
+        (swatch(LOSS_COLOR, opacity=0.75), t("loss_cells", lang))])])
+    add_notice(m, area)
+    add_attribution(m, area)
+    add_layer_control(m, collapsed=True)
+    return finish(m, assets)
 
 
 def utilisation_color(u: float | None) -> str:
