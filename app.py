@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from accessibility.circles import circles_gdf
 from accessibility.coverage import coverage_report, life_circle, service_coverage
 from accessibility.fca import METHODS, fca
 from accessibility.norm_check import norm_gaps
@@ -61,6 +60,9 @@ UI = {
     "families": ("显示设施", "Facilities shown"),
     "tiles": ("底图", "Base map"),
     "tk": ("天地图密钥", "Tianditu key"),
+    "tk_missing": ("天地图底图需要您自己的密钥（tk，在 console.tianditu.gov.cn 免费申请）。未填写密钥时显示离线矢量地图。",
+                   "Tianditu tiles need your own key (tk, free at console.tianditu.gov.cn). Until you enter one the "
+                   "map shows offline vectors."),
     "share": ("覆盖人口比例", "Population covered"),
     "median": ("中位出行时间（分钟）", "Median minutes"),
     "uncovered": ("未覆盖人口", "Uncovered residents"),
@@ -101,6 +103,8 @@ UI = {
                        "2020 baseline and 2025 target from the Yuncheng 14th FYP; the current value is computed from "
                        "the layers."),
     "demo_label": ("演示数据（生成）", "Generated demo data"),
+    "layers_hint": ("左上角图层按钮可切换图层和 OpenStreetMap 底图（需联网）。",
+                    "The layers button (top left) switches layers and the OpenStreetMap base map (needs internet)."),
     "click_hint": ("点击设施查看名称、类型、规模和服务对象。", "Click a facility for its name, type, capacity and who it serves."),
     "edited": ("尚未保存", "not saved yet"),
     "edited_name": ("{name}（已修改）", "{name} (edited)"),
@@ -231,9 +235,10 @@ def scenario_names(a) -> list[str]:
     return names + [n for (ar, n) in working_copies() if ar == a.name and n not in names]
 
 
-def scenario_label(name: str, lang_: str | None = None) -> str:
-    """``plan-edited`` (a working copy of this session) shown as "plan (edited)"."""
-    if name.endswith(EDITED_SUFFIX) and any(n == name for (_, n) in working_copies()):
+def scenario_label(name: str, lang_: str | None = None, working=None) -> str:
+    """``plan-edited`` (a working copy of this session; ``working``: their names) shown as "plan (edited)"."""
+    working = working if working is not None else {n for (_, n) in working_copies()}
+    if name.endswith(EDITED_SUFFIX) and name in working:
         return tr("edited_name", lang_, name=name[: -len(EDITED_SUFFIX)])
     return name
 
@@ -272,26 +277,23 @@ def service_cached(spec: str, scale: float, service: str, minutes: float, mode: 
     res = service_coverage(a, service, minutes=minutes, mode=mode, facilities=_fac)
     unc = res.uncovered
     return {"share": res.population_share, "median": res.median_minutes, "by_district": res.by_district,
-            "histogram": pub.minute_distribution(a, res), "uncovered": unc,
+            "histogram": pub.minute_distribution(a, res), "uncovered": unc, "covered": res.covered,
+            "cell_minutes": res.cell_minutes.to_numpy(float),
             "uncovered_pop": float(unc["pop_total"].sum())}
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def circles_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, skey: str,
-                   year: int | None, _fac=None):
-    """Service-area polygons (network circles) of one service."""
-    return circles_gdf(get_area(spec, scale), service, minutes, mode=mode, facilities=_fac)
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def overview_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, tiles: str,
                     tk: str | None, fams: tuple, lang_: str):
-    """The main map for these choices, built once (folium objects are reused across reruns)."""
+    """The main map for these choices, built once (folium objects are reused across reruns).
+
+    Homes within reach and beyond it are drawn as dissolved cells (:func:`presentation.webmap.service_map`),
+    the static layers come built from the layer cache: a new service or threshold costs its coverage
+    (hundredths of a second) and one dissolve, not thousands of polygons.
+    """
     res = service_cached(spec, scale, service, minutes, mode, "none", None)
-    circles = circles_cached(spec, scale, service, minutes, mode, "none", None)
-    return webmap.overview_map(get_area(spec, scale), lang=lang_, tiles=tiles, tianditu_key=tk, families=list(fams),
-                               circles=circles, service=service, minutes=minutes, uncovered=res["uncovered"],
-                               assets="served")
+    return webmap.service_map(get_area(spec, scale), service, minutes, res["covered"], lang=lang_, tiles=tiles,
+                              tianditu_key=tk, families=list(fams), assets="served")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -510,10 +512,10 @@ def page_map():
     k2.metric(tr("median"), f"{res['median']:.1f}")
     k3.metric(tr("uncovered"), f"{res['uncovered_pop']:,.0f}")
     if tiles == "tianditu" and not tk:
-        st.warning(tr("tk"))
+        st.warning(tr("tk_missing"))
         tiles = "none"
     m = overview_cached(spec, sc, service, minutes, m_mode, tiles, tk, tuple(fams), lang())
-    st.caption(tr("click_hint"))
+    st.caption(tr("click_hint") + " " + tr("layers_hint"))
     show_map(m, key=f"map_{a.name}")
 
 
@@ -688,7 +690,7 @@ def page_schools():
         st.session_state.pop("scenario", None)
     c1, c2, c3 = st.columns([2, 3, 2])
     st.session_state.setdefault("scenario", "plan" if "plan" in names else names[0])
-    c1.selectbox(tr("scenario"), names, key="scenario", format_func=lambda n, L=lang(): scenario_label(n, L))
+    c1.selectbox(tr("scenario"), names, key="scenario", format_func=lambda n, L=lang(), W=frozenset(n for (_, n) in working_copies()): scenario_label(n, L, W))
     year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], PLAN_YEARS[-1], key="year")
     level = c3.radio(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="level",
                      horizontal=True)
@@ -731,7 +733,7 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
         st.session_state.pop("compare", None)
     base_default = scen.name[: -len(EDITED_SUFFIX)] if scen.name.endswith(EDITED_SUFFIX) else "existing"
     st.session_state.setdefault("compare", base_default if base_default in others else others[0])
-    other = st.selectbox(tr("compare_with"), others, key="compare", format_func=lambda n, L=lang(): scenario_label(n, L))
+    other = st.selectbox(tr("compare_with"), others, key="compare", format_func=lambda n, L=lang(), W=frozenset(n for (_, n) in working_copies()): scenario_label(n, L, W))
     o = get_scenario(a, other)
     o_json, o_ev = evaluation_cached(spec, sc, scenario_key(o), year, _scen=o)
     d = delta(o_json, ev_json)[level]  # second minus first: scenario − baseline

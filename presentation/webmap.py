@@ -1191,3 +1191,133 @@ def life_circle_map(area, covered: dict, minutes: float, *, lang: str = "zh", ti
     add_attribution(m, area)
     add_layer_control(m, collapsed=collapsed)
     return finish(m, assets)
+
+
+# ---------------------------------------------------------------- fast maps for the app
+#
+# The app rebuilds a map whenever a choice changes. Thousands of per-cell polygons cost seconds to
+# serialise and to draw, so the app's maps draw cells *dissolved*: one (multi)polygon per colour
+# class. Layers that do not depend on the choice (districts, density, facilities, streets) are built
+# once per area, display datum and language as GeoJSON dicts (:func:`static_layer`) and reused by
+# every map; a new service or threshold only dissolves its own cells.
+
+#: Built static layers: (id(area), area name, kind, display, lang) -> GeoJSON dict. Small and bounded.
+_LAYER_CACHE: dict = {}
+_LAYER_CACHE_MAX = 64
+
+
+def dissolved_squares(xy: np.ndarray, side: float, crs) -> gpd.GeoDataFrame:
+    """The union of ``side``-metre squares centred on ``xy`` (n, 2), as one row (empty when no points)."""
+    if len(xy) == 0:
+        return gpd.GeoDataFrame(geometry=[], crs=crs)
+    h = side / 2.0
+    boxes = shapely.box(xy[:, 0] - h, xy[:, 1] - h, xy[:, 0] + h, xy[:, 1] + h)
+    # squares of one grid share edges exactly: the coverage union is exact and fast
+    return gpd.GeoDataFrame(geometry=[shapely.coverage_union_all(boxes)], crs=crs)
+
+
+def static_layer(area, kind: str, display: str = "wgs84", lang: str = "zh"):
+    """A layer that depends only on the area (``districts``, ``boundary``, ``density``, ``facilities``),
+    as built GeoJSON (plus legend data for ``density``), cached per area, display datum and language."""
+    key = (id(area), getattr(area, "name", ""), kind, display, lang)
+    hit = _LAYER_CACHE.get(key)
+    if hit is not None:
+        return hit
+    if kind == "boundary":
+        out = _features(to_display(area.boundary, display, simplify_m=20), [])
+    elif kind == "districts":
+        d = area.districts.copy()
+        d["label"] = d["name_en"] if (lang == "en" and "name_en" in d.columns) else d["name"]
+        d["label"] = d["label"].astype(str).map(_html.escape)
+        if len(area.population):
+            pop = area.population.groupby(area.population["district_id"].astype(str))["pop_total"].sum()
+            d["pop"] = d["district_id"].astype(str).map(pop).fillna(0).round().astype(int)
+        else:
+            d["pop"] = 0
+        out = _features(to_display(d, display, simplify_m=10), ["label", "pop"])
+    elif kind == "density":
+        sq = cell_squares(area.population, area.cell_size or 100.0, ["pop_total"], agg_m=200.0)
+        sq = sq[sq["pop_total"] > 0]
+        dens = (sq["pop_total"] / sq["area_km2"]).round(-1)
+        breaks = class_breaks(dens, len(DENSITY_COLORS))
+        cls = np.array([_class_of(v, breaks) for v in dens], int)
+        rows = [(DENSITY_COLORS[k], shapely.coverage_union_all(sq.geometry.values[cls == k]))
+                for k in sorted(set(cls.tolist()))]
+        g = gpd.GeoDataFrame({"c": [c for c, _ in rows]}, geometry=[gm for _, gm in rows], crs=sq.crs)
+        out = (_features(to_display(g, display), ["c"]), breaks)
+    else:
+        raise ValueError(f"unknown static layer {kind!r}")
+    if len(_LAYER_CACHE) >= _LAYER_CACHE_MAX:
+        _LAYER_CACHE.pop(next(iter(_LAYER_CACHE)))
+    _LAYER_CACHE[key] = out
+    return out
+
+
+def add_osm_base_layer(m: folium.Map, lang: str) -> None:
+    """OpenStreetMap tiles as a base layer switched in the map's layer control (on the client, no
+    rebuild); off at start, so nothing is fetched unless the user turns it on."""
+    blank = folium.TileLayer(tiles="", attr=" ", name=TILES["none"][lang], overlay=False, control=True, show=True)
+    blank.add_to(m)
+    folium.TileLayer("OpenStreetMap", name=TILES["osm"][lang], overlay=False, control=True, show=False).add_to(m)
+
+
+def service_map(area, service: str, minutes: float, covered: np.ndarray, *, lang: str = "zh",
+                tiles: str = "none", tianditu_key: str | None = None, families=None,
+                title: str | None = None, assets: str = "served") -> folium.Map:
+    """The app's main map, fast to build and to draw: homes within ``minutes`` of ``service`` and homes
+    beyond it as two dissolved areas (cells of the population grid), districts, density (hidden),
+    facilities; OpenStreetMap switchable in the layer control when no other tiles are chosen.
+
+    Parameters
+    ----------
+    covered : bool array (n_cells,)
+        Per population cell, within ``minutes`` (``ServiceCoverage.covered``).
+    """
+    m = base_map(area, tiles=tiles, lang=lang, tianditu_key=tianditu_key)
+    disp = _display_crs(m)
+    if tiles == "none":
+        add_osm_base_layer(m, lang)
+    pop = area.population
+    covered = np.asarray(covered, bool)
+    has = pop["pop_total"].to_numpy(float) > 0
+    xy = np.c_[pop.geometry.x.to_numpy(), pop.geometry.y.to_numpy()]
+    side = float(area.cell_size or 100.0)
+    dens, breaks = static_layer(area, "density", disp, lang)
+    fg = folium.FeatureGroup(name=t("population", lang), show=False)
+    folium.GeoJson(dens, interactive=False, style_function=lambda f: {
+        "fillColor": f["properties"]["c"], "fillOpacity": 0.6, "stroke": False}).add_to(fg)
+    fg.add_to(m)
+    svc = SERVICES[service].label(lang) if service in SERVICES else service
+    color = SERVICE_COLOR.get(service, "#3366cc")
+    for name, mask, col, op in ((t("circles", lang, minutes=int(minutes), service=svc), covered & has, color, 0.35),
+                                (t("uncovered_legend", lang, minutes=int(minutes), service=svc), ~covered & has,
+                                 UNCOVERED_COLOR, 0.55)):
+        layer = folium.FeatureGroup(name=name, show=True)
+        g = dissolved_squares(xy[mask], side, area.crs)
+        if len(g):
+            folium.GeoJson(_features(to_display(g, disp), []), interactive=False,
+                           style_function=lambda f, c=col, o=op: {"fillColor": c, "fillOpacity": o, "color": c,
+                                                                  "weight": 0.6, "opacity": 0.8}).add_to(layer)
+        layer.add_to(m)
+    dfg = folium.FeatureGroup(name=t("districts", lang), show=True)
+    folium.GeoJson(
+        static_layer(area, "districts", disp, lang),
+        style_function=lambda f: {"color": "#555555", "weight": 1.2, "fillOpacity": 0.0, "fillColor": "#ffffff"},
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(["label", "pop"], aliases=[t("district", lang), t("population_n", lang)],
+                                      localize=True, sticky=False),
+    ).add_to(dfg)
+    dfg.add_to(m)
+    bfg = folium.FeatureGroup(name=t("boundary", lang), show=True)
+    folium.GeoJson(static_layer(area, "boundary", disp, lang), interactive=False,
+                   style_function=lambda f: {"color": "#333333", "weight": 2.5, "fill": False, "dashArray": "6 4"}
+                   ).add_to(bfg)
+    bfg.add_to(m)
+    add_facilities(m, area.facilities, show=families)
+    add_legend(m, [facility_legend(lang), legend_html(t("uncovered", lang), [
+        (swatch(color, opacity=0.35), t("circles", lang, minutes=int(minutes), service=svc)),
+        (swatch(UNCOVERED_COLOR, opacity=0.55), t("uncovered_legend", lang, minutes=int(minutes), service=svc))])])
+    add_notice(m, area, title=title)
+    add_attribution(m, area)
+    add_layer_control(m, collapsed=True)
+    return finish(m, assets)
