@@ -16,6 +16,7 @@ import hashlib
 import os
 import threading
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -23,10 +24,12 @@ import streamlit as st
 from accessibility.coverage import coverage_report, life_circle, service_coverage
 from accessibility.fca import METHODS, fca
 from accessibility.norm_check import norm_gaps
+from accessibility.place import BANDS as PLACE_BANDS, place_isochrone, place_minutes, point_in_area_crs
 from presentation import publish as pub
 from presentation import webmap
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS
+from gis.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from layers.errors import InputError
 from layers import families as registry
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
@@ -41,13 +44,31 @@ from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS, optimize_area
 st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️", layout="wide")
 
 AREAS = BUILTIN_AREAS
-PAGES = ("map", "coverage", "schools", "indicators", "publish")
+PAGES = ("map", "place", "coverage", "schools", "indicators", "publish")
 UI = {
     "title": ("河东规划 · 公共服务设施规划", "Hedong Planner · public-service facilities"),
     "area": ("研究范围", "Study area"),
     "lang": ("语言 / Language", "语言 / Language"),
     "page": ("页面", "Page"),
     "map": ("地图", "Map"),
+    "place": ("我家附近", "My place"),
+    "place_help": ("在地图上点击一个位置（或输入经纬度、选择一个设施），查看步行到每类服务最近设施的分钟数。",
+                   "Click a place on the map (or type its coordinates, or pick a facility) to see the minutes on foot "
+                   "to the nearest facility of every service."),
+    "place_how": ("选择位置的方式", "Choose the place by"),
+    "place_click": ("点击地图", "clicking the map"), "place_type": ("输入经纬度", "typing lon, lat"),
+    "place_facility": ("选择设施", "picking a facility"),
+    "place_lonlat": ("经度, 纬度", "Longitude, latitude"), "place_coords": ("坐标系", "Coordinates"),
+    "place_iso": ("步行等时圈（分钟）", "Walking isochrone (minutes)"),
+    "isochrone": ("{minutes}分钟步行范围", "{minutes}-minute walk"),
+    "place_none": ("尚未选择位置：请点击地图。", "No place chosen yet: click the map."),
+    "place_at": ("位置", "Place"),
+    "place_outside": ("该位置在研究范围之外，结果可能没有意义。", "This place lies outside the study area; the answer may mean little."),
+    "place_minutes": ("步行分钟（到最近设施）", "Minutes on foot (nearest)"),
+    "min_short": ("分钟", "min"),
+    "place_note": ("按路网步行计算（老人服务按老人步速）；— 表示超出该时间。演示数据为生成数据。",
+                   "Walking along the street network (elderly care at the elderly walking speed); — means beyond "
+                   "that time. Demo data are generated."),
     "coverage": ("覆盖率", "Coverage"),
     "schools": ("学校与方案", "Schools & scenarios"),
     "indicators": ("规划指标", "Plan indicators"),
@@ -983,6 +1004,109 @@ def sites_map_cached(spec: str, scale: float, ids: tuple, lons: tuple, lats: tup
     return webmap.finish(m, "served")
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def place_map_cached(spec: str, scale: float, lon: float | None, lat: float | None, minutes: float, lang_: str):
+    """The "My place" map: districts and facilities, and — for a chosen point — its walking isochrone."""
+    import folium
+
+    a = get_area(spec, scale)
+    m = webmap.base_map(a, lang=lang_)
+    webmap.add_osm_base_layer(m, lang_)
+    webmap.add_districts(m, a, population=False)
+    webmap.add_boundary(m, a)
+    webmap.add_facilities(m, a.facilities)
+    if lon is not None:
+        iso = place_isochrone(a, point_in_area_crs(a, lon, lat), minutes)
+        if not iso.is_empty:
+            g = gpd.GeoDataFrame(geometry=[iso], crs=a.crs)
+            folium.GeoJson(webmap._features(webmap.to_display(g, "wgs84", simplify_m=5), []), interactive=False,
+                           name=tr("isochrone", lang_, minutes=f"{minutes:g}"),
+                           style_function=lambda f: {"color": "#1f5fbf", "weight": 1, "fillColor": "#1f5fbf",
+                                                     "fillOpacity": 0.15}).add_to(m)
+        folium.CircleMarker([lat, lon], radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
+                            fill_opacity=1.0).add_to(m)
+    webmap.add_notice(m, a)
+    webmap.add_layer_control(m, collapsed=True)
+    return webmap.finish(m, "served")
+
+
+def parse_lonlat(text: str, coords: str) -> tuple[float, float]:
+    """``"lon, lat"`` (also space- or full-width-comma-separated) in ``coords`` (wgs84 / gcj02) to WGS84."""
+    parts = [p for p in text.replace("，", ",").replace(",", " ").split() if p]
+    if len(parts) != 2:
+        raise InputError("type two numbers: longitude, latitude (e.g. 111.0075, 35.0265)", field="lon,lat")
+    try:
+        lon, lat = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise InputError("longitude and latitude must be numbers", field="lon,lat") from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InputError("longitude must be in -180..180 and latitude in -90..90 (lon first)", field="lon,lat")
+    if coords == "gcj02":
+        lon, lat = (float(v) for v in gcj02_to_wgs84(lon, lat))
+    return lon, lat
+
+
+def page_place():
+    """My place: click the map, type lon/lat (WGS84 or GCJ-02) or pick a facility -> minutes on foot to the
+    nearest facility of every service, which are within 5 / 10 / 15 minutes, and the walking isochrone."""
+    a = area()
+    spec, sc = a.name, demo_scale()
+    st.caption(tr("place_help"))
+    how = st.radio(tr("place_how"), ["click", "type", "facility"], key="place_how", horizontal=True,
+                   format_func=lambda k, L=lang(): tr(f"place_{k}", L))
+    point = st.session_state.get("place_point")
+    if how == "type":
+        c1, c2 = st.columns([3, 1])
+        text = c1.text_input(tr("place_lonlat"), key="place_text", placeholder="111.0075, 35.0265")
+        coords = c2.radio(tr("place_coords"), ["wgs84", "gcj02"], key="place_coords", horizontal=True,
+                          format_func=lambda k: {"wgs84": "WGS84", "gcj02": "GCJ-02"}[k])
+        if text:
+            try:
+                point = parse_lonlat(text, coords)
+            except InputError as e:
+                st.error(e.one_line())
+    elif how == "facility":
+        f = a.facilities.to_crs(4326)
+        labels = [f"{n} · {webmap.family_label(fam, lang())}" for n, fam in zip(f["name"].astype(str), f["family"])]
+        i = st.selectbox(tr("place_facility"), list(range(len(f))), key="place_fac", index=None,
+                         format_func=lambda i, L=labels: L[i])
+        if i is not None:
+            point = (float(f.geometry.iloc[i].x), float(f.geometry.iloc[i].y))
+    minutes = float(st.select_slider(tr("place_iso"), [5, 10, 15, 20, 30], 15, key="place_iso_min"))
+    left, right = st.columns([3, 2])
+    with left:
+        m = place_map_cached(spec, sc, None if point is None else round(point[0], 6),
+                             None if point is None else round(point[1], 6), minutes, lang())
+        out = show_map(m, key="place_map", height=520, returned=["last_clicked"])
+        click = (out or {}).get("last_clicked") if isinstance(out, dict) else None
+        if how == "click" and click and click.get("lng") is not None:
+            new = (round(float(click["lng"]), 6), round(float(click["lat"]), 6))
+            if new != st.session_state.get("place_point"):
+                st.session_state["place_point"] = new
+                st.rerun()
+    if point is not None and how != "click":
+        st.session_state["place_point"] = point
+    with right:
+        if point is None:
+            st.info(tr("place_none"))
+            return
+        lon, lat = point
+        glon, glat = (float(v) for v in wgs84_to_gcj02(lon, lat))
+        st.markdown(f"**{tr('place_at')}** WGS84 {lon:.6f}, {lat:.6f} · GCJ-02 {glon:.6f}, {glat:.6f}")
+        pt = point_in_area_crs(a, lon, lat)
+        if not a.boundary.to_crs(a.crs).union_all().contains(pt):
+            st.warning(tr("place_outside"))
+        mins = place_minutes(a, pt)
+        rows = []
+        for s, v in mins.items():
+            ok = np.isfinite(v)
+            rows.append({tr("service"): service_label(s), tr("place_minutes"): round(v, 1) if ok else None,
+                         **{f"≤ {b} {tr('min_short')}": ("✔" if ok and v <= b else "—") for b in PLACE_BANDS}})
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="place_table",
+                     column_config={tr("place_minutes"): st.column_config.NumberColumn(format="%.1f")})
+        st.caption(tr("place_note"))
+
+
 def page_indicators():
     """Plan indicators: 2020 baseline, 2025 target, value from the current layers, met or not."""
     a = area()
@@ -1024,8 +1148,8 @@ def main():
     with st.spinner(tr("loading")):
         a = area()
     if getattr(a, "synthetic", False):
-        st.warning(f"**{tr('demo_label')}** · {webmap.notice_text(a, lang())}", icon="⚠️")
-    {"map": page_map, "coverage": page_coverage, "schools": page_schools, "indicators": page_indicators,
+        st.warning(webmap.notice_text(a, lang()), icon="⚠️")  # the notice starts with 演示数据（生成）
+    {"map": page_map, "place": page_place, "coverage": page_coverage, "schools": page_schools, "indicators": page_indicators,
      "publish": page_publish}[page]()
     with st.sidebar:
         st.caption(webmap.attribution_text(a, lang()))
