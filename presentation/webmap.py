@@ -1321,3 +1321,147 @@ def service_map(area, service: str, minutes: float, covered: np.ndarray, *, lang
     add_attribution(m, area)
     add_layer_control(m, collapsed=True)
     return finish(m, assets)
+
+
+# ---------------------------------------------------------------- offline "my place" and streets
+
+#: Minutes are embedded as one byte per cell and service; this byte means "not reachable".
+NO_MINUTES = 255
+
+PLACE_TEXT = {
+    "title": {"zh": "此处步行到最近设施", "en": "On foot from here to the nearest"},
+    "service": {"zh": "服务", "en": "Service"},
+    "minutes": {"zh": "分钟", "en": "min"},
+    "nohome": {"zh": "此处附近没有居住网格（无人口数据）。请点击有居民的地方。",
+               "en": "No home cell near this point (no population data). Click where people live."},
+    "note": {"zh": "按所在{size:g}米人口网格、沿路网步行计算；✔ 表示在该分钟数内。",
+             "en": "For the {size:g} m population cell here, walking along the streets; ✔ = within that time."},
+    "hint": {"zh": "点击地图任意位置：查看步行到各类服务最近设施的分钟数（离线可用）。",
+             "en": "Click anywhere on the map: minutes on foot to the nearest facility of every service (works offline)."},
+    "streets": {"zh": "街道网络", "en": "Street network"},
+}
+
+
+def _b64(a: np.ndarray) -> str:
+    import base64
+
+    return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode("ascii")
+
+
+def place_payload(area, cell_minutes: dict, display: str = "wgs84", lang: str = "zh") -> dict:
+    """The compact data behind the offline "my place" click: cell centres (lon/lat x 1e5 as little-endian
+    int32) and, per service, whole minutes to the nearest facility (uint8, :data:`NO_MINUTES` = not
+    reachable), base64 — about 10 bytes per cell for seven services.
+
+    Parameters
+    ----------
+    cell_minutes : dict service -> array (n_cells,)
+        Minutes per population cell (``ServiceCoverage.cell_minutes``).
+    """
+    pts = area.population.geometry.to_crs(4326)
+    lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
+    if display == "gcj02":
+        from gis.crs import wgs84_to_gcj02
+
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    services = []
+    for s, mins in cell_minutes.items():
+        m = np.asarray(mins, float)
+        # round to whole minutes, but never round a time up across a band edge the reader checks
+        b = np.where(np.isfinite(m) & (m < NO_MINUTES - 0.5), np.floor(m + 0.5), NO_MINUTES).astype("<u1")
+        label = SERVICES[s].label(lang) if s in SERVICES else s
+        services.append({"key": s, "label": _html.escape(label), "m": _b64(b)})
+    return {"lon": _b64(np.round(np.asarray(lon) * 1e5).astype("<i4")),
+            "lat": _b64(np.round(np.asarray(lat) * 1e5).astype("<i4")), "scale": 1e5,
+            "services": services, "bands": [5, 10, 15], "no": NO_MINUTES,
+            "maxd_m": float(max(300.0, 1.5 * float(area.cell_size or 100.0))),
+            "text": {k: _html.escape(v.get(lang, v["en"]).format(size=float(area.cell_size or 100.0)))
+                     for k, v in PLACE_TEXT.items()}}
+
+
+_PLACE_JS = """
+(function(map, D){
+  function dec(b){var s=atob(b),a=new Uint8Array(s.length);for(var i=0;i<s.length;i++)a[i]=s.charCodeAt(i);return a;}
+  var lon=new Int32Array(dec(D.lon).buffer), lat=new Int32Array(dec(D.lat).buffer);
+  var mins=D.services.map(function(s){return dec(s.m);});
+  map.on('click', function(e){
+    var x=e.latlng.lng*D.scale, y=e.latlng.lat*D.scale, kx=Math.cos(e.latlng.lat*Math.PI/180), best=-1, bd=Infinity;
+    for(var i=0;i<lon.length;i++){var dx=(lon[i]-x)*kx, dy=lat[i]-y, d=dx*dx+dy*dy; if(d<bd){bd=d;best=i;}}
+    var dm=Math.sqrt(bd)/D.scale*111320, h;
+    if(best<0||dm>D.maxd_m){h='<div class="hedong-place">'+D.text.nohome+'</div>';}
+    else{
+      h='<div class="hedong-place"><b>'+D.text.title+'</b><table style="border-collapse:collapse;margin-top:4px">'
+        +'<tr><th style="text-align:left;padding-right:8px">'+D.text.service+'</th><th style="padding:0 6px">'+D.text.minutes+'</th>'
+        +D.bands.map(function(b){return '<th style="padding:0 4px">&le;'+b+'</th>';}).join('')+'</tr>';
+      for(var k=0;k<D.services.length;k++){
+        var v=mins[k][best], ok=v!==D.no;
+        h+='<tr><td style="padding-right:8px">'+D.services[k].label+'</td><td style="text-align:right;padding:0 6px">'
+          +(ok?v:'&mdash;')+'</td>'+D.bands.map(function(b){return '<td style="text-align:center">'+(ok&&v<=b?'&#10004;':'&middot;')+'</td>';}).join('')+'</tr>';
+      }
+      h+='</table><div style="color:#666;font-size:11px;margin-top:4px">'+D.text.note+'</div></div>';
+    }
+    L.popup({maxWidth:360}).setLatLng(e.latlng).setContent(h).openOn(map);
+  });
+})({map}, %s);
+"""
+
+
+def add_place_finder(m: folium.Map, area, cell_minutes: dict, *, lang: str | None = None) -> None:
+    """Offline "my place": a click anywhere shows the minutes on foot to the nearest facility of every
+    service at that point (its population cell), and which are within 5 / 10 / 15 minutes — from data
+    embedded in the page (:func:`place_payload`), so it works from a file with no server and no network."""
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    data = place_payload(area, cell_minutes, _display_crs(m), lang)
+    _Script(_PLACE_JS % json.dumps(data, ensure_ascii=False).replace("</", "<\\/")).add_to(m)
+    _Control(f'<div style="{_BOX}max-width:260px;font-size:11px">{_html.escape(PLACE_TEXT["hint"][lang])}</div>',
+             position="bottomleft", css_class="hedong-place-hint").add_to(m)
+
+
+def street_lines(area) -> gpd.GeoDataFrame:
+    """The area's street network as lines (``name`` where the data has one), one row per street name
+    (unnamed streets merged into one row): small enough to draw as an offline base layer."""
+    from shapely.geometry import LineString
+
+    G = area.graph
+    xs = {n: (d["x"], d["y"]) for n, d in G.nodes(data=True)}
+    seen, geoms, names = set(), [], []
+    for u, v, d in G.edges(data=True):
+        k = (min(u, v), max(u, v))
+        if k in seen:
+            continue
+        seen.add(k)
+        g = d.get("geometry")
+        geoms.append(g if g is not None else LineString([xs[u], xs[v]]))
+        nm = d.get("name")
+        if isinstance(nm, (list, tuple)):
+            nm = nm[0] if nm else None
+        names.append("" if nm is None or nm != nm else str(nm))
+    if not geoms:
+        return gpd.GeoDataFrame({"name": []}, geometry=[], crs=area.crs)
+    df = gpd.GeoDataFrame({"name": names}, geometry=geoms, crs=area.crs)
+    merged = df.groupby("name").geometry.apply(lambda s: shapely.line_merge(shapely.union_all(s.values)))
+    return gpd.GeoDataFrame({"name": merged.index.astype(str)}, geometry=list(merged.values), crs=area.crs)
+
+
+def add_streets(m: folium.Map, area, *, lang: str | None = None, show: bool = True) -> None:
+    """The study area's own streets as a light grey base layer to orient by offline (no tiles); a hover
+    names the street where the data has a name (real OSM areas; the demo's streets are unnamed)."""
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    key = (id(area), getattr(area, "name", ""), "streets", _display_crs(m), lang)
+    feats = _LAYER_CACHE.get(key)
+    if feats is None:
+        g = street_lines(area)
+        g["name"] = g["name"].map(_html.escape)
+        feats = _LAYER_CACHE[key] = _features(to_display(g, _display_crs(m), simplify_m=3), ["name"])
+    fg = folium.FeatureGroup(name=PLACE_TEXT["streets"][lang], show=show)
+    named = {"type": "FeatureCollection", "features": [f for f in feats["features"] if f["properties"].get("name")]}
+    plain = {"type": "FeatureCollection", "features": [f for f in feats["features"] if not f["properties"].get("name")]}
+    style = {"color": "#9a9a9a", "weight": 1.2, "opacity": 0.7}
+    if plain["features"]:
+        folium.GeoJson(plain, interactive=False, style_function=lambda f: style).add_to(fg)
+    if named["features"]:
+        folium.GeoJson(named, style_function=lambda f: style,
+                       tooltip=folium.GeoJsonTooltip(["name"], labels=False, sticky=True)).add_to(fg)
+    fg.add_to(m)
+    # under everything else: streets are the base, not an overlay to read (drawn first)
+    m._children.move_to_end(fg.get_name(), last=False)
