@@ -125,7 +125,7 @@ def radio(page, key: str, text: str) -> None:
 
 
 def slider_steps(page, key: str, steps: int) -> None:
-    thumb = page.locator(f".st-key-{key} [role='slider']").first
+    thumb = page.locator(f".st-key-{key} input[type='range']").first
     thumb.focus()
     for _ in range(abs(steps)):
         thumb.press("ArrowRight" if steps > 0 else "ArrowLeft")
