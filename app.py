@@ -30,8 +30,8 @@ from presentation import webmap
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS
 from gis.crs import gcj02_to_wgs84, wgs84_to_gcj02
-from layers.errors import InputError
 from layers import families as registry
+from layers.errors import InfeasibleModelError, InputError
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
 from scenarios.candidates import load_candidates
 from scenarios.compare import delta
@@ -935,6 +935,10 @@ def optimise_section(a):
             with st.spinner(tr("solving")):
                 res = optimize_area(a, level, model=model, p=int(p), candidates=cands, scenario=scen,
                                     year=int(st.session_state.get("year", PLAN_YEARS[-1])))
+        except InfeasibleModelError as e:  # no solution for these settings: say so, no CLI flags
+            st.session_state.pop("opt_result", None)
+            st.error(e.reason)
+            return
         except InputError as e:
             st.session_state.pop("opt_result", None)
             st.error(f"{tr('upload_refused') if cands is not None else ''} {e.one_line()}".strip())

@@ -22,10 +22,13 @@ How a circle is drawn
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import shapely
 
-from accessibility.network import TravelNetwork
+from accessibility.context import ComputeContext
+from accessibility.coverage import DEFAULT_MINUTES, effective_mode, get_service, service_facilities
+from accessibility.params import check_minutes, check_mode
 from accessibility.reach import nearest_seconds, retime, source_node_seconds
 
 __all__ = ["WALK_OFF_M", "substrings", "reachable_pieces", "service_area", "circles_gdf"]
@@ -218,32 +221,26 @@ def circles_gdf(area, service, minutes: float | None = None, per_facility: bool 
         cohort), ``demand_column``, ``area_km2``; per facility also ``facility_id`` and ``name``.
         CRS of the area.
     """
-    import geopandas as gpd
-
-    from accessibility.coverage import (DEFAULT_MINUTES, cells_snap, effective_mode, facilities_snap, get_service,
-                                        service_facilities)
-    from accessibility.reach import cell_seconds, od_pairs
-
     svc = get_service(service)
-    minutes = DEFAULT_MINUTES if minutes is None else float(minutes)
+    minutes = DEFAULT_MINUTES if check_minutes(minutes) is None else float(minutes)
+    check_mode(mode, allowed="speeds")
     m = effective_mode(svc, mode)
-    net = TravelNetwork.for_area(area, m)
+    ctx = ComputeContext.for_area(area)
+    net = ctx.network(m)
     fac = service_facilities(area if facilities is None else facilities, svc)
-    fsnap = facilities_snap(area, net, fac)
-    csnap = cells_snap(area, net)
+    fsnap = ctx.facility_snap(fac, m)
     pop = area.population["pop_total"].to_numpy(float)
     dem = area.population[svc.demand].to_numpy(float)
     budget = minutes * 60.0
     base = {"service": svc.key, "minutes": minutes, "mode": m, "demand_column": svc.demand}
     if not per_facility:
         geom = service_area(net, fsnap, minutes, walk_off_m)
-        T = cell_seconds(net, csnap, nearest_seconds(net, fsnap, limit_s=budget), fsnap)
-        cov = T <= budget
+        cov = ctx.seconds(fac, m, limit_s=budget) <= budget
         row = {**base, "facilities": len(fac), "population": float(pop[cov].sum()),
                "demand": float(dem[cov].sum()), "area_km2": shapely.area(geom) / 1e6}
         return gpd.GeoDataFrame([row], geometry=[geom], crs=area.crs)
     geoms = _per_facility_areas(net, fsnap, minutes, walk_off_m)
-    o, d, _ = od_pairs(net, csnap, fsnap, budget)
+    o, d, _ = ctx.pairs(fac, budget, m)
     popf = np.bincount(d, weights=pop[o], minlength=len(fac))
     demf = np.bincount(d, weights=dem[o], minlength=len(fac))
     df = {

@@ -29,13 +29,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from accessibility.network import TravelNetwork
-from accessibility.reach import cell_seconds, nearest_seconds, retime
+from accessibility.context import ComputeContext
+from accessibility.params import check_minutes, check_mode
+from layers.errors import ParameterError
 from layers.families import LIFE_CIRCLE_SERVICES, SERVICES, Service
 
 __all__ = [
     "DEFAULT_MINUTES", "ServiceCoverage", "LifeCircle", "get_service", "effective_mode", "service_facilities",
-    "cells_snap", "service_seconds", "service_coverage", "life_circle", "coverage_report", "weighted_quantile",
+    "service_seconds", "service_coverage", "life_circle", "coverage_report", "weighted_quantile",
 ]
 
 #: Coverage threshold when none is given (CONTRACT.md ``hedong coverage`` default).
@@ -49,7 +50,8 @@ def get_service(service) -> Service:
     try:
         return SERVICES[str(service)]
     except KeyError:
-        raise ValueError(f"unknown service {service!r}: use one of {', '.join(SERVICES)}") from None
+        raise ParameterError("service", f"unknown service {service!r}: use one of {', '.join(SERVICES)}",
+                             value=service) from None
 
 
 def effective_mode(service: Service, mode: str | None) -> str:
@@ -81,16 +83,6 @@ def service_facilities(source, service: Service) -> gpd.GeoDataFrame:
     return fac[sel]
 
 
-def cells_snap(area, net: TravelNetwork):
-    """The population cells snapped to ``net`` (snapped once per area, re-timed per mode; cached)."""
-    key = ("cells_snap", id(area.population))
-    snap = area.cache.get(key)
-    if snap is None:
-        snap = TravelNetwork.for_area(area, "walk").snap(area.population)
-        area.cache[key] = snap
-    return retime(snap, net)
-
-
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q, *, order: np.ndarray | None = None):
     """The ``q`` quantile(s) of ``values`` weighted by ``weights`` (lower value at ties; inf allowed).
 
@@ -112,37 +104,6 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q, *, order: np.n
         idx = np.searchsorted(cw, qs * cw[-1] - 1e-9 * cw[-1])
         out = [float(x) for x in vs[np.minimum(idx, len(vs) - 1)]]
     return out[0] if np.ndim(q) == 0 else out
-
-
-#: How many facility snaps one study area keeps (a planner moving sites makes a new set each time).
-_SNAP_CACHE_SIZE = 64
-
-
-def facilities_snap(area, net: TravelNetwork, fac: gpd.GeoDataFrame):
-    """``fac`` snapped to ``net``, cached per area by the points' coordinates and labels.
-
-    Snapping is geometric, so it is cached once on the walking network and re-timed per mode
-    (DESIGN.md: cache what does not change). The key is a hash of the coordinates and index
-    labels, so an edited facility layer (a moved site) gets its own entry; the cache keeps the
-    most recent :data:`_SNAP_CACHE_SIZE` entries.
-    """
-    import hashlib
-
-    xy = np.ascontiguousarray(np.c_[fac.geometry.x.to_numpy(float), fac.geometry.y.to_numpy(float)]) \
-        if len(fac) and (fac.geom_type == "Point").all() else None
-    if xy is None:  # polygons / empty layers: not worth caching
-        return net.snap(fac)
-    h = hashlib.blake2b(xy.tobytes(), digest_size=16)
-    h.update(repr(fac.index.tolist()).encode())
-    cache = area.cache.setdefault("facilities_snap", {})
-    key = h.hexdigest()
-    snap = cache.pop(key, None)
-    if snap is None:
-        snap = TravelNetwork.for_area(area, "walk").snap(fac)
-        if len(cache) >= _SNAP_CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-    cache[key] = snap  # re-inserted: most recently used last
-    return retime(snap, net)
 
 
 def service_seconds(area, service, mode: str | None = None, facilities=None, limit_s: float | None = None):
@@ -168,12 +129,12 @@ def service_seconds(area, service, mode: str | None = None, facilities=None, lim
     cell_snap : Snap
     """
     svc = get_service(service)
-    net = TravelNetwork.for_area(area, effective_mode(svc, mode))
+    check_mode(mode, allowed="speeds")
+    ctx = ComputeContext.for_area(area)
+    m = effective_mode(svc, mode)
     fac = service_facilities(area if facilities is None else facilities, svc)
-    fsnap = facilities_snap(area, net, fac)
-    csnap = cells_snap(area, net)
-    T = cell_seconds(net, csnap, nearest_seconds(net, fsnap, limit_s=limit_s), fsnap)
-    return T, net, fsnap, csnap
+    T = ctx.seconds(fac, m, limit_s=limit_s)
+    return T, ctx.network(m), ctx.facility_snap(fac, m), ctx.cell_snap(m)
 
 
 @dataclass
@@ -281,23 +242,16 @@ class ServiceCoverage:
             "facilities": self.n_facilities,
         }
 
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The population cells with ``minutes`` to the nearest facility and ``covered`` (bool).
 
-def _district_codes(area):
-    """(per-cell district code, district ids, names) of the population layer, cached per area.
-
-    Codes follow display order: the district layer's order first, then ids found only on cells
-    (cells in no known district keep their own id, so district rows still add up to the totals).
-    """
-    key = ("district_codes", id(area.population))
-    hit = area.cache.get(key)
-    if hit is None:
-        names = area.district_names()
-        cell_ids = area.population["district_id"].astype(str).to_numpy()
-        uniq = np.unique(cell_ids)
-        ids = [d for d in names if d in set(uniq)] + [d for d in uniq if d not in names]
-        codes = pd.Index(ids).get_indexer(cell_ids)
-        hit = area.cache[key] = (codes, np.array(ids, dtype=object), [names.get(d, d) for d in ids])
-    return hit
+        Columns: the population layer's, plus ``minutes`` (``inf`` where none is reachable) and
+        ``covered``; CRS of the study area.
+        """
+        out = self.population_layer.copy()
+        out["minutes"] = self.cell_minutes.to_numpy()
+        out["covered"] = np.asarray(self.covered, bool)
+        return out
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -333,7 +287,7 @@ def service_coverage(area, service, minutes: float | None = None, mode: str | No
     ServiceCoverage
     """
     svc = get_service(service)
-    minutes = DEFAULT_MINUTES if minutes is None else float(minutes)
+    minutes = DEFAULT_MINUTES if check_minutes(minutes) is None else float(minutes)
     T, net, fsnap, csnap = service_seconds(area, svc, mode, facilities)
     mins = T / 60.0
     covered = mins <= minutes
@@ -343,7 +297,7 @@ def service_coverage(area, service, minutes: float | None = None, mode: str | No
     P, C = pop.sum(), dem.sum()
     Pc, Cc = pop[covered].sum(), dem[covered].sum()
 
-    codes, ids, dnames = _district_codes(area)
+    codes, ids, dnames = ComputeContext.for_area(area).district_codes()
     k = len(ids)
     dd = {"district_id": ids, "name": dnames,
           "population": np.bincount(codes, pop, k), "population_covered": np.bincount(codes, pop * covered, k),
@@ -391,6 +345,19 @@ class LifeCircle:
     by_district: dict
     services: dict
 
+    def to_dict(self) -> dict:
+        """The ``life_circle`` object of ``hedong coverage --json`` (plus ``minutes``)."""
+        return {"minutes": self.minutes, "all_services_share": self.all_services_share,
+                "mean_services_within": self.mean_services_within, "services": list(self.services),
+                "by_district": self.by_district}
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The population cells with ``services_within`` (how many services are within the minutes)."""
+        first = next(iter(self.services.values()))
+        out = first.population_layer.copy()
+        out["services_within"] = self.counts.to_numpy()
+        return out
+
 
 def _life_circle_from(area, covs: dict, minutes: float) -> LifeCircle:
     pop = area.population["pop_total"].to_numpy(float)
@@ -399,7 +366,7 @@ def _life_circle_from(area, covs: dict, minutes: float) -> LifeCircle:
         counts += covs[k].covered
     allin = counts == len(LIFE_CIRCLE_SERVICES)
     P = pop.sum()
-    codes, ids, dnames = _district_codes(area)
+    codes, ids, dnames = ComputeContext.for_area(area).district_codes()
     share = _ratio(np.bincount(codes, pop * allin, len(ids)), np.bincount(codes, pop, len(ids)))
     byd = {str(n): (None if np.isnan(x) else float(x)) for n, x in zip(dnames, share)}
     return LifeCircle(
@@ -427,6 +394,7 @@ def life_circle(area, minutes: float = DEFAULT_MINUTES, mode: str | None = None,
     -------
     LifeCircle
     """
+    minutes = check_minutes(minutes, optional=False)
     covs = {k: service_coverage(area, k, minutes, mode, facilities) for k in LIFE_CIRCLE_SERVICES}
     return _life_circle_from(area, covs, minutes)
 
@@ -451,7 +419,8 @@ def coverage_report(area, minutes: float | None = None, mode: str = "walk", faci
         additive keys (``area``, ``far_cells``, ``warnings``).
     """
     t0 = time.perf_counter()
-    minutes = DEFAULT_MINUTES if minutes is None else float(minutes)
+    minutes = DEFAULT_MINUTES if check_minutes(minutes) is None else float(minutes)
+    check_mode(mode, allowed="speeds")
     covs = {k: service_coverage(area, k, minutes, mode, facilities) for k in SERVICES}
     lc = _life_circle_from(area, covs, minutes)
     seconds = time.perf_counter() - t0
@@ -461,12 +430,7 @@ def coverage_report(area, minutes: float | None = None, mode: str = "walk", faci
         "mode": mode,
         "seconds": round(seconds, 4),
         "services": {k: c.to_dict() for k, c in covs.items()},
-        "life_circle": {
-            "all_services_share": lc.all_services_share,
-            "mean_services_within": lc.mean_services_within,
-            "services": list(LIFE_CIRCLE_SERVICES),
-            "by_district": lc.by_district,
-        },
+        "life_circle": {k: v for k, v in lc.to_dict().items() if k != "minutes"},
         "area": area.name,
         "far_cells": next(iter(covs.values())).far_cells if covs else 0,
         "warnings": warnings,

@@ -23,15 +23,17 @@ resident aged 65+); :func:`fca` also gives it per 1,000 demand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from accessibility.coverage import (DEFAULT_MINUTES, cells_snap, effective_mode, facilities_snap, get_service,
-                                    service_facilities)
-from accessibility.network import TravelNetwork
-from accessibility.reach import od_pairs
+from accessibility.context import ComputeContext
+from accessibility.coverage import DEFAULT_MINUTES, effective_mode, get_service, service_facilities
+from accessibility.params import check_minutes, check_mode
+from gis.districts import district_of
+from layers.errors import ParameterError
 from layers.norms import E2SFCA_STEPS
 
 __all__ = ["METHODS", "step_weights", "gaussian_weights", "two_step_fca", "FCAResult", "fca"]
@@ -146,6 +148,36 @@ class FCAResult:
     cells: pd.DataFrame
     facilities: pd.DataFrame
     districts: pd.DataFrame
+    population_layer: gpd.GeoDataFrame | None = field(default=None, repr=False)
+
+    @property
+    def per_1000(self) -> float:
+        """Supply within reach per 1,000 of demand over the whole area (demand-weighted mean of
+        the cells' access x 1,000); NaN without demand."""
+        dem = self.cells["demand"].to_numpy(float)
+        tot = dem.sum()
+        return float((self.cells["access"].to_numpy(float) * dem).sum() * 1000.0 / tot) if tot > 0 else float("nan")
+
+    @property
+    def target_per_1000(self) -> float:
+        """The norm's target per 1,000 (NaN when the service has none)."""
+        t = self.districts["target_per_1000"] if len(self.districts) else pd.Series(dtype=float)
+        return float(t.iloc[0]) if t.notna().any() else float("nan")
+
+    def to_dict(self) -> dict:
+        """The ``hedong access --json`` object (without the area keys); NaN where undefined."""
+        return {"service": self.service, "method": self.method, "minutes": self.minutes, "mode": self.mode,
+                "supply": self.capacity, "demand": self.demand, "per_1000": self.per_1000,
+                "target_per_1000": self.target_per_1000,
+                "by_district": [{"district": r["name"], "district_id": r["district_id"], "demand": float(r["demand"]),
+                                 "per_1000": float(r["per_1000"]), "supply_in_district": float(r["supply_in_district"]),
+                                 "local_per_1000": float(r["local_per_1000"])} for _, r in self.districts.iterrows()]}
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The population cells with ``demand``, ``access`` and ``per_1000`` (CRS of the area)."""
+        pop = self.population_layer
+        return gpd.GeoDataFrame(self.cells.drop(columns=["district_id"]).join(pop), geometry=pop.geometry.name,
+                                crs=pop.crs)
 
 
 def fca(area, service, method: str = "2sfca", minutes: float | None = None, mode: str | None = None,
@@ -172,15 +204,16 @@ def fca(area, service, method: str = "2sfca", minutes: float | None = None, mode
     FCAResult
     """
     svc = get_service(service)
-    minutes = DEFAULT_MINUTES if minutes is None else float(minutes)
-    net = TravelNetwork.for_area(area, effective_mode(svc, mode))
+    if method not in METHODS:
+        raise ParameterError("method", f"unknown method {method!r}: use one of {', '.join(METHODS)}", value=method)
+    minutes = DEFAULT_MINUTES if check_minutes(minutes) is None else float(minutes)
+    check_mode(mode, allowed="speeds")
+    m = effective_mode(svc, mode)
     fac = service_facilities(area if facilities is None else facilities, svc)
     supply = fac[svc.capacity].to_numpy(float) if svc.capacity else np.ones(len(fac))
-    fsnap = facilities_snap(area, net, fac)
-    csnap = cells_snap(area, net)
     pop = area.population
     dem = pop[svc.demand].to_numpy(float)
-    o, d, s = od_pairs(net, csnap, fsnap, minutes * 60.0)
+    o, d, s = ComputeContext.for_area(area).pairs(fac, minutes * 60.0, m)
     acc, ratio = two_step_fca(o, d, s / 60.0, dem, supply, minutes, method)
     did = pop["district_id"].astype(str).to_numpy()
     cells = pd.DataFrame({"district_id": did, "demand": dem, "access": acc, "per_1000": acc * 1000.0},
@@ -188,12 +221,9 @@ def fca(area, service, method: str = "2sfca", minutes: float | None = None, mode
     facdf = pd.DataFrame({"facility_id": fac["facility_id"].to_numpy() if "facility_id" in fac else np.arange(len(fac)),
                           "supply": supply, "ratio": ratio})
     g = pd.DataFrame({"district_id": did, "demand": dem, "served": acc * dem}).groupby("district_id").sum()
-    # Supply located in each district (point in polygon) for the plain local ratio.
-    import geopandas as gpd
-
-    loc = gpd.sjoin(fac[[fac.geometry.name]].assign(supply=supply), area.districts[["district_id", "geometry"]],
-                    how="left", predicate="within")
-    local = loc.groupby(loc["district_id"].astype(str))["supply"].sum()
+    # Supply located in each district (gis.districts: within, or just off a boundary) for the plain local ratio.
+    loc = pd.DataFrame({"district_id": district_of(fac, area.districts, outside="none"), "supply": supply})
+    local = loc.dropna(subset=["district_id"]).groupby("district_id")["supply"].sum()
     names = area.district_names()
     g = g.reindex(sorted(set(g.index) | set(names)), fill_value=0.0)
     districts = pd.DataFrame({
@@ -206,5 +236,5 @@ def fca(area, service, method: str = "2sfca", minutes: float | None = None, mode
     })
     districts["local_per_1000"] = districts["supply_in_district"] * 1000.0 / districts["demand"].where(districts["demand"] > 0)
     districts["target_per_1000"] = svc.per_1000
-    return FCAResult(svc.key, method, minutes, net.mode, svc.capacity, svc.demand, cells, facdf,
-                     districts.reset_index(drop=True))
+    return FCAResult(svc.key, method, minutes, m, svc.capacity, svc.demand, cells, facdf,
+                     districts.reset_index(drop=True), population_layer=pop)

@@ -2,7 +2,7 @@
 
 Every accessibility question (minutes to the nearest school, 15-minute circles, 2SFCA pairs)
 runs on :class:`TravelNetwork`, built once per study area and mode from the osmnx-style graph of
-:class:`gis.study_area.StudyArea` and cached in ``area.cache``.
+:class:`gis.study_area.StudyArea` and kept by the area's :class:`accessibility.context.ComputeContext`.
 
 What it holds
 -------------
@@ -15,7 +15,16 @@ What it holds
   :attr:`TravelNetwork.symmetric`).
 * edge arrays — one row per *undirected* street segment (``edge_u``, ``edge_v`` node indices,
   ``edge_len`` metres, ``edge_geom`` shapely LineStrings oriented from ``u`` to ``v``). These are
-  what points snap onto and what circles cut.
+  what points snap onto and what circles cut. Every street is its own row: parallel streets
+  between the same two junctions and loop streets stay (routing alone takes the fastest edge
+  per node pair).
+
+Streets per mode. Walking uses the area's walking graph (``area.graph``). Cycling uses the
+area's own cycling graph (``area.bike_graph``, built from the OSM file with the bike filter of
+:mod:`gis.osm_filter`, one-way streets directed) when the area has one; an area without one (the
+generated demo, whose generator draws no cycling tags) rides its walking streets at cycling speed.
+``streets`` names which graph a network was built from, and snaps remember it
+(:func:`accessibility.reach.retime` re-snaps a point set made on other streets).
 
 Speeds come from :data:`layers.norms.SPEEDS`; the off-network walk of a snapped point is always on
 foot (:func:`walk_mode_for`).
@@ -85,6 +94,9 @@ class TravelNetwork:
         Projected CRS of ``xy`` and ``edge_geom``.
     symmetric : bool
         True when every edge can be travelled both ways at equal cost (a walking network).
+    streets : str
+        Which street graph the arrays come from: ``walk`` (``area.graph``) or ``bike``
+        (``area.bike_graph``). Networks that share ``streets`` share segment numbering.
     """
 
     node_ids: np.ndarray
@@ -100,13 +112,14 @@ class TravelNetwork:
     walk_m_per_s: float
     crs: object = None
     symmetric: bool = True
+    streets: str = "walk"
     _tree: object = field(default=None, repr=False)
     _length_csr: object = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ construction
 
     @classmethod
-    def from_graph(cls, G, mode: str = "walk") -> "TravelNetwork":
+    def from_graph(cls, G, mode: str = "walk", *, streets: str = "walk") -> "TravelNetwork":
         """Build from an osmnx-style projected (Multi)DiGraph.
 
         Parameters
@@ -117,6 +130,8 @@ class TravelNetwork:
             absent). An undirected graph is taken as walkable both ways.
         mode : str
             Key of :data:`layers.norms.SPEEDS` (``walk``, ``walk_elderly``, ``bike``).
+        streets : str
+            Label of the street graph (``walk`` or ``bike``), see :attr:`streets`.
 
         Returns
         -------
@@ -183,16 +198,21 @@ class TravelNetwork:
         length_csr.sort_indices()
         symmetric = bool(abs(length_csr - length_csr.T).max() <= 1e-6) if length_csr.nnz else True
 
-        # Undirected street segments for snapping and circles: one per unordered pair, shortest.
-        a, b = np.minimum(du, dv), np.maximum(du, dv)
-        loops = a == b
-        o2 = np.lexsort((dlen, b, a))
-        o2 = o2[~loops[o2]]
-        a2, b2 = a[o2], b[o2]
-        keep = np.ones(len(o2), dtype=bool)
-        keep[1:] = (a2[1:] != a2[:-1]) | (b2[1:] != b2[:-1])
-        sel = o2[keep]
-        eu, ev, elen, egeom = du[sel], dv[sel], dlen[sel], geom[first][sel]
+        # Undirected street segments for snapping and circles: every street keeps its own row —
+        # parallel streets between the same two junctions (a crescent beside a straight street,
+        # both sides of a boulevard) and loops (a == b) included, each with its own geometry.
+        # Only the reverse twin of a two-way street (same ends, length and line) is dropped. The
+        # twin test is orientation-free: unordered ends, length to the millimetre and the line's
+        # midpoint to the decimetre; should rounding ever split a twin pair, the extra row is an
+        # exact duplicate, which changes no snap and no circle.
+        a, b = np.minimum(u, v), np.maximum(u, v)
+        mid = shapely.get_coordinates(shapely.line_interpolate_point(geom, 0.5, normalized=True))
+        key = np.stack([a, b, np.round(length * 1e3), np.round(mid[:, 0] * 10), np.round(mid[:, 1] * 10)], axis=1)
+        _, sel = np.unique(key, axis=0, return_index=True)  # first occurrence: the u < v direction
+        # Ordered by (a, b, length): a graph without parallel streets gets the very rows (and STRtree
+        # tie-breaking) it had when only one segment per junction pair was kept.
+        sel = sel[np.lexsort((length[sel], b[sel], a[sel]))]
+        eu, ev, elen, egeom = u[sel], v[sel], length[sel], geom[sel]
         # Orient each geometry from eu to ev (osmnx stores reversed geometry on reverse edges).
         start = shapely.get_point(egeom, 0)
         d_u = shapely.distance(start, shapely.points(xy[eu]))
@@ -208,7 +228,7 @@ class TravelNetwork:
             node_ids=node_ids, xy=xy, csr=None, csr_t=None, edge_u=eu, edge_v=ev, edge_len=elen,
             edge_geom=egeom, mode=mode, speed_m_per_s=SPEEDS[mode].m_per_s,
             walk_m_per_s=SPEEDS[walk_mode_for(mode)].m_per_s, crs=crs, symmetric=symmetric,
-            _length_csr=length_csr,
+            streets=streets, _length_csr=length_csr,
         )
         net._set_weights()
         return net
@@ -239,9 +259,10 @@ class TravelNetwork:
 
     @classmethod
     def for_area(cls, area, mode: str = "walk") -> "TravelNetwork":
-        """The travel network of a study area for ``mode``, cached in ``area.cache``.
-
-        The graph is converted once (``area.cache["network"]``); other modes reuse its arrays.
+        """The travel network of a study area for ``mode``: the area's compute context's
+        (:meth:`accessibility.context.ComputeContext.network`), built once per area.
+        ``bike`` runs on ``area.bike_graph`` when the area has one, else on the walking streets
+        (see the module notes).
 
         Parameters
         ----------
@@ -249,19 +270,10 @@ class TravelNetwork:
         mode : str
             ``walk``, ``walk_elderly`` or ``bike``.
         """
-        _check_mode(mode)
-        key = ("network", mode)
-        net = area.cache.get(key)
-        if net is None:
-            base = area.cache.get(("network", "walk"))
-            if base is None:
-                base = cls.from_graph(area.graph, mode="walk")
-                if base.crs is None:
-                    base.crs = area.crs
-                area.cache[("network", "walk")] = base
-            net = base.for_mode(mode)
-            area.cache[key] = net
-        return net
+        # accessibility.context imports this module; import it here to keep the cycle out.
+        from accessibility.context import ComputeContext
+
+        return ComputeContext.for_area(area).network(mode)
 
     # ------------------------------------------------------------------ properties
 

@@ -13,13 +13,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from accessibility.coverage import cells_snap, facilities_snap, service_facilities
-from accessibility.network import TravelNetwork
-from accessibility.reach import cell_seconds, nearest_seconds
+from accessibility.context import ComputeContext
+from accessibility.coverage import service_facilities
+from layers.errors import ParameterError
 from layers.families import NORM_LEVELS
 from layers.norms import NormLevel
 
 __all__ = ["level_facilities", "level_distance_m", "norm_gaps", "norm_gap_cells"]
+
+
+def _level(key: str) -> NormLevel:
+    """The norm level ``key``, or :class:`layers.errors.ParameterError` naming ``level``."""
+    try:
+        return NORM_LEVELS[key]
+    except KeyError:
+        raise ParameterError("level", f"unknown norm level {key!r}: use one of {', '.join(NORM_LEVELS)}",
+                             value=key) from None
 
 
 def level_facilities(source, level: NormLevel):
@@ -34,13 +43,13 @@ def level_distance_m(area, level: NormLevel | str, facilities=None) -> np.ndarra
     ``inf`` where none is reachable (or the level has no facility). The search stops a little
     beyond the radius: only "within or beyond" matters here.
     """
-    lv = NORM_LEVELS[level] if isinstance(level, str) else level
+    lv = _level(level) if isinstance(level, str) else level
     # Distance does not depend on pace: use the plain walking network and convert back.
-    net = TravelNetwork.for_area(area, "walk")
+    ctx = ComputeContext.for_area(area)
+    net = ctx.network("walk")
     fac = level_facilities(area if facilities is None else facilities, lv)
-    fsnap = facilities_snap(area, net, fac)
     limit = 2.0 * lv.radius_m / net.speed_m_per_s
-    T = cell_seconds(net, cells_snap(area, net), nearest_seconds(net, fsnap, limit_s=limit), fsnap)
+    T = ctx.seconds(fac, "walk", limit_s=limit)
     d = T * net.speed_m_per_s
     d[d > 2.0 * lv.radius_m] = np.inf  # a cell's own offset can push it past the cut-off
     return d
@@ -73,7 +82,7 @@ def norm_gaps(area, facilities=None, levels=None) -> pd.DataFrame:
     names = area.district_names()
     rows = []
     for key in levels or NORM_LEVELS:
-        lv = NORM_LEVELS[key]
+        lv = _level(key)
         d = level_distance_m(area, lv, facilities)
         beyond = res & (d > lv.radius_m)
         dem = pop[lv.demand].to_numpy(float)
@@ -100,7 +109,7 @@ def norm_gaps(area, facilities=None, levels=None) -> pd.DataFrame:
 
 def norm_gap_cells(area, level: str, facilities=None):
     """The populated cells beyond ``level``'s norm radius, as a GeoDataFrame with ``distance_m``."""
-    lv = NORM_LEVELS[level]
+    lv = _level(level)
     d = level_distance_m(area, lv, facilities)
     pop = area.population
     sel = (pop["pop_total"].to_numpy(float) > 0) & (d > lv.radius_m)

@@ -9,35 +9,40 @@ a click costs milliseconds. :func:`place_isochrone` draws the area walkable from
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 import geopandas as gpd
 import numpy as np
 from shapely.geometry import Point
 
 from accessibility.circles import service_area
-from accessibility.coverage import effective_mode, facilities_snap, get_service, service_facilities
-from accessibility.network import TravelNetwork
+from accessibility.context import ComputeContext
+from accessibility.coverage import effective_mode, get_service, service_facilities
 from accessibility.reach import cell_seconds, nearest_seconds
 from layers.families import SERVICES
 
 #: Thresholds the answer is grouped by (minutes).
 BANDS = (5, 10, 15)
 
-_NODE_CACHE: dict = {}
+#: Per compute context (one per study area), per (service, mode): (network, node seconds, facility snap).
+_NODE_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
 
 
 def service_node_seconds(area, service: str, mode: str | None = None):
-    """(network, seconds from every node to the nearest facility of ``service``, facility snap), cached
-    per area object, service and mode."""
+    """(network, seconds from every node to the nearest facility of ``service``, facility snap), computed
+    once per study area (its :class:`~accessibility.context.ComputeContext`), service and mode."""
     svc = get_service(service)
     m = effective_mode(svc, mode)
-    key = (id(area), getattr(area, "name", ""), service, m)
-    hit = _NODE_CACHE.get(key)
+    ctx = ComputeContext.for_area(area)
+    with _LOCK:
+        per = _NODE_CACHE.setdefault(ctx, {})
+    hit = per.get((service, m))
     if hit is None:
-        net = TravelNetwork.for_area(area, m)
-        fsnap = facilities_snap(area, net, service_facilities(area, svc))
-        hit = _NODE_CACHE[key] = (net, nearest_seconds(net, fsnap), fsnap)
-        if len(_NODE_CACHE) > 64:
-            _NODE_CACHE.pop(next(iter(_NODE_CACHE)))
+        net = ctx.network(m)
+        fsnap = ctx.facility_snap(service_facilities(area, svc), m)
+        hit = per[(service, m)] = (net, nearest_seconds(net, fsnap), fsnap)
     return hit
 
 
@@ -69,5 +74,5 @@ def within_bands(minutes: dict, bands=BANDS) -> dict:
 
 def place_isochrone(area, point, minutes: float = 15.0, mode: str = "walk"):
     """The area reachable from ``point`` within ``minutes`` (streets reached, buffered), a shapely geometry."""
-    net = TravelNetwork.for_area(area, mode)
+    net = ComputeContext.for_area(area).network(mode)
     return service_area(net, net.snap(gpd.GeoSeries([point], crs=area.crs)), minutes)

@@ -24,7 +24,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from accessibility.snap import Snap
+from accessibility.snap import Snap, network_key, snap_points
 
 __all__ = ["nearest_seconds", "cell_seconds", "od_pairs", "source_node_seconds", "retime"]
 
@@ -38,16 +38,22 @@ def retime(snap: Snap, net) -> Snap:
     Parameters
     ----------
     snap : Snap
-        Made on a network with the same streets (e.g. the walking network of the same area).
+        A snap of the same points; made on other streets (another ``network_key``), it is
+        redone on ``net``'s streets.
     net : TravelNetwork
     """
+    if snap.streets is not None and snap.xy is not None and snap.streets != network_key(net):
+        # Made on other streets (the walking graph, asked for the cycling one): snap again.
+        again = snap_points(net, snap.xy, max_snap_m=snap.max_snap_m)
+        again.labels = snap.labels
+        return again
     if snap.mode == net.mode:
         return snap
     walk_s = snap.dist_m / net.walk_m_per_s
     L = net.edge_len[snap.edge]
     return Snap(snap.edge, snap.u, snap.v, snap.pos_m, snap.dist_m,
                 walk_s + snap.pos_m / net.speed_m_per_s, walk_s + (L - snap.pos_m) / net.speed_m_per_s,
-                snap.ok, snap.max_snap_m, snap.labels, net.mode)
+                snap.ok, snap.max_snap_m, snap.labels, net.mode, snap.streets, snap.xy)
 
 
 def _with_virtual_rows(M: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, w: np.ndarray, k: int) -> sp.csr_matrix:

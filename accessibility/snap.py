@@ -20,6 +20,17 @@ sampled along the segments is only as exact as its sampling step (and needs a re
 over candidate segments to be exact), for no gain in speed at these sizes (10^4 points onto
 10^5 segments takes milliseconds either way).
 
+Every street segment of the network is a candidate — parallel streets between the same junctions
+and loop streets included (:class:`~accessibility.network.TravelNetwork` keeps each as its own
+segment), so a home beside a crescent snaps to the crescent, not to the straight street behind it.
+The rule, in full: a segment is a street from junction to junction (after osmnx's
+simplification); a point joins the nearest point of the nearest segment (straight-line distance in
+the projected CRS); its position along the segment is the fraction of the segment's drawn line
+times the segment's network length (so offsets agree with the matrix weights); off-network part at
+walking speed, along-segment part at network speed, both ends tried, and a source on the very
+segment of a point is reached along it directly (:mod:`accessibility.reach`). Ties between equally
+near segments go to one of them. tests/osm_cases.py re-implements this rule with networkx.
+
 Points further than :data:`layers.norms.MAX_SNAP_M` from any street are *not* silently snapped:
 ``ok`` is False, ``far`` lists them and the engines treat them as unreachable.
 """
@@ -33,7 +44,7 @@ import shapely
 
 from layers.norms import MAX_SNAP_M
 
-__all__ = ["Snap", "snap_points"]
+__all__ = ["Snap", "snap_points", "network_key"]
 
 
 @dataclass(eq=False)
@@ -65,6 +76,11 @@ class Snap:
         Identifiers of the points (GeoDataFrame index), used in warnings.
     mode : str
         Mode of the network whose speeds the offsets use.
+    streets : tuple or None
+        ``(net.streets, n_nodes, n_segments)`` of the network snapped onto: segment and node
+        indices mean something only on networks with the same key (see :func:`network_key`).
+    xy : ndarray (n, 2) or None
+        The points' coordinates, so that a snap can be redone on other streets.
     """
 
     edge: np.ndarray
@@ -78,6 +94,8 @@ class Snap:
     max_snap_m: float = MAX_SNAP_M
     labels: np.ndarray | None = None
     mode: str = "walk"
+    streets: tuple | None = None
+    xy: np.ndarray | None = None
     node: np.ndarray = field(init=False)
     offset_s: np.ndarray = field(init=False)
 
@@ -105,7 +123,13 @@ class Snap:
         sel = np.asarray(mask)
         return Snap(self.edge[sel], self.u[sel], self.v[sel], self.pos_m[sel], self.dist_m[sel],
                     self.offset_u_s[sel], self.offset_v_s[sel], self.ok[sel], self.max_snap_m,
-                    None if self.labels is None else self.labels[sel], self.mode)
+                    None if self.labels is None else self.labels[sel], self.mode, self.streets,
+                    None if self.xy is None else self.xy[sel])
+
+
+def network_key(net) -> tuple:
+    """What a snap onto ``net`` depends on: which street graph (``net.streets``) and its size."""
+    return (getattr(net, "streets", "walk"), int(net.n_nodes), int(net.n_edges))
 
 
 def _coords(points) -> tuple[np.ndarray, np.ndarray | None]:
@@ -151,7 +175,8 @@ def snap_points(net, points, max_snap_m: float | None = None) -> Snap:
     if len(pts) == 0:
         e = np.empty(0, dtype=np.int64)
         f = np.empty(0)
-        return Snap(e, e, e, f, f, f, f, np.empty(0, dtype=bool), max_snap_m, labels, net.mode)
+        return Snap(e, e, e, f, f, f, f, np.empty(0, dtype=bool), max_snap_m, labels, net.mode,
+                    network_key(net), xy)
     tree = net._spatial_index()
     # Exact nearest segment per point, one GEOS call (ties: one of them, deterministic).
     (ip, ie), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
@@ -172,4 +197,5 @@ def snap_points(net, points, max_snap_m: float | None = None) -> Snap:
         offset_u_s=walk_s + pos / net.speed_m_per_s,
         offset_v_s=walk_s + (L - pos) / net.speed_m_per_s,
         ok=d <= max_snap_m, max_snap_m=max_snap_m, labels=labels, mode=net.mode,
+        streets=network_key(net), xy=xy,
     )

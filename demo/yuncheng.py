@@ -42,6 +42,7 @@ from demo import people, streets
 from gis.cache import graph_to_frames, load_study_area, save_study_area, tidy_graph
 from gis.errors import InputError
 from gis.crs import WGS84, YUNCHENG_CRS, gcj02_to_wgs84, transform_geometry_coords
+from gis.districts import district_of
 from gis.osm import read_osm_network
 from gis.study_area import StudyArea, cache_dir
 
@@ -191,10 +192,9 @@ def primary_shortfall(area: StudyArea) -> dict[str, dict]:
     districts must come out short. The scenario engine does the real, distance-aware assignment.
     """
     fac = area.facilities[area.facilities["seats_primary"] > 0]
-    where = gpd.sjoin(fac[["seats_primary", "geometry"]], area.districts[["district_id", "geometry"]],
-                      predicate="within", how="left")
-    where = where[~where.index.duplicated()]
-    seats = where.groupby("district_id")["seats_primary"].sum()
+    where = pd.DataFrame({"district_id": district_of(fac, area.districts, outside="none"),
+                          "seats_primary": fac["seats_primary"].to_numpy()})
+    seats = where.dropna(subset=["district_id"]).groupby("district_id")["seats_primary"].sum()
     demand = area.population.groupby("district_id")["age_6_11"].sum()
     out = {}
     for code, name in area.district_names().items():

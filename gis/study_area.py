@@ -1,20 +1,63 @@
-"""The study-area model: everything the planner knows about one city, in one projected CRS."""
+"""The study-area model: everything the planner knows about one city, in one projected CRS.
+
+A :class:`StudyArea` is **immutable**: assigning a layer (``area.population = ...``) raises
+:class:`ImmutableAreaError`; :meth:`StudyArea.replace` returns an edited copy instead. That is
+what lets the analysis packages derive structures from an area once (the travel networks, one
+snapping of the population cells, district codes, snapped facilities — see
+:class:`accessibility.context.ComputeContext`) and never serve a stale one: an edited copy is a
+new object with an empty context slot.
+
+Where the compute context lives
+-------------------------------
+``gis`` sits below ``accessibility`` and must not import it, so the area holds one *opaque slot*
+(:meth:`StudyArea.context_slot`): the upper layer passes its context class in, the area builds it
+on first use and keeps it for its lifetime. Nothing is keyed on ``id()``, and a copy made by
+:meth:`replace`, :func:`copy.copy` or pickling starts with an empty slot.
+
+Immutability covers the attributes, not the insides of the frames: ``area.population["pop_total"]
+*= 2`` still edits a layer in place (pandas cannot be frozen cheaply). Do not do that; use
+``area.replace(population=area.population.assign(pop_total=...))``.
+
+Building areas
+--------------
+Loaders (the demo, Helsinki, cached builds) construct ``StudyArea(...)`` directly from data they
+generated or already validated. A user's own data goes through :meth:`StudyArea.from_frames`
+(in-memory frames) or :func:`gis.folder.load_folder` (a folder): both run the same checks,
+:func:`validate_layers`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+from pyproj import CRS
 
-from layers.schema import FAMILIES
+from gis.crs import local_projected_crs
+from layers.errors import InputError
+from layers.frames import empty_layer
+from layers.schema import FAMILIES, LAYERS_REQUIRED, is_generated
+from layers.validate import validate_layer
+
+__all__ = ["StudyArea", "ImmutableAreaError", "validate_layers", "cache_dir"]
+
+#: The layer attributes (GeoDataFrames) of a study area, in validation order.
+LAYER_NAMES = ("boundary", "districts", "population", "facilities", "projects")
+#: Point layers that must lie inside the boundary.
+_INSIDE_BOUNDARY = ("population", "facilities", "projects")
 
 
-@dataclass
+class ImmutableAreaError(dataclasses.FrozenInstanceError):
+    """An attribute of a :class:`StudyArea` was assigned or deleted; use :meth:`StudyArea.replace`."""
+
+
+@dataclass(eq=False)
 class StudyArea:
-    """One city as the planner sees it. All layers share ``crs`` (a projected, metric CRS).
+    """One city as the planner sees it. All layers share ``crs`` (a projected, metric CRS). Immutable.
 
     Attributes
     ----------
@@ -42,6 +85,26 @@ class StudyArea:
         Layer name -> source and licence text shown in the UI, README and published maps.
     cell_size : float or None
         Side of the square population cells in metres, when cells are a regular grid.
+    bike_graph : networkx.MultiDiGraph or None
+        Cycling street network (bike filter of :mod:`gis.osm_filter`, one-way streets directed),
+        same conventions as ``graph``; None when the source has none (the generated demo), and
+        then cycling uses ``graph`` at cycling speed.
+    meta : dict
+        How the area was obtained — loader bookkeeping, never used by an analysis:
+        ``from_cache``, ``load_seconds``, ``report`` (demo build figures), ``layers`` (extra
+        layers such as barriers), ``files``. ``area.cache`` is the same dict (older name).
+
+    Examples
+    --------
+    >>> import hedong as hd  # the facade; it registers the demo area
+    >>> area = hd.load_area("yuncheng-demo", scale=0.15)
+    >>> area.population = area.population.iloc[::2]
+    Traceback (most recent call last):
+    ...
+    gis.study_area.ImmutableAreaError: StudyArea is immutable: cannot assign 'population'; use area.replace(population=...) for an edited copy
+    >>> half = area.replace(population=area.population.iloc[::2])
+    >>> len(half.population) * 2 >= len(area.population)
+    True
     """
 
     name: str
@@ -55,8 +118,154 @@ class StudyArea:
     synthetic: bool
     sources: dict = field(default_factory=dict)
     cell_size: float | None = None
-    #: Engines may cache derived structures here (travel network, snapping); never persisted.
-    cache: dict = field(default_factory=dict, repr=False, compare=False)
+    bike_graph: nx.MultiDiGraph | None = None
+    meta: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        # The one mutable slot: the compute context an upper layer attaches (see context_slot).
+        object.__setattr__(self, "_context", None)
+        object.__setattr__(self, "_frozen", True)
+
+    # ------------------------------------------------------------------ immutability
+
+    def __setattr__(self, key, value):
+        if self.__dict__.get("_frozen"):
+            raise ImmutableAreaError(f"StudyArea is immutable: cannot assign {key!r}; "
+                                     f"use area.replace({key}=...) for an edited copy")
+        object.__setattr__(self, key, value)
+
+    def __delattr__(self, key):
+        raise ImmutableAreaError(f"StudyArea is immutable: cannot delete {key!r}; use area.replace(...)")
+
+    def __getstate__(self):
+        # Pickles and copies carry the data, never the derived context.
+        state = dict(self.__dict__)
+        state["_context"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    @property
+    def cache(self) -> dict:
+        """Older name of :attr:`meta` (loader bookkeeping only; engines keep nothing here)."""
+        return self.meta
+
+    def replace(self, *, validate: bool = True, **changes) -> "StudyArea":
+        """An edited copy with an empty compute context (the original is unchanged).
+
+        Parameters
+        ----------
+        validate : bool
+            Check the changed layers as a folder load does (:func:`validate_layers`): schema,
+            values, geometry inside the boundary, district ids. On by default.
+        **changes
+            New values of any attribute (``population=``, ``facilities=``, ``name=`` ...). Layers
+            in another CRS are reprojected to the area's.
+
+        Returns
+        -------
+        StudyArea
+            The same results as a fresh load of the edited data.
+
+        Raises
+        ------
+        TypeError
+            An unknown attribute name.
+        layers.errors.InputError
+            A changed layer fails validation.
+        """
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - names)
+        if unknown:
+            raise TypeError(f"StudyArea has no attribute {', '.join(map(repr, unknown))}; "
+                            f"use one of {', '.join(sorted(names))}")
+        changed = [n for n in LAYER_NAMES if n in changes]
+        if validate and changed:
+            layers = {n: changes.get(n, getattr(self, n)) for n in LAYER_NAMES}
+            # A new boundary or district layer re-checks the layers that depend on it.
+            if "boundary" in changed:
+                changed += [n for n in _INSIDE_BOUNDARY if n not in changed]
+            if "districts" in changed and "population" not in changed:
+                changed.append("population")
+            checked = validate_layers(layers, changes.get("crs", self.crs), only=changed,
+                                      where=lambda n: f"area.replace({n}=...)",
+                                      default_source=f"edited study area {self.name}")
+            changes.update({n: checked[n] for n in changed})
+        if validate and "graph" in changes:
+            changes["graph"] = check_graph(changes["graph"], changes.get("crs", self.crs),
+                                           where="area.replace(graph=...)")
+        changes.setdefault("meta", dict(self.meta))  # bookkeeping is copied, never shared
+        return dataclasses.replace(self, **changes)
+
+    def context_slot(self, factory):
+        """The compute context of this area: ``factory(self)`` on first use, the same object after.
+
+        Called by :meth:`accessibility.context.ComputeContext.for_area` (``gis`` cannot import
+        ``accessibility``; the class is passed in). The area is immutable, so what the context
+        derives from it never goes stale.
+        """
+        ctx = self.__dict__["_context"]
+        if not isinstance(ctx, factory):
+            ctx = factory(self)
+            object.__setattr__(self, "_context", ctx)
+        return ctx
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_frames(cls, *, name: str, boundary, districts, population, facilities, graph, projects=None,
+                    crs=None, synthetic: bool | None = None, sources: dict | None = None,
+                    cell_size: float | None = None) -> "StudyArea":
+        """A study area from in-memory layers, checked exactly as a folder load checks them.
+
+        Parameters
+        ----------
+        name : str
+        boundary, districts, population, facilities : GeoDataFrame
+            Any CRS with an EPSG code; columns as in CONTRACT.md (aliases such as ``人口`` or
+            ``类别`` accepted, see :mod:`layers.validate`).
+        graph : networkx.MultiDiGraph
+            Walking network in osmnx conventions (``G.graph["crs"]`` set); projected to ``crs``
+            when it is in another CRS.
+        projects : GeoDataFrame, optional
+            Planned projects; none by default.
+        crs : str, optional
+            Projected CRS for the area; default the one a folder load picks for the boundary
+            (:func:`gis.crs.local_projected_crs`).
+        synthetic : bool, optional
+            Default: True when any ``source`` value marks a generated row.
+        sources : dict, optional
+            Layer -> source text.
+        cell_size : float, optional
+            Side of square population cells in metres.
+
+        Returns
+        -------
+        StudyArea
+
+        Raises
+        ------
+        layers.errors.InputError
+            A layer without an EPSG CRS, a missing column, a bad value (row and field named), a
+            point outside the boundary, a population cell in an unknown district, an empty graph.
+        """
+        if not isinstance(boundary, gpd.GeoDataFrame) or boundary.crs is None:
+            raise InputError("boundary must be a GeoDataFrame with a CRS", file="from_frames(boundary=...)",
+                             field="crs")
+        crs = str(crs) if crs is not None else local_projected_crs(boundary)
+        layers = {"boundary": boundary, "districts": districts, "population": population, "facilities": facilities,
+                  "projects": empty_layer("projects", crs) if projects is None else projects}
+        checked = validate_layers(layers, crs, where=lambda n: f"from_frames({n}=...)",
+                                  default_source=f"in-memory study area {name}")
+        graph = check_graph(graph, crs, where="from_frames(graph=...)")
+        if synthetic is None:
+            synthetic = any(is_generated(s) for n in _INSIDE_BOUNDARY if "source" in checked[n]
+                            for s in checked[n]["source"])
+        return cls(name=str(name), crs=crs, graph=graph, synthetic=bool(synthetic),
+                   sources=dict(sources or {"area": f"in-memory study area {name}"}), cell_size=cell_size, **checked)
+
+    # ------------------------------------------------------------------ queries
 
     def facilities_of(self, family: str) -> gpd.GeoDataFrame:
         """The facilities of one family."""
@@ -67,6 +276,89 @@ class StudyArea:
     def district_names(self) -> dict[str, str]:
         """district_id -> name."""
         return dict(zip(self.districts["district_id"].astype(str), self.districts["name"]))
+
+
+def validate_layers(layers: dict, crs, *, where, default_source: str = "", only=None) -> dict:
+    """Check and normalise the layers of a study area: the one rule for folders and in-memory data.
+
+    Each layer is reprojected to ``crs`` when it is in another CRS, checked by
+    :func:`layers.validate.validate_layer` (points of the population, facilities and projects
+    layers must lie inside the boundary), and every population cell's ``district_id`` must be in
+    the districts layer.
+
+    Parameters
+    ----------
+    layers : dict
+        Layer name (:data:`LAYER_NAMES`) -> GeoDataFrame; ``boundary``, ``districts``,
+        ``population`` and ``facilities`` are required, ``projects`` optional.
+    crs : str
+        Projected CRS of the area.
+    where : callable
+        Layer name -> the label error messages name (a file and layer, or an argument).
+    default_source : str
+        ``source`` of rows that give none.
+    only : iterable of str, optional
+        Check only these layers (the others are taken as already valid).
+
+    Returns
+    -------
+    dict
+        Layer name -> validated GeoDataFrame (the checked layers only, when ``only`` is given).
+    """
+    target = CRS.from_user_input(crs)
+    todo = [n for n in LAYER_NAMES if n in layers and (only is None or n in only)]
+    for n in LAYERS_REQUIRED:
+        if only is None and layers.get(n) is None:
+            raise InputError(f"missing required layer {n!r}", file=where(n), field=n)
+    out = {}
+
+    def prepared(n):
+        gdf = layers[n]
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            raise InputError(f"the {n} layer must be a GeoDataFrame, not {type(gdf).__name__}", file=where(n))
+        if gdf.crs is None:
+            raise InputError(f"layer {n!r} has no CRS; set one that has an EPSG code", file=where(n), field="crs")
+        return gdf if target.equals(gdf.crs) else gdf.to_crs(target)
+
+    outline = None
+    if "boundary" in todo:
+        out["boundary"] = validate_layer(prepared("boundary"), "boundary", file=where("boundary"),
+                                         default_source=default_source)
+        outline = out["boundary"].geometry.iloc[0]
+    elif any(n in todo for n in _INSIDE_BOUNDARY):
+        outline = prepared("boundary").geometry.iloc[0]
+    for n in todo:
+        if n == "boundary":
+            continue
+        out[n] = validate_layer(prepared(n), n, file=where(n), boundary=outline if n in _INSIDE_BOUNDARY else None,
+                                default_source=default_source)
+    if "population" in out or "districts" in out:
+        pop = out.get("population", layers.get("population"))
+        dist = out.get("districts", layers.get("districts"))
+        ids = set(dist["district_id"].astype(str))
+        cell_d = pop["district_id"].astype(str).to_numpy()
+        bad = [i for i, d in enumerate(cell_d) if d not in ids]
+        if bad:
+            raise InputError(f"district_id {cell_d[bad[0]]!r} is not in the districts layer",
+                             file=where("population"), row=bad[0] + 1, field="district_id")
+    return out
+
+
+def check_graph(G, crs, *, where: str):
+    """The walking graph in ``crs``: non-empty, with node coordinates; projected when needed."""
+    if not isinstance(G, nx.Graph):
+        raise InputError(f"the street graph must be a networkx graph, not {type(G).__name__}", file=where)
+    if G.number_of_nodes() == 0 or G.number_of_edges() == 0:
+        raise InputError("no walkable street in the graph", file=where)
+    gcrs = G.graph.get("crs")
+    if gcrs is None:
+        raise InputError("the graph has no CRS: set G.graph['crs'] (osmnx graphs carry one)", file=where,
+                         field="crs")
+    if not CRS.from_user_input(gcrs).equals(CRS.from_user_input(crs)):
+        import osmnx as ox  # heavy optional import, only when a graph needs projecting
+
+        G = ox.project_graph(G, to_crs=crs)
+    return G
 
 
 def cache_dir() -> Path:

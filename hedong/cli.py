@@ -1,7 +1,8 @@
 """`hedong`: the planner's command line. Stable JSON with --json (shared CONTRACT.md).
 
 Exit status: 0 success; 2 bad argument or bad input (one line on stderr naming the file, row or
-field); 1 internal failure.
+field; library parameter errors name the flag, :mod:`hedong.params`) or a model with no solution
+for the arguments given; 1 internal failure.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import importlib
 import sys
 
 import demo  # noqa: F401 - registers the yuncheng-demo study area (it lives above gis)
-from layers.errors import InputError
+from hedong.params import infeasible_message, parameter_message
+from layers.errors import InfeasibleModelError, InputError, ParameterError
 
 # Each command lives in its own module exposing ``register(subparsers)``; the parser it adds
 # sets ``func`` to a callable taking the parsed args and returning an exit code.
@@ -73,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except ParameterError as e:  # a library argument: shown with the flag the user typed
+        sys.stderr.write(f"hedong: {parameter_message(e)}\n")
+        return 2
+    except InfeasibleModelError as e:  # the user's arguments admit no solution: change them
+        sys.stderr.write(f"hedong: {infeasible_message(e)}\n")
+        return 2
     except InputError as e:
         sys.stderr.write(f"hedong: {_one_line(e.one_line())}\n")
         return 2

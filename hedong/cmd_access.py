@@ -89,6 +89,15 @@ def _num(x):
     return None if x != x else x  # NaN -> null
 
 
+def _nan_to_none(obj):
+    """``obj`` with every NaN float replaced by None, recursively."""
+    if isinstance(obj, dict):
+        return {k: _nan_to_none(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_nan_to_none(v) for v in obj]
+    return None if isinstance(obj, float) and obj != obj else obj
+
+
 def run_gaps(args) -> int:
     """Run ``hedong gaps``."""
     from accessibility.norm_check import norm_gap_cells, norm_gaps
@@ -134,15 +143,8 @@ def run_access(args) -> int:
 
     area, fac = _area_and_facilities(args)
     r = fca(area, args.service, method=args.method, minutes=args.minutes, mode=args.mode, facilities=fac)
-    d = r.districts
-    j = {"area": area.name, "synthetic": area.synthetic, "service": r.service, "method": r.method,
-         "minutes": r.minutes, "mode": r.mode, "supply": r.capacity, "demand": r.demand,
-         "per_1000": _num((r.cells["access"] * r.cells["demand"]).sum() * 1000.0 / r.cells["demand"].sum())
-         if r.cells["demand"].sum() > 0 else None,
-         "target_per_1000": None if d.empty else _num(d["target_per_1000"].iloc[0] if d["target_per_1000"].notna().any() else float("nan")),
-         "by_district": [{"district": row["name"], "district_id": row["district_id"], "demand": float(row["demand"]),
-                          "per_1000": _num(row["per_1000"]), "supply_in_district": float(row["supply_in_district"]),
-                          "local_per_1000": _num(row["local_per_1000"])} for _, row in d.iterrows()]}
+    # NaN -> None here (not only in print_json): the text output below tests for None.
+    j = _nan_to_none({"area": area.name, "synthetic": area.synthetic, **r.to_dict()})
     if args.scenario:
         j["scenario"], j["year"] = args.scenario, args.year
     if args.json:

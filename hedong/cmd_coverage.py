@@ -1,6 +1,7 @@
 """`hedong coverage` and `hedong circles` (CONTRACT.md).
 
     hedong coverage [--area A] [--minutes 15] [--mode walk|bike] [--scenario S --year Y] [--json]
+                    [--cells-out cells.csv]
     hedong circles --service fitness [--minutes 15] [--mode walk|bike] [--area A] [--per-facility]
                    [--scenario S --year Y] --out circles.gpkg [--json]
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from accessibility.params import check_minutes
 from layers.errors import InputError
 from gis.io import write_gpkg_atomic
 from hedong.cli import add_area_argument
@@ -28,6 +30,9 @@ def register(sub) -> None:
     add_area_argument(p)
     _common(p)
     p.add_argument("--json", action="store_true", help="print the CONTRACT.md JSON object")
+    p.add_argument("--cells-out", default=None, metavar="FILE",
+                   help="also write per-cell minutes to the nearest facility of every service as CSV "
+                        "(cell_id, one column per service; inf = unreachable), written atomically")
     p.set_defaults(func=run_coverage)
 
     c = sub.add_parser("circles", help="write service-area polygons (the 15-minute circles) to a GeoPackage",
@@ -53,8 +58,7 @@ def _common(p) -> None:
 
 def check_args(args) -> None:
     """The checks ``--minutes`` and ``--scenario``/``--year`` share across commands (exit 2 on failure)."""
-    if args.minutes is not None and not (0 < args.minutes <= 120):
-        raise InputError("minutes must be greater than 0 and at most 120", field="--minutes")
+    check_minutes(args.minutes)  # the library's rule, before the area loads
     if (args.scenario is None) != (args.year is None):
         raise InputError("--scenario and --year go together", field="--scenario" if args.scenario is None else "--year")
 
@@ -87,11 +91,19 @@ def run_coverage(args) -> int:
     from gis.areas import load_area_cached
 
     check_args(args)
+    if args.cells_out:
+        out = Path(args.cells_out)
+        if not out.parent.is_dir():
+            raise InputError("the output folder does not exist", file=out.parent, field="--cells-out")
+        if out.exists():
+            raise InputError("the file exists; remove it or choose another name", file=out, field="--cells-out")
     area = load_area_cached(args.area)
     fac = scenario_facilities(area, args.scenario, args.year)
     rep = coverage_report(area, minutes=args.minutes, mode=args.mode, facilities=fac)
     if args.scenario:
         rep["scenario"], rep["year"] = args.scenario, args.year
+    if args.cells_out:
+        rep["cells_out"] = str(write_cell_minutes(area, args, fac))
     if args.json:
         print_json(rep)
         return 0
@@ -122,6 +134,22 @@ def run_coverage(args) -> int:
         sys.stderr.write(f"warning: {rep['far_cells']} population cells are too far from any street and count as uncovered\n")
     print(f"\n({rep['seconds']:.2f} s)")
     return 0
+
+
+def write_cell_minutes(area, args, fac) -> Path:
+    """``--cells-out``: minutes from every population cell to each service's nearest facility, as CSV."""
+    import pandas as pd
+
+    from accessibility.coverage import service_coverage
+    from gis.io import write_text_atomic
+    from layers.norms import SERVICES
+
+    out = Path(args.cells_out)
+    df = pd.DataFrame({"cell_id": area.population["cell_id"].to_numpy() if "cell_id" in area.population
+                       else area.population.index.to_numpy()})
+    for k in SERVICES:
+        df[k] = service_coverage(area, k, args.minutes, args.mode, fac).cell_minutes.to_numpy(float)
+    return write_text_atomic(out, df.to_csv(index=False, float_format="%.10g"))
 
 
 def check_out(out) -> Path:

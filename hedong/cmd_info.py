@@ -19,6 +19,17 @@ def _int(v) -> int:
     return int(round(v)) if np.isfinite(v) else 0
 
 
+def _network(area) -> dict:
+    """The ``network`` block: sizes, and what the OSM filter kept and dropped (by tag)."""
+    rep = area.graph.graph.get("osm_filter") or {}
+    bike = getattr(area, "bike_graph", None)
+    return {"nodes": int(area.graph.number_of_nodes()), "edges": int(area.graph.number_of_edges()),
+            "kept_ways": rep.get("kept_ways", {}).get("walk"),
+            "dropped_ways": {str(k): int(n) for k, n in rep.get("dropped_ways", {}).get("walk", {}).items()},
+            "bike": None if bike is None else {"nodes": int(bike.number_of_nodes()),
+                                               "edges": int(bike.number_of_edges())}}
+
+
 def info_dict(area) -> dict:
     """The ``hedong info --json`` document of a study area (CONTRACT.md keys, in contract order).
 
@@ -30,7 +41,10 @@ def info_dict(area) -> dict:
     -------
     dict
         ``area``, ``synthetic``, ``crs``, ``network`` {``nodes``, ``edges`` (directed edges of the
-        MultiDiGraph)}, ``population`` {``total``, ``cells``, ``cohorts``}, ``districts``
+        MultiDiGraph), ``kept_ways`` and ``dropped_ways`` {reason: ways} (what the walk filter of
+        :mod:`gis.osm_filter` did to the area's OSM file; null / {} when the area was not read from
+        one just now, e.g. a cached demo), ``bike`` {``nodes``, ``edges``} of the cycling graph or
+        null when cycling rides the walking streets}, ``population`` {``total``, ``cells``, ``cohorts``}, ``districts``
         [{``id``, ``name``, ``population``}], ``facilities`` {family: count, all six},
         ``planned_projects`` {``count``, ``primary_seats``, ``junior_seats``, ``by_year``}.
     """
@@ -56,7 +70,7 @@ def info_dict(area) -> dict:
         "area": area.name,
         "synthetic": bool(area.synthetic),
         "crs": str(area.crs),
-        "network": {"nodes": int(area.graph.number_of_nodes()), "edges": int(area.graph.number_of_edges())},
+        "network": _network(area),
         "population": {"total": _int(pop["pop_total"].sum()) if "pop_total" in pop else 0, "cells": int(len(pop)),
                        "cohorts": cohorts},
         "districts": districts,
@@ -64,6 +78,24 @@ def info_dict(area) -> dict:
         "planned_projects": {"count": int(len(prj)), "primary_seats": seats("seats_primary"),
                              "junior_seats": seats("seats_junior"), "by_year": by_year},
     }
+
+
+def _network_lines(n: dict) -> list[str]:
+    """What the OSM filter left out, and the cycling network, as text lines."""
+    out = []
+    if n.get("bike"):
+        out.append(f"Cycling network: {n['bike']['nodes']:,} nodes, {n['bike']['edges']:,} directed edges "
+                   f"(bike filter, one-way streets respected)")
+    else:
+        out.append("Cycling network: the walking streets at cycling speed (no cycling graph in this area)")
+    if n.get("kept_ways") is not None:
+        dropped = n.get("dropped_ways") or {}
+        out.append(f"OSM ways kept by the walk filter: {n['kept_ways']:,}; left out: {sum(dropped.values()):,}")
+        items = list(dropped.items())
+        out += [f"  {n_:>6,}  {why}" for why, n_ in items[:12]]
+        if len(items) > 12:
+            out.append(f"  {sum(n_ for _, n_ in items[12:]):>6,}  other reasons ({len(items) - 12}; see --json)")
+    return out
 
 
 def format_info(d: dict, area=None) -> str:
@@ -75,6 +107,7 @@ def format_info(d: dict, area=None) -> str:
     lines = [
         f"Study area: {d['area']}  ({kind}, CRS {d['crs']})",
         f"Street network: {d['network']['nodes']:,} nodes, {d['network']['edges']:,} directed edges",
+        *_network_lines(d["network"]),
         f"Population: {pop['total']:,} in {pop['cells']:,} cells",
         "",
         table([{"cohort": COHORTS[c]["en"], "people": v,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 
+from accessibility.params import check_minutes
 from hedong.cli import add_area_argument
 from hedong.output import print_json, table
 
@@ -34,11 +35,9 @@ def register(sub) -> None:
 def run(args) -> int:
     """Publish the maps; returns the exit code."""
     from gis.areas import load_area_cached
-    from layers.errors import InputError
     from presentation.publish import check_out_dir, publish
 
-    if args.minutes is not None and not (0 < args.minutes <= 120):
-        raise InputError("minutes must be between 0 and 120", field="--minutes")
+    check_minutes(args.minutes)  # the library's rule, before the area loads
     check_out_dir(args.out, field="--out")  # before the area loads: refuse a folder holding other work
     area = load_area_cached(args.area)
     if args.scenario:  # fail before the long run: a wrong name lists the available ones

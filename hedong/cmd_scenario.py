@@ -9,7 +9,7 @@ import argparse
 
 import numpy as np
 
-
+from accessibility.params import check_count, check_minutes
 from hedong.output import print_json, table
 from layers.families import LEVELS
 
@@ -21,12 +21,8 @@ def _area(args):
 
 
 def _check_minutes(args) -> None:
-    """``--minutes`` must be a number in (0, 120] (as for ``hedong coverage``): exit 2 otherwise."""
-    m = getattr(args, "minutes", None)
-    if m is not None and not (0 < m <= 120):
-        from layers.errors import InputError
-
-        raise InputError(f"--minutes {m:g} must be greater than 0 and at most 120", field="--minutes")
+    """``--minutes`` checked by the library's rule before the area loads (exit 2 otherwise)."""
+    check_minutes(getattr(args, "minutes", None))
 
 
 def _add_common(p, area=True, json=True):
@@ -226,8 +222,7 @@ def cmd_optimize(args) -> int:
 
     if not (args.time_limit > 0):  # also refuses NaN
         raise InputError("--time-limit must be a number of seconds greater than 0", field="--time-limit")
-    if args.p < 0:
-        raise InputError("--p must be 0 or more", field="p")
+    check_count(args.p, "p", lo=0)
     area = _area(args)
     scn = resolve_scenario(area, args.scenario)
     res = optimize_area(area, args.level, args.model, args.p, args.minutes, _candidates(args, area), scn, args.year,
@@ -248,10 +243,7 @@ def cmd_next_site(args) -> int:
     from scenarios.model import resolve_scenario
     from scenarios.optimize import best_next_site_area
 
-    if args.top < 1:
-        from layers.errors import InputError
-
-        raise InputError(f"--top {args.top} must be 1 or more", field="--top")
+    check_count(args.top, "top", lo=1)  # before the area loads
     area = _area(args)
     res = best_next_site_area(area, args.level, resolve_scenario(area, args.scenario), args.year, args.minutes,
                               _candidates(args, area), args.top)

@@ -46,3 +46,38 @@ class UnknownAreaError(InputError):
 
 class UnknownScenarioError(InputError):
     """A scenario name that the study area does not have."""
+
+
+class ParameterError(InputError):
+    """A library argument with a bad value (``minutes=-5``, ``mode="car"``, ``p=-1``, ``year=1990``).
+
+    ``parameter`` is the Python argument's name; the CLI maps it to its flag
+    (:data:`hedong.params.FLAGS`) when it prints the message.
+
+    Parameters
+    ----------
+    parameter : str
+        Name of the argument at fault.
+    reason : str
+        What is wrong and what is allowed.
+    value : object, optional
+        The value given.
+    """
+
+    def __init__(self, parameter: str, reason: str, *, value=None):
+        self.parameter = parameter
+        self.value = value
+        super().__init__(reason, field=parameter)
+
+
+class InfeasibleModelError(RuntimeError):
+    """An optimisation model has no solution with the arguments given — not bad input, not a bug.
+
+    ``parameters`` names the arguments whose change could make it solvable (e.g. ``("p",
+    "minutes")``); the CLI turns them into flag advice, the app into its own words.
+    """
+
+    def __init__(self, reason: str, *, parameters: tuple = ()):
+        self.reason = reason
+        self.parameters = tuple(parameters)
+        super().__init__(reason)

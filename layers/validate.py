@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from layers.errors import InputError
+from layers.families import TYPE_CAPACITY
 from layers.plan import PROJECT_YEARS
 from layers.schema import (
     CAPACITY_COLUMNS, COHORTS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SUBTYPE_LABELS,
@@ -39,8 +40,8 @@ class Column:
         Column name in the schema.
     kind : str
         ``id`` (non-empty text, unique), ``text``, ``enum`` (one of ``choices``), ``subtype``
-        (one of the row family's sub-types), ``count`` (finite number >= 0), ``year`` (integer
-        in ``lo``..``hi``).
+        (one of the row family's sub-types), ``count`` (finite number >= 0), ``whole`` (a
+        ``count`` that is a whole number: seats), ``year`` (integer in ``lo``..``hi``).
     required : bool
         A missing column is an error; otherwise it takes ``default``.
     default : object
@@ -72,8 +73,9 @@ SPECS: dict[str, tuple[Column, ...]] = {
                    Column("family", "enum", choices=FAMILIES), Column("subtype", "subtype", required=False, default=""),
                    *_CAP_OPTIONAL, Column("source", "text", required=False, default="")),
     "projects": (Column("project_id", "id"), Column("name", "text", required=False, default=""),
-                 Column("type", "enum", choices=tuple(PROJECT_TYPES)),
-                 *(Column(c, "count", required=False, default=0.0) for c in PROJECT_CAPACITY),
+                 # choices are the registry's live dict: a family registered later is accepted
+                 Column("type", "enum", choices=PROJECT_TYPES),
+                 *(Column(c, "whole", required=False, default=0) for c in PROJECT_CAPACITY),
                  Column("open_year", "year", lo=PROJECT_YEARS[0], hi=PROJECT_YEARS[1]), Column("source", "text", required=False, default="")),
 }
 
@@ -92,8 +94,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "pop_total": ("population", "pop", "人口"),
 }
 
-# Chinese and English labels accepted for family / sub-type names.
-_LABEL_TO_KEY = {v.lower(): k for d in (FAMILY_LABELS, SUBTYPE_LABELS) for k, lab in d.items() for v in lab.values()}
+
+def _label_to_key() -> dict[str, str]:
+    """Chinese and English labels accepted for family / sub-type names (read from the registry each time)."""
+    return {v.lower(): k for d in (FAMILY_LABELS, SUBTYPE_LABELS) for k, lab in d.items() for v in lab.values()}
 
 
 def _is_empty(v) -> bool:
@@ -103,7 +107,7 @@ def _is_empty(v) -> bool:
 
 def _norm_key(v) -> str:
     s = str(v).strip()
-    return _LABEL_TO_KEY.get(s.lower(), s.lower().replace(" ", "_").replace("-", "_"))
+    return _label_to_key().get(s.lower(), s.lower().replace(" ", "_").replace("-", "_"))
 
 
 def rename_aliases(df: pd.DataFrame, layer: str) -> pd.DataFrame:
@@ -184,8 +188,11 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
     ------
     layers.errors.InputError
         Missing required column; empty / duplicate id; unknown family, sub-type or type (the
-        message lists the allowed ones); a count that is not a finite number >= 0; a year out of
-        range; a capacity column the family does not use set to non-zero.
+        message lists the allowed ones); a count that is not a finite number >= 0 (thousands
+        separators such as "2,160" are accepted, a decimal comma is not); seats that are not
+        whole; a year out of range; a capacity column the family (facilities) or the project type
+        (projects) does not use set to non-zero. This is the one projects validator: scenarios
+        (:func:`scenarios.model.validate_projects`) check their projects with it too.
     """
     spec = SPECS[layer]
     df = rename_aliases(df, layer).copy()
@@ -233,13 +240,18 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                     raise InputError(f"unknown subtype {v!r} for family {fam}: use one of {', '.join(allowed)}",
                                      file=file, row=row, field=c.name)
                 res.append(key)
-            elif c.kind == "count":
+            elif c.kind in ("count", "whole"):
                 if _is_empty(v):
                     if c.required:
                         raise InputError("empty value; write a number >= 0", file=file, row=row, field=c.name)
                     res.append(float(c.default))
                 else:
                     res.append(_number(v, file=file, row=row, field=c.name))
+                if c.kind == "whole":
+                    if not res[-1].is_integer():
+                        raise InputError(f"{v!r} is not a whole number; seats are counted whole", file=file,
+                                         row=row, field=c.name)
+                    res[-1] = int(res[-1])
             elif c.kind == "year":
                 if _is_empty(v):
                     raise InputError(f"empty year; write the opening year ({c.lo}-{c.hi})", file=file, row=row,
@@ -270,10 +282,19 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                 if col not in FAMILY_CAPACITY[fam] and out[col][i] != 0:
                     raise InputError(f"a {fam} does not use {col} (it uses {', '.join(FAMILY_CAPACITY[fam])}); "
                                      f"set it to 0 or leave it empty", file=file, row=i + 1, field=col)
+    if layer == "projects":
+        # A project carries only the seats of its type's levels (layers.families.TYPE_CAPACITY).
+        for i in range(n):
+            t = out["type"][i]
+            for col in PROJECT_CAPACITY:
+                if col not in TYPE_CAPACITY[t] and out[col][i] != 0:
+                    raise InputError(f"a {t} project carries no {col}; set it to 0 (it carries "
+                                     f"{', '.join(TYPE_CAPACITY[t])})", file=file, row=i + 1, field=col)
     result = df.copy()
     for c in spec:
         result[c.name] = pd.Series(out[c.name], index=df.index,
-                                   dtype="float64" if c.kind == "count" else "int64" if c.kind == "year" else "object")
+                                   dtype="float64" if c.kind == "count" else "int64" if c.kind in ("year", "whole")
+                                   else "object")
     first = [c.name for c in spec]
     rest = [c for c in result.columns if c not in first]
     return result[first + rest]

@@ -36,9 +36,9 @@ import pandas as pd
 
 from accessibility.circles import circles_gdf
 from accessibility.coverage import DEFAULT_MINUTES, life_circle, service_coverage
+from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
 from presentation import webmap
 from presentation.webmap import t
-from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
 from scenarios.evaluate import evaluate
 from scenarios.model import PLAN_YEARS
 

@@ -37,10 +37,11 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from presentation import assets as _assets
 from layers import families as registry
 from layers.families import FAMILIES, FAMILY_CAPACITY, FAMILY_STYLE, LIFE_CIRCLE_SERVICES, SERVICE_COLOR, SERVICES
-from layers.schema import CAPACITY_COLUMNS, COHORTS, PROJECT_TYPES
+from layers.frames import projects_as_facilities
+from layers.schema import CAPACITY_COLUMNS, COHORTS
+from presentation import assets as _assets
 
 # ---------------------------------------------------------------- styles and words
 
@@ -560,17 +561,12 @@ def facility_table(facilities: gpd.GeoDataFrame, lang: str = "zh") -> pd.DataFra
 
 
 def as_facilities(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Projects (column ``type``) as facility rows (``family``, ``subtype``); facilities pass through."""
-    if "family" in gdf.columns:
-        return gdf
-    out = gdf.copy()
-    fam_sub = [PROJECT_TYPES.get(str(v), ("school", str(v))) for v in out.get("type", pd.Series("", index=out.index))]
-    out["family"] = [f for f, _ in fam_sub]
-    out["subtype"] = [s for _, s in fam_sub]
-    for c in CAPACITY_COLUMNS:
-        if c not in out.columns:
-            out[c] = 0
-    return out
+    """Projects (column ``type``) as facility rows (``family``, ``subtype``); facilities pass through.
+
+    The one converter, :func:`layers.frames.projects_as_facilities`: an unknown project type is an
+    :class:`~layers.errors.InputError`, not drawn as a school.
+    """
+    return projects_as_facilities(gdf)
 
 
 def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str | None = None,
@@ -1201,7 +1197,7 @@ def life_circle_map(area, covered: dict, minutes: float, *, lang: str = "zh", ti
 # once per area, display datum and language as GeoJSON dicts (:func:`static_layer`) and reused by
 # every map; a new service or threshold only dissolves its own cells.
 
-#: Built static layers: (id(area), area name, kind, display, lang) -> GeoJSON dict. Small and bounded.
+#: Built static layers: (id(area), area name, kind, display, lang) -> (area, GeoJSON dict). Bounded.
 _LAYER_CACHE: dict = {}
 _LAYER_CACHE_MAX = 64
 
@@ -1221,8 +1217,8 @@ def static_layer(area, kind: str, display: str = "wgs84", lang: str = "zh"):
     as built GeoJSON (plus legend data for ``density``), cached per area, display datum and language."""
     key = (id(area), getattr(area, "name", ""), kind, display, lang)
     hit = _LAYER_CACHE.get(key)
-    if hit is not None:
-        return hit
+    if hit is not None and hit[0] is area:
+        return hit[1]
     if kind == "boundary":
         out = _features(to_display(area.boundary, display, simplify_m=20), [])
     elif kind == "districts":
@@ -1249,7 +1245,7 @@ def static_layer(area, kind: str, display: str = "wgs84", lang: str = "zh"):
         raise ValueError(f"unknown static layer {kind!r}")
     if len(_LAYER_CACHE) >= _LAYER_CACHE_MAX:
         _LAYER_CACHE.pop(next(iter(_LAYER_CACHE)))
-    _LAYER_CACHE[key] = out
+    _LAYER_CACHE[key] = (area, out)  # the area is kept with its layer: its id cannot be reused meanwhile
     return out
 
 
@@ -1448,11 +1444,14 @@ def add_streets(m: folium.Map, area, *, lang: str | None = None, show: bool = Tr
     names the street where the data has a name (real OSM areas; the demo's streets are unnamed)."""
     lang = lang or getattr(m, "_hedong_lang", "zh")
     key = (id(area), getattr(area, "name", ""), "streets", _display_crs(m), lang)
-    feats = _LAYER_CACHE.get(key)
-    if feats is None:
+    hit = _LAYER_CACHE.get(key)
+    if hit is not None and hit[0] is area:
+        feats = hit[1]
+    else:
         g = street_lines(area)
         g["name"] = g["name"].map(_html.escape)
-        feats = _LAYER_CACHE[key] = _features(to_display(g, _display_crs(m), simplify_m=3), ["name"])
+        feats = _features(to_display(g, _display_crs(m), simplify_m=3), ["name"])
+        _LAYER_CACHE[key] = (area, feats)
     fg = folium.FeatureGroup(name=PLACE_TEXT["streets"][lang], show=show)
     named = {"type": "FeatureCollection", "features": [f for f in feats["features"] if f["properties"].get("name")]}
     plain = {"type": "FeatureCollection", "features": [f for f in feats["features"] if not f["properties"].get("name")]}

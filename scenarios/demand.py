@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from layers.errors import ParameterError
 from layers.families import LEVELS, SERVICES
 from layers.plan import PROJECT_YEARS
 
@@ -35,16 +36,14 @@ def cohort_of(level: str) -> str:
 
 
 def check_year(year) -> int:
-    """``year`` as an int within :data:`YEAR_RANGE`, else :class:`layers.errors.InputError` naming ``year``."""
-    from layers.errors import InputError
-
+    """``year`` as an int within :data:`YEAR_RANGE`, else :class:`layers.errors.ParameterError` naming ``year``."""
     try:
         y = int(year)
     except (TypeError, ValueError):
-        raise InputError(f"year must be a whole number, got {year!r}", field="year") from None
+        raise ParameterError("year", f"must be a whole number, got {year!r}", value=year) from None
     if not YEAR_RANGE[0] <= y <= YEAR_RANGE[1]:
-        raise InputError(f"year {y} is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}: the population layer describes "
-                         f"{BASE_YEAR} and projects open up to {YEAR_RANGE[1]}", field="year")
+        raise ParameterError("year", f"{y} is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}: the population layer "
+                             f"describes {BASE_YEAR} and projects open up to {YEAR_RANGE[1]}", value=year)
     return y
 
 

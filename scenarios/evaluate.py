@@ -8,8 +8,9 @@ pairs within the level's limit (:data:`layers.norms.SERVICES` minutes: kindergar
 10, junior 15; ``minutes=`` overrides): most children served, then least total walking.
 
 Speed: the network, the snapping of population cells and each site's reach (cells within the
-limit, one limited Dijkstra per site) are cached on the study area, so a planner comparing
-scenarios or moving one site only pays for the sites that changed, plus the LPs.
+limit, one limited Dijkstra per site) are kept by the area's compute context
+(:class:`accessibility.context.ComputeContext`), so a planner comparing scenarios or moving one
+site only pays for the sites that changed, plus the LPs.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from accessibility.context import ComputeContext
+from accessibility.params import check_minutes
 from layers.families import SERVICES
 from scenarios.assign import Assignment, minute_histogram, solve_transport, weighted_median
-from scenarios.demand import LEVELS, children
+from scenarios.demand import LEVELS, check_year, children
 from scenarios.model import PLAN_YEARS, _district_of, facilities_for, resolve_scenario
 
 __all__ = ["Evaluator", "LevelResult", "Evaluation", "evaluate", "evaluate_years", "level_sites"]
@@ -56,6 +59,10 @@ class LevelResult:
     def catchments(self) -> gpd.GeoDataFrame:
         """Each school's catchment: the dissolved squares of the cells sending it most of their children."""
         return self._evaluator.catchments(self)
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The open schools of the level with seats (``capacity``), ``assigned`` and ``utilisation``."""
+        return self.schools.assign(level=self.level)
 
     def school_rows(self) -> list[dict]:
         """Per open school: id, name, sub-type, project (if a project), district, seats, pupils
@@ -97,63 +104,49 @@ class Evaluation:
             out["levels"][lv] = d
         return out
 
+    def to_dict(self) -> dict:
+        """Same as :meth:`to_json` (the name the other result objects use)."""
+        return self.to_json()
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The open schools of every level evaluated, one row per (level, school), column ``level``."""
+        frames = [r.to_geodataframe() for r in self.levels.values()]
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs) \
+            if frames else gpd.GeoDataFrame()
+
 
 class Evaluator:
-    """Per-study-area cache of everything scenario evaluation reuses; get it with :meth:`for_area`."""
+    """Scenario evaluation on one study area; the networks, the cell snapping and each site's
+    reach come from the area's :class:`accessibility.context.ComputeContext` (built once per
+    area), so an Evaluator itself is cheap. Get one with :meth:`for_area`."""
 
     def __init__(self, area, mode: str = "walk"):
-        from accessibility.network import TravelNetwork
-
         self.area = area
-        self.net = TravelNetwork.for_area(area, mode=mode)
+        self.mode = mode
+        self.context = ComputeContext.for_area(area)
+        self.net = self.context.network(mode)
+        self.cell_snap = self.context.cell_snap(mode)
         pop = area.population
         pts = pop.geometry if (pop.geom_type == "Point").all() else pop.geometry.representative_point()
         self.cell_xy = np.c_[pts.x.to_numpy(), pts.y.to_numpy()]
-        self.cell_snap = self.net.snap(pts)
         self.cell_district = pop["district_id"].astype(str).to_numpy()
         d = area.districts
         self.district_ids = d["district_id"].astype(str).tolist()
         self.district_names = dict(zip(self.district_ids, d["name"].astype(str)))
         self.cell_dix = pd.Series(np.arange(len(self.district_ids)), index=self.district_ids).reindex(
             self.cell_district).fillna(-1).astype(int).to_numpy()
-        self._reach: dict = {}  # (x, y, limit_s) -> (cell idx, seconds)
 
     @classmethod
     def for_area(cls, area, mode: str = "walk") -> "Evaluator":
-        """The cached evaluator of ``area``."""
-        key = ("scenarios.evaluator", mode)
-        ev = area.cache.get(key)
-        if ev is None:
-            ev = area.cache[key] = cls(area, mode)
-        return ev
+        """An evaluator of ``area`` (its costly parts live in the area's compute context)."""
+        return cls(area, mode)
 
     # ------------------------------------------------------------------ reach
 
     def pairs(self, points: gpd.GeoSeries, limit_s: float):
-        """Cell -> site pairs within ``limit_s`` for sites at ``points`` (cached per site location)."""
-        xy = np.c_[points.x.to_numpy(), points.y.to_numpy()]
-        keys = [(round(x, 2), round(y, 2), float(limit_s)) for x, y in xy]
-        todo = [i for i, k in enumerate(keys) if k not in self._reach]
-        if todo:
-            from accessibility.reach import od_pairs
-
-            snap = self.net.snap(gpd.GeoSeries(points.iloc[todo].values, crs=points.crs))
-            o, d, s = od_pairs(self.net, self.cell_snap, snap, float(limit_s))
-            order = np.argsort(d, kind="stable")
-            o, d, s = o[order], d[order], s[order]
-            bounds = np.searchsorted(d, np.arange(len(todo) + 1))
-            for t, i in enumerate(todo):
-                a, b = bounds[t], bounds[t + 1]
-                self._reach[keys[i]] = (o[a:b].copy(), s[a:b].copy())
-        O, D, S = [], [], []
-        for j, k in enumerate(keys):
-            o, s = self._reach[k]
-            O.append(o)
-            D.append(np.full(len(o), j, np.int64))
-            S.append(s)
-        if not O:
-            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
-        return np.concatenate(O), np.concatenate(D), np.concatenate(S)
+        """Cell -> site pairs within ``limit_s`` for sites at ``points`` (cached per site location
+        by :meth:`accessibility.context.ComputeContext.pairs`)."""
+        return self.context.pairs(points, float(limit_s), self.mode)
 
     # ------------------------------------------------------------------ evaluation
 
@@ -190,11 +183,13 @@ class Evaluator:
         cell_flow_d = self.cell_dix[a.orig]
         by["median_minutes"] = [weighted_median(travel_min[cell_flow_d == k], a.flow[cell_flow_d == k])
                                 for k in range(nd)]
-        # cells outside every district still count in the level totals; keep the sums exact
+        # cells and schools outside every district (gis.districts) still count in the level totals;
+        # keep the sums exact
         out_d = ~ok
-        if out_d.any() and dem[out_d].sum():
+        out_seats = int(sum(c for d, c in zip(site_d, sites["capacity"]) if d is None)) if len(sites) else 0
+        if (out_d.any() and dem[out_d].sum()) or out_seats:
             extra = pd.DataFrame([{"district": "(outside districts)", "district_id": "", "demand": int(dem[out_d].sum()),
-                                   "seats": 0, "assigned": int(a.assigned_cell[out_d].sum())}])
+                                   "seats": out_seats, "assigned": int(a.assigned_cell[out_d].sum())}])
             extra["unserved"] = extra["demand"] - extra["assigned"]
             extra["unserved_no_seat"] = int(no_seat_cell[out_d].sum())
             extra["unserved_beyond_reach"] = extra["unserved"] - extra["unserved_no_seat"]
@@ -217,6 +212,8 @@ class Evaluator:
     def evaluate(self, scenario, year: int, minutes: float | None = None, levels=LEVELS) -> Evaluation:
         """Evaluate ``scenario`` (a Scenario or a spec) in ``year`` for ``levels``."""
         t0 = time.perf_counter()
+        check_minutes(minutes)
+        check_year(year)
         scn = resolve_scenario(self.area, scenario)
         fac = facilities_for(self.area, scn, year)
         res = {lv: self.evaluate_level(fac, lv, year, minutes) for lv in levels}
@@ -264,6 +261,7 @@ def evaluate(area, scenario, year: int = 2025, minutes: float | None = None, lev
 
 def evaluate_years(area, scenario, years=PLAN_YEARS, minutes=None, levels=LEVELS) -> list:
     """One :class:`Evaluation` per year (default the plan years, :data:`scenarios.model.PLAN_YEARS`)."""
+    check_minutes(minutes)
     ev = Evaluator.for_area(area)
     scn = resolve_scenario(area, scenario)
     return [ev.evaluate(scn, y, minutes, levels) for y in years]

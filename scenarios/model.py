@@ -25,10 +25,13 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
+from gis.districts import district_of
 from layers.errors import InputError, UnknownScenarioError
 from layers.plan import SCHOOL_PROGRAMME
-from layers.families import TYPE_CAPACITY
-from layers.schema import FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_TYPES
+from layers.families import TYPE_CAPACITY  # noqa: F401 - re-exported (scenarios.model.TYPE_CAPACITY)
+from layers.frames import empty_layer, projects_as_facilities
+from layers.schema import FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS
+from layers.validate import validate_frame
 from scenarios import store
 from scenarios.demand import YEAR_RANGE
 
@@ -152,69 +155,27 @@ class Scenario:
 def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
     """Check and normalise a projects table; raise :class:`layers.errors.InputError` naming file/row/field.
 
-    Rows are numbered from 1. Checks: required columns; unique ``project_id``; known ``type``;
-    integer, non-negative seats, only in the columns the type carries; ``open_year`` in
-    2021-2035; one valid point per row.
+    Rows are numbered from 1. The attributes go through the one projects validator of the
+    loaders (:func:`layers.validate.validate_frame`, layer ``projects``): required columns; unique
+    ``project_id``; known ``type``; whole, non-negative seats ("2,160" read as 2160), only in the
+    columns the type carries; ``open_year`` in 2021-2035. Then one valid point per row.
     """
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError("projects must be a GeoDataFrame of points", file=source)
-    g = gdf.copy()
-    for col in COLUMNS:
-        if col not in g.columns:
-            if col in ("notes", "source", "name"):
-                g[col] = ""
-            elif col in PROJECT_CAPACITY:
-                g[col] = 0
-            else:
-                raise InputError("column is missing", file=source, field=col)
-    # Missing ids (None / NaN) become "" — pandas' str dtype would keep them as NaN floats.
-    ids = g["project_id"].astype(object).map(lambda v: "" if v is None or (isinstance(v, float) and v != v)
-                                              else str(v)).astype(object)
-    for i, (pid, dup) in enumerate(zip(ids, ids.duplicated()), start=1):
-        if pid.strip() in ("", "nan", "None"):
-            raise InputError("project_id is empty", file=source, row=i, field="project_id")
-        if dup:
-            raise InputError(f"duplicate project_id {pid!r}; ids must be unique", file=source, row=i,
-                             field="project_id")
-    g["project_id"] = ids
-    for i, t in enumerate(g["type"], start=1):
-        if t not in PROJECT_TYPES:
-            raise InputError(f"unknown type {t!r}; use one of {', '.join(PROJECT_TYPES)}", file=source, row=i,
-                             field="type")
-    for col in PROJECT_CAPACITY:
-        vals = pd.to_numeric(g[col], errors="coerce")
-        for i, v in enumerate(vals, start=1):
-            if not np.isfinite(v) or v != np.floor(v):
-                raise InputError(f"{col} must be a whole number, got {g[col].iloc[i - 1]!r}", file=source, row=i,
-                                 field=col)
-            if v < 0:
-                raise InputError(f"{col} is negative ({int(v)}); seats cannot be negative", file=source, row=i,
-                                 field=col)
-            t = g["type"].iloc[i - 1]
-            if v > 0 and col not in TYPE_CAPACITY[t]:
-                raise InputError(f"a {t} project carries no {col}; set it to 0 (it carries "
-                                 f"{', '.join(TYPE_CAPACITY[t])})", file=source, row=i, field=col)
-        g[col] = vals.astype(np.int64)
-    years = pd.to_numeric(g["open_year"], errors="coerce")
-    for i, y in enumerate(years, start=1):
-        if not np.isfinite(y) or y != np.floor(y) or not YEAR_MIN <= y <= YEAR_MAX:
-            raise InputError(f"open_year {g['open_year'].iloc[i - 1]!r} is outside {YEAR_MIN}-{YEAR_MAX}",
-                             file=source, row=i, field="open_year")
-    g["open_year"] = years.astype(np.int64)
-    geoms = g.geometry
-    for i, geom in enumerate(geoms, start=1):
+    attrs = validate_frame(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), "projects", file=source)
+    notes = attrs["notes"] if "notes" in attrs.columns else pd.Series("", index=attrs.index)
+    attrs["notes"] = notes.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+    for i, geom in enumerate(gdf.geometry, start=1):
         if geom is None or geom.is_empty or geom.geom_type != "Point" or not np.isfinite(geom.coords[0]).all():
             raise InputError("each project needs one valid point site", file=source, row=i, field="geometry")
-    for col in ("name", "source", "notes"):
-        g[col] = g[col].fillna("").astype(str)
-    g = g[[*COLUMNS, g.geometry.name]]
-    return gpd.GeoDataFrame(g.reset_index(drop=True), geometry=g.geometry.name, crs=gdf.crs)
+    out = attrs[list(COLUMNS)].reset_index(drop=True)
+    out[gdf.geometry.name] = gdf.geometry.to_numpy()
+    return gpd.GeoDataFrame(out, geometry=gdf.geometry.name, crs=gdf.crs)
 
 
 def empty_projects(crs) -> gpd.GeoDataFrame:
-    """A projects table with no rows."""
-    data = {c: pd.Series([], dtype="int64" if c in (*PROJECT_CAPACITY, "open_year") else "object") for c in COLUMNS}
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    """A projects table with no rows (the one empty-layer builder, :func:`layers.frames.empty_layer`)."""
+    return empty_layer("projects", crs, extra=("notes",))
 
 
 # ----------------------------------------------------------------------------- shipped scenarios
@@ -309,14 +270,9 @@ def plan_growth(area) -> Scenario:
                                 "(rule in scenarios.model.plan_growth)")
 
 
-def _district_of(area, gdf) -> list[str]:
-    """district_id of each point (nearest district polygon when a point lies outside all)."""
-    if len(gdf) == 0:
-        return []
-    pts = gpd.GeoDataFrame(geometry=gdf.geometry.to_crs(area.crs).reset_index(drop=True), crs=area.crs)
-    j = gpd.sjoin_nearest(pts, area.districts[["district_id", "geometry"]].to_crs(area.crs), how="left")
-    j = j[~j.index.duplicated()]
-    return j["district_id"].astype(str).tolist()
+def _district_of(area, gdf) -> list[str | None]:
+    """district_id of each point by the one rule of :func:`gis.districts.district_of` (None: outside every district)."""
+    return district_of(gdf, area.districts, outside="none")
 
 
 def shipped_names(area) -> list[str]:
@@ -419,19 +375,7 @@ def list_scenarios(area) -> list[dict]:
 # ----------------------------------------------------------------------------- facilities by year
 
 
-def projects_as_facilities(projects: gpd.GeoDataFrame, crs=None) -> gpd.GeoDataFrame:
-    """Project rows as facility rows (:data:`layers.schema.FACILITY_COLUMNS`) via ``PROJECT_TYPES``."""
-    fam = projects["type"].map(lambda t: PROJECT_TYPES[t][0])
-    sub = projects["type"].map(lambda t: PROJECT_TYPES[t][1])
-    f = pd.DataFrame({
-        "facility_id": projects["project_id"].astype(str), "name": projects["name"], "family": fam, "subtype": sub,
-        "seats_primary": projects["seats_primary"], "seats_junior": projects["seats_junior"],
-        "places_kindergarten": projects["places_kindergarten"], "beds": 0, "area_m2": 0.0,
-        "source": projects["source"], "project_id": projects["project_id"].astype(str),
-        "open_year": projects["open_year"],
-    })
-    g = gpd.GeoDataFrame(f, geometry=projects.geometry.values, crs=projects.crs)
-    return g.to_crs(crs) if crs is not None and g.crs is not None else g
+# projects_as_facilities (re-exported): the one projects -> facilities converter, layers.frames.
 
 
 def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:

@@ -39,12 +39,15 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components, maximum_flow
 
+from accessibility.context import ComputeContext
+from accessibility.params import check_count, check_minutes
+from layers.errors import InfeasibleModelError, ParameterError
 from layers.families import new_site_capacity
 
 __all__ = [
     "LocationModel", "PMedian", "MCLP", "LSCP", "PCenter", "CapacitatedPMedian", "CapacitatedMCLP",
     "MODELS", "best_next_site", "default_capacity", "area_instance", "build_model", "optimize_area",
-    "best_next_site_area",
+    "best_next_site_area", "InfeasibleModelError",
 ]
 
 
@@ -122,7 +125,8 @@ class LocationModel:
         res = milp(c, integrality=integrality, bounds=Bounds(lb, ub), constraints=cons, options=opts)
         self.status = res.message
         if res.x is None:
-            raise RuntimeError(f"{self.name}: HiGHS found no solution ({res.message})")
+            raise InfeasibleModelError(f"{self.name}: HiGHS found no solution ({res.message})",
+                                       parameters=("p", "minutes", "time_limit"))
         return res
 
     def _finish(self, y):
@@ -183,8 +187,8 @@ class PMedian(LocationModel):
     def _check_p(self):
         nfix = int(self.predefined.sum())
         if not nfix <= self.p_facilities <= self.n_facilities:
-            raise ValueError(f"p_facilities={self.p_facilities} must lie between the {nfix} predefined sites "
-                             f"and the {self.n_facilities} facilities")
+            raise ParameterError("p_facilities", f"p_facilities={self.p_facilities} must lie between the {nfix} "
+                                 f"predefined sites and the {self.n_facilities} facilities", value=self.p_facilities)
 
     def solve(self, time_limit=None, mip_rel_gap=0.0):
         """Solve with HiGHS (scipy.optimize.milp); returns self."""
@@ -402,7 +406,8 @@ class PCenter(LocationModel):
             else:
                 lo = mid + 1
         if found is None:
-            raise RuntimeError(f"p-center: {self.p_facilities} sites cannot reach every demand point")
+            raise InfeasibleModelError(f"p-center: {self.p_facilities} sites cannot reach every demand point",
+                                       parameters=("p", "minutes"))
         y = found.selected.copy()
         # spend any spare sites too (spopt opens exactly p); they cannot worsen the worst trip
         spare = self.p_facilities - int(y.sum())
@@ -727,25 +732,34 @@ def build_model(key: str, inst: dict, p: int = 1):
         return CapacitatedPMedian.from_pairs(o, d, c, n, m, w, inst["capacity"], ptot, lim, pre, unserved_cost=lim)
     if key == "cmclp":
         return CapacitatedMCLP.from_pairs(o, d, c, n, m, w, inst["capacity"], ptot, lim, pre)
-    raise ValueError(f"unknown model {key!r}: use one of {', '.join(MODELS)}")
+    raise ParameterError("model", f"unknown model {key!r}: use one of {', '.join(MODELS)}", value=key)
 
 
 def _worst_trip_existing(area, level: str, scenario, year: int) -> float:
     """Seconds of the worst trip from a cell with children of ``level`` to its nearest open school
     (``inf`` if some such cell reaches none, or there is no school)."""
-    from accessibility.reach import cell_seconds, nearest_seconds
     from scenarios.demand import children
-    from scenarios.evaluate import Evaluator, level_sites
+    from scenarios.evaluate import level_sites
     from scenarios.model import facilities_for
 
-    ev = Evaluator.for_area(area)
+    ctx = ComputeContext.for_area(area)
     sites = level_sites(facilities_for(area, scenario, year), level)
     if not len(sites):
         return float("inf")
-    snap = ev.net.snap(sites.geometry)
-    t = cell_seconds(ev.net, ev.cell_snap, nearest_seconds(ev.net, snap), snap)
+    t = ctx.seconds(sites, "walk")
     w = children(area, level, year)
-    return float(t[(w > 0) & ev.cell_snap.ok].max()) if ((w > 0) & ev.cell_snap.ok).any() else 0.0
+    ok = (w > 0) & ctx.cell_snap("walk").ok
+    return float(t[ok].max()) if ok.any() else 0.0
+
+
+def _check_area_args(level, minutes, year) -> None:
+    """The arguments every study-area optimisation shares (ParameterError naming the bad one)."""
+    from scenarios.demand import LEVELS, check_year
+
+    if level not in LEVELS:
+        raise ParameterError("level", f"unknown level {level!r}: use one of {', '.join(LEVELS)}", value=level)
+    check_minutes(minutes)
+    check_year(year)
 
 
 def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=None, candidates=None,
@@ -759,8 +773,22 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
         ``level``, ``p``, ``minutes``, ``candidates``, ``demand_cells``, ``pairs``, ``existing_sites``,
         ``unserved_before`` / ``unserved_after`` (the exact capacity-respecting assignment with the
         chosen sites added at their seats) and ``covered`` for the covering models.
+
+    Raises
+    ------
+    layers.errors.ParameterError
+        A bad ``level``, ``model``, ``p``, ``minutes``, ``year`` or ``time_limit`` (named).
+    layers.errors.InfeasibleModelError
+        The model has no solution with these arguments (``parameters`` says which to change).
     """
     t0 = time.perf_counter()
+    _check_area_args(level, minutes, year)
+    if model not in MODELS:
+        raise ParameterError("model", f"unknown model {model!r}: use one of {', '.join(MODELS)}", value=model)
+    p = check_count(p, "p", lo=0)
+    if time_limit is not None and not (float(time_limit) > 0):  # also refuses NaN
+        raise ParameterError("time_limit", f"must be a number of seconds greater than 0 (got {time_limit!r})",
+                             value=time_limit)
     factor = 1.0
     if model == "pcenter":
         # The worst trip may exceed the norm. Existing schools stay open, so the worst trip with
@@ -772,17 +800,12 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
         ub = _worst_trip_existing(area, level, scenario, year)
         factor = (ub / (mins * 60.0)) * (1 + 1e-9) + 1e-9 if np.isfinite(ub) and ub > 0 else 3.0
     inst = area_instance(area, level, scenario, year, minutes, candidates, limit_factor=factor)
-    if int(p) > len(inst["candidates"]):
-        from layers.errors import InputError
-
-        raise InputError(f"--p {int(p)} asks for more new sites than the {len(inst['candidates'])} candidates; "
-                         "lower --p or give more candidates", field="p")
-    try:
-        mdl = build_model(model, inst, p).solve(time_limit=time_limit)
-    except (RuntimeError, ValueError) as e:
-        from layers.errors import InputError
-
-        raise InputError(f"{e}; try a larger --p or --minutes", field="p") from None
+    if p > len(inst["candidates"]):
+        raise ParameterError("p", f"{p} new sites asked for, but there are only {len(inst['candidates'])} "
+                             "candidates; ask for fewer or give more candidates", value=p)
+    # Programming errors surface as they are; only an infeasible model (InfeasibleModelError)
+    # and bad arguments (ParameterError) are the user's to fix.
+    mdl = build_model(model, inst, p).solve(time_limit=time_limit)
     nf = inst["n_fixed"]
     cands = inst["candidates"]
     chosen = [str(cands["candidate_id"].iloc[j - nf]) for j in mdl.chosen]
@@ -843,6 +866,8 @@ def best_next_site_area(area, level: str, scenario="existing", year: int = 2025,
                         top: int = 10) -> dict:
     """The candidates that would serve most unserved children if added alone (see :func:`best_next_site`)."""
     t0 = time.perf_counter()
+    _check_area_args(level, minutes, year)
+    top = check_count(top, "top", lo=1)
     inst = area_instance(area, level, scenario, year, minutes, candidates)
     nf = inst["n_fixed"]
     o, d = inst["orig"], inst["dest"]

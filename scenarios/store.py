@@ -21,13 +21,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from gis.io import GPKG_DATASET_OPTIONS, atomic_path
 from layers.errors import InputError
 
 SCHEMA_VERSION = 1
@@ -78,32 +78,14 @@ def stored_paths(area_name: str) -> dict[str, Path]:
 
 
 def _atomic_write(path: Path, writer, overwrite: bool) -> Path:
+    """``writer(tmp)`` then into place by the one atomic writer (:func:`gis.io.atomic_path`)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and not overwrite:
-        raise ScenarioExistsError("a scenario file already exists here; choose another name or overwrite it",
-                                  file=path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp)  # GDAL wants to create the file itself
     try:
-        writer(tmp)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if the name appeared meanwhile: no silent clobbering
-            except FileExistsError:
-                raise ScenarioExistsError("a scenario file already exists here; choose another name or overwrite it",
-                                          file=path) from None
-            except OSError:  # file systems without hard links
-                if path.exists():
-                    raise ScenarioExistsError("a scenario file already exists here", file=path) from None
-                os.replace(tmp, path)
-    finally:
-        for leftover in (tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"):
-            if os.path.exists(leftover):
-                os.unlink(leftover)
+        with atomic_path(path, overwrite=overwrite) as tmp:
+            writer(str(tmp))
+    except FileExistsError:
+        raise ScenarioExistsError("a scenario file already exists here; choose another name or overwrite it",
+                                  file=path) from None
     return path
 
 
@@ -123,7 +105,8 @@ def write_scenario_file(scenario, path, overwrite: bool = False) -> Path:
     projects = scenario.projects
     if path.suffix == ".gpkg":
         def writer(tmp):
-            projects.to_file(tmp, layer="projects", driver="GPKG", engine="pyogrio", geometry_type="Point")
+            projects.to_file(tmp, layer="projects", driver="GPKG", engine="pyogrio", geometry_type="Point",
+                             dataset_options=GPKG_DATASET_OPTIONS)
             pyogrio.write_dataframe(pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]}),
                                     tmp, layer=META_LAYER, driver="GPKG", append=True)
     elif path.suffix in (".geojson", ".json"):

@@ -39,14 +39,14 @@ def test_gaps_primary_against_networkx(small_demo):
     its street segment where the snap put it (off-street walk + along-segment metres to both ends),
     networkx runs the multi-source Dijkstra; cells further than 500 m must be exactly the gaps
     (cells within a metre of the radius, or sharing a segment with a school, are left aside)."""
-    from accessibility.coverage import cells_snap
-    from accessibility.network import TravelNetwork
+    from accessibility.context import ComputeContext
     from accessibility.norm_check import level_facilities, norm_gap_cells
     from layers.norms import NORM_LEVELS
 
-    net = TravelNetwork.for_area(small_demo, "walk")
+    ctx = ComputeContext.for_area(small_demo)
+    net = ctx.network("walk")
     fac = level_facilities(small_demo, NORM_LEVELS["primary"])
-    fs, cs = net.snap(fac), cells_snap(small_demo, net)
+    fs, cs = net.snap(fac), ctx.cell_snap("walk")
     G = nx.Graph()
     for u, v, L in zip(net.edge_u, net.edge_v, net.edge_len):
         if not G.has_edge(u, v) or G[u][v]["w"] > L:

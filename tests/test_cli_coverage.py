@@ -50,15 +50,17 @@ def test_bad_arguments_exit_2(argv, capsys):
 
 
 def test_coverage_scenario(capsys):
-    try:
-        import scenarios.model  # noqa: F401
-    except ImportError:
-        pytest.skip("scenarios not there")
+    """The plan's schools and kindergartens add coverage over the existing city, never remove it."""
+    assert main(["coverage", "--json"]) == 0
+    base = json.loads(capsys.readouterr().out)["services"]
     rc = main(["coverage", "--scenario", "plan", "--year", "2025", "--json"])
     cap = capsys.readouterr()
-    assert rc in (0, 2), cap.err
-    if rc == 0:
-        assert json.loads(cap.out)["year"] == 2025
+    assert rc == 0, cap.err
+    r = json.loads(cap.out)
+    assert r["year"] == 2025
+    gains = {k: r["services"][k]["population_share"] - base[k]["population_share"] for k in base}
+    assert all(g >= -1e-12 for g in gains.values()), gains
+    assert max(g for k, g in gains.items() if k != "fitness" and k != "clinic") > 0, gains
 
 
 def test_circles_writes_gpkg(tmp_path, capsys):

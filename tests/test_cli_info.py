@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import geopandas as gpd
@@ -37,7 +36,9 @@ def test_info_json_keys_and_figures(capsys, small_as_default):
     d = json.loads(out)
     assert list(d) == TOP_KEYS
     assert d["area"] == "yuncheng-demo" and d["synthetic"] is True and d["crs"] == "EPSG:4546"
-    assert d["network"] == {"nodes": a.graph.number_of_nodes(), "edges": a.graph.number_of_edges()}
+    assert {k: d["network"][k] for k in ("nodes", "edges")} == {"nodes": a.graph.number_of_nodes(),
+                                                                "edges": a.graph.number_of_edges()}
+    assert d["network"]["bike"] is None  # the generated demo: bikes ride the walking streets
     assert set(d["population"]) == {"total", "cells", "cohorts"} and list(d["population"]["cohorts"]) == list(COHORTS)
     assert d["population"]["total"] == int(a.population["pop_total"].sum())
     assert d["population"]["cells"] == len(a.population)
@@ -59,8 +60,7 @@ def test_info_human_output(capsys, small_as_default):
 def test_info_any_area_without_projects(small_demo):
     empty = gpd.GeoDataFrame(small_demo.projects.iloc[:0])
     fac = small_demo.facilities[small_demo.facilities["family"] != "study_room"]
-    other = dataclasses.replace(small_demo, name="my-town", projects=empty, facilities=fac, synthetic=False,
-                                cache={})
+    other = small_demo.replace(name="my-town", projects=empty, facilities=fac, synthetic=False, meta={})
     d = info_dict(other)
     assert d["planned_projects"] == {"count": 0, "primary_seats": 0, "junior_seats": 0, "by_year": {}}
     assert d["facilities"]["study_room"] == 0 and d["synthetic"] is False

@@ -23,7 +23,7 @@ def grid(monkeypatch):
 def test_year_outside_horizon_exits_2(grid, capsys, year):
     assert main(["scenario", "evaluate", "--scenario", "plan", "--year", year]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "'year'" in err[0] and "2021-2035" in err[0]
+    assert len(err) == 1 and "--year" in err[0] and "2021-2035" in err[0]
 
 
 def test_years_inside_horizon_evaluate(grid, capsys):
@@ -64,7 +64,7 @@ def test_scenario_year_outside_horizon_exits_2_in_every_command(grid, capsys, ar
     """coverage / access / gaps with --scenario took any year (1990 silently meant 'no projects')."""
     assert main([*argv, "--json"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "'year'" in err[0] and "2021-2035" in err[0]
+    assert len(err) == 1 and "--year" in err[0] and "2021-2035" in err[0]
 
 
 @pytest.mark.parametrize("limit", ["0", "-5", "nan"])

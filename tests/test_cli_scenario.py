@@ -79,7 +79,7 @@ def test_compare_a_scenario_file_exports_gpkg(capsys, tmp_path):
 
 @pytest.mark.parametrize("argv, field", [
     (("next-site", "--top", "0"), "--top"),
-    (("optimize", "--model", "mclp", "--p", "100000"), "'p'"),
+    (("optimize", "--model", "mclp", "--p", "100000"), "--p"),
 ])
 def test_bad_counts_exit_2(capsys, argv, field):
     rc, _, err = run(capsys, *argv)

@@ -49,6 +49,7 @@ def area_folder(tmp_path_factory):
     return d
 
 
+@pytest.mark.slow  # separate processes / cold demo builds: the full suite runs it
 def test_info_json_identical_across_processes(area_folder, tmp_path):
     a = _hedong("info", "--area", str(area_folder), "--json", env={"HEDONG_CACHE_DIR": str(tmp_path / "c1")})
     b = _hedong("info", "--area", str(area_folder), "--json", env={"HEDONG_CACHE_DIR": str(tmp_path / "c2")})
@@ -56,6 +57,7 @@ def test_info_json_identical_across_processes(area_folder, tmp_path):
     assert json.loads(a)["network"]["nodes"] > 0
 
 
+@pytest.mark.slow  # separate processes / cold demo builds: the full suite runs it
 def test_scenario_evaluate_json_identical_across_processes(area_folder, tmp_path):
     runs = [_hedong("scenario", "evaluate", "--area", str(area_folder), "--scenario", "plan", "--year", "2025",
                     "--json", env={"HEDONG_CACHE_DIR": str(tmp_path / f"c{i}"),
@@ -116,6 +118,7 @@ DEMO_HASH = textwrap.dedent('''
 ''').format(root=str(ROOT))
 
 
+@pytest.mark.slow  # separate processes / cold demo builds: the full suite runs it
 def test_demo_layers_identical_at_same_seed(tmp_path):
     """Two cold builds of the small demo (fresh cache each, separate processes) are identical."""
     script = tmp_path / "demo_hash.py"

@@ -18,6 +18,9 @@ from layers.errors import InputError
 from gis.layer_io import load_layer
 from layers.schema import COHORTS, FAMILIES, FAMILY_CAPACITY, PROJECT_TYPES, SUBTYPES
 
+# Hypothesis fuzzing runs thousands of cases: the full suite (CI) runs it, the fast loop does not.
+pytestmark = pytest.mark.slow
+
 KINDS = ("facilities", "projects", "population")
 ID_COL = {"facilities": "facility_id", "projects": "project_id", "population": "cell_id"}
 #: Encodings whose text the loader reads back unchanged (the others may load as mojibake).

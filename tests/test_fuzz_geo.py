@@ -25,6 +25,9 @@ from fuzz_strategies import (BOUNDARY, CRS, LAT0, LAT1, LON0, LON1, check_input_
 from layers.errors import InputError
 from gis.layer_io import load_layer
 
+# Hypothesis fuzzing runs thousands of cases: the full suite (CI) runs it, the fast loop does not.
+pytestmark = pytest.mark.slow
+
 _lon = st.floats(LON0 + 1e-4, LON1 - 1e-4)
 _lat = st.floats(LAT0 + 1e-4, LAT1 - 1e-4)
 _any = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e7, max_value=1e7)

@@ -17,6 +17,9 @@ from fuzz_strategies import check_input_error, fresh_dir, fuzz_settings
 from layers.errors import InputError
 from gis.osm import read_osm_network
 
+# Hypothesis fuzzing runs thousands of cases: the full suite (CI) runs it, the fast loop does not.
+pytestmark = pytest.mark.slow
+
 HIGHWAYS = ("residential", "footway", "primary", "service", "path", "motorway", "construction", "proposed", "",
             "steps", "pedestrian")
 

@@ -23,6 +23,9 @@ from scenarios import store
 from scenarios.model import YEAR_MAX, YEAR_MIN, Scenario, TYPE_CAPACITY, load_scenario, validate_projects
 from layers.schema import PROJECT_TYPES
 
+# Hypothesis fuzzing runs thousands of cases: the full suite (CI) runs it, the fast loop does not.
+pytestmark = pytest.mark.slow
+
 _val = st.one_of(st.none(), st.integers(-100, 5000), st.floats(allow_nan=True, allow_infinity=True),
                  st.sampled_from(["", "abc", "12", "1e400", "-3", "2025", "nan"]), st.booleans())
 

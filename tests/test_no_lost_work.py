@@ -118,6 +118,7 @@ def _tags(path):
     return set(s.projects["source"]), len(s.projects)
 
 
+@pytest.mark.slow  # real processes killed mid-write: the full suite runs it
 def test_kill_during_save_keeps_previous_version(env):
     rc, out, err = _run(env, "save", "mine", 300, "v1")
     assert rc == 0, err
@@ -141,6 +142,7 @@ def test_kill_during_save_keeps_previous_version(env):
     assert _tags(target) == ({"v3"}, 50)
 
 
+@pytest.mark.slow  # real processes killed mid-write: the full suite runs it
 def test_kill_during_first_save_leaves_no_target(env):
     proc = _spawn(env, "save", "fresh", 5000, "v1", HEDONG_TEST_PAUSE="1")
     _wait_paused(proc)
@@ -172,6 +174,7 @@ def test_save_never_overwrites_without_overwrite(env, tmp_path):
     assert len(load_scenario(other).projects) == 10
 
 
+@pytest.mark.slow  # real processes killed mid-write: the full suite runs it
 def test_concurrent_saves_same_name_overwrite(env):
     """Two processes overwrite the same scenario at once, repeatedly: the file is always one
     complete version, never a mix or a torn file."""
@@ -186,6 +189,7 @@ def test_concurrent_saves_same_name_overwrite(env):
     assert [p.name for p in _store().iterdir() if p.name.startswith(".")] == []
 
 
+@pytest.mark.slow  # real processes killed mid-write: the full suite runs it
 def test_concurrent_saves_same_name_no_overwrite(env):
     """Without overwrite exactly one of two racing saves wins; the loser gets 'already exists'."""
     start = str(time.time() + 1.5)
@@ -197,6 +201,7 @@ def test_concurrent_saves_same_name_no_overwrite(env):
     assert _tags(_store() / "once.gpkg") == ({winner}, 2000)
 
 
+@pytest.mark.slow  # real processes killed mid-write: the full suite runs it
 def test_concurrent_saves_different_names(env):
     start = str(time.time() + 1.5)
     procs = [_spawn(env, "save", f"s{i}", 1000 + i, f"t{i}", START_AT=start) for i in range(3)]
@@ -205,6 +210,7 @@ def test_concurrent_saves_different_names(env):
         assert _tags(_store() / f"s{i}.gpkg") == ({f"t{i}"}, 1000 + i)
 
 
+@pytest.mark.slow  # real processes killed mid-write: the full suite runs it
 def test_kill_during_gpkg_export_keeps_previous_file(env, tmp_path):
     """gis.io.write_gpkg_atomic (hedong export, circles, ...): killed after its first layer, the
     previous GeoPackage stays whole."""

@@ -1,0 +1,274 @@
+"""One compute context per study area: the networks, the cell snapping and the caches every engine shares.
+
+The pipeline "service -> mode -> network -> facilities -> snap -> cells -> Dijkstra" exists
+here once. Coverage, circles, 2SFCA, norm checks, scenario evaluation and the optimiser all ask
+a :class:`ComputeContext` two questions:
+
+* :meth:`ComputeContext.seconds` — seconds from a facility layer (the nearest of its points) to
+  every population cell, snap offsets included (one multi-source Dijkstra);
+* :meth:`ComputeContext.pairs` — cell -> facility pairs within a time limit (one limited
+  Dijkstra per facility, cached per facility location, so moving one site costs one search).
+
+What it owns, built lazily and once:
+
+* the travel network per mode (:class:`~accessibility.network.TravelNetwork`; the graph is
+  converted once, other modes share its arrays);
+* **one** snapping of the population cells per street graph (geometric, made on the walking
+  network — or on the area's cycling graph for ``bike`` where it has one — and re-timed per mode);
+* the cells' district codes in display order;
+* a bounded cache of snapped facility layers (keyed by coordinates and labels: an edited layer
+  gets its own entry) and a bounded cache of per-site pairs (keyed by site coordinates, limit and
+  mode).
+
+How it is reached: ``ComputeContext.for_area(area)``. The context lives in the area's one opaque
+slot (:meth:`gis.study_area.StudyArea.context_slot`) — ``gis`` sits below ``accessibility`` and
+cannot build it itself. A study area is immutable, so nothing here can go stale;
+``area.replace(population=...)`` makes a new area with a new context. Nothing is keyed on ``id()``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from accessibility.network import TravelNetwork
+from accessibility.params import check_mode
+from accessibility.reach import cell_seconds, nearest_seconds, od_pairs, retime
+from accessibility.snap import Snap
+
+__all__ = ["ComputeContext"]
+
+#: Snapped facility layers one context keeps (a planner moving sites makes a new layer each time).
+SNAP_CACHE_SIZE = 64
+#: Cell -> site pairs one context keeps across all cached sites (12 bytes a pair: about 50 MB).
+REACH_CACHE_PAIRS = 4_000_000
+#: Site coordinates are matched to 1 cm in the per-site pair cache.
+_XY_DECIMALS = 2
+
+_for_area_lock = threading.Lock()
+
+
+def _point_xy(points) -> np.ndarray | None:
+    """(n, 2) coordinates when every geometry is a point, else None (polygons are snapped uncached)."""
+    geom = points.geometry if hasattr(points, "geometry") else points
+    if len(geom) == 0 or not (geom.geom_type == "Point").all():
+        return None
+    return np.ascontiguousarray(np.c_[geom.x.to_numpy(float), geom.y.to_numpy(float)])
+
+
+class ComputeContext:
+    """The derived, reusable structures of one immutable study area (see the module docstring).
+
+    Parameters
+    ----------
+    area : gis.study_area.StudyArea
+        Use :meth:`for_area` rather than the constructor, so the area keeps one context.
+    """
+
+    def __init__(self, area):
+        self.area = area
+        self._lock = threading.RLock()
+        self._nets: dict[str, TravelNetwork] = {}
+        self._cells: dict[str, Snap] = {}  # per street graph
+        self._districts = None
+        self._snaps: OrderedDict = OrderedDict()
+        self._reach: OrderedDict = OrderedDict()
+        self._reach_pairs = 0
+        self._n_cells = len(area.population)
+
+    @classmethod
+    def for_area(cls, area) -> "ComputeContext":
+        """The context of ``area`` (built on first use, then the same object)."""
+        with _for_area_lock:
+            return area.context_slot(cls)
+
+    def __repr__(self) -> str:
+        return (f"ComputeContext(area={self.area.name!r}, cells={self._n_cells}, networks={sorted(self._nets)}, "
+                f"facility snaps={len(self._snaps)}, sites with pairs={len(self._reach)})")
+
+    # ------------------------------------------------------------------ networks and snapping
+
+    def network(self, mode: str = "walk") -> TravelNetwork:
+        """The travel network for ``mode`` (a key of :data:`layers.norms.SPEEDS`).
+
+        ``bike`` runs on the area's own cycling graph (``area.bike_graph``) when it has one, else
+        on the walking streets at cycling speed; every other mode on the walking streets.
+        """
+        check_mode(mode, allowed="speeds")
+        with self._lock:
+            net = self._nets.get(mode)
+            if net is None:
+                streets = self._streets(mode)
+                base = self._nets.get(streets)
+                if base is None:
+                    G = self.area.graph if streets == "walk" else self.area.bike_graph
+                    base = TravelNetwork.from_graph(G, mode=streets, streets=streets)
+                    if base.crs is None:
+                        base.crs = self.area.crs
+                    self._nets[streets] = base
+                net = self._nets[mode] = base.for_mode(mode)
+            return net
+
+    def _streets(self, mode: str) -> str:
+        """Which street graph ``mode`` runs on: ``bike`` (the area's cycling graph) or ``walk``."""
+        return "bike" if mode == "bike" and getattr(self.area, "bike_graph", None) is not None else "walk"
+
+    def _snap_network(self, mode: str) -> TravelNetwork:
+        """The network points are snapped on for ``mode``: the base network of its street graph
+        (snapping is geometric; times are re-timed per mode)."""
+        return self.network(self._streets(mode))
+
+    def _check_cells(self) -> None:
+        # The area is immutable, but a frame can still be edited in place; fail clearly, not with
+        # an IndexError deep in numpy.
+        if len(self.area.population) != self._n_cells:
+            raise RuntimeError("the population layer changed in place after its cells were snapped; "
+                               "edit a copy with area.replace(population=...)")
+
+    def cell_snap(self, mode: str = "walk") -> Snap:
+        """The population cells snapped once per street graph (walking; cycling where the area has
+        its own), re-timed for ``mode``."""
+        self._check_cells()
+        streets = self._streets(mode)
+        with self._lock:
+            cells = self._cells.get(streets)
+            if cells is None:
+                cells = self._cells[streets] = self._snap_network(mode).snap(self.area.population)
+        return retime(cells, self.network(mode))
+
+    def facility_snap(self, facilities, mode: str = "walk") -> Snap:
+        """``facilities`` (GeoDataFrame / GeoSeries) snapped, re-timed for ``mode``; cached.
+
+        Snapping is geometric, so it is made once per street graph. The key is a hash of
+        the coordinates and index labels, so an edited layer (a moved site) gets its own entry;
+        the most recent :data:`SNAP_CACHE_SIZE` layers are kept.
+        """
+        net = self.network(mode)
+        xy = _point_xy(facilities)
+        if xy is None:  # polygons / empty layers: not worth caching
+            return retime(self._snap_network(mode).snap(facilities), net)
+        h = hashlib.blake2b(xy.tobytes(), digest_size=16)
+        h.update(repr(list(facilities.index)).encode())
+        key = (self._streets(mode), h.hexdigest())
+        with self._lock:
+            snap = self._snaps.pop(key, None)
+        if snap is None:
+            snap = self._snap_network(mode).snap(facilities)
+        with self._lock:
+            self._snaps[key] = snap  # most recently used last
+            while len(self._snaps) > SNAP_CACHE_SIZE:
+                self._snaps.popitem(last=False)
+        return retime(snap, net)
+
+    def district_codes(self):
+        """(per-cell district code, district ids, district names) in display order.
+
+        Display order is the district layer's order, then ids found only on cells (cells in no
+        known district keep their own id, so district rows still add up to the totals).
+        """
+        self._check_cells()
+        with self._lock:
+            if self._districts is None:
+                names = self.area.district_names()
+                cell_ids = self.area.population["district_id"].astype(str).to_numpy()
+                uniq = np.unique(cell_ids)
+                present = set(uniq)
+                ids = [d for d in names if d in present] + [d for d in uniq if d not in names]
+                codes = pd.Index(ids).get_indexer(cell_ids)
+                self._districts = (codes, np.array(ids, dtype=object), [names.get(d, d) for d in ids])
+            return self._districts
+
+    # ------------------------------------------------------------------ the two questions
+
+    def seconds(self, facilities, mode: str = "walk", limit_s: float | None = None) -> np.ndarray:
+        """Seconds from every population cell to the nearest of ``facilities``, offsets included.
+
+        Parameters
+        ----------
+        facilities : GeoDataFrame or GeoSeries
+            In the area's CRS.
+        mode : str
+            Key of :data:`layers.norms.SPEEDS`.
+        limit_s : float, optional
+            Search cut-off; cells further (or not snapped, or with no facility) get ``inf``.
+
+        Returns
+        -------
+        ndarray of float, shape (n_cells,)
+        """
+        net = self.network(mode)
+        fs = self.facility_snap(facilities, mode)
+        return cell_seconds(net, self.cell_snap(mode), nearest_seconds(net, fs, limit_s=limit_s), fs)
+
+    def pairs(self, facilities, limit_s: float, mode: str = "walk"):
+        """Cell -> facility pairs within ``limit_s`` seconds (inclusive), snap offsets included.
+
+        Each facility location's pairs are computed once per (limit, mode) and kept (a bounded
+        cache of :data:`REACH_CACHE_PAIRS` pairs), so re-asking after moving one site runs one
+        new search. The result equals :func:`accessibility.reach.od_pairs` on the same points.
+
+        Parameters
+        ----------
+        facilities : GeoDataFrame or GeoSeries
+            Sites in the area's CRS (points; other geometries are computed uncached).
+        limit_s : float
+            Largest travel time kept.
+        mode : str
+            Key of :data:`layers.norms.SPEEDS`.
+
+        Returns
+        -------
+        orig, dest : ndarray of int64
+            Cell positions (in ``area.population``) and facility positions (in ``facilities``).
+        seconds : ndarray of float
+            Sorted by facility, then cell.
+        """
+        limit_s = float(limit_s)
+        net = self.network(mode)
+        xy = _point_xy(facilities)
+        if xy is None:
+            if len(facilities) == 0:
+                return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+            return od_pairs(net, self.cell_snap(mode), self._snap_network(mode).snap(facilities), limit_s)
+        keys = [(x, y, limit_s, mode) for x, y in np.round(xy, _XY_DECIMALS).tolist()]
+        with self._lock:
+            have = {k: self._hit(k) for k in set(keys) if k in self._reach}
+        todo = [k for k in dict.fromkeys(keys) if k not in have]
+        if todo:
+            where = {k: i for i, k in enumerate(keys)}
+            idx = [where[k] for k in todo]
+            geom = facilities.geometry if hasattr(facilities, "geometry") else facilities
+            pts = gpd.GeoSeries(geom.iloc[idx].values, crs=geom.crs)
+            o, d, s = od_pairs(net, self.cell_snap(mode), retime(self._snap_network(mode).snap(pts), net), limit_s)
+            bounds = np.searchsorted(d, np.arange(len(todo) + 1))  # od_pairs sorts by destination
+            with self._lock:
+                for t, k in enumerate(todo):
+                    a, b = bounds[t], bounds[t + 1]
+                    have[k] = (o[a:b].astype(np.int32), s[a:b].copy())
+                    self._store(k, have[k])
+        got = [have[k] for k in keys]
+        O = [g[0].astype(np.int64) for g in got]
+        D = [np.full(len(g[0]), j, np.int64) for j, g in enumerate(got)]
+        S = [g[1] for g in got]
+        return np.concatenate(O), np.concatenate(D), np.concatenate(S)
+
+    def _hit(self, key):
+        entry = self._reach[key]
+        self._reach.move_to_end(key)
+        return entry
+
+    def _store(self, key, entry) -> None:
+        old = self._reach.pop(key, None)
+        if old is not None:
+            self._reach_pairs -= len(old[0])
+        self._reach[key] = entry
+        self._reach_pairs += len(entry[0])
+        # Keep the newest entry even when it alone is over the bound (the caller needs it now).
+        while self._reach_pairs > REACH_CACHE_PAIRS and len(self._reach) > 1:
+            _, (o, _s) = self._reach.popitem(last=False)
+            self._reach_pairs -= len(o)

@@ -1,0 +1,76 @@
+"""Layer frames built from the schema: the one empty-layer builder and the one projects → facilities converter.
+
+Both read the layer specs of :mod:`layers.validate` and the family registry, so a layer built
+here has exactly the columns and dtypes a validated load gives, and a planned project becomes
+the facility its type names (:data:`layers.families.PROJECT_TYPES`) — an unknown type is an
+error, never a guess.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from layers.errors import InputError
+from layers.families import PROJECT_TYPES
+from layers.schema import CAPACITY_COLUMNS, FACILITY_COLUMNS
+from layers.validate import SPECS
+
+#: dtype of each column kind of :data:`layers.validate.SPECS` after validation.
+_DTYPES = {"count": "float64", "whole": "int64", "year": "int64"}
+
+
+def empty_layer(layer: str, crs, extra: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    """A layer with no rows: the columns of :data:`layers.validate.SPECS` ``[layer]`` with the dtypes a
+    validated load gives, then ``extra`` text columns, and an empty geometry in ``crs``.
+
+    >>> list(empty_layer("projects", "EPSG:4546", extra=("notes",)).columns)[-3:]
+    ['source', 'notes', 'geometry']
+    """
+    cols = {c.name: pd.Series([], dtype=_DTYPES.get(c.kind, "object")) for c in SPECS[layer]}
+    cols.update({c: pd.Series([], dtype="object") for c in extra if c not in cols})
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+
+
+def projects_as_facilities(projects: gpd.GeoDataFrame, crs=None, *, source=None) -> gpd.GeoDataFrame:
+    """Project rows as facility rows: :data:`layers.schema.FACILITY_COLUMNS` plus ``project_id`` and ``open_year``.
+
+    A project of type ``t`` becomes a facility of family / sub-type ``PROJECT_TYPES[t]`` with the
+    project's capacity columns (0 in the others). A frame that already has a ``family`` column
+    is taken as facilities and returned as it is (reprojected to ``crs`` when given).
+
+    Parameters
+    ----------
+    projects : GeoDataFrame
+        Validated projects (:func:`layers.validate.validate_frame` layer ``projects``).
+    crs : optional
+        Reproject the result to this CRS.
+    source : str, optional
+        Named in the error message.
+
+    Raises
+    ------
+    layers.errors.InputError
+        A ``type`` that is not a project type (naming the row).
+    """
+    if "family" in projects.columns:
+        out = projects
+    else:
+        types = projects["type"].astype(str).tolist() if "type" in projects.columns else [""] * len(projects)
+        for i, t in enumerate(types, start=1):
+            if t not in PROJECT_TYPES:
+                raise InputError(f"unknown project type {t!r}: use one of {', '.join(PROJECT_TYPES)}", file=source,
+                                 row=i, field="type")
+        n = len(projects)
+        ids = projects["project_id"].astype(str).to_numpy() if "project_id" in projects.columns else [""] * n
+        f = pd.DataFrame({
+            "facility_id": ids,
+            "name": projects["name"].to_numpy() if "name" in projects.columns else [""] * n,
+            "family": [PROJECT_TYPES[t][0] for t in types], "subtype": [PROJECT_TYPES[t][1] for t in types],
+            **{c: (projects[c].to_numpy() if c in projects.columns else [0.0] * n) for c in CAPACITY_COLUMNS},
+            "source": projects["source"].to_numpy() if "source" in projects.columns else [""] * n,
+            "project_id": ids,
+            "open_year": projects["open_year"].to_numpy() if "open_year" in projects.columns else [pd.NA] * n,
+        })
+        out = gpd.GeoDataFrame(f[[*FACILITY_COLUMNS, "project_id", "open_year"]], geometry=projects.geometry.values, crs=projects.crs)
+    return out.to_crs(crs) if crs is not None and out.crs is not None else out
