@@ -789,6 +789,7 @@ def gains_map_cached(spec: str, scale: float, base_key: str, scen_key: str, year
     return m, bool(np.any(np.abs(diff) > 1e-9))
 
 
+@st.fragment
 def edit_section(a, scen):
     """Edit a scenario: click the map (or type lon/lat) to move a project, change seats / year; the edit
     goes into a working copy ``<name>-edited`` that is selected and compared with its original."""
@@ -906,6 +907,7 @@ def apply_map_click(state, out) -> tuple[float, float] | None:
     return state["edit_click"]
 
 
+@st.fragment
 def optimise_section(a):
     """Upload candidate sites (or use generated ones) and run the optimiser; the chosen sites on a map
     with lon/lat (WGS84 and GCJ-02) and district, each one addable to the working scenario."""
