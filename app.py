@@ -7,7 +7,9 @@ Maps are folium/Leaflet with assets served from ``./static`` (no CDN; see ``gis/
 
 Environment:
 ``HEDONG_DEMO_SCALE`` — scale of the Yuncheng demo (default 1; the tests use 0.15 to run fast).
-``HEDONG_AREA`` — study area selected at start (default ``yuncheng-demo``).
+``HEDONG_AREA`` — study area selected at start (default ``yuncheng-demo``); a folder path works too.
+``HEDONG_AREAS`` — more study-area folders for the selector, separated by ``os.pathsep`` (a folder
+can also be typed into the sidebar).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +30,7 @@ from accessibility.norm_check import norm_gaps
 from accessibility.place import BANDS as PLACE_BANDS, place_isochrone, place_minutes, point_in_area_crs
 from presentation import publish as pub
 from presentation import webmap
+from presentation.i18n import CATALOGUE, LANG_NAMES, LANGS, cohort_label, service_label as _service_label, t, unit_label
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS
 from gis.crs import gcj02_to_wgs84, wgs84_to_gcj02
@@ -39,174 +43,17 @@ from scenarios.evaluate import evaluate
 from scenarios.model import (
     PLAN_YEARS, YEAR_MAX, YEAR_MIN, available_names, resolve_scenario, save_scenario,
 )
+from scenarios import store
 from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS, optimize_area
 
 st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️", layout="wide")
 
 AREAS = BUILTIN_AREAS
 PAGES = ("map", "place", "coverage", "schools", "indicators", "publish")
-UI = {
-    "title": ("河东规划 · 公共服务设施规划", "Hedong Planner · public-service facilities"),
-    "area": ("研究范围", "Study area"),
-    "lang": ("语言 / Language", "语言 / Language"),
-    "page": ("页面", "Page"),
-    "map": ("地图", "Map"),
-    "place": ("我家附近", "My place"),
-    "place_help": ("在地图上点击一个位置（或输入经纬度、选择一个设施），查看步行到每类服务最近设施的分钟数。",
-                   "Click a place on the map (or type its coordinates, or pick a facility) to see the minutes on foot "
-                   "to the nearest facility of every service."),
-    "place_how": ("选择位置的方式", "Choose the place by"),
-    "place_click": ("点击地图", "clicking the map"), "place_type": ("输入经纬度", "typing lon, lat"),
-    "place_facility": ("选择设施", "picking a facility"),
-    "place_lonlat": ("经度, 纬度", "Longitude, latitude"), "place_coords": ("坐标系", "Coordinates"),
-    "place_iso": ("步行等时圈（分钟）", "Walking isochrone (minutes)"),
-    "isochrone": ("{minutes}分钟步行范围", "{minutes}-minute walk"),
-    "place_none": ("尚未选择位置：请点击地图。", "No place chosen yet: click the map."),
-    "place_at": ("位置", "Place"),
-    "place_outside": ("该位置在研究范围之外，结果可能没有意义。", "This place lies outside the study area; the answer may mean little."),
-    "place_minutes": ("步行分钟（到最近设施）", "Minutes on foot (nearest)"),
-    "min_short": ("分钟", "min"),
-    "place_note": ("按路网步行计算（老人服务按老人步速）；— 表示超出该时间。演示数据为生成数据。",
-                   "Walking along the street network (elderly care at the elderly walking speed); — means beyond "
-                   "that time. Demo data are generated."),
-    "coverage": ("覆盖率", "Coverage"),
-    "schools": ("学校与方案", "Schools & scenarios"),
-    "indicators": ("规划指标", "Plan indicators"),
-    "publish": ("发布地图", "Publish maps"),
-    "service": ("服务", "Service"),
-    "minutes": ("分钟", "Minutes"),
-    "mode": ("出行方式", "Travel mode"),
-    "walk": ("步行", "walk"),
-    "bike": ("骑行", "bike"),
-    "families": ("显示设施", "Facilities shown"),
-    "tiles": ("底图", "Base map"),
-    "tk": ("天地图密钥", "Tianditu key"),
-    "tk_missing": ("天地图底图需要您自己的密钥（tk，在 console.tianditu.gov.cn 免费申请）。未填写密钥时显示离线矢量地图。",
-                   "Tianditu tiles need your own key (tk, free at console.tianditu.gov.cn). Until you enter one the "
-                   "map shows offline vectors."),
-    "share": ("覆盖人口比例", "Population covered"),
-    "median": ("中位出行时间（分钟）", "Median minutes"),
-    "uncovered": ("未覆盖人口", "Uncovered residents"),
-    "by_district": ("分街道覆盖率", "Share covered by subdistrict"),
-    "minute_dist": ("出行时间分布（人口）", "Minutes to nearest (residents)"),
-    "life_circle": ("一刻钟便民生活圈指数", "Quarter-hour life-circle index"),
-    "all_services": ("全部服务可达比例", "Share with every service"),
-    "mean_within": ("平均可达服务数", "Mean services within reach"),
-    "lc_classes": ("按可达服务数的人口", "Residents by services within reach"),
-    "services_n": ("可达服务数", "Services"),
-    "residents": ("人口", "Residents"),
-    "share_col": ("占比", "Share"),
-    "lc_by_district": ("各街道全部服务可达的人口比例", "Share with every service, by subdistrict"),
-    "scenario": ("方案", "Scenario"),
-    "year": ("年份", "Year"),
-    "level": ("学段", "Level"),
-    "compare_with": ("对比方案", "Compare with"),
-    "per_school": ("各校利用率", "Utilisation per school"),
-    "edit": ("编辑方案", "Edit scenario"),
-    "project": ("项目", "Project"),
-    "lon": ("经度 (WGS84)", "Longitude (WGS84)"),
-    "lat": ("纬度 (WGS84)", "Latitude (WGS84)"),
-    "use_click": ("使用地图点击位置", "Use last map click"),
-    "apply": ("应用修改", "Apply changes"),
-    "new_name": ("另存为新方案名称", "Save as new scenario named"),
-    "save": ("保存方案", "Save scenario"),
-    "saved": ("已保存：{path}", "Saved: {path}"),
-    "upload": ("上传候选地块 (CSV / GeoJSON / GPKG，≤5 MB)", "Upload candidate sites (CSV / GeoJSON / GPKG, ≤ 5 MB)"),
-    "optimise": ("运行选址优化", "Run the optimiser"),
-    "model": ("模型", "Model"),
-    "p": ("新建数量 p", "Sites to build (p)"),
-    "chosen": ("优化选中的地块", "Sites chosen"),
-    "download": ("下载离线地图 (zip)", "Download offline maps (zip)"),
-    "make_zip": ("生成离线地图", "Build offline maps"),
-    "publish_help": ("生成独立的HTML地图：无需服务器、无需联网（地图库内嵌），可直接双击打开。",
-                     "Builds standalone HTML maps: no server, no internet (the map library is embedded)."),
-    "indicator_help": ("2020基准与2025目标来自《运城市“十四五”公共服务和社会保障规划》；现值由当前图层计算。",
-                       "2020 baseline and 2025 target from the Yuncheng 14th FYP; the current value is computed from "
-                       "the layers."),
-    "demo_label": ("演示数据（生成）", "Generated demo data"),
-    "layers_hint": ("左上角图层按钮可切换图层和 OpenStreetMap 底图（需联网）。",
-                    "The layers button (top left) switches layers and the OpenStreetMap base map (needs internet)."),
-    "click_hint": ("点击设施查看名称、类型、规模和服务对象。", "Click a facility for its name, type, capacity and who it serves."),
-    "edited": ("尚未保存", "not saved yet"),
-    "edited_name": ("{name}（已修改）", "{name} (edited)"),
-    "delta": ("差值（{scen} − {base}）", "Change ({scen} − {base})"),
-    "delta_help": ("正数表示方案比基准多（学位、入学儿童增加）；未满足为负数表示改善。",
-                   "Positive: the scenario has more than the baseline (seats, children seated); a negative "
-                   "unserved change is an improvement."),
-    "gains": ("谁受益：{level}步行可达学位的变化", "Who gains: {level} seats within reach"),
-    "gains_help": ("绿色：该网格/街道在方案中有更多儿童在步行时限内入学；红色：更少。",
-                   "Green: more children of the cell / subdistrict seated within the walking limit in the "
-                   "scenario; red: fewer."),
-    "gain": ("增加", "gain"), "loss": ("减少", "loss"),
-    "children_gain": ("入学儿童变化", "Change in children seated"),
-    "no_change": ("两个方案在此学段和年份没有差别。", "The two scenarios do not differ for this level and year."),
-    "place_hint": ("点击地图放置项目；坐标随之更新。", "Click the map to place the project; the coordinates follow."),
-    "clicked_at": ("已选位置", "Picked"),
-    "working_note": ("修改保存在工作副本“{name}”中，可随时与原方案对比；保存后才写入文件。",
-                     "Edits go into the working copy \"{name}\", comparable with the original at once; nothing "
-                     "is written until you save."),
-    "upload_help": ("CSV 列：candidate_id, lon, lat（WGS84），可选 capacity（学位）；示例见 docs/examples/candidates.csv。",
-                    "CSV columns: candidate_id, lon, lat (WGS84), optional capacity (seats); see "
-                    "docs/examples/candidates.csv."),
-    "upload_refused": ("候选地块文件被拒绝，未运行优化：", "Candidate file refused, the optimiser did not run:"),
-    "upload_ok": ("已读取 {n} 个候选地块。", "{n} candidate sites read."),
-    "generated_candidates": ("未上传文件：使用按未满足需求自动生成的候选地块。",
-                             "No file uploaded: candidates are generated where children are unserved."),
-    "solving": ("正在求解…", "Solving…"),
-    "objective": ("目标值", "Objective"),
-    "unserved_before": ("未满足（优化前）", "Unserved before"),
-    "unserved_after": ("未满足（优化后）", "Unserved after"),
-    "solve_time": ("求解时间", "Solver time"),
-    "add_site": ("加入工作方案的地块", "Site to add to the working scenario"),
-    "add_site_btn": ("加入工作方案", "Add to the working scenario"),
-    "new_site_name": ("新建学校（候选 {cid}）", "New school (candidate {cid})"),
-    "saved_listed": ("已保存并加入方案列表：{name}", "Saved and listed: {name}"),
-    "loading": ("正在加载研究范围和路网…", "Loading the study area and street network…"),
-    "gaps": ("规范服务半径缺口", "Gaps against the norm radius"),
-    "gaps_help": ("半径为 NORMS.md 中的默认值（规范值，非实测），按路网步行距离计算。标记：C = 已在所引规范中核实；"
-                  "S = 二手来源（他人转引或旧版规范）；U = 未核实，仅作默认值。",
-                  "Radii are the NORMS.md defaults (norms, not measurements), as network walking distance. Marks: "
-                  "C = read in the cited source; S = secondary (quoted by others or an older edition); U = not "
-                  "confirmed, a default only."),
-    "gap_level": ("设施等级", "Facility level"),
-    "radius": ("服务半径（米）", "Radius (m)"),
-    "mark": ("标记", "Mark"),
-    "facilities_n": ("设施数", "Facilities"),
-    "cohort": ("服务人群", "Cohort"),
-    "cohort_n": ("服务人群数", "Cohort size"),
-    "cohort_beyond": ("半径外人数", "Cohort beyond"),
-    "pct_beyond": ("半径外比例", "% beyond"),
-    "district": ("街道", "Subdistrict"),
-    "fca": ("设施容量可达性 (2SFCA)", "Capacity within reach (2SFCA)"),
-    "fca_help": ("可达：{minutes:g}分钟内设施的容量按其服务范围内的全部需求分摊（两步移动搜索法）；"
-                 "辖区内：位于该街道的容量 ÷ 该街道需求。单位：每千名{cohort}的{unit}。",
-                 "Within reach: the capacity of facilities within {minutes:g} min, shared among all the demand in "
-                 "their catchments (two-step floating catchment); in district: capacity located in the subdistrict / "
-                 "its demand. Unit: {unit} per 1,000 {cohort}."),
-    "method": ("方法", "Method"),
-    "fca_reach": ("可达容量（每千人）", "Within reach per 1,000"),
-    "fca_local": ("辖区内容量（每千人）", "In district per 1,000"),
-    "fca_target": ("规范目标（每千人）", "Target per 1,000"),
-    "fca_area": ("研究范围（每千人）", "Study area per 1,000"),
-    "no_target": ("规范未给出每千人指标", "no per-1,000 target in the norms"),
-}
-
-#: Demand cohorts (population columns) and capacity units, for labels.
-COHORTS = {"pop_total": ("居民", "residents"), "age_3_5": ("3-5岁儿童", "children aged 3-5"),
-           "age_6_11": ("6-11岁儿童", "children aged 6-11"), "age_12_14": ("12-14岁少年", "children aged 12-14"),
-           "age_65_plus": ("65岁以上老人", "residents aged 65+")}
-
 
 def tr(key: str, lang_: str | None = None, **kw) -> str:
-    """UI text in the session's language (or ``lang_``)."""
-    zh, en = UI[key]
-    return (zh if (lang_ or st.session_state.get("lang", "zh")) == "zh" else en).format(**kw)
-
-
-def lbl(table: dict, key: str) -> str:
-    """A (zh, en) label of :data:`COHORTS` in the session's language (the key if unknown)."""
-    zh, en = table.get(key, (key, key))
-    return zh if st.session_state.get("lang", "zh") == "zh" else en
+    """UI text in the session's language or ``lang_`` (catalogue key ``app.<key>``, :mod:`presentation.i18n`)."""
+    return t(f"app.{key}", lang_ or st.session_state.get("lang", "zh"), **kw)
 
 
 # ---------------------------------------------------------------- cached data (all numbers from the packages)
@@ -225,9 +72,27 @@ def get_area(spec: str, scale: float):
     return load_area(spec, scale=scale) if spec == "yuncheng-demo" else load_area(spec)
 
 
+def area_spec() -> str:
+    """The selected study area as an ``--area`` spec: a built-in name or a folder path (a folder
+    area's ``name`` is only its last path component, so never use ``a.name`` to reload it)."""
+    return st.session_state.get("area", AREAS[0])
+
+
 def area() -> object:
     """The selected study area."""
-    return get_area(st.session_state.get("area", AREAS[0]), demo_scale())
+    return get_area(area_spec(), demo_scale())
+
+
+def area_options(extra: str = "") -> list[str]:
+    """The areas the selector offers: the built-in ones, then user study-area folders —
+    ``HEDONG_AREA``, ``HEDONG_AREAS`` (paths separated by ``os.pathsep``) and one typed in."""
+    out = list(AREAS)
+    folders = [os.environ.get("HEDONG_AREA", ""), *os.environ.get("HEDONG_AREAS", "").split(os.pathsep), extra]
+    for f in folders:
+        f = f.strip()
+        if f and f not in out and Path(f).is_dir():
+            out.append(f)
+    return out
 
 
 def scenario_key(scen) -> str:
@@ -267,7 +132,7 @@ def scenario_label(name: str, lang_: str | None = None, working=None) -> str:
 def get_scenario(a, name: str):
     """A scenario by name: this session's working copy if there is one, else the shipped / stored one."""
     w = working_copies().get((a.name, name))
-    return w if w is not None else resolve_scenario(a, name)
+    return w if w is not None else safe_resolve(a, name)
 
 
 def working_copy(a, scen):
@@ -288,6 +153,16 @@ def current_scenario():
     a = area()
     name = st.session_state.get("scenario") or ("plan" if len(a.projects) else "existing")
     return get_scenario(a, name)
+
+
+def safe_resolve(a, name: str):
+    """``resolve_scenario``, or — for a stored scenario that cannot be read (a zero-byte file) — the
+    error in one line and the ``existing`` scenario instead of a traceback."""
+    try:
+        return resolve_scenario(a, name)
+    except InputError as e:
+        st.error(tr("bad_scenario", name="existing", why=e.one_line()))
+        return resolve_scenario(a, "existing")
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -480,8 +355,8 @@ def lang() -> str:
 
 
 def service_label(k: str, lang_: str | None = None) -> str:
-    """A service's display name (in the session's language or ``lang_``)."""
-    return SERVICES[k].label(lang_ or lang())
+    """A service's display name in the session's language (or ``lang_``)."""
+    return _service_label(k, lang_ or lang())
 
 
 def district_frame(by_district: dict) -> pd.DataFrame:
@@ -514,14 +389,14 @@ def share_cell_style(v) -> str:
 def page_map():
     """Map page: districts, density, six families, circles of one service, uncovered homes."""
     a = area()
-    spec, sc = a.name, demo_scale()
+    spec, sc = area_spec(), demo_scale()
     c1, c2, c3, c4 = st.columns([2, 1, 1, 2])
     keys = list(SERVICES)  # read at render time: a family registered at run time is offered
     service = c1.selectbox(tr("service"), keys, format_func=lambda k, L=lang(): service_label(k, L), key="map_service",
                            index=keys.index("fitness") if "fitness" in keys else 0)
     mode = c2.radio(tr("mode"), ["walk", "bike"], format_func=lambda k, L=lang(): tr(k, L), key="map_mode", horizontal=True)
     minutes = float(c3.slider(tr("minutes"), 5, 30, int(SERVICES[service].minutes), step=5, key="map_minutes"))
-    tiles = c4.selectbox(tr("tiles"), list(webmap.TILES), format_func=lambda k, L=lang(): webmap.TILES[k][L],
+    tiles = c4.selectbox(tr("tiles"), list(webmap.TILES), format_func=lambda k, L=lang(): t(f"tiles.{k}", L),
                          key="map_tiles")
     tk = st.text_input(tr("tk"), key="tk", type="password") if tiles == "tianditu" else None
     fams = st.multiselect(tr("families"), list(FAMILIES), default=list(FAMILIES),
@@ -543,7 +418,7 @@ def page_map():
 def page_coverage():
     """Coverage dashboard: share per service and district, minute distributions, the life-circle index."""
     a = area()
-    spec, sc = a.name, demo_scale()
+    spec, sc = area_spec(), demo_scale()
     c1, c2 = st.columns(2)
     mode = c1.radio(tr("mode"), ["walk", "bike"], format_func=lambda k, L=lang(): tr(k, L), key="cov_mode", horizontal=True)
     minutes = float(c2.slider(tr("minutes"), 5, 30, 15, step=5, key="cov_minutes"))
@@ -610,7 +485,7 @@ def gaps_section(spec: str, sc: float):
     st.dataframe(pd.DataFrame({
         tr("gap_level"): tot[name].to_numpy(), tr("radius"): tot["radius_m"].to_numpy(),
         tr("mark"): tot["mark"].to_numpy(), tr("facilities_n"): tot["facilities"].to_numpy(),
-        tr("cohort"): [lbl(COHORTS, c) for c in tot["demand_column"]],
+        tr("cohort"): [cohort_label(c, lang()) for c in tot["demand_column"]],
         tr("cohort_n"): tot["demand"].round().astype(int).to_numpy(),
         tr("cohort_beyond"): tot["demand_beyond"].round().astype(int).to_numpy(),
         tr("pct_beyond"): 100 * tot["demand_share_beyond"].to_numpy()}),
@@ -632,11 +507,11 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
     c1, c2 = st.columns([2, 3])
     fca_services = [k for k, s in SERVICES.items() if s.capacity]  # services with a capacity column
     service = c1.selectbox(tr("service"), fca_services, key="fca_service",
-                           format_func=lambda k, L=lang(): f"{service_label(k, L)} · {registry.unit_label(SERVICES[k].capacity, L)}")
+                           format_func=lambda k, L=lang(): f"{service_label(k, L)} · {unit_label(SERVICES[k].capacity, L)}")
     method = c2.radio(tr("method"), list(METHODS), key="fca_method", horizontal=True)
     r = fca_cached(spec, sc, minutes, mode, service, method)
-    st.caption(tr("fca_help", minutes=minutes, unit=registry.unit_label(r["capacity"], lang()),
-                  cohort=lbl(COHORTS, r["demand"])))
+    st.caption(tr("fca_help", minutes=minutes, unit=unit_label(r["capacity"], lang()),
+                  cohort=cohort_label(r["demand"], lang())))
     k1, k2 = st.columns(2)
     k1.metric(tr("fca_area"), f"{r['per_1000']:,.1f}")
     k2.metric(tr("fca_target"), "—" if r["target"] is None else f"{r['target']:,.0f}",
@@ -652,19 +527,6 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
                      "cohort_n"): st.column_config.NumberColumn(format="localized")})
 
 
-#: Column labels of the result tables (raw keys of the evaluation -> localised, with units).
-COLUMN_LABELS = {
-    "district": ("街道", "Subdistrict"), "demand": ("需求（儿童）", "Children (demand)"),
-    "seats": ("学位", "Seats"), "assigned": ("步行时限内入学", "Seated within the limit"),
-    "unserved": ("未满足（儿童）", "Unserved (children)"),
-    "unserved_no_seat": ("可达但无空位", "In reach, no free seat"),
-    "unserved_beyond_reach": ("时限内无学校", "No school within the limit"),
-    "coverage": ("入学比例", "Share seated"), "median_minutes": ("中位步行时间（分钟）", "Median walk (min)"),
-    "name": ("名称", "Name"), "subtype": ("类型", "Type"), "open_year": ("开办年份", "Opens"),
-    "utilisation": ("利用率", "Utilisation"), "candidate_id": ("候选地块", "Candidate"),
-    "lon": ("经度 WGS84", "Lon WGS84"), "lat": ("纬度 WGS84", "Lat WGS84"),
-    "lon_gcj02": ("经度 GCJ-02", "Lon GCJ-02"), "lat_gcj02": ("纬度 GCJ-02", "Lat GCJ-02"),
-}
 
 
 def labelled(df: pd.DataFrame, drop=("district_id",)) -> tuple[pd.DataFrame, dict]:
@@ -674,7 +536,7 @@ def labelled(df: pd.DataFrame, drop=("district_id",)) -> tuple[pd.DataFrame, dic
     out = df.drop(columns=[c for c in drop if c in df.columns]).copy()
     cfg = {}
     for c in out.columns:
-        label = COLUMN_LABELS.get(c, (c, c))[0 if L == "zh" else 1]
+        label = t(f"col.{c}", L) if f"col.{c}" in CATALOGUE else c
         if c in ("coverage", "utilisation"):
             cfg[label] = st.column_config.NumberColumn(format="percent")
         elif c in ("median_minutes",):
@@ -704,7 +566,7 @@ def _apply_pending_selection():
 def page_schools():
     """Schools & scenarios: seat coverage by district and year, utilisation, compare, edit, optimise."""
     a = area()
-    spec, sc = a.name, demo_scale()
+    spec, sc = area_spec(), demo_scale()
     _apply_pending_selection()
     names = scenario_names(a)
     if st.session_state.get("scenario") not in names:
@@ -747,7 +609,7 @@ def page_schools():
 
 def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str]):
     """The chosen scenario against a baseline: "scenario − baseline" totals and districts, and a gains map."""
-    spec, sc = a.name, demo_scale()
+    spec, sc = area_spec(), demo_scale()
     st.subheader(tr("compare_with"))
     others = [n for n in names if n != scen.name] or names
     if st.session_state.get("compare") not in others:
@@ -760,7 +622,7 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
     d = delta(o_json, ev_json)[level]  # second minus first: scenario − baseline
     head = tr("delta", scen=scenario_label(scen.name), base=scenario_label(other))
     st.markdown(f"**{head}** · {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
-                f"{COLUMN_LABELS['assigned'][0 if lang() == 'zh' else 1]} {d['assigned']:+,.0f} · "
+                f"{t('col.assigned', lang())} {d['assigned']:+,.0f} · "
                 f"{webmap.t('unserved', lang())} {d['unserved']:+,.0f}")
     st.caption(tr("delta_help"))
     left, right = st.columns([3, 2])
@@ -803,10 +665,13 @@ def edit_section(a, scen):
         pid = st.selectbox(tr("project"), ids, key="edit_pid", format_func=lambda i: f"{i} · {names_[i]}")
         row = p[p["project_id"].astype(str) == pid].iloc[0]
         st.caption(tr("working_note", name=scenario_label(working_copy(a, scen).name)) + " " + tr("place_hint"))
-        em = edit_map_cached(a.name, demo_scale(), scenario_key(scen), lang(), _scen=scen)
+        em = edit_map_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), _scen=scen)
         out = show_map(em, key="edit_map", height=380, returned=["last_clicked"])
         clicked = apply_map_click(st.session_state, out)
-        lon_k, lat_k = f"edit_lon_{pid}", f"edit_lat_{pid}"
+        # The form's keys carry the scenario's content hash: when the stored file changes (another
+        # edit landed), the fields start from the new values, not stale ones.
+        ver = scenario_key(scen).split(":")[-1]
+        lon_k, lat_k = f"edit_lon_{pid}_{ver}", f"edit_lat_{pid}_{ver}"
         if clicked and st.session_state.get("_click_used") != (pid, clicked):
             # a new click: it sets the coordinates (widget state written before the widgets exist)
             st.session_state[lat_k], st.session_state[lon_k] = clicked
@@ -817,14 +682,14 @@ def edit_section(a, scen):
         lat = c2.number_input(tr("lat"), value=float(click[0] if click else row.geometry.y), format="%.6f", key=lat_k)
         if clicked:
             st.caption(f"{tr('clicked_at')}: {clicked[1]:.6f}, {clicked[0]:.6f} (WGS84)")
-        yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}",
+        yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}_{ver}",
                              format="%d")
         # The project type's first capacity column (a nine-year school: its primary seats).
         cap_col = TYPE_CAPACITY[row["type"]][0]
-        level = next(lv for lv in LEVELS if SERVICES[lv].capacity == cap_col)
+        level = registry.main_level(row["type"])
         seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]),
-                                step=SERVICES[level].class_size or 1,
-                                key=f"edit_seats_{pid}")
+                                step=(SERVICES[level].class_size or 1) if level else 1,
+                                key=f"edit_seats_{pid}_{ver}")
         if st.button(tr("apply"), key="edit_apply", type="primary"):
             try:
                 new = working_copy(a, scen)
@@ -841,12 +706,29 @@ def edit_section(a, scen):
     new_name = c1.text_input(tr("new_name"), key="new_name")
     if c2.button(tr("save"), key="save_scenario") and new_name:
         try:
-            path = save_scenario(scen.copy(new_name))
+            path = save_from_app(a, scen, new_name)
             st.session_state["_saved_msg"] = tr("saved_listed", name=new_name) + f" ({path})"
             st.session_state["_select"] = {"scenario": new_name}
             st.rerun()
+        except store.ScenarioChangedError as e:
+            # Drop the stale edited copy: the next run shows the stored file as it is now, and the
+            # planner applies the change to that.
+            working_copies().pop((a.name, scen.name), None)
+            st.error(e.one_line())
         except InputError as e:
             st.error(e.one_line())
+
+
+def save_from_app(a, scen, new_name: str):
+    """Save the (edited) scenario: under a new name, or over the stored scenario it was read from —
+    only if nobody saved that file since it was read (else ScenarioChangedError, shown to the
+    planner: reload and apply the change again). The CLI's edits use the same lock."""
+    stored = store.stored_paths(a).get(new_name)
+    meta = scen.meta or {}
+    version, read_from = meta.get("file_version"), meta.get("file_path")
+    if stored is not None and version and read_from and Path(read_from).resolve() == stored.resolve():
+        return save_scenario(scen.copy(new_name), stored, overwrite=True, expected_version=version)
+    return save_scenario(scen.copy(new_name))
 
 
 #: Largest candidate-site upload accepted (bytes).
@@ -916,7 +798,7 @@ def optimise_section(a):
                           max_upload_size=MAX_UPLOAD_BYTES // 2**20, help=tr("upload_help"))
     cands, refused = None, None
     if up is not None:
-        cands, refused = upload_cached(up.getvalue(), up.name, a.name, demo_scale())
+        cands, refused = upload_cached(up.getvalue(), up.name, area_spec(), demo_scale())
         if refused:
             st.error(f"{tr('upload_refused')} {refused}")
         else:
@@ -979,7 +861,7 @@ def optimise_section(a):
             except InputError as e:
                 st.error(e.one_line())
     with left:
-        show_map(sites_map_cached(a.name, demo_scale(), tuple(sites["candidate_id"]), tuple(sites["lon"]),
+        show_map(sites_map_cached(area_spec(), demo_scale(), tuple(sites["candidate_id"]), tuple(sites["lon"]),
                                   tuple(sites["lat"]), lang()), key="opt_map", height=360)
 
 
@@ -1056,7 +938,7 @@ def page_place():
     """My place: click the map, type lon/lat (WGS84 or GCJ-02) or pick a facility -> minutes on foot to the
     nearest facility of every service, which are within 5 / 10 / 15 minutes, and the walking isochrone."""
     a = area()
-    spec, sc = a.name, demo_scale()
+    spec, sc = area_spec(), demo_scale()
     st.caption(tr("place_help"))
     how = st.radio(tr("place_how"), ["click", "type", "facility"], key="place_how", horizontal=True,
                    format_func=lambda k, L=lang(): tr(f"place_{k}", L))
@@ -1117,9 +999,8 @@ def page_indicators():
     """Plan indicators: 2020 baseline, 2025 target, value from the current layers, met or not."""
     a = area()
     st.caption(tr("indicator_help"))
-    df = indicators_cached(a.name, demo_scale(), lang())
-    names = {"zh": ["指标", "单位", "2020基准", "2025目标", "现值", "达标", "说明"],
-             "en": ["Indicator", "Unit", "2020", "2025 target", "Now", "Met", "Note"]}[lang()]
+    df = indicators_cached(area_spec(), demo_scale(), lang())
+    names = [t(f"col.{k}", lang()) for k in ("indicator", "unit", "baseline", "target", "now", "met", "note")]
     show = df[["indicator", "unit", "baseline_2020", "target_2025", "value", "met", "note"]].copy()
     show["met"] = show["met"].map({True: "✔", False: "✘"}).fillna("—")
     show.columns = names
@@ -1133,7 +1014,7 @@ def page_publish():
     if st.button(tr("make_zip"), key="make_zip"):
         with st.spinner("…"):
             scen = current_scenario() if len(a.projects) else None
-            st.session_state["zip"] = publish_cached(a.name, demo_scale(), scenario_key(scen), lang(), _scen=scen)
+            st.session_state["zip"] = publish_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), _scen=scen)
     if st.session_state.get("zip"):
         st.download_button(tr("download"), st.session_state["zip"], file_name=f"hedong-maps-{a.name}.zip",
                            mime="application/zip", key="download_zip")
@@ -1145,10 +1026,19 @@ def page_publish():
 def main():
     """Sidebar (language, study area, page) and the chosen page."""
     with st.sidebar:
-        st.radio(UI["lang"][0], ["zh", "en"], format_func=lambda x: {"zh": "中文", "en": "English"}[x], key="lang",
+        st.radio(t("app.lang", "zh"), list(LANGS), format_func=LANG_NAMES.get, key="lang",
                  horizontal=True)
-        default_area = os.environ.get("HEDONG_AREA", AREAS[0])
-        st.selectbox(tr("area"), AREAS, index=AREAS.index(default_area) if default_area in AREAS else 0, key="area")
+        typed = st.session_state.get("area_folder", "").strip()
+        options = area_options(typed)
+        if typed and typed in options and st.session_state.get("_area_folder_applied") != typed:
+            st.session_state["area"] = typed  # a folder just typed in becomes the selection
+            st.session_state["_area_folder_applied"] = typed
+        default_area = os.environ.get("HEDONG_AREA", AREAS[0]).strip()
+        st.selectbox(tr("area"), options, index=options.index(default_area) if default_area in options else 0,
+                     key="area")
+        st.text_input(tr("area_folder"), key="area_folder")
+        if typed and typed not in options:
+            st.error(f"{typed}: not a folder")
         page = st.radio(tr("page"), PAGES, format_func=lambda k, L=lang(): tr(k, L), key="page")
     st.title(tr("title"))
     with st.spinner(tr("loading")):

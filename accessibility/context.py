@@ -28,6 +28,7 @@ cannot build it itself. A study area is immutable, so nothing here can go stale;
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
@@ -51,6 +52,14 @@ REACH_CACHE_PAIRS = 4_000_000
 _XY_DECIMALS = 2
 
 _for_area_lock = threading.Lock()
+
+
+def _labelled(snap: Snap, facilities) -> Snap:
+    """``snap`` with the ``facility_id`` values as labels, so far-facility warnings name the
+    facility (they gave a 0-based row index)."""
+    if hasattr(facilities, "columns") and "facility_id" in facilities.columns and len(facilities):
+        return dataclasses.replace(snap, labels=facilities["facility_id"].astype(str).to_numpy())
+    return snap
 
 
 def _point_xy(points) -> np.ndarray | None:
@@ -151,7 +160,7 @@ class ComputeContext:
         net = self.network(mode)
         xy = _point_xy(facilities)
         if xy is None:  # polygons / empty layers: not worth caching
-            return retime(self._snap_network(mode).snap(facilities), net)
+            return _labelled(retime(self._snap_network(mode).snap(facilities), net), facilities)
         h = hashlib.blake2b(xy.tobytes(), digest_size=16)
         h.update(repr(list(facilities.index)).encode())
         key = (self._streets(mode), h.hexdigest())
@@ -163,7 +172,7 @@ class ComputeContext:
             self._snaps[key] = snap  # most recently used last
             while len(self._snaps) > SNAP_CACHE_SIZE:
                 self._snaps.popitem(last=False)
-        return retime(snap, net)
+        return _labelled(retime(snap, net), facilities)
 
     def district_codes(self):
         """(per-cell district code, district ids, district names) in display order.

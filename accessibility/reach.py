@@ -170,7 +170,7 @@ def cell_seconds(net, cell_snap: Snap, node_seconds: np.ndarray, source_snap: Sn
     return t
 
 
-def source_node_seconds(net, source_snap: Snap, limit_s: float | None = None):
+def source_node_seconds(net, source_snap: Snap, limit_s: float | None = None, max_batch: int | None = None):
     """Per-source seconds to every node, in batches (one multi-row Dijkstra call per batch).
 
     Each source gets its own virtual node (edges to both ends of its segment with its offsets);
@@ -192,7 +192,11 @@ def source_node_seconds(net, source_snap: Snap, limit_s: float | None = None):
     n = net.n_nodes
     src = retime(source_snap, net)
     m = len(src)
-    batch = max(1, min(m, _BATCH_CELLS // max(n, 1)))
+    # Dijkstra answers a batch of k sources with a k x (n + k) matrix (the k virtual nodes are
+    # columns too): k must satisfy k * (n + k) <= _BATCH_CELLS, not k * n — 100k candidates on a
+    # 117-node network asked for 54 GiB. ``max_batch`` lets a caller bound its own per-batch arrays.
+    k_max = int((np.sqrt(float(n) * n + 4.0 * _BATCH_CELLS) - n) // 2)
+    batch = max(1, min(m, k_max, max_batch if max_batch else m))
     lim = np.inf if limit_s is None else float(limit_s)
     for start in range(0, m, batch):
         sel = np.arange(start, min(m, start + batch))
@@ -239,7 +243,8 @@ def od_pairs(net, origin_snap: Snap, dest_snap: Snap, limit_s: float):
     oi = np.flatnonzero(o.ok)
     ou, ov, offu, offv = o.u[oi], o.v[oi], o.offset_u_s[oi], o.offset_v_s[oi]
     O, Dd, S = [], [], []
-    for start, D in source_node_seconds(net, dest_snap, limit_s):
+    # T below is (batch, origins): bounded like Dijkstra's output.
+    for start, D in source_node_seconds(net, dest_snap, limit_s, max_batch=_BATCH_CELLS // max(len(oi), 1)):
         T = np.minimum(offu[None, :] + D[:, ou], offv[None, :] + D[:, ov])  # (batch, n_ok_origins)
         r, c = np.nonzero(T <= limit_s)
         O.append(oi[c])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from gis.errors import UnknownAreaError
-from gis.folder import load_folder
+from gis.folder import load_folder_cached
 from gis.helsinki import load_helsinki
 from gis.study_area import StudyArea
 
@@ -83,7 +83,9 @@ def load_area(spec: str = DEFAULT_AREA, **kwargs) -> StudyArea:
         return loader(**kwargs)
     path = Path(spec)
     if path.is_dir():
-        return load_folder(path, **kwargs)
+        # Cached by content hash like the demo; carries its resolved path in area.cache["folder"]
+        # (the scenario store's key, scenarios.store.area_id).
+        return load_folder_cached(path)
     if path.exists():
         raise UnknownAreaError(
             "a study area is a folder holding area.gpkg and network.osm[.pbf], not a single file", file=spec

@@ -125,13 +125,18 @@ def save_study_area(area: StudyArea, folder, key: dict, *, extra: dict | None = 
     try:
         nodes, edges = graph_to_frames(area.graph)
         frames = {n: getattr(area, n) for n in _LAYERS} | {"nodes": nodes, "edges": edges} | (extra or {})
+        has_bike = area.bike_graph is not None
+        if has_bike:  # the cycling streets of a real OSM area travel with it (bike mode runs on them)
+            frames["bike_nodes"], frames["bike_edges"] = graph_to_frames(tidy_graph(area.bike_graph))
         for name, gdf in frames.items():
             gdf.to_parquet(tmp / f"{name}.parquet", index=False)
         for name, src in (files or {}).items():
             shutil.copyfile(src, tmp / name)
         meta = {"key": key, "name": area.name, "crs": area.crs, "synthetic": area.synthetic,
                 "sources": area.sources, "cell_size": area.cell_size, "extra": sorted(extra or {}),
-                "files": sorted(files or {}), "report": report or {}}
+                "files": sorted(files or {}), "report": report or {}, "bike": has_bike,
+                # what the OSM filter kept and dropped (hedong info reports it) rides on the graph
+                "osm_filter": area.graph.graph.get("osm_filter")}
         # meta.json last: an entry without it is incomplete by definition.
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         try:
@@ -161,9 +166,16 @@ def load_study_area(folder, key: dict | None = None) -> StudyArea | None:
             return None
         f = {n: gpd.read_parquet(folder / f"{n}.parquet") for n in (*_LAYERS, "nodes", "edges", *meta["extra"])}
         G = graph_from_frames(f["nodes"], f["edges"], meta["crs"])
+        if meta.get("osm_filter") is not None:
+            G.graph["osm_filter"] = meta["osm_filter"]
+        bike = None
+        if meta.get("bike"):
+            bike = graph_from_frames(gpd.read_parquet(folder / "bike_nodes.parquet"),
+                                     gpd.read_parquet(folder / "bike_edges.parquet"), meta["crs"])
         area = StudyArea(name=meta["name"], crs=meta["crs"], boundary=f["boundary"], districts=f["districts"],
                          population=f["population"], facilities=f["facilities"], projects=f["projects"], graph=G,
-                         synthetic=meta["synthetic"], sources=meta["sources"], cell_size=meta["cell_size"])
+                         synthetic=meta["synthetic"], sources=meta["sources"], cell_size=meta["cell_size"],
+                         bike_graph=bike)
         area.cache["layers"] = {n: f[n] for n in meta["extra"]}
         area.cache["report"] = meta.get("report", {})
         area.cache["files"] = {n: folder / n for n in meta.get("files", [])}

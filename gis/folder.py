@@ -52,7 +52,54 @@ def _read_network(path: Path, crs) -> tuple[nx.MultiDiGraph, nx.MultiDiGraph | N
     return graphs["walk"], graphs.get("bike")
 
 
+def is_study_area_file(path) -> bool:
+    """True when ``path`` is one of a study-area folder's own files (area.gpkg, network, area.json).
+
+    Output options must never replace these: a catchments-only file written over ``area.gpkg``
+    destroys the study area (issue 14).
+    """
+    p = Path(path).resolve()
+    own = (GPKG_NAME, *NETWORK_NAMES, META_NAME, README_NAME)
+    return p.name in own and (p.parent / GPKG_NAME).is_file()
+
+
 # ---------------------------------------------------------------- load
+
+#: Side of square population cells accepted in area.json, metres.
+CELL_SIZE_RANGE = (10.0, 2000.0)
+
+
+def read_area_json(path: Path) -> dict:
+    """The optional ``area.json`` of a folder, checked: ``synthetic`` a JSON boolean, ``sources`` an
+    object of texts, ``cell_size`` a number of metres in :data:`CELL_SIZE_RANGE`; {} if absent.
+
+    ``"synthetic": "false"`` (a string) would be truthy and mark a real area as generated; a
+    ``cell_size`` of ``"abc"`` or ``1e7`` broke the catchment squares later (exit 1).
+    """
+    if not path.is_file():
+        return {}
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"not valid JSON ({e})", file=path) from e
+    if not isinstance(meta, dict):
+        raise InputError("must hold a JSON object (name, synthetic, sources, cell_size)", file=path)
+    if "synthetic" in meta and not isinstance(meta["synthetic"], bool):
+        raise InputError(f"synthetic must be true or false (JSON booleans, no quotes), got {meta['synthetic']!r}",
+                         file=path, field="synthetic")
+    src = meta.get("sources")
+    if src is not None and not (isinstance(src, dict) and all(isinstance(v, str) for v in src.values())):
+        raise InputError('sources must be an object of texts, e.g. {"facilities": "survey 2024"}', file=path,
+                         field="sources")
+    cs = meta.get("cell_size")
+    if cs is not None:
+        lo, hi = CELL_SIZE_RANGE
+        if isinstance(cs, bool) or not isinstance(cs, (int, float)) or not lo <= cs <= hi:
+            raise InputError(f"cell_size {cs!r} must be a number of metres, {lo:g}-{hi:g}", file=path,
+                             field="cell_size")
+        meta["cell_size"] = float(cs)
+    return meta
+
 
 
 def _read_gpkg_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
@@ -122,14 +169,7 @@ def load_folder(path, **_ignored) -> StudyArea:
 
     graph, bike_graph = _read_network(net, crs)
 
-    meta = {}
-    if (folder / META_NAME).is_file():
-        try:
-            meta = json.loads((folder / META_NAME).read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise InputError(f"not valid JSON ({e})", file=folder / META_NAME) from e
-        if not isinstance(meta, dict):
-            raise InputError("must hold a JSON object (name, synthetic, sources, cell_size)", file=folder / META_NAME)
+    meta = read_area_json(folder / META_NAME)
     sources_cols = [df["source"] for df in (facilities, projects, population) if "source" in df]
     generated = any(is_generated(s) for col in sources_cols for s in col)
     return StudyArea(
@@ -140,6 +180,65 @@ def load_folder(path, **_ignored) -> StudyArea:
         sources=meta.get("sources") or {"area": f"user study area {folder}"},
         cell_size=meta.get("cell_size"), bike_graph=bike_graph,
     )
+
+
+#: Bump when :func:`load_folder` changes what it builds or checks: older cache entries are then ignored.
+FOLDER_CACHE_VERSION = 3  # 3: the cycling graph and the OSM filter report are cached with the area
+
+
+def _file_digest(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def folder_cache_key(path) -> dict:
+    """What a cached folder area is built from: its resolved path and the SHA-256 of each input file."""
+    folder = Path(path).resolve()
+    files = [folder / GPKG_NAME, *(folder / n for n in NETWORK_NAMES), folder / META_NAME]
+    return {"kind": "folder", "version": FOLDER_CACHE_VERSION, "folder": str(folder),
+            "files": {p.name: _file_digest(p) for p in files if p.is_file()}}
+
+
+def load_folder_cached(path) -> StudyArea:
+    """:func:`load_folder` through the on-disk cache (:mod:`gis.cache`), keyed by content hash.
+
+    Parsing ``network.osm`` takes ~20 s for a small town and minutes for a large extract; every
+    CLI call paid it. The key holds the SHA-256 of ``area.gpkg``, the network file and
+    ``area.json``: any edit to them is a miss that rebuilds (and re-validates). The area returned
+    is the one read back from the cache, so a cold and a warm load give the same object graph.
+    """
+    import hashlib
+    import time
+
+    from gis.cache import load_study_area, save_study_area, tidy_graph
+    from gis.study_area import cache_dir
+
+    t0 = time.perf_counter()
+    folder = Path(path)
+    if not folder.is_dir():
+        return load_folder(folder)  # the loader names the problem
+    key = folder_cache_key(folder)
+    entry = cache_dir() / "folders" / hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
+    area = load_study_area(entry, key)
+    from_cache = area is not None
+    if area is None:
+        built = load_folder(folder)
+        tidy_graph(built.graph)
+        try:
+            save_study_area(built, entry, key)
+            area = load_study_area(entry, key)
+        except OSError:  # a read-only cache folder: use the build as is
+            area = None
+        area = area if area is not None else built
+    area.cache["from_cache"] = from_cache
+    area.cache["load_seconds"] = round(time.perf_counter() - t0, 3)
+    area.cache["folder"] = str(folder.resolve())
+    return area
 
 
 # ---------------------------------------------------------------- export
@@ -198,4 +297,4 @@ def export_area(area: StudyArea, out_dir) -> list[Path]:
     return written
 
 
-__all__ = ["load_folder", "export_area", "graph_to_osm_xml", "LAYERS_OPTIONAL"]
+__all__ = ["load_folder", "load_folder_cached", "export_area", "graph_to_osm_xml", "LAYERS_OPTIONAL"]

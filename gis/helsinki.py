@@ -40,7 +40,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import box
 
-from gis.cache import graph_from_frames, graph_to_frames, load_study_area, save_study_area, tidy_graph
+from gis.cache import load_study_area, save_study_area, tidy_graph
 from gis.crs import local_projected_crs
 from gis.study_area import StudyArea, cache_dir
 from layers.frames import empty_layer
@@ -50,7 +50,7 @@ from layers.schema import COHORTS
 AREA_NAME = "helsinki-osm"
 HELSINKI_CRS = "EPSG:32635"
 #: Bump when the build changes, so stale caches are rebuilt.
-CACHE_VERSION = 5  # 5: networks from the gis.osm_filter table (walk and bike), not pyrosm's
+CACHE_VERSION = 6  # 5: networks from the gis.osm_filter table (walk and bike); 6: bike graph kept by gis.cache
 
 #: Dwelling floor area per resident (m²) that turns residential floor area into residents [U]:
 #: Helsinki's is about 34-35 m² (Statistics Finland, order of magnitude; not checked against a
@@ -334,13 +334,8 @@ def load_helsinki(*, refresh: bool = False, path=None) -> StudyArea:
     from_cache = area is not None
     if area is None:
         area = build_helsinki(path)
-        bike_nodes, bike_edges = graph_to_frames(area.bike_graph)
-        save_study_area(area, folder, key, extra={"bike_nodes": bike_nodes, "bike_edges": bike_edges})
+        save_study_area(area, folder, key)  # the cycling graph is kept with the area
         area = load_study_area(folder, key) or area  # warm and cold loads identical
-    layers = area.cache.get("layers", {})
-    if area.bike_graph is None and "bike_edges" in layers:  # the cycling graph rides in the cache's extra layers
-        area = area.replace(bike_graph=graph_from_frames(layers["bike_nodes"], layers["bike_edges"], area.crs),
-                            validate=False)
     area.cache["from_cache"] = from_cache
     area.cache["load_seconds"] = time.perf_counter() - t0
     return area

@@ -10,6 +10,7 @@ whole (no reader sees the boundary of the new area with the facilities of the ol
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -51,6 +52,7 @@ def atomic_path(path, *, suffix: str | None = None, overwrite: bool = True) -> I
     if not overwrite and path.exists():
         raise FileExistsError(str(path))
     suffix = path.suffix if suffix is None else suffix
+    clean_stale_temps(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{suffix}", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
@@ -67,6 +69,26 @@ def atomic_path(path, *, suffix: str | None = None, overwrite: bool = True) -> I
         for p in [tmp, *tmp.parent.glob(tmp.name + "-*")]:
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
+
+
+#: Age after which a temp file next to a target is debris of a killed write (never one in progress).
+STALE_TEMP_S = 3600.0
+
+
+def clean_stale_temps(path, max_age_s: float = STALE_TEMP_S) -> int:
+    """Remove temp files a killed write of ``path`` left (``.<stem>.*.tmp*``, with GDAL side files),
+    older than ``max_age_s``; returns how many. ``kill -9`` debris was 2.3 MB a time, never cleaned."""
+    import time
+
+    path = Path(path)
+    n = 0
+    now = time.time()
+    for p in path.parent.glob(f".{glob.escape(path.stem)}.*.tmp*"):
+        with contextlib.suppress(OSError):
+            if p.is_file() and now - p.stat().st_mtime > max_age_s:
+                p.unlink()
+                n += 1
+    return n
 
 
 def _link_new(tmp: Path, path: Path) -> None:
@@ -96,6 +118,30 @@ def write_text_atomic(path, text: str, encoding: str = "utf-8") -> Path:
     return write_bytes_atomic(path, text.encode(encoding))
 
 
+#: First characters that make Excel / LibreOffice read a cell as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe_cell(v):
+    """A text cell that would start a formula (``=``, ``+``, ``-``, ``@``, tab, CR) prefixed with ``'``
+    so a spreadsheet shows it as text; numbers and other values unchanged."""
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        return "'" + v
+    return v
+
+
+def write_csv_atomic(df, path) -> Path:
+    """Write a DataFrame as UTF-8-with-BOM CSV (Excel opens Chinese correctly), atomically, with every
+    text cell and header passed through :func:`csv_safe_cell` — the one CSV writer of the project."""
+    import pandas as pd
+
+    safe = pd.DataFrame({csv_safe_cell(str(c)): df[c] if pd.api.types.is_numeric_dtype(df[c])
+                         else df[c].map(csv_safe_cell) for c in df.columns})
+    with atomic_path(path) as tmp:
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig")
+    return Path(path)
+
+
 def write_parquet_atomic(gdf: gpd.GeoDataFrame, path) -> Path:
     """Write a GeoDataFrame as GeoParquet atomically (the cache format: fast, typed, no pickle)."""
     with atomic_path(path) as tmp:
@@ -110,7 +156,8 @@ def write_parquet_atomic(gdf: gpd.GeoDataFrame, path) -> Path:
 GPKG_DATASET_OPTIONS = {"VERSION": "1.2"}
 
 
-def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path) -> Path:
+def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path, *, append: bool = False,
+                      replace_layers: bool = False) -> Path:
     """Write several layers into one GeoPackage, atomically as a whole.
 
     Parameters
@@ -119,12 +166,36 @@ def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path) -> Path:
         Written in order; an empty frame still creates its (empty) layer so readers find it.
     path : str or Path
         The ``.gpkg`` file; replaced in one step when every layer is written.
+    append : bool
+        Keep the other layers of an existing ``path`` and add these (what QGIS users expect of
+        "add a layer"): the file is copied, extended and replaced in one step.
+    replace_layers : bool
+        With ``append``, a layer of the same name is replaced; otherwise that is an InputError.
 
     Returns
     -------
     Path
     """
+    import shutil
+
+    import pyogrio
+
+    from layers.errors import InputError
+
+    path = Path(path)
+    base = path if append and path.is_file() else None
+    if base is not None:
+        try:
+            present = {str(n) for n, _ in pyogrio.list_layers(base)}
+        except Exception as e:  # noqa: BLE001 - GDAL errors are untyped
+            raise InputError(f"cannot add a layer: not a readable GeoPackage ({type(e).__name__})", file=path) from e
+        clash = sorted(present & set(layers))
+        if clash and not replace_layers:
+            raise InputError(f"the GeoPackage already has a layer {clash[0]!r}; add --overwrite to replace that "
+                             f"layer", file=path, field="--append-layer")
     with atomic_path(path, suffix=".gpkg") as tmp:
+        if base is not None:
+            shutil.copyfile(base, tmp)  # a layer of the same name is replaced by to_file below
         for name, gdf in layers.items():
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", dataset_options=GPKG_DATASET_OPTIONS)
     return Path(path)

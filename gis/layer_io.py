@@ -41,6 +41,11 @@ VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
 # ---------------------------------------------------------------- CSV
 
 
+#: Most columns (and header characters) a point list may have; far above any real one.
+MAX_COLUMNS = 500
+MAX_HEADER_CHARS = 20_000
+
+
 def read_csv_text(path) -> tuple[pd.DataFrame, dict]:
     """Read a CSV file as text cells, detecting the encoding and the delimiter.
 
@@ -66,6 +71,11 @@ def read_csv_text(path) -> tuple[pd.DataFrame, dict]:
         raise InputError("cannot decode the file as UTF-8 or GBK; save it as UTF-8 CSV", file=path)
     if not text.strip():
         raise InputError("the file is empty", file=path)
+    header = text.split("\n", 1)[0]
+    if len(header) > MAX_HEADER_CHARS or max(header.count(c) for c in ",;\t|") >= MAX_COLUMNS:
+        # A 1.5 MB header of 200,000 columns took a minute and 1.1 GB to parse: refuse it at once.
+        raise InputError(f"the header has more than {MAX_COLUMNS} columns (or {MAX_HEADER_CHARS:,} characters); "
+                         f"keep only the columns of the point list", file=path, row=1)
     sample = text[:8192]
     try:
         delim = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter

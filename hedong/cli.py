@@ -68,6 +68,19 @@ def _one_line(msg: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hedong`` console script."""
+    from hedong.output import SafeStream
+
+    saved = sys.stdout, sys.stderr
+    # Names in the data never reach the terminal as escape sequences (ANSI, OSC 52): one filter
+    # on both streams covers every command's output.
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

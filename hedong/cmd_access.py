@@ -29,6 +29,9 @@ def register(sub) -> None:
                    help="norm level (repeatable; default all)")
     _scenario_args(g)
     g.add_argument("--out", default=None, help="also write the cells beyond the radius to this GeoPackage")
+    from hedong.output import add_output_flags
+
+    add_output_flags(g)
     g.add_argument("--json", action="store_true", help="stable JSON on stdout")
     g.set_defaults(func=run_gaps)
 
@@ -104,9 +107,9 @@ def run_gaps(args) -> int:
 
     area, fac = _area_and_facilities(args)
     if args.out:
-        from hedong.cmd_coverage import check_out
+        from hedong.output import check_out_file
 
-        check_out(args.out)
+        check_out_file(args.out, args, "--out")
     df = norm_gaps(area, facilities=fac, levels=args.level)
     if args.out:
         import geopandas as gpd
@@ -117,7 +120,9 @@ def run_gaps(args) -> int:
         levels = list(dict.fromkeys(df["level"]))
         cells = gpd.GeoDataFrame(pd.concat([norm_gap_cells(area, lv, fac) for lv in levels], ignore_index=True),
                                  geometry="geometry", crs=area.crs)
-        write_gpkg_atomic({"norm_gaps": cells}, args.out)
+        from hedong.output import gpkg_write_options
+
+        write_gpkg_atomic({"norm_gaps": cells}, args.out, **gpkg_write_options(args))
     j = gaps_json(area, df, args.scenario, args.year)
     if args.json:
         print_json(j)

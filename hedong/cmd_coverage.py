@@ -19,7 +19,7 @@ from accessibility.params import check_minutes
 from layers.errors import InputError
 from gis.io import write_gpkg_atomic
 from hedong.cli import add_area_argument
-from hedong.output import print_json, table
+from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 
 
 def register(sub) -> None:
@@ -33,6 +33,7 @@ def register(sub) -> None:
     p.add_argument("--cells-out", default=None, metavar="FILE",
                    help="also write per-cell minutes to the nearest facility of every service as CSV "
                         "(cell_id, one column per service; inf = unreachable), written atomically")
+    add_output_flags(p, append=False)
     p.set_defaults(func=run_coverage)
 
     c = sub.add_parser("circles", help="write service-area polygons (the 15-minute circles) to a GeoPackage",
@@ -45,6 +46,7 @@ def register(sub) -> None:
     _common(c)
     c.add_argument("--per-facility", action="store_true", help="one polygon per facility instead of one union")
     c.add_argument("--out", required=True, help="output GeoPackage (written atomically)")
+    add_output_flags(c)
     c.add_argument("--json", action="store_true", help="print a summary as JSON")
     c.set_defaults(func=run_circles)
 
@@ -92,11 +94,7 @@ def run_coverage(args) -> int:
 
     check_args(args)
     if args.cells_out:
-        out = Path(args.cells_out)
-        if not out.parent.is_dir():
-            raise InputError("the output folder does not exist", file=out.parent, field="--cells-out")
-        if out.exists():
-            raise InputError("the file exists; remove it or choose another name", file=out, field="--cells-out")
+        check_out_file(args.cells_out, args, "--cells-out", suffixes=(".csv",))
     area = load_area_cached(args.area)
     fac = scenario_facilities(area, args.scenario, args.year)
     rep = coverage_report(area, minutes=args.minutes, mode=args.mode, facilities=fac)
@@ -141,25 +139,15 @@ def write_cell_minutes(area, args, fac) -> Path:
     import pandas as pd
 
     from accessibility.coverage import service_coverage
-    from gis.io import write_text_atomic
-    from layers.norms import SERVICES
+    from gis.io import write_csv_atomic
+    from layers.families import SERVICES
 
     out = Path(args.cells_out)
     df = pd.DataFrame({"cell_id": area.population["cell_id"].to_numpy() if "cell_id" in area.population
                        else area.population.index.to_numpy()})
     for k in SERVICES:
         df[k] = service_coverage(area, k, args.minutes, args.mode, fac).cell_minutes.to_numpy(float)
-    return write_text_atomic(out, df.to_csv(index=False, float_format="%.10g"))
-
-
-def check_out(out) -> Path:
-    """Validate an ``--out`` GeoPackage path before any work is done."""
-    out = Path(out)
-    if out.suffix.lower() != ".gpkg":
-        raise InputError("the output must be a .gpkg file", file=out, field="--out")
-    if not out.parent.is_dir():
-        raise InputError("the output folder does not exist", file=out.parent, field="--out")
-    return out
+    return write_csv_atomic(df, out)
 
 
 def run_circles(args) -> int:
@@ -170,14 +158,14 @@ def run_circles(args) -> int:
     from gis.areas import load_area_cached
 
     check_args(args)
-    check_out(args.out)
+    check_out_file(args.out, args, "--out")
     t0 = time.perf_counter()
     area = load_area_cached(args.area)
     fac = scenario_facilities(area, args.scenario, args.year)
     g = circles_gdf(area, args.service, args.minutes, per_facility=args.per_facility, mode=args.mode,
                     facilities=fac)
     g["synthetic"] = bool(area.synthetic)
-    write_gpkg_atomic({f"circles_{args.service}": g}, Path(args.out))
+    write_gpkg_atomic({f"circles_{args.service}": g}, Path(args.out), **gpkg_write_options(args))
     summary = {"service": args.service, "minutes": float(g["minutes"].iloc[0]) if len(g) else args.minutes,
                "mode": g["mode"].iloc[0] if len(g) else args.mode, "out": str(args.out), "features": len(g),
                "population_covered": float(g["population"].sum()) if not args.per_facility and len(g) else None,

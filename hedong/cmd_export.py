@@ -18,16 +18,28 @@ def register(subparsers) -> None:
                     "valid --area.",
     )
     add_area_argument(p)
-    p.add_argument("--out", required=True, help="output folder (created if missing; files of the same names are replaced)")
+    p.add_argument("--out", required=True,
+                   help="output folder (created if missing; existing files of the same names need --overwrite)")
+    p.add_argument("--overwrite", action="store_true", help="replace area.gpkg, network.osm, ... already in --out")
     p.add_argument("--json", action="store_true", help='print {"area", "out", "files"} as JSON')
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Export the area; print the files written."""
-    from gis.areas import load_area
-    from gis.folder import export_area
+    from pathlib import Path
 
+    from gis.areas import load_area
+    from layers.errors import InputError
+    from gis.folder import GPKG_NAME, META_NAME, README_NAME, export_area
+
+    out = Path(args.out)
+    if Path(args.area).is_dir() and out.is_dir() and out.resolve() == Path(args.area).resolve():
+        raise InputError("--out is the study area being exported; choose another folder", file=out, field="--out")
+    clash = [n for n in (GPKG_NAME, "network.osm", META_NAME, README_NAME) if (out / n).exists()]
+    if out.is_dir() and clash and not args.overwrite:
+        raise InputError(f"the folder already holds {clash[0]}; add --overwrite to replace it", file=out / clash[0],
+                         field="--out")
     area = load_area(args.area)
     files = export_area(area, args.out)
     if args.json:

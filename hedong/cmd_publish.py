@@ -24,7 +24,8 @@ def register(sub) -> None:
     p.add_argument("--scenario", default=None,
                    help="scenario of the seat maps (default: plan when the area has projects, else existing)")
     p.add_argument("--out", required=True,
-                   help="output folder: new, empty or an earlier publication (replaced atomically)")
+                   help="output folder: new, empty or an earlier publication (only the files it wrote are replaced; "
+                        "notes and photos you added stay)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="map language (default zh)")
     p.add_argument("--minutes", type=float, default=None, help="override every service's threshold minutes")
     p.add_argument("--mode", choices=("walk", "bike"), default=None, help="override the travel mode")

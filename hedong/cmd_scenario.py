@@ -10,7 +10,7 @@ import argparse
 import numpy as np
 
 from accessibility.params import check_count, check_minutes
-from hedong.output import print_json, table
+from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 from layers.families import LEVELS
 
 
@@ -50,6 +50,7 @@ def register(subparsers) -> None:
     p.add_argument("--year", type=int, default=2025)
     p.add_argument("--minutes", type=float, default=None, help="override the norm's walking limit for every level")
     p.add_argument("--catchments", metavar="FILE.gpkg", help="also write school catchment polygons")
+    add_output_flags(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("compare", help="two or more scenarios side by side, with deltas")
@@ -59,6 +60,7 @@ def register(subparsers) -> None:
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--csv", metavar="FILE", help="export rows as UTF-8-BOM CSV (Excel)")
     p.add_argument("--gpkg", metavar="FILE", help="export district deltas and project changes (QGIS)")
+    add_output_flags(p)
     p.set_defaults(func=cmd_compare)
 
     from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS
@@ -81,7 +83,7 @@ def register(subparsers) -> None:
     p.add_argument("--scenario", default="existing")
     p.add_argument("--year", type=int, default=2025)
     p.add_argument("--time-limit", type=float, default=60.0,
-                   help="seconds for the MILP solver (default 60; the best solution found is reported with its status)")
+                   help="seconds for the MILP solver (default 60; when reached, the best solution found is reported with its MIP gap)")
     p.set_defaults(func=cmd_optimize)
 
     p = sub.add_parser("next-site", help="the single candidate serving most unserved children")
@@ -151,6 +153,8 @@ def cmd_evaluate(args) -> int:
     _check_minutes(args)
     from scenarios.evaluate import Evaluator
 
+    if args.catchments:
+        check_out_file(args.catchments, args, "--catchments")
     area = _area(args)
     ev = Evaluator.for_area(area).evaluate(args.scenario, args.year, args.minutes)
     j = ev.to_json()
@@ -162,7 +166,7 @@ def cmd_evaluate(args) -> int:
 
         g = gpd.GeoDataFrame(pd.concat([r.catchments() for r in ev.levels.values()], ignore_index=True),
                              geometry="geometry", crs=area.crs)
-        write_gpkg_atomic({"catchments": g}, args.catchments)
+        write_gpkg_atomic({"catchments": g}, args.catchments, **gpkg_write_options(args))
     if args.json:
         print_json(j)
         return 0
@@ -192,11 +196,15 @@ def cmd_compare(args) -> int:
         from layers.errors import InputError
 
         raise InputError("compare needs two or more scenarios", field="scenarios")
+    if args.csv:
+        check_out_file(args.csv, args, "--csv", suffixes=(".csv",))
+    if args.gpkg:
+        check_out_file(args.gpkg, args, "--gpkg")
     res = compare(area, args.scenarios, args.year, args.minutes)
     if args.csv:
         export_csv(res, args.csv)
     if args.gpkg:
-        export_gpkg(res, area, args.gpkg, scenarios=args.scenarios)
+        export_gpkg(res, area, args.gpkg, scenarios=args.scenarios, **gpkg_write_options(args))
     if args.json:
         print_json(res)
         return 0
@@ -233,6 +241,9 @@ def cmd_optimize(args) -> int:
     print(f"{res['model']} for {res['level']} ({res['candidates']} candidates, {res['demand_cells']} cells, "
           f"{res['seconds']:.2f} s): objective {res['objective_value']:,.1f} {res['objective_unit']}")
     print(f"unserved children {res['unserved_before']:,} -> {res['unserved_after']:,}")
+    if res.get("time_limit_reached"):
+        gap = "unknown" if res.get("gap") is None else f"{res['gap']:.1%}"
+        print(f"time limit reached: best solution found so far, within {gap} of the optimum (MIP gap)")
     print(table(res["chosen_sites"], ["candidate_id", "district", "lon", "lat", "lon_gcj02", "lat_gcj02", "seats"]))
     return 0
 
@@ -256,12 +267,13 @@ def cmd_next_site(args) -> int:
 
 def cmd_copy(args) -> int:
     """``hedong scenario copy SRC DST``."""
+    from scenarios import store
     from scenarios.model import resolve_scenario, save_scenario
     from scenarios.store import ScenarioExistsError
 
     area = _area(args)
     s = resolve_scenario(area, args.src).copy(args.dst)
-    s.area = area.name
+    s.area = store.area_id(area)
     try:
         path = save_scenario(s, overwrite=args.overwrite)
     except ScenarioExistsError as e:
@@ -273,39 +285,39 @@ def cmd_copy(args) -> int:
 
 
 def cmd_move(args) -> int:
-    """``hedong scenario move DST --project ID ...`` (edits a stored scenario, saved atomically)."""
+    """``hedong scenario move DST --project ID ...`` (edits a stored scenario under its lock: re-read,
+    apply, save atomically — two edits at once both land)."""
     from layers.errors import InputError
-    from scenarios import store
     from layers.families import TYPE_CAPACITY
-    from scenarios.model import load_scenario, save_scenario
+    from scenarios.model import edit_stored
+    from scenarios.sites import check_site
 
     area = _area(args)
-    paths = store.stored_paths(area.name)
-    if args.dst not in paths:
-        raise InputError(f"no stored scenario '{args.dst}'; create one with 'hedong scenario copy plan {args.dst}'",
-                         field="dst")
-    s = load_scenario(paths[args.dst], area)
-    s.name = args.dst
-    changed = []
     if (args.lon is None) != (args.lat is None):
         raise InputError("give both --lon and --lat", field="lon")
-    if args.lon is not None:
-        s.move(args.project, args.lon, args.lat)
-        changed.append("site")
-    if args.set_year is not None:
-        s.set_year(args.project, args.set_year)
-        changed.append("open_year")
-    seats = {"seats_primary": args.seats_primary, "seats_junior": args.seats_junior,
-             "places_kindergarten": args.places_kindergarten}
-    if args.set_seats is not None:
-        t = s.projects["type"].iloc[s._row(args.project)]  # an unknown project is an InputError
-        seats[TYPE_CAPACITY[t][0]] = args.set_seats
-    if any(v is not None for v in seats.values()):
-        s.set_seats(args.project, **seats)
-        changed.append("seats")
-    if not changed:
-        raise InputError("nothing to change: give --lon/--lat, --set-year or --set-seats", field="project")
-    path = save_scenario(s, paths[args.dst], overwrite=True)
+    changed = []
+
+    def edit(s):
+        changed.clear()
+        if args.lon is not None:
+            check_site(area, args.lon, args.lat, field="--lon/--lat")
+            s.move(args.project, args.lon, args.lat)
+            changed.append("site")
+        if args.set_year is not None:
+            s.set_year(args.project, args.set_year)
+            changed.append("open_year")
+        seats = {"seats_primary": args.seats_primary, "seats_junior": args.seats_junior,
+                 "places_kindergarten": args.places_kindergarten}
+        if args.set_seats is not None:
+            t = s.projects["type"].iloc[s._row(args.project)]  # an unknown project is an InputError
+            seats[TYPE_CAPACITY[t][0]] = args.set_seats
+        if any(v is not None for v in seats.values()):
+            s.set_seats(args.project, **seats)
+            changed.append("seats")
+        if not changed:
+            raise InputError("nothing to change: give --lon/--lat, --set-year or --set-seats", field="project")
+
+    _, path = edit_stored(area, args.dst, edit)
     out = {"name": args.dst, "project": args.project, "changed": changed, "path": str(path)}
     print_json(out) if args.json else print(f"{args.dst}: {args.project} {', '.join(changed)} updated ({path})")
     return 0

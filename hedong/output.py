@@ -4,9 +4,39 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
+from pathlib import Path
 
 import numpy as np
+
+from layers.errors import InputError
+
+
+# Terminal control sequences: CSI (colours, cursor moves), OSC (window titles, OSC 52 clipboard
+# writes) and other ESC sequences, then any C0 / C1 control left except tab, newline and CR.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?|\x9b[0-?]*[ -/]*[@-~]"
+                      r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without terminal escape sequences (ANSI colours, OSC 52 clipboard writes ...) or
+    other control characters: a district or facility name must not drive the planner's terminal."""
+    return _ESCAPES.sub("", text)
+
+
+class SafeStream:
+    """A text stream whose ``write`` passes through :func:`strip_controls` (the CLI wraps stdout and
+    stderr in it, so every line any command prints is clean; JSON escapes controls anyway)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        return self._stream.write(strip_controls(text))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _clean(obj):
@@ -67,3 +97,44 @@ def table(rows: list[dict], columns: list[str] | None = None) -> str:
     out = [line(columns), line(["-" * w for w in widths])]
     out += [line(r) for r in cells]
     return "\n".join(out)
+
+
+def add_output_flags(p, append: bool = True) -> None:
+    """``--overwrite`` (and ``--append-layer`` for GeoPackage outputs) of a command that writes files."""
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    if append:
+        p.add_argument("--append-layer", action="store_true",
+                       help="add the layer to an existing GeoPackage, keeping its other layers (as QGIS does)")
+
+
+def check_out_file(path, args, field: str, suffixes=(".gpkg",)) -> Path:
+    """Refuse an output file before any work is done (exit 2 naming ``field``); returns it as a Path.
+
+    Refused: a wrong suffix (a ``.shp`` name would get GeoPackage bytes), a folder, a missing
+    parent folder, any file of a study-area folder (even with ``--overwrite``) and an existing
+    file unless ``--overwrite`` or, for a GeoPackage, ``--append-layer`` is given.
+    """
+    from gis.folder import is_study_area_file
+
+    p = Path(path)
+    if p.suffix.lower() not in suffixes:
+        raise InputError(f"the output must be a {' or '.join(suffixes)} file", file=p, field=field)
+    if p.is_dir():
+        raise InputError("the output is a folder; give a file name", file=p, field=field)
+    if not p.parent.is_dir():
+        raise InputError("the output folder does not exist", file=p.parent, field=field)
+    if is_study_area_file(p):
+        raise InputError("this is a file of a study-area folder and is never replaced; choose another file",
+                         file=p, field=field)
+    appending = getattr(args, "append_layer", False) and p.suffix.lower() == ".gpkg"
+    if p.exists() and not (getattr(args, "overwrite", False) or appending):
+        raise InputError("the file exists; add --overwrite to replace it"
+                         + (" or --append-layer to add the layer to it" if p.suffix.lower() == ".gpkg" else ""),
+                         file=p, field=field)
+    return p
+
+
+def gpkg_write_options(args) -> dict:
+    """Keyword arguments of :func:`gis.io.write_gpkg_atomic` for the output flags in ``args``."""
+    return {"append": bool(getattr(args, "append_layer", False)),
+            "replace_layers": bool(getattr(args, "overwrite", False))}

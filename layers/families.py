@@ -10,7 +10,8 @@ Every consumer (loaders, engines, the optimiser, the CLI's choices, the app's se
 and published pages) reads this registry, so a new family is one :func:`register_family` call
 plus its data::
 
-    from layers.families import Family, Service, Subtype, register_family
+    from layers.families import CapacityColumn, Family, Service, Subtype, register_capacity_column, register_family
+    register_capacity_column(CapacityColumn("places_childcare", "places", "托位", "childcare places", "托位", "places"))
     register_family(Family(
         "childcare", "托育", "Childcare", subtypes=(Subtype("childcare", "托育机构", "childcare centre"),),
         capacity=("places_childcare",), color="#e377c2", symbol="circle",
@@ -26,6 +27,11 @@ stay current: the dicts are updated in place and the tuples are live views
 (:class:`RegistryView`), so a family registered at run time shows up wherever they are read —
 as long as a consumer reads them when it needs them (a parser built, a page rendered), not
 copies them at import.
+
+One limit: the layer columns (``layers.schema.FACILITY_COLUMNS``, the loaders' column specs) are
+fixed when :mod:`layers.schema` is imported, so a family registered later must use capacity
+columns that exist by then (as the test family of tests/test_families.py does with ``area_m2``);
+a family needing a new column registers it here, at import, like the plan's families.
 
 Norm numbers (class sizes, the standard kindergarten size) come from :mod:`layers.norms`; plan
 figures (beds per 1,000, the derived school sizes) from :mod:`layers.plan`.
@@ -339,6 +345,22 @@ def register_capacity_column(column: CapacityColumn, *, replace_existing: bool =
     _CAPACITY[column.key] = column
     _rebuild()
     return column
+
+
+def unregister_capacity_column(key: str) -> CapacityColumn:
+    """Remove a capacity column no family uses (for tests that register a temporary one).
+
+    Raises
+    ------
+    ValueError
+        A registered family still carries it.
+    """
+    users = [f.key for f in _FAMILIES.values() if key in f.capacity]
+    if users:
+        raise ValueError(f"capacity column {key!r} is used by {', '.join(users)}")
+    c = _CAPACITY.pop(key)
+    _rebuild()
+    return c
 
 
 def register_family(family: Family, *, replace_existing: bool = False) -> Family:

@@ -2,7 +2,7 @@
 
 Every value carries a ``mark`` as in shared NORMS.md: ``C`` read in the cited source,
 ``S`` secondary, ``U`` unconfirmed documented default (the UI says so). A planner can override
-any of them by building a :class:`Service` with other values (``dataclasses.replace``).
+any of them by building a :class:`layers.families.Service` with other values (``dataclasses.replace``).
 """
 
 from __future__ import annotations

@@ -40,8 +40,10 @@ class Column:
         Column name in the schema.
     kind : str
         ``id`` (non-empty text, unique), ``text``, ``enum`` (one of ``choices``), ``subtype``
-        (one of the row family's sub-types), ``count`` (finite number >= 0), ``whole`` (a
-        ``count`` that is a whole number: seats), ``year`` (integer in ``lo``..``hi``).
+        (one of the row family's sub-types), ``count`` (finite number >= 0, at most ``hi`` when
+        ``hi`` is set), ``whole`` (a ``count`` that is a whole number, stored as int: project
+        seats), ``seats`` (a whole ``count`` stored as float: facility capacities), ``year``
+        (integer in ``lo``..``hi``).
     required : bool
         A missing column is an error; otherwise it takes ``default``.
     default : object
@@ -61,21 +63,31 @@ class Column:
     hi: int = 0
 
 
-_CAP_OPTIONAL = tuple(Column(c, "count", required=False, default=0.0) for c in CAPACITY_COLUMNS)
+#: Largest capacity of one site (seats, places, beds; candidate capacity): a typo such as 1e19 seats
+#: would overflow int64 and make the school vanish, or swamp every district's balance.
+MAX_SEATS = 100_000
+#: Largest head count of one population cell (any cohort, and the total).
+MAX_CELL_COUNT = 1_000_000
+#: Yearly district growth rates accepted (``growth_rate``): -20 % to +20 % a year.
+GROWTH_RATE_RANGE = (-0.2, 0.2)
+
+#: Capacity columns are whole numbers (0.6 seats would truncate to 0); area_m2 need not be.
+_CAP_OPTIONAL = tuple(Column(c, "seats", required=False, default=0.0, hi=MAX_SEATS) if c != "area_m2"
+                      else Column(c, "count", required=False, default=0.0) for c in CAPACITY_COLUMNS)
 
 SPECS: dict[str, tuple[Column, ...]] = {
     "boundary": (Column("name", "text", required=False, default="study area"),),
     "districts": (Column("district_id", "id"), Column("name", "text")),
     # Cohorts are required: a missing cohort column silently read as 0 would hide all its demand.
-    "population": (Column("cell_id", "id"), Column("district_id", "text"), Column("pop_total", "count"),
-                   *(Column(c, "count") for c in COHORTS)),
+    "population": (Column("cell_id", "id"), Column("district_id", "text"),
+                   Column("pop_total", "count", hi=MAX_CELL_COUNT), *(Column(c, "count", hi=MAX_CELL_COUNT) for c in COHORTS)),
     "facilities": (Column("facility_id", "id"), Column("name", "text", required=False, default=""),
                    Column("family", "enum", choices=FAMILIES), Column("subtype", "subtype", required=False, default=""),
                    *_CAP_OPTIONAL, Column("source", "text", required=False, default="")),
     "projects": (Column("project_id", "id"), Column("name", "text", required=False, default=""),
                  # choices are the registry's live dict: a family registered later is accepted
                  Column("type", "enum", choices=PROJECT_TYPES),
-                 *(Column(c, "whole", required=False, default=0) for c in PROJECT_CAPACITY),
+                 *(Column(c, "whole", required=False, default=0, hi=MAX_SEATS) for c in PROJECT_CAPACITY),
                  Column("open_year", "year", lo=PROJECT_YEARS[0], hi=PROJECT_YEARS[1]), Column("source", "text", required=False, default="")),
 }
 
@@ -98,6 +110,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
 def _label_to_key() -> dict[str, str]:
     """Chinese and English labels accepted for family / sub-type names (read from the registry each time)."""
     return {v.lower(): k for d in (FAMILY_LABELS, SUBTYPE_LABELS) for k, lab in d.items() for v in lab.values()}
+
+
+#: layer -> (column naming the kind, kind -> capacity columns it may carry, columns checked, word after the kind)
+_CAPACITY_RULE = {"facilities": ("family", FAMILY_CAPACITY, CAPACITY_COLUMNS, ""),
+                  "projects": ("type", TYPE_CAPACITY, PROJECT_CAPACITY, " project")}
 
 
 def _is_empty(v) -> bool:
@@ -240,18 +257,21 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                     raise InputError(f"unknown subtype {v!r} for family {fam}: use one of {', '.join(allowed)}",
                                      file=file, row=row, field=c.name)
                 res.append(key)
-            elif c.kind in ("count", "whole"):
+            elif c.kind in ("count", "whole", "seats"):
                 if _is_empty(v):
                     if c.required:
                         raise InputError("empty value; write a number >= 0", file=file, row=row, field=c.name)
                     res.append(float(c.default))
                 else:
-                    res.append(_number(v, file=file, row=row, field=c.name))
-                if c.kind == "whole":
-                    if not res[-1].is_integer():
+                    f = _number(v, file=file, row=row, field=c.name)
+                    if c.hi and f > c.hi:
+                        raise InputError(f"{f:g} is more than {c.hi:,}, the most one "
+                                         f"{'cell' if c.kind == 'count' else 'site'} can hold; check the value",
+                                         file=file, row=row, field=c.name)
+                    if c.kind in ("whole", "seats") and not f.is_integer():
                         raise InputError(f"{v!r} is not a whole number; seats are counted whole", file=file,
                                          row=row, field=c.name)
-                    res[-1] = int(res[-1])
+                    res.append(int(f) if c.kind == "whole" else f)
             elif c.kind == "year":
                 if _is_empty(v):
                     raise InputError(f"empty year; write the opening year ({c.lo}-{c.hi})", file=file, row=row,
@@ -274,30 +294,57 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                     raise InputError(f"duplicate id {v!r} (also in row {seen[v] + 1}); ids must be unique",
                                      file=file, row=i + 1, field=c.name)
                 seen[v] = i
-    if layer == "facilities":
-        # A family carries only its own capacity columns (layers.schema.FAMILY_CAPACITY).
+    if layer in _CAPACITY_RULE:
+        # A family carries only its own capacity columns (layers.schema.FAMILY_CAPACITY); a project
+        # only the seats of its type's levels (layers.families.TYPE_CAPACITY).
+        key_col, allowed, columns, what = _CAPACITY_RULE[layer]
         for i in range(n):
-            fam = out["family"][i]
-            for col in CAPACITY_COLUMNS:
-                if col not in FAMILY_CAPACITY[fam] and out[col][i] != 0:
-                    raise InputError(f"a {fam} does not use {col} (it uses {', '.join(FAMILY_CAPACITY[fam])}); "
+            k = out[key_col][i]
+            for col in columns:
+                if col not in allowed[k] and out[col][i] != 0:
+                    raise InputError(f"a {k}{what} does not use {col} (it uses {', '.join(allowed[k])}); "
                                      f"set it to 0 or leave it empty", file=file, row=i + 1, field=col)
-    if layer == "projects":
-        # A project carries only the seats of its type's levels (layers.families.TYPE_CAPACITY).
-        for i in range(n):
-            t = out["type"][i]
-            for col in PROJECT_CAPACITY:
-                if col not in TYPE_CAPACITY[t] and out[col][i] != 0:
-                    raise InputError(f"a {t} project carries no {col}; set it to 0 (it carries "
-                                     f"{', '.join(TYPE_CAPACITY[t])})", file=file, row=i + 1, field=col)
+    if layer == "districts":
+        _check_districts(df, out, file)
     result = df.copy()
     for c in spec:
         result[c.name] = pd.Series(out[c.name], index=df.index,
-                                   dtype="float64" if c.kind == "count" else "int64" if c.kind in ("year", "whole")
+                                   dtype="float64" if c.kind in ("count", "seats") else "int64" if c.kind in ("year", "whole")
                                    else "object")
+    if layer == "districts" and "growth_rate" in df.columns:
+        result["growth_rate"] = out["growth_rate"]
     first = [c.name for c in spec]
     rest = [c for c in result.columns if c not in first]
     return result[first + rest]
+
+
+def _check_districts(df: pd.DataFrame, out: dict, file) -> None:
+    """District names must be unique (maps and reports are keyed by name: two "Same" districts
+    merged into one row) and an optional ``growth_rate`` a number in :data:`GROWTH_RATE_RANGE`.
+    Adds the parsed rates to ``out["growth_rate"]`` (an empty cell is 0: no growth)."""
+    seen: dict[str, int] = {}
+    for i, v in enumerate(out["name"]):
+        if v in seen:
+            raise InputError(f"duplicate district name {v!r} (also in row {seen[v] + 1}); names must be unique",
+                             file=file, row=i + 1, field="name")
+        seen[v] = i
+    if "growth_rate" not in df.columns:
+        return
+    lo, hi = GROWTH_RATE_RANGE
+    rates = []
+    for i, v in enumerate(df["growth_rate"]):
+        if _is_empty(v):
+            rates.append(0.0)
+            continue
+        try:
+            f = float(str(v).strip()) if isinstance(v, str) else float(v)
+        except (TypeError, ValueError, OverflowError):
+            f = math.nan
+        if not (math.isfinite(f) and lo <= f <= hi):
+            raise InputError(f"growth_rate {v!r} must be a yearly rate between {lo:g} and {hi:g} (e.g. 0.02 for "
+                             f"2 % a year)", file=file, row=i + 1, field="growth_rate")
+        rates.append(f)
+    out["growth_rate"] = rates
 
 
 def validate_geometry(gdf: gpd.GeoDataFrame, layer: str, *, file, boundary=None) -> gpd.GeoDataFrame:

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import html as _html
 import io
+import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -38,42 +40,18 @@ from accessibility.circles import circles_gdf
 from accessibility.coverage import DEFAULT_MINUTES, life_circle, service_coverage
 from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
 from presentation import webmap
-from presentation.webmap import t
+from presentation.i18n import CATALOGUE, LANGS, t
 from scenarios.evaluate import evaluate
 from scenarios.model import PLAN_YEARS
 
 #: Years of the seat maps: the years of the plan's school programme (layers.plan).
 YEARS = PLAN_YEARS
 
-PAGE_TEXT = {
-    "index_title": {"zh": "河东规划 · 公共服务设施地图", "en": "Hedong Planner · public-service facility maps"},
-    "coverage_maps": {"zh": "服务覆盖地图（{minutes}分钟圈）", "en": "Service coverage maps ({minutes}-minute circles)"},
-    "coverage_title": {"zh": "{service}：{minutes}分钟服务圈与未覆盖人口", "en": "{service}: {minutes}-minute circles and uncovered homes"},
-    "seat_maps": {"zh": "学位地图（{scenario}方案）：学位供给率 · 步行时限内入学比例",
-                  "en": "School seat maps (scenario {scenario}): seats per child · seated within the walking limit"},
-    "seat_title": {"zh": "{year}年学位（{scenario}方案）", "en": "School seats {year} (scenario {scenario})"},
-    "seated": {"zh": "{minutes}分钟内入学", "en": "seated within {minutes} min"},
-    "share": {"zh": "覆盖人口比例", "en": "population covered"},
-    "median": {"zh": "中位出行时间", "en": "median minutes"},
-    "indicators": {"zh": "规划指标（运城市“十四五”公共服务规划）", "en": "Plan indicators (Yuncheng 14th FYP for public services)"},
-    "sources": {"zh": "数据来源与许可", "en": "Sources and licences"},
-    "generated_at": {"zh": "生成时间", "en": "Generated"},
-    "offline": {"zh": "每个文件独立可用：无需服务器、无需联网（地图库已内嵌）。",
-                "en": "Every file stands alone: no server, no internet (the map library is embedded)."},
-    "level": {"zh": "学段", "en": "Level"},
-    "life_circle_title": {"zh": "一刻钟便民生活圈指数：{minutes}分钟内可达的服务数",
-                          "en": "Quarter-hour life-circle index: services within {minutes} min"},
-    "life_circle_sec": {"zh": "一刻钟便民生活圈", "en": "Quarter-hour life circle"},
-    "all_share": {"zh": "全部{n}项服务可达的人口比例", "en": "residents with all {n} services"},
-    "mean_within": {"zh": "平均可达服务数", "en": "mean services within reach"},
-    "mode": {"zh": "出行方式", "en": "Mode"},
-}
 
 
 def pt(key: str, lang: str = "zh", **kw) -> str:
-    """A phrase of the published pages in ``lang``."""
-    e = PAGE_TEXT[key]
-    return e.get(lang, e["en"]).format(**kw)
+    """A phrase of the published pages in ``lang`` (catalogue key ``page.<key>``, :mod:`presentation.i18n`)."""
+    return t(f"page.{key}", lang, **kw)
 
 
 # ---------------------------------------------------------------- numbers for the pages
@@ -120,7 +98,7 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
     f = area.facilities if facilities is None else webmap.as_facilities(facilities)
     pop = float(area.population["pop_total"].sum()) if len(area.population) else 0.0
     under3 = float(area.population["age_0_2"].sum()) if "age_0_2" in area.population.columns else 0.0
-    not_comp = {"zh": "现有图层无法计算", "en": "not computable from these layers"}[lang]
+    not_comp = pt("not_computable", lang)
     rows = []
 
     def fam(name):
@@ -129,18 +107,15 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
     computed = {}
     if pop > 0:
         beds = float(fam("clinic")["beds"].sum())
-        computed["beds_per_1000"] = (beds / pop * 1000, {"zh": "医疗卫生设施床位 / 人口", "en": "clinic beds / population"})
+        computed["beds_per_1000"] = (beds / pop * 1000, pt("note_beds", lang))
         area_m2 = float(fam("fitness")["area_m2"].sum())
-        computed["sports_area_per_capita"] = (area_m2 / pop, {"zh": "健身设施面积 / 人口（仅含图层中的设施）",
-                                                              "en": "fitness facility area / population (mapped facilities only)"})
+        computed["sports_area_per_capita"] = (area_m2 / pop, pt("note_sports", lang))
     for key, rec in INDICATORS.items():
         value, note = None, not_comp
         if key in computed:
-            value, n = computed[key]
-            note = n[lang]
+            value, note = computed[key]
         elif key == "childcare_per_1000":
-            note = {"zh": "图层中没有托育机构（0-3岁人口 {n:,.0f}）", "en": "no childcare facilities in the layers "
-                    "(residents aged 0-2: {n:,.0f})"}[lang].format(n=under3)
+            note = pt("note_childcare", lang, n=under3)
         target = rec.get("2025")
         cmp = rec.get("comparison", ">=")
         met = None if value is None or target is None else bool(value >= target) if cmp == ">=" else bool(value <= target)
@@ -148,11 +123,11 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
                      "baseline_2020": rec.get("2020"), "target_2025": target,
                      "value": None if value is None else round(value, 3), "met": met, "note": note})
     n_rooms = int(len(fam("study_room")))
-    rows.append({"key": "study_rooms_2025", "indicator": {"zh": "河东书房数量", "en": "Hedong Study Rooms"}[lang],
-                 "unit": {"zh": "个", "en": "rooms"}[lang], "baseline_2020": None,
+    rows.append({"key": "study_rooms_2025", "indicator": pt("study_rooms", lang),
+                 "unit": pt("unit_rooms", lang), "baseline_2020": None,
                  "target_2025": TARGETS["study_rooms_2025"], "value": n_rooms,
                  "met": n_rooms >= TARGETS["study_rooms_2025"],
-                 "note": {"zh": "目标为全市，图层为研究范围", "en": "target is city-wide; the layers cover the study area"}[lang]})
+                 "note": pt("note_citywide", lang)})
     return rows
 
 
@@ -302,13 +277,13 @@ def _seat_cell(v: dict, lang: str) -> str:
 def _life_circle_section(lang, life) -> str:
     if not life:
         return ""
-    esc = _html.escape
+    esc = webmap.esc
     fn, s = life
     total = max(s["by_n"]) if s["by_n"] else len(LIFE_CIRCLE_SERVICES)
     whole = sum(s["by_n"].values()) or 1.0
     heads = "".join(f"<th>{n}</th>" for n in range(total, -1, -1))
     cells = "".join(f"<td>{s['by_n'].get(n, 0) / whole:.0%}</td>" for n in range(total, -1, -1))
-    cap = {"zh": "可达服务数 → 人口占比", "en": "services within reach → share of residents"}[lang]
+    cap = pt("lc_caption", lang)
     return (f'<h2>{esc(pt("life_circle_sec", lang))}</h2><p><a href="{esc(fn)}">'
             f'{esc(pt("life_circle_title", lang, minutes=int(s["minutes"])))}</a></p>'
             f'<p>{esc(pt("all_share", lang, n=total))}: <b>{s["all_services_share"]:.1%}</b> · '
@@ -317,7 +292,7 @@ def _life_circle_section(lang, life) -> str:
 
 
 def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=None) -> str:
-    esc = _html.escape
+    esc = webmap.esc
     notice = (f'<p class="notice">⚠ {esc(webmap.notice_text(area, lang))}</p>' if getattr(area, "synthetic", False) else "")
     cov_rows = "".join(
         f'<tr><td><a href="{esc(fn)}">{esc(SERVICES[c["service"]].label(lang))}</a></td><td>{int(c["minutes"])}</td>'
@@ -337,13 +312,12 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
         for r in indicators)
     src_rows = "".join(f"<li><b>{esc(str(k))}</b>: {esc(str(v))}</li>" for k, v in (area.sources or {}).items())
     lvl_heads = "".join(f"<th>{esc(SERVICES[lv].label(lang))}</th>" for lv in LEVELS)
-    hdr = {"zh": ("服务", "分钟", "覆盖人口", "中位分钟", "未覆盖人口", "年份", "指标", "单位", "2020", "2025目标", "现值", "达标", "说明"),
-           "en": ("Service", "Minutes", "Covered", "Median min", "Uncovered people", "Year", "Indicator", "Unit", "2020",
-                  "2025 target", "Now", "Met", "Note")}[lang]
+    hdr = [t(f"col.{k}", lang) for k in ("service", "minutes", "covered", "median", "uncovered", "year", "indicator",
+                                          "unit", "2020", "target", "now", "met", "note")]
     seat_sec = (f'<h2>{esc(pt("seat_maps", lang, scenario=scenario))}</h2><table><tr><th>{hdr[5]}</th>{lvl_heads}</tr>'
                 f"{seat_rows}</table>") if seats else ""
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">{GENERATOR_META}<title>{esc(pt("index_title", lang))} — {esc(area.name)}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1">{GENERATOR_META}{_manifest_meta(files)}<title>{esc(pt("index_title", lang))} — {esc(area.name)}</title>
 <style>body{{font:14px/1.55 'Microsoft YaHei','PingFang SC','WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif;
 max-width:1000px;margin:24px auto;padding:0 16px;color:#222}} table{{border-collapse:collapse;margin:8px 0 18px}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f0f3f8}}
@@ -358,28 +332,60 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f
 </body></html>"""
 
 
-#: Written into every ``index.html`` we publish: a folder whose index carries it may be replaced.
+#: Written into every ``index.html`` we publish: a folder whose index carries it may be republished.
 GENERATOR_META = '<meta name="generator" content="hedong-planner">'
-#: Index titles of publications made before the marker existed (also ours to replace).
-_LEGACY_TITLES = tuple(f"<title>{e}" for e in PAGE_TEXT["index_title"].values())
+#: Index titles of publications made before the marker existed (also ours to republish).
+_LEGACY_TITLES = tuple(f"<title>{e}" for e in CATALOGUE["page.index_title"].values())
+#: Name of the manifest meta tag in ``index.html``: the files this publication wrote (JSON list).
+MANIFEST_META = "hedong-files"
+#: Names this module writes; without a manifest (an older publication) only these are replaced.
+_OUR_NAMES = re.compile(r"index\.html|life-circle\.html|coverage-[\w-]+\.html|seats-\d{4}\.html")
+#: Prefix of the temp folder a publication is written into, inside the target folder.
+_TMP_PREFIX = ".hedong-publish.tmp-"
+
+
+def _manifest_meta(files) -> str:
+    names = ["index.html", *(f["file"] for f in files if f["file"] != "index.html")]
+    return f'<meta name="{MANIFEST_META}" content="{webmap.esc(json.dumps(names))}">'
+
+
+def _head(folder) -> str:
+    index = Path(folder) / "index.html"
+    if not index.is_file():
+        return ""
+    with index.open("r", encoding="utf-8", errors="replace") as f:
+        return f.read(16384)
 
 
 def is_publication(folder) -> bool:
     """True when ``folder`` holds an earlier publication of ours (its ``index.html`` has our marker)."""
-    index = Path(folder) / "index.html"
-    if not index.is_file():
-        return False
-    with index.open("r", encoding="utf-8", errors="replace") as f:
-        head = f.read(4096)
+    head = _head(folder)
     return GENERATOR_META in head or any(t_ in head for t_ in _LEGACY_TITLES)
 
 
-def check_out_dir(out_dir, field: str = "out_dir") -> Path:
-    """Refuse an output folder that publishing would destroy; returns it as a Path.
+def published_files(folder) -> list[str]:
+    """The files an earlier publication in ``folder`` wrote: its manifest, or for a publication
+    older than the manifest the files named as this module names them. Nothing else is ours."""
+    head = _head(folder)
+    m = re.search(rf'<meta name="{MANIFEST_META}" content="([^"]*)">', head)
+    if m:
+        try:
+            names = json.loads(_html.unescape(m.group(1)))
+        except ValueError:
+            names = []
+        return [n for n in names if isinstance(n, str) and _OUR_NAMES.fullmatch(n)]
+    folder = Path(folder)
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and _OUR_NAMES.fullmatch(p.name)) \
+        if is_publication(folder) else []
 
-    A publication replaces its folder as a whole. That is right for a folder that does not exist,
-    an empty one, or an earlier publication (:func:`is_publication`), and would silently delete
-    anything else — a planner's notes, another project's site.
+
+def check_out_dir(out_dir, field: str = "out_dir") -> Path:
+    """Refuse an output folder that publishing would spoil; returns it as a Path.
+
+    Publishing writes into a folder that does not exist, an empty one, or an earlier publication
+    (:func:`is_publication`) — there it replaces only the files the earlier publication wrote
+    (:func:`published_files`) and keeps everything else a planner added (notes, photos). A folder
+    holding other work and no publication is refused.
 
     Raises
     ------
@@ -392,10 +398,22 @@ def check_out_dir(out_dir, field: str = "out_dir") -> Path:
     if p.exists() and not p.is_dir():
         raise InputError("the output path exists and is not a folder; choose a folder for the maps", file=p,
                          field=field)
-    if p.is_dir() and any(p.iterdir()) and not is_publication(p):
-        raise InputError("the folder holds other files and would be replaced; choose an empty or new folder "
+    if p.is_dir() and any(not c.name.startswith(_TMP_PREFIX) for c in p.iterdir()) and not is_publication(p):
+        raise InputError("the folder holds other files and no earlier publication; choose an empty or new folder "
                          "(or an earlier publication)", file=p, field=field)
     return p
+
+
+def _clean_stale_tmp(folder: Path, max_age_s: float = 3600.0) -> None:
+    """Remove temp folders a killed publication left (older than an hour: never one in progress)."""
+    now = time.time()
+    for c in folder.iterdir():
+        if c.name.startswith(_TMP_PREFIX) and c.is_dir():
+            try:
+                if now - c.stat().st_mtime > max_age_s:
+                    shutil.rmtree(c, ignore_errors=True)
+            except OSError:
+                pass
 
 
 def _has_scenarios(area) -> bool:
@@ -437,8 +455,9 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     ----------
     area : StudyArea
     out_dir : str or Path
-        Target folder; replaced as a whole when the publication is complete. It must not exist, be
-        empty, or hold an earlier publication (:func:`check_out_dir`): anything else is refused.
+        Target folder. It must not exist, be empty, or hold an earlier publication
+        (:func:`check_out_dir`): anything else is refused. Each map is moved into place atomically;
+        only the files the earlier publication wrote are replaced or removed, the rest is kept.
     scenario : str, optional
         Scenario for the seat maps (default ``plan`` when the area has projects, else
         ``existing``). The coverage and life-circle maps show the area's existing facilities.
@@ -468,10 +487,10 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     """
     from layers.errors import InputError
 
-    if lang not in ("zh", "en"):
+    if lang not in LANGS:
         raise InputError("language must be zh or en", field="lang")
     t0 = time.perf_counter()
-    out_dir = check_out_dir(out_dir)
+    out_dir = check_out_dir(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     scenario = scenario or ("plan" if _has_scenarios(area) else "existing")
     services = list(services or SERVICES)
@@ -479,7 +498,12 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     total = len(services) + len(years) + 1 + int(bool(life_circle))
     # "my place" in every map: minutes on foot from every home cell to each service (own walking speed)
     place = place_minutes_by_cell(area)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    out_dir.mkdir(exist_ok=True)
+    _clean_stale_tmp(out_dir)
+    # The temp folder sits inside the target (same file system, works for --out .): each file is
+    # moved into place atomically; files of the earlier publication no longer written are removed;
+    # anything else in the folder is the planner's and stays.
+    tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=out_dir))
     files, coverage, seats = [], [], []
     life = None
     done = 0
@@ -518,19 +542,15 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
         files.insert(0, {"file": "index.html", "kind": "index"})
         for f in files:
             f["bytes"] = (tmp / f["file"]).stat().st_size
-        os.chmod(tmp, 0o755)
         check_out_dir(out_dir)  # again: the folder may have been filled while we worked
-        # swap into place: old folder (if any) aside, new folder in, old removed
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{int(time.time() * 1000)}"
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+        before = published_files(out_dir)
+        new = [f["file"] for f in files]
+        for fn in new[1:] + ["index.html"]:  # index last: it carries the manifest
+            os.replace(tmp / fn, out_dir / fn)
+        for fn in set(before) - set(new):
+            (out_dir / fn).unlink(missing_ok=True)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
     if progress:
         progress(total, total, "index.html")
     return {"out": str(out_dir), "area": area.name, "scenario": scenario, "lang": lang, "files": files,

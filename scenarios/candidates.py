@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from layers.errors import InputError
 
@@ -41,32 +42,26 @@ def load_candidates(path, crs, coords: str = "wgs84") -> gpd.GeoDataFrame:
 
         df, _ = read_csv_text(path)
         cols = {c.lower() for c in df.columns}
-        if {"x", "y"} <= cols and not ({"lon", "lat"} <= cols or {"lng", "lat"} <= cols):
-            xcol = next(c for c in df.columns if c.lower() == "x")
-            ycol = next(c for c in df.columns if c.lower() == "y")
-            xy = []
-            for i, (a, b) in enumerate(zip(df[xcol], df[ycol]), start=1):
-                va, vb = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
-                if not (np.isfinite(va) and np.isfinite(vb)):
-                    raise InputError("coordinates must be numbers", file=path, row=i, field=xcol)
-                xy.append((va, vb))
-            arr = np.array(xy, float).reshape(-1, 2)
-            g = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(arr[:, 0], arr[:, 1]), crs=crs)
-        else:
+        xy = _projected_xy(df, path) if {"x", "y"} <= cols and not ({"lon", "lat"} <= cols or {"lng", "lat"} <= cols) \
+            else None
+        if xy is not None:  # metres in the area's CRS
+            g = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=crs)
+        else:  # longitude / latitude (x, y in degrees too, as the facility loader reads them)
             g = points_from_csv(df, file=path, coords=coords)
     else:
-        try:
-            g = gpd.read_file(path)
-        except Exception as e:  # noqa: BLE001
-            raise InputError(f"cannot read candidates ({e})", file=path) from None
-        if g.crs is None:
-            g = g.set_crs(4326)
+        g = _read_vector(path, coords)
     if "capacity" in g.columns:  # CSV, GeoJSON and GeoPackage alike
+        from layers.validate import MAX_SEATS
+
         cap = pd.to_numeric(g["capacity"].replace("", np.nan), errors="coerce")
-        bad = ~np.isfinite(cap.to_numpy(float)) | (cap.to_numpy(float) < 0)
+        c = cap.to_numpy(float)
+        # Empty stays NaN (the level's default size); anything else a whole number of seats.
+        bad = ~np.isnan(c) & ~((c >= 0) & (c <= MAX_SEATS) & (np.mod(c, 1) == 0))
+        bad |= cap.isna().to_numpy() & g["capacity"].notna().to_numpy() & (g["capacity"].astype(str).str.strip() != "")
         if bad.any():
-            raise InputError("capacity must be a number of seats >= 0", file=path,
-                             row=int(np.flatnonzero(bad)[0]) + 1, field="capacity")
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"capacity {g['capacity'].iloc[i]!r} must be a whole number of seats, 0-{MAX_SEATS:,}",
+                             file=path, row=i + 1, field="capacity")
         g["capacity"] = cap.astype(float)
     if "candidate_id" not in g.columns:
         raise InputError("column is missing", file=path, field="candidate_id")
@@ -80,7 +75,66 @@ def load_candidates(path, crs, coords: str = "wgs84") -> gpd.GeoDataFrame:
             raise InputError("each candidate needs one point", file=path, row=i, field="geometry")
     g["candidate_id"] = ids
     cols = ["candidate_id"] + (["capacity"] if "capacity" in g.columns else [])
-    return g[[*cols, "geometry"]].to_crs(crs).reset_index(drop=True)
+    out = g[[*cols, "geometry"]].to_crs(crs).reset_index(drop=True)
+    out.attrs["source"] = str(path)  # later checks (scenarios.sites) name the file and row
+    return out
+
+
+def _read_vector(path: Path, coords: str) -> gpd.GeoDataFrame:
+    """A GeoJSON / GeoPackage of candidate points; ``coords`` shifts geographic coordinates
+    (GCJ-02 / BD-09 exports) to WGS84 as for a CSV. A GeoPackage must hold one layer (or one named
+    ``candidates``): picking the first of several silently could optimise the wrong sites."""
+    import pyogrio
+
+    layer = None
+    try:
+        if path.suffix.lower() == ".gpkg":
+            names = [str(n) for n, _ in pyogrio.list_layers(path)]
+            if len(names) > 1:
+                if "candidates" not in names:
+                    raise InputError(f"the GeoPackage holds {len(names)} layers ({', '.join(names[:6])}); keep only "
+                                     f"the candidates or name that layer 'candidates'", file=path, field="layer")
+                layer = "candidates"
+        g = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    except InputError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        raise InputError(f"cannot read candidates ({e})", file=path) from None
+    if g.crs is None:
+        g = g.set_crs(4326)
+    if coords != "wgs84" and len(g):
+        if not g.crs.is_geographic:
+            raise InputError(f"--coords {coords} applies to longitude/latitude; this file is in {g.crs.name}",
+                             file=path, field="--coords")
+        from gis.crs import to_wgs84
+
+        xy = shapely.get_coordinates(g.geometry.values)
+        if len(xy) != len(g):
+            raise InputError("each candidate needs one point", file=path, field="geometry")
+        lon, lat = to_wgs84(xy[:, 0], xy[:, 1], coords)
+        g = g.set_geometry(gpd.points_from_xy(lon, lat), crs=4326)
+    return g
+
+
+def _projected_xy(df, path):
+    """``x``/``y`` columns as metres in the area's CRS, or None when they are degrees.
+
+    The facility loader (:func:`gis.layer_io.points_from_csv`) reads ``x``/``y`` as longitude /
+    latitude; so does this one when every value fits -180..180 / -90..90 (a projected CRS's metres
+    never do near Yuncheng: x is ~500,000). Otherwise they are metres in the study area's CRS.
+    """
+    xcol = next(c for c in df.columns if c.lower() == "x")
+    ycol = next(c for c in df.columns if c.lower() == "y")
+    xy = []
+    for i, (a, b) in enumerate(zip(df[xcol], df[ycol]), start=1):
+        va, vb = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
+        if not (np.isfinite(va) and np.isfinite(vb)):
+            raise InputError("coordinates must be numbers", file=path, row=i, field=xcol if not np.isfinite(va) else ycol)
+        xy.append((va, vb))
+    arr = np.array(xy, float).reshape(-1, 2)
+    if len(arr) and (np.abs(arr[:, 0]) <= 180).all() and (np.abs(arr[:, 1]) <= 90).all():
+        return None
+    return arr
 
 
 def grid_candidates(area, weights, n_target: int = 500, max_snap_m: float = 100.0, net=None) -> gpd.GeoDataFrame:

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gis.io import atomic_path, write_gpkg_atomic
+from gis.io import write_csv_atomic, write_gpkg_atomic
 from scenarios.evaluate import Evaluator
 from scenarios.model import PLAN_YEARS, resolve_scenario
 
@@ -75,11 +75,11 @@ def delta(ev_a: dict, ev_b: dict) -> dict:
         la, lb = ev_a["levels"][lv], ev_b["levels"][lv]
         d = {k: _sub(lb.get(k), la.get(k)) for k in ("demand", "seats", "assigned", "unserved", "median_minutes",
                                                       "coverage")}
-        da = {r["district"]: r for r in la["by_district"]}
+        da = {r.get("district_id", r["district"]): r for r in la["by_district"]}
         rows = []
         for r in lb["by_district"]:
-            ra = da.get(r["district"], {})
-            rows.append({"district": r["district"],
+            ra = da.get(r.get("district_id", r["district"]), {})
+            rows.append({"district": r["district"], "district_id": r.get("district_id"),
                          **{k: _sub(r.get(k), ra.get(k)) for k in ("seats", "assigned", "unserved", "coverage",
                                                                     "median_minutes")}})
         d["by_district"] = rows
@@ -135,12 +135,16 @@ def to_rows(result: dict) -> pd.DataFrame:
         base = evs[0]
         for ev in evs:
             for lv, L in ev["levels"].items():
-                bd = {r["district"]: r for r in base["levels"][lv]["by_district"]}
-                for r in [{"district": "(all)", **{k: L[k] for k in ("demand", "seats", "assigned", "unserved",
-                                                                        "median_minutes", "coverage")}},
+                # Keyed by district_id: two districts sharing a name must never merge (issue 14).
+                bd = {r.get("district_id", r["district"]): r for r in base["levels"][lv]["by_district"]}
+                for r in [{"district": "(all)", "district_id": "(all)",
+                           **{k: L[k] for k in ("demand", "seats", "assigned", "unserved", "median_minutes",
+                                                "coverage")}},
                           *L["by_district"]]:
-                    b = bd.get(r["district"]) if r["district"] != "(all)" else base["levels"][lv]
+                    key = r.get("district_id", r["district"])
+                    b = bd.get(key) if key != "(all)" else base["levels"][lv]
                     rows.append({"year": y, "scenario": ev["scenario"], "level": lv, "district": r["district"],
+                                 "district_id": key,
                                  "demand": r["demand"], "seats": r["seats"], "assigned": r["assigned"],
                                  "unserved": r["unserved"], "coverage": _num(r.get("coverage")),
                                  "median_minutes": _num(r.get("median_minutes")),
@@ -151,14 +155,13 @@ def to_rows(result: dict) -> pd.DataFrame:
 
 
 def export_csv(result: dict, path) -> Path:
-    """Write :func:`to_rows` as UTF-8-with-BOM CSV (opens in Excel with Chinese intact)."""
-    df = to_rows(result)
-    with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8-sig")
-    return Path(path)
+    """Write :func:`to_rows` as UTF-8-with-BOM CSV (opens in Excel with Chinese intact); cells that
+    would start a formula are prefixed (:func:`gis.io.write_csv_atomic`)."""
+    return write_csv_atomic(to_rows(result), path)
 
 
-def export_gpkg(result: dict, area, path, scenarios=None) -> Path:
+def export_gpkg(result: dict, area, path, scenarios=None, *, append: bool = False,
+                replace_layers: bool = False) -> Path:
     """Write a GeoPackage: ``district_delta`` polygons (per year, level, scenario) and ``project_changes`` points.
 
     ``scenarios`` are the specs given to :func:`compare` (names, paths or Scenario objects); without
@@ -167,8 +170,8 @@ def export_gpkg(result: dict, area, path, scenarios=None) -> Path:
     """
     df = to_rows(result)
     df = df[df["district"] != "(all)"]
-    d = area.districts[["district_id", "name", "geometry"]].rename(columns={"name": "district"})
-    g = gpd.GeoDataFrame(df.merge(d, on="district", how="left"), geometry="geometry", crs=area.crs)
+    d = area.districts[["district_id", "geometry"]].assign(district_id=lambda x: x["district_id"].astype(str))
+    g = gpd.GeoDataFrame(df.merge(d, on="district_id", how="left"), geometry="geometry", crs=area.crs)
     scns = [resolve_scenario(area, n) for n in (result["scenarios"] if scenarios is None else scenarios)]
     pts = []
     for s, diff in zip(scns[1:], result["projects"]):
@@ -180,4 +183,5 @@ def export_gpkg(result: dict, area, path, scenarios=None) -> Path:
                         "details": r["details"], "geometry": geom})
     p = gpd.GeoDataFrame(pts, geometry="geometry", crs=area.crs) if pts else None
 
-    return write_gpkg_atomic({"district_delta": g} | ({"project_changes": p} if p is not None else {}), path)
+    return write_gpkg_atomic({"district_delta": g} | ({"project_changes": p} if p is not None else {}), path,
+                             append=append, replace_layers=replace_layers)

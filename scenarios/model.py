@@ -31,7 +31,7 @@ from layers.plan import SCHOOL_PROGRAMME
 from layers.families import TYPE_CAPACITY  # noqa: F401 - re-exported (scenarios.model.TYPE_CAPACITY)
 from layers.frames import empty_layer, projects_as_facilities
 from layers.schema import FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS
-from layers.validate import validate_frame
+from layers.validate import MAX_SEATS, validate_frame
 from scenarios import store
 from scenarios.demand import YEAR_RANGE
 
@@ -56,7 +56,8 @@ class Scenario:
     name : str
         Scenario name (``plan``, ``existing``, a user's name).
     area : str
-        Name of the study area it belongs to.
+        Store key of the study area it belongs to (:func:`scenarios.store.area_id`: a built-in
+        area's name, or a user folder's name plus a hash of its path).
     projects : GeoDataFrame
         Columns :data:`COLUMNS` (``project_id``, ``name``, ``type``, ``seats_primary``,
         ``seats_junior``, ``places_kindergarten``, ``open_year``, ``source``, ``notes``); points.
@@ -115,6 +116,8 @@ class Scenario:
             if k not in PROJECT_CAPACITY:
                 raise InputError(f"unknown capacity column; use {', '.join(PROJECT_CAPACITY)}", field=k)
             if v is not None:
+                if not 0 <= int(v) <= MAX_SEATS:  # checked before int64 storage could overflow
+                    raise InputError(f"{int(v):,} seats: give a whole number 0-{MAX_SEATS:,}", field=k)
                 self.projects.loc[self.projects.index[i], k] = int(v)
         self.projects = validate_projects(self.projects, source=f"scenario '{self.name}'")
         return self
@@ -164,7 +167,7 @@ def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
         raise InputError("projects must be a GeoDataFrame of points", file=source)
     attrs = validate_frame(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), "projects", file=source)
     notes = attrs["notes"] if "notes" in attrs.columns else pd.Series("", index=attrs.index)
-    attrs["notes"] = notes.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+    attrs["notes"] = notes.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)).astype(object)
     for i, geom in enumerate(gdf.geometry, start=1):
         if geom is None or geom.is_empty or geom.geom_type != "Point" or not np.isfinite(geom.coords[0]).all():
             raise InputError("each project needs one valid point site", file=source, row=i, field="geometry")
@@ -265,7 +268,7 @@ def plan_growth(area) -> Scenario:
         occupied.append(np.array([cxy[c]]))
         out.loc[out.index[i], "notes"] = (f"plan-growth: moved from district {dist_of[i]} (growth {rate[dist_of[i]]:.3f}) "
                                           f"to {target} (growth {rate[target]:.3f})")
-    return Scenario("plan-growth", area.name, out, origin="shipped",
+    return Scenario("plan-growth", store.area_id(area), out, origin="shipped",
                     description="the plan with school sites in slow-growing districts moved to the fastest-growing "
                                 "(rule in scenarios.model.plan_growth)")
 
@@ -286,10 +289,10 @@ def shipped_names(area) -> list[str]:
 def shipped_scenario(area, name: str) -> Scenario:
     """Build one shipped scenario of ``area``."""
     if name == "existing":
-        return Scenario("existing", area.name, empty_projects(area.crs), origin="shipped",
+        return Scenario("existing", store.area_id(area), empty_projects(area.crs), origin="shipped",
                         description="today's facilities, no projects")
     if name == "plan":
-        return Scenario("plan", area.name, _plan_projects(area), origin="shipped",
+        return Scenario("plan", store.area_id(area), _plan_projects(area), origin="shipped",
                         description="the area's planned projects (projects layer)")
     if name == "plan-growth":
         return plan_growth(area)
@@ -305,17 +308,26 @@ def load_scenario(path, area=None) -> Scenario:
     projects = validate_projects(gdf, source=str(path))
     if area is not None and projects.crs is not None:
         projects = projects.to_crs(area.crs)
-    return Scenario(str(meta.get("name") or Path(path).stem), str(meta.get("area") or (area.name if area else "")),
+    # The file and its version when read: what a later save over it must still find (save_scenario).
+    meta = {**meta, "file_version": store.file_version(path), "file_path": str(path)}
+    return Scenario(str(meta.get("name") or Path(path).stem),
+                    store.area_id(area) if area is not None else str(meta.get("area") or ""),
                     projects, str(meta.get("description") or ""), origin="file", path=str(path), meta=meta)
 
 
-def save_scenario(scenario: Scenario, path=None, overwrite: bool = False) -> Path:
+def save_scenario(scenario: Scenario, path=None, overwrite: bool = False, expected_version: str | None = None) -> Path:
     """Save a scenario atomically; by default into the area's store folder as ``<name>.gpkg``.
+
+    The write holds the file's lock (:func:`scenarios.store.locked`). ``expected_version`` — the
+    :func:`scenarios.store.file_version` of the file when the scenario was read — makes the save
+    refuse if another edit replaced the file meanwhile (instead of silently undoing that edit).
 
     Raises
     ------
     scenarios.store.ScenarioExistsError
         If the target exists (or the name is a shipped scenario's) and ``overwrite`` is False.
+    scenarios.store.ScenarioChangedError
+        If ``expected_version`` is given and the file no longer has it.
     """
     store.check_name(scenario.name)
     if path is None:
@@ -324,12 +336,51 @@ def save_scenario(scenario: Scenario, path=None, overwrite: bool = False) -> Pat
                                             field="name")
         path = store.store_dir(scenario.area, create=True) / f"{scenario.name}.gpkg"
     validate_projects(scenario.projects, source=f"scenario '{scenario.name}'")
-    return store.write_scenario_file(scenario, path, overwrite=overwrite)
+    with store.locked(path):
+        if expected_version is not None and store.file_version(path) != expected_version:
+            raise store.ScenarioChangedError(f"scenario '{scenario.name}' was changed by another edit since it was "
+                                             f"read; reload it and apply your change again", file=path)
+        return store.write_scenario_file(scenario, path, overwrite=overwrite)
+
+
+def edit_stored(area, name: str, edit) -> tuple[Scenario, Path]:
+    """Apply ``edit(scenario)`` to the stored scenario ``name`` of ``area`` without losing other edits.
+
+    Under the file's lock the scenario is re-read, ``edit`` changes it in place, and it is saved
+    atomically — so two edits at once (two ``hedong scenario move``, the app's save) both land.
+
+    Raises
+    ------
+    gis.errors.InputError
+        No such stored scenario, a scenario of another area, or an edit ``edit`` refuses.
+    """
+    paths = store.stored_paths(area)
+    if name not in paths:
+        raise InputError(f"no stored scenario '{name}'; create one with 'hedong scenario copy plan {name}'",
+                         field="dst")
+    path = paths[name]
+    with store.locked(path):
+        s = _load_stored(area, name, path)
+        edit(s)
+        validate_projects(s.projects, source=f"scenario '{name}'")
+        store.write_scenario_file(s, path, overwrite=True)
+    return s, path
+
+
+def _load_stored(area, name: str, path) -> Scenario:
+    """A stored scenario, checked to belong to ``area`` (its recorded area is this one's key or name)."""
+    s = load_scenario(path, area)
+    recorded = str(s.meta.get("area") or "")
+    if recorded and recorded not in (store.area_id(area), area.name):
+        raise InputError(f"scenario '{name}' belongs to study area '{recorded}', not '{area.name}'", file=path,
+                         field="area")
+    s.origin, s.name, s.area = "stored", name, store.area_id(area)
+    return s
 
 
 def available_names(area) -> list[str]:
     """Shipped then stored scenario names of ``area``."""
-    return [*shipped_names(area), *[n for n in store.stored_paths(area.name) if n not in SHIPPED]]
+    return [*shipped_names(area), *[n for n in store.stored_paths(area) if n not in SHIPPED]]
 
 
 def resolve_scenario(area, spec) -> Scenario:
@@ -345,11 +396,9 @@ def resolve_scenario(area, spec) -> Scenario:
     spec = str(spec)
     if spec in shipped_names(area):
         return shipped_scenario(area, spec)
-    stored = store.stored_paths(area.name)
+    stored = store.stored_paths(area)
     if spec in stored:
-        s = load_scenario(stored[spec], area)
-        s.origin, s.name = "stored", spec
-        return s
+        return _load_stored(area, spec, stored[spec])
     p = Path(spec)
     if p.suffix in store.SUFFIXES and p.exists():
         return load_scenario(p, area)
@@ -360,13 +409,11 @@ def resolve_scenario(area, spec) -> Scenario:
 def list_scenarios(area) -> list[dict]:
     """Every scenario of ``area``: ``{name, projects, source, path, ...}``."""
     out = [shipped_scenario(area, n).summary() for n in shipped_names(area)]
-    for name, path in store.stored_paths(area.name).items():
+    for name, path in store.stored_paths(area).items():
         if name in SHIPPED:
             continue
         try:
-            s = load_scenario(path, area)
-            s.name, s.origin = name, "stored"
-            out.append(s.summary())
+            out.append(_load_stored(area, name, path).summary())
         except InputError as e:
             out.append({"name": name, "projects": None, "source": "stored", "path": str(path), "error": e.one_line()})
     return out

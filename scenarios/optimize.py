@@ -106,6 +106,8 @@ class LocationModel:
         self.cli2fac = None
         self.seconds = None
         self.status = None
+        self.gap = None
+        self.time_limit_reached = False
 
     # -- shared helpers ---------------------------------------------------------------------
 
@@ -124,7 +126,15 @@ class LocationModel:
             opts["time_limit"] = time_limit
         res = milp(c, integrality=integrality, bounds=Bounds(lb, ub), constraints=cons, options=opts)
         self.status = res.message
+        # The time limit ends the search with the best solution found so far (status 1): kept,
+        # with its relative MIP gap, as --help promises — never reported as an infeasible --p.
+        self.time_limit_reached = res.status == 1
+        gap = getattr(res, "mip_gap", None)
+        self.gap = None if gap is None or not np.isfinite(gap) else float(gap)
         if res.x is None:
+            if self.time_limit_reached:  # no solution yet: the limit, not --p, is what to change
+                raise InfeasibleModelError(f"{self.name}: no feasible solution within the time limit of "
+                                           f"{time_limit:g} s", parameters=("time_limit",))
             raise InfeasibleModelError(f"{self.name}: HiGHS found no solution ({res.message})",
                                        parameters=("p", "minutes", "time_limit"))
         return res
@@ -698,10 +708,15 @@ def area_instance(area, level: str, scenario="existing", year: int = 2025, minut
     if candidates is None:
         base = ev.evaluate_level(fac, level, year, mins, demand=w)
         cands = generate_candidates(area, w, base.assignment.unserved_cell, net=ev.net)
-    elif isinstance(candidates, gpd.GeoDataFrame):
-        cands = candidates.to_crs(area.crs)
     else:
-        cands = load_candidates(candidates, area.crs)
+        from scenarios.sites import check_sites
+
+        cands = (candidates.to_crs(area.crs) if isinstance(candidates, gpd.GeoDataFrame)
+                 else load_candidates(candidates, area.crs))
+        # A candidate outside the area (Null Island, a lon/lat typo, metres read as degrees) or
+        # off the streets would be "chosen" with status Optimal: refuse it, naming the row.
+        check_sites(area, cands.geometry, file=cands.attrs.get("source", "candidates"),
+                    field="geometry", what="candidate", labels=cands["candidate_id"].astype(str).tolist())
     cap_new = (cands["capacity"].fillna(default_capacity(level)).astype(int).to_numpy() if "capacity" in cands
                else np.full(len(cands), default_capacity(level)))
     pts = gpd.GeoSeries(list(sites.geometry) + list(cands.geometry), crs=area.crs)
@@ -821,7 +836,7 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
     after = solve_transport(w, np.where(mdl.selected, cap, 0), o, d, c)
     out = {"model": model, "chosen": chosen, "objective": float(mdl.objective),
            "seconds": round(time.perf_counter() - t0, 3), "solve_seconds": round(mdl.seconds, 3),
-           "status": mdl.status,
+           "status": mdl.status, "gap": mdl.gap, "time_limit_reached": bool(mdl.time_limit_reached),
            "level": level, "p": int(p), "minutes": inst["minutes"], "scenario": getattr(scenario, "name", scenario),
            "year": int(year), "candidates": int(len(cands)), "demand_cells": int((w > 0).sum()),
            "pairs": int(len(inst["orig"])), "existing_sites": int(nf), "demand": int(w.sum()),

@@ -12,15 +12,26 @@ Writes go to a temporary file in the target folder and are moved into place with
 ``os.replace`` (or hard-linked when overwriting is refused, which fails atomically if a file
 appeared meanwhile), so a reader never sees half a file and a crash leaves no debris.
 
-User scenarios live in a per-area store folder: ``$HEDONG_DATA_DIR/scenarios/<area>/<name>.gpkg``,
-default ``~/.local/share/hedong/scenarios/<area>/``.
+User scenarios live in a per-area store folder: ``$HEDONG_DATA_DIR/scenarios/<key>/<name>.gpkg``,
+default ``~/.local/share/hedong/scenarios/<key>/``. The key (:func:`area_id`) is the name of a
+built-in area, or for a user's folder its last component plus a hash of its resolved path — so
+``2023/yanhu`` and ``2024/yanhu`` never share scenarios, and ``--area .`` has a store of its own.
+
+Every write of a scenario holds an exclusive lock keyed by its path (:func:`locked`); an edit re-reads the file under that lock and applies itself to what it reads
+(:func:`scenarios.model.edit_stored`), so two edits at once both land. A save that replaces a
+scenario read earlier can pass the version it read (:func:`file_version`): if another edit
+landed meanwhile, :class:`ScenarioChangedError` refuses it instead of losing that edit.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -33,11 +44,20 @@ from layers.errors import InputError
 SCHEMA_VERSION = 1
 META_LAYER = "hedong_scenario"
 SUFFIXES = (".gpkg", ".geojson", ".json")
-_NAME_RE = re.compile(r"^[\w][\w.\-]*$", re.UNICODE)
+_NAME_RE = re.compile(r"[\w][\w.\-]*", re.UNICODE)
+#: Longest scenario name: the file name (plus the temp file's prefix and suffix) stays far below
+#: the 255-byte limit of common file systems even in 3-byte UTF-8 characters.
+NAME_MAX = 64
+#: Seconds an edit waits for another one holding the scenario's lock before refusing.
+LOCK_TIMEOUT_S = 30.0
 
 
 class ScenarioExistsError(InputError):
     """Saving would overwrite another scenario; pass ``overwrite=True`` (CLI ``--overwrite``)."""
+
+
+class ScenarioChangedError(InputError):
+    """The stored scenario changed since it was read: saving would lose another edit."""
 
 
 def data_dir() -> Path:
@@ -45,15 +65,39 @@ def data_dir() -> Path:
     return Path(os.environ.get("HEDONG_DATA_DIR") or Path.home() / ".local" / "share" / "hedong")
 
 
-def area_key(area_name: str) -> str:
-    """Folder-safe key of a study area (a user's folder path becomes its last component)."""
-    name = Path(str(area_name)).name or str(area_name)
-    return re.sub(r"[^\w.\-]", "_", name)
+def _folder_key(folder) -> str:
+    p = Path(folder).resolve()
+    stem = re.sub(r"[^\w.\-]", "_", p.name).strip(".") or "root"
+    return f"{stem}-{hashlib.sha256(str(p).encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
 
 
-def store_dir(area_name: str, create: bool = False) -> Path:
-    """Folder of the user scenarios of one study area."""
-    p = data_dir() / "scenarios" / area_key(area_name)
+def area_id(area) -> str:
+    """The store key of a study area: a built-in area's name, or for a user's folder its last
+    path component plus a hash of the resolved path (two folders named alike never collide).
+
+    ``area`` is a :class:`~gis.study_area.StudyArea` (a folder area carries its resolved path in
+    ``area.cache["folder"]``, set by :func:`gis.areas.load_area`) or an ``--area`` spec string.
+    """
+    if isinstance(area, (str, os.PathLike)):
+        spec = str(area)
+        if _NAME_RE.fullmatch(spec) and not Path(spec).is_dir():
+            return spec
+        return _folder_key(spec)
+    folder = getattr(area, "cache", {}).get("folder")
+    return _folder_key(folder) if folder else area_id(area.name)
+
+
+def area_key(area) -> str:
+    """Folder-safe store key of a study area (see :func:`area_id`); never ``.``, ``..`` or empty."""
+    key = area_id(area)
+    if not _NAME_RE.fullmatch(key) or key in (".", ".."):
+        raise InputError("not a usable study-area key", field="area")
+    return key
+
+
+def store_dir(area, create: bool = False) -> Path:
+    """Folder of the user scenarios of one study area (a StudyArea or its key, :func:`area_id`)."""
+    p = data_dir() / "scenarios" / area_key(area)
     if create:
         p.mkdir(parents=True, exist_ok=True)
     return p
@@ -61,20 +105,65 @@ def store_dir(area_name: str, create: bool = False) -> Path:
 
 def check_name(name: str) -> str:
     """A scenario name must be usable as a file name: letters, digits, ``_``, ``-``, ``.``."""
-    if not name or not _NAME_RE.match(name):
+    # fullmatch: with match and "$", "mine\n" passed and made a file name with a line break.
+    if not name or not _NAME_RE.fullmatch(name):
         raise InputError("a scenario name may hold letters, digits, '_', '-' and '.' only", field="name")
+    if len(name) > NAME_MAX:
+        raise InputError(f"a scenario name is at most {NAME_MAX} characters (got {len(name)})", field="name")
     return name
 
 
-def stored_paths(area_name: str) -> dict[str, Path]:
+def stored_paths(area) -> dict[str, Path]:
     """name -> path of every scenario in the area's store folder."""
-    d = store_dir(area_name)
+    d = store_dir(area)
     out = {}
     if d.is_dir():
         for p in sorted(d.iterdir()):
             if p.suffix in SUFFIXES and not p.name.startswith("."):
                 out.setdefault(p.stem, p)
     return out
+
+
+def file_version(path) -> str | None:
+    """A fingerprint of a scenario file's bytes (None when it does not exist)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+@contextlib.contextmanager
+def locked(path, timeout: float = LOCK_TIMEOUT_S):
+    """Hold an exclusive lock on scenario file ``path`` (``$HEDONG_CACHE_DIR/locks/<hash>.lock``; threads and processes).
+
+    Raises
+    ------
+    InputError
+        When another edit holds the lock longer than ``timeout`` seconds.
+    """
+    path = Path(path)
+    # The lock file lives in the cache folder, keyed by the resolved path: a scenario saved into a
+    # planner's own folder leaves nothing there but the scenario.
+    from gis.study_area import cache_dir
+
+    locks = cache_dir() / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(str(path.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    fd = os.open(locks / f"{digest}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:  # flock locks per open file: threads of one process exclude each other too
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise InputError(f"another edit of this scenario has held it for {timeout:g} s; try again",
+                                     file=path) from None
+                time.sleep(0.02)
+        yield path
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _atomic_write(path: Path, writer, overwrite: bool) -> Path:

@@ -179,6 +179,15 @@ def cells_of(case: Case):
     return pts
 
 
+#: Cell i holds 2 ** (i - POP_SHIFT) people.
+POP_SHIFT = 12
+
+
+def cell_pop(i: int) -> float:
+    """People in cell ``i`` of a case (distinct powers of two)."""
+    return float(2.0 ** (i - POP_SHIFT))
+
+
 def write_folder(case: Case, folder, fmt: str):
     """A user study-area folder: area.gpkg + network.osm (or network.osm.pbf)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -186,9 +195,10 @@ def write_folder(case: Case, folder, fmt: str):
     boundary = gpd.GeoDataFrame({"name": [case.name]}, geometry=[b], crs=CRS)
     districts = gpd.GeoDataFrame({"district_id": ["D1"], "name": ["测试街道"]}, geometry=[b], crs=CRS)
     pts = cells_of(case)
-    # Populations 2^i: the population inside any circle names its set of cells exactly.
+    # Populations 2^(i-POP_SHIFT): the population inside any circle names its set of cells exactly
+    # (sums of powers of two are exact in float64), and no cell passes the 1,000,000 a cell may hold.
     pop = gpd.GeoDataFrame({"cell_id": [f"c{i}" for i in range(len(pts))], "district_id": "D1",
-                            "pop_total": [float(2 ** i) for i in range(len(pts))]},
+                            "pop_total": [cell_pop(i) for i in range(len(pts))]},
                            geometry=[Point(X0 + x, Y0 + y) for x, y in pts], crs=CRS)
     for c in COHORTS:
         pop[c] = pop["pop_total"] * 0.1

@@ -317,8 +317,10 @@ def test_edit_uses_map_click(at):
     sb = at.selectbox(key="edit_pid")
     pid = sb.options[-1].split(" · ")[0]  # a project whose inputs are created now, from the click
     sb.set_value(pid).run()
-    assert at.number_input(key=f"edit_lon_{pid}").value == pytest.approx(111.0102)
-    assert at.number_input(key=f"edit_lat_{pid}").value == pytest.approx(35.0301)
+    field = {n.key.split("_")[1]: n for n in at.number_input if (n.key or "").startswith("edit_")
+             and n.key.split("_")[2] == pid}  # keys: edit_<field>_<pid>_<content hash>
+    assert field["lon"].value == pytest.approx(111.0102)
+    assert field["lat"].value == pytest.approx(35.0301)
     at.button(key="edit_apply").click().run()
     assert not at.exception, [e.value for e in at.exception]
     edited = at.session_state["edited"]

@@ -72,7 +72,9 @@ def test_circles_writes_gpkg(tmp_path, capsys):
     assert {"service", "minutes", "population", "demand"} <= set(g.columns)
     assert g["service"].iloc[0] == "fitness" and g["minutes"].iloc[0] == 10
     assert [p.name for p in tmp_path.iterdir()] == ["circles.gpkg"]  # no temp file left
-    assert main(["circles", "--service", "kindergarten", "--per-facility", "--out", str(out)]) == 0
+    # an existing file is replaced only with --overwrite (issue 14)
+    assert main(["circles", "--service", "kindergarten", "--per-facility", "--out", str(out)]) == 2
+    assert main(["circles", "--service", "kindergarten", "--per-facility", "--out", str(out), "--overwrite"]) == 0
     g2 = gpd.read_file(out)
     assert len(g2) > 1 and "facility_id" in g2
 

@@ -108,7 +108,8 @@ def test_bad_input_exits_2_with_one_line(argv, needle, tmp_path, capsys):
     assert (tmp_path / "work" / "notes.docx").exists()
 
 
-@pytest.mark.parametrize("content", [b"", "candidate_id,lon,lat\n候选1,111.0,35.03\n".encode("gbk")],
+# The candidate lies inside the grid area (500 m into it): sites outside the study area are refused.
+@pytest.mark.parametrize("content", [b"", "candidate_id,lon,lat\n候选1,111.005475,34.963107\n".encode("gbk")],
                          ids=["empty", "gbk"])
 def test_candidates_csv_bad_input_exits_2(content, tmp_path, capsys):
     p = tmp_path / "cands.csv"

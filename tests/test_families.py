@@ -173,3 +173,23 @@ def test_seventh_family_in_app_selector(seventh, monkeypatch):
     assert "测试馆服务" in sel.options  # options are shown by their label
     fams = at.multiselect(key="map_families")
     assert "测试馆" in fams.options
+
+
+def test_a_family_with_its_own_capacity_column():
+    col = reg.CapacityColumn("places_test", "places", "测试位", "test places", "位", "places")
+    reg.register_capacity_column(col)
+    try:
+        fam = reg.register_family(Family("test_care", "测试托", "Test care", subtypes=(Subtype("test_care", "测", "t"),),
+                                         capacity=("places_test",), color="#336699", symbol="circle",
+                                         services=(Service("test_care", "测试托", "Test care", capacity="places_test",
+                                                           demand="age_0_2"),)))
+        assert schema.CAPACITY_COLUMNS["places_test"]["unit"] == "places"
+        assert reg.unit_label("places_test", "zh") == "位" and fam.services[0].families == ("test_care",)
+        with pytest.raises(ValueError, match="used by test_care"):
+            reg.unregister_capacity_column("places_test")
+        reg.unregister_family("test_care")
+    finally:
+        if "test_care" in reg.FAMILY_LABELS:
+            reg.unregister_family("test_care")
+        reg.unregister_capacity_column("places_test")
+    assert "places_test" not in schema.CAPACITY_COLUMNS and "test_care" not in reg.SERVICES

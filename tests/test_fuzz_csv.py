@@ -16,6 +16,7 @@ from fuzz_strategies import (BOUNDARY, CRS, DELIMITERS, ENCODINGS, LAT0, LAT1, L
                              encode_csv, fresh_dir, fuzz_settings, table)
 from layers.errors import InputError
 from gis.layer_io import load_layer
+from layers.families import TYPE_CAPACITY
 from layers.schema import COHORTS, FAMILIES, FAMILY_CAPACITY, PROJECT_TYPES, SUBTYPES
 
 # Hypothesis fuzzing runs thousands of cases: the full suite (CI) runs it, the fast loop does not.
@@ -91,7 +92,8 @@ def valid_rows(draw, kind):
             t = draw(st.sampled_from(list(PROJECT_TYPES)))
             r.update(name=draw(_name), type=t, open_year=str(draw(st.integers(2021, 2035))),
                      seats_primary="0", seats_junior="0", places_kindergarten="0")
-            r["places_kindergarten" if t == "kindergarten" else "seats_primary"] = str(draw(st.integers(0, 3000)))
+            # seats only in a column the type carries (a junior school has no primary seats)
+            r[TYPE_CAPACITY[t][0]] = str(draw(st.integers(0, 3000)))
         else:
             r.update(district_id=draw(st.sampled_from(["D1", "D2"])), pop_total=str(draw(st.integers(0, 900))),
                      **{c: repr(draw(st.floats(0, 100))) for c in COHORTS})

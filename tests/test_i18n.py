@@ -1,0 +1,79 @@
+"""The one translation catalogue (presentation.i18n): complete in both languages, one fallback rule,
+and the maps, the published pages and the app take their words from it."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from layers import families as reg
+from presentation import i18n
+from presentation.i18n import CATALOGUE, LANGS, t
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def test_every_key_has_zh_and_en_with_the_same_placeholders():
+    assert len(CATALOGUE) > 150
+    for key, entry in CATALOGUE.items():
+        assert set(entry) == set(LANGS), key
+        assert all(isinstance(v, str) and v.strip() for v in entry.values()), key
+        assert _fields(entry["zh"]) == _fields(entry["en"]), key
+        # (a label meant to be read in both languages, "语言 / Language", is the same in both)
+        if entry["en"] != entry["zh"] and re.search(r"[\u4e00-\u9fff]", entry["en"]):
+            pytest.fail(f"{key}: Chinese in the English text")
+
+
+def test_fallback_and_formatting():
+    assert t("boundary", "zh") == "研究范围边界" and t("boundary", "en") == "Study-area boundary"
+    assert t("boundary", "fr") == t("boundary", "en") == t("boundary", None)  # any other language reads English
+    assert t("page.seat_title", "en", year=2025, scenario="plan") == "School seats 2025 (scenario plan)"
+    with pytest.raises(KeyError):
+        t("no.such.key", "zh")
+
+
+def test_family_words_come_from_the_registry():
+    for f in reg.families():
+        assert i18n.family_label(f.key, "zh") == f.zh and i18n.family_label(f.key, "en") == f.en
+        for s in f.services:
+            assert i18n.service_label(s.key, "en") == s.en
+    assert i18n.unit_label("beds", "zh") == "床位" and i18n.unit_label("area_m2", "en") == "m²"
+    assert i18n.cohort_label("age_3_5", "zh") == "3-5岁儿童"
+    assert i18n.cohort_label("age_60_plus_not_there", "en") == "age_60_plus_not_there"
+
+
+def _literal_keys(path: Path, funcs: dict[str, str]) -> set[str]:
+    """Catalogue keys a module asks for with a literal first argument: ``t("x")``, ``pt("x")`` -> ``page.x`` ..."""
+    keys = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in funcs:
+                keys.add(funcs[name] + node.args[0].value)
+    return keys
+
+
+@pytest.mark.parametrize("path, funcs", [
+    ("presentation/webmap.py", {"t": ""}),
+    ("presentation/publish.py", {"t": "", "pt": "page."}),
+    ("app.py", {"t": "", "tr": "app."}),
+])
+def test_every_key_asked_for_exists(path, funcs):
+    keys = _literal_keys(ROOT / path, funcs)
+    assert keys and not sorted(k for k in keys if k not in CATALOGUE)
+
+
+@pytest.mark.parametrize("path", ["presentation/webmap.py", "presentation/publish.py", "app.py"])
+def test_no_inline_translation_dicts_left(path):
+    src = (ROOT / path).read_text(encoding="utf-8")
+    assert not re.search(r'\{"zh": [^{}]*"en": [^{}]*\}\[', src), "an inline {'zh':…, 'en':…}[lang] dict"
+    assert "TEXT = {" not in src and "UI = {" not in src
