@@ -45,6 +45,7 @@ from scenarios.model import (
 )
 from scenarios import store
 from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS, optimize_area
+from scenarios.sites import check_sites
 
 st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️", layout="wide")
 
@@ -867,8 +868,18 @@ def optimise_section(a):
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def upload_cached(data: bytes, filename: str, spec: str, scale: float):
-    """:func:`parse_upload` once per uploaded file (a rerun does not re-read it)."""
-    return parse_upload(data, filename, get_area(spec, scale).crs)
+    """:func:`parse_upload` once per uploaded file (a rerun does not re-read it), then the site checks:
+    a candidate outside the study area or far from any street refuses the file, naming its row."""
+    a = get_area(spec, scale)
+    cands, err = parse_upload(data, filename, a.crs)
+    if err:
+        return None, err
+    try:
+        check_sites(a, cands.geometry, file=Path(str(filename)).name, field="geometry", what="candidate",
+                    labels=cands["candidate_id"].astype(str).tolist())
+    except InputError as e:
+        return None, e.one_line()
+    return cands, None
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -195,3 +195,19 @@ def test_optimiser_shows_units_places_and_adds_a_site(at):
     assert not at.exception, [e.value for e in at.exception]
     after = at.session_state["edited"][(at.session_state["area"], "plan-edited")].projects
     assert len(after) == n_before + 1 and after["project_id"].iloc[-1].endswith(r["chosen"][0])
+
+
+def test_upload_outside_area_refused_naming_the_row(small_demo):
+    """A candidate file with a Beijing row is refused at upload, naming that row (never a silent
+    fall-back to generated candidates)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hedong_app_flow", APP)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    good = SAMPLE.read_text(encoding="utf-8").splitlines()
+    bad = "\n".join([good[0], good[1], "BJ,天安门 Beijing,116.3975,39.9087,1800", *good[2:]]) + "\n"
+    cands, err = mod.upload_cached(bad.encode("utf-8"), "sites.csv", small_demo.name, SMALL_SCALE)
+    assert cands is None and "sites.csv" in err and "row 2" in err and "outside the study area" in err
+    cands, err = mod.upload_cached(SAMPLE.read_bytes(), "candidates.csv", small_demo.name, SMALL_SCALE)
+    assert err is None and len(cands) == 6

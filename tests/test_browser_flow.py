@@ -127,3 +127,25 @@ def test_move_by_click_compared_with_plan_and_gains_shown(browser, app_url, smal
     assert "步行可达入学增加的网格" in html or "步行可达入学减少的网格" in html
     page.screenshot(path=str(_shots(tmp_path) / "app-gains.png"), full_page=True)
     page.close()
+
+
+def test_out_of_area_candidate_file_refused(browser, app_url, tmp_path):  # noqa: F811
+    """Uploading a candidates CSV with a Beijing row: the app names the row, and the optimiser cannot run."""
+    sample = Path(__file__).resolve().parent.parent / "docs" / "examples" / "candidates.csv"
+    lines = sample.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "far.csv"
+    bad.write_text("\n".join([lines[0], lines[1], "BJ,天安门 Beijing,116.3975,39.9087,1800", *lines[2:]]) + "\n",
+                   encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.wait_for_selector("text=演示数据（生成）", timeout=180_000)
+    page.locator("[data-testid='stSidebar'] label").filter(has_text="学校与方案").first.click()
+    page.wait_for_selector("text=运行选址优化", timeout=180_000)
+    _settle(page)
+    page.locator(".st-key-cand_upload input[type='file']").set_input_files(str(bad))
+    page.wait_for_selector("text=候选地块文件被拒绝", timeout=120_000)
+    err = page.locator("[data-testid='stAlert']").filter(has_text="候选地块文件被拒绝").first.inner_text()
+    assert "far.csv" in err and "row 2" in err and "outside the study area" in err
+    assert page.locator(".st-key-opt_run button").is_disabled()
+    page.screenshot(path=str(_shots(tmp_path) / "app-refused-upload.png"), full_page=True)
+    page.close()
