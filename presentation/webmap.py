@@ -1362,7 +1362,10 @@ def street_lines(area) -> gpd.GeoDataFrame:
     if not geoms:
         return gpd.GeoDataFrame({"name": []}, geometry=[], crs=area.crs)
     df = gpd.GeoDataFrame({"name": names}, geometry=geoms, crs=area.crs)
-    merged = df.groupby("name").geometry.apply(lambda s: shapely.line_merge(shapely.union_all(s.values)))
+    # one MultiLineString per name: collected, not unioned (a union nodes every crossing — seconds
+    # on a city — and the drawing does not need it)
+    merged = df.groupby("name").geometry.apply(lambda s: shapely.multilinestrings(
+        [p for g in s.values for p in shapely.get_parts(g)]))
     return gpd.GeoDataFrame({"name": merged.index.astype(str)}, geometry=list(merged.values), crs=area.crs)
 
 
