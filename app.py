@@ -30,7 +30,7 @@ from accessibility.norm_check import norm_gaps
 from accessibility.place import BANDS as PLACE_BANDS, place_isochrone, place_minutes, point_in_area_crs
 from presentation import publish as pub
 from presentation import webmap
-from presentation.i18n import CATALOGUE, LANG_NAMES, LANGS, cohort_label, service_label as _service_label, t, unit_label
+from presentation.i18n import CATALOGUE, LANG_NAMES, LANGS, subtype_label, cohort_label, service_label as _service_label, t, unit_label
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS
 from gis.crs import gcj02_to_wgs84, wgs84_to_gcj02
@@ -602,7 +602,12 @@ def page_schools():
         if len(schools):
             st.caption(tr("per_school"))
             cols = [c for c in ("name", "subtype", "open_year", "seats", "assigned", "utilisation") if c in schools]
-            show_table(pd.DataFrame(schools[cols]), key="school_table", height=260)
+            sch = pd.DataFrame(schools[cols])
+            if "subtype" in sch:
+                sch["subtype"] = [subtype_label(v, lang()) for v in sch["subtype"].astype(str)]
+            if "open_year" in sch:  # existing schools have none: blank, not "None"
+                sch["open_year"] = pd.to_numeric(sch["open_year"], errors="coerce").astype("Int64")
+            show_table(sch, key="school_table", height=260)
     compare_section(a, scen, ev, ev_json, int(year), level, names)
     edit_section(a, scen)
     optimise_section(a)
