@@ -535,6 +535,10 @@ def labelled(df: pd.DataFrame, drop=("district_id",)) -> tuple[pd.DataFrame, dic
     shares as percent and minutes to one decimal."""
     L = lang()
     out = df.drop(columns=[c for c in drop if c in df.columns]).copy()
+    d = area().districts
+    if L == "en" and "district" in out and "name_en" in d:  # subdistrict names in the session's language
+        out["district"] = out["district"].map(dict(zip(d["name"].astype(str), d["name_en"].astype(str)))).fillna(
+            out["district"])
     cfg = {}
     for c in out.columns:
         label = t(f"col.{c}", L) if f"col.{c}" in CATALOGUE else c

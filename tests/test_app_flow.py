@@ -157,8 +157,11 @@ def test_edit_makes_working_copy_compared_with_original(at, small_demo):
         __import__("geopandas").GeoSeries([far], crs=small_demo.crs).to_crs(4326).iloc[0])[0]
     at.selectbox(key="edit_pid").set_value(pid).run()
     at.session_state["edit_click"] = (float(lonlat[1]), float(lonlat[0]))
-    at.number_input(key=f"edit_lon_{pid}").set_value(float(lonlat[0]))
-    at.number_input(key=f"edit_lat_{pid}").set_value(float(lonlat[1])).run()
+    # the form's keys carry the scenario's version: edit_lon_<pid>_<hash>
+    field = {n.key.split("_")[1]: n for n in at.number_input if n.key and n.key.startswith(("edit_lon_", "edit_lat_"))
+             and f"_{pid}_" in n.key}
+    field["lon"].set_value(float(lonlat[0]))
+    field["lat"].set_value(float(lonlat[1])).run()
     at.button(key="edit_apply").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["scenario"] == "plan-edited" and at.session_state["compare"] == "plan"
