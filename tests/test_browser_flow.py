@@ -70,15 +70,20 @@ def test_published_map_click_shows_minutes_offline(browser, small_demo, tmp_path
     page.close()
 
 
-def _leaflet_frames(page, needle=None):
-    out = []
-    for f in page.frames:
-        try:
-            if f.locator(".leaflet-container").count() and (needle is None or needle in f.content()):
-                out.append(f)
-        except Exception:  # noqa: BLE001 - frames come and go while Streamlit renders
-            pass
-    return out
+def _leaflet_frames(page, needle=None, timeout=120):
+    """Frames holding a Leaflet map (whose page contains ``needle``), waiting for them to load."""
+    deadline = time.time() + timeout
+    while True:
+        out = []
+        for f in page.frames:
+            try:
+                if f.locator(".leaflet-container").count() and (needle is None or needle in f.content()):
+                    out.append(f)
+            except Exception:  # noqa: BLE001 - frames come and go while Streamlit renders
+                pass
+        if out or time.time() > deadline:
+            return out
+        page.wait_for_timeout(500)
 
 
 def _settle(page, timeout=300):
@@ -146,6 +151,8 @@ def test_out_of_area_candidate_file_refused(browser, app_url, tmp_path):  # noqa
     page.wait_for_selector("text=候选地块文件被拒绝", timeout=120_000)
     err = page.locator("[data-testid='stAlert']").filter(has_text="候选地块文件被拒绝").first.inner_text()
     assert "far.csv" in err and "row 2" in err and "outside the study area" in err
+    _settle(page)
+    page.wait_for_timeout(1000)
     assert page.locator(".st-key-opt_run button").is_disabled()
     page.screenshot(path=str(_shots(tmp_path) / "app-refused-upload.png"), full_page=True)
     page.close()
