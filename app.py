@@ -38,10 +38,11 @@ from layers import families as registry
 from layers.errors import InfeasibleModelError, InputError
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
 from scenarios.candidates import load_candidates
-from scenarios.compare import delta
-from scenarios.evaluate import evaluate
+from scenarios.compare import action_diff, delta
+from scenarios.enrolment import enrolment_table
+from scenarios.evaluate import CLASS_FLAG_LABELS, evaluate
 from scenarios.model import (
-    PLAN_YEARS, YEAR_MAX, YEAR_MIN, available_names, resolve_scenario, save_scenario,
+    PLAN_YEARS, YEAR_MAX, YEAR_MIN, available_names, facilities_for, resolve_scenario, save_scenario,
 )
 from scenarios import store
 from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS, optimize_area
@@ -101,8 +102,11 @@ def scenario_key(scen) -> str:
     if scen is None:
         return "none"
     p = scen.projects
-    h = hashlib.sha1(pd.util.hash_pandas_object(p.drop(columns="geometry").astype(str), index=False).values.tobytes()
-                     + p.geometry.to_wkb().values.tobytes() if len(p) else b"").hexdigest()[:12]
+    acts = getattr(scen, "actions", None)
+    h = hashlib.sha1((pd.util.hash_pandas_object(p.drop(columns="geometry").astype(str), index=False).values.tobytes()
+                      + p.geometry.to_wkb().values.tobytes() if len(p) else b"")
+                     + (pd.util.hash_pandas_object(acts.astype(str), index=False).values.tobytes()
+                        if acts is not None and len(acts) else b"")).hexdigest()[:12]
     return f"{scen.name}:{h}"
 
 
@@ -141,6 +145,11 @@ def working_copy(a, scen):
     if scen.name.endswith(EDITED_SUFFIX) and (a.name, scen.name) in working_copies():
         return working_copies()[(a.name, scen.name)].copy()
     return scen.copy(scen.name + EDITED_SUFFIX)
+
+
+def _original_of(name: str) -> str:
+    """The scenario a working copy was made from (``plan-edited`` -> ``plan``)."""
+    return name[: -len(EDITED_SUFFIX)] if name.endswith(EDITED_SUFFIX) else name
 
 
 def keep_working_copy(a, new, original: str | None):
@@ -233,10 +242,16 @@ def life_circle_map_cached(spec: str, scale: float, minutes: float, mode: str | 
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)  # resource: the result holds the evaluator, never pickle it
-def evaluation_cached(spec: str, scale: float, skey: str, year: int, _scen=None):
+def evaluation_cached(spec: str, scale: float, skey: str, year: int, _scen=None, assign: str = "walk"):
     """Scenario evaluation of one year as (json dict, :class:`scenarios.evaluate.Evaluation`)."""
-    ev = evaluate(get_area(spec, scale), _scen if _scen is not None else "existing", year)
+    ev = evaluate(get_area(spec, scale), _scen if _scen is not None else "existing", year, assign=assign)
     return ev.to_json(), ev
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def enrolment_cached(spec: str, scale: float, level: str) -> pd.DataFrame:
+    """Projected enrolment of one level per district, 2021-2030 (:func:`scenarios.enrolment.enrolment_table`)."""
+    return enrolment_table(get_area(spec, scale), levels=(level,))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -569,55 +584,79 @@ def _apply_pending_selection():
 
 
 def page_schools():
-    """Schools & scenarios: seat coverage by district and year, utilisation, compare, edit, optimise."""
+    """Schools & scenarios: seat balance by district first (seats, enrolment, balance, utilisation,
+    classes), the enrolment projection, then the walking check; utilisation, compare, edit, optimise."""
     a = area()
     spec, sc = area_spec(), demo_scale()
     _apply_pending_selection()
     names = scenario_names(a)
     if st.session_state.get("scenario") not in names:
         st.session_state.pop("scenario", None)
-    c1, c2, c3 = st.columns([2, 3, 2])
+    c1, c2, c3, c4 = st.columns([2, 3, 2, 3])
     st.session_state.setdefault("scenario", "plan" if "plan" in names else names[0])
-    c1.selectbox(tr("scenario"), names, key="scenario", format_func=lambda n, L=lang(), W=frozenset(n for (_, n) in working_copies()): scenario_label(n, L, W))
-    year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], PLAN_YEARS[-1], key="year")
+    c1.selectbox(tr("scenario"), names, key="scenario",
+                 format_func=lambda n, L=lang(), W=frozenset(n for (_, n) in working_copies()): scenario_label(n, L, W))
+    year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], 2025, key="year")
     level = c3.radio(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="level",
                      horizontal=True)
+    assign = c4.radio(tr("assign"), ["catchment", "walk"], format_func=lambda k, L=lang(): tr(f"assign_{k}", L),
+                      key="assign")
     scen = current_scenario()
     skey = scenario_key(scen)
     if (a.name, scen.name) in working_copies():
         st.caption(f"{scenario_label(scen.name)} · {tr('edited')}")
     if st.session_state.get("_saved_msg"):
         st.success(st.session_state.pop("_saved_msg"))
-    ev_json, ev = evaluation_cached(spec, sc, skey, int(year), _scen=scen)
+    ev_json, ev = evaluation_cached(spec, sc, skey, int(year), _scen=scen, assign=assign)
     lv = ev.levels[level].summary
-    k1, k2, k3, k4 = st.columns(4)
-    k1.metric(webmap.t("demand", lang()), f"{lv['demand']:,.0f}")
-    k2.metric(webmap.t("seats", lang()), f"{lv['seats']:,.0f}")
-    k3.metric(webmap.t("unserved", lang()), f"{lv['unserved']:,.0f}")
-    # the share of the level's children (demand = children of the level), not of all residents
-    k4.metric(webmap.t("coverage", lang()), "—" if not lv["demand"] else f"{lv['assigned'] / lv['demand']:.1%}")
+    # Seat balance first: what the education bureau signs; the walking share is the norm check.
+    k1, k2, k3, k4, k5, k6 = st.columns(6)
+    k1.metric(webmap.t("seats", lang()), f"{lv['seats']:,.0f}")
+    k2.metric(webmap.t("demand", lang()), f"{lv['demand']:,.0f}")
+    k3.metric(tr("balance"), f"{lv['balance']:+,.0f}")
+    k4.metric(tr("utilisation"), "—" if not lv["seats"] else f"{lv['utilisation']:.0%}")
+    k5.metric(tr("per_class"), "—" if not lv["classes"] else f"{lv['pupils_per_class']:.1f}")
+    k6.metric(tr("walk_share"), "—" if not lv["demand"] else f"{lv['assigned'] / lv['demand']:.1%}")
+    st.caption(tr("catchment_help") + f" ({ev_json['years_note']})")
+    if ev_json["building"]:
+        st.caption(tr("building", year=int(year), names=", ".join(f"{b['name']} ({b['build_year']}→{b['open_year']})"
+                                                                    for b in ev_json["building"])))
+    st.subheader(tr("seat_balance"))
+    st.dataframe(balance_frame(ev_json["levels"][level]), hide_index=True, width="stretch", key="seat_table")
     left, right = st.columns([3, 2])
     with left:
         m = seat_map_cached(spec, sc, skey, int(year), level, lang(), _scen=scen, _ev=ev)
         show_map(m, key="seat_map", height=520)
     with right:
-        show_table(ev.levels[level].by_district, key="seat_table")
+        st.caption(tr("enrolment_chart"))
+        en = enrolment_cached(spec, sc, level)
+        if len(en):
+            st.line_chart(en.pivot_table(index="year", columns="district", values="enrolment", sort=False),
+                          height=260)
+            st.caption(tr("enrolment_help", mode=en["mode"].iloc[0]) if en["mode"].iloc[0] == "cohort"
+                       else en["mode"].iloc[0])
         schools = pub.school_points(ev, level)
         if len(schools):
             st.caption(tr("per_school"))
-            cols = [c for c in ("name", "subtype", "open_year", "seats", "assigned", "utilisation") if c in schools]
-            sch = pd.DataFrame(schools[cols])
-            if "subtype" in sch:
-                sch["subtype"] = [subtype_label(v, lang()) for v in sch["subtype"].astype(str)]
-            if "open_year" in sch:  # existing schools have none: blank, not "None"
-                sch["open_year"] = pd.to_numeric(sch["open_year"], errors="coerce").astype("Int64")
-            show_table(sch, key="school_table", height=260)
-    compare_section(a, scen, ev, ev_json, int(year), level, names)
+            rows = pd.DataFrame(ev_json["levels"][level]["schools"])
+            cols = [c for c in ("name", "subtype", "build_year", "open_year", "seats", "classes", "assigned",
+                                "catchment_assigned", "utilisation", "pupils_per_class", "class_flag", "changes")
+                    if c in rows]
+            st.dataframe(rows[cols], hide_index=True, width="stretch", height=260, key="school_table",
+                         column_config={"utilisation": st.column_config.ProgressColumn(format="percent", min_value=0,
+                                                                                       max_value=1.5)})
+    cc = ev_json["class_checks"]
+    if cc["outside_range"]:
+        with st.expander(f"{tr('class_checks')}: {cc['outside_range']}", expanded=False):
+            st.caption(cc["source"])
+            st.dataframe(pd.DataFrame([c for c in cc["schools"] if c["flag"]]), hide_index=True, width="stretch")
+    compare_section(a, scen, ev, ev_json, int(year), level, names, assign)
     edit_section(a, scen)
+    actions_section(a, scen)
     optimise_section(a)
 
 
-def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str]):
+def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str], assign: str = "walk"):
     """The chosen scenario against a baseline: "scenario − baseline" totals and districts, and a gains map."""
     spec, sc = area_spec(), demo_scale()
     st.subheader(tr("compare_with"))
@@ -628,13 +667,16 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
     st.session_state.setdefault("compare", base_default if base_default in others else others[0])
     other = st.selectbox(tr("compare_with"), others, key="compare", format_func=lambda n, L=lang(), W=frozenset(n for (_, n) in working_copies()): scenario_label(n, L, W))
     o = get_scenario(a, other)
-    o_json, o_ev = evaluation_cached(spec, sc, scenario_key(o), year, _scen=o)
+    o_json, o_ev = evaluation_cached(spec, sc, scenario_key(o), year, _scen=o, assign=assign)
     d = delta(o_json, ev_json)[level]  # second minus first: scenario − baseline
     head = tr("delta", scen=scenario_label(scen.name), base=scenario_label(other))
     st.markdown(f"**{head}** · {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
-                f"{t('col.assigned', lang())} {d['assigned']:+,.0f} · "
+                f"{tr('balance')} {d['balance']:+,.0f} · {t('col.assigned', lang())} {d['assigned']:+,.0f} · "
                 f"{webmap.t('unserved', lang())} {d['unserved']:+,.0f}")
     st.caption(tr("delta_help"))
+    acts = action_diff(o, scen)  # what the scenario does that the baseline does not
+    if acts:
+        st.caption(f"{tr('actions')}: " + "; ".join(f"{r['action_id']} {r['change']}: {r['details']}" for r in acts))
     left, right = st.columns([3, 2])
     with right:
         show_table(pd.DataFrame(d["by_district"]), key="delta_table")
@@ -659,6 +701,66 @@ def gains_map_cached(spec: str, scale: float, base_key: str, scen_key: str, year
     m = webmap.gains_map(a, sq, diff, rs.by_district, rb.by_district, lang=lang_,
                          title=tr("gains", lang_, level=SERVICES[level].label(lang_)))
     return m, bool(np.any(np.abs(diff) > 1e-9))
+
+
+def balance_frame(level_json: dict) -> pd.DataFrame:
+    """The seat-balance table of one level, in reading order (catchment columns when present)."""
+    rows = []
+    cat = {r["district_id"]: r for r in (level_json.get("catchment") or {}).get("by_district", [])}
+    for r in level_json["by_district"]:
+        row = {tr("district"): r["district"], webmap.t("seats", lang()): r["seats"],
+               webmap.t("demand", lang()): r["enrolment"], tr("balance"): r["balance"],
+               tr("utilisation"): r["utilisation"], tr("classes"): r["classes"],
+               tr("per_class"): r["pupils_per_class"], "": CLASS_FLAG_LABELS.get(r["class_flag"], "")}
+        if cat:
+            c = cat.get(r["district_id"], {})
+            row[tr("assign_catchment").split("（")[0].split(" (")[0]] = c.get("assigned")
+            row["min"] = c.get("median_walk_minutes")
+        row[tr("walk_share")] = r["walk_share"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def actions_section(a, scen):
+    """Add or remove actions on existing schools (expand / close-merge / convert) in the edited copy."""
+    with st.expander(tr("actions"), expanded=False):
+        if len(scen.actions):
+            st.dataframe(scen.actions, hide_index=True, width="stretch", key="actions_table")
+        sch = a.facilities[a.facilities["family"].isin(["school", "kindergarten"])]
+        ids = [*sch["facility_id"].astype(str), *scen.projects["project_id"].astype(str)]
+        label = dict(zip(sch["facility_id"].astype(str), sch["name"].astype(str))) | dict(
+            zip(scen.projects["project_id"].astype(str), scen.projects["name"].astype(str)))
+        c1, c2, c3 = st.columns(3)
+        kind = c1.selectbox(tr("action_kind"), ["expand", "close", "convert"], format_func=lambda k, L=lang(): tr(f"kind_{k}", L),
+                            key="act_kind")
+        fid = c2.selectbox(tr("action_fac"), ids, format_func=lambda i: f"{i} · {label.get(i, '')}", key="act_fac")
+        yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, 2025, key="act_year")
+        c4, c5, c6 = st.columns(3)
+        lvl = c4.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="act_level")
+        ncls = c5.number_input(tr("classes"), 0, 60, 6, key="act_classes")
+        into = c6.selectbox(tr("into"), ["", *ids], format_func=lambda i: f"{i} · {label.get(i, '')}" if i else "—",
+                            key="act_into")
+        beds = st.number_input(tr("beds"), 0, 2000, 0, key="act_beds")
+        b1, b2 = st.columns([1, 2])
+        if b1.button(tr("add_action"), key="act_add"):
+            try:
+                new = working_copy(a, scen)
+                new.add_action(kind, fid, int(yr), level=lvl if kind == "expand" else None,
+                               classes=int(ncls) if kind == "expand" else 0, into=into if kind == "close" else "",
+                               beds=int(beds) if kind == "convert" else 0)
+                facilities_for(a, new, int(yr))  # a school without the level, or an unknown one, fails here
+                keep_working_copy(a, new, _original_of(scen.name))
+                st.rerun()
+            except InputError as e:
+                st.error(e.one_line())
+        if len(scen.actions):
+            rid = b2.selectbox(tr("remove_action"), scen.actions["action_id"].astype(str).tolist(), key="act_rm_id")
+            if b2.button(tr("remove_action"), key="act_rm"):
+                new = working_copy(a, scen)
+                new.remove_action(rid)
+                keep_working_copy(a, new, _original_of(scen.name))
+                st.rerun()
+
 
 
 @st.fragment

@@ -359,7 +359,7 @@ def _fitness(node_xy, probe, pop, dens, cnt, rng):
 
 
 def project_types_by_year() -> list[tuple[int, str]]:
-    """(open_year, type) for all 28 projects, from the plan's counts and schedule.
+    """(build_year, type) for all 28 projects, from the plan's counts and schedule (拟建 years).
 
     The plan fixes the counts per type, the schools / kindergartens opening each year and that the
     2024 and 2025 schools are primary. *Assumption*: the other school types are dealt round-robin
@@ -446,11 +446,14 @@ def make_projects(net, cells, facilities, public, rng, crs):
                 taken[col].append(tuple(xy))
         n_type[ptype] = n_type.get(ptype, 0) + 1
         rows.append({"name": f"Demo Planned {SUBTYPE_LABELS[ptype]['en'].title()} {n_type[ptype]}", "type": ptype,
-                     **cap, "open_year": int(year), "x": xy[0], "y": xy[1],
-                     "source": "generated site; type, opening year and seats from the plan (seats derived)",
+                     **cap, "open_year": int(year) + plan.OPENING_LAG, "build_year": int(year), "x": xy[0], "y": xy[1],
+                     "source": "generated site; type, construction year (build_year) and seats from the plan "
+                               "(seats derived); open_year = build_year + 1 (assumption)",
                      "notes": ("type-by-year of 2021-2023 schools is an assumption (round-robin); "
+                               "build_year is the plan's 拟建 year (construction starts), open_year the September "
+                               f"intake {plan.OPENING_LAG} year later (assumption); "
                                + plan.DERIVED_NOTE + f"; source: {plan.PLAN_SOURCE}")})
     df = pd.DataFrame(rows)
     df.insert(0, "project_id", [f"prj-{n:02d}" for n in range(1, len(df) + 1)])
     gdf = gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=crs)
-    return gdf[[*PROJECT_COLUMNS, "notes", "geometry"]]
+    return gdf[[*PROJECT_COLUMNS, "build_year", "notes", "geometry"]]

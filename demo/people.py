@@ -22,6 +22,12 @@ Population (assumptions, documented in gis/data/SOURCES.md)
       0-2 / 3-5 / 6-11 / 12-14 in proportion to the years they span (3/3/6/3 of 15);
       districts vary (child share up and elderly share down with growth_rate), renormalised so
       the city-wide shares equal the national ones.
+
+Births (:func:`make_births`, an assumption shaped on the national trend)
+    Live births per district and year 2022-2035 for the enrolment projection. The base layer's
+    0-2 cohort over three is read as one year's births around 2020; births then fall at the
+    national 2016-2022 yearly rate (about 18.8 million to 9.56 million in six years, NORMS.md) to
+    2023 and stay flat from 2023 on. Generated, not Yuncheng's registered births.
 """
 
 from __future__ import annotations
@@ -224,6 +230,27 @@ def cohort_counts(pop: np.ndarray, district_id: np.ndarray, growth: np.ndarray) 
     for n in np.flatnonzero(excess > 0):  # cannot happen with >= 10 people a cell; kept as a guard
         out["age_65_plus"][n] -= excess[n]
     return out
+
+
+#: National births (millions), NORMS.md [C]: the two figures the demo's births series is shaped on.
+NATIONAL_BIRTHS = {2016: 18.8, 2022: 9.56}
+#: Years the demo's births fall (at the national 2016-2022 yearly rate) before they level off.
+BIRTHS_FALL_UNTIL = 2023
+
+
+def make_births(population, first: int = 2022, last: int = 2035) -> pd.DataFrame:
+    """The demo's births table (``district_id``, ``year``, ``births``), a documented assumption.
+
+    Per district, ``b0`` = its 0-2 cohort / 3 (one year of births, read as 2020); births in ``Y``
+    are ``b0 * q ** (min(Y, 2023) - 2020)`` with ``q = (9.56 / 18.8) ** (1 / 6)``, the national
+    yearly rate of decline 2016-2022; rounded to whole births.
+    """
+    (y0, b_a), (y1, b_b) = sorted(NATIONAL_BIRTHS.items())
+    q = (b_b / b_a) ** (1.0 / (y1 - y0))
+    b0 = population.groupby(population["district_id"].astype(str))["age_0_2"].sum() / 3.0
+    rows = [{"district_id": d, "year": y, "births": int(round(v * q ** (min(y, BIRTHS_FALL_UNTIL) - 2020)))}
+            for d, v in b0.items() for y in range(first, last + 1)]
+    return pd.DataFrame(rows, columns=["district_id", "year", "births"])
 
 
 def density_raster(cells_x, cells_y, values, sigma_cells: float = 3.0):

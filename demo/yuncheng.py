@@ -48,7 +48,7 @@ from gis.study_area import StudyArea, cache_dir
 
 AREA_NAME = "yuncheng-demo"
 #: Bump whenever the generator's output changes: old cache entries are then ignored.
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 #: Default seed (the plan's month, December 2021).
 DEFAULT_SEED = 20211201
 #: Downtown Yuncheng (WGS84), the centre of the generated old core.
@@ -65,8 +65,11 @@ SOURCES = {
     "population": ("Generated (Hedong Planner demo, not real): ~700,000 residents at scale 1 on 100 m cells; "
                    "cohort shares from the 2020 national census (0-14 17.95 %, 65+ 13.50 %)."),
     "facilities": "Generated (Hedong Planner demo, not real): counts and capacities are documented assumptions.",
-    "projects": ("Counts, types, opening years and seats: Yuncheng 14th Five-Year Plan for public services "
-                 "(Dec 2021), seats per school derived; type by year 2021-2023 and sites: generated."),
+    "projects": ("Counts, types, construction years (build_year, 拟建) and seats: Yuncheng 14th Five-Year Plan for "
+                 "public services (Dec 2021), seats per school derived; opening year = build_year + 1 (assumption); "
+                 "type by year 2021-2023 and sites: generated."),
+    "births": ("Generated (Hedong Planner demo, not real): births per district 2022-2035 shaped on the national "
+               "trend (18.8 million in 2016 to 9.56 million in 2022), level from 2023; see demo/people.py."),
     "network": ("Generated street network (Hedong Planner demo, not real; no real street names), "
                 "written as OSM XML and loaded with osmnx."),
     "notes": "See gis/data/SOURCES.md for every source, licence and assumption.",
@@ -165,7 +168,7 @@ def build_yuncheng_demo(scale: float = 1.0, seed: int = DEFAULT_SEED, *, workdir
 
     area = StudyArea(name=AREA_NAME, crs=crs, boundary=boundary, districts=districts, population=population,
                      facilities=facilities, projects=projects, graph=G, synthetic=True, sources=dict(SOURCES),
-                     cell_size=people.CELL_SIZE)
+                     cell_size=people.CELL_SIZE, births=people.make_births(population))
     # The figure the build reports is the one `hedong coverage` prints for this area (same engine, same
     # defaults), not the calibration's node-site approximation (kept as fitness_coverage_at_nodes).
     report["fitness_coverage_at_nodes"] = report.pop("fitness_coverage")
@@ -263,6 +266,8 @@ def load_yuncheng_demo(scale: float | None = None, seed: int = DEFAULT_SEED, *, 
         if area is None:  # unreadable cache folder (e.g. read-only disk): use the build as is
             area = built
             area.cache.update(report=report, layers=extra)
+    if area.births is None:  # derived from the population layer, so never stale against it
+        area = area.replace(births=people.make_births(area.population), validate=False)
     area.cache["from_cache"] = from_cache
     area.cache["load_seconds"] = round(time.perf_counter() - t0, 3)
     return area

@@ -3,8 +3,10 @@
 Layout::
 
     DIR/
-      area.gpkg        layers boundary, districts, population, facilities, projects (optional)
+      area.gpkg        layers boundary, districts, population, facilities, projects (optional),
+                       housing (optional: housing_id, completion_year, dwellings; points)
       network.osm      OSM XML walking network (or network.osm.pbf)
+      births.csv       optional: district_id, year, births (UTF-8) — the enrolment projection's births
       area.json        optional: name, synthetic flag, sources, cell size (written by export)
       README.txt       optional: what the files are, sources and licences (written by export)
 
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import pandas as pd
 from pyproj import CRS
 
 from gis.crs import local_projected_crs
@@ -31,10 +34,12 @@ from gis.osm_xml import CREATED_ID_MIN, graph_to_osm_xml
 from gis.study_area import StudyArea, validate_layers
 from layers.frames import empty_layer
 from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, is_generated
+from layers.validate import validate_births, validate_layer
 
 GPKG_NAME = "area.gpkg"
 NETWORK_NAMES = ("network.osm", "network.osm.pbf", "network.pbf")
 META_NAME = "area.json"
+BIRTHS_NAME = "births.csv"
 README_NAME = "README.txt"
 
 
@@ -166,6 +171,20 @@ def load_folder(path, **_ignored) -> StudyArea:
                               default_source=f"user study area {folder.name}")
     boundary, districts, population = checked["boundary"], checked["districts"], checked["population"]
     facilities, projects = checked["facilities"], checked["projects"]
+    housing = None
+    if "housing" in present:  # optional pipeline of new estates (issue 11)
+        h = _read_gpkg_layer(gpkg, "housing")
+        if not CRS.from_user_input(crs).equals(h.crs):
+            h = h.to_crs(crs)
+        housing = validate_layer(h, "housing", file=f"{gpkg} layer housing", boundary=boundary.geometry.iloc[0],
+                                 default_source=f"user study area {folder.name}")
+    births = None
+    if (folder / BIRTHS_NAME).is_file():
+        try:
+            raw_b = pd.read_csv(folder / BIRTHS_NAME, encoding="utf-8-sig", dtype={"district_id": str})
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+            raise InputError(f"not a readable CSV ({type(e).__name__})", file=folder / BIRTHS_NAME) from e
+        births = validate_births(raw_b, districts["district_id"], source=str(folder / BIRTHS_NAME))
 
     graph, bike_graph = _read_network(net, crs)
 
@@ -178,7 +197,7 @@ def load_folder(path, **_ignored) -> StudyArea:
         # Generated rows are never shown as real data, whatever area.json says.
         synthetic=bool(meta.get("synthetic", False)) or generated,
         sources=meta.get("sources") or {"area": f"user study area {folder}"},
-        cell_size=meta.get("cell_size"), bike_graph=bike_graph,
+        cell_size=meta.get("cell_size"), bike_graph=bike_graph, births=births, housing=housing,
     )
 
 
@@ -281,6 +300,8 @@ def export_area(area: StudyArea, out_dir) -> list[Path]:
               "facilities": area.facilities}
     if len(area.projects):  # optional layer: an area without projects simply has none
         layers["projects"] = area.projects
+    if getattr(area, "housing", None) is not None and len(area.housing):
+        layers["housing"] = area.housing
     layers = {k: v.to_crs(area.crs) if v.crs is not None and not v.crs.equals(CRS.from_user_input(area.crs)) else v
               for k, v in layers.items()}
     written = [write_gpkg_atomic(layers, out / GPKG_NAME)]
@@ -289,6 +310,8 @@ def export_area(area: StudyArea, out_dir) -> list[Path]:
     generated_net = is_generated((area.sources or {}).get("network", ""))
     osm = graph_to_osm_xml(area.graph, area.graph.graph.get("crs", area.crs), generated=generated_net)
     written.append(write_text_atomic(out / "network.osm", osm))
+    if getattr(area, "births", None) is not None:
+        written.append(write_text_atomic(out / BIRTHS_NAME, area.births.to_csv(index=False)))
     meta = {"name": area.name, "crs": area.crs, "synthetic": bool(area.synthetic), "sources": area.sources,
             "cell_size": area.cell_size, "layers": list(layers)}
     written.append(write_text_atomic(out / META_NAME, json.dumps(meta, ensure_ascii=False, indent=1)))

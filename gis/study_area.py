@@ -35,6 +35,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import pandas as pd
 from pyproj import CRS
 
 from gis.crs import local_projected_crs
@@ -89,6 +90,11 @@ class StudyArea:
         Cycling street network (bike filter of :mod:`gis.osm_filter`, one-way streets directed),
         same conventions as ``graph``; None when the source has none (the generated demo), and
         then cycling uses ``graph`` at cycling speed.
+    births : DataFrame or None
+        Optional births table (:data:`layers.schema.BIRTHS_COLUMNS`: district_id, year, births);
+        with it the enrolment projection ages cohorts (scenarios.enrolment).
+    housing : GeoDataFrame or None
+        Optional housing pipeline (:data:`layers.schema.HOUSING_COLUMNS`); points.
     meta : dict
         How the area was obtained — loader bookkeeping, never used by an analysis:
         ``from_cache``, ``load_seconds``, ``report`` (demo build figures), ``layers`` (extra
@@ -120,6 +126,8 @@ class StudyArea:
     cell_size: float | None = None
     bike_graph: nx.MultiDiGraph | None = None
     meta: dict = field(default_factory=dict, repr=False)
+    births: pd.DataFrame | None = None
+    housing: gpd.GeoDataFrame | None = None
 
     def __post_init__(self):
         # The one mutable slot: the compute context an upper layer attaches (see context_slot).

@@ -178,8 +178,9 @@ def fca(area: StudyArea, service: str, method: str = "2sfca", minutes: float | N
     return _fca(area, service, method, minutes, mode, facilities)
 
 
-def evaluate(area: StudyArea, scenario="existing", year: int = 2025, minutes: float | None = None) -> Evaluation:
-    """Children assigned to seats within the walking limit, per school level and district, in ``year``.
+def evaluate(area: StudyArea, scenario="existing", year: int = 2025, minutes: float | None = None,
+             assign: str = "walk") -> Evaluation:
+    """Seat balance and children assigned to seats within the walking limit, per school level and district, in ``year``.
 
     Parameters
     ----------
@@ -190,6 +191,9 @@ def evaluate(area: StudyArea, scenario="existing", year: int = 2025, minutes: fl
         2021-2035; schools of projects opened by then count.
     minutes : float, optional
         Walking limit for every level (default the norms': 5 kindergarten, 10 primary, 15 junior).
+    assign : {"walk", "catchment"}
+        ``catchment`` adds the 划片 assignment (own district, capacity, no walking cut-off):
+        ``levels[level].catchment``, key ``catchment`` of each level in ``to_dict()``.
 
     Returns
     -------
@@ -211,7 +215,7 @@ def evaluate(area: StudyArea, scenario="existing", year: int = 2025, minutes: fl
     >>> int(schools.loc[schools["level"] == "primary", "assigned"].sum()) == s["assigned"]
     True
     """
-    return _evaluate(area, scenario, year, minutes)
+    return _evaluate(area, scenario, year, minutes, assign=assign)
 
 
 @dataclass

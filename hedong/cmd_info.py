@@ -46,7 +46,8 @@ def info_dict(area) -> dict:
         one just now, e.g. a cached demo), ``bike`` {``nodes``, ``edges``} of the cycling graph or
         null when cycling rides the walking streets}, ``population`` {``total``, ``cells``, ``cohorts``}, ``districts``
         [{``id``, ``name``, ``population``}], ``facilities`` {family: count, all six},
-        ``planned_projects`` {``count``, ``primary_seats``, ``junior_seats``, ``by_year``}.
+        ``planned_projects`` {``count``, ``primary_seats``, ``junior_seats``, ``by_year`` (the plan's
+        year, ``build_year``; ``open_year`` for a layer without it), ``by_open_year``}.
     """
     pop = area.population
     cohorts = {c: _int(pop[c].sum()) if c in pop else 0 for c in COHORTS}
@@ -58,10 +59,18 @@ def info_dict(area) -> dict:
     facilities = {f: int(fam.get(f, 0)) for f in FAMILIES}
 
     prj = area.projects if area.projects is not None else pd.DataFrame()
+    def count_years(col):
+        years = pd.to_numeric(prj[col], errors="coerce").dropna().astype(int)
+        return {str(y): int(n) for y, n in years.value_counts().sort_index().items()}
+
+    # by_year counts the plan's year (build_year, construction starts); a projects layer without
+    # build_year is read as before, its open_year counted. by_open_year: when pupils arrive.
     by_year: dict[str, int] = {}
+    by_open_year: dict[str, int] = {}
     if len(prj) and "open_year" in prj:
-        years = pd.to_numeric(prj["open_year"], errors="coerce").dropna().astype(int)
-        by_year = {str(y): int(n) for y, n in years.value_counts().sort_index().items()}
+        by_open_year = count_years("open_year")
+        has_build = "build_year" in prj and pd.to_numeric(prj["build_year"], errors="coerce").notna().any()
+        by_year = count_years("build_year") if has_build else by_open_year
 
     def seats(col):
         return _int(pd.to_numeric(prj[col], errors="coerce").fillna(0).sum()) if len(prj) and col in prj else 0
@@ -76,7 +85,8 @@ def info_dict(area) -> dict:
         "districts": districts,
         "facilities": facilities,
         "planned_projects": {"count": int(len(prj)), "primary_seats": seats("seats_primary"),
-                             "junior_seats": seats("seats_junior"), "by_year": by_year},
+                             "junior_seats": seats("seats_junior"), "by_year": by_year,
+                             "by_open_year": by_open_year},
     }
 
 
@@ -125,7 +135,10 @@ def format_info(d: dict, area=None) -> str:
     if p["count"]:
         lines += [f"Planned projects: {p['count']} — {p['primary_seats']:,} primary seats, "
                   f"{p['junior_seats']:,} junior seats",
-                  table([{"year": y, "projects": n} for y, n in p["by_year"].items()])]
+                  "by the plan's year (build_year: construction starts) and by opening year (pupils arrive)",
+                  table([{"year": y, "projects (plan year)": p["by_year"].get(y, 0),
+                          "projects opening": p.get("by_open_year", {}).get(y, 0)}
+                         for y in sorted(set(p["by_year"]) | set(p.get("by_open_year", {})))])]
     else:
         lines.append("Planned projects: none")
     if area is not None and area.sources:

@@ -1,4 +1,4 @@
-"""`hedong scenario ...`: list, evaluate, compare, optimise, next-site, copy, move (CONTRACT.md).
+"""`hedong scenario ...`: list, evaluate, enrolment, compare, optimise, next-site, copy, move, action (CONTRACT.md).
 
 Human-readable tables by default; ``--json`` prints the stable keys of CONTRACT.md (and more).
 """
@@ -34,6 +34,12 @@ def _add_common(p, area=True, json=True):
         p.add_argument("--json", action="store_true", help="stable JSON on stdout")
 
 
+def _add_assign(p) -> None:
+    p.add_argument("--assign", choices=("walk", "catchment"), default="walk",
+                   help="walk (default): seats within the norm walking limit (the existing keys); catchment: also "
+                        "划片 — each child seated in its own district with no walking cut-off (key 'catchment')")
+
+
 def register(subparsers) -> None:
     """Add the ``scenario`` command and its sub-commands to the ``hedong`` parser."""
     sc = subparsers.add_parser("scenario", help="school and kindergarten scenarios: evaluate, compare, optimise, edit")
@@ -44,22 +50,53 @@ def register(subparsers) -> None:
     _add_common(p)
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("evaluate", help="seats within the walking limit, by level and district")
+    p = sub.add_parser("evaluate", help="seat balance by level and district, then seats within the walking limit")
     _add_common(p)
     p.add_argument("--scenario", default="plan", help="shipped name, stored name or file (default plan)")
-    p.add_argument("--year", type=int, default=2025)
+    p.add_argument("--year", type=int, default=2025,
+                   help="school year (from September); projects seat pupils from their open_year (default 2025)")
     p.add_argument("--minutes", type=float, default=None, help="override the norm's walking limit for every level")
     p.add_argument("--catchments", metavar="FILE.gpkg", help="also write school catchment polygons")
+    _add_assign(p)
+    p.add_argument("--zones", metavar="FILE", help="catchment zones (划片范围: polygons with zone_id, optional level) "
+                                                   "used by --assign catchment instead of the districts")
     add_output_flags(p)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("enrolment", help="projected enrolment per district, level and year (2021-2030)")
+    _add_common(p)
+    p.add_argument("--from", dest="first", type=int, default=None, help="first year (default 2021)")
+    p.add_argument("--to", dest="last", type=int, default=None, help="last year (default 2030)")
+    p.add_argument("--demand", choices=("cohort", "growth"), default=None,
+                   help="cohort: births and ageing (default when the area has births); growth: district growth_rate")
+    p.add_argument("--csv", metavar="FILE", help="write the long table as UTF-8-BOM CSV (Excel)")
+    add_output_flags(p, append=False)
+    p.set_defaults(func=cmd_enrolment)
+
+    p = sub.add_parser("action", help="edit a stored scenario: expand, close (merge) or convert an existing school")
+    _add_common(p)
+    p.add_argument("dst", help="stored scenario name (create it with 'hedong scenario copy')")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--expand", metavar="ID", help="facility_id (or project_id) to expand by --classes of --level")
+    g.add_argument("--close", metavar="ID", help="facility_id to close; with --into its seats and pupils move there")
+    g.add_argument("--convert", metavar="ID", help="kindergarten to turn into an elderly-care site (幼转老)")
+    g.add_argument("--remove", metavar="ACTION_ID", help="drop an action (A1, A2 ...)")
+    p.add_argument("--year", type=int, help="school year the action takes effect (from September)")
+    p.add_argument("--level", choices=("primary", "junior", "kindergarten"), help="level to expand")
+    p.add_argument("--classes", type=int, default=0, help="classes to add (expand)")
+    p.add_argument("--into", default="", help="receiving school of a closure (a merger)")
+    p.add_argument("--beds", type=int, default=0, help="day-care beds of a converted kindergarten")
+    p.add_argument("--notes", default="")
+    p.set_defaults(func=cmd_action)
 
     p = sub.add_parser("compare", help="two or more scenarios side by side, with deltas")
     _add_common(p)
     p.add_argument("scenarios", nargs="+", metavar="S")
-    p.add_argument("--year", type=int, default=None, help="one year (default: all plan years 2021-2025)")
+    p.add_argument("--year", type=int, default=None, help="one year (default: every year 2021-2030)")
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--csv", metavar="FILE", help="export rows as UTF-8-BOM CSV (Excel)")
     p.add_argument("--gpkg", metavar="FILE", help="export district deltas and project changes (QGIS)")
+    _add_assign(p)
     add_output_flags(p)
     p.set_defaults(func=cmd_compare)
 
@@ -127,7 +164,7 @@ def cmd_list(args) -> int:
     if args.json:
         print_json(rows)
     else:
-        print(table(rows, ["name", "projects", "source", "seats_primary", "seats_junior", "places_kindergarten",
+        print(table(rows, ["name", "projects", "actions", "source", "seats_primary", "seats_junior", "places_kindergarten",
                            "description"]))
     return 0
 
@@ -156,7 +193,15 @@ def cmd_evaluate(args) -> int:
     if args.catchments:
         check_out_file(args.catchments, args, "--catchments")
     area = _area(args)
-    ev = Evaluator.for_area(area).evaluate(args.scenario, args.year, args.minutes)
+    zones = None
+    if args.zones:
+        from gis.errors import InputError
+        from scenarios.evaluate import load_zones
+
+        if args.assign != "catchment":
+            raise InputError("--zones is the catchment assignment's zones; add --assign catchment", field="--zones")
+        zones = load_zones(args.zones, area.crs)
+    ev = Evaluator.for_area(area).evaluate(args.scenario, args.year, args.minutes, assign=args.assign, zones=zones)
     j = ev.to_json()
     if args.catchments:
         import geopandas as gpd
@@ -170,7 +215,10 @@ def cmd_evaluate(args) -> int:
     if args.json:
         print_json(j)
         return 0
-    print(f"scenario {j['scenario']}, {j['year']} ({j['seconds']:.2f} s)")
+    print(f"scenario {j['scenario']}, school year {j['year']} (from September; demand: {j['demand_mode']}, "
+          f"{j['seconds']:.2f} s)")
+    print(seat_balance_text(j))
+    print("\nWalking check (norm radius; enrolment is by catchment, not by a walking cut-off)")
     print(_level_table(j))
     for lv, L in j["levels"].items():
         print(f"\n{lv} by district (limit {L['minutes']:g} min)")
@@ -183,6 +231,102 @@ def cmd_evaluate(args) -> int:
             print(f"{lv}: {len(util)} open schools, {full} full (>= 99 %), median utilisation {np.median(util):.0%}")
     print("\nunserved_no_seat: a school is within the limit but full (seat shortage); "
           "unserved_beyond_reach: no open school within the limit (siting gap). --minutes changes the limit.")
+    if j["building"]:
+        print(f"\nunder construction in {j['year']} (no pupils yet): "
+              + ", ".join(f"{b['project_id']} (built from {b['build_year']}, opens {b['open_year']})"
+                          for b in j["building"]))
+    cc = j["class_checks"]
+    if cc["outside_range"]:
+        print(f"\n{cc['outside_range']} schools outside the class ranges ({cc['source']}):")
+        print(table([c for c in cc["schools"] if c["flag"]], ["facility_id", "name", "subtype", "classes", "range",
+                                                               "flag"]))
+    return 0
+
+
+def seat_balance_text(j: dict) -> str:
+    """The seat balance by level and district — what the text output leads with."""
+    from scenarios.evaluate import CLASS_FLAG_LABELS
+
+    out = []
+    for lv, L in j["levels"].items():
+        out.append(f"\n{lv}: seats {L['seats']:,}, enrolment {L['enrolment']:,}, balance {L['balance']:+,}"
+                   + (f", utilisation {L['utilisation']:.0%}" if L.get("utilisation") is not None else "")
+                   + f"; walk share (norm check, {L['minutes']:g} min) "
+                   + (f"{L['walk_share']:.0%}" if L.get("walk_share") is not None else "-"))
+        rows = [{**r, "flag": CLASS_FLAG_LABELS.get(r.get("class_flag", ""), ""),
+                 "balance": f"{r['balance']:+,}"} for r in L["by_district"]]
+        cols = ["district", "seats", "enrolment", "balance", "utilisation", "classes", "pupils_per_class", "flag",
+                "walk_share"]
+        if "catchment" in L:
+            cat = {r["district_id"]: r for r in L["catchment"]["by_district"]}
+            for r in rows:
+                c = cat.get(r["district_id"], {})
+                r["seated (catchment)"] = c.get("assigned", "")
+                r["median walk min"] = c.get("median_walk_minutes", "")
+            cols += ["seated (catchment)", "median walk min"]
+        out.append(table(rows, cols))
+    return "\n".join(out)
+
+
+def cmd_enrolment(args) -> int:
+    """``hedong scenario enrolment``: projected enrolment per district, level and year."""
+    from gis.errors import InputError
+    from layers.plan import EVALUATION_YEARS
+    from scenarios.demand import check_year
+    from scenarios.enrolment import enrolment_table
+
+    first = check_year(args.first if args.first is not None else EVALUATION_YEARS[0])
+    last = check_year(args.last if args.last is not None else EVALUATION_YEARS[-1])
+    if last < first:
+        raise InputError(f"--to {last} is before --from {first}", field="--to")
+    if args.csv:
+        check_out_file(args.csv, args, "--csv", suffixes=(".csv",))
+    area = _area(args)
+    df = enrolment_table(area, years=range(first, last + 1), mode=args.demand)
+    if args.csv:
+        from gis.io import atomic_path
+
+        with atomic_path(args.csv) as tmp:
+            df.to_csv(tmp, index=False, encoding="utf-8-sig")
+    if args.json:
+        print_json({"area": area.name, "mode": df["mode"].iloc[0] if len(df) else args.demand,
+                    "years": list(range(first, last + 1)), "rows": df.drop(columns="mode").to_dict(orient="records")})
+        return 0
+    mode = df["mode"].iloc[0] if len(df) else ""
+    print(f"projected enrolment, {area.name} ({mode} mode; children of the level's ages living in each district)")
+    for lv, g in df.groupby("level", sort=False):
+        w = g.pivot_table(index="district", columns="year", values="enrolment", sort=False)
+        print(f"\n{lv}")
+        print(table([{"district": d, **{str(y): int(v) for y, v in r.items()}} for d, r in w.iterrows()]))
+    return 0
+
+
+def cmd_action(args) -> int:
+    """``hedong scenario action DST --expand/--close/--convert ID --year Y ...`` (edits a stored scenario
+    under its lock, like ``move``)."""
+    from layers.errors import InputError
+    from scenarios.model import edit_stored, facilities_for
+
+    area = _area(args)
+    if not args.remove and args.year is None:
+        raise InputError("give --year (the school year the action takes effect)", field="--year")
+    done = {}
+
+    def edit(s):
+        if args.remove:
+            s.remove_action(args.remove)
+            done.update(action=args.remove, change="removed")
+            return
+        kind, fid = next((k, v) for k, v in (("expand", args.expand), ("close", args.close),
+                                              ("convert", args.convert)) if v)
+        aid = s.add_action(kind, fid, args.year, level=args.level, classes=args.classes, into=args.into,
+                           beds=args.beds, notes=args.notes)
+        facilities_for(area, s, args.year)  # unknown schools / levels fail here, before saving
+        done.update(action=aid, change=f"{kind} {fid} in {args.year}")
+
+    s, path = edit_stored(area, args.dst, edit)
+    out = {"name": args.dst, **done, "actions": int(len(s.actions)), "path": str(path)}
+    print_json(out) if args.json else print(f"{args.dst}: action {done['action']} {done['change']} ({path})")
     return 0
 
 
@@ -200,7 +344,7 @@ def cmd_compare(args) -> int:
         check_out_file(args.csv, args, "--csv", suffixes=(".csv",))
     if args.gpkg:
         check_out_file(args.gpkg, args, "--gpkg")
-    res = compare(area, args.scenarios, args.year, args.minutes)
+    res = compare(area, args.scenarios, args.year, args.minutes, assign=args.assign)
     if args.csv:
         export_csv(res, args.csv)
     if args.gpkg:
@@ -212,11 +356,17 @@ def cmd_compare(args) -> int:
 
     df = to_rows(res)
     df = df[df["district"] == "(all)"]
-    print(table(df.to_dict(orient="records"), ["year", "scenario", "level", "demand", "seats", "assigned",
-                                               "unserved", "delta_unserved", "median_minutes"]))
+    print(table(df.to_dict(orient="records"), ["year", "scenario", "level", "seats", "enrolment", "balance",
+                                               "utilisation", "assigned", "unserved", "delta_unserved",
+                                               "median_minutes"]))
+    print("(balance = seats - enrolment; assigned / unserved: within the norm walking limit)")
     for s, diff in zip(res["scenarios"][1:], res["projects"]):
         print(f"\nprojects differing from {res['scenarios'][0]} in {s}:")
         print(table(diff, ["project_id", "name", "change", "details"]))
+    for s, diff in zip(res["scenarios"][1:], res.get("actions", [])):
+        if diff:
+            print(f"\nactions on schools differing from {res['scenarios'][0]} in {s}:")
+            print(table(diff, ["action_id", "change", "details"]))
     return 0
 
 
@@ -295,12 +445,13 @@ def cmd_move(args) -> int:
     area = _area(args)
     if (args.lon is None) != (args.lat is None):
         raise InputError("give both --lon and --lat", field="lon")
+    if args.lon is not None:  # before taking the lock: this may build the street network
+        check_site(area, args.lon, args.lat, field="--lon/--lat")
     changed = []
 
     def edit(s):
         changed.clear()
         if args.lon is not None:
-            check_site(area, args.lon, args.lat, field="--lon/--lat")
             s.move(args.project, args.lon, args.lat)
             changed.append("site")
         if args.set_year is not None:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from layers.errors import InputError
 from layers.families import PROJECT_TYPES
-from layers.schema import CAPACITY_COLUMNS, FACILITY_COLUMNS
+from layers.schema import CAPACITY_COLUMNS, CLASSES_OF, FACILITY_COLUMNS
 from layers.validate import SPECS
 
 #: dtype of each column kind of :data:`layers.validate.SPECS` after validation.
@@ -33,7 +33,8 @@ def empty_layer(layer: str, crs, extra: tuple[str, ...] = ()) -> gpd.GeoDataFram
 
 
 def projects_as_facilities(projects: gpd.GeoDataFrame, crs=None, *, source=None) -> gpd.GeoDataFrame:
-    """Project rows as facility rows: :data:`layers.schema.FACILITY_COLUMNS` plus ``project_id`` and ``open_year``.
+    """Project rows as facility rows: :data:`layers.schema.FACILITY_COLUMNS` plus ``project_id``, ``open_year``,
+    ``build_year`` and the ``classes_*`` columns.
 
     A project of type ``t`` becomes a facility of family / sub-type ``PROJECT_TYPES[t]`` with the
     project's capacity columns (0 in the others). A frame that already has a ``family`` column
@@ -71,6 +72,12 @@ def projects_as_facilities(projects: gpd.GeoDataFrame, crs=None, *, source=None)
             "source": projects["source"].to_numpy() if "source" in projects.columns else [""] * n,
             "project_id": ids,
             "open_year": projects["open_year"].to_numpy() if "open_year" in projects.columns else [pd.NA] * n,
+            # issue 11: the plan's year (NaN where not given) and classes by level (0 = seats / class size)
+            "build_year": (pd.to_numeric(projects["build_year"], errors="coerce").astype(float).to_numpy()
+                           if "build_year" in projects.columns else [float("nan")] * n),
+            **{c: (pd.to_numeric(projects[c], errors="coerce").fillna(0).astype("int64").to_numpy()
+                   if c in projects.columns else [0] * n) for c in CLASSES_OF.values()},
         })
-        out = gpd.GeoDataFrame(f[[*FACILITY_COLUMNS, "project_id", "open_year"]], geometry=projects.geometry.values, crs=projects.crs)
+        out = gpd.GeoDataFrame(f[[*FACILITY_COLUMNS, "project_id", "open_year", "build_year", *CLASSES_OF.values()]],
+                               geometry=projects.geometry.values, crs=projects.crs)
     return out.to_crs(crs) if crs is not None and out.crs is not None else out

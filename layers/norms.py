@@ -81,7 +81,33 @@ class NormLevel:
 
 CLASS_SIZE = {"kindergarten": 30, "primary": 45, "junior": 50}  # [C] per NORMS.md
 KINDERGARTEN_STANDARD_CLASSES = 12  # 12 x 30 = 360 places: a typical size [C], used where the plan gives none
-PRIMARY_SCHOOL_CLASSES = (24, 48)
+
+#: Classes per school by type (urban schools): 建标102-2002 《城市普通中小学校校舍建设标准》 gives
+#: primary 12-30 and nine-year 18-45 classes [C]; junior middle 12-30 [S] (quoted secondarily, same
+#: standard); kindergarten 6/9/12 classes [C] (NORMS.md). A nine-year school counts its primary and
+#: junior classes together. The complete middle school (完全中学) also has senior classes the planner
+#: does not model, so it gets no range.
+SCHOOL_CLASSES: dict[str, tuple[int, int]] = {"primary": (12, 30), "nine_year": (18, 45), "junior": (12, 30),
+                                              "kindergarten": (6, 12)}
+SCHOOL_CLASSES_SOURCE = ("建标102-2002: urban primary 12-30 classes, nine-year 18-45 [C]; junior 12-30 [S]; "
+                         "kindergarten 6/9/12 classes [C]")
+PRIMARY_SCHOOL_CLASSES = SCHOOL_CLASSES["primary"]
+
+#: Large classes: 大班额 56 or more pupils, 超大班额 66 or more (national policy to remove them) [C].
+LARGE_CLASS = 56
+SUPER_LARGE_CLASS = 66
+
+# ---------------------------------------------------------------- enrolment projection (documented defaults)
+
+#: Yearly survival of a child aged 0-14 when a district gives none (``child_survival`` column of the
+#: districts layer). [U]: child mortality in China is a few per thousand over the first five years;
+#: 0.999 a year is the documented default, not a measured figure.
+CHILD_SURVIVAL = 0.999
+
+#: Children per 100 new dwellings, by level, for the optional housing pipeline (``housing`` layer).
+#: [U] a documented default (no national figure found); a housing layer may give its own per site
+#: (columns ``per100_kindergarten``, ``per100_primary``, ``per100_junior``).
+HOUSING_CHILDREN_PER_100 = {"kindergarten": 9.0, "primary": 18.0, "junior": 9.0}
 
 #: 2SFCA distance-decay defaults: PySAL access's stepped weights for the enhanced variant.
 E2SFCA_STEPS = ((1 / 3, 1.0), (2 / 3, 0.68), (1.0, 0.22))  # (fraction of threshold, weight)

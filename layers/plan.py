@@ -37,6 +37,17 @@ def _derived_seats():
 #: and scenarios (scenarios.demand / scenarios.model) both take it from here.
 PROJECT_YEARS = (min(SCHOOL_PROGRAMME["schedule"]), 2035)
 
+#: The plan's schedule years are 拟建 years: construction is planned to start then (PLAN.md). Pupils
+#: arrive when the school opens; the documented assumption is the September intake after one year
+#: of building, ``open_year = build_year + OPENING_LAG``. A scenario can set any project's
+#: ``open_year`` itself (``hedong scenario move --set-year``).
+OPENING_LAG = 1
+
+#: Years a scenario is evaluated in by default (compare, the app, published maps): the plan's first
+#: year to 2030, so the projects started in 2025 (opening 2026) show their effect and the falling
+#: births reach the kindergartens and primary schools.
+EVALUATION_YEARS = tuple(range(PROJECT_YEARS[0], 2031))
+
 #: Derived, an inference: 25,920 / 12 = 2,160 primary seats (48 classes x 45) per school carrying primary
 #: seats; 15,000 / 10 = 1,500 junior seats (30 classes x 50) per school carrying junior seats.
 DERIVED_SEATS = _derived_seats()

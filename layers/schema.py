@@ -35,10 +35,32 @@ DISTRICT_COLUMNS = ("district_id", "name")
 POPULATION_COLUMNS = ("cell_id", "district_id", "pop_total", *COHORTS)
 FACILITY_COLUMNS = ("facility_id", "name", "family", "subtype", *CAPACITY_COLUMNS, "source")
 PROJECT_COLUMNS = ("project_id", "name", "type", *PROJECT_CAPACITY, "open_year", "source")
+#: Optional project columns (issue 11). ``build_year``: the plan's year (拟建, construction starts);
+#: a file without it is read as before (``open_year`` is the opening year). ``classes_<level>``:
+#: classes per level, 0 = derived from seats / class size.
+PROJECT_OPTIONAL = ("build_year", "classes_primary", "classes_junior", "classes_kindergarten")
+#: Capacity column -> its classes column (projects, and facilities that carry one).
+CLASSES_OF = {"seats_primary": "classes_primary", "seats_junior": "classes_junior",
+              "places_kindergarten": "classes_kindergarten"}
+
+#: Optional ``housing`` layer (points): new estates with their completion year and dwellings; the
+#: enrolment projection adds their children from the completion year on. ``per100_<level>``
+#: (children per 100 dwellings) is optional, default :data:`layers.norms.HOUSING_CHILDREN_PER_100`.
+HOUSING_COLUMNS = ("housing_id", "completion_year", "dwellings")
+HOUSING_OPTIONAL = ("name", "per100_kindergarten", "per100_primary", "per100_junior")
+
+#: Optional births table of an area (``births.csv`` in a study-area folder): live births per
+#: district and calendar year. With it the enrolment projection ages cohorts (scenarios.enrolment);
+#: without it demand grows at the districts' ``growth_rate`` (the older mode).
+BIRTHS_COLUMNS = ("district_id", "year", "births")
+#: Optional per-district factors of the projection (districts layer columns): yearly child survival
+#: and yearly net migration of children (a rate, 0.01 = +1 % a year; default the district's
+#: ``growth_rate`` where present, else 0).
+DISTRICT_PROJECTION_COLUMNS = ("child_survival", "net_migration")
 
 #: GeoPackage layers of a study area; projects is the only optional one.
 LAYERS_REQUIRED = ("boundary", "districts", "population", "facilities")
-LAYERS_OPTIONAL = ("projects",)
+LAYERS_OPTIONAL = ("projects", "housing")
 
 #: Values of the ``source`` column. Anything starting with "generated" is synthetic.
 SOURCE_GENERATED = "generated (Hedong Planner demo, not real)"

@@ -25,6 +25,7 @@ from layers.errors import InputError
 from layers.families import TYPE_CAPACITY
 from layers.plan import PROJECT_YEARS
 from layers.schema import (
+    BIRTHS_COLUMNS,
     CAPACITY_COLUMNS, COHORTS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SUBTYPE_LABELS,
     SUBTYPES,
 )
@@ -89,11 +90,15 @@ SPECS: dict[str, tuple[Column, ...]] = {
                  Column("type", "enum", choices=PROJECT_TYPES),
                  *(Column(c, "whole", required=False, default=0, hi=MAX_SEATS) for c in PROJECT_CAPACITY),
                  Column("open_year", "year", lo=PROJECT_YEARS[0], hi=PROJECT_YEARS[1]), Column("source", "text", required=False, default="")),
+    # Optional housing pipeline (issue 11): per100_<level> columns are optional extras (kept as given).
+    "housing": (Column("housing_id", "id"), Column("name", "text", required=False, default=""),
+                Column("completion_year", "year", lo=PROJECT_YEARS[0] - 10, hi=PROJECT_YEARS[1]),
+                Column("dwellings", "count")),
 }
 
 #: Geometry each layer takes: ``point`` (polygons become centroids, documented), ``polygon``.
 GEOMETRY: dict[str, str] = {"boundary": "polygon", "districts": "polygon", "population": "point",
-                            "facilities": "point", "projects": "point"}
+                            "facilities": "point", "projects": "point", "housing": "point"}
 
 #: Alternative column names accepted on import (lower-case), per schema column.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -444,3 +449,36 @@ def validate_layer(gdf: gpd.GeoDataFrame, layer: str, *, file, boundary=None,
                            default_source=default_source)
     g = gpd.GeoDataFrame(attrs, geometry=gdf.geometry.values, crs=gdf.crs)
     return validate_geometry(g, layer, file=file, boundary=boundary)
+
+
+def validate_births(df, district_ids, source="births") -> pd.DataFrame:
+    """Check a births table (:data:`layers.schema.BIRTHS_COLUMNS`); :class:`InputError` naming row and field.
+
+    Every district of the area needs at least one year; years are whole numbers, births finite
+    numbers >= 0; a district and year appear once. Rows are numbered from 1 (the CSV's data rows).
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise InputError("the births table must be a table of district_id, year, births", file=source)
+    for c in BIRTHS_COLUMNS:
+        if c not in df.columns:
+            raise InputError("column is missing", file=source, field=c)
+    g = df[list(BIRTHS_COLUMNS)].copy()
+    g["district_id"] = g["district_id"].astype(str).str.strip()
+    for c in ("year", "births"):
+        v = pd.to_numeric(g[c], errors="coerce").to_numpy(float)
+        bad = ~np.isfinite(v) | (v < 0)
+        if c == "year":
+            bad |= ~bad & (v != np.floor(np.where(np.isfinite(v), v, 0)))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"{c} must be a {'whole number' if c == 'year' else 'number'} >= 0, "
+                             f"got {df[c].iloc[i]!r}", file=source, row=i + 1, field=c)
+        g[c] = v.astype(np.int64) if c == "year" else v
+    dup = g.duplicated(["district_id", "year"])
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError("a district and year appear twice", file=source, row=i + 1, field="year")
+    missing = sorted(set(map(str, district_ids)) - set(g["district_id"]))
+    if missing:
+        raise InputError(f"no births for district(s) {', '.join(missing[:5])}", file=source, field="district_id")
+    return g

@@ -7,8 +7,11 @@
 - ``life-circle.html`` — the quarter-hour life-circle index (一刻钟便民生活圈): every population
   cell coloured by how many of the life-circle services (:data:`layers.families.LIFE_CIRCLE_SERVICES`)
   are within the minutes (15 by default), with what is missing there in the tooltip;
-- ``seats-<year>.html`` for each year of the plan's school programme (2021-2025) — seat coverage by district (primary / junior /
-  kindergarten choropleths, switchable) and the schools open that year, coloured by utilisation;
+- ``seats-<year>.html`` for each year of the plan's school programme (2021-2025), 2026 (when the
+  projects started in 2025 open) and 2030 (the evaluation horizon) — the seat balance by district
+  first (seats per child, seats - enrolment), then the share seated within the walking limit
+  (a norm check); primary / junior / kindergarten choropleths, switchable, and the schools open
+  that year, coloured by utilisation;
 - ``index.html`` linking them, with the headline numbers, the plan indicators and the sources.
 
 Every page is self-contained: Leaflet is inlined (:mod:`presentation.assets`), layers are vectors (no
@@ -42,10 +45,11 @@ from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
 from presentation import webmap
 from presentation.i18n import CATALOGUE, LANGS, t
 from scenarios.evaluate import evaluate
+from layers.plan import OPENING_LAG, SCHOOL_PROGRAMME
 from scenarios.model import PLAN_YEARS
 
 #: Years of the seat maps: the years of the plan's school programme (layers.plan).
-YEARS = PLAN_YEARS
+YEARS = (*sorted(SCHOOL_PROGRAMME["schedule"]), max(SCHOOL_PROGRAMME["schedule"]) + OPENING_LAG, PLAN_YEARS[-1])
 
 
 
@@ -246,7 +250,7 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
         fg.show = lv == shown
         fg.overlay = False  # the three levels are alternatives: radio buttons in the layer switch
         demand, seats = float(lr.summary["demand"]), float(lr.summary["seats"])
-        summary["levels"][lv] = {"demand": demand, "seats": seats, "minutes": lr.minutes,
+        summary["levels"][lv] = {"demand": demand, "seats": seats, "minutes": lr.minutes, "balance": seats - demand,
                                  "seat_ratio": (seats / demand) if demand else None,
                                  "coverage": (lr.summary["assigned"] / demand) if demand else None}
     webmap.add_districts(m, area, population=False)
@@ -267,10 +271,12 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
 
 
 def _seat_cell(v: dict, lang: str) -> str:
-    """'130% (68,220 / 52,539) · 10分钟内入学 28%': seats per child, then the share seated in reach."""
+    """'130% (68,220 / 52,539) 余缺 +15,681 · 10分钟内入学（规范核查）28%': the seat balance (seats per
+    child, seats - enrolment), then the share seated in reach, labelled as the norm check it is."""
     ratio = "—" if v.get("seat_ratio") is None else f"{v['seat_ratio']:.0%}"
     seated = "—" if v.get("coverage") is None else f"{v['coverage']:.0%}"
-    return (f"{ratio} ({v['seats']:,.0f} / {v['demand']:,.0f}) · "
+    bal = v.get("balance", v["seats"] - v["demand"])
+    return (f"{ratio} ({v['seats']:,.0f} / {v['demand']:,.0f}) {pt('balance', lang)} {bal:+,.0f} · "
             f"{pt('seated', lang, minutes=format(v.get('minutes', 0), 'g'))} {seated}")
 
 

@@ -19,7 +19,7 @@ from gis.io import write_csv_atomic, write_gpkg_atomic
 from scenarios.evaluate import Evaluator
 from scenarios.model import PLAN_YEARS, resolve_scenario
 
-__all__ = ["project_diff", "compare", "delta", "to_rows", "export_csv", "export_gpkg"]
+__all__ = ["project_diff", "action_diff", "compare", "delta", "to_rows", "export_csv", "export_gpkg"]
 
 #: A site moved if it shifted more than this (m) — below it is digitising noise.
 MOVE_TOLERANCE_M = 1.0
@@ -48,14 +48,49 @@ def project_diff(a, b) -> list[dict]:
         if dist > MOVE_TOLERANCE_M:
             kinds.append("moved")
             det.append(f"moved {dist:,.0f} m")
-        for col in ("type", "seats_primary", "seats_junior", "places_kindergarten", "open_year"):
-            if ra[col] != rb[col]:
-                det.append(f"{col} {ra[col]} -> {rb[col]}")
-                if "changed" not in kinds:
-                    kinds.append("changed")
+        for col in ("type", "seats_primary", "seats_junior", "places_kindergarten", "open_year", "build_year",
+                    "classes_primary", "classes_junior", "classes_kindergarten"):
+            va, vb = ra.get(col), rb.get(col)
+            if (pd.isna(va) and pd.isna(vb)) or (not pd.isna(va) and not pd.isna(vb) and va == vb):
+                continue
+            det.append(f"{col} {va} -> {vb}")
+            if "changed" not in kinds:
+                kinds.append("changed")
         if kinds:
             out.append({"project_id": pid, "name": rb["name"], "change": "+".join(kinds), "details": "; ".join(det),
                         "distance_m": float(dist)})
+    return out
+
+
+def action_diff(a, b) -> list[dict]:
+    """Actions on schools (expand / close / convert) that differ between scenarios ``a`` and ``b``.
+
+    Returns ``{action_id, kind, facility_id, year, change, details}``; ``change`` is ``added``,
+    ``removed`` or ``changed`` (matched by ``action_id``)."""
+    cols = ("kind", "facility_id", "year", "level", "classes", "into", "beds")
+    aa = {str(r["action_id"]): r for r in a.actions.to_dict(orient="records")}
+    bb = {str(r["action_id"]): r for r in b.actions.to_dict(orient="records")}
+
+    def text(r):
+        t = f"{r['kind']} {r['facility_id']} in {r['year']}"
+        if r["kind"] == "expand":
+            t += f" (+{r['classes']} {r['level']} classes)"
+        if r["kind"] == "close" and r["into"]:
+            t += f" into {r['into']}"
+        if r["kind"] == "convert":
+            t += f" to elderly care ({r['beds']} beds)"
+        return t
+
+    out = []
+    for aid in sorted(set(aa) | set(bb)):
+        ra, rb = aa.get(aid), bb.get(aid)
+        if ra is None or rb is None:
+            r = rb if ra is None else ra
+            out.append({"action_id": aid, "kind": r["kind"], "facility_id": r["facility_id"], "year": int(r["year"]),
+                        "change": "added" if ra is None else "removed", "details": text(r)})
+        elif any(ra[c] != rb[c] for c in cols):
+            out.append({"action_id": aid, "kind": rb["kind"], "facility_id": rb["facility_id"], "year": int(rb["year"]),
+                        "change": "changed", "details": f"{text(ra)} -> {text(rb)}"})
     return out
 
 
@@ -74,20 +109,20 @@ def delta(ev_a: dict, ev_b: dict) -> dict:
     for lv in ev_a["levels"]:
         la, lb = ev_a["levels"][lv], ev_b["levels"][lv]
         d = {k: _sub(lb.get(k), la.get(k)) for k in ("demand", "seats", "assigned", "unserved", "median_minutes",
-                                                      "coverage")}
+                                                      "coverage", "balance", "classes")}
         da = {r.get("district_id", r["district"]): r for r in la["by_district"]}
         rows = []
         for r in lb["by_district"]:
             ra = da.get(r.get("district_id", r["district"]), {})
             rows.append({"district": r["district"], "district_id": r.get("district_id"),
                          **{k: _sub(r.get(k), ra.get(k)) for k in ("seats", "assigned", "unserved", "coverage",
-                                                                    "median_minutes")}})
+                                                                    "median_minutes", "balance", "classes")}})
         d["by_district"] = rows
         out[lv] = d
     return out
 
 
-def compare(area, specs, years=None, minutes=None) -> dict:
+def compare(area, specs, years=None, minutes=None, assign: str = "walk") -> dict:
     """Evaluate two or more scenarios for one year or several, with deltas against the first.
 
     Parameters
@@ -96,7 +131,7 @@ def compare(area, specs, years=None, minutes=None) -> dict:
     specs : list
         Scenario names, paths or :class:`~scenarios.model.Scenario` objects (two or more).
     years : int or sequence of int, optional
-        One year, or several (default: all five plan years 2021-2025).
+        One year, or several (default: 2021-2030, :data:`scenarios.model.PLAN_YEARS`).
     minutes : float, optional
         Override every level's walking limit.
 
@@ -104,7 +139,8 @@ def compare(area, specs, years=None, minutes=None) -> dict:
     -------
     dict
         ``{"scenarios": [...], "years": [...], "evaluations": {year: [eval json per scenario]},
-        "delta": {year: [delta per later scenario]}, "projects": [diff per later scenario]}``;
+        "delta": {year: [delta per later scenario]}, "projects": [diff per later scenario],
+        "actions": [action diff per later scenario]}``;
         for a single year also ``"evaluation_a"``, ``"evaluation_b"`` and a flat ``"delta"``.
     """
     if len(specs) < 2:
@@ -113,10 +149,11 @@ def compare(area, specs, years=None, minutes=None) -> dict:
     single = isinstance(years, (int, np.integer))
     yrs = [int(years)] if single else list(years or PLAN_YEARS)
     ev = Evaluator.for_area(area)
-    evals = {y: [ev.evaluate(s, y, minutes).to_json() for s in scns] for y in yrs}
+    evals = {y: [ev.evaluate(s, y, minutes, assign=assign).to_json() for s in scns] for y in yrs}
     deltas = {y: [delta(evals[y][0], e) for e in evals[y][1:]] for y in yrs}
     out = {"scenarios": [s.name for s in scns], "years": yrs,
-           "projects": [project_diff(scns[0], s) for s in scns[1:]]}
+           "projects": [project_diff(scns[0], s) for s in scns[1:]],
+           "actions": [action_diff(scns[0], s) for s in scns[1:]]}
     if single:
         y = yrs[0]
         out.update({"year": y, "evaluations": evals[y], "evaluation_a": evals[y][0], "evaluation_b": evals[y][1],
@@ -138,14 +175,16 @@ def to_rows(result: dict) -> pd.DataFrame:
                 # Keyed by district_id: two districts sharing a name must never merge (issue 14).
                 bd = {r.get("district_id", r["district"]): r for r in base["levels"][lv]["by_district"]}
                 for r in [{"district": "(all)", "district_id": "(all)",
-                           **{k: L[k] for k in ("demand", "seats", "assigned", "unserved", "median_minutes",
-                                                "coverage")}},
+                           **{k: L.get(k) for k in ("demand", "seats", "assigned", "unserved", "median_minutes",
+                                                    "coverage", "balance", "utilisation", "classes")}},
                           *L["by_district"]]:
                     key = r.get("district_id", r["district"])
                     b = bd.get(key) if key != "(all)" else base["levels"][lv]
                     rows.append({"year": y, "scenario": ev["scenario"], "level": lv, "district": r["district"],
                                  "district_id": key,
-                                 "demand": r["demand"], "seats": r["seats"], "assigned": r["assigned"],
+                                 "enrolment": r["demand"], "seats": r["seats"], "balance": r.get("balance"),
+                                 "utilisation": _num(r.get("utilisation")), "classes": r.get("classes"),
+                                 "demand": r["demand"], "assigned": r["assigned"],
                                  "unserved": r["unserved"], "coverage": _num(r.get("coverage")),
                                  "median_minutes": _num(r.get("median_minutes")),
                                  "delta_unserved": _sub(r["unserved"], (b or {}).get("unserved")),

@@ -5,7 +5,9 @@ Demand cohorts (from the family registry, :data:`layers.families.SERVICES`): kin
 
 Base year: the population layer is read as the count for :data:`BASE_YEAR` = 2021, the first
 year of the 14th Five-Year Plan (the demo generates it for that year; a user's layer is taken as
-such). For a later (or earlier) year ``Y`` a cell's cohort is scaled by
+such). When the area has a births table (the demo does) children are projected by cohort ageing
+(:mod:`scenarios.enrolment`). Otherwise — the older growth-rate mode, still available as
+``mode="growth"`` — for a later year ``Y`` a cell's cohort is scaled by
 ``(1 + growth_rate) ** (Y - 2021)``, ``growth_rate`` being its district's yearly rate from the
 districts layer when present (0 otherwise). Cohorts are rounded to whole children once, here, per
 cell — so every later sum (district, level) is an exact integer and the invariants
@@ -57,11 +59,31 @@ def growth_factors(area, year: int) -> dict[str, float]:
     return dict(zip(ids, (1.0 + rate) ** (int(year) - BASE_YEAR)))
 
 
-def children(area, level: str, year: int = BASE_YEAR) -> np.ndarray:
-    """Whole children per population cell demanding ``level`` in ``year`` (int64, one per cell)."""
+def children(area, level: str, year: int = BASE_YEAR, mode: str | None = None) -> np.ndarray:
+    """Whole children per population cell demanding ``level`` in ``year`` (int64, one per cell).
+
+    ``mode``: ``cohort`` (births and ageing, :mod:`scenarios.enrolment`; needs the area's births
+    table), ``growth`` (the district growth rate, this module's notes) or None (cohort when the area
+    has births, else growth).
+    """
+    from scenarios.enrolment import MODES, default_mode, level_children
+
     year = check_year(year)
-    pop = area.population
-    f = growth_factors(area, year)
-    mult = pop["district_id"].astype(str).map(f).fillna(1.0).to_numpy(float)
-    raw = pop[cohort_of(level)].astype(float).fillna(0.0).to_numpy() * mult
+    mode = mode or default_mode(area)
+    if mode not in MODES:
+        from gis.errors import InputError
+
+        raise InputError(f"unknown demand mode {mode!r}; use {' or '.join(MODES)}", field="demand")
+    if mode == "cohort":
+        if getattr(area, "births", None) is None:
+            from gis.errors import InputError
+
+            raise InputError("the cohort projection needs a births table (births.csv: district_id, year, births)",
+                             field="demand")
+        raw = level_children(area, level, year)
+    else:
+        pop = area.population
+        f = growth_factors(area, year)
+        mult = pop["district_id"].astype(str).map(f).fillna(1.0).to_numpy(float)
+        raw = pop[cohort_of(level)].astype(float).fillna(0.0).to_numpy() * mult
     return np.rint(np.maximum(raw, 0.0)).astype(np.int64)

@@ -7,6 +7,20 @@ transportation problem of :func:`scenarios.assign.solve_transport` over the walk
 pairs within the level's limit (:data:`layers.norms.SERVICES` minutes: kindergarten 5, primary
 10, junior 15; ``minutes=`` overrides): most children served, then least total walking.
 
+Seat balance first. Chinese enrolment is by catchment (划片入学), not by a walking cut-off, so
+every level and district also reports seats, enrolment (the demand), balance (seats minus
+enrolment), utilisation (enrolment / seats) and classes (enrolment per class against the norm size
+and the 大班额 56 / 超大班额 66 thresholds) — what the education bureau signs — before the walking
+share (``walk_share`` = ``coverage``), the norm check it is. With ``assign="catchment"`` a second
+assignment (the new key ``catchment``) gives each child a seat in a school of its own district
+with capacity and no walking cut-off, minimising total walking; the walking time is reported per
+child rather than used to refuse a seat. The existing keys (``assigned``, ``unserved`` ...) keep
+the walking-limit assignment.
+
+Years: ``year`` is the school year starting that September. Projects seat pupils from their
+``open_year``; the plan's ``build_year`` (拟建, construction starts) is reported beside it, and
+projects under construction in the year are listed (``building``).
+
 Speed: the network, the snapping of population cells and each site's reach (cells within the
 limit, one limited Dijkstra per site) are kept by the area's compute context
 (:class:`accessibility.context.ComputeContext`), so a planner comparing scenarios or moving one
@@ -26,9 +40,61 @@ import shapely
 from accessibility.context import ComputeContext
 from accessibility.params import check_minutes
 from layers.families import SERVICES
+from layers.norms import CLASS_SIZE, LARGE_CLASS, SCHOOL_CLASSES, SCHOOL_CLASSES_SOURCE, SUPER_LARGE_CLASS
+from layers.schema import CLASSES_OF
 from scenarios.assign import Assignment, minute_histogram, solve_transport, weighted_median
 from scenarios.demand import LEVELS, check_year, children
-from scenarios.model import PLAN_YEARS, _district_of, facilities_for, resolve_scenario
+from scenarios.enrolment import default_mode
+from scenarios.model import PLAN_YEARS, _district_of, classes_of, facilities_for, resolve_scenario
+
+#: Assignment modes: ``walk`` (within the norm walking limit, the existing keys) and ``catchment``
+#: (划片: own district, capacity, no cut-off; new key ``catchment``).
+ASSIGN_MODES = ("walk", "catchment")
+#: A cell with no walking route to its district's schools still gets a seat in catchment mode
+#: (enrolment does not depend on a path in the street data); such pairs cost this many seconds so
+#: routed pairs are preferred, and their walking time is reported as unknown.
+NO_ROUTE_S = 1.0e6
+#: Reach computed for the catchment mode's walking times (seconds): far beyond any district.
+CATCHMENT_REACH_S = 6 * 3600.0
+
+
+def class_flag(pupils_per_class, level: str) -> str:
+    """``super_large`` (超大班额, >= 66), ``large`` (大班额, >= 56), ``over_norm`` (above the norm
+    class size, 45 primary / 50 junior / 30 kindergarten) or ``""``."""
+    if pupils_per_class is None or not np.isfinite(pupils_per_class):
+        return ""
+    if level != "kindergarten" and pupils_per_class >= SUPER_LARGE_CLASS:
+        return "super_large"
+    if level != "kindergarten" and pupils_per_class >= LARGE_CLASS:
+        return "large"
+    return "over_norm" if pupils_per_class > CLASS_SIZE[level] else ""
+
+
+CLASS_FLAG_LABELS = {"super_large": "超大班额 (66+)", "large": "大班额 (56+)", "over_norm": "above the norm class size",
+                     "": ""}
+
+
+def school_class_checks(facilities: gpd.GeoDataFrame) -> list[dict]:
+    """Per school / kindergarten: classes by level and whether the count is within 建标102-2002
+    (:data:`layers.norms.SCHOOL_CLASSES`; a nine-year school counts both levels). ``flag`` is
+    ``above``, ``below`` or ``""``; rows for every open school and kindergarten."""
+    f = facilities[facilities["family"].isin(["school", "kindergarten"])]
+    if not len(f):
+        return []
+    cls = {cap: classes_of(f, cap) for cap in CLASSES_OF}
+    rows = []
+    for i, r in enumerate(f.itertuples(index=False)):
+        key = "kindergarten" if r.family == "kindergarten" else str(r.subtype)
+        total = int(sum(int(c[i]) for c in cls.values()))
+        lo_hi = SCHOOL_CLASSES.get(key)
+        flag = "" if lo_hi is None else "above" if total > lo_hi[1] else "below" if total < lo_hi[0] else ""
+        pid = getattr(r, "project_id", "")
+        rows.append({"facility_id": str(r.facility_id), "name": str(r.name), "subtype": key,
+                     "project_id": None if pid is None or pid != pid or pid == "" else str(pid),
+                     "classes_primary": int(cls["seats_primary"][i]), "classes_junior": int(cls["seats_junior"][i]),
+                     "classes_kindergarten": int(cls["places_kindergarten"][i]), "classes": total,
+                     "range": None if lo_hi is None else list(lo_hi), "flag": flag})
+    return rows
 
 __all__ = ["Evaluator", "LevelResult", "Evaluation", "evaluate", "evaluate_years", "level_sites"]
 
@@ -55,6 +121,7 @@ class LevelResult:
     assignment: Assignment
     histogram: list
     _evaluator: "Evaluator" = field(repr=False, default=None)
+    catchment: dict | None = None
 
     def catchments(self) -> gpd.GeoDataFrame:
         """Each school's catchment: the dissolved squares of the cells sending it most of their children."""
@@ -73,6 +140,7 @@ class LevelResult:
         for r in sch.itertuples(index=False):
             pid = getattr(r, "project_id", None)
             yr = getattr(r, "open_year", None)
+            by = getattr(r, "build_year", None)
             rows.append({
                 "facility_id": str(r.facility_id), "name": str(r.name), "subtype": str(r.subtype),
                 "project_id": None if pid is None or pid != pid or pid == "" else str(pid),
@@ -80,7 +148,16 @@ class LevelResult:
                 "district": names.get(str(r.district_id), str(r.district_id)) if r.district_id is not None else None,
                 "seats": int(r.capacity), "assigned": int(r.assigned),
                 "utilisation": None if r.capacity <= 0 else float(r.assigned) / float(r.capacity),
+                "build_year": None if by is None or by != by else int(by), "classes": int(r.classes),
+                "pupils_per_class": None if r.classes <= 0 else float(r.assigned) / float(r.classes),
+                "class_flag": class_flag(None if r.classes <= 0 else float(r.assigned) / float(r.classes), self.level),
+                "changes": str(getattr(r, "changes", "") or ""),
             })
+            if self.catchment is not None:
+                c = self.catchment["school_load"][len(rows) - 1]
+                rows[-1]["catchment_assigned"] = int(c)
+                rows[-1]["catchment_pupils_per_class"] = None if r.classes <= 0 else float(c) / float(r.classes)
+                rows[-1]["catchment_class_flag"] = class_flag(rows[-1]["catchment_pupils_per_class"], self.level)
         return rows
 
 
@@ -92,16 +169,31 @@ class Evaluation:
     year: int
     seconds: float
     levels: dict
+    assign: str = "walk"
+    demand_mode: str = "growth"
+    building: list = field(default_factory=list)
+    class_checks: list = field(default_factory=list)
 
     def to_json(self) -> dict:
-        """The CONTRACT.md structure (scenario, year, seconds, levels{...})."""
+        """The CONTRACT.md structure (scenario, year, seconds, levels{...}) plus the additive keys
+        ``assign``, ``demand_mode``, ``years_note``, ``building``, ``class_checks`` and per level the
+        seat balance, classes and (catchment mode) ``catchment``."""
         out = {"scenario": self.scenario, "year": self.year, "seconds": round(self.seconds, 3), "levels": {}}
         for lv, r in self.levels.items():
             d = dict(r.summary)
             d["by_district"] = r.by_district.to_dict(orient="records")
             d["minutes_distribution"] = r.histogram
             d["schools"] = r.school_rows()
+            if r.catchment is not None:
+                d["catchment"] = {k: v for k, v in r.catchment.items() if k != "school_load"}
             out["levels"][lv] = d
+        out["assign"] = self.assign
+        out["demand_mode"] = self.demand_mode
+        out["years_note"] = (f"{self.year} = the school year starting September {self.year}; projects seat pupils "
+                             f"from their open_year; build_year is the plan's year (construction starts)")
+        out["building"] = self.building
+        out["class_checks"] = {"source": SCHOOL_CLASSES_SOURCE, "schools": self.class_checks,
+                               "outside_range": sum(1 for c in self.class_checks if c["flag"])}
         return out
 
     def to_dict(self) -> dict:
@@ -151,11 +243,18 @@ class Evaluator:
     # ------------------------------------------------------------------ evaluation
 
     def evaluate_level(self, facilities, level: str, year: int, minutes: float | None = None,
-                       demand: np.ndarray | None = None) -> LevelResult:
-        """Assign one level's children to the open sites' seats and summarise."""
+                       demand: np.ndarray | None = None, assign: str = "walk",
+                       demand_mode: str | None = None, zones=None) -> LevelResult:
+        """Assign one level's children to the open sites' seats and summarise (seat balance first)."""
+        if assign not in ASSIGN_MODES:
+            from gis.errors import InputError
+
+            raise InputError(f"unknown assignment {assign!r}; use {' or '.join(ASSIGN_MODES)}", field="assign")
         mins = float(minutes if minutes is not None else SERVICES[level].minutes)
         sites = level_sites(facilities, level)
-        dem = children(self.area, level, year) if demand is None else demand
+        cap_col = SERVICES[level].capacity
+        sites["classes"] = classes_of(sites, cap_col) if len(sites) else np.zeros(0, np.int64)
+        dem = children(self.area, level, year, mode=demand_mode) if demand is None else demand
         o, d, s = self.pairs(sites.geometry, mins * 60.0)
         a = solve_transport(dem, sites["capacity"].to_numpy(), o, d, s)
         travel_min = a.cost / 60.0
@@ -196,6 +295,9 @@ class Evaluator:
             extra["coverage"] = extra["assigned"] / extra["demand"]
             extra["median_minutes"] = np.nan
             by = pd.concat([by, extra], ignore_index=True)
+        sc = pd.Series(sites["classes"].to_numpy(), index=site_d).groupby(level=0).sum() if len(sites) else {}
+        by["classes"] = by["district_id"].map(sc).fillna(0).astype(np.int64)
+        _balance(by, level)
         summary = {
             "demand": int(dem.sum()), "seats": int(sites["capacity"].sum()), "assigned": a.assigned,
             "unserved": a.unserved, "unserved_no_seat": int(no_seat_cell.sum()),
@@ -203,21 +305,110 @@ class Evaluator:
             "coverage": (a.assigned / int(dem.sum())) if dem.sum() else None, "minutes": mins,
             "schools": int(len(sites)),
         }
-        schools = sites[["facility_id", "name", "subtype", "project_id", "open_year", "capacity", "geometry"]].copy()
+        tot = pd.DataFrame([{"demand": summary["demand"], "seats": summary["seats"], "coverage": summary["coverage"],
+                             "classes": int(sites["classes"].sum())}])
+        _balance(tot, level)
+        summary.update({k: tot[k].iloc[0] for k in ("enrolment", "balance", "utilisation", "walk_share", "classes",
+                                                     "pupils_per_class", "class_flag")})
+        summary["districts_large_classes"] = int(by["class_flag"].isin(["large", "super_large"]).sum())
+        summary["districts_over_norm_class"] = int((by["class_flag"] != "").sum())
+        cols = ["facility_id", "name", "subtype", "project_id", "open_year", "build_year", "capacity", "classes",
+                "changes", "geometry"]
+        schools = sites[[c for c in cols if c in sites.columns]].copy()
         schools["assigned"] = a.load
         schools["utilisation"] = np.where(schools["capacity"] > 0, a.load / schools["capacity"].clip(lower=1), np.nan)
         schools["district_id"] = site_d
-        return LevelResult(level, mins, summary, by, schools, a, minute_histogram(travel_min, a.flow, mins), self)
+        catch = self._catchment(sites, site_d, dem, mins, level, by, zones) if assign == "catchment" else None
+        return LevelResult(level, mins, summary, by, schools, a, minute_histogram(travel_min, a.flow, mins), self,
+                           catchment=catch)
 
-    def evaluate(self, scenario, year: int, minutes: float | None = None, levels=LEVELS) -> Evaluation:
-        """Evaluate ``scenario`` (a Scenario or a spec) in ``year`` for ``levels``."""
+    def _catchment(self, sites, site_d, dem, mins, level, by, zones=None) -> dict:
+        """划片 assignment: each child to a school of its own district (or catchment zone, ``zones``),
+        with capacity, no walking cut-off. Children in cells outside every zone stay unserved
+        (``outside_zones``).
+
+        Pairs: every cell with every open school of its district; cost the walking seconds (a pair
+        with no route costs :data:`NO_ROUTE_S`). The same exact transportation LP as the walking
+        mode (:func:`scenarios.assign.solve_transport`): most children seated, then least walking.
+        """
+        nd = len(self.district_ids)
+        zone_rows = _zones_for(zones, level)
+        if zone_rows is None:  # 划片 by district
+            site_dix = pd.Series(np.arange(nd), index=self.district_ids).reindex(list(site_d)).fillna(-1).astype(int)
+            site_grp = site_dix.to_numpy() if len(sites) else np.zeros(0, int)
+            cell_grp = self.cell_dix
+        else:  # 划片 by the user's catchment zones: cells and schools grouped by the zone they lie in
+            cell_grp, site_grp = _zone_groups(zone_rows, self.area.population, sites)
+        o_r, d_r, s_r = self.pairs(sites.geometry, CATCHMENT_REACH_S) if len(sites) else (
+            np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+        O, D = [], []
+        for j in range(len(sites)):
+            cells = np.flatnonzero((cell_grp == site_grp[j]) & (dem > 0)) if site_grp[j] >= 0 else np.empty(0, int)
+            O.append(cells)
+            D.append(np.full(len(cells), j, np.int64))
+        o = np.concatenate(O) if O else np.empty(0, np.int64)
+        d = np.concatenate(D) if D else np.empty(0, np.int64)
+        # walking seconds of each catchment pair, looked up among the routed pairs (sorted keys)
+        m = max(len(sites), 1)
+        key_r, key = o_r.astype(np.int64) * m + d_r, o.astype(np.int64) * m + d
+        order = np.argsort(key_r, kind="stable")
+        pos = np.searchsorted(key_r[order], key)
+        hit = (pos < len(key_r)) & (key_r[order][np.minimum(pos, max(len(key_r) - 1, 0))] == key) if len(key_r) \
+            else np.zeros(len(key), bool)
+        cost = np.full(len(key), NO_ROUTE_S)
+        cost[hit] = s_r[order][pos[hit]]
+        a = solve_transport(dem, sites["capacity"].to_numpy(), o, d, cost)
+        has_route = a.cost < NO_ROUTE_S
+        walk_min = np.where(has_route, a.cost / 60.0, np.nan)
+        within = has_route & (walk_min <= mins)
+        ok = self.cell_dix >= 0
+        cell_d = self.cell_dix[a.orig]
+        rows = []
+        for k in range(nd):
+            sel = cell_d == k
+            f = a.flow[sel]
+            n_ass = int(np.bincount(self.cell_dix[ok], a.assigned_cell[ok], nd)[k])
+            rows.append({"district": self.district_names[self.district_ids[k]], "district_id": self.district_ids[k],
+                         "enrolment": int(by["enrolment"].iloc[k]), "seats": int(by["seats"].iloc[k]),
+                         "assigned": n_ass, "unserved": int(by["enrolment"].iloc[k]) - n_ass,
+                         "median_walk_minutes": weighted_median(walk_min[sel & has_route], a.flow[sel & has_route]),
+                         "within_norm": int(f[within[sel]].sum()),
+                         "within_norm_share": (float(f[within[sel]].sum()) / n_ass) if n_ass else None,
+                         "no_route": int(f[~has_route[sel]].sum())})
+        n = a.assigned
+        return {"assigned": n, "unserved": a.unserved,
+                "median_walk_minutes": weighted_median(walk_min[has_route], a.flow[has_route]),
+                "p90_walk_minutes": _weighted_quantile(walk_min[has_route], a.flow[has_route], 0.9),
+                "within_norm": int(a.flow[within].sum()),
+                "within_norm_share": float(a.flow[within].sum()) / n if n else None,
+                "norm_minutes": mins, "no_route": int(a.flow[~has_route].sum()),
+                "rule": ("划片: own district" if zone_rows is None else "划片: own catchment zone (user layer)")
+                        + ", capacity, no walking cut-off; least total walking",
+                "outside_zones": int(dem[cell_grp < 0].sum()) if zone_rows is not None else 0,
+                "by_district": rows, "school_load": a.load.tolist()}
+
+    def evaluate(self, scenario, year: int, minutes: float | None = None, levels=LEVELS, assign: str = "walk",
+                 demand_mode: str | None = None, zones=None) -> Evaluation:
+        """Evaluate ``scenario`` (a Scenario or a spec) in ``year`` for ``levels``.
+
+        ``assign``: ``walk`` (default) or ``catchment`` (adds the 划片 assignment, key ``catchment``);
+        ``demand_mode``: ``cohort`` / ``growth`` / None (cohort when the area has births);
+        ``zones``: catchment zones (:func:`load_zones`) replacing districts in catchment mode."""
         t0 = time.perf_counter()
         check_minutes(minutes)
         check_year(year)
         scn = resolve_scenario(self.area, scenario)
         fac = facilities_for(self.area, scn, year)
-        res = {lv: self.evaluate_level(fac, lv, year, minutes) for lv in levels}
-        return Evaluation(scn.name, int(year), time.perf_counter() - t0, res)
+        mode = demand_mode or default_mode(self.area)
+        res = {lv: self.evaluate_level(fac, lv, year, minutes, assign=assign, demand_mode=mode, zones=zones)
+               for lv in levels}
+        p = scn.projects
+        building = [{"project_id": str(r.project_id), "name": str(r.name), "type": str(r.type),
+                     "build_year": int(r.build_year), "open_year": int(r.open_year)}
+                    for r in p.itertuples(index=False)
+                    if r.build_year is not pd.NA and r.build_year == r.build_year and r.build_year <= year < r.open_year]
+        return Evaluation(scn.name, int(year), time.perf_counter() - t0, res, assign=assign, demand_mode=mode,
+                          building=building, class_checks=school_class_checks(fac))
 
     # ------------------------------------------------------------------ catchments
 
@@ -254,14 +445,97 @@ class Evaluator:
         return diss[["facility_id", "name", "level", "children", "geometry"]]
 
 
-def evaluate(area, scenario, year: int = 2025, minutes: float | None = None, levels=LEVELS) -> Evaluation:
+def _balance(by: pd.DataFrame, level: str) -> None:
+    """Add the seat-balance columns in reading order: enrolment, balance, utilisation, walk_share,
+    pupils_per_class, class_flag (``by`` has demand, seats, coverage, classes)."""
+    by["enrolment"] = by["demand"]
+    by["balance"] = by["seats"] - by["demand"]
+    by["utilisation"] = np.where(by["seats"] > 0, by["demand"] / by["seats"].where(by["seats"] > 0, 1), np.nan)
+    by["walk_share"] = by["coverage"]
+    by["pupils_per_class"] = np.where(by["classes"] > 0, by["demand"] / by["classes"].where(by["classes"] > 0, 1),
+                                      np.nan)
+    by["class_flag"] = [class_flag(v, level) for v in by["pupils_per_class"]]
+
+
+def load_zones(path, crs) -> gpd.GeoDataFrame:
+    """A user's catchment-zone layer (划片范围): polygons with ``zone_id`` and optional ``level``
+    (primary / junior / kindergarten; empty = every level), in ``crs``.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, no CRS, missing ``zone_id``, an empty id, an unknown level or a geometry
+        that is not a polygon (file, row and field named).
+    """
+    from gis.errors import InputError
+
+    try:
+        z = gpd.read_file(path, engine="pyogrio")
+    except Exception as e:  # noqa: BLE001 - any reader failure is bad input, said in one line
+        raise InputError(f"cannot read the zones file ({type(e).__name__})", file=path) from None
+    if z.crs is None:
+        raise InputError("the zones layer has no CRS", file=path, field="crs")
+    if "zone_id" not in z.columns:
+        raise InputError("column is missing", file=path, field="zone_id")
+    if "level" not in z.columns:
+        z["level"] = ""
+    z["level"] = z["level"].fillna("").astype(str).str.strip()
+    for i, r in enumerate(z.itertuples(index=False), start=1):
+        if r.zone_id is None or str(r.zone_id).strip() in ("", "nan", "None"):
+            raise InputError("empty zone_id", file=path, row=i, field="zone_id")
+        if r.level and r.level not in LEVELS:
+            raise InputError(f"unknown level {r.level!r}; use {', '.join(LEVELS)} or leave it empty", file=path,
+                             row=i, field="level")
+        if r.geometry is None or r.geometry.is_empty or r.geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            raise InputError("each zone needs a polygon", file=path, row=i, field="geometry")
+    z["zone_id"] = z["zone_id"].astype(str).str.strip()
+    return z[["zone_id", "level", "geometry"]].to_crs(crs)
+
+
+def _zones_for(zones, level):
+    """The zone rows for ``level`` (its own rows, else the all-level rows), or None without zones."""
+    if zones is None or len(zones) == 0:
+        return None
+    own = zones[zones["level"] == level]
+    rows = own if len(own) else zones[zones["level"] == ""]
+    return rows if len(rows) else None
+
+
+def _zone_groups(zones, population, sites):
+    """Zone index of each population cell and each site (-1: in no zone)."""
+    from gis.districts import district_of
+
+    z = zones.reset_index(drop=True).assign(district_id=[str(i) for i in range(len(zones))])
+    pts = population.geometry if (population.geom_type == "Point").all() else population.geometry.representative_point()
+
+    def grp(g):
+        ids = district_of(g, z, tolerance_m=0.0, outside="none") if len(g) else []
+        return np.array([-1 if v is None else int(v) for v in ids], dtype=int)
+
+    return grp(pts), grp(sites.geometry)
+
+
+def _weighted_quantile(values, weights, q) -> float:
+    v, w = np.asarray(values, float), np.asarray(weights, float)
+    pos = w > 0
+    if not pos.any():
+        return float("nan")
+    v, w = v[pos], w[pos]
+    order = np.argsort(v, kind="stable")
+    cw = np.cumsum(w[order])
+    return float(v[order][min(np.searchsorted(cw, q * cw[-1], side="left"), len(v) - 1)])
+
+
+def evaluate(area, scenario, year: int = 2025, minutes: float | None = None, levels=LEVELS, assign: str = "walk",
+             demand_mode: str | None = None, zones=None) -> Evaluation:
     """Evaluate a scenario in a year on ``area`` (see :class:`Evaluator`)."""
-    return Evaluator.for_area(area).evaluate(scenario, year, minutes, levels)
+    return Evaluator.for_area(area).evaluate(scenario, year, minutes, levels, assign=assign, demand_mode=demand_mode,
+                                             zones=zones)
 
 
-def evaluate_years(area, scenario, years=PLAN_YEARS, minutes=None, levels=LEVELS) -> list:
-    """One :class:`Evaluation` per year (default the plan years, :data:`scenarios.model.PLAN_YEARS`)."""
+def evaluate_years(area, scenario, years=PLAN_YEARS, minutes=None, levels=LEVELS, assign: str = "walk") -> list:
+    """One :class:`Evaluation` per year (default 2021-2030, :data:`scenarios.model.PLAN_YEARS`)."""
     check_minutes(minutes)
     ev = Evaluator.for_area(area)
     scn = resolve_scenario(area, scenario)
-    return [ev.evaluate(scn, y, minutes, levels) for y in years]
+    return [ev.evaluate(scn, y, minutes, levels, assign=assign) for y in years]

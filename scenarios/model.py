@@ -27,10 +27,11 @@ from shapely.geometry import Point
 
 from gis.districts import district_of
 from layers.errors import InputError, UnknownScenarioError
-from layers.plan import SCHOOL_PROGRAMME
 from layers.families import TYPE_CAPACITY  # noqa: F401 - re-exported (scenarios.model.TYPE_CAPACITY)
 from layers.frames import empty_layer, projects_as_facilities
-from layers.schema import FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS
+from layers.norms import CLASS_SIZE
+from layers.plan import EVALUATION_YEARS, OPENING_LAG
+from layers.schema import CLASSES_OF, FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_OPTIONAL, SCHOOL_LEVELS
 from layers.validate import MAX_SEATS, validate_frame
 from scenarios import store
 from scenarios.demand import YEAR_RANGE
@@ -38,10 +39,20 @@ from scenarios.demand import YEAR_RANGE
 #: Project opening years a scenario may use: the evaluation horizon of :mod:`scenarios.demand`
 #: (the plan period and ten years beyond), so every project can be evaluated in its opening year.
 YEAR_MIN, YEAR_MAX = YEAR_RANGE
-#: The plan years evaluated by default: the years of the plan's school programme (layers.plan).
-PLAN_YEARS = tuple(sorted(SCHOOL_PROGRAMME["schedule"]))
+#: The years evaluated by default (compare, the app, published maps): 2021-2030
+#: (:data:`layers.plan.EVALUATION_YEARS`), so the projects started in 2025 show their effect.
+PLAN_YEARS = EVALUATION_YEARS
 SHIPPED = ("existing", "plan", "plan-growth")
-COLUMNS = (*PROJECT_COLUMNS, "notes")
+COLUMNS = (*PROJECT_COLUMNS, *PROJECT_OPTIONAL, "notes")
+CLASS_COLUMNS = tuple(CLASSES_OF.values())
+
+#: Actions on existing schools (or on a scenario's projects), columns of a scenario's ``actions``
+#: table: ``expand`` a school by ``classes`` classes of ``level``; ``close`` it (``into``: the
+#: receiving school, which takes over its seats and classes — a merger — so its pupils move there);
+#: ``convert`` a kindergarten into an elderly-care site (幼转老, ``beds`` day-care beds). Each takes
+#: effect from its ``year`` (the September intake of that year).
+ACTION_KINDS = ("expand", "close", "convert")
+ACTION_COLUMNS = ("action_id", "kind", "facility_id", "year", "level", "classes", "into", "beds", "notes")
 
 # TYPE_CAPACITY (re-exported from the family registry): which capacity columns each project type
 # may carry, its main level's first (others must be 0).
@@ -76,14 +87,39 @@ class Scenario:
     origin: str = "user"
     path: str | None = None
     meta: dict = field(default_factory=dict, repr=False)
+    actions: pd.DataFrame = field(default_factory=lambda: empty_actions())
 
     def open_projects(self, year: int) -> gpd.GeoDataFrame:
-        """Projects open by ``year`` (``open_year <= year``)."""
+        """Projects open by ``year`` (``open_year <= year``; the plan's ``build_year`` is when building starts)."""
         return self.projects[self.projects["open_year"] <= int(year)]
 
     def copy(self, name: str | None = None) -> "Scenario":
         """A deep copy, optionally renamed (a new user scenario, not yet saved)."""
-        return replace(self, name=name or self.name, projects=self.projects.copy(), origin="user", path=None)
+        return replace(self, name=name or self.name, projects=self.projects.copy(), actions=self.actions.copy(),
+                       origin="user", path=None)
+
+    def add_action(self, kind: str, facility_id, year: int, level: str | None = None, classes: int = 0,
+                   into: str = "", beds: int = 0, notes: str = "", action_id: str | None = None) -> str:
+        """Add an action on a school (:data:`ACTION_KINDS`); returns its ``action_id`` (validated)."""
+        ids = set(self.actions["action_id"].astype(str))
+        if action_id is None:
+            n = len(ids) + 1
+            while f"A{n}" in ids:
+                n += 1
+            action_id = f"A{n}"
+        row = {"action_id": str(action_id), "kind": kind, "facility_id": str(facility_id), "year": year,
+               "level": level or "", "classes": classes, "into": into or "", "beds": beds, "notes": notes}
+        self.actions = validate_actions(pd.concat([self.actions, pd.DataFrame([row])], ignore_index=True),
+                                        source=f"scenario '{self.name}'")
+        return str(action_id)
+
+    def remove_action(self, action_id) -> "Scenario":
+        """Drop one action by id; returns self."""
+        keep = self.actions["action_id"].astype(str) != str(action_id)
+        if keep.all():
+            raise InputError(f"no action {action_id!r} in scenario '{self.name}'", field="action")
+        self.actions = self.actions[keep].reset_index(drop=True)
+        return self
 
     def _row(self, project_id) -> int:
         ids = self.projects["project_id"].astype(str)
@@ -103,7 +139,9 @@ class Scenario:
         return self
 
     def set_year(self, project_id, year: int) -> "Scenario":
-        """Change a project's opening year; returns self (validated like a file)."""
+        """Change a project's opening year (``open_year``, pupils arrive); returns self (validated like a file).
+
+        The plan's ``build_year`` stays; an opening year before it is refused."""
         i = self._row(project_id)
         self.projects.loc[self.projects.index[i], "open_year"] = int(year)
         self.projects = validate_projects(self.projects, source=f"scenario '{self.name}'")
@@ -145,8 +183,8 @@ class Scenario:
     def summary(self) -> dict:
         """Name, project count and seats for listings."""
         p = self.projects
-        return {"name": self.name, "projects": int(len(p)), "source": self.origin, "path": self.path,
-                "description": self.description,
+        return {"name": self.name, "projects": int(len(p)), "actions": int(len(self.actions)), "source": self.origin,
+                "path": self.path, "description": self.description,
                 "seats_primary": int(p["seats_primary"].sum()) if len(p) else 0,
                 "seats_junior": int(p["seats_junior"].sum()) if len(p) else 0,
                 "places_kindergarten": int(p["places_kindergarten"].sum()) if len(p) else 0}
@@ -165,9 +203,16 @@ def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
     """
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError("projects must be a GeoDataFrame of points", file=source)
+    if len(gdf) == 0:  # a scenario with no projects (GeoJSON keeps no columns for zero features)
+        return empty_projects(gdf.crs)
+    if "open_year" not in gdf.columns and "build_year" in gdf.columns:
+        # A file giving only the plan's year: pupils arrive OPENING_LAG years later (layers.plan).
+        gdf = gdf.copy()
+        gdf["open_year"] = pd.to_numeric(gdf["build_year"], errors="coerce") + OPENING_LAG
     attrs = validate_frame(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), "projects", file=source)
     notes = attrs["notes"] if "notes" in attrs.columns else pd.Series("", index=attrs.index)
     attrs["notes"] = notes.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)).astype(object)
+    _timing_and_classes(attrs, source)
     for i, geom in enumerate(gdf.geometry, start=1):
         if geom is None or geom.is_empty or geom.geom_type != "Point" or not np.isfinite(geom.coords[0]).all():
             raise InputError("each project needs one valid point site", file=source, row=i, field="geometry")
@@ -176,9 +221,115 @@ def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=gdf.geometry.name, crs=gdf.crs)
 
 
+#: A project may have started building before the first evaluated year (it opens within the horizon).
+BUILD_YEAR_MIN = YEAR_MIN - 10
+
+
+def _years(g, col, source, optional: bool) -> pd.Series:
+    """A year column checked against :data:`YEAR_MIN`-:data:`YEAR_MAX` (``build_year`` from
+    :data:`BUILD_YEAR_MIN`; nullable Int64 when ``optional``)."""
+    lo = BUILD_YEAR_MIN if col == "build_year" else YEAR_MIN
+    raw = g[col]
+    years = pd.to_numeric(raw, errors="coerce")
+    for i, y in enumerate(years, start=1):
+        if optional and (raw.iloc[i - 1] is None or raw.iloc[i - 1] is pd.NA or
+                         (isinstance(raw.iloc[i - 1], float) and np.isnan(raw.iloc[i - 1])) or
+                         (isinstance(raw.iloc[i - 1], str) and not raw.iloc[i - 1].strip())):
+            continue
+        if not np.isfinite(y) or y != np.floor(y) or not lo <= y <= YEAR_MAX:
+            raise InputError(f"{col} {raw.iloc[i - 1]!r} is outside {lo}-{YEAR_MAX}",
+                             file=source, row=i, field=col)
+    return years.astype("Int64") if optional else years.astype(np.int64)
+
+
+def _timing_and_classes(attrs: pd.DataFrame, source) -> None:
+    """Check and normalise the optional ``build_year`` (nullable; open_year >= build_year) and
+    ``classes_*`` (whole numbers >= 0, 0 = derived) columns of validated project attributes, in place."""
+    for col in PROJECT_OPTIONAL:
+        if col not in attrs.columns:
+            attrs[col] = pd.NA if col == "build_year" else 0
+    attrs["build_year"] = _years(attrs, "build_year", source, optional=True)
+    late = attrs["build_year"].notna() & (attrs["open_year"] < attrs["build_year"].fillna(0))
+    if late.any():
+        i = int(np.flatnonzero(late.to_numpy())[0])
+        raise InputError(f"open_year {int(attrs['open_year'].iloc[i])} is before build_year "
+                         f"{int(attrs['build_year'].iloc[i])}; a school opens after its construction starts",
+                         file=source, row=i + 1, field="open_year")
+    for cap, ccol in CLASSES_OF.items():
+        vals = pd.to_numeric(attrs[ccol], errors="coerce").fillna(0)
+        bad = (vals < 0) | (vals != np.floor(vals))
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"{ccol} must be a whole number >= 0 (0 = derived from {cap} / class size)",
+                             file=source, row=i + 1, field=ccol)
+        attrs[ccol] = vals.astype(np.int64)
+
+
 def empty_projects(crs) -> gpd.GeoDataFrame:
-    """A projects table with no rows (the one empty-layer builder, :func:`layers.frames.empty_layer`)."""
-    return empty_layer("projects", crs, extra=("notes",))
+    """A projects table with no rows (the one empty-layer builder, :func:`layers.frames.empty_layer`,
+    plus the optional columns of issue 11)."""
+    g = empty_layer("projects", crs, extra=("notes",))
+    g["build_year"] = pd.Series([], dtype="Int64")
+    for c in CLASS_COLUMNS:
+        g[c] = pd.Series([], dtype="int64")
+    return g[[*COLUMNS, g.geometry.name]]
+
+
+def empty_actions() -> pd.DataFrame:
+    """An actions table with no rows (:data:`ACTION_COLUMNS`)."""
+    return pd.DataFrame({c: pd.Series([], dtype="int64" if c in ("year", "classes", "beds") else "object")
+                         for c in ACTION_COLUMNS})
+
+
+def validate_actions(df, source=None) -> pd.DataFrame:
+    """Check and normalise an actions table; :class:`InputError` naming file, row and field.
+
+    Checks: unique non-empty ``action_id``; ``kind`` in :data:`ACTION_KINDS`; a ``facility_id``;
+    ``year`` in :data:`YEAR_MIN`-:data:`YEAR_MAX`; ``expand`` needs a ``level`` (primary, junior,
+    kindergarten) and ``classes`` >= 1; ``classes`` and ``beds`` whole numbers >= 0; a school is not
+    merged into itself. Whether the facilities exist is checked when the scenario is applied
+    (:func:`facilities_for`), where the area is known.
+    """
+    if df is None or len(df) == 0:
+        return empty_actions()
+    g = pd.DataFrame(df).copy().reset_index(drop=True)
+    for c in ACTION_COLUMNS:
+        if c not in g.columns:
+            if c in ("action_id", "kind", "facility_id", "year"):
+                raise InputError("actions: column is missing", file=source, field=c)
+            g[c] = 0 if c in ("classes", "beds") else ""
+    for c in ("action_id", "kind", "facility_id", "level", "into", "notes"):
+        g[c] = g[c].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v).strip())
+    for i, r in enumerate(g.itertuples(index=False), start=1):
+        where = dict(file=source, row=i)
+        if not r.action_id:
+            raise InputError("actions: action_id is empty", field="action_id", **where)
+        if r.kind not in ACTION_KINDS:
+            raise InputError(f"actions: unknown kind {r.kind!r}; use one of {', '.join(ACTION_KINDS)}",
+                             field="kind", **where)
+        if not r.facility_id:
+            raise InputError("actions: facility_id is empty (the school's facility_id or project_id)",
+                             field="facility_id", **where)
+        for c in ("year", "classes", "beds"):
+            v = pd.to_numeric(pd.Series([getattr(r, c)]), errors="coerce").iloc[0]
+            if not np.isfinite(v) or v != np.floor(v) or v < 0:
+                raise InputError(f"actions: {c} must be a whole number >= 0, got {getattr(r, c)!r}", field=c, **where)
+        if not YEAR_MIN <= int(float(r.year)) <= YEAR_MAX:
+            raise InputError(f"actions: year {r.year!r} is outside {YEAR_MIN}-{YEAR_MAX}", field="year", **where)
+        if r.kind == "expand":
+            if r.level not in CLASS_SIZE:
+                raise InputError(f"actions: expand needs a level ({', '.join(CLASS_SIZE)})", field="level", **where)
+            if int(float(r.classes)) < 1:
+                raise InputError("actions: expand needs classes >= 1", field="classes", **where)
+        if r.kind == "close" and r.into and r.into == r.facility_id:
+            raise InputError("actions: a school cannot be merged into itself", field="into", **where)
+    dup = g["action_id"].duplicated()
+    if dup.any():
+        raise InputError(f"actions: duplicate action_id {g['action_id'][dup].iloc[0]!r}", file=source,
+                         row=int(np.flatnonzero(dup)[0]) + 1, field="action_id")
+    for c in ("year", "classes", "beds"):
+        g[c] = pd.to_numeric(g[c]).astype(np.int64)
+    return g[list(ACTION_COLUMNS)]
 
 
 # ----------------------------------------------------------------------------- shipped scenarios
@@ -306,13 +457,15 @@ def load_scenario(path, area=None) -> Scenario:
     """Read and validate a scenario file (.gpkg / .geojson); projects move to ``area``'s CRS if given."""
     meta, gdf = store.read_scenario_file(path)
     projects = validate_projects(gdf, source=str(path))
+    actions = validate_actions(meta.pop("actions", None), source=f"{path}: actions")
     if area is not None and projects.crs is not None:
         projects = projects.to_crs(area.crs)
     # The file and its version when read: what a later save over it must still find (save_scenario).
     meta = {**meta, "file_version": store.file_version(path), "file_path": str(path)}
     return Scenario(str(meta.get("name") or Path(path).stem),
                     store.area_id(area) if area is not None else str(meta.get("area") or ""),
-                    projects, str(meta.get("description") or ""), origin="file", path=str(path), meta=meta)
+                    projects, str(meta.get("description") or ""), origin="file", path=str(path), meta=meta,
+                    actions=actions)
 
 
 def save_scenario(scenario: Scenario, path=None, overwrite: bool = False, expected_version: str | None = None) -> Path:
@@ -336,6 +489,7 @@ def save_scenario(scenario: Scenario, path=None, overwrite: bool = False, expect
                                             field="name")
         path = store.store_dir(scenario.area, create=True) / f"{scenario.name}.gpkg"
     validate_projects(scenario.projects, source=f"scenario '{scenario.name}'")
+    validate_actions(scenario.actions, source=f"scenario '{scenario.name}'")
     with store.locked(path):
         if expected_version is not None and store.file_version(path) != expected_version:
             raise store.ScenarioChangedError(f"scenario '{scenario.name}' was changed by another edit since it was "
@@ -363,6 +517,7 @@ def edit_stored(area, name: str, edit) -> tuple[Scenario, Path]:
         s = _load_stored(area, name, path)
         edit(s)
         validate_projects(s.projects, source=f"scenario '{name}'")
+        validate_actions(s.actions, source=f"scenario '{name}'")
         store.write_scenario_file(s, path, overwrite=True)
     return s, path
 
@@ -450,11 +605,125 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
     base = area.facilities.copy()
     base["project_id"] = ""
     base["open_year"] = np.nan
+    base["build_year"] = np.nan
+    for c in CLASS_COLUMNS:  # a facilities layer may carry classes; 0 = derived from seats / class size
+        base[c] = pd.to_numeric(base[c], errors="coerce").fillna(0).astype(np.int64) if c in base else 0
     new = projects_as_facilities(scenario.open_projects(year), area.crs)
-    cols = [*FACILITY_COLUMNS, "project_id", "open_year"]
+    cols = [*FACILITY_COLUMNS, "project_id", "open_year", "build_year", *CLASS_COLUMNS]
     if len(new) == 0:
-        return gpd.GeoDataFrame(base[[*cols, base.geometry.name]], geometry=base.geometry.name, crs=area.crs)
-    out = pd.concat([base[[*cols, base.geometry.name]].rename_geometry("geometry")
-                     if base.geometry.name != "geometry" else base[[*cols, "geometry"]],
-                     new[[*cols, "geometry"]]], ignore_index=True)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=area.crs)
+        out = base[[*cols, base.geometry.name]].rename_geometry("geometry") if base.geometry.name != "geometry" \
+            else base[[*cols, "geometry"]]
+    else:
+        out = pd.concat([base[[*cols, base.geometry.name]].rename_geometry("geometry")
+                         if base.geometry.name != "geometry" else base[[*cols, "geometry"]],
+                         new[[*cols, "geometry"]]], ignore_index=True)
+    out = gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=area.crs)
+    known = set(area.facilities["facility_id"].astype(str)) | set(scenario.projects["project_id"].astype(str))
+    return apply_actions(out, scenario.actions, year, known=known, scenario=scenario.name)
+
+
+def classes_of(facilities: pd.DataFrame, cap_col: str) -> np.ndarray:
+    """Classes per row for capacity column ``cap_col``: the ``classes_*`` column where positive, else
+    seats / class size rounded up (a partly filled class is still a class)."""
+    level = {"seats_primary": "primary", "seats_junior": "junior", "places_kindergarten": "kindergarten"}[cap_col]
+    seats = pd.to_numeric(facilities[cap_col], errors="coerce").fillna(0).to_numpy(float)
+    given = (pd.to_numeric(facilities[CLASSES_OF[cap_col]], errors="coerce").fillna(0).to_numpy(float)
+             if CLASSES_OF[cap_col] in facilities else np.zeros(len(seats)))
+    return np.where(given > 0, given, np.ceil(seats / CLASS_SIZE[level])).astype(np.int64)
+
+
+_LEVEL_CAP = {"primary": "seats_primary", "junior": "seats_junior", "kindergarten": "places_kindergarten"}
+
+
+def apply_actions(fac: gpd.GeoDataFrame, actions: pd.DataFrame, year: int, known=None,
+                  scenario: str = "") -> gpd.GeoDataFrame:
+    """Apply a scenario's actions with ``year <= year`` to a facilities layer (in year, then id order).
+
+    ``expand`` adds ``classes`` x class size seats of ``level`` (and the classes); ``close`` removes
+    the school, and with ``into`` adds its seats and classes to the receiving school (a merger: its
+    pupils move there); ``convert`` turns a kindergarten into an elderly day-care site with ``beds``.
+    An action on a project not yet open in ``year`` waits until it opens. A column ``changes``
+    records what was applied per row.
+
+    Raises
+    ------
+    InputError
+        An action names a facility that is neither in the area nor a project of the scenario, a
+        school that does not carry the level, or converts something that is not a kindergarten.
+    """
+    fac = fac.copy()
+    fac["changes"] = ""
+    if actions is None or len(actions) == 0:
+        return fac
+    src = f"scenario '{scenario}': actions"
+    act = actions[actions["year"] <= int(year)].sort_values(["year", "action_id"], kind="stable")
+    ids = fac["facility_id"].astype(str)
+    drop = []
+
+    def row_of(fid, r, fieldname):
+        hit = np.flatnonzero((ids == str(fid)).to_numpy())
+        if not len(hit):
+            if known is not None and str(fid) not in known:
+                raise InputError(f"action {r.action_id}: no facility or project {fid!r}", file=src, field=fieldname)
+            return None  # a project that has not opened yet
+        return int(hit[0])
+
+    for r in act.itertuples(index=False):
+        i = row_of(r.facility_id, r, "facility_id")
+        if i is None or i in drop:
+            continue
+        lab = fac.index[i]
+        if r.kind == "expand":
+            cap = _LEVEL_CAP[r.level]
+            carries = (fac.at[lab, "family"] == "kindergarten") if r.level == "kindergarten" else (
+                fac.at[lab, "family"] == "school" and r.level in SCHOOL_LEVELS.get(str(fac.at[lab, "subtype"]), ()))
+            if not carries:
+                raise InputError(f"action {r.action_id}: {r.facility_id} has no {r.level} level to expand",
+                                 file=src, field="level")
+            fac.at[lab, cap] = float(fac.at[lab, cap]) + int(r.classes) * CLASS_SIZE[r.level]
+            if int(fac.at[lab, CLASSES_OF[cap]]) > 0:
+                fac.at[lab, CLASSES_OF[cap]] = int(fac.at[lab, CLASSES_OF[cap]]) + int(r.classes)
+            note = f"{r.action_id} expand +{int(r.classes)} {r.level} classes"
+        elif r.kind == "close":
+            note = f"{r.action_id} closed"
+            if r.into:
+                j = row_of(r.into, r, "into")
+                if j is None or j in drop:
+                    raise InputError(f"action {r.action_id}: the receiving school {r.into!r} is not open in {year}",
+                                     file=src, field="into")
+                jl = fac.index[j]
+                for cap, ccol in CLASSES_OF.items():
+                    add = float(fac.at[lab, cap] or 0)
+                    if add <= 0:
+                        continue
+                    if float(fac.at[jl, cap] or 0) <= 0 and not _carries(fac.loc[jl], cap):
+                        raise InputError(f"action {r.action_id}: {r.into} carries no {cap} to take over",
+                                         file=src, field="into")
+                    if int(fac.at[jl, ccol]) > 0 or int(fac.at[lab, ccol]) > 0:
+                        fac.at[jl, ccol] = int(classes_of(fac.loc[[jl]], cap)[0] + classes_of(fac.loc[[lab]], cap)[0])
+                    fac.at[jl, cap] = float(fac.at[jl, cap]) + add
+                fac.at[jl, "changes"] = (fac.at[jl, "changes"] + "; " if fac.at[jl, "changes"] else "") + \
+                    f"{r.action_id} takes over {r.facility_id}"
+                note += f" into {r.into}"
+            drop.append(i)
+        else:  # convert
+            if fac.at[lab, "family"] != "kindergarten":
+                raise InputError(f"action {r.action_id}: only a kindergarten converts to elderly care "
+                                 f"({r.facility_id} is {fac.at[lab, 'family']})", file=src, field="facility_id")
+            fac.at[lab, "family"] = "elderly_care"
+            fac.at[lab, "subtype"] = "day_care"
+            fac.at[lab, "places_kindergarten"] = 0
+            fac.at[lab, "classes_kindergarten"] = 0
+            fac.at[lab, "beds"] = int(r.beds)
+            note = f"{r.action_id} converted to elderly care ({int(r.beds)} beds)"
+        fac.at[lab, "changes"] = (fac.at[lab, "changes"] + "; " if fac.at[lab, "changes"] else "") + note
+    if drop:
+        fac = fac.drop(index=fac.index[drop]).reset_index(drop=True)
+    return fac
+
+
+def _carries(row, cap) -> bool:
+    level = {"seats_primary": "primary", "seats_junior": "junior", "places_kindergarten": "kindergarten"}[cap]
+    if level == "kindergarten":
+        return row["family"] == "kindergarten"
+    return row["family"] == "school" and level in SCHOOL_LEVELS.get(str(row["subtype"]), ())

@@ -8,6 +8,10 @@ File formats (``SCHEMA_VERSION`` = 1):
 * **GeoJSON** — a FeatureCollection in WGS84 (RFC 7946) with a foreign member
   ``"hedong_scenario": {"schema_version": 1, "name": ..., "area": ..., "description": ...}``.
 
+A scenario's actions on existing schools (expand / close / convert, :data:`scenarios.model.ACTION_COLUMNS`)
+are an attribute table ``actions`` in the GeoPackage and a list ``"hedong_actions"`` in the GeoJSON;
+both are optional (a file without them has no actions), so version-1 files stay readable.
+
 Writes go to a temporary file in the target folder and are moved into place with
 ``os.replace`` (or hard-linked when overwriting is refused, which fails atomically if a file
 appeared meanwhile), so a reader never sees half a file and a crash leaves no debris.
@@ -43,6 +47,8 @@ from layers.errors import InputError
 
 SCHEMA_VERSION = 1
 META_LAYER = "hedong_scenario"
+ACTIONS_LAYER = "actions"
+ACTIONS_MEMBER = "hedong_actions"
 SUFFIXES = (".gpkg", ".geojson", ".json")
 _NAME_RE = re.compile(r"[\w][\w.\-]*", re.UNICODE)
 #: Longest scenario name: the file name (plus the temp file's prefix and suffix) stays far below
@@ -192,17 +198,23 @@ def write_scenario_file(scenario, path, overwrite: bool = False) -> Path:
     meta = {"schema_version": SCHEMA_VERSION, "name": scenario.name, "area": scenario.area,
             "description": scenario.description or ""}
     projects = scenario.projects
+    actions = getattr(scenario, "actions", None)
+    actions = pd.DataFrame(actions) if actions is not None and len(actions) else None
     if path.suffix == ".gpkg":
         def writer(tmp):
             projects.to_file(tmp, layer="projects", driver="GPKG", engine="pyogrio", geometry_type="Point",
                              dataset_options=GPKG_DATASET_OPTIONS)
             pyogrio.write_dataframe(pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]}),
                                     tmp, layer=META_LAYER, driver="GPKG", append=True)
+            if actions is not None:
+                pyogrio.write_dataframe(actions, tmp, layer=ACTIONS_LAYER, driver="GPKG", append=True)
     elif path.suffix in (".geojson", ".json"):
         def writer(tmp):
             g = projects.to_crs(4326) if projects.crs is not None and len(projects) else projects
             fc = json.loads(g.to_json(drop_id=True)) if len(g) else {"type": "FeatureCollection", "features": []}
             fc["hedong_scenario"] = meta
+            if actions is not None:
+                fc[ACTIONS_MEMBER] = json.loads(actions.to_json(orient="records", force_ascii=False))
             with open(tmp, "w", encoding="utf-8") as f:
                 json.dump(fc, f, ensure_ascii=False, indent=1)
     else:
@@ -212,6 +224,8 @@ def write_scenario_file(scenario, path, overwrite: bool = False) -> Path:
 
 def read_scenario_file(path) -> tuple[dict, gpd.GeoDataFrame]:
     """Read a scenario file; returns (metadata dict, raw projects GeoDataFrame).
+
+    The metadata's ``actions`` key holds the raw actions table (list of records), empty if none.
 
     Raises
     ------
@@ -229,6 +243,9 @@ def read_scenario_file(path) -> tuple[dict, gpd.GeoDataFrame]:
             m = pyogrio.read_dataframe(path, layer=META_LAYER, read_geometry=False)
             meta = dict(zip(m["key"].astype(str), m["value"]))
             gdf = gpd.read_file(path, layer="projects", engine="pyogrio")
+            if ACTIONS_LAYER in layers:
+                meta["actions"] = pyogrio.read_dataframe(path, layer=ACTIONS_LAYER,
+                                                         read_geometry=False).to_dict(orient="records")
         elif path.suffix in (".geojson", ".json"):
             with open(path, encoding="utf-8-sig") as f:
                 fc = json.load(f)
@@ -236,6 +253,10 @@ def read_scenario_file(path) -> tuple[dict, gpd.GeoDataFrame]:
                 raise InputError("not a Hedong scenario: the 'hedong_scenario' member is missing", file=path,
                                  field="hedong_scenario")
             meta = dict(fc["hedong_scenario"])
+            acts = fc.get(ACTIONS_MEMBER) or []
+            if not isinstance(acts, list) or not all(isinstance(a, dict) for a in acts):
+                raise InputError(f"'{ACTIONS_MEMBER}' must be a list of objects", file=path, field=ACTIONS_MEMBER)
+            meta["actions"] = acts
             feats = fc.get("features") or []
             gdf = (gpd.GeoDataFrame.from_features(feats, crs="EPSG:4326") if feats
                    else gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs="EPSG:4326")))

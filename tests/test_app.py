@@ -222,6 +222,39 @@ def test_schools_values_match_evaluation(at, small_demo):
     assert metric(at, "需求") == f"{ev['demand']:,.0f}"
 
 
+def test_schools_seat_balance_first_catchment_and_actions(at, small_demo):
+    """The schools page leads with the seat balance (seats, enrolment, balance) in catchment or walk
+    mode; the actions editor expands a school and the seats follow."""
+    from scenarios.evaluate import evaluate
+
+    goto(at, "schools")
+    at.selectbox(key="scenario").set_value("existing").run()
+    at.radio(key="level").set_value("primary").run()
+    at.slider(key="year").set_value(2026).run()
+    at.radio(key="assign").set_value("catchment").run()
+    assert not at.exception, [e.value for e in at.exception]
+    ev = evaluate(small_demo, "existing", 2026, assign="catchment").to_json()["levels"]["primary"]
+    labels = [m.label for m in at.metric]
+    assert labels[0] == "学位" and "余缺" in labels[2] and "规范核查" in labels[-1]
+    assert metric(at, "余缺") == f"{ev['balance']:+,.0f}"
+    assert any("划片" in c.value for c in at.caption)
+    at.radio(key="assign").set_value("walk").run()
+    assert metric(at, "余缺") == f"{ev['balance']:+,.0f}"  # the balance does not depend on the assignment
+    seats = int(metric(at, "学位").replace(",", ""))
+    at.selectbox(key="act_kind").set_value("expand").run()
+    at.selectbox(key="act_fac").set_value("sch-0001").run()
+    at.selectbox(key="act_level").set_value("primary").run()
+    at.number_input(key="act_classes").set_value(2).run()
+    at.number_input(key="act_year").set_value(2024).run()
+    at.button(key="act_add").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    scen = next(v for k, v in at.session_state["edited"].items() if k[1] == "existing")
+    assert scen.actions["facility_id"].tolist() == ["sch-0001"]
+    assert int(metric(at, "学位").replace(",", "")) == seats + 2 * 45
+    del at.session_state["edited"]
+    at.selectbox(key="scenario").set_value("plan").run()  # the state the later tests start from
+
+
 def test_schools_compare_and_bad_upload(at):
     goto(at, "schools")
     at.selectbox(key="compare").set_value("existing").run()

@@ -47,7 +47,8 @@ def test_info_json_keys_and_figures(capsys, small_as_default):
     assert list(d["facilities"]) == list(FAMILIES) and sum(d["facilities"].values()) == len(a.facilities)
     p = d["planned_projects"]
     assert p == {"count": 28, "primary_seats": 25920, "junior_seats": 15000,
-                 "by_year": {"2021": 4, "2022": 9, "2023": 9, "2024": 2, "2025": 4}}
+                 "by_year": {"2021": 4, "2022": 9, "2023": 9, "2024": 2, "2025": 4},
+                 "by_open_year": {"2022": 4, "2023": 9, "2024": 9, "2025": 2, "2026": 4}}
 
 
 def test_info_human_output(capsys, small_as_default):
@@ -62,11 +63,20 @@ def test_info_any_area_without_projects(small_demo):
     fac = small_demo.facilities[small_demo.facilities["family"] != "study_room"]
     other = small_demo.replace(name="my-town", projects=empty, facilities=fac, synthetic=False, meta={})
     d = info_dict(other)
-    assert d["planned_projects"] == {"count": 0, "primary_seats": 0, "junior_seats": 0, "by_year": {}}
+    assert d["planned_projects"] == {"count": 0, "primary_seats": 0, "junior_seats": 0, "by_year": {},
+                                     "by_open_year": {}}
     assert d["facilities"]["study_room"] == 0 and d["synthetic"] is False
     from hedong.cmd_info import format_info
 
     assert "Planned projects: none" in format_info(d)
+
+
+def test_info_projects_without_build_year_read_as_before(small_demo):
+    """A user's projects layer without build_year: open_year is the opening year and by_year counts it."""
+    prj = small_demo.projects.drop(columns=["build_year"])
+    other = small_demo.replace(name="my-town", projects=prj, meta={})
+    p = info_dict(other)["planned_projects"]
+    assert p["by_year"] == p["by_open_year"] == {"2022": 4, "2023": 9, "2024": 9, "2025": 2, "2026": 4}
 
 
 def test_info_bad_area_exits_2(capsys, tmp_path):
@@ -89,4 +99,5 @@ def test_info_full_demo_contract(capsys, full_demo, monkeypatch):
                      "运城经济技术开发区"}
     assert all(d["facilities"][f] > 0 for f in FAMILIES)
     assert d["planned_projects"] == {"count": 28, "primary_seats": 25920, "junior_seats": 15000,
-                                     "by_year": {"2021": 4, "2022": 9, "2023": 9, "2024": 2, "2025": 4}}
+                                     "by_year": {"2021": 4, "2022": 9, "2023": 9, "2024": 2, "2025": 4},
+                                     "by_open_year": {"2022": 4, "2023": 9, "2024": 9, "2025": 2, "2026": 4}}

@@ -175,13 +175,15 @@ def test_projects_follow_the_plan(small_demo):
     assert prj["type"].value_counts().to_dict() == counts
     assert prj["seats_primary"].sum() == plan.SCHOOL_PROGRAMME["primary_seats"] == 25920
     assert prj["seats_junior"].sum() == plan.SCHOOL_PROGRAMME["junior_seats"] == 15000
-    by_year = prj["open_year"].value_counts().sort_index()
+    # The plan's years are construction (拟建) years: build_year; pupils arrive one September later.
+    by_year = prj["build_year"].value_counts().sort_index()
     assert {str(k): int(v) for k, v in by_year.items()} == {"2021": 4, "2022": 9, "2023": 9, "2024": 2, "2025": 4}
+    assert (prj["open_year"] == prj["build_year"] + plan.OPENING_LAG).all()
     for year, (schools, kgs) in plan.SCHOOL_PROGRAMME["schedule"].items():
-        y = prj[prj["open_year"] == year]
+        y = prj[prj["build_year"] == year]
         assert (y["type"] == "kindergarten").sum() == kgs and (y["type"] != "kindergarten").sum() == schools
     for year, types in plan.SCHOOL_PROGRAMME["schedule_types_given"].items():
-        assert sorted(prj.loc[(prj["open_year"] == year) & (prj["type"] != "kindergarten"), "type"]) == sorted(types)
+        assert sorted(prj.loc[(prj["build_year"] == year) & (prj["type"] != "kindergarten"), "type"]) == sorted(types)
     assert prj["project_id"].is_unique
     assert shapely.within(prj.geometry.values, small_demo.districts.union_all().buffer(50)).all()
 

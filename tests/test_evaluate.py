@@ -48,19 +48,25 @@ def test_minutes_override_and_catchments():
 
 
 def test_small_demo_invariants_and_seats(small_demo):
+    """By 2026 (the 2025 projects open the September after construction starts) the plan adds exactly
+    25,920 primary and 15,000 junior seats; in 2025 the primary school started that year seats nobody."""
     from layers.plan import SCHOOL_PROGRAMME
 
-    prev = None
-    for e in evaluate_years(small_demo, "plan", YEARS):
+    prev, by_year = None, {}
+    for e in evaluate_years(small_demo, "plan", (*YEARS, 2026)):
         j = e.to_json()
         check_invariants(j)
         if prev:
             for lv in ("primary", "junior", "kindergarten"):
                 assert j["levels"][lv]["seats"] >= prev["levels"][lv]["seats"]
-        prev = j
-    base = evaluate(small_demo, "existing", 2025).to_json()
+        prev = by_year[j["year"]] = j
+    base = evaluate(small_demo, "existing", 2026).to_json()
     assert prev["levels"]["primary"]["seats"] - base["levels"]["primary"]["seats"] == SCHOOL_PROGRAMME["primary_seats"]
     assert prev["levels"]["junior"]["seats"] - base["levels"]["junior"]["seats"] == SCHOOL_PROGRAMME["junior_seats"]
+    p = small_demo.projects
+    built_2025 = int(p.loc[p["build_year"] == 2025, "seats_primary"].sum())
+    assert built_2025 > 0
+    assert by_year[2026]["levels"]["primary"]["seats"] - by_year[2025]["levels"]["primary"]["seats"] == built_2025
 
 
 def test_unserved_split_hand_worked():
@@ -96,3 +102,20 @@ def test_demand_grows_by_district_rate_from_the_base_year():
     assert children(a, "primary", 2035).sum() > children(a, "primary", 2021).sum()
     flat = grid_area(growth=False)
     assert (children(flat, "junior", 2030) == np.rint(flat.population["age_12_14"]).astype(int)).all()
+
+
+def test_build_year_is_not_opening():
+    """A project whose construction starts (build_year) in 2025 seats nobody in 2025 and seats pupils in 2026."""
+    a = grid_area()
+    p = a.projects.copy()
+    p["build_year"] = p["open_year"] - 1
+    p.loc[p["project_id"] == "P4", ["build_year", "open_year"]] = [2025, 2026]
+    a = a.replace(projects=p)
+    j25 = evaluate(a, "plan", 2025).to_json()
+    j26 = evaluate(a, "plan", 2026).to_json()
+    assert "P4" not in {r["project_id"] for r in j25["levels"]["junior"]["schools"]}
+    assert [b["project_id"] for b in j25["building"]] == ["P4"] and j25["building"][0]["open_year"] == 2026
+    row = [r for r in j26["levels"]["junior"]["schools"] if r["project_id"] == "P4"][0]
+    assert row["assigned"] > 0 and row["build_year"] == 2025 and row["open_year"] == 2026
+    assert j26["levels"]["junior"]["seats"] - j25["levels"]["junior"]["seats"] == 90
+    assert j26["building"] == []

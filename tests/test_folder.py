@@ -228,3 +228,23 @@ def test_demo_round_trip(tmp_path):
         assert len(getattr(back, layer)) == len(getattr(demo, layer))
     assert back.graph.number_of_nodes() == demo.graph.number_of_nodes()
     assert back.graph.number_of_edges() == demo.graph.number_of_edges()
+
+
+def test_births_and_housing_round_trip(tmp_path):
+    """The optional births.csv and housing layer (issue 11) are written by export and read back, validated."""
+    import pandas as pd
+
+    area = _area().replace(
+        births=pd.DataFrame({"district_id": ["140802001", "140802002"] * 2, "year": [2022, 2022, 2023, 2023],
+                             "births": [30.0, 20.0, 28.0, 19.0]}),
+        housing=gpd.GeoDataFrame({"housing_id": ["h1"], "name": ["新苑"], "completion_year": [2026],
+                                  "dwellings": [800.0]}, geometry=[Point(X0 + 700, Y0 + 700)], crs=CRS))
+    files = export_area(area, tmp_path / "out")
+    assert "births.csv" in {f.name for f in files}
+    back = load_folder(tmp_path / "out")
+    assert back.births.to_dict(orient="records") == area.births.to_dict(orient="records")
+    _same_layer(area.housing, back.housing)
+    (tmp_path / "out" / "births.csv").write_text("district_id,year,births\n140802001,2022,-3\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_folder(tmp_path / "out")
+    assert e.value.field == "births" and e.value.row == 1 and "births.csv" in str(e.value.file)

@@ -424,3 +424,22 @@ def test_candidate_capacity_out_of_range(cap, tmp_path, capsys):
     for cmd in (["optimize", "--model", "cmclp"], ["next-site"]):
         line = _exit2(["scenario", *cmd, "--candidates", p], capsys, "capacity")
         assert "row 1" in line
+
+
+def test_osm_node_beyond_90_degrees_is_refused_before_simplification(tmp_path):
+    """Node 2 sits mid-way on a street: simplification would merge it into an edge's geometry
+    (an Infinity vertex, a 13,343 km edge); it is refused first, named."""
+    from gis.osm import read_osm_network
+    from layers.errors import InputError
+
+    p = tmp_path / "network.osm"
+    p.write_text("""<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6" generator="test">
+  <node id="1" lat="35.00" lon="111.00"/><node id="2" lat="95.00" lon="111.001"/>
+  <node id="3" lat="35.002" lon="111.002"/><node id="4" lat="35.003" lon="111.000"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/></way>
+  <way id="11"><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="highway" v="residential"/></way>
+</osm>
+""")
+    with pytest.raises(InputError, match="node 2 .*lat=95"):
+        read_osm_network(p, crs="EPSG:4546")

@@ -170,7 +170,10 @@ def test_labels_and_case_are_normalised():
 
 
 def test_specs_cover_every_layer():
-    assert set(SPECS) == {"boundary", "districts", "population", "facilities", "projects"}
+    from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED
+
+    assert set(SPECS) == {"boundary", "districts", "population", "facilities", "projects", "housing"}
+    assert set(SPECS) == set(LAYERS_REQUIRED) | set(LAYERS_OPTIONAL)
 
 
 def test_unsupported_and_missing_files(tmp_path):

@@ -1,0 +1,214 @@
+"""Enrolment projection by cohort ageing: children of each single age 0-14 per cell and year.
+
+The education bureau's question for 2025-2030 is where kindergartens empty while junior schools
+still fill; a single growth rate per district cannot answer it, births and ageing can.
+
+Method (base year ``B`` = :data:`scenarios.demand.BASE_YEAR`, year ``Y >= B``, age ``a``):
+
+* **Single years.** The population layer's cohorts (0-2, 3-5, 6-11, 12-14) are split evenly over
+  the single years they span — the census gives the bands, not single years; an even split is the
+  documented assumption.
+* **Already born in ``B``** (``a >= Y - B``): the base-year children of age ``a - (Y - B)`` age
+  forward, ``base[a - (Y - B)] * (s * m) ** (Y - B)``.
+* **Born after ``B``** (``a < Y - B``): ``births(district, Y - a) * (s * m) ** a``, spread over the
+  district's cells by their share of its 0-2 cohort (of its population where it has no 0-2
+  children; evenly where it has nobody).
+* ``s`` is the district's yearly child survival (districts column ``child_survival``, default
+  :data:`layers.norms.CHILD_SURVIVAL`) and ``m = 1 + net_migration`` its yearly net migration of
+  children (districts column ``net_migration``; default the district's ``growth_rate`` where the
+  layer has one, else 0).
+* **Births** come from the area's births table (``district_id``, ``year``, ``births``; the demo
+  ships an assumption shaped on the national trend, a user supplies ``births.csv``). A year after
+  the table's last is held at the last year's births, a year before its first at the first's.
+* **Housing** (optional ``housing`` layer): from its ``completion_year`` on, a site adds
+  ``dwellings * per100_<level> / 100`` children of each level, spread evenly over the level's ages,
+  to its nearest population cell (yields default to :data:`layers.norms.HOUSING_CHILDREN_PER_100`).
+
+Without a births table demand keeps the older growth-rate mode (:func:`scenarios.demand.children`).
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+import pandas as pd
+
+from gis.errors import InputError
+from layers.norms import CHILD_SURVIVAL, HOUSING_CHILDREN_PER_100
+from layers.plan import EVALUATION_YEARS
+from layers.validate import validate_births
+from scenarios.demand import BASE_YEAR, LEVELS, check_year
+
+#: Single-year ages of each population cohort (inclusive).
+AGE_BANDS = {"age_0_2": (0, 2), "age_3_5": (3, 5), "age_6_11": (6, 11), "age_12_14": (12, 14)}
+#: Ages demanding each school level.
+LEVEL_AGES = {"kindergarten": (3, 5), "primary": (6, 11), "junior": (12, 14)}
+MAX_AGE = 14
+MODES = ("cohort", "growth")
+#: Projections per (immutable) study area and year; dropped with the area.
+_MEMO: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+__all__ = ["AGE_BANDS", "LEVEL_AGES", "MODES", "default_mode", "single_ages", "district_factors", "births_matrix",
+           "project_ages", "level_children", "enrolment_table", "validate_births"]
+
+
+def default_mode(area) -> str:
+    """``cohort`` when the area has a births table, else ``growth`` (the older mode)."""
+    return "cohort" if getattr(area, "births", None) is not None else "growth"
+
+
+def single_ages(area) -> np.ndarray:
+    """Children per cell and single age 0-14 in the base year, shape ``(cells, 15)`` (even split of each band)."""
+    pop = area.population
+    out = np.zeros((len(pop), MAX_AGE + 1))
+    for col, (lo, hi) in AGE_BANDS.items():
+        v = pd.to_numeric(pop[col], errors="coerce").fillna(0.0).clip(lower=0).to_numpy(float)
+        out[:, lo:hi + 1] = (v / (hi - lo + 1))[:, None]
+    return out
+
+
+def district_factors(area) -> pd.DataFrame:
+    """Per district (index ``district_id``): ``survival`` (yearly) and ``migration`` (yearly rate)."""
+    d = area.districts
+    ids = d["district_id"].astype(str).to_numpy()
+
+    def col(name, default):
+        if name in d.columns:
+            v = pd.to_numeric(d[name], errors="coerce")
+            return v.fillna(default if np.isscalar(default) else pd.Series(default, index=d.index)).to_numpy(float)
+        return np.broadcast_to(np.asarray(default, float), len(d)).copy()
+
+    growth = pd.to_numeric(d["growth_rate"], errors="coerce").fillna(0.0).to_numpy(float) \
+        if "growth_rate" in d.columns else np.zeros(len(d))
+    out = pd.DataFrame({"survival": col("child_survival", CHILD_SURVIVAL), "migration": col("net_migration", growth)},
+                       index=pd.Index(ids, name="district_id"))
+    bad = ~((out["survival"] > 0) & (out["survival"] <= 1))
+    if bad.any():
+        raise InputError(f"child_survival must be in (0, 1], got {out['survival'][bad].iloc[0]!r}",
+                         file="districts", field="child_survival")
+    if (out["migration"] <= -1).any():
+        raise InputError("net_migration must be above -1 (a yearly rate, 0.01 = +1 %)", file="districts",
+                         field="net_migration")
+    return out
+
+
+def births_matrix(area, years) -> pd.DataFrame:
+    """Births per district (rows, the districts layer's order) and year (columns ``years``).
+
+    Years beyond the table hold its nearest year's births (documented in the module)."""
+    ids = area.districts["district_id"].astype(str).tolist()
+    b = validate_births(area.births, ids)
+    wide = b.pivot(index="district_id", columns="year", values="births").reindex(ids)
+    out = {}
+    for y in years:
+        cols = np.asarray(wide.columns)
+        # nearest year the district has a figure for: the last at or before y, else the first after
+        filled = wide.ffill(axis=1).bfill(axis=1)
+        yy = cols[cols <= y].max() if (cols <= y).any() else cols.min()
+        out[y] = filled[yy].to_numpy(float)
+    return pd.DataFrame(out, index=ids)
+
+
+def _cell_birth_share(area) -> np.ndarray:
+    """Each cell's share of its district's births: its 0-2 cohort, else population, else even."""
+    pop = area.population
+    did = pop["district_id"].astype(str).to_numpy()
+    share = np.zeros(len(pop))
+    weights = [pd.to_numeric(pop[c], errors="coerce").fillna(0).clip(lower=0).to_numpy(float)
+               for c in ("age_0_2", "pop_total")]
+    for d in np.unique(did):
+        idx = np.flatnonzero(did == d)
+        for w in weights:
+            if w[idx].sum() > 0:
+                share[idx] = w[idx] / w[idx].sum()
+                break
+        else:
+            share[idx] = 1.0 / len(idx)
+    return share
+
+
+def _housing_ages(area, year: int) -> np.ndarray:
+    """Children per cell and single age added by the housing pipeline in ``year``."""
+    h = getattr(area, "housing", None)
+    out = np.zeros((len(area.population), MAX_AGE + 1))
+    if h is None or len(h) == 0:
+        return out
+    done = pd.to_numeric(h["completion_year"], errors="coerce").to_numpy(float) <= year
+    if not done.any():
+        return out
+    from sklearn.neighbors import KDTree
+
+    pop = area.population
+    pts = pop.geometry if (pop.geom_type == "Point").all() else pop.geometry.representative_point()
+    hh = h[done].to_crs(area.crs) if h.crs is not None else h[done]
+    _, cell = KDTree(np.c_[pts.x, pts.y]).query(np.c_[hh.geometry.x, hh.geometry.y], k=1)
+    dw = pd.to_numeric(hh["dwellings"], errors="coerce").fillna(0).to_numpy(float)
+    for level, (lo, hi) in LEVEL_AGES.items():
+        col = f"per100_{level}"
+        per = (pd.to_numeric(hh[col], errors="coerce").fillna(HOUSING_CHILDREN_PER_100[level]).to_numpy(float)
+               if col in hh.columns else np.full(len(hh), HOUSING_CHILDREN_PER_100[level]))
+        kids = dw * per / 100.0 / (hi - lo + 1)
+        for a in range(lo, hi + 1):
+            np.add.at(out[:, a], cell[:, 0], kids)
+    return out
+
+
+def project_ages(area, year: int) -> np.ndarray:
+    """Children per cell and single age 0-14 in ``year`` (floats), shape ``(cells, 15)``; see the module notes."""
+    year = check_year(year)
+    memo = _MEMO.setdefault(area, {})  # the area is immutable: a projection never goes stale
+    if year in memo:
+        return memo[year]
+    t = year - BASE_YEAR
+    base = single_ages(area)
+    fac = district_factors(area)
+    did = area.population["district_id"].astype(str)
+    f = (fac["survival"] * (1.0 + fac["migration"])).reindex(did).fillna(1.0).to_numpy(float)
+    out = np.zeros_like(base)
+    born_years = [year - a for a in range(min(t, MAX_AGE + 1))]
+    births = births_matrix(area, born_years) if born_years else None
+    share = _cell_birth_share(area) if born_years else None
+    for a in range(MAX_AGE + 1):
+        if a >= t:  # born by the base year: age forward
+            out[:, a] = base[:, a - t] * f ** t
+        else:  # born in year - a, after the base year
+            b = births[year - a].reindex(did).fillna(0.0).to_numpy(float)
+            out[:, a] = b * share * f ** a
+    out += _housing_ages(area, year)
+    out.setflags(write=False)
+    memo[year] = out
+    return out
+
+
+def level_children(area, level: str, year: int) -> np.ndarray:
+    """Children per cell of ``level``'s ages in ``year`` (floats, before rounding)."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
+    lo, hi = LEVEL_AGES[level]
+    return project_ages(area, year)[:, lo:hi + 1].sum(axis=1)
+
+
+def enrolment_table(area, years=EVALUATION_YEARS, levels=LEVELS, mode: str | None = None) -> pd.DataFrame:
+    """Enrolment (children demanding a seat) per district, level and year — the rounded cell sums
+    of :func:`scenarios.demand.children`, so they equal the evaluation's ``demand``.
+
+    Returns columns ``district_id``, ``district``, ``level``, ``year``, ``enrolment``, ``mode``
+    (districts in layer order; cells outside every district in a row ``(outside districts)``)."""
+    from scenarios.demand import children
+
+    mode = mode or default_mode(area)
+    names = area.district_names()
+    did = area.population["district_id"].astype(str).to_numpy()
+    rows = []
+    for lv in levels:
+        for y in years:
+            v = pd.Series(children(area, lv, y, mode=mode), index=did).groupby(level=0).sum()
+            for k, n in names.items():
+                rows.append({"district_id": k, "district": n, "level": lv, "year": int(y),
+                             "enrolment": int(v.get(k, 0)), "mode": mode})
+            extra = int(v[~v.index.isin(list(names))].sum())
+            if extra:
+                rows.append({"district_id": "", "district": "(outside districts)", "level": lv, "year": int(y),
+                             "enrolment": extra, "mode": mode})
+    return pd.DataFrame(rows, columns=["district_id", "district", "level", "year", "enrolment", "mode"])
