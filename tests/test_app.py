@@ -248,7 +248,7 @@ def test_schools_seat_balance_first_catchment_and_actions(at, small_demo):
     at.number_input(key="act_year").set_value(2024).run()
     at.button(key="act_add").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    scen = next(v for k, v in at.session_state["edited"].items() if k[1] == "existing")
+    scen = next(v for k, v in at.session_state["edited"].items() if k[1] == "existing-edited")  # the working copy
     assert scen.actions["facility_id"].tolist() == ["sch-0001"]
     assert int(metric(at, "学位").replace(",", "")) == seats + 2 * 45
     del at.session_state["edited"]

@@ -109,7 +109,7 @@ def test_move_by_click_compared_with_plan_and_gains_shown(browser, app_url, smal
     # the edit map is the one whose script holds the planned-project layer; click the most crowded cell
     i = int(np.argmax(small_demo.population["age_6_11"].to_numpy()))
     ll = small_demo.population.geometry.to_crs(4326).iloc[i]
-    frames = _leaflet_frames(page, "规划项目")
+    frames = _leaflet_frames(page, "stroke-dasharray")  # the edit map draws the planned projects dashed
     assert frames, "no edit map"
     fr = frames[-1]
     xy = fr.evaluate(f"(() => {{ const m = {_FIND_MAP}; m.setView([{ll.y}, {ll.x}], 15);"
