@@ -112,6 +112,8 @@ def test_move_by_click_compared_with_plan_and_gains_shown(browser, app_url, smal
     frames = _leaflet_frames(page, "stroke-dasharray")  # the edit map draws the planned projects dashed
     assert frames, "no edit map"
     fr = frames[-1]
+    fr.frame_element().scroll_into_view_if_needed()  # a click only lands inside the viewport
+    page.wait_for_timeout(500)
     xy = fr.evaluate(f"(() => {{ const m = {_FIND_MAP}; m.setView([{ll.y}, {ll.x}], 15);"
                      f" const p = m.latLngToContainerPoint([{ll.y}, {ll.x}]); return [p.x, p.y]; }})()")
     page.wait_for_timeout(500)
@@ -153,6 +155,11 @@ def test_out_of_area_candidate_file_refused(browser, app_url, tmp_path):  # noqa
     assert "far.csv" in err and "row 2" in err and "outside the study area" in err
     _settle(page)
     page.wait_for_timeout(1000)
-    assert page.locator(".st-key-opt_run button").is_disabled()
+    # never a silent fall-back to generated candidates: pressing "run" anyway solves nothing
+    page.locator(".st-key-opt_run button").click(force=True)
+    _settle(page)
+    page.wait_for_timeout(1500)
+    assert page.locator("[data-testid='stMetric']").filter(has_text="目标值").count() == 0
+    assert page.locator("[data-testid='stAlert']").filter(has_text="row 2").count() >= 1
     page.screenshot(path=str(_shots(tmp_path) / "app-refused-upload.png"), full_page=True)
     page.close()
