@@ -25,6 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from accessibility.coverage import coverage_report, life_circle, service_coverage
+from accessibility.equity import lorenz
 from accessibility.fca import METHODS, fca
 from accessibility.norm_check import norm_gaps
 from accessibility.place import BANDS as PLACE_BANDS, place_isochrone, place_minutes, point_in_area_crs
@@ -274,8 +275,8 @@ def edit_map_cached(spec: str, scale: float, skey: str, lang_: str, _scen=None):
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def indicators_cached(spec: str, scale: float, lang: str):
-    """Plan indicators with values computed from the current layers."""
-    return pd.DataFrame(pub.indicator_rows(get_area(spec, scale), lang=lang))
+    """The plan's indicator rows computed from the current layers (publish.indicator_rows)."""
+    return pub.indicator_rows(get_area(spec, scale), lang=lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -460,6 +461,7 @@ def page_coverage():
     st.bar_chart(r["histogram"], x="minutes", y="residents", x_label=tr("minutes"),
                  y_label=webmap.t("population_n", lang()))
     st.metric(f"{service_label(s)} · {tr('share')}", f"{r['share']:.1%}")
+    tiered_section(spec, sc, minutes, mode)
     st.subheader(tr("life_circle"))
     lc = report_cached(spec, sc, minutes, mode, "none", None)["life_circle"]
     k1, k2 = st.columns(2)
@@ -484,8 +486,51 @@ def page_coverage():
         st.caption(tr("lc_by_district"))
         st.dataframe(district_frame(lcd), hide_index=True, width="stretch", key="lc_district_table",
                      column_config={tr("share_col"): st.column_config.NumberColumn(format="percent")})
+    equity_section(spec, sc, minutes, mode)
     gaps_section(spec, sc)
     fca_section(spec, sc, minutes, mode)
+
+
+def tiered_section(spec: str, sc: float, minutes: float, mode: str):
+    """The 15分钟社区生活圈 with each service at its GB 50180-2018 tier (shown before the one-threshold index)."""
+    lt = report_cached(spec, sc, minutes, mode, "none", None)["life_circle_tiered"]
+    lg = lang()
+    st.subheader(lt["name"][lg] + tr("tiered_suffix"))
+    st.caption(lt["source"])
+    k1, k2 = st.columns(2)
+    k1.metric(tr("tiered_all"), f"{lt['all_services_share']:.1%}")
+    k2.metric(tr("tiered_mean"), f"{lt['mean_services_within']:.2f}")
+    st.dataframe(pd.DataFrame([{tr("service"): service_label(k), "min": v["tier_minutes"], tr("share"): v["population_share"]}
+                               for k, v in lt["by_service"].items()]), hide_index=True, width="stretch",
+                 key="lct_services", column_config={tr("share"): st.column_config.NumberColumn(format="percent")})
+    st.dataframe(district_frame(lt["by_district"]), hide_index=True, width="stretch", key="lct_district_table",
+                 column_config={tr("share_col"): st.column_config.NumberColumn(format="percent")})
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def lorenz_cached(spec: str, scale: float, service: str, minutes: float, mode: str) -> pd.DataFrame:
+    """Lorenz curve of residents' minutes to the nearest facility (accessibility.equity.lorenz)."""
+    a = get_area(spec, scale)
+    p, L = lorenz(service_coverage(a, service, minutes, mode).cell_minutes.to_numpy(), a.population["pop_total"])
+    return pd.DataFrame({"residents": p, "minutes": L, "equality": p})
+
+
+def equity_section(spec: str, sc: float, minutes: float, mode: str):
+    """Equity of access: Gini / Theil (between / within subdistricts) per service, and a Lorenz chart."""
+    st.subheader(tr("equity"))
+    eq = report_cached(spec, sc, minutes, mode, "none", None)["equity"]
+    rows = []
+    for k, v in eq["services"].items():
+        m, sp = v["minutes"]["population"], (v.get("supply_per_1000") or {}).get("population", {})
+        rows.append({tr("service"): service_label(k), "Gini (min)": m["gini"], "Theil (min)": m["theil"],
+                     "Theil between": m["theil_between"], "Theil within": m["theil_within"],
+                     "top/bottom 10%": m["top_bottom_10_ratio"], "Gini (2SFCA)": sp.get("gini"),
+                     "Theil (2SFCA)": sp.get("theil")})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="equity_table")
+    st.caption(eq["definition"])
+    s = st.selectbox(tr("service"), list(SERVICES), format_func=service_label, key="lorenz_service")
+    st.line_chart(lorenz_cached(spec, sc, s, minutes, mode), x="residents", y=["minutes", "equality"],
+                  x_label=tr("lorenz_x"), y_label=tr("lorenz_y"))
 
 
 def gaps_section(spec: str, sc: float):
@@ -1118,15 +1163,30 @@ def page_place():
 
 
 def page_indicators():
-    """Plan indicators: 2020 baseline, 2025 target, value from the current layers, met or not."""
-    a = area()
+    """The plan's indicator table (accessibility.indicators, the same rows as ``hedong indicators`` and the
+    published index): baseline, target, value for the area and by subdistrict, status with the reason."""
+    a, lg = area(), lang()
     st.caption(tr("indicator_help"))
-    df = indicators_cached(area_spec(), demo_scale(), lang())
-    names = [t(f"col.{k}", lang()) for k in ("indicator", "unit", "baseline", "target", "now", "met", "note")]
-    show = df[["indicator", "unit", "baseline_2020", "target_2025", "value", "met", "note"]].copy()
-    show["met"] = show["met"].map({True: "✔", False: "✘"}).fillna("—")
-    show.columns = names
+    rows = indicators_cached(area_spec(), demo_scale(), lg)
+    names = ["#", *(t(f"col.{k}", lg) for k in ("indicator", "unit", "baseline", "target", "now", "status", "note"))]
+    show = pd.DataFrame([[r["no"] or "", r["indicator"], r["unit"], r["baseline_2020"], r["target_2025"], r["value"],
+                          f'{pub.STATUS_MARK[r["status"]]} {t("status." + r["status"], lg)}', r["note"]]
+                         for r in rows], columns=names)
     st.dataframe(show, hide_index=True, width="stretch", key="indicator_table")
+    st.subheader(tr("by_subdistrict"))
+    byd = pd.DataFrame({r["indicator"]: {n: f'{pub.fmt_value(v.get("value"))} {pub.STATUS_MARK.get(v.get("status"), "")}'
+                                         for n, v in r["by_district"].items()} for r in rows if r["by_district"]})
+    st.dataframe(byd, width="stretch", key="indicator_districts")
+    walk = [{names[1]: r["indicator"], "measure": r["walking"]["measure"][lg], "value": r["walking"]["value"]}
+            for r in rows if r["walking"]]
+    if walk:
+        st.caption(tr("walking_beside"))
+        st.dataframe(pd.DataFrame(walk), hide_index=True, width="stretch", key="indicator_walking")
+    for r in rows:
+        missing = (r.get("detail") or {}).get("without_site")
+        if missing:
+            st.caption(r["indicator"])
+            st.dataframe(pd.DataFrame(missing), hide_index=True, width="stretch", key=f"detail_{r['key']}")
 
 
 def page_publish():

@@ -123,6 +123,25 @@ class ComputeContext:
                 net = self._nets[mode] = base.for_mode(mode)
             return net
 
+    def add_network(self, net: TravelNetwork) -> None:
+        """Use ``net`` as the street network of its street graph (``net.streets``) instead of
+        building one from the area's networkx graph.
+
+        For networks built from arrays (:meth:`TravelNetwork.from_edges`): a province-size network
+        as a networkx graph costs minutes and gigabytes before any search (benchmarks/bench_scale.py).
+
+        Raises
+        ------
+        RuntimeError
+            If a network for those streets was already built or added (results may use it).
+        """
+        with self._lock:
+            if net.streets in self._nets:
+                raise RuntimeError(f"the {net.streets!r} network of this area is already built")
+            if net.crs is None:
+                net.crs = self.area.crs
+            self._nets[net.streets] = net
+
     def _streets(self, mode: str) -> str:
         """Which street graph ``mode`` runs on: ``bike`` (the area's cycling graph) or ``walk``."""
         return "bike" if mode == "bike" and getattr(self.area, "bike_graph", None) is not None else "walk"

@@ -7,7 +7,7 @@ snap offsets included), then weight by people.
 Conventions
 -----------
 * **Minutes.** Coverage uses one threshold for every service: ``minutes`` when given (the CLI's
-  ``--minutes``), else :data:`DEFAULT_MINUTES` = 15, the one-quarter-hour life circle of CONTRACT.md.
+  ``--minutes``), else :data:`DEFAULT_MINUTES` = 15, the 15-minute community life circle (15分钟社区生活圈, TD/T 1062-2021) of CONTRACT.md.
   (A service's own ``minutes`` — 5 for kindergartens, 10 for primary schools — is its norm
   threshold, used by assignment and :mod:`accessibility.norm_check`.)
 * **Mode.** ``walk`` keeps a service's own walking pace, so elderly care is measured at the
@@ -29,14 +29,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from accessibility import equity
 from accessibility.context import ComputeContext
 from accessibility.params import check_minutes, check_mode
 from layers.errors import ParameterError
 from layers.families import LIFE_CIRCLE_SERVICES, SERVICES, Service
+from layers.norms import LIFE_CIRCLE_NAME, LIFE_CIRCLE_SOURCE, LIFE_CIRCLE_TIERS
 
 __all__ = [
     "DEFAULT_MINUTES", "ServiceCoverage", "LifeCircle", "get_service", "effective_mode", "service_facilities",
     "service_seconds", "service_coverage", "life_circle", "coverage_report", "weighted_quantile",
+    "TieredLifeCircle", "tier_minutes", "tiered_life_circle", "equity_report",
 ]
 
 #: Coverage threshold when none is given (CONTRACT.md ``hedong coverage`` default).
@@ -321,7 +324,7 @@ def service_coverage(area, service, minutes: float | None = None, mode: str | No
 
 @dataclass
 class LifeCircle:
-    """The one-quarter-hour life-circle index over :data:`layers.norms.LIFE_CIRCLE_SERVICES`.
+    """The 15-minute community life-circle index (15分钟社区生活圈, one threshold) over :data:`layers.norms.LIFE_CIRCLE_SERVICES`.
 
     Attributes
     ----------
@@ -399,6 +402,125 @@ def life_circle(area, minutes: float = DEFAULT_MINUTES, mode: str | None = None,
     return _life_circle_from(area, covs, minutes)
 
 
+def tier_minutes(service) -> float:
+    """Minutes of a service's GB 50180-2018 tier (its ``tier``: 5, 10 or 15; its own ``minutes`` when it has none)."""
+    svc = get_service(service)
+    return float(svc.tier if svc.tier is not None else svc.minutes)
+
+
+@dataclass
+class TieredLifeCircle:
+    """The 15分钟社区生活圈 with each service at its own GB 50180-2018 tier (5 / 10 / 15 minutes).
+
+    Attributes
+    ----------
+    tiers : dict
+        Service key -> tier minutes (from the family registry's ``tier``; tier table in
+        :data:`layers.norms.LIFE_CIRCLE_TIERS`).
+    covered : dict
+        Service key -> per-cell bool, within its tier.
+    counts : pandas.Series
+        Per cell, how many services are within their tier.
+    all_services_share, mean_services_within : float
+    by_district : dict
+        District name -> population share with every service within its tier.
+    by_service : dict
+        Service key -> ``{"tier_minutes", "population_share", "cohort_share"}``.
+    """
+
+    tiers: dict
+    covered: dict
+    counts: pd.Series
+    all_services_share: float
+    mean_services_within: float
+    by_district: dict
+    by_service: dict
+
+    def to_dict(self) -> dict:
+        """The ``life_circle_tiered`` object of ``hedong coverage --json``."""
+        return {"name": dict(LIFE_CIRCLE_NAME), "source": LIFE_CIRCLE_SOURCE,
+                "all_services_share": self.all_services_share, "mean_services_within": self.mean_services_within,
+                "services": list(self.tiers), "tiers": self.tiers, "by_district": self.by_district,
+                "by_service": self.by_service,
+                "tier_table": {str(k): {"distance_m": v["distance_m"], "source": v["source"], "mark": v["mark"]}
+                               for k, v in LIFE_CIRCLE_TIERS.items()}}
+
+
+def tiered_life_circle(area, mode: str | None = None, facilities=None, covs: dict | None = None) -> TieredLifeCircle:
+    """Per cell, how many life-circle services are within their own tier (kindergarten 5 min, primary 10 ...).
+
+    Parameters
+    ----------
+    area : StudyArea
+    mode : str, optional
+        See :func:`effective_mode`.
+    facilities : GeoDataFrame, optional
+        Facility layer replacing ``area.facilities``.
+    covs : dict, optional
+        :class:`ServiceCoverage` per service already computed for these facilities and mode (their
+        exact ``cell_minutes`` are re-read at the tier; no new shortest paths).
+    """
+    pop = area.population["pop_total"].to_numpy(float)
+    P = pop.sum()
+    codes, ids, dnames = ComputeContext.for_area(area).district_codes()
+    tiers, covered, by_service = {}, {}, {}
+    for k in LIFE_CIRCLE_SERVICES:
+        cov = covs[k] if covs and k in covs else service_coverage(area, k, mode=mode, facilities=facilities)
+        t = tier_minutes(k)
+        c = cov.cell_minutes.to_numpy(float) <= t
+        dem = area.population[cov.service.demand].to_numpy(float)
+        tiers[k], covered[k] = t, c
+        by_service[k] = {"tier_minutes": t, "population_share": _share(pop[c].sum(), P),
+                         "cohort_share": _share(dem[c].sum(), dem.sum())}
+    counts = np.zeros(len(pop), dtype=np.int64)
+    for c in covered.values():
+        counts += c
+    allin = counts == len(covered)
+    share = _ratio(np.bincount(codes, pop * allin, len(ids)), np.bincount(codes, pop, len(ids)))
+    return TieredLifeCircle(
+        tiers=tiers, covered=covered, counts=pd.Series(counts, index=area.population.index, name="services_within"),
+        all_services_share=_share(pop[allin].sum(), P),
+        mean_services_within=float((counts * pop).sum() / P) if P > 0 else float("nan"),
+        by_district={str(n): (None if np.isnan(x) else float(x)) for n, x in zip(dnames, share)},
+        by_service=by_service)
+
+
+def equity_report(area, covs: dict, supply: dict | None = None) -> dict:
+    """Equity of access per service: Gini, Theil (between / within subdistricts), decile ratio.
+
+    Parameters
+    ----------
+    area : StudyArea
+    covs : dict
+        Service key -> :class:`ServiceCoverage` (its cells' minutes to the nearest facility).
+    supply : dict, optional
+        Service key -> per-cell 2SFCA supply per 1,000 of the service's demand (array).
+
+    Returns
+    -------
+    dict
+        Service key -> ``{"minutes": {"population": {...}, "cohort": {...}}, "supply_per_1000": {...}}``,
+        each inner dict :func:`accessibility.equity.equity_summary` weighted by residents
+        (``population``) or by the service's demand cohort (``cohort``).
+    """
+    popdf = area.population
+    groups = popdf["district_id"].astype(str).to_numpy()
+    pop = popdf["pop_total"].to_numpy(float)
+    out = {}
+    for k, cov in covs.items():
+        dem = popdf[cov.service.demand].to_numpy(float)
+        mins = cov.cell_minutes.to_numpy(float)
+        rec = {"cohort": cov.service.demand,
+               "minutes": {"population": equity.equity_summary(mins, pop, groups),
+                           "cohort": equity.equity_summary(mins, dem, groups)}}
+        if supply and k in supply:
+            s = np.asarray(supply[k], float)
+            rec["supply_per_1000"] = {"population": equity.equity_summary(s, pop, groups),
+                                      "cohort": equity.equity_summary(s, dem, groups)}
+        out[k] = rec
+    return out
+
+
 def coverage_report(area, minutes: float | None = None, mode: str = "walk", facilities=None) -> dict:
     """The ``hedong coverage --json`` object of CONTRACT.md.
 
@@ -416,13 +538,25 @@ def coverage_report(area, minutes: float | None = None, mode: str = "walk", faci
     -------
     dict
         ``{"minutes", "mode", "seconds", "services": {key: {...}}, "life_circle": {...}}`` plus
-        additive keys (``area``, ``far_cells``, ``warnings``).
+        additive keys (``life_circle_tiered``: the 15分钟社区生活圈 with each service at its GB 50180-2018
+        tier, :func:`tiered_life_circle`; ``equity``: :func:`equity_report`; ``area``, ``far_cells``,
+        ``warnings``). ``life_circle`` keeps one threshold (``minutes``) for every service.
     """
     t0 = time.perf_counter()
     minutes = DEFAULT_MINUTES if check_minutes(minutes) is None else float(minutes)
     check_mode(mode, allowed="speeds")
     covs = {k: service_coverage(area, k, minutes, mode, facilities) for k in SERVICES}
     lc = _life_circle_from(area, covs, minutes)
+    tiered = tiered_life_circle(area, mode, facilities, covs)
+    # 2SFCA supply per 1,000 of each service's demand, same catchment minutes and mode, for the equity
+    # figures. fca imports this module, hence the import here.
+    from accessibility.fca import fca  # noqa: PLC0415 - circular at import time
+
+    # (a facility layer without a service's capacity column — made before the family existed — has no
+    # supply figure for it)
+    fac_cols = (area.facilities if facilities is None else facilities).columns
+    supply = {k: fca(area, k, "2sfca", minutes, mode, facilities).cells["per_1000"].to_numpy()
+              for k in covs if SERVICES[k].capacity and SERVICES[k].capacity in fac_cols}
     seconds = time.perf_counter() - t0
     warnings = sorted({w for c in covs.values() for w in c.warnings})
     return {
@@ -431,6 +565,13 @@ def coverage_report(area, minutes: float | None = None, mode: str = "walk", faci
         "seconds": round(seconds, 4),
         "services": {k: c.to_dict() for k, c in covs.items()},
         "life_circle": {k: v for k, v in lc.to_dict().items() if k != "minutes"},
+        "life_circle_tiered": tiered.to_dict(),
+        "equity": {"definition": ("population-weighted Gini and Theil T (between / within subdistricts) of each "
+                                  "cell's minutes to the nearest facility and of its 2SFCA supply per 1,000 demand "
+                                  f"({minutes:g}-minute catchment); top_bottom_10_ratio = mean of the top 10 % over "
+                                  "the bottom 10 % (values ascending); cells with no reachable facility are "
+                                  "excluded (excluded_weight)"),
+                   "services": equity_report(area, covs, supply)},
         "area": area.name,
         "far_cells": next(iter(covs.values())).far_cells if covs else 0,
         "warnings": warnings,

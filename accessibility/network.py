@@ -162,31 +162,75 @@ class TravelNetwork:
             vs.append(index[v])
             lens.append(d.get("length", np.nan))
             geoms.append(d.get("geometry"))
-        u = np.asarray(us, dtype=np.int64)
-        v = np.asarray(vs, dtype=np.int64)
-        length = np.asarray(lens, dtype=float)
         geom = np.empty(len(geoms), dtype=object)
         geom[:] = geoms
+        crs = G.graph.get("crs")
+        if crs is not None and hasattr(crs, "to_string"):
+            crs = crs.to_string()  # pyproj CRS -> "EPSG:32635": printable, comparable, picklable
+        return cls.from_edges(node_ids, xy, np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64),
+                              np.asarray(lens, dtype=float), geom, directed=G.is_directed(), mode=mode,
+                              streets=streets, crs=crs)
+
+    @classmethod
+    def from_edges(cls, node_ids, xy, u, v, length, geom=None, *, directed: bool = True, mode: str = "walk",
+                   streets: str = "walk", crs=None) -> "TravelNetwork":
+        """Build from arrays: what :meth:`from_graph` does after reading the graph, without networkx.
+
+        A province-size network (a million nodes) is built here in seconds, where a networkx
+        graph of it costs minutes and gigabytes (``benchmarks/bench_scale.py``).
+
+        Parameters
+        ----------
+        node_ids : ndarray, shape (n,)
+        xy : ndarray of float, shape (n, 2)
+            Projected node coordinates.
+        u, v : ndarray of int, shape (m,)
+            Node *indices* (0..n-1) of each edge.
+        length : ndarray of float, shape (m,)
+            Metres; NaN takes the geometry's length.
+        geom : ndarray of LineString or None, shape (m,), optional
+            Edge lines from ``u`` to ``v`` (None: straight lines).
+        directed : bool
+            False: every edge is walkable both ways (its reverse is added).
+        mode, streets, crs
+            As :meth:`from_graph`.
+        """
+        _check_mode(mode)
+        xy = np.asarray(xy, dtype=float)
+        u = np.asarray(u, dtype=np.int64)
+        v = np.asarray(v, dtype=np.int64)
+        length = np.array(length, dtype=float)
+        if geom is None:
+            geom = np.full(len(u), None, dtype=object)
+        else:
+            geom = np.array(geom, dtype=object)
+        if len(xy) == 0:
+            raise ValueError("the street graph has no nodes")
         if len(u) == 0:
             raise ValueError("the street graph has no edges")
         # Missing lengths: take the geometry / straight-line length (osmnx always sets length,
         # hand-built graphs may not).
-        straight = shapely.linestrings(np.stack([xy[u], xy[v]], axis=1))
-        nogeom = np.array([g is None for g in geom])
-        geom[nogeom] = straight[nogeom]
+        nogeom = shapely.is_missing(geom)
+        if nogeom.any():
+            geom[nogeom] = shapely.linestrings(np.stack([xy[u[nogeom]], xy[v[nogeom]]], axis=1))
         bad = ~np.isfinite(length)
         length[bad] = shapely.length(geom[bad])
         if (length < 0).any():
             raise ValueError("an edge has a negative length")
-        if not G.is_directed():
+        # Each line's midpoint, part of the twin key below (once per street: a reverse twin has the same).
+        mid = shapely.get_coordinates(shapely.line_interpolate_point(geom, 0.5, normalized=True))
+        if not directed:
             u, v = np.concatenate([u, v]), np.concatenate([v, u])
             length = np.concatenate([length, length])
-            geom = np.concatenate([geom, shapely.reverse(geom)])
+            # The twin keeps the same line object: only one of the two rows is kept as a segment,
+            # and it is oriented from its u to its v below (no reversed copies of a million lines).
+            geom = np.concatenate([geom, geom])
+            mid = np.concatenate([mid, mid])
 
         # Directed length matrix, parallel edges -> shortest. Sort by length so that the first
         # of each (u, v) pair is the one to keep.
         order = np.lexsort((length, v, u))
-        u, v, length, geom = u[order], v[order], length[order], geom[order]
+        u, v, length, geom, mid = u[order], v[order], length[order], geom[order], mid[order]
         first = np.ones(len(u), dtype=bool)
         first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
         du, dv, dlen = u[first], v[first], length[first]
@@ -196,7 +240,10 @@ class TravelNetwork:
         dlen_pos = np.maximum(dlen, 1e-9)
         length_csr = sp.csr_matrix((dlen_pos, (du, dv)), shape=(n, n))
         length_csr.sort_indices()
-        symmetric = bool(abs(length_csr - length_csr.T).max() <= 1e-6) if length_csr.nnz else True
+        # An undirected input is symmetric by construction (every edge both ways, the shortest kept
+        # per pair either way); comparing the matrix with its transpose costs seconds at a million.
+        symmetric = (not directed or not length_csr.nnz
+                     or bool(abs(length_csr - length_csr.T).max() <= 1e-6))
 
         # Undirected street segments for snapping and circles: every street keeps its own row —
         # parallel streets between the same two junctions (a crescent beside a straight street,
@@ -206,7 +253,6 @@ class TravelNetwork:
         # midpoint to the decimetre; should rounding ever split a twin pair, the extra row is an
         # exact duplicate, which changes no snap and no circle.
         a, b = np.minimum(u, v), np.maximum(u, v)
-        mid = shapely.get_coordinates(shapely.line_interpolate_point(geom, 0.5, normalized=True))
         key = np.stack([a, b, np.round(length * 1e3), np.round(mid[:, 0] * 10), np.round(mid[:, 1] * 10)], axis=1)
         _, sel = np.unique(key, axis=0, return_index=True)  # first occurrence: the u < v direction
         # Ordered by (a, b, length): a graph without parallel streets gets the very rows (and STRtree
@@ -214,16 +260,15 @@ class TravelNetwork:
         sel = sel[np.lexsort((length[sel], b[sel], a[sel]))]
         eu, ev, elen, egeom = u[sel], v[sel], length[sel], geom[sel]
         # Orient each geometry from eu to ev (osmnx stores reversed geometry on reverse edges).
-        start = shapely.get_point(egeom, 0)
-        d_u = shapely.distance(start, shapely.points(xy[eu]))
-        d_v = shapely.distance(start, shapely.points(xy[ev]))
+        # (first coordinates read as arrays: Point objects per segment cost seconds at a million)
+        first_at = np.concatenate([[0], np.cumsum(shapely.get_num_coordinates(egeom))[:-1]])
+        start = shapely.get_coordinates(egeom)[first_at]
+        d_u = np.hypot(start[:, 0] - xy[eu, 0], start[:, 1] - xy[eu, 1])
+        d_v = np.hypot(start[:, 0] - xy[ev, 0], start[:, 1] - xy[ev, 1])
         flip = d_v < d_u
         egeom = egeom.copy()
         egeom[flip] = shapely.reverse(egeom[flip])
 
-        crs = G.graph.get("crs")
-        if crs is not None and hasattr(crs, "to_string"):
-            crs = crs.to_string()  # pyproj CRS -> "EPSG:32635": printable, comparable, picklable
         net = cls(
             node_ids=node_ids, xy=xy, csr=None, csr_t=None, edge_u=eu, edge_v=ev, edge_len=elen,
             edge_geom=egeom, mode=mode, speed_m_per_s=SPEEDS[mode].m_per_s,

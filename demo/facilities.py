@@ -18,7 +18,18 @@ elderly_care       day_care         40     10-20 beds
 elderly_care       nursing_home     8      beds 20 per 1,000 elderly in all (below the norm)
 study_room         study_room       20     100-300 m2
 fitness            5 sub-types      150    area scaled to 1.88 m2 per resident (plan, 2020)
+childcare          childcare_centre 20     places total 2 per 1,000 residents (plan, 2020)
+culture            community room   12     floor area: rooms 1, centre and library 10 shares each,
+culture            centre, library  1, 1   scaled so culture + study rooms = 102.7 m2 per 10,000
+                                           residents (plan indicator 9, 2020); >= 50 m2 a site
 =================  ===============  =====  ============================================
+
+Attributes (generated, assumptions): ownership public with probability 0.45 (kindergartens), 0.25
+(childcare), 0.60 (elderly care), else private; 普惠 = public, or private with probability about
+0.45 (kindergartens) / 0.33 (childcare) (:data:`ATTRIBUTE_SHARES`); nursing homes have nursing-type
+beds with probability 0.5, day-care centres general beds (:data:`NURSING_BED_SHARE`). These and the
+two new families draw from a stream spawned from the main one, so the other facilities, the fitness
+calibration and the projects are the same as before they were added.
 
 Placement. Sites are street nodes (public streets for everything but fitness, which may also sit
 inside compounds), chosen by Gumbel-top-k sampling weighted by the demand density around them,
@@ -77,6 +88,20 @@ COUNTS_SCALE_1 = {
     ("fitness", "sports_park"): 10,
     ("fitness", "trail"): 15,
 }
+#: The families of the plan's indicator table, at scale 1 (assumptions, generated).
+COUNTS_SCALE_1_INDICATORS = {
+    ("childcare", "childcare_centre"): 20,
+    ("culture", "community_culture_room"): 12,
+    ("culture", "cultural_centre"): 1,
+    ("culture", "library"): 1,
+}
+CULTURE_MIN_M2 = 50.0  # smallest generated cultural floor area (assumption)
+#: Share of sites that are public / 普惠 (a public site is 普惠; the 普惠 share counts both) — assumptions
+#: near the plan's 2020 figures (普惠 coverage 92.51 %, public kindergartens short of 55 %).
+ATTRIBUTE_SHARES = {"kindergarten": {"public": 0.45, "puhui": 0.90}, "childcare": {"public": 0.25, "puhui": 0.50},
+                    "elderly_care": {"public": 0.60}}
+#: Share of sites with nursing-type beds (护理型床位) by sub-type (assumption; the plan asks 55 % of beds).
+NURSING_BED_SHARE = {"nursing_home": 0.5, "day_care": 0.0}
 #: Area ranges (m2) by fitness sub-type, before scaling to the plan's 2020 per-capita figure.
 FITNESS_AREA = {"fitness_square": (1000, 5000), "pitch": (1000, 7500), "fitness_centre": (1500, 6000),
                 "sports_park": (20000, 80000), "trail": (2000, 15000)}
@@ -219,7 +244,7 @@ def make_facilities(net, probe, cells, districts, public, scale, rng, crs):
     cell_xy = np.column_stack([cx, cy])
     pop = cells["pop_total"].to_numpy(float)
     dens = {c: density_raster(cx, cy, cells[c].to_numpy(float))(nx_, ny_)
-            for c in ("pop_total", "age_3_5", "age_6_11", "age_12_14", "age_65_plus")}
+            for c in ("pop_total", "age_0_2", "age_3_5", "age_6_11", "age_12_14", "age_65_plus")}
     # District growth at each node (nearest cell's district): schools lag the growing districts.
     _, nearest_cell = cKDTree(cell_xy).query(node_xy)
     g_of = dict(zip(districts["district_id"], districts["growth_rate"]))
@@ -297,10 +322,17 @@ def make_facilities(net, probe, cells, districts, public, scale, rng, crs):
     for subtype, (idx_f, area) in fit.items():
         put("fitness", subtype, idx_f, {"area_m2": area})
 
+    # The indicator-table families and attributes draw from their own stream (spawned, so the
+    # facilities above, the fitness calibration and the projects stay as they were).
+    xrng = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+    study_m2 = float(sum(r["area_m2"] for r in rows if r["family"] == "study_room"))
+    rows += _indicator_families(node_xy, pub, node_district, dens, cells, districts, study_m2, scale, xrng)
+
     df = pd.DataFrame(rows)
     for c in CAPACITY_COLUMNS:
         df[c] = df[c].fillna(0) if c in df else 0
-        df[c] = df[c].astype(float if c == "area_m2" else np.int64)
+        df[c] = df[c].astype(float if CAPACITY_COLUMNS[c]["unit"] == "m2" else np.int64)
+    _attributes(df, xrng)
     n_by = df.groupby("family").cumcount() + 1
     df["facility_id"] = [f"{ID_PREFIX[f]}-{n:04d}" for f, n in zip(df["family"], n_by)]
     n_sub = df.groupby("subtype").cumcount() + 1
@@ -309,6 +341,60 @@ def make_facilities(net, probe, cells, districts, public, scale, rng, crs):
     gdf = gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=crs)
     from layers.schema import FACILITY_COLUMNS
     return gdf[[*FACILITY_COLUMNS, "geometry"]], report
+
+
+def _indicator_families(node_xy, pub, node_district, dens, cells, districts, study_m2, scale, rng) -> list[dict]:
+    """Rows of the generated childcare centres and public cultural facilities (see the module notes).
+
+    Childcare places total the plan's 2020 figure (2 per 1,000 residents); public cultural floor
+    area, with the study rooms' area, totals 102.7 m² per 10,000 (indicator 9, 2020).
+    """
+    pop = float(cells["pop_total"].sum())
+    rows = []
+
+    def add(family, subtype, idx, col, caps):
+        xy = _offset(node_xy[idx], rng)
+        for (x, y), c in zip(xy, caps):
+            rows.append({"family": family, "subtype": subtype, "x": x, "y": y, col: c})
+
+    def pick(weight, n, sep):
+        keys = rng.gumbel(size=len(pub))
+        return pub[_place(n, weight[pub], node_xy[pub], keys, sep)]
+
+    n_cc = scaled_count(COUNTS_SCALE_1_INDICATORS[("childcare", "childcare_centre")], scale)
+    places = plan.INDICATORS["childcare_per_1000"]["2020"] * pop / 1000.0
+    sizes = np.maximum(20, np.round(rng.dirichlet(np.full(n_cc, 4.0)) * places / 10) * 10).astype(int)
+    add("childcare", "childcare_centre", pick(dens["age_0_2"], n_cc, 400), "places_childcare", sizes)
+
+    # Floor areas: weights per site (a centre or library ~10 rooms), scaled so culture + study rooms
+    # = the plan's 2020 figure; at least CULTURE_MIN_M2 a site where the study rooms alone exceed it.
+    kinds = [s_ for (f_, s_), n1 in COUNTS_SCALE_1_INDICATORS.items() if f_ == "culture"
+             for _ in range(scaled_count(n1, scale))]
+    w = np.array([1.0 if k == "community_culture_room" else 10.0 for k in kinds]) * rng.uniform(0.6, 1.4, len(kinds))
+    total_m2 = plan.INDICATORS["culture_area_per_10k"]["2020"] * pop / 10000.0 - study_m2
+    m2 = np.maximum(CULTURE_MIN_M2, np.round(w / w.sum() * total_m2, -1))
+    kinds = np.array(kinds)
+    for s_ in dict.fromkeys(kinds):
+        sel = kinds == s_
+        weight = dens["pop_total"] if s_ == "community_culture_room" else dens["pop_total"] ** 2
+        add("culture", s_, pick(weight, int(sel.sum()), 500 if s_ == "community_culture_room" else 1500),
+            "floor_area_m2", m2[sel])
+    return rows
+
+
+def _attributes(df: pd.DataFrame, rng) -> None:
+    """Ownership, 普惠 and bed type of the generated facilities (shares: :data:`ATTRIBUTE_SHARES`)."""
+    df["ownership"], df["puhui"], df["bed_type"] = "", False, ""
+    for fam, sh in ATTRIBUTE_SHARES.items():
+        sel = np.flatnonzero((df["family"] == fam).to_numpy())
+        u = rng.random(len(sel))
+        public = u < sh["public"]
+        if "puhui" in sh:  # 普惠 includes the public ones; some private ones are 普惠 too
+            df.loc[df.index[sel], "puhui"] = public | (u < sh["puhui"])
+        df.loc[df.index[sel], "ownership"] = np.where(public, "public", "private")
+    for sub, p in NURSING_BED_SHARE.items():
+        sel = np.flatnonzero((df["subtype"] == sub).to_numpy())
+        df.loc[df.index[sel], "bed_type"] = np.where(rng.random(len(sel)) < p, "nursing", "general")
 
 
 def _fitness(node_xy, probe, pop, dens, cnt, rng):

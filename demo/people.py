@@ -37,6 +37,7 @@ import pandas as pd
 import shapely
 from scipy import ndimage
 
+from layers.norms import AGE_60_PER_65
 from layers.schema import COHORTS, SOURCE_GENERATED
 
 #: Population of the demo at scale 1 (assumption: the order of Yuncheng's central city).
@@ -216,6 +217,8 @@ def cohort_shares(pop: np.ndarray, growth: np.ndarray) -> tuple[np.ndarray, np.n
 def cohort_counts(pop: np.ndarray, district_id: np.ndarray, growth: np.ndarray) -> dict[str, np.ndarray]:
     """Integer cohort counts per cell whose city totals match the expected totals exactly.
 
+    ``age_60_plus`` contains ``age_65_plus`` (the other cohorts are disjoint).
+
     Each cohort's city total is the rounded sum of its expected values, spread over cells by the
     largest-remainder method, so no cell is off by more than one person and no cohort sum ever
     exceeds a cell's population (checked and repaired, cells hold at least 10 people).
@@ -225,10 +228,15 @@ def cohort_counts(pop: np.ndarray, district_id: np.ndarray, growth: np.ndarray) 
     expected = {c: pop * child * y / years for c, y in CHILD_YEARS.items()}
     expected["age_65_plus"] = pop * old
     out = {c: _largest_remainder(e, int(round(e.sum()))) for c, e in expected.items()}
-    assert list(out) == list(COHORTS)
     excess = sum(out.values()) - pop
     for n in np.flatnonzero(excess > 0):  # cannot happen with >= 10 people a cell; kept as a guard
         out["age_65_plus"][n] -= excess[n]
+    # 60+ = 65+ plus the 60-64s, at the census ratio of 60+ to 65+ (NORMS.md: 18.70 % / 13.50 %), never
+    # more than the adults of the cell (the cohorts above are disjoint; 60+ contains 65+).
+    e_60_64 = out["age_65_plus"] * (AGE_60_PER_65 - 1.0)
+    room = pop - sum(v for c, v in out.items() if c != "age_65_plus") - out["age_65_plus"]
+    out["age_60_plus"] = out["age_65_plus"] + np.minimum(_largest_remainder(e_60_64, int(round(e_60_64.sum()))), room)
+    assert list(out) == list(COHORTS)
     return out
 
 
@@ -272,3 +280,49 @@ def density_raster(cells_x, cells_y, values, sigma_cells: float = 3.0):
         return sm[jy, jx]
 
     return sample
+
+
+#: Residents a generated community (社区) is aimed at; real urban communities hold a few thousand to
+#: over 10,000 (assumption). Sizes vary, so some exceed the plan's 10,000 mark.
+COMMUNITY_TARGET_POP = 9000
+
+
+def make_communities(cells, districts, rng, crs, cell_size: float = CELL_SIZE):
+    """Generated communities (社区): each district's cells clustered into compact groups.
+
+    Per district, k = round(residents / :data:`COMMUNITY_TARGET_POP`) (at least 1) k-means clusters
+    of the cell centres (seeded by ``rng``); a community is the union
+    of its cells' squares, its ``pop_total`` the sum of theirs. Labelled generated.
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`layers.schema.COMMUNITY_COLUMNS` + ``source``; polygons.
+    """
+    import geopandas as gpd
+    from scipy.cluster.vq import kmeans2
+
+    from layers.schema import COMMUNITY_COLUMNS
+
+    names = dict(zip(districts["district_id"].astype(str), districts["name"]))
+    rows, geoms = [], []
+    xy_all = np.column_stack([cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()])
+    h = cell_size / 2.0
+    for did, sub in cells.groupby(cells["district_id"].astype(str), sort=True):
+        pos = cells.index.get_indexer(sub.index)
+        xy = xy_all[pos]
+        p = sub["pop_total"].to_numpy(float)
+        k = max(1, min(len(sub), int(round(p.sum() / COMMUNITY_TARGET_POP))))
+        if k == 1:
+            lab = np.zeros(len(sub), int)
+        else:
+            _, lab = kmeans2(xy, k, seed=rng, minit="++")
+        for j, c in enumerate(np.unique(lab)):
+            m = lab == c
+            boxes = shapely.box(xy[m, 0] - h, xy[m, 1] - h, xy[m, 0] + h, xy[m, 1] + h)
+            geoms.append(shapely.union_all(boxes))
+            rows.append({"community_id": f"{did}-{j + 1:02d}", "name": f"{names.get(did, did)} 生成社区 {j + 1}",
+                         "district_id": did, "pop_total": float(p[m].sum())})
+    df = pd.DataFrame(rows, columns=list(COMMUNITY_COLUMNS))
+    df["source"] = SOURCE_GENERATED
+    return gpd.GeoDataFrame(df, geometry=geoms, crs=crs)

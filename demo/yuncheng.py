@@ -48,7 +48,7 @@ from gis.study_area import StudyArea, cache_dir
 
 AREA_NAME = "yuncheng-demo"
 #: Bump whenever the generator's output changes: old cache entries are then ignored.
-GENERATOR_VERSION = 6
+GENERATOR_VERSION = 8  # 8: optional layers cached under one "optional" list
 #: Default seed (the plan's month, December 2021).
 DEFAULT_SEED = 20211201
 #: Downtown Yuncheng (WGS84), the centre of the generated old core.
@@ -63,8 +63,12 @@ SOURCES = {
     "districts": ("Names and codes: china-division 2.7.0 (npm; package.json MIT, LICENSE file WTFPL). Real. "
                   "Geometry and growth_rate: generated (Hedong Planner demo, not real)."),
     "population": ("Generated (Hedong Planner demo, not real): ~700,000 residents at scale 1 on 100 m cells; "
-                   "cohort shares from the 2020 national census (0-14 17.95 %, 65+ 13.50 %)."),
-    "facilities": "Generated (Hedong Planner demo, not real): counts and capacities are documented assumptions.",
+                   "cohort shares from the 2020 national census (0-14 17.95 %, 60+ 18.70 %, 65+ 13.50 %)."),
+    "communities": ("Generated (Hedong Planner demo, not real): communities (社区) are k-means groups of "
+                    "population cells, about 9,000 residents each (some over 10,000)."),
+    "facilities": ("Generated (Hedong Planner demo, not real): counts, capacities, ownership, 普惠 status and "
+                   "bed types are documented assumptions (demo/facilities.py); childcare places and cultural floor "
+                   "area total the plan's 2020 figures."),
     "projects": ("Counts, types, construction years (build_year, 拟建) and seats: Yuncheng 14th Five-Year Plan for "
                  "public services (Dec 2021), seats per school derived; opening year = build_year + 1 (assumption); "
                  "type by year 2021-2023 and sites: generated."),
@@ -164,11 +168,13 @@ def build_yuncheng_demo(scale: float = 1.0, seed: int = DEFAULT_SEED, *, workdir
     probe = fac.CoverageProbe(G, population)
     facilities, report = fac.make_facilities(net, probe, population, districts, public, scale, rng, crs)
     projects = fac.make_projects(net, population, facilities, public, rng, crs)
+    # Own stream for the communities, so everything above stays as it was.
+    communities = people.make_communities(population, districts, np.random.default_rng([int(seed), 2]), crs)
     t_end = time.perf_counter()
 
     area = StudyArea(name=AREA_NAME, crs=crs, boundary=boundary, districts=districts, population=population,
                      facilities=facilities, projects=projects, graph=G, synthetic=True, sources=dict(SOURCES),
-                     cell_size=people.CELL_SIZE, births=people.make_births(population))
+                     cell_size=people.CELL_SIZE, births=people.make_births(population), communities=communities)
     # The figure the build reports is the one `hedong coverage` prints for this area (same engine, same
     # defaults), not the calibration's node-site approximation (kept as fitness_coverage_at_nodes).
     report["fitness_coverage_at_nodes"] = report.pop("fitness_coverage")

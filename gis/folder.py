@@ -29,10 +29,11 @@ from pyproj import CRS
 
 from gis.crs import local_projected_crs
 from layers.errors import InputError
-from gis.io import write_gpkg_atomic, write_text_atomic
+from gis.io import write_csv_atomic, write_gpkg_atomic, write_text_atomic
 from gis.osm_xml import CREATED_ID_MIN, graph_to_osm_xml
 from gis.study_area import StudyArea, validate_layers
 from layers.frames import empty_layer
+from layers.norms import AGE_60_DERIVED_NOTE
 from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, is_generated
 from layers.validate import validate_births, validate_layer
 
@@ -186,6 +187,13 @@ def load_folder(path, **_ignored) -> StudyArea:
             raise InputError(f"not a readable CSV ({type(e).__name__})", file=folder / BIRTHS_NAME) from e
         births = validate_births(raw_b, districts["district_id"], source=str(folder / BIRTHS_NAME))
 
+    communities = None
+    if "communities" in present:  # the optional 社区 layer
+        com = _read_gpkg_layer(gpkg, "communities")
+        if not CRS.from_user_input(crs).equals(com.crs):
+            com = com.to_crs(crs)
+        communities = validate_layer(com, "communities", file=f"{gpkg} layer communities",
+                                     default_source=f"user study area {folder.name}")
     graph, bike_graph = _read_network(net, crs)
 
     meta = read_area_json(folder / META_NAME)
@@ -196,13 +204,23 @@ def load_folder(path, **_ignored) -> StudyArea:
         facilities=facilities, projects=projects, graph=graph,
         # Generated rows are never shown as real data, whatever area.json says.
         synthetic=bool(meta.get("synthetic", False)) or generated,
-        sources=meta.get("sources") or {"area": f"user study area {folder}"},
+        sources=_with_derived(meta.get("sources") or {"area": f"user study area {folder}"}, population),
         cell_size=meta.get("cell_size"), bike_graph=bike_graph, births=births, housing=housing,
+        communities=communities,
     )
 
 
+def _with_derived(sources: dict, population) -> dict:
+    """``sources`` plus a note for every cohort the loader derived (age_60_plus from 65+)."""
+    derived = population.attrs.get("derived_cohorts", [])
+    return {**sources, **({"age_60_plus": AGE_60_DERIVED_NOTE} if "age_60_plus" in derived else {})}
+
+
+# ---------------------------------------------------------------- export
+
+
 #: Bump when :func:`load_folder` changes what it builds or checks: older cache entries are then ignored.
-FOLDER_CACHE_VERSION = 3  # 3: the cycling graph and the OSM filter report are cached with the area
+FOLDER_CACHE_VERSION = 5  # 3: cycling graph and OSM filter report cached; 4: births, housing, communities, age_60_plus
 
 
 def _file_digest(path: Path) -> str:
@@ -218,7 +236,7 @@ def _file_digest(path: Path) -> str:
 def folder_cache_key(path) -> dict:
     """What a cached folder area is built from: its resolved path and the SHA-256 of each input file."""
     folder = Path(path).resolve()
-    files = [folder / GPKG_NAME, *(folder / n for n in NETWORK_NAMES), folder / META_NAME]
+    files = [folder / GPKG_NAME, *(folder / n for n in NETWORK_NAMES), folder / META_NAME, folder / BIRTHS_NAME]
     return {"kind": "folder", "version": FOLDER_CACHE_VERSION, "folder": str(folder),
             "files": {p.name: _file_digest(p) for p in files if p.is_file()}}
 
@@ -270,7 +288,8 @@ def _readme(area: StudyArea, files: list[str]) -> str:
     return (f"Hedong Planner study area: {area.name}\n{'=' * (27 + len(area.name))}\n\n{warn}"
             f"Files:\n" + "".join(f"  - {f}\n" for f in files) +
             f"\narea.gpkg layers (CRS {area.crs}): boundary, districts, population, facilities"
-            f"{', projects' if len(area.projects) else ''} — columns as in the Hedong Planner contract.\n"
+            f"{', projects' if len(area.projects) else ''}"
+            f"{', communities' if area.communities is not None and len(area.communities) else ''} — columns as in the Hedong Planner contract.\n"
             f"network.osm: the walking network as OSM XML (WGS84), nodes then ways by ascending id; ids the planner "
             f"made up are {CREATED_ID_MIN} and above; reopen with `hedong info --area <this folder>`.\n"
             f"Open area.gpkg in QGIS (Layer > Add Vector Layer); open network.osm there too and pick its layer "
@@ -302,6 +321,8 @@ def export_area(area: StudyArea, out_dir) -> list[Path]:
         layers["projects"] = area.projects
     if getattr(area, "housing", None) is not None and len(area.housing):
         layers["housing"] = area.housing
+    if area.communities is not None and len(area.communities):  # optional too
+        layers["communities"] = area.communities
     layers = {k: v.to_crs(area.crs) if v.crs is not None and not v.crs.equals(CRS.from_user_input(area.crs)) else v
               for k, v in layers.items()}
     written = [write_gpkg_atomic(layers, out / GPKG_NAME)]
@@ -311,7 +332,7 @@ def export_area(area: StudyArea, out_dir) -> list[Path]:
     osm = graph_to_osm_xml(area.graph, area.graph.graph.get("crs", area.crs), generated=generated_net)
     written.append(write_text_atomic(out / "network.osm", osm))
     if getattr(area, "births", None) is not None:
-        written.append(write_text_atomic(out / BIRTHS_NAME, area.births.to_csv(index=False)))
+        written.append(write_csv_atomic(area.births, out / BIRTHS_NAME))  # formula-safe, UTF-8 with BOM
     meta = {"name": area.name, "crs": area.crs, "synthetic": bool(area.synthetic), "sources": area.sources,
             "cell_size": area.cell_size, "layers": list(layers)}
     written.append(write_text_atomic(out / META_NAME, json.dumps(meta, ensure_ascii=False, indent=1)))

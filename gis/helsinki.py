@@ -44,13 +44,14 @@ from gis.cache import load_study_area, save_study_area, tidy_graph
 from gis.crs import local_projected_crs
 from gis.study_area import StudyArea, cache_dir
 from layers.frames import empty_layer
+from layers.norms import AGE_60_DERIVED_NOTE
 from layers.osm_tags import OSM_ATTRIBUTION, facilities_from_osm, osm_filter
-from layers.schema import COHORTS
+from layers.schema import COHORTS, OPTIONAL_COHORTS, derive_age_60_plus
 
 AREA_NAME = "helsinki-osm"
 HELSINKI_CRS = "EPSG:32635"
 #: Bump when the build changes, so stale caches are rebuilt.
-CACHE_VERSION = 6  # 5: networks from the gis.osm_filter table (walk and bike); 6: bike graph kept by gis.cache
+CACHE_VERSION = 8  # 8: optional layers cached as one list; 5: networks from the gis.osm_filter table (walk and bike); 6: bike graph kept by gis.cache; 7: age_60_plus (derived from 65+ by the census ratio), facility attributes
 
 #: Dwelling floor area per resident (m²) that turns residential floor area into residents [U]:
 #: Helsinki's is about 34-35 m² (Statistics Finland, order of magnitude; not checked against a
@@ -240,7 +241,9 @@ def population_from_buildings(res: gpd.GeoDataFrame, districts: gpd.GeoDataFrame
     joined = joined[~joined.index.duplicated(keep="first")]  # a centre on a shared edge: first district
     cells["district_id"] = joined["district_id"].astype(str).values
     for c in COHORTS:
-        cells[c] = cells["pop_total"] * float(cohort_shares[c])
+        if c in cohort_shares or c not in OPTIONAL_COHORTS:
+            cells[c] = cells["pop_total"] * float(cohort_shares[c])
+    derive_age_60_plus(cells)  # 60+ by the census ratio unless the shares give it (sources say so)
     cells["source"] = source
     return cells[["cell_id", "district_id", "pop_total", *COHORTS, "source", "geometry"]]
 
@@ -304,6 +307,7 @@ def build_helsinki(path=None) -> StudyArea:
                        f"assumed from Helsinki's city-wide age structure; {OSM_ATTRIBUTION}"),
         "projects": "none",
     }
+    sources["population"] += f"; {AGE_60_DERIVED_NOTE}"
     return StudyArea(name=AREA_NAME, crs=crs, boundary=boundary, districts=districts, population=population,
                      facilities=facilities, projects=empty_layer("projects", crs), graph=G, synthetic=False,
                      sources=sources, cell_size=CELL_SIZE, bike_graph=bike)

@@ -14,6 +14,7 @@ import geopandas as gpd
 
 from gis.cache import tidy_graph
 from gis.crs import local_projected_crs
+from layers.norms import AGE_60_DERIVED_NOTE
 from layers.errors import InputError
 from gis.helsinki import (
     CELL_SIZE, HELSINKI_COHORT_SHARES, PLACE_KINDS, RESIDENTIAL_BUILDINGS, districts_from_places,
@@ -112,6 +113,7 @@ def load_online(place: str | None = None, bbox: tuple[float, float, float, float
                       f"assumed cohort shares; {OSM_ATTRIBUTION}",
         "projects": "none",
     }
+    sources["population"] += f"; {AGE_60_DERIVED_NOTE}"
     return StudyArea(name=label, crs=crs, boundary=boundary, districts=districts, population=population,
                      facilities=facilities, projects=empty_layer("projects", crs), graph=G, synthetic=False,
                      sources=sources, cell_size=CELL_SIZE)

@@ -72,7 +72,7 @@ class StudyArea:
         Columns ``district_id`` (str), ``name``; polygons.
     population : GeoDataFrame
         Columns ``cell_id``, ``district_id``, ``pop_total``, ``age_0_2``, ``age_3_5``, ``age_6_11``,
-        ``age_12_14``, ``age_65_plus`` (floats, people); point geometry (cell centres).
+        ``age_12_14``, ``age_65_plus``, ``age_60_plus`` (floats, people); point geometry (cell centres).
     facilities : GeoDataFrame
         :data:`layers.schema.FACILITY_COLUMNS`; points.
     projects : GeoDataFrame
@@ -86,6 +86,8 @@ class StudyArea:
         Layer name -> source and licence text shown in the UI, README and published maps.
     cell_size : float or None
         Side of the square population cells in metres, when cells are a regular grid.
+    communities : GeoDataFrame or None
+        Optional 社区 layer: :data:`layers.schema.COMMUNITY_COLUMNS`; polygons. None when the area has none.
     bike_graph : networkx.MultiDiGraph or None
         Cycling street network (bike filter of :mod:`gis.osm_filter`, one-way streets directed),
         same conventions as ``graph``; None when the source has none (the generated demo), and
@@ -124,6 +126,7 @@ class StudyArea:
     synthetic: bool
     sources: dict = field(default_factory=dict)
     cell_size: float | None = None
+    communities: gpd.GeoDataFrame | None = None
     bike_graph: nx.MultiDiGraph | None = None
     meta: dict = field(default_factory=dict, repr=False)
     births: pd.DataFrame | None = None

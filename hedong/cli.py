@@ -20,10 +20,12 @@ from layers.errors import InfeasibleModelError, InputError, ParameterError
 COMMAND_MODULES = (
     "hedong.cmd_info",
     "hedong.cmd_coverage",
+    "hedong.cmd_indicators",
     "hedong.cmd_access",
     "hedong.cmd_scenario",
     "hedong.cmd_export",
     "hedong.cmd_publish",
+    "hedong.cmd_batch",
 )
 
 

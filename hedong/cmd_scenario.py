@@ -110,8 +110,16 @@ def register(subparsers) -> None:
         "an optional capacity (seats); or GeoJSON / GeoPackage points with candidate_id. Sites outside the study "
         "area are refused, naming the row. Example: docs/examples/candidates.csv.")
     _add_common(p)
-    p.add_argument("--level", choices=list(LEVELS), default=LEVELS[0])
-    p.add_argument("--model", choices=("pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp"), default="cmclp")
+    # Names of scenarios.optimize.MODELS / DECAYS / ATTENDANCE_LEVELS, written out so that building the
+    # parser does not import the solver stack (tests/test_attendance.py checks they agree).
+    p.add_argument("--level", choices=list(dict.fromkeys([*LEVELS, "childcare"])), default=LEVELS[0],
+                   help="school level; childcare only with --model attendance")
+    p.add_argument("--model", choices=("pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp", "attendance"),
+                   default="cmclp", help="attendance: maximise distance-decayed attendance (kindergarten, childcare)")
+    p.add_argument("--decay", choices=("exponential", "linear"), default="exponential",
+                   help="attendance model: exponential f(t) = 0.5 ** (t / h); linear f(t) = max(0, 1 - t / h)")
+    p.add_argument("--decay-minutes", type=float, default=None,
+                   help="attendance model: the decay scale h in minutes (default the service's norm minutes)")
     p.add_argument("--p", type=int, default=1, help="number of new sites (existing schools always stay open)")
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--candidates", metavar="FILE", help="CSV (candidate_id, lon, lat) or GeoJSON; default: generated")
@@ -384,7 +392,7 @@ def cmd_optimize(args) -> int:
     area = _area(args)
     scn = resolve_scenario(area, args.scenario)
     res = optimize_area(area, args.level, args.model, args.p, args.minutes, _candidates(args, area), scn, args.year,
-                        args.time_limit)
+                        args.time_limit, decay_kind=args.decay, decay_minutes=args.decay_minutes)
     if args.json:
         print_json(res)
         return 0

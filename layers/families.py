@@ -652,3 +652,7 @@ register_family(Family(
     ),
 ))
 del _c
+
+
+# The families the plan's indicator table adds (childcare, culture) register themselves there.
+from layers import care_families  # noqa: E402,F401 - registers on import; needs the names above

@@ -17,7 +17,7 @@ from layers.schema import CAPACITY_COLUMNS, CLASSES_OF, FACILITY_COLUMNS
 from layers.validate import SPECS
 
 #: dtype of each column kind of :data:`layers.validate.SPECS` after validation.
-_DTYPES = {"count": "float64", "whole": "int64", "year": "int64"}
+_DTYPES = {"count": "float64", "whole": "int64", "year": "int64", "flag": "bool"}
 
 
 def empty_layer(layer: str, crs, extra: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
@@ -69,6 +69,9 @@ def projects_as_facilities(projects: gpd.GeoDataFrame, crs=None, *, source=None)
             "name": projects["name"].to_numpy() if "name" in projects.columns else [""] * n,
             "family": [PROJECT_TYPES[t][0] for t in types], "subtype": [PROJECT_TYPES[t][1] for t in types],
             **{c: (projects[c].to_numpy() if c in projects.columns else [0.0] * n) for c in CAPACITY_COLUMNS},
+            # ownership / 普惠 / bed type of a planned project: as its layer gives them, else unknown
+            **{c: (projects[c].to_numpy() if c in projects.columns else [d] * n)
+               for c, d in (("ownership", ""), ("puhui", False), ("bed_type", ""))},
             "source": projects["source"].to_numpy() if "source" in projects.columns else [""] * n,
             "project_id": ids,
             "open_year": projects["open_year"].to_numpy() if "open_year" in projects.columns else [pd.NA] * n,

@@ -47,7 +47,36 @@ LIFE_CIRCLES = (
     {"level": "10-minute", "minutes": 10, "distance_m": (500, 500), "residents": (15000, 25000), "mark": "C"},
     {"level": "5-minute", "minutes": 5, "distance_m": (300, 300), "residents": (5000, 12000), "mark": "S"},
 )
-LIFE_CIRCLE_SOURCE = "GB 50180-2018 《城市居住区规划设计标准》 clause 3.0.4; TD/T 1062-2021; MOFCOM 一刻钟便民生活圈 (2021)"
+#: The public-service concept is the 15分钟社区生活圈 of TD/T 1062-2021 (tiers of GB 50180-2018); the
+#: commerce ministry's 一刻钟便民生活圈 is a retail-convenience concept and is not cited for public services.
+LIFE_CIRCLE_NAME = {"zh": "15分钟社区生活圈", "en": "15-minute community life circle"}
+LIFE_CIRCLE_SOURCE = "GB 50180-2018 《城市居住区规划设计标准》 clause 3.0.4; TD/T 1062-2021 《社区生活圈规划技术指南》 (15分钟社区生活圈)"
+
+
+#: The GB 50180-2018 tiers of the 15分钟社区生活圈: which facilities each tier provides (Appendix B,
+#: 配套设施设置规定), the walking distance and minutes. A service's ``tier`` in the family registry
+#: (layers.families) names one of these; the tiered life-circle index counts each service at its tier.
+LIFE_CIRCLE_TIERS = {
+    5: {"distance_m": 300, "facilities_zh": ("幼儿园", "托儿所", "老年人日间照料中心", "社区卫生服务站", "文化活动站",
+                                             "室外综合健身场地"),
+        "source": "GB 50180-2018 clause 3.0.4 and appendix B (5-minute life circle)", "mark": "S"},
+    10: {"distance_m": 500, "facilities_zh": ("小学", "中型多功能运动场地"),
+         "source": "GB 50180-2018 clause 3.0.4 and appendix B (10-minute life circle)", "mark": "C"},
+    15: {"distance_m": 1000, "facilities_zh": ("初中", "社区卫生服务中心", "养老院", "文化活动中心", "大型多功能运动场地"),
+         "source": "GB 50180-2018 clause 3.0.4 and appendix B (15-minute life circle); TD/T 1062-2021", "mark": "C"},
+}
+
+
+# ---------------------------------------------------------------- census shares
+
+#: 2020 national census shares of the population (NORMS.md) [C].
+CENSUS_2020_SHARES = {"age_0_14": 0.1795, "age_60_plus": 0.1870, "age_65_plus": 0.1350}
+#: People aged 60+ per person aged 65+ (2020 census, national): how ``age_60_plus`` is derived from
+#: ``age_65_plus`` when a population layer lacks it (the loaders say so in the area's sources).
+AGE_60_PER_65 = CENSUS_2020_SHARES["age_60_plus"] / CENSUS_2020_SHARES["age_65_plus"]
+AGE_60_DERIVED_NOTE = (f"age_60_plus derived from age_65_plus x {AGE_60_PER_65:.4f} (2020 national census: "
+                       f"60+ {CENSUS_2020_SHARES['age_60_plus']:.2%}, 65+ {CENSUS_2020_SHARES['age_65_plus']:.2%}); "
+                       "not in the population layer")
 
 
 # ---------------------------------------------------------------- services

@@ -10,6 +10,7 @@ Rules are tried in order and the first that matches a feature wins, so specific 
                                                                                                    clamped to 6-48 classes; else 24 classes [2]
  2   amenity=kindergarten                                            kindergarten  kindergarten    capacity=; else 12 classes x 30 = 360 places
  3   amenity=childcare taking ages 3+ (min_age >= 3 or max_age >= 4)  kindergarten  kindergarten    capacity=; else 360 places
+ 3a  amenity=childcare (under 3: any other)                          childcare     childcare_centre capacity=; else 100 places [U]
  4   amenity=hospital                                                clinic        hospital        beds=; else 100 beds [U]
  5   healthcare=centre                                               clinic        health_centre   beds=; else 20 beds [U]
  6   amenity=clinic                                                  clinic        health_station  beds=; else 0
@@ -28,6 +29,9 @@ Rules are tried in order and the first that matches a feature wins, so specific 
 18   leisure=pitch                                                   fitness       pitch           area_m2 = site; else 800 m² [U] [3]
 19   leisure=fitness_station                                         fitness       fitness_square  area_m2 = site; else 200 m² [U]
 20   leisure=track, or fitness_trail=yes, or route=fitness_trail     fitness       trail           area_m2 = site; else 1,000 m² [U]
+21   amenity=arts_centre                                             culture       cultural_centre floor_area_m2 = footprint x levels; else 2,000 m² [U]
+22   amenity=community_centre                                        culture       community_culture_room  floor_area_m2 = footprint x levels; else 200 m² [U]
+23   tourism=museum / tourism=gallery                                culture       museum          floor_area_m2 = footprint x levels; else 2,000 m² [U]
 ===  ==============================================================  ============  ==============  =====================================
 
 [1] School sub-type: ``isced:level`` (1 -> primary, 2 -> junior, 1+2 -> nine_year, 2+3 -> complete;
@@ -39,6 +43,10 @@ Rules are tried in order and the first that matches a feature wins, so specific 
     school gets 24 primary and 12 junior classes by default; a complete school 12 junior classes.
 [3] 800 m² is about a non-standard (5/7-a-side) football pitch, the kind the plan asks every new
     community to have.
+
+Ownership (kindergartens, childcare, elderly care): ``operator:type`` public / government / community
+-> public, private / business / ngo / religious -> private, else unknown; a public kindergarten or
+childcare centre is 普惠. Bed type is not tagged in OSM (left unknown).
 
 Geometry: polygons become their centroid (in the projected CRS) and give ``area_m2`` (for the
 families that carry area) or the site area the seat default uses. A node POI lying inside a
@@ -60,7 +68,7 @@ import numpy as np
 import pandas as pd
 
 from layers.norms import CLASS_SIZE, KINDERGARTEN_STANDARD_CLASSES
-from layers.schema import CAPACITY_COLUMNS, FACILITY_COLUMNS, FAMILY_CAPACITY
+from layers.schema import CAPACITY_COLUMNS, FACILITY_ATTRIBUTES, FACILITY_COLUMNS, FAMILY_CAPACITY
 
 OSM_SOURCE = "OpenStreetMap (ODbL)"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
@@ -107,6 +115,8 @@ TAG_RULES: tuple[TagRule, ...] = (
             "amenity=kindergarten"),
     TagRule((("amenity", ("childcare",)),), "kindergarten", "kindergarten", ("capacity",), _KG_DEFAULT, "ages_3_plus",
             "amenity=childcare taking ages 3+ (min_age >= 3 or max_age >= 4)"),
+    TagRule((("amenity", ("childcare",)),), "childcare", "childcare_centre", ("capacity",), 100, "",
+            "amenity=childcare (under 3: any other)"),
     TagRule((("amenity", ("hospital",)),), "clinic", "hospital", ("beds",), 100, "", "amenity=hospital"),
     TagRule((("healthcare", ("centre",)),), "clinic", "health_centre", ("beds",), 20, "", "healthcare=centre"),
     TagRule((("amenity", ("clinic",)),), "clinic", "health_station", ("beds",), 0, "", "amenity=clinic"),
@@ -137,10 +147,15 @@ TAG_RULES: tuple[TagRule, ...] = (
     TagRule((("leisure", ("track",)),), "fitness", "trail", (), 1000, "", "leisure=track"),
     TagRule((("fitness_trail", ("yes",)),), "fitness", "trail", (), 1000, "", "fitness_trail=yes"),
     TagRule((("route", ("fitness_trail",)),), "fitness", "trail", (), 1000, "", "route=fitness_trail"),
+    TagRule((("amenity", ("arts_centre",)),), "culture", "cultural_centre", (), 2000, "", "amenity=arts_centre"),
+    TagRule((("amenity", ("community_centre",)),), "culture", "community_culture_room", (), 200, "",
+            "amenity=community_centre"),
+    TagRule((("tourism", ("museum", "gallery")),), "culture", "museum", (), 2000, "",
+            "tourism=museum / tourism=gallery"),
 )
 
 #: OSM keys any rule looks at (for ``pyrosm.OSM.get_pois(custom_filter=...)`` / osmnx ``features``).
-OSM_KEYS: tuple[str, ...] = ("amenity", "healthcare", "leisure", "social_facility", "fitness_trail", "route")
+OSM_KEYS: tuple[str, ...] = ("amenity", "healthcare", "leisure", "social_facility", "fitness_trail", "route", "tourism")
 
 
 def osm_filter() -> dict:
@@ -285,6 +300,9 @@ def capacity_for(rule: TagRule, subtype: str, tags: dict, site_area_m2: float) -
         cap["seats_junior"] = round(total - cap["seats_primary"])
     elif fam in ("study_room", "fitness"):
         cap["area_m2"] = round(site_area_m2, 1) if site_area_m2 > 0 else float(rule.default)
+    elif fam == "culture":  # floor area: footprint x building:levels (1 when untagged)
+        levels = _num(tags.get("building:levels")) or 1.0
+        cap["floor_area_m2"] = round(site_area_m2 * levels, 1) if site_area_m2 > 0 else float(rule.default)
     else:
         (col,) = FAMILY_CAPACITY[fam]
         cap[col] = float(tagged) if tagged is not None else float(rule.default)
@@ -323,6 +341,20 @@ def _osm_ids(gdf: gpd.GeoDataFrame) -> list[tuple[str, str]]:
     return [("feature", str(i)) for i in gdf.index]
 
 
+#: ``operator:type`` values read as public / private ownership (others: unknown, "").
+_OWNERSHIP = {"public": "public", "government": "public", "community": "public", "private": "private",
+              "business": "private", "ngo": "private", "religious": "private"}
+
+
+def _attributes(family: str, tags: dict) -> dict:
+    """``ownership`` from ``operator:type`` (kindergartens, childcare, elderly care), ``puhui`` (a public
+    kindergarten / childcare centre is 普惠; OSM has no tag for a private one's status), ``bed_type`` ("")."""
+    own = _OWNERSHIP.get(str(tags.get("operator:type", "")).lower(), "") \
+        if family in FACILITY_ATTRIBUTES["ownership"]["families"] else ""
+    return {"ownership": own, "puhui": own == "public" and family in FACILITY_ATTRIBUTES["puhui"]["families"],
+            "bed_type": ""}
+
+
 def facilities_from_osm(pois_gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
     """Turn OSM features (pyrosm ``get_pois`` or osmnx ``features_from_*``) into the facility layer.
 
@@ -341,8 +373,9 @@ def facilities_from_osm(pois_gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
         ``osm-<type>-<id>``. ``result.attrs["merged"]`` counts node POIs merged into the polygon
         of the same facility (see the module notes).
     """
-    empty = gpd.GeoDataFrame({c: pd.Series(dtype="object" if c in ("facility_id", "name", "family", "subtype", "source")
-                                           else "float64") for c in FACILITY_COLUMNS},
+    empty = gpd.GeoDataFrame({c: pd.Series(dtype="object" if c in ("facility_id", "name", "family", "subtype", "source",
+                                                                    "ownership", "bed_type")
+                                           else "bool" if c == "puhui" else "float64") for c in FACILITY_COLUMNS},
                              geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     if pois_gdf is None or len(pois_gdf) == 0:
         empty.attrs["merged"] = 0
@@ -366,7 +399,7 @@ def facilities_from_osm(pois_gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
         cap = capacity_for(rule, subtype, tags, area)
         name = tags.get("name") or f"({subtype.replace('_', ' ')}, OSM {otype} {oid})"
         rows.append({"facility_id": f"osm-{otype}-{oid}", "name": name, "family": rule.family, "subtype": subtype,
-                     **cap, "source": f"{OSM_SOURCE} {otype}/{oid}",
+                     **cap, **_attributes(rule.family, tags), "source": f"{OSM_SOURCE} {otype}/{oid}",
                      "_poly": geom if polygonal else None, "geometry": geom.centroid if polygonal else geom})
     if not rows:
         empty.attrs["merged"] = 0

@@ -1,12 +1,13 @@
 """The Yuncheng 14th Five-Year Plan for public services (Dec 2021) as data — the one place its figures live.
 
-Source: 《运城市"十四五"公共服务和社会保障规划》, full text in shared/seed; figures as quoted in
+Source: 《运城市"十四五"公共服务和社会保障事业规划》, full text in shared/seed; figures as quoted in
 shared PLAN.md. Values marked ``derived`` are inferences from the plan's totals, stated as such.
 """
 
 from __future__ import annotations
 
-PLAN_SOURCE = "运城市“十四五”公共服务和社会保障规划 (Yuncheng 14th Five-Year Plan for public services, Dec 2021)"
+PLAN_TITLE = "运城市“十四五”公共服务和社会保障事业规划"
+PLAN_SOURCE = f"{PLAN_TITLE} (Yuncheng 14th Five-Year Plan for public services and social security, Dec 2021)"
 
 #: 专栏：书香运城中小学及幼儿园建设计划 — the central-city school programme.
 SCHOOL_PROGRAMME = {

@@ -5,6 +5,7 @@ The age cohorts and the layer columns of a study-area GeoPackage (CONTRACT.md).
 
 from __future__ import annotations
 
+from layers.norms import AGE_60_PER_65
 from layers.families import (
     CAPACITY_COLUMNS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SCHOOL_LEVELS, SUBTYPE_LABELS,
     SUBTYPES,
@@ -16,7 +17,8 @@ from layers.families import (
 __all__ = [
     "FAMILIES", "FAMILY_LABELS", "SUBTYPES", "SUBTYPE_LABELS", "CAPACITY_COLUMNS", "FAMILY_CAPACITY",
     "SCHOOL_LEVELS", "PROJECT_TYPES", "PROJECT_CAPACITY", "COHORTS", "BOUNDARY_COLUMNS", "DISTRICT_COLUMNS",
-    "POPULATION_COLUMNS", "FACILITY_COLUMNS", "PROJECT_COLUMNS", "LAYERS_REQUIRED", "LAYERS_OPTIONAL",
+    "POPULATION_COLUMNS", "FACILITY_COLUMNS", "FACILITY_ATTRIBUTES", "COMMUNITY_COLUMNS", "OPTIONAL_COHORTS",
+    "derive_age_60_plus", "PROJECT_COLUMNS", "LAYERS_REQUIRED", "LAYERS_OPTIONAL",
     "SOURCE_GENERATED", "is_generated",
 ]
 
@@ -27,13 +29,30 @@ COHORTS: dict[str, dict[str, str]] = {
     "age_6_11": {"zh": "6-11岁", "en": "aged 6-11", "demand_for": "primary"},
     "age_12_14": {"zh": "12-14岁", "en": "aged 12-14", "demand_for": "junior"},
     "age_65_plus": {"zh": "65岁以上", "en": "aged 65+", "demand_for": "elderly_care"},
+    # Chinese bed ratios (beds per 1,000 elderly) count people aged 60+. Optional in a user's layer:
+    # derived from 65+ by the census ratio when absent (derive_age_60_plus; the loaders say so).
+    "age_60_plus": {"zh": "60岁以上", "en": "aged 60+", "demand_for": "elderly_beds"},
 }
+#: Cohorts a population layer may omit, and how each is then derived.
+OPTIONAL_COHORTS = {"age_60_plus": "age_65_plus"}
 
 # Layer columns of area.gpkg (beyond geometry), CONTRACT.md "A user's own study area".
 BOUNDARY_COLUMNS = ("name",)
 DISTRICT_COLUMNS = ("district_id", "name")
 POPULATION_COLUMNS = ("cell_id", "district_id", "pop_total", *COHORTS)
-FACILITY_COLUMNS = ("facility_id", "name", "family", "subtype", *CAPACITY_COLUMNS, "source")
+#: Attributes of a facility beyond its capacity (optional in a user's layer; "" / False when unknown):
+#: ``ownership`` public / private (公办 / 民办), ``puhui`` 普惠 (public-benefit; a public kindergarten or
+#: childcare centre is 普惠 by definition), ``bed_type`` nursing / general (护理型 / 普通) for elderly care.
+FACILITY_ATTRIBUTES = {
+    "ownership": {"values": ("public", "private"), "families": ("kindergarten", "childcare", "elderly_care"),
+                  "zh": "举办性质", "en": "ownership"},
+    "puhui": {"values": (True, False), "families": ("kindergarten", "childcare"), "zh": "普惠", "en": "public-benefit"},
+    "bed_type": {"values": ("nursing", "general"), "families": ("elderly_care",), "zh": "床位类型", "en": "bed type"},
+}
+FACILITY_COLUMNS = ("facility_id", "name", "family", "subtype", *CAPACITY_COLUMNS, *FACILITY_ATTRIBUTES, "source")
+#: The optional communities layer (社区: the unit of the plan's "a care site in every urban community
+#: over 10,000 residents"): polygons with their residents.
+COMMUNITY_COLUMNS = ("community_id", "name", "district_id", "pop_total")
 PROJECT_COLUMNS = ("project_id", "name", "type", *PROJECT_CAPACITY, "open_year", "source")
 #: Optional project columns (issue 11). ``build_year``: the plan's year (拟建, construction starts);
 #: a file without it is read as before (``open_year`` is the opening year). ``classes_<level>``:
@@ -58,9 +77,9 @@ BIRTHS_COLUMNS = ("district_id", "year", "births")
 #: ``growth_rate`` where present, else 0).
 DISTRICT_PROJECTION_COLUMNS = ("child_survival", "net_migration")
 
-#: GeoPackage layers of a study area; projects is the only optional one.
+#: GeoPackage layers of a study area; projects and communities are optional.
 LAYERS_REQUIRED = ("boundary", "districts", "population", "facilities")
-LAYERS_OPTIONAL = ("projects", "housing")
+LAYERS_OPTIONAL = ("projects", "housing", "communities")
 
 #: Values of the ``source`` column. Anything starting with "generated" is synthetic.
 SOURCE_GENERATED = "generated (Hedong Planner demo, not real)"
@@ -69,3 +88,17 @@ SOURCE_GENERATED = "generated (Hedong Planner demo, not real)"
 def is_generated(source: str) -> bool:
     """True if a ``source`` value marks a row as generated demo data."""
     return str(source).lower().startswith("generated")
+
+
+def derive_age_60_plus(population) -> bool:
+    """Add ``age_60_plus`` (from ``age_65_plus`` x :data:`layers.norms.AGE_60_PER_65`) when absent.
+
+    Modifies ``population`` in place. Returns True when the column was derived (the caller says so:
+    :data:`layers.norms.AGE_60_DERIVED_NOTE`), False when the layer had it.
+    """
+    if "age_60_plus" in population.columns:
+        return False
+    # 60+ never exceeds the whole cell
+    population["age_60_plus"] = (population["age_65_plus"].astype(float) * AGE_60_PER_65).clip(
+        upper=population["pop_total"].astype(float))
+    return True

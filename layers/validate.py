@@ -25,7 +25,7 @@ from layers.errors import InputError
 from layers.families import TYPE_CAPACITY
 from layers.plan import PROJECT_YEARS
 from layers.schema import (
-    BIRTHS_COLUMNS,
+    BIRTHS_COLUMNS, FACILITY_ATTRIBUTES, OPTIONAL_COHORTS, derive_age_60_plus,
     CAPACITY_COLUMNS, COHORTS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SUBTYPE_LABELS,
     SUBTYPES,
 )
@@ -44,7 +44,7 @@ class Column:
         (one of the row family's sub-types), ``count`` (finite number >= 0, at most ``hi`` when
         ``hi`` is set), ``whole`` (a ``count`` that is a whole number, stored as int: project
         seats), ``seats`` (a whole ``count`` stored as float: facility capacities), ``year``
-        (integer in ``lo``..``hi``).
+        (integer in ``lo``..``hi``), ``flag`` (yes / no: true, 1, 是 ... ; empty -> ``default``).
     required : bool
         A missing column is an error; otherwise it takes ``default``.
     default : object
@@ -73,18 +73,29 @@ MAX_CELL_COUNT = 1_000_000
 GROWTH_RATE_RANGE = (-0.2, 0.2)
 
 #: Capacity columns are whole numbers (0.6 seats would truncate to 0); area_m2 need not be.
-_CAP_OPTIONAL = tuple(Column(c, "seats", required=False, default=0.0, hi=MAX_SEATS) if c != "area_m2"
+# Seats, places and beds are whole; areas (m², site or floor) are not.
+_CAP_OPTIONAL = tuple(Column(c, "seats", required=False, default=0.0, hi=MAX_SEATS)
+                      if CAPACITY_COLUMNS[c]["unit"] != "m2"
                       else Column(c, "count", required=False, default=0.0) for c in CAPACITY_COLUMNS)
 
 SPECS: dict[str, tuple[Column, ...]] = {
     "boundary": (Column("name", "text", required=False, default="study area"),),
     "districts": (Column("district_id", "id"), Column("name", "text")),
     # Cohorts are required: a missing cohort column silently read as 0 would hide all its demand.
+    # except the optional ones, derived when absent (OPTIONAL_COHORTS; the loaders say so).
     "population": (Column("cell_id", "id"), Column("district_id", "text"),
-                   Column("pop_total", "count", hi=MAX_CELL_COUNT), *(Column(c, "count", hi=MAX_CELL_COUNT) for c in COHORTS)),
+                   Column("pop_total", "count", hi=MAX_CELL_COUNT),
+                   *(Column(c, "count", required=c not in OPTIONAL_COHORTS, default=0.0, hi=MAX_CELL_COUNT)
+                     for c in COHORTS)),
     "facilities": (Column("facility_id", "id"), Column("name", "text", required=False, default=""),
                    Column("family", "enum", choices=FAMILIES), Column("subtype", "subtype", required=False, default=""),
-                   *_CAP_OPTIONAL, Column("source", "text", required=False, default="")),
+                   *_CAP_OPTIONAL,
+                   Column("ownership", "enum", required=False, default="", choices=("", "public", "private")),
+                   Column("puhui", "flag", required=False, default=False),
+                   Column("bed_type", "enum", required=False, default="", choices=("", "nursing", "general")),
+                   Column("source", "text", required=False, default="")),
+    "communities": (Column("community_id", "id"), Column("name", "text", required=False, default=""),
+                    Column("district_id", "text", required=False, default=""), Column("pop_total", "count")),
     "projects": (Column("project_id", "id"), Column("name", "text", required=False, default=""),
                  # choices are the registry's live dict: a family registered later is accepted
                  Column("type", "enum", choices=PROJECT_TYPES),
@@ -98,7 +109,7 @@ SPECS: dict[str, tuple[Column, ...]] = {
 
 #: Geometry each layer takes: ``point`` (polygons become centroids, documented), ``polygon``.
 GEOMETRY: dict[str, str] = {"boundary": "polygon", "districts": "polygon", "population": "point",
-                            "facilities": "point", "projects": "point", "housing": "point"}
+                            "facilities": "point", "projects": "point", "housing": "point", "communities": "polygon"}
 
 #: Alternative column names accepted on import (lower-case), per schema column.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -109,12 +120,24 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "family": ("category", "类别"),
     "subtype": ("sub_type", "子类"),
     "pop_total": ("population", "pop", "人口"),
+    "community_id": ("id", "社区编号", "编号"),
+    "ownership": ("举办性质", "性质"),
+    "puhui": ("普惠",),
+    "bed_type": ("床位类型",),
 }
+
+# Chinese words for the facility attributes (layers.schema.FACILITY_ATTRIBUTES).
+_ATTRIBUTE_WORDS = {"公办": "public", "公立": "public", "民办": "private", "私立": "private",
+                    "护理型": "nursing", "护理": "nursing", "普通": "general", "普通型": "general"}
+_FLAG = {"true": True, "yes": True, "y": True, "1": True, "1.0": True, "是": True, "普惠": True,
+         "false": False, "no": False, "n": False, "0": False, "0.0": False, "否": False}
 
 
 def _label_to_key() -> dict[str, str]:
-    """Chinese and English labels accepted for family / sub-type names (read from the registry each time)."""
-    return {v.lower(): k for d in (FAMILY_LABELS, SUBTYPE_LABELS) for k, lab in d.items() for v in lab.values()}
+    """Chinese and English labels accepted for family / sub-type names (read from the registry each time),
+    and the words of the facility attributes."""
+    return {**{v.lower(): k for d in (FAMILY_LABELS, SUBTYPE_LABELS) for k, lab in d.items() for v in lab.values()},
+            **_ATTRIBUTE_WORDS}
 
 
 #: layer -> (column naming the kind, kind -> capacity columns it may carry, columns checked, word after the kind)
@@ -218,6 +241,7 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
     """
     spec = SPECS[layer]
     df = rename_aliases(df, layer).copy()
+    absent_cohorts = [c for c in OPTIONAL_COHORTS if c not in df.columns] if layer == "population" else []
     for c in spec:
         if c.name not in df.columns:
             if c.required:
@@ -277,6 +301,17 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                         raise InputError(f"{v!r} is not a whole number; seats are counted whole", file=file,
                                          row=row, field=c.name)
                     res.append(int(f) if c.kind == "whole" else f)
+            elif c.kind == "flag":
+                if _is_empty(v):
+                    res.append(bool(c.default))
+                elif isinstance(v, (bool, np.bool_)):
+                    res.append(bool(v))
+                else:
+                    key = str(v).strip().lower()
+                    if key not in _FLAG:
+                        raise InputError(f"{v!r} is not yes / no (write true or false, 1 or 0, 是 or 否)",
+                                         file=file, row=row, field=c.name)
+                    res.append(_FLAG[key])
             elif c.kind == "year":
                 if _is_empty(v):
                     raise InputError(f"empty year; write the opening year ({c.lo}-{c.hi})", file=file, row=row,
@@ -309,18 +344,33 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                 if col not in allowed[k] and out[col][i] != 0:
                     raise InputError(f"a {k}{what} does not use {col} (it uses {', '.join(allowed[k])}); "
                                      f"set it to 0 or leave it empty", file=file, row=i + 1, field=col)
+    if layer == "facilities":  # ownership / 普惠 / bed type belong to some families (FACILITY_ATTRIBUTES)
+        for i in range(n):
+            fam = out["family"][i]
+            for col, spec_ in FACILITY_ATTRIBUTES.items():
+                if fam not in spec_["families"] and out[col][i] not in ("", False):
+                    raise InputError(f"{col} applies to {', '.join(spec_['families'])}, not to a {fam}; "
+                                     f"leave it empty", file=file, row=i + 1, field=col)
+            if out["ownership"][i] == "public" and fam in FACILITY_ATTRIBUTES["puhui"]["families"]:
+                out["puhui"][i] = True  # 普惠 includes the public ones (the plan's coverage rate counts them)
     if layer == "districts":
         _check_districts(df, out, file)
     result = df.copy()
     for c in spec:
         result[c.name] = pd.Series(out[c.name], index=df.index,
                                    dtype="float64" if c.kind in ("count", "seats") else "int64" if c.kind in ("year", "whole")
-                                   else "object")
+                                   else "bool" if c.kind == "flag" else "object")
     if layer == "districts" and "growth_rate" in df.columns:
         result["growth_rate"] = out["growth_rate"]
+    if absent_cohorts:  # age_60_plus from age_65_plus by the census ratio; loaders note it in the sources
+        result = result.drop(columns=absent_cohorts)
+        derive_age_60_plus(result)
+        result.attrs["derived_cohorts"] = absent_cohorts
     first = [c.name for c in spec]
     rest = [c for c in result.columns if c not in first]
-    return result[first + rest]
+    out_df = result[first + rest]
+    out_df.attrs.update(result.attrs)
+    return out_df
 
 
 def _check_districts(df: pd.DataFrame, out: dict, file) -> None:
@@ -448,6 +498,7 @@ def validate_layer(gdf: gpd.GeoDataFrame, layer: str, *, file, boundary=None,
     attrs = validate_frame(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), layer, file=file,
                            default_source=default_source)
     g = gpd.GeoDataFrame(attrs, geometry=gdf.geometry.values, crs=gdf.crs)
+    g.attrs.update(attrs.attrs)  # derived_cohorts: the loader says what it derived
     return validate_geometry(g, layer, file=file, boundary=boundary)
 
 

@@ -4,7 +4,7 @@
 
 - ``coverage-<service>.html`` for every service of the family registry (:data:`layers.families.SERVICES`) — the N-minute
   circles along the street network, the population cells left outside them, the facilities;
-- ``life-circle.html`` — the quarter-hour life-circle index (一刻钟便民生活圈): every population
+- ``life-circle.html`` — the 15-minute community life-circle index (15分钟社区生活圈, TD/T 1062-2021): every population
   cell coloured by how many of the life-circle services (:data:`layers.families.LIFE_CIRCLE_SERVICES`)
   are within the minutes (15 by default), with what is missing there in the tooltip;
 - ``seats-<year>.html`` for each year of the plan's school programme (2021-2025), 2026 (when the
@@ -82,57 +82,66 @@ def minute_distribution(area, result, max_minutes: float = 30.0) -> pd.DataFrame
 # ---------------------------------------------------------------- plan indicators computed from layers
 
 
-def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str = "zh") -> list[dict]:
-    """The plan's indicators next to the value the current layers give, where they can give one.
+def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str = "zh", *, table=None) -> list[dict]:
+    """The plan's indicator table (:func:`accessibility.indicators.indicator_table`) as display rows.
 
     Parameters
     ----------
     area : StudyArea
     facilities : GeoDataFrame, optional
         Facilities to count (e.g. a scenario-year's); default the area's.
+    table : dict, optional
+        An indicator table already computed (the app and the published index show the same one).
 
     Returns
     -------
     list of dict
-        ``key``, ``indicator``, ``unit``, ``baseline_2020``, ``target_2025``, ``value`` (None when
-        not computable), ``met`` (True/False/None), ``note``.
+        ``key``, ``no``, ``indicator``, ``unit``, ``baseline_2020``, ``target_2025``, ``comparison``,
+        ``value`` (None when not computable), ``status`` (met / not met / not comparable), ``met``
+        (True / False / None), ``note`` (the reason, else the note), ``by_district`` (name -> value,
+        status), ``walking`` (the walking measure beside a ratio, or None).
     """
-    from layers.plan import INDICATORS, TARGETS
+    from accessibility.indicators import MET, NOT_MET, indicator_table
 
-    f = area.facilities if facilities is None else webmap.as_facilities(facilities)
-    pop = float(area.population["pop_total"].sum()) if len(area.population) else 0.0
-    under3 = float(area.population["age_0_2"].sum()) if "age_0_2" in area.population.columns else 0.0
-    not_comp = pt("not_computable", lang)
+    tab = table if table is not None else indicator_table(
+        area, None if facilities is None else webmap.as_facilities(facilities))
     rows = []
-
-    def fam(name):
-        return f[f["family"] == name]
-
-    computed = {}
-    if pop > 0:
-        beds = float(fam("clinic")["beds"].sum())
-        computed["beds_per_1000"] = (beds / pop * 1000, pt("note_beds", lang))
-        area_m2 = float(fam("fitness")["area_m2"].sum())
-        computed["sports_area_per_capita"] = (area_m2 / pop, pt("note_sports", lang))
-    for key, rec in INDICATORS.items():
-        value, note = None, not_comp
-        if key in computed:
-            value, note = computed[key]
-        elif key == "childcare_per_1000":
-            note = pt("note_childcare", lang, n=under3)
-        target = rec.get("2025")
-        cmp = rec.get("comparison", ">=")
-        met = None if value is None or target is None else bool(value >= target) if cmp == ">=" else bool(value <= target)
-        rows.append({"key": key, "indicator": rec[lang] if lang in rec else rec["en"], "unit": rec["unit"],
-                     "baseline_2020": rec.get("2020"), "target_2025": target,
-                     "value": None if value is None else round(value, 3), "met": met, "note": note})
-    n_rooms = int(len(fam("study_room")))
-    rows.append({"key": "study_rooms_2025", "indicator": pt("study_rooms", lang),
-                 "unit": pt("unit_rooms", lang), "baseline_2020": None,
-                 "target_2025": TARGETS["study_rooms_2025"], "value": n_rooms,
-                 "met": n_rooms >= TARGETS["study_rooms_2025"],
-                 "note": pt("note_citywide", lang)})
+    for r in tab["indicators"]:
+        why = r["reason"] or r["note"] or {}
+        rows.append({"key": r["key"], "no": r["no"], "indicator": r[lang], "unit": r["unit"],
+                     "baseline_2020": r["baseline_2020"], "target_2025": r["target_2025"],
+                     "comparison": r["comparison"], "value": r["value"], "status": r["status"],
+                     "met": {MET: True, NOT_MET: False}.get(r["status"]), "note": why.get(lang, "") if why else "",
+                     "by_district": r["by_district"], "walking": r["walking"], "detail": r["detail"]})
     return rows
+
+
+#: How a status is marked (published index and app; its words are the catalogue's ``status.<status>``).
+STATUS_MARK = {"met": "✔", "not met": "✘", "not comparable": "—"}
+
+
+def fmt_value(v) -> str:
+    """An indicator value as shown: integers as they are, other numbers with two decimals."""
+    if v is None:
+        return "—"
+    return f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
+
+
+def _indicator_district_table(indicators, lang) -> str:
+    """Subdistrict x indicator table of the published index (value and status mark per cell)."""
+    esc = _html.escape
+    rows = [r for r in indicators if r["by_district"]]
+    if not rows:
+        return ""
+    names = list(rows[0]["by_district"])
+    head = "".join(f"<th>{esc(str(n))}</th>" for n in names)
+    body = "".join(
+        f'<tr><td>{esc(str(r["indicator"]))}</td>' + "".join(
+            f'<td>{esc(fmt_value(r["by_district"].get(n, {}).get("value")))} '
+            f'{STATUS_MARK.get(r["by_district"].get(n, {}).get("status"), "")}</td>' for n in names) + "</tr>"
+        for r in rows)
+    cap = pt("by_subdistrict", lang)
+    return f"<h3>{esc(cap)}</h3><table><tr><th></th>{head}</tr>{body}</table>"
 
 
 # ---------------------------------------------------------------- seats
@@ -311,15 +320,16 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
         + "".join(f'<td>{esc(_seat_cell(v, lang))}</td>' for v in s["levels"].values())
         + "</tr>" for fn, s in seats)
     ind_rows = "".join(
-        f'<tr><td>{esc(str(r["indicator"]))}</td><td>{esc(str(r["unit"]))}</td><td>{"" if r["baseline_2020"] is None else r["baseline_2020"]}</td>'
-        f'<td>{"" if r["target_2025"] is None else r["target_2025"]}</td>'
-        f'<td>{"—" if r["value"] is None else format(r["value"], ",.2f") if isinstance(r["value"], float) else r["value"]}</td>'
-        f'<td>{"" if r["met"] is None else ("✔" if r["met"] else "✘")}</td><td><small>{esc(str(r["note"]))}</small></td></tr>'
+        f'<tr><td>{esc(str(r["no"] or ""))}</td><td>{esc(str(r["indicator"]))}</td><td>{esc(str(r["unit"]))}</td>'
+        f'<td>{"" if r["baseline_2020"] is None else esc(str(r["baseline_2020"]))}</td>'
+        f'<td>{"" if r["target_2025"] is None else esc(r["comparison"] + " " + format(r["target_2025"], "g"))}</td>'
+        f'<td>{esc(fmt_value(r["value"]))}</td>'
+        f'<td>{STATUS_MARK[r["status"]]} {esc(t("status." + r["status"], lang))}</td><td><small>{esc(str(r["note"]))}</small></td></tr>'
         for r in indicators)
     src_rows = "".join(f"<li><b>{esc(str(k))}</b>: {esc(str(v))}</li>" for k, v in (area.sources or {}).items())
     lvl_heads = "".join(f"<th>{esc(SERVICES[lv].label(lang))}</th>" for lv in LEVELS)
     hdr = [t(f"col.{k}", lang) for k in ("service", "minutes", "covered", "median", "uncovered", "year", "indicator",
-                                          "unit", "2020", "target", "now", "met", "note")]
+                                          "unit", "2020", "target", "now", "status", "note")]
     seat_sec = (f'<h2>{esc(pt("seat_maps", lang, scenario=scenario))}</h2><table><tr><th>{hdr[5]}</th>{lvl_heads}</tr>'
                 f"{seat_rows}</table>") if seats else ""
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
@@ -333,7 +343,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f
 {_life_circle_section(lang, life)}
 <h2>{esc(pt("coverage_maps", lang, minutes="N"))}</h2><table><tr><th>{hdr[0]}</th><th>{hdr[1]}</th><th>{hdr[2]}</th><th>{hdr[3]}</th><th>{hdr[4]}</th></tr>{cov_rows}</table>
 {seat_sec}
-<h2>{esc(pt("indicators", lang))}</h2><table><tr><th>{hdr[6]}</th><th>{hdr[7]}</th><th>{hdr[8]}</th><th>{hdr[9]}</th><th>{hdr[10]}</th><th>{hdr[11]}</th><th>{hdr[12]}</th></tr>{ind_rows}</table>
+<h2>{esc(pt("indicators", lang))}</h2><table><tr><th>#</th><th>{hdr[6]}</th><th>{hdr[7]}</th><th>{hdr[8]}</th><th>{hdr[9]}</th><th>{hdr[10]}</th><th>{hdr[11]}</th><th>{hdr[12]}</th></tr>{ind_rows}</table>
+{_indicator_district_table(indicators, lang)}
 <h2>{esc(pt("sources", lang))}</h2><ul>{src_rows}<li>Leaflet 1.9.4 (BSD-2-Clause), jQuery 3.7.1 (MIT) — embedded</li></ul>
 </body></html>"""
 
@@ -477,7 +488,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     tiles : str
         Base tiles (``none``: vector only, offline).
     life_circle : bool
-        Also write ``life-circle.html`` (the quarter-hour life-circle index at ``minutes``, default 15).
+        Also write ``life-circle.html`` (the 15-minute community life-circle index at ``minutes``, default 15).
     progress : callable, optional
         Called with ``(done, total, name)`` after each file.
 

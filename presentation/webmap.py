@@ -1094,7 +1094,7 @@ def life_circle_map(area, covered: dict, minutes: float, *, lang: str = "zh", ti
                     tianditu_key: str | None = None, facilities: gpd.GeoDataFrame | None = None,
                     title: str | None = None, stats: str | None = None, assets: str = "served",
                     collapsed: bool = True) -> folium.Map:
-    """The quarter-hour life-circle map: cells coloured 0..6 by services within reach, districts, facilities.
+    """The 15-minute community life-circle map (15分钟社区生活圈): cells coloured 0..6 by services within reach, districts, facilities.
 
     Parameters
     ----------

@@ -31,7 +31,7 @@ from layers.families import TYPE_CAPACITY  # noqa: F401 - re-exported (scenarios
 from layers.frames import empty_layer, projects_as_facilities
 from layers.norms import CLASS_SIZE
 from layers.plan import EVALUATION_YEARS, OPENING_LAG
-from layers.schema import CLASSES_OF, FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_OPTIONAL, SCHOOL_LEVELS
+from layers.schema import CAPACITY_COLUMNS, CLASSES_OF, FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_OPTIONAL, SCHOOL_LEVELS
 from layers.validate import MAX_SEATS, validate_frame
 from scenarios import store
 from scenarios.demand import YEAR_RANGE
@@ -580,6 +580,10 @@ def list_scenarios(area) -> list[dict]:
 # projects_as_facilities (re-exported): the one projects -> facilities converter, layers.frames.
 
 
+#: Values of facility columns a layer may lack (capacity 0, attributes unknown).
+_FACILITY_DEFAULTS = {**{c: 0.0 for c in CAPACITY_COLUMNS}, "ownership": "", "puhui": False, "bed_type": ""}
+
+
 def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
     """Existing facilities plus the scenario's projects open by ``year``, as one facilities layer.
 
@@ -603,6 +607,9 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
     year = check_year(year)
     scenario = resolve_scenario(area, scenario)
     base = area.facilities.copy()
+    for c, default in _FACILITY_DEFAULTS.items():  # a layer made before a column existed: its default
+        if c not in base:
+            base[c] = default
     base["project_id"] = ""
     base["open_year"] = np.nan
     base["build_year"] = np.nan

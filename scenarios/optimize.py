@@ -12,6 +12,8 @@ One class per model, built ``from_cost_matrix`` (dense, like :mod:`spopt.locate`
 :class:`CapacitatedPMedian`  seats bind: split demand over open sites within capacity, minimise
                      travel, unserved children cost ``unserved_cost`` each
 :class:`CapacitatedMCLP`     seats bind: maximise children assigned to a seat within the radius
+:class:`MaxAttendance`       maximise attendance: demand at its nearest open site, attending in part,
+                     falling with distance (decay function :data:`DECAYS`, a stated parameter)
 ==================  ===========================================================================
 
 Conventions shared with spopt: ``p_facilities`` counts *all* open sites, the predefined ones
@@ -42,11 +44,11 @@ from scipy.sparse.csgraph import connected_components, maximum_flow
 from accessibility.context import ComputeContext
 from accessibility.params import check_count, check_minutes
 from layers.errors import InfeasibleModelError, ParameterError
-from layers.families import new_site_capacity
+from layers.families import LEVELS, SERVICES, new_site_capacity
 
 __all__ = [
     "LocationModel", "PMedian", "MCLP", "LSCP", "PCenter", "CapacitatedPMedian", "CapacitatedMCLP",
-    "MODELS", "best_next_site", "default_capacity", "area_instance", "build_model", "optimize_area",
+    "MODELS", "MaxAttendance", "DECAYS", "ATTENDANCE_LEVELS", "decay", "best_next_site", "default_capacity", "area_instance", "build_model", "optimize_area",
     "best_next_site_area", "InfeasibleModelError",
 ]
 
@@ -551,8 +553,101 @@ class CapacitatedMCLP(_Capacitated):
 
 
 #: CLI model keys -> classes.
+#: Distance-decay functions of :class:`MaxAttendance`, ``t`` the travel cost and ``h`` the decay scale
+#: (``decay_scale``; on a study area ``--decay-minutes``, default the service's norm minutes).
+DECAYS = {
+    "exponential": "f(t) = 0.5 ** (t / h): half the demand attends at h, a quarter at 2h",
+    "linear": "f(t) = max(0, 1 - t / h): attendance falls evenly to nobody at h",
+}
+
+
+def decay(cost, kind: str, scale: float) -> np.ndarray:
+    """Share of demand that attends at travel cost ``cost`` (:data:`DECAYS`); 1 at cost 0."""
+    t = np.asarray(cost, float)
+    if not (scale > 0):
+        raise ValueError(f"decay scale must be > 0, got {scale!r}")
+    if kind == "exponential":
+        return np.power(0.5, t / scale)
+    if kind == "linear":
+        return np.clip(1.0 - t / scale, 0.0, 1.0)
+    raise ValueError(f"unknown decay {kind!r}: use one of {', '.join(DECAYS)}")
+
+
+class MaxAttendance(LocationModel):
+    """Maximise attendance: demand goes to its nearest open site and attends in part, falling with distance.
+
+    ArcGIS's fourth location-allocation model ("Maximize Attendance"): the attendance of demand point
+    ``i`` is ``w_i f(c_ij)`` at its nearest open site ``j``, ``f`` a decreasing decay function
+    (:data:`DECAYS`, scale ``decay_scale`` in the cost's unit); ``p_facilities`` open in all, the
+    predefined included. As a MILP: ``max sum a_ij x_ij`` with ``a_ij = w_i f(c_ij)``,
+    ``sum_j x_ij <= 1``, ``x_ij <= y_j``, ``sum y_j = p`` — because ``f`` falls with cost, the best
+    assignment of ``i`` is its nearest open site, so the optimum is ``sum_i w_i max_{j open} f(c_ij)``.
+    Capacity is not a constraint (as in ArcGIS); the seat effect is reported beside.
+    ``objective`` is the attendance (predefined sites' included).
+    """
+
+    name = "attendance"
+
+    @classmethod
+    def from_cost_matrix(cls, cost_matrix, weights, p_facilities, predefined_facilities_arr=None,
+                         decay_kind="exponential", decay_scale=1.0, name=None):
+        """Build from a dense demand x facility cost matrix (inf / NaN = no route)."""
+        i, j, c, (n, m) = _dense_to_pairs(cost_matrix)
+        return cls.from_pairs(i, j, c, n, m, weights, p_facilities, predefined_facilities_arr, decay_kind,
+                              decay_scale, name)
+
+    @classmethod
+    def from_pairs(cls, orig, dest, cost, n_demand, n_facilities, weights, p_facilities,
+                   predefined_facilities_arr=None, decay_kind="exponential", decay_scale=1.0, name=None):
+        """Build from sparse pairs (a pair not given attends nobody)."""
+        self = cls(orig, dest, cost, n_demand, n_facilities, weights, predefined_facilities_arr, name)
+        self.p_facilities = int(p_facilities)
+        self.decay_kind, self.decay_scale = decay_kind, float(decay_scale)
+        self.share = decay(self.cost, decay_kind, self.decay_scale)
+        return self
+
+    def attendance(self, open_mask) -> float:
+        """Attendance with the sites of ``open_mask`` open: ``sum_i w_i max_{j open} f(c_ij)``."""
+        best = np.zeros(self.n_demand)
+        m = np.asarray(open_mask, bool)[self.dest]
+        np.maximum.at(best, self.orig[m], self.share[m])
+        return float((self.weights * best).sum())
+
+    def solve(self, time_limit=None, mip_rel_gap=0.0):
+        """Solve with HiGHS; returns self (``objective`` = attendance, ``attendance_predefined`` before)."""
+        t0 = time.perf_counter()
+        PMedian._check_p(self)
+        a = self.weights[self.orig] * self.share
+        keep = a > 0
+        o, d, a = self.orig[keep], self.dest[keep], a[keep]
+        rows, oc = np.unique(o, return_inverse=True)
+        m, k = self.n_facilities, len(o)
+        nvar = m + k
+        # each demand point attends at most once
+        a1 = sp.csr_matrix((np.ones(k), (oc, m + np.arange(k))), shape=(len(rows), nvar))
+        link = np.flatnonzero(~self.predefined[d])  # x_ij <= y_j where the site may stay closed
+        a2 = sp.csr_matrix((np.concatenate([np.ones(len(link)), -np.ones(len(link))]),
+                            (np.tile(np.arange(len(link)), 2), np.concatenate([m + link, d[link]]))),
+                           shape=(len(link), nvar))
+        a3 = sp.csr_matrix((np.ones(m), (np.zeros(m, int), np.arange(m))), shape=(1, nvar))
+        lb = np.zeros(nvar)
+        lb[:m] = self.predefined
+        res = self._milp(np.concatenate([np.zeros(m), -a]), np.concatenate([np.ones(m), np.zeros(k)]), lb,
+                         np.ones(nvar), [(a1, -np.inf, 1), (a2, -np.inf, 0),
+                                         (a3, self.p_facilities, self.p_facilities)], time_limit, mip_rel_gap)
+        self._finish(res.x[:m])
+        self.cli2fac, _ = self._nearest_open()
+        # recomputed from the chosen sites (exact, no LP tolerance)
+        self.objective = self.attendance(self.selected)
+        self.attendance_predefined = self.attendance(self.predefined)
+        self.seconds = time.perf_counter() - t0
+        return self
+
+
 MODELS = {"pmedian": PMedian, "mclp": MCLP, "lscp": LSCP, "pcenter": PCenter,
-          "cpmedian": CapacitatedPMedian, "cmclp": CapacitatedMCLP}
+          "cpmedian": CapacitatedPMedian, "cmclp": CapacitatedMCLP, "attendance": MaxAttendance}
+#: Services the attendance model may site (ArcGIS's model suits places people choose to attend).
+ATTENDANCE_LEVELS = ("kindergarten", "childcare")
 
 #: One line per model for the app and ``hedong scenario optimize --help``: what it chooses, and
 #: the objective's unit (:data:`OBJECTIVE_UNITS`).
@@ -704,8 +799,13 @@ def area_instance(area, level: str, scenario="existing", year: int = 2025, minut
     mins = float(minutes if minutes is not None else SERVICES[level].minutes)
     fac = facilities_for(area, scenario, year)
     sites = level_sites(fac, level)
-    w = children(area, level, year)
-    if candidates is None:
+    w = children(area, level, year) if level in LEVELS else _service_demand(area, level, year)
+    if candidates is None and level not in LEVELS:  # childcare: no seat assignment; gaps = beyond the norm
+        from accessibility.coverage import service_seconds
+
+        t = service_seconds(area, level, facilities=fac)[0]
+        cands = generate_candidates(area, w, np.where(t > mins * 60.0, w, 0), net=ev.net)
+    elif candidates is None:
         base = ev.evaluate_level(fac, level, year, mins, demand=w)
         cands = generate_candidates(area, w, base.assignment.unserved_cell, net=ev.net)
     else:
@@ -729,8 +829,24 @@ def area_instance(area, level: str, scenario="existing", year: int = 2025, minut
             "evaluator": ev, "facilities": fac, "minutes": mins}
 
 
-def build_model(key: str, inst: dict, p: int = 1):
-    """A model of :data:`MODELS` over an :func:`area_instance` with ``p`` new sites."""
+def _service_demand(area, level: str, year: int) -> np.ndarray:
+    """Whole people per cell demanding a service that is not a school level (childcare: ages 0-2), grown
+    to ``year`` by the district growth factors the school levels use (:func:`scenarios.demand.growth_factors`)."""
+    from scenarios.demand import check_year, growth_factors
+
+    pop = area.population
+    f = growth_factors(area, check_year(year))
+    mult = pop["district_id"].astype(str).map(f).fillna(1.0).to_numpy(float)
+    raw = pop[SERVICES[level].demand].astype(float).fillna(0.0).to_numpy() * mult
+    return np.rint(np.maximum(raw, 0.0)).astype(np.int64)
+
+
+def build_model(key: str, inst: dict, p: int = 1, decay_kind: str = "exponential", decay_minutes=None):
+    """A model of :data:`MODELS` over an :func:`area_instance` with ``p`` new sites.
+
+    ``decay_kind`` / ``decay_minutes`` set the attendance model's decay (:data:`DECAYS`; default
+    scale: the instance's norm minutes).
+    """
     o, d, c, w = inst["orig"], inst["dest"], inst["cost"], inst["weights"].astype(float)
     n, m = len(w), len(inst["capacity"])
     ptot = inst["n_fixed"] + int(p)
@@ -747,6 +863,9 @@ def build_model(key: str, inst: dict, p: int = 1):
         return CapacitatedPMedian.from_pairs(o, d, c, n, m, w, inst["capacity"], ptot, lim, pre, unserved_cost=lim)
     if key == "cmclp":
         return CapacitatedMCLP.from_pairs(o, d, c, n, m, w, inst["capacity"], ptot, lim, pre)
+    if key == "attendance":  # costs are seconds
+        scale_s = 60.0 * float(decay_minutes if decay_minutes is not None else inst["minutes"])
+        return MaxAttendance.from_pairs(o, d, c, n, m, w, ptot, pre, decay_kind, scale_s)
     raise ParameterError("model", f"unknown model {key!r}: use one of {', '.join(MODELS)}", value=key)
 
 
@@ -767,19 +886,28 @@ def _worst_trip_existing(area, level: str, scenario, year: int) -> float:
     return float(t[ok].max()) if ok.any() else 0.0
 
 
-def _check_area_args(level, minutes, year) -> None:
+def _check_area_args(level, minutes, year, levels=LEVELS) -> None:
     """The arguments every study-area optimisation shares (ParameterError naming the bad one)."""
-    from scenarios.demand import LEVELS, check_year
+    from scenarios.demand import check_year
 
-    if level not in LEVELS:
-        raise ParameterError("level", f"unknown level {level!r}: use one of {', '.join(LEVELS)}", value=level)
+    if level not in levels:
+        extra = (f" ({', '.join(sorted(set(ATTENDANCE_LEVELS) - set(levels)))} with --model attendance only)"
+                 if set(ATTENDANCE_LEVELS) - set(levels) else "")
+        raise ParameterError("level", f"unknown level {level!r}: use one of {', '.join(levels)}{extra}", value=level)
     check_minutes(minutes)
     check_year(year)
 
 
 def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=None, candidates=None,
-                  scenario="existing", year: int = 2025, time_limit=60.0) -> dict:
+                  scenario="existing", year: int = 2025, time_limit=60.0, decay_kind: str = "exponential",
+                  decay_minutes=None) -> dict:
     """Choose new sites on a study area and report the effect on seats within reach.
+
+    ``model="attendance"`` (kindergartens and childcare, :data:`ATTENDANCE_LEVELS`) maximises
+    distance-decayed attendance (:class:`MaxAttendance`; ``decay_kind`` and ``decay_minutes``, default
+    the norm minutes; pairs up to 3 x the decay minutes, beyond which an exponential decay keeps
+    under 12.5 % and a linear one nobody); the result adds ``attendance_before`` / ``attendance_after``
+    and the ``decay`` used.
 
     Returns
     -------
@@ -797,7 +925,8 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
         The model has no solution with these arguments (``parameters`` says which to change).
     """
     t0 = time.perf_counter()
-    _check_area_args(level, minutes, year)
+    _check_area_args(level, minutes, year,
+                     levels=ATTENDANCE_LEVELS if model == "attendance" else LEVELS)
     if model not in MODELS:
         raise ParameterError("model", f"unknown model {model!r}: use one of {', '.join(MODELS)}", value=model)
     p = check_count(p, "p", lo=0)
@@ -809,18 +938,24 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
         # The worst trip may exceed the norm. Existing schools stay open, so the worst trip with
         # them alone is a feasible p-center value for any p: pairs up to it are all an exact
         # p-center can use. Without existing schools fall back to three times the norm.
-        from layers.families import SERVICES
-
         mins = float(minutes if minutes is not None else SERVICES[level].minutes)
         ub = _worst_trip_existing(area, level, scenario, year)
         factor = (ub / (mins * 60.0)) * (1 + 1e-9) + 1e-9 if np.isfinite(ub) and ub > 0 else 3.0
+    if model == "attendance":
+        if decay_kind not in DECAYS:
+            raise ParameterError("decay", f"unknown decay {decay_kind!r}: use one of {', '.join(DECAYS)}",
+                                 value=decay_kind)
+        if decay_minutes is not None:
+            check_minutes(decay_minutes, "decay_minutes")
+        mins = float(minutes if minutes is not None else SERVICES[level].minutes)
+        factor = 3.0 * float(decay_minutes if decay_minutes is not None else mins) / mins
     inst = area_instance(area, level, scenario, year, minutes, candidates, limit_factor=factor)
     if p > len(inst["candidates"]):
         raise ParameterError("p", f"{p} new sites asked for, but there are only {len(inst['candidates'])} "
                              "candidates; ask for fewer or give more candidates", value=p)
     # Programming errors surface as they are; only an infeasible model (InfeasibleModelError)
     # and bad arguments (ParameterError) are the user's to fix.
-    mdl = build_model(model, inst, p).solve(time_limit=time_limit)
+    mdl = build_model(model, inst, p, decay_kind, decay_minutes).solve(time_limit=time_limit)
     nf = inst["n_fixed"]
     cands = inst["candidates"]
     chosen = [str(cands["candidate_id"].iloc[j - nf]) for j in mdl.chosen]
@@ -849,6 +984,11 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
     _site_places(area, out["chosen_sites"])
     if hasattr(mdl, "covered"):
         out["covered"] = float(w[mdl.covered].sum())
+    if model == "attendance":
+        out["attendance_before"] = mdl.attendance_predefined
+        out["attendance_after"] = float(mdl.objective)
+        out["decay"] = {"kind": mdl.decay_kind, "minutes": mdl.decay_scale / 60.0, "formula": DECAYS[mdl.decay_kind],
+                        "pairs_within_minutes": inst["limit_s"] * factor / 60.0}
     if model == "pcenter":
         out["worst_minutes_before"] = ub / 60.0
         out["worst_minutes_after"] = float(mdl.objective) / 60.0

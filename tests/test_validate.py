@@ -150,7 +150,7 @@ def test_project_errors(tmp_path, row, field, text):
 
 def test_population_errors(tmp_path):
     head = ",".join(POPULATION_COLUMNS) + ",lon,lat"
-    p = _csv(tmp_path, f"c1,d1,100,3,3,6,3,14,{LON},{LAT}\nc2,d1,,3,3,6,3,14,{LON},{LAT}", head=head, name="pop.csv")
+    p = _csv(tmp_path, f"c1,d1,100,3,3,6,3,14,19,{LON},{LAT}\nc2,d1,,3,3,6,3,14,19,{LON},{LAT}", head=head, name="pop.csv")
     with pytest.raises(InputError) as ei:
         load_population(p, crs=CRS)
     assert "empty value" in _err(ei, 2, "pop_total")
@@ -172,8 +172,39 @@ def test_labels_and_case_are_normalised():
 def test_specs_cover_every_layer():
     from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED
 
-    assert set(SPECS) == {"boundary", "districts", "population", "facilities", "projects", "housing"}
+    assert set(SPECS) == {"boundary", "districts", "population", "facilities", "projects", "housing", "communities"}
     assert set(SPECS) == set(LAYERS_REQUIRED) | set(LAYERS_OPTIONAL)
+
+
+def test_age_60_plus_is_derived_from_65_plus_when_absent_and_said_so():
+    from layers.norms import AGE_60_PER_65
+
+    df = pd.DataFrame({"cell_id": ["a", "b"], "district_id": ["d", "d"], "pop_total": [100, 10],
+                       "age_0_2": [3, 0], "age_3_5": [3, 0], "age_6_11": [6, 0], "age_12_14": [3, 0],
+                       "age_65_plus": [27, 9]})
+    out = validate_frame(df, "population", file="t")
+    assert out["age_60_plus"].tolist() == pytest.approx([27 * AGE_60_PER_65, 10.0])  # capped at the cell
+    assert out.attrs["derived_cohorts"] == ["age_60_plus"]
+    assert AGE_60_PER_65 == pytest.approx(0.1870 / 0.1350)
+    given = validate_frame(df.assign(age_60_plus=[30, 9]), "population", file="t")
+    assert given["age_60_plus"].tolist() == [30.0, 9.0] and "derived_cohorts" not in given.attrs
+
+
+def test_facility_attributes_ownership_puhui_bed_type():
+    df = pd.DataFrame({"facility_id": ["k1", "k2", "c1", "e1"], "family": ["kindergarten", "幼儿园", "childcare",
+                                                                            "elderly_care"],
+                       "ownership": ["公办", "private", "", ""], "puhui": ["", "是", "no", ""],
+                       "bed_type": ["", "", "", "护理型"]})
+    out = validate_frame(df, "facilities", file="t")
+    assert out["ownership"].tolist() == ["public", "private", "", ""]
+    assert out["puhui"].tolist() == [True, True, False, False]  # a public kindergarten is 普惠
+    assert out["bed_type"].tolist() == ["", "", "", "nursing"]
+    with pytest.raises(InputError) as ei:
+        validate_frame(df.assign(puhui=["maybe", "", "", ""]), "facilities", file="t")
+    assert _err(ei, 1, "puhui")
+    with pytest.raises(InputError) as ei:  # bed type belongs to elderly care only
+        validate_frame(df.assign(bed_type=["nursing", "", "", ""]), "facilities", file="t")
+    assert "elderly_care" in _err(ei, 1, "bed_type")
 
 
 def test_unsupported_and_missing_files(tmp_path):
@@ -189,3 +220,12 @@ def test_unsupported_and_missing_files(tmp_path):
         load_facilities(e, crs=CRS)
     with pytest.raises(InputError, match="unknown coordinate system"):
         load_facilities(_csv(tmp_path, OK), crs=CRS, coords="wgs72")
+
+
+def test_floor_area_is_an_area_not_seats():
+    df = pd.DataFrame({"facility_id": ["c1"], "family": ["culture"], "floor_area_m2": ["1234.5"]})
+    assert validate_frame(df, "facilities", file="t")["floor_area_m2"].tolist() == [1234.5]
+    with pytest.raises(InputError) as ei:  # childcare places are counted whole
+        validate_frame(pd.DataFrame({"facility_id": ["c1"], "family": ["childcare"], "places_childcare": ["10.5"]}),
+                       "facilities", file="t")
+    assert _err(ei, 1, "places_childcare")

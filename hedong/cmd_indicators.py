@@ -1,0 +1,77 @@
+"""`hedong indicators`: the plan's indicator table computed from the study area's layers.
+
+    hedong indicators [--area A] [--scenario S --year Y] [--lang zh|en] [--json] [--csv FILE [--overwrite]]
+
+One row per indicator of 《运城市"十四五"公共服务和社会保障事业规划》 (7, 9, 12, 15, 19, 22 ...)
+and per text target (毛入园率 proxy, public kindergartens, nursing beds, 50 study rooms, a care site
+in every community over 10,000, a 普惠 childcare centre in every subdistrict): the 2020 baseline,
+the 2025 target, the value for the area and each subdistrict, and met / not met / not comparable
+with the reason. The numbers come from :func:`accessibility.indicators.indicator_table`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hedong.cli import add_area_argument
+from hedong.cmd_coverage import scenario_facilities
+from hedong.output import print_json, table
+from layers.errors import InputError
+
+
+def register(sub) -> None:
+    """Add the ``indicators`` command to the ``hedong`` parser."""
+    p = sub.add_parser("indicators", help="the plan's indicator table: baseline, target, value by subdistrict, status",
+                       description="The plan's indicators and text targets computed from the layers: 2020 baseline, "
+                                   "2025 target, value for the area and each subdistrict, met / not met / not "
+                                   "comparable (with the reason). City-wide ratios are ratios; the walking measure "
+                                   "beside each is labelled as such.")
+    add_area_argument(p)
+    p.add_argument("--scenario", default=None, help="scenario whose projects are open (needs --year)")
+    p.add_argument("--year", type=int, default=None, help="year of the scenario")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the table and CSV (default zh)")
+    p.add_argument("--no-walking", action="store_true", help="skip the walking measures (faster)")
+    p.add_argument("--json", action="store_true", help="print the table as JSON")
+    p.add_argument("--csv", metavar="FILE", help="write one row per indicator and place as UTF-8-BOM CSV (Excel)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --csv file")
+    p.set_defaults(func=run_indicators)
+
+
+def run_indicators(args) -> int:
+    """Run ``hedong indicators``; returns the exit code."""
+    from accessibility.indicators import indicator_frame, indicator_table
+    from gis.areas import load_area_cached
+    from gis.io import atomic_path
+
+    if (args.scenario is None) != (args.year is None):
+        raise InputError("--scenario and --year go together", field="--scenario" if args.scenario is None else "--year")
+    out = Path(args.csv) if args.csv else None
+    if out is not None:
+        if out.suffix.lower() != ".csv":
+            raise InputError("the output must be a .csv file", file=out, field="--csv")
+        if not out.parent.is_dir():
+            raise InputError("the output folder does not exist", file=out.parent, field="--csv")
+        if out.exists() and not args.overwrite:
+            raise InputError("the file exists; pass --overwrite to replace it", file=out, field="--csv")
+    area = load_area_cached(args.area)
+    fac = scenario_facilities(area, args.scenario, args.year)
+    tab = indicator_table(area, fac, walking=not args.no_walking)
+    if args.scenario:
+        tab["scenario"], tab["year"] = args.scenario, args.year
+    if out is not None:
+        with atomic_path(out) as tmp:
+            indicator_frame(tab, args.lang).to_csv(tmp, index=False, encoding="utf-8-sig")
+    if args.json:
+        print_json(tab)
+        return 0
+    lang = args.lang
+    rows = [{"no": r["no"] or "", "indicator": r[lang], "unit": r["unit"],
+             "2020": "" if r["baseline_2020"] is None else r["baseline_2020"],
+             "2025": "" if r["target_2025"] is None else f"{r['comparison']} {r['target_2025']:g}",
+             "value": "—" if r["value"] is None else r["value"], "status": r["status"],
+             "reason": (r["reason"] or {}).get(lang, "")} for r in tab["indicators"]]
+    print(f"{area.name}: {tab['plan']}" + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
+    print(table(rows))
+    if out is not None:
+        print(f"\nwrote {out}")
+    return 0

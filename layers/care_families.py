@@ -1,0 +1,58 @@
+"""The families the plan's indicator table adds to the registry: childcare (托育) and culture (公共文化).
+
+Registered through :func:`layers.families.register_family` (one record each plus their capacity
+column); :mod:`layers.families` imports this module last, so every consumer sees them.
+
+* **childcare** — 托育机构 (nurseries for children under 3). Capacity ``places_childcare`` (托位);
+  demand ``age_0_2``; GB 50180-2018 puts 托儿所 in the 5-minute tier (300 m) [S]. The plan's targets
+  (indicator 19: 2 -> 5 places per 1,000 *residents*; 每个乡镇（街道）至少1个普惠托育机构) are
+  city-wide ratios and rules, computed by :mod:`accessibility.indicators`, so the service carries no
+  ``per_1000`` (that field is per 1,000 of the demand cohort, read by walking measures).
+* **culture** — public cultural facilities (文化馆 / 文化活动中心, 社区文化活动室, 图书馆, 博物馆).
+  Capacity ``floor_area_m2`` (建筑面积); demand ``pop_total``; the 15-minute tier (文化活动中心) [C].
+  Indicator 9 (102.7 -> 180.5 m² per 10,000 residents) counts their floor area and that of the
+  Hedong Study Rooms (河东书房, the ``study_room`` family).
+
+Neither is in the life-circle index (``life_circle=False``), so ``hedong coverage``'s
+``life_circle`` figures keep their meaning; both appear in every per-service output.
+"""
+
+from __future__ import annotations
+
+from layers.families import CapacityColumn, Family, Service, Subtype, register_capacity_column, register_family
+from layers.norms import LIFE_CIRCLE_TIERS
+
+#: Places of one new childcare centre when nothing else gives it: 5 classes (乳儿班/托小班/托大班 mix)
+#: x 20 = 100 places, a mid-size centre under the national 托育机构设置标准 (2019) [U].
+CHILDCARE_NEW_SITE_PLACES = 100
+
+register_capacity_column(CapacityColumn("places_childcare", "places", "托位", "childcare places", "托位", "places"))
+register_capacity_column(CapacityColumn("floor_area_m2", "m2", "建筑面积(m²)", "floor area (m²)", "平方米", "m²"))
+
+register_family(Family(
+    "childcare", "托育", "Childcare (under 3)",
+    subtypes=(Subtype("childcare_centre", "托育机构", "childcare centre"),
+              Subtype("nursery_in_kindergarten", "幼儿园托班", "nursery class in a kindergarten")),
+    capacity=("places_childcare",), color="#e377c2", symbol="circle", id_prefix="cc",
+    services=(
+        Service("childcare", "托育", "Childcare (under 3)", capacity="places_childcare", demand="age_0_2",
+                minutes=5, radius_m=LIFE_CIRCLE_TIERS[5]["distance_m"], tier=5,
+                source="托儿所 in the 5-minute life circle (GB 50180-2018 appendix B); plan indicator 19: "
+                       "5 places per 1,000 residents by 2025; one 普惠 centre per subdistrict", mark="S",
+                new_site_capacity=CHILDCARE_NEW_SITE_PLACES),
+    ),
+))
+register_family(Family(
+    "culture", "公共文化设施", "Public culture",
+    subtypes=(Subtype("cultural_centre", "文化馆/文化活动中心", "cultural centre"),
+              Subtype("community_culture_room", "社区文化活动室", "community culture room"),
+              Subtype("library", "图书馆", "library"),
+              Subtype("museum", "博物馆/美术馆", "museum / gallery")),
+    capacity=("floor_area_m2",), color="#bcbd22", symbol="book", id_prefix="cul",
+    services=(
+        Service("culture", "公共文化设施", "Public culture", capacity="floor_area_m2", minutes=15,
+                radius_m=LIFE_CIRCLE_TIERS[15]["distance_m"], tier=15,
+                source="文化活动中心 in the 15-minute life circle (GB 50180-2018 appendix B); plan indicator 9: "
+                       "180.5 m² of public cultural floor area per 10,000 residents by 2025", mark="C"),
+    ),
+))
