@@ -5,6 +5,8 @@ Human-readable tables by default; ``--json`` prints the stable keys of CONTRACT.
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
 
 from accessibility.params import check_count, check_minutes
@@ -98,7 +100,15 @@ def register(subparsers) -> None:
     add_output_flags(p)
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("optimize", help="choose new sites among candidates (HiGHS)")
+    from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS
+
+    p = sub.add_parser(
+        "optimize", help="choose new sites among candidates (HiGHS)", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Choose new school sites among candidates (exact MILP, HiGHS). Models:\n" + "\n".join(
+            f"  {k:9s} {MODEL_HELP[k][1]} Objective in {OBJECTIVE_UNITS[k][1]}." for k in MODEL_HELP)
+        + "\n\nCandidates file (--candidates): CSV with candidate_id, lon, lat (WGS84, or --coords gcj02/bd09) and "
+        "an optional capacity (seats); or GeoJSON / GeoPackage points with candidate_id. Sites outside the study "
+        "area are refused, naming the row. Example: docs/examples/candidates.csv.")
     _add_common(p)
     # Names of scenarios.optimize.MODELS / DECAYS / ATTENDANCE_LEVELS, written out so that building the
     # parser does not import the solver stack (tests/test_attendance.py checks they agree).
@@ -387,12 +397,12 @@ def cmd_optimize(args) -> int:
         print_json(res)
         return 0
     print(f"{res['model']} for {res['level']} ({res['candidates']} candidates, {res['demand_cells']} cells, "
-          f"{res['seconds']:.2f} s): objective {res['objective']:,.1f}")
+          f"{res['seconds']:.2f} s): objective {res['objective_value']:,.1f} {res['objective_unit']}")
     print(f"unserved children {res['unserved_before']:,} -> {res['unserved_after']:,}")
     if res.get("time_limit_reached"):
         gap = "unknown" if res.get("gap") is None else f"{res['gap']:.1%}"
         print(f"time limit reached: best solution found so far, within {gap} of the optimum (MIP gap)")
-    print(table(res["chosen_sites"]))
+    print(table(res["chosen_sites"], ["candidate_id", "district", "lon", "lat", "lon_gcj02", "lat_gcj02", "seats"]))
     return 0
 
 
@@ -417,11 +427,16 @@ def cmd_copy(args) -> int:
     """``hedong scenario copy SRC DST``."""
     from scenarios import store
     from scenarios.model import resolve_scenario, save_scenario
+    from scenarios.store import ScenarioExistsError
 
     area = _area(args)
     s = resolve_scenario(area, args.src).copy(args.dst)
     s.area = store.area_id(area)
-    path = save_scenario(s, overwrite=args.overwrite)
+    try:
+        path = save_scenario(s, overwrite=args.overwrite)
+    except ScenarioExistsError as e:
+        raise ScenarioExistsError(f"{e.reason}; add --overwrite to replace it", file=e.file, row=e.row,
+                                  field=e.field) from None
     out = {"name": args.dst, "path": str(path), "projects": int(len(s.projects)), "from": args.src}
     print_json(out) if args.json else print(f"saved {args.dst} ({out['projects']} projects) to {path}")
     return 0

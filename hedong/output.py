@@ -73,14 +73,18 @@ def table(rows: list[dict], columns: list[str] | None = None) -> str:
         return "(none)"
     columns = columns or list(rows[0])
 
-    def fmt(v):
+    def fmt(v, col=""):
+        if col == "year" or col.endswith("_year"):  # a year is a label: 2025, never 2,025
+            return "" if v is None or v != v else str(int(v))
+        if isinstance(v, float) and col.split("_")[0] in ("lon", "lat"):  # degrees: 6 decimals is ~0.1 m
+            return f"{v:.6f}"
         if isinstance(v, float):
             return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
         if isinstance(v, (int, np.integer)):
             return f"{int(v):,}"
         return str(v)
 
-    cells = [[fmt(r.get(c, "")) for c in columns] for r in rows]
+    cells = [[fmt(r.get(c, ""), str(c)) for c in columns] for r in rows]
 
     def width(s):  # CJK characters take two columns in a terminal
         return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)

@@ -160,6 +160,26 @@ class Scenario:
         self.projects = validate_projects(self.projects, source=f"scenario '{self.name}'")
         return self
 
+    def add_project(self, project_id: str, name: str, ptype: str, x: float, y: float, open_year: int,
+                    crs="EPSG:4326", source: str = "optimiser", **seats) -> "Scenario":
+        """Add a new project (e.g. a site the optimiser chose) at ``(x, y)`` in ``crs``; returns self.
+
+        ``seats`` are capacity columns (``seats_primary=`` ...); the others are 0. Validated like a file
+        (unique id, known type, a year in range); raises :class:`layers.errors.InputError` otherwise.
+        """
+        pt = gpd.GeoSeries([Point(float(x), float(y))], crs=crs)
+        if self.projects.crs is not None:
+            pt = pt.to_crs(self.projects.crs)
+        row = {c: (0 if c in PROJECT_CAPACITY else "") for c in self.projects.columns if c != self.projects.geometry.name}
+        row.update(project_id=str(project_id), name=str(name), type=str(ptype), open_year=int(open_year),
+                   source=str(source), **{k: int(v) for k, v in seats.items()})
+        new = gpd.GeoDataFrame([row], geometry=[pt.iloc[0]], crs=self.projects.crs)
+        new = new.rename_geometry(self.projects.geometry.name) if new.geometry.name != self.projects.geometry.name \
+            else new
+        self.projects = validate_projects(pd.concat([self.projects, new], ignore_index=True),
+                                          source=f"scenario '{self.name}'")
+        return self
+
     def summary(self) -> dict:
         """Name, project count and seats for listings."""
         p = self.projects

@@ -649,6 +649,38 @@ MODELS = {"pmedian": PMedian, "mclp": MCLP, "lscp": LSCP, "pcenter": PCenter,
 #: Services the attendance model may site (ArcGIS's model suits places people choose to attend).
 ATTENDANCE_LEVELS = ("kindergarten", "childcare")
 
+#: One line per model for the app and ``hedong scenario optimize --help``: what it chooses, and
+#: the objective's unit (:data:`OBJECTIVE_UNITS`).
+MODEL_HELP = {
+    "cmclp": ("容量约束最大覆盖：新建 p 所，使步行时限内能分到空余学位的儿童最多（默认）。",
+              "capacitated maximal covering: open p sites so the most children get a free seat within the "
+              "walking limit (default)."),
+    "cpmedian": ("容量约束 p 中位：学位有上限，使入学儿童的总步行时间最短（未入学按罚分计）。",
+                 "capacitated p-median: seats bind; least total walking time of the children placed (a child "
+                 "without a seat counts a penalty)."),
+    "mclp": ("最大覆盖：新建 p 所，使住在学校步行时限内的儿童最多（不计学位）。",
+             "maximal covering: open p sites so the most children live within the walking limit of a school "
+             "(seats ignored)."),
+    "pmedian": ("p 中位：新建 p 所，使所有儿童到最近学校的总步行时间最短（不计学位）。",
+                "p-median: open p sites so the total walking time of all children to their nearest school is "
+                "least (seats ignored)."),
+    "pcenter": ("p 中心：新建 p 所，使最远儿童到最近学校的步行时间最短。",
+                "p-center: open p sites so the longest walk of any child to the nearest school is shortest."),
+    "lscp": ("集合覆盖：用最少的学校覆盖所有可达儿童（忽略 p）。",
+             "set covering: the fewest schools so every reachable child lives within the limit (p ignored)."),
+}
+
+#: The unit of each model's ``objective`` as :func:`objective_in_units` reports it (zh, en).
+OBJECTIVE_UNITS = {"pmedian": ("儿童·分钟", "child-minutes"), "cpmedian": ("儿童·分钟", "child-minutes"),
+                   "mclp": ("名儿童", "children"), "cmclp": ("名儿童", "children"),
+                   "pcenter": ("分钟", "minutes"), "lscp": ("所学校", "schools")}
+
+
+def objective_in_units(model: str, objective: float) -> float:
+    """A model's objective in :data:`OBJECTIVE_UNITS`: travel costs are seconds inside the models
+    (child-seconds for the medians, seconds for p-center), reported as minutes."""
+    return float(objective) / 60.0 if model in ("pmedian", "cpmedian", "pcenter") else float(objective)
+
 
 # ------------------------------------------------------------------------- best next site
 
@@ -947,6 +979,9 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
            "chosen_sites": [{"candidate_id": str(cands["candidate_id"].iloc[j - nf]),
                              "x": float(cands.geometry.iloc[j - nf].x), "y": float(cands.geometry.iloc[j - nf].y),
                              "seats": int(cap[j])} for j in mdl.chosen]}
+    out["objective_value"] = round(objective_in_units(model, mdl.objective), 3)
+    out["objective_unit"] = OBJECTIVE_UNITS[model][1]
+    _site_places(area, out["chosen_sites"])
     if hasattr(mdl, "covered"):
         out["covered"] = float(w[mdl.covered].sum())
     if model == "attendance":
@@ -958,6 +993,28 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
         out["worst_minutes_before"] = ub / 60.0
         out["worst_minutes_after"] = float(mdl.objective) / 60.0
     return out
+
+
+def _site_places(area, sites: list[dict]) -> None:
+    """Add ``lon``/``lat`` (WGS84), ``lon_gcj02``/``lat_gcj02`` and ``district`` to site dicts with ``x``/``y``
+    in the area's CRS (in place): a planner finds a site on a map or on Amap, not in projected metres."""
+    if not sites:
+        return
+    from gis.crs import wgs84_to_gcj02
+
+    pts = gpd.GeoSeries(gpd.points_from_xy([s["x"] for s in sites], [s["y"] for s in sites]), crs=area.crs)
+    ll = pts.to_crs(4326)
+    glon, glat = wgs84_to_gcj02(ll.x.to_numpy(), ll.y.to_numpy())
+    d = area.districts
+    names = ["" for _ in sites]
+    if len(d):
+        j = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), d[["name", "geometry"]].to_crs(area.crs), how="left",
+                      predicate="within")
+        j = j[~j.index.duplicated()]
+        names = ["" if v != v else str(v) for v in j["name"].reindex(range(len(sites)))]
+    for i, s in enumerate(sites):
+        s.update(lon=round(float(ll.x.iloc[i]), 6), lat=round(float(ll.y.iloc[i]), 6),
+                 lon_gcj02=round(float(glon[i]), 6), lat_gcj02=round(float(glat[i]), 6), district=names[i])
 
 
 def best_next_site_area(area, level: str, scenario="existing", year: int = 2025, minutes=None, candidates=None,
