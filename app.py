@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -28,24 +29,32 @@ from accessibility.coverage import coverage_report, life_circle, service_coverag
 from accessibility.equity import lorenz
 from accessibility.fca import METHODS, fca
 from accessibility.norm_check import norm_gaps
-from accessibility.place import BANDS as PLACE_BANDS, place_isochrone, place_minutes, point_in_area_crs
-from presentation import publish as pub
-from presentation import webmap
-from presentation.i18n import CATALOGUE, LANG_NAMES, LANGS, subtype_label, cohort_label, service_label as _service_label, t, unit_label
+from accessibility.place import BANDS as PLACE_BANDS
+from accessibility.place import place_isochrone, place_minutes, point_in_area_crs
 from demo.yuncheng import scale_from_env
-from gis.areas import BUILTIN_AREAS
+from gis.areas import BUILTIN_AREAS, load_area
 from gis.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from layers import families as registry
 from layers.errors import InfeasibleModelError, InputError
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
+from presentation import publish as pub
+from presentation import webmap
+from presentation.i18n import CATALOGUE, LANG_NAMES, LANGS, cohort_label, subtype_label, t, unit_label
+from presentation.i18n import service_label as _service_label
+from scenarios import store
 from scenarios.candidates import load_candidates
 from scenarios.compare import action_diff, delta
 from scenarios.enrolment import enrolment_table
 from scenarios.evaluate import CLASS_FLAG_LABELS, evaluate
 from scenarios.model import (
-    PLAN_YEARS, YEAR_MAX, YEAR_MIN, available_names, facilities_for, resolve_scenario, save_scenario,
+    PLAN_YEARS,
+    YEAR_MAX,
+    YEAR_MIN,
+    available_names,
+    facilities_for,
+    resolve_scenario,
+    save_scenario,
 )
-from scenarios import store
 from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS, optimize_area
 from scenarios.sites import check_sites
 
@@ -70,8 +79,6 @@ def demo_scale() -> float:
 @st.cache_resource(show_spinner=False)
 def get_area(spec: str, scale: float):
     """The study area (and, through its cache, its travel network), loaded once per process."""
-    from gis.areas import load_area
-
     return load_area(spec, scale=scale) if spec == "yuncheng-demo" else load_area(spec)
 
 
@@ -912,9 +919,6 @@ def parse_upload(data: bytes, filename: str, crs):
         Validated sites (:func:`scenarios.candidates.load_candidates`), or an error message naming
         the file, row and field at fault. Nothing else is touched.
     """
-    import tempfile
-    from pathlib import Path
-
     name = Path(str(filename or "upload")).name
     suffix = Path(name).suffix.lower().lstrip(".")
     if suffix not in UPLOAD_TYPES:

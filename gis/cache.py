@@ -21,6 +21,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+from shapely import LineString
 
 from gis.study_area import StudyArea
 
@@ -42,7 +43,6 @@ def tidy_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     for _, d in G.nodes(data=True):
         for k in [k for k in d if k not in _NODE_ATTRS]:
             del d[k]
-    from shapely import LineString
 
     for u, v, d in G.edges(data=True):
         if d.get("geometry") is None:  # straight edges get their line, as graph_to_gdfs would fill it

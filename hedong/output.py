@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gis.folder import is_study_area_file
 from layers.errors import InputError
-
 
 # Terminal control sequences: CSI (colours, cursor moves), OSC (window titles, OSC 52 clipboard
 # writes) and other ESC sequences, then any C0 / C1 control left except tab, newline and CR.
@@ -114,8 +114,6 @@ def check_out_file(path, args, field: str, suffixes=(".gpkg",)) -> Path:
     parent folder, any file of a study-area folder (even with ``--overwrite``) and an existing
     file unless ``--overwrite`` or, for a GeoPackage, ``--append-layer`` is given.
     """
-    from gis.folder import is_study_area_file
-
     p = Path(path)
     if p.suffix.lower() not in suffixes:
         raise InputError(f"the output must be a {' or '.join(suffixes)} file", file=p, field=field)

@@ -24,6 +24,7 @@ sources / licences. The whole folder is written to a temporary sibling and renam
 
 from __future__ import annotations
 
+import html as _h
 import html as _html
 import io
 import json
@@ -41,11 +42,13 @@ import pandas as pd
 
 from accessibility.circles import circles_gdf
 from accessibility.coverage import DEFAULT_MINUTES, life_circle, service_coverage
+from accessibility.indicators import MET, NOT_MET, indicator_table
+from layers.errors import InputError
 from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
+from layers.plan import OPENING_LAG, SCHOOL_PROGRAMME
 from presentation import webmap
 from presentation.i18n import CATALOGUE, LANGS, t
 from scenarios.evaluate import evaluate
-from layers.plan import OPENING_LAG, SCHOOL_PROGRAMME
 from scenarios.model import PLAN_YEARS
 
 #: Years of the seat maps: the years of the plan's school programme (layers.plan).
@@ -101,8 +104,6 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
         (True / False / None), ``note`` (the reason, else the note), ``by_district`` (name -> value,
         status), ``walking`` (the walking measure beside a ratio, or None).
     """
-    from accessibility.indicators import MET, NOT_MET, indicator_table
-
     tab = table if table is not None else indicator_table(
         area, None if facilities is None else webmap.as_facilities(facilities))
     rows = []
@@ -409,8 +410,6 @@ def check_out_dir(out_dir, field: str = "out_dir") -> Path:
     layers.errors.InputError
         When ``out_dir`` is a file, or a folder holding anything but an earlier publication.
     """
-    from layers.errors import InputError
-
     p = Path(out_dir)
     if p.exists() and not p.is_dir():
         raise InputError("the output path exists and is not a folder; choose a folder for the maps", file=p,
@@ -454,9 +453,6 @@ def _offline_page(m, area, place: dict, lang: str) -> str:
 
 def set_title(html: str, title: str) -> str:
     """Put ``title`` (escaped) into the page's <title> (folium writes none)."""
-    import html as _h
-    import re
-
     tag = f"<title>{_h.escape(title)}</title>"
     if re.search(r"<title>.*?</title>", html, flags=re.S):
         return re.sub(r"<title>.*?</title>", lambda _: tag, html, count=1, flags=re.S)
@@ -502,8 +498,6 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     layers.errors.InputError
         Bad ``lang``, or an ``out_dir`` holding other work (nothing is written then).
     """
-    from layers.errors import InputError
-
     if lang not in LANGS:
         raise InputError("language must be zh or en", field="lang")
     t0 = time.perf_counter()

@@ -26,6 +26,7 @@ Typical use::
 
 from __future__ import annotations
 
+import base64
 import html as _html
 import json
 
@@ -36,7 +37,9 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
+from shapely.geometry import LineString
 
+from layers.errors import InputError
 from layers.families import FAMILIES, FAMILY_CAPACITY, FAMILY_STYLE, LIFE_CIRCLE_SERVICES, SERVICE_COLOR, SERVICES
 from layers.frames import projects_as_facilities
 from layers.schema import CAPACITY_COLUMNS, COHORTS
@@ -284,8 +287,6 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
     layers.errors.InputError
         Unknown ``tiles`` or a Tianditu map without a key.
     """
-    from layers.errors import InputError
-
     if tiles not in TILES:
         raise InputError(f"unknown base map {tiles!r}: use one of {', '.join(TILES)}", field="tiles")
     if tiles == "tianditu" and not tianditu_key:
@@ -1266,8 +1267,6 @@ NO_MINUTES = 255
 
 
 def _b64(a: np.ndarray) -> str:
-    import base64
-
     return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode("ascii")
 
 
@@ -1343,8 +1342,6 @@ def add_place_finder(m: folium.Map, area, cell_minutes: dict, *, lang: str | Non
 def street_lines(area) -> gpd.GeoDataFrame:
     """The area's street network as lines (``name`` where the data has one), one row per street name
     (unnamed streets merged into one row): small enough to draw as an offline base layer."""
-    from shapely.geometry import LineString
-
     G = area.graph
     xs = {n: (d["x"], d["y"]) for n, d in G.nodes(data=True)}
     seen, geoms, names = set(), [], []

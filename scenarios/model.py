@@ -31,10 +31,18 @@ from layers.families import TYPE_CAPACITY  # noqa: F401 - re-exported (scenarios
 from layers.frames import empty_layer, projects_as_facilities
 from layers.norms import CLASS_SIZE
 from layers.plan import EVALUATION_YEARS, OPENING_LAG
-from layers.schema import CAPACITY_COLUMNS, CLASSES_OF, FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_OPTIONAL, SCHOOL_LEVELS
+from layers.schema import (
+    CAPACITY_COLUMNS,
+    CLASSES_OF,
+    FACILITY_COLUMNS,
+    PROJECT_CAPACITY,
+    PROJECT_COLUMNS,
+    PROJECT_OPTIONAL,
+    SCHOOL_LEVELS,
+)
 from layers.validate import MAX_SEATS, validate_frame
 from scenarios import store
-from scenarios.demand import YEAR_RANGE
+from scenarios.demand import YEAR_RANGE, check_year, growth_factors
 
 #: Project opening years a scenario may use: the evaluation horizon of :mod:`scenarios.demand`
 #: (the plan period and ten years beyond), so every project can be evaluated in its opening year.
@@ -344,8 +352,6 @@ def _plan_projects(area) -> gpd.GeoDataFrame:
 
 
 def _children_2025(area) -> pd.Series:
-    from scenarios.demand import growth_factors
-
     f = growth_factors(area, 2025)
     pop = area.population
     return (pop["age_6_11"] + pop["age_12_14"]) * pop["district_id"].astype(str).map(f).fillna(1.0)
@@ -602,8 +608,6 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
         :data:`layers.schema.FACILITY_COLUMNS` plus ``project_id`` (empty for existing rows) and
         ``open_year`` (NaN for existing rows), in ``area.crs``.
     """
-    from scenarios.demand import check_year
-
     year = check_year(year)
     scenario = resolve_scenario(area, scenario)
     base = area.facilities.copy()

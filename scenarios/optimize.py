@@ -43,8 +43,14 @@ from scipy.sparse.csgraph import connected_components, maximum_flow
 
 from accessibility.context import ComputeContext
 from accessibility.params import check_count, check_minutes
+from gis.crs import wgs84_to_gcj02
 from layers.errors import InfeasibleModelError, ParameterError
 from layers.families import LEVELS, SERVICES, new_site_capacity
+from scenarios.assign import solve_transport
+from scenarios.candidates import generate_candidates, load_candidates
+from scenarios.demand import check_year, children, growth_factors
+from scenarios.evaluate import Evaluator, level_sites
+from scenarios.model import facilities_for
 
 __all__ = [
     "LocationModel", "PMedian", "MCLP", "LSCP", "PCenter", "CapacitatedPMedian", "CapacitatedMCLP",
@@ -489,8 +495,6 @@ class _Capacitated(LocationModel):
 
     def _assign(self):
         """Exact least-travel assignment to the chosen sites (integral, via the transport LP)."""
-        from scenarios.assign import solve_transport
-
         sel = self.selected[self.dest]
         self.assignment = solve_transport(np.rint(self.weights).astype(np.int64),
                                           np.where(self.selected, np.floor(self.capacities), 0).astype(np.int64),
@@ -735,7 +739,6 @@ def best_next_site(demand, capacity, orig, dest, cand_capacity, cand_orig, cand_
     cand_orig, cand_dest = np.asarray(cand_orig, np.int64), np.asarray(cand_dest, np.int64)
     n, m, nc = len(demand), len(capacity), len(cand_capacity)
     base = _max_flow(demand, capacity, orig, dest)
-    from scenarios.assign import solve_transport
 
     a = solve_transport(demand, capacity, orig, dest, np.zeros(len(orig)))
     unserved = a.unserved_cell
@@ -789,12 +792,6 @@ def area_instance(area, level: str, scenario="existing", year: int = 2025, minut
     -------
     dict with ``orig, dest, cost, weights, capacity, predefined, candidates, n_fixed, limit_s, evaluator``.
     """
-    from layers.families import SERVICES
-    from scenarios.candidates import generate_candidates, load_candidates
-    from scenarios.demand import children
-    from scenarios.evaluate import Evaluator, level_sites
-    from scenarios.model import facilities_for
-
     ev = Evaluator.for_area(area)
     mins = float(minutes if minutes is not None else SERVICES[level].minutes)
     fac = facilities_for(area, scenario, year)
@@ -832,8 +829,6 @@ def area_instance(area, level: str, scenario="existing", year: int = 2025, minut
 def _service_demand(area, level: str, year: int) -> np.ndarray:
     """Whole people per cell demanding a service that is not a school level (childcare: ages 0-2), grown
     to ``year`` by the district growth factors the school levels use (:func:`scenarios.demand.growth_factors`)."""
-    from scenarios.demand import check_year, growth_factors
-
     pop = area.population
     f = growth_factors(area, check_year(year))
     mult = pop["district_id"].astype(str).map(f).fillna(1.0).to_numpy(float)
@@ -872,10 +867,6 @@ def build_model(key: str, inst: dict, p: int = 1, decay_kind: str = "exponential
 def _worst_trip_existing(area, level: str, scenario, year: int) -> float:
     """Seconds of the worst trip from a cell with children of ``level`` to its nearest open school
     (``inf`` if some such cell reaches none, or there is no school)."""
-    from scenarios.demand import children
-    from scenarios.evaluate import level_sites
-    from scenarios.model import facilities_for
-
     ctx = ComputeContext.for_area(area)
     sites = level_sites(facilities_for(area, scenario, year), level)
     if not len(sites):
@@ -888,8 +879,6 @@ def _worst_trip_existing(area, level: str, scenario, year: int) -> float:
 
 def _check_area_args(level, minutes, year, levels=LEVELS) -> None:
     """The arguments every study-area optimisation shares (ParameterError naming the bad one)."""
-    from scenarios.demand import check_year
-
     if level not in levels:
         extra = (f" ({', '.join(sorted(set(ATTENDANCE_LEVELS) - set(levels)))} with --model attendance only)"
                  if set(ATTENDANCE_LEVELS) - set(levels) else "")
@@ -1000,7 +989,6 @@ def _site_places(area, sites: list[dict]) -> None:
     in the area's CRS (in place): a planner finds a site on a map or on Amap, not in projected metres."""
     if not sites:
         return
-    from gis.crs import wgs84_to_gcj02
 
     pts = gpd.GeoSeries(gpd.points_from_xy([s["x"] for s in sites], [s["y"] for s in sites]), crs=area.crs)
     ll = pts.to_crs(4326)
