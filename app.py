@@ -16,45 +16,56 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import threading
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from accessibility.circles import circles_gdf
 from accessibility.coverage import coverage_report, life_circle, service_coverage
 from accessibility.equity import lorenz
 from accessibility.fca import METHODS, fca
 from accessibility.norm_check import norm_gaps
-from presentation import publish as pub
-from presentation import webmap
-from presentation.i18n import LANG_NAMES, LANGS, cohort_label, service_label as _service_label, t, unit_label
+from accessibility.place import BANDS as PLACE_BANDS
+from accessibility.place import place_isochrone, place_minutes, point_in_area_crs
 from demo.yuncheng import scale_from_env
-from gis.areas import BUILTIN_AREAS
+from gis.areas import BUILTIN_AREAS, load_area
+from gis.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from layers import families as registry
 from layers.errors import InfeasibleModelError, InputError
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
+from presentation import publish as pub
+from presentation import webmap
+from presentation.i18n import CATALOGUE, LANG_NAMES, LANGS, cohort_label, subtype_label, t, unit_label
+from presentation.i18n import service_label as _service_label
+from scenarios import store
 from scenarios.candidates import load_candidates
 from scenarios.compare import action_diff, delta
 from scenarios.enrolment import enrolment_table
 from scenarios.evaluate import CLASS_FLAG_LABELS, evaluate
 from scenarios.model import (
-    PLAN_YEARS, YEAR_MAX, YEAR_MIN, available_names, facilities_for, resolve_scenario, save_scenario,
+    PLAN_YEARS,
+    YEAR_MAX,
+    YEAR_MIN,
+    available_names,
+    facilities_for,
+    resolve_scenario,
+    save_scenario,
 )
-from scenarios import store
-from scenarios.optimize import MODELS, optimize_area
+from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS, optimize_area
+from scenarios.sites import check_sites
 
 st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️", layout="wide")
 
 AREAS = BUILTIN_AREAS
-PAGES = ("map", "coverage", "schools", "indicators", "publish")
+PAGES = ("map", "place", "coverage", "schools", "indicators", "publish")
 
-
-
-def tr(key: str, **kw) -> str:
-    """UI text in the session's language (catalogue key ``app.<key>``, :mod:`presentation.i18n`)."""
-    return t(f"app.{key}", st.session_state.get("lang", "zh"), **kw)
+def tr(key: str, lang_: str | None = None, **kw) -> str:
+    """UI text in the session's language or ``lang_`` (catalogue key ``app.<key>``, :mod:`presentation.i18n`)."""
+    return t(f"app.{key}", lang_ or st.session_state.get("lang", "zh"), **kw)
 
 
 # ---------------------------------------------------------------- cached data (all numbers from the packages)
@@ -68,8 +79,6 @@ def demo_scale() -> float:
 @st.cache_resource(show_spinner=False)
 def get_area(spec: str, scale: float):
     """The study area (and, through its cache, its travel network), loaded once per process."""
-    from gis.areas import load_area
-
     return load_area(spec, scale=scale) if spec == "yuncheng-demo" else load_area(spec)
 
 
@@ -109,12 +118,59 @@ def scenario_key(scen) -> str:
     return f"{scen.name}:{h}"
 
 
+#: Suffix of the working copy an edit creates (``plan`` -> ``plan-edited``, a valid scenario name).
+EDITED_SUFFIX = "-edited"
+
+
+def working_copies() -> dict:
+    """Edited scenarios of this session: ``{(area, name): Scenario}`` (not saved until the user saves)."""
+    return st.session_state.setdefault("edited", {})
+
+
+def scenario_names(a) -> list[str]:
+    """Shipped and stored scenarios, then this session's working copies (re-read on every rerun, so a
+    scenario saved a moment ago is listed at once)."""
+    names = available_names(a)
+    return names + [n for (ar, n) in working_copies() if ar == a.name and n not in names]
+
+
+def scenario_label(name: str, lang_: str | None = None, working=None) -> str:
+    """``plan-edited`` (a working copy of this session; ``working``: their names) shown as "plan (edited)"."""
+    working = working if working is not None else {n for (_, n) in working_copies()}
+    if name.endswith(EDITED_SUFFIX) and name in working:
+        return tr("edited_name", lang_, name=name[: -len(EDITED_SUFFIX)])
+    return name
+
+
+def get_scenario(a, name: str):
+    """A scenario by name: this session's working copy if there is one, else the shipped / stored one."""
+    w = working_copies().get((a.name, name))
+    return w if w is not None else safe_resolve(a, name)
+
+
+def working_copy(a, scen):
+    """The working copy an edit of ``scen`` goes into (``<name>-edited``; an edited copy edits itself)."""
+    if scen.name.endswith(EDITED_SUFFIX) and (a.name, scen.name) in working_copies():
+        return working_copies()[(a.name, scen.name)].copy()
+    return scen.copy(scen.name + EDITED_SUFFIX)
+
+
+def _original_of(name: str) -> str:
+    """The scenario a working copy was made from (``plan-edited`` -> ``plan``)."""
+    return name[: -len(EDITED_SUFFIX)] if name.endswith(EDITED_SUFFIX) else name
+
+
+def keep_working_copy(a, new, original: str | None):
+    """Store an edited copy, select it and compare it with its original (applied on the next rerun)."""
+    working_copies()[(a.name, new.name)] = new
+    st.session_state["_select"] = {"scenario": new.name, **({"compare": original} if original else {})}
+
+
 def current_scenario():
-    """The scenario chosen on the schools page (an edited copy if the user edited it)."""
+    """The scenario chosen on the schools page (a working copy if the user edited one)."""
     a = area()
     name = st.session_state.get("scenario") or ("plan" if len(a.projects) else "existing")
-    edited = st.session_state.get("edited", {}).get((a.name, name))
-    return edited if edited is not None else safe_resolve(a, name)
+    return get_scenario(a, name)
 
 
 def safe_resolve(a, name: str):
@@ -135,26 +191,23 @@ def service_cached(spec: str, scale: float, service: str, minutes: float, mode: 
     res = service_coverage(a, service, minutes=minutes, mode=mode, facilities=_fac)
     unc = res.uncovered
     return {"share": res.population_share, "median": res.median_minutes, "by_district": res.by_district,
-            "histogram": pub.minute_distribution(a, res), "uncovered": unc,
+            "histogram": pub.minute_distribution(a, res), "uncovered": unc, "covered": res.covered,
+            "cell_minutes": res.cell_minutes.to_numpy(float),
             "uncovered_pop": float(unc["pop_total"].sum())}
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def circles_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, skey: str,
-                   year: int | None, _fac=None):
-    """Service-area polygons (network circles) of one service."""
-    return circles_gdf(get_area(spec, scale), service, minutes, mode=mode, facilities=_fac)
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def overview_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, tiles: str,
                     tk: str | None, fams: tuple, lang_: str):
-    """The main map for these choices, built once (folium objects are reused across reruns)."""
+    """The main map for these choices, built once (folium objects are reused across reruns).
+
+    Homes within reach and beyond it are drawn as dissolved cells (:func:`presentation.webmap.service_map`),
+    the static layers come built from the layer cache: a new service or threshold costs its coverage
+    (hundredths of a second) and one dissolve, not thousands of polygons.
+    """
     res = service_cached(spec, scale, service, minutes, mode, "none", None)
-    circles = circles_cached(spec, scale, service, minutes, mode, "none", None)
-    return webmap.overview_map(get_area(spec, scale), lang=lang_, tiles=tiles, tianditu_key=tk, families=list(fams),
-                               circles=circles, service=service, minutes=minutes, uncovered=res["uncovered"],
-                               assets="served")
+    return webmap.service_map(get_area(spec, scale), service, minutes, res["covered"], lang=lang_, tiles=tiles,
+                              tianditu_key=tk, families=list(fams), assets="served")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -325,14 +378,33 @@ def lang() -> str:
     return st.session_state.get("lang", "zh")
 
 
-def service_label(k: str) -> str:
-    """A service's display name in the session's language."""
-    return _service_label(k, lang())
+def service_label(k: str, lang_: str | None = None) -> str:
+    """A service's display name in the session's language (or ``lang_``)."""
+    return _service_label(k, lang_ or lang())
 
 
 def district_frame(by_district: dict) -> pd.DataFrame:
     """A by-district share (district name -> share) as a DataFrame with the session's column labels."""
     return pd.DataFrame({tr("district"): list(by_district), tr("share_col"): list(by_district.values())})
+
+
+#: Red → yellow → green stops of the share colour ramp (ColorBrewer RdYlGn end and mid points).
+_RAMP = ((0.0, (215, 48, 39)), (0.5, (255, 255, 191)), (1.0, (26, 152, 80)))
+
+
+def share_cell_style(v) -> str:
+    """CSS for a table cell holding a share in 0..1: a red-yellow-green background (blank for NaN)."""
+    try:
+        x = min(max(float(v), 0.0), 1.0)
+    except (TypeError, ValueError):
+        return ""
+    if x != x:  # NaN
+        return ""
+    (x0, c0), (x1, c1) = (_RAMP[0], _RAMP[1]) if x <= 0.5 else (_RAMP[1], _RAMP[2])
+    f = (x - x0) / (x1 - x0)
+    r, g, b = (round(a + (b_ - a) * f) for a, b_ in zip(c0, c1))
+    text = "#000" if 0.25 < x < 0.85 else "#fff"
+    return f"background-color: #{r:02x}{g:02x}{b:02x}; color: {text}"
 
 
 # ---------------------------------------------------------------- pages
@@ -344,15 +416,15 @@ def page_map():
     spec, sc = area_spec(), demo_scale()
     c1, c2, c3, c4 = st.columns([2, 1, 1, 2])
     keys = list(SERVICES)  # read at render time: a family registered at run time is offered
-    service = c1.selectbox(tr("service"), keys, format_func=service_label, key="map_service",
+    service = c1.selectbox(tr("service"), keys, format_func=lambda k, L=lang(): service_label(k, L), key="map_service",
                            index=keys.index("fitness") if "fitness" in keys else 0)
-    mode = c2.radio(tr("mode"), ["walk", "bike"], format_func=tr, key="map_mode", horizontal=True)
+    mode = c2.radio(tr("mode"), ["walk", "bike"], format_func=lambda k, L=lang(): tr(k, L), key="map_mode", horizontal=True)
     minutes = float(c3.slider(tr("minutes"), 5, 30, int(SERVICES[service].minutes), step=5, key="map_minutes"))
-    tiles = c4.selectbox(tr("tiles"), list(webmap.TILES), format_func=lambda k: t(f"tiles.{k}", lang()),
+    tiles = c4.selectbox(tr("tiles"), list(webmap.TILES), format_func=lambda k, L=lang(): t(f"tiles.{k}", L),
                          key="map_tiles")
     tk = st.text_input(tr("tk"), key="tk", type="password") if tiles == "tianditu" else None
     fams = st.multiselect(tr("families"), list(FAMILIES), default=list(FAMILIES),
-                          format_func=lambda f: webmap.family_label(f, lang()), key="map_families")
+                          format_func=lambda f, L=lang(): webmap.family_label(f, L), key="map_families")
     m_mode = None if mode == "walk" and SERVICES[service].mode != "walk" else mode
     res = service_cached(spec, sc, service, minutes, m_mode, "none", None)
     k1, k2, k3 = st.columns(3)
@@ -360,10 +432,10 @@ def page_map():
     k2.metric(tr("median"), f"{res['median']:.1f}")
     k3.metric(tr("uncovered"), f"{res['uncovered_pop']:,.0f}")
     if tiles == "tianditu" and not tk:
-        st.warning(tr("tk"))
+        st.warning(tr("tk_missing"))
         tiles = "none"
     m = overview_cached(spec, sc, service, minutes, m_mode, tiles, tk, tuple(fams), lang())
-    st.caption(tr("click_hint"))
+    st.caption(tr("click_hint") + " " + tr("layers_hint"))
     show_map(m, key=f"map_{a.name}")
 
 
@@ -372,7 +444,7 @@ def page_coverage():
     a = area()
     spec, sc = area_spec(), demo_scale()
     c1, c2 = st.columns(2)
-    mode = c1.radio(tr("mode"), ["walk", "bike"], format_func=tr, key="cov_mode", horizontal=True)
+    mode = c1.radio(tr("mode"), ["walk", "bike"], format_func=lambda k, L=lang(): tr(k, L), key="cov_mode", horizontal=True)
     minutes = float(c2.slider(tr("minutes"), 5, 30, 15, step=5, key="cov_minutes"))
     rows, dist_rows = [], []
     for s in SERVICES:
@@ -386,10 +458,12 @@ def page_coverage():
     if dist_rows:
         st.subheader(tr("by_district"))
         piv = pd.DataFrame(dist_rows).pivot(index="district", columns="service", values="share")
-        st.dataframe(piv.style.format("{:.0%}").background_gradient(cmap="RdYlGn", vmin=0, vmax=1),
+        # Coloured by share with a hand-made red-yellow-green ramp (pandas' background_gradient needs
+        # matplotlib, which is not a runtime dependency).
+        st.dataframe(piv.style.format("{:.0%}", na_rep="—").map(share_cell_style),
                      width="stretch", key="cov_district_table")
     st.subheader(tr("minute_dist"))
-    s = st.selectbox(tr("service"), list(SERVICES), format_func=service_label, key="cov_service")
+    s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): service_label(k, L), key="cov_service")
     r = service_cached(spec, sc, s, minutes, mode, "none", None)
     st.bar_chart(r["histogram"], x="minutes", y="residents", x_label=tr("minutes"),
                  y_label=webmap.t("population_n", lang()))
@@ -501,7 +575,7 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
     c1, c2 = st.columns([2, 3])
     fca_services = [k for k, s in SERVICES.items() if s.capacity]  # services with a capacity column
     service = c1.selectbox(tr("service"), fca_services, key="fca_service",
-                           format_func=lambda k: f"{service_label(k)} · {unit_label(SERVICES[k].capacity, lang())}")
+                           format_func=lambda k, L=lang(): f"{service_label(k, L)} · {unit_label(SERVICES[k].capacity, L)}")
     method = c2.radio(tr("method"), list(METHODS), key="fca_method", horizontal=True)
     r = fca_cached(spec, sc, minutes, mode, service, method)
     st.caption(tr("fca_help", minutes=minutes, unit=unit_label(r["capacity"], lang()),
@@ -521,22 +595,70 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
                      "cohort_n"): st.column_config.NumberColumn(format="localized")})
 
 
+
+
+def labelled(df: pd.DataFrame, drop=("district_id",)) -> tuple[pd.DataFrame, dict]:
+    """A result table with localised column labels, and a column_config with thousands separators,
+    shares as percent and minutes to one decimal."""
+    L = lang()
+    out = df.drop(columns=[c for c in drop if c in df.columns]).copy()
+    d = area().districts
+    if L == "en" and "district" in out and "name_en" in d:  # subdistrict names in the session's language
+        out["district"] = out["district"].map(dict(zip(d["name"].astype(str), d["name_en"].astype(str)))).fillna(
+            out["district"])
+    cfg = {}
+    for c in out.columns:
+        label = t(f"col.{c}", L) if f"col.{c}" in CATALOGUE else c
+        if c in ("coverage", "utilisation"):
+            cfg[label] = st.column_config.NumberColumn(format="percent")
+        elif c in ("median_minutes",):
+            cfg[label] = st.column_config.NumberColumn(format="%.1f")
+        elif c in ("lon", "lat", "lon_gcj02", "lat_gcj02"):
+            cfg[label] = st.column_config.NumberColumn(format="%.6f")
+        elif c == "open_year":
+            cfg[label] = st.column_config.NumberColumn(format="%d")
+        elif pd.api.types.is_numeric_dtype(out[c]):
+            cfg[label] = st.column_config.NumberColumn(format="localized")
+        out = out.rename(columns={c: label})
+    return out, cfg
+
+
+def show_table(df: pd.DataFrame, key: str, **kw):
+    """:func:`labelled` then ``st.dataframe``."""
+    t_, cfg = labelled(df)
+    st.dataframe(t_, hide_index=True, width="stretch", key=key, column_config=cfg, **kw)
+
+
+def _apply_pending_selection():
+    """Selections an action asked for (a new working copy and its original): set before the widgets exist."""
+    for k, v in (st.session_state.pop("_select", None) or {}).items():
+        st.session_state[k] = v
+
+
 def page_schools():
     """Schools & scenarios: seat balance by district first (seats, enrolment, balance, utilisation,
     classes), the enrolment projection, then the walking check; utilisation, compare, edit, optimise."""
     a = area()
     spec, sc = area_spec(), demo_scale()
-    names = available_names(a)
+    _apply_pending_selection()
+    names = scenario_names(a)
+    if st.session_state.get("scenario") not in names:
+        st.session_state.pop("scenario", None)
     c1, c2, c3, c4 = st.columns([2, 3, 2, 3])
-    default = names.index("plan") if "plan" in names else 0
-    c1.selectbox(tr("scenario"), names, index=default, key="scenario")
+    st.session_state.setdefault("scenario", "plan" if "plan" in names else names[0])
+    c1.selectbox(tr("scenario"), names, key="scenario",
+                 format_func=lambda n, L=lang(), W=frozenset(n for (_, n) in working_copies()): scenario_label(n, L, W))
     year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], 2025, key="year")
-    level = c3.radio(tr("level"), list(LEVELS), format_func=service_label, key="level", horizontal=True)
-    assign = c4.radio(tr("assign"), ["catchment", "walk"], format_func=lambda k: tr(f"assign_{k}"), key="assign")
+    level = c3.radio(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="level",
+                     horizontal=True)
+    assign = c4.radio(tr("assign"), ["catchment", "walk"], format_func=lambda k, L=lang(): tr(f"assign_{k}", L),
+                      key="assign")
     scen = current_scenario()
     skey = scenario_key(scen)
-    if (a.name, scen.name) in st.session_state.get("edited", {}):
-        st.caption(f"{scen.name} {tr('edited')}")
+    if (a.name, scen.name) in working_copies():
+        st.caption(f"{scenario_label(scen.name)} · {tr('edited')}")
+    if st.session_state.get("_saved_msg"):
+        st.success(st.session_state.pop("_saved_msg"))
     ev_json, ev = evaluation_cached(spec, sc, skey, int(year), _scen=scen, assign=assign)
     lv = ev.levels[level].summary
     # Seat balance first: what the education bureau signs; the walking share is the norm check.
@@ -580,21 +702,57 @@ def page_schools():
         with st.expander(f"{tr('class_checks')}: {cc['outside_range']}", expanded=False):
             st.caption(cc["source"])
             st.dataframe(pd.DataFrame([c for c in cc["schools"] if c["flag"]]), hide_index=True, width="stretch")
-    # compare
-    st.subheader(tr("compare_with"))
-    other = st.selectbox(tr("compare_with"), [n for n in names if n != scen.name] or names, key="compare")
-    o = safe_resolve(a, other)
-    o_json, _ = evaluation_cached(spec, sc, scenario_key(o), int(year), _scen=o, assign=assign)
-    d = delta(ev_json, o_json)[level]
-    st.caption(f"{tr('delta')}: {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
-               f"{tr('balance')} {d['balance']:+,.0f} · {webmap.t('unserved', lang())} {d['unserved']:+,.0f}")
-    st.dataframe(pd.DataFrame(d["by_district"]), hide_index=True, width="stretch", key="delta_table")
-    acts = action_diff(scen, o)
-    if acts:
-        st.caption(f"{tr('actions')}: " + "; ".join(f"{r['action_id']} {r['change']}: {r['details']}" for r in acts))
+    compare_section(a, scen, ev, ev_json, int(year), level, names, assign)
     edit_section(a, scen)
     actions_section(a, scen)
     optimise_section(a)
+
+
+def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str], assign: str = "walk"):
+    """The chosen scenario against a baseline: "scenario − baseline" totals and districts, and a gains map."""
+    spec, sc = area_spec(), demo_scale()
+    st.subheader(tr("compare_with"))
+    others = [n for n in names if n != scen.name] or names
+    if st.session_state.get("compare") not in others:
+        st.session_state.pop("compare", None)
+    base_default = scen.name[: -len(EDITED_SUFFIX)] if scen.name.endswith(EDITED_SUFFIX) else "existing"
+    st.session_state.setdefault("compare", base_default if base_default in others else others[0])
+    other = st.selectbox(tr("compare_with"), others, key="compare", format_func=lambda n, L=lang(), W=frozenset(n for (_, n) in working_copies()): scenario_label(n, L, W))
+    o = get_scenario(a, other)
+    o_json, o_ev = evaluation_cached(spec, sc, scenario_key(o), year, _scen=o, assign=assign)
+    d = delta(o_json, ev_json)[level]  # second minus first: scenario − baseline
+    head = tr("delta", scen=scenario_label(scen.name), base=scenario_label(other))
+    st.markdown(f"**{head}** · {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
+                f"{tr('balance')} {d['balance']:+,.0f} · {t('col.assigned', lang())} {d['assigned']:+,.0f} · "
+                f"{webmap.t('unserved', lang())} {d['unserved']:+,.0f}")
+    st.caption(tr("delta_help"))
+    acts = action_diff(o, scen)  # what the scenario does that the baseline does not
+    if acts:
+        st.caption(f"{tr('actions')}: " + "; ".join(f"{r['action_id']} {r['change']}: {r['details']}" for r in acts))
+    left, right = st.columns([3, 2])
+    with right:
+        show_table(pd.DataFrame(d["by_district"]), key="delta_table")
+    with left:
+        st.caption(tr("gains", level=service_label(level)) + " — " + tr("gains_help"))
+        gm, changed = gains_map_cached(spec, sc, scenario_key(o), scenario_key(scen), year, level, lang(),
+                                       _base=o_ev, _scen=ev)
+        if not changed:
+            st.info(tr("no_change"))
+        show_map(gm, key="gains_map", height=420)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def gains_map_cached(spec: str, scale: float, base_key: str, scen_key: str, year: int, level: str, lang_: str,
+                     _base=None, _scen=None):
+    """The gains map of ``_scen`` against ``_base`` (cells and districts coloured by the change in
+    children seated within the walking limit) and whether anything changed."""
+    a = get_area(spec, scale)
+    rb, rs = _base.levels[level], _scen.levels[level]
+    diff = rs.assignment.assigned_cell.astype(float) - rb.assignment.assigned_cell.astype(float)
+    sq = rs._evaluator.cell_squares()
+    m = webmap.gains_map(a, sq, diff, rs.by_district, rb.by_district, lang=lang_,
+                         title=tr("gains", lang_, level=SERVICES[level].label(lang_)))
+    return m, bool(np.any(np.abs(diff) > 1e-9))
 
 
 def balance_frame(level_json: dict) -> pd.DataFrame:
@@ -625,12 +783,12 @@ def actions_section(a, scen):
         label = dict(zip(sch["facility_id"].astype(str), sch["name"].astype(str))) | dict(
             zip(scen.projects["project_id"].astype(str), scen.projects["name"].astype(str)))
         c1, c2, c3 = st.columns(3)
-        kind = c1.selectbox(tr("action_kind"), ["expand", "close", "convert"], format_func=lambda k: tr(f"kind_{k}"),
+        kind = c1.selectbox(tr("action_kind"), ["expand", "close", "convert"], format_func=lambda k, L=lang(): tr(f"kind_{k}", L),
                             key="act_kind")
         fid = c2.selectbox(tr("action_fac"), ids, format_func=lambda i: f"{i} · {label.get(i, '')}", key="act_fac")
         yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, 2025, key="act_year")
         c4, c5, c6 = st.columns(3)
-        lvl = c4.selectbox(tr("level"), list(LEVELS), format_func=service_label, key="act_level")
+        lvl = c4.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="act_level")
         ncls = c5.number_input(tr("classes"), 0, 60, 6, key="act_classes")
         into = c6.selectbox(tr("into"), ["", *ids], format_func=lambda i: f"{i} · {label.get(i, '')}" if i else "—",
                             key="act_into")
@@ -638,78 +796,91 @@ def actions_section(a, scen):
         b1, b2 = st.columns([1, 2])
         if b1.button(tr("add_action"), key="act_add"):
             try:
-                new = scen.copy()
+                new = working_copy(a, scen)
                 new.add_action(kind, fid, int(yr), level=lvl if kind == "expand" else None,
                                classes=int(ncls) if kind == "expand" else 0, into=into if kind == "close" else "",
                                beds=int(beds) if kind == "convert" else 0)
                 facilities_for(a, new, int(yr))  # a school without the level, or an unknown one, fails here
-                st.session_state.setdefault("edited", {})[(a.name, scen.name)] = new
+                keep_working_copy(a, new, _original_of(scen.name))
                 st.rerun()
             except InputError as e:
                 st.error(e.one_line())
         if len(scen.actions):
             rid = b2.selectbox(tr("remove_action"), scen.actions["action_id"].astype(str).tolist(), key="act_rm_id")
             if b2.button(tr("remove_action"), key="act_rm"):
-                new = scen.copy()
+                new = working_copy(a, scen)
                 new.remove_action(rid)
-                st.session_state.setdefault("edited", {})[(a.name, scen.name)] = new
+                keep_working_copy(a, new, _original_of(scen.name))
                 st.rerun()
 
 
+
+@st.fragment
 def edit_section(a, scen):
-    """Edit a scenario: move a project (coordinates or map click), change seats / year, save as new."""
-    with st.expander(tr("edit"), expanded=False):
-        if len(scen.projects) == 0:
-            st.caption("—")
-        else:
-            p = scen.projects.to_crs(4326)
-            pid = st.selectbox(tr("project"), p["project_id"].astype(str).tolist(), key="edit_pid",
-                               format_func=lambda i: f"{i} · {p.loc[p['project_id'].astype(str) == i, 'name'].iloc[0]}")
-            row = p[p["project_id"].astype(str) == pid].iloc[0]
-            # The form's keys carry the scenario's content hash: when the stored file changes
-            # (another edit landed), the fields start from the new values, not stale ones.
-            ver = scenario_key(scen).split(":")[-1]
-            click = st.session_state.get("edit_click")
-            c1, c2, c3, c4 = st.columns(4)
-            lon = c1.number_input(tr("lon"), value=float(click[1] if click else row.geometry.x), format="%.6f",
-                                  key=f"edit_lon_{pid}_{ver}")
-            lat = c2.number_input(tr("lat"), value=float(click[0] if click else row.geometry.y), format="%.6f",
-                                  key=f"edit_lat_{pid}_{ver}")
-            yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}_{ver}")
-            # The project type's first capacity column (a nine-year school: its primary seats).
-            cap_col = TYPE_CAPACITY[row["type"]][0]
-            level = registry.main_level(row["type"])
-            seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]),
-                                    step=SERVICES[level].class_size if level else 1,
-                                    key=f"edit_seats_{pid}_{ver}")
-            em = edit_map_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), _scen=scen)
-            out = show_map(em, key="edit_map", height=360, returned=["last_clicked"])
-            clicked = apply_map_click(st.session_state, out)
-            if clicked:
-                st.caption(f"{tr('use_click')}: {clicked[0]:.5f}, {clicked[1]:.5f}")
-            if st.button(tr("apply"), key="edit_apply"):
-                try:
-                    new = scen.copy()
-                    new.move(pid, lon, lat, crs="EPSG:4326")
-                    new.set_year(pid, int(yr))
-                    new.set_seats(pid, **{cap_col: int(seats)})
-                    st.session_state.setdefault("edited", {})[(a.name, scen.name)] = new
-                    st.session_state.pop("edit_click", None)
-                    st.rerun()
-                except InputError as e:
-                    st.error(e.one_line())
-        c1, c2 = st.columns([3, 1])
-        new_name = c1.text_input(tr("new_name"), key="new_name")
-        if c2.button(tr("save"), key="save_scenario") and new_name:
+    """Edit a scenario: click the map (or type lon/lat) to move a project, change seats / year; the edit
+    goes into a working copy ``<name>-edited`` that is selected and compared with its original."""
+    st.subheader(tr("edit"))
+    if len(scen.projects) == 0:
+        st.caption("—")
+    else:
+        p = scen.projects.to_crs(4326)
+        ids = p["project_id"].astype(str).tolist()
+        names_ = dict(zip(ids, p["name"].astype(str)))
+        pid = st.selectbox(tr("project"), ids, key="edit_pid", format_func=lambda i: f"{i} · {names_[i]}")
+        row = p[p["project_id"].astype(str) == pid].iloc[0]
+        st.caption(tr("working_note", name=scenario_label(working_copy(a, scen).name)) + " " + tr("place_hint"))
+        em = edit_map_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), _scen=scen)
+        out = show_map(em, key="edit_map", height=380, returned=["last_clicked"])
+        clicked = apply_map_click(st.session_state, out)
+        # The form's keys carry the scenario's content hash: when the stored file changes (another
+        # edit landed), the fields start from the new values, not stale ones.
+        ver = scenario_key(scen).split(":")[-1]
+        lon_k, lat_k = f"edit_lon_{pid}_{ver}", f"edit_lat_{pid}_{ver}"
+        if clicked and st.session_state.get("_click_used") != (pid, clicked):
+            # a new click: it sets the coordinates (widget state written before the widgets exist)
+            st.session_state[lat_k], st.session_state[lon_k] = clicked
+            st.session_state["_click_used"] = (pid, clicked)
+        click = st.session_state.get("edit_click")
+        c1, c2, c3, c4 = st.columns(4)
+        lon = c1.number_input(tr("lon"), value=float(click[1] if click else row.geometry.x), format="%.6f", key=lon_k)
+        lat = c2.number_input(tr("lat"), value=float(click[0] if click else row.geometry.y), format="%.6f", key=lat_k)
+        if clicked:
+            st.caption(f"{tr('clicked_at')}: {clicked[1]:.6f}, {clicked[0]:.6f} (WGS84)")
+        yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}_{ver}",
+                             format="%d")
+        # The project type's first capacity column (a nine-year school: its primary seats).
+        cap_col = TYPE_CAPACITY[row["type"]][0]
+        level = registry.main_level(row["type"])
+        seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]),
+                                step=(SERVICES[level].class_size or 1) if level else 1,
+                                key=f"edit_seats_{pid}_{ver}")
+        if st.button(tr("apply"), key="edit_apply", type="primary"):
             try:
-                st.success(tr("saved", path=save_from_app(a, scen, new_name)))
-            except store.ScenarioChangedError as e:
-                # Drop the stale edited copy: the next run shows the stored file as it is now,
-                # and the planner applies the change to that.
-                st.session_state.get("edited", {}).pop((a.name, scen.name), None)
-                st.error(e.one_line())
+                new = working_copy(a, scen)
+                new.move(pid, lon, lat, crs="EPSG:4326")
+                new.set_year(pid, int(yr))
+                new.set_seats(pid, **{cap_col: int(seats)})
+                original = scen.name[: -len(EDITED_SUFFIX)] if scen.name.endswith(EDITED_SUFFIX) else scen.name
+                keep_working_copy(a, new, original)
+                st.session_state.pop("edit_click", None)
+                st.rerun()
             except InputError as e:
                 st.error(e.one_line())
+    c1, c2 = st.columns([3, 1])
+    new_name = c1.text_input(tr("new_name"), key="new_name")
+    if c2.button(tr("save"), key="save_scenario") and new_name:
+        try:
+            path = save_from_app(a, scen, new_name)
+            st.session_state["_saved_msg"] = tr("saved_listed", name=new_name) + f" ({path})"
+            st.session_state["_select"] = {"scenario": new_name}
+            st.rerun()
+        except store.ScenarioChangedError as e:
+            # Drop the stale edited copy: the next run shows the stored file as it is now, and the
+            # planner applies the change to that.
+            working_copies().pop((a.name, scen.name), None)
+            st.error(e.one_line())
+        except InputError as e:
+            st.error(e.one_line())
 
 
 def save_from_app(a, scen, new_name: str):
@@ -748,9 +919,6 @@ def parse_upload(data: bytes, filename: str, crs):
         Validated sites (:func:`scenarios.candidates.load_candidates`), or an error message naming
         the file, row and field at fault. Nothing else is touched.
     """
-    import tempfile
-    from pathlib import Path
-
     name = Path(str(filename or "upload")).name
     suffix = Path(name).suffix.lower().lstrip(".")
     if suffix not in UPLOAD_TYPES:
@@ -782,44 +950,220 @@ def apply_map_click(state, out) -> tuple[float, float] | None:
     return state["edit_click"]
 
 
+@st.fragment
 def optimise_section(a):
-    """Upload candidate sites and run the optimiser."""
-    with st.expander(tr("optimise"), expanded=False):
-        up = st.file_uploader(tr("upload"), type=list(UPLOAD_TYPES), key="cand_upload",
-                              max_upload_size=MAX_UPLOAD_BYTES // 2**20)
-        cands = None
-        if up is not None:
-            cands, err = parse_upload(up.getvalue(), up.name, a.crs)
-            if err:
-                st.error(err)
-            else:
-                st.success(f"{len(cands)} ✓")
-        c1, c2, c3 = st.columns(3)
-        level = c1.selectbox(tr("level"), list(LEVELS), format_func=service_label, key="opt_level")
-        model = c2.selectbox(tr("model"), list(MODELS), key="opt_model")
-        p = c3.number_input(tr("p"), 1, 20, 2, key="opt_p")
-        if st.button(tr("optimise"), key="opt_run"):
+    """Upload candidate sites (or use generated ones) and run the optimiser; the chosen sites on a map
+    with lon/lat (WGS84 and GCJ-02) and district, each one addable to the working scenario."""
+    st.subheader(tr("optimise"))
+    up = st.file_uploader(tr("upload"), type=list(UPLOAD_TYPES), key="cand_upload",
+                          max_upload_size=MAX_UPLOAD_BYTES // 2**20, help=tr("upload_help"))
+    cands, refused = None, None
+    if up is not None:
+        cands, refused = upload_cached(up.getvalue(), up.name, area_spec(), demo_scale())
+        if refused:
+            st.error(f"{tr('upload_refused')} {refused}")
+        else:
+            st.success(tr("upload_ok", n=len(cands)))
+    else:
+        st.caption(tr("generated_candidates"))
+    c1, c2, c3 = st.columns([1, 2, 1])
+    level = c1.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L),
+                         key="opt_level")
+    model = c2.selectbox(tr("model"), list(MODEL_HELP), key="opt_model",
+                         format_func=lambda k, L=lang(): f"{k} · {MODEL_HELP[k][0 if L == 'zh' else 1].split('：')[0].split(':')[0]}")
+    p = c3.number_input(tr("p"), 1, 20, 2, key="opt_p")
+    st.caption(MODEL_HELP[model][0 if lang() == "zh" else 1])
+    # A refused upload stops here: never a silent fall-back to generated candidates.
+    if st.button(tr("optimise"), key="opt_run", disabled=bool(refused), type="primary"):
+        scen = current_scenario()
+        try:
+            with st.spinner(tr("solving")):
+                res = optimize_area(a, level, model=model, p=int(p), candidates=cands, scenario=scen,
+                                    year=int(st.session_state.get("year", PLAN_YEARS[-1])))
+        except InfeasibleModelError as e:  # no solution for these settings: say so, no CLI flags
+            st.session_state.pop("opt_result", None)
+            st.error(e.reason)
+            return
+        except InputError as e:
+            st.session_state.pop("opt_result", None)
+            st.error(f"{tr('upload_refused') if cands is not None else ''} {e.one_line()}".strip())
+            return
+        st.session_state["opt_result"] = {**res, "_scenario": scen.name}
+    r = st.session_state.get("opt_result")
+    if not r:
+        return
+    unit = OBJECTIVE_UNITS[r["model"]][0 if lang() == "zh" else 1]
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(tr("objective"), f"{r.get('objective_value', r['objective']):,.1f} {unit}")
+    c2.metric(tr("unserved_before"), f"{r.get('unserved_before', 0):,}")
+    c3.metric(tr("unserved_after"), f"{r.get('unserved_after', 0):,}",
+              delta=f"{r.get('unserved_after', 0) - r.get('unserved_before', 0):+,}", delta_color="inverse")
+    c4.metric(tr("solve_time"), f"{r.get('solve_seconds', r['seconds']):.2f} s")
+    sites = pd.DataFrame(r.get("chosen_sites", []))
+    if not len(sites):
+        return
+    st.markdown(f"**{tr('chosen')}**")
+    left, right = st.columns([3, 2])
+    with right:
+        show_table(sites[[c for c in ("candidate_id", "district", "lon", "lat", "lon_gcj02", "lat_gcj02", "seats")
+                          if c in sites]], key="opt_sites")
+        cid = st.selectbox(tr("add_site"), sites["candidate_id"].tolist(), key="opt_add_pick")
+        if st.button(tr("add_site_btn"), key="opt_add"):
+            s = sites[sites["candidate_id"] == cid].iloc[0]
+            lvl = r["level"]
             try:
-                with st.spinner("…"):
-                    res = optimize_area(a, level, model=model, p=int(p), candidates=cands,
-                                        scenario=current_scenario(),
-                                        year=int(st.session_state.get("year", PLAN_YEARS[-1])))
+                new = working_copy(a, current_scenario())
+                new.add_project(f"new-{lvl}-{cid}", tr("new_site_name", cid=cid), lvl, float(s["lon"]),
+                                float(s["lat"]), int(st.session_state.get("year", PLAN_YEARS[-1])),
+                                **{SERVICES[lvl].capacity: int(s["seats"])})
+                base = current_scenario().name
+                keep_working_copy(a, new, base[: -len(EDITED_SUFFIX)] if base.endswith(EDITED_SUFFIX) else base)
+                st.rerun()
             except InputError as e:
                 st.error(e.one_line())
-                return
-            except InfeasibleModelError as e:  # no solution for these settings: say so, no CLI flags
-                st.error(e.reason)
-                return
-            st.session_state["opt_result"] = res
-        if st.session_state.get("opt_result"):
-            r = st.session_state["opt_result"]
-            st.write(f"**{tr('chosen')}**: {', '.join(map(str, r.get('chosen', [])))}")
-            c1, c2 = st.columns(2)
-            c1.metric(webmap.t("unserved", lang()) + " (before)", f"{r.get('unserved_before', 0):,}")
-            c2.metric(webmap.t("unserved", lang()) + " (after)", f"{r.get('unserved_after', 0):,}")
-            if r.get("chosen_sites"):
-                st.dataframe(pd.DataFrame(r["chosen_sites"]), hide_index=True, key="opt_sites")
-            st.json(r, expanded=False)
+    with left:
+        show_map(sites_map_cached(area_spec(), demo_scale(), tuple(sites["candidate_id"]), tuple(sites["lon"]),
+                                  tuple(sites["lat"]), lang()), key="opt_map", height=360)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def upload_cached(data: bytes, filename: str, spec: str, scale: float):
+    """:func:`parse_upload` once per uploaded file (a rerun does not re-read it), then the site checks:
+    a candidate outside the study area or far from any street refuses the file, naming its row."""
+    a = get_area(spec, scale)
+    cands, err = parse_upload(data, filename, a.crs)
+    if err:
+        return None, err
+    try:
+        check_sites(a, cands.geometry, file=Path(str(filename)).name, field="geometry", what="candidate",
+                    labels=cands["candidate_id"].astype(str).tolist())
+    except InputError as e:
+        return None, e.one_line()
+    return cands, None
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def sites_map_cached(spec: str, scale: float, ids: tuple, lons: tuple, lats: tuple, lang_: str):
+    """Chosen or suggested sites on the study area (districts for orientation)."""
+    import folium
+
+    a = get_area(spec, scale)
+    m = webmap.base_map(a, lang=lang_)
+    webmap.add_districts(m, a, population=False)
+    webmap.add_boundary(m, a)
+    disp = webmap._display_crs(m)
+    for cid, lon, lat in zip(ids, lons, lats):
+        y, x = (lat, lon)
+        if disp == "gcj02":
+            from gis.crs import wgs84_to_gcj02
+
+            x, y = (float(v) for v in wgs84_to_gcj02(lon, lat))
+        folium.CircleMarker([y, x], radius=9, color="#111111", weight=2, fill=True, fill_color="#ffd400",
+                            fill_opacity=0.95, tooltip=f"{cid}: {lon:.6f}, {lat:.6f}").add_to(m)
+    return webmap.finish(m, "served")
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def place_map_cached(spec: str, scale: float, lon: float | None, lat: float | None, minutes: float, lang_: str):
+    """The "My place" map: districts and facilities, and — for a chosen point — its walking isochrone."""
+    import folium
+
+    a = get_area(spec, scale)
+    m = webmap.base_map(a, lang=lang_)
+    webmap.add_osm_base_layer(m, lang_)
+    webmap.add_districts(m, a, population=False)
+    webmap.add_boundary(m, a)
+    webmap.add_facilities(m, a.facilities)
+    if lon is not None:
+        iso = place_isochrone(a, point_in_area_crs(a, lon, lat), minutes)
+        if not iso.is_empty:
+            g = gpd.GeoDataFrame(geometry=[iso], crs=a.crs)
+            folium.GeoJson(webmap._features(webmap.to_display(g, "wgs84", simplify_m=5), []), interactive=False,
+                           name=tr("isochrone", lang_, minutes=f"{minutes:g}"),
+                           style_function=lambda f: {"color": "#1f5fbf", "weight": 1, "fillColor": "#1f5fbf",
+                                                     "fillOpacity": 0.15}).add_to(m)
+        folium.CircleMarker([lat, lon], radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
+                            fill_opacity=1.0).add_to(m)
+    webmap.add_notice(m, a)
+    webmap.add_layer_control(m, collapsed=True)
+    return webmap.finish(m, "served")
+
+
+def parse_lonlat(text: str, coords: str) -> tuple[float, float]:
+    """``"lon, lat"`` (also space- or full-width-comma-separated) in ``coords`` (wgs84 / gcj02) to WGS84."""
+    parts = [p for p in text.replace("，", ",").replace(",", " ").split() if p]
+    if len(parts) != 2:
+        raise InputError("type two numbers: longitude, latitude (e.g. 111.0075, 35.0265)", field="lon,lat")
+    try:
+        lon, lat = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise InputError("longitude and latitude must be numbers", field="lon,lat") from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InputError("longitude must be in -180..180 and latitude in -90..90 (lon first)", field="lon,lat")
+    if coords == "gcj02":
+        lon, lat = (float(v) for v in gcj02_to_wgs84(lon, lat))
+    return lon, lat
+
+
+def page_place():
+    """My place: click the map, type lon/lat (WGS84 or GCJ-02) or pick a facility -> minutes on foot to the
+    nearest facility of every service, which are within 5 / 10 / 15 minutes, and the walking isochrone."""
+    a = area()
+    spec, sc = area_spec(), demo_scale()
+    st.caption(tr("place_help"))
+    how = st.radio(tr("place_how"), ["click", "type", "facility"], key="place_how", horizontal=True,
+                   format_func=lambda k, L=lang(): tr(f"place_{k}", L))
+    point = st.session_state.get("place_point")
+    if how == "type":
+        c1, c2 = st.columns([3, 1])
+        text = c1.text_input(tr("place_lonlat"), key="place_text", placeholder="111.0075, 35.0265")
+        coords = c2.radio(tr("place_coords"), ["wgs84", "gcj02"], key="place_coords", horizontal=True,
+                          format_func=lambda k: {"wgs84": "WGS84", "gcj02": "GCJ-02"}[k])
+        if text:
+            try:
+                point = parse_lonlat(text, coords)
+            except InputError as e:
+                st.error(e.one_line())
+    elif how == "facility":
+        f = a.facilities.to_crs(4326)
+        labels = [f"{n} · {webmap.family_label(fam, lang())}" for n, fam in zip(f["name"].astype(str), f["family"])]
+        i = st.selectbox(tr("place_facility"), list(range(len(f))), key="place_fac", index=None,
+                         format_func=lambda i, L=labels: L[i])
+        if i is not None:
+            point = (float(f.geometry.iloc[i].x), float(f.geometry.iloc[i].y))
+    minutes = float(st.select_slider(tr("place_iso"), [5, 10, 15, 20, 30], 15, key="place_iso_min"))
+    left, right = st.columns([3, 2])
+    with left:
+        m = place_map_cached(spec, sc, None if point is None else round(point[0], 6),
+                             None if point is None else round(point[1], 6), minutes, lang())
+        out = show_map(m, key="place_map", height=520, returned=["last_clicked"])
+        click = (out or {}).get("last_clicked") if isinstance(out, dict) else None
+        if how == "click" and click and click.get("lng") is not None:
+            new = (round(float(click["lng"]), 6), round(float(click["lat"]), 6))
+            if new != st.session_state.get("place_point"):
+                st.session_state["place_point"] = new
+                st.rerun()
+    if point is not None and how != "click":
+        st.session_state["place_point"] = point
+    with right:
+        if point is None:
+            st.info(tr("place_none"))
+            return
+        lon, lat = point
+        glon, glat = (float(v) for v in wgs84_to_gcj02(lon, lat))
+        st.markdown(f"**{tr('place_at')}** WGS84 {lon:.6f}, {lat:.6f} · GCJ-02 {glon:.6f}, {glat:.6f}")
+        pt = point_in_area_crs(a, lon, lat)
+        if not a.boundary.to_crs(a.crs).union_all().contains(pt):
+            st.warning(tr("place_outside"))
+        mins = place_minutes(a, pt)
+        rows = []
+        for s, v in mins.items():
+            ok = np.isfinite(v)
+            rows.append({tr("service"): service_label(s), tr("place_minutes"): round(v, 1) if ok else None,
+                         **{f"≤ {b} {tr('min_short')}": ("✔" if ok and v <= b else "—") for b in PLACE_BANDS}})
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="place_table",
+                     column_config={tr("place_minutes"): st.column_config.NumberColumn(format="%.1f")})
+        st.caption(tr("place_note"))
 
 
 def page_indicators():
@@ -881,13 +1225,13 @@ def main():
         st.text_input(tr("area_folder"), key="area_folder")
         if typed and typed not in options:
             st.error(f"{typed}: not a folder")
-        page = st.radio(tr("page"), PAGES, format_func=tr, key="page")
+        page = st.radio(tr("page"), PAGES, format_func=lambda k, L=lang(): tr(k, L), key="page")
     st.title(tr("title"))
     with st.spinner(tr("loading")):
         a = area()
     if getattr(a, "synthetic", False):
-        st.warning(f"**{tr('demo_label')}** · {webmap.notice_text(a, lang())}", icon="⚠️")
-    {"map": page_map, "coverage": page_coverage, "schools": page_schools, "indicators": page_indicators,
+        st.warning(webmap.notice_text(a, lang()), icon="⚠️")  # the notice starts with 演示数据（生成）
+    {"map": page_map, "place": page_place, "coverage": page_coverage, "schools": page_schools, "indicators": page_indicators,
      "publish": page_publish}[page]()
     with st.sidebar:
         st.caption(webmap.attribution_text(a, lang()))

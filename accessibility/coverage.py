@@ -499,7 +499,8 @@ def equity_report(area, covs: dict, supply: dict | None = None) -> dict:
     Returns
     -------
     dict
-        Service key -> ``{"minutes": {"population": {...}, "cohort": {...}}, "supply_per_1000": {...}}``,
+        Service key -> ``{"minutes": {"population": {...}, "cohort": {...}}, "supply_per_1000": {...}}``
+        (``supply_per_1000`` only where some capacity of the service exists),
         each inner dict :func:`accessibility.equity.equity_summary` weighted by residents
         (``population``) or by the service's demand cohort (``cohort``).
     """
@@ -513,7 +514,9 @@ def equity_report(area, covs: dict, supply: dict | None = None) -> dict:
         rec = {"cohort": cov.service.demand,
                "minutes": {"population": equity.equity_summary(mins, pop, groups),
                            "cohort": equity.equity_summary(mins, dem, groups)}}
-        if supply and k in supply:
+        # No capacity anywhere (no facility of the family, or a layer without its column): inequality
+        # of nothing is undefined, so no figure rather than NaNs.
+        if supply and k in supply and np.nansum(np.asarray(supply[k], float)) > 0:
             s = np.asarray(supply[k], float)
             rec["supply_per_1000"] = {"population": equity.equity_summary(s, pop, groups),
                                       "cohort": equity.equity_summary(s, dem, groups)}

@@ -169,6 +169,8 @@ class FCAResult:
         return {"service": self.service, "method": self.method, "minutes": self.minutes, "mode": self.mode,
                 "supply": self.capacity, "demand": self.demand, "per_1000": self.per_1000,
                 "target_per_1000": self.target_per_1000,
+                # the norm's per-1,000 figures are city-wide ratios (plan indicators), never walking targets
+                "target_scope": "city-wide ratio",
                 "by_district": [{"district": r["name"], "district_id": r["district_id"], "demand": float(r["demand"]),
                                  "per_1000": float(r["per_1000"]), "supply_in_district": float(r["supply_in_district"]),
                                  "local_per_1000": float(r["local_per_1000"])} for _, r in self.districts.iterrows()]}

@@ -38,6 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 
+from accessibility.snap import snap_points
 from layers.norms import SPEEDS
 
 __all__ = ["TravelNetwork", "walk_mode_for", "MODES"]
@@ -359,8 +360,6 @@ class TravelNetwork:
 
         See :func:`accessibility.snap.snap_points` (this is a shortcut).
         """
-        from accessibility.snap import snap_points
-
         return snap_points(self, points, max_snap_m=max_snap_m)
 
     def __repr__(self) -> str:  # the dataclass repr would print whole arrays

@@ -56,6 +56,7 @@ cohort is densest, at least 500 m from the other schools of its level.
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
@@ -63,11 +64,11 @@ from scipy.spatial import cKDTree
 from accessibility.coverage import DEFAULT_MINUTES
 from accessibility.network import TravelNetwork
 from accessibility.reach import cell_seconds, nearest_seconds
-
+from demo.people import density_raster
 from layers import norms, plan
 from layers.families import families
 from layers.families import project_capacity as _project_capacity
-from layers.schema import CAPACITY_COLUMNS, SOURCE_GENERATED, SUBTYPE_LABELS
+from layers.schema import CAPACITY_COLUMNS, FACILITY_COLUMNS, PROJECT_COLUMNS, SOURCE_GENERATED, SUBTYPE_LABELS
 
 #: (family, subtype) -> count at scale 1. Assumptions, see the module docstring.
 COUNTS_SCALE_1 = {
@@ -234,10 +235,6 @@ def make_facilities(net, probe, cells, districts, public, scale, rng, crs):
     (GeoDataFrame, dict)
         The facilities layer and a calibration report (``fitness_coverage``, ``fitness_min_sep_m``).
     """
-    import geopandas as gpd
-
-    from demo.people import density_raster
-
     ids, nx_, ny_ = net
     node_xy = np.column_stack([nx_, ny_])
     cx, cy = cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()
@@ -339,7 +336,6 @@ def make_facilities(net, probe, cells, districts, public, scale, rng, crs):
     df["name"] = [f"Demo {SUBTYPE_LABELS[s]['en'].title()} {n}" for s, n in zip(df["subtype"], n_sub)]
     df["source"] = SOURCE_GENERATED
     gdf = gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=crs)
-    from layers.schema import FACILITY_COLUMNS
     return gdf[[*FACILITY_COLUMNS, "geometry"]], report
 
 
@@ -493,11 +489,6 @@ def make_projects(net, cells, facilities, public, rng, crs):
     GeoDataFrame
         :data:`layers.schema.PROJECT_COLUMNS` + ``notes``; points.
     """
-    import geopandas as gpd
-
-    from demo.people import density_raster
-    from layers.schema import PROJECT_COLUMNS
-
     ids, nx_, ny_ = net
     node_xy = np.column_stack([nx_, ny_])
     cx, cy = cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()

@@ -32,13 +32,15 @@ Births (:func:`make_births`, an assumption shaped on the national trend)
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from scipy import ndimage
+from scipy.cluster.vq import kmeans2
 
 from layers.norms import AGE_60_PER_65
-from layers.schema import COHORTS, SOURCE_GENERATED
+from layers.schema import COHORTS, COMMUNITY_COLUMNS, SOURCE_GENERATED
 
 #: Population of the demo at scale 1 (assumption: the order of Yuncheng's central city).
 POPULATION_SCALE_1 = 700_000
@@ -82,8 +84,6 @@ def make_districts(frame, names: pd.DataFrame, rng: np.random.Generator, crs: st
     GeoDataFrame
         ``district_id``, ``name``, ``name_en``, ``growth_rate``, ``source``; polygons.
     """
-    import geopandas as gpd
-
     codes = [c for c in names["code"].astype(str) if c in DISTRICT_LAYOUT]
     seeds = []
     for c in codes:
@@ -143,8 +143,6 @@ def make_population(frame, districts, streets, edges_geom, scale: float, rng: np
     GeoDataFrame
         :data:`layers.schema.POPULATION_COLUMNS` + ``source``; integer people; cell-centre points.
     """
-    import geopandas as gpd
-
     minx, miny, maxx, maxy = frame.region.bounds
     xs = np.arange(np.floor(minx / CELL_SIZE) * CELL_SIZE + CELL_SIZE / 2, maxx, CELL_SIZE)
     ys = np.arange(np.floor(miny / CELL_SIZE) * CELL_SIZE + CELL_SIZE / 2, maxy, CELL_SIZE)
@@ -299,11 +297,6 @@ def make_communities(cells, districts, rng, crs, cell_size: float = CELL_SIZE):
     GeoDataFrame
         :data:`layers.schema.COMMUNITY_COLUMNS` + ``source``; polygons.
     """
-    import geopandas as gpd
-    from scipy.cluster.vq import kmeans2
-
-    from layers.schema import COMMUNITY_COLUMNS
-
     names = dict(zip(districts["district_id"].astype(str), districts["name"]))
     rows, geoms = [], []
     xy_all = np.column_stack([cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()])

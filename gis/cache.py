@@ -21,10 +21,14 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+from shapely import LineString
 
 from gis.study_area import StudyArea
 
 _LAYERS = ("boundary", "districts", "population", "facilities", "projects")
+#: Optional parts of a study area kept with it when present (tables or layers), and which are layers.
+_OPTIONAL = ("communities", "births", "housing")
+_GEO_OPTIONAL = ("communities", "housing")
 _NODE_ATTRS = ("x", "y", "street_count")
 _EDGE_ATTRS = ("osmid", "highway", "name", "length", "geometry")
 
@@ -39,7 +43,6 @@ def tidy_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     for _, d in G.nodes(data=True):
         for k in [k for k in d if k not in _NODE_ATTRS]:
             del d[k]
-    from shapely import LineString
 
     for u, v, d in G.edges(data=True):
         if d.get("geometry") is None:  # straight edges get their line, as graph_to_gdfs would fill it
@@ -129,10 +132,9 @@ def save_study_area(area: StudyArea, folder, key: dict, *, extra: dict | None = 
         has_bike = area.bike_graph is not None
         if has_bike:  # the cycling streets of a real OSM area travel with it (bike mode runs on them)
             frames["bike_nodes"], frames["bike_edges"] = graph_to_frames(tidy_graph(area.bike_graph))
-        if area.communities is not None:  # the optional 社区 layer
-            frames["communities"] = area.communities
-        # the optional seat-planning tables travel with the area (the cohort projection reads births)
-        optional = [n for n in ("births", "housing") if getattr(area, n, None) is not None]
+        # the optional layers and tables travel with the area: communities (社区), and the seat-planning
+        # births and housing (the cohort projection reads births)
+        optional = [n for n in _OPTIONAL if getattr(area, n, None) is not None]
         frames |= {n: getattr(area, n) for n in optional}
         for name, gdf in frames.items():
             gdf.to_parquet(tmp / f"{name}.parquet", index=False)
@@ -141,7 +143,6 @@ def save_study_area(area: StudyArea, folder, key: dict, *, extra: dict | None = 
         meta = {"key": key, "name": area.name, "crs": area.crs, "synthetic": area.synthetic,
                 "sources": area.sources, "cell_size": area.cell_size, "extra": sorted(extra or {}),
                 "files": sorted(files or {}), "report": report or {}, "bike": has_bike, "optional": optional,
-                "communities": area.communities is not None,
                 # what the OSM filter kept and dropped (hedong info reports it) rides on the graph
                 "osm_filter": area.graph.graph.get("osm_filter")}
         # meta.json last: an entry without it is incomplete by definition.
@@ -182,9 +183,7 @@ def load_study_area(folder, key: dict | None = None) -> StudyArea | None:
         area = StudyArea(name=meta["name"], crs=meta["crs"], boundary=f["boundary"], districts=f["districts"],
                          population=f["population"], facilities=f["facilities"], projects=f["projects"], graph=G,
                          synthetic=meta["synthetic"], sources=meta["sources"], cell_size=meta["cell_size"],
-                         bike_graph=bike,
-                         communities=gpd.read_parquet(folder / "communities.parquet") if meta.get("communities") else None,
-                         **{n: (gpd.read_parquet if n == "housing" else pd.read_parquet)(
+                         bike_graph=bike, **{n: (gpd.read_parquet if n in _GEO_OPTIONAL else pd.read_parquet)(
                              folder / f"{n}.parquet") for n in meta.get("optional", [])})
         area.cache["layers"] = {n: f[n] for n in meta["extra"]}
         area.cache["report"] = meta.get("report", {})

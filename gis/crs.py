@@ -10,6 +10,7 @@ iteration, which converges to well under a centimetre in a handful of steps.
 from __future__ import annotations
 
 import numpy as np
+import shapely
 
 #: Yuncheng: CGCS2000 / 3-degree Gauss-Kruger CM 111E.
 YUNCHENG_CRS = "EPSG:4546"
@@ -142,8 +143,6 @@ def transform_geometry_coords(geoms, func):
     -------
     numpy.ndarray of shapely geometries with the same structure.
     """
-    import shapely
-
     def _f(xy):
         x, y = func(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])

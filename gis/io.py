@@ -12,11 +12,17 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator, Mapping
 
 import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from layers.errors import InputError
 
 
 @contextlib.contextmanager
@@ -78,8 +84,6 @@ STALE_TEMP_S = 3600.0
 def clean_stale_temps(path, max_age_s: float = STALE_TEMP_S) -> int:
     """Remove temp files a killed write of ``path`` left (``.<stem>.*.tmp*``, with GDAL side files),
     older than ``max_age_s``; returns how many. ``kill -9`` debris was 2.3 MB a time, never cleaned."""
-    import time
-
     path = Path(path)
     n = 0
     now = time.time()
@@ -133,8 +137,6 @@ def csv_safe_cell(v):
 def write_csv_atomic(df, path) -> Path:
     """Write a DataFrame as UTF-8-with-BOM CSV (Excel opens Chinese correctly), atomically, with every
     text cell and header passed through :func:`csv_safe_cell` — the one CSV writer of the project."""
-    import pandas as pd
-
     safe = pd.DataFrame({csv_safe_cell(str(c)): df[c] if pd.api.types.is_numeric_dtype(df[c])
                          else df[c].map(csv_safe_cell) for c in df.columns})
     with atomic_path(path) as tmp:
@@ -176,12 +178,6 @@ def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path, *, append: b
     -------
     Path
     """
-    import shutil
-
-    import pyogrio
-
-    from layers.errors import InputError
-
     path = Path(path)
     base = path if append and path.is_file() else None
     if base is not None:

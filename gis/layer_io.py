@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import warnings
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 
 from gis.crs import COORD_SYSTEMS, WGS84, to_wgs84, transform_geometry_coords
 from layers.errors import InputError
@@ -163,8 +165,6 @@ def points_from_csv(df: pd.DataFrame, *, file, coords: str = "wgs84") -> gpd.Geo
 
 
 def _pick_layer(path: Path, layer: str | None, kind: str) -> str | None:
-    import pyogrio
-
     try:
         layers = [str(x[0]) for x in pyogrio.list_layers(path)]
     except Exception as e:  # noqa: BLE001 - GDAL error zoo; name the file
@@ -187,8 +187,6 @@ def _geojson_feature_count(path: Path) -> int | None:
 
     None when the text is not a FeatureCollection that Python's json reads (GDAL then decides).
     """
-    import json
-
     try:
         fc = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):

@@ -11,19 +11,26 @@ place (an assumption, marked "estimated" in the data).
 from __future__ import annotations
 
 import geopandas as gpd
+from shapely.geometry import box
 
 from gis.cache import tidy_graph
 from gis.crs import local_projected_crs
-from layers.norms import AGE_60_DERIVED_NOTE
-from layers.errors import InputError
 from gis.helsinki import (
-    CELL_SIZE, HELSINKI_COHORT_SHARES, PLACE_KINDS, RESIDENTIAL_BUILDINGS, districts_from_places,
-    M2_PER_RESIDENT, estimated_total, population_from_buildings, residential_floor_area,
+    CELL_SIZE,
+    HELSINKI_COHORT_SHARES,
+    M2_PER_RESIDENT,
+    PLACE_KINDS,
+    RESIDENTIAL_BUILDINGS,
+    districts_from_places,
+    estimated_total,
+    population_from_buildings,
+    residential_floor_area,
 )
 from gis.study_area import StudyArea
+from layers.errors import InputError
 from layers.frames import empty_layer
+from layers.norms import AGE_60_DERIVED_NOTE
 from layers.osm_tags import OSM_ATTRIBUTION, facilities_from_osm, osm_filter
-
 
 
 def _features(ox, polygon, tags):
@@ -59,7 +66,6 @@ def load_online(place: str | None = None, bbox: tuple[float, float, float, float
         Neither or both of ``place`` / ``bbox`` given, or the query fails (no network, unknown place).
     """
     import osmnx as ox
-    from shapely.geometry import box
 
     if (place is None) == (bbox is None):
         raise InputError("give either a place name or a bounding box", field="place")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from gis.osm import NODE_MARKER, networks_from_elements
 from layers.errors import InputError
 
 __all__ = ["parse_pbf", "graph_from_pbf", "read_pbf"]
@@ -53,7 +54,6 @@ def parse_pbf(path):
     """
     import osmium
 
-    from gis.osm import NODE_MARKER
 
     path = Path(path)
     if not path.is_file():
@@ -100,8 +100,6 @@ def graph_from_pbf(path, *, simplify: bool = True, osm=None, network: str = "wal
     layers.errors.InputError
         If the file is unreadable or holds no street of that network.
     """
-    from gis.osm import networks_from_elements
-
     nodes, ways = parse_pbf(path)
     graphs, report = networks_from_elements(nodes, ways, path, networks=(network,), simplify=simplify)
     G = graphs[network]

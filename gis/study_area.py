@@ -41,7 +41,8 @@ from pyproj import CRS
 from gis.crs import local_projected_crs
 from layers.errors import InputError
 from layers.frames import empty_layer
-from layers.schema import FAMILIES, LAYERS_REQUIRED, is_generated
+from layers.norms import AGE_60_DERIVED_NOTE
+from layers.schema import FAMILIES, LAYERS_REQUIRED, derive_age_60_plus, is_generated
 from layers.validate import validate_layer
 
 __all__ = ["StudyArea", "ImmutableAreaError", "validate_layers", "cache_dir"]
@@ -133,6 +134,14 @@ class StudyArea:
     housing: gpd.GeoDataFrame | None = None
 
     def __post_init__(self):
+        # Elderly care counts people aged 60+ (Chinese bed ratios do); an area built from frames
+        # without that cohort gets it from 65+ by the census ratio, and its sources say so.
+        pop = self.population
+        if pop is not None and "age_60_plus" not in pop.columns and "age_65_plus" in pop.columns:
+            pop = pop.copy()
+            derive_age_60_plus(pop)
+            self.population = pop
+            self.sources = {**(self.sources or {}), "age_60_plus": AGE_60_DERIVED_NOTE}
         # The one mutable slot: the compute context an upper layer attaches (see context_slot).
         object.__setattr__(self, "_context", None)
         object.__setattr__(self, "_frozen", True)

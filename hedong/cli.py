@@ -12,6 +12,7 @@ import importlib
 import sys
 
 import demo  # noqa: F401 - registers the yuncheng-demo study area (it lives above gis)
+from hedong.output import SafeStream
 from hedong.params import infeasible_message, parameter_message
 from layers.errors import InfeasibleModelError, InputError, ParameterError
 
@@ -70,8 +71,6 @@ def _one_line(msg: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hedong`` console script."""
-    from hedong.output import SafeStream
-
     saved = sys.stdout, sys.stderr
     # Names in the data never reach the terminal as escape sequences (ANSI, OSC 52): one filter
     # on both streams covers every command's output.

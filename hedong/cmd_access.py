@@ -12,15 +12,17 @@ people who need it" with the two-step floating catchment family.
 
 from __future__ import annotations
 
+from accessibility.fca import METHODS, fca
+from accessibility.norm_check import norm_gap_cells, norm_gaps
+from gis.areas import load_area_cached
 from hedong.cli import add_area_argument
-from hedong.output import print_json, table
+from hedong.cmd_coverage import check_args, scenario_facilities
+from hedong.output import add_output_flags, print_json, table
+from layers.families import NORM_LEVELS, SERVICES
 
 
 def register(sub) -> None:
     """Add the ``gaps`` and ``access`` commands to the ``hedong`` parser."""
-    from accessibility.fca import METHODS
-    from layers.families import NORM_LEVELS, SERVICES
-
     g = sub.add_parser("gaps", help="homes beyond the norm service radius of each facility level, by district",
                        description="Residential cells beyond the NORMS.md service radius (network walking "
                                    "distance) of each facility level, by district.")
@@ -29,7 +31,6 @@ def register(sub) -> None:
                    help="norm level (repeatable; default all)")
     _scenario_args(g)
     g.add_argument("--out", default=None, help="also write the cells beyond the radius to this GeoPackage")
-    from hedong.output import add_output_flags
 
     add_output_flags(g)
     g.add_argument("--json", action="store_true", help="stable JSON on stdout")
@@ -55,9 +56,6 @@ def _scenario_args(p) -> None:
 
 
 def _area_and_facilities(args):
-    from gis.areas import load_area_cached
-    from hedong.cmd_coverage import check_args, scenario_facilities
-
     if not hasattr(args, "minutes"):
         args.minutes = None  # gaps has no --minutes; the shared check reads it
     check_args(args)
@@ -103,8 +101,6 @@ def _nan_to_none(obj):
 
 def run_gaps(args) -> int:
     """Run ``hedong gaps``."""
-    from accessibility.norm_check import norm_gap_cells, norm_gaps
-
     area, fac = _area_and_facilities(args)
     if args.out:
         from hedong.output import check_out_file
@@ -144,8 +140,6 @@ def run_gaps(args) -> int:
 
 def run_access(args) -> int:
     """Run ``hedong access``."""
-    from accessibility.fca import fca
-
     area, fac = _area_and_facilities(args)
     r = fca(area, args.service, method=args.method, minutes=args.minutes, mode=args.mode, facilities=fac)
     # NaN -> None here (not only in print_json): the text output below tests for None.
@@ -159,8 +153,9 @@ def run_access(args) -> int:
           f"{r.method}" + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
     tgt = j["target_per_1000"]
     print(f"study area: {j['per_1000']:.1f} per 1,000" if j["per_1000"] is not None else "study area: no demand")
-    if tgt is not None:
-        print(f"target: {tgt:g} per 1,000")
+    if tgt is not None:  # the plan's figure is a city-wide ratio, not a walking-catchment target
+        print(f"plan target: {tgt:g} per 1,000 — a city-wide ratio: compare it with the study-area ratio "
+              "(hedong indicators), not with the within-reach figures below")
     print(table([{"district": b["district"], "demand": b["demand"], "within reach per 1,000": b["per_1000"]
                   if b["per_1000"] is not None else float("nan"),
                   "in district per 1,000": b["local_per_1000"] if b["local_per_1000"] is not None else float("nan")}

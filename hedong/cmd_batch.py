@@ -22,7 +22,12 @@ import json
 import sys
 from pathlib import Path
 
+from gis.folder import GPKG_NAME
+from gis.io import write_csv_atomic, write_parquet_atomic, write_text_atomic
+from hedong.batch_dask import default_workers, run_tasks
 from hedong.output import print_json, table
+from layers.errors import InputError
+from scenarios.batch import expand_tasks, merge_records, read_batch_file, read_record, services_table, summarise
 
 MANIFEST = "batch.json"
 OUTPUTS = ("results.parquet", "results.csv", "services.csv", "summary.csv")
@@ -57,9 +62,6 @@ def _batch_hash(path: Path) -> str:
 def check_out_dir(out: Path, batch_hash: str, overwrite: bool) -> None:
     """Refuse an output folder before any work: a study-area folder, a file, a folder of other
     files, or another batch's results without ``overwrite`` (exit 2 naming ``--out``)."""
-    from gis.folder import GPKG_NAME
-    from layers.errors import InputError
-
     if out.exists() and not out.is_dir():
         raise InputError("--out is a file; give a folder", file=out, field="--out")
     if not out.parent.is_dir():
@@ -85,12 +87,6 @@ def check_out_dir(out: Path, batch_hash: str, overwrite: bool) -> None:
 
 def run(args) -> int:
     """Expand the batch file, run the unfinished tasks, merge and summarise."""
-    from gis.io import write_csv_atomic, write_parquet_atomic, write_text_atomic
-    from hedong.batch_dask import default_workers, run_tasks
-    from layers.errors import InputError
-    from scenarios.batch import (expand_tasks, merge_records, read_batch_file, read_record, services_table,
-                                 summarise)
-
     src = Path(args.file)
     spec = read_batch_file(src)
     out = Path(args.out)

@@ -13,13 +13,20 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
+import pandas as pd
+
+from accessibility.circles import circles_gdf
+from accessibility.coverage import coverage_report, service_coverage
 from accessibility.params import check_minutes
-from layers.errors import InputError
-from gis.io import write_gpkg_atomic
+from gis.areas import load_area_cached
+from gis.io import write_csv_atomic, write_gpkg_atomic
 from hedong.cli import add_area_argument
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
+from layers.errors import InputError
+from layers.families import SERVICES
 
 
 def register(sub) -> None:
@@ -40,7 +47,6 @@ def register(sub) -> None:
                        description="Service areas of one service: reachable streets (partly reached ones cut) "
                                    "buffered by 50 m, with the population covered.")
     add_area_argument(c)
-    from layers.families import SERVICES
 
     c.add_argument("--service", required=True, choices=list(SERVICES), help="service key")
     _common(c)
@@ -89,9 +95,6 @@ def scenario_facilities(area, scenario: str | None, year: int | None):
 
 def run_coverage(args) -> int:
     """Run ``hedong coverage``; returns the exit code."""
-    from accessibility.coverage import coverage_report
-    from gis.areas import load_area_cached
-
     check_args(args)
     if args.cells_out:
         check_out_file(args.cells_out, args, "--cells-out", suffixes=(".csv",))
@@ -105,7 +108,6 @@ def run_coverage(args) -> int:
     if args.json:
         print_json(rep)
         return 0
-    from layers.families import SERVICES
 
     rows = [{"service": f"{SERVICES[k].zh} {k}", "population %": 100 * (v["population_share"] or 0),
              "cohort": v["cohort"], "cohort %": 100 * (v["cohort_share"] or 0),
@@ -139,12 +141,6 @@ def run_coverage(args) -> int:
 
 def write_cell_minutes(area, args, fac) -> Path:
     """``--cells-out``: minutes from every population cell to each service's nearest facility, as CSV."""
-    import pandas as pd
-
-    from accessibility.coverage import service_coverage
-    from gis.io import write_csv_atomic
-    from layers.families import SERVICES
-
     out = Path(args.cells_out)
     df = pd.DataFrame({"cell_id": area.population["cell_id"].to_numpy() if "cell_id" in area.population
                        else area.population.index.to_numpy()})
@@ -155,11 +151,6 @@ def write_cell_minutes(area, args, fac) -> Path:
 
 def run_circles(args) -> int:
     """Run ``hedong circles``; returns the exit code."""
-    import time
-
-    from accessibility.circles import circles_gdf
-    from gis.areas import load_area_cached
-
     check_args(args)
     check_out_file(args.out, args, "--out")
     t0 = time.perf_counter()

@@ -5,8 +5,13 @@ The folder it writes is itself a valid ``--area``, so any study area round-trips
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from gis.areas import load_area
+from gis.folder import GPKG_NAME, META_NAME, README_NAME, export_area
 from hedong.cli import add_area_argument
 from hedong.output import print_json
+from layers.errors import InputError
 
 
 def register(subparsers) -> None:
@@ -27,12 +32,6 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     """Export the area; print the files written."""
-    from pathlib import Path
-
-    from gis.areas import load_area
-    from layers.errors import InputError
-    from gis.folder import GPKG_NAME, META_NAME, README_NAME, export_area
-
     out = Path(args.out)
     if Path(args.area).is_dir() and out.is_dir() and out.resolve() == Path(args.area).resolve():
         raise InputError("--out is the study area being exported; choose another folder", file=out, field="--out")

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from accessibility.indicators import indicator_frame, indicator_table
+from gis.areas import load_area_cached
+from gis.io import atomic_path
 from hedong.cli import add_area_argument
 from hedong.cmd_coverage import scenario_facilities
 from hedong.output import print_json, table
@@ -39,10 +42,6 @@ def register(sub) -> None:
 
 def run_indicators(args) -> int:
     """Run ``hedong indicators``; returns the exit code."""
-    from accessibility.indicators import indicator_frame, indicator_table
-    from gis.areas import load_area_cached
-    from gis.io import atomic_path
-
     if (args.scenario is None) != (args.year is None):
         raise InputError("--scenario and --year go together", field="--scenario" if args.scenario is None else "--year")
     out = Path(args.csv) if args.csv else None

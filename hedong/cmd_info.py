@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gis.areas import load_area
+from hedong.cli import add_area_argument
+from hedong.output import print_json, table
 from layers.schema import COHORTS, FAMILIES, FAMILY_LABELS
 
 
@@ -110,8 +113,6 @@ def _network_lines(n: dict) -> list[str]:
 
 def format_info(d: dict, area=None) -> str:
     """Human-readable text of :func:`info_dict` (tables via :func:`hedong.output.table`)."""
-    from hedong.output import table
-
     kind = "generated demo data (not real)" if d["synthetic"] else "real data"
     pop = d["population"]
     lines = [
@@ -148,9 +149,6 @@ def format_info(d: dict, area=None) -> str:
 
 def run(args) -> int:
     """Run ``hedong info`` with parsed ``args`` (``area``, ``json``)."""
-    from gis.areas import load_area
-    from hedong.output import print_json
-
     area = load_area(args.area)
     d = info_dict(area)
     if args.json:
@@ -162,8 +160,6 @@ def run(args) -> int:
 
 def register(subparsers) -> None:
     """Add the ``info`` command to the ``hedong`` parser."""
-    from hedong.cli import add_area_argument
-
     p = subparsers.add_parser("info", help="what a study area holds: network, population, districts, facilities, plan",
                               description="Summarise a study area: street network size, population by age cohort "
                                           "and district, facilities per family and the planned projects.")

@@ -11,8 +11,10 @@ from __future__ import annotations
 import sys
 
 from accessibility.params import check_minutes
+from gis.areas import load_area_cached
 from hedong.cli import add_area_argument
 from hedong.output import print_json, table
+from presentation.publish import check_out_dir, publish
 
 
 def register(sub) -> None:
@@ -35,9 +37,6 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Publish the maps; returns the exit code."""
-    from gis.areas import load_area_cached
-    from presentation.publish import check_out_dir, publish
-
     check_minutes(args.minutes)  # the library's rule, before the area loads
     check_out_dir(args.out, field="--out")  # before the area loads: refuse a folder holding other work
     area = load_area_cached(args.area)

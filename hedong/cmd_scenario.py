@@ -5,16 +5,29 @@ Human-readable tables by default; ``--json`` prints the stable keys of CONTRACT.
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
 
 from accessibility.params import check_count, check_minutes
+from gis.areas import load_area_cached
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
-from layers.families import LEVELS
+from layers.errors import InputError
+from layers.families import LEVELS, TYPE_CAPACITY
+from layers.plan import EVALUATION_YEARS
+from scenarios import store
+from scenarios.candidates import load_candidates
+from scenarios.compare import compare, export_csv, export_gpkg, to_rows
+from scenarios.demand import check_year
+from scenarios.enrolment import enrolment_table
+from scenarios.evaluate import CLASS_FLAG_LABELS, Evaluator
+from scenarios.model import edit_stored, facilities_for, list_scenarios, resolve_scenario, save_scenario
+from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS, best_next_site_area, optimize_area
+from scenarios.sites import check_site
+from scenarios.store import ScenarioExistsError
 
 
 def _area(args):
-    from gis.areas import load_area_cached
-
     return load_area_cached(args.area)
 
 
@@ -98,7 +111,14 @@ def register(subparsers) -> None:
     add_output_flags(p)
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("optimize", help="choose new sites among candidates (HiGHS)")
+
+    p = sub.add_parser(
+        "optimize", help="choose new sites among candidates (HiGHS)", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Choose new school sites among candidates (exact MILP, HiGHS). Models:\n" + "\n".join(
+            f"  {k:9s} {MODEL_HELP[k][1]} Objective in {OBJECTIVE_UNITS[k][1]}." for k in MODEL_HELP)
+        + "\n\nCandidates file (--candidates): CSV with candidate_id, lon, lat (WGS84, or --coords gcj02/bd09) and "
+        "an optional capacity (seats); or GeoJSON / GeoPackage points with candidate_id. Sites outside the study "
+        "area are refused, naming the row. Example: docs/examples/candidates.csv.")
     _add_common(p)
     # Names of scenarios.optimize.MODELS / DECAYS / ATTENDANCE_LEVELS, written out so that building the
     # parser does not import the solver stack (tests/test_attendance.py checks they agree).
@@ -156,8 +176,6 @@ def register(subparsers) -> None:
 
 def cmd_list(args) -> int:
     """``hedong scenario list``."""
-    from scenarios.model import list_scenarios
-
     rows = list_scenarios(_area(args))
     if args.json:
         print_json(rows)
@@ -178,7 +196,6 @@ def _candidates(args, area):
     """The ``--candidates`` file loaded (with ``--coords``), or None to generate candidates."""
     if not args.candidates:
         return None
-    from scenarios.candidates import load_candidates
 
     return load_candidates(args.candidates, area.crs, coords=args.coords)
 
@@ -186,7 +203,6 @@ def _candidates(args, area):
 def cmd_evaluate(args) -> int:
     """``hedong scenario evaluate``."""
     _check_minutes(args)
-    from scenarios.evaluate import Evaluator
 
     if args.catchments:
         check_out_file(args.catchments, args, "--catchments")
@@ -243,8 +259,6 @@ def cmd_evaluate(args) -> int:
 
 def seat_balance_text(j: dict) -> str:
     """The seat balance by level and district — what the text output leads with."""
-    from scenarios.evaluate import CLASS_FLAG_LABELS
-
     out = []
     for lv, L in j["levels"].items():
         out.append(f"\n{lv}: seats {L['seats']:,}, enrolment {L['enrolment']:,}, balance {L['balance']:+,}"
@@ -268,11 +282,6 @@ def seat_balance_text(j: dict) -> str:
 
 def cmd_enrolment(args) -> int:
     """``hedong scenario enrolment``: projected enrolment per district, level and year."""
-    from gis.errors import InputError
-    from layers.plan import EVALUATION_YEARS
-    from scenarios.demand import check_year
-    from scenarios.enrolment import enrolment_table
-
     first = check_year(args.first if args.first is not None else EVALUATION_YEARS[0])
     last = check_year(args.last if args.last is not None else EVALUATION_YEARS[-1])
     if last < first:
@@ -302,9 +311,6 @@ def cmd_enrolment(args) -> int:
 def cmd_action(args) -> int:
     """``hedong scenario action DST --expand/--close/--convert ID --year Y ...`` (edits a stored scenario
     under its lock, like ``move``)."""
-    from layers.errors import InputError
-    from scenarios.model import edit_stored, facilities_for
-
     area = _area(args)
     if not args.remove and args.year is None:
         raise InputError("give --year (the school year the action takes effect)", field="--year")
@@ -331,7 +337,6 @@ def cmd_action(args) -> int:
 def cmd_compare(args) -> int:
     """``hedong scenario compare``."""
     _check_minutes(args)
-    from scenarios.compare import compare, export_csv, export_gpkg
 
     area = _area(args)
     if len(args.scenarios) < 2:
@@ -350,7 +355,6 @@ def cmd_compare(args) -> int:
     if args.json:
         print_json(res)
         return 0
-    from scenarios.compare import to_rows
 
     df = to_rows(res)
     df = df[df["district"] == "(all)"]
@@ -371,10 +375,7 @@ def cmd_compare(args) -> int:
 def cmd_optimize(args) -> int:
     """``hedong scenario optimize``."""
     _check_minutes(args)
-    from scenarios.model import resolve_scenario
-    from scenarios.optimize import optimize_area
 
-    from layers.errors import InputError
 
     if not (args.time_limit > 0):  # also refuses NaN
         raise InputError("--time-limit must be a number of seconds greater than 0", field="--time-limit")
@@ -387,20 +388,18 @@ def cmd_optimize(args) -> int:
         print_json(res)
         return 0
     print(f"{res['model']} for {res['level']} ({res['candidates']} candidates, {res['demand_cells']} cells, "
-          f"{res['seconds']:.2f} s): objective {res['objective']:,.1f}")
+          f"{res['seconds']:.2f} s): objective {res['objective_value']:,.1f} {res['objective_unit']}")
     print(f"unserved children {res['unserved_before']:,} -> {res['unserved_after']:,}")
     if res.get("time_limit_reached"):
         gap = "unknown" if res.get("gap") is None else f"{res['gap']:.1%}"
         print(f"time limit reached: best solution found so far, within {gap} of the optimum (MIP gap)")
-    print(table(res["chosen_sites"]))
+    print(table(res["chosen_sites"], ["candidate_id", "district", "lon", "lat", "lon_gcj02", "lat_gcj02", "seats"]))
     return 0
 
 
 def cmd_next_site(args) -> int:
     """``hedong scenario next-site``."""
     _check_minutes(args)
-    from scenarios.model import resolve_scenario
-    from scenarios.optimize import best_next_site_area
 
     check_count(args.top, "top", lo=1)  # before the area loads
     area = _area(args)
@@ -415,13 +414,14 @@ def cmd_next_site(args) -> int:
 
 def cmd_copy(args) -> int:
     """``hedong scenario copy SRC DST``."""
-    from scenarios import store
-    from scenarios.model import resolve_scenario, save_scenario
-
     area = _area(args)
     s = resolve_scenario(area, args.src).copy(args.dst)
     s.area = store.area_id(area)
-    path = save_scenario(s, overwrite=args.overwrite)
+    try:
+        path = save_scenario(s, overwrite=args.overwrite)
+    except ScenarioExistsError as e:
+        raise ScenarioExistsError(f"{e.reason}; add --overwrite to replace it", file=e.file, row=e.row,
+                                  field=e.field) from None
     out = {"name": args.dst, "path": str(path), "projects": int(len(s.projects)), "from": args.src}
     print_json(out) if args.json else print(f"saved {args.dst} ({out['projects']} projects) to {path}")
     return 0
@@ -430,11 +430,6 @@ def cmd_copy(args) -> int:
 def cmd_move(args) -> int:
     """``hedong scenario move DST --project ID ...`` (edits a stored scenario under its lock: re-read,
     apply, save atomically — two edits at once both land)."""
-    from layers.errors import InputError
-    from layers.families import TYPE_CAPACITY
-    from scenarios.model import edit_stored
-    from scenarios.sites import check_site
-
     area = _area(args)
     if (args.lon is None) != (args.lat is None):
         raise InputError("give both --lon and --lat", field="lon")

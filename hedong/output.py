@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gis.folder import is_study_area_file
 from layers.errors import InputError
-
 
 # Terminal control sequences: CSI (colours, cursor moves), OSC (window titles, OSC 52 clipboard
 # writes) and other ESC sequences, then any C0 / C1 control left except tab, newline and CR.
@@ -73,14 +73,18 @@ def table(rows: list[dict], columns: list[str] | None = None) -> str:
         return "(none)"
     columns = columns or list(rows[0])
 
-    def fmt(v):
+    def fmt(v, col=""):
+        if col == "year" or col.endswith("_year"):  # a year is a label: 2025, never 2,025
+            return "" if v is None or v != v else str(int(v))
+        if isinstance(v, float) and col.split("_")[0] in ("lon", "lat"):  # degrees: 6 decimals is ~0.1 m
+            return f"{v:.6f}"
         if isinstance(v, float):
             return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
         if isinstance(v, (int, np.integer)):
             return f"{int(v):,}"
         return str(v)
 
-    cells = [[fmt(r.get(c, "")) for c in columns] for r in rows]
+    cells = [[fmt(r.get(c, ""), str(c)) for c in columns] for r in rows]
 
     def width(s):  # CJK characters take two columns in a terminal
         return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
@@ -110,8 +114,6 @@ def check_out_file(path, args, field: str, suffixes=(".gpkg",)) -> Path:
     parent folder, any file of a study-area folder (even with ``--overwrite``) and an existing
     file unless ``--overwrite`` or, for a GeoPackage, ``--append-layer`` is given.
     """
-    from gis.folder import is_study_area_file
-
     p = Path(path)
     if p.suffix.lower() not in suffixes:
         raise InputError(f"the output must be a {' or '.join(suffixes)} file", file=p, field=field)

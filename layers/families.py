@@ -612,16 +612,18 @@ register_family(Family(
               Subtype("nursing_home", "养老院", "nursing home")),
     capacity=("beds",), color="#7b3fa0", symbol="diamond", id_prefix="eld",
     services=(
-        Service("elderly_care", "养老服务", "Elderly care", capacity="beds", demand="age_65_plus",
-                mode="walk_elderly", minutes=15, radius_m=1000, tier=15, per_1000=35.0,
-                source="nursing home 15-minute circle [U]; 35-40 beds per 1,000 elderly (national 2020 target)",
+        Service("elderly_care", "养老服务", "Elderly care", capacity="beds", demand="age_60_plus",
+                mode="walk_elderly", minutes=15, radius_m=1000, tier=15, per_1000=None,
+                source="nursing home 15-minute circle [U]; demand: people aged 60+ (Chinese bed ratios count 60+); "
+                       "the plan's bed target is the nursing-bed share (护理型床位占比 55 %), a city-wide ratio in "
+                       "hedong indicators, not a walking-catchment figure",
                 mark="U", life_circle=True),
     ),
     norm_levels=(
-        NormLevel("day_care", "日间照料中心", "Elderly day care", ("elderly_care",), ("day_care",), "age_65_plus", 300,
+        NormLevel("day_care", "日间照料中心", "Elderly day care", ("elderly_care",), ("day_care",), "age_60_plus", 300,
                   "walk_elderly", "5-minute level; every community over 10,000 residents gets a site (city plan)", "U"),
-        NormLevel("nursing_home", "养老院", "Nursing home", ("elderly_care",), ("nursing_home",), "age_65_plus", 1000,
-                  "walk_elderly", "15-minute level; 35-40 beds per 1,000 elderly", "U"),
+        NormLevel("nursing_home", "养老院", "Nursing home", ("elderly_care",), ("nursing_home",), "age_60_plus", 1000,
+                  "walk_elderly", "15-minute level (beds are a city-wide ratio: hedong indicators)", "U"),
     ),
 ))
 register_family(Family(

@@ -20,14 +20,25 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS, Transformer
 
 from layers.errors import InputError
 from layers.families import TYPE_CAPACITY
 from layers.plan import PROJECT_YEARS
 from layers.schema import (
-    BIRTHS_COLUMNS, FACILITY_ATTRIBUTES, OPTIONAL_COHORTS, derive_age_60_plus,
-    CAPACITY_COLUMNS, COHORTS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SUBTYPE_LABELS,
+    BIRTHS_COLUMNS,
+    CAPACITY_COLUMNS,
+    COHORTS,
+    FACILITY_ATTRIBUTES,
+    FAMILIES,
+    FAMILY_CAPACITY,
+    FAMILY_LABELS,
+    OPTIONAL_COHORTS,
+    PROJECT_CAPACITY,
+    PROJECT_TYPES,
+    SUBTYPE_LABELS,
     SUBTYPES,
+    derive_age_60_plus,
 )
 
 
@@ -478,7 +489,6 @@ def _swapped_inside(g, crs, boundary) -> bool:
     """True if the point with longitude and latitude exchanged lies inside ``boundary``."""
     if crs is None:
         return False
-    from pyproj import CRS, Transformer
 
     crs = CRS.from_user_input(crs)
     try:

@@ -24,6 +24,7 @@ sources / licences. The whole folder is written to a temporary sibling and renam
 
 from __future__ import annotations
 
+import html as _h
 import html as _html
 import io
 import json
@@ -41,11 +42,13 @@ import pandas as pd
 
 from accessibility.circles import circles_gdf
 from accessibility.coverage import DEFAULT_MINUTES, life_circle, service_coverage
+from accessibility.indicators import MET, NOT_MET, indicator_table
+from layers.errors import InputError
 from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
+from layers.plan import OPENING_LAG, SCHOOL_PROGRAMME
 from presentation import webmap
 from presentation.i18n import CATALOGUE, LANGS, t
 from scenarios.evaluate import evaluate
-from layers.plan import OPENING_LAG, SCHOOL_PROGRAMME
 from scenarios.model import PLAN_YEARS
 
 #: Years of the seat maps: the years of the plan's school programme (layers.plan).
@@ -101,8 +104,6 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
         (True / False / None), ``note`` (the reason, else the note), ``by_district`` (name -> value,
         status), ``walking`` (the walking measure beside a ratio, or None).
     """
-    from accessibility.indicators import MET, NOT_MET, indicator_table
-
     tab = table if table is not None else indicator_table(
         area, None if facilities is None else webmap.as_facilities(facilities))
     rows = []
@@ -199,6 +200,7 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
     webmap.add_attribution(m, area)
     webmap.add_layer_control(m, collapsed=True)
     webmap.finish(m, assets)
+    m._hedong_title = f"{title} — {pt('index_title', lang)}"
     upop = float(unc["pop_total"].sum())
     return m, {"service": service, "minutes": mins, "population_share": share, "median_minutes": med,
                "uncovered_population": round(upop)}
@@ -231,6 +233,7 @@ def life_circle_map(area, *, minutes: float | None = None, mode: str | None = No
              f"{pt('mean_within', lang)}: {lc.mean_services_within:.2f}")
     m = webmap.life_circle_map(area, covered, mins, lang=lang, tiles=tiles, facilities=facilities,
                                title=pt("life_circle_title", lang, minutes=int(mins)), stats=stats, assets=assets)
+    m._hedong_title = f"{pt('life_circle_title', lang, minutes=int(mins))} — {pt('index_title', lang)}"
     pop = area.population["pop_total"].to_numpy(float)
     by_n = {int(k): float(pop[lc.counts.to_numpy() == k].sum()) for k in range(n + 1)}
     return m, {"minutes": mins, "all_services_share": lc.all_services_share,
@@ -271,8 +274,9 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
     webmap.add_legend(m, [webmap.coverage_legend(lang), webmap.utilisation_legend(lang)])
     webmap.add_notice(m, area, title=title + " — " + "; ".join(lines))
     webmap.add_attribution(m, area)
-    webmap.add_layer_control(m, collapsed=False)
+    webmap.add_layer_control(m, collapsed=True)
     webmap.finish(m, assets)
+    m._hedong_title = f"{title} — {pt('index_title', lang)}"
     return m, summary
 
 
@@ -406,8 +410,6 @@ def check_out_dir(out_dir, field: str = "out_dir") -> Path:
     layers.errors.InputError
         When ``out_dir`` is a file, or a folder holding anything but an earlier publication.
     """
-    from layers.errors import InputError
-
     p = Path(out_dir)
     if p.exists() and not p.is_dir():
         raise InputError("the output path exists and is not a folder; choose a folder for the maps", file=p,
@@ -432,6 +434,29 @@ def _clean_stale_tmp(folder: Path, max_age_s: float = 3600.0) -> None:
 
 def _has_scenarios(area) -> bool:
     return len(getattr(area, "projects", [])) > 0
+
+
+def place_minutes_by_cell(area) -> dict:
+    """Minutes on foot from every population cell to the nearest facility of each service (the data of
+    the offline "my place" click, :func:`presentation.webmap.add_place_finder`)."""
+    return {s: service_coverage(area, s).cell_minutes.to_numpy(float) for s in SERVICES}
+
+
+def _offline_page(m, area, place: dict, lang: str) -> str:
+    """A published map's HTML with the street network as a base layer and the offline "my place" click,
+    and a <title>."""
+    webmap.add_streets(m, area, lang=lang)
+    webmap.add_place_finder(m, area, place, lang=lang)
+    html = m.get_root().render()
+    return set_title(html, getattr(m, "_hedong_title", None) or pt("index_title", lang))
+
+
+def set_title(html: str, title: str) -> str:
+    """Put ``title`` (escaped) into the page's <title> (folium writes none)."""
+    tag = f"<title>{_h.escape(title)}</title>"
+    if re.search(r"<title>.*?</title>", html, flags=re.S):
+        return re.sub(r"<title>.*?</title>", lambda _: tag, html, count=1, flags=re.S)
+    return html.replace("<head>", "<head>\n    " + tag, 1)
 
 
 def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, minutes: float | None = None,
@@ -473,8 +498,6 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     layers.errors.InputError
         Bad ``lang``, or an ``out_dir`` holding other work (nothing is written then).
     """
-    from layers.errors import InputError
-
     if lang not in LANGS:
         raise InputError("language must be zh or en", field="lang")
     t0 = time.perf_counter()
@@ -484,6 +507,8 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     services = list(services or SERVICES)
     years = list(years)
     total = len(services) + len(years) + 1 + int(bool(life_circle))
+    # "my place" in every map: minutes on foot from every home cell to each service (own walking speed)
+    place = place_minutes_by_cell(area)
     out_dir.mkdir(exist_ok=True)
     _clean_stale_tmp(out_dir)
     # The temp folder sits inside the target (same file system, works for --out .): each file is
@@ -497,7 +522,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
         if life_circle:
             m, summ = life_circle_map(area, minutes=minutes, mode=mode, lang=lang, tiles=tiles)
             fn = "life-circle.html"
-            (tmp / fn).write_text(m.get_root().render(), encoding="utf-8")
+            (tmp / fn).write_text(_offline_page(m, area, place, lang), encoding="utf-8")
             life = (fn, summ)
             files.append({"file": fn, "kind": "life_circle", **summ})
             done += 1
@@ -506,7 +531,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
         for svc in services:
             m, summ = coverage_map(area, svc, minutes=minutes, mode=mode, lang=lang, tiles=tiles)
             fn = f"coverage-{svc}.html"
-            (tmp / fn).write_text(m.get_root().render(), encoding="utf-8")
+            (tmp / fn).write_text(_offline_page(m, area, place, lang), encoding="utf-8")
             coverage.append((fn, summ))
             files.append({"file": fn, "kind": "coverage", **summ})
             done += 1
@@ -517,7 +542,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
             ev = evaluate(area, scenario, int(year))
             m, summ = seat_map(area, scenario, year, ev=ev, lang=lang, tiles=tiles)
             fn = f"seats-{year}.html"
-            (tmp / fn).write_text(m.get_root().render(), encoding="utf-8")
+            (tmp / fn).write_text(_offline_page(m, area, place, lang), encoding="utf-8")
             seats.append((fn, summ))
             files.append({"file": fn, "kind": "seats", **summ})
             done += 1

@@ -26,6 +26,7 @@ Typical use::
 
 from __future__ import annotations
 
+import base64
 import html as _html
 import json
 
@@ -36,7 +37,9 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
+from shapely.geometry import LineString
 
+from layers.errors import InputError
 from layers.families import FAMILIES, FAMILY_CAPACITY, FAMILY_STYLE, LIFE_CIRCLE_SERVICES, SERVICE_COLOR, SERVICES
 from layers.frames import projects_as_facilities
 from layers.schema import CAPACITY_COLUMNS, COHORTS
@@ -284,8 +287,6 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
     layers.errors.InputError
         Unknown ``tiles`` or a Tianditu map without a key.
     """
-    from layers.errors import InputError
-
     if tiles not in TILES:
         raise InputError(f"unknown base map {tiles!r}: use one of {', '.join(TILES)}", field="tiles")
     if tiles == "tianditu" and not tianditu_key:
@@ -313,6 +314,12 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
             tiles="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
             attr="© 高德地图 AutoNavi (GCJ-02)", name=t("tiles.amap", lang), subdomains="1234", control=False).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
+    # A map first drawn in a hidden or zero-size frame (a folded expander, a tab) would stay zoomed
+    # out to the world: refit to the study area once the frame gets its size.
+    _Script("(function(map){var b=L.latLngBounds(" + json.dumps([[miny, minx], [maxy, maxx]]) + ");"
+            "var done=false;function fit(){var s=map.getSize();if(!done&&s.x>0&&s.y>0){map.invalidateSize();"
+            "map.fitBounds(b);done=true;}}if(window.ResizeObserver){new ResizeObserver(fit)"
+            ".observe(map.getContainer());}setTimeout(fit,300);})({map});").add_to(m)
     _Script(f"{{map}}.getContainer().style.background = '{'#f4f3ef' if tiles == 'none' else '#ffffff'}';").add_to(m)
     # metric scale bar only (the imperial line ran into the attribution), small attribution text
     _Script("L.control.scale({imperial: false, position: 'bottomleft'}).addTo({map});"
@@ -739,6 +746,79 @@ def add_seat_choropleth(m: folium.Map, area, rows, level: str, year: int, *, lan
     return fg
 
 
+#: Gains map colours: more children seated within reach (green), fewer (red), no change (none).
+GAIN_COLOR, LOSS_COLOR = "#1a9850", "#d73027"
+
+
+def add_gains(m: folium.Map, area, squares: gpd.GeoSeries, diff, scen_rows, base_rows, *,
+              lang: str | None = None) -> None:
+    """Who gains: cells whose children seated within the walking limit rise (green) or fall (red) —
+    dissolved into one polygon per sign so the layer stays small — and districts shaded by the
+    change, with a tooltip of the change in seats and children seated.
+
+    Parameters
+    ----------
+    squares : GeoSeries
+        One square per population cell (:meth:`scenarios.evaluate.Evaluator.cell_squares`).
+    diff : array (n_cells,)
+        Scenario minus baseline children seated within the limit, per cell.
+    scen_rows, base_rows : DataFrame
+        ``by_district`` of the scenario and of the baseline (``district_id``, ``seats``, ``assigned``).
+    """
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    diff = np.asarray(diff, float)
+    d = area.districts.copy()
+    s_ = pd.DataFrame(scen_rows).set_index("district_id")
+    b_ = pd.DataFrame(base_rows).set_index("district_id")
+    ids = d["district_id"].astype(str)
+    d["d_seated"] = (s_["assigned"].reindex(ids).fillna(0).to_numpy() - b_["assigned"].reindex(ids).fillna(0)
+                     .to_numpy()).round().astype(int)
+    d["d_seats"] = (s_["seats"].reindex(ids).fillna(0).to_numpy() - b_["seats"].reindex(ids).fillna(0)
+                    .to_numpy()).round().astype(int)
+    d["label"] = d["name_en"] if (lang == "en" and "name_en" in d.columns) else d["name"]
+    d["seated_txt"] = [f"{v:+,d}" for v in d["d_seated"]]
+    d["seats_txt"] = [f"{v:+,d}" for v in d["d_seats"]]
+    big = max(1, int(np.abs(d["d_seated"]).max()))
+    d["c"] = [GAIN_COLOR if v > 0 else LOSS_COLOR if v < 0 else "#ffffff" for v in d["d_seated"]]
+    d["o"] = [0.0 if v == 0 else 0.15 + 0.35 * min(1.0, abs(v) / big) for v in d["d_seated"]]
+    fg = folium.FeatureGroup(name=t("gain_districts", lang), show=True)
+    g = to_display(d, _display_crs(m), simplify_m=10)
+    folium.GeoJson(
+        _features(g, ["label", "c", "o", "seated_txt", "seats_txt"]),
+        style_function=lambda f: {"fillColor": f["properties"]["c"], "fillOpacity": f["properties"]["o"],
+                                  "color": "#555555", "weight": 1.2},
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(["label", "seated_txt", "seats_txt"],
+                                      aliases=[t("district", lang), t("change_seated", lang), t("change_seats", lang)]),
+    ).add_to(fg)
+    fg.add_to(m)
+    for key, mask, color in (("gain_cells", diff > 1e-9, GAIN_COLOR), ("loss_cells", diff < -1e-9, LOSS_COLOR)):
+        if not mask.any():
+            continue
+        shape = gpd.GeoDataFrame({"n": [int(round(abs(diff[mask].sum())))]},
+                                 geometry=[shapely.union_all(squares.values[mask])], crs=squares.crs)
+        cg = folium.FeatureGroup(name=t(key, lang), show=True)
+        folium.GeoJson(_features(to_display(shape, _display_crs(m), simplify_m=5), []), interactive=False,
+                       style_function=lambda f, c=color: {"fillColor": c, "fillOpacity": 0.75, "color": c,
+                                                          "weight": 0.5}).add_to(cg)
+        cg.add_to(m)
+
+
+def gains_map(area, squares, diff, scen_rows, base_rows, *, lang: str = "zh", title: str | None = None,
+              assets: str = "served") -> folium.Map:
+    """A map of who gains and who loses seats within reach between two evaluations (:func:`add_gains`)."""
+    m = base_map(area, lang=lang)
+    add_gains(m, area, squares, diff, scen_rows, base_rows)
+    add_boundary(m, area)
+    add_legend(m, [legend_html(title or t("change_seated", lang), [
+        (swatch(GAIN_COLOR, opacity=0.75), t("gain_cells", lang)),
+        (swatch(LOSS_COLOR, opacity=0.75), t("loss_cells", lang))])])
+    add_notice(m, area)
+    add_attribution(m, area)
+    add_layer_control(m, collapsed=True)
+    return finish(m, assets)
+
+
 def utilisation_color(u: float | None) -> str:
     """Colour of a school's utilisation (assigned / seats): under-used blue, full green, over red."""
     if u is None or not np.isfinite(u):
@@ -1048,3 +1128,265 @@ def life_circle_map(area, covered: dict, minutes: float, *, lang: str = "zh", ti
     add_attribution(m, area)
     add_layer_control(m, collapsed=collapsed)
     return finish(m, assets)
+
+
+# ---------------------------------------------------------------- fast maps for the app
+#
+# The app rebuilds a map whenever a choice changes. Thousands of per-cell polygons cost seconds to
+# serialise and to draw, so the app's maps draw cells *dissolved*: one (multi)polygon per colour
+# class. Layers that do not depend on the choice (districts, density, facilities, streets) are built
+# once per area, display datum and language as GeoJSON dicts (:func:`static_layer`) and reused by
+# every map; a new service or threshold only dissolves its own cells.
+
+#: Built static layers: (id(area), area name, kind, display, lang) -> (area, GeoJSON dict). Bounded.
+_LAYER_CACHE: dict = {}
+_LAYER_CACHE_MAX = 64
+
+
+def dissolved_squares(xy: np.ndarray, side: float, crs) -> gpd.GeoDataFrame:
+    """The union of ``side``-metre squares centred on ``xy`` (n, 2), as one row (empty when no points)."""
+    if len(xy) == 0:
+        return gpd.GeoDataFrame(geometry=[], crs=crs)
+    h = side / 2.0
+    boxes = shapely.box(xy[:, 0] - h, xy[:, 1] - h, xy[:, 0] + h, xy[:, 1] + h)
+    # squares of one grid share edges exactly: the coverage union is exact and fast
+    return gpd.GeoDataFrame(geometry=[shapely.coverage_union_all(boxes)], crs=crs)
+
+
+def static_layer(area, kind: str, display: str = "wgs84", lang: str = "zh"):
+    """A layer that depends only on the area (``districts``, ``boundary``, ``density``, ``facilities``),
+    as built GeoJSON (plus legend data for ``density``), cached per area, display datum and language."""
+    key = (id(area), getattr(area, "name", ""), kind, display, lang)
+    hit = _LAYER_CACHE.get(key)
+    if hit is not None and hit[0] is area:
+        return hit[1]
+    if kind == "boundary":
+        out = _features(to_display(area.boundary, display, simplify_m=20), [])
+    elif kind == "districts":
+        d = area.districts.copy()
+        d["label"] = d["name_en"] if (lang == "en" and "name_en" in d.columns) else d["name"]
+        if len(area.population):
+            pop = area.population.groupby(area.population["district_id"].astype(str))["pop_total"].sum()
+            d["pop"] = d["district_id"].astype(str).map(pop).fillna(0).round().astype(int)
+        else:
+            d["pop"] = 0
+        out = _features(to_display(d, display, simplify_m=10), ["label", "pop"])
+    elif kind == "density":
+        sq = cell_squares(area.population, area.cell_size or 100.0, ["pop_total"], agg_m=200.0)
+        sq = sq[sq["pop_total"] > 0]
+        dens = (sq["pop_total"] / sq["area_km2"]).round(-1)
+        breaks = class_breaks(dens, len(DENSITY_COLORS))
+        cls = np.array([_class_of(v, breaks) for v in dens], int)
+        rows = [(DENSITY_COLORS[k], shapely.coverage_union_all(sq.geometry.values[cls == k]))
+                for k in sorted(set(cls.tolist()))]
+        g = gpd.GeoDataFrame({"c": [c for c, _ in rows]}, geometry=[gm for _, gm in rows], crs=sq.crs)
+        out = (_features(to_display(g, display), ["c"]), breaks)
+    else:
+        raise ValueError(f"unknown static layer {kind!r}")
+    if len(_LAYER_CACHE) >= _LAYER_CACHE_MAX:
+        _LAYER_CACHE.pop(next(iter(_LAYER_CACHE)))
+    _LAYER_CACHE[key] = (area, out)  # the area is kept with its layer: its id cannot be reused meanwhile
+    return out
+
+
+def add_osm_base_layer(m: folium.Map, lang: str) -> None:
+    """OpenStreetMap tiles as a base layer switched in the map's layer control (on the client, no
+    rebuild); off at start, so nothing is fetched unless the user turns it on."""
+    blank = folium.TileLayer(tiles="", attr=" ", name=t("tiles.none", lang), overlay=False, control=True, show=True)
+    blank.add_to(m)
+    folium.TileLayer("OpenStreetMap", name=t("tiles.osm", lang), overlay=False, control=True, show=False).add_to(m)
+
+
+def service_map(area, service: str, minutes: float, covered: np.ndarray, *, lang: str = "zh",
+                tiles: str = "none", tianditu_key: str | None = None, families=None,
+                title: str | None = None, assets: str = "served") -> folium.Map:
+    """The app's main map, fast to build and to draw: homes within ``minutes`` of ``service`` and homes
+    beyond it as two dissolved areas (cells of the population grid), districts, density (hidden),
+    facilities; OpenStreetMap switchable in the layer control when no other tiles are chosen.
+
+    Parameters
+    ----------
+    covered : bool array (n_cells,)
+        Per population cell, within ``minutes`` (``ServiceCoverage.covered``).
+    """
+    m = base_map(area, tiles=tiles, lang=lang, tianditu_key=tianditu_key)
+    disp = _display_crs(m)
+    if tiles == "none":
+        add_osm_base_layer(m, lang)
+    pop = area.population
+    covered = np.asarray(covered, bool)
+    has = pop["pop_total"].to_numpy(float) > 0
+    xy = np.c_[pop.geometry.x.to_numpy(), pop.geometry.y.to_numpy()]
+    side = float(area.cell_size or 100.0)
+    dens, breaks = static_layer(area, "density", disp, lang)
+    fg = folium.FeatureGroup(name=t("population", lang), show=False)
+    folium.GeoJson(dens, interactive=False, style_function=lambda f: {
+        "fillColor": f["properties"]["c"], "fillOpacity": 0.6, "stroke": False}).add_to(fg)
+    fg.add_to(m)
+    svc = SERVICES[service].label(lang) if service in SERVICES else service
+    color = SERVICE_COLOR.get(service, "#3366cc")
+    for name, mask, col, op in ((t("circles", lang, minutes=int(minutes), service=svc), covered & has, color, 0.35),
+                                (t("uncovered_legend", lang, minutes=int(minutes), service=svc), ~covered & has,
+                                 UNCOVERED_COLOR, 0.55)):
+        layer = folium.FeatureGroup(name=name, show=True)
+        g = dissolved_squares(xy[mask], side, area.crs)
+        if len(g):
+            folium.GeoJson(_features(to_display(g, disp), []), interactive=False,
+                           style_function=lambda f, c=col, o=op: {"fillColor": c, "fillOpacity": o, "color": c,
+                                                                  "weight": 0.6, "opacity": 0.8}).add_to(layer)
+        layer.add_to(m)
+    dfg = folium.FeatureGroup(name=t("districts", lang), show=True)
+    folium.GeoJson(
+        static_layer(area, "districts", disp, lang),
+        style_function=lambda f: {"color": "#555555", "weight": 1.2, "fillOpacity": 0.0, "fillColor": "#ffffff"},
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(["label", "pop"], aliases=[t("district", lang), t("population_n", lang)],
+                                      localize=True, sticky=False),
+    ).add_to(dfg)
+    dfg.add_to(m)
+    bfg = folium.FeatureGroup(name=t("boundary", lang), show=True)
+    folium.GeoJson(static_layer(area, "boundary", disp, lang), interactive=False,
+                   style_function=lambda f: {"color": "#333333", "weight": 2.5, "fill": False, "dashArray": "6 4"}
+                   ).add_to(bfg)
+    bfg.add_to(m)
+    add_facilities(m, area.facilities, show=families)
+    add_legend(m, [facility_legend(lang), legend_html(t("uncovered", lang), [
+        (swatch(color, opacity=0.35), t("circles", lang, minutes=int(minutes), service=svc)),
+        (swatch(UNCOVERED_COLOR, opacity=0.55), t("uncovered_legend", lang, minutes=int(minutes), service=svc))])])
+    add_notice(m, area, title=title)
+    add_attribution(m, area)
+    add_layer_control(m, collapsed=True)
+    return finish(m, assets)
+
+
+# ---------------------------------------------------------------- offline "my place" and streets
+
+#: Minutes are embedded as one byte per cell and service; this byte means "not reachable".
+NO_MINUTES = 255
+
+
+
+def _b64(a: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode("ascii")
+
+
+def place_payload(area, cell_minutes: dict, display: str = "wgs84", lang: str = "zh") -> dict:
+    """The compact data behind the offline "my place" click: cell centres (lon/lat x 1e5 as little-endian
+    int32) and, per service, whole minutes to the nearest facility (uint8, :data:`NO_MINUTES` = not
+    reachable), base64 — about 10 bytes per cell for seven services.
+
+    Parameters
+    ----------
+    cell_minutes : dict service -> array (n_cells,)
+        Minutes per population cell (``ServiceCoverage.cell_minutes``).
+    """
+    pts = area.population.geometry.to_crs(4326)
+    lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
+    if display == "gcj02":
+        from gis.crs import wgs84_to_gcj02
+
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    services = []
+    for s, mins in cell_minutes.items():
+        m = np.asarray(mins, float)
+        # round to whole minutes, but never round a time up across a band edge the reader checks
+        b = np.where(np.isfinite(m) & (m < NO_MINUTES - 0.5), np.floor(m + 0.5), NO_MINUTES).astype("<u1")
+        label = SERVICES[s].label(lang) if s in SERVICES else s
+        services.append({"key": s, "label": _html.escape(label), "m": _b64(b)})
+    return {"lon": _b64(np.round(np.asarray(lon) * 1e5).astype("<i4")),
+            "lat": _b64(np.round(np.asarray(lat) * 1e5).astype("<i4")), "scale": 1e5,
+            "services": services, "bands": [5, 10, 15], "no": NO_MINUTES,
+            "maxd_m": float(max(300.0, 1.5 * float(area.cell_size or 100.0))),
+            "text": {k: _html.escape(t(f"place.{k}", lang, size=float(area.cell_size or 100.0)))
+                     for k in ("title", "service", "minutes", "nohome", "note")}}
+
+
+_PLACE_JS = """
+(function(map, D){
+  function dec(b){var s=atob(b),a=new Uint8Array(s.length);for(var i=0;i<s.length;i++)a[i]=s.charCodeAt(i);return a;}
+  var lon=new Int32Array(dec(D.lon).buffer), lat=new Int32Array(dec(D.lat).buffer);
+  var mins=D.services.map(function(s){return dec(s.m);});
+  map.on('click', function(e){
+    var x=e.latlng.lng*D.scale, y=e.latlng.lat*D.scale, kx=Math.cos(e.latlng.lat*Math.PI/180), best=-1, bd=Infinity;
+    for(var i=0;i<lon.length;i++){var dx=(lon[i]-x)*kx, dy=lat[i]-y, d=dx*dx+dy*dy; if(d<bd){bd=d;best=i;}}
+    var dm=Math.sqrt(bd)/D.scale*111320, h;
+    if(best<0||dm>D.maxd_m){h='<div class="hedong-place">'+D.text.nohome+'</div>';}
+    else{
+      h='<div class="hedong-place"><b>'+D.text.title+'</b><table style="border-collapse:collapse;margin-top:4px">'
+        +'<tr><th style="text-align:left;padding-right:8px">'+D.text.service+'</th><th style="padding:0 6px">'+D.text.minutes+'</th>'
+        +D.bands.map(function(b){return '<th style="padding:0 4px">&le;'+b+'</th>';}).join('')+'</tr>';
+      for(var k=0;k<D.services.length;k++){
+        var v=mins[k][best], ok=v!==D.no;
+        h+='<tr><td style="padding-right:8px">'+D.services[k].label+'</td><td style="text-align:right;padding:0 6px">'
+          +(ok?v:'&mdash;')+'</td>'+D.bands.map(function(b){return '<td style="text-align:center">'+(ok&&v<=b?'&#10004;':'&middot;')+'</td>';}).join('')+'</tr>';
+      }
+      h+='</table><div style="color:#666;font-size:11px;margin-top:4px">'+D.text.note+'</div></div>';
+    }
+    L.popup({maxWidth:360}).setLatLng(e.latlng).setContent(h).openOn(map);
+  });
+})({map}, %s);
+"""
+
+
+def add_place_finder(m: folium.Map, area, cell_minutes: dict, *, lang: str | None = None) -> None:
+    """Offline "my place": a click anywhere shows the minutes on foot to the nearest facility of every
+    service at that point (its population cell), and which are within 5 / 10 / 15 minutes — from data
+    embedded in the page (:func:`place_payload`), so it works from a file with no server and no network."""
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    data = place_payload(area, cell_minutes, _display_crs(m), lang)
+    _Script(_PLACE_JS % json.dumps(data, ensure_ascii=False).replace("</", "<\\/")).add_to(m)
+    _Control(f'<div style="{_BOX}max-width:260px;font-size:11px">{_html.escape(t("place.hint", lang))}</div>',
+             position="bottomleft", css_class="hedong-place-hint").add_to(m)
+
+
+def street_lines(area) -> gpd.GeoDataFrame:
+    """The area's street network as lines (``name`` where the data has one), one row per street name
+    (unnamed streets merged into one row): small enough to draw as an offline base layer."""
+    G = area.graph
+    xs = {n: (d["x"], d["y"]) for n, d in G.nodes(data=True)}
+    seen, geoms, names = set(), [], []
+    for u, v, d in G.edges(data=True):
+        k = (min(u, v), max(u, v))
+        if k in seen:
+            continue
+        seen.add(k)
+        g = d.get("geometry")
+        geoms.append(g if g is not None else LineString([xs[u], xs[v]]))
+        nm = d.get("name")
+        if isinstance(nm, (list, tuple)):
+            nm = nm[0] if nm else None
+        names.append("" if nm is None or nm != nm else str(nm))
+    if not geoms:
+        return gpd.GeoDataFrame({"name": []}, geometry=[], crs=area.crs)
+    df = gpd.GeoDataFrame({"name": names}, geometry=geoms, crs=area.crs)
+    # one MultiLineString per name: collected, not unioned (a union nodes every crossing — seconds
+    # on a city — and the drawing does not need it)
+    merged = df.groupby("name").geometry.apply(lambda s: shapely.multilinestrings(
+        [p for g in s.values for p in shapely.get_parts(g)]))
+    return gpd.GeoDataFrame({"name": merged.index.astype(str)}, geometry=list(merged.values), crs=area.crs)
+
+
+def add_streets(m: folium.Map, area, *, lang: str | None = None, show: bool = True) -> None:
+    """The study area's own streets as a light grey base layer to orient by offline (no tiles); a hover
+    names the street where the data has a name (real OSM areas; the demo's streets are unnamed)."""
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    key = (id(area), getattr(area, "name", ""), "streets", _display_crs(m), lang)
+    hit = _LAYER_CACHE.get(key)
+    if hit is not None and hit[0] is area:
+        feats = hit[1]
+    else:
+        g = street_lines(area)
+        feats = _features(to_display(g, _display_crs(m), simplify_m=3), ["name"])
+        _LAYER_CACHE[key] = (area, feats)
+    fg = folium.FeatureGroup(name=t("place.streets", lang), show=show)
+    named = {"type": "FeatureCollection", "features": [f for f in feats["features"] if f["properties"].get("name")]}
+    plain = {"type": "FeatureCollection", "features": [f for f in feats["features"] if not f["properties"].get("name")]}
+    style = {"color": "#9a9a9a", "weight": 1.2, "opacity": 0.7}
+    if plain["features"]:
+        folium.GeoJson(plain, interactive=False, style_function=lambda f: style).add_to(fg)
+    if named["features"]:
+        folium.GeoJson(named, style_function=lambda f: style,
+                       tooltip=folium.GeoJsonTooltip(["name"], labels=False, sticky=True)).add_to(fg)
+    fg.add_to(m)
+    # under everything else: streets are the base, not an overlay to read (drawn first)
+    m._children.move_to_end(fg.get_name(), last=False)

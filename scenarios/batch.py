@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from accessibility.coverage import service_coverage
-from gis.areas import load_area
+from gis.areas import area_names, load_area
 from gis.io import write_text_atomic
 from layers.errors import InputError
 from layers.families import SERVICES
@@ -290,8 +290,6 @@ def parse_batch(raw, source="batch file", base=None) -> BatchSpec:
 
 
 def _is_builtin(spec: str) -> bool:
-    from gis.areas import area_names
-
     return spec in area_names() or spec in (DEMO, "helsinki-osm")
 
 

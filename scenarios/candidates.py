@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 
 from layers.errors import InputError
@@ -84,8 +85,6 @@ def _read_vector(path: Path, coords: str) -> gpd.GeoDataFrame:
     """A GeoJSON / GeoPackage of candidate points; ``coords`` shifts geographic coordinates
     (GCJ-02 / BD-09 exports) to WGS84 as for a CSV. A GeoPackage must hold one layer (or one named
     ``candidates``): picking the first of several silently could optimise the wrong sites."""
-    import pyogrio
-
     layer = None
     try:
         if path.suffix.lower() == ".gpkg":

@@ -38,7 +38,10 @@ import pandas as pd
 import shapely
 
 from accessibility.context import ComputeContext
+from accessibility.coverage import service_facilities
 from accessibility.params import check_minutes
+from gis.districts import district_of
+from gis.errors import InputError
 from layers.families import SERVICES
 from layers.norms import CLASS_SIZE, LARGE_CLASS, SCHOOL_CLASSES, SCHOOL_CLASSES_SOURCE, SUPER_LARGE_CLASS
 from layers.schema import CLASSES_OF
@@ -101,8 +104,6 @@ __all__ = ["Evaluator", "LevelResult", "Evaluation", "evaluate", "evaluate_years
 
 def level_sites(facilities: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     """Facilities supplying ``level`` with a positive capacity, with ``capacity`` (int) added."""
-    from accessibility.coverage import service_facilities
-
     s = SERVICES[level]
     f = service_facilities(facilities, s).copy()
     f["capacity"] = pd.to_numeric(f[s.capacity], errors="coerce").fillna(0).round().astype(np.int64)
@@ -467,8 +468,6 @@ def load_zones(path, crs) -> gpd.GeoDataFrame:
         Unreadable file, no CRS, missing ``zone_id``, an empty id, an unknown level or a geometry
         that is not a polygon (file, row and field named).
     """
-    from gis.errors import InputError
-
     try:
         z = gpd.read_file(path, engine="pyogrio")
     except Exception as e:  # noqa: BLE001 - any reader failure is bad input, said in one line
@@ -503,8 +502,6 @@ def _zones_for(zones, level):
 
 def _zone_groups(zones, population, sites):
     """Zone index of each population cell and each site (-1: in no zone)."""
-    from gis.districts import district_of
-
     z = zones.reset_index(drop=True).assign(district_id=[str(i) for i in range(len(zones))])
     pts = population.geometry if (population.geom_type == "Point").all() else population.geometry.representative_point()
 

@@ -31,10 +31,18 @@ from layers.families import TYPE_CAPACITY  # noqa: F401 - re-exported (scenarios
 from layers.frames import empty_layer, projects_as_facilities
 from layers.norms import CLASS_SIZE
 from layers.plan import EVALUATION_YEARS, OPENING_LAG
-from layers.schema import CAPACITY_COLUMNS, CLASSES_OF, FACILITY_COLUMNS, PROJECT_CAPACITY, PROJECT_COLUMNS, PROJECT_OPTIONAL, SCHOOL_LEVELS
+from layers.schema import (
+    CAPACITY_COLUMNS,
+    CLASSES_OF,
+    FACILITY_COLUMNS,
+    PROJECT_CAPACITY,
+    PROJECT_COLUMNS,
+    PROJECT_OPTIONAL,
+    SCHOOL_LEVELS,
+)
 from layers.validate import MAX_SEATS, validate_frame
 from scenarios import store
-from scenarios.demand import YEAR_RANGE
+from scenarios.demand import YEAR_RANGE, check_year, growth_factors
 
 #: Project opening years a scenario may use: the evaluation horizon of :mod:`scenarios.demand`
 #: (the plan period and ten years beyond), so every project can be evaluated in its opening year.
@@ -158,6 +166,26 @@ class Scenario:
                     raise InputError(f"{int(v):,} seats: give a whole number 0-{MAX_SEATS:,}", field=k)
                 self.projects.loc[self.projects.index[i], k] = int(v)
         self.projects = validate_projects(self.projects, source=f"scenario '{self.name}'")
+        return self
+
+    def add_project(self, project_id: str, name: str, ptype: str, x: float, y: float, open_year: int,
+                    crs="EPSG:4326", source: str = "optimiser", **seats) -> "Scenario":
+        """Add a new project (e.g. a site the optimiser chose) at ``(x, y)`` in ``crs``; returns self.
+
+        ``seats`` are capacity columns (``seats_primary=`` ...); the others are 0. Validated like a file
+        (unique id, known type, a year in range); raises :class:`layers.errors.InputError` otherwise.
+        """
+        pt = gpd.GeoSeries([Point(float(x), float(y))], crs=crs)
+        if self.projects.crs is not None:
+            pt = pt.to_crs(self.projects.crs)
+        row = {c: (0 if c in PROJECT_CAPACITY else "") for c in self.projects.columns if c != self.projects.geometry.name}
+        row.update(project_id=str(project_id), name=str(name), type=str(ptype), open_year=int(open_year),
+                   source=str(source), **{k: int(v) for k, v in seats.items()})
+        new = gpd.GeoDataFrame([row], geometry=[pt.iloc[0]], crs=self.projects.crs)
+        new = new.rename_geometry(self.projects.geometry.name) if new.geometry.name != self.projects.geometry.name \
+            else new
+        self.projects = validate_projects(pd.concat([self.projects, new], ignore_index=True),
+                                          source=f"scenario '{self.name}'")
         return self
 
     def summary(self) -> dict:
@@ -324,8 +352,6 @@ def _plan_projects(area) -> gpd.GeoDataFrame:
 
 
 def _children_2025(area) -> pd.Series:
-    from scenarios.demand import growth_factors
-
     f = growth_factors(area, 2025)
     pop = area.population
     return (pop["age_6_11"] + pop["age_12_14"]) * pop["district_id"].astype(str).map(f).fillna(1.0)
@@ -582,8 +608,6 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
         :data:`layers.schema.FACILITY_COLUMNS` plus ``project_id`` (empty for existing rows) and
         ``open_year`` (NaN for existing rows), in ``area.crs``.
     """
-    from scenarios.demand import check_year
-
     year = check_year(year)
     scenario = resolve_scenario(area, scenario)
     base = area.facilities.copy()

@@ -43,8 +43,14 @@ from scipy.sparse.csgraph import connected_components, maximum_flow
 
 from accessibility.context import ComputeContext
 from accessibility.params import check_count, check_minutes
+from gis.crs import wgs84_to_gcj02
 from layers.errors import InfeasibleModelError, ParameterError
 from layers.families import LEVELS, SERVICES, new_site_capacity
+from scenarios.assign import solve_transport
+from scenarios.candidates import generate_candidates, load_candidates
+from scenarios.demand import check_year, children, growth_factors
+from scenarios.evaluate import Evaluator, level_sites
+from scenarios.model import facilities_for
 
 __all__ = [
     "LocationModel", "PMedian", "MCLP", "LSCP", "PCenter", "CapacitatedPMedian", "CapacitatedMCLP",
@@ -489,8 +495,6 @@ class _Capacitated(LocationModel):
 
     def _assign(self):
         """Exact least-travel assignment to the chosen sites (integral, via the transport LP)."""
-        from scenarios.assign import solve_transport
-
         sel = self.selected[self.dest]
         self.assignment = solve_transport(np.rint(self.weights).astype(np.int64),
                                           np.where(self.selected, np.floor(self.capacities), 0).astype(np.int64),
@@ -649,6 +653,38 @@ MODELS = {"pmedian": PMedian, "mclp": MCLP, "lscp": LSCP, "pcenter": PCenter,
 #: Services the attendance model may site (ArcGIS's model suits places people choose to attend).
 ATTENDANCE_LEVELS = ("kindergarten", "childcare")
 
+#: One line per model for the app and ``hedong scenario optimize --help``: what it chooses, and
+#: the objective's unit (:data:`OBJECTIVE_UNITS`).
+MODEL_HELP = {
+    "cmclp": ("容量约束最大覆盖：新建 p 所，使步行时限内能分到空余学位的儿童最多（默认）。",
+              "capacitated maximal covering: open p sites so the most children get a free seat within the "
+              "walking limit (default)."),
+    "cpmedian": ("容量约束 p 中位：学位有上限，使入学儿童的总步行时间最短（未入学按罚分计）。",
+                 "capacitated p-median: seats bind; least total walking time of the children placed (a child "
+                 "without a seat counts a penalty)."),
+    "mclp": ("最大覆盖：新建 p 所，使住在学校步行时限内的儿童最多（不计学位）。",
+             "maximal covering: open p sites so the most children live within the walking limit of a school "
+             "(seats ignored)."),
+    "pmedian": ("p 中位：新建 p 所，使所有儿童到最近学校的总步行时间最短（不计学位）。",
+                "p-median: open p sites so the total walking time of all children to their nearest school is "
+                "least (seats ignored)."),
+    "pcenter": ("p 中心：新建 p 所，使最远儿童到最近学校的步行时间最短。",
+                "p-center: open p sites so the longest walk of any child to the nearest school is shortest."),
+    "lscp": ("集合覆盖：用最少的学校覆盖所有可达儿童（忽略 p）。",
+             "set covering: the fewest schools so every reachable child lives within the limit (p ignored)."),
+}
+
+#: The unit of each model's ``objective`` as :func:`objective_in_units` reports it (zh, en).
+OBJECTIVE_UNITS = {"pmedian": ("儿童·分钟", "child-minutes"), "cpmedian": ("儿童·分钟", "child-minutes"),
+                   "mclp": ("名儿童", "children"), "cmclp": ("名儿童", "children"),
+                   "pcenter": ("分钟", "minutes"), "lscp": ("所学校", "schools")}
+
+
+def objective_in_units(model: str, objective: float) -> float:
+    """A model's objective in :data:`OBJECTIVE_UNITS`: travel costs are seconds inside the models
+    (child-seconds for the medians, seconds for p-center), reported as minutes."""
+    return float(objective) / 60.0 if model in ("pmedian", "cpmedian", "pcenter") else float(objective)
+
 
 # ------------------------------------------------------------------------- best next site
 
@@ -703,7 +739,6 @@ def best_next_site(demand, capacity, orig, dest, cand_capacity, cand_orig, cand_
     cand_orig, cand_dest = np.asarray(cand_orig, np.int64), np.asarray(cand_dest, np.int64)
     n, m, nc = len(demand), len(capacity), len(cand_capacity)
     base = _max_flow(demand, capacity, orig, dest)
-    from scenarios.assign import solve_transport
 
     a = solve_transport(demand, capacity, orig, dest, np.zeros(len(orig)))
     unserved = a.unserved_cell
@@ -757,12 +792,6 @@ def area_instance(area, level: str, scenario="existing", year: int = 2025, minut
     -------
     dict with ``orig, dest, cost, weights, capacity, predefined, candidates, n_fixed, limit_s, evaluator``.
     """
-    from layers.families import SERVICES
-    from scenarios.candidates import generate_candidates, load_candidates
-    from scenarios.demand import children
-    from scenarios.evaluate import Evaluator, level_sites
-    from scenarios.model import facilities_for
-
     ev = Evaluator.for_area(area)
     mins = float(minutes if minutes is not None else SERVICES[level].minutes)
     fac = facilities_for(area, scenario, year)
@@ -800,8 +829,6 @@ def area_instance(area, level: str, scenario="existing", year: int = 2025, minut
 def _service_demand(area, level: str, year: int) -> np.ndarray:
     """Whole people per cell demanding a service that is not a school level (childcare: ages 0-2), grown
     to ``year`` by the district growth factors the school levels use (:func:`scenarios.demand.growth_factors`)."""
-    from scenarios.demand import check_year, growth_factors
-
     pop = area.population
     f = growth_factors(area, check_year(year))
     mult = pop["district_id"].astype(str).map(f).fillna(1.0).to_numpy(float)
@@ -840,10 +867,6 @@ def build_model(key: str, inst: dict, p: int = 1, decay_kind: str = "exponential
 def _worst_trip_existing(area, level: str, scenario, year: int) -> float:
     """Seconds of the worst trip from a cell with children of ``level`` to its nearest open school
     (``inf`` if some such cell reaches none, or there is no school)."""
-    from scenarios.demand import children
-    from scenarios.evaluate import level_sites
-    from scenarios.model import facilities_for
-
     ctx = ComputeContext.for_area(area)
     sites = level_sites(facilities_for(area, scenario, year), level)
     if not len(sites):
@@ -856,8 +879,6 @@ def _worst_trip_existing(area, level: str, scenario, year: int) -> float:
 
 def _check_area_args(level, minutes, year, levels=LEVELS) -> None:
     """The arguments every study-area optimisation shares (ParameterError naming the bad one)."""
-    from scenarios.demand import check_year
-
     if level not in levels:
         extra = (f" ({', '.join(sorted(set(ATTENDANCE_LEVELS) - set(levels)))} with --model attendance only)"
                  if set(ATTENDANCE_LEVELS) - set(levels) else "")
@@ -947,6 +968,9 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
            "chosen_sites": [{"candidate_id": str(cands["candidate_id"].iloc[j - nf]),
                              "x": float(cands.geometry.iloc[j - nf].x), "y": float(cands.geometry.iloc[j - nf].y),
                              "seats": int(cap[j])} for j in mdl.chosen]}
+    out["objective_value"] = round(objective_in_units(model, mdl.objective), 3)
+    out["objective_unit"] = OBJECTIVE_UNITS[model][1]
+    _site_places(area, out["chosen_sites"])
     if hasattr(mdl, "covered"):
         out["covered"] = float(w[mdl.covered].sum())
     if model == "attendance":
@@ -958,6 +982,27 @@ def optimize_area(area, level: str, model: str = "cmclp", p: int = 1, minutes=No
         out["worst_minutes_before"] = ub / 60.0
         out["worst_minutes_after"] = float(mdl.objective) / 60.0
     return out
+
+
+def _site_places(area, sites: list[dict]) -> None:
+    """Add ``lon``/``lat`` (WGS84), ``lon_gcj02``/``lat_gcj02`` and ``district`` to site dicts with ``x``/``y``
+    in the area's CRS (in place): a planner finds a site on a map or on Amap, not in projected metres."""
+    if not sites:
+        return
+
+    pts = gpd.GeoSeries(gpd.points_from_xy([s["x"] for s in sites], [s["y"] for s in sites]), crs=area.crs)
+    ll = pts.to_crs(4326)
+    glon, glat = wgs84_to_gcj02(ll.x.to_numpy(), ll.y.to_numpy())
+    d = area.districts
+    names = ["" for _ in sites]
+    if len(d):
+        j = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), d[["name", "geometry"]].to_crs(area.crs), how="left",
+                      predicate="within")
+        j = j[~j.index.duplicated()]
+        names = ["" if v != v else str(v) for v in j["name"].reindex(range(len(sites)))]
+    for i, s in enumerate(sites):
+        s.update(lon=round(float(ll.x.iloc[i]), 6), lat=round(float(ll.y.iloc[i]), 6),
+                 lon_gcj02=round(float(glon[i]), 6), lat_gcj02=round(float(glat[i]), 6), district=names[i])
 
 
 def best_next_site_area(area, level: str, scenario="existing", year: int = 2025, minutes=None, candidates=None,

@@ -252,7 +252,7 @@ def test_schools_seat_balance_first_catchment_and_actions(at, small_demo):
     at.number_input(key="act_year").set_value(2024).run()
     at.button(key="act_add").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    scen = next(v for k, v in at.session_state["edited"].items() if k[1] == "existing")
+    scen = next(v for k, v in at.session_state["edited"].items() if k[1] == "existing-edited")  # the working copy
     assert scen.actions["facility_id"].tolist() == ["sch-0001"]
     assert int(metric(at, "学位").replace(",", "")) == seats + 2 * 45
     del at.session_state["edited"]
@@ -263,7 +263,7 @@ def test_schools_compare_and_bad_upload(at):
     goto(at, "schools")
     at.selectbox(key="compare").set_value("existing").run()
     assert not at.exception
-    assert any("差值" in c.value for c in at.caption)
+    assert any("差值" in m.value and "− existing" in m.value for m in at.markdown)
 
 
 def test_indicators_page(at, small_demo):
@@ -361,11 +361,12 @@ def test_edit_uses_map_click(at):
     at.button(key="edit_apply").click().run()
     assert not at.exception, [e.value for e in at.exception]
     edited = at.session_state["edited"]
-    scen = next(v for k, v in edited.items() if k[1] == "plan")
+    scen = next(v for k, v in edited.items() if k[1] == "plan-edited")  # the working copy of plan
     p = scen.projects.to_crs(4326)
     moved = p[p["project_id"].astype(str) == pid].iloc[0].geometry
     assert moved.x == pytest.approx(111.0102, abs=1e-5) and moved.y == pytest.approx(35.0301, abs=1e-5)
     del at.session_state["edited"]
+    at.session_state["scenario"] = "plan"
 
 
 def test_folium_payload_matches_st_folium(app_module, small_demo):

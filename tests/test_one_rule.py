@@ -63,7 +63,9 @@ def test_one_empty_layer():
     valid = validate_projects(_projects())
     assert list(e.columns) == list(valid.columns) and len(e) == 0
     assert dict(e.dtypes.astype(str)) == dict(valid.iloc[:0].dtypes.astype(str))
-    assert list(empty_layer("projects", CRS).columns) == [c for c in e.columns if c != "notes"]
+    # The loader's schema, plus what a scenario derives from it (notes, build_year and classes per level).
+    derived = {"notes", "build_year", "classes_primary", "classes_junior", "classes_kindergarten"}
+    assert list(empty_layer("projects", CRS).columns) == [c for c in e.columns if c not in derived]
 
 
 def test_converter_maps_types_and_refuses_unknown_ones():

@@ -1,0 +1,78 @@
+""""My place": from any point, the minutes on foot to the nearest facility of every service.
+
+For the public's question "is there a clinic / a fitness ground / a primary school within 15 minutes
+of my home?". The answer uses the same network, speeds and snapping as the coverage engine: the
+per-service node times (one multi-source Dijkstra per service, :func:`accessibility.reach.nearest_seconds`)
+are computed once and a point is answered by snapping it to its street (:func:`cell_seconds`), so
+a click costs milliseconds. :func:`place_isochrone` draws the area walkable from the point.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+import geopandas as gpd
+import numpy as np
+from shapely.geometry import Point
+
+from accessibility.circles import service_area
+from accessibility.context import ComputeContext
+from accessibility.coverage import effective_mode, get_service, service_facilities
+from accessibility.reach import cell_seconds, nearest_seconds
+from layers.families import SERVICES
+
+#: Thresholds the answer is grouped by (minutes).
+BANDS = (5, 10, 15)
+
+#: Per compute context (one per study area), per (service, mode): (network, node seconds, facility snap).
+_NODE_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def service_node_seconds(area, service: str, mode: str | None = None):
+    """(network, seconds from every node to the nearest facility of ``service``, facility snap), computed
+    once per study area (its :class:`~accessibility.context.ComputeContext`), service and mode."""
+    svc = get_service(service)
+    m = effective_mode(svc, mode)
+    ctx = ComputeContext.for_area(area)
+    with _LOCK:
+        per = _NODE_CACHE.setdefault(ctx, {})
+    hit = per.get((service, m))
+    if hit is None:
+        net = ctx.network(m)
+        fsnap = ctx.facility_snap(service_facilities(area, svc), m)
+        hit = per[(service, m)] = (net, nearest_seconds(net, fsnap), fsnap)
+    return hit
+
+
+def point_in_area_crs(area, lon: float, lat: float, crs="EPSG:4326"):
+    """A lon/lat (or ``crs``) point as a shapely Point in the area's CRS."""
+    return gpd.GeoSeries([Point(float(lon), float(lat))], crs=crs).to_crs(area.crs).iloc[0]
+
+
+def place_minutes(area, point, services=None, mode: str | None = None) -> dict:
+    """Minutes from ``point`` (shapely Point in the area's CRS) to the nearest facility of each service.
+
+    Returns
+    -------
+    dict service -> minutes (``inf`` when none is reachable or the point is off the street network).
+    """
+    out = {}
+    pts = gpd.GeoSeries([point], crs=area.crs)
+    for s in (services or list(SERVICES)):
+        net, T, fsnap = service_node_seconds(area, s, mode)
+        sec = cell_seconds(net, net.snap(pts), T, fsnap)
+        out[s] = float(sec[0]) / 60.0
+    return out
+
+
+def within_bands(minutes: dict, bands=BANDS) -> dict:
+    """For each band (minutes), the services reachable within it."""
+    return {b: [s for s, v in minutes.items() if np.isfinite(v) and v <= b] for b in bands}
+
+
+def place_isochrone(area, point, minutes: float = 15.0, mode: str = "walk"):
+    """The area reachable from ``point`` within ``minutes`` (streets reached, buffered), a shapely geometry."""
+    net = ComputeContext.for_area(area).network(mode)
+    return service_area(net, net.snap(gpd.GeoSeries([point], crs=area.crs)), minutes)

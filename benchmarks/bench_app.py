@@ -1,0 +1,275 @@
+"""Benchmark: the running app as a user meets it — seconds from an action to its rendered result.
+
+Starts ``streamlit run app.py`` on localhost, drives it in headless Debian Chromium (Playwright) and
+prints, per interaction, the median of ``--repeat`` runs (default 3) of the seconds from the action
+to the rendered result: the script run finished (Streamlit's status widget gone) and every Leaflet
+map on the page drawn (its overlay pane holds a canvas or a path). Interactions:
+
+- first map, cold: a fresh process on an empty disk cache (the demo is generated);
+- first map, warm: a fresh process on the disk cache of the previous start;
+- service (first time / computed before), minutes (first time), mode (walk -> bike), base map;
+- schools page: year, level, apply an edit (a project moved), optimise (with the solver's own time),
+  upload a candidates CSV;
+- publish: the offline maps zip (with the number of maps, for seconds per map).
+
+Run: ``python benchmarks/bench_app.py [--scale 1] [--repeat 3] [--json]``. ``--no-cold`` skips the
+cold start (minutes at scale 1 on a busy machine). The machine's load average is printed: read the
+figures with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TARGETS = {"first map (warm)": 3.0, "service (first time)": 2.0, "service (computed before)": 1.0,
+           "minutes (first time)": 2.0, "mode walk -> bike": 2.0, "base map": 1.0, "year (first time)": 2.0,
+           "year (computed before)": 1.0, "level": 1.0, "upload": 1.0}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class App:
+    """A ``streamlit run app.py`` process on a free localhost port."""
+
+    def __init__(self, scale: float, cache_dir: str, data_dir: str):
+        self.port = free_port()
+        env = {**os.environ, "HEDONG_DEMO_SCALE": str(scale), "HEDONG_CACHE_DIR": cache_dir,
+               "HEDONG_DATA_DIR": data_dir, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("streamlit did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def settled(page, timeout: float = 900.0, maps: int = 1) -> None:
+    """Wait until the script run is over and at least ``maps`` Leaflet maps are on the page, each with
+    its layers drawn."""
+    deadline = time.time() + timeout
+    page.wait_for_timeout(60)  # the status widget appears within a frame of the action
+    while time.time() < deadline:
+        running = page.locator("[data-testid='stStatusWidget']").count() > 0
+        stale = page.locator("[data-stale='true']").count() > 0
+        if not running and not stale:
+            if all_maps_drawn(page, maps):
+                return
+        page.wait_for_timeout(25)
+    raise TimeoutError("the app did not settle")
+
+
+def all_maps_drawn(page, at_least: int) -> bool:
+    frames = [f for f in page.frames if f != page.main_frame]
+    n = 0
+    for f in frames:
+        try:
+            if f.locator(".leaflet-container").count():
+                n += 1
+                if not f.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane path, "
+                                 ".leaflet-marker-pane > *").count():
+                    return False
+        except Exception:  # noqa: BLE001 - frames are replaced while Streamlit renders
+            return False
+    return n >= at_least
+
+
+def timed(page, action, maps: int = 1) -> float:
+    t0 = time.perf_counter()
+    action()
+    settled(page, maps=maps)
+    return time.perf_counter() - t0
+
+
+def choose(page, key: str, option_text: str) -> None:
+    """Pick ``option_text`` in the selectbox with widget key ``key``."""
+    page.locator(f".st-key-{key} button[aria-haspopup='listbox'], .st-key-{key} [role='combobox']").first.click()
+    page.locator("[role='option']").filter(has_text=re.compile("^" + re.escape(option_text))).first.click()
+
+
+def radio(page, key: str, text: str) -> None:
+    page.locator(f".st-key-{key} label").filter(has_text=text).first.click()
+
+
+def slider_steps(page, key: str, steps: int) -> None:
+    thumb = page.locator(f".st-key-{key} input[type='range']").first
+    thumb.focus()
+    for _ in range(abs(steps)):
+        thumb.press("ArrowRight" if steps > 0 else "ArrowLeft")
+
+
+def goto_page(page, label: str) -> None:
+    page.locator("[data-testid='stSidebar'] label").filter(has_text=label).first.click()
+
+
+def first_map(browser, app, lang_wait="演示数据") -> tuple[float, object]:
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    t0 = time.perf_counter()
+    page.goto(app.url, wait_until="domcontentloaded")
+    page.wait_for_selector(f"text={lang_wait}", timeout=900_000)
+    settled(page)
+    return time.perf_counter() - t0, page
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scale", type=float, default=float(os.environ.get("HEDONG_DEMO_SCALE", 1.0)))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-cold", action="store_true", help="skip the cold start (empty disk cache)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    work = Path(tempfile.mkdtemp(prefix="hedong-bench-app-"))
+    cache, data = str(work / "cache"), str(work / "data")
+    results: dict[str, list[float]] = {}
+    notes: dict[str, str] = {}
+    load_before = load_average()
+
+    def rec(name, secs):
+        results.setdefault(name, []).append(secs)
+        print(f"  {name}: {secs:.2f} s", file=sys.stderr, flush=True)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            if not args.no_cold:
+                app = App(args.scale, cache, data)
+                secs, page = first_map(browser, app)
+                rec("first map (cold)", secs)
+                page.close()
+                app.stop()
+            elif not Path(cache).exists():
+                app = App(args.scale, cache, data)  # build the disk cache, not timed
+                _, page = first_map(browser, app)
+                page.close()
+                app.stop()
+            for r in range(args.repeat):
+                app = App(args.scale, cache, data)
+                try:
+                    secs, page = first_map(browser, app)
+                    rec("first map (warm)", secs)
+                    services = ["医疗卫生", "养老服务", "小学"]
+                    # services: first time, then back to one computed before
+                    rec("service (first time)", timed(page, lambda: choose(page, "map_service", services[0])))
+                    rec("service (computed before)", timed(page, lambda: choose(page, "map_service", "健身")))
+                    rec("minutes (first time)", timed(page, lambda: slider_steps(page, "map_minutes", 1)))
+                    rec("mode walk -> bike", timed(page, lambda: radio(page, "map_mode", "骑行")))
+                    radio(page, "map_mode", "步行")
+                    settled(page)
+                    rec("base map", timed(page, lambda: choose(page, "map_tiles", "OpenStreetMap")))
+                    choose(page, "map_tiles", "无底图")
+                    settled(page)
+                    goto_page(page, "学校与方案")
+                    settled(page, maps=3)
+                    school = dict(maps=3)
+                    rec("year (first time)", timed(page, lambda: slider_steps(page, "year", -1), **school))
+                    rec("year (computed before)", timed(page, lambda: slider_steps(page, "year", 1), **school))
+                    rec("level", timed(page, lambda: radio(page, "level", "初中"), **school))
+                    radio(page, "level", "小学")
+                    settled(page, maps=3)
+
+                    def edit():
+                        inp = page.locator("[class*='st-key-edit_lon_'] input").first
+                        v = float(inp.input_value())
+                        inp.fill(f"{v + 0.004:.6f}")
+                        inp.press("Enter")
+                        settled(page, maps=3)
+                        page.locator(".st-key-edit_apply button").click()
+                    rec("apply an edit", timed(page, edit, **school))
+                    csv = ROOT / "docs" / "examples" / "candidates.csv"
+                    rec("upload", timed(page, lambda: page.locator(".st-key-cand_upload input[type='file']")
+                                        .set_input_files(str(csv)), **school))
+                    t_opt = timed(page, lambda: page.locator(".st-key-opt_run button").click(), maps=4)
+                    solver = page.locator("[data-testid='stMetric']").filter(has_text="求解时间")
+                    solve_s = float(re.findall(r"([\d.]+) s", solver.inner_text())[0]) if solver.count() else float("nan")
+                    rec("optimise", t_opt)
+                    rec("optimise: solver's own time", solve_s)
+                    goto_page(page, "发布地图")
+                    settled(page, maps=0)
+                    t_pub = timed(page, lambda: page.locator(".st-key-make_zip button").click(), maps=0)
+                    page.locator(".st-key-download_zip").wait_for(timeout=900_000)
+                    rec("publish (zip)", t_pub)
+                    page.close()
+                finally:
+                    app.stop()
+            # maps in a published zip (for seconds per map)
+            env = {**os.environ, "HEDONG_DEMO_SCALE": str(args.scale), "HEDONG_CACHE_DIR": cache,
+                   "PYTHONPATH": str(ROOT)}
+            out = work / "maps"
+            subprocess.run([sys.executable, "-m", "hedong.cli", "publish", "--out", str(out)], env=env, cwd=ROOT,
+                           check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            n_maps = len([f for f in out.glob("*.html") if f.name != "index.html"]) if out.exists() else 0
+            notes["maps"] = str(n_maps)
+        finally:
+            browser.close()
+    shutil.rmtree(work, ignore_errors=True)
+    rows = []
+    for name, vals in results.items():
+        med = statistics.median(vals)
+        target = TARGETS.get(name)
+        if name == "optimise":
+            solver = statistics.median(results.get("optimise: solver's own time", [float("nan")]))
+            target = solver + 1.0
+        if name == "publish (zip)" and notes.get("maps", "0") != "0":
+            target = 1.5 * int(notes["maps"])
+        rows.append({"interaction": name, "median_s": round(med, 2), "runs": len(vals),
+                     "target_s": None if target is None else round(target, 2),
+                     "met": None if target is None else bool(med <= target)})
+    out = {"scale": args.scale, "load_before": load_before, "load_after": load_average(), "maps": notes.get("maps"),
+           "rows": rows}
+    if args.json:
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        print(f"demo scale {args.scale}; load average before {out['load_before']}, after {out['load_after']}; "
+              f"published maps {out['maps']}")
+        print("| interaction | median s | runs | target s | met |\n|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['interaction']} | {r['median_s']:.2f} | {r['runs']} | "
+                  f"{'—' if r['target_s'] is None else r['target_s']} | "
+                  f"{'—' if r['met'] is None else ('yes' if r['met'] else 'no')} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
