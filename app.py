@@ -535,7 +535,7 @@ def equity_section(spec: str, sc: float, minutes: float, mode: str):
                      "Theil (2SFCA)": sp.get("theil")})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="equity_table")
     st.caption(eq["definition"])
-    s = st.selectbox(tr("service"), list(SERVICES), format_func=service_label, key="lorenz_service")
+    s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): service_label(k, L), key="lorenz_service")
     st.line_chart(lorenz_cached(spec, sc, s, minutes, mode), x="residents", y=["minutes", "equality"],
                   x_label=tr("lorenz_x"), y_label=tr("lorenz_y"))
 

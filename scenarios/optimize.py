@@ -672,12 +672,16 @@ MODEL_HELP = {
                 "p-center: open p sites so the longest walk of any child to the nearest school is shortest."),
     "lscp": ("集合覆盖：用最少的学校覆盖所有可达儿童（忽略 p）。",
              "set covering: the fewest schools so every reachable child lives within the limit (p ignored)."),
+    "attendance": ("最大到园：新建 p 所幼儿园或托育机构，使按距离衰减的到园儿童最多（衰减函数见 --decay）。",
+                   "maximise attendance: open p kindergartens or childcare centres so the most children attend, "
+                   "attendance falling with distance (see --decay)."),
 }
 
 #: The unit of each model's ``objective`` as :func:`objective_in_units` reports it (zh, en).
 OBJECTIVE_UNITS = {"pmedian": ("儿童·分钟", "child-minutes"), "cpmedian": ("儿童·分钟", "child-minutes"),
                    "mclp": ("名儿童", "children"), "cmclp": ("名儿童", "children"),
-                   "pcenter": ("分钟", "minutes"), "lscp": ("所学校", "schools")}
+                   "pcenter": ("分钟", "minutes"), "lscp": ("所学校", "schools"),
+                   "attendance": ("名儿童（按距离衰减的到园人数）", "children attending (distance-decayed)")}
 
 
 def objective_in_units(model: str, objective: float) -> float:

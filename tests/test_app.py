@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from presentation.i18n import t
+
 from tests.conftest import SMALL_SCALE
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -195,8 +197,8 @@ def test_coverage_fca(at, small_demo):
         whole = (r.cells["access"] * r.cells["demand"]).sum() * 1000 / r.cells["demand"].sum()
         assert metric(at, "研究范围（每千人）") == f"{whole:,.1f}"
         target = SERVICES[service].per_1000
-        assert metric(at, "规范目标（每千人）") == ("—" if target is None else f"{target:,.0f}")
-        assert ("规范目标（每千人）" in d.columns) == (target is not None)
+        assert metric(at, t("app.fca_target", "zh")) == ("—" if target is None else f"{target:,.0f}")
+        assert (t("app.fca_target", "zh") in d.columns) == (target is not None)
     # the method matters: 2SFCA and the Gaussian variant differ on the same service
     at.radio(key="fca_method").set_value("g2sfca").run()
     g2 = table_with(at, "街道", "服务人群数", "可达容量（每千人）")["可达容量（每千人）"].to_numpy(float)
