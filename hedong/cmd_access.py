@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from accessibility.fca import METHODS, fca
 from accessibility.norm_check import norm_gap_cells, norm_gaps
-from gis.areas import load_area_cached
+from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
 from hedong.cli import add_area_argument
 from hedong.cmd_coverage import check_args, scenario_facilities
 from hedong.output import add_output_flags, print_json, table
@@ -59,7 +59,7 @@ def _area_and_facilities(args):
     if not hasattr(args, "minutes"):
         args.minutes = None  # gaps has no --minutes; the shared check reads it
     check_args(args)
-    area = load_area_cached(args.area)
+    area = areas.load_area_cached(args.area)
     return area, scenario_facilities(area, args.scenario, args.year)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gis.areas import load_area
+from gis import areas  # called as areas.load_area: one place a caller can swap the loader
 from gis.folder import GPKG_NAME, META_NAME, README_NAME, export_area
 from hedong.cli import add_area_argument
 from hedong.output import print_json
@@ -39,7 +39,7 @@ def run(args) -> int:
     if out.is_dir() and clash and not args.overwrite:
         raise InputError(f"the folder already holds {clash[0]}; add --overwrite to replace it", file=out / clash[0],
                          field="--out")
-    area = load_area(args.area)
+    area = areas.load_area(args.area)
     files = export_area(area, args.out)
     if args.json:
         print_json({"area": area.name, "out": str(args.out), "files": [str(f) for f in files]})

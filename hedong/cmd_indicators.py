@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from accessibility.indicators import indicator_frame, indicator_table
-from gis.areas import load_area_cached
+from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
 from gis.io import atomic_path
 from hedong.cli import add_area_argument
 from hedong.cmd_coverage import scenario_facilities
@@ -52,7 +52,7 @@ def run_indicators(args) -> int:
             raise InputError("the output folder does not exist", file=out.parent, field="--csv")
         if out.exists() and not args.overwrite:
             raise InputError("the file exists; pass --overwrite to replace it", file=out, field="--csv")
-    area = load_area_cached(args.area)
+    area = areas.load_area_cached(args.area)
     fac = scenario_facilities(area, args.scenario, args.year)
     tab = indicator_table(area, fac, walking=not args.no_walking)
     if args.scenario:

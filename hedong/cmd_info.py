@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gis.areas import load_area
+from gis import areas  # called as areas.load_area: one place a caller can swap the loader
 from hedong.cli import add_area_argument
 from hedong.output import print_json, table
 from layers.schema import COHORTS, FAMILIES, FAMILY_LABELS
@@ -149,7 +149,7 @@ def format_info(d: dict, area=None) -> str:
 
 def run(args) -> int:
     """Run ``hedong info`` with parsed ``args`` (``area``, ``json``)."""
-    area = load_area(args.area)
+    area = areas.load_area(args.area)
     d = info_dict(area)
     if args.json:
         print_json(d)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import sys
 
 from accessibility.params import check_minutes
-from gis.areas import load_area_cached
+from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
 from hedong.cli import add_area_argument
 from hedong.output import print_json, table
-from presentation.publish import check_out_dir, publish
+from presentation import publish as publishing  # called as publishing.publish: swappable in tests
+from presentation.publish import check_out_dir
 
 
 def register(sub) -> None:
@@ -39,7 +40,7 @@ def run(args) -> int:
     """Publish the maps; returns the exit code."""
     check_minutes(args.minutes)  # the library's rule, before the area loads
     check_out_dir(args.out, field="--out")  # before the area loads: refuse a folder holding other work
-    area = load_area_cached(args.area)
+    area = areas.load_area_cached(args.area)
     if args.scenario:  # fail before the long run: a wrong name lists the available ones
         from scenarios.model import resolve_scenario
 
@@ -50,7 +51,7 @@ def run(args) -> int:
             sys.stderr.write(f"\r[{done}/{total}] {name:<32}")
             sys.stderr.flush()
 
-    result = publish(area, args.out, scenario=args.scenario, lang=args.lang, minutes=args.minutes,
+    result = publishing.publish(area, args.out, scenario=args.scenario, lang=args.lang, minutes=args.minutes,
                      mode=args.mode, progress=progress)
     if args.json:
         print_json(result)

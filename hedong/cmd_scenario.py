@@ -10,25 +10,28 @@ import argparse
 import numpy as np
 
 from accessibility.params import check_count, check_minutes
-from gis.areas import load_area_cached
+from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 from layers.errors import InputError
 from layers.families import LEVELS, TYPE_CAPACITY
 from layers.plan import EVALUATION_YEARS
-from scenarios import store
+from scenarios import (
+    optimize,  # called as optimize.optimize_area: tests and plug-ins can swap it
+    store,
+)
 from scenarios.candidates import load_candidates
 from scenarios.compare import compare, export_csv, export_gpkg, to_rows
 from scenarios.demand import check_year
 from scenarios.enrolment import enrolment_table
 from scenarios.evaluate import CLASS_FLAG_LABELS, Evaluator
 from scenarios.model import edit_stored, facilities_for, list_scenarios, resolve_scenario, save_scenario
-from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS, best_next_site_area, optimize_area
+from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS
 from scenarios.sites import check_site
 from scenarios.store import ScenarioExistsError
 
 
 def _area(args):
-    return load_area_cached(args.area)
+    return areas.load_area_cached(args.area)
 
 
 def _check_minutes(args) -> None:
@@ -382,7 +385,7 @@ def cmd_optimize(args) -> int:
     check_count(args.p, "p", lo=0)
     area = _area(args)
     scn = resolve_scenario(area, args.scenario)
-    res = optimize_area(area, args.level, args.model, args.p, args.minutes, _candidates(args, area), scn, args.year,
+    res = optimize.optimize_area(area, args.level, args.model, args.p, args.minutes, _candidates(args, area), scn, args.year,
                         args.time_limit, decay_kind=args.decay, decay_minutes=args.decay_minutes)
     if args.json:
         print_json(res)
@@ -403,7 +406,7 @@ def cmd_next_site(args) -> int:
 
     check_count(args.top, "top", lo=1)  # before the area loads
     area = _area(args)
-    res = best_next_site_area(area, args.level, resolve_scenario(area, args.scenario), args.year, args.minutes,
+    res = optimize.best_next_site_area(area, args.level, resolve_scenario(area, args.scenario), args.year, args.minutes,
                               _candidates(args, area), args.top)
     if args.json:
         print_json(res)
