@@ -9,6 +9,7 @@ point group (``name = "module:loader"``), looked up the first time a name is not
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -96,9 +97,20 @@ def load_area(spec: str = DEFAULT_AREA, **kwargs) -> StudyArea:
     )
 
 
-@lru_cache(maxsize=4)
 def load_area_cached(spec: str = DEFAULT_AREA) -> StudyArea:
-    """:func:`load_area` memoised per process (CLI and app reuse the same object and its caches)."""
+    """:func:`load_area` memoised per process (CLI and app reuse the same object and its context).
+
+    The key holds ``$HEDONG_DEMO_SCALE`` too: the demo's size comes from it, so a changed variable
+    is another area, never the one cached before.
+    """
+    return _load_area_cached(str(spec), os.environ.get("HEDONG_DEMO_SCALE", ""))
+
+
+load_area_cached.cache_clear = lambda: _load_area_cached.cache_clear()  # the lru_cache API callers used
+
+
+@lru_cache(maxsize=4)
+def _load_area_cached(spec: str, _demo_scale: str) -> StudyArea:
     return load_area(spec)
 
 
