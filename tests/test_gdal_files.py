@@ -215,6 +215,9 @@ def check_area_gpkg(path, area):
               "facilities": area.facilities}
     if len(area.projects):
         layers["projects"] = area.projects
+    for optional in ("communities", "housing"):  # optional layers an area may carry
+        if getattr(area, optional, None) is not None:
+            layers[optional] = getattr(area, optional)
     assert list(layers_of(path)) == list(layers)
     for name, gdf in layers.items():
         check_gpkg_layer(path, name, gdf, area.crs)
