@@ -467,7 +467,7 @@ def load_scenario(path, area=None) -> Scenario:
     if area is not None and projects.crs is not None:
         projects = projects.to_crs(area.crs)
     # The file and its version when read: what a later save over it must still find (save_scenario).
-    meta = {**meta, "file_version": store.file_version(path), "file_path": str(path)}
+    meta = {**meta, "file_path": str(path)}
     return Scenario(str(meta.get("name") or Path(path).stem),
                     store.area_id(area) if area is not None else str(meta.get("area") or ""),
                     projects, str(meta.get("description") or ""), origin="file", path=str(path), meta=meta,

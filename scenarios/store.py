@@ -225,7 +225,8 @@ def write_scenario_file(scenario, path, overwrite: bool = False) -> Path:
 def read_scenario_file(path) -> tuple[dict, gpd.GeoDataFrame]:
     """Read a scenario file; returns (metadata dict, raw projects GeoDataFrame).
 
-    The metadata's ``actions`` key holds the raw actions table (list of records), empty if none.
+    The metadata's ``actions`` key holds the raw actions table (list of records), empty if none;
+    ``file_version`` is the :func:`file_version` of the very bytes that were parsed.
 
     Raises
     ------
@@ -233,22 +234,28 @@ def read_scenario_file(path) -> tuple[dict, gpd.GeoDataFrame]:
         Unreadable file, missing metadata, or a schema version this program does not know.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError("no such scenario file", file=path)
+    try:
+        # One read of the bytes, parsed and fingerprinted together: a writer replacing the file
+        # between two opens could otherwise pair one version's projects with another's metadata,
+        # or a stale read with the newer version's fingerprint (and a save would then pass its check).
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such scenario file", file=path) from None
+    except OSError as e:
+        raise InputError(f"cannot read the scenario file ({e.strerror or e})", file=path) from None
     try:
         if path.suffix == ".gpkg":
-            layers = {str(n) for n, _ in pyogrio.list_layers(path)}
+            layers = {str(n) for n, _ in pyogrio.list_layers(raw)}
             if META_LAYER not in layers or "projects" not in layers:
                 raise InputError(f"not a Hedong scenario: layers '{META_LAYER}' and 'projects' are required", file=path)
-            m = pyogrio.read_dataframe(path, layer=META_LAYER, read_geometry=False)
+            m = pyogrio.read_dataframe(raw, layer=META_LAYER, read_geometry=False)
             meta = dict(zip(m["key"].astype(str), m["value"]))
-            gdf = gpd.read_file(path, layer="projects", engine="pyogrio")
+            gdf = pyogrio.read_dataframe(raw, layer="projects")
             if ACTIONS_LAYER in layers:
-                meta["actions"] = pyogrio.read_dataframe(path, layer=ACTIONS_LAYER,
+                meta["actions"] = pyogrio.read_dataframe(raw, layer=ACTIONS_LAYER,
                                                          read_geometry=False).to_dict(orient="records")
         elif path.suffix in (".geojson", ".json"):
-            with open(path, encoding="utf-8-sig") as f:
-                fc = json.load(f)
+            fc = json.loads(raw.decode("utf-8-sig"))
             if not isinstance(fc, dict) or "hedong_scenario" not in fc:
                 raise InputError("not a Hedong scenario: the 'hedong_scenario' member is missing", file=path,
                                  field="hedong_scenario")
@@ -274,4 +281,5 @@ def read_scenario_file(path) -> tuple[dict, gpd.GeoDataFrame]:
         raise InputError(f"schema_version {meta.get('schema_version')!r} is not supported (this program reads "
                          f"version {SCHEMA_VERSION}); re-export the scenario with this version",
                          file=path, field="schema_version")
+    meta["file_version"] = hashlib.sha256(raw).hexdigest()  # of exactly the bytes parsed above
     return meta, gdf

@@ -141,6 +141,35 @@ def test_save_over_a_changed_scenario_is_refused():
     assert _seats("mine", "P2")["open_year"] == 2031
 
 
+def test_a_read_racing_a_write_carries_the_version_it_parsed(monkeypatch):
+    """The race the property test found: a load that parses the old file while an edit replaces it
+    must not carry the new file's version, or the app's later save would pass its check and undo
+    that edit. Here the edit lands between the read and the parse."""
+    import pyogrio as _pyogrio
+
+    from scenarios import store
+    from scenarios.model import edit_stored, load_scenario, resolve_scenario, save_scenario
+
+    save_scenario(resolve_scenario(AREA, "plan").copy("race"))
+    path = store.stored_paths(AREA)["race"]
+    real, fired = _pyogrio.read_dataframe, []
+
+    def racing_read(*a, **k):
+        if not fired:
+            fired.append(1)
+            edit_stored(AREA, "race", lambda x: x.set_year("P2", 2032))  # another edit replaces the file now
+        return real(*a, **k)
+
+    monkeypatch.setattr(_pyogrio, "read_dataframe", racing_read)
+    stale = load_scenario(path, AREA)
+    monkeypatch.setattr(_pyogrio, "read_dataframe", real)
+    assert stale.projects.set_index("project_id").loc["P2", "open_year"] != 2032  # parsed the old bytes
+    stale.set_seats("P1", seats_primary=999)
+    with pytest.raises(store.ScenarioChangedError):
+        save_scenario(stale, path, overwrite=True, expected_version=stale.meta["file_version"])
+    assert _seats("race", "P2")["open_year"] == 2032
+
+
 def _lonlat(area, dx, dy):
     from pyproj import Transformer
 
