@@ -39,7 +39,7 @@ from layers.errors import InfeasibleModelError, InputError
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
 from presentation import publish as pub
 from presentation import webmap
-from presentation.i18n import CATALOGUE, LANG_NAMES, LANGS, cohort_label, subtype_label, t, unit_label
+from presentation.i18n import CATALOGUE, LANG_NAMES, LANGS, cohort_label, display_names, subtype_label, t, unit_label
 from presentation.i18n import service_label as _service_label
 from scenarios import store
 from scenarios.candidates import load_candidates
@@ -585,7 +585,7 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
     k2.metric(tr("fca_target"), "—" if r["target"] is None else f"{r['target']:,.0f}",
               help=None if r["target"] is not None else tr("no_target"))
     d = r["districts"]
-    table = {tr("district"): d["name"].to_numpy(), tr("cohort_n"): d["demand"].round().astype(int).to_numpy(),
+    table = {tr("district"): district_labels(d["name"]).to_numpy(), tr("cohort_n"): d["demand"].round().astype(int).to_numpy(),
              tr("fca_reach"): d["per_1000"].to_numpy(), tr("fca_local"): d["local_per_1000"].to_numpy()}
     if r["target"] is not None:
         table[tr("fca_target")] = d["target_per_1000"].to_numpy()
@@ -597,15 +597,20 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
 
 
 
+def district_labels(names) -> pd.Series:
+    """Subdistrict names (as the layer's ``name`` column gives them) in the session's language."""
+    d, L = area().districts, lang()
+    names = pd.Series(names).astype(str)
+    return names.map(dict(zip(d["name"].astype(str), display_names(d, L)))).fillna(names)
+
+
 def labelled(df: pd.DataFrame, drop=("district_id",)) -> tuple[pd.DataFrame, dict]:
     """A result table with localised column labels, and a column_config with thousands separators,
     shares as percent and minutes to one decimal."""
     L = lang()
     out = df.drop(columns=[c for c in drop if c in df.columns]).copy()
-    d = area().districts
-    if L == "en" and "district" in out and "name_en" in d:  # subdistrict names in the session's language
-        out["district"] = out["district"].map(dict(zip(d["name"].astype(str), d["name_en"].astype(str)))).fillna(
-            out["district"])
+    if "district" in out:  # subdistrict names in the session's language
+        out["district"] = district_labels(out["district"])
     cfg = {}
     for c in out.columns:
         label = t(f"col.{c}", L) if f"col.{c}" in CATALOGUE else c
@@ -671,8 +676,9 @@ def page_schools():
     k6.metric(tr("walk_share"), "—" if not lv["demand"] else f"{lv['assigned'] / lv['demand']:.1%}")
     st.caption(tr("catchment_help") + f" ({ev_json['years_note']})")
     if ev_json["building"]:
-        st.caption(tr("building", year=int(year), names=", ".join(f"{b['name']} ({b['build_year']}→{b['open_year']})"
-                                                                    for b in ev_json["building"])))
+        b_ = pd.DataFrame(ev_json["building"])
+        st.caption(tr("building", year=int(year), names=", ".join(
+            f"{n} ({by}→{oy})" for n, by, oy in zip(display_names(b_, lang()), b_["build_year"], b_["open_year"]))))
     st.subheader(tr("seat_balance"))
     st.dataframe(balance_frame(ev_json["levels"][level]), hide_index=True, width="stretch", key="seat_table")
     left, right = st.columns([3, 2])
@@ -691,6 +697,7 @@ def page_schools():
         if len(schools):
             st.caption(tr("per_school"))
             rows = pd.DataFrame(ev_json["levels"][level]["schools"])
+            rows["name"] = display_names(rows, lang())
             cols = [c for c in ("name", "subtype", "build_year", "open_year", "seats", "classes", "assigned",
                                 "catchment_assigned", "utilisation", "pupils_per_class", "class_flag", "changes")
                     if c in rows]
@@ -701,7 +708,9 @@ def page_schools():
     if cc["outside_range"]:
         with st.expander(f"{tr('class_checks')}: {cc['outside_range']}", expanded=False):
             st.caption(cc["source"])
-            st.dataframe(pd.DataFrame([c for c in cc["schools"] if c["flag"]]), hide_index=True, width="stretch")
+            flagged = pd.DataFrame([c for c in cc["schools"] if c["flag"]])
+            flagged["name"] = display_names(flagged, lang())
+            st.dataframe(flagged.drop(columns=["name_en"], errors="ignore"), hide_index=True, width="stretch")
     compare_section(a, scen, ev, ev_json, int(year), level, names, assign)
     edit_section(a, scen)
     actions_section(a, scen)
@@ -780,8 +789,8 @@ def actions_section(a, scen):
             st.dataframe(scen.actions, hide_index=True, width="stretch", key="actions_table")
         sch = a.facilities[a.facilities["family"].isin(["school", "kindergarten"])]
         ids = [*sch["facility_id"].astype(str), *scen.projects["project_id"].astype(str)]
-        label = dict(zip(sch["facility_id"].astype(str), sch["name"].astype(str))) | dict(
-            zip(scen.projects["project_id"].astype(str), scen.projects["name"].astype(str)))
+        label = dict(zip(sch["facility_id"].astype(str), display_names(sch, lang()))) | dict(
+            zip(scen.projects["project_id"].astype(str), display_names(scen.projects, lang())))
         c1, c2, c3 = st.columns(3)
         kind = c1.selectbox(tr("action_kind"), ["expand", "close", "convert"], format_func=lambda k, L=lang(): tr(f"kind_{k}", L),
                             key="act_kind")
@@ -825,7 +834,7 @@ def edit_section(a, scen):
     else:
         p = scen.projects.to_crs(4326)
         ids = p["project_id"].astype(str).tolist()
-        names_ = dict(zip(ids, p["name"].astype(str)))
+        names_ = dict(zip(ids, display_names(p, lang())))
         pid = st.selectbox(tr("project"), ids, key="edit_pid", format_func=lambda i: f"{i} · {names_[i]}")
         row = p[p["project_id"].astype(str) == pid].iloc[0]
         st.caption(tr("working_note", name=scenario_label(working_copy(a, scen).name)) + " " + tr("place_hint"))
@@ -1126,7 +1135,7 @@ def page_place():
                 st.error(e.one_line())
     elif how == "facility":
         f = a.facilities.to_crs(4326)
-        labels = [f"{n} · {webmap.family_label(fam, lang())}" for n, fam in zip(f["name"].astype(str), f["family"])]
+        labels = [f"{n} · {webmap.family_label(fam, lang())}" for n, fam in zip(display_names(f, lang()), f["family"])]
         i = st.selectbox(tr("place_facility"), list(range(len(f))), key="place_fac", index=None,
                          format_func=lambda i, L=labels: L[i])
         if i is not None:
@@ -1190,7 +1199,12 @@ def page_indicators():
         missing = (r.get("detail") or {}).get("without_site")
         if missing:
             st.caption(r["indicator"])
-            st.dataframe(pd.DataFrame(missing), hide_index=True, width="stretch", key=f"detail_{r['key']}")
+            miss = pd.DataFrame(missing)
+            miss["name"] = display_names(miss, lg)
+            if "district" in miss:
+                miss["district"] = district_labels(miss["district"])
+            st.dataframe(miss.drop(columns=["name_en"], errors="ignore"), hide_index=True, width="stretch",
+                         key=f"detail_{r['key']}")
 
 
 def page_publish():

@@ -233,7 +233,9 @@ def _care_sites_per_community(area, c: _Ctx) -> dict:
         n_miss = int((dist_of == d).sum())
         byd[c.names[d]] = {"value": n_miss, "status": MET if n_miss == 0 else NOT_MET, "large_communities": n_big}
     detail = {"large_communities": int(len(big)), "without_site": [
-        {"community_id": str(r["community_id"]), "name": str(r.get("name", "")), "district": c.names.get(str(
+        {"community_id": str(r["community_id"]), "name": str(r.get("name", "")),
+         "name_en": None if pd.isna(r.get("name_en")) or not str(r.get("name_en")).strip() else str(r["name_en"]),
+         "district": c.names.get(str(
             r.get("district_id", "")), str(r.get("district_id", ""))), "pop_total": float(r["pop_total"])}
         for _, r in missing.sort_values("pop_total", ascending=False).iterrows()]}
     return _row(**base, value=int(len(missing)), by_district=byd, detail=detail)

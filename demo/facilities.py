@@ -68,7 +68,7 @@ from demo.people import density_raster
 from layers import norms, plan
 from layers.families import families
 from layers.families import project_capacity as _project_capacity
-from layers.schema import CAPACITY_COLUMNS, FACILITY_COLUMNS, PROJECT_COLUMNS, SOURCE_GENERATED, SUBTYPE_LABELS
+from layers.schema import CAPACITY_COLUMNS, FACILITY_COLUMNS, NAME_EN, PROJECT_COLUMNS, SOURCE_GENERATED, SUBTYPE_LABELS
 
 #: (family, subtype) -> count at scale 1. Assumptions, see the module docstring.
 COUNTS_SCALE_1 = {
@@ -333,10 +333,22 @@ def make_facilities(net, probe, cells, districts, public, scale, rng, crs):
     n_by = df.groupby("family").cumcount() + 1
     df["facility_id"] = [f"{ID_PREFIX[f]}-{n:04d}" for f, n in zip(df["family"], n_by)]
     n_sub = df.groupby("subtype").cumcount() + 1
-    df["name"] = [f"Demo {SUBTYPE_LABELS[s]['en'].title()} {n}" for s, n in zip(df["subtype"], n_sub)]
+    # Generated names in both languages (name_en beside name, as the districts carry), marked 示例 / Demo.
+    df["name"] = [demo_name(s, n, "zh") for s, n in zip(df["subtype"], n_sub)]
+    df[NAME_EN] = [demo_name(s, n, "en") for s, n in zip(df["subtype"], n_sub)]
     df["source"] = SOURCE_GENERATED
     gdf = gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=crs)
-    return gdf[[*FACILITY_COLUMNS, "geometry"]], report
+    return gdf[[*FACILITY_COLUMNS, NAME_EN, "geometry"]], report
+
+
+def demo_name(subtype: str, n: int, lang: str, planned: bool = False) -> str:
+    """The generated name of the ``n``-th facility (or planned project) of ``subtype``: 示例小学 30 /
+    示例规划小学 3 in Chinese, Demo Primary School 30 / Demo Planned Primary School 3 in English.
+    Marked as generated; never a real street or school name."""
+    label = SUBTYPE_LABELS[subtype][lang]
+    if lang == "zh":
+        return f"示例{'规划' if planned else ''}{label} {n}"
+    return f"Demo {'Planned ' if planned else ''}{label.title()} {n}"
 
 
 def _indicator_families(node_xy, pub, node_district, dens, cells, districts, study_m2, scale, rng) -> list[dict]:
@@ -487,7 +499,7 @@ def make_projects(net, cells, facilities, public, rng, crs):
     Returns
     -------
     GeoDataFrame
-        :data:`layers.schema.PROJECT_COLUMNS` + ``notes``; points.
+        :data:`layers.schema.PROJECT_COLUMNS` + ``name_en``, ``build_year``, ``notes``; points.
     """
     ids, nx_, ny_ = net
     node_xy = np.column_stack([nx_, ny_])
@@ -522,7 +534,8 @@ def make_projects(net, cells, facilities, public, rng, crs):
                 short[col][district] -= v
                 taken[col].append(tuple(xy))
         n_type[ptype] = n_type.get(ptype, 0) + 1
-        rows.append({"name": f"Demo Planned {SUBTYPE_LABELS[ptype]['en'].title()} {n_type[ptype]}", "type": ptype,
+        rows.append({"name": demo_name(ptype, n_type[ptype], "zh", planned=True),
+                     NAME_EN: demo_name(ptype, n_type[ptype], "en", planned=True), "type": ptype,
                      **cap, "open_year": int(year) + plan.OPENING_LAG, "build_year": int(year), "x": xy[0], "y": xy[1],
                      "source": "generated site; type, construction year (build_year) and seats from the plan "
                                "(seats derived); open_year = build_year + 1 (assumption)",
@@ -533,4 +546,4 @@ def make_projects(net, cells, facilities, public, rng, crs):
     df = pd.DataFrame(rows)
     df.insert(0, "project_id", [f"prj-{n:02d}" for n in range(1, len(df) + 1)])
     gdf = gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=crs)
-    return gdf[[*PROJECT_COLUMNS, "build_year", "notes", "geometry"]]
+    return gdf[[*PROJECT_COLUMNS, NAME_EN, "build_year", "notes", "geometry"]]

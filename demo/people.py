@@ -40,7 +40,7 @@ from scipy import ndimage
 from scipy.cluster.vq import kmeans2
 
 from layers.norms import AGE_60_PER_65
-from layers.schema import COHORTS, COMMUNITY_COLUMNS, SOURCE_GENERATED
+from layers.schema import COHORTS, COMMUNITY_COLUMNS, NAME_EN, SOURCE_GENERATED
 
 #: Population of the demo at scale 1 (assumption: the order of Yuncheng's central city).
 POPULATION_SCALE_1 = 700_000
@@ -295,9 +295,10 @@ def make_communities(cells, districts, rng, crs, cell_size: float = CELL_SIZE):
     Returns
     -------
     GeoDataFrame
-        :data:`layers.schema.COMMUNITY_COLUMNS` + ``source``; polygons.
+        :data:`layers.schema.COMMUNITY_COLUMNS` + ``name_en``, ``source``; polygons.
     """
     names = dict(zip(districts["district_id"].astype(str), districts["name"]))
+    names_en = dict(zip(districts["district_id"].astype(str), districts[NAME_EN])) if NAME_EN in districts else names
     rows, geoms = [], []
     xy_all = np.column_stack([cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()])
     h = cell_size / 2.0
@@ -315,7 +316,8 @@ def make_communities(cells, districts, rng, crs, cell_size: float = CELL_SIZE):
             boxes = shapely.box(xy[m, 0] - h, xy[m, 1] - h, xy[m, 0] + h, xy[m, 1] + h)
             geoms.append(shapely.union_all(boxes))
             rows.append({"community_id": f"{did}-{j + 1:02d}", "name": f"{names.get(did, did)} 生成社区 {j + 1}",
+                         NAME_EN: f"{names_en.get(did, did)}, generated community {j + 1}",
                          "district_id": did, "pop_total": float(p[m].sum())})
-    df = pd.DataFrame(rows, columns=list(COMMUNITY_COLUMNS))
+    df = pd.DataFrame(rows, columns=[*COMMUNITY_COLUMNS, NAME_EN])
     df["source"] = SOURCE_GENERATED
     return gpd.GeoDataFrame(df, geometry=geoms, crs=crs)

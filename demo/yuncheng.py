@@ -48,7 +48,7 @@ from gis.study_area import StudyArea, cache_dir
 
 AREA_NAME = "yuncheng-demo"
 #: Bump whenever the generator's output changes: old cache entries are then ignored.
-GENERATOR_VERSION = 8  # 8: optional layers cached under one "optional" list
+GENERATOR_VERSION = 9  # 9: generated names in Chinese (name) and English (name_en)
 #: Default seed (the plan's month, December 2021).
 DEFAULT_SEED = 20211201
 #: Downtown Yuncheng (WGS84), the centre of the generated old core.

@@ -13,7 +13,7 @@ import pandas as pd
 
 from layers.errors import InputError
 from layers.families import PROJECT_TYPES
-from layers.schema import CAPACITY_COLUMNS, CLASSES_OF, FACILITY_COLUMNS
+from layers.schema import CAPACITY_COLUMNS, CLASSES_OF, FACILITY_COLUMNS, NAME_EN
 from layers.validate import SPECS
 
 #: dtype of each column kind of :data:`layers.validate.SPECS` after validation.
@@ -34,7 +34,7 @@ def empty_layer(layer: str, crs, extra: tuple[str, ...] = ()) -> gpd.GeoDataFram
 
 def projects_as_facilities(projects: gpd.GeoDataFrame, crs=None, *, source=None) -> gpd.GeoDataFrame:
     """Project rows as facility rows: :data:`layers.schema.FACILITY_COLUMNS` plus ``project_id``, ``open_year``,
-    ``build_year`` and the ``classes_*`` columns.
+    ``build_year`` and the ``classes_*`` columns (and ``name_en`` when the projects have it).
 
     A project of type ``t`` becomes a facility of family / sub-type ``PROJECT_TYPES[t]`` with the
     project's capacity columns (0 in the others). A frame that already has a ``family`` column
@@ -81,6 +81,9 @@ def projects_as_facilities(projects: gpd.GeoDataFrame, crs=None, *, source=None)
             **{c: (pd.to_numeric(projects[c], errors="coerce").fillna(0).astype("int64").to_numpy()
                    if c in projects.columns else [0] * n) for c in CLASSES_OF.values()},
         })
-        out = gpd.GeoDataFrame(f[[*FACILITY_COLUMNS, "project_id", "open_year", "build_year", *CLASSES_OF.values()]],
-                               geometry=projects.geometry.values, crs=projects.crs)
+        cols = [*FACILITY_COLUMNS, "project_id", "open_year", "build_year", *CLASSES_OF.values()]
+        if NAME_EN in projects.columns:  # the optional English name travels along
+            f[NAME_EN] = projects[NAME_EN].to_numpy()
+            cols.append(NAME_EN)
+        out = gpd.GeoDataFrame(f[cols], geometry=projects.geometry.values, crs=projects.crs)
     return out.to_crs(crs) if crs is not None and out.crs is not None else out

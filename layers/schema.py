@@ -17,7 +17,7 @@ from layers.families import (
 __all__ = [
     "FAMILIES", "FAMILY_LABELS", "SUBTYPES", "SUBTYPE_LABELS", "CAPACITY_COLUMNS", "FAMILY_CAPACITY",
     "SCHOOL_LEVELS", "PROJECT_TYPES", "PROJECT_CAPACITY", "COHORTS", "BOUNDARY_COLUMNS", "DISTRICT_COLUMNS",
-    "POPULATION_COLUMNS", "FACILITY_COLUMNS", "FACILITY_ATTRIBUTES", "COMMUNITY_COLUMNS", "OPTIONAL_COHORTS",
+    "POPULATION_COLUMNS", "FACILITY_COLUMNS", "FACILITY_ATTRIBUTES", "COMMUNITY_COLUMNS", "OPTIONAL_COHORTS", "NAME_EN",
     "derive_age_60_plus", "PROJECT_COLUMNS", "LAYERS_REQUIRED", "LAYERS_OPTIONAL",
     "SOURCE_GENERATED", "is_generated",
 ]
@@ -54,6 +54,10 @@ FACILITY_COLUMNS = ("facility_id", "name", "family", "subtype", *CAPACITY_COLUMN
 #: over 10,000 residents"): polygons with their residents.
 COMMUNITY_COLUMNS = ("community_id", "name", "district_id", "pop_total")
 PROJECT_COLUMNS = ("project_id", "name", "type", *PROJECT_CAPACITY, "open_year", "source")
+#: Optional English name of a district, facility, project or community, beside ``name`` (the local,
+#: usually Chinese, name). The demo's generated layers carry both; the app and published maps show it
+#: when the language is English and fall back to ``name`` where it is missing or empty.
+NAME_EN = "name_en"
 #: Optional project columns (issue 11). ``build_year``: the plan's year (拟建, construction starts);
 #: a file without it is read as before (``open_year`` is the opening year). ``classes_<level>``:
 #: classes per level, 0 = derived from seats / class size.

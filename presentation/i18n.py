@@ -19,7 +19,7 @@ programming error, never a silently shown key.
 from __future__ import annotations
 
 from layers import families as _registry
-from layers.schema import COHORTS
+from layers.schema import COHORTS, NAME_EN
 
 #: The languages of the catalogue; the first is the default of every function.
 LANGS = ("zh", "en")
@@ -370,6 +370,19 @@ def t(key: str, lang: str = "zh", **kw) -> str:
     '15-minute circles: Fitness'
     """
     return CATALOGUE[key][lang_of(lang)].format(**kw)
+
+
+def display_names(df, lang: str = "zh", col: str = "name"):
+    """The names of a layer's rows (districts, facilities, projects, communities, schools) in ``lang``.
+
+    In English, ``name_en`` (:data:`layers.schema.NAME_EN`) where the row has a non-empty one, else
+    ``col``; in Chinese always ``col``. Returns a Series of str aligned with ``df`` (empty names stay "").
+    """
+    names = df[col].where(df[col].notna(), "").astype(str)
+    if lang_of(lang) != "en" or NAME_EN not in df.columns:
+        return names
+    en = df[NAME_EN].where(df[NAME_EN].notna(), "").astype(str).str.strip()
+    return en.where(en != "", names)
 
 
 def family_label(key: str, lang: str = "zh") -> str:

@@ -47,7 +47,7 @@ from layers.errors import InputError
 from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
 from layers.plan import OPENING_LAG, SCHOOL_PROGRAMME
 from presentation import webmap
-from presentation.i18n import CATALOGUE, LANGS, t
+from presentation.i18n import CATALOGUE, LANGS, display_names, t
 from scenarios.evaluate import evaluate
 from scenarios.model import PLAN_YEARS
 
@@ -128,14 +128,16 @@ def fmt_value(v) -> str:
     return f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
 
 
-def _indicator_district_table(indicators, lang) -> str:
-    """Subdistrict x indicator table of the published index (value and status mark per cell)."""
+def _indicator_district_table(indicators, lang, districts=None) -> str:
+    """Subdistrict x indicator table of the published index (value and status mark per cell); the
+    subdistricts named in ``lang`` when ``districts`` (the layer) carries their English names."""
     esc = _html.escape
     rows = [r for r in indicators if r["by_district"]]
     if not rows:
         return ""
     names = list(rows[0]["by_district"])
-    head = "".join(f"<th>{esc(str(n))}</th>" for n in names)
+    shown = dict(zip(districts["name"].astype(str), display_names(districts, lang))) if districts is not None else {}
+    head = "".join(f"<th>{esc(shown.get(str(n), str(n)))}</th>" for n in names)
     body = "".join(
         f'<tr><td>{esc(str(r["indicator"]))}</td>' + "".join(
             f'<td>{esc(fmt_value(r["by_district"].get(n, {}).get("value")))} '
@@ -345,7 +347,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f
 <h2>{esc(pt("coverage_maps", lang, minutes="N"))}</h2><table><tr><th>{hdr[0]}</th><th>{hdr[1]}</th><th>{hdr[2]}</th><th>{hdr[3]}</th><th>{hdr[4]}</th></tr>{cov_rows}</table>
 {seat_sec}
 <h2>{esc(pt("indicators", lang))}</h2><table><tr><th>#</th><th>{hdr[6]}</th><th>{hdr[7]}</th><th>{hdr[8]}</th><th>{hdr[9]}</th><th>{hdr[10]}</th><th>{hdr[11]}</th><th>{hdr[12]}</th></tr>{ind_rows}</table>
-{_indicator_district_table(indicators, lang)}
+{_indicator_district_table(indicators, lang, area.districts)}
 <h2>{esc(pt("sources", lang))}</h2><ul>{src_rows}<li>Leaflet 1.9.4 (BSD-2-Clause), jQuery 3.7.1 (MIT) — embedded</li></ul>
 </body></html>"""
 

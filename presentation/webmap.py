@@ -44,7 +44,7 @@ from layers.families import FAMILIES, FAMILY_CAPACITY, FAMILY_STYLE, LIFE_CIRCLE
 from layers.frames import projects_as_facilities
 from layers.schema import CAPACITY_COLUMNS, COHORTS
 from presentation import assets as _assets
-from presentation.i18n import CATALOGUE, family_label, subtype_label, t
+from presentation.i18n import CATALOGUE, display_names, family_label, subtype_label, t
 
 # ---------------------------------------------------------------- styles and words
 
@@ -396,7 +396,7 @@ def add_districts(m: folium.Map, area, *, lang: str | None = None, labels: bool 
     """Subdistrict outlines with a hover tooltip (name, population) and, optionally, name labels."""
     lang = lang or getattr(m, "_hedong_lang", "zh")
     d = area.districts.copy()
-    d["label"] = d["name_en"] if (lang == "en" and "name_en" in d.columns) else d["name"]
+    d["label"] = display_names(d, lang)
     if population and len(area.population):
         pop = area.population.groupby(area.population["district_id"].astype(str))["pop_total"].sum()
         d["pop"] = d["district_id"].astype(str).map(pop).fillna(0).round().astype(int)
@@ -483,14 +483,16 @@ def _serves_text(family: str, subtype: str, lang: str) -> str:
 
 
 def facility_table(facilities: gpd.GeoDataFrame, lang: str = "zh") -> pd.DataFrame:
-    """Display columns for facility pop-ups and tables: name, type, capacity, who it serves, source."""
+    """Display columns for facility pop-ups and tables: name (in ``lang``: the English ``name_en`` under an
+    English map where a row has one), type, capacity, who it serves, source."""
     rows = []
-    for rec in facilities.drop(columns="geometry").to_dict("records"):
+    names = display_names(facilities, lang) if "name" in facilities.columns else [""] * len(facilities)
+    for rec, name in zip(facilities.drop(columns="geometry").to_dict("records"), names):
         fam = rec.get("family", "")
         sub = rec.get("subtype", "")
         src = str(rec.get("source", ""))
         rows.append({
-            "name": str(rec.get("name", "")),
+            "name": name,
             "type": f"{family_label(fam, lang)} · {subtype_label(sub, lang)}",
             "capacity": _capacity_text(rec, lang),
             "serves": _serves_text(fam, sub, lang),
@@ -716,7 +718,7 @@ def add_seat_choropleth(m: folium.Map, area, rows, level: str, year: int, *, lan
     else:
         for c in ("demand", "seats", "assigned", "unserved", "coverage"):
             d[c] = np.nan
-    d["label"] = d["name_en"] if (lang == "en" and "name_en" in d.columns) else d["name"]
+    d["label"] = display_names(d, lang)
     # Colour: the seat balance the education bureau reads — seats located in the subdistrict over
     # the children of the level living there. The tooltip adds the share seated within the
     # walking limit (the capacity-respecting assignment), which the norm radius keeps far lower.
@@ -775,7 +777,7 @@ def add_gains(m: folium.Map, area, squares: gpd.GeoSeries, diff, scen_rows, base
                      .to_numpy()).round().astype(int)
     d["d_seats"] = (s_["seats"].reindex(ids).fillna(0).to_numpy() - b_["seats"].reindex(ids).fillna(0)
                     .to_numpy()).round().astype(int)
-    d["label"] = d["name_en"] if (lang == "en" and "name_en" in d.columns) else d["name"]
+    d["label"] = display_names(d, lang)
     d["seated_txt"] = [f"{v:+,d}" for v in d["d_seated"]]
     d["seats_txt"] = [f"{v:+,d}" for v in d["d_seats"]]
     big = max(1, int(np.abs(d["d_seated"]).max()))
@@ -848,6 +850,8 @@ def add_schools(m: folium.Map, schools: gpd.GeoDataFrame, *, lang: str | None = 
         fg.add_to(m)
         return fg
     s = schools.copy()
+    if "name" in s.columns:
+        s["name"] = display_names(s, lang)  # the English name under an English map, where there is one
     if "utilisation" not in s.columns:
         s["utilisation"] = np.nan
     if "assigned" not in s.columns:
@@ -1164,7 +1168,7 @@ def static_layer(area, kind: str, display: str = "wgs84", lang: str = "zh"):
         out = _features(to_display(area.boundary, display, simplify_m=20), [])
     elif kind == "districts":
         d = area.districts.copy()
-        d["label"] = d["name_en"] if (lang == "en" and "name_en" in d.columns) else d["name"]
+        d["label"] = display_names(d, lang)
         if len(area.population):
             pop = area.population.groupby(area.population["district_id"].astype(str))["pop_total"].sum()
             d["pop"] = d["district_id"].astype(str).map(pop).fillna(0).round().astype(int)

@@ -44,7 +44,7 @@ from gis.districts import district_of
 from gis.errors import InputError
 from layers.families import SERVICES
 from layers.norms import CLASS_SIZE, LARGE_CLASS, SCHOOL_CLASSES, SCHOOL_CLASSES_SOURCE, SUPER_LARGE_CLASS
-from layers.schema import CLASSES_OF
+from layers.schema import CLASSES_OF, NAME_EN
 from scenarios.assign import Assignment, minute_histogram, solve_transport, weighted_median
 from scenarios.demand import LEVELS, check_year, children
 from scenarios.enrolment import default_mode
@@ -77,6 +77,12 @@ CLASS_FLAG_LABELS = {"super_large": "超大班额 (66+)", "large": "大班额 (5
                      "": ""}
 
 
+def _name_en(r) -> str | None:
+    """The English name of a row (:data:`layers.schema.NAME_EN`), None where the layer has none."""
+    v = getattr(r, NAME_EN, None)
+    return None if v is None or v is pd.NA or v != v or str(v).strip() == "" else str(v)
+
+
 def school_class_checks(facilities: gpd.GeoDataFrame) -> list[dict]:
     """Per school / kindergarten: classes by level and whether the count is within 建标102-2002
     (:data:`layers.norms.SCHOOL_CLASSES`; a nine-year school counts both levels). ``flag`` is
@@ -92,7 +98,7 @@ def school_class_checks(facilities: gpd.GeoDataFrame) -> list[dict]:
         lo_hi = SCHOOL_CLASSES.get(key)
         flag = "" if lo_hi is None else "above" if total > lo_hi[1] else "below" if total < lo_hi[0] else ""
         pid = getattr(r, "project_id", "")
-        rows.append({"facility_id": str(r.facility_id), "name": str(r.name), "subtype": key,
+        rows.append({"facility_id": str(r.facility_id), "name": str(r.name), "name_en": _name_en(r), "subtype": key,
                      "project_id": None if pid is None or pid != pid or pid == "" else str(pid),
                      "classes_primary": int(cls["seats_primary"][i]), "classes_junior": int(cls["seats_junior"][i]),
                      "classes_kindergarten": int(cls["places_kindergarten"][i]), "classes": total,
@@ -133,7 +139,7 @@ class LevelResult:
         return self.schools.assign(level=self.level)
 
     def school_rows(self) -> list[dict]:
-        """Per open school: id, name, sub-type, project (if a project), district, seats, pupils
+        """Per open school: id, name (and ``name_en``, None where unknown), sub-type, project (if a project), district, seats, pupils
         assigned, utilisation (assigned / seats; 1.0 = full) — JSON-ready, in layer order."""
         sch = self.schools
         names = self._evaluator.district_names if self._evaluator is not None else {}
@@ -143,7 +149,7 @@ class LevelResult:
             yr = getattr(r, "open_year", None)
             by = getattr(r, "build_year", None)
             rows.append({
-                "facility_id": str(r.facility_id), "name": str(r.name), "subtype": str(r.subtype),
+                "facility_id": str(r.facility_id), "name": str(r.name), "name_en": _name_en(r), "subtype": str(r.subtype),
                 "project_id": None if pid is None or pid != pid or pid == "" else str(pid),
                 "open_year": None if yr is None or yr != yr else int(yr),
                 "district": names.get(str(r.district_id), str(r.district_id)) if r.district_id is not None else None,
@@ -313,7 +319,7 @@ class Evaluator:
                                                      "pupils_per_class", "class_flag")})
         summary["districts_large_classes"] = int(by["class_flag"].isin(["large", "super_large"]).sum())
         summary["districts_over_norm_class"] = int((by["class_flag"] != "").sum())
-        cols = ["facility_id", "name", "subtype", "project_id", "open_year", "build_year", "capacity", "classes",
+        cols = ["facility_id", "name", NAME_EN, "subtype", "project_id", "open_year", "build_year", "capacity", "classes",
                 "changes", "geometry"]
         schools = sites[[c for c in cols if c in sites.columns]].copy()
         schools["assigned"] = a.load
@@ -404,7 +410,7 @@ class Evaluator:
         res = {lv: self.evaluate_level(fac, lv, year, minutes, assign=assign, demand_mode=mode, zones=zones)
                for lv in levels}
         p = scn.projects
-        building = [{"project_id": str(r.project_id), "name": str(r.name), "type": str(r.type),
+        building = [{"project_id": str(r.project_id), "name": str(r.name), "name_en": _name_en(r), "type": str(r.type),
                      "build_year": int(r.build_year), "open_year": int(r.open_year)}
                     for r in p.itertuples(index=False)
                     if r.build_year is not pd.NA and r.build_year == r.build_year and r.build_year <= year < r.open_year]
@@ -442,8 +448,11 @@ class Evaluator:
         sch = result.schools.reset_index(drop=True)
         diss["facility_id"] = sch["facility_id"].to_numpy()[diss["site"]]
         diss["name"] = sch["name"].to_numpy()[diss["site"]]
+        if NAME_EN in sch.columns:
+            diss[NAME_EN] = sch[NAME_EN].to_numpy()[diss["site"]]
         diss["level"] = result.level
-        return diss[["facility_id", "name", "level", "children", "geometry"]]
+        return diss[["facility_id", "name", *([NAME_EN] if NAME_EN in sch.columns else []), "level", "children",
+                     "geometry"]]
 
 
 def _balance(by: pd.DataFrame, level: str) -> None:

@@ -35,6 +35,7 @@ from layers.schema import (
     CAPACITY_COLUMNS,
     CLASSES_OF,
     FACILITY_COLUMNS,
+    NAME_EN,
     PROJECT_CAPACITY,
     PROJECT_COLUMNS,
     PROJECT_OPTIONAL,
@@ -224,7 +225,8 @@ def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
     for i, geom in enumerate(gdf.geometry, start=1):
         if geom is None or geom.is_empty or geom.geom_type != "Point" or not np.isfinite(geom.coords[0]).all():
             raise InputError("each project needs one valid point site", file=source, row=i, field="geometry")
-    out = attrs[list(COLUMNS)].reset_index(drop=True)
+    # the optional English name (layers.schema.NAME_EN) travels with the projects when given
+    out = attrs[[*COLUMNS, *([NAME_EN] if NAME_EN in attrs.columns else [])]].reset_index(drop=True)
     out[gdf.geometry.name] = gdf.geometry.to_numpy()
     return gpd.GeoDataFrame(out, geometry=gdf.geometry.name, crs=gdf.crs)
 
@@ -621,6 +623,11 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
         base[c] = pd.to_numeric(base[c], errors="coerce").fillna(0).astype(np.int64) if c in base else 0
     new = projects_as_facilities(scenario.open_projects(year), area.crs)
     cols = [*FACILITY_COLUMNS, "project_id", "open_year", "build_year", *CLASS_COLUMNS]
+    if NAME_EN in base.columns or NAME_EN in new.columns:  # English names, where either layer has them
+        cols.append(NAME_EN)
+        for f in (base, new):
+            if NAME_EN not in f.columns:
+                f[NAME_EN] = ""
     if len(new) == 0:
         out = base[[*cols, base.geometry.name]].rename_geometry("geometry") if base.geometry.name != "geometry" \
             else base[[*cols, "geometry"]]
