@@ -266,7 +266,7 @@ def enrolment_cached(spec: str, scale: float, level: str) -> pd.DataFrame:
 def seat_map_cached(spec: str, scale: float, skey: str, year: int, level: str, lang_: str, _scen=None, _ev=None):
     """The seat map of one scenario-year-level (built once; :func:`show_map` then renders it once)."""
     m, _ = pub.seat_map(get_area(spec, scale), getattr(_scen, "name", "existing"), year, ev=_ev, lang=lang_,
-                        assets="served", level=level)
+                        assets="served", level=level, compact=True)
     return m
 
 
@@ -779,7 +779,10 @@ def balance_frame(level_json: dict) -> pd.DataFrame:
             row["min"] = c.get("median_walk_minutes")
         row[tr("walk_share")] = r["walk_share"]
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if len(out):  # subdistrict names in the session's language
+        out[tr("district")] = district_labels(out[tr("district")]).to_numpy()
+    return out
 
 
 def actions_section(a, scen):

@@ -243,8 +243,11 @@ def life_circle_map(area, *, minutes: float | None = None, mode: str | None = No
 
 
 def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str = "none",
-             assets: str = "inline", level: str = "primary"):
+             assets: str = "inline", level: str = "primary", compact: bool = False):
     """The published school seat map of one year: choropleth per level (switchable) and schools.
+
+    ``compact`` (the app's seat map, in a column of the page that shows the numbers and the notice
+    already): a one-line title that unfolds, one-row legends, so the map stays visible.
 
     Returns
     -------
@@ -273,8 +276,13 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
             fg = webmap.add_schools(m, schools, name=f"{t('schools', lang)} · {SERVICES[lv].label(lang)}")
             fg.show = lv == shown
     lines = [f"{SERVICES[lv].label(lang)}: " + _seat_cell(v, lang) for lv, v in summary["levels"].items()]
-    webmap.add_legend(m, [webmap.coverage_legend(lang), webmap.utilisation_legend(lang)])
-    webmap.add_notice(m, area, title=title + " — " + "; ".join(lines))
+    if compact:
+        webmap.add_legend(m, [webmap.coverage_legend(lang, compact=True), webmap.utilisation_legend(lang, compact=True)],
+                          compact=True)
+        webmap.add_notice(m, area, title=title, subtitle="; ".join(lines), collapsed=True)
+    else:
+        webmap.add_legend(m, [webmap.coverage_legend(lang), webmap.utilisation_legend(lang)])
+        webmap.add_notice(m, area, title=title + " — " + "; ".join(lines))
     webmap.add_attribution(m, area)
     webmap.add_layer_control(m, collapsed=True)
     webmap.finish(m, assets)

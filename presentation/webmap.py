@@ -899,10 +899,31 @@ def swatch(color: str, kind: str = "fill", opacity: float = 0.7) -> str:
             f'border:1px solid rgba(0,0,0,0.25)"></span>')
 
 
-def add_legend(m: folium.Map, blocks: list[str], *, position: str = "bottomright") -> None:
-    """Add a legend (one or more :func:`legend_html` blocks) as a Leaflet control."""
+def ramp_legend(title: str, items: list[tuple[str, str]]) -> str:
+    """A compact legend block: the symbols side by side in one row, each short label under its symbol
+    (for maps in the app's narrower columns; :func:`legend_html` lists them one per line)."""
+    td = "padding:0 2px;text-align:center;vertical-align:top;min-width:30px"
+    sw = "".join(f'<td style="{td};line-height:14px">{s}</td>' for s, _ in items)
+    lab = "".join(f'<td style="{td};font-size:10px;line-height:1.2;color:#333">{esc(label)}</td>' for _, label in items)
+    return (f'<div style="font-weight:600;margin-bottom:2px">{esc(title)}</div>'
+            f'<table style="border-collapse:collapse"><tr>{sw}</tr><tr>{lab}</tr></table>')
+
+
+def add_legend(m: folium.Map, blocks: list[str], *, position: str = "bottomright", compact: bool = False) -> None:
+    """Add a legend (one or more :func:`legend_html` / :func:`ramp_legend` blocks) as a Leaflet control.
+
+    ``compact``: smaller type, and the legend folds away under its "图例 / Legend" heading (open at
+    first) so a planner can uncover the map beneath it.
+    """
     body = '<hr style="margin:5px 0;border:0;border-top:1px solid #ddd">'.join(blocks)
-    _Control(f'<div class="hedong-legend" style="{_BOX}max-width:280px;max-height:60vh;overflow:auto">{body}</div>',
+    if compact:
+        lang = getattr(m, "_hedong_lang", "zh")
+        body = (f'<details open><summary style="cursor:pointer;font-weight:600;color:#555">{esc(t("legend", lang))}'
+                f"</summary>{body}</details>")
+        style = f"{_BOX}font-size:11px;padding:4px 7px;max-width:300px;max-height:45vh;overflow:auto"
+    else:
+        style = f"{_BOX}max-width:280px;max-height:60vh;overflow:auto"
+    _Control(f'<div class="hedong-legend" style="{style}">{body}</div>',
              position=position, css_class="hedong-legend-control").add_to(m)
 
 
@@ -920,19 +941,26 @@ def density_legend(breaks: list[float], lang: str = "zh") -> str:
     return legend_html(t("population", lang), items)
 
 
-def coverage_legend(lang: str = "zh", title_key: str = "seat_ratio_legend") -> str:
-    """Legend block of the seat classes (by default titled as the seats-per-child ratio)."""
-    labels = ["< 60%", "60–80%", "80–95%", "95–100%", t("seat_class_enough", lang), t("no_demand", lang)]
+def coverage_legend(lang: str = "zh", title_key: str = "seat_ratio_legend", compact: bool = False) -> str:
+    """Legend block of the seat classes (by default titled as the seats-per-child ratio); ``compact``:
+    one row of swatches (:func:`ramp_legend`)."""
     cols = [c for _, c in COVERAGE_CLASSES] + ["#bdbdbd"]
+    if compact:
+        labels = ["<60%", "60–80%", "80–95%", "95–100%", "≥100%", t("no_demand_short", lang)]
+        return ramp_legend(t("seat_ratio" if title_key == "seat_ratio_legend" else title_key, lang),
+                           [(swatch(c), lab) for c, lab in zip(cols, labels)])
+    labels = ["< 60%", "60–80%", "80–95%", "95–100%", t("seat_class_enough", lang), t("no_demand", lang)]
     return legend_html(t(title_key, lang), [(swatch(c), lab) for c, lab in zip(cols, labels)])
 
 
-def utilisation_legend(lang: str = "zh") -> str:
-    """Legend block of school utilisation colours."""
+def utilisation_legend(lang: str = "zh", compact: bool = False) -> str:
+    """Legend block of school utilisation colours; ``compact``: one row (:func:`ramp_legend`)."""
     labels = ["< 60%", "60–90%", "90–100%", t("over_capacity", lang), t("planned_ring", lang)]
+    if compact:
+        labels = ["<60%", "60–90%", "90–100%", ">100%", t("planned_short", lang)]
     cols = ["#4575b4", "#91bfdb", "#1a9850", "#d73027"]
     items = [(swatch(c, "dot"), lab) for c, lab in zip(cols, labels)] + [(swatch("#000000", "ring"), labels[-1])]
-    return legend_html(t("utilisation", lang), items)
+    return (ramp_legend if compact else legend_html)(t("utilisation", lang), items)
 
 
 def life_circle_legend(minutes: float, lang: str = "zh", groups: gpd.GeoDataFrame | None = None,
@@ -974,17 +1002,31 @@ def notice_text(area, lang: str = "zh") -> str:
 
 
 def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | None = None,
-               subtitle: str | None = None) -> None:
+               subtitle: str | None = None, collapsed: bool = False) -> None:
     """A title bar at the top of the map (title, optional line of headline numbers); for generated
-    data it carries the 演示数据（生成） notice."""
+    data it carries the 演示数据（生成） notice.
+
+    ``collapsed`` (maps inside the app, whose page shows the numbers and the notice already): one line,
+    the title and a short ⚠ 演示数据（生成） mark, that unfolds into the numbers and the full notice.
+    """
     lang = lang or getattr(m, "_hedong_lang", "zh")
+    synthetic = getattr(area, "synthetic", False)
+    notice = (f'<div class="hedong-notice" style="color:#a50026;font-weight:600">⚠ {esc(notice_text(area, lang))}</div>'
+              if synthetic else "")
+    sub = f'<div style="font-weight:600;color:#1d4f91">{esc(subtitle)}</div>' if subtitle else ""
+    if collapsed and (sub or notice):
+        mark = (f' <span style="color:#a50026;font-weight:600;font-size:11px">⚠ {esc(t("notice_short", lang))}</span>'
+                if synthetic else "")
+        head = f'<span style="font-weight:700">{esc(title)}</span>' if title else ""
+        html = (f'<details><summary style="cursor:pointer">{head}{mark}</summary>'
+                f'<div style="font-size:11px;margin-top:3px">{sub}{notice}</div></details>')
+        _Control(f'<div style="{_BOX}font-size:12px;padding:3px 8px;max-width:340px">{html}</div>',
+                 position="topright", css_class="hedong-title-control").add_to(m)
+        return
     parts = []
     if title:
         parts.append(f'<div style="font-weight:700;font-size:14px">{esc(title)}</div>')
-    if subtitle:
-        parts.append(f'<div style="font-weight:600;color:#1d4f91">{esc(subtitle)}</div>')
-    if getattr(area, "synthetic", False):
-        parts.append(f'<div class="hedong-notice" style="color:#a50026;font-weight:600">⚠ {esc(notice_text(area, lang))}</div>')
+    parts += [p for p in (sub, notice) if p]
     if parts:
         _Control(f'<div style="{_BOX}max-width:460px">{"".join(parts)}</div>', position="topright",
                  css_class="hedong-title-control").add_to(m)

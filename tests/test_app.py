@@ -268,6 +268,34 @@ def test_schools_compare_and_bad_upload(at):
     assert any("差值" in m.value and "− existing" in m.value for m in at.markdown)
 
 
+def test_schools_table_names_in_the_session_language(at):
+    """The per-school table and the project selector name the demo's schools in the UI's language:
+    示例小学 … under Chinese, Demo Primary School … under English (issue 13, generated names localised)."""
+    goto(at, "schools")
+
+    def school_names():
+        tables = [d.value for d in at.dataframe if "subtype" in d.value.columns and "name" in d.value.columns]
+        assert tables, "no per-school table"
+        return tables[0]["name"].astype(str).tolist()
+
+    def project_labels():
+        return list(at.selectbox(key="edit_pid").options)  # the labels as shown
+
+    names = school_names()
+    assert names and all(n.startswith("示例") for n in names), names[:3]
+    assert all("示例规划" in p for p in project_labels())
+    try:
+        at.session_state["lang"] = "en"
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        names = school_names()
+        assert names and all(n.startswith("Demo ") for n in names), names[:3]
+        assert all("Demo Planned " in p for p in project_labels())
+    finally:
+        at.session_state["lang"] = "zh"
+        at.run()
+
+
 def test_indicators_page(at, small_demo):
     goto(at, "indicators")
     df = at.dataframe[0].value
