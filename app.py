@@ -689,7 +689,9 @@ def page_schools():
         st.caption(tr("enrolment_chart"))
         en = enrolment_cached(spec, sc, level)
         if len(en):
-            st.line_chart(en.pivot_table(index="year", columns="district", values="enrolment", sort=False),
+            # subdistricts named in the session's language; years as text (not "2,021" on the axis)
+            en_ = en.assign(district=district_labels(en["district"]).to_numpy(), year=en["year"].astype(str))
+            st.line_chart(en_.pivot_table(index="year", columns="district", values="enrolment", sort=False),
                           height=260)
             st.caption(tr("enrolment_help", mode=en["mode"].iloc[0]) if en["mode"].iloc[0] == "cohort"
                        else en["mode"].iloc[0])

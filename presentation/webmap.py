@@ -421,7 +421,9 @@ def add_districts(m: folium.Map, area, *, lang: str | None = None, labels: bool 
             folium.Marker(
                 [geom.y, geom.x], interactive=False,
                 icon=folium.DivIcon(
-                    html=(f'<div style="transform:translate(-50%,-50%);white-space:nowrap;font:600 12px '
+                    # long names (English ones) wrap into a few centred lines instead of running off the map
+                    html=(f'<div style="transform:translate(-50%,-50%);width:max-content;max-width:130px;'
+                          f'text-align:center;font:600 12px/1.15 '
                           f"'Microsoft YaHei','WenQuanYi Micro Hei',sans-serif;color:#333;"
                           f'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff">{esc(name)}</div>'),
                     icon_size=(0, 0), icon_anchor=(0, 0), class_name="hedong-label"),
@@ -815,7 +817,7 @@ def gains_map(area, squares, diff, scen_rows, base_rows, *, lang: str = "zh", ti
     add_legend(m, [legend_html(title or t("change_seated", lang), [
         (swatch(GAIN_COLOR, opacity=0.75), t("gain_cells", lang)),
         (swatch(LOSS_COLOR, opacity=0.75), t("loss_cells", lang))])])
-    add_notice(m, area)
+    add_notice(m, area, collapsed=True)  # in the app, under its own notice: one line that unfolds
     add_attribution(m, area)
     add_layer_control(m, collapsed=True)
     return finish(m, assets)
@@ -1059,6 +1061,9 @@ def add_attribution(m: folium.Map, area, *, lang: str | None = None) -> None:
     text = attribution_text(area, lang)
     _Script("{map}.attributionControl.setPrefix('Leaflet (BSD-2)'); {map}.attributionControl.addAttribution("
             + json.dumps(text, ensure_ascii=False).replace("</", "<\\/") + ");").add_to(m)
+    # a long line wraps on the right instead of running over the scale bar on a narrow map
+    m.get_root().header.add_child(folium.Element(
+        "<style>.leaflet-control-attribution{max-width:62%;line-height:1.3}</style>"), name="hedong_attribution_css")
 
 
 def add_layer_control(m: folium.Map, collapsed: bool = False) -> None:
