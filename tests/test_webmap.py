@@ -146,3 +146,31 @@ def test_seat_choropleth_colours_by_seats_per_child(small_demo):
     assert a["coverage_pct"] == "20%"
     assert b["c"] == webmap.COVERAGE_CLASSES[0][1] and b["ratio_pct"] == "50%"
     assert "学位供给率" in json.dumps(webmap.coverage_legend("zh"), ensure_ascii=False)
+
+
+def test_app_seat_map_keeps_the_map_visible(small_demo):
+    """The app's seat map (compact) folds its title and the notice into one line and its legend into
+    one-row blocks under a foldable heading; the published one keeps them open; the layer switch is
+    collapsed in both (issue 13: "the seat map is mostly covered by its layer control and legend")."""
+    from presentation import publish
+    from scenarios.evaluate import evaluate
+
+    ev = evaluate(small_demo, "plan", 2025)
+
+    def controls(m):
+        return {c.css_class: c.html for c in m._children.values() if isinstance(c, webmap._Control)}
+
+    app_map = publish.seat_map(small_demo, "plan", 2025, ev=ev, compact=True)[0]
+    pub_map = publish.seat_map(small_demo, "plan", 2025, ev=ev)[0]
+    app_c, pub_c = controls(app_map), controls(pub_map)
+    title = app_c["hedong-title-control"]
+    assert title.count("<details>") == 1 and "<details open" not in title  # folded at first
+    summary = title.split("</summary>")[0]
+    assert "2025" in summary and "演示数据（生成）" in summary  # the generated-data mark stays in sight
+    assert webmap.notice_text(small_demo, "zh") in title  # the full notice unfolds from it
+    legend = app_c["hedong-legend-control"]
+    assert "<details open>" in legend and legend.count("<table") == 2  # two one-row blocks
+    assert "<details" not in pub_c["hedong-title-control"] and "<details" not in pub_c["hedong-legend-control"]
+    for m in (app_map, pub_map):
+        lc = [c for c in m._children.values() if type(c).__name__ == "LayerControl"]
+        assert lc and lc[0].options.get("collapsed") is True
