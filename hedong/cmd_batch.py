@@ -22,6 +22,8 @@ import json
 import sys
 from pathlib import Path
 
+import geopandas as gpd
+
 from gis.folder import GPKG_NAME
 from gis.io import write_csv_atomic, write_parquet_atomic, write_text_atomic
 from hedong.batch_dask import default_workers, run_tasks
@@ -105,8 +107,6 @@ def run(args) -> int:
     for t in tasks:
         p = out / "areas" / f"{t.area.fingerprint.replace(':', '_').replace('/', '_')}.parquet"
         if t.area.label not in areas and p.is_file():
-            import geopandas as gpd
-
             areas[t.area.label] = gpd.read_parquet(p)
     res = merge_records(records, areas)
     summary = summarise(res)

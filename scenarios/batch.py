@@ -56,11 +56,13 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import yaml
 
 from accessibility.coverage import service_coverage
 from gis import areas  # called as areas.load_area: one place a caller can swap the loader
 from gis.areas import area_names
-from gis.io import write_text_atomic
+from gis.folder import folder_cache_key
+from gis.io import write_parquet_atomic, write_text_atomic
 from layers.errors import InputError
 from layers.families import SERVICES
 from layers.norms import SPEEDS
@@ -161,8 +163,6 @@ def read_batch_file(path) -> BatchSpec:
         if p.suffix.lower() == ".toml":
             raw = tomllib.loads(text.decode("utf-8-sig"))
         elif p.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
             raw = yaml.safe_load(text.decode("utf-8-sig"))
         else:
             raise InputError("a batch file is .toml, .yaml or .yml", file=p)
@@ -299,8 +299,6 @@ def _fingerprint(a: AreaSpec) -> AreaSpec:
     if _is_builtin(a.spec):
         fp = f"{a.spec}:{a.scale}"
     else:
-        from gis.folder import folder_cache_key
-
         p = Path(a.spec)
         if not p.is_dir():
             raise InputError("no such study area (a built-in name or a study-area folder)", file=a.spec,
@@ -472,8 +470,6 @@ def write_districts(out_dir, a: AreaSpec) -> Path:
     """The district polygons of ``a`` (EPSG:4326) under ``out/areas/``, written once per area."""
     p = Path(out_dir) / "areas" / f"{a.fingerprint.replace(':', '_').replace('/', '_')}.parquet"
     if not p.is_file():
-        from gis.io import write_parquet_atomic
-
         p.parent.mkdir(parents=True, exist_ok=True)
         d = area_for(a).districts[["district_id", "geometry"]].to_crs("EPSG:4326")
         write_parquet_atomic(d.assign(district_id=d["district_id"].astype(str)), p)
