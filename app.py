@@ -20,6 +20,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+import branca.colormap
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -310,8 +312,8 @@ def folium_payload(m) -> dict:
     pre = getattr(m, "_hedong_payload", None)
     if pre is not None:
         return pre
-    import branca
-    import folium
+    # lazy (issue 13, first paint): streamlit_folium adds ~0.2 s on top of streamlit; imported at the first
+    # map, after the sidebar, title and metrics have been sent to the browser
     import streamlit_folium as sf
 
     with _PAYLOAD_LOCK:
@@ -346,6 +348,8 @@ def show_map(m, key: str, height: int = 620, returned=None):
     the map's rendering done once per map object (:func:`folium_payload`): a rerun that does not change
     the map costs milliseconds instead of a second. Falls back to ``st_folium`` if its internals moved.
     """
+    # lazy (issue 13, first paint): streamlit_folium adds ~0.2 s on top of streamlit; imported at the first
+    # map, after the sidebar, title and metrics have been sent to the browser
     import streamlit_folium as sf
 
     returned = list(returned if returned is not None else [])
@@ -1059,8 +1063,6 @@ def upload_cached(data: bytes, filename: str, spec: str, scale: float):
 @st.cache_resource(show_spinner=False, max_entries=8)
 def sites_map_cached(spec: str, scale: float, ids: tuple, lons: tuple, lats: tuple, lang_: str):
     """Chosen or suggested sites on the study area (districts for orientation)."""
-    import folium
-
     a = get_area(spec, scale)
     m = webmap.base_map(a, lang=lang_)
     webmap.add_districts(m, a, population=False)
@@ -1069,8 +1071,6 @@ def sites_map_cached(spec: str, scale: float, ids: tuple, lons: tuple, lats: tup
     for cid, lon, lat in zip(ids, lons, lats):
         y, x = (lat, lon)
         if disp == "gcj02":
-            from gis.crs import wgs84_to_gcj02
-
             x, y = (float(v) for v in wgs84_to_gcj02(lon, lat))
         folium.CircleMarker([y, x], radius=9, color="#111111", weight=2, fill=True, fill_color="#ffd400",
                             fill_opacity=0.95, tooltip=f"{cid}: {lon:.6f}, {lat:.6f}").add_to(m)
@@ -1080,8 +1080,6 @@ def sites_map_cached(spec: str, scale: float, ids: tuple, lons: tuple, lats: tup
 @st.cache_resource(show_spinner=False, max_entries=32)
 def place_map_cached(spec: str, scale: float, lon: float | None, lat: float | None, minutes: float, lang_: str):
     """The "My place" map: districts and facilities, and — for a chosen point — its walking isochrone."""
-    import folium
-
     a = get_area(spec, scale)
     m = webmap.base_map(a, lang=lang_)
     webmap.add_osm_base_layer(m, lang_)

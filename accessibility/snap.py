@@ -40,6 +40,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyproj
 import shapely
 
 from layers.norms import MAX_SNAP_M
@@ -166,8 +167,6 @@ def snap_points(net, points, max_snap_m: float | None = None) -> Snap:
     """
     max_snap_m = MAX_SNAP_M if max_snap_m is None else float(max_snap_m)
     if hasattr(points, "crs") and points.crs is not None and net.crs is not None:
-        import pyproj
-
         if pyproj.CRS.from_user_input(points.crs) != pyproj.CRS.from_user_input(net.crs):
             raise ValueError(f"points are in {points.crs}, the network in {net.crs}: reproject first")
     xy, labels = _coords(points)

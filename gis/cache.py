@@ -66,6 +66,7 @@ def tidy_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 def graph_to_frames(G: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Nodes (column ``osmid``) and edges (columns ``u``, ``v``, ``key``) as flat GeoDataFrames."""
+    # lazy: osmnx takes ~1.7 s to import; only writing a graph to the cache needs it
     import osmnx as ox
 
     nodes, edges = ox.graph_to_gdfs(G, nodes=True, edges=True, fill_edge_geometry=True)

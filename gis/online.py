@@ -65,6 +65,7 @@ def load_online(place: str | None = None, bbox: tuple[float, float, float, float
     layers.errors.InputError
         Neither or both of ``place`` / ``bbox`` given, or the query fails (no network, unknown place).
     """
+    # lazy: osmnx takes ~1.7 s to import; only this online loader needs it
     import osmnx as ox
 
     if (place is None) == (bbox is None):

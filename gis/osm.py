@@ -107,6 +107,7 @@ def _pieces(refs: list[int], nodes: dict) -> list[list[int]]:
 
 
 def _edge_attrs(wid: int, tags: dict) -> dict:
+    # lazy: osmnx takes ~1.7 s to import; only building a graph from OSM ways needs it
     import osmnx as ox
 
     d = {k: tags[k] for k in ox.settings.useful_tags_way if k in tags}
@@ -116,6 +117,7 @@ def _edge_attrs(wid: int, tags: dict) -> dict:
 
 def _build(nodes: dict, kept: list, network: str, path, simplify: bool) -> nx.MultiDiGraph:
     """The unprojected graph of the ``kept`` ways (id, pieces, tags) of one network."""
+    # lazy: osmnx takes ~1.7 s to import; only building a graph from OSM ways needs it
     import osmnx as ox
 
     used = {n for _, pieces, _ in kept for p in pieces for n in p}
@@ -198,6 +200,7 @@ def networks_from_elements(nodes: dict, ways: list, path, *, networks=NETWORKS, 
 
 
 def _project(G: nx.MultiDiGraph, crs, path) -> nx.MultiDiGraph:
+    # lazy: osmnx takes ~1.7 s to import; only building a graph from OSM ways needs it
     import osmnx as ox
 
     try:
@@ -239,7 +242,7 @@ def read_osm_networks(path, crs: str | None = None, *, simplify: bool = True, ne
     if not path.is_file():
         raise InputError("OSM network file not found", file=path)
     if path.name.lower().endswith(".pbf"):
-        from gis.osm_pbf import parse_pbf
+        from gis.osm_pbf import parse_pbf  # lazy: gis.osm_pbf imports this module
 
         nodes, ways = parse_pbf(path)
     else:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
+import osmium
+import pyrosm
 
 from gis.osm import NODE_MARKER, networks_from_elements
 from layers.errors import InputError
@@ -27,8 +29,6 @@ def read_pbf(path):
     layers.errors.InputError
         If the file is missing or pyrosm cannot open it.
     """
-    import pyrosm
-
     path = Path(path)
     if not path.is_file():
         raise InputError("OSM PBF file not found", file=path)
@@ -52,9 +52,6 @@ def parse_pbf(path):
     layers.errors.InputError
         If the file is missing or not a readable PBF.
     """
-    import osmium
-
-
     path = Path(path)
     if not path.is_file():
         raise InputError("OSM PBF file not found", file=path)

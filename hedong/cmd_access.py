@@ -12,12 +12,16 @@ people who need it" with the two-step floating catchment family.
 
 from __future__ import annotations
 
+import geopandas as gpd
+import pandas as pd
+
 from accessibility.fca import METHODS, fca
 from accessibility.norm_check import norm_gap_cells, norm_gaps
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
 from hedong.cli import add_area_argument
 from hedong.cmd_coverage import check_args, scenario_facilities
-from hedong.output import add_output_flags, print_json, table
+from gis.io import write_gpkg_atomic
+from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 from layers.families import NORM_LEVELS, SERVICES
 
 
@@ -103,21 +107,12 @@ def run_gaps(args) -> int:
     """Run ``hedong gaps``."""
     area, fac = _area_and_facilities(args)
     if args.out:
-        from hedong.output import check_out_file
-
         check_out_file(args.out, args, "--out")
     df = norm_gaps(area, facilities=fac, levels=args.level)
     if args.out:
-        import geopandas as gpd
-        import pandas as pd
-
-        from gis.io import write_gpkg_atomic
-
         levels = list(dict.fromkeys(df["level"]))
         cells = gpd.GeoDataFrame(pd.concat([norm_gap_cells(area, lv, fac) for lv in levels], ignore_index=True),
                                  geometry="geometry", crs=area.crs)
-        from hedong.output import gpkg_write_options
-
         write_gpkg_atomic({"norm_gaps": cells}, args.out, **gpkg_write_options(args))
     j = gaps_json(area, df, args.scenario, args.year)
     if args.json:

@@ -9,6 +9,8 @@ The engine is :mod:`scenarios.batch` (batch file, tasks, records, merge); the Da
 * ``results.parquet`` (GeoParquet, district polygons in EPSG:4326) and ``results.csv`` (UTF-8-BOM,
   formula-safe) — one row per area × scenario × year × draw × (speed, minutes) × district × level;
 * ``services.csv`` — draw 0's population share within reach of each service;
+* ``indicators.csv`` — the plan's indicator table (``hedong indicators``) of every area ×
+  scenario × year, one row per indicator and place (area, then each subdistrict), at the norms;
 * ``summary.csv`` — per area, scenario and year: seats short (summed over districts and levels)
   at draw 0 and its mean, p5 and p95 over the draws;
 * ``batch.json`` — the batch file's hash: a re-run of the same file resumes; another batch file
@@ -22,15 +24,18 @@ import json
 import sys
 from pathlib import Path
 
+import geopandas as gpd
+
 from gis.folder import GPKG_NAME
 from gis.io import write_csv_atomic, write_parquet_atomic, write_text_atomic
 from hedong.batch_dask import default_workers, run_tasks
 from hedong.output import print_json, table
 from layers.errors import InputError
-from scenarios.batch import expand_tasks, merge_records, read_batch_file, read_record, services_table, summarise
+from scenarios.batch import (expand_tasks, indicators_table, merge_records, read_batch_file, read_record,
+                             services_table, summarise)
 
 MANIFEST = "batch.json"
-OUTPUTS = ("results.parquet", "results.csv", "services.csv", "summary.csv")
+OUTPUTS = ("results.parquet", "results.csv", "services.csv", "indicators.csv", "summary.csv")
 
 
 def register(subparsers) -> None:
@@ -105,14 +110,13 @@ def run(args) -> int:
     for t in tasks:
         p = out / "areas" / f"{t.area.fingerprint.replace(':', '_').replace('/', '_')}.parquet"
         if t.area.label not in areas and p.is_file():
-            import geopandas as gpd
-
             areas[t.area.label] = gpd.read_parquet(p)
     res = merge_records(records, areas)
     summary = summarise(res)
     files = [write_parquet_atomic(res, out / "results.parquet"),
              write_csv_atomic(res.drop(columns="geometry"), out / "results.csv"),
              write_csv_atomic(services_table(records), out / "services.csv"),
+             write_csv_atomic(indicators_table(records), out / "indicators.csv"),
              write_csv_atomic(summary, out / "summary.csv")]
     missing = len(tasks) - len(records)
     if args.json:

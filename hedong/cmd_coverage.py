@@ -27,6 +27,7 @@ from hedong.cli import add_area_argument
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 from layers.errors import InputError
 from layers.families import SERVICES
+from scenarios.model import facilities_for
 
 
 def register(sub) -> None:
@@ -77,14 +78,10 @@ def scenario_facilities(area, scenario: str | None, year: int | None):
     Raises
     ------
     layers.errors.InputError
-        If the scenarios package is not available or the scenario is unknown.
+        If the scenario is unknown.
     """
     if scenario is None:
         return None
-    try:
-        from scenarios.model import facilities_for
-    except ImportError as e:
-        raise InputError(f"scenarios are not available in this installation ({e})", field="--scenario") from e
     try:
         return facilities_for(area, scenario, year)
     except InputError:

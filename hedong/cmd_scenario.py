@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import argparse
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from accessibility.params import check_count, check_minutes
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
+from gis.io import atomic_path, write_gpkg_atomic
+from hedong.cli import add_area_argument
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 from layers.errors import InputError
 from layers.families import LEVELS, TYPE_CAPACITY
@@ -23,7 +27,7 @@ from scenarios.candidates import load_candidates
 from scenarios.compare import compare, export_csv, export_gpkg, to_rows
 from scenarios.demand import check_year
 from scenarios.enrolment import enrolment_table
-from scenarios.evaluate import CLASS_FLAG_LABELS, Evaluator
+from scenarios.evaluate import CLASS_FLAG_LABELS, Evaluator, load_zones
 from scenarios.model import edit_stored, facilities_for, list_scenarios, resolve_scenario, save_scenario
 from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS
 from scenarios.sites import check_site
@@ -41,8 +45,6 @@ def _check_minutes(args) -> None:
 
 def _add_common(p, area=True, json=True):
     if area:
-        from hedong.cli import add_area_argument
-
         add_area_argument(p)
     if json:
         p.add_argument("--json", action="store_true", help="stable JSON on stdout")
@@ -212,20 +214,12 @@ def cmd_evaluate(args) -> int:
     area = _area(args)
     zones = None
     if args.zones:
-        from gis.errors import InputError
-        from scenarios.evaluate import load_zones
-
         if args.assign != "catchment":
             raise InputError("--zones is the catchment assignment's zones; add --assign catchment", field="--zones")
         zones = load_zones(args.zones, area.crs)
     ev = Evaluator.for_area(area).evaluate(args.scenario, args.year, args.minutes, assign=args.assign, zones=zones)
     j = ev.to_json()
     if args.catchments:
-        import geopandas as gpd
-        import pandas as pd
-
-        from gis.io import write_gpkg_atomic
-
         g = gpd.GeoDataFrame(pd.concat([r.catchments() for r in ev.levels.values()], ignore_index=True),
                              geometry="geometry", crs=area.crs)
         write_gpkg_atomic({"catchments": g}, args.catchments, **gpkg_write_options(args))
@@ -294,8 +288,6 @@ def cmd_enrolment(args) -> int:
     area = _area(args)
     df = enrolment_table(area, years=range(first, last + 1), mode=args.demand)
     if args.csv:
-        from gis.io import atomic_path
-
         with atomic_path(args.csv) as tmp:
             df.to_csv(tmp, index=False, encoding="utf-8-sig")
     if args.json:
@@ -343,8 +335,6 @@ def cmd_compare(args) -> int:
 
     area = _area(args)
     if len(args.scenarios) < 2:
-        from layers.errors import InputError
-
         raise InputError("compare needs two or more scenarios", field="scenarios")
     if args.csv:
         check_out_file(args.csv, args, "--csv", suffixes=(".csv",))

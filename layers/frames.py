@@ -14,20 +14,17 @@ import pandas as pd
 from layers.errors import InputError
 from layers.families import PROJECT_TYPES
 from layers.schema import CAPACITY_COLUMNS, CLASSES_OF, FACILITY_COLUMNS, NAME_EN
-from layers.validate import SPECS
-
-#: dtype of each column kind of :data:`layers.validate.SPECS` after validation.
-_DTYPES = {"count": "float64", "whole": "int64", "year": "int64", "flag": "bool"}
+from layers.validate import SPECS, column_dtype
 
 
 def empty_layer(layer: str, crs, extra: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
     """A layer with no rows: the columns of :data:`layers.validate.SPECS` ``[layer]`` with the dtypes a
     validated load gives, then ``extra`` text columns, and an empty geometry in ``crs``.
 
-    >>> list(empty_layer("projects", "EPSG:4546", extra=("notes",)).columns)[-3:]
-    ['source', 'notes', 'geometry']
+    >>> list(empty_layer("projects", "EPSG:4546", extra=("notes",)).columns)[-4:]
+    ['classes_junior', 'classes_kindergarten', 'notes', 'geometry']
     """
-    cols = {c.name: pd.Series([], dtype=_DTYPES.get(c.kind, "object")) for c in SPECS[layer]}
+    cols = {c.name: pd.Series([], dtype=column_dtype(c)) for c in SPECS[layer]}
     cols.update({c: pd.Series([], dtype="object") for c in extra if c not in cols})
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 

@@ -24,10 +24,11 @@ from pyproj import CRS, Transformer
 
 from layers.errors import InputError
 from layers.families import TYPE_CAPACITY
-from layers.plan import PROJECT_YEARS
+from layers.plan import OPENING_LAG, PROJECT_YEARS
 from layers.schema import (
     BIRTHS_COLUMNS,
     CAPACITY_COLUMNS,
+    CLASSES_OF,
     COHORTS,
     FACILITY_ATTRIBUTES,
     FAMILIES,
@@ -55,7 +56,8 @@ class Column:
         (one of the row family's sub-types), ``count`` (finite number >= 0, at most ``hi`` when
         ``hi`` is set), ``whole`` (a ``count`` that is a whole number, stored as int: project
         seats), ``seats`` (a whole ``count`` stored as float: facility capacities), ``year``
-        (integer in ``lo``..``hi``), ``flag`` (yes / no: true, 1, 是 ... ; empty -> ``default``).
+        (integer in ``lo``..``hi``; an optional year column with ``default`` None is nullable: an
+        empty cell is <NA>), ``flag`` (yes / no: true, 1, 是 ... ; empty -> ``default``).
     required : bool
         A missing column is an error; otherwise it takes ``default``.
     default : object
@@ -64,6 +66,8 @@ class Column:
         Allowed values for ``enum``.
     lo, hi : int
         Range for ``year``.
+    unit : str
+        What a ``whole`` / ``seats`` column counts, named when a value is not whole.
     """
 
     name: str
@@ -73,6 +77,7 @@ class Column:
     choices: tuple = ()
     lo: int = 0
     hi: int = 0
+    unit: str = "seats"
 
 
 #: Largest capacity of one site (seats, places, beds; candidate capacity): a typo such as 1e19 seats
@@ -111,7 +116,12 @@ SPECS: dict[str, tuple[Column, ...]] = {
                  # choices are the registry's live dict: a family registered later is accepted
                  Column("type", "enum", choices=PROJECT_TYPES),
                  *(Column(c, "whole", required=False, default=0, hi=MAX_SEATS) for c in PROJECT_CAPACITY),
-                 Column("open_year", "year", lo=PROJECT_YEARS[0], hi=PROJECT_YEARS[1]), Column("source", "text", required=False, default="")),
+                 Column("open_year", "year", lo=PROJECT_YEARS[0], hi=PROJECT_YEARS[1]), Column("source", "text", required=False, default=""),
+                 # Optional (layers.schema.PROJECT_OPTIONAL): the plan's year (拟建, construction starts; a
+                 # project may have started up to ten years before the first evaluated year) and classes
+                 # per level (0 = derived from seats / class size).
+                 Column("build_year", "year", required=False, default=None, lo=PROJECT_YEARS[0] - 10, hi=PROJECT_YEARS[1]),
+                 *(Column(c, "whole", required=False, default=0, hi=MAX_SEATS, unit="classes") for c in CLASSES_OF.values())),
     # Optional housing pipeline (issue 11): per100_<level> columns are optional extras (kept as given).
     "housing": (Column("housing_id", "id"), Column("name", "text", required=False, default=""),
                 Column("completion_year", "year", lo=PROJECT_YEARS[0] - 10, hi=PROJECT_YEARS[1]),
@@ -252,6 +262,9 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
     """
     spec = SPECS[layer]
     df = rename_aliases(df, layer).copy()
+    if layer == "projects" and "open_year" not in df.columns and "build_year" in df.columns:
+        # A file giving only the plan's year: pupils arrive OPENING_LAG years later (layers.plan).
+        df["open_year"] = pd.to_numeric(df["build_year"], errors="coerce") + OPENING_LAG
     absent_cohorts = [c for c in OPTIONAL_COHORTS if c not in df.columns] if layer == "population" else []
     for c in spec:
         if c.name not in df.columns:
@@ -309,7 +322,7 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                                          f"{'cell' if c.kind == 'count' else 'site'} can hold; check the value",
                                          file=file, row=row, field=c.name)
                     if c.kind in ("whole", "seats") and not f.is_integer():
-                        raise InputError(f"{v!r} is not a whole number; seats are counted whole", file=file,
+                        raise InputError(f"{v!r} is not a whole number; {c.unit} are counted whole", file=file,
                                          row=row, field=c.name)
                     res.append(int(f) if c.kind == "whole" else f)
             elif c.kind == "flag":
@@ -324,6 +337,9 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                                          file=file, row=row, field=c.name)
                     res.append(_FLAG[key])
             elif c.kind == "year":
+                if _is_empty(v) and _nullable(c):
+                    res.append(pd.NA)
+                    continue
                 if _is_empty(v):
                     raise InputError(f"empty year; write the opening year ({c.lo}-{c.hi})", file=file, row=row,
                                      field=c.name)
@@ -366,11 +382,15 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                 out["puhui"][i] = True  # 普惠 includes the public ones (the plan's coverage rate counts them)
     if layer == "districts":
         _check_districts(df, out, file)
+    if layer == "projects":  # a school opens after its construction starts
+        for i in range(n):
+            by = out["build_year"][i]
+            if by is not pd.NA and out["open_year"][i] < by:
+                raise InputError(f"open_year {out['open_year'][i]} is before build_year {by}; a school opens after "
+                                 f"its construction starts", file=file, row=i + 1, field="open_year")
     result = df.copy()
     for c in spec:
-        result[c.name] = pd.Series(out[c.name], index=df.index,
-                                   dtype="float64" if c.kind in ("count", "seats") else "int64" if c.kind in ("year", "whole")
-                                   else "bool" if c.kind == "flag" else "object")
+        result[c.name] = pd.Series(out[c.name], index=df.index, dtype=column_dtype(c))
     if layer == "districts" and "growth_rate" in df.columns:
         result["growth_rate"] = out["growth_rate"]
     if absent_cohorts:  # age_60_plus from age_65_plus by the census ratio; loaders note it in the sources
@@ -382,6 +402,21 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
     out_df = result[first + rest]
     out_df.attrs.update(result.attrs)
     return out_df
+
+
+def _nullable(c: Column) -> bool:
+    """An optional year whose default is None: an empty cell (or a missing column) is <NA>."""
+    return c.kind == "year" and not c.required and c.default is None
+
+
+def column_dtype(c: Column) -> str:
+    """The dtype of column ``c`` after :func:`validate_frame` (also that of an empty layer,
+    :func:`layers.frames.empty_layer`)."""
+    if c.kind in ("count", "seats"):
+        return "float64"
+    if c.kind == "year":
+        return "Int64" if _nullable(c) else "int64"
+    return {"whole": "int64", "flag": "bool"}.get(c.kind, "object")
 
 
 def _check_districts(df: pd.DataFrame, out: dict, file) -> None:

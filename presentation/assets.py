@@ -23,6 +23,10 @@ import base64
 import re
 from pathlib import Path
 
+import branca.colormap
+import folium
+from branca.element import Element
+
 #: The folder Streamlit serves as ``/app/static`` (next to app.py).
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -73,15 +77,11 @@ def _walk(element):
 
 
 def _needs_jquery(m) -> bool:
-    import folium
-
     return any(isinstance(e, folium.Popup) for e in _walk(m))
 
 
 def _check_children(m) -> None:
     """Refuse elements (plugins, Vega, TopoJson, branca colormaps) that would load CDN assets."""
-    import branca.colormap
-
     for e in _walk(m):
         if e is m:
             continue
@@ -167,8 +167,6 @@ def use_inline_assets(m):
     OfflineAssetError
         If an element of the map needs a CDN asset that is not vendored.
     """
-    from branca.element import Element
-
     _check_children(m)
     m.default_js = []
     m.default_css = []

@@ -39,6 +39,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 from shapely.geometry import LineString
 
+from gis.crs import transform_geometry_coords, wgs84_to_gcj02
 from layers.errors import InputError
 from layers.families import FAMILIES, FAMILY_CAPACITY, FAMILY_STYLE, LIFE_CIRCLE_SERVICES, SERVICE_COLOR, SERVICES
 from layers.frames import projects_as_facilities
@@ -134,8 +135,6 @@ def to_display(gdf: gpd.GeoDataFrame, display: str = "wgs84", *, simplify_m: flo
         g["geometry"] = g.geometry.simplify(simplify_m, preserve_topology=True)
     g = g.to_crs(4326) if g.crs is not None else g.copy()
     if display == "gcj02":
-        from gis.crs import transform_geometry_coords, wgs84_to_gcj02
-
         g = g.copy()
         g["geometry"] = transform_geometry_coords(g.geometry.values, wgs84_to_gcj02)
     geoms = shapely.transform(np.asarray(g.geometry.values, dtype=object), lambda xy: np.round(xy, precision))
@@ -1334,8 +1333,6 @@ def place_payload(area, cell_minutes: dict, display: str = "wgs84", lang: str = 
     pts = area.population.geometry.to_crs(4326)
     lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
     if display == "gcj02":
-        from gis.crs import wgs84_to_gcj02
-
         lon, lat = wgs84_to_gcj02(lon, lat)
     services = []
     for s, mins in cell_minutes.items():

@@ -40,7 +40,8 @@ The result has one row per area × scenario × year × draw × district × level
 and the walking check (assigned, unserved, coverage, median minutes) of
 :meth:`scenarios.evaluate.Evaluator.evaluate_level`. Draw 0 tasks also record the population
 share within reach of each service (:func:`accessibility.coverage.service_coverage`
-on the scenario's facilities in that year).
+on the scenario's facilities in that year) and the plan's indicator table by subdistrict
+(:func:`accessibility.indicators.indicator_table`, the table ``hedong indicators`` prints).
 """
 
 from __future__ import annotations
@@ -56,11 +57,14 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import yaml
 
 from accessibility.coverage import service_coverage
+from accessibility.indicators import indicator_frame, indicator_table
 from gis import areas  # called as areas.load_area: one place a caller can swap the loader
 from gis.areas import area_names
-from gis.io import write_text_atomic
+from gis.folder import folder_cache_key
+from gis.io import write_parquet_atomic, write_text_atomic
 from layers.errors import InputError
 from layers.families import SERVICES
 from layers.norms import SPEEDS
@@ -71,10 +75,10 @@ from scenarios.model import facilities_for, resolve_scenario
 
 __all__ = ["AreaSpec", "Task", "BatchSpec", "read_batch_file", "parse_batch", "expand_tasks", "draw_factors",
            "draw_area", "run_task", "write_record", "read_record", "finished_keys", "merge_records",
-           "summarise", "RECORD_VERSION", "DEMO"]
+           "summarise", "indicators_table", "RECORD_VERSION", "DEMO"]
 
 #: Part of every task key: a change to what a record holds makes old records stale.
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: records carry the plan's indicator table (draw 0)
 #: The built-in area whose ``scale`` a batch file may set.
 DEMO = "yuncheng-demo"
 #: Distributions a sweep factor may follow.
@@ -161,8 +165,6 @@ def read_batch_file(path) -> BatchSpec:
         if p.suffix.lower() == ".toml":
             raw = tomllib.loads(text.decode("utf-8-sig"))
         elif p.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
             raw = yaml.safe_load(text.decode("utf-8-sig"))
         else:
             raise InputError("a batch file is .toml, .yaml or .yml", file=p)
@@ -299,8 +301,6 @@ def _fingerprint(a: AreaSpec) -> AreaSpec:
     if _is_builtin(a.spec):
         fp = f"{a.spec}:{a.scale}"
     else:
-        from gis.folder import folder_cache_key
-
         p = Path(a.spec)
         if not p.is_dir():
             raise InputError("no such study area (a built-in name or a study-area folder)", file=a.spec,
@@ -429,8 +429,15 @@ def run_task(task: Task) -> dict:
             c = service_coverage(area, k, limit * (stretch if SERVICES[k].mode == "walk" else 1.0), None, fac)
             services.append({"service": k, "limit_minutes": float(limit), "population_share": _num(c.population_share),
                              "population_covered": _num(c.population_covered), "facilities": int(c.n_facilities)})
+    indicators = []
+    if task.draw == 0:
+        # The plan's indicator table for this scenario's layer in this year, at the norms (its walking
+        # measures use each service's own minutes and speed, whatever the task's sweep): the same
+        # table `hedong indicators` prints, one row per indicator and place.
+        frame = indicator_frame(indicator_table(area, fac), "en")
+        indicators = json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=15))
     return {"key": task.key, "version": RECORD_VERSION, "task": _task_dict(task), "demand_mode": mode,
-            "scenario_name": scn.name, "rows": rows, "services": services,
+            "scenario_name": scn.name, "rows": rows, "services": services, "indicators": indicators,
             "seconds": round(time.perf_counter() - t0, 4)}
 
 
@@ -472,8 +479,6 @@ def write_districts(out_dir, a: AreaSpec) -> Path:
     """The district polygons of ``a`` (EPSG:4326) under ``out/areas/``, written once per area."""
     p = Path(out_dir) / "areas" / f"{a.fingerprint.replace(':', '_').replace('/', '_')}.parquet"
     if not p.is_file():
-        from gis.io import write_parquet_atomic
-
         p.parent.mkdir(parents=True, exist_ok=True)
         d = area_for(a).districts[["district_id", "geometry"]].to_crs("EPSG:4326")
         write_parquet_atomic(d.assign(district_id=d["district_id"].astype(str)), p)
@@ -508,6 +513,19 @@ def services_table(records: list[dict]) -> pd.DataFrame:
     rows = [{**{k: r["task"][k] for k in ROW_KEYS if k not in ("draw", "birth_factor", "migration_factor")}, **s}
             for r in records for s in r.get("services", [])]
     return pd.DataFrame(rows)
+
+
+def indicators_table(records: list[dict]) -> pd.DataFrame:
+    """The plan's indicator table of every area × scenario × year (from its draw-0 records): one row
+    per indicator and place (``area`` then each subdistrict), as :func:`accessibility.indicators.indicator_frame`.
+
+    The table is computed at the norms, so the sweeps of one area × scenario × year repeat it; it is kept once."""
+    keys = ["area", "scenario", "year"]
+    rows = [{**{k: r["task"][k] for k in keys}, **row} for r in records for row in r.get("indicators", [])]
+    df = pd.DataFrame(rows)
+    if not len(df):
+        return df
+    return df.drop_duplicates([*keys, "key", "place"]).reset_index(drop=True)
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from gis.crs import to_wgs84
 from layers.errors import InputError
 
 __all__ = ["load_candidates", "grid_candidates", "kmeans_candidates", "generate_candidates"]
@@ -105,8 +106,6 @@ def _read_vector(path: Path, coords: str) -> gpd.GeoDataFrame:
         if not g.crs.is_geographic:
             raise InputError(f"--coords {coords} applies to longitude/latitude; this file is in {g.crs.name}",
                              file=path, field="--coords")
-        from gis.crs import to_wgs84
-
         xy = shapely.get_coordinates(g.geometry.values)
         if len(xy) != len(g):
             raise InputError("each candidate needs one point", file=path, field="geometry")
@@ -166,6 +165,7 @@ def grid_candidates(area, weights, n_target: int = 500, max_snap_m: float = 100.
 
 def kmeans_candidates(area, unserved, k: int = 20, seed: int = 0) -> gpd.GeoDataFrame:
     """``k`` KMeans centres of the unserved children (cells weighted by their unserved count)."""
+    # lazy: scikit-learn takes ~1 s to import; only the KMeans suggestions need it
     from sklearn.cluster import KMeans
 
     pop = area.population

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers.errors import ParameterError
+from layers.errors import InputError, ParameterError
 from layers.families import LEVELS, SERVICES
 from layers.plan import PROJECT_YEARS
 
@@ -66,19 +66,16 @@ def children(area, level: str, year: int = BASE_YEAR, mode: str | None = None) -
     table), ``growth`` (the district growth rate, this module's notes) or None (cohort when the area
     has births, else growth).
     """
+    # lazy: scenarios.enrolment imports this module
     from scenarios.enrolment import MODES, default_mode, level_children
 
     year = check_year(year)
     mode = mode or default_mode(area)
     if mode not in MODES:
-        from gis.errors import InputError
-
         raise InputError(f"unknown demand mode {mode!r}; use {' or '.join(MODES)}", field="demand")
     if mode == "cohort":
         if getattr(area, "births", None) is None:
-            from gis.errors import InputError
-
-            raise InputError("the cohort projection needs a births table (births.csv: district_id, year, births)",
+                raise InputError("the cohort projection needs a births table (births.csv: district_id, year, births)",
                              field="demand")
         raw = level_children(area, level, year)
     else:

@@ -38,7 +38,7 @@ from gis.errors import InputError
 from layers.norms import CHILD_SURVIVAL, HOUSING_CHILDREN_PER_100
 from layers.plan import EVALUATION_YEARS
 from layers.validate import validate_births
-from scenarios.demand import BASE_YEAR, LEVELS, check_year
+from scenarios.demand import BASE_YEAR, LEVELS, check_year, children
 
 #: Single-year ages of each population cohort (inclusive).
 AGE_BANDS = {"age_0_2": (0, 2), "age_3_5": (3, 5), "age_6_11": (6, 11), "age_12_14": (12, 14)}
@@ -137,6 +137,7 @@ def _housing_ages(area, year: int) -> np.ndarray:
     done = pd.to_numeric(h["completion_year"], errors="coerce").to_numpy(float) <= year
     if not done.any():
         return out
+    # lazy: scikit-learn takes ~1 s to import; only an area with a housing pipeline needs it
     from sklearn.neighbors import KDTree
 
     pop = area.population
@@ -195,8 +196,6 @@ def enrolment_table(area, years=EVALUATION_YEARS, levels=LEVELS, mode: str | Non
 
     Returns columns ``district_id``, ``district``, ``level``, ``year``, ``enrolment``, ``mode``
     (districts in layer order; cells outside every district in a row ``(outside districts)``)."""
-    from scenarios.demand import children
-
     mode = mode or default_mode(area)
     names = area.district_names()
     did = area.population["district_id"].astype(str).to_numpy()

@@ -254,8 +254,6 @@ class Evaluator:
                        demand_mode: str | None = None, zones=None) -> LevelResult:
         """Assign one level's children to the open sites' seats and summarise (seat balance first)."""
         if assign not in ASSIGN_MODES:
-            from gis.errors import InputError
-
             raise InputError(f"unknown assignment {assign!r}; use {' or '.join(ASSIGN_MODES)}", field="assign")
         mins = float(minutes if minutes is not None else SERVICES[level].minutes)
         sites = level_sites(facilities, level)
@@ -426,6 +424,7 @@ class Evaluator:
             return pop.geometry
         size = self.area.cell_size
         if not size:
+            # lazy: scikit-learn takes ~1 s to import; only point cells of unknown size need it
             from sklearn.neighbors import KDTree
 
             dist, _ = KDTree(self.cell_xy).query(self.cell_xy, k=2)

@@ -30,7 +30,7 @@ from layers.errors import InputError, UnknownScenarioError
 from layers.families import TYPE_CAPACITY  # noqa: F401 - re-exported (scenarios.model.TYPE_CAPACITY)
 from layers.frames import empty_layer, projects_as_facilities
 from layers.norms import CLASS_SIZE
-from layers.plan import EVALUATION_YEARS, OPENING_LAG
+from layers.plan import EVALUATION_YEARS
 from layers.schema import (
     CAPACITY_COLUMNS,
     CLASSES_OF,
@@ -208,20 +208,17 @@ def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
     Rows are numbered from 1. The attributes go through the one projects validator of the
     loaders (:func:`layers.validate.validate_frame`, layer ``projects``): required columns; unique
     ``project_id``; known ``type``; whole, non-negative seats ("2,160" read as 2160), only in the
-    columns the type carries; ``open_year`` in 2021-2035. Then one valid point per row.
+    columns the type carries; ``open_year`` in 2021-2035 (``build_year`` + 1 when only the plan's year
+    is given), not before an optional ``build_year``; optional ``classes_*`` whole numbers >= 0.
+    Then one valid point per row.
     """
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError("projects must be a GeoDataFrame of points", file=source)
     if len(gdf) == 0:  # a scenario with no projects (GeoJSON keeps no columns for zero features)
         return empty_projects(gdf.crs)
-    if "open_year" not in gdf.columns and "build_year" in gdf.columns:
-        # A file giving only the plan's year: pupils arrive OPENING_LAG years later (layers.plan).
-        gdf = gdf.copy()
-        gdf["open_year"] = pd.to_numeric(gdf["build_year"], errors="coerce") + OPENING_LAG
     attrs = validate_frame(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), "projects", file=source)
     notes = attrs["notes"] if "notes" in attrs.columns else pd.Series("", index=attrs.index)
     attrs["notes"] = notes.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)).astype(object)
-    _timing_and_classes(attrs, source)
     for i, geom in enumerate(gdf.geometry, start=1):
         if geom is None or geom.is_empty or geom.geom_type != "Point" or not np.isfinite(geom.coords[0]).all():
             raise InputError("each project needs one valid point site", file=source, row=i, field="geometry")
@@ -231,58 +228,10 @@ def validate_projects(gdf: gpd.GeoDataFrame, source=None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=gdf.geometry.name, crs=gdf.crs)
 
 
-#: A project may have started building before the first evaluated year (it opens within the horizon).
-BUILD_YEAR_MIN = YEAR_MIN - 10
-
-
-def _years(g, col, source, optional: bool) -> pd.Series:
-    """A year column checked against :data:`YEAR_MIN`-:data:`YEAR_MAX` (``build_year`` from
-    :data:`BUILD_YEAR_MIN`; nullable Int64 when ``optional``)."""
-    lo = BUILD_YEAR_MIN if col == "build_year" else YEAR_MIN
-    raw = g[col]
-    years = pd.to_numeric(raw, errors="coerce")
-    for i, y in enumerate(years, start=1):
-        if optional and (raw.iloc[i - 1] is None or raw.iloc[i - 1] is pd.NA or
-                         (isinstance(raw.iloc[i - 1], float) and np.isnan(raw.iloc[i - 1])) or
-                         (isinstance(raw.iloc[i - 1], str) and not raw.iloc[i - 1].strip())):
-            continue
-        if not np.isfinite(y) or y != np.floor(y) or not lo <= y <= YEAR_MAX:
-            raise InputError(f"{col} {raw.iloc[i - 1]!r} is outside {lo}-{YEAR_MAX}",
-                             file=source, row=i, field=col)
-    return years.astype("Int64") if optional else years.astype(np.int64)
-
-
-def _timing_and_classes(attrs: pd.DataFrame, source) -> None:
-    """Check and normalise the optional ``build_year`` (nullable; open_year >= build_year) and
-    ``classes_*`` (whole numbers >= 0, 0 = derived) columns of validated project attributes, in place."""
-    for col in PROJECT_OPTIONAL:
-        if col not in attrs.columns:
-            attrs[col] = pd.NA if col == "build_year" else 0
-    attrs["build_year"] = _years(attrs, "build_year", source, optional=True)
-    late = attrs["build_year"].notna() & (attrs["open_year"] < attrs["build_year"].fillna(0))
-    if late.any():
-        i = int(np.flatnonzero(late.to_numpy())[0])
-        raise InputError(f"open_year {int(attrs['open_year'].iloc[i])} is before build_year "
-                         f"{int(attrs['build_year'].iloc[i])}; a school opens after its construction starts",
-                         file=source, row=i + 1, field="open_year")
-    for cap, ccol in CLASSES_OF.items():
-        vals = pd.to_numeric(attrs[ccol], errors="coerce").fillna(0)
-        bad = (vals < 0) | (vals != np.floor(vals))
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"{ccol} must be a whole number >= 0 (0 = derived from {cap} / class size)",
-                             file=source, row=i + 1, field=ccol)
-        attrs[ccol] = vals.astype(np.int64)
-
-
 def empty_projects(crs) -> gpd.GeoDataFrame:
-    """A projects table with no rows (the one empty-layer builder, :func:`layers.frames.empty_layer`,
-    plus the optional columns of issue 11)."""
-    g = empty_layer("projects", crs, extra=("notes",))
-    g["build_year"] = pd.Series([], dtype="Int64")
-    for c in CLASS_COLUMNS:
-        g[c] = pd.Series([], dtype="int64")
-    return g[[*COLUMNS, g.geometry.name]]
+    """A projects table with no rows: the one empty-layer builder (:func:`layers.frames.empty_layer`;
+    its projects spec has the optional ``build_year`` and ``classes_*``) plus a scenario's ``notes``."""
+    return empty_layer("projects", crs, extra=("notes",))
 
 
 def empty_actions() -> pd.DataFrame:

@@ -51,6 +51,7 @@ from scenarios.candidates import generate_candidates, load_candidates
 from scenarios.demand import check_year, children, growth_factors
 from scenarios.evaluate import Evaluator, level_sites
 from scenarios.model import facilities_for
+from scenarios.sites import check_sites
 
 __all__ = [
     "LocationModel", "PMedian", "MCLP", "LSCP", "PCenter", "CapacitatedPMedian", "CapacitatedMCLP",
@@ -810,8 +811,6 @@ def area_instance(area, level: str, scenario="existing", year: int = 2025, minut
         base = ev.evaluate_level(fac, level, year, mins, demand=w)
         cands = generate_candidates(area, w, base.assignment.unserved_cell, net=ev.net)
     else:
-        from scenarios.sites import check_sites
-
         cands = (candidates.to_crs(area.crs) if isinstance(candidates, gpd.GeoDataFrame)
                  else load_candidates(candidates, area.crs))
         # A candidate outside the area (Null Island, a lon/lat typo, metres read as degrees) or

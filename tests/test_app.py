@@ -205,6 +205,7 @@ def test_coverage_fca(at, small_demo):
     assert not np.allclose(g2, d["可达容量（每千人）"].to_numpy(float), equal_nan=True)
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_schools_year_slider_grows_seats(at):
     goto(at, "schools")
     at.selectbox(key="scenario").set_value("plan").run()
@@ -305,6 +306,7 @@ def test_indicators_page(at, small_demo):
     assert float(row["现值"]) == pytest.approx(beds, rel=1e-3)
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_publish_page_builds_zip(at):
     goto(at, "publish")
     at.button(key="make_zip").click().run()
@@ -376,6 +378,7 @@ def test_map_click_moves_project(app_module, small_demo):
     assert state["edit_click"] == (35.03, 111.01)
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_edit_uses_map_click(at):
     """A click on the edit map (as st_folium reports it) fills the coordinates; applying moves the project."""
     goto(at, "schools")

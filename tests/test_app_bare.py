@@ -32,6 +32,7 @@ def test_bare_env_has_no_test_extras():
     assert not present, f"the bare venv has test-only packages: {present}"
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_page_runs(lang):
     from streamlit.testing.v1 import AppTest

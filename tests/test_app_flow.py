@@ -140,6 +140,7 @@ def at():
     return app
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_edit_makes_working_copy_compared_with_original(at, small_demo):
     """Moving a project creates `plan-edited` ("plan（已修改）"), selects it, compares it with `plan`, and the
     shown change is scenario − baseline as evaluate() computes it independently."""
@@ -174,6 +175,7 @@ def test_edit_makes_working_copy_compared_with_original(at, small_demo):
     assert f"{ev_new['unserved'] - ev_old['unserved']:+,.0f}" in head
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_gains_map_shows_the_change(at, small_demo):
     """The gains map draws gaining / losing cells exactly where the assignment changed."""
     for el in at.get("component_instance"):
@@ -185,6 +187,7 @@ def test_gains_map_shows_the_change(at, small_demo):
     raise AssertionError("no gains map with gaining or losing cells")
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_optimiser_shows_units_places_and_adds_a_site(at):
     at.selectbox(key="opt_model").set_value("pmedian").run()
     at.button(key="opt_run").click().run()

@@ -119,6 +119,20 @@ def test_small_batch_on_dask_matches_in_process_and_resumes(tmp_path):
     table = B.merge_records(recs)
     assert len(table) == sum(len(x["rows"]) for x in recs)
     assert (table["seats_short"] == (table["enrolment"] - table["seats"]).clip(lower=0)).all()
+    # draw 0 carries the plan's indicator table, the one `hedong indicators` writes for that scenario and year
+    ind = B.indicators_table(recs)
+    assert len(ind) and set(ind["scenario"]) == {"plan"} and set(ind["year"]) == {2030}
+    assert sum(bool(x["indicators"]) for x in recs) == 1  # draw 0 only
+    csv = tmp_path / "ind.csv"
+    assert main(["indicators", "--scenario", "plan", "--year", "2030", "--lang", "en", "--csv", str(csv)]) == 0
+    cli = pd.read_csv(csv, encoding="utf-8-sig", dtype={"place": str})
+    got = ind.set_index(["key", "place"]).sort_index()
+    want = cli.set_index(["key", "place"]).sort_index()
+    assert list(got.index) == list(want.index)
+    assert (got["status"] == want["status"]).all()
+    np.testing.assert_allclose(pd.to_numeric(got["value"]), pd.to_numeric(want["value"]), rtol=1e-9, equal_nan=True)
+    np.testing.assert_allclose(pd.to_numeric(got["walking_value"]), pd.to_numeric(want["walking_value"]), rtol=1e-9,
+                               equal_nan=True)
 
 
 def test_output_folder_rules(tmp_path, capsys):

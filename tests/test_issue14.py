@@ -324,6 +324,7 @@ def _timed_out_milp(with_solution):
     return fake
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_time_limit_returns_best_solution_with_gap(capsys, monkeypatch):
     import scenarios.optimize as opt
 

