@@ -14,7 +14,6 @@ can also be typed into the sidebar).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import threading
@@ -41,7 +40,7 @@ from layers.errors import InfeasibleModelError, InputError
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
 from presentation import publish as pub
 from presentation import webmap
-from presentation.i18n import CATALOGUE, LANG_NAMES, LANGS, cohort_label, display_names, subtype_label, t, unit_label
+from presentation.i18n import CATALOGUE, LANG_NAMES, LANGS, cohort_label, display_names, t, unit_label
 from presentation.i18n import service_label as _service_label
 from scenarios import store
 from scenarios.candidates import load_candidates
@@ -108,16 +107,11 @@ def area_options(extra: str = "") -> list[str]:
 
 
 def scenario_key(scen) -> str:
-    """A cache key for a scenario: its name plus a hash of its projects (edited copies differ)."""
+    """A cache key for a scenario: its name plus a hash of its content (edited copies differ, and the
+    same scenario read twice is the same key — see :meth:`scenarios.model.Scenario.fingerprint`)."""
     if scen is None:
         return "none"
-    p = scen.projects
-    acts = getattr(scen, "actions", None)
-    h = hashlib.sha1((pd.util.hash_pandas_object(p.drop(columns="geometry").astype(str), index=False).values.tobytes()
-                      + p.geometry.to_wkb().values.tobytes() if len(p) else b"")
-                     + (pd.util.hash_pandas_object(acts.astype(str), index=False).values.tobytes()
-                        if acts is not None and len(acts) else b"")).hexdigest()[:12]
-    return f"{scen.name}:{h}"
+    return f"{scen.name}:{scen.fingerprint()}"
 
 
 #: Suffix of the working copy an edit creates (``plan`` -> ``plan-edited``, a valid scenario name).
@@ -445,7 +439,7 @@ def page_map():
 
 def page_coverage():
     """Coverage dashboard: share per service and district, minute distributions, the life-circle index."""
-    a = area()
+    area()  # loads (or fails on) the study area before any widget is drawn
     spec, sc = area_spec(), demo_scale()
     c1, c2 = st.columns(2)
     mode = c1.radio(tr("mode"), ["walk", "bike"], format_func=lambda k, L=lang(): tr(k, L), key="cov_mode", horizontal=True)
@@ -1181,7 +1175,7 @@ def page_place():
 def page_indicators():
     """The plan's indicator table (accessibility.indicators, the same rows as ``hedong indicators`` and the
     published index): baseline, target, value for the area and by subdistrict, status with the reason."""
-    a, lg = area(), lang()
+    lg = lang()
     st.caption(tr("indicator_help"))
     rows = indicators_cached(area_spec(), demo_scale(), lg)
     names = ["#", *(t(f"col.{k}", lg) for k in ("indicator", "unit", "baseline", "target", "now", "status", "note"))]

@@ -9,11 +9,17 @@ The problem, per level (kindergarten / primary / junior) and year:
 * children beyond the limit of every school, or beyond every free seat, stay *unserved*.
 
 Objective, lexicographic: first serve as many children as possible, then among all such
-assignments minimise the total travel time. Both goals go into one linear programme by giving
-every unserved child a penalty ``U`` larger than any augmenting path can gain (see
-:func:`solve_transport`), so one HiGHS solve answers both.
+assignments minimise the total travel time. Both goals go into one problem by giving every
+unserved child a penalty ``U`` larger than any augmenting path can gain (see
+:func:`solve_transport`), so one solve answers both.
 
-Why integers come out: the constraint matrix (one row per cell, one row per school, each
+Two exact solvers of the same problem: a minimum-cost flow by network simplex (OR-tools'
+``SimpleMinCostFlow``, the default: 5-12x faster than the LP on the default demo's 划片 problems of
+40,000-150,000 pairs, which is what a planner waits for when moving the year slider) and the
+transportation LP by HiGHS dual simplex (``method="lp"``). The tests solve random instances with
+both and against brute force and networkx.
+
+Why integers come out of the LP: the constraint matrix (one row per cell, one row per school, each
 variable in exactly one row of each, unserved slacks in one row only) is the incidence matrix of
 a bipartite graph, hence totally unimodular; with integral demand and capacity every vertex of
 the polytope is integral and HiGHS's simplex returns a vertex. We still verify integrality and
@@ -26,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from ortools.graph.python import min_cost_flow
 from scipy.optimize import linprog
 
 __all__ = ["Assignment", "solve_transport", "weighted_median", "minute_histogram"]
@@ -97,7 +104,7 @@ def _as_int(a, name) -> np.ndarray:
     return r
 
 
-def solve_transport(demand, capacity, orig, dest, cost) -> Assignment:
+def solve_transport(demand, capacity, orig, dest, cost, method: str = "network") -> Assignment:
     """Assign integer demand to integer capacity along sparse pairs: max served, then min travel.
 
     Parameters
@@ -110,6 +117,11 @@ def solve_transport(demand, capacity, orig, dest, cost) -> Assignment:
         Allowed pairs: cell index and school index (already filtered to the travel limit).
     cost : array-like of float, shape (n_pairs,)
         Travel cost of each pair (seconds); must be finite and non-negative.
+    method : {"network", "lp"}
+        ``network``: min-cost flow by network simplex (OR-tools) on costs in whole milliseconds
+        (coarser only when the totals would overflow 64-bit integers); ``lp``: the HiGHS
+        transportation LP on the float costs. Both are exact; ties between equally good
+        assignments may be broken differently.
 
     Returns
     -------
@@ -118,12 +130,15 @@ def solve_transport(demand, capacity, orig, dest, cost) -> Assignment:
 
     Notes
     -----
-    Costs are scaled to ``[0, 1]`` and each unserved child costs ``U = n_sites + 1``. A feasible
+    In the LP costs are scaled to ``[0, 1]`` and each unserved child costs ``U = n_sites + 1``. A feasible
     flow that is not maximum has an augmenting path visiting at most ``n_sites`` schools; pushing
     one child along it saves ``U`` and adds at most ``n_sites`` scaled cost, so an optimum of the
     penalised LP is always a maximum flow, and among maximum flows (equal penalty) the one of least
-    travel. Small magnitudes keep HiGHS's tolerances far from mattering.
+    travel. Small magnitudes keep HiGHS's tolerances far from mattering. The flow uses the same
+    argument on integer costs: ``U = (max cost + 1) * (n_sites + 1)``.
     """
+    if method not in ("network", "lp"):
+        raise ValueError(f"method must be 'network' or 'lp', not {method!r}")
     demand = _as_int(demand, "demand")
     capacity = _as_int(capacity, "capacity")
     orig = np.asarray(orig, dtype=np.int64)
@@ -147,7 +162,7 @@ def solve_transport(demand, capacity, orig, dest, cost) -> Assignment:
         first[1:] = key[order][1:] != key[order][:-1]
         sel = order[first]
         o_u, d_u, c_u = o[sel], d[sel], c[sel]
-        flow_u = _solve_lp(demand, capacity, o_u, d_u, c_u)
+        flow_u = (_solve_flow if method == "network" else _solve_lp)(demand, capacity, o_u, d_u, c_u)
         # map back: the cheapest representative carries the flow
         flow_kept[sel] = flow_u
     flow = np.zeros(k, dtype=np.int64)
@@ -157,6 +172,41 @@ def solve_transport(demand, capacity, orig, dest, cost) -> Assignment:
     assert (assigned_cell <= demand).all() and (load <= capacity).all()
     return Assignment(orig, dest, cost, flow, demand, capacity, assigned_cell, demand - assigned_cell, load,
                       float((flow * cost).sum()) if k else 0.0)
+
+
+def _solve_flow(demand, capacity, o, d, c) -> np.ndarray:
+    """The same problem as a min-cost flow (network simplex); returns integral flows per unique pair.
+
+    Nodes: the cells with a pair, the schools with a pair, one sink. Arcs: cell -> school (the
+    pairs), school -> sink (capacity = seats), cell -> sink (the unserved, at the penalty ``U``).
+    Every cell supplies its children and the sink absorbs them all, so the flow always exists.
+    """
+    cells, o_c = np.unique(o, return_inverse=True)
+    sites, d_c = np.unique(d, return_inverse=True)
+    nc, ns, k = len(cells), len(sites), len(o)
+    dem = demand[cells].astype(np.int64)
+    total = int(dem.sum())
+    # Whole milliseconds, unless U * children could pass 2**62: then the coarsest unit that fits.
+    unit = 1e-3
+    while True:
+        ci = np.rint(c / unit).astype(np.int64)
+        penalty = (int(ci.max()) + 1) * (ns + 1)
+        if penalty * max(total, 1) < 2 ** 62:
+            break
+        unit *= 10.0
+    sink = nc + ns
+    tails = np.concatenate([o_c, nc + np.arange(ns), np.arange(nc)]).astype(np.int32)
+    heads = np.concatenate([nc + d_c, np.full(ns, sink), np.full(nc, sink)]).astype(np.int32)
+    caps = np.concatenate([dem[o_c], capacity[sites].astype(np.int64), dem])
+    costs = np.concatenate([ci, np.zeros(ns, np.int64), np.full(nc, penalty, np.int64)])
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    supplies = np.concatenate([dem, np.zeros(ns, np.int64), [-total]])
+    mcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
+    status = mcf.solve()
+    if status != mcf.OPTIMAL:
+        raise RuntimeError(f"the min-cost flow of the assignment did not solve (status {status})")
+    return np.asarray(mcf.flows(np.arange(k, dtype=np.int32)), dtype=np.int64)
 
 
 def _solve_lp(demand, capacity, o, d, c) -> np.ndarray:

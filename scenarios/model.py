@@ -17,6 +17,7 @@ districts by a stated rule — a variant to compare against ``plan``, not a reco
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -101,6 +102,20 @@ class Scenario:
     def open_projects(self, year: int) -> gpd.GeoDataFrame:
         """Projects open by ``year`` (``open_year <= year``; the plan's ``build_year`` is when building starts)."""
         return self.projects[self.projects["open_year"] <= int(year)]
+
+    def fingerprint(self) -> str:
+        """A hash of the scenario's content — name, projects (attributes and geometry) and actions — equal
+        for equal scenarios whatever objects hold them; a cache key for results computed from it."""
+        h = hashlib.sha1(self.name.encode("utf-8"))
+        p = self.projects
+        if len(p):
+            h.update(pd.util.hash_pandas_object(p.drop(columns="geometry").astype(str), index=False).to_numpy().tobytes())
+            # the WKB bytes themselves: ``.tobytes()`` of an object array would hash the objects' addresses
+            h.update(b"".join(p.geometry.to_wkb()))
+        a = self.actions
+        if a is not None and len(a):
+            h.update(pd.util.hash_pandas_object(a.astype(str), index=False).to_numpy().tobytes())
+        return h.hexdigest()[:16]
 
     def copy(self, name: str | None = None) -> "Scenario":
         """A deep copy, optionally renamed (a new user scenario, not yet saved)."""

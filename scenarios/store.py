@@ -36,6 +36,7 @@ import json
 import os
 import re
 import time
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -44,6 +45,10 @@ import pyogrio
 
 from gis.io import GPKG_DATASET_OPTIONS, atomic_path
 from layers.errors import InputError
+
+# A scenario is parsed from one read of its bytes (read_scenario_file); GDAL opens them under a
+# /vsimem/ name without the .gpkg suffix and would warn about that on every load.
+warnings.filterwarnings("ignore", message=".*non conformant file extension", category=RuntimeWarning)
 
 SCHEMA_VERSION = 1
 META_LAYER = "hedong_scenario"

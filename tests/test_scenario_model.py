@@ -113,3 +113,21 @@ def test_plan_growth_moves_schools_to_fast_districts(area):
     assert (moved["type"] != "kindergarten").all()
     assert (moved.geometry.x >= area.districts.geometry.iloc[1].bounds[0]).all()  # now in the growing east
     assert g.projects["seats_primary"].sum() == area.projects["seats_primary"].sum()
+
+
+def test_fingerprint_is_the_content_not_the_objects():
+    """The app's cache key: the same scenario read twice is one key (an object-array ``tobytes`` once
+    hashed the WKB objects' addresses, so every rerun of the schools page re-evaluated); an edit is another."""
+    from shapely.geometry import Point
+
+    area = grid_area()
+    a, b = resolve_scenario(area, "plan"), resolve_scenario(area, "plan")
+    assert a.projects is not b.projects and a.fingerprint() == b.fingerprint()
+    c = b.copy()
+    c.set_seats(c.projects["project_id"].iloc[0], seats_primary=int(c.projects["seats_primary"].iloc[0]) + 1)
+    assert c.fingerprint() != a.fingerprint()
+    d = a.copy()
+    g = d.projects.geometry.iloc[0]
+    d.projects.loc[d.projects.index[0], "geometry"] = Point(g.x + 10, g.y)
+    assert d.fingerprint() != a.fingerprint()
+    assert a.copy("other").fingerprint() != a.fingerprint()
