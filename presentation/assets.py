@@ -25,7 +25,7 @@ from pathlib import Path
 
 import branca.colormap
 import folium
-from branca.element import Element
+from presentation.folium_render import RenderedText
 
 #: The folder Streamlit serves as ``/app/static`` (next to app.py).
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -170,7 +170,7 @@ def use_inline_assets(m):
     _check_children(m)
     m.default_js = []
     m.default_css = []
-    m.get_root().header.add_child(Element(inline_head(_needs_jquery(m))), name="hedong_offline_assets", index=0)
+    m.get_root().header.add_child(RenderedText(inline_head(_needs_jquery(m))), name="hedong_offline_assets", index=0)
     return m
 
 

@@ -31,8 +31,13 @@ PAYLOADS = ('<img src=x onerror="window.__xss=(window.__xss||0)+1">',
             "'><img src=y onerror=window.__xss=(window.__xss||0)+1>")
 
 
+#: Jinja syntax: branca once compiled rendered map text as a template, so this became 1234000 (and
+#: any expression in an uploaded name ran on the server); see presentation.folium_render.
+TEMPLATE = "{{ 1234*1000 }}"
+
+
 def _hostile(i: int) -> str:
-    return f"名{i}{PAYLOADS[i % len(PAYLOADS)]}"
+    return f"名{i}{TEMPLATE}{PAYLOADS[i % len(PAYLOADS)]}"
 
 
 def hostile_area():
@@ -75,6 +80,13 @@ def _pages(area, tmp_path) -> dict[str, str]:
     publish.publish(area, out, scenario="plan", services=["primary"], years=[2025], life_circle=False)
     pages["index"] = (out / "index.html").read_text(encoding="utf-8")
     return pages
+
+
+def test_template_syntax_in_names_is_never_evaluated(tmp_path):
+    pages = _pages(hostile_area(), tmp_path)
+    for name, html in pages.items():
+        assert "1234000" not in html, name
+    assert all("1234*1000" in html for html in pages.values())
 
 
 OPEN_ALL = """() => {
