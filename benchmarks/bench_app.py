@@ -218,8 +218,11 @@ def main(argv=None) -> int:
                         page.locator(".st-key-edit_apply button").click()
                     rec("apply an edit", timed(page, edit, **school))
                     csv = ROOT / "docs" / "examples" / "candidates.csv"
-                    rec("upload", timed(page, lambda: page.locator(".st-key-cand_upload input[type='file']")
-                                        .set_input_files(str(csv)), **school))
+                    def upload():
+                        # done when the app says it read the sites (the rerun has reached the upload)
+                        page.locator(".st-key-cand_upload input[type='file']").set_input_files(str(csv))
+                        page.get_by_text(re.compile("已读取 \\d+ 个候选地块")).first.wait_for(timeout=900_000)
+                    rec("upload", timed(page, upload, **school))
                     solver = page.locator("[data-testid='stMetric']").filter(has_text="求解时间")
 
                     def optimise():
