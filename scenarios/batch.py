@@ -40,8 +40,9 @@ The result has one row per area × scenario × year × draw × district × level
 and the walking check (assigned, unserved, coverage, median minutes) of
 :meth:`scenarios.evaluate.Evaluator.evaluate_level`. Draw 0 tasks also record the population
 share within reach of each service (:func:`accessibility.coverage.service_coverage`
-on the scenario's facilities in that year) and the plan's indicator table by subdistrict
-(:func:`accessibility.indicators.indicator_table`, the table ``hedong indicators`` prints).
+on the scenario's facilities in that year); the draw 0 of the first sweep point also records the
+plan's indicator table by subdistrict (:func:`accessibility.indicators.indicator_table`, the table
+``hedong indicators`` prints — computed at the norms, so once per area × scenario × year).
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ class Task:
     walk_speed: float | None
     minutes: float | None
     assign: str = "walk"
+    #: Also compute the plan's indicator table (at the norms, so once per area × scenario × year).
+    indicators: bool = False
 
     @property
     def key(self) -> str:
@@ -338,7 +341,8 @@ def expand_tasks(spec: BatchSpec) -> list[Task]:
     """Every combination of ``spec`` as a :class:`Task` (areas fingerprinted; draw 0 first)."""
     areas = [_fingerprint(a) for a in spec.areas]
     factors = [draw_factors(spec, k) for k in range(spec.draws + 1)]
-    return [Task(a, s, y, k, b, m, v, mi, spec.assign)
+    first = (spec.walk_speeds[0], spec.minutes[0])
+    return [Task(a, s, y, k, b, m, v, mi, spec.assign, indicators=k == 0 and (v, mi) == first)
             for a in areas for s in spec.scenarios for y in spec.years for v in spec.walk_speeds
             for mi in spec.minutes for k, (b, m) in enumerate(factors)]
 
@@ -430,10 +434,11 @@ def run_task(task: Task) -> dict:
             services.append({"service": k, "limit_minutes": float(limit), "population_share": _num(c.population_share),
                              "population_covered": _num(c.population_covered), "facilities": int(c.n_facilities)})
     indicators = []
-    if task.draw == 0:
+    if task.indicators:
         # The plan's indicator table for this scenario's layer in this year, at the norms (its walking
-        # measures use each service's own minutes and speed, whatever the task's sweep): the same
-        # table `hedong indicators` prints, one row per indicator and place.
+        # measures use each service's own minutes and speed, whatever the task's sweep), so one task
+        # per area × scenario × year computes it: the table `hedong indicators` prints, one row per
+        # indicator and place.
         frame = indicator_frame(indicator_table(area, fac), "en")
         indicators = json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=15))
     return {"key": task.key, "version": RECORD_VERSION, "task": _task_dict(task), "demand_mode": mode,
@@ -444,7 +449,7 @@ def run_task(task: Task) -> dict:
 def _task_dict(t: Task) -> dict:
     return {"area": t.area.label, "area_spec": t.area.spec, "scale": t.area.scale, "scenario": t.scenario,
             "year": t.year, "draw": t.draw, "birth_factor": t.birth_factor, "migration_factor": t.migration_factor,
-            "walk_speed": t.walk_speed, "minutes": t.minutes, "assign": t.assign}
+            "walk_speed": t.walk_speed, "minutes": t.minutes, "assign": t.assign, "indicators": t.indicators}
 
 
 # ---------------------------------------------------------------- records on disk
@@ -519,13 +524,13 @@ def indicators_table(records: list[dict]) -> pd.DataFrame:
     """The plan's indicator table of every area × scenario × year (from its draw-0 records): one row
     per indicator and place (``area`` then each subdistrict), as :func:`accessibility.indicators.indicator_frame`.
 
-    The table is computed at the norms, so the sweeps of one area × scenario × year repeat it; it is kept once."""
+    The table is computed at the norms, by one task per area × scenario × year (:func:`expand_tasks`)."""
     keys = ["area", "scenario", "year"]
     rows = [{**{k: r["task"][k] for k in keys}, **row} for r in records for row in r.get("indicators", [])]
     df = pd.DataFrame(rows)
     if not len(df):
         return df
-    return df.drop_duplicates([*keys, "key", "place"]).reset_index(drop=True)
+    return df
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:

@@ -77,6 +77,17 @@ def test_draws_are_common_random_numbers(tmp_path):
     assert len(tasks) == 2 * 41 and len({t.key for t in tasks}) == len(tasks)
 
 
+def test_indicator_table_once_per_area_scenario_year(tmp_path):
+    """The indicator table is at the norms: one task per area × scenario × year computes it, whatever the sweep."""
+    tasks = B.expand_tasks(B.read_batch_file(_write(tmp_path, SMALL.replace("scenarios = [\"plan\"]",
+                                                                            "scenarios = [\"plan\", \"existing\"]")
+                                                    + "walk_speed = [60, 80]\nminutes = [10, 15]\n")))
+    assert len(tasks) == 2 * 2 * 2 * 3
+    flagged = [t for t in tasks if t.indicators]
+    assert sorted(t.scenario for t in flagged) == ["existing", "plan"]
+    assert all(t.draw == 0 and (t.walk_speed, t.minutes) == (60.0, 10.0) for t in flagged)
+
+
 def test_birth_factor_scales_children_born_after_the_base_year(small_demo):
     # In 2030 every kindergarten child (ages 3-5) was born after the 2021 base year, so its
     # count is births x survival/migration: a birth factor scales it exactly (the demo has no
@@ -122,7 +133,7 @@ def test_small_batch_on_dask_matches_in_process_and_resumes(tmp_path):
     # draw 0 carries the plan's indicator table, the one `hedong indicators` writes for that scenario and year
     ind = B.indicators_table(recs)
     assert len(ind) and set(ind["scenario"]) == {"plan"} and set(ind["year"]) == {2030}
-    assert sum(bool(x["indicators"]) for x in recs) == 1  # draw 0 only
+    assert sum(bool(x["indicators"]) for x in recs) == 1  # one task of the area × scenario × year
     csv = tmp_path / "ind.csv"
     assert main(["indicators", "--scenario", "plan", "--year", "2030", "--lang", "en", "--csv", str(csv)]) == 0
     cli = pd.read_csv(csv, encoding="utf-8-sig", dtype={"place": str})
