@@ -120,6 +120,20 @@ class LocationModel:
 
     # -- shared helpers ---------------------------------------------------------------------
 
+    def _link_rows(self, d, nvar: int):
+        """Rows ``x_ij - y_j <= 0`` for the pairs (sites ``d``, variables ``m + index``) whose site may
+        stay closed; a predefined site is open, so its pairs need none."""
+        m = self.n_facilities
+        link = np.flatnonzero(~self.predefined[d])
+        return sp.csr_matrix((np.concatenate([np.ones(len(link)), -np.ones(len(link))]),
+                              (np.tile(np.arange(len(link)), 2), np.concatenate([m + link, d[link]]))),
+                             shape=(len(link), nvar))
+
+    def _count_row(self, nvar: int):
+        """The row ``sum_j y_j`` (the number of open sites, the first ``n_facilities`` variables)."""
+        m = self.n_facilities
+        return sp.csr_matrix((np.ones(m), (np.zeros(m, int), np.arange(m))), shape=(1, nvar))
+
     def _nearest_fixed_cost(self) -> np.ndarray:
         """Per demand point the cost to its cheapest predefined site (inf if none reachable)."""
         best = np.full(self.n_demand, np.inf)
@@ -234,12 +248,7 @@ class PMedian(LocationModel):
         a1 = sp.csr_matrix((np.ones(k + nd), (np.concatenate([ridx[o], ridx[dummy]]),
                                                np.concatenate([m + np.arange(k), m + k + np.arange(nd)]))),
                            shape=(len(rows_dem), nvar))
-        # x_ij <= y_j for sites that can close
-        link = np.flatnonzero(~self.predefined[d])
-        a2 = sp.csr_matrix((np.concatenate([np.ones(len(link)), -np.ones(len(link))]),
-                            (np.tile(np.arange(len(link)), 2), np.concatenate([m + link, d[link]]))),
-                           shape=(len(link), nvar))
-        a3 = sp.csr_matrix((np.ones(m), (np.zeros(m, int), np.arange(m))), shape=(1, nvar))
+        a2, a3 = self._link_rows(d, nvar), self._count_row(nvar)
         lb = np.zeros(nvar)
         lb[:m] = self.predefined
         ub = np.ones(nvar)
@@ -298,7 +307,7 @@ class MCLP(LocationModel):
         a1 = sp.csr_matrix((np.concatenate([np.ones(nz), -np.ones(len(o))]),
                             (np.concatenate([np.arange(nz), oc]), np.concatenate([m + np.arange(nz), d]))),
                            shape=(nz, nvar))
-        a2 = sp.csr_matrix((np.ones(m), (np.zeros(m, int), np.arange(m))), shape=(1, nvar))
+        a2 = self._count_row(nvar)
         lb = np.zeros(nvar)
         lb[:m] = self.predefined
         res = self._milp(cvec, np.concatenate([np.ones(m), np.zeros(nz)]), lb, np.ones(nvar),
@@ -486,7 +495,7 @@ class _Capacitated(LocationModel):
         a3 = sp.csr_matrix((np.concatenate([np.ones(len(link)), -w[o[link]]]),
                             (np.tile(np.arange(len(link)), 2), np.concatenate([m + link, d[link]]))),
                            shape=(len(link), nvar))
-        a4 = sp.csr_matrix((np.ones(m), (np.zeros(m, int), np.arange(m))), shape=(1, nvar))
+        a4 = self._count_row(nvar)
         lb = np.zeros(nvar)
         lb[:m] = self.predefined
         ub = np.concatenate([np.ones(m), w[o], w[dem]])
@@ -630,11 +639,7 @@ class MaxAttendance(LocationModel):
         nvar = m + k
         # each demand point attends at most once
         a1 = sp.csr_matrix((np.ones(k), (oc, m + np.arange(k))), shape=(len(rows), nvar))
-        link = np.flatnonzero(~self.predefined[d])  # x_ij <= y_j where the site may stay closed
-        a2 = sp.csr_matrix((np.concatenate([np.ones(len(link)), -np.ones(len(link))]),
-                            (np.tile(np.arange(len(link)), 2), np.concatenate([m + link, d[link]]))),
-                           shape=(len(link), nvar))
-        a3 = sp.csr_matrix((np.ones(m), (np.zeros(m, int), np.arange(m))), shape=(1, nvar))
+        a2, a3 = self._link_rows(d, nvar), self._count_row(nvar)
         lb = np.zeros(nvar)
         lb[:m] = self.predefined
         res = self._milp(np.concatenate([np.zeros(m), -a]), np.concatenate([np.ones(m), np.zeros(k)]), lb,
