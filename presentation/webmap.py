@@ -390,6 +390,17 @@ def add_boundary(m: folium.Map, area, *, lang: str | None = None) -> folium.Feat
     return fg
 
 
+def _district_outlines(features: dict, lang: str) -> folium.GeoJson:
+    """Subdistrict outlines with a name / population tooltip (features carry ``label`` and ``pop``)."""
+    return folium.GeoJson(
+        features,
+        style_function=lambda f: {"color": "#555555", "weight": 1.2, "fillOpacity": 0.0, "fillColor": "#ffffff"},
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(["label", "pop"], aliases=[t("district", lang), t("population_n", lang)],
+                                      localize=True, sticky=False),
+    )
+
+
 def add_districts(m: folium.Map, area, *, lang: str | None = None, labels: bool = True,
                   population: bool = True) -> folium.FeatureGroup:
     """Subdistrict outlines with a hover tooltip (name, population) and, optionally, name labels."""
@@ -403,13 +414,7 @@ def add_districts(m: folium.Map, area, *, lang: str | None = None, labels: bool 
         d["pop"] = 0
     g = to_display(d, _display_crs(m), simplify_m=10)
     fg = folium.FeatureGroup(name=t("districts", lang), show=True)
-    folium.GeoJson(
-        _features(g, ["label", "pop"]),
-        style_function=lambda f: {"color": "#555555", "weight": 1.2, "fillOpacity": 0.0, "fillColor": "#ffffff"},
-        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(["label", "pop"], aliases=[t("district", lang), t("population_n", lang)],
-                                      localize=True, sticky=False),
-    ).add_to(fg)
+    _district_outlines(_features(g, ["label", "pop"]), lang).add_to(fg)
     fg.add_to(m)
     if labels:
         lab = folium.FeatureGroup(name=t("district_labels", lang), show=True)
@@ -1286,13 +1291,7 @@ def service_map(area, service: str, minutes: float, covered: np.ndarray, *, lang
                                                                   "weight": 0.6, "opacity": 0.8}).add_to(layer)
         layer.add_to(m)
     dfg = folium.FeatureGroup(name=t("districts", lang), show=True)
-    folium.GeoJson(
-        static_layer(area, "districts", disp, lang),
-        style_function=lambda f: {"color": "#555555", "weight": 1.2, "fillOpacity": 0.0, "fillColor": "#ffffff"},
-        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(["label", "pop"], aliases=[t("district", lang), t("population_n", lang)],
-                                      localize=True, sticky=False),
-    ).add_to(dfg)
+    _district_outlines(static_layer(area, "districts", disp, lang), lang).add_to(dfg)
     dfg.add_to(m)
     bfg = folium.FeatureGroup(name=t("boundary", lang), show=True)
     folium.GeoJson(static_layer(area, "boundary", disp, lang), interactive=False,
