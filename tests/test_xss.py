@@ -13,9 +13,7 @@ from pathlib import Path
 import pytest
 
 from scenario_helpers import grid_area
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests.test_browser import CHROMIUM, browser  # noqa: F401 - the shared Chromium and its fixture
 
 pytestmark = [
     pytest.mark.browser,
@@ -116,15 +114,6 @@ def _ran(browser, html: str, tmp_path, name: str) -> tuple[int, int]:
     ran = page.evaluate("() => window.__xss || 0") + len(dialogs)
     page.close()
     return int(ran), int(opened)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_no_script_runs_in_any_map(browser, tmp_path, monkeypatch):
