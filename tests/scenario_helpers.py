@@ -63,3 +63,23 @@ def grid_area(n=12, step=100.0, seed=0, growth=True) -> StudyArea:
                  Point(X0 + 400, Y0 + 900)], crs=CRS)
     return StudyArea(name="grid-test", crs=CRS, boundary=boundary, districts=districts, population=pop,
                      facilities=fac, projects=proj, graph=G, synthetic=True, cell_size=step)
+
+
+def use_area(monkeypatch, tmp_path, area: StudyArea) -> None:
+    """Make every ``hedong`` command load ``area`` and store scenarios under ``tmp_path``."""
+    import gis.areas
+
+    monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec="yuncheng-demo": area)
+    monkeypatch.setenv("HEDONG_DATA_DIR", str(tmp_path / "data"))
+
+
+def run_cli(argv, capsys) -> tuple[int, str, str]:
+    """``hedong ARGV`` in this process: (exit code, stdout, stderr); argparse's exits count as codes."""
+    from hedong.cli import main
+
+    try:
+        rc = main([str(a) for a in argv])
+    except SystemExit as e:
+        rc = e.code
+    out = capsys.readouterr()
+    return rc, out.out, out.err

@@ -4,24 +4,18 @@ import json
 
 import pytest
 
-from hedong.cli import main
-from scenario_helpers import grid_area
+from scenario_helpers import grid_area, run_cli, use_area
 
 AREA = grid_area()
 
 
 @pytest.fixture(autouse=True)
 def _grid(monkeypatch, tmp_path):
-    import gis.areas
-
-    monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec="yuncheng-demo": AREA)
-    monkeypatch.setenv("HEDONG_DATA_DIR", str(tmp_path / "data"))
+    use_area(monkeypatch, tmp_path, AREA)
 
 
 def run(capsys, *argv):
-    rc = main(["scenario", *argv])
-    out = capsys.readouterr()
-    return rc, out.out, out.err
+    return run_cli(["scenario", *argv], capsys)
 
 
 def test_evaluate_json_keys(capsys):

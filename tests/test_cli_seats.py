@@ -5,8 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from hedong.cli import main
-from scenario_helpers import grid_area
+from scenario_helpers import grid_area, run_cli, use_area
 
 AREA = grid_area().replace(births=pd.DataFrame({"district_id": ["D1", "D2"], "year": [2022, 2022],
                                                 "births": [100, 150]}))
@@ -14,16 +13,11 @@ AREA = grid_area().replace(births=pd.DataFrame({"district_id": ["D1", "D2"], "ye
 
 @pytest.fixture(autouse=True)
 def _grid(monkeypatch, tmp_path):
-    import gis.areas
-
-    monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec="yuncheng-demo": AREA)
-    monkeypatch.setenv("HEDONG_DATA_DIR", str(tmp_path / "data"))
+    use_area(monkeypatch, tmp_path, AREA)
 
 
 def run(capsys, *argv):
-    rc = main(["scenario", *argv])
-    out = capsys.readouterr()
-    return rc, out.out, out.err
+    return run_cli(["scenario", *argv], capsys)
 
 
 def test_evaluate_catchment_json_and_text(capsys):

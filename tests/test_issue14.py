@@ -9,26 +9,18 @@ import pytest
 from shapely.geometry import Point
 
 from hedong.cli import main
-from scenario_helpers import grid_area
+from scenario_helpers import grid_area, run_cli, use_area
 
 AREA = grid_area()
 
 
 @pytest.fixture(autouse=True)
 def _grid(monkeypatch, tmp_path):
-    import gis.areas
-
-    monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec="yuncheng-demo": AREA)
-    monkeypatch.setenv("HEDONG_DATA_DIR", str(tmp_path / "data"))
+    use_area(monkeypatch, tmp_path, AREA)
 
 
 def _run(argv, capsys):
-    try:
-        rc = main([str(a) for a in argv])
-    except SystemExit as e:
-        rc = e.code
-    out = capsys.readouterr()
-    return rc, out.out, out.err
+    return run_cli(argv, capsys)
 
 
 def _exit2(argv, capsys, needle):

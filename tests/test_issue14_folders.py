@@ -10,8 +10,7 @@ import pyogrio
 import pytest
 
 from gis.folder import export_area
-from hedong.cli import main
-from scenario_helpers import grid_area
+from scenario_helpers import grid_area, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +36,7 @@ def _copy(exported, dest):
 
 
 def _run(argv, capsys):
-    try:
-        rc = main([str(a) for a in argv])
-    except SystemExit as e:
-        rc = e.code
-    out = capsys.readouterr()
-    return rc, out.out, out.err
+    return run_cli(argv, capsys)
 
 
 def _edit_layer(folder, layer, fn):
