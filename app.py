@@ -40,7 +40,7 @@ from layers.errors import InfeasibleModelError, InputError
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
 from presentation import publish as pub
 from presentation import webmap
-from presentation.i18n import CATALOGUE, LANG_NAMES, LANGS, cohort_label, display_names, t, unit_label
+from presentation.i18n import CATALOGUE, LANG_NAMES, LANGS, cohort_label, display_names, subtype_label, t, unit_label
 from presentation.i18n import service_label as _service_label
 from scenarios import store
 from scenarios.candidates import load_candidates
@@ -678,7 +678,8 @@ def page_schools():
         st.caption(tr("building", year=int(year), names=", ".join(
             f"{n} ({by}→{oy})" for n, by, oy in zip(display_names(b_, lang()), b_["build_year"], b_["open_year"]))))
     st.subheader(tr("seat_balance"))
-    st.dataframe(balance_frame(ev_json["levels"][level]), hide_index=True, width="stretch", key="seat_table")
+    bal = balance_frame(ev_json["levels"][level])
+    st.dataframe(bal, hide_index=True, width="stretch", key="seat_table", column_config=balance_config(bal))
     left, right = st.columns([3, 2])
     with left:
         m = seat_map_cached(spec, sc, skey, int(year), level, lang(), _scen=scen, _ev=ev)
@@ -701,9 +702,18 @@ def page_schools():
             cols = [c for c in ("name", "subtype", "build_year", "open_year", "seats", "classes", "assigned",
                                 "catchment_assigned", "utilisation", "pupils_per_class", "class_flag", "changes")
                     if c in rows]
-            st.dataframe(rows[cols], hide_index=True, width="stretch", height=260, key="school_table",
-                         column_config={"utilisation": st.column_config.ProgressColumn(format="percent", min_value=0,
-                                                                                       max_value=1.5)})
+            if "build_year" in rows:  # existing schools have none: an empty cell, not "None"
+                rows["build_year"] = pd.to_numeric(rows["build_year"], errors="coerce")
+            if "subtype" in rows:
+                rows["subtype"] = [subtype_label(v, lang()) for v in rows["subtype"]]
+            if "class_flag" in rows:
+                rows["class_flag"] = rows["class_flag"].map(lambda f: CLASS_FLAG_LABELS.get(f, "") if f else "")
+            table_, cfg = labelled(rows[cols])
+            cfg[t("col.utilisation", lang())] = st.column_config.ProgressColumn(format="percent", min_value=0,
+                                                                                max_value=1.5)
+            cfg[t("col.build_year", lang())] = st.column_config.NumberColumn(format="%d")
+            cfg[t("col.pupils_per_class", lang())] = st.column_config.NumberColumn(format="%.1f")
+            st.dataframe(table_, hide_index=True, width="stretch", height=260, key="school_table", column_config=cfg)
     cc = ev_json["class_checks"]
     if cc["outside_range"]:
         with st.expander(f"{tr('class_checks')}: {cc['outside_range']}", expanded=False):
@@ -776,13 +786,26 @@ def balance_frame(level_json: dict) -> pd.DataFrame:
         if cat:
             c = cat.get(r["district_id"], {})
             row[tr("assign_catchment").split("（")[0].split(" (")[0]] = c.get("assigned")
-            row["min"] = c.get("median_walk_minutes")
+            row[t("col.median_minutes", lang())] = c.get("median_walk_minutes")
         row[tr("walk_share")] = r["walk_share"]
         rows.append(row)
     out = pd.DataFrame(rows)
     if len(out):  # subdistrict names in the session's language
         out[tr("district")] = district_labels(out[tr("district")]).to_numpy()
     return out
+
+
+def balance_config(df: pd.DataFrame) -> dict:
+    """Column formats of :func:`balance_frame`: shares as percent, per-class and minutes to one decimal,
+    counts with thousands separators."""
+    L = lang()
+    cfg = {c: st.column_config.NumberColumn(format="localized") for c in df.columns
+           if pd.api.types.is_numeric_dtype(df[c])}
+    for c in (tr("utilisation"), tr("walk_share")):
+        cfg[c] = st.column_config.NumberColumn(format="percent")
+    for c in (tr("per_class"), t("col.median_minutes", L)):
+        cfg[c] = st.column_config.NumberColumn(format="%.1f")
+    return {k: v for k, v in cfg.items() if k in df.columns}
 
 
 def actions_section(a, scen):
