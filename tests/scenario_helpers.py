@@ -13,9 +13,8 @@ CRS = "EPSG:4546"
 X0, Y0 = 500000.0, 3870000.0
 
 
-def grid_area(n=12, step=100.0, seed=0, growth=True) -> StudyArea:
-    """An ``n x n`` street grid (``step`` m blocks), 2 districts, cells at block centres, a few schools."""
-    rng = np.random.default_rng(seed)
+def grid_graph(n: int, step: float) -> nx.MultiDiGraph:
+    """An ``n x n`` street grid of ``step`` m blocks from (X0, Y0), both directions; node ``i * n + j``."""
     G = nx.MultiDiGraph(crs=CRS)
     for i in range(n):
         for j in range(n):
@@ -27,6 +26,13 @@ def grid_area(n=12, step=100.0, seed=0, growth=True) -> StudyArea:
                     a, b = i * n + j, (i + di) * n + (j + dj)
                     G.add_edge(a, b, length=step)
                     G.add_edge(b, a, length=step)
+    return G
+
+
+def grid_area(n=12, step=100.0, seed=0, growth=True) -> StudyArea:
+    """An ``n x n`` street grid (``step`` m blocks), 2 districts, cells at block centres, a few schools."""
+    rng = np.random.default_rng(seed)
+    G = grid_graph(n, step)
     w = (n - 1) * step
     boundary = gpd.GeoDataFrame({"name": ["grid"]}, geometry=[box(X0, Y0, X0 + w, Y0 + w)], crs=CRS)
     districts = gpd.GeoDataFrame({"district_id": ["D1", "D2"], "name": ["西区", "东区"]},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pytest
 from shapely.geometry import Point, box
@@ -11,26 +10,15 @@ from shapely.geometry import Point, box
 from accessibility.indicators import MET, NOT_COMPARABLE, NOT_MET, indicator_frame, indicator_table
 from gis.study_area import StudyArea
 from layers.norms import AGE_60_PER_65
+from scenario_helpers import CRS, X0, Y0, grid_graph
 
-CRS = "EPSG:4546"
-X0, Y0 = 500000.0, 3870000.0
 STEP = 100.0
 
 
 def hand_area(with_communities=True) -> StudyArea:
     """A 6 x 6 street grid; 25 cells of 960 residents (24,000); west D1 (x < 200 m: 10 cells), east D2 (15)."""
     n = 6
-    G = nx.MultiDiGraph(crs=CRS)
-    for i in range(n):
-        for j in range(n):
-            G.add_node(i * n + j, x=X0 + i * STEP, y=Y0 + j * STEP)
-    for i in range(n):
-        for j in range(n):
-            for di, dj in ((1, 0), (0, 1)):
-                if i + di < n and j + dj < n:
-                    a, b = i * n + j, (i + di) * n + (j + dj)
-                    G.add_edge(a, b, length=STEP)
-                    G.add_edge(b, a, length=STEP)
+    G = grid_graph(n, STEP)
     w = (n - 1) * STEP
     boundary = gpd.GeoDataFrame({"name": ["hand"]}, geometry=[box(X0, Y0, X0 + w, Y0 + w)], crs=CRS)
     districts = gpd.GeoDataFrame({"district_id": ["D1", "D2"], "name": ["西区", "东区"]},
