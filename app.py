@@ -55,6 +55,7 @@ from scenarios.model import (
     facilities_for,
     resolve_scenario,
     save_scenario,
+    shipped_names,
 )
 from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS, optimize_area
 from scenarios.sites import check_sites
@@ -106,12 +107,47 @@ def area_options(extra: str = "") -> list[str]:
     return out
 
 
+@st.cache_resource(show_spinner=False)
+def _fingerprints() -> dict:
+    """id(scenario) -> (scenario, fingerprint), for the process (the script's own globals are reset per run)."""
+    return {}
+
+
 def scenario_key(scen) -> str:
     """A cache key for a scenario: its name plus a hash of its content (edited copies differ, and the
-    same scenario read twice is the same key — see :meth:`scenarios.model.Scenario.fingerprint`)."""
+    same scenario read twice is the same key — see :meth:`scenarios.model.Scenario.fingerprint`).
+
+    The hash is kept per scenario object (a page asks for it several times per run, and the objects are
+    cached): scenarios are never changed in place here — an edit makes a new copy first (``working_copy``).
+    """
     if scen is None:
         return "none"
-    return f"{scen.name}:{scen.fingerprint()}"
+    memo = _fingerprints()
+    hit = memo.get(id(scen))
+    if hit is None or hit[0] is not scen:
+        if len(memo) > 512:
+            memo.clear()
+        hit = memo[id(scen)] = (scen, scen.fingerprint())  # the object is kept: its id cannot be reused meanwhile
+    return f"{scen.name}:{hit[1]}"
+
+
+def scenario_version(a, name: str) -> str:
+    """What a scenario read under ``name`` depends on: ``shipped`` (built from the area), or the stored
+    file's modification time and size (a save by anyone changes it)."""
+    if name in shipped_names(a):
+        return "shipped"
+    path = store.stored_paths(a).get(name)
+    try:
+        s_ = path.stat()
+    except (AttributeError, OSError):  # no such stored scenario: resolving says so
+        return "missing"
+    return f"{s_.st_mtime_ns}:{s_.st_size}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def scenario_cached(spec: str, scale: float, name: str, version: str):
+    """A shipped or stored scenario, read once per version of its source (:func:`scenario_version`)."""
+    return resolve_scenario(get_area(spec, scale), name)
 
 
 #: Suffix of the working copy an edit creates (``plan`` -> ``plan-edited``, a valid scenario name).
@@ -173,7 +209,7 @@ def safe_resolve(a, name: str):
     """``resolve_scenario``, or — for a stored scenario that cannot be read (a zero-byte file) — the
     error in one line and the ``existing`` scenario instead of a traceback."""
     try:
-        return resolve_scenario(a, name)
+        return scenario_cached(area_spec(), demo_scale(), name, scenario_version(a, name))
     except InputError as e:
         st.error(tr("bad_scenario", name="existing", why=e.one_line()))
         return resolve_scenario(a, "existing")
@@ -250,10 +286,14 @@ def life_circle_map_cached(spec: str, scale: float, minutes: float, mode: str | 
                                lc=life_circle_cached(spec, scale, minutes, mode))
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)  # resource: the result holds the evaluator, never pickle it
-def evaluation_cached(spec: str, scale: float, skey: str, year: int, _scen=None, assign: str = "walk"):
-    """Scenario evaluation of one year as (json dict, :class:`scenarios.evaluate.Evaluation`)."""
-    ev = evaluate(get_area(spec, scale), _scen if _scen is not None else "existing", year, assign=assign)
+@st.cache_resource(show_spinner=False, max_entries=128)  # resource: the result holds the evaluator, never pickle it
+def evaluation_cached(spec: str, scale: float, skey: str, year: int, level: str, _scen=None, assign: str = "walk"):
+    """Scenario evaluation of one year and school level as (json dict, :class:`scenarios.evaluate.Evaluation`).
+
+    One level, the one on the screen: levels are evaluated independently (the same numbers as evaluating
+    all three, ``tests/test_evaluate.py``), and a new year then costs a third of a full evaluation."""
+    ev = evaluate(get_area(spec, scale), _scen if _scen is not None else "existing", year, levels=(level,),
+                  assign=assign)
     return ev.to_json(), ev
 
 
@@ -269,6 +309,12 @@ def seat_map_cached(spec: str, scale: float, skey: str, year: int, level: str, l
     m, _ = pub.seat_map(get_area(spec, scale), getattr(_scen, "name", "existing"), year, ev=_ev, lang=lang_,
                         assets="served", level=level, compact=True)
     return m
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def projects_wgs84_cached(spec: str, scale: float, skey: str, _scen=None):
+    """A scenario's projects in WGS84 lon/lat (the edit form's coordinates); shared, never modified."""
+    return _scen.projects.to_crs(4326)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -403,6 +449,21 @@ def district_frame(by_district: dict) -> pd.DataFrame:
     return pd.DataFrame({tr("district"): list(by_district), tr("share_col"): list(by_district.values())})
 
 
+def chart(data: pd.DataFrame, mark: str, x: str, y: str, color: str | None = None, *, x_title: str = "",
+          y_title: str = "", x_type: str = "quantitative", height: int = 260, key: str | None = None):
+    """A line or bar chart of long-format ``data`` as a plain Vega-Lite spec.
+
+    ``st.line_chart`` / ``st.bar_chart`` build and validate an Altair chart on every rerun (0.1-0.2 s each
+    on the schools page, most of a cached rerun); the spec below is what they send, written once.
+    """
+    enc = {"x": {"field": x, "type": x_type, "title": x_title},
+           "y": {"field": y, "type": "quantitative", "title": y_title}}
+    if color:
+        enc["color"] = {"field": color, "type": "nominal", "title": None}
+    spec = {"mark": {"type": mark, "tooltip": True}, "encoding": enc}
+    return st.vega_lite_chart(data, spec, height=height, width="stretch", key=key)
+
+
 #: Red → yellow → green stops of the share colour ramp (ColorBrewer RdYlGn end and mid points).
 _RAMP = ((0.0, (215, 48, 39)), (0.5, (255, 255, 191)), (1.0, (26, 152, 80)))
 
@@ -482,8 +543,8 @@ def page_coverage():
     st.subheader(tr("minute_dist"))
     s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): service_label(k, L), key="cov_service")
     r = service_cached(spec, sc, s, minutes, mode, "none", None)
-    st.bar_chart(r["histogram"], x="minutes", y="residents", x_label=tr("minutes"),
-                 y_label=webmap.t("population_n", lang()))
+    chart(r["histogram"], "bar", "minutes", "residents", x_title=tr("minutes"),
+          y_title=webmap.t("population_n", lang()), x_type="ordinal", key="minute_chart")
     st.metric(f"{service_label(s)} · {tr('share')}", f"{r['share']:.1%}")
     tiered_section(spec, sc, minutes, mode)
     st.subheader(tr("life_circle"))
@@ -553,8 +614,9 @@ def equity_section(spec: str, sc: float, minutes: float, mode: str):
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="equity_table")
     st.caption(eq["definition"])
     s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): service_label(k, L), key="lorenz_service")
-    st.line_chart(lorenz_cached(spec, sc, s, minutes, mode), x="residents", y=["minutes", "equality"],
-                  x_label=tr("lorenz_x"), y_label=tr("lorenz_y"))
+    lz = lorenz_cached(spec, sc, s, minutes, mode).melt(id_vars="residents", value_vars=["minutes", "equality"],
+                                                         var_name="curve", value_name="share")
+    chart(lz, "line", "residents", "share", "curve", x_title=tr("lorenz_x"), y_title=tr("lorenz_y"), key="lorenz_chart")
 
 
 def gaps_section(spec: str, sc: float):
@@ -681,7 +743,7 @@ def page_schools():
         st.caption(f"{scenario_label(scen.name)} · {tr('edited')}")
     if st.session_state.get("_saved_msg"):
         st.success(st.session_state.pop("_saved_msg"))
-    ev_json, ev = evaluation_cached(spec, sc, skey, int(year), _scen=scen, assign=assign)
+    ev_json, ev = evaluation_cached(spec, sc, skey, int(year), level, _scen=scen, assign=assign)
     lv = ev.levels[level].summary
     # Seat balance first: what the education bureau signs; the walking share is the norm check.
     k1, k2, k3, k4, k5, k6 = st.columns(6)
@@ -709,8 +771,8 @@ def page_schools():
         if len(en):
             # subdistricts named in the session's language; years as text (not "2,021" on the axis)
             en_ = en.assign(district=district_labels(en["district"]).to_numpy(), year=en["year"].astype(str))
-            st.line_chart(en_.pivot_table(index="year", columns="district", values="enrolment", sort=False),
-                          height=260)
+            chart(en_[["year", "district", "enrolment"]], "line", "year", "enrolment", "district",
+                  x_title=tr("year"), x_type="ordinal", key="enrolment_chart")
             st.caption(tr("enrolment_help", mode=en["mode"].iloc[0]) if en["mode"].iloc[0] == "cohort"
                        else en["mode"].iloc[0])
         schools = pub.school_points(ev, level)
@@ -757,7 +819,7 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
     st.session_state.setdefault("compare", base_default if base_default in others else others[0])
     other = st.selectbox(tr("compare_with"), others, key="compare", format_func=lambda n, L=lang(), W=frozenset(n for (_, n) in working_copies()): scenario_label(n, L, W))
     o = get_scenario(a, other)
-    o_json, o_ev = evaluation_cached(spec, sc, scenario_key(o), year, _scen=o, assign=assign)
+    o_json, o_ev = evaluation_cached(spec, sc, scenario_key(o), year, level, _scen=o, assign=assign)
     d = delta(o_json, ev_json)[level]  # second minus first: scenario − baseline
     head = tr("delta", scen=scenario_label(scen.name), base=scenario_label(other))
     st.markdown(f"**{head}** · {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
@@ -877,7 +939,7 @@ def edit_section(a, scen):
     if len(scen.projects) == 0:
         st.caption("—")
     else:
-        p = scen.projects.to_crs(4326)
+        p = projects_wgs84_cached(area_spec(), demo_scale(), scenario_key(scen), _scen=scen)
         ids = p["project_id"].astype(str).tolist()
         names_ = dict(zip(ids, display_names(p, lang())))
         pid = st.selectbox(tr("project"), ids, key="edit_pid", format_func=lambda i: f"{i} · {names_[i]}")

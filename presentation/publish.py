@@ -246,7 +246,8 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
              assets: str = "inline", level: str = "primary", compact: bool = False):
     """The published school seat map of one year: choropleth per level (switchable) and schools.
 
-    ``compact`` (the app's seat map, in a column of the page that shows the numbers and the notice
+    The levels are those ``ev`` evaluated (all three unless it was made for fewer: the app evaluates
+    the level on its screen only). ``compact`` (the app's seat map, in a column of the page that shows the numbers and the notice
     already): a one-line title that unfolds, one-row legends, so the map stays visible.
 
     Returns
@@ -258,8 +259,9 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
     title = pt("seat_title", lang, year=year, scenario=getattr(scenario, "name", scenario))
     m = webmap.base_map(area, tiles=tiles, lang=lang)
     summary = {"year": year, "levels": {}}
-    shown = level if level in LEVELS else LEVELS[0]
-    for lv in LEVELS:
+    levels = [lv for lv in LEVELS if lv in ev.levels]
+    shown = level if level in levels else levels[0]
+    for lv in levels:
         lr = ev.levels[lv]
         fg = webmap.add_seat_choropleth(m, area, lr.by_district, lv, year)
         fg.show = lv == shown
@@ -270,7 +272,7 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
                                  "coverage": (lr.summary["assigned"] / demand) if demand else None}
     webmap.add_districts(m, area, population=False)
     webmap.add_boundary(m, area)
-    for lv in LEVELS:
+    for lv in levels:
         schools = school_points(ev, lv)
         if len(schools):
             fg = webmap.add_schools(m, schools, name=f"{t('schools', lang)} · {SERVICES[lv].label(lang)}")
