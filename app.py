@@ -192,18 +192,23 @@ def service_cached(spec: str, scale: float, service: str, minutes: float, mode: 
             "uncovered_pop": float(unc["pop_total"].sum())}
 
 
-@st.cache_resource(show_spinner=False, max_entries=24)
-def overview_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, tiles: str,
-                    tk: str | None, fams: tuple, lang_: str):
-    """The main map for these choices, built once (folium objects are reused across reruns).
+@st.cache_resource(show_spinner=False, max_entries=8)
+def overview_base_cached(spec: str, scale: float, display: str, lang_: str):
+    """The main map's unchanging part (:func:`presentation.webmap.overview_base`), built and drawn once:
+    the browser keeps it while the user changes service, minutes, mode, tiles or families."""
+    return webmap.finish(webmap.overview_base(get_area(spec, scale), lang=lang_, display=display), "served")
 
-    Homes within reach and beyond it are drawn as dissolved cells (:func:`presentation.webmap.service_map`),
-    the static layers come built from the layer cache: a new service or threshold costs its coverage
-    (hundredths of a second) and one dissolve, not thousands of polygons.
-    """
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def overview_layers_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, tiles: str,
+                           tk: str | None, fams: tuple, lang_: str) -> str:
+    """The main map's changing layers for these choices as a script run on the drawn base map
+    (:func:`presentation.webmap.overview_layers_js`): homes within reach and beyond it as dissolved cells,
+    tiles, legend and layer switch — tens of kilobytes instead of a new map."""
     res = service_cached(spec, scale, service, minutes, mode, "none", None)
-    return webmap.service_map(get_area(spec, scale), service, minutes, res["covered"], lang=lang_, tiles=tiles,
-                              tianditu_key=tk, families=list(fams), assets="served")
+    return webmap.overview_layers_js(get_area(spec, scale), service, minutes, res["covered"], lang=lang_,
+                                     display=webmap.TILES[tiles]["display"], tiles=tiles, tianditu_key=tk,
+                                     families=list(fams))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -335,12 +340,17 @@ def folium_payload(m) -> dict:
         return pre
 
 
-def show_map(m, key: str, height: int = 620, returned=None):
+def show_map(m, key: str, height: int = 620, returned=None, layers: str | None = None):
     """Render a folium map (assets already pointed at /app/static) and return what the browser sent back.
 
     Same component and return value as ``streamlit_folium.st_folium`` (``returned`` objects only), with
     the map's rendering done once per map object (:func:`folium_payload`): a rerun that does not change
     the map costs milliseconds instead of a second. Falls back to ``st_folium`` if its internals moved.
+
+    ``layers``: a script (``{map}`` for the map) run on the drawn map, e.g.
+    :func:`presentation.webmap.overview_layers_js`. It goes to the browser as streamlit-folium's
+    "feature group" argument: the component's key depends on the map only, so the browser keeps the map
+    and runs the new script when only the layers change (no new frame, no map rebuilt or re-downloaded).
     """
     # lazy (issue 13, first paint): streamlit_folium adds ~0.2 s on top of streamlit; imported at the first
     # map, after the sidebar, title and metrics have been sent to the browser
@@ -349,6 +359,11 @@ def show_map(m, key: str, height: int = 620, returned=None):
     returned = list(returned if returned is not None else [])
     if not all(hasattr(sf, n) for n in ("_component_func", "_get_map_string", "_get_html", "_get_header",
                                         "generate_js_hash", "get_full_id")):
+        if layers:  # the layers go into the map itself (replacing the ones of the previous choice)
+            old = getattr(m, "_hedong_layers_script", None)
+            if old is not None:
+                m._children.pop(old.get_name(), None)
+            m._hedong_layers_script = webmap.add_script(m, layers)
         return sf.st_folium(m, key=key, height=height, use_container_width=True, returned_objects=returned)
     pre = folium_payload(m)
     hash_key = pre["hashes"].get(key)
@@ -366,7 +381,9 @@ def show_map(m, key: str, height: int = 620, returned=None):
 
     return sf._component_func(
         script=pre["script"], header=pre["header"], html=pre["html"], id=pre["id"], key=hash_key, height=height,
-        width=None, returned_objects=returned, default=defaults, zoom=None, center=None, feature_group=None,
+        width=None, returned_objects=returned, default=defaults, zoom=None, center=None,
+        # the script ends with ";" and a newline: the component appends its layer-control string (null)
+        feature_group=None if layers is None else layers.replace("{map}", "map_div") + ";\n",
         return_on_hover=False, layer_control=None, pixelated=False, css_links=pre["css_links"],
         js_links=pre["js_links"], on_change=_on_change, wrap_longitude=False)
 
@@ -432,9 +449,11 @@ def page_map():
     if tiles == "tianditu" and not tk:
         st.warning(tr("tk_missing"))
         tiles = "none"
-    m = overview_cached(spec, sc, service, minutes, m_mode, tiles, tk, tuple(fams), lang())
+    display = webmap.TILES[tiles]["display"]
+    m = overview_base_cached(spec, sc, display, lang())
+    layers = overview_layers_cached(spec, sc, service, minutes, m_mode, tiles, tk, tuple(fams), lang())
     st.caption(tr("click_hint") + " " + tr("layers_hint"))
-    show_map(m, key=f"map_{a.name}")
+    show_map(m, key=f"map_{a.name}", layers=layers)
 
 
 def page_coverage():

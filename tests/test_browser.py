@@ -120,6 +120,49 @@ def test_app_renders_map_offline(browser, app_url, tmp_path):
     page.close()
 
 
+def _map_frame(page, timeout: float = 120.0):
+    """The frame of the first Leaflet map with its layers drawn."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for f in page.frames:
+            try:
+                if f.locator(".leaflet-container[data-hedong-stamp]").count():
+                    return f
+            except Exception:  # noqa: BLE001 - frames come and go while Streamlit renders
+                pass
+        page.wait_for_timeout(200)
+    raise AssertionError("no map with its layers drawn")
+
+
+def test_app_service_switch_redraws_layers_not_the_map(browser, app_url):
+    """A new service on the main map is drawn into the map already on the screen (same frame, new
+    layers stamp, legend naming the new service), with no error in the page."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.wait_for_selector("text=演示数据（生成）", timeout=120_000)
+    frame = _map_frame(page)
+    stamp = frame.locator(".leaflet-container").get_attribute("data-hedong-stamp")
+    assert "健身设施" in frame.locator(".hedong-legend").inner_text()
+    page.locator(".st-key-map_service [role='combobox'], .st-key-map_service button[aria-haspopup='listbox']"
+                 ).first.click()
+    page.locator("[role='option']").filter(has_text="医疗卫生").first.click()
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        new = frame.locator(".leaflet-container").get_attribute("data-hedong-stamp")
+        if new != stamp:
+            break
+        page.wait_for_timeout(100)
+    assert new != stamp, "the layers were not redrawn"
+    assert _map_frame(page) is frame, "the map frame was rebuilt"
+    legend = frame.locator(".hedong-legend")
+    assert legend.count() == 1 and "医疗卫生" in legend.inner_text()
+    assert frame.locator(".leaflet-control-layers").count() == 1  # the old switch was removed
+    assert not errors, errors
+    page.close()
+
+
 def test_published_map_opens_from_file(browser, small_demo, tmp_path):
     from presentation.publish import publish
 
