@@ -108,7 +108,7 @@ class StudyArea:
     bike_graph : networkx.MultiDiGraph or None
         Cycling street network (bike filter of :mod:`gis.osm_filter`, one-way streets directed),
         same conventions as ``graph``; None when the source has none (the generated demo), and
-        then cycling uses ``graph`` at cycling speed.
+        then cycling uses ``graph`` at cycling speed. May be given as street tables, like ``graph``.
     births : DataFrame or None
         Optional births table (:data:`layers.schema.BIRTHS_COLUMNS`: district_id, year, births);
         with it the enrolment projection ages cohorts (scenarios.enrolment).
