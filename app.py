@@ -241,10 +241,21 @@ def overview_layers_cached(spec: str, scale: float, service: str, minutes: float
     """The main map's changing layers for these choices as a script run on the drawn base map
     (:func:`presentation.webmap.overview_layers_js`): homes within reach and beyond it as dissolved cells,
     tiles, legend and layer switch — tens of kilobytes instead of a new map."""
+    display = webmap.TILES[tiles]["display"]
+    return webmap.overview_layers_js(get_area(spec, scale), service, minutes, None, lang=lang_, display=display,
+                                     tiles=tiles, tianditu_key=tk, families=list(fams),
+                                     overlays=coverage_overlays_cached(spec, scale, service, minutes, mode, display,
+                                                                       lang_))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)  # resource: shared GeoJSON, read only
+def coverage_overlays_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, display: str,
+                             lang_: str) -> list:
+    """The dissolved areas within and beyond reach (:func:`presentation.webmap.coverage_overlays`): computed
+    once per service, minutes and mode, whatever base map or families are chosen."""
     res = service_cached(spec, scale, service, minutes, mode, "none", None)
-    return webmap.overview_layers_js(get_area(spec, scale), service, minutes, res["covered"], lang=lang_,
-                                     display=webmap.TILES[tiles]["display"], tiles=tiles, tianditu_key=tk,
-                                     families=list(fams))
+    return webmap.coverage_overlays(get_area(spec, scale), service, minutes, res["covered"], lang=lang_,
+                                    display=display)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -303,12 +314,18 @@ def enrolment_cached(spec: str, scale: float, level: str) -> pd.DataFrame:
     return enrolment_table(get_area(spec, scale), levels=(level,))
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def seat_map_cached(spec: str, scale: float, skey: str, year: int, level: str, lang_: str, _scen=None, _ev=None):
-    """The seat map of one scenario-year-level (built once; :func:`show_map` then renders it once)."""
-    m, _ = pub.seat_map(get_area(spec, scale), getattr(_scen, "name", "existing"), year, ev=_ev, lang=lang_,
-                        assets="served", level=level, compact=True)
-    return m
+@st.cache_resource(show_spinner=False, max_entries=4)
+def seat_map_base_cached(spec: str, scale: float, lang_: str):
+    """The seat map's unchanging part (:func:`presentation.publish.seat_map_base`), drawn once in the browser."""
+    return pub.seat_map_base(get_area(spec, scale), lang=lang_)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def seat_layers_cached(spec: str, scale: float, skey: str, year: int, level: str, lang_: str, _scen=None, _ev=None):
+    """The seat map of one scenario-year-level as a script run on the drawn base map
+    (:func:`presentation.publish.seat_map_layers`): a new year or level redraws these layers only."""
+    return pub.seat_map_layers(seat_map_base_cached(spec, scale, lang_), get_area(spec, scale),
+                               getattr(_scen, "name", "existing"), year, _ev, level=level)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -763,8 +780,9 @@ def page_schools():
     st.dataframe(bal, hide_index=True, width="stretch", key="seat_table", column_config=balance_config(bal))
     left, right = st.columns([3, 2])
     with left:
-        m = seat_map_cached(spec, sc, skey, int(year), level, lang(), _scen=scen, _ev=ev)
-        show_map(m, key="seat_map", height=520)
+        m = seat_map_base_cached(spec, sc, lang())
+        show_map(m, key="seat_map", height=520,
+                 layers=seat_layers_cached(spec, sc, skey, int(year), level, lang(), _scen=scen, _ev=ev))
     with right:
         st.caption(tr("enrolment_chart"))
         en = enrolment_cached(spec, sc, level)
@@ -834,25 +852,31 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
         show_table(pd.DataFrame(d["by_district"]), key="delta_table")
     with left:
         st.caption(tr("gains", level=service_label(level)) + " — " + tr("gains_help"))
-        gm, changed = gains_map_cached(spec, sc, scenario_key(o), scenario_key(scen), year, level, lang(),
-                                       _base=o_ev, _scen=ev)
+        layers, changed = gains_layers_cached(spec, sc, scenario_key(o), scenario_key(scen), year, level, lang(),
+                                              _base=o_ev, _scen=ev)
         if not changed:
             st.info(tr("no_change"))
-        show_map(gm, key="gains_map", height=420)
+        show_map(gains_base_cached(spec, sc, lang()), key="gains_map", height=420, layers=layers)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def gains_map_cached(spec: str, scale: float, base_key: str, scen_key: str, year: int, level: str, lang_: str,
-                     _base=None, _scen=None):
-    """The gains map of ``_scen`` against ``_base`` (cells and districts coloured by the change in
-    children seated within the walking limit) and whether anything changed."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def gains_base_cached(spec: str, scale: float, lang_: str):
+    """The gains map's unchanging part (:func:`presentation.webmap.gains_map_base`), drawn once in the browser."""
+    return webmap.gains_map_base(get_area(spec, scale), lang=lang_)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def gains_layers_cached(spec: str, scale: float, base_key: str, scen_key: str, year: int, level: str, lang_: str,
+                        _base=None, _scen=None):
+    """The gains of ``_scen`` against ``_base`` (cells and districts coloured by the change in children
+    seated within the walking limit) as a script for the drawn gains map, and whether anything changed."""
     a = get_area(spec, scale)
     rb, rs = _base.levels[level], _scen.levels[level]
     diff = rs.assignment.assigned_cell.astype(float) - rb.assignment.assigned_cell.astype(float)
     sq = rs._evaluator.cell_squares()
-    m = webmap.gains_map(a, sq, diff, rs.by_district, rb.by_district, lang=lang_,
-                         title=tr("gains", lang_, level=SERVICES[level].label(lang_)))
-    return m, bool(np.any(np.abs(diff) > 1e-9))
+    js = webmap.gains_map_layers(gains_base_cached(spec, scale, lang_), a, sq, diff, rs.by_district, rb.by_district,
+                                 title=tr("gains", lang_, level=SERVICES[level].label(lang_)))
+    return js, bool(np.any(np.abs(diff) > 1e-9))
 
 
 def balance_frame(level_json: dict) -> pd.DataFrame:

@@ -236,6 +236,9 @@ def main(argv=None) -> int:
                         inp.press("Enter")
                         settled(page, maps=3)
                         page.locator(".st-key-edit_apply button").click()
+                        # done when the page shows the working copy selected ("plan（已修改）"): the
+                        # click's own run is followed by the rerun that selects it
+                        page.locator(".st-key-scenario input[value*='已修改']").wait_for(timeout=900_000)
                     rec("apply an edit", timed(page, edit, **school))
                     csv = ROOT / "docs" / "examples" / "candidates.csv"
                     def upload():

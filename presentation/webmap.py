@@ -875,15 +875,44 @@ def gains_map(area, squares, diff, scen_rows, base_rows, *, lang: str = "zh", ti
               assets: str = "served") -> folium.Map:
     """A map of who gains and who loses seats within reach between two evaluations (:func:`add_gains`)."""
     m = base_map(area, lang=lang)
+    add_gains_layers(m, area, squares, diff, scen_rows, base_rows, title=title)
+    add_gains_frame(m, area)
+    add_layer_control(m, collapsed=True)
+    return finish(m, assets)
+
+
+def add_gains_layers(m: folium.Map, area, squares, diff, scen_rows, base_rows, *, title: str | None = None) -> None:
+    """What changes on a gains map with the two evaluations: :func:`add_gains` and its legend."""
+    lang = getattr(m, "_hedong_lang", "zh")
     add_gains(m, area, squares, diff, scen_rows, base_rows)
-    add_boundary(m, area)
     add_legend(m, [legend_html(title or t("change_seated", lang), [
         (swatch(GAIN_COLOR, opacity=0.75), t("gain_cells", lang)),
         (swatch(LOSS_COLOR, opacity=0.75), t("loss_cells", lang))])])
-    add_notice(m, area, collapsed=True)  # in the app, under its own notice: one line that unfolds
+
+
+def add_gains_frame(m: folium.Map, area) -> list:
+    """What does not: the boundary, the generated-data notice (one line that unfolds: in the app it sits
+    under the page's own notice) and the sources. Returns ``[("boundary", FeatureGroup)]``."""
+    boundary = add_boundary(m, area)
+    add_notice(m, area, collapsed=True)
     add_attribution(m, area)
-    add_layer_control(m, collapsed=True)
+    return [("boundary", boundary)]
+
+
+def gains_map_base(area, *, lang: str = "zh", assets: str = "served") -> folium.Map:
+    """The app's gains map without its two evaluations (:func:`add_gains_frame`), drawn once in the
+    browser; each comparison is then a script of :func:`gains_map_layers` run on it."""
+    m = base_map(area, lang=lang)
+    register_layers(m, add_gains_frame(m, area))
     return finish(m, assets)
+
+
+def gains_map_layers(base: folium.Map, area, squares, diff, scen_rows, base_rows, *, title: str | None = None) -> str:
+    """The gains map layers of one comparison (:func:`add_gains_layers`) as a script for a drawn
+    :func:`gains_map_base` (:func:`layers_script`)."""
+    scratch = scratch_map(base)
+    add_gains_layers(scratch, area, squares, diff, scen_rows, base_rows, title=title)
+    return layers_script(scratch)
 
 
 def utilisation_color(u: float | None) -> str:
@@ -1362,9 +1391,32 @@ def overview_base(area, *, lang: str = "zh", display: str = "wgs84", families=No
     return m
 
 
+def coverage_overlays(area, service: str, minutes: float, covered: np.ndarray, *, lang: str = "zh",
+                      display: str = "wgs84") -> list[dict]:
+    """Homes within ``minutes`` of ``service`` and homes beyond it as two dissolved areas of population
+    cells: ``[{name, data (GeoJSON), style}]`` in the ``display`` datum (the costly part of
+    :func:`overview_layers_js`, kept apart so that a new base map or family choice reuses it)."""
+    pop = area.population
+    covered = np.asarray(covered, bool)
+    has = pop["pop_total"].to_numpy(float) > 0
+    xy = np.c_[pop.geometry.x.to_numpy(), pop.geometry.y.to_numpy()]
+    side = float(area.cell_size or 100.0)
+    svc = SERVICES[service].label(lang) if service in SERVICES else service
+    color = SERVICE_COLOR.get(service, "#3366cc")
+    out = []
+    for name, mask, col, op in ((t("circles", lang, minutes=int(minutes), service=svc), covered & has, color, 0.35),
+                                (t("uncovered_legend", lang, minutes=int(minutes), service=svc), ~covered & has,
+                                 UNCOVERED_COLOR, 0.55)):
+        g = dissolved_squares(xy[mask], side, area.crs)
+        data = _features(to_display(g, display), []) if len(g) else {"type": "FeatureCollection", "features": []}
+        out.append({"name": name, "data": data,
+                    "style": {"fillColor": col, "fillOpacity": op, "color": col, "weight": 0.6, "opacity": 0.8}})
+    return out
+
+
 def overview_layers_js(area, service: str, minutes: float, covered: np.ndarray, *, lang: str = "zh",
                        display: str = "wgs84", tiles: str = "none", tianditu_key: str | None = None,
-                       families=None) -> str:
+                       families=None, overlays: list[dict] | None = None) -> str:
     """The changing part of the app's main map as one script for a map built by :func:`overview_base`.
 
     It removes what the previous run of such a script added, then adds: the base tiles (``tiles``
@@ -1380,6 +1432,8 @@ def overview_layers_js(area, service: str, minutes: float, covered: np.ndarray, 
         Per population cell, within ``minutes`` (``ServiceCoverage.covered``).
     display : {"wgs84", "gcj02"}
         Datum of the base map (``TILES[tiles]["display"]`` must match it).
+    overlays : list of dict, optional
+        :func:`coverage_overlays` of these inputs, when the caller keeps them (computed if not given).
 
     Raises
     ------
@@ -1390,21 +1444,10 @@ def overview_layers_js(area, service: str, minutes: float, covered: np.ndarray, 
     if TILES[tiles]["display"] != display:
         raise InputError(f"base map {tiles!r} is drawn in {TILES[tiles]['display']}, this map in {display}",
                          field="tiles")
-    pop = area.population
-    covered = np.asarray(covered, bool)
-    has = pop["pop_total"].to_numpy(float) > 0
-    xy = np.c_[pop.geometry.x.to_numpy(), pop.geometry.y.to_numpy()]
-    side = float(area.cell_size or 100.0)
+    if overlays is None:
+        overlays = coverage_overlays(area, service, minutes, covered, lang=lang, display=display)
     svc = SERVICES[service].label(lang) if service in SERVICES else service
     color = SERVICE_COLOR.get(service, "#3366cc")
-    overlays = []
-    for name, mask, col, op in ((t("circles", lang, minutes=int(minutes), service=svc), covered & has, color, 0.35),
-                                (t("uncovered_legend", lang, minutes=int(minutes), service=svc), ~covered & has,
-                                 UNCOVERED_COLOR, 0.55)):
-        g = dissolved_squares(xy[mask], side, area.crs)
-        data = _features(to_display(g, display), []) if len(g) else {"type": "FeatureCollection", "features": []}
-        overlays.append({"name": name, "data": data,
-                         "style": {"fillColor": col, "fillOpacity": op, "color": col, "weight": 0.6, "opacity": 0.8}})
     bases = [{"name": t("tiles.none", lang), "layers": [], "active": tiles == "none"}]
     if tiles != "osm":
         bases.append({"name": t("tiles.osm", lang), "layers": tile_specs("osm", lang), "active": False})
@@ -1441,6 +1484,68 @@ def overview_layers_js(area, service: str, minutes: float, covered: np.ndarray, 
           + "D.push(window.hedongLegend);"
           f"map.getContainer().setAttribute('data-hedong-stamp','{stamp}');" + "})({map});")
     return js.replace("</", "<\\/")
+
+
+def register_layers(m: folium.Map, layers: list[tuple[str, folium.FeatureGroup]]) -> None:
+    """Name ``m``'s switchable layers for scripts run on it later (:func:`layers_script`,
+    :func:`overview_layers_js`): ``window.hedongLayers``; they then appear in those scripts' layer switch."""
+    _Registry(layers).add_to(m)
+
+
+def scratch_map(base: folium.Map) -> folium.Map:
+    """An empty map with ``base``'s display datum and language, to build layers on for :func:`layers_script`."""
+    m = folium.Map(tiles=None, prefer_canvas=True)
+    m._hedong_display = _display_crs(base)
+    m._hedong_lang = getattr(base, "_hedong_lang", "zh")
+    return m
+
+
+#: The outlines a layers script keeps above what it draws (keys of :func:`register_layers`).
+_ON_TOP = ("districts", "boundary")
+
+
+def layers_script(scratch: folium.Map, *, collapsed: bool = True) -> str:
+    """Everything added to ``scratch`` (:func:`scratch_map`) as one script for a map already drawn in the
+    browser (``{map}`` stands for it): it first removes what the previous such script added, then adds
+    these layers and controls and one layer switch over them and the map's registered layers
+    (:func:`register_layers`), and stamps the map's container (``data-hedong-stamp``, a hash of the
+    script). The app sends it instead of a new map when only these layers change (a new year or
+    level of the seat map): no new frame, no map rebuilt in the browser.
+
+    Feature groups with ``overlay=False`` are alternatives (radio buttons); ``show=False`` ones start
+    hidden. ``scratch`` must not hold a layer switch of its own.
+    """
+    fig = scratch.get_root()
+    fig.render()
+    name = scratch.get_name()
+    body = "\n".join(el.render() for key, el in fig.script._children.items() if key != name)
+    if "L.control.layers(" in body:
+        raise ValueError("the scratch map has a layer switch of its own; layers_script makes one")
+    groups = [ch for ch in scratch._children.values() if isinstance(ch, folium.FeatureGroup)]
+    others = [ch for ch in scratch._children.values()
+              if isinstance(ch, (folium.map.Layer, folium.Marker)) and not isinstance(ch, folium.FeatureGroup)]
+    switch = [{"v": g.get_name(), "name": g.layer_name, "overlay": bool(g.overlay)} for g in groups if g.control]
+    mine = ",".join(x.get_name() for x in groups + others)
+    names = json.dumps([{"name": e["name"], "overlay": e["overlay"]} for e in switch], ensure_ascii=False)
+    refs = "[" + ",".join(e["v"] for e in switch) + "]"
+    stamp = hashlib.sha1(body.encode()).hexdigest()[:16]
+    js = ("(function(map){"
+          "var D=window.hedongAdded||[];while(D.length){try{D.pop().remove();}catch(e){}}window.hedongAdded=D;"
+          # controls added by the body (legend, title) are kept to be removed next time
+          "var addTo=L.Control.prototype.addTo;L.Control.prototype.addTo=function(m){D.push(this);"
+          "return addTo.call(this,m);};"
+          f"try{{\n{body.replace(name, '{map}')}\n"
+          f"D.push({mine});"
+          f"var S={names},V={refs},bases={{}},overlays={{}};"
+          "S.forEach(function(e,i){(e.overlay?overlays:bases)[e.name]=V[i];});"
+          "var R=window.hedongLayers||{order:[],layers:{}};"
+          "R.order.forEach(function(k){overlays[R.layers[k].name]=R.layers[k].layer;});"
+          f"L.control.layers(bases,overlays,{{position:'topleft',collapsed:{json.dumps(collapsed)}}}).addTo(map);"
+          "}finally{L.Control.prototype.addTo=addTo;}"
+          f"{json.dumps(list(_ON_TOP))}.forEach(function(k){{var e=R.layers[k];"
+          "if(e&&map.hasLayer(e.layer)&&e.layer.bringToFront){e.layer.bringToFront();}});"
+          f"map.getContainer().setAttribute('data-hedong-stamp','{stamp}');" + "})({map});")
+    return js
 
 
 def service_map(area, service: str, minutes: float, covered: np.ndarray, *, lang: str = "zh",

@@ -255,3 +255,20 @@ def test_overview_base_registers_its_layers_for_the_script(small_demo):
     cov = service_coverage(small_demo, "fitness", minutes=15).covered
     page = webmap.service_map(small_demo, "fitness", 15, cov, lang="en", assets="inline").get_root().render()
     assert assets.external_urls(page) == [] and page.index("window.hedongLayers") < page.index("hedongAdded")
+
+
+def test_layers_script_makes_the_one_layer_switch(small_demo):
+    """A layers script names the map by ``{map}`` only, switches its own groups with the registered ones,
+    and refuses a scratch map that brings a switch of its own."""
+    import folium
+
+    base = webmap.base_map(small_demo)
+    scratch = webmap.scratch_map(base)
+    fg = folium.FeatureGroup(name="甲 <b>", show=False).add_to(scratch)
+    folium.GeoJson({"type": "FeatureCollection", "features": []}).add_to(fg)
+    js = webmap.layers_script(scratch)
+    assert scratch.get_name() not in js and "{map}" in js
+    assert '"甲 <b>"' in js and fg.get_name() in js and "L.control.layers(" in js
+    webmap.add_layer_control(scratch)
+    with pytest.raises(ValueError):
+        webmap.layers_script(scratch)
