@@ -740,26 +740,38 @@ def page_schools():
     """Schools & scenarios: seat balance by district first (seats, enrolment, balance, utilisation,
     classes), the enrolment projection, then the walking check; utilisation, compare, edit, optimise."""
     a = area()
-    spec, sc = area_spec(), demo_scale()
     _apply_pending_selection()
     names = scenario_names(a)
     if st.session_state.get("scenario") not in names:
         st.session_state.pop("scenario", None)
-    c1, c2, c3, c4 = st.columns([2, 3, 2, 3])
+    c1, _ = st.columns([2, 8])
     st.session_state.setdefault("scenario", "plan" if "plan" in names else names[0])
     c1.selectbox(tr("scenario"), names, key="scenario",
                  format_func=lambda n, L=lang(), W=frozenset(n for (_, n) in working_copies()): scenario_label(n, L, W))
+    scen = current_scenario()
+    if (a.name, scen.name) in working_copies():
+        st.caption(f"{scenario_label(scen.name)} · {tr('edited')}")
+    if st.session_state.get("_saved_msg"):
+        st.success(st.session_state.pop("_saved_msg"))
+    schools_view(a, scen, names)
+    edit_section(a, scen)
+    actions_section(a, scen)
+    optimise_section(a)
+
+
+@st.fragment
+def schools_view(a, scen, names: list[str]):
+    """The schools page for one year, level and assignment rule: seat balance, seat map, enrolment, per-school
+    table and the comparison. A fragment: a new year or level reruns this part only, not the edit, action
+    and optimiser sections below (nor redraws their maps)."""
+    spec, sc = area_spec(), demo_scale()
+    c2, c3, c4 = st.columns([3, 2, 3])
     year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], 2025, key="year")
     level = c3.radio(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="level",
                      horizontal=True)
     assign = c4.radio(tr("assign"), ["catchment", "walk"], format_func=lambda k, L=lang(): tr(f"assign_{k}", L),
                       key="assign")
-    scen = current_scenario()
     skey = scenario_key(scen)
-    if (a.name, scen.name) in working_copies():
-        st.caption(f"{scenario_label(scen.name)} · {tr('edited')}")
-    if st.session_state.get("_saved_msg"):
-        st.success(st.session_state.pop("_saved_msg"))
     ev_json, ev = evaluation_cached(spec, sc, skey, int(year), level, _scen=scen, assign=assign)
     lv = ev.levels[level].summary
     # Seat balance first: what the education bureau signs; the walking share is the norm check.
@@ -821,9 +833,6 @@ def page_schools():
             flagged["name"] = display_names(flagged, lang())
             st.dataframe(flagged.drop(columns=["name_en"], errors="ignore"), hide_index=True, width="stretch")
     compare_section(a, scen, ev, ev_json, int(year), level, names, assign)
-    edit_section(a, scen)
-    actions_section(a, scen)
-    optimise_section(a)
 
 
 def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str], assign: str = "walk"):
