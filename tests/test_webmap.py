@@ -174,3 +174,21 @@ def test_app_seat_map_keeps_the_map_visible(small_demo):
     for m in (app_map, pub_map):
         lc = [c for c in m._children.values() if type(c).__name__ == "LayerControl"]
         assert lc and lc[0].options.get("collapsed") is True
+
+
+def test_street_lines_simplified_segment_by_segment(small_demo):
+    """The streets base layer simplifies each segment (fast) instead of each name's whole multi-line
+    (GEOS checks every part against every other: seconds on the default demo); both stay within
+    the tolerance of the streets and keep the same names and segments."""
+    import shapely
+
+    raw = webmap.street_lines(small_demo)
+    fast = webmap.street_lines(small_demo, simplify_m=3)
+    old = raw.geometry.simplify(3, preserve_topology=True)
+    assert list(fast["name"]) == list(raw["name"]) and len(fast) > 1
+    assert (shapely.get_num_geometries(fast.geometry.values) == shapely.get_num_geometries(raw.geometry.values)).all()
+    assert shapely.hausdorff_distance(fast.geometry.values, raw.geometry.values).max() <= 3.0 + 1e-6
+    assert shapely.hausdorff_distance(fast.geometry.values, old.values).max() <= 2 * 3.0 + 1e-6
+    # every segment keeps its two ends (the street network stays connected where it was)
+    ends = lambda g: {tuple(np.round(c, 6)) for p in shapely.get_parts(g) for c in shapely.get_coordinates(p)[[0, -1]]}
+    assert all(ends(a) == ends(b) for a, b in zip(fast.geometry.values, raw.geometry.values))
