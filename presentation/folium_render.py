@@ -122,10 +122,12 @@ class FixedStyleGeoJson(folium.GeoJson):
         text = self._text_cache.get("text")
         if text is None:
             text = self._text_cache["text"] = geojson_text(self.data)
-        # Render with a small stand-in (keeping the first feature, which tooltips check) and paste the
-        # serialised data over its serialisation in the rendered script.
+        # Render with a small stand-in and paste the serialised data over its serialisation in the
+        # rendered script. The stand-in keeps the first feature's properties (tooltips and pop-ups
+        # check their fields there), not its geometry (which can be most of the layer).
         data = self.data
-        self.data = {"type": data.get("type"), "features": data["features"][:1], _STAND_IN: self.get_name()}
+        first = {"type": "Feature", "properties": data["features"][0].get("properties"), "geometry": None}
+        self.data = {"type": data.get("type"), "features": [first], _STAND_IN: self.get_name()}
         stand_in = geojson_text(self.data)
         try:
             Layer.render(self)  # as GeoJson.render calls it (no kwargs)

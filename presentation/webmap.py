@@ -1377,13 +1377,24 @@ _PLACE_JS = """
 """
 
 
-def add_place_finder(m: folium.Map, area, cell_minutes: dict, *, lang: str | None = None) -> None:
+def add_place_finder(m: folium.Map, area, cell_minutes: dict, *, lang: str | None = None,
+                     cache: dict | None = None) -> None:
     """Offline "my place": a click anywhere shows the minutes on foot to the nearest facility of every
     service at that point (its population cell), and which are within 5 / 10 / 15 minutes — from data
-    embedded in the page (:func:`place_payload`), so it works from a file with no server and no network."""
+    embedded in the page (:func:`place_payload`), so it works from a file with no server and no network.
+
+    ``cache``: a dict the caller keeps while drawing several maps with the same ``area`` and
+    ``cell_minutes`` (a publication): the script is built once per display datum and language.
+    """
     lang = lang or getattr(m, "_hedong_lang", "zh")
-    data = place_payload(area, cell_minutes, _display_crs(m), lang)
-    _Script(_PLACE_JS % json.dumps(data, ensure_ascii=False).replace("</", "<\\/")).add_to(m)
+    key = (_display_crs(m), lang)
+    code = cache.get(key) if cache is not None else None
+    if code is None:
+        data = place_payload(area, cell_minutes, key[0], lang)
+        code = _PLACE_JS % json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+        if cache is not None:
+            cache[key] = code
+    _Script(code).add_to(m)
     _Control(f'<div style="{_BOX}max-width:260px;font-size:11px">{_html.escape(t("place.hint", lang))}</div>',
              position="bottomleft", css_class="hedong-place-hint").add_to(m)
 
