@@ -181,11 +181,11 @@ def straight_chains(lines: np.ndarray) -> np.ndarray:
     norm = np.hypot(out[:, 0], out[:, 1])
     out = out / np.where(norm > 0, norm, 1.0)[:, None]
     piece = np.r_[np.arange(n), np.arange(n)]
-    _, node = np.unique(np.round(pts, 3), axis=0, return_inverse=True)
-    node = node.ravel()
-    # every ordered pair (a, b) of distinct ends at the same point
-    order = np.argsort(node, kind="stable")
-    starts = np.flatnonzero(np.r_[True, node[order][1:] != node[order][:-1]])
+    # ends sorted by their point (to the millimetre); every ordered pair (a, b) of distinct ends at
+    # the same point
+    mm = np.round(pts * 1000.0).astype(np.int64)
+    order = np.lexsort((mm[:, 1], mm[:, 0]))
+    starts = np.flatnonzero(np.r_[True, (mm[order][1:] != mm[order][:-1]).any(axis=1)])
     sizes = np.diff(np.r_[starts, len(order)])
     k = np.repeat(sizes, sizes)  # size of each (sorted) end's point
     a = np.repeat(np.arange(len(order)), k)
@@ -314,7 +314,9 @@ def circles_gdf(area, service, minutes: float | None = None, per_facility: bool 
     base = {"service": svc.key, "minutes": minutes, "mode": m, "demand_column": svc.demand}
     if not per_facility:
         geom = service_area(net, fsnap, minutes, walk_off_m)
-        cov = ctx.seconds(fac, m, limit_s=budget) <= budget
+        # unlimited search: the same cells within the budget, and the times the coverage of the same
+        # service already asked for (cached by the context)
+        cov = ctx.seconds(fac, m) <= budget
         row = {**base, "facilities": len(fac), "population": float(pop[cov].sum()),
                "demand": float(dem[cov].sum()), "area_km2": shapely.area(geom) / 1e6}
         return gpd.GeoDataFrame([row], geometry=[geom], crs=area.crs)
