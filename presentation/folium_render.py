@@ -97,16 +97,43 @@ class FixedStyleGeoJson(folium.GeoJson):
     text_cache : dict, optional
         Where the serialised data is kept (key ``"text"``) for the next layer built from the same
         ``data`` object; pass the same dict with the same data (e.g. kept beside a cached layer).
+    geometry_text : list of str, optional
+        The features' geometries already serialised (``json.dumps(geometry, sort_keys=True)``), one
+        per feature in order; ``data``'s features then carry ``"geometry": None``. For layers cut
+        from geometries serialised once per area (a published map's uncovered cells).
     **kwargs
         Passed to ``folium.GeoJson`` (``tooltip``, ``highlight_function``, ``interactive`` ...).
     """
 
-    def __init__(self, data: dict, style: dict, *, text_cache: dict | None = None, **kwargs):
+    def __init__(self, data: dict, style: dict, *, text_cache: dict | None = None,
+                 geometry_text: list[str] | None = None, **kwargs):
         style = dict(style)
+        if geometry_text is not None and len(geometry_text) != len(data["features"]):
+            raise ValueError("geometry_text needs one geometry per feature")
+        if geometry_text is not None and not installed():  # no pasting: the geometries go into the data
+            for f, g in zip(data["features"], geometry_text):
+                f["geometry"] = json.loads(g)
+            geometry_text = None
         super().__init__(data, style_function=lambda f: style, **kwargs)
         # the one entry folium's per-feature table would end with (GeoJsonStyleMapper._set_default_key)
         self._style_key = GeoJsonStyleMapper._to_key(style)
-        self._text_cache = text_cache
+        self._text_cache = {} if geometry_text is not None and text_cache is None else text_cache
+        self._geometry_text = geometry_text
+
+    def _text(self) -> str:
+        """The data as folium's template writes it, geometries pasted in where they come serialised."""
+        text = geojson_text(self.data)
+        if self._geometry_text is None:
+            return text
+        # json.dumps writes each feature's "geometry": null once, in feature order (a property value
+        # cannot contain the sequence: its quotes are escaped)
+        pieces = text.split('"geometry": null')
+        if len(pieces) != len(self._geometry_text) + 1:
+            raise ValueError("a feature of a layer with geometry_text has a geometry")
+        out = [pieces[0]]
+        for g, rest in zip(self._geometry_text, pieces[1:]):
+            out += ['"geometry": ', g, rest]
+        return "".join(out)
 
     def render(self, **kwargs):
         """``folium.GeoJson.render`` with the style table written directly and cached data pasted in."""
@@ -121,7 +148,7 @@ class FixedStyleGeoJson(folium.GeoJson):
             return
         text = self._text_cache.get("text")
         if text is None:
-            text = self._text_cache["text"] = geojson_text(self.data)
+            text = self._text_cache["text"] = self._text()
         # Render with a small stand-in and paste the serialised data over its serialisation in the
         # rendered script. The stand-in keeps the first feature's properties (tooltips and pop-ups
         # check their fields there), not its geometry (which can be most of the layer).

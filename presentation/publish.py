@@ -185,7 +185,7 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
     webmap.add_districts(m, area)
     webmap.add_boundary(m, area)
     webmap.add_circles(m, circles, service, mins)
-    webmap.add_uncovered(m, unc, area.cell_size or 100.0, agg_m=agg_m)
+    webmap.add_uncovered(m, unc, area.cell_size or 100.0, agg_m=agg_m, area=area)
     fac_svc = fac[fac["family"].isin(add_fams)]
     if svc.subtypes is not None:
         fac_svc = fac_svc[fac_svc["subtype"].isin(svc.subtypes)]

@@ -592,21 +592,68 @@ def add_circles(m: folium.Map, circles: gpd.GeoDataFrame, service: str, minutes:
 
 
 def add_uncovered(m: folium.Map, cells: gpd.GeoDataFrame, cell_size: float, *, lang: str | None = None,
-                  agg_m: float | None = None, show: bool = True, label: str | None = None) -> folium.FeatureGroup:
-    """Population cells left outside the circles, highlighted in magenta (tooltip: residents)."""
+                  agg_m: float | None = None, show: bool = True, label: str | None = None,
+                  area=None) -> folium.FeatureGroup:
+    """Population cells left outside the circles, highlighted in magenta (tooltip: residents).
+
+    ``area``: the study area whose population rows ``cells`` are; its cells' squares are then
+    projected and serialised once per area and display datum (:func:`_cell_square_texts`) and each
+    map only picks its cells (a publication draws the uncovered cells of nine services).
+    """
     lang = lang or getattr(m, "_hedong_lang", "zh")
     fg = folium.FeatureGroup(name=label or t("uncovered", lang), show=show)
     if cells is not None and len(cells):
-        sq = cell_squares(cells, cell_size, ["pop_total"], agg_m=agg_m)
-        sq["pop_total"] = sq["pop_total"].round().astype(int)
-        sq = sq[sq["pop_total"] > 0]
-        g = to_display(sq, _display_crs(m))
-        FixedStyleGeoJson(
-            _features(g, ["pop_total"]), {"fillColor": UNCOVERED_COLOR, "fillOpacity": 0.5, "stroke": False},
-            tooltip=folium.GeoJsonTooltip(["pop_total"], aliases=[t("population_n", lang)], localize=True),
-        ).add_to(fg)
+        style = {"fillColor": UNCOVERED_COLOR, "fillOpacity": 0.5, "stroke": False}
+        tooltip = folium.GeoJsonTooltip(["pop_total"], aliases=[t("population_n", lang)], localize=True)
+        pos = _rows_of(area, cells, cell_size) if area is not None and not agg_m else None
+        if pos is not None:
+            texts = _cell_square_texts(area, _display_crs(m))
+            pop = np.round(cells["pop_total"].to_numpy(dtype=float)).astype(int)
+            keep = pop > 0
+            data = {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "geometry": None, "properties": {"pop_total": p}} for p in pop[keep].tolist()]}
+            FixedStyleGeoJson(data, style, geometry_text=[texts[i] for i in pos[keep].tolist()],
+                              tooltip=tooltip).add_to(fg)
+        else:
+            sq = cell_squares(cells, cell_size, ["pop_total"], agg_m=agg_m)
+            sq["pop_total"] = sq["pop_total"].round().astype(int)
+            sq = sq[sq["pop_total"] > 0]
+            g = to_display(sq, _display_crs(m))
+            FixedStyleGeoJson(_features(g, ["pop_total"]), style, tooltip=tooltip).add_to(fg)
     fg.add_to(m)
     return fg
+
+
+def _rows_of(area, cells: gpd.GeoDataFrame, cell_size: float) -> np.ndarray | None:
+    """Positions of ``cells`` among the area's population cells, or None when they are not its rows
+    (another index, moved points or another cell size)."""
+    pop = area.population
+    if float(cell_size) != float(area.cell_size or 100.0) or cells.crs != pop.crs:
+        return None
+    pos = pop.index.get_indexer(cells.index) if pop.index.is_unique else np.full(len(cells), -1)
+    if (pos < 0).any():
+        return None
+    same = (np.array_equal(pop.geometry.x.to_numpy()[pos], cells.geometry.x.to_numpy())
+            and np.array_equal(pop.geometry.y.to_numpy()[pos], cells.geometry.y.to_numpy()))
+    return pos if same else None
+
+
+def _cell_square_texts(area, display: str) -> list[str]:
+    """Each population cell's square as display GeoJSON text (as :func:`add_uncovered` draws it),
+    built once per area and display datum."""
+    key = (id(area), getattr(area, "name", ""), "cell_squares", display)
+    hit = _LAYER_CACHE.get(key)
+    if hit is not None and hit[0] is area:
+        return hit[1]
+    sq = cell_squares(area.population, area.cell_size or 100.0, [])
+    geoms = to_display(sq, display).geometry.values
+    if len(geoms) != len(sq):  # (squares are never empty; to_display drops empty ones)
+        raise RuntimeError("a population cell has no square")
+    texts = [json.dumps(f["geometry"], sort_keys=True) for f in _features(gpd.GeoDataFrame(geometry=geoms), [])["features"]]
+    if len(_LAYER_CACHE) >= _LAYER_CACHE_MAX:
+        _LAYER_CACHE.pop(next(iter(_LAYER_CACHE)))
+    _LAYER_CACHE[key] = (area, texts)
+    return texts
 
 
 def life_circle_cells(population: gpd.GeoDataFrame, covered: dict, cell_size: float) -> gpd.GeoDataFrame:

@@ -98,3 +98,20 @@ def test_fixed_style_geojson_pastes_the_cached_text():
     cache = {"text": folium_render.geojson_text(_lines(5))}
     page = _styled_page(folium_render.FixedStyleGeoJson, data, text_cache=cache)
     assert "Street 4 " in page and page.count("Street 0 ") == 1
+
+
+def test_fixed_style_geojson_pastes_serialised_geometries():
+    """Features without geometry plus their geometries serialised beforehand: folium's page again."""
+    import json
+
+    import pytest
+
+    data = _lines(25)
+    want = _styled_page(folium.GeoJson, data)
+    texts = [json.dumps(f["geometry"], sort_keys=True) for f in data["features"]]
+    bare = {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": dict(f["properties"]), "geometry": None}
+                         for f in data["features"]]}
+    assert _styled_page(folium_render.FixedStyleGeoJson, bare, geometry_text=texts) == want
+    with pytest.raises(ValueError, match="one geometry per feature"):
+        folium_render.FixedStyleGeoJson(bare, {"color": "#000"}, geometry_text=texts[:-1])

@@ -192,3 +192,28 @@ def test_street_lines_simplified_segment_by_segment(small_demo):
     # every segment keeps its two ends (the street network stays connected where it was)
     ends = lambda g: {tuple(np.round(c, 6)) for p in shapely.get_parts(g) for c in shapely.get_coordinates(p)[[0, -1]]}
     assert all(ends(a) == ends(b) for a, b in zip(fast.geometry.values, raw.geometry.values))
+
+
+def test_uncovered_cells_from_the_areas_serialised_squares(small_demo):
+    """With the area given, add_uncovered cuts its layer from the cells' squares serialised once per
+    area: the same page as building the squares for the map (what it did before), in both datums."""
+    import re
+
+    from accessibility.coverage import service_coverage
+
+    unc = service_coverage(small_demo, "fitness", minutes=5).uncovered
+    assert 0 < len(unc) < len(small_demo.population)
+
+    def page(tiles, **kw):
+        m = webmap.base_map(small_demo, tiles=tiles)
+        webmap.add_uncovered(m, unc, small_demo.cell_size or 100.0, **kw)
+        return re.sub(r"_[0-9a-f]{32}", "_ID", m.get_root().render())
+
+    for tiles, datum in (("none", "wgs84"), ("amap", "gcj02")):
+        fast = page(tiles, area=small_demo)
+        assert any(k[2:] == ("cell_squares", datum) and v[0] is small_demo for k, v in webmap._LAYER_CACHE.items())
+        assert fast == page(tiles)
+    # cells that are not the area's rows (moved) take the direct route
+    moved = unc.copy()
+    moved["geometry"] = moved.geometry.translate(10.0, 0.0)
+    assert webmap._rows_of(small_demo, moved, small_demo.cell_size or 100.0) is None
