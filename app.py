@@ -55,6 +55,7 @@ from scenarios.model import (
     facilities_for,
     resolve_scenario,
     save_scenario,
+    shipped_names,
 )
 from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS, optimize_area
 from scenarios.sites import check_sites
@@ -106,12 +107,47 @@ def area_options(extra: str = "") -> list[str]:
     return out
 
 
+@st.cache_resource(show_spinner=False)
+def _fingerprints() -> dict:
+    """id(scenario) -> (scenario, fingerprint), for the process (the script's own globals are reset per run)."""
+    return {}
+
+
 def scenario_key(scen) -> str:
     """A cache key for a scenario: its name plus a hash of its content (edited copies differ, and the
-    same scenario read twice is the same key — see :meth:`scenarios.model.Scenario.fingerprint`)."""
+    same scenario read twice is the same key — see :meth:`scenarios.model.Scenario.fingerprint`).
+
+    The hash is kept per scenario object (a page asks for it several times per run, and the objects are
+    cached): scenarios are never changed in place here — an edit makes a new copy first (``working_copy``).
+    """
     if scen is None:
         return "none"
-    return f"{scen.name}:{scen.fingerprint()}"
+    memo = _fingerprints()
+    hit = memo.get(id(scen))
+    if hit is None or hit[0] is not scen:
+        if len(memo) > 512:
+            memo.clear()
+        hit = memo[id(scen)] = (scen, scen.fingerprint())  # the object is kept: its id cannot be reused meanwhile
+    return f"{scen.name}:{hit[1]}"
+
+
+def scenario_version(a, name: str) -> str:
+    """What a scenario read under ``name`` depends on: ``shipped`` (built from the area), or the stored
+    file's modification time and size (a save by anyone changes it)."""
+    if name in shipped_names(a):
+        return "shipped"
+    path = store.stored_paths(a).get(name)
+    try:
+        s_ = path.stat()
+    except (AttributeError, OSError):  # no such stored scenario: resolving says so
+        return "missing"
+    return f"{s_.st_mtime_ns}:{s_.st_size}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def scenario_cached(spec: str, scale: float, name: str, version: str):
+    """A shipped or stored scenario, read once per version of its source (:func:`scenario_version`)."""
+    return resolve_scenario(get_area(spec, scale), name)
 
 
 #: Suffix of the working copy an edit creates (``plan`` -> ``plan-edited``, a valid scenario name).
@@ -173,7 +209,7 @@ def safe_resolve(a, name: str):
     """``resolve_scenario``, or — for a stored scenario that cannot be read (a zero-byte file) — the
     error in one line and the ``existing`` scenario instead of a traceback."""
     try:
-        return resolve_scenario(a, name)
+        return scenario_cached(area_spec(), demo_scale(), name, scenario_version(a, name))
     except InputError as e:
         st.error(tr("bad_scenario", name="existing", why=e.one_line()))
         return resolve_scenario(a, "existing")
@@ -192,18 +228,34 @@ def service_cached(spec: str, scale: float, service: str, minutes: float, mode: 
             "uncovered_pop": float(unc["pop_total"].sum())}
 
 
-@st.cache_resource(show_spinner=False, max_entries=24)
-def overview_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, tiles: str,
-                    tk: str | None, fams: tuple, lang_: str):
-    """The main map for these choices, built once (folium objects are reused across reruns).
+@st.cache_resource(show_spinner=False, max_entries=8)
+def overview_base_cached(spec: str, scale: float, display: str, lang_: str):
+    """The main map's unchanging part (:func:`presentation.webmap.overview_base`), built and drawn once:
+    the browser keeps it while the user changes service, minutes, mode, tiles or families."""
+    return webmap.finish(webmap.overview_base(get_area(spec, scale), lang=lang_, display=display), "served")
 
-    Homes within reach and beyond it are drawn as dissolved cells (:func:`presentation.webmap.service_map`),
-    the static layers come built from the layer cache: a new service or threshold costs its coverage
-    (hundredths of a second) and one dissolve, not thousands of polygons.
-    """
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def overview_layers_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, tiles: str,
+                           tk: str | None, fams: tuple, lang_: str) -> str:
+    """The main map's changing layers for these choices as a script run on the drawn base map
+    (:func:`presentation.webmap.overview_layers_js`): homes within reach and beyond it as dissolved cells,
+    tiles, legend and layer switch — tens of kilobytes instead of a new map."""
+    display = webmap.TILES[tiles]["display"]
+    return webmap.overview_layers_js(get_area(spec, scale), service, minutes, None, lang=lang_, display=display,
+                                     tiles=tiles, tianditu_key=tk, families=list(fams),
+                                     overlays=coverage_overlays_cached(spec, scale, service, minutes, mode, display,
+                                                                       lang_))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)  # resource: shared GeoJSON, read only
+def coverage_overlays_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, display: str,
+                             lang_: str) -> list:
+    """The dissolved areas within and beyond reach (:func:`presentation.webmap.coverage_overlays`): computed
+    once per service, minutes and mode, whatever base map or families are chosen."""
     res = service_cached(spec, scale, service, minutes, mode, "none", None)
-    return webmap.service_map(get_area(spec, scale), service, minutes, res["covered"], lang=lang_, tiles=tiles,
-                              tianditu_key=tk, families=list(fams), assets="served")
+    return webmap.coverage_overlays(get_area(spec, scale), service, minutes, res["covered"], lang=lang_,
+                                    display=display)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -245,10 +297,14 @@ def life_circle_map_cached(spec: str, scale: float, minutes: float, mode: str | 
                                lc=life_circle_cached(spec, scale, minutes, mode))
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)  # resource: the result holds the evaluator, never pickle it
-def evaluation_cached(spec: str, scale: float, skey: str, year: int, _scen=None, assign: str = "walk"):
-    """Scenario evaluation of one year as (json dict, :class:`scenarios.evaluate.Evaluation`)."""
-    ev = evaluate(get_area(spec, scale), _scen if _scen is not None else "existing", year, assign=assign)
+@st.cache_resource(show_spinner=False, max_entries=128)  # resource: the result holds the evaluator, never pickle it
+def evaluation_cached(spec: str, scale: float, skey: str, year: int, level: str, _scen=None, assign: str = "walk"):
+    """Scenario evaluation of one year and school level as (json dict, :class:`scenarios.evaluate.Evaluation`).
+
+    One level, the one on the screen: levels are evaluated independently (the same numbers as evaluating
+    all three, ``tests/test_evaluate.py``), and a new year then costs a third of a full evaluation."""
+    ev = evaluate(get_area(spec, scale), _scen if _scen is not None else "existing", year, levels=(level,),
+                  assign=assign)
     return ev.to_json(), ev
 
 
@@ -258,12 +314,24 @@ def enrolment_cached(spec: str, scale: float, level: str) -> pd.DataFrame:
     return enrolment_table(get_area(spec, scale), levels=(level,))
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def seat_map_cached(spec: str, scale: float, skey: str, year: int, level: str, lang_: str, _scen=None, _ev=None):
-    """The seat map of one scenario-year-level (built once; :func:`show_map` then renders it once)."""
-    m, _ = pub.seat_map(get_area(spec, scale), getattr(_scen, "name", "existing"), year, ev=_ev, lang=lang_,
-                        assets="served", level=level, compact=True)
-    return m
+@st.cache_resource(show_spinner=False, max_entries=4)
+def seat_map_base_cached(spec: str, scale: float, lang_: str):
+    """The seat map's unchanging part (:func:`presentation.publish.seat_map_base`), drawn once in the browser."""
+    return pub.seat_map_base(get_area(spec, scale), lang=lang_)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def seat_layers_cached(spec: str, scale: float, skey: str, year: int, level: str, lang_: str, _scen=None, _ev=None):
+    """The seat map of one scenario-year-level as a script run on the drawn base map
+    (:func:`presentation.publish.seat_map_layers`): a new year or level redraws these layers only."""
+    return pub.seat_map_layers(seat_map_base_cached(spec, scale, lang_), get_area(spec, scale),
+                               getattr(_scen, "name", "existing"), year, _ev, level=level)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def projects_wgs84_cached(spec: str, scale: float, skey: str, _scen=None):
+    """A scenario's projects in WGS84 lon/lat (the edit form's coordinates); shared, never modified."""
+    return _scen.projects.to_crs(4326)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -335,12 +403,17 @@ def folium_payload(m) -> dict:
         return pre
 
 
-def show_map(m, key: str, height: int = 620, returned=None):
+def show_map(m, key: str, height: int = 620, returned=None, layers: str | None = None):
     """Render a folium map (assets already pointed at /app/static) and return what the browser sent back.
 
     Same component and return value as ``streamlit_folium.st_folium`` (``returned`` objects only), with
     the map's rendering done once per map object (:func:`folium_payload`): a rerun that does not change
     the map costs milliseconds instead of a second. Falls back to ``st_folium`` if its internals moved.
+
+    ``layers``: a script (``{map}`` for the map) run on the drawn map, e.g.
+    :func:`presentation.webmap.overview_layers_js`. It goes to the browser as streamlit-folium's
+    "feature group" argument: the component's key depends on the map only, so the browser keeps the map
+    and runs the new script when only the layers change (no new frame, no map rebuilt or re-downloaded).
     """
     # lazy (issue 13, first paint): streamlit_folium adds ~0.2 s on top of streamlit; imported at the first
     # map, after the sidebar, title and metrics have been sent to the browser
@@ -349,6 +422,11 @@ def show_map(m, key: str, height: int = 620, returned=None):
     returned = list(returned if returned is not None else [])
     if not all(hasattr(sf, n) for n in ("_component_func", "_get_map_string", "_get_html", "_get_header",
                                         "generate_js_hash", "get_full_id")):
+        if layers:  # the layers go into the map itself (replacing the ones of the previous choice)
+            old = getattr(m, "_hedong_layers_script", None)
+            if old is not None:
+                m._children.pop(old.get_name(), None)
+            m._hedong_layers_script = webmap.add_script(m, layers)
         return sf.st_folium(m, key=key, height=height, use_container_width=True, returned_objects=returned)
     pre = folium_payload(m)
     hash_key = pre["hashes"].get(key)
@@ -366,7 +444,9 @@ def show_map(m, key: str, height: int = 620, returned=None):
 
     return sf._component_func(
         script=pre["script"], header=pre["header"], html=pre["html"], id=pre["id"], key=hash_key, height=height,
-        width=None, returned_objects=returned, default=defaults, zoom=None, center=None, feature_group=None,
+        width=None, returned_objects=returned, default=defaults, zoom=None, center=None,
+        # the script ends with ";" and a newline: the component appends its layer-control string (null)
+        feature_group=None if layers is None else layers.replace("{map}", "map_div") + ";\n",
         return_on_hover=False, layer_control=None, pixelated=False, css_links=pre["css_links"],
         js_links=pre["js_links"], on_change=_on_change, wrap_longitude=False)
 
@@ -384,6 +464,21 @@ def service_label(k: str, lang_: str | None = None) -> str:
 def district_frame(by_district: dict) -> pd.DataFrame:
     """A by-district share (district name -> share) as a DataFrame with the session's column labels."""
     return pd.DataFrame({tr("district"): list(by_district), tr("share_col"): list(by_district.values())})
+
+
+def chart(data: pd.DataFrame, mark: str, x: str, y: str, color: str | None = None, *, x_title: str = "",
+          y_title: str = "", x_type: str = "quantitative", height: int = 260, key: str | None = None):
+    """A line or bar chart of long-format ``data`` as a plain Vega-Lite spec.
+
+    ``st.line_chart`` / ``st.bar_chart`` build and validate an Altair chart on every rerun (0.1-0.2 s each
+    on the schools page, most of a cached rerun); the spec below is what they send, written once.
+    """
+    enc = {"x": {"field": x, "type": x_type, "title": x_title},
+           "y": {"field": y, "type": "quantitative", "title": y_title}}
+    if color:
+        enc["color"] = {"field": color, "type": "nominal", "title": None}
+    spec = {"mark": {"type": mark, "tooltip": True}, "encoding": enc}
+    return st.vega_lite_chart(data, spec, height=height, width="stretch", key=key)
 
 
 #: Red → yellow → green stops of the share colour ramp (ColorBrewer RdYlGn end and mid points).
@@ -432,9 +527,11 @@ def page_map():
     if tiles == "tianditu" and not tk:
         st.warning(tr("tk_missing"))
         tiles = "none"
-    m = overview_cached(spec, sc, service, minutes, m_mode, tiles, tk, tuple(fams), lang())
+    display = webmap.TILES[tiles]["display"]
+    m = overview_base_cached(spec, sc, display, lang())
+    layers = overview_layers_cached(spec, sc, service, minutes, m_mode, tiles, tk, tuple(fams), lang())
     st.caption(tr("click_hint") + " " + tr("layers_hint"))
-    show_map(m, key=f"map_{a.name}")
+    show_map(m, key=f"map_{a.name}", layers=layers)
 
 
 def page_coverage():
@@ -463,8 +560,8 @@ def page_coverage():
     st.subheader(tr("minute_dist"))
     s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): service_label(k, L), key="cov_service")
     r = service_cached(spec, sc, s, minutes, mode, "none", None)
-    st.bar_chart(r["histogram"], x="minutes", y="residents", x_label=tr("minutes"),
-                 y_label=webmap.t("population_n", lang()))
+    chart(r["histogram"], "bar", "minutes", "residents", x_title=tr("minutes"),
+          y_title=webmap.t("population_n", lang()), x_type="ordinal", key="minute_chart")
     st.metric(f"{service_label(s)} · {tr('share')}", f"{r['share']:.1%}")
     tiered_section(spec, sc, minutes, mode)
     st.subheader(tr("life_circle"))
@@ -534,8 +631,9 @@ def equity_section(spec: str, sc: float, minutes: float, mode: str):
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="equity_table")
     st.caption(eq["definition"])
     s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): service_label(k, L), key="lorenz_service")
-    st.line_chart(lorenz_cached(spec, sc, s, minutes, mode), x="residents", y=["minutes", "equality"],
-                  x_label=tr("lorenz_x"), y_label=tr("lorenz_y"))
+    lz = lorenz_cached(spec, sc, s, minutes, mode).melt(id_vars="residents", value_vars=["minutes", "equality"],
+                                                         var_name="curve", value_name="share")
+    chart(lz, "line", "residents", "share", "curve", x_title=tr("lorenz_x"), y_title=tr("lorenz_y"), key="lorenz_chart")
 
 
 def gaps_section(spec: str, sc: float):
@@ -662,7 +760,7 @@ def page_schools():
         st.caption(f"{scenario_label(scen.name)} · {tr('edited')}")
     if st.session_state.get("_saved_msg"):
         st.success(st.session_state.pop("_saved_msg"))
-    ev_json, ev = evaluation_cached(spec, sc, skey, int(year), _scen=scen, assign=assign)
+    ev_json, ev = evaluation_cached(spec, sc, skey, int(year), level, _scen=scen, assign=assign)
     lv = ev.levels[level].summary
     # Seat balance first: what the education bureau signs; the walking share is the norm check.
     k1, k2, k3, k4, k5, k6 = st.columns(6)
@@ -682,16 +780,17 @@ def page_schools():
     st.dataframe(bal, hide_index=True, width="stretch", key="seat_table", column_config=balance_config(bal))
     left, right = st.columns([3, 2])
     with left:
-        m = seat_map_cached(spec, sc, skey, int(year), level, lang(), _scen=scen, _ev=ev)
-        show_map(m, key="seat_map", height=520)
+        m = seat_map_base_cached(spec, sc, lang())
+        show_map(m, key="seat_map", height=520,
+                 layers=seat_layers_cached(spec, sc, skey, int(year), level, lang(), _scen=scen, _ev=ev))
     with right:
         st.caption(tr("enrolment_chart"))
         en = enrolment_cached(spec, sc, level)
         if len(en):
             # subdistricts named in the session's language; years as text (not "2,021" on the axis)
             en_ = en.assign(district=district_labels(en["district"]).to_numpy(), year=en["year"].astype(str))
-            st.line_chart(en_.pivot_table(index="year", columns="district", values="enrolment", sort=False),
-                          height=260)
+            chart(en_[["year", "district", "enrolment"]], "line", "year", "enrolment", "district",
+                  x_title=tr("year"), x_type="ordinal", key="enrolment_chart")
             st.caption(tr("enrolment_help", mode=en["mode"].iloc[0]) if en["mode"].iloc[0] == "cohort"
                        else en["mode"].iloc[0])
         schools = pub.school_points(ev, level)
@@ -738,7 +837,7 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
     st.session_state.setdefault("compare", base_default if base_default in others else others[0])
     other = st.selectbox(tr("compare_with"), others, key="compare", format_func=lambda n, L=lang(), W=frozenset(n for (_, n) in working_copies()): scenario_label(n, L, W))
     o = get_scenario(a, other)
-    o_json, o_ev = evaluation_cached(spec, sc, scenario_key(o), year, _scen=o, assign=assign)
+    o_json, o_ev = evaluation_cached(spec, sc, scenario_key(o), year, level, _scen=o, assign=assign)
     d = delta(o_json, ev_json)[level]  # second minus first: scenario − baseline
     head = tr("delta", scen=scenario_label(scen.name), base=scenario_label(other))
     st.markdown(f"**{head}** · {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
@@ -753,25 +852,31 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
         show_table(pd.DataFrame(d["by_district"]), key="delta_table")
     with left:
         st.caption(tr("gains", level=service_label(level)) + " — " + tr("gains_help"))
-        gm, changed = gains_map_cached(spec, sc, scenario_key(o), scenario_key(scen), year, level, lang(),
-                                       _base=o_ev, _scen=ev)
+        layers, changed = gains_layers_cached(spec, sc, scenario_key(o), scenario_key(scen), year, level, lang(),
+                                              _base=o_ev, _scen=ev)
         if not changed:
             st.info(tr("no_change"))
-        show_map(gm, key="gains_map", height=420)
+        show_map(gains_base_cached(spec, sc, lang()), key="gains_map", height=420, layers=layers)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def gains_map_cached(spec: str, scale: float, base_key: str, scen_key: str, year: int, level: str, lang_: str,
-                     _base=None, _scen=None):
-    """The gains map of ``_scen`` against ``_base`` (cells and districts coloured by the change in
-    children seated within the walking limit) and whether anything changed."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def gains_base_cached(spec: str, scale: float, lang_: str):
+    """The gains map's unchanging part (:func:`presentation.webmap.gains_map_base`), drawn once in the browser."""
+    return webmap.gains_map_base(get_area(spec, scale), lang=lang_)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def gains_layers_cached(spec: str, scale: float, base_key: str, scen_key: str, year: int, level: str, lang_: str,
+                        _base=None, _scen=None):
+    """The gains of ``_scen`` against ``_base`` (cells and districts coloured by the change in children
+    seated within the walking limit) as a script for the drawn gains map, and whether anything changed."""
     a = get_area(spec, scale)
     rb, rs = _base.levels[level], _scen.levels[level]
     diff = rs.assignment.assigned_cell.astype(float) - rb.assignment.assigned_cell.astype(float)
     sq = rs._evaluator.cell_squares()
-    m = webmap.gains_map(a, sq, diff, rs.by_district, rb.by_district, lang=lang_,
-                         title=tr("gains", lang_, level=SERVICES[level].label(lang_)))
-    return m, bool(np.any(np.abs(diff) > 1e-9))
+    js = webmap.gains_map_layers(gains_base_cached(spec, scale, lang_), a, sq, diff, rs.by_district, rb.by_district,
+                                 title=tr("gains", lang_, level=SERVICES[level].label(lang_)))
+    return js, bool(np.any(np.abs(diff) > 1e-9))
 
 
 def balance_frame(level_json: dict) -> pd.DataFrame:
@@ -858,7 +963,7 @@ def edit_section(a, scen):
     if len(scen.projects) == 0:
         st.caption("—")
     else:
-        p = scen.projects.to_crs(4326)
+        p = projects_wgs84_cached(area_spec(), demo_scale(), scenario_key(scen), _scen=scen)
         ids = p["project_id"].astype(str).tolist()
         names_ = dict(zip(ids, display_names(p, lang())))
         pid = st.selectbox(tr("project"), ids, key="edit_pid", format_func=lambda i: f"{i} · {names_[i]}")

@@ -119,7 +119,9 @@ class ComputeContext:
         """The travel network for ``mode`` (a key of :data:`layers.norms.SPEEDS`).
 
         ``bike`` runs on the area's own cycling graph (``area.bike_graph``) when it has one, else
-        on the walking streets at cycling speed; every other mode on the walking streets.
+        on the walking streets at cycling speed; every other mode on the walking streets. A cached
+        area's network is built from its street tables (:meth:`gis.study_area.StudyArea.street_frames`),
+        never from a networkx graph.
         """
         check_mode(mode, allowed="speeds")
         with self._lock:
@@ -128,8 +130,12 @@ class ComputeContext:
                 streets = self._streets(mode)
                 base = self._nets.get(streets)
                 if base is None:
-                    G = self.area.graph if streets == "walk" else self.area.bike_graph
-                    base = TravelNetwork.from_graph(G, mode=streets, streets=streets)
+                    frames = self.area.street_frames(streets)
+                    if frames is not None:  # a cached area: straight from its tables, no networkx graph
+                        base = TravelNetwork.from_street_frames(frames, mode=streets, streets=streets)
+                    else:
+                        G = self.area.graph if streets == "walk" else self.area.bike_graph
+                        base = TravelNetwork.from_graph(G, mode=streets, streets=streets)
                     if base.crs is None:
                         base.crs = self.area.crs
                     self._nets[streets] = base
@@ -157,7 +163,7 @@ class ComputeContext:
 
     def _streets(self, mode: str) -> str:
         """Which street graph ``mode`` runs on: ``bike`` (the area's cycling graph) or ``walk``."""
-        return "bike" if mode == "bike" and getattr(self.area, "bike_graph", None) is not None else "walk"
+        return "bike" if mode == "bike" and self.area.has_bike_graph else "walk"
 
     def _snap_network(self, mode: str) -> TravelNetwork:
         """The network points are snapped on for ``mode``: the base network of its street graph

@@ -56,6 +56,15 @@ def walk_mode_for(mode: str) -> str:
     return "walk_elderly" if mode == "walk_elderly" else "walk"
 
 
+def _node_id_array(ids) -> np.ndarray:
+    """Graph node ids as an array: int64 when they are integers, else objects."""
+    node_ids = np.array(ids, dtype=object)
+    try:
+        return node_ids.astype(np.int64)
+    except (TypeError, ValueError):
+        return node_ids  # non-integer ids stay objects
+
+
 def _check_mode(mode: str) -> None:
     if mode not in SPEEDS:
         raise ValueError(f"unknown travel mode {mode!r}: use one of {', '.join(SPEEDS)}")
@@ -146,11 +155,7 @@ class TravelNetwork:
         _check_mode(mode)
         if G.number_of_nodes() == 0:
             raise ValueError("the street graph has no nodes")
-        node_ids = np.array(list(G.nodes), dtype=object)
-        try:
-            node_ids = node_ids.astype(np.int64)
-        except (TypeError, ValueError):
-            pass  # non-integer ids stay objects
+        node_ids = _node_id_array(list(G.nodes))
         index = {n: i for i, n in enumerate(G.nodes)}
         xy = np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype=float)
 
@@ -171,6 +176,23 @@ class TravelNetwork:
         return cls.from_edges(node_ids, xy, np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64),
                               np.asarray(lens, dtype=float), geom, directed=G.is_directed(), mode=mode,
                               streets=streets, crs=crs)
+
+    @classmethod
+    def from_street_frames(cls, frames, mode: str = "walk", *, streets: str = "walk") -> "TravelNetwork":
+        """Build from a street graph's cached node and edge tables (:class:`gis.street_frames.StreetFrames`)
+        without building the networkx graph.
+
+        Equal to ``from_graph(frames.to_graph(), mode, streets=streets)`` — same node order, segment
+        numbering, matrix, lengths and geometries — because :meth:`StreetFrames.edge_arrays
+        <gis.street_frames.StreetFrames.edge_arrays>` gives the edges in the graph's iteration order;
+        tables that are no plain image of a graph go through the graph.
+        """
+        arrays = frames.edge_arrays()
+        if arrays is None:
+            return cls.from_graph(frames.to_graph(), mode, streets=streets)
+        return cls.from_edges(_node_id_array(arrays["node_ids"]), arrays["xy"], arrays["u"], arrays["v"],
+                              arrays["length"], arrays["geom"], directed=arrays["directed"], mode=mode,
+                              streets=streets, crs=arrays["crs"])
 
     @classmethod
     def from_edges(cls, node_ids, xy, u, v, length, geom=None, *, directed: bool = True, mode: str = "walk",

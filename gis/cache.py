@@ -1,7 +1,8 @@
 """On-disk cache of a built :class:`~gis.study_area.StudyArea`: GeoParquet layers, no pickle.
 
 A cache entry is one folder holding ``boundary``, ``districts``, ``population``, ``facilities``,
-``projects``, the graph as ``nodes`` / ``edges`` (rebuilt with ``osmnx.graph_from_gdfs``), any
+``projects``, the graph as ``nodes`` / ``edges`` (loaded as :class:`~gis.street_frames.StreetFrames`:
+the networkx graph is built only when something asks for ``area.graph``), any
 ``extra`` layers, and ``meta.json`` (key, CRS, sources, report). The folder is written complete
 under a temporary name next to its final place and then renamed with ``os.replace`` — one atomic
 step, so a reader sees either no entry or a whole one, and two processes building the same entry
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 from shapely import LineString
 
+from gis.street_frames import StreetFrames, graph_from_frames  # noqa: F401 - graph_from_frames: its old home
 from gis.study_area import StudyArea
 
 _LAYERS = ("boundary", "districts", "population", "facilities", "projects")
@@ -73,34 +75,6 @@ def graph_to_frames(G: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFr
     return nodes.reset_index(), edges.reset_index()
 
 
-def graph_from_frames(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, crs: str) -> nx.MultiDiGraph:
-    """Inverse of :func:`graph_to_frames` for graphs tidied by :func:`tidy_graph` (node geometry dropped).
-
-    Written out instead of ``osmnx.graph_from_gdfs`` because that checks every attribute of every
-    edge with ``pandas.notna`` (about 300,000 calls for the default demo: most of a warm start);
-    a tidied graph has no missing attribute to drop, so the columns go in as plain Python values.
-    A column that does hold missing values falls back to per-value dropping, as osmnx does.
-    """
-    G = nx.MultiDiGraph(crs=crs, simplified=True)
-
-    def records(df, cols):
-        vals = {c: df[c].tolist() for c in cols}
-        gaps = {c for c in cols if df[c].isna().any()}
-        if not gaps:
-            return [dict(zip(cols, row)) for row in zip(*(vals[c] for c in cols))]
-        return [{c: v for c, v in zip(cols, row) if c not in gaps or v == v and v is not None}
-                for row in zip(*(vals[c] for c in cols))]
-
-    ncols = [c for c in nodes.columns if c not in ("osmid", "geometry")]
-    G.add_nodes_from(zip(nodes["osmid"].tolist(), records(nodes, ncols)))
-    ecols = [c for c in edges.columns if c not in ("u", "v", "key", "geometry")]
-    attrs = records(edges, ecols)
-    for a, g in zip(attrs, edges.geometry.to_numpy()):
-        a["geometry"] = g
-    G.add_edges_from(zip(edges["u"].tolist(), edges["v"].tolist(), edges["key"].tolist(), attrs))
-    return G
-
-
 def save_study_area(area: StudyArea, folder, key: dict, *, extra: dict | None = None,
                     report: dict | None = None, files: dict | None = None) -> Path:
     """Write ``area`` to the cache folder ``folder`` atomically.
@@ -128,11 +102,11 @@ def save_study_area(area: StudyArea, folder, key: dict, *, extra: dict | None = 
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     try:
-        nodes, edges = graph_to_frames(area.graph)
+        nodes, edges = _street_tables(area, "walk")
         frames = {n: getattr(area, n) for n in _LAYERS} | {"nodes": nodes, "edges": edges} | (extra or {})
-        has_bike = area.bike_graph is not None
+        has_bike = area.has_bike_graph
         if has_bike:  # the cycling streets of a real OSM area travel with it (bike mode runs on them)
-            frames["bike_nodes"], frames["bike_edges"] = graph_to_frames(tidy_graph(area.bike_graph))
+            frames["bike_nodes"], frames["bike_edges"] = _street_tables(area, "bike")
         # the optional layers and tables travel with the area: communities (社区), and the seat-planning
         # births and housing (the cohort projection reads births)
         optional = [n for n in _OPTIONAL if getattr(area, n, None) is not None]
@@ -145,7 +119,7 @@ def save_study_area(area: StudyArea, folder, key: dict, *, extra: dict | None = 
                 "sources": area.sources, "cell_size": area.cell_size, "extra": sorted(extra or {}),
                 "files": sorted(files or {}), "report": report or {}, "bike": has_bike, "optional": optional,
                 # what the OSM filter kept and dropped (hedong info reports it) rides on the graph
-                "osm_filter": area.graph.graph.get("osm_filter")}
+                "osm_filter": _graph_attrs(area).get("osm_filter")}
         # meta.json last: an entry without it is incomplete by definition.
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         try:
@@ -158,6 +132,30 @@ def save_study_area(area: StudyArea, folder, key: dict, *, extra: dict | None = 
         with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(tmp)
     return folder
+
+
+def _street_tables(area: StudyArea, streets: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The node and edge tables of the area's ``walk`` or ``bike`` graph: the ones it was loaded
+    with, or written from its networkx graph (tidied)."""
+    src = area.street_frames(streets)
+    if src is not None:
+        return src.nodes, src.edges
+    G = area.graph if streets == "walk" else tidy_graph(area.bike_graph)
+    return graph_to_frames(G)
+
+
+def _graph_attrs(area: StudyArea) -> dict:
+    """Graph-level attributes of the walking graph (without building it from tables)."""
+    src = area.street_frames("walk")
+    return src.attrs if src is not None else area.graph.graph
+
+
+def _checked(frames: StreetFrames) -> StreetFrames:
+    """``frames`` if they hold the columns a graph is built from; a damaged entry raises (and is rebuilt)."""
+    missing = ({"osmid", "x", "y"} - set(frames.nodes.columns)) | ({"u", "v", "key"} - set(frames.edges.columns))
+    if missing or not len(frames.nodes) or not len(frames.edges):
+        raise ValueError(f"damaged street tables (missing {sorted(missing)} or empty)")
+    return frames
 
 
 def load_study_area(folder, key: dict | None = None) -> StudyArea | None:
@@ -174,13 +172,14 @@ def load_study_area(folder, key: dict | None = None) -> StudyArea | None:
         if key is not None and meta.get("key") != key:
             return None
         f = {n: gpd.read_parquet(folder / f"{n}.parquet") for n in (*_LAYERS, "nodes", "edges", *meta["extra"])}
-        G = graph_from_frames(f["nodes"], f["edges"], meta["crs"])
-        if meta.get("osm_filter") is not None:
-            G.graph["osm_filter"] = meta["osm_filter"]
+        # The graphs stay tables: area.graph builds the networkx graph on first access, and the
+        # travel networks are built from the tables (a warm start skips networkx altogether).
+        attrs = {"osm_filter": meta["osm_filter"]} if meta.get("osm_filter") is not None else {}
+        G = _checked(StreetFrames(f["nodes"], f["edges"], meta["crs"], attrs))
         bike = None
         if meta.get("bike"):
-            bike = graph_from_frames(gpd.read_parquet(folder / "bike_nodes.parquet"),
-                                     gpd.read_parquet(folder / "bike_edges.parquet"), meta["crs"])
+            bike = _checked(StreetFrames(gpd.read_parquet(folder / "bike_nodes.parquet"),
+                                         gpd.read_parquet(folder / "bike_edges.parquet"), meta["crs"]))
         area = StudyArea(name=meta["name"], crs=meta["crs"], boundary=f["boundary"], districts=f["districts"],
                          population=f["population"], facilities=f["facilities"], projects=f["projects"], graph=G,
                          synthetic=meta["synthetic"], sources=meta["sources"], cell_size=meta["cell_size"],

@@ -18,6 +18,15 @@ Immutability covers the attributes, not the insides of the frames: ``area.popula
 *= 2`` still edits a layer in place (pandas cannot be frozen cheaply). Do not do that; use
 ``area.replace(population=area.population.assign(pop_total=...))``.
 
+Street graphs from the cache
+----------------------------
+An area read from the disk cache (:func:`gis.cache.load_study_area`) is given its graphs as
+:class:`gis.street_frames.StreetFrames` (the cached node and edge tables): ``area.graph`` and
+``area.bike_graph`` build the networkx graph on first access only, and the analyses build their
+travel networks from the tables (:meth:`StudyArea.street_frames`) without networkx — a warm start
+no longer pays for a graph it may never use. Copies (:meth:`replace`, pickles) carry the tables,
+not the built graph.
+
 Building areas
 --------------
 Loaders (the demo, Helsinki, cached builds) construct ``StudyArea(...)`` directly from data they
@@ -30,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +49,7 @@ import pandas as pd
 from pyproj import CRS
 
 from gis.crs import local_projected_crs
+from gis.street_frames import StreetFrames
 from layers.errors import InputError
 from layers.frames import empty_layer
 from layers.norms import AGE_60_DERIVED_NOTE
@@ -51,6 +62,10 @@ __all__ = ["StudyArea", "ImmutableAreaError", "validate_layers", "cache_dir"]
 LAYER_NAMES = ("boundary", "districts", "population", "facilities", "projects")
 #: Point layers that must lie inside the boundary.
 _INSIDE_BOUNDARY = ("population", "facilities", "projects")
+#: The street-graph attributes, and which street network (``walk`` / ``bike``) each one is.
+_GRAPHS = {"graph": "walk", "bike_graph": "bike"}
+#: One lock for building graphs from their tables (rare, and two threads must not build one twice).
+_graph_lock = threading.Lock()
 
 
 class ImmutableAreaError(dataclasses.FrozenInstanceError):
@@ -80,7 +95,8 @@ class StudyArea:
         :data:`layers.schema.PROJECT_COLUMNS` (+ ``notes``); points. Empty if the area has none.
     graph : networkx.MultiDiGraph
         Walking street network in osmnx conventions, projected to ``crs``: nodes with ``x``, ``y``;
-        edges with ``length`` (m) and optionally ``geometry``.
+        edges with ``length`` (m) and optionally ``geometry``. May be given as
+        :class:`gis.street_frames.StreetFrames` (the cache does): built on first access.
     synthetic : bool
         True when streets / people / facilities are generated rather than real.
     sources : dict
@@ -92,7 +108,7 @@ class StudyArea:
     bike_graph : networkx.MultiDiGraph or None
         Cycling street network (bike filter of :mod:`gis.osm_filter`, one-way streets directed),
         same conventions as ``graph``; None when the source has none (the generated demo), and
-        then cycling uses ``graph`` at cycling speed.
+        then cycling uses ``graph`` at cycling speed. May be given as street tables, like ``graph``.
     births : DataFrame or None
         Optional births table (:data:`layers.schema.BIRTHS_COLUMNS`: district_id, year, births);
         with it the enrolment projection ages cohorts (scenarios.enrolment).
@@ -123,12 +139,12 @@ class StudyArea:
     population: gpd.GeoDataFrame
     facilities: gpd.GeoDataFrame
     projects: gpd.GeoDataFrame
-    graph: nx.MultiDiGraph
+    graph: nx.MultiDiGraph = field(repr=False)  # not in repr: printing an area must not build it
     synthetic: bool
     sources: dict = field(default_factory=dict)
     cell_size: float | None = None
     communities: gpd.GeoDataFrame | None = None
-    bike_graph: nx.MultiDiGraph | None = None
+    bike_graph: nx.MultiDiGraph | None = field(default=None, repr=False)
     meta: dict = field(default_factory=dict, repr=False)
     births: pd.DataFrame | None = None
     housing: gpd.GeoDataFrame | None = None
@@ -144,6 +160,8 @@ class StudyArea:
             self.sources = {**(self.sources or {}), "age_60_plus": AGE_60_DERIVED_NOTE}
         # The one mutable slot: the compute context an upper layer attaches (see context_slot).
         object.__setattr__(self, "_context", None)
+        # Graphs built from StreetFrames on first access (see _StreetGraph).
+        object.__setattr__(self, "_graphs", {})
         object.__setattr__(self, "_frozen", True)
 
     # ------------------------------------------------------------------ immutability
@@ -158,9 +176,11 @@ class StudyArea:
         raise ImmutableAreaError(f"StudyArea is immutable: cannot delete {key!r}; use area.replace(...)")
 
     def __getstate__(self):
-        # Pickles and copies carry the data, never the derived context.
+        # Pickles and copies carry the data, never the derived context, nor a graph built from
+        # street tables they carry anyway (the tables pickle far faster than a networkx graph).
         state = dict(self.__dict__)
         state["_context"] = None
+        state["_graphs"] = {}
         return state
 
     def __setstate__(self, state):
@@ -216,7 +236,13 @@ class StudyArea:
             changes["graph"] = check_graph(changes["graph"], changes.get("crs", self.crs),
                                            where="area.replace(graph=...)")
         changes.setdefault("meta", dict(self.meta))  # bookkeeping is copied, never shared
-        return dataclasses.replace(self, **changes)
+        kept = [n for n in _GRAPHS if n not in changes]
+        # Unchanged graphs pass on as stored: street tables stay tables (dataclasses.replace would
+        # read the attribute and build the graph).
+        changes.update({n: self.__dict__[n] for n in kept})
+        new = dataclasses.replace(self, **changes)
+        new.__dict__["_graphs"].update({n: g for n, g in self.__dict__.get("_graphs", {}).items() if n in kept})
+        return new
 
     def context_slot(self, factory):
         """The compute context of this area: ``factory(self)`` on first use, the same object after.
@@ -230,6 +256,20 @@ class StudyArea:
             ctx = factory(self)
             object.__setattr__(self, "_context", ctx)
         return ctx
+
+    def street_frames(self, streets: str = "walk") -> StreetFrames | None:
+        """The node and edge tables the ``walk`` (``graph``) or ``bike`` (``bike_graph``) street graph
+        is built from, or None when the area was given a networkx graph (or has no cycling graph).
+
+        The analyses build their travel networks from these when present (no networkx graph).
+        """
+        value = self.__dict__.get(_attr_of(streets))
+        return value if isinstance(value, StreetFrames) else None
+
+    @property
+    def has_bike_graph(self) -> bool:
+        """True when the area has its own cycling graph (without building it)."""
+        return self.__dict__.get("bike_graph") is not None
 
     # ------------------------------------------------------------------ construction
 
@@ -296,6 +336,47 @@ class StudyArea:
     def district_names(self) -> dict[str, str]:
         """district_id -> name."""
         return dict(zip(self.districts["district_id"].astype(str), self.districts["name"]))
+
+
+def _attr_of(streets: str) -> str:
+    """The attribute holding the ``walk`` or ``bike`` street graph."""
+    for attr, name in _GRAPHS.items():
+        if name == streets:
+            return attr
+    raise ValueError(f"unknown street graph {streets!r}: use one of {', '.join(_GRAPHS.values())}")
+
+
+class _StreetGraph:
+    """``StudyArea.graph`` / ``bike_graph``: the stored value, or — when it is
+    :class:`~gis.street_frames.StreetFrames` — the graph built from it on first access (then kept).
+
+    A data descriptor, so the stored tables stay in the instance dict under the field's own name
+    (pickling, :func:`copy.copy` and :meth:`StudyArea.replace` carry them unchanged).
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__.get(self.name)
+        if not isinstance(value, StreetFrames):
+            return value
+        with _graph_lock:
+            built = obj.__dict__.setdefault("_graphs", {})
+            G = built.get(self.name)
+            if G is None:
+                G = built[self.name] = value.to_graph()
+        return G
+
+    def __set__(self, obj, value):  # reached only from __init__: StudyArea.__setattr__ guards the rest
+        obj.__dict__[self.name] = value
+
+
+# After @dataclass has read the fields: the descriptors must not be taken as field defaults.
+for _name in _GRAPHS:
+    setattr(StudyArea, _name, _StreetGraph(_name))
 
 
 def validate_layers(layers: dict, crs, *, where, default_source: str = "", only=None) -> dict:
@@ -365,7 +446,15 @@ def validate_layers(layers: dict, crs, *, where, default_source: str = "", only=
 
 
 def check_graph(G, crs, *, where: str):
-    """The walking graph in ``crs``: non-empty, with node coordinates; projected when needed."""
+    """The walking graph in ``crs``: non-empty, with node coordinates; projected when needed.
+
+    Street tables (:class:`gis.street_frames.StreetFrames`) in ``crs`` pass as they are (the cache
+    wrote them from a checked graph); in another CRS they are built and projected.
+    """
+    if isinstance(G, StreetFrames):
+        if len(G.nodes) and len(G.edges) and CRS.from_user_input(G.crs).equals(CRS.from_user_input(crs)):
+            return G
+        G = G.to_graph()
     if not isinstance(G, nx.Graph):
         raise InputError(f"the street graph must be a networkx graph, not {type(G).__name__}", file=where)
     if G.number_of_nodes() == 0 or G.number_of_edges() == 0:

@@ -22,15 +22,25 @@ def _int(v) -> int:
     return int(round(v)) if np.isfinite(v) else 0
 
 
+def _graph_size(area, streets: str) -> tuple[int, int, dict]:
+    """(nodes, edges, graph attributes) of the area's ``walk`` or ``bike`` graph; a cached area's
+    from its street tables, without building the networkx graph."""
+    frames = area.street_frames(streets)
+    if frames is not None:
+        return (*frames.counts(), frames.attrs)
+    G = area.graph if streets == "walk" else area.bike_graph
+    return G.number_of_nodes(), G.number_of_edges(), G.graph
+
+
 def _network(area) -> dict:
     """The ``network`` block: sizes, and what the OSM filter kept and dropped (by tag)."""
-    rep = area.graph.graph.get("osm_filter") or {}
-    bike = getattr(area, "bike_graph", None)
-    return {"nodes": int(area.graph.number_of_nodes()), "edges": int(area.graph.number_of_edges()),
+    nodes, edges, attrs = _graph_size(area, "walk")
+    rep = attrs.get("osm_filter") or {}
+    bike = _graph_size(area, "bike") if area.has_bike_graph else None
+    return {"nodes": int(nodes), "edges": int(edges),
             "kept_ways": rep.get("kept_ways", {}).get("walk"),
             "dropped_ways": {str(k): int(n) for k, n in rep.get("dropped_ways", {}).get("walk", {}).items()},
-            "bike": None if bike is None else {"nodes": int(bike.number_of_nodes()),
-                                               "edges": int(bike.number_of_edges())}}
+            "bike": None if bike is None else {"nodes": int(bike[0]), "edges": int(bike[1])}}
 
 
 def info_dict(area) -> dict:

@@ -36,6 +36,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -246,8 +247,10 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
              assets: str = "inline", level: str = "primary", compact: bool = False):
     """The published school seat map of one year: choropleth per level (switchable) and schools.
 
-    ``compact`` (the app's seat map, in a column of the page that shows the numbers and the notice
-    already): a one-line title that unfolds, one-row legends, so the map stays visible.
+    The levels are those ``ev`` evaluated (all three unless it was made for fewer: the app evaluates
+    the level on its screen only). ``compact`` (the app's seat map, in a column of the page that shows
+    the numbers and the notice already): a one-line title that unfolds, one-row legends, so the map
+    stays visible.
 
     Returns
     -------
@@ -255,39 +258,73 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
         The map and ``{"year", "levels": {level: {"demand", "seats", "coverage"}}}``.
     """
     ev = ev if ev is not None else evaluate(area, scenario, int(year))
-    title = pt("seat_title", lang, year=year, scenario=getattr(scenario, "name", scenario))
     m = webmap.base_map(area, tiles=tiles, lang=lang)
+    summary, title = add_seat_layers(m, area, scenario, year, ev, level=level, compact=compact)
+    add_seat_frame(m, area, compact=compact)
+    webmap.add_layer_control(m, collapsed=True)
+    webmap.finish(m, assets)
+    m._hedong_title = f"{title} — {pt('index_title', lang)}"
+    return m, summary
+
+
+def add_seat_layers(m, area, scenario, year: int, ev, *, level: str = "primary", compact: bool = False):
+    """What a seat map shows of one evaluation: the choropleth of each level evaluated (``level`` shown,
+    the others switchable), the schools, and the title with the levels' seat balance.
+
+    Returns ``(summary, title)`` (see :func:`seat_map`)."""
+    lang = getattr(m, "_hedong_lang", "zh")
+    title = pt("seat_title", lang, year=year, scenario=getattr(scenario, "name", scenario))
     summary = {"year": year, "levels": {}}
-    shown = level if level in LEVELS else LEVELS[0]
-    for lv in LEVELS:
+    levels = [lv for lv in LEVELS if lv in ev.levels]
+    shown = level if level in levels else levels[0]
+    for lv in levels:
         lr = ev.levels[lv]
         fg = webmap.add_seat_choropleth(m, area, lr.by_district, lv, year)
         fg.show = lv == shown
-        fg.overlay = False  # the three levels are alternatives: radio buttons in the layer switch
+        fg.overlay = len(levels) == 1  # several levels are alternatives: radio buttons in the layer switch
         demand, seats = float(lr.summary["demand"]), float(lr.summary["seats"])
         summary["levels"][lv] = {"demand": demand, "seats": seats, "minutes": lr.minutes, "balance": seats - demand,
                                  "seat_ratio": (seats / demand) if demand else None,
                                  "coverage": (lr.summary["assigned"] / demand) if demand else None}
-    webmap.add_districts(m, area, population=False)
-    webmap.add_boundary(m, area)
-    for lv in LEVELS:
+    for lv in levels:
         schools = school_points(ev, lv)
         if len(schools):
             fg = webmap.add_schools(m, schools, name=f"{t('schools', lang)} · {SERVICES[lv].label(lang)}")
             fg.show = lv == shown
     lines = [f"{SERVICES[lv].label(lang)}: " + _seat_cell(v, lang) for lv, v in summary["levels"].items()]
     if compact:
-        webmap.add_legend(m, [webmap.coverage_legend(lang, compact=True), webmap.utilisation_legend(lang, compact=True)],
-                          compact=True)
         webmap.add_notice(m, area, title=title, subtitle="; ".join(lines), collapsed=True)
     else:
-        webmap.add_legend(m, [webmap.coverage_legend(lang), webmap.utilisation_legend(lang)])
         webmap.add_notice(m, area, title=title + " — " + "; ".join(lines))
+    return summary, title
+
+
+def add_seat_frame(m, area, *, compact: bool = False) -> list:
+    """The part of a seat map that no evaluation changes: district outlines and names, the boundary,
+    the legends and the sources. Returns the switchable layers as ``[(key, FeatureGroup)]``."""
+    lang = getattr(m, "_hedong_lang", "zh")
+    districts = webmap.add_districts(m, area, population=False)
+    boundary = webmap.add_boundary(m, area)
+    webmap.add_legend(m, [webmap.coverage_legend(lang, compact=compact), webmap.utilisation_legend(lang, compact=compact)],
+                      compact=compact)
     webmap.add_attribution(m, area)
-    webmap.add_layer_control(m, collapsed=True)
-    webmap.finish(m, assets)
-    m._hedong_title = f"{title} — {pt('index_title', lang)}"
-    return m, summary
+    return [("districts", districts), ("boundary", boundary)]
+
+
+def seat_map_base(area, *, lang: str = "zh", assets: str = "served") -> folium.Map:
+    """The app's seat map without its evaluation (:func:`add_seat_frame`, compact), drawn once in the
+    browser; each scenario, year and level is then a script of :func:`seat_map_layers` run on it."""
+    m = webmap.base_map(area, lang=lang)
+    webmap.register_layers(m, add_seat_frame(m, area, compact=True))
+    return webmap.finish(m, assets)
+
+
+def seat_map_layers(base, area, scenario, year: int, ev, *, level: str = "primary") -> str:
+    """The app's seat map layers of one evaluation (:func:`add_seat_layers`, compact) as a script for a
+    drawn :func:`seat_map_base` (:func:`presentation.webmap.layers_script`)."""
+    scratch = webmap.scratch_map(base)
+    add_seat_layers(scratch, area, scenario, year, ev, level=level, compact=True)
+    return webmap.layers_script(scratch)
 
 
 def _seat_cell(v: dict, lang: str) -> str:

@@ -27,6 +27,7 @@ Typical use::
 from __future__ import annotations
 
 import base64
+import hashlib
 import html as _html
 import json
 
@@ -266,8 +267,43 @@ TILES = {"none": {"display": "wgs84"}, "osm": {"display": "wgs84"}, "tianditu": 
          "amap": {"display": "gcj02"}}
 
 
+#: OpenStreetMap's tile address (folium's "OpenStreetMap" preset).
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTR = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+
+def tile_specs(tiles: str, lang: str = "zh", tianditu_key: str | None = None) -> list[dict]:
+    """The tile layers of a base-map choice as ``{url, attr, name, subdomains}`` (none for ``none``).
+
+    One list for both ways a map gets its tiles: folium layers in a built map (:func:`base_map`) and
+    layers switched in the browser without rebuilding the map (:func:`overview_layers_js`).
+
+    Raises
+    ------
+    layers.errors.InputError
+        Unknown ``tiles`` or Tianditu without a key.
+    """
+    if tiles not in TILES:
+        raise InputError(f"unknown base map {tiles!r}: use one of {', '.join(TILES)}", field="tiles")
+    if tiles == "tianditu" and not tianditu_key:
+        raise InputError("Tianditu tiles need your key (register at console.tianditu.gov.cn)", field="tianditu_key")
+    if tiles == "osm":
+        return [{"url": OSM_TILES, "attr": OSM_ATTR, "name": t("tiles.osm", lang),
+                 "subdomains": ""}]
+    if tiles == "tianditu":
+        return [{"url": (f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                         f"&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
+                         f"&TILECOL={{x}}&tk={tianditu_key}"),
+                 "attr": "© 天地图 Tianditu", "name": name, "subdomains": "01234567"}
+                for layer, name in (("vec", t("tiles.tianditu", lang)), ("cva" if lang == "zh" else "eva", "labels"))]
+    if tiles == "amap":
+        return [{"url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+                 "attr": "© 高德地图 AutoNavi (GCJ-02)", "name": t("tiles.amap", lang), "subdomains": "1234"}]
+    return []
+
+
 def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str | None = None,
-             height: str = "100%") -> folium.Map:
+             height: str = "100%", add_tiles: bool = True) -> folium.Map:
     """An empty map fitted to the study area, with the chosen base tiles (none by default).
 
     Parameters
@@ -280,6 +316,8 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
     lang : {"zh", "en"}
     tianditu_key : str, optional
         The user's Tianditu key (``tk``); required for ``tiles="tianditu"``.
+    add_tiles : bool
+        False: only the display datum of ``tiles``, no tile layer (a script adds them later).
 
     Returns
     -------
@@ -291,10 +329,7 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
     layers.errors.InputError
         Unknown ``tiles`` or a Tianditu map without a key.
     """
-    if tiles not in TILES:
-        raise InputError(f"unknown base map {tiles!r}: use one of {', '.join(TILES)}", field="tiles")
-    if tiles == "tianditu" and not tianditu_key:
-        raise InputError("Tianditu tiles need your key (register at console.tianditu.gov.cn)", field="tianditu_key")
+    tile_specs(tiles, lang, tianditu_key)  # checks the choice before any work
     display = TILES[tiles]["display"]
     # Fit to the subdistricts (the planned city) when there are any, else to the whole boundary.
     frame = area.districts if len(getattr(area, "districts", [])) else area.boundary
@@ -304,19 +339,9 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
                    control_scale=False, prefer_canvas=True, height=height, zoom_snap=0.25)
     m._hedong_display = display
     m._hedong_lang = lang
-    if tiles == "osm":
-        folium.TileLayer("OpenStreetMap", name=t("tiles.osm", lang), control=False).add_to(m)
-    elif tiles == "tianditu":
-        for layer, name in (("vec", t("tiles.tianditu", lang)), ("cva" if lang == "zh" else "eva", "labels")):
-            folium.TileLayer(
-                tiles=(f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-                       f"&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
-                       f"&TILECOL={{x}}&tk={tianditu_key}"),
-                attr="© 天地图 Tianditu", name=name, subdomains="01234567", control=False).add_to(m)
-    elif tiles == "amap":
-        folium.TileLayer(
-            tiles="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
-            attr="© 高德地图 AutoNavi (GCJ-02)", name=t("tiles.amap", lang), subdomains="1234", control=False).add_to(m)
+    for spec in tile_specs(tiles, lang, tianditu_key) if add_tiles else []:
+        folium.TileLayer(tiles=spec["url"], attr=spec["attr"], name=spec["name"], control=False,
+                         **({"subdomains": spec["subdomains"]} if spec.get("subdomains") else {})).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     # A map first drawn in a hidden or zero-size frame (a folded expander, a tab) would stay zoomed
     # out to the world: refit to the study area once the frame gets its size.
@@ -346,33 +371,67 @@ class _Script(MacroElement):
         return self._code.replace("{map}", self._parent.get_name())
 
 
+def control_js(html: str, map_expr: str, position: str = "bottomright", css_class: str = "hedong-control",
+               var: str | None = None) -> str:
+    """JavaScript that adds a Leaflet control holding fixed ``html`` to the map ``map_expr``.
+
+    The HTML goes in as a JSON string (readable UTF-8, so Chinese stays searchable; ``</`` escaped,
+    so it is safe inside ``<script>``). ``var``: also keep the control in that JS variable.
+    """
+    html_js = json.dumps(html, ensure_ascii=False).replace("</", "<\\/")
+    keep = f"{var} = ctl;" if var else ""
+    return ("(function() {var ctl = L.control({position: " + json.dumps(position) + "});"
+            "ctl.onAdd = function () {var div = L.DomUtil.create('div', " + json.dumps(css_class) + ");"
+            f"div.innerHTML = {html_js};L.DomEvent.disableClickPropagation(div);"
+            "L.DomEvent.disableScrollPropagation(div);return div;};"
+            f"ctl.addTo({map_expr});{keep}}})();")
+
+
+def add_script(m: folium.Map, code: str) -> MacroElement:
+    """Run the JavaScript ``code`` after the map is made (``{map}`` stands for the map); returns the element."""
+    el = _Script(code)
+    el.add_to(m)
+    return el
+
+
 class _Control(MacroElement):
     """A Leaflet control holding fixed HTML (legend, notice, title): works in the app and standalone."""
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function() {
-            var ctl = L.control({position: {{ this.position|tojson }}});
-            ctl.onAdd = function () {
-                var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
-                div.innerHTML = {{ this.html_js }};
-                L.DomEvent.disableClickPropagation(div);
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            ctl.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-    """)
+    _template = Template("{% macro script(this, kwargs) %}{{ this.js() }}{% endmacro %}")
 
     def __init__(self, html: str, position: str = "bottomright", css_class: str = "hedong-control"):
         super().__init__()
         self._name = "HedongControl"
         self.html = html
-        # readable UTF-8 in the page (Chinese stays searchable), safe inside <script>
-        self.html_js = json.dumps(html, ensure_ascii=False).replace("</", "<\\/")
         self.position = position
         self.css_class = css_class
+
+    def js(self) -> str:
+        """The control's script for its parent map."""
+        return control_js(self.html, self._parent.get_name(), self.position, self.css_class)
+
+
+class _Registry(MacroElement):
+    """Names the map's switchable layers for scripts that run later (``window.hedongLayers``).
+
+    The overview's changing layers (:func:`overview_layers_js`) are added in the browser to a map that
+    is not rebuilt; they find the map's own layers here by key. The JS variable names are read when the
+    map is rendered, after any renaming (streamlit-folium renames every element).
+    """
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.js() }}{% endmacro %}")
+
+    def __init__(self, layers: list[tuple[str, folium.FeatureGroup]]):
+        super().__init__()
+        self._name = "HedongRegistry"
+        self.layers = layers
+
+    def js(self) -> str:
+        """``window.hedongLayers = {order: [...], layers: {key: {layer, name}}}``."""
+        entries = ",".join(f"{json.dumps(k)}: {{layer: {fg.get_name()}, name: "
+                           f"{json.dumps(fg.layer_name, ensure_ascii=False)}}}" for k, fg in self.layers)
+        order = json.dumps([k for k, _ in self.layers])
+        return f"window.hedongLayers = {{order: {order}, layers: {{{entries}}}}};".replace("</", "<\\/")
 
 
 _BOX = ("background:rgba(255,255,255,0.93);padding:6px 9px;border-radius:5px;"
@@ -867,15 +926,44 @@ def gains_map(area, squares, diff, scen_rows, base_rows, *, lang: str = "zh", ti
               assets: str = "served") -> folium.Map:
     """A map of who gains and who loses seats within reach between two evaluations (:func:`add_gains`)."""
     m = base_map(area, lang=lang)
+    add_gains_layers(m, area, squares, diff, scen_rows, base_rows, title=title)
+    add_gains_frame(m, area)
+    add_layer_control(m, collapsed=True)
+    return finish(m, assets)
+
+
+def add_gains_layers(m: folium.Map, area, squares, diff, scen_rows, base_rows, *, title: str | None = None) -> None:
+    """What changes on a gains map with the two evaluations: :func:`add_gains` and its legend."""
+    lang = getattr(m, "_hedong_lang", "zh")
     add_gains(m, area, squares, diff, scen_rows, base_rows)
-    add_boundary(m, area)
     add_legend(m, [legend_html(title or t("change_seated", lang), [
         (swatch(GAIN_COLOR, opacity=0.75), t("gain_cells", lang)),
         (swatch(LOSS_COLOR, opacity=0.75), t("loss_cells", lang))])])
-    add_notice(m, area, collapsed=True)  # in the app, under its own notice: one line that unfolds
+
+
+def add_gains_frame(m: folium.Map, area) -> list:
+    """What does not: the boundary, the generated-data notice (one line that unfolds: in the app it sits
+    under the page's own notice) and the sources. Returns ``[("boundary", FeatureGroup)]``."""
+    boundary = add_boundary(m, area)
+    add_notice(m, area, collapsed=True)
     add_attribution(m, area)
-    add_layer_control(m, collapsed=True)
+    return [("boundary", boundary)]
+
+
+def gains_map_base(area, *, lang: str = "zh", assets: str = "served") -> folium.Map:
+    """The app's gains map without its two evaluations (:func:`add_gains_frame`), drawn once in the
+    browser; each comparison is then a script of :func:`gains_map_layers` run on it."""
+    m = base_map(area, lang=lang)
+    register_layers(m, add_gains_frame(m, area))
     return finish(m, assets)
+
+
+def gains_map_layers(base: folium.Map, area, squares, diff, scen_rows, base_rows, *, title: str | None = None) -> str:
+    """The gains map layers of one comparison (:func:`add_gains_layers`) as a script for a drawn
+    :func:`gains_map_base` (:func:`layers_script`)."""
+    scratch = scratch_map(base)
+    add_gains_layers(scratch, area, squares, diff, scen_rows, base_rows, title=title)
+    return layers_script(scratch)
 
 
 def utilisation_color(u: float | None) -> str:
@@ -966,21 +1054,25 @@ def ramp_legend(title: str, items: list[tuple[str, str]]) -> str:
             f'<table style="border-collapse:collapse"><tr>{sw}</tr><tr>{lab}</tr></table>')
 
 
+def _legend_div(blocks: list[str], lang: str, compact: bool = False) -> str:
+    """The legend's HTML: blocks separated by thin rules; ``compact`` folds it under its heading."""
+    body = '<hr style="margin:5px 0;border:0;border-top:1px solid #ddd">'.join(blocks)
+    if compact:
+        body = (f'<details open><summary style="cursor:pointer;font-weight:600;color:#555">{esc(t("legend", lang))}'
+                f"</summary>{body}</details>")
+        style = f"{_BOX}font-size:11px;padding:4px 7px;max-width:300px;max-height:45vh;overflow:auto"
+    else:
+        style = f"{_BOX}max-width:280px;max-height:60vh;overflow:auto"
+    return f'<div class="hedong-legend" style="{style}">{body}</div>'
+
+
 def add_legend(m: folium.Map, blocks: list[str], *, position: str = "bottomright", compact: bool = False) -> None:
     """Add a legend (one or more :func:`legend_html` / :func:`ramp_legend` blocks) as a Leaflet control.
 
     ``compact``: smaller type, and the legend folds away under its "图例 / Legend" heading (open at
     first) so a planner can uncover the map beneath it.
     """
-    body = '<hr style="margin:5px 0;border:0;border-top:1px solid #ddd">'.join(blocks)
-    if compact:
-        lang = getattr(m, "_hedong_lang", "zh")
-        body = (f'<details open><summary style="cursor:pointer;font-weight:600;color:#555">{esc(t("legend", lang))}'
-                f"</summary>{body}</details>")
-        style = f"{_BOX}font-size:11px;padding:4px 7px;max-width:300px;max-height:45vh;overflow:auto"
-    else:
-        style = f"{_BOX}max-width:280px;max-height:60vh;overflow:auto"
-    _Control(f'<div class="hedong-legend" style="{style}">{body}</div>',
+    _Control(_legend_div(blocks, getattr(m, "_hedong_lang", "zh"), compact),
              position=position, css_class="hedong-legend-control").add_to(m)
 
 
@@ -1303,57 +1395,228 @@ def add_osm_base_layer(m: folium.Map, lang: str) -> None:
     folium.TileLayer("OpenStreetMap", name=t("tiles.osm", lang), overlay=False, control=True, show=False).add_to(m)
 
 
-def service_map(area, service: str, minutes: float, covered: np.ndarray, *, lang: str = "zh",
-                tiles: str = "none", tianditu_key: str | None = None, families=None,
-                title: str | None = None, assets: str = "served") -> folium.Map:
-    """The app's main map, fast to build and to draw: homes within ``minutes`` of ``service`` and homes
-    beyond it as two dissolved areas (cells of the population grid), districts, density (hidden),
-    facilities; OpenStreetMap switchable in the layer control when no other tiles are chosen.
+def overview_base(area, *, lang: str = "zh", display: str = "wgs84", families=None,
+                  title: str | None = None) -> folium.Map:
+    """The part of the app's main map that does not change with the user's choices: districts, boundary,
+    population density (hidden), facilities, the generated-data notice and the sources.
+
+    Built once per area, language and display datum, it is drawn once in the browser; a new service,
+    threshold, mode, base map or family choice is a small script (:func:`overview_layers_js`) run on it
+    there (its layers are found through ``window.hedongLayers``), never a rebuilt map.
 
     Parameters
     ----------
-    covered : bool array (n_cells,)
-        Per population cell, within ``minutes`` (``ServiceCoverage.covered``).
+    display : {"wgs84", "gcj02"}
+        Datum of the drawn layers (GCJ-02 under 高德 tiles, see :data:`TILES`).
+    families : iterable of str, optional
+        Families drawn (default all). Which are visible is the script's choice.
+    title : str, optional
+        Title bar text (the notice of generated data is there in any case).
     """
-    m = base_map(area, tiles=tiles, lang=lang, tianditu_key=tianditu_key)
+    any_tiles = next(k for k, v in TILES.items() if v["display"] == display and k != "tianditu")
+    m = base_map(area, tiles=any_tiles, lang=lang, add_tiles=False)  # tiles are the script's (in the browser)
     disp = _display_crs(m)
-    if tiles == "none":
-        add_osm_base_layer(m, lang)
+    layers = []
+    if len(area.population):
+        dens, _ = static_layer(area, "density", disp, lang)
+        fg = folium.FeatureGroup(name=t("population", lang), show=False, control=False)
+        folium.GeoJson(dens, interactive=False, style_function=lambda f: {
+            "fillColor": f["properties"]["c"], "fillOpacity": 0.6, "stroke": False}).add_to(fg)
+        fg.add_to(m)
+        layers.append(("density", fg))
+    dfg = folium.FeatureGroup(name=t("districts", lang), show=True, control=False)
+    _district_outlines(static_layer(area, "districts", disp, lang), lang).add_to(dfg)
+    dfg.add_to(m)
+    bfg = folium.FeatureGroup(name=t("boundary", lang), show=True, control=False)
+    folium.GeoJson(static_layer(area, "boundary", disp, lang), interactive=False,
+                   style_function=lambda f: {"color": "#333333", "weight": 2.5, "fill": False, "dashArray": "6 4"}
+                   ).add_to(bfg)
+    bfg.add_to(m)
+    layers += [("districts", dfg), ("boundary", bfg)]
+    for fam, fg in add_facilities(m, area.facilities, families=families).items():
+        fg.control = False
+        layers.append((f"family:{fam}", fg))
+    add_notice(m, area, title=title)
+    add_attribution(m, area)
+    _Registry(layers).add_to(m)
+    return m
+
+
+def coverage_overlays(area, service: str, minutes: float, covered: np.ndarray, *, lang: str = "zh",
+                      display: str = "wgs84") -> list[dict]:
+    """Homes within ``minutes`` of ``service`` and homes beyond it as two dissolved areas of population
+    cells: ``[{name, data (GeoJSON), style}]`` in the ``display`` datum (the costly part of
+    :func:`overview_layers_js`, kept apart so that a new base map or family choice reuses it)."""
     pop = area.population
     covered = np.asarray(covered, bool)
     has = pop["pop_total"].to_numpy(float) > 0
     xy = np.c_[pop.geometry.x.to_numpy(), pop.geometry.y.to_numpy()]
     side = float(area.cell_size or 100.0)
-    dens, breaks = static_layer(area, "density", disp, lang)
-    fg = folium.FeatureGroup(name=t("population", lang), show=False)
-    folium.GeoJson(dens, interactive=False, style_function=lambda f: {
-        "fillColor": f["properties"]["c"], "fillOpacity": 0.6, "stroke": False}).add_to(fg)
-    fg.add_to(m)
     svc = SERVICES[service].label(lang) if service in SERVICES else service
     color = SERVICE_COLOR.get(service, "#3366cc")
+    out = []
     for name, mask, col, op in ((t("circles", lang, minutes=int(minutes), service=svc), covered & has, color, 0.35),
                                 (t("uncovered_legend", lang, minutes=int(minutes), service=svc), ~covered & has,
                                  UNCOVERED_COLOR, 0.55)):
-        layer = folium.FeatureGroup(name=name, show=True)
         g = dissolved_squares(xy[mask], side, area.crs)
-        if len(g):
-            FixedStyleGeoJson(_features(to_display(g, disp), []),
-                              {"fillColor": col, "fillOpacity": op, "color": col, "weight": 0.6, "opacity": 0.8},
-                              interactive=False).add_to(layer)
-        layer.add_to(m)
-    dfg = folium.FeatureGroup(name=t("districts", lang), show=True)
-    _district_outlines(static_layer(area, "districts", disp, lang), lang).add_to(dfg)
-    dfg.add_to(m)
-    bfg = folium.FeatureGroup(name=t("boundary", lang), show=True)
-    FixedStyleGeoJson(static_layer(area, "boundary", disp, lang), BOUNDARY_STYLE, interactive=False).add_to(bfg)
-    bfg.add_to(m)
-    add_facilities(m, area.facilities, show=families)
-    add_legend(m, [facility_legend(lang), legend_html(t("uncovered", lang), [
+        data = _features(to_display(g, display), []) if len(g) else {"type": "FeatureCollection", "features": []}
+        out.append({"name": name, "data": data,
+                    "style": {"fillColor": col, "fillOpacity": op, "color": col, "weight": 0.6, "opacity": 0.8}})
+    return out
+
+
+def overview_layers_js(area, service: str, minutes: float, covered: np.ndarray, *, lang: str = "zh",
+                       display: str = "wgs84", tiles: str = "none", tianditu_key: str | None = None,
+                       families=None, overlays: list[dict] | None = None) -> str:
+    """The changing part of the app's main map as one script for a map built by :func:`overview_base`.
+
+    It removes what the previous run of such a script added, then adds: the base tiles (``tiles``
+    active; OpenStreetMap switchable when none are chosen), homes within ``minutes`` of ``service`` and
+    homes beyond it as two dissolved areas of population cells, the legend, the layer switch over all
+    layers, and shows only ``families``. ``{map}`` stands for the map's JS variable. The map's container
+    gets ``data-hedong-stamp``, a hash of this script: what the browser shows can be checked against
+    what was asked (``benchmarks/bench_app.py`` waits for it).
+
+    Parameters
+    ----------
+    covered : bool array (n_cells,)
+        Per population cell, within ``minutes`` (``ServiceCoverage.covered``).
+    display : {"wgs84", "gcj02"}
+        Datum of the base map (``TILES[tiles]["display"]`` must match it).
+    overlays : list of dict, optional
+        :func:`coverage_overlays` of these inputs, when the caller keeps them (computed if not given).
+
+    Raises
+    ------
+    layers.errors.InputError
+        Unknown ``tiles``, Tianditu without a key, or tiles in another datum than ``display``.
+    """
+    specs = tile_specs(tiles, lang, tianditu_key)
+    if TILES[tiles]["display"] != display:
+        raise InputError(f"base map {tiles!r} is drawn in {TILES[tiles]['display']}, this map in {display}",
+                         field="tiles")
+    if overlays is None:
+        overlays = coverage_overlays(area, service, minutes, covered, lang=lang, display=display)
+    svc = SERVICES[service].label(lang) if service in SERVICES else service
+    color = SERVICE_COLOR.get(service, "#3366cc")
+    bases = [{"name": t("tiles.none", lang), "layers": [], "active": tiles == "none"}]
+    if tiles != "osm":
+        bases.append({"name": t("tiles.osm", lang), "layers": tile_specs("osm", lang), "active": False})
+    if tiles != "none":
+        bases.append({"name": t(f"tiles.{tiles}", lang), "layers": specs, "active": True})
+    legend = _legend_div([facility_legend(lang), legend_html(t("uncovered", lang), [
         (swatch(color, opacity=0.35), t("circles", lang, minutes=int(minutes), service=svc)),
-        (swatch(UNCOVERED_COLOR, opacity=0.55), t("uncovered_legend", lang, minutes=int(minutes), service=svc))])])
-    add_notice(m, area, title=title)
-    add_attribution(m, area)
-    add_layer_control(m, collapsed=True)
+        (swatch(UNCOVERED_COLOR, opacity=0.55), t("uncovered_legend", lang, minutes=int(minutes), service=svc))])],
+        lang)
+    shown = set(FAMILIES if families is None else families)
+    conf = {"bases": bases, "overlays": overlays, "families": {f"family:{f}": f in shown for f in FAMILIES},
+            "background": "#f4f3ef" if tiles == "none" else "#ffffff"}
+    body = json.dumps(conf, ensure_ascii=False, separators=(",", ":"))
+    stamp = hashlib.sha1((body + legend).encode()).hexdigest()[:16]
+    js = ("(function(map){var C=" + body + ";"
+          "var R=window.hedongLayers||{order:[],layers:{}};"
+          # what the previous run added goes first: layers and controls alike have remove()
+          "var D=window.hedongAdded||[];while(D.length){try{D.pop().remove();}catch(e){}}window.hedongAdded=D;"
+          "map.getContainer().style.background=C.background;"
+          "var bases={},overlays={};"
+          "C.bases.forEach(function(b){var g=L.layerGroup(b.layers.map(function(s){"
+          "var o={attribution:s.attr,maxZoom:19};if(s.subdomains){o.subdomains=s.subdomains;}"
+          "return L.tileLayer(s.url,o);}));bases[b.name]=g;D.push(g);if(b.active){g.addTo(map);}});"
+          "var first=R.layers['density'];if(first){overlays[first.name]=first.layer;}"
+          "C.overlays.forEach(function(o){var l=L.geoJson(o.data,{interactive:false,style:o.style});"
+          "l.addTo(map);D.push(l);overlays[o.name]=l;});"
+          "R.order.forEach(function(k){var e=R.layers[k];if(k==='density'){return;}overlays[e.name]=e.layer;"
+          "if(k in C.families){if(C.families[k]){map.addLayer(e.layer);}else{map.removeLayer(e.layer);}}});"
+          # outlines stay on top of the filled areas
+          "['districts','boundary'].forEach(function(k){var e=R.layers[k];"
+          "if(e&&map.hasLayer(e.layer)&&e.layer.bringToFront){e.layer.bringToFront();}});"
+          "D.push(L.control.layers(bases,overlays,{position:'topleft',collapsed:true}).addTo(map));"
+          + control_js(legend, "map", "bottomright", "hedong-legend-control", var="window.hedongLegend")
+          + "D.push(window.hedongLegend);"
+          f"map.getContainer().setAttribute('data-hedong-stamp','{stamp}');" + "})({map});")
+    return js.replace("</", "<\\/")
+
+
+def register_layers(m: folium.Map, layers: list[tuple[str, folium.FeatureGroup]]) -> None:
+    """Name ``m``'s switchable layers for scripts run on it later (:func:`layers_script`,
+    :func:`overview_layers_js`): ``window.hedongLayers``; they then appear in those scripts' layer switch."""
+    _Registry(layers).add_to(m)
+
+
+def scratch_map(base: folium.Map) -> folium.Map:
+    """An empty map with ``base``'s display datum and language, to build layers on for :func:`layers_script`."""
+    m = folium.Map(tiles=None, prefer_canvas=True)
+    m._hedong_display = _display_crs(base)
+    m._hedong_lang = getattr(base, "_hedong_lang", "zh")
+    return m
+
+
+#: The outlines a layers script keeps above what it draws (keys of :func:`register_layers`).
+_ON_TOP = ("districts", "boundary")
+
+
+def layers_script(scratch: folium.Map, *, collapsed: bool = True) -> str:
+    """Everything added to ``scratch`` (:func:`scratch_map`) as one script for a map already drawn in the
+    browser (``{map}`` stands for it): it first removes what the previous such script added, then adds
+    these layers and controls and one layer switch over them and the map's registered layers
+    (:func:`register_layers`), and stamps the map's container (``data-hedong-stamp``, a hash of the
+    script). The app sends it instead of a new map when only these layers change (a new year or
+    level of the seat map): no new frame, no map rebuilt in the browser.
+
+    Feature groups with ``overlay=False`` are alternatives (radio buttons); ``show=False`` ones start
+    hidden. ``scratch`` must not hold a layer switch of its own.
+    """
+    fig = scratch.get_root()
+    fig.render()
+    name = scratch.get_name()
+    body = "\n".join(el.render() for key, el in fig.script._children.items() if key != name)
+    if "L.control.layers(" in body:
+        raise ValueError("the scratch map has a layer switch of its own; layers_script makes one")
+    groups = [ch for ch in scratch._children.values() if isinstance(ch, folium.FeatureGroup)]
+    others = [ch for ch in scratch._children.values()
+              if isinstance(ch, (folium.map.Layer, folium.Marker)) and not isinstance(ch, folium.FeatureGroup)]
+    switch = [{"v": g.get_name(), "name": g.layer_name, "overlay": bool(g.overlay)} for g in groups if g.control]
+    mine = ",".join(x.get_name() for x in groups + others)
+    names = json.dumps([{"name": e["name"], "overlay": e["overlay"]} for e in switch], ensure_ascii=False)
+    refs = "[" + ",".join(e["v"] for e in switch) + "]"
+    stamp = hashlib.sha1(body.encode()).hexdigest()[:16]
+    js = ("(function(map){"
+          "var D=window.hedongAdded||[];while(D.length){try{D.pop().remove();}catch(e){}}window.hedongAdded=D;"
+          # controls added by the body (legend, title) are kept to be removed next time
+          "var addTo=L.Control.prototype.addTo;L.Control.prototype.addTo=function(m){D.push(this);"
+          "return addTo.call(this,m);};"
+          f"try{{\n{body.replace(name, '{map}')}\n"
+          f"D.push({mine});"
+          f"var S={names},V={refs},bases={{}},overlays={{}};"
+          "S.forEach(function(e,i){(e.overlay?overlays:bases)[e.name]=V[i];});"
+          "var R=window.hedongLayers||{order:[],layers:{}};"
+          "R.order.forEach(function(k){overlays[R.layers[k].name]=R.layers[k].layer;});"
+          f"L.control.layers(bases,overlays,{{position:'topleft',collapsed:{json.dumps(collapsed)}}}).addTo(map);"
+          "}finally{L.Control.prototype.addTo=addTo;}"
+          f"{json.dumps(list(_ON_TOP))}.forEach(function(k){{var e=R.layers[k];"
+          "if(e&&map.hasLayer(e.layer)&&e.layer.bringToFront){e.layer.bringToFront();}});"
+          f"map.getContainer().setAttribute('data-hedong-stamp','{stamp}');" + "})({map});")
+    return js
+
+
+def service_map(area, service: str, minutes: float, covered: np.ndarray, *, lang: str = "zh",
+                tiles: str = "none", tianditu_key: str | None = None, families=None,
+                title: str | None = None, assets: str = "served") -> folium.Map:
+    """The app's main map as one standalone map: :func:`overview_base` with :func:`overview_layers_js`
+    run on it (the app sends the two to the browser separately, so that a new choice redraws only the
+    layers that change).
+
+    Parameters
+    ----------
+    covered : bool array (n_cells,)
+        Per population cell, within ``minutes`` (``ServiceCoverage.covered``).
+    families : iterable of str, optional
+        Facility families visible (default all).
+    """
+    display = TILES[tiles]["display"] if tiles in TILES else "wgs84"
+    m = overview_base(area, lang=lang, display=display, title=title)
+    _Script(overview_layers_js(area, service, minutes, covered, lang=lang, display=display, tiles=tiles,
+                               tianditu_key=tianditu_key, families=families)).add_to(m)
     return finish(m, assets)
 
 

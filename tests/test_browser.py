@@ -120,6 +120,49 @@ def test_app_renders_map_offline(browser, app_url, tmp_path):
     page.close()
 
 
+def _map_frame(page, timeout: float = 120.0):
+    """The frame of the first Leaflet map with its layers drawn."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for f in page.frames:
+            try:
+                if f.locator(".leaflet-container[data-hedong-stamp]").count():
+                    return f
+            except Exception:  # noqa: BLE001 - frames come and go while Streamlit renders
+                pass
+        page.wait_for_timeout(200)
+    raise AssertionError("no map with its layers drawn")
+
+
+def test_app_service_switch_redraws_layers_not_the_map(browser, app_url):
+    """A new service on the main map is drawn into the map already on the screen (same frame, new
+    layers stamp, legend naming the new service), with no error in the page."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.wait_for_selector("text=演示数据（生成）", timeout=120_000)
+    frame = _map_frame(page)
+    stamp = frame.locator(".leaflet-container").get_attribute("data-hedong-stamp")
+    assert "健身设施" in frame.locator(".hedong-legend").inner_text()
+    page.locator(".st-key-map_service [role='combobox'], .st-key-map_service button[aria-haspopup='listbox']"
+                 ).first.click()
+    page.locator("[role='option']").filter(has_text="医疗卫生").first.click()
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        new = frame.locator(".leaflet-container").get_attribute("data-hedong-stamp")
+        if new != stamp:
+            break
+        page.wait_for_timeout(100)
+    assert new != stamp, "the layers were not redrawn"
+    assert _map_frame(page) is frame, "the map frame was rebuilt"
+    legend = frame.locator(".hedong-legend")
+    assert legend.count() == 1 and "医疗卫生" in legend.inner_text()
+    assert frame.locator(".leaflet-control-layers").count() == 1  # the old switch was removed
+    assert not errors, errors
+    page.close()
+
+
 def test_published_map_opens_from_file(browser, small_demo, tmp_path):
     from presentation.publish import publish
 
@@ -137,3 +180,46 @@ def test_published_map_opens_from_file(browser, small_demo, tmp_path):
         page.screenshot(path=str(_shots(tmp_path) / name.replace(".html", ".png")))
     assert not external, f"the published map fetched {external[:3]}"
     page.close()
+
+
+def test_layers_script_replaces_the_previous_layers(browser, small_demo, tmp_path):
+    """A seat map drawn once, then a second year and level run on it as a script: the map ends exactly as
+    if only the second had been drawn (same layers, one title, one layer switch, one legend) — even after
+    the user switched on the first script's hidden levels — with no error in the page."""
+    from presentation import publish as pub
+    from presentation.webmap import add_script
+    from scenarios.evaluate import evaluate
+
+    ev_all = evaluate(small_demo, "plan", 2025)  # three levels: two of them hidden, switchable
+    ev_one = evaluate(small_demo, "plan", 2023, levels=("junior",))
+
+    def page_with(*evs):
+        base = pub.seat_map_base(small_demo, assets="inline")
+        scripts = [pub.seat_map_layers(base, small_demo, "plan", y, e, level=lv) for y, e, lv in evs]
+        add_script(base, scripts[0])
+        path = tmp_path / f"seat-{len(evs)}-{evs[0][0]}.html"
+        path.write_text(base.get_root().render(), encoding="utf-8")
+        page = browser.new_page(viewport={"width": 1100, "height": 800})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.wait_for_selector(".leaflet-container[data-hedong-stamp]")
+        return page, base.get_name(), scripts, errors
+
+    count = "(() => Object.keys({m}._layers).length)()"
+    page, var, scripts, errors = page_with((2025, ev_all, "primary"), (2023, ev_one, "junior"))
+    # the user turns on every layer of the first script's switch (the hidden levels too)
+    page.evaluate(f"(() => {{ window.hedongAdded.forEach(function(x) {{ if (x instanceof L.Control.Layers) "
+                  f"x._layers.forEach(function(o) {{ {var}.addLayer(o.layer); }}); }}); }})()")
+    page.evaluate(scripts[1].replace("{map}", var))
+    after = page.evaluate(count.replace("{m}", var))
+    assert page.locator(".hedong-title-control").count() == 1
+    assert "2023" in page.locator(".hedong-title-control").inner_text()
+    assert page.locator(".leaflet-control-layers").count() == 1
+    assert page.locator(".hedong-legend").count() == 1
+    assert not errors, errors
+    page.close()
+    fresh, var2, scripts2, errors2 = page_with((2023, ev_one, "junior"))
+    assert fresh.evaluate(count.replace("{m}", var2)) == after
+    assert not errors2, errors2
+    fresh.close()

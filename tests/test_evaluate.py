@@ -119,3 +119,15 @@ def test_build_year_is_not_opening():
     assert row["assigned"] > 0 and row["build_year"] == 2025 and row["open_year"] == 2026
     assert j26["levels"]["junior"]["seats"] - j25["levels"]["junior"]["seats"] == 90
     assert j26["building"] == []
+
+
+def test_one_level_alone_gives_the_same_numbers(small_demo):
+    """The app evaluates only the level on the screen: each level alone equals that level of a full
+    evaluation (walking and catchment assignment)."""
+    for assign in ("walk", "catchment"):
+        full = evaluate(small_demo, "plan", 2025, assign=assign).to_json()
+        for lv in ("primary", "junior", "kindergarten"):
+            one = evaluate(small_demo, "plan", 2025, levels=(lv,), assign=assign).to_json()
+            assert list(one["levels"]) == [lv]
+            assert one["levels"][lv] == full["levels"][lv], (assign, lv)
+            assert one["class_checks"] == full["class_checks"] and one["building"] == full["building"]

@@ -176,6 +176,104 @@ def test_app_seat_map_keeps_the_map_visible(small_demo):
         assert lc and lc[0].options.get("collapsed") is True
 
 
+# ---------------------------------------------------------------- the app's main map: base + layers script
+
+
+def _layers_conf(js: str) -> dict:
+    """The configuration object at the head of an overview layers script."""
+    import json
+
+    head = "(function(map){var C="
+    assert js.startswith(head)
+    return json.JSONDecoder().raw_decode(js[len(head):])[0]
+
+
+def test_overview_layers_script_draws_exactly_the_cells(small_demo):
+    """The script's two areas are the covered and the uncovered inhabited cells: back in metres their
+    areas are n_cells × side² (an independent count of the coverage result)."""
+    import geopandas as gpd
+    import shapely
+
+    from accessibility.coverage import service_coverage
+
+    res = service_coverage(small_demo, "fitness", minutes=15)
+    js = webmap.overview_layers_js(small_demo, "fitness", 15, res.covered)
+    conf = _layers_conf(js)
+    has = small_demo.population["pop_total"].to_numpy(float) > 0
+    side = small_demo.cell_size
+    for ov, n in zip(conf["overlays"], ((res.covered & has).sum(), (~res.covered & has).sum())):
+        geoms = [shapely.geometry.shape(f["geometry"]) for f in ov["data"]["features"]]
+        back = gpd.GeoSeries(geoms, crs=4326).to_crs(small_demo.crs)
+        assert back.area.sum() == pytest.approx(n * side * side, rel=1e-3)
+    assert "15" in conf["overlays"][0]["name"] and webmap.t("circles", "zh", minutes=15,
+                                                            service="健身设施").split("：")[0] in conf["overlays"][0]["name"]
+    # the map keeps no layer control of its own: the script makes one over every layer
+    assert "L.control.layers" in js and "data-hedong-stamp" in js
+
+
+def test_overview_layers_script_follows_the_choices(small_demo):
+    """Service, minutes, tiles and families each change the script (and its stamp); the same choice
+    gives the same script; what is not allowed is refused."""
+    from accessibility.coverage import service_coverage
+
+    from layers.errors import InputError
+
+    cov = service_coverage(small_demo, "fitness", minutes=15).covered
+    a = webmap.overview_layers_js(small_demo, "fitness", 15, cov)
+    assert webmap.overview_layers_js(small_demo, "fitness", 15, cov) == a  # deterministic
+    stamp = lambda js: js.split("data-hedong-stamp','")[1][:16]  # noqa: E731
+    others = [webmap.overview_layers_js(small_demo, "clinic", 15, cov),
+              webmap.overview_layers_js(small_demo, "fitness", 10, cov),
+              webmap.overview_layers_js(small_demo, "fitness", 15, cov, tiles="osm"),
+              webmap.overview_layers_js(small_demo, "fitness", 15, cov, families=["school"])]
+    assert len({stamp(a), *map(stamp, others)}) == 5
+    osm = _layers_conf(others[2])
+    assert [b["active"] for b in osm["bases"]] == [False, True]
+    assert osm["bases"][1]["layers"][0]["url"] == webmap.OSM_TILES and osm["background"] == "#ffffff"
+    fams = _layers_conf(others[3])["families"]
+    assert fams["family:school"] is True and not any(v for k, v in fams.items() if k != "family:school")
+    with pytest.raises(InputError):
+        webmap.overview_layers_js(small_demo, "fitness", 15, cov, tiles="tianditu")  # no key
+    with pytest.raises(InputError):
+        webmap.overview_layers_js(small_demo, "fitness", 15, cov, tiles="amap")  # GCJ-02 tiles on a WGS84 map
+    tk = webmap.overview_layers_js(small_demo, "fitness", 15, cov, tiles="tianditu", tianditu_key="abc")
+    assert "tk=abc" in tk
+
+
+def test_overview_base_registers_its_layers_for_the_script(small_demo):
+    """The base map names its switchable layers in window.hedongLayers by their final JS names, and the
+    standalone service map (base + script) is one offline page."""
+    from accessibility.coverage import service_coverage
+
+    m = webmap.overview_base(small_demo, lang="en")
+    html = webmap.finish(m, "inline").get_root().render()
+    reg = html.split("window.hedongLayers = ")[1].split(";\n")[0]
+    for key in ("density", "districts", "boundary", "family:school", "family:fitness"):
+        assert f'"{key}": {{layer: ' in reg
+    for name in reg.split("layer: ")[1:]:  # every registered variable is defined in the page
+        assert f"var {name.split(',')[0]} = " in html
+    cov = service_coverage(small_demo, "fitness", minutes=15).covered
+    page = webmap.service_map(small_demo, "fitness", 15, cov, lang="en", assets="inline").get_root().render()
+    assert assets.external_urls(page) == [] and page.index("window.hedongLayers") < page.index("hedongAdded")
+
+
+def test_layers_script_makes_the_one_layer_switch(small_demo):
+    """A layers script names the map by ``{map}`` only, switches its own groups with the registered ones,
+    and refuses a scratch map that brings a switch of its own."""
+    import folium
+
+    base = webmap.base_map(small_demo)
+    scratch = webmap.scratch_map(base)
+    fg = folium.FeatureGroup(name="甲 <b>", show=False).add_to(scratch)
+    folium.GeoJson({"type": "FeatureCollection", "features": []}).add_to(fg)
+    js = webmap.layers_script(scratch)
+    assert scratch.get_name() not in js and "{map}" in js
+    assert '"甲 <b>"' in js and fg.get_name() in js and "L.control.layers(" in js
+    webmap.add_layer_control(scratch)
+    with pytest.raises(ValueError):
+        webmap.layers_script(scratch)
+
+
 def test_street_lines_simplified_segment_by_segment(small_demo):
     """The streets base layer simplifies each segment (fast) instead of each name's whole multi-line
     (GEOS checks every part against every other: seconds on the default demo); both stay within
