@@ -1709,14 +1709,16 @@ def add_place_finder(m: folium.Map, area, cell_minutes: dict, *, lang: str | Non
              position="bottomleft", css_class="hedong-place-hint").add_to(m)
 
 
-def street_lines(area, simplify_m: float | None = None) -> gpd.GeoDataFrame:
-    """The area's street network as lines (``name`` where the data has one), one row per street name
-    (unnamed streets merged into one row): small enough to draw as an offline base layer.
+def _street_name(nm) -> str:
+    """A street's name as shown: the first of a list (OSM), "" for none."""
+    if isinstance(nm, (list, tuple, np.ndarray)):
+        nm = nm[0] if len(nm) else None
+    return "" if nm is None or (not isinstance(nm, str) and pd.isna(nm)) else str(nm)
 
-    ``simplify_m``: Douglas-Peucker tolerance (metres) applied to each street segment before the
-    segments are collected by name.
-    """
-    G = area.graph
+
+def _segments_from_graph(G) -> tuple[list, list[str]]:
+    """(geometry, name) of every street segment of ``G`` once (both directions of a street are one),
+    in the graph's edge order."""
     xs = {n: (d["x"], d["y"]) for n, d in G.nodes(data=True)}
     seen, geoms, names = set(), [], []
     for u, v, d in G.edges(data=True):
@@ -1726,10 +1728,39 @@ def street_lines(area, simplify_m: float | None = None) -> gpd.GeoDataFrame:
         seen.add(k)
         g = d.get("geometry")
         geoms.append(g if g is not None else LineString([xs[u], xs[v]]))
-        nm = d.get("name")
-        if isinstance(nm, (list, tuple)):
-            nm = nm[0] if nm else None
-        names.append("" if nm is None or nm != nm else str(nm))
+        names.append(_street_name(d.get("name")))
+    return geoms, names
+
+
+def _segments_from_frames(frames) -> tuple[list, list[str]] | None:
+    """:func:`_segments_from_graph` of the graph the cached street tables stand for, from the tables
+    (vectorised; no networkx graph built — a second of a warm start on the default demo). None when
+    the tables are not a plain image of a graph."""
+    arr = frames.edge_arrays(columns=("name",))
+    if arr is None:
+        return None
+    u, v = arr["u"], arr["v"]
+    pair = np.minimum(u, v) * len(arr["xy"]) + np.maximum(u, v)
+    _, first = np.unique(pair, return_index=True)
+    keep = np.sort(first)  # the first edge of each street segment, in edge order
+    geoms = arr["geom"][keep].copy()
+    gap = np.array([g is None for g in geoms], dtype=bool)
+    if gap.any():
+        xy = arr["xy"]
+        geoms[gap] = shapely.linestrings(np.stack([xy[u[keep][gap]], xy[v[keep][gap]]], axis=1))
+    return list(geoms), [_street_name(nm) for nm in arr["columns"]["name"][keep]]
+
+
+def street_lines(area, simplify_m: float | None = None) -> gpd.GeoDataFrame:
+    """The area's street network as lines (``name`` where the data has one), one row per street name
+    (unnamed streets merged into one row): small enough to draw as an offline base layer.
+
+    ``simplify_m``: Douglas-Peucker tolerance (metres) applied to each street segment before the
+    segments are collected by name.
+    """
+    frames = area.street_frames("walk")
+    seg = _segments_from_frames(frames) if frames is not None else None
+    geoms, names = seg if seg is not None else _segments_from_graph(area.graph)
     if not geoms:
         return gpd.GeoDataFrame({"name": []}, geometry=[], crs=area.crs)
     parts, idx = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)

@@ -315,3 +315,20 @@ def test_uncovered_cells_from_the_areas_serialised_squares(small_demo):
     moved = unc.copy()
     moved["geometry"] = moved.geometry.translate(10.0, 0.0)
     assert webmap._rows_of(small_demo, moved, small_demo.cell_size or 100.0) is None
+
+
+@pytest.mark.parametrize("where", ["small_demo", "helsinki"])
+def test_street_segments_from_the_cached_tables_equal_the_graphs(where, request):
+    """The streets layer reads a cached area's street tables instead of building its networkx graph:
+    the same segments (each two-way street once, the same geometry and direction) and names, in the
+    same order, as from the graph — on the demo's generated streets and Helsinki's OSM ones."""
+    import shapely
+
+    area = request.getfixturevalue(where)
+    frames = area.street_frames("walk")
+    assert frames is not None  # loaded from the cache: tables, no graph yet
+    fast = webmap._segments_from_frames(frames)
+    assert fast is not None
+    geoms, names = webmap._segments_from_graph(area.graph)
+    assert fast[1] == names and any(names)
+    assert len(fast[0]) == len(geoms) and shapely.equals_exact(np.array(fast[0]), np.array(geoms), 0).all()
