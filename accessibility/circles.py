@@ -313,7 +313,8 @@ def circles_gdf(area, service, minutes: float | None = None, per_facility: bool 
     budget = minutes * 60.0
     base = {"service": svc.key, "minutes": minutes, "mode": m, "demand_column": svc.demand}
     if not per_facility:
-        geom = service_area(net, fsnap, minutes, walk_off_m)
+        geom = ctx.service_area(fac, m, minutes, walk_off_m,
+                                lambda net_, snap_: service_area(net_, snap_, minutes, walk_off_m))
         # unlimited search: the same cells within the budget, and the times the coverage of the same
         # service already asked for (cached by the context)
         cov = ctx.seconds(fac, m) <= budget

@@ -52,6 +52,8 @@ REACH_CACHE_PAIRS = 4_000_000
 #: Cell times one context keeps (floats, over all cached layers: 32 MB; 400 layers of a 10,000-cell
 #: town, 4 of a million-cell province).
 SECONDS_CACHE_VALUES = 4_000_000
+#: Walking-area polygons one context keeps (:meth:`ComputeContext.service_area`).
+AREA_CACHE_SIZE = 32
 #: Site coordinates are matched to 1 cm in the per-site pair cache.
 _XY_DECIMALS = 2
 
@@ -98,6 +100,7 @@ class ComputeContext:
         self._districts = None
         self._snaps: OrderedDict = OrderedDict()
         self._seconds: OrderedDict = OrderedDict()
+        self._areas: OrderedDict = OrderedDict()
         self._seconds_values = 0
         self._reach: OrderedDict = OrderedDict()
         self._reach_pairs = 0
@@ -209,6 +212,27 @@ class ComputeContext:
             while len(self._snaps) > SNAP_CACHE_SIZE:
                 self._snaps.popitem(last=False)
         return _labelled(retime(snap, net), facilities)
+
+    def service_area(self, facilities, mode: str, minutes: float, walk_off_m: float, compute):
+        """The walking area of ``facilities`` (``compute(net, facility_snap)``, e.g.
+        :func:`accessibility.circles.service_area`), cached per layer, mode, minutes and walk-off: a
+        second publication of the same maps (the other language) or a second circles export reuses it.
+        The most recent :data:`AREA_CACHE_SIZE` are kept; shapely geometries are immutable."""
+        xy = _point_xy(facilities)
+        key = None if xy is None else (mode, _layer_key(facilities, xy), float(minutes), float(walk_off_m))
+        if key is not None:
+            with self._lock:
+                hit = self._areas.get(key)
+                if hit is not None:
+                    self._areas.move_to_end(key)
+                    return hit
+        geom = compute(self.network(mode), self.facility_snap(facilities, mode))
+        if key is not None:
+            with self._lock:
+                self._areas[key] = geom
+                while len(self._areas) > AREA_CACHE_SIZE:
+                    self._areas.popitem(last=False)
+        return geom
 
     def district_codes(self):
         """(per-cell district code, district ids, district names) in display order.

@@ -127,3 +127,25 @@ def test_walking_area_by_chains_equals_piece_by_piece(where, request):
         assert new.is_valid and not new.is_empty
         assert shapely.area(shapely.symmetric_difference(old, new)) <= 1e-4 * shapely.area(old), service
         assert len(straight_chains(lines)) < 0.7 * len(lines), service  # pieces really were joined
+
+
+def test_walking_area_cached_per_layer_mode_and_minutes(small_demo, monkeypatch):
+    """circles_gdf asks the area's context for the walking area: computed once per facility layer,
+    mode, minutes and walk-off (a second publication reuses it); another layer or budget is new."""
+    import accessibility.circles as circles_mod
+
+    calls = []
+    real = circles_mod.buffered_union
+    monkeypatch.setattr(circles_mod, "buffered_union", lambda *a, **k: calls.append(1) or real(*a, **k))
+    a = circles_gdf(small_demo, "childcare", 7.25)
+    b = circles_gdf(small_demo, "childcare", 7.25)
+    assert len(calls) == 1 and a.geometry.iloc[0] is b.geometry.iloc[0]
+    assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+    circles_gdf(small_demo, "childcare", 7.5)
+    circles_gdf(small_demo, "childcare", 7.25, walk_off_m=40.0)
+    assert len(calls) == 3
+    fac = small_demo.facilities.copy()
+    i = fac.index[fac["family"] == "childcare"][0]
+    fac.loc[i, "geometry"] = shapely.Point(fac.loc[i, "geometry"].x + 300.0, fac.loc[i, "geometry"].y)
+    moved = circles_gdf(small_demo, "childcare", 7.25, facilities=fac)
+    assert len(calls) == 4 and not shapely.equals(moved.geometry.iloc[0], a.geometry.iloc[0])
