@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import folium
+import pytest
 from branca.element import MacroElement
 
 from presentation import folium_render  # importing the package installs the renderer
@@ -102,10 +104,6 @@ def test_fixed_style_geojson_pastes_the_cached_text():
 
 def test_fixed_style_geojson_pastes_serialised_geometries():
     """Features without geometry plus their geometries serialised beforehand: folium's page again."""
-    import json
-
-    import pytest
-
     data = _lines(25)
     want = _styled_page(folium.GeoJson, data)
     texts = [json.dumps(f["geometry"], sort_keys=True) for f in data["features"]]
