@@ -17,8 +17,9 @@ What it owns, built lazily and once:
   network — or on the area's cycling graph for ``bike`` where it has one — and re-timed per mode);
 * the cells' district codes in display order;
 * a bounded cache of snapped facility layers (keyed by coordinates and labels: an edited layer
-  gets its own entry) and a bounded cache of per-site pairs (keyed by site coordinates, limit and
-  mode).
+  gets its own entry), of the cells' seconds to each such layer (per mode and limit: a
+  publication asks for each service's times for its coverage map, its circles, the life circle
+  and the "my place" data) and of per-site pairs (keyed by site coordinates, limit and mode).
 
 How it is reached: ``ComputeContext.for_area(area)``. The context lives in the area's one opaque
 slot (:meth:`gis.study_area.StudyArea.context_slot`) — ``gis`` sits below ``accessibility`` and
@@ -48,6 +49,11 @@ __all__ = ["ComputeContext"]
 SNAP_CACHE_SIZE = 64
 #: Cell -> site pairs one context keeps across all cached sites (12 bytes a pair: about 50 MB).
 REACH_CACHE_PAIRS = 4_000_000
+#: Cell times one context keeps (floats, over all cached layers: 32 MB; 400 layers of a 10,000-cell
+#: town, 4 of a million-cell province).
+SECONDS_CACHE_VALUES = 4_000_000
+#: Walking-area polygons one context keeps (:meth:`ComputeContext.service_area`).
+AREA_CACHE_SIZE = 32
 #: Site coordinates are matched to 1 cm in the per-site pair cache.
 _XY_DECIMALS = 2
 
@@ -60,6 +66,13 @@ def _labelled(snap: Snap, facilities) -> Snap:
     if hasattr(facilities, "columns") and "facility_id" in facilities.columns and len(facilities):
         return dataclasses.replace(snap, labels=facilities["facility_id"].astype(str).to_numpy())
     return snap
+
+
+def _layer_key(facilities, xy: np.ndarray) -> str:
+    """A hash of a point layer's coordinates and index labels (an edited layer gets a new key)."""
+    h = hashlib.blake2b(xy.tobytes(), digest_size=16)
+    h.update(repr(list(facilities.index)).encode())
+    return h.hexdigest()
 
 
 def _point_xy(points) -> np.ndarray | None:
@@ -86,6 +99,9 @@ class ComputeContext:
         self._cells: dict[str, Snap] = {}  # per street graph
         self._districts = None
         self._snaps: OrderedDict = OrderedDict()
+        self._seconds: OrderedDict = OrderedDict()
+        self._areas: OrderedDict = OrderedDict()
+        self._seconds_values = 0
         self._reach: OrderedDict = OrderedDict()
         self._reach_pairs = 0
         self._n_cells = len(area.population)
@@ -186,9 +202,7 @@ class ComputeContext:
         xy = _point_xy(facilities)
         if xy is None:  # polygons / empty layers: not worth caching
             return _labelled(retime(self._snap_network(mode).snap(facilities), net), facilities)
-        h = hashlib.blake2b(xy.tobytes(), digest_size=16)
-        h.update(repr(list(facilities.index)).encode())
-        key = (self._streets(mode), h.hexdigest())
+        key = (self._streets(mode), _layer_key(facilities, xy))
         with self._lock:
             snap = self._snaps.pop(key, None)
         if snap is None:
@@ -198,6 +212,27 @@ class ComputeContext:
             while len(self._snaps) > SNAP_CACHE_SIZE:
                 self._snaps.popitem(last=False)
         return _labelled(retime(snap, net), facilities)
+
+    def service_area(self, facilities, mode: str, minutes: float, walk_off_m: float, compute):
+        """The walking area of ``facilities`` (``compute(net, facility_snap)``, e.g.
+        :func:`accessibility.circles.service_area`), cached per layer, mode, minutes and walk-off: a
+        second publication of the same maps (the other language) or a second circles export reuses it.
+        The most recent :data:`AREA_CACHE_SIZE` are kept; shapely geometries are immutable."""
+        xy = _point_xy(facilities)
+        key = None if xy is None else (mode, _layer_key(facilities, xy), float(minutes), float(walk_off_m))
+        if key is not None:
+            with self._lock:
+                hit = self._areas.get(key)
+                if hit is not None:
+                    self._areas.move_to_end(key)
+                    return hit
+        geom = compute(self.network(mode), self.facility_snap(facilities, mode))
+        if key is not None:
+            with self._lock:
+                self._areas[key] = geom
+                while len(self._areas) > AREA_CACHE_SIZE:
+                    self._areas.popitem(last=False)
+        return geom
 
     def district_codes(self):
         """(per-cell district code, district ids, district names) in display order.
@@ -234,10 +269,29 @@ class ComputeContext:
         Returns
         -------
         ndarray of float, shape (n_cells,)
+            A new array (the cached one stays as computed).
         """
+        self._check_cells()
         net = self.network(mode)
+        xy = _point_xy(facilities)
+        key = None if xy is None else (mode, _layer_key(facilities, xy), limit_s)
+        if key is not None:
+            with self._lock:
+                hit = self._seconds.get(key)
+                if hit is not None:
+                    self._seconds.move_to_end(key)
+                    return hit.copy()
         fs = self.facility_snap(facilities, mode)
-        return cell_seconds(net, self.cell_snap(mode), nearest_seconds(net, fs, limit_s=limit_s), fs)
+        T = cell_seconds(net, self.cell_snap(mode), nearest_seconds(net, fs, limit_s=limit_s), fs)
+        if key is not None:
+            with self._lock:
+                if key not in self._seconds:
+                    self._seconds[key] = T.copy()
+                    self._seconds_values += len(T)
+                while self._seconds_values > SECONDS_CACHE_VALUES and len(self._seconds) > 1:
+                    _, old = self._seconds.popitem(last=False)
+                    self._seconds_values -= len(old)
+        return T
 
     def pairs(self, facilities, limit_s: float, mode: str = "walk"):
         """Cell -> facility pairs within ``limit_s`` seconds (inclusive), snap offsets included.

@@ -98,8 +98,11 @@ class StreetFrames:
         G = self.to_graph()
         return G.number_of_nodes(), G.number_of_edges()
 
-    def edge_arrays(self) -> dict | None:
+    def edge_arrays(self, columns=()) -> dict | None:
         """What ``TravelNetwork.from_graph(self.to_graph())`` reads from the graph, without building it.
+
+        ``columns``: other edge columns to return in the same order (key ``columns``: name -> object
+        array; a column the table lacks is all None), e.g. ``("name",)`` for the street names.
 
         Returns
         -------
@@ -126,6 +129,8 @@ class StreetFrames:
         length = (edges["length"].to_numpy(dtype=float, na_value=np.nan) if "length" in edges
                   else np.full(m, np.nan))
         geom = np.asarray(edges.geometry.to_numpy(), dtype=object)  # missing geometries are None
+        extra = {c: (np.asarray(edges[c].astype(object).to_numpy(), dtype=object)[order] if c in edges.columns
+                     else np.full(m, None, dtype=object)) for c in columns}
         return {"node_ids": np.array(ids.tolist(), dtype=object), "xy": nodes[["x", "y"]].to_numpy(dtype=float),
                 "u": ui[order].astype(np.int64), "v": vi[order].astype(np.int64), "length": length[order],
-                "geom": geom[order], "directed": True, "crs": self.crs}
+                "geom": geom[order], "directed": True, "crs": self.crs, "columns": extra}

@@ -186,7 +186,7 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
     webmap.add_districts(m, area)
     webmap.add_boundary(m, area)
     webmap.add_circles(m, circles, service, mins)
-    webmap.add_uncovered(m, unc, area.cell_size or 100.0, agg_m=agg_m)
+    webmap.add_uncovered(m, unc, area.cell_size or 100.0, agg_m=agg_m, area=area)
     fac_svc = fac[fac["family"].isin(add_fams)]
     if svc.subtypes is not None:
         fac_svc = fac_svc[fac_svc["subtype"].isin(svc.subtypes)]
@@ -489,11 +489,12 @@ def place_minutes_by_cell(area) -> dict:
     return {s: service_coverage(area, s).cell_minutes.to_numpy(float) for s in SERVICES}
 
 
-def _offline_page(m, area, place: dict, lang: str) -> str:
+def _offline_page(m, area, place: dict, lang: str, cache: dict | None = None) -> str:
     """A published map's HTML with the street network as a base layer and the offline "my place" click,
-    and a <title>."""
+    and a <title>. ``cache``: kept across the maps of one publication (the "my place" script is built
+    once)."""
     webmap.add_streets(m, area, lang=lang)
-    webmap.add_place_finder(m, area, place, lang=lang)
+    webmap.add_place_finder(m, area, place, lang=lang, cache=cache)
     html = m.get_root().render()
     return set_title(html, getattr(m, "_hedong_title", None) or pt("index_title", lang))
 
@@ -556,6 +557,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
     total = len(services) + len(years) + 1 + int(bool(life_circle))
     # "my place" in every map: minutes on foot from every home cell to each service (own walking speed)
     place = place_minutes_by_cell(area)
+    place_cache: dict = {}  # the "my place" script, the same in every map
     out_dir.mkdir(exist_ok=True)
     _clean_stale_tmp(out_dir)
     # The temp folder sits inside the target (same file system, works for --out .): each file is
@@ -569,7 +571,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
         if life_circle:
             m, summ = life_circle_map(area, minutes=minutes, mode=mode, lang=lang, tiles=tiles)
             fn = "life-circle.html"
-            (tmp / fn).write_text(_offline_page(m, area, place, lang), encoding="utf-8")
+            (tmp / fn).write_text(_offline_page(m, area, place, lang, place_cache), encoding="utf-8")
             life = (fn, summ)
             files.append({"file": fn, "kind": "life_circle", **summ})
             done += 1
@@ -578,7 +580,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
         for svc in services:
             m, summ = coverage_map(area, svc, minutes=minutes, mode=mode, lang=lang, tiles=tiles)
             fn = f"coverage-{svc}.html"
-            (tmp / fn).write_text(_offline_page(m, area, place, lang), encoding="utf-8")
+            (tmp / fn).write_text(_offline_page(m, area, place, lang, place_cache), encoding="utf-8")
             coverage.append((fn, summ))
             files.append({"file": fn, "kind": "coverage", **summ})
             done += 1
@@ -589,7 +591,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
             ev = evaluate(area, scenario, int(year))
             m, summ = seat_map(area, scenario, year, ev=ev, lang=lang, tiles=tiles)
             fn = f"seats-{year}.html"
-            (tmp / fn).write_text(_offline_page(m, area, place, lang), encoding="utf-8")
+            (tmp / fn).write_text(_offline_page(m, area, place, lang, place_cache), encoding="utf-8")
             seats.append((fn, summ))
             files.append({"file": fn, "kind": "seats", **summ})
             done += 1
@@ -621,7 +623,9 @@ def publish_zip(area, scenario: str | None = None, lang: str = "zh", **kwargs) -
         out = Path(d) / "maps"
         publish(area, out, scenario=scenario, lang=lang, **kwargs)
         buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        # Level 1: a third of the time of the default level 6 for a zip about a quarter larger
+        # (measured on the demo's maps: 2.7 against 2.2 MB, 0.15 against 0.39 s).
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             for p in sorted(out.iterdir()):
                 z.write(p, f"hedong-maps/{p.name}")
         return buf.getvalue()

@@ -166,6 +166,35 @@ def test_cells_snapped_once_and_retimed_per_mode():
     assert (b.offset_u_s <= w.offset_u_s + 1e-9).all()
 
 
+def test_seconds_cached_per_layer_mode_and_limit(monkeypatch):
+    """A layer's cell times are computed once per (coordinates, mode, limit) and handed out as copies;
+    a moved site, another mode or limit is a new search with its own answer."""
+    import accessibility.context as context_mod
+
+    a = grid_area()
+    ctx = ComputeContext.for_area(a)
+    sites = a.facilities.geometry
+    calls = []
+    real = context_mod.nearest_seconds
+    monkeypatch.setattr(context_mod, "nearest_seconds", lambda *x, **k: calls.append(1) or real(*x, **k))
+    t = ctx.seconds(sites)
+    t[:] = -1.0  # a caller writing into its array does not touch the cache
+    again = ctx.seconds(sites)
+    assert len(calls) == 1 and (again >= 0).all()
+    net = ctx.network("walk")
+    fresh = context_mod.cell_seconds(net, ctx.cell_snap(), real(net, net.snap(sites)), net.snap(sites))
+    np.testing.assert_array_equal(again, fresh)
+    bike = ctx.seconds(sites, "bike")
+    limited = ctx.seconds(sites, limit_s=120.0)
+    moved = sites.copy()
+    moved.iloc[0] = type(moved.iloc[0])(moved.iloc[0].x + 150, moved.iloc[0].y)
+    other = ctx.seconds(moved)
+    assert len(calls) == 4
+    assert (bike[np.isfinite(bike)] <= again[np.isfinite(bike)] + 1e-9).all() and not np.array_equal(bike, again)
+    assert np.isinf(limited).sum() > np.isinf(again).sum()
+    assert not np.array_equal(other, again)
+
+
 def test_pairs_agree_with_per_site_seconds_and_od_pairs():
     """Pairs within a limit (per-site Dijkstra, cached per site) against the multi-source
     seconds of each site alone: the same cells within the limit, the same seconds."""

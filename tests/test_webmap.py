@@ -272,3 +272,69 @@ def test_layers_script_makes_the_one_layer_switch(small_demo):
     webmap.add_layer_control(scratch)
     with pytest.raises(ValueError):
         webmap.layers_script(scratch)
+
+
+def test_street_lines_simplified_segment_by_segment(small_demo):
+    """The streets base layer simplifies each segment (fast) instead of each name's whole multi-line
+    (GEOS checks every part against every other: seconds on the default demo); both stay within
+    the tolerance of the streets and keep the same names and segments."""
+    import shapely
+
+    raw = webmap.street_lines(small_demo)
+    fast = webmap.street_lines(small_demo, simplify_m=3)
+    old = raw.geometry.simplify(3, preserve_topology=True)
+    assert list(fast["name"]) == list(raw["name"]) and len(fast) > 1
+    assert (shapely.get_num_geometries(fast.geometry.values) == shapely.get_num_geometries(raw.geometry.values)).all()
+    # part by part (the same segments in the same order in all three)
+    parts = [shapely.get_parts(g.values) for g in (fast.geometry, raw.geometry, old)]
+    assert len(parts[0]) == len(parts[1]) == len(parts[2])
+    assert shapely.get_num_coordinates(parts[0]).sum() < shapely.get_num_coordinates(parts[1]).sum()  # simplified
+    assert shapely.hausdorff_distance(parts[0], parts[1]).max() <= 3.0 + 1e-6
+    assert shapely.hausdorff_distance(parts[0], parts[2]).max() <= 2 * 3.0 + 1e-6
+    # every segment keeps its two ends (the street network stays connected where it was)
+    assert np.array_equal(shapely.get_coordinates(shapely.get_point(parts[0], 0)),
+                          shapely.get_coordinates(shapely.get_point(parts[1], 0)))
+    assert np.array_equal(shapely.get_coordinates(shapely.get_point(parts[0], -1)),
+                          shapely.get_coordinates(shapely.get_point(parts[1], -1)))
+
+
+def test_uncovered_cells_from_the_areas_serialised_squares(small_demo):
+    """With the area given, add_uncovered cuts its layer from the cells' squares serialised once per
+    area: the same page as building the squares for the map (what it did before), in both datums."""
+    import re
+
+    from accessibility.coverage import service_coverage
+
+    unc = service_coverage(small_demo, "fitness", minutes=5).uncovered
+    assert 0 < len(unc) < len(small_demo.population)
+
+    def page(tiles, **kw):
+        m = webmap.base_map(small_demo, tiles=tiles)
+        webmap.add_uncovered(m, unc, small_demo.cell_size or 100.0, **kw)
+        return re.sub(r"_[0-9a-f]{32}", "_ID", m.get_root().render())
+
+    for tiles, datum in (("none", "wgs84"), ("amap", "gcj02")):
+        fast = page(tiles, area=small_demo)
+        assert any(k[2:] == ("cell_squares", datum) and v[0] is small_demo for k, v in webmap._LAYER_CACHE.items())
+        assert fast == page(tiles)
+    # cells that are not the area's rows (moved) take the direct route
+    moved = unc.copy()
+    moved["geometry"] = moved.geometry.translate(10.0, 0.0)
+    assert webmap._rows_of(small_demo, moved, small_demo.cell_size or 100.0) is None
+
+
+@pytest.mark.parametrize("where", ["small_demo", "helsinki"])
+def test_street_segments_from_the_cached_tables_equal_the_graphs(where, request):
+    """The streets layer reads a cached area's street tables instead of building its networkx graph:
+    the same segments (each two-way street once, the same geometry and direction) and names, in the
+    same order, as from the graph — on the demo's generated streets and Helsinki's OSM ones."""
+    import shapely
+
+    area = request.getfixturevalue(where)
+    frames = area.street_frames("walk")
+    assert frames is not None  # loaded from the cache: tables, no graph yet
+    fast = webmap._segments_from_frames(frames)
+    assert fast is not None
+    geoms, names = webmap._segments_from_graph(area.graph)
+    assert fast[1] == names and any(names)
+    assert len(fast[0]) == len(geoms) and shapely.equals_exact(np.array(fast[0]), np.array(geoms), 0).all()
