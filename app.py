@@ -1,4 +1,4 @@
-"""Hedong Planner (河东规划) — the Streamlit app. Run: ``streamlit run app.py``.
+"""Hedong Planner (河东规划) — the Streamlit app. Run: ``hedong app`` (or ``streamlit run app.py``).
 
 Thin by design: every number comes from the packages (``accessibility``, ``scenarios``,
 ``presentation.publish``) and is cached — the study area and its network with ``st.cache_resource``,

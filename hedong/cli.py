@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "hedong.cmd_export",
     "hedong.cmd_publish",
     "hedong.cmd_batch",
+    "hedong.cmd_app",
 )
 
 
