@@ -1140,6 +1140,7 @@ def optimise_section(a):
         st.session_state["opt_result"] = {**res, "_scenario": scen.name}
     r = st.session_state.get("opt_result")
     if not r:
+        sites_map(cands)  # the candidates before any run; the chosen sites are drawn on the same map
         return
     unit = OBJECTIVE_UNITS[r["model"]][0 if lang() == "zh" else 1]
     c1, c2, c3, c4 = st.columns(4)
@@ -1150,6 +1151,7 @@ def optimise_section(a):
     c4.metric(tr("solve_time"), f"{r.get('solve_seconds', r['seconds']):.2f} s")
     sites = pd.DataFrame(r.get("chosen_sites", []))
     if not len(sites):
+        sites_map(cands)
         return
     st.markdown(f"**{tr('chosen')}**")
     left, right = st.columns([3, 2])
@@ -1171,8 +1173,7 @@ def optimise_section(a):
             except InputError as e:
                 st.error(e.one_line())
     with left:
-        show_map(sites_map_cached(area_spec(), demo_scale(), tuple(sites["candidate_id"]), tuple(sites["lon"]),
-                                  tuple(sites["lat"]), lang()), key="opt_map", height=360)
+        sites_map(cands, sites)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -1191,21 +1192,51 @@ def upload_cached(data: bytes, filename: str, spec: str, scale: float):
     return cands, None
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def sites_map_cached(spec: str, scale: float, ids: tuple, lons: tuple, lats: tuple, lang_: str):
-    """Chosen or suggested sites on the study area (districts for orientation)."""
+def sites_map(cands, sites: pd.DataFrame | None = None):
+    """The optimiser's map: uploaded candidates (grey) and chosen sites (yellow) as layers on a map drawn
+    once, so that a result appears on the map already on the screen."""
+    cand = ()
+    if cands is not None and len(cands):
+        ll = cands.geometry.to_crs(4326)
+        cand = tuple((str(i), round(float(x), 6), round(float(y), 6))
+                     for i, x, y in zip(cands["candidate_id"], ll.x, ll.y))
+    chosen = () if sites is None or not len(sites) else tuple(
+        (str(i), float(x), float(y)) for i, x, y in zip(sites["candidate_id"], sites["lon"], sites["lat"]))
+    show_map(sites_base_cached(area_spec(), demo_scale(), lang()), key="opt_map", height=360,
+             layers=sites_layers_cached(area_spec(), demo_scale(), lang(), cand, chosen))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def sites_base_cached(spec: str, scale: float, lang_: str):
+    """The optimiser's map without sites (districts and boundary for orientation), drawn once in the browser;
+    candidates and chosen sites are a layers script run on it (:func:`sites_layers_cached`)."""
     a = get_area(spec, scale)
     m = webmap.base_map(a, lang=lang_)
-    webmap.add_districts(m, a, population=False)
-    webmap.add_boundary(m, a)
-    disp = webmap._display_crs(m)
-    for cid, lon, lat in zip(ids, lons, lats):
-        y, x = (lat, lon)
-        if disp == "gcj02":
-            x, y = (float(v) for v in wgs84_to_gcj02(lon, lat))
-        folium.CircleMarker([y, x], radius=9, color="#111111", weight=2, fill=True, fill_color="#ffd400",
-                            fill_opacity=0.95, tooltip=f"{cid}: {lon:.6f}, {lat:.6f}").add_to(m)
+    districts = webmap.add_districts(m, a, population=False)
+    boundary = webmap.add_boundary(m, a)
+    webmap.register_layers(m, [("districts", districts), ("boundary", boundary)])
     return webmap.finish(m, "served")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def sites_layers_cached(spec: str, scale: float, lang_: str, candidates: tuple, chosen: tuple) -> str:
+    """Candidate sites (grey) and chosen or suggested sites (yellow), each ``(id, lon, lat)`` in WGS84, as
+    a layers script for the drawn optimiser map: a new upload or result redraws these only."""
+    base = sites_base_cached(spec, scale, lang_)
+    scratch = webmap.scratch_map(base)
+    gcj = webmap._display_crs(base) == "gcj02"
+    for name, sites, style in ((tr("candidates_layer", lang_), candidates,
+                                dict(radius=5, color="#555555", weight=1, fill_color="#bbbbbb", fill_opacity=0.9)),
+                               (tr("chosen", lang_), chosen,
+                                dict(radius=9, color="#111111", weight=2, fill_color="#ffd400", fill_opacity=0.95))):
+        if not sites:
+            continue
+        fg = folium.FeatureGroup(name=f"{name} ({len(sites)})", show=True)
+        for cid, lon, lat in sites:
+            x, y = (float(v) for v in wgs84_to_gcj02(lon, lat)) if gcj else (lon, lat)
+            folium.CircleMarker([y, x], fill=True, tooltip=f"{cid}: {lon:.6f}, {lat:.6f}", **style).add_to(fg)
+        fg.add_to(scratch)
+    return webmap.layers_script(scratch)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

@@ -220,6 +220,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.model": {"zh": "模型", "en": "Model"},
     "app.p": {"zh": "新建数量 p", "en": "Sites to build (p)"},
     "app.chosen": {"zh": "优化选中的地块", "en": "Sites chosen"},
+    "app.candidates_layer": {"zh": "候选地块", "en": "Candidate sites"},
     "app.download": {"zh": "下载离线地图 (zip)", "en": "Download offline maps (zip)"},
     "app.make_zip": {"zh": "生成离线地图", "en": "Build offline maps"},
     "app.publish_help": {"zh": "生成独立的HTML地图：无需服务器、无需联网（地图库内嵌），可直接双击打开。",

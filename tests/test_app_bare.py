@@ -56,3 +56,44 @@ def test_every_page_runs(lang):
         at.button(key="make_zip").click().run()
         _ok(at)
         assert at.session_state["zip"][:2] == b"PK"
+
+
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite and .ci/run's fresh venv run it
+def test_the_readme_command_serves_the_app(tmp_path):
+    """``hedong app`` — the README's first command — as installed: the server answers on localhost and
+    serves the page and the map assets, then stops cleanly."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    script = Path(sys.executable).parent / "hedong"
+    cmd = [str(script)] if script.is_file() else [sys.executable, "-m", "hedong.cli"]
+    env = {**os.environ, "HEDONG_DEMO_SCALE": "0.15"}
+    proc = subprocess.Popen([*cmd, "app", "--port", str(port), "--address", "127.0.0.1"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+                time.sleep(0.3)
+        else:
+            pytest.fail("hedong app did not answer within 120 s")
+        with urllib.request.urlopen(url + "/", timeout=5) as r:
+            assert r.status == 200
+        with urllib.request.urlopen(url + "/app/static/leaflet/leaflet.js", timeout=5) as r:  # ./static served
+            assert "javascript" in r.headers.get("Content-Type", "")
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=20)[0].decode(errors="replace")
+    assert "Traceback" not in out, out

@@ -219,3 +219,23 @@ def test_upload_outside_area_refused_naming_the_row(small_demo):
     assert cands is None and "sites.csv" in err and "row 2" in err and "outside the study area" in err
     cands, err = mod.upload_cached(SAMPLE.read_bytes(), "candidates.csv", small_demo.name, SMALL_SCALE)
     assert err is None and len(cands) == 6
+
+
+def test_optimiser_map_draws_candidates_then_chosen_sites(small_demo):
+    """The optimiser's map shows the uploaded candidates before any run, and the chosen sites on the same
+    drawn map after it (a layers script: the map itself is one object for both)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hedong_app_sites", APP)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    cands, err = mod.upload_cached(SAMPLE.read_bytes(), "candidates.csv", small_demo.name, SMALL_SCALE)
+    ll = cands.geometry.to_crs(4326)
+    cand = tuple((str(i), round(float(x), 6), round(float(y), 6)) for i, x, y in zip(cands["candidate_id"], ll.x, ll.y))
+    before = mod.sites_layers_cached(small_demo.name, SMALL_SCALE, "zh", cand, ())
+    after = mod.sites_layers_cached(small_demo.name, SMALL_SCALE, "zh", cand, cand[:2])
+    assert "候选地块 (6)" in before and "优化选中的地块" not in before
+    assert "候选地块 (6)" in after and "优化选中的地块 (2)" in after
+    assert all(f"{c[0]}: {c[1]:.6f}, {c[2]:.6f}" in after for c in cand)
+    assert mod.sites_base_cached(small_demo.name, SMALL_SCALE, "zh") is mod.sites_base_cached(small_demo.name,
+                                                                                            SMALL_SCALE, "zh")
