@@ -73,7 +73,11 @@ def test_the_readme_command_serves_the_app(tmp_path):
         port = s.getsockname()[1]
     script = Path(sys.executable).parent / "hedong"
     cmd = [str(script)] if script.is_file() else [sys.executable, "-m", "hedong.cli"]
-    env = {**os.environ, "HEDONG_DEMO_SCALE": "0.15"}
+    # the checkout on the path too: a machine whose editable install points at another copy of the project
+    # still runs this one (the packages it needs come from the environment either way)
+    root = str(Path(APP).parent)
+    env = {**os.environ, "HEDONG_DEMO_SCALE": "0.15",
+           "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)}
     proc = subprocess.Popen([*cmd, "app", "--port", str(port), "--address", "127.0.0.1"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
