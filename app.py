@@ -813,8 +813,9 @@ def schools_view(a, scen, names: list[str]):
             cols = [c for c in ("name", "subtype", "build_year", "open_year", "seats", "classes", "assigned",
                                 "catchment_assigned", "utilisation", "pupils_per_class", "class_flag", "changes")
                     if c in rows]
-            if "build_year" in rows:  # existing schools have none: an empty cell, not "None"
-                rows["build_year"] = pd.to_numeric(rows["build_year"], errors="coerce")
+            if "build_year" in rows:  # existing schools have none: an empty cell (the grid shows a null as "None")
+                rows["build_year"] = [str(int(v)) if v == v else "" for v in
+                                      pd.to_numeric(rows["build_year"], errors="coerce")]
             if "subtype" in rows:
                 rows["subtype"] = [subtype_label(v, lang()) for v in rows["subtype"]]
             if "class_flag" in rows:
@@ -822,7 +823,6 @@ def schools_view(a, scen, names: list[str]):
             table_, cfg = labelled(rows[cols])
             cfg[t("col.utilisation", lang())] = st.column_config.ProgressColumn(format="percent", min_value=0,
                                                                                 max_value=1.5)
-            cfg[t("col.build_year", lang())] = st.column_config.NumberColumn(format="%d")
             cfg[t("col.pupils_per_class", lang())] = st.column_config.NumberColumn(format="%.1f")
             st.dataframe(table_, hide_index=True, width="stretch", height=260, key="school_table", column_config=cfg)
     cc = ev_json["class_checks"]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import time
+import urllib.request
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pytest
 from shapely.geometry import Point, box
 
 from gis.study_area import StudyArea
@@ -89,3 +94,27 @@ def run_cli(argv, capsys) -> tuple[int, str, str]:
         rc = e.code
     out = capsys.readouterr()
     return rc, out.out, out.err
+
+
+def free_port() -> int:
+    """A free TCP port on localhost."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_serving(url: str, proc, seconds: float = 90.0) -> None:
+    """Wait until the app server at ``url`` answers its health check; fail (with the server's output) if
+    ``proc`` ends first or ``seconds`` pass."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                pytest.fail(f"the app server stopped: {out[-2000:]}")
+            time.sleep(0.3)
+    pytest.fail(f"the app server did not answer within {seconds:.0f} s")

@@ -62,15 +62,13 @@ def test_every_page_runs(lang):
 def test_the_readme_command_serves_the_app(tmp_path):
     """``hedong app`` — the README's first command — as installed: the server answers on localhost and
     serves the page and the map assets, then stops cleanly."""
-    import socket
     import subprocess
     import sys
-    import time
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from scenario_helpers import free_port, wait_until_serving
+
+    port = free_port()
     script = Path(sys.executable).parent / "hedong"
     cmd = [str(script)] if script.is_file() else [sys.executable, "-m", "hedong.cli"]
     # the checkout on the path too: a machine whose editable install points at another copy of the project
@@ -82,17 +80,7 @@ def test_the_readme_command_serves_the_app(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
-                time.sleep(0.3)
-        else:
-            pytest.fail("hedong app did not answer within 120 s")
+        wait_until_serving(url, proc, 120)
         with urllib.request.urlopen(url + "/", timeout=5) as r:
             assert r.status == 200
         with urllib.request.urlopen(url + "/app/static/leaflet/leaflet.js", timeout=5) as r:  # ./static served

@@ -8,7 +8,6 @@ Screenshots go to ``$HEDONG_SCREENSHOT_DIR`` (default: pytest's tmp dir).
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from scenario_helpers import free_port, wait_until_serving
 from tests.conftest import SMALL_SCALE
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,12 +29,6 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(),
                        reason="Debian chromium not installed (apt-get install chromium fonts-wqy-microhei)"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _shots(tmp_path) -> Path:
@@ -54,7 +48,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def app_url():
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "HEDONG_DEMO_SCALE": os.environ.get("HEDONG_DEMO_SCALE", str(SMALL_SCALE))}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
@@ -62,16 +56,7 @@ def app_url():
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("streamlit did not start within 90 s")
+        wait_until_serving(url, proc, 90)
         # the vendored Leaflet is served by Streamlit's static serving with a JavaScript MIME type
         with urllib.request.urlopen(url + "/app/static/leaflet/leaflet.js", timeout=5) as r:
             assert "javascript" in r.headers.get("Content-Type", "")
