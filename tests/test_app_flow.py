@@ -221,6 +221,7 @@ def test_upload_outside_area_refused_naming_the_row(small_demo):
     assert err is None and len(cands) == 6
 
 
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_optimiser_map_draws_candidates_then_chosen_sites(small_demo):
     """The optimiser's map shows the uploaded candidates before any run, and the chosen sites on the same
     drawn map after it (a layers script: the map itself is one object for both)."""
