@@ -111,7 +111,8 @@ def _reached_lines(area, service):
     return net, snap, _pieces_to_lines(net, edge, start, end)
 
 
-@pytest.mark.parametrize("where", ["small_demo", "helsinki"])
+# Helsinki (~9 s, every service) in the full suite only: fast-loop budget (issue 9)
+@pytest.mark.parametrize("where", ["small_demo", pytest.param("helsinki", marks=pytest.mark.slow)])
 def test_walking_area_by_chains_equals_piece_by_piece(where, request):
     """service_area buffers straight chains of the reached pieces instead of every piece (half the
     union time on the default demo). The buffer of a union is the union of the buffers, so on real
