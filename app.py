@@ -321,9 +321,11 @@ def seat_map_base_cached(spec: str, scale: float, lang_: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def seat_layers_cached(spec: str, scale: float, skey: str, year: int, level: str, lang_: str, _scen=None, _ev=None):
-    """The seat map of one scenario-year-level as a script run on the drawn base map
-    (:func:`presentation.publish.seat_map_layers`): a new year or level redraws these layers only."""
+def seat_layers_cached(spec: str, scale: float, skey: str, year: int, level: str, assign: str, lang_: str, _scen=None,
+                       _ev=None):
+    """The seat map of one scenario-year-level and assignment rule (``_ev`` was evaluated with it) as a script
+    run on the drawn base map (:func:`presentation.publish.seat_map_layers`): a new year or level redraws
+    these layers only."""
     return pub.seat_map_layers(seat_map_base_cached(spec, scale, lang_), get_area(spec, scale),
                                getattr(_scen, "name", "existing"), year, _ev, level=level)
 
@@ -794,7 +796,7 @@ def schools_view(a, scen, names: list[str]):
     with left:
         m = seat_map_base_cached(spec, sc, lang())
         show_map(m, key="seat_map", height=520,
-                 layers=seat_layers_cached(spec, sc, skey, int(year), level, lang(), _scen=scen, _ev=ev))
+                 layers=seat_layers_cached(spec, sc, skey, int(year), level, assign, lang(), _scen=scen, _ev=ev))
     with right:
         st.caption(tr("enrolment_chart"))
         en = enrolment_cached(spec, sc, level)
@@ -861,8 +863,8 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
         show_table(pd.DataFrame(d["by_district"]), key="delta_table")
     with left:
         st.caption(tr("gains", level=service_label(level)) + " — " + tr("gains_help"))
-        layers, changed = gains_layers_cached(spec, sc, scenario_key(o), scenario_key(scen), year, level, lang(),
-                                              _base=o_ev, _scen=ev)
+        layers, changed = gains_layers_cached(spec, sc, scenario_key(o), scenario_key(scen), year, level, assign,
+                                              lang(), _base=o_ev, _scen=ev)
         if not changed:
             st.info(tr("no_change"))
         show_map(gains_base_cached(spec, sc, lang()), key="gains_map", height=420, layers=layers)
@@ -875,10 +877,11 @@ def gains_base_cached(spec: str, scale: float, lang_: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def gains_layers_cached(spec: str, scale: float, base_key: str, scen_key: str, year: int, level: str, lang_: str,
-                        _base=None, _scen=None):
+def gains_layers_cached(spec: str, scale: float, base_key: str, scen_key: str, year: int, level: str, assign: str,
+                        lang_: str, _base=None, _scen=None):
     """The gains of ``_scen`` against ``_base`` (cells and districts coloured by the change in children
-    seated within the walking limit) as a script for the drawn gains map, and whether anything changed."""
+    seated within the walking limit; both evaluated with the ``assign`` rule) as a script for the drawn
+    gains map, and whether anything changed."""
     a = get_area(spec, scale)
     rb, rs = _base.levels[level], _scen.levels[level]
     diff = rs.assignment.assigned_cell.astype(float) - rb.assignment.assigned_cell.astype(float)
@@ -1222,9 +1225,7 @@ def sites_base_cached(spec: str, scale: float, lang_: str):
 def sites_layers_cached(spec: str, scale: float, lang_: str, candidates: tuple, chosen: tuple) -> str:
     """Candidate sites (grey) and chosen or suggested sites (yellow), each ``(id, lon, lat)`` in WGS84, as
     a layers script for the drawn optimiser map: a new upload or result redraws these only."""
-    base = sites_base_cached(spec, scale, lang_)
-    scratch = webmap.scratch_map(base)
-    gcj = webmap._display_crs(base) == "gcj02"
+    scratch = webmap.scratch_map(sites_base_cached(spec, scale, lang_))  # a WGS84 map (no GCJ-02 tiles)
     for name, sites, style in ((tr("candidates_layer", lang_), candidates,
                                 dict(radius=5, color="#555555", weight=1, fill_color="#bbbbbb", fill_opacity=0.9)),
                                (tr("chosen", lang_), chosen,
@@ -1232,9 +1233,9 @@ def sites_layers_cached(spec: str, scale: float, lang_: str, candidates: tuple, 
         if not sites:
             continue
         fg = folium.FeatureGroup(name=f"{name} ({len(sites)})", show=True)
-        for cid, lon, lat in sites:
-            x, y = (float(v) for v in wgs84_to_gcj02(lon, lat)) if gcj else (lon, lat)
-            folium.CircleMarker([y, x], fill=True, tooltip=f"{cid}: {lon:.6f}, {lat:.6f}", **style).add_to(fg)
+        for cid, lon, lat in sites:  # the ids come from the user's file: escaped (a tooltip is HTML)
+            folium.CircleMarker([lat, lon], fill=True, tooltip=f"{webmap.esc(cid)}: {lon:.6f}, {lat:.6f}",
+                                **style).add_to(fg)
         fg.add_to(scratch)
     return webmap.layers_script(scratch)
 
@@ -1388,11 +1389,30 @@ def page_publish():
 # ---------------------------------------------------------------- layout
 
 
+def keep_choices():
+    """On a language switch, keep every choice the user made (the language radio's ``on_change``).
+
+    Streamlit keeps a selectbox's, radio's or multiselect's choice as the label it showed: after a switch
+    the old labels match none of the new ones, so a choice came back as a raw label (a KeyError on the
+    map page after 中文 → English → 中文) or empty (no facilities drawn). Here, before the run in the new
+    language, each choice is set again as its value (read with the labels of the run that showed it).
+    Only text values and lists of them are choices or typed text; the app's own state (keys starting
+    with ``_``), buttons, uploads and numbers are left alone.
+    """
+    for key in list(st.session_state.keys()):
+        if key == "lang" or str(key).startswith("_"):
+            continue
+        v = st.session_state[key]
+        if isinstance(v, str) or (isinstance(v, list) and v and all(isinstance(x, str) for x in v)):
+            st.session_state[key] = v
+
+
+
 def main():
     """Sidebar (language, study area, page) and the chosen page."""
     with st.sidebar:
         st.radio(t("app.lang", "zh"), list(LANGS), format_func=LANG_NAMES.get, key="lang",
-                 horizontal=True)
+                 horizontal=True, on_change=keep_choices)
         typed = st.session_state.get("area_folder", "").strip()
         options = area_options(typed)
         if typed and typed in options and st.session_state.get("_area_folder_applied") != typed:

@@ -152,8 +152,11 @@ def esc(value) -> str:
 
     Folium's ``GeoJsonTooltip`` / ``GeoJsonPopup`` insert property values with ``innerHTML``: a
     district named ``<img src=x onerror=alert(1)>`` would run its script in every published map.
+    Back-quotes and ``$`` become character references too: folium's ``Tooltip`` puts its text inside a
+    JavaScript template literal, where `` ` `` or ``${...}`` would break out and run (the entities show as
+    the characters themselves in HTML).
     """
-    return _html.escape("" if value is None else str(value), quote=True)
+    return _html.escape("" if value is None else str(value), quote=True).replace("`", "&#96;").replace("$", "&#36;")
 
 
 def _features(gdf: gpd.GeoDataFrame, props: list[str]) -> dict:
@@ -1428,9 +1431,7 @@ def overview_base(area, *, lang: str = "zh", display: str = "wgs84", families=No
     _district_outlines(static_layer(area, "districts", disp, lang), lang).add_to(dfg)
     dfg.add_to(m)
     bfg = folium.FeatureGroup(name=t("boundary", lang), show=True, control=False)
-    folium.GeoJson(static_layer(area, "boundary", disp, lang), interactive=False,
-                   style_function=lambda f: {"color": "#333333", "weight": 2.5, "fill": False, "dashArray": "6 4"}
-                   ).add_to(bfg)
+    FixedStyleGeoJson(static_layer(area, "boundary", disp, lang), BOUNDARY_STYLE, interactive=False).add_to(bfg)
     bfg.add_to(m)
     layers += [("districts", dfg), ("boundary", bfg)]
     for fam, fg in add_facilities(m, area.facilities, families=families).items():

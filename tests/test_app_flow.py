@@ -189,6 +189,31 @@ def test_gains_map_shows_the_change(at, small_demo):
     raise AssertionError("no gains map with gaining or losing cells")
 
 
+def _map_layers(at, key_part: str) -> str:
+    """The layers script sent with the app's map whose own script contains ``key_part``."""
+    for el in at.get("component_instance"):
+        if el.proto.component_name.endswith("st_folium"):
+            args = json.loads(el.proto.json_args)
+            if key_part in (args.get("feature_group") or ""):
+                return args["feature_group"]
+    raise AssertionError(f"no map layers with {key_part!r}")
+
+
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
+def test_seat_map_follows_the_assignment_rule(at):
+    """The seat and gains maps are redrawn for the other assignment rule (划片 / walking): their layers
+    depend on it, and a cached script of the other rule must not be reused."""
+    seat = lambda: _map_layers(at, "学位供给率")  # noqa: E731
+    gains = lambda: _map_layers(at, "步行可达入学")  # noqa: E731
+    rule = at.radio(key="assign").value
+    before = seat(), gains()
+    at.radio(key="assign").set_value("walk" if rule == "catchment" else "catchment").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert seat() != before[0] and gains() != before[1]
+    at.radio(key="assign").set_value(rule).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
 @pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_optimiser_shows_units_places_and_adds_a_site(at):
     at.selectbox(key="opt_model").set_value("pmedian").run()

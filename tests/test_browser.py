@@ -208,3 +208,33 @@ def test_layers_script_replaces_the_previous_layers(browser, small_demo, tmp_pat
     assert fresh.evaluate(count.replace("{m}", var2)) == after
     assert not errors2, errors2
     fresh.close()
+
+
+def test_language_switch_keeps_the_facilities_shown(browser, app_url):
+    """中文 → English → 中文 keeps every choice (Streamlit keeps a choice as its shown label, which
+    changes with the language: the service came back as a raw label and crashed the map page, and the
+    facility families came back empty), on the map page and on the schools page."""
+    from layers.families import FAMILIES
+    from presentation.i18n import family_label
+
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.wait_for_selector("text=演示数据（生成）", timeout=120_000)
+    markers = _map_frame(page).locator(".leaflet-marker-pane .hedong-icon").count()
+    assert markers > 0
+    lang = lambda name, wait: (page.locator("[data-testid='stSidebar'] label").filter(has_text=name)  # noqa: E731
+                               .first.click(), page.wait_for_selector(f"text={wait}", timeout=60_000),
+                               page.wait_for_timeout(2500))
+    lang("English", "Facilities shown")
+    chosen = page.locator(".st-key-map_families").inner_text()
+    assert all(family_label(f, "en") in chosen for f in FAMILIES), chosen
+    assert _map_frame(page).locator(".leaflet-marker-pane .hedong-icon").count() == markers
+    lang("中文", "显示设施")
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert _map_frame(page).locator(".leaflet-marker-pane .hedong-icon").count() == markers
+    page.locator("[data-testid='stSidebar'] label").filter(has_text="学校与方案").first.click()
+    page.wait_for_selector("text=分街道学位余缺", timeout=120_000)
+    lang("English", "Seat balance")
+    lang("中文", "分街道学位余缺")
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()

@@ -22,11 +22,14 @@ pytestmark = [
 ]
 
 # Each payload bumps window.__xss when it runs: an attribute handler, a script element, a script
-# block break-out (a name inside inline JSON) and an attribute break-out.
+# block break-out (a name inside inline JSON), an attribute break-out and two template-literal break-outs.
 PAYLOADS = ('<img src=x onerror="window.__xss=(window.__xss||0)+1">',
             '</script><script>window.__xss=(window.__xss||0)+1</script>',
             '"><svg onload="window.__xss=(window.__xss||0)+1">',
-            "'><img src=y onerror=window.__xss=(window.__xss||0)+1>")
+            "'><img src=y onerror=window.__xss=(window.__xss||0)+1>",
+            # folium's Tooltip puts its text in a JS template literal: a back-quote or ${ } breaks out
+            "`+(window.__xss=(window.__xss||0)+1)+`",
+            "${window.__xss=(window.__xss||0)+1}")
 
 
 #: Jinja syntax: branca once compiled rendered map text as a template, so this became 1234000 (and
