@@ -1217,6 +1217,8 @@ def sites_base_cached(spec: str, scale: float, lang_: str):
     m = webmap.base_map(a, lang=lang_)
     districts = webmap.add_districts(m, a, population=False)
     boundary = webmap.add_boundary(m, a)
+    webmap.add_notice(m, a, collapsed=True)  # under the page's own notice: one line that unfolds
+    webmap.add_attribution(m, a)
     webmap.register_layers(m, [("districts", districts), ("boundary", boundary)])
     return webmap.finish(m, "served")
 
