@@ -33,7 +33,7 @@ from accessibility.norm_check import norm_gaps
 from accessibility.place import BANDS as PLACE_BANDS
 from accessibility.place import place_isochrone, place_minutes, point_in_area_crs
 from demo.yuncheng import scale_from_env
-from gis.areas import BUILTIN_AREAS, load_area
+from gis.areas import BUILTIN_AREAS, load_area, load_area_cached
 from gis.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from layers import families as registry
 from layers.errors import InfeasibleModelError, InputError
@@ -80,7 +80,12 @@ def demo_scale() -> float:
 
 @st.cache_resource(show_spinner=False)
 def get_area(spec: str, scale: float):
-    """The study area (and, through its cache, its travel network), loaded once per process."""
+    """The study area (and, through its cache, its travel network), loaded once per process.
+
+    At the demo scale of the environment this is the process's own copy (:func:`gis.areas.load_area_cached`),
+    which ``hedong app`` loads while the server starts (:func:`hedong.cmd_app.prepare`)."""
+    if scale == scale_from_env():
+        return load_area_cached(spec)
     return load_area(spec, scale=scale) if spec == "yuncheng-demo" else load_area(spec)
 
 
@@ -361,7 +366,17 @@ def publish_cached(spec: str, scale: float, skey: str, lang: str, _scen=None) ->
 # ---------------------------------------------------------------- shared widgets
 
 
-_PAYLOAD_LOCK = threading.Lock()
+@st.cache_resource(show_spinner=False)
+def _payload_lock() -> threading.Lock:
+    """The one lock, per process, under which a cached map is rendered for the browser.
+
+    Not a module-level ``threading.Lock()``: Streamlit runs app.py afresh for every rerun of every session,
+    so each run made its own lock and two sessions rendering the same cached map at once (the warm-up of
+    ``hedong app`` and the first visitor; two people opening the app together) each held a different one.
+    folium's rendering writes into the map's page as it goes, and the two renders interleaved: the map
+    script sent to one browser lost its layers' definitions ("geo_json_... is not defined", a blank map).
+    """
+    return threading.Lock()
 
 
 def folium_payload(m) -> dict:
@@ -380,7 +395,7 @@ def folium_payload(m) -> dict:
     # map, after the sidebar, title and metrics have been sent to the browser
     import streamlit_folium as sf
 
-    with _PAYLOAD_LOCK:
+    with _payload_lock():
         pre = getattr(m, "_hedong_payload", None)
         if pre is not None:
             return pre

@@ -10,6 +10,8 @@ point group (``name = "module:loader"``), looked up the first time a name is not
 from __future__ import annotations
 
 import os
+import threading
+from collections import defaultdict
 from functools import lru_cache
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -101,9 +103,20 @@ def load_area_cached(spec: str = DEFAULT_AREA) -> StudyArea:
     """:func:`load_area` memoised per process (CLI and app reuse the same object and its context).
 
     The key holds ``$HEDONG_DEMO_SCALE`` too: the demo's size comes from it, so a changed variable
-    is another area, never the one cached before.
+    is another area, never the one cached before. Two threads asking for the same area at once (the
+    app server preparing its first page while the first visitor arrives) load it once and get the
+    same object.
     """
-    return _load_area_cached(str(spec), os.environ.get("HEDONG_DEMO_SCALE", ""))
+    key = (str(spec), os.environ.get("HEDONG_DEMO_SCALE", ""))
+    with _LOCKS_LOCK:
+        lock = _LOAD_LOCKS[key]
+    with lock:
+        return _load_area_cached(*key)
+
+
+#: One lock per area key (``lru_cache`` alone would load an area twice when asked from two threads at once).
+_LOAD_LOCKS: defaultdict = defaultdict(threading.Lock)
+_LOCKS_LOCK = threading.Lock()
 
 
 load_area_cached.cache_clear = lambda: _load_area_cached.cache_clear()  # the lru_cache API callers used

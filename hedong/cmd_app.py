@@ -1,6 +1,6 @@
 """`hedong app`: start the planner's web app (Streamlit) on this computer.
 
-    hedong app [--port 8501] [--address localhost] [-- STREAMLIT_OPTIONS...]
+    hedong app [--port 8501] [--address localhost] [--no-warm-up] [-- STREAMLIT_OPTIONS...]
 
 Same app as ``streamlit run app.py`` from the project folder, with the server settings of
 ``.streamlit/config.toml`` (localhost only, no usage statistics). The difference is when the app's
@@ -8,6 +8,13 @@ Python modules are imported: here, before the server starts. Under ``streamlit r
 imported by the first visitor's script run, while the same server process is sending the browser
 Streamlit's page, and the two compete for one interpreter (3.6 s of imports in the server against
 2.2 s in a quiet process, on the 2-core machine of ``benchmarks/bench_app.py``).
+
+It also prepares the first page, so that the first person to open it does not wait for it to be
+computed: while the server starts, the study area is loaded and its homes snapped to the streets
+(:func:`prepare`); once the server answers, this command opens the app's first page itself, once, over
+the app's own WebSocket as a browser would (:func:`warm_up`), which leaves the first coverage and the
+first map in the server's caches. The terminal says when the first page is ready. ``--no-warm-up``
+leaves all of it to the first visitor (``benchmarks/bench_app.py`` measures both ways).
 """
 
 from __future__ import annotations
@@ -17,8 +24,13 @@ import importlib
 import importlib.util
 import os
 import sys
+import threading
+import time
+import urllib.request
 from pathlib import Path
 
+from accessibility.context import ComputeContext
+from gis import areas
 from layers.errors import InputError
 
 #: The app script: next to the packages in the project folder (``pip install -e .`` keeps it there).
@@ -34,6 +46,9 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     p.add_argument("--address", default=None,
                    help="address to listen on (default: localhost, from .streamlit/config.toml)")
+    p.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                   help="do not open the first page at start (its study area, coverage and map are then "
+                        "computed for the first visitor)")
     p.add_argument("streamlit_options", nargs="*", metavar="-- STREAMLIT_OPTIONS",
                    help="further `streamlit run` options after --, e.g. -- --server.headless false")
     p.set_defaults(func=run)
@@ -63,11 +78,98 @@ def _is_module(name: str) -> bool:
 
 def preload(app: Path = APP) -> list[str]:
     """Import the app's modules now, but Streamlit's own (the server imports those when it starts, and reads
-    its settings once then); returns the modules imported."""
+    its settings once then); returns the modules imported.
+
+    Not streamlit-folium either (app.py imports it where a map is drawn): it declares its component when
+    imported, and declared before the server has started the component is unknown to it (the map frame
+    then gets a 404 and the page no map)."""
     names = [n for n in app_modules(app) if n.split(".")[0] != "streamlit"]
     for name in names:
         importlib.import_module(name)
     return names
+
+
+def prepare(spec: str | None = None) -> None:
+    """Load the study area the app opens on (``HEDONG_AREA``, else the demo) into the process's copy
+    (:func:`gis.areas.load_area_cached`, which the app uses), snap its homes to the walking streets (every
+    first coverage needs them) and make the transformation to lon/lat the maps are drawn in.
+
+    Run while the server starts. A failure is left to the app, which shows it to the person who opens
+    the page (raised here it would only end this thread)."""
+    try:
+        spec = spec or os.environ.get("HEDONG_AREA", "").strip() or areas.DEFAULT_AREA
+        a = areas.load_area_cached(spec)
+        ComputeContext.for_area(a).cell_snap("walk")
+        a.boundary.to_crs("EPSG:4326")  # pyproj's first transformer (0.1 s) is built once per process
+    except Exception:  # noqa: BLE001, S110 - see above: the app reports it
+        pass
+
+
+def warm_up(url: str, timeout: float = 600.0, wait: float = 60.0) -> bool:
+    """Open the app's first page once at ``url`` (``http://host:port``) as a visitor's browser would, and
+    return whether its script run finished (False, never an exception, if it could not be done).
+
+    The page is asked for over the app's WebSocket (``/_stcore/stream``, Streamlit's own messages: a
+    ``rerun_script`` request, then every reply read until ``script_finished``), so the server runs the
+    app script exactly as for a person: the same code, the same default choices, the same caches. Nothing
+    of Streamlit's internals is touched; if the protocol ever changes, the warm-up fails and the first
+    visitor computes the page as before. Waits up to ``wait`` seconds for the server to answer first.
+    """
+    try:
+        # lazy: Streamlit's messages and the WebSocket client are for this command only (every command imports us)
+        from streamlit.proto import BackMsg_pb2, ForwardMsg_pb2
+        from websockets.sync.client import connect  # lazy: as above
+
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.1)
+        ask = BackMsg_pb2.BackMsg()
+        ask.rerun_script.query_string = ""
+        ask.rerun_script.page_script_hash = ""
+        end = time.monotonic() + timeout
+        with connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                     max_size=None, open_timeout=30) as ws:
+            ws.send(ask.SerializeToString())
+            while time.monotonic() < end:
+                msg = ForwardMsg_pb2.ForwardMsg.FromString(ws.recv(timeout=max(end - time.monotonic(), 0.1)))
+                if msg.WhichOneof("type") == "script_finished":
+                    return True
+        return False
+    except Exception:  # noqa: BLE001 - an optimisation only: the first visitor computes the page instead
+        return False
+
+
+def _warm_up_and_say(url: str, started: float) -> None:
+    """:func:`warm_up`, then one line in the terminal saying whether the first page is ready."""
+    if warm_up(url):
+        print(f"  Hedong Planner: the first page is ready ({time.monotonic() - started:.1f} s after the command).",
+              flush=True)
+    else:
+        print("  Hedong Planner: the first page could not be prepared; it is computed when first opened.",
+              file=sys.stderr, flush=True)
+
+
+def _local_url(address: str | None, port: int, options=()) -> str:
+    """The URL this computer reaches the server at: ``address`` and ``port``, or the ``--server.address`` /
+    ``--server.port`` among the Streamlit ``options`` (which win, as in Streamlit); a server listening on
+    all interfaces is reached on 127.0.0.1."""
+    opts = list(options)
+    for i, o in enumerate(opts[:-1]):
+        if o == "--server.port":
+            port = int(opts[i + 1]) if opts[i + 1].isdigit() else port
+        elif o == "--server.address":
+            address = opts[i + 1]
+    host = address or "localhost"
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
 
 
 def run(args) -> int:
@@ -75,11 +177,16 @@ def run(args) -> int:
     if not APP.is_file():
         raise InputError("the app script is not next to the hedong package (an installed copy without the "
                          "project folder): run `streamlit run app.py` from the project folder", file=str(APP))
+    started = time.monotonic()
     os.chdir(APP.parent)  # .streamlit/config.toml and ./static are read from the working folder
     preload()
     # lazy: the server's command line is needed by this command only (the other commands never start it)
     from streamlit.web import cli as stcli
 
+    if getattr(args, "warm_up", True):
+        threading.Thread(target=prepare, name="hedong-prepare", daemon=True).start()
+        url = _local_url(args.address, args.port, args.streamlit_options)
+        threading.Thread(target=_warm_up_and_say, args=(url, started), name="hedong-warm-up", daemon=True).start()
     sys.argv = ["streamlit", "run", str(APP), "--server.port", str(args.port),
                 *(["--server.address", args.address] if args.address else []),
                 *(o for o in args.streamlit_options if o != "--")]

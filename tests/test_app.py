@@ -419,3 +419,45 @@ def test_folium_payload_matches_st_folium(app_module, small_demo):
     norm = lambda s: re.sub(r"_[0-9a-f]{32}", "_", s)  # noqa: E731 - element ids differ per build
     assert norm(sf._get_map_string(m2)) == norm(pre["script"])
     assert pre["js_links"] and all(u.startswith("/app/static/") for u in pre["js_links"])
+
+
+def _fresh_app_module(name: str):
+    """app.py executed again as a new module, as Streamlit runs it afresh for every rerun of every session."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, APP)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_two_sessions_render_a_shared_map_whole(small_demo):
+    """Two sessions (two runs of app.py: the server's warm-up and the first visitor, or two people at once)
+    rendering the same cached map at the same moment: each gets the whole map script, every layer it adds
+    also defined. With a lock made per run the two renders interleaved, and the script one browser got
+    referred to layers it never defined (a blank map: "geo_json_... is not defined")."""
+    import re
+    import threading
+
+    from presentation import webmap
+
+    a, b = _fresh_app_module("hedong_app_rerun"), _fresh_app_module("hedong_app_rerun")
+    assert a._payload_lock() is b._payload_lock()  # one lock for the process, whichever run asks
+    for _ in range(3):
+        m = webmap.finish(webmap.overview_base(small_demo, lang="zh", display="wgs84"), "served")
+        got, start = {}, threading.Barrier(2)
+
+        def render(mod, key, m=m, got=got, start=start):
+            start.wait()
+            got[key] = mod.folium_payload(m)
+
+        threads = [threading.Thread(target=render, args=(mod, k)) for k, mod in (("a", a), ("b", b))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert got["a"] is got["b"]
+        script = got["a"]["script"]
+        used = set(re.findall(r"\b(geo_json_\w+)\.addTo\(", script))
+        defined = set(re.findall(r"\bvar (geo_json_\w+) = ", script))
+        assert used and used <= defined, sorted(used - defined)[:3]

@@ -60,10 +60,12 @@ def test_every_page_runs(lang):
 
 @pytest.mark.slow  # fast loop budget (issue 9): the full suite and .ci/run's fresh venv run it
 def test_the_readme_command_serves_the_app(tmp_path):
-    """``hedong app`` — the README's first command — as installed: the server answers on localhost and
-    serves the page and the map assets, then stops cleanly."""
+    """``hedong app`` — the README's first command — as installed: the server answers on localhost, serves
+    the page and the map assets and prepares its first page, then stops cleanly."""
     import subprocess
     import sys
+    import threading
+    import time
     import urllib.request
 
     from scenario_helpers import free_port, wait_until_serving
@@ -79,13 +81,27 @@ def test_the_readme_command_serves_the_app(tmp_path):
     proc = subprocess.Popen([*cmd, "app", "--port", str(port), "--address", "127.0.0.1"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    lines, reader = [], None
     try:
         wait_until_serving(url, proc, 120)
         with urllib.request.urlopen(url + "/", timeout=5) as r:
             assert r.status == 200
         with urllib.request.urlopen(url + "/app/static/leaflet/leaflet.js", timeout=5) as r:  # ./static served
             assert "javascript" in r.headers.get("Content-Type", "")
+        # the command opens its first page itself (over the app's WebSocket, with the installed Streamlit)
+        reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, b"")), daemon=True)
+        reader.start()
+        deadline = time.time() + 180
+        while time.time() < deadline and not any(b"first page" in ln for ln in lines):
+            time.sleep(0.2)
     finally:
         proc.terminate()
-        out = proc.communicate(timeout=20)[0].decode(errors="replace")
+        try:
+            rest = proc.communicate(timeout=20)[0] or b""
+        except ValueError:  # the reader thread holds stdout: it ends with the process
+            if reader is not None:
+                reader.join(20)
+            rest = b""
+        out = (b"".join(lines) + rest).decode(errors="replace")
     assert "Traceback" not in out, out
+    assert "the first page is ready" in out, out

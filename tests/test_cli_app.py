@@ -30,6 +30,8 @@ def test_run_imports_the_app_then_starts_streamlit_on_the_port(monkeypatch, caps
         return 0
 
     monkeypatch.setattr(stcli, "main", fake_main)
+    monkeypatch.setattr(cmd_app, "prepare", lambda: None)  # the warm-up's own tests are below
+    monkeypatch.setattr(cmd_app, "warm_up", lambda url: True)
     monkeypatch.setattr(sys, "argv", ["hedong"])
     monkeypatch.chdir(os.path.dirname(os.path.abspath(__file__)))
     rc, _, err = run_cli(["app", "--port", "8601", "--address", "127.0.0.1", "--", "--server.headless", "true"],
@@ -50,3 +52,67 @@ def test_without_the_app_script_it_says_what_to_do(monkeypatch, tmp_path, capsys
 def test_help_names_the_safe_default(flag, capsys):
     rc, out, _ = run_cli(["app", flag], capsys)
     assert rc == 0 and "localhost" in out and "--port" in out
+
+
+def _started_threads(monkeypatch, capsys, argv):
+    """Run ``hedong app ARGV`` with the server stubbed out; return what the warm-up threads were given."""
+    import streamlit.web.cli as stcli
+
+    seen = {"prepare": 0, "warm_up": []}
+    monkeypatch.setattr(stcli, "main", lambda: 0)
+    monkeypatch.setattr(cmd_app, "prepare", lambda: seen.__setitem__("prepare", seen["prepare"] + 1))
+    monkeypatch.setattr(cmd_app, "warm_up", lambda url: seen["warm_up"].append(url) or True)
+    monkeypatch.setattr(sys, "argv", ["hedong"])
+    rc, out, err = run_cli(["app", *argv], capsys)
+    assert rc == 0, err
+    import threading
+
+    for t in threading.enumerate():
+        if t.name.startswith("hedong-"):
+            t.join(10)
+    return seen, out + capsys.readouterr().out
+
+
+def test_the_first_page_is_prepared_on_the_servers_own_address(monkeypatch, capsys):
+    seen, out = _started_threads(monkeypatch, capsys, ["--port", "8602", "--address", "127.0.0.1"])
+    assert seen == {"prepare": 1, "warm_up": ["http://127.0.0.1:8602"]}
+    assert "first page is ready" in out
+    # Streamlit's own options win, as in Streamlit; a server on every interface is reached locally
+    seen, _ = _started_threads(monkeypatch, capsys, ["--address", "0.0.0.0", "--", "--server.port", "8603"])
+    assert seen["warm_up"] == ["http://127.0.0.1:8603"]
+
+
+def test_no_warm_up_leaves_the_first_page_to_the_first_visitor(monkeypatch, capsys):
+    seen, _ = _started_threads(monkeypatch, capsys, ["--no-warm-up"])
+    assert seen == {"prepare": 0, "warm_up": []}
+
+
+def test_the_local_url():
+    assert cmd_app._local_url(None, 8501) == "http://localhost:8501"
+    assert cmd_app._local_url("::", 8501) == "http://127.0.0.1:8501"
+    assert cmd_app._local_url("::1", 80) == "http://[::1]:80"
+    assert cmd_app._local_url("localhost", 1, ["--server.address", "10.0.0.5"]) == "http://10.0.0.5:1"
+
+
+def test_a_warm_up_with_no_server_gives_up_quietly():
+    """Nothing listening: False within the wait, no exception (the app then computes the page for its first
+    visitor, as without the warm-up)."""
+    from scenario_helpers import free_port
+
+    assert cmd_app.warm_up(f"http://127.0.0.1:{free_port()}", wait=0.5) is False
+
+
+def test_prepare_loads_the_area_the_app_opens_on(monkeypatch, small_demo):
+    """The area the app's ``get_area`` will ask for, loaded into the process's copy, homes snapped."""
+    import gis.areas
+    from accessibility.context import ComputeContext
+
+    asked = []
+    monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec: asked.append(spec) or small_demo)
+    monkeypatch.setenv("HEDONG_AREA", "helsinki-osm")
+    cmd_app.prepare()
+    assert asked == ["helsinki-osm"]
+    assert "walk" in ComputeContext.for_area(small_demo)._cells
+    monkeypatch.delenv("HEDONG_AREA")
+    cmd_app.prepare()
+    assert asked[-1] == "yuncheng-demo"
