@@ -32,6 +32,7 @@ from pathlib import Path
 from accessibility.context import ComputeContext
 from gis import areas
 from layers.errors import InputError
+from presentation import webmap
 
 #: The app script: next to the packages in the project folder (``pip install -e .`` keeps it there).
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -92,7 +93,9 @@ def preload(app: Path = APP) -> list[str]:
 def prepare(spec: str | None = None) -> None:
     """Load the study area the app opens on (``HEDONG_AREA``, else the demo) into the process's copy
     (:func:`gis.areas.load_area_cached`, which the app uses), snap its homes to the walking streets (every
-    first coverage needs them) and make the transformation to lon/lat the maps are drawn in.
+    first coverage needs them), make the transformation to lon/lat the maps are drawn in, and build the
+    main map's layers that the area alone decides (:func:`presentation.webmap.static_layer`, in the app's
+    first language, Chinese).
 
     Run while the server starts. A failure is left to the app, which shows it to the person who opens
     the page (raised here it would only end this thread)."""
@@ -101,6 +104,8 @@ def prepare(spec: str | None = None) -> None:
         a = areas.load_area_cached(spec)
         ComputeContext.for_area(a).cell_snap("walk")
         a.boundary.to_crs("EPSG:4326")  # pyproj's first transformer (0.1 s) is built once per process
+        for kind in ("density", "districts", "boundary"):  # the first map's layers that only the area decides
+            webmap.static_layer(a, kind, "wgs84", "zh")
     except Exception:  # noqa: BLE001, S110 - see above: the app reports it
         pass
 
