@@ -90,6 +90,26 @@ def preload(app: Path = APP) -> list[str]:
     return names
 
 
+#: Modules the first script run of a process imports, on top of app.py's own, that are safe to import before
+#: the server starts: the emoji table Streamlit checks the page icon against, and folium's plug-ins, which
+#: streamlit-folium imports (streamlit-folium itself must be imported in a script run: it declares its
+#: component then, and declared outside a run the component is unknown to the server — a 404, no map).
+FIRST_RUN_IMPORTS = ("streamlit.emojis", "folium.plugins")
+
+
+def spare_first_run() -> None:
+    """Do now, before the server starts, what Streamlit does in the first script run of a process and never
+    again (0.5 s of the first page; py-spy): the imports of :data:`FIRST_RUN_IMPORTS`, and its look at
+    whether it runs in a Python prompt (``inspect.stack()``, which reads the source of every frame on the
+    stack) to warn such a prompt to use ``streamlit run``. This command is the server, never a prompt: the
+    warning is marked as given (a flag of ``streamlit.delta_generator``; if a Streamlit release drops it,
+    setting it does nothing and the first run looks, as before)."""
+    for name in FIRST_RUN_IMPORTS:
+        importlib.import_module(name)
+    dg = importlib.import_module("streamlit.delta_generator")
+    dg._use_warning_has_been_displayed = True
+
+
 def prepare(spec: str | None = None) -> None:
     """Load the study area the app opens on (``HEDONG_AREA``, else the demo) into the process's copy
     (:func:`gis.areas.load_area_cached`, which the app uses), snap its homes to the walking streets (every
@@ -164,21 +184,20 @@ def _warm_up_and_say(url: str, started: float) -> None:
 def _local_url(address: str | None, port: int, options=()) -> str:
     """The URL this computer reaches the server at: ``address`` and ``port``, or the ``--server.address`` /
     ``--server.port`` among the Streamlit ``options`` (which win, as in Streamlit); a server listening on
-    all interfaces is reached on 127.0.0.1."""
+    all interfaces is reached on this computer's own address (127.0.0.1, or ::1 for IPv6)."""
     opts = list(options)
     for i, o in enumerate(opts[:-1]):
         if o == "--server.port":
             port = int(opts[i + 1]) if opts[i + 1].isdigit() else port
         elif o == "--server.address":
             address = opts[i + 1]
-    host = address or "localhost"
-    if host in ("0.0.0.0", "::", ""):
-        host = "127.0.0.1"
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "localhost"}.get(address or "", address or "localhost")
     return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
 
 
 def run(args) -> int:
-    """Import the app's modules, then run the Streamlit server in this process (until stopped)."""
+    """Import the app's modules, start preparing the first page (:func:`prepare`, :func:`warm_up`; not with
+    ``--no-warm-up``), then run the Streamlit server in this process (until stopped)."""
     if not APP.is_file():
         raise InputError("the app script is not next to the hedong package (an installed copy without the "
                          "project folder): run `streamlit run app.py` from the project folder", file=str(APP))
@@ -188,6 +207,7 @@ def run(args) -> int:
     # lazy: the server's command line is needed by this command only (the other commands never start it)
     from streamlit.web import cli as stcli
 
+    spare_first_run()
     if getattr(args, "warm_up", True):
         threading.Thread(target=prepare, name="hedong-prepare", daemon=True).start()
         url = _local_url(args.address, args.port, args.streamlit_options)

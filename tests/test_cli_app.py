@@ -89,7 +89,8 @@ def test_no_warm_up_leaves_the_first_page_to_the_first_visitor(monkeypatch, caps
 
 def test_the_local_url():
     assert cmd_app._local_url(None, 8501) == "http://localhost:8501"
-    assert cmd_app._local_url("::", 8501) == "http://127.0.0.1:8501"
+    assert cmd_app._local_url("::", 8501) == "http://[::1]:8501"
+    assert cmd_app._local_url("0.0.0.0", 8501) == "http://127.0.0.1:8501"
     assert cmd_app._local_url("::1", 80) == "http://[::1]:80"
     assert cmd_app._local_url("localhost", 1, ["--server.address", "10.0.0.5"]) == "http://10.0.0.5:1"
 
@@ -120,3 +121,14 @@ def test_prepare_loads_the_area_the_app_opens_on(monkeypatch, small_demo):
     monkeypatch.delenv("HEDONG_AREA")
     cmd_app.prepare()
     assert asked[-1] == "yuncheng-demo"
+
+
+def test_the_first_runs_imports_are_done_before_the_server_starts(monkeypatch, capsys):
+    """What the first script run would import (and may import before the server) is imported by then; the
+    component that must be declared in a script run (streamlit-folium) is not."""
+    seen, _ = _started_threads(monkeypatch, capsys, ["--no-warm-up"])
+    assert all(m in sys.modules for m in cmd_app.FIRST_RUN_IMPORTS)
+    import streamlit.delta_generator as dg
+
+    assert dg._use_warning_has_been_displayed is True
+    assert "streamlit_folium" not in cmd_app.FIRST_RUN_IMPORTS
