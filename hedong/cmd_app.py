@@ -42,8 +42,10 @@ def register(sub) -> None:
     """Add the ``app`` command to the ``hedong`` parser."""
     p = sub.add_parser("app", help="start the web app (Streamlit) on this computer",
                        description="Start the planner's web app: the Yuncheng demo offline by default "
-                                   "(HEDONG_AREA selects another study area). It listens on localhost only; "
-                                   "to serve your office network on purpose see README 'Serving to a LAN'.")
+                                   "(HEDONG_AREA selects another study area). It prepares its first page as it "
+                                   "starts and says in the terminal when that page is ready. It listens on "
+                                   "localhost only; to serve your office network on purpose see README "
+                                   "'Serving to a LAN'.")
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     p.add_argument("--address", default=None,
                    help="address to listen on (default: localhost, from .streamlit/config.toml)")
