@@ -132,3 +132,37 @@ def test_the_first_runs_imports_are_done_before_the_server_starts(monkeypatch, c
 
     assert dg._use_warning_has_been_displayed is True
     assert "streamlit_folium" not in cmd_app.FIRST_RUN_IMPORTS
+
+
+@pytest.mark.slow
+def test_the_server_prepares_its_first_page(tmp_path):
+    """The real command on the small demo: it says the first page is ready (the warm-up spoke Streamlit's
+    protocol to the installed server and the script ran), and a second visitor's page runs too."""
+    import subprocess
+    import threading
+    import time
+    from pathlib import Path
+
+    from scenario_helpers import free_port, wait_until_serving
+
+    port = free_port()
+    root = str(Path(cmd_app.APP).parent)
+    env = {**os.environ, "HEDONG_DEMO_SCALE": "0.15",
+           "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)}
+    proc = subprocess.Popen([sys.executable, "-m", "hedong.cli", "app", "--port", str(port), "--address", "127.0.0.1"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines = []
+    threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, b"")), daemon=True).start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(url, proc, 120)
+        deadline = time.time() + 240
+        while time.time() < deadline and not any(b"first page" in ln for ln in lines):
+            time.sleep(0.2)
+        assert any(b"the first page is ready" in ln for ln in lines), b"".join(lines).decode(errors="replace")
+        assert cmd_app.warm_up(url, timeout=120, wait=5) is True  # another visitor's run, from the caches
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    out = b"".join(lines).decode(errors="replace")
+    assert "Traceback" not in out, out
