@@ -1161,8 +1161,12 @@ def optimise_section(a):
         sites_map(cands)  # the candidates before any run; the chosen sites are drawn on the same map
         return
     unit = OBJECTIVE_UNITS[r["model"]][0 if lang() == "zh" else 1]
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric(tr("objective"), f"{r.get('objective_value', r['objective']):,.1f} {unit}")
+    value = float(r.get("objective_value", r["objective"]))
+    # the unit goes with the label (in the value it pushed the number out of a narrow column: "15,576.0
+    # child…"); counts of children or schools are whole numbers, minutes keep a decimal
+    whole = r["model"] in ("mclp", "cmclp", "lscp")
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    c1.metric(f"{tr('objective')} · {unit}", f"{value:,.0f}" if whole else f"{value:,.1f}")
     c2.metric(tr("unserved_before"), f"{r.get('unserved_before', 0):,}")
     c3.metric(tr("unserved_after"), f"{r.get('unserved_after', 0):,}",
               delta=f"{r.get('unserved_after', 0) - r.get('unserved_before', 0):+,}", delta_color="inverse")
@@ -1422,7 +1426,6 @@ def keep_choices():
         v = st.session_state[key]
         if isinstance(v, str) or (isinstance(v, list) and v and all(isinstance(x, str) for x in v)):
             st.session_state[key] = v
-
 
 
 def main():

@@ -187,8 +187,8 @@ def _local_url(address: str | None, port: int, options=()) -> str:
     """The URL this computer reaches the server at: ``address`` and ``port``, or the ``--server.address`` /
     ``--server.port`` among the Streamlit ``options`` (which win, as in Streamlit); a server listening on
     all interfaces is reached on this computer's own address (127.0.0.1, or ::1 for IPv6)."""
-    opts = list(options)
-    for i, o in enumerate(opts[:-1]):
+    opts = [p for o in options for p in (o.split("=", 1) if o.startswith("--") and "=" in o else [o])]
+    for i, o in enumerate(opts[:-1]):  # both "--server.port 9000" and "--server.port=9000"
         if o == "--server.port":
             port = int(opts[i + 1]) if opts[i + 1].isdigit() else port
         elif o == "--server.address":

@@ -215,15 +215,22 @@ def test_seat_map_follows_the_assignment_rule(at):
 
 
 @pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
-def test_optimiser_shows_units_places_and_adds_a_site(at):
+def test_optimiser_shows_units_places_and_adds_a_site(at, small_demo):
     at.selectbox(key="opt_model").set_value("pmedian").run()
     at.button(key="opt_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     r = at.session_state["opt_result"]
-    assert any("儿童·分钟" in m.value for m in at.metric)
+    objective = next(m for m in at.metric if m.label.startswith("目标值"))
+    assert "儿童·分钟" in objective.label  # the unit with the label, the number alone as the value
+    assert float(objective.value.replace(",", "")) == pytest.approx(r["objective_value"], abs=0.05)
     sites = next(df.value for df in at.dataframe if "经度 GCJ-02" in df.value.columns)
     assert sites["街道"].astype(str).str.len().min() > 0
-    n_before = len(at.session_state["edited"][(at.session_state["area"], "plan-edited")].projects)
+    # projects before the add: the working copy's if an earlier test made one, else the plan's (run alone)
+    from scenarios.model import resolve_scenario
+
+    edited = at.session_state["edited"] if "edited" in at.session_state else {}
+    key = (at.session_state["area"], "plan-edited")
+    n_before = len(edited[key].projects if key in edited else resolve_scenario(small_demo, "plan").projects)
     at.button(key="opt_add").click().run()
     assert not at.exception, [e.value for e in at.exception]
     after = at.session_state["edited"][(at.session_state["area"], "plan-edited")].projects

@@ -1,4 +1,9 @@
-"""Real-browser tests: the app under `streamlit run` and a published map, in headless Debian Chromium.
+"""Real-browser tests: the app as the README starts it (`hedong app`) and a published map, in headless
+Debian Chromium.
+
+The page is opened the moment the server answers, while `hedong app` is still preparing its first page:
+the first visitor's run and the preparation's run share the cached maps (two renders of one map at once
+once gave a blank map), and a component declared too early would leave the map frame empty (a 404).
 
 Marked ``browser`` and ``slow``; skipped with a reason when /usr/bin/chromium is absent. No
 internet is needed: Leaflet comes from ./static (app) or is inlined (published file).
@@ -51,8 +56,7 @@ def app_url():
     port = free_port()
     env = {**os.environ, "HEDONG_DEMO_SCALE": os.environ.get("HEDONG_DEMO_SCALE", str(SMALL_SCALE))}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        [sys.executable, "-m", "hedong.cli", "app", "--port", str(port), "--address", "127.0.0.1"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -93,6 +93,7 @@ def test_the_local_url():
     assert cmd_app._local_url("0.0.0.0", 8501) == "http://127.0.0.1:8501"
     assert cmd_app._local_url("::1", 80) == "http://[::1]:80"
     assert cmd_app._local_url("localhost", 1, ["--server.address", "10.0.0.5"]) == "http://10.0.0.5:1"
+    assert cmd_app._local_url(None, 1, ["--server.port=9000", "--server.address=0.0.0.0"]) == "http://127.0.0.1:9000"
 
 
 def test_a_warm_up_with_no_server_gives_up_quietly():
@@ -124,14 +125,32 @@ def test_prepare_loads_the_area_the_app_opens_on(monkeypatch, small_demo):
 
 
 def test_the_first_runs_imports_are_done_before_the_server_starts(monkeypatch, capsys):
-    """What the first script run would import (and may import before the server) is imported by then; the
-    component that must be declared in a script run (streamlit-folium) is not."""
-    seen, _ = _started_threads(monkeypatch, capsys, ["--no-warm-up"])
-    assert all(m in sys.modules for m in cmd_app.FIRST_RUN_IMPORTS)
+    """What the first script run would import (and may import before the server) is imported by then, and
+    Streamlit's look for a Python prompt is spared."""
+    import importlib
+
     import streamlit.delta_generator as dg
 
+    imported, real = [], importlib.import_module
+    monkeypatch.setattr(importlib, "import_module", lambda name, *a: imported.append(name) or real(name, *a))
+    monkeypatch.setattr(dg, "_use_warning_has_been_displayed", False)
+    _started_threads(monkeypatch, capsys, ["--no-warm-up"])
+    assert set(cmd_app.FIRST_RUN_IMPORTS) <= set(imported)
     assert dg._use_warning_has_been_displayed is True
-    assert "streamlit_folium" not in cmd_app.FIRST_RUN_IMPORTS
+
+
+def test_nothing_before_the_server_declares_streamlit_folium():
+    """streamlit-folium declares its map component when imported, and only a script run registers it: if
+    what `hedong app` imports before the server starts pulled it in, every map frame would get a 404. A
+    fresh interpreter, as the command runs."""
+    import subprocess
+
+    code = ("import sys; from hedong import cmd_app; cmd_app.preload(); cmd_app.spare_first_run(); "
+            "print('streamlit_folium' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         cwd=str(cmd_app.APP.parent))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False"
 
 
 @pytest.mark.slow
