@@ -46,7 +46,7 @@ from scenarios import store
 from scenarios.candidates import load_candidates
 from scenarios.compare import action_diff, delta
 from scenarios.enrolment import enrolment_table
-from scenarios.evaluate import CLASS_FLAG_LABELS, evaluate
+from scenarios.evaluate import evaluate
 from scenarios.model import (
     PLAN_YEARS,
     YEAR_MAX,
@@ -727,13 +727,14 @@ def labelled(df: pd.DataFrame, drop=("district_id",)) -> tuple[pd.DataFrame, dic
     cfg = {}
     for c in out.columns:
         label = t(f"col.{c}", L) if f"col.{c}" in CATALOGUE else c
-        if c in ("coverage", "utilisation"):
+        if c in ("coverage", "utilisation"):  # to 0.1 %: the grid shows as many decimals as a value has
+            out[c] = pd.to_numeric(out[c], errors="coerce").round(3)
             cfg[label] = st.column_config.NumberColumn(format="percent")
         elif c in ("median_minutes",):
             cfg[label] = st.column_config.NumberColumn(format="%.1f")
         elif c in ("lon", "lat", "lon_gcj02", "lat_gcj02"):
             cfg[label] = st.column_config.NumberColumn(format="%.6f")
-        elif c == "open_year":
+        elif c == "open_year" and pd.api.types.is_numeric_dtype(out[c]):
             cfg[label] = st.column_config.NumberColumn(format="%d")
         elif pd.api.types.is_numeric_dtype(out[c]):
             cfg[label] = st.column_config.NumberColumn(format="localized")
@@ -795,11 +796,13 @@ def schools_view(a, scen, names: list[str]):
     k1, k2, k3, k4, k5, k6 = st.columns(6)
     k1.metric(webmap.t("seats", lang()), f"{lv['seats']:,.0f}")
     k2.metric(webmap.t("demand", lang()), f"{lv['demand']:,.0f}")
-    k3.metric(tr("balance"), f"{lv['balance']:+,.0f}")
+    # short labels (the long ones were cut off in six columns); the full wording is the metric's help
+    k3.metric(tr("balance_short"), f"{lv['balance']:+,.0f}", help=tr("balance"))
     k4.metric(tr("utilisation"), "—" if not lv["seats"] else f"{lv['utilisation']:.0%}")
     k5.metric(tr("per_class"), "—" if not lv["classes"] else f"{lv['pupils_per_class']:.1f}")
-    k6.metric(tr("walk_share"), "—" if not lv["demand"] else f"{lv['assigned'] / lv['demand']:.1%}")
-    st.caption(tr("catchment_help") + f" ({ev_json['years_note']})")
+    k6.metric(tr("walk_share_short"), "—" if not lv["demand"] else f"{lv['assigned'] / lv['demand']:.1%}",
+              help=tr("walk_share"))
+    st.caption(tr("catchment_help") + " " + tr("years_note", year=int(year)))
     if ev_json["building"]:
         b_ = pd.DataFrame(ev_json["building"])
         st.caption(tr("building", year=int(year), names=", ".join(
@@ -812,6 +815,7 @@ def schools_view(a, scen, names: list[str]):
         m = seat_map_base_cached(spec, sc, lang())
         show_map(m, key="seat_map", height=520,
                  layers=seat_layers_cached(spec, sc, skey, int(year), level, assign, lang(), _scen=scen, _ev=ev))
+        st.html(pub.seat_legend_html(lang()))  # under the map, where it hides no subdistrict
     with right:
         st.caption(tr("enrolment_chart"))
         en = enrolment_cached(spec, sc, level)
@@ -835,8 +839,19 @@ def schools_view(a, scen, names: list[str]):
                                       pd.to_numeric(rows["build_year"], errors="coerce")]
             if "subtype" in rows:
                 rows["subtype"] = [subtype_label(v, lang()) for v in rows["subtype"]]
+            if "open_year" in rows:  # same as the build year: a blank, not "None", where there is none
+                rows["open_year"] = [str(int(v)) if v == v else "" for v in
+                                     pd.to_numeric(rows["open_year"], errors="coerce")]
+            if "catchment_assigned" in rows:
+                # 划片 chosen: a school's load, utilisation and class size are those of the catchment
+                # assignment (as the district table and the map); "seated within the limit" stays the norm check
+                seats_ = pd.to_numeric(rows["seats"], errors="coerce")
+                rows["utilisation"] = (rows["catchment_assigned"] / seats_.where(seats_ > 0)).astype(float)
+                rows["pupils_per_class"] = pd.to_numeric(rows["catchment_pupils_per_class"], errors="coerce")
+                rows["class_flag"] = rows["catchment_class_flag"]
+                st.caption(tr("catchment_school_help"))
             if "class_flag" in rows:
-                rows["class_flag"] = rows["class_flag"].map(lambda f: CLASS_FLAG_LABELS.get(f, "") if f else "")
+                rows["class_flag"] = rows["class_flag"].map(lambda f: class_flag_label(f, lang()))
             table_, cfg = labelled(rows[cols])
             cfg[t("col.utilisation", lang())] = st.column_config.ProgressColumn(format="percent", min_value=0,
                                                                                 max_value=1.5)
@@ -906,6 +921,12 @@ def gains_layers_cached(spec: str, scale: float, base_key: str, scen_key: str, y
     return js, bool(np.any(np.abs(diff) > 1e-9))
 
 
+def class_flag_label(flag: str | None, lang_: str | None = None) -> str:
+    """A class-size flag (:func:`scenarios.evaluate.class_flag`: ``super_large``, ``large``, ``over_norm``
+    or empty) in the session's language (or ``lang_``); empty for none."""
+    return t(f"class_flag.{flag}", lang_ or lang()) if flag else ""
+
+
 def balance_frame(level_json: dict) -> pd.DataFrame:
     """The seat-balance table of one level, in reading order (catchment columns when present)."""
     rows = []
@@ -914,7 +935,7 @@ def balance_frame(level_json: dict) -> pd.DataFrame:
         row = {tr("district"): r["district"], webmap.t("seats", lang()): r["seats"],
                webmap.t("demand", lang()): r["enrolment"], tr("balance"): r["balance"],
                tr("utilisation"): r["utilisation"], tr("classes"): r["classes"],
-               tr("per_class"): r["pupils_per_class"], "": CLASS_FLAG_LABELS.get(r["class_flag"], "")}
+               tr("per_class"): r["pupils_per_class"], t("col.class_flag", lang()): class_flag_label(r["class_flag"])}
         if cat:
             c = cat.get(r["district_id"], {})
             row[tr("assign_catchment").split("（")[0].split(" (")[0]] = c.get("assigned")
@@ -922,6 +943,9 @@ def balance_frame(level_json: dict) -> pd.DataFrame:
         row[tr("walk_share")] = r["walk_share"]
         rows.append(row)
     out = pd.DataFrame(rows)
+    for c in (tr("utilisation"), tr("walk_share")):  # shares to 0.1 % (the grid showed 43.3% beside 68.32%)
+        if c in out:
+            out[c] = pd.to_numeric(out[c], errors="coerce").round(3)
     if len(out):  # subdistrict names in the session's language
         out[tr("district")] = district_labels(out[tr("district")]).to_numpy()
     return out
@@ -937,6 +961,7 @@ def balance_config(df: pd.DataFrame) -> dict:
         cfg[c] = st.column_config.NumberColumn(format="percent")
     for c in (tr("per_class"), t("col.median_minutes", L)):
         cfg[c] = st.column_config.NumberColumn(format="%.1f")
+    cfg[t("col.class_flag", L)] = st.column_config.TextColumn(width="medium")
     return {k: v for k, v in cfg.items() if k in df.columns}
 
 
@@ -1281,6 +1306,7 @@ def place_map_cached(spec: str, scale: float, lon: float | None, lat: float | No
         folium.CircleMarker([lat, lon], radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
                             fill_opacity=1.0).add_to(m)
     webmap.add_notice(m, a)
+    webmap.add_attribution(m, a)  # the sources, as on every other map
     webmap.add_layer_control(m, collapsed=True)
     return webmap.finish(m, "served")
 
@@ -1328,11 +1354,20 @@ def page_place():
         if i is not None:
             point = (float(f.geometry.iloc[i].x), float(f.geometry.iloc[i].y))
     minutes = float(st.select_slider(tr("place_iso"), [5, 10, 15, 20, 30], 15, key="place_iso_min"))
+    outside = False
+    if point is not None:  # a place outside the study area is an error, not an answer (the site checks' rule)
+        try:
+            check_sites(a, [point_in_area_crs(a, *point)], snap=False, what="place")
+        except InputError:
+            outside = True
+    shown = None if point is None or outside else point
     left, right = st.columns([3, 2])
     with left:
-        m = place_map_cached(spec, sc, None if point is None else round(point[0], 6),
-                             None if point is None else round(point[1], 6), minutes, lang())
+        m = place_map_cached(spec, sc, None if shown is None else round(shown[0], 6),
+                             None if shown is None else round(shown[1], 6), minutes, lang())
         out = show_map(m, key="place_map", height=520, returned=["last_clicked"])
+        st.html(f'<div class="hedong-legend hedong-legend-outside" style="font-size:11px;color:#222">'
+                f"{webmap.facility_legend_row(lang())}</div>")  # the symbols, under the map
         click = (out or {}).get("last_clicked") if isinstance(out, dict) else None
         if how == "click" and click and click.get("lng") is not None:
             new = (round(float(click["lng"]), 6), round(float(click["lat"]), 6))
@@ -1346,12 +1381,12 @@ def page_place():
             st.info(tr("place_none"))
             return
         lon, lat = point
+        if outside:
+            st.error(tr("place_outside", lon=f"{lon:.6f}", lat=f"{lat:.6f}", area=a.name))
+            return
         glon, glat = (float(v) for v in wgs84_to_gcj02(lon, lat))
         st.markdown(f"**{tr('place_at')}** WGS84 {lon:.6f}, {lat:.6f} · GCJ-02 {glon:.6f}, {glat:.6f}")
-        pt = point_in_area_crs(a, lon, lat)
-        if not a.boundary.to_crs(a.crs).union_all().contains(pt):
-            st.warning(tr("place_outside"))
-        mins = place_minutes(a, pt)
+        mins = place_minutes(a, point_in_area_crs(a, lon, lat))
         rows = []
         for s, v in mins.items():
             ok = np.isfinite(v)

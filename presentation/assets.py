@@ -14,7 +14,7 @@ the npm registry (``npm pack leaflet@1.9.4``, ``npm pack jquery@3.7.1``) and com
 Only Leaflet's core is needed: the maps draw vector layers (``L.geoJSON``, ``L.circleMarker``,
 ``L.divIcon`` with inline SVG) and never use Font Awesome, Bootstrap or awesome-markers.
 jQuery is only needed by ``folium.Popup`` (its template calls ``$(...)``) and is left out of a
-published map that has none.
+map, served or published, that has none.
 """
 
 from __future__ import annotations
@@ -76,8 +76,10 @@ def _walk(element):
         yield from _walk(child)
 
 
-def _needs_jquery(m) -> bool:
-    return any(isinstance(e, folium.Popup) for e in _walk(m))
+def needs_jquery(m) -> bool:
+    """Whether a folium map (or a scratch map of layers) calls jQuery: ``folium.Popup`` builds its HTML
+    with ``$(...)`` and ``keep_in_front`` waits for ``$(document).ready``. Nothing else we draw does."""
+    return any(isinstance(e, folium.Popup) or getattr(e, "objects_to_stay_in_front", None) for e in _walk(m))
 
 
 def _check_children(m) -> None:
@@ -116,7 +118,10 @@ def use_served_assets(m):
         If an element of the map needs a CDN asset that is not vendored.
     """
     _check_children(m)
-    m.default_js = [(name, served_url(rel)) for name, rel in JS]
+    # jQuery only where a popup needs it: every map frame in the app loads its scripts one after the
+    # other, and 87 KB of jQuery delayed each of them (four on the schools page) for nothing
+    jq = needs_jquery(m)
+    m.default_js = [(name, served_url(rel)) for name, rel in JS if name != "jquery" or jq]
     m.default_css = [(name, served_url(rel)) for name, rel in CSS]
     return m
 
@@ -170,7 +175,7 @@ def use_inline_assets(m):
     _check_children(m)
     m.default_js = []
     m.default_css = []
-    m.get_root().header.add_child(RenderedText(inline_head(_needs_jquery(m))), name="hedong_offline_assets", index=0)
+    m.get_root().header.add_child(RenderedText(inline_head(needs_jquery(m))), name="hedong_offline_assets", index=0)
     return m
 
 

@@ -265,7 +265,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.isochrone": {"zh": "{minutes}分钟步行范围", "en": "{minutes}-minute walk"},
     "app.place_none": {"zh": "尚未选择位置：请点击地图。", "en": "No place chosen yet: click the map."},
     "app.place_at": {"zh": "位置", "en": "Place"},
-    "app.place_outside": {"zh": "该位置在研究范围之外，结果可能没有意义。", "en": "This place lies outside the study area; the answer may mean little."},
+    "app.place_outside": {"zh": "该位置（WGS84 {lon}, {lat}）在研究范围“{area}”之外：请在研究范围内选择位置。",
+                          "en": "This place (WGS84 {lon}, {lat}) lies outside the study area '{area}': choose a "
+                                "place inside it."},
     "app.place_minutes": {"zh": "步行分钟（到最近设施）", "en": "Minutes on foot (nearest)"},
     "app.min_short": {"zh": "分钟", "en": "min"},
     "app.place_note": {"zh": "按路网步行计算（老人服务按老人步速）；— 表示超出该时间。演示数据为生成数据。", "en": "Walking along the street network (elderly care at the elderly walking speed); — means beyond that time. Demo data are generated."},
@@ -319,7 +321,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col.classes": {"zh": "班数", "en": "Classes"},
     "col.catchment_assigned": {"zh": "划片入学", "en": "Seated by catchment"},
     "col.pupils_per_class": {"zh": "班均人数", "en": "Pupils per class"},
-    "col.class_flag": {"zh": "班数核查", "en": "Class check"},
+    "col.class_flag": {"zh": "班额核查", "en": "Class size check"},
+    "class_flag.super_large": {"zh": "超大班额（≥66人）", "en": "Super-large classes (66+)"},
+    "class_flag.large": {"zh": "大班额（≥56人）", "en": "Large classes (56+)"},
+    "class_flag.over_norm": {"zh": "超过规范班额", "en": "Above the norm class size"},
     "col.changes": {"zh": "调整", "en": "Changes"},
     "col.candidate_id": {"zh": "候选地块", "en": "Candidate"},
     "col.lon": {"zh": "经度 WGS84", "en": "Lon WGS84"},
@@ -339,6 +344,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
                              "en": "Catchment (own subdistrict, by capacity, no walking cut-off)"},
     "app.assign_walk": {"zh": "步行范围（规范步行时间内，规范核查）", "en": "Walk (within the norm walking time — a norm check)"},
     "app.balance": {"zh": "学位余缺（学位 − 在学需求）", "en": "Seat balance (seats − enrolment)"},
+    "app.balance_short": {"zh": "学位余缺", "en": "Seat balance"},
+    "app.walk_share_short": {"zh": "步行可达（规范核查）", "en": "Walk share (norm check)"},
     "app.utilisation": {"zh": "学位使用率", "en": "Seat utilisation"},
     "app.per_class": {"zh": "班均人数", "en": "Pupils per class"},
     "app.walk_share": {"zh": "步行可达比例（规范核查）", "en": "Walk share (norm check)"},
@@ -351,6 +358,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
                            "en": "Catchment: each child gets a seat in a school of its own subdistrict with room; the "
                                  "walking time is reported, not used to refuse a seat. The walk share is the norm "
                                  "check."},
+    "app.years_note": {"zh": "{year}年指{year}年9月开学的学年；项目自开办年份起招生；规划“拟建”年份为开工年份。",
+                       "en": "{year} = the school year starting September {year}; projects take pupils from their "
+                             "opening year; the plan's build year (ni jian, 'to be built') is when construction starts."},
+    "app.catchment_school_help": {"zh": "各校入学人数、利用率、班均人数与班额核查按所选入学分配计算（划片）；"
+                                        "“步行时限内入学”为规范核查。",
+                                  "en": "Pupils, utilisation, pupils per class and class size check per school follow "
+                                        "the chosen assignment (catchment); \"seated within the limit\" is the norm "
+                                        "check."},
     "app.building": {"zh": "{year}年在建、尚未招生：{names}", "en": "Under construction in {year}, no pupils yet: {names}"},
     "app.class_checks": {"zh": "班数超出建标102范围的学校",
                          "en": "Schools outside the class ranges of the school-building standard (Jianbiao 102-2002)"},

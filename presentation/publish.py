@@ -24,7 +24,7 @@ sources / licences. The whole folder is written to a temporary sibling and renam
 
 from __future__ import annotations
 
-import html as _h
+
 import html as _html
 import io
 import json
@@ -153,8 +153,19 @@ def _indicator_district_table(indicators, lang, districts=None) -> str:
 
 def school_points(ev, level: str = "primary") -> gpd.GeoDataFrame:
     """Schools of one level of an :class:`scenarios.evaluate.Evaluation`, with ``seats`` and ``is_project``
-    added to its ``capacity``, ``assigned``, ``utilisation``."""
-    s = ev.levels[level].schools.copy()
+    added to its ``capacity``, ``assigned``, ``utilisation``.
+
+    An evaluation with the 划片 assignment (``assign="catchment"``) gives each school its catchment load
+    as ``assigned`` and ``utilisation``: the rule the user chose, as the district table shows it. (The
+    walking assignment's load, the norm check, would show the schools of an over-subscribed subdistrict
+    as half empty.)"""
+    lr = ev.levels[level]
+    s = lr.schools.copy()
+    if lr.catchment is not None:
+        load = np.asarray(lr.catchment["school_load"], float)
+        cap = s["capacity"].to_numpy(float)
+        s["assigned"] = load
+        s["utilisation"] = np.where(cap > 0, load / np.where(cap > 0, cap, 1.0), np.nan)
     s["seats"] = s["capacity"]
     s["is_project"] = s["project_id"].astype(str).str.len().gt(0)
     return s
@@ -299,23 +310,38 @@ def add_seat_layers(m, area, scenario, year: int, ev, *, level: str = "primary",
     return summary, title
 
 
-def add_seat_frame(m, area, *, compact: bool = False) -> list:
+def _seat_legend_blocks(lang: str, compact: bool) -> list[str]:
+    return [webmap.coverage_legend(lang, compact=compact), webmap.utilisation_legend(lang, compact=compact)]
+
+
+def add_seat_frame(m, area, *, compact: bool = False, legend: bool = True) -> list:
     """The part of a seat map that no evaluation changes: district outlines and names, the boundary,
-    the legends and the sources. Returns the switchable layers as ``[(key, FeatureGroup)]``."""
+    the legends (unless ``legend=False``: the page shows :func:`seat_legend_html` beside the map) and the
+    sources. Returns the switchable layers as ``[(key, FeatureGroup)]``."""
     lang = getattr(m, "_hedong_lang", "zh")
     districts = webmap.add_districts(m, area, population=False)
     boundary = webmap.add_boundary(m, area)
-    webmap.add_legend(m, [webmap.coverage_legend(lang, compact=compact), webmap.utilisation_legend(lang, compact=compact)],
-                      compact=compact)
+    if legend:
+        webmap.add_legend(m, _seat_legend_blocks(lang, compact), compact=compact)
     webmap.add_attribution(m, area)
     return [("districts", districts), ("boundary", boundary)]
 
 
+def seat_legend_html(lang: str = "zh") -> str:
+    """The seat map's legend (seats per child, school utilisation) as one row of HTML for the page under
+    the app's seat map. Inside the map's narrow column it covered the south-east subdistricts; under
+    it, it hides nothing and is always open."""
+    cells = "".join(f'<div style="flex:none">{b}</div>' for b in _seat_legend_blocks(lang, True))
+    return (f'<div class="hedong-legend hedong-legend-outside" style="display:flex;flex-wrap:wrap;gap:4px 22px;'
+            f'font-size:11px;line-height:1.3;color:#222;margin:2px 0 6px 2px">{cells}</div>')
+
+
 def seat_map_base(area, *, lang: str = "zh", assets: str = "served") -> folium.Map:
-    """The app's seat map without its evaluation (:func:`add_seat_frame`, compact), drawn once in the
-    browser; each scenario, year and level is then a script of :func:`seat_map_layers` run on it."""
+    """The app's seat map without its evaluation (:func:`add_seat_frame`, compact, with no legend: the
+    app shows :func:`seat_legend_html` under it), drawn once in the browser; each scenario, year and
+    level is then a script of :func:`seat_map_layers` run on it."""
     m = webmap.base_map(area, lang=lang)
-    webmap.register_layers(m, add_seat_frame(m, area, compact=True))
+    webmap.register_layers(m, add_seat_frame(m, area, compact=True, legend=False))
     return webmap.finish(m, assets)
 
 
@@ -501,7 +527,7 @@ def _offline_page(m, area, place: dict, lang: str, cache: dict | None = None) ->
 
 def set_title(html: str, title: str) -> str:
     """Put ``title`` (escaped) into the page's <title> (folium writes none)."""
-    tag = f"<title>{_h.escape(title)}</title>"
+    tag = f"<title>{_html.escape(title)}</title>"
     if re.search(r"<title>.*?</title>", html, flags=re.S):
         return re.sub(r"<title>.*?</title>", lambda _: tag, html, count=1, flags=re.S)
     return html.replace("<head>", "<head>\n    " + tag, 1)

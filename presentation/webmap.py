@@ -1084,6 +1084,19 @@ def facility_legend(lang: str = "zh", families=None) -> str:
     return legend_html(t("facilities", lang), [(marker_svg(f, 14), family_label(f, lang)) for f in (families or FAMILIES)])
 
 
+def facility_legend_row(lang: str = "zh", families=None) -> str:
+    """The facility symbols and names in one wrapping row, for a page under a map (where the legend hides
+    nothing of a narrow map): :func:`facility_legend` laid out across instead of down."""
+    # the symbols as data-URI images: HTML put into a page is sanitised, and inline <svg> did not survive
+    items = "".join(f'<span style="display:inline-flex;align-items:center;gap:4px;margin:0 14px 2px 0">'
+                    f'<img alt="" width="14" height="14" src="data:image/svg+xml;base64,'
+                    f'{base64.b64encode(marker_svg(f, 14).encode()).decode("ascii")}">'
+                    f"<span>{esc(family_label(f, lang))}</span></span>"
+                    for f in (families or FAMILIES))
+    return (f'<div style="font-weight:600;margin-bottom:2px">{esc(t("facilities", lang))}</div>'
+            f'<div style="display:flex;flex-wrap:wrap">{items}</div>')
+
+
 def density_legend(breaks: list[float], lang: str = "zh") -> str:
     """Legend block of the population-density classes."""
     items, lo = [], 0.0
@@ -1394,6 +1407,7 @@ def add_osm_base_layer(m: folium.Map, lang: str) -> None:
     """OpenStreetMap tiles as a base layer switched in the map's layer control (on the client, no
     rebuild); off at start, so nothing is fetched unless the user turns it on."""
     blank = folium.TileLayer(tiles="", attr=" ", name=t("tiles.none", lang), overlay=False, control=True, show=True)
+    blank.options["attribution"] = ""  # folium wants one; Leaflet drew the blank one as an empty ", " entry
     blank.add_to(m)
     folium.TileLayer("OpenStreetMap", name=t("tiles.osm", lang), overlay=False, control=True, show=False).add_to(m)
 
@@ -1573,6 +1587,8 @@ def layers_script(scratch: folium.Map, *, collapsed: bool = True) -> str:
     body = "\n".join(el.render() for key, el in fig.script._children.items() if key != name)
     if "L.control.layers(" in body:
         raise ValueError("the scratch map has a layer switch of its own; layers_script makes one")
+    if _assets.needs_jquery(scratch):  # the drawn map loaded jQuery only if its own elements needed it
+        raise ValueError("the scratch map needs jQuery (folium.Popup); use GeoJsonPopup or a Tooltip")
     groups = [ch for ch in scratch._children.values() if isinstance(ch, folium.FeatureGroup)]
     others = [ch for ch in scratch._children.values()
               if isinstance(ch, (folium.map.Layer, folium.Marker)) and not isinstance(ch, folium.FeatureGroup)]

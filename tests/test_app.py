@@ -297,6 +297,86 @@ def test_schools_table_names_in_the_session_language(at):
         at.run()
 
 
+def test_schools_catchment_tables_follow_the_rule_in_both_languages(at, small_demo):
+    """With 划片 chosen, each school's utilisation is its catchment load over its seats (not the walking
+    norm check's); the class-size flags, the years note and blank open years read in the session's
+    language (the English UI once showed 超大班, the Chinese one an English years note and "None")."""
+    import re
+
+    from scenarios.evaluate import evaluate
+
+    goto(at, "schools")
+    at.selectbox(key="scenario").set_value("plan").run()
+    at.radio(key="level").set_value("primary").run()
+    at.slider(key="year").set_value(2021).run()
+    at.radio(key="assign").set_value("catchment").run()
+    rows = evaluate(small_demo, "plan", 2021, assign="catchment").to_json()["levels"]["primary"]["schools"]
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    try:
+        for lang_, util, seats, catch, flag_col, opens in (("zh", "利用率", "学位", "划片入学", "班额核查", "开办年份"),
+                                                           ("en", "Utilisation", "Seats", "Seated by catchment",
+                                                            "Class size check", "Opens")):
+            at.session_state["lang"] = lang_
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            per_school = next(d.value for d in at.dataframe if catch in d.value.columns and util in d.value.columns)
+            expected = [r["catchment_assigned"] / r["seats"] for r in rows]
+            assert per_school[util].tolist() == pytest.approx(expected, abs=5e-4)  # shown to 0.1 %
+            assert any(r["catchment_assigned"] != r["assigned"] for r in rows)  # the two rules differ here
+            assert "None" not in per_school[opens].astype(str).tolist()
+            balance = next(d.value for d in at.dataframe if flag_col in d.value.columns and "" not in d.value.columns)
+            flags = [f for f in balance[flag_col].astype(str) if f]
+            assert flags  # the small demo's 2021 has large and over-norm classes
+            captions = " ".join(c.value for c in at.caption)
+            # the seat map's legend is under the map (it covered subdistricts inside it), in the language
+            legend = " ".join(h.proto.body for h in at.get("html") if "hedong-legend" in h.proto.body)
+            assert ("学位供给率" if lang_ == "zh" else "Seats per child") in legend
+            if lang_ == "en":
+                assert not any(cjk.search(f) for f in flags), flags
+                assert "school year starting September 2021" in captions
+            else:
+                assert "school year" not in captions and "2021年9月开学" in captions
+                assert all(cjk.search(f) for f in flags), flags
+    finally:
+        at.session_state["lang"] = "zh"
+        at.radio(key="assign").set_value("catchment").run()
+
+
+def test_my_place_typed_inside_and_outside_the_area(at, small_demo):
+    """"My place" with typed coordinates: inside the area, the minutes to every service are the engine's
+    (accessibility.place) and the 5/10/15 ticks follow them; outside it, an error naming the place and the
+    area and no minutes; the facility symbols are explained under the map."""
+    import numpy as np
+
+    from accessibility.place import place_minutes, point_in_area_crs
+    from layers.families import SERVICES
+
+    goto(at, "place")
+    at.radio(key="place_how").set_value("type").run()
+    c = small_demo.districts.to_crs(4326).geometry.iloc[0].representative_point()
+    at.text_input(key="place_text").set_value(f"{c.x:.6f}, {c.y:.6f}").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    def place_tables():
+        return [d.value for d in at.dataframe if "服务" in d.value.columns]
+
+    table = place_tables()[0]
+    want = place_minutes(small_demo, point_in_area_crs(small_demo, round(c.x, 6), round(c.y, 6)))
+    assert len(table) == len(SERVICES) == len(want)
+    mins = table.iloc[:, 1].to_numpy(float)
+    exp = np.array([round(v, 1) if np.isfinite(v) else np.nan for v in want.values()])
+    assert np.allclose(mins, exp, equal_nan=True)
+    assert np.array_equal(table.iloc[:, 4].eq("✔").to_numpy(), np.nan_to_num(exp, nan=1e9) <= 15)
+    legend = " ".join(h.proto.body for h in at.get("html") if "hedong-legend" in h.proto.body)
+    assert "设施" in legend and "data:image/svg+xml" in legend
+    at.text_input(key="place_text").set_value("116.397, 39.909").run()  # Beijing
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("116.397000" in e.value and "研究范围" in e.value for e in at.error), [e.value for e in at.error]
+    assert not place_tables()
+    at.text_input(key="place_text").set_value("").run()
+    at.radio(key="place_how").set_value("click").run()
+
+
 def test_indicators_page(at, small_demo):
     goto(at, "indicators")
     df = at.dataframe[0].value

@@ -264,3 +264,25 @@ def test_republish_keeps_the_planners_files(small_demo, tmp_path, capsys, monkey
     rc = main(["publish", "--out", ".", "--json"])
     assert rc == 0, capsys.readouterr().err
     assert (out / "notes.docx").exists() and (out / "coverage-fitness.html").exists()
+
+
+def test_school_points_follow_the_chosen_assignment(small_demo):
+    """Schools on the seat map carry the load of the rule chosen: under 划片 each school's pupils are its
+    catchment load, summing to each subdistrict's catchment total (not the walking norm check's load)."""
+    import numpy as np
+
+    from scenarios.evaluate import evaluate
+
+    walk = publish.school_points(evaluate(small_demo, "plan", 2025), "primary")
+    ev = evaluate(small_demo, "plan", 2025, assign="catchment")
+    pts = publish.school_points(ev, "primary")
+    lr = ev.levels["primary"]
+    load = np.asarray(lr.catchment["school_load"], float)
+    assert pts["assigned"].to_numpy(float) == pytest.approx(load)
+    cap = pts["capacity"].to_numpy(float)
+    assert pts["utilisation"].to_numpy(float)[cap > 0] == pytest.approx(load[cap > 0] / cap[cap > 0])
+    by = {r["district_id"]: r["assigned"] for r in lr.catchment["by_district"]}
+    sums = pts.assign(load=load).groupby(pts["district_id"].astype(str))["load"].sum()
+    assert {k: float(v) for k, v in sums.items() if v} == pytest.approx(
+        {str(k): float(v) for k, v in by.items() if v})
+    assert not np.allclose(walk["assigned"].to_numpy(float), load)  # the rules differ on this demo

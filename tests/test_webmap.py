@@ -17,6 +17,27 @@ def test_served_assets_point_at_app_static(small_demo):
         assert (assets.STATIC_DIR / u.removeprefix("/app/static/")).is_file()
 
 
+def test_jquery_is_loaded_only_by_a_map_that_calls_it(small_demo):
+    # the app's maps draw no folium.Popup: their frames skip jQuery; a map with one still gets it
+    plain = webmap.finish(webmap.overview_base(small_demo), "served")
+    assert not any("jquery" in u for _, u in plain.default_js)
+    with_popup = webmap.base_map(small_demo)
+    folium.Marker([35.03, 111.0], popup=folium.Popup("<b>x</b>")).add_to(with_popup)
+    webmap.finish(with_popup, "served")
+    assert any("jquery" in u for _, u in with_popup.default_js)
+    page = with_popup.get_root().render()
+    assert "$(`" in page  # what needs it: folium's popup template
+
+
+def test_a_layers_script_that_needs_jquery_is_refused(small_demo):
+    # the drawn map it runs on loaded jQuery only if its own elements needed it
+    base = webmap.finish(webmap.overview_base(small_demo), "served")
+    scratch = webmap.scratch_map(base)
+    folium.Marker([35.03, 111.0], popup=folium.Popup("<b>x</b>")).add_to(scratch)
+    with pytest.raises(ValueError, match="jQuery"):
+        webmap.layers_script(scratch)
+
+
 def test_inline_map_has_no_external_source(small_demo):
     html = webmap.overview_map(small_demo, assets="inline").get_root().render()
     assert assets.external_urls(html) == []
