@@ -227,10 +227,18 @@ def service_cached(spec: str, scale: float, service: str, minutes: float, mode: 
     a = get_area(spec, scale)
     res = service_coverage(a, service, minutes=minutes, mode=mode, facilities=_fac)
     unc = res.uncovered
+    dt = res.district_table
     return {"share": res.population_share, "median": res.median_minutes, "by_district": res.by_district,
             "histogram": pub.minute_distribution(a, res), "uncovered": unc, "covered": res.covered,
             "cell_minutes": res.cell_minutes.to_numpy(float),
-            "uncovered_pop": float(unc["pop_total"].sum())}
+            "uncovered_pop": float(unc["pop_total"].sum()),
+            # the people the service is for (children of the level, older residents, or all residents):
+            # what the app shows as a service's coverage (issue 13: a school's share of all residents
+            # said little)
+            "cohort": res.service.demand, "cohort_share": res.cohort_share,
+            "cohort_median": res.cohort_median_minutes,
+            "cohort_uncovered": float(res.cohort - res.cohort_covered),
+            "cohort_by_district": dict(zip(dt["name"].astype(str), dt["cohort_share"].astype(float)))}
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -480,7 +488,9 @@ def service_label(k: str, lang_: str | None = None) -> str:
 
 def district_frame(by_district: dict) -> pd.DataFrame:
     """A by-district share (district name -> share) as a DataFrame with the session's column labels."""
-    return pd.DataFrame({tr("district"): list(by_district), tr("share_col"): list(by_district.values())})
+    # shares to 0.1 % (the grid shows as many decimals as a value has: 16.36% beside 8.6%)
+    return pd.DataFrame({tr("district"): district_labels(list(by_district)).to_numpy(),
+                         tr("share_col"): np.round(np.asarray(list(by_district.values()), float), 3)})
 
 
 def chart(data: pd.DataFrame, mark: str, x: str, y: str, color: str | None = None, *, x_title: str = "",
@@ -537,10 +547,11 @@ def page_map():
                           format_func=lambda f, L=lang(): webmap.family_label(f, L), key="map_families")
     m_mode = None if mode == "walk" and SERVICES[service].mode != "walk" else mode
     res = service_cached(spec, sc, service, minutes, m_mode, "none", None)
+    cohort = cohort_label(res["cohort"], lang())
     k1, k2, k3 = st.columns(3)
-    k1.metric(tr("share"), f"{res['share']:.1%}")
-    k2.metric(tr("median"), f"{res['median']:.1f}")
-    k3.metric(tr("uncovered"), f"{res['uncovered_pop']:,.0f}")
+    k1.metric(tr("share_of", cohort=cohort), f"{res['cohort_share']:.1%}", help=tr("cohort_share_help"))
+    k2.metric(tr("median"), f"{res['cohort_median']:.1f}")
+    k3.metric(tr("uncovered_of", cohort=cohort), f"{res['cohort_uncovered']:,.0f}")
     if tiles == "tianditu" and not tk:
         st.warning(tr("tk_missing"))
         tiles = "none"
@@ -558,18 +569,26 @@ def page_coverage():
     c1, c2 = st.columns(2)
     mode = c1.radio(tr("mode"), ["walk", "bike"], format_func=lambda k, L=lang(): tr(k, L), key="cov_mode", horizontal=True)
     minutes = float(c2.slider(tr("minutes"), 5, 30, 15, step=5, key="cov_minutes"))
-    rows, dist_rows = [], []
+    rows, dist = [], {}
     for s in SERVICES:
         r = service_cached(spec, sc, s, minutes, mode, "none", None)
-        rows.append({tr("service"): service_label(s), tr("share"): r["share"], tr("median"): r["median"],
-                     tr("uncovered"): round(r["uncovered_pop"])})
-        dist_rows += [{"district": d, "service": service_label(s), "share": v} for d, v in r["by_district"].items()]
-    st.subheader(tr("share"))
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                 column_config={tr("share"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
-    if dist_rows:
+        # each service for the people it serves (children of the level, older residents, or everyone)
+        rows.append({tr("service"): service_label(s), tr("cohort"): cohort_label(r["cohort"], lang()),
+                     tr("share_col"): round(r["cohort_share"], 3), tr("median"): r["cohort_median"],
+                     tr("uncovered_n"): round(r["cohort_uncovered"])})
+        dist[service_label(s)] = r["cohort_by_district"]
+    st.subheader(tr("share_by_service"))
+    st.caption(tr("cohort_share_help"))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="cov_services",
+                 column_config={tr("share_col"): st.column_config.ProgressColumn(format="percent", min_value=0,
+                                                                                 max_value=1),
+                                tr("median"): st.column_config.NumberColumn(format="%.1f"),
+                                tr("uncovered_n"): st.column_config.NumberColumn(format="localized")})
+    if dist:
         st.subheader(tr("by_district"))
-        piv = pd.DataFrame(dist_rows).pivot(index="district", columns="service", values="share")
+        piv = pd.DataFrame(dist)  # subdistricts down, services across in the registry's order
+        piv.index = district_labels(piv.index).to_numpy()
+        piv.index.name = tr("district")
         # Coloured by share with a hand-made red-yellow-green ramp (pandas' background_gradient needs
         # matplotlib, which is not a runtime dependency).
         st.dataframe(piv.style.format("{:.0%}", na_rep="—").map(share_cell_style),
@@ -579,7 +598,8 @@ def page_coverage():
     r = service_cached(spec, sc, s, minutes, mode, "none", None)
     chart(r["histogram"], "bar", "minutes", "residents", x_title=tr("minutes"),
           y_title=webmap.t("population_n", lang()), x_type="ordinal", key="minute_chart")
-    st.metric(f"{service_label(s)} · {tr('share')}", f"{r['share']:.1%}")
+    st.metric(f"{service_label(s)} · {tr('share_of', cohort=cohort_label(r['cohort'], lang()))}",
+              f"{r['cohort_share']:.1%}")
     tiered_section(spec, sc, minutes, mode)
     st.subheader(tr("life_circle"))
     lc = report_cached(spec, sc, minutes, mode, "none", None)["life_circle"]
@@ -596,7 +616,8 @@ def page_coverage():
         st.caption(tr("lc_classes"))
         st.dataframe(pd.DataFrame({tr("services_n"): list(range(total, -1, -1)),
                                    tr("residents"): [round(summ["by_n"].get(n, 0.0)) for n in range(total, -1, -1)],
-                                   tr("share_col"): [summ["by_n"].get(n, 0.0) / whole for n in range(total, -1, -1)]}),
+                                   tr("share_col"): [round(summ["by_n"].get(n, 0.0) / whole, 3)
+                                                     for n in range(total, -1, -1)]}),
                      hide_index=True, width="stretch", key="lc_classes",
                      column_config={tr("share_col"): st.column_config.NumberColumn(format="percent"),
                                     tr("residents"): st.column_config.NumberColumn(format="localized")})
@@ -619,7 +640,8 @@ def tiered_section(spec: str, sc: float, minutes: float, mode: str):
     k1, k2 = st.columns(2)
     k1.metric(tr("tiered_all"), f"{lt['all_services_share']:.1%}")
     k2.metric(tr("tiered_mean"), f"{lt['mean_services_within']:.2f}")
-    st.dataframe(pd.DataFrame([{tr("service"): service_label(k), "min": v["tier_minutes"], tr("share"): v["population_share"]}
+    st.dataframe(pd.DataFrame([{tr("service"): service_label(k), tr("minutes"): v["tier_minutes"],
+                                tr("share"): round(v["population_share"], 3)}
                                for k, v in lt["by_service"].items()]), hide_index=True, width="stretch",
                  key="lct_services", column_config={tr("share"): st.column_config.NumberColumn(format="percent")})
     st.dataframe(district_frame(lt["by_district"]), hide_index=True, width="stretch", key="lct_district_table",
@@ -641,15 +663,21 @@ def equity_section(spec: str, sc: float, minutes: float, mode: str):
     rows = []
     for k, v in eq["services"].items():
         m, sp = v["minutes"]["population"], (v.get("supply_per_1000") or {}).get("population", {})
-        rows.append({tr("service"): service_label(k), "Gini (min)": m["gini"], "Theil (min)": m["theil"],
-                     "Theil between": m["theil_between"], "Theil within": m["theil_within"],
-                     "top/bottom 10%": m["top_bottom_10_ratio"], "Gini (2SFCA)": sp.get("gini"),
-                     "Theil (2SFCA)": sp.get("theil")})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="equity_table")
-    st.caption(eq["definition"])
+        rows.append({tr("service"): service_label(k), tr("eq_gini_min"): m["gini"], tr("eq_theil_min"): m["theil"],
+                     tr("eq_theil_between"): m["theil_between"], tr("eq_theil_within"): m["theil_within"],
+                     tr("eq_top_bottom"): m["top_bottom_10_ratio"], tr("eq_gini_fca"): sp.get("gini"),
+                     tr("eq_theil_fca"): sp.get("theil")})
+    three = st.column_config.NumberColumn(format="%.3f")  # indices in 0..1 (Theil up to ln n)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="equity_table",
+                 column_config={**{tr(k): three for k in ("eq_gini_min", "eq_theil_min", "eq_theil_between",
+                                                          "eq_theil_within", "eq_gini_fca", "eq_theil_fca")},
+                                tr("eq_top_bottom"): st.column_config.NumberColumn(format="%.1f")})
+    st.caption(tr("eq_definition", minutes=minutes))  # the report's own definition is English (a JSON key)
     s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): service_label(k, L), key="lorenz_service")
+    names = {"minutes": tr("curve_minutes"), "equality": tr("curve_equality")}
     lz = lorenz_cached(spec, sc, s, minutes, mode).melt(id_vars="residents", value_vars=["minutes", "equality"],
                                                          var_name="curve", value_name="share")
+    lz["curve"] = lz["curve"].map(names)
     chart(lz, "line", "residents", "share", "curve", x_title=tr("lorenz_x"), y_title=tr("lorenz_y"), key="lorenz_chart")
 
 
@@ -675,7 +703,7 @@ def gaps_section(spec: str, sc: float):
     level = st.selectbox(tr("gap_level"), list(levels), format_func=levels.get, key="gap_level")
     rows = g[(g["level"] == level) & (g["district_id"] != "*")]
     st.dataframe(pd.DataFrame({
-        tr("district"): rows["district"].to_numpy(),
+        tr("district"): district_labels(rows["district"]).to_numpy(),
         tr("cohort_n"): rows["demand"].round().astype(int).to_numpy(),
         tr("cohort_beyond"): rows["demand_beyond"].round().astype(int).to_numpy(),
         tr("pct_beyond"): 100 * rows["demand_share_beyond"].to_numpy()}),
@@ -689,7 +717,8 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
     fca_services = [k for k, s in SERVICES.items() if s.capacity]  # services with a capacity column
     service = c1.selectbox(tr("service"), fca_services, key="fca_service",
                            format_func=lambda k, L=lang(): f"{service_label(k, L)} · {unit_label(SERVICES[k].capacity, L)}")
-    method = c2.radio(tr("method"), list(METHODS), key="fca_method", horizontal=True)
+    method = c2.radio(tr("method"), list(METHODS), key="fca_method", horizontal=True,
+                      format_func=lambda k, L=lang(): tr(f"method.{k}", L))
     r = fca_cached(spec, sc, minutes, mode, service, method)
     st.caption(tr("fca_help", minutes=minutes, unit=unit_label(r["capacity"], lang()),
                   cohort=cohort_label(r["demand"], lang())))

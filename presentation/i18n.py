@@ -134,6 +134,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # column heads of the published index and the app's indicator table
     "col.service": {"zh": "服务", "en": "Service"},
     "col.minutes": {"zh": "分钟", "en": "Minutes"},
+    "col.cohort_covered": {"zh": "服务人群覆盖比例", "en": "Share of the people served"},
     "col.covered": {"zh": "覆盖人口", "en": "Covered"},
     "col.median": {"zh": "中位分钟", "en": "Median min"},
     "col.uncovered": {"zh": "未覆盖人口", "en": "Uncovered people"},
@@ -166,6 +167,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "cohort.age_3_5": {"zh": "3-5岁儿童", "en": "children aged 3-5"},
     "cohort.age_6_11": {"zh": "6-11岁儿童", "en": "children aged 6-11"},
     "cohort.age_12_14": {"zh": "12-14岁少年", "en": "children aged 12-14"},
+    "cohort.age_60_plus": {"zh": "60岁以上老人", "en": "residents aged 60+"},
     "cohort.age_65_plus": {"zh": "65岁以上老人", "en": "residents aged 65+"},
     # ------------------------------------------------ the app (app.py)
     "app.title": {"zh": "河东规划 · 公共服务设施规划", "en": "Hedong Planner · public-service facilities"},
@@ -191,6 +193,35 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.median": {"zh": "中位出行时间（分钟）", "en": "Median minutes"},
     "app.uncovered": {"zh": "未覆盖人口", "en": "Uncovered residents"},
     "app.by_district": {"zh": "分街道覆盖率", "en": "Share covered by subdistrict"},
+    "app.eq_gini_min": {"zh": "基尼系数（出行时间）", "en": "Gini (minutes)"},
+    "app.eq_theil_min": {"zh": "泰尔指数（出行时间）", "en": "Theil (minutes)"},
+    "app.eq_theil_between": {"zh": "其中街道间", "en": "of which between subdistricts"},
+    "app.eq_theil_within": {"zh": "其中街道内", "en": "of which within subdistricts"},
+    "app.eq_top_bottom": {"zh": "最远10%与最近10%时间之比", "en": "Farthest / nearest 10 % (minutes)"},
+    "app.eq_gini_fca": {"zh": "基尼系数（可达供给）", "en": "Gini (supply in reach)"},
+    "app.eq_theil_fca": {"zh": "泰尔指数（可达供给）", "en": "Theil (supply in reach)"},
+    "app.eq_definition": {"zh": "按人口加权：各网格到最近设施的出行时间，以及其{minutes:g}分钟内可达的供给（两步移动搜索法，"
+                                "每千名服务人群）的基尼系数和泰尔T指数（分解为街道间与街道内）；远近比为时间最长的10%"
+                                "人口的平均时间除以最短的10%；无可达设施的网格不计入。0 表示完全均等，越大越不均。",
+                          "en": "Population-weighted Gini and Theil T (split between and within subdistricts) of each "
+                                "cell's minutes to the nearest facility and of the supply within {minutes:g} minutes "
+                                "per 1,000 people served (two-step floating catchment); the ratio is the mean of the "
+                                "farthest 10 % over the nearest 10 %; cells with no facility in reach are left out. "
+                                "0 is perfectly equal; larger is less equal."},
+    "app.curve_minutes": {"zh": "出行时间", "en": "minutes"},
+    "app.curve_equality": {"zh": "完全均等线", "en": "line of equality"},
+    "app.method.2sfca": {"zh": "2SFCA（两步移动搜索）", "en": "2SFCA (two-step floating catchment)"},
+    "app.method.e2sfca": {"zh": "E2SFCA（分段距离衰减）", "en": "E2SFCA (stepped distance decay)"},
+    "app.method.g2sfca": {"zh": "G2SFCA（高斯距离衰减）", "en": "G2SFCA (Gaussian distance decay)"},
+    "app.share_by_service": {"zh": "各项服务覆盖比例", "en": "Share covered, by service"},
+    "app.share_of": {"zh": "覆盖比例（{cohort}）", "en": "Share covered ({cohort})"},
+    "app.uncovered_of": {"zh": "未覆盖{cohort}", "en": "Uncovered {cohort}"},
+    "app.uncovered_n": {"zh": "未覆盖人数（服务人群）", "en": "Not covered (people served)"},
+    "app.cohort_share_help": {"zh": "每项服务按其服务人群计算：中小学、幼儿园、托育为相应年龄的儿童，养老服务为老人，"
+                                    "其余为全体居民；中位时间按同一人群加权。",
+                              "en": "Each service is measured for the people it serves: children of the age for "
+                                    "schools, kindergartens and childcare, older residents for elderly care, all "
+                                    "residents otherwise; the median is weighted by the same people."},
     "app.minute_dist": {"zh": "出行时间分布（人口）", "en": "Minutes to nearest (residents)"},
     "app.life_circle": {"zh": "15分钟社区生活圈指数（统一时限）", "en": "15-minute community life-circle index (one threshold)"},
     "app.all_services": {"zh": "全部服务可达比例", "en": "Share with every service"},

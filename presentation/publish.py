@@ -48,7 +48,7 @@ from layers.errors import InputError
 from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
 from layers.plan import OPENING_LAG, SCHOOL_PROGRAMME
 from presentation import webmap
-from presentation.i18n import CATALOGUE, LANGS, display_names, t
+from presentation.i18n import CATALOGUE, LANGS, cohort_label, display_names, t
 from scenarios.evaluate import evaluate
 from scenarios.model import PLAN_YEARS
 
@@ -207,7 +207,11 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
              (webmap.swatch(webmap.UNCOVERED_COLOR), t("uncovered_legend", lang, minutes=int(mins), service=svc.label(lang)))]
     items += [(webmap.marker_svg(f, 14), webmap.family_label(f, lang)) for f in add_fams]
     items.append((webmap.swatch("#333333", "line"), t("boundary", lang)))
-    stats = f"{pt('share', lang)}: {share:.1%} · {pt('median', lang)}: {med:.1f} min"
+    stats = f"{pt('share', lang)}: {share:.1%}"
+    if svc.demand != "pop_total" and np.isfinite(res.cohort_share):  # schools, childcare, elderly care: also
+        # among the people the service is for
+        stats += f" · {cohort_label(svc.demand, lang)}: {res.cohort_share:.1%}"
+    stats += f" · {pt('median', lang)}: {med:.1f} min"
     body = [webmap.legend_html(stats, items)]
     webmap.add_legend(m, body)
     webmap.add_notice(m, area, title=title)
@@ -217,7 +221,8 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
     m._hedong_title = f"{title} — {pt('index_title', lang)}"
     upop = float(unc["pop_total"].sum())
     return m, {"service": service, "minutes": mins, "population_share": share, "median_minutes": med,
-               "uncovered_population": round(upop)}
+               "uncovered_population": round(upop), "cohort": svc.demand,
+               "cohort_share": float(res.cohort_share) if np.isfinite(res.cohort_share) else None}
 
 
 def life_circle_map(area, *, minutes: float | None = None, mode: str | None = None, facilities=None,
@@ -380,12 +385,21 @@ def _life_circle_section(lang, life) -> str:
             f'<table><tr><th>{esc(cap)}</th>{heads}</tr><tr><td></td>{cells}</tr></table>')
 
 
+def _cohort_cell(c: dict, lang: str) -> str:
+    """'20.4%（6-11岁儿童）': a service's coverage among the people it serves (escaped HTML)."""
+    share = c.get("cohort_share")
+    if share is None or share != share:
+        return "—"
+    return webmap.esc(f"{share:.1%} ({cohort_label(c.get('cohort', 'pop_total'), lang)})")
+
+
 def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=None) -> str:
     esc = webmap.esc
     notice = (f'<p class="notice">⚠ {esc(webmap.notice_text(area, lang))}</p>' if getattr(area, "synthetic", False) else "")
     cov_rows = "".join(
         f'<tr><td><a href="{esc(fn)}">{esc(SERVICES[c["service"]].label(lang))}</a></td><td>{int(c["minutes"])}</td>'
         f'<td>{"—" if c["population_share"] is None else format(c["population_share"], ".1%")}</td>'
+        f'<td>{_cohort_cell(c, lang)}</td>'
         f'<td>{"—" if c["median_minutes"] is None else format(c["median_minutes"], ".1f")}</td>'
         f'<td>{c["uncovered_population"]:,}</td></tr>'
         for fn, c in coverage)
@@ -415,7 +429,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f
 </head><body><h1>{esc(pt("index_title", lang))}</h1><p>{esc(area.name)} · {esc(pt("generated_at", lang))}: {time.strftime("%Y-%m-%d %H:%M")}</p>
 {notice}<p>{esc(pt("offline", lang))}</p>
 {_life_circle_section(lang, life)}
-<h2>{esc(pt("coverage_maps", lang, minutes="N"))}</h2><table><tr><th>{hdr[0]}</th><th>{hdr[1]}</th><th>{hdr[2]}</th><th>{hdr[3]}</th><th>{hdr[4]}</th></tr>{cov_rows}</table>
+<h2>{esc(pt("coverage_maps", lang, minutes="N"))}</h2><table><tr><th>{hdr[0]}</th><th>{hdr[1]}</th><th>{hdr[2]}</th><th>{esc(t("col.cohort_covered", lang))}</th><th>{hdr[3]}</th><th>{hdr[4]}</th></tr>{cov_rows}</table>
 {seat_sec}
 <h2>{esc(pt("indicators", lang))}</h2><table><tr><th>#</th><th>{hdr[6]}</th><th>{hdr[7]}</th><th>{hdr[8]}</th><th>{hdr[9]}</th><th>{hdr[10]}</th><th>{hdr[11]}</th><th>{hdr[12]}</th></tr>{ind_rows}</table>
 {_indicator_district_table(indicators, lang, area.districts)}

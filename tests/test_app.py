@@ -49,21 +49,31 @@ def test_map_page_shows_demo_label_and_service_share(at, small_demo):
     goto(at, "map")
     assert any("演示数据（生成）" in w.value for w in at.warning)
     at.selectbox(key="map_service").set_value("fitness").run()
-    fit = metric(at, "覆盖人口比例")
+    fit = metric(at, "覆盖比例")
     at.selectbox(key="map_service").set_value("clinic").run()
-    clinic = metric(at, "覆盖人口比例")
+    clinic = metric(at, "覆盖比例")
     assert fit != clinic
     expected = service_coverage(small_demo, "clinic", minutes=15, mode="walk").population_share
     assert clinic == f"{expected:.1%}"
+    # a school level is measured among its own children (issue 13), worked out here from the cells
+    at.selectbox(key="map_service").set_value("primary").run()
+    res = service_coverage(small_demo, "primary", minutes=float(at.slider(key="map_minutes").value), mode="walk")
+    kids = small_demo.population["age_6_11"].to_numpy(float)
+    by_hand = kids[res.covered].sum() / kids.sum()
+    assert metric(at, "覆盖比例（6-11岁儿童）") == f"{by_hand:.1%}"
+    assert f"{by_hand:.1%}" != f"{res.population_share:.1%}"  # the share of all residents differs
+    uncovered = kids[~res.covered].sum()
+    assert metric(at, "未覆盖6-11岁儿童") == f"{uncovered:,.0f}"
+    at.selectbox(key="map_service").set_value("fitness").run()
 
 
 def test_map_page_minutes_slider_changes_share(at):
     goto(at, "map")
     at.selectbox(key="map_service").set_value("fitness").run()
     at.slider(key="map_minutes").set_value(5).run()
-    five = metric(at, "覆盖人口比例")
+    five = metric(at, "覆盖比例")
     at.slider(key="map_minutes").set_value(30).run()
-    thirty = metric(at, "覆盖人口比例")
+    thirty = metric(at, "覆盖比例")
     assert float(thirty.rstrip("%")) > float(five.rstrip("%"))
 
 
@@ -80,9 +90,28 @@ def test_coverage_dashboard(at, small_demo):
     labels = [m.label for m in at.metric]
     assert labels.index("全部服务在各自时限内可达") < labels.index("全部服务可达比例")
     assert len(at.dataframe) >= 2
+    # each service among the people it serves, the subdistricts named and in the registry's order
+    from layers.families import SERVICES
+
+    table = next(d.value for d in at.dataframe if "服务人群" in d.value.columns)
+    prim = table[table["服务"] == "小学"].iloc[0]
+    res = service_coverage_for(small_demo, "primary")
+    kids = small_demo.population["age_6_11"].to_numpy(float)
+    assert prim["服务人群"] == "6-11岁儿童"
+    assert prim["占比"] == pytest.approx(kids[res.covered].sum() / kids.sum(), abs=5e-4)
+    assert prim["中位出行时间（分钟）"] == pytest.approx(res.cohort_median_minutes)
+    by_district = next(d.value for d in at.dataframe if "小学" in d.value.columns and "服务人群" not in d.value.columns)
+    assert list(by_district.columns)[:3] == [SERVICES[k].label("zh") for k in list(SERVICES)[:3]]
+    assert by_district.index.name == "街道" and all(n.endswith(("街道", "开发区")) for n in by_district.index)
     at.radio(key="cov_mode").set_value("bike").run()
     rep_b = coverage_report(small_demo, 15, "bike")
     assert metric(at, "全部服务可达比例") == f"{rep_b['life_circle']['all_services_share']:.1%}"
+
+
+def service_coverage_for(area, service, minutes=15.0, mode="walk"):
+    from accessibility.coverage import service_coverage
+
+    return service_coverage(area, service, minutes=minutes, mode=mode)
 
 
 def _folium_args(at, needle):
@@ -404,7 +433,7 @@ def test_english_ui():
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert any("Generated demo data" in w.value for w in app.warning)
-    assert any("Population covered" in m.label for m in app.metric)
+    assert any("Share covered (residents)" in m.label for m in app.metric)
 
 
 @pytest.fixture(scope="module")

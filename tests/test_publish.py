@@ -286,3 +286,17 @@ def test_school_points_follow_the_chosen_assignment(small_demo):
     assert {k: float(v) for k, v in sums.items() if v} == pytest.approx(
         {str(k): float(v) for k, v in by.items() if v})
     assert not np.allclose(walk["assigned"].to_numpy(float), load)  # the rules differ on this demo
+
+
+@pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
+def test_published_coverage_names_the_people_served(published, small_demo):
+    """The index gives each service's coverage among the people it serves beside the residents' share
+    (a school's share of all residents said little), worked out here from the cells."""
+    from accessibility.coverage import service_coverage
+
+    out, _ = published
+    index = (out / "index.html").read_text(encoding="utf-8")
+    res = service_coverage(small_demo, "primary", minutes=SERVICES["primary"].minutes)  # the map's threshold
+    kids = small_demo.population["age_6_11"].to_numpy(float)
+    assert f"{kids[res.covered].sum() / kids.sum():.1%} (6-11岁儿童)" in index
+    assert "服务人群覆盖比例" in index
