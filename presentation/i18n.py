@@ -139,6 +139,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col.median": {"zh": "中位分钟", "en": "Median min"},
     "col.uncovered": {"zh": "未覆盖人口", "en": "Uncovered people"},
     "col.year": {"zh": "年份", "en": "Year"},
+    "col.community_id": {"zh": "社区编码", "en": "Community code"},
+    "col.pop_total": {"zh": "常住人口", "en": "Residents"},
+    "col.walk_measure": {"zh": "步行可达口径", "en": "Walking measure"},
+    # units of the plan's indicators (accessibility.indicators writes them as codes)
+    "ind_unit.%": {"zh": "%", "en": "%"},
+    "ind_unit.10k m2": {"zh": "万平方米", "en": "10,000 m²"},
+    "ind_unit.beds": {"zh": "张", "en": "beds"},
+    "ind_unit.communities": {"zh": "个社区", "en": "communities"},
+    "ind_unit.doctors": {"zh": "人", "en": "doctors"},
+    "ind_unit.m2": {"zh": "平方米", "en": "m²"},
+    "ind_unit.m2 / 10,000": {"zh": "平方米/万人", "en": "m² per 10,000 people"},
+    "ind_unit.places": {"zh": "个", "en": "places"},
+    "ind_unit.rooms": {"zh": "个", "en": "rooms"},
+    "ind_unit.subdistricts": {"zh": "个街道", "en": "subdistricts"},
     "col.indicator": {"zh": "指标", "en": "Indicator"},
     "col.unit": {"zh": "单位", "en": "Unit"},
     "col.2020": {"zh": "2020", "en": "2020"},
@@ -459,6 +473,13 @@ def service_label(key: str, lang: str = "zh") -> str:
 def unit_label(column: str | None, lang: str = "zh") -> str:
     """Unit of a capacity column next to a number (from the family registry)."""
     return _registry.unit_label(column, lang_of(lang))
+
+
+def indicator_unit(code: str | None, lang: str = "zh") -> str:
+    """The unit of a plan indicator (its code in :mod:`accessibility.indicators`: ``beds``, ``m2 / 10,000``
+    …) as read in ``lang``; an unknown code as it is."""
+    key = f"ind_unit.{code}"
+    return CATALOGUE[key][lang_of(lang)] if key in CATALOGUE else ("" if code is None else str(code))
 
 
 def cohort_label(column: str, lang: str = "zh") -> str:

@@ -48,7 +48,7 @@ from layers.errors import InputError
 from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
 from layers.plan import OPENING_LAG, SCHOOL_PROGRAMME
 from presentation import webmap
-from presentation.i18n import CATALOGUE, LANGS, cohort_label, display_names, t
+from presentation.i18n import CATALOGUE, LANGS, cohort_label, display_names, indicator_unit, t
 from scenarios.evaluate import evaluate
 from scenarios.model import PLAN_YEARS
 
@@ -408,7 +408,7 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
         + "".join(f'<td>{esc(_seat_cell(v, lang))}</td>' for v in s["levels"].values())
         + "</tr>" for fn, s in seats)
     ind_rows = "".join(
-        f'<tr><td>{esc(str(r["no"] or ""))}</td><td>{esc(str(r["indicator"]))}</td><td>{esc(str(r["unit"]))}</td>'
+        f'<tr><td>{esc(str(r["no"] or ""))}</td><td>{esc(str(r["indicator"]))}</td><td>{esc(indicator_unit(r["unit"], lang))}</td>'
         f'<td>{"" if r["baseline_2020"] is None else esc(str(r["baseline_2020"]))}</td>'
         f'<td>{"" if r["target_2025"] is None else esc(r["comparison"] + " " + format(r["target_2025"], "g"))}</td>'
         f'<td>{esc(fmt_value(r["value"]))}</td>'

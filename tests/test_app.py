@@ -412,7 +412,15 @@ def test_indicators_page(at, small_demo):
     assert "2025目标" in df.columns
     row = df[df["指标"].str.contains("床位")].iloc[0]
     beds = small_demo.facilities_of("clinic")["beds"].sum() / small_demo.population["pop_total"].sum() * 1000
-    assert float(row["现值"]) == pytest.approx(beds, rel=1e-3)
+    assert float(row["现值"]) == pytest.approx(beds, abs=0.005)  # shown to two decimals
+    assert row["单位"] == "张"  # units in words of the session's language, not codes ("beds")
+    assert "None" not in df.astype(str).to_numpy().ravel().tolist()
+    walking = next(d.value for d in at.dataframe if "步行可达口径" in d.value.columns)
+    assert walking["占比"].between(0, 1).all()
+    by_district = next(d.value for d in at.dataframe if d.value.index.name == "街道")
+    assert all(n.endswith(("街道", "开发区")) for n in by_district.index)
+    communities = [d.value for d in at.dataframe if "社区编码" in d.value.columns]
+    assert all("常住人口" in c.columns and "街道" in c.columns for c in communities)
 
 
 @pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
