@@ -22,8 +22,8 @@ a radio button or a slider key; opening a drop-down list first is not timed. Int
 - publish: the offline maps zip (with the number of maps, for seconds per map).
 
 Run: ``python benchmarks/bench_app.py [--scale 1] [--repeat 3] [--json]``. ``--no-cold`` skips the
-cold start (minutes at scale 1 on a busy machine). The machine's load average is printed: read the
-figures with it.
+cold start (minutes at scale 1 on a busy machine). The machine's load average and a reference time
+(a fixed pure-Python loop, before and after) are printed: read the figures with them.
 """
 
 from __future__ import annotations
@@ -212,6 +212,22 @@ def first_map(browser, app, lang_wait="演示数据") -> tuple[float, object]:
     return time.perf_counter() - t0, page
 
 
+def machine_reference(repeat: int = 5) -> float:
+    """Seconds for a fixed pure-Python task (median of ``repeat``): how fast this machine runs today.
+
+    The machine's speed drifts (by half within an hour on some days, by two between days), so a run's
+    seconds are read with this beside them: a slow run with a slow reference is the machine, not the app.
+    """
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        acc = 0
+        for i in range(2_000_000):
+            acc += i * i % 7
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
 def load_average() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -233,6 +249,7 @@ def main(argv=None) -> int:
     results: dict[str, list[float]] = {}
     notes: dict[str, str] = {}
     load_before = load_average()
+    ref_before = machine_reference()
 
     def rec(name, secs):
         results.setdefault(name, []).append(secs)
@@ -365,12 +382,13 @@ def main(argv=None) -> int:
                      "target_s": None if target is None else round(target, 2),
                      "met": None if target is None else bool(med <= target)})
     out = {"scale": args.scale, "load_before": load_before, "load_after": load_average(), "maps": notes.get("maps"),
-           "rows": rows}
+           "reference_s": [round(ref_before, 3), round(machine_reference(), 3)], "rows": rows}
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         print(f"demo scale {args.scale}; load average before {out['load_before']}, after {out['load_after']}; "
-              f"published maps {out['maps']}")
+              f"published maps {out['maps']}; machine reference (a fixed Python loop) "
+              f"{out['reference_s'][0]:.2f} s before, {out['reference_s'][1]:.2f} s after")
         print("| interaction | median s | runs | target s | met |\n|---|---|---|---|---|")
         for r in rows:
             print(f"| {r['interaction']} | {r['median_s']:.2f} | {r['runs']} | "

@@ -73,8 +73,9 @@ def class_flag(pupils_per_class, level: str) -> str:
     return "over_norm" if pupils_per_class > CLASS_SIZE[level] else ""
 
 
-CLASS_FLAG_LABELS = {"super_large": "超大班额 (66+)", "large": "大班额 (56+)", "over_norm": "above the norm class size",
-                     "": ""}
+#: The flags as the command line prints them, Chinese term and English (the app's are in its i18n catalogue).
+CLASS_FLAG_LABELS = {"super_large": "超大班额 super-large (66+)", "large": "大班额 large (56+)",
+                     "over_norm": "超规范班额 above the norm size", "": ""}
 
 
 def _name_en(r) -> str | None:
