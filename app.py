@@ -259,7 +259,7 @@ def overview_layers_cached(spec: str, scale: float, service: str, minutes: float
     return webmap.overview_layers_js(get_area(spec, scale), service, minutes, None, lang=lang_, display=display,
                                      tiles=tiles, tianditu_key=tk, families=list(fams),
                                      overlays=coverage_overlays_cached(spec, scale, service, minutes, mode, display,
-                                                                       lang_))
+                                                                       lang_), in_map_legend=False)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)  # resource: shared GeoJSON, read only
@@ -561,6 +561,7 @@ def page_map():
     layers = overview_layers_cached(spec, sc, service, minutes, m_mode, tiles, tk, tuple(fams), lang())
     st.caption(tr("click_hint") + " " + tr("layers_hint"))
     show_map(m, key=f"map_{a.name}", layers=layers)
+    st.html(webmap.overview_legend_row(service, minutes, lang()))  # under the map, where it hides nothing
 
 
 def page_coverage():

@@ -1482,7 +1482,7 @@ def coverage_overlays(area, service: str, minutes: float, covered: np.ndarray, *
 
 def overview_layers_js(area, service: str, minutes: float, covered: np.ndarray, *, lang: str = "zh",
                        display: str = "wgs84", tiles: str = "none", tianditu_key: str | None = None,
-                       families=None, overlays: list[dict] | None = None) -> str:
+                       families=None, overlays: list[dict] | None = None, in_map_legend: bool = True) -> str:
     """The changing part of the app's main map as one script for a map built by :func:`overview_base`.
 
     It removes what the previous run of such a script added, then adds: the base tiles (``tiles``
@@ -1500,6 +1500,8 @@ def overview_layers_js(area, service: str, minutes: float, covered: np.ndarray, 
         Datum of the base map (``TILES[tiles]["display"]`` must match it).
     overlays : list of dict, optional
         :func:`coverage_overlays` of these inputs, when the caller keeps them (computed if not given).
+    in_map_legend : bool
+        False: no legend on the map (the app shows :func:`overview_legend_row` under it instead).
 
     Raises
     ------
@@ -1512,17 +1514,12 @@ def overview_layers_js(area, service: str, minutes: float, covered: np.ndarray, 
                          field="tiles")
     if overlays is None:
         overlays = coverage_overlays(area, service, minutes, covered, lang=lang, display=display)
-    svc = SERVICES[service].label(lang) if service in SERVICES else service
-    color = SERVICE_COLOR.get(service, "#3366cc")
     bases = [{"name": t("tiles.none", lang), "layers": [], "active": tiles == "none"}]
     if tiles != "osm":
         bases.append({"name": t("tiles.osm", lang), "layers": tile_specs("osm", lang), "active": False})
     if tiles != "none":
         bases.append({"name": t(f"tiles.{tiles}", lang), "layers": specs, "active": True})
-    legend = _legend_div([facility_legend(lang), legend_html(t("uncovered", lang), [
-        (swatch(color, opacity=0.35), t("circles", lang, minutes=int(minutes), service=svc)),
-        (swatch(UNCOVERED_COLOR, opacity=0.55), t("uncovered_legend", lang, minutes=int(minutes), service=svc))])],
-        lang)
+    legend = _legend_div(overview_legend_blocks(service, minutes, lang), lang)
     shown = set(FAMILIES if families is None else families)
     conf = {"bases": bases, "overlays": overlays, "families": {f"family:{f}": f in shown for f in FAMILIES},
             "background": "#f4f3ef" if tiles == "none" else "#ffffff"}
@@ -1546,10 +1543,28 @@ def overview_layers_js(area, service: str, minutes: float, covered: np.ndarray, 
           "['districts','boundary'].forEach(function(k){var e=R.layers[k];"
           "if(e&&map.hasLayer(e.layer)&&e.layer.bringToFront){e.layer.bringToFront();}});"
           "D.push(L.control.layers(bases,overlays,{position:'topleft',collapsed:true}).addTo(map));"
-          + control_js(legend, "map", "bottomright", "hedong-legend-control", var="window.hedongLegend")
-          + "D.push(window.hedongLegend);"
-          f"map.getContainer().setAttribute('data-hedong-stamp','{stamp}');" + "})({map});")
+          + (control_js(legend, "map", "bottomright", "hedong-legend-control", var="window.hedongLegend")
+             + "D.push(window.hedongLegend);" if in_map_legend else "")
+          + f"map.getContainer().setAttribute('data-hedong-stamp','{stamp}');" + "})({map});")
     return js.replace("</", "<\\/")
+
+
+def overview_legend_blocks(service: str, minutes: float, lang: str = "zh") -> list[str]:
+    """The main map's legend: the facility symbols, and homes within ``minutes`` of ``service`` and beyond."""
+    svc = SERVICES[service].label(lang) if service in SERVICES else service
+    color = SERVICE_COLOR.get(service, "#3366cc")
+    return [facility_legend(lang), legend_html(t("uncovered", lang), [
+        (swatch(color, opacity=0.35), t("circles", lang, minutes=int(minutes), service=svc)),
+        (swatch(UNCOVERED_COLOR, opacity=0.55), t("uncovered_legend", lang, minutes=int(minutes), service=svc))])]
+
+
+def overview_legend_row(service: str, minutes: float, lang: str = "zh") -> str:
+    """The main map's legend laid out across, for the page under the app's map: on the map it covered the
+    study area's eastern edge (the legend is as tall as the facility list)."""
+    cov = overview_legend_blocks(service, minutes, lang)[1]
+    return (f'<div class="hedong-legend hedong-legend-outside" style="display:flex;flex-wrap:wrap;gap:4px 34px;'
+            f'font-size:11px;line-height:1.3;color:#222;margin:2px 0 6px 2px"><div style="flex:1 1 420px">'
+            f'{facility_legend_row(lang)}</div><div style="flex:none">{cov}</div></div>')
 
 
 def register_layers(m: folium.Map, layers: list[tuple[str, folium.FeatureGroup]]) -> None:

@@ -93,7 +93,9 @@ def test_app_renders_map_offline(browser, app_url, tmp_path):
                 pass
         page.wait_for_timeout(500)
     assert frame is not None, "no .leaflet-container with vector layers rendered"
-    assert frame.locator(".hedong-legend").count() >= 1
+    # the legend is under the map (on it, it covered the area's eastern edge), in the page
+    assert page.locator(".hedong-legend-outside").count() >= 1
+    assert frame.locator(".hedong-legend").count() == 0
     page.wait_for_timeout(1500)
     page.screenshot(path=str(_shots(tmp_path) / "app-map.png"))
     body = page.inner_text("body")
@@ -125,7 +127,7 @@ def _map_frame(page, timeout: float = 120.0):
 
 def test_app_service_switch_redraws_layers_not_the_map(browser, app_url):
     """A new service on the main map is drawn into the map already on the screen (same frame, new
-    layers stamp, legend naming the new service), with no error in the page."""
+    layers stamp; the legend under it names the new service), with no error in the page."""
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -133,7 +135,7 @@ def test_app_service_switch_redraws_layers_not_the_map(browser, app_url):
     page.wait_for_selector("text=演示数据（生成）", timeout=120_000)
     frame = _map_frame(page)
     stamp = frame.locator(".leaflet-container").get_attribute("data-hedong-stamp")
-    assert "健身设施" in frame.locator(".hedong-legend").inner_text()
+    assert "健身设施" in page.locator(".hedong-legend-outside").first.inner_text()
     page.locator(".st-key-map_service [role='combobox'], .st-key-map_service button[aria-haspopup='listbox']"
                  ).first.click()
     page.locator("[role='option']").filter(has_text="医疗卫生").first.click()
@@ -145,8 +147,9 @@ def test_app_service_switch_redraws_layers_not_the_map(browser, app_url):
         page.wait_for_timeout(100)
     assert new != stamp, "the layers were not redrawn"
     assert _map_frame(page) is frame, "the map frame was rebuilt"
-    legend = frame.locator(".hedong-legend")
-    assert legend.count() == 1 and "医疗卫生" in legend.inner_text()
+    page.wait_for_function("() => [...document.querySelectorAll('.hedong-legend-outside')]"
+                           ".some(e => e.innerText.includes('医疗卫生'))", timeout=30_000)
+    assert page.locator(".hedong-legend-outside").count() == 1
     assert frame.locator(".leaflet-control-layers").count() == 1  # the old switch was removed
     assert not errors, errors
     page.close()

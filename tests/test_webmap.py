@@ -230,6 +230,12 @@ def test_overview_layers_script_draws_exactly_the_cells(small_demo):
                                                             service="健身设施").split("：")[0] in conf["overlays"][0]["name"]
     # the map keeps no layer control of its own: the script makes one over every layer
     assert "L.control.layers" in js and "data-hedong-stamp" in js
+    # the legend is on the map unless the page shows it under the map (the app); the same text either way
+    assert "hedong-legend" in js
+    bare = webmap.overview_layers_js(small_demo, "fitness", 15, res.covered, in_map_legend=False)
+    assert "hedong-legend" not in bare and "L.control.layers" in bare
+    row = webmap.overview_legend_row("fitness", 15, "en")
+    assert "Fitness" in row and webmap.t("uncovered_legend", "en", minutes=15, service="Fitness") in row
 
 
 def test_overview_layers_script_follows_the_choices(small_demo):
