@@ -1523,10 +1523,16 @@ def main():
         a = area()
     if getattr(a, "synthetic", False):
         st.warning(webmap.notice_text(a, lang()), icon="⚠️")  # the notice starts with 演示数据（生成）
+    elif webmap.estimate_text(a, lang()):  # real data with estimated layers (Helsinki's population)
+        st.info(webmap.estimate_text(a, lang()), icon="ℹ️")
     {"map": page_map, "place": page_place, "coverage": page_coverage, "schools": page_schools, "indicators": page_indicators,
      "publish": page_publish}[page]()
     with st.sidebar:
         st.caption(webmap.attribution_text(a, lang()))
+        if getattr(a, "sources", None):
+            with st.expander(t("page.sources", lang())):  # each layer's source and licence, as the area states it
+                st.dataframe(pd.DataFrame({tr("layer"): list(a.sources), tr("source"): list(a.sources.values())}),
+                             hide_index=True, width="stretch", key="sources_table")
 
 
 if __name__ == "__main__":  # streamlit runs the script as __main__; tests import its functions

@@ -1166,6 +1166,25 @@ def notice_text(area, lang: str = "zh") -> str:
     return text
 
 
+#: How a layer's source text starts when the layer is an estimate (:mod:`gis.helsinki` writes them so).
+_ESTIMATE_WORDS = ("estimated", "approximate")
+
+
+def estimate_text(area, lang: str = "zh") -> str:
+    """For real data: which layers are estimates, not measurements (their source says "estimated…" or
+    "approximate…", e.g. a population spread from OSM buildings); "" when none is, or for generated data
+    (which :func:`notice_text` labels as a whole)."""
+    if getattr(area, "synthetic", False):
+        return ""
+    names = [k for k, v in (getattr(area, "sources", None) or {}).items()
+             if str(v).strip().lower().startswith(_ESTIMATE_WORDS)]
+    if not names:
+        return ""
+    sep = "、" if lang == "zh" else "; "
+    return t("estimate_notice", lang, layers=sep.join(t(f"est.{k}", lang) if f"est.{k}" in CATALOGUE else k
+                                                     for k in names))
+
+
 def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | None = None,
                subtitle: str | None = None, collapsed: bool = False) -> None:
     """A title bar at the top of the map (title, optional line of headline numbers); for generated
@@ -1176,8 +1195,10 @@ def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | Non
     """
     lang = lang or getattr(m, "_hedong_lang", "zh")
     synthetic = getattr(area, "synthetic", False)
+    est = estimate_text(area, lang)
     notice = (f'<div class="hedong-notice" style="color:#a50026;font-weight:600">⚠ {esc(notice_text(area, lang))}</div>'
-              if synthetic else "")
+              if synthetic else
+              f'<div class="hedong-notice" style="color:#7a4b00">ⓘ {esc(est)}</div>' if est else "")
     sub = f'<div style="font-weight:600;color:#1d4f91">{esc(subtitle)}</div>' if subtitle else ""
     if collapsed and (sub or notice):
         mark = (f' <span style="color:#a50026;font-weight:600;font-size:11px">⚠ {esc(t("notice_short", lang))}</span>'

@@ -365,3 +365,21 @@ def test_street_segments_from_the_cached_tables_equal_the_graphs(where, request)
     geoms, names = webmap._segments_from_graph(area.graph)
     assert fast[1] == names and any(names)
     assert len(fast[0]) == len(geoms) and shapely.equals_exact(np.array(fast[0]), np.array(geoms), 0).all()
+
+
+def test_estimated_layers_of_real_data_are_said(small_demo):
+    """Real data whose sources call a layer estimated or approximate (Helsinki's population from
+    buildings, its Voronoi districts) say so on the map and in both languages; generated data keeps its
+    own notice, and real data with no estimate says nothing."""
+    from types import SimpleNamespace
+
+    real = SimpleNamespace(synthetic=False, name="x", sources={
+        "network": "OpenStreetMap", "population": "estimated: floor area / 35 m2", "districts": "approximate: Voronoi"})
+    zh, en = webmap.estimate_text(real, "zh"), webmap.estimate_text(real, "en")
+    assert "人口" in zh and "街道范围" in zh and "估算" in zh
+    assert "population" in en and "district shapes" in en and "network" not in en
+    assert webmap.estimate_text(SimpleNamespace(synthetic=False, sources={"network": "OSM"}), "en") == ""
+    assert webmap.estimate_text(small_demo, "zh") == ""  # generated: notice_text labels it as a whole
+    m = webmap.base_map(small_demo)
+    webmap.add_notice(m, real, lang="en", title="t")
+    assert "district shapes (approximate)" in m.get_root().render()
