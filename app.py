@@ -840,7 +840,8 @@ def schools_view(a, scen, names: list[str]):
             f"{n} ({by}→{oy})" for n, by, oy in zip(display_names(b_, lang()), b_["build_year"], b_["open_year"]))))
     st.subheader(tr("seat_balance"))
     bal = balance_frame(ev_json["levels"][level])
-    st.dataframe(bal, hide_index=True, width="stretch", key="seat_table", column_config=balance_config(bal))
+    st.dataframe(balance_styled(bal), hide_index=True, width="stretch", key="seat_table",
+                 column_config=balance_config(bal))
     left, right = st.columns([3, 2])
     with left:
         m = seat_map_base_cached(spec, sc, lang())
@@ -856,7 +857,7 @@ def schools_view(a, scen, names: list[str]):
             chart(en_[["year", "district", "enrolment"]], "line", "year", "enrolment", "district",
                   x_title=tr("year"), x_type="ordinal", key="enrolment_chart")
             st.caption(tr("enrolment_help", mode=en["mode"].iloc[0]) if en["mode"].iloc[0] == "cohort"
-                       else en["mode"].iloc[0])
+                       else tr("enrolment_growth") if en["mode"].iloc[0] == "growth" else en["mode"].iloc[0])
         schools = pub.school_points(ev, level)
         if len(schools):
             st.caption(tr("per_school"))
@@ -974,25 +975,39 @@ def balance_frame(level_json: dict) -> pd.DataFrame:
         row[tr("walk_share")] = r["walk_share"]
         rows.append(row)
     out = pd.DataFrame(rows)
-    for c in (tr("utilisation"), tr("walk_share")):  # shares to 0.1 % (the grid showed 43.3% beside 68.32%)
-        if c in out:
-            out[c] = pd.to_numeric(out[c], errors="coerce").round(3)
     if len(out):  # subdistrict names in the session's language
         out[tr("district")] = district_labels(out[tr("district")]).to_numpy()
     return out
 
 
-def balance_config(df: pd.DataFrame) -> dict:
-    """Column formats of :func:`balance_frame`: shares as percent, per-class and minutes to one decimal,
-    counts with thousands separators."""
+def balance_formats(df: pd.DataFrame) -> dict:
+    """Display format of each numeric column of :func:`balance_frame`: shares as percent to 0.1, per-class
+    and minutes to one decimal, counts with thousands separators."""
     L = lang()
-    cfg = {c: st.column_config.NumberColumn(format="localized") for c in df.columns
-           if pd.api.types.is_numeric_dtype(df[c])}
-    for c in (tr("utilisation"), tr("walk_share")):
-        cfg[c] = st.column_config.NumberColumn(format="percent")
-    for c in (tr("per_class"), t("col.median_minutes", L)):
-        cfg[c] = st.column_config.NumberColumn(format="%.1f")
-    cfg[t("col.class_flag", L)] = st.column_config.TextColumn(width="medium")
+    fmt = {c: "{:,.0f}" for c in df.columns if pd.api.types.is_numeric_dtype(df[c])}
+    fmt.update({c: "{:.1%}" for c in (tr("utilisation"), tr("walk_share"))})
+    fmt.update({c: "{:.1f}" for c in (tr("per_class"), t("col.median_minutes", L))})
+    return {k: v for k, v in fmt.items() if k in df.columns}
+
+
+def balance_styled(df: pd.DataFrame):
+    """:func:`balance_frame` formatted for the grid, a district with no seats or no classes showing "—".
+
+    The grid draws a missing number as "None" whatever its format says, so a column with a gap is sent
+    as text (formatted here); the others stay numbers, formatted by the Styler, and sort as numbers."""
+    fmt = balance_formats(df)
+    out = df.copy()
+    for c, f in list(fmt.items()):
+        if out[c].isna().any():
+            out[c] = [("—" if v != v else f.format(v)) for v in out[c].to_numpy(float)]
+            del fmt[c]
+    return out.style.format(fmt)
+
+
+def balance_config(df: pd.DataFrame) -> dict:
+    """Column settings of :func:`balance_frame` beside its formats (:func:`balance_styled`): the class-size
+    check wide enough to read."""
+    cfg = {t("col.class_flag", lang()): st.column_config.TextColumn(width="medium")}
     return {k: v for k, v in cfg.items() if k in df.columns}
 
 

@@ -233,6 +233,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.method.g2sfca": {"zh": "G2SFCA（高斯距离衰减）", "en": "G2SFCA (Gaussian distance decay)"},
     "app.layer": {"zh": "图层", "en": "Layer"},
     "app.source": {"zh": "来源与许可", "en": "Source and licence"},
+    "app.enrolment_growth": {"zh": "growth：按各街道人口图层的年增长率外推（无出生数据）",
+                             "en": "growth: each subdistrict's children carried forward at its yearly growth rate (no "
+                                   "births table)"},
     "app.share_by_service": {"zh": "各项服务覆盖比例", "en": "Share covered, by service"},
     "app.share_of": {"zh": "覆盖比例（{cohort}）", "en": "Share covered ({cohort})"},
     "app.uncovered_of": {"zh": "未覆盖{cohort}", "en": "Uncovered {cohort}"},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from presentation.i18n import t
@@ -578,3 +579,15 @@ def test_two_sessions_render_a_shared_map_whole(small_demo):
         used = set(re.findall(r"\b(geo_json_\w+)\.addTo\(", script))
         defined = set(re.findall(r"\bvar (geo_json_\w+) = ", script))
         assert used and used <= defined, sorted(used - defined)[:3]
+
+
+def test_seat_balance_grid_formats(app_module):
+    """The seat-balance grid: counts with separators, shares to 0.1 %, per-class to 0.1, and "—" for a
+    subdistrict with no seats (the grid's own formats showed "None" there, and 43.3% beside 68.32%)."""
+    import numpy as np
+
+    df = pd.DataFrame({"街道": ["甲", "乙"], "学位": [13590, 0], "学位使用率": [0.43295, np.nan],
+                       "班均人数": [19.52, np.nan]})
+    html = app_module.balance_styled(df).to_html()
+    assert "13,590" in html and "43.3%" in html and "19.5" in html and "—" in html
+    assert "None" not in html and "nan" not in html
