@@ -1179,6 +1179,25 @@ def parse_upload(data: bytes, filename: str, crs):
                                     file=name).one_line()
 
 
+def newest_click(out, seen: dict) -> tuple[float, float] | None:
+    """(lon, lat) of the newest click on a map — on the map or on one of its objects — or None.
+
+    Leaflet gives a click on a marker to the marker, not the map: on the "My place" map, dense with
+    facilities, a click on one's home often lands on a facility, and the map's own ``last_clicked`` did
+    not change. Both are watched; ``seen`` (kept in the session) holds what was already used."""
+    if not isinstance(out, dict):
+        return None
+    new = None
+    for k in ("last_clicked", "last_object_clicked"):
+        c = out.get(k)
+        if isinstance(c, dict) and c.get("lat") is not None and c.get("lng") is not None:
+            v = (round(float(c["lng"]), 6), round(float(c["lat"]), 6))
+            if seen.get(k) != v:
+                seen[k] = v
+                new = v
+    return new
+
+
 def apply_map_click(state, out) -> tuple[float, float] | None:
     """Keep the last click of the edit map in ``state['edit_click']`` as (lat, lon); returns it (or None)."""
     click = (out or {}).get("last_clicked") if isinstance(out, dict) else None
@@ -1332,29 +1351,42 @@ def sites_layers_cached(spec: str, scale: float, lang_: str, candidates: tuple, 
     return webmap.layers_script(scratch)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def place_map_cached(spec: str, scale: float, lon: float | None, lat: float | None, minutes: float, lang_: str):
-    """The "My place" map: districts and facilities, and — for a chosen point — its walking isochrone."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def place_base_cached(spec: str, scale: float, lang_: str):
+    """The "My place" map's unchanging part, drawn once in the browser: the study area's own streets (to
+    find one's home with no tiles, offline), subdistricts, boundary, facilities, notice and sources. A
+    chosen point and its isochrone are a script run on it (:func:`place_layers_cached`)."""
     a = get_area(spec, scale)
     m = webmap.base_map(a, lang=lang_)
-    webmap.add_osm_base_layer(m, lang_)
-    webmap.add_districts(m, a, population=False)
-    webmap.add_boundary(m, a)
-    webmap.add_facilities(m, a.facilities)
+    layers = [("streets", webmap.add_streets(m, a, lang=lang_)),
+              ("districts", webmap.add_districts(m, a, population=False)), ("boundary", webmap.add_boundary(m, a))]
+    layers += [(f"family:{f}", fg) for f, fg in webmap.add_facilities(m, a.facilities).items()]
+    webmap.add_notice(m, a)
+    webmap.add_attribution(m, a)  # the sources, as on every other map
+    webmap.register_layers(m, layers)
+    return webmap.finish(m, "served")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def place_layers_cached(spec: str, scale: float, lon: float | None, lat: float | None, minutes: float,
+                        lang_: str) -> str:
+    """For a chosen point (WGS84; none: only the base-map switch): its walking isochrone and a marker, as a
+    script for the drawn :func:`place_base_cached` — a click sends kilobytes, not the streets again."""
+    a = get_area(spec, scale)
+    scratch = webmap.scratch_map(place_base_cached(spec, scale, lang_))
+    webmap.add_tile_choice(scratch, lang_)
     if lon is not None:
         iso = place_isochrone(a, point_in_area_crs(a, lon, lat), minutes)
+        fg = folium.FeatureGroup(name=tr("isochrone", lang_, minutes=f"{minutes:g}"), show=True)
         if not iso.is_empty:
             g = gpd.GeoDataFrame(geometry=[iso], crs=a.crs)
             folium.GeoJson(webmap._features(webmap.to_display(g, "wgs84", simplify_m=5), []), interactive=False,
-                           name=tr("isochrone", lang_, minutes=f"{minutes:g}"),
                            style_function=lambda f: {"color": "#1f5fbf", "weight": 1, "fillColor": "#1f5fbf",
-                                                     "fillOpacity": 0.15}).add_to(m)
+                                                     "fillOpacity": 0.15}).add_to(fg)
         folium.CircleMarker([lat, lon], radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
-                            fill_opacity=1.0).add_to(m)
-    webmap.add_notice(m, a)
-    webmap.add_attribution(m, a)  # the sources, as on every other map
-    webmap.add_layer_control(m, collapsed=True)
-    return webmap.finish(m, "served")
+                            fill_opacity=1.0).add_to(fg)
+        fg.add_to(scratch)
+    return webmap.layers_script(scratch)
 
 
 def parse_lonlat(text: str, coords: str) -> tuple[float, float]:
@@ -1409,17 +1441,16 @@ def page_place():
     shown = None if point is None or outside else point
     left, right = st.columns([3, 2])
     with left:
-        m = place_map_cached(spec, sc, None if shown is None else round(shown[0], 6),
-                             None if shown is None else round(shown[1], 6), minutes, lang())
-        out = show_map(m, key="place_map", height=520, returned=["last_clicked"])
+        layers = place_layers_cached(spec, sc, None if shown is None else round(shown[0], 6),
+                                     None if shown is None else round(shown[1], 6), minutes, lang())
+        out = show_map(place_base_cached(spec, sc, lang()), key="place_map", height=520,
+                       returned=["last_clicked", "last_object_clicked"], layers=layers)
         st.html(f'<div class="hedong-legend hedong-legend-outside" style="font-size:11px;color:#222">'
                 f"{webmap.facility_legend_row(lang())}</div>")  # the symbols, under the map
-        click = (out or {}).get("last_clicked") if isinstance(out, dict) else None
-        if how == "click" and click and click.get("lng") is not None:
-            new = (round(float(click["lng"]), 6), round(float(click["lat"]), 6))
-            if new != st.session_state.get("place_point"):
-                st.session_state["place_point"] = new
-                st.rerun()
+        new = newest_click(out, st.session_state.setdefault("_place_seen", {}))
+        if how == "click" and new is not None and new != st.session_state.get("place_point"):
+            st.session_state["place_point"] = new
+            st.rerun()
     if point is not None and how != "click":
         st.session_state["place_point"] = point
     with right:

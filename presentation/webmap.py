@@ -1424,13 +1424,14 @@ def static_layer(area, kind: str, display: str = "wgs84", lang: str = "zh"):
     return out
 
 
-def add_osm_base_layer(m: folium.Map, lang: str) -> None:
-    """OpenStreetMap tiles as a base layer switched in the map's layer control (on the client, no
-    rebuild); off at start, so nothing is fetched unless the user turns it on."""
-    blank = folium.TileLayer(tiles="", attr=" ", name=t("tiles.none", lang), overlay=False, control=True, show=True)
-    blank.options["attribution"] = ""  # folium wants one; Leaflet drew the blank one as an empty ", " entry
-    blank.add_to(m)
-    folium.TileLayer("OpenStreetMap", name=t("tiles.osm", lang), overlay=False, control=True, show=False).add_to(m)
+def add_tile_choice(scratch: folium.Map, lang: str) -> None:
+    """No base map (on) or OpenStreetMap tiles (off, so nothing is fetched unless chosen) as the two base
+    layers of a :func:`layers_script`'s switch (feature groups with ``overlay=False`` are its radio
+    buttons); for maps drawn once whose layers come as scripts."""
+    folium.FeatureGroup(name=t("tiles.none", lang), overlay=False, show=True).add_to(scratch)
+    osm = folium.FeatureGroup(name=t("tiles.osm", lang), overlay=False, show=False)
+    folium.TileLayer("OpenStreetMap", control=False).add_to(osm)
+    osm.add_to(scratch)
 
 
 def overview_base(area, *, lang: str = "zh", display: str = "wgs84", families=None,
@@ -1830,9 +1831,10 @@ def street_lines(area, simplify_m: float | None = None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"name": np.asarray(uniq, dtype=str)}, geometry=merged, crs=area.crs)
 
 
-def add_streets(m: folium.Map, area, *, lang: str | None = None, show: bool = True) -> None:
+def add_streets(m: folium.Map, area, *, lang: str | None = None, show: bool = True) -> folium.FeatureGroup:
     """The study area's own streets as a light grey base layer to orient by offline (no tiles); a hover
-    names the street where the data has a name (real OSM areas; the demo's streets are unnamed)."""
+    names the street where the data has a name (real OSM areas; the demo's streets are unnamed).
+    Returns the layer (a feature group, drawn under everything else)."""
     lang = lang or getattr(m, "_hedong_lang", "zh")
     # The streets do not depend on the language: one entry per area and display datum, with the
     # layers' serialised data (FixedStyleGeoJson's text_cache), so every map of a publication pastes
@@ -1860,3 +1862,4 @@ def add_streets(m: folium.Map, area, *, lang: str | None = None, show: bool = Tr
     fg.add_to(m)
     # under everything else: streets are the base, not an overlay to read (drawn first)
     m._children.move_to_end(fg.get_name(), last=False)
+    return fg

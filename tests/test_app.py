@@ -399,6 +399,10 @@ def test_my_place_typed_inside_and_outside_the_area(at, small_demo):
     assert np.array_equal(table.iloc[:, 4].eq("✔").to_numpy(), np.nan_to_num(exp, nan=1e9) <= 15)
     legend = " ".join(h.proto.body for h in at.get("html") if "hedong-legend" in h.proto.body)
     assert "设施" in legend and "data:image/svg+xml" in legend
+    # the map: the area's own streets to orient by (no tiles offline) drawn once; the point and its
+    # isochrone come as the layers script run on it
+    args = _folium_args(at, t("place.streets", "zh"))
+    assert "#ffd400" in args["feature_group"] and "#ffd400" not in args["script"]
     at.text_input(key="place_text").set_value("116.397, 39.909").run()  # Beijing
     assert not at.exception, [e.value for e in at.exception]
     assert any("116.397000" in e.value and "研究范围" in e.value for e in at.error), [e.value for e in at.error]
@@ -591,3 +595,17 @@ def test_seat_balance_grid_formats(app_module):
     html = app_module.balance_styled(df).to_html()
     assert "13,590" in html and "43.3%" in html and "19.5" in html and "—" in html
     assert "None" not in html and "nan" not in html
+
+
+def test_newest_click_takes_a_click_on_the_map_or_on_a_facility(app_module):
+    """My place: a click on the map or on a facility (Leaflet gives that one to the facility) both choose
+    the place; a rerun with nothing new chooses nothing."""
+    seen = {}
+    out = {"last_clicked": {"lat": 35.03, "lng": 111.0}, "last_object_clicked": None}
+    assert app_module.newest_click(out, seen) == (111.0, 35.03)
+    assert app_module.newest_click(out, seen) is None  # same answer again: nothing new
+    out["last_object_clicked"] = {"lat": 35.04, "lng": 111.01}  # then a facility is clicked
+    assert app_module.newest_click(out, seen) == (111.01, 35.04)
+    out["last_clicked"] = {"lat": 35.05, "lng": 111.02}
+    assert app_module.newest_click(out, seen) == (111.02, 35.05)
+    assert app_module.newest_click(None, seen) is None

@@ -155,6 +155,40 @@ def test_app_service_switch_redraws_layers_not_the_map(browser, app_url):
     page.close()
 
 
+def test_app_my_place_click_answers_with_streets_to_orient_by(browser, app_url, tmp_path):
+    """The public's question in the app: a click on the "My place" map (which draws the area's own
+    streets, offline) chooses the place — also when it lands on a facility — and the page answers with
+    the minutes to every service while the map, kept, draws the point and its walking isochrone."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.wait_for_selector("text=演示数据（生成）", timeout=120_000)
+    page.locator(".st-key-page [role=radiogroup] label").filter(has_text="我家附近").first.click()
+    page.wait_for_selector("text=尚未选择位置", timeout=120_000)
+    frame = _map_frame(page)
+    frame.wait_for_selector(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas", timeout=60_000)
+    stamp = frame.locator(".leaflet-container").get_attribute("data-hedong-stamp")
+    box = None
+    for f in page.locator("iframe").all():  # the map's frame: the tall one
+        b = f.bounding_box()
+        if b and b["height"] > 300:
+            box = b
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.55)
+    # the answer: the place in WGS84 / GCJ-02 and the minutes table (its grid's heading is in the page)
+    page.wait_for_function("() => /GCJ-02 1\\d\\d\\.\\d+/.test(document.body.innerText)", timeout=120_000)
+    page.wait_for_selector("text=步行分钟", state="attached", timeout=30_000)
+    deadline = time.time() + 60
+    while time.time() < deadline and frame.locator(".leaflet-container").get_attribute("data-hedong-stamp") == stamp:
+        page.wait_for_timeout(200)
+    assert frame.locator(".leaflet-container").get_attribute("data-hedong-stamp") != stamp, "no point drawn"
+    assert _map_frame(page) is frame, "the map frame was rebuilt"
+    assert page.locator("[data-testid='stDataFrame']").count() >= 1
+    page.screenshot(path=str(_shots(tmp_path) / "app-my-place.png"))
+    assert not errors, errors
+    page.close()
+
+
 def test_published_map_opens_from_file(browser, small_demo, tmp_path):
     from presentation.publish import publish
 
