@@ -231,8 +231,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.method.2sfca": {"zh": "2SFCA（两步移动搜索）", "en": "2SFCA (two-step floating catchment)"},
     "app.method.e2sfca": {"zh": "E2SFCA（分段距离衰减）", "en": "E2SFCA (stepped distance decay)"},
     "app.method.g2sfca": {"zh": "G2SFCA（高斯距离衰减）", "en": "G2SFCA (Gaussian distance decay)"},
-    "app.layer": {"zh": "图层", "en": "Layer"},
-    "app.source": {"zh": "来源与许可", "en": "Source and licence"},
     "app.enrolment_growth": {"zh": "growth：按各街道人口图层的年增长率外推（无出生数据）",
                              "en": "growth: each subdistrict's children carried forward at its yearly growth rate (no "
                                    "births table)"},

@@ -436,6 +436,16 @@ def test_publish_page_builds_zip(at):
     assert at.session_state["zip"][:2] == b"PK"
 
 
+def test_sidebar_lists_the_sources_escaped(at, small_demo):
+    """Each layer's source and licence is in the sidebar, as the area states it, escaped (a source text
+    comes from data: a study-area folder's sources.json)."""
+    body = " ".join(h.proto.body for h in at.sidebar.get("html") if "hedong-sources" in h.proto.body)
+    assert body and all(f"<b>{k}</b>" in body for k in small_demo.sources)
+    import html
+
+    assert html.escape(str(small_demo.sources["boundary"])) in body
+
+
 def test_english_ui():
     """A fresh session switched to English: labels and the demo notice in English."""
     from streamlit.testing.v1 import AppTest
