@@ -230,7 +230,8 @@ def service_cached(spec: str, scale: float, service: str, minutes: float, mode: 
     unc = res.uncovered
     dt = res.district_table
     return {"share": res.population_share, "median": res.median_minutes, "by_district": res.by_district,
-            "histogram": pub.minute_distribution(a, res), "uncovered": unc, "covered": res.covered,
+            "histogram": pub.minute_distribution(a, res, column=res.service.demand), "uncovered": unc,
+            "covered": res.covered,
             "cell_minutes": res.cell_minutes.to_numpy(float),
             "uncovered_pop": float(unc["pop_total"].sum()),
             # the people the service is for (children of the level, older residents, or all residents):
@@ -599,7 +600,7 @@ def page_coverage():
     s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): service_label(k, L), key="cov_service")
     r = service_cached(spec, sc, s, minutes, mode, "none", None)
     chart(r["histogram"], "bar", "minutes", "residents", x_title=tr("minutes"),
-          y_title=webmap.t("population_n", lang()), x_type="ordinal", key="minute_chart")
+          y_title=cohort_label(r["cohort"], lang()), x_type="ordinal", key="minute_chart")
     st.metric(f"{service_label(s)} · {tr('share_of', cohort=cohort_label(r['cohort'], lang()))}",
               f"{r['cohort_share']:.1%}")
     tiered_section(spec, sc, minutes, mode)

@@ -243,7 +243,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
                               "en": "Each service is measured for the people it serves: children of the age for "
                                     "schools, kindergartens and childcare, older residents for elderly care, all "
                                     "residents otherwise; the median is weighted by the same people."},
-    "app.minute_dist": {"zh": "出行时间分布（人口）", "en": "Minutes to nearest (residents)"},
+    "app.minute_dist": {"zh": "出行时间分布（服务人群）", "en": "Minutes to the nearest (people served)"},
     "app.life_circle": {"zh": "15分钟社区生活圈指数（统一时限）", "en": "15-minute community life-circle index (one threshold)"},
     "app.all_services": {"zh": "全部服务可达比例", "en": "Share with every service"},
     "app.mean_within": {"zh": "平均可达服务数", "en": "Mean services within reach"},

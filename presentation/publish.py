@@ -65,17 +65,21 @@ def pt(key: str, lang: str = "zh", **kw) -> str:
 # ---------------------------------------------------------------- numbers for the pages
 
 
-def minute_distribution(area, result, max_minutes: float = 30.0) -> pd.DataFrame:
-    """Residents by whole minutes to the nearest facility (``minutes``, ``residents``), beyond-limit binned last.
+def minute_distribution(area, result, max_minutes: float = 30.0, column: str = "pop_total") -> pd.DataFrame:
+    """People by whole minutes to the nearest facility (``minutes``, ``residents``: the count of ``column``),
+    beyond-limit binned last.
 
     Parameters
     ----------
     area : StudyArea
     result : accessibility.coverage.ServiceCoverage
-        Its ``cell_minutes`` are weighted by the area's ``pop_total``.
+        Its ``cell_minutes`` are weighted by the area's population ``column``.
+    column : str
+        ``pop_total`` (residents) or the service's cohort (``result.service.demand``: the children of a
+        school level, older residents for elderly care).
     """
     mm = result.cell_minutes.to_numpy(float)
-    pop = area.population["pop_total"].to_numpy(float)
+    pop = area.population[column].to_numpy(float)
     top = int(max_minutes)
     idx = np.where(np.isfinite(mm), np.clip(np.floor(mm), 0, top), top).astype(int)
     counts = np.bincount(idx, weights=pop, minlength=top + 1)

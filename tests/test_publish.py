@@ -300,3 +300,22 @@ def test_published_coverage_names_the_people_served(published, small_demo):
     kids = small_demo.population["age_6_11"].to_numpy(float)
     assert f"{kids[res.covered].sum() / kids.sum():.1%} (6-11岁儿童)" in index
     assert "服务人群覆盖比例" in index
+
+
+def test_minute_distribution_counts_the_people_served(small_demo):
+    """The coverage page's histogram of a school level counts its children: all of them over the bins,
+    and within the threshold exactly those the coverage calls covered (whole minutes, so 10 min = bins 0-9
+    plus cells at exactly 10.0)."""
+    import numpy as np
+
+    from accessibility.coverage import service_coverage
+
+    res = service_coverage(small_demo, "primary", minutes=10)
+    kids = small_demo.population["age_6_11"].to_numpy(float)
+    h = publish.minute_distribution(small_demo, res, column="age_6_11")
+    assert h["residents"].sum() == pytest.approx(kids.sum(), abs=len(h))  # rounded per bin
+    mm = res.cell_minutes.to_numpy(float)
+    below = kids[np.isfinite(mm) & (mm < 10)].sum()
+    assert h["residents"].iloc[:10].sum() == pytest.approx(below, abs=10)
+    everyone = publish.minute_distribution(small_demo, res)
+    assert everyone["residents"].sum() == pytest.approx(small_demo.population["pop_total"].sum(), abs=len(h))
