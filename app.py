@@ -353,12 +353,32 @@ def projects_wgs84_cached(spec: str, scale: float, skey: str, _scen=None):
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def edit_map_cached(spec: str, scale: float, skey: str, lang_: str, _scen=None):
-    """The small map of a scenario's projects on which a click picks a new site."""
+    """The small map of a scenario's projects on which a click picks a new site, drawn once; the chosen
+    project and its proposed site are a script run on it (:func:`edit_layers_cached`)."""
     a = get_area(spec, scale)
     em = webmap.base_map(a, lang=lang_)
-    webmap.add_districts(em, a, labels=False, population=False)
-    webmap.add_facilities(em, _scen.projects, planned=True)
+    layers = [("districts", webmap.add_districts(em, a, labels=False, population=False))]
+    layers += [(f"family:{f}", fg) for f, fg in webmap.add_facilities(em, _scen.projects, planned=True).items()]
+    webmap.add_attribution(em, a)
+    webmap.register_layers(em, layers)
     return webmap.finish(em, "served")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def edit_layers_cached(spec: str, scale: float, skey: str, lang_: str, at: tuple, to: tuple | None, _scen=None) -> str:
+    """The project being edited, ringed at its site ``at`` (lat, lon), and — when the planner has picked
+    another — its proposed site ``to`` with a dashed line from the old one, as a script for the drawn
+    :func:`edit_map_cached`: the planner sees which project moves, and where to, before applying."""
+    scratch = webmap.scratch_map(edit_map_cached(spec, scale, skey, lang_, _scen=_scen))
+    fg = folium.FeatureGroup(name=tr("edit_now", lang_), show=True, control=False)
+    folium.CircleMarker(list(at), radius=13, color="#111111", weight=3, fill=False,
+                        tooltip=tr("edit_now", lang_)).add_to(fg)
+    if to is not None and tuple(to) != tuple(at):
+        folium.PolyLine([list(at), list(to)], color="#111111", weight=2, dash_array="5 4").add_to(fg)
+        folium.CircleMarker(list(to), radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
+                            fill_opacity=1.0, tooltip=tr("edit_to", lang_)).add_to(fg)
+    fg.add_to(scratch)
+    return webmap.layers_script(scratch)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -1068,17 +1088,24 @@ def edit_section(a, scen):
         pid = st.selectbox(tr("project"), ids, key="edit_pid", format_func=lambda i: f"{i} · {names_[i]}")
         row = p[p["project_id"].astype(str) == pid].iloc[0]
         st.caption(tr("working_note", name=scenario_label(working_copy(a, scen).name)) + " " + tr("place_hint"))
-        em = edit_map_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), _scen=scen)
-        out = show_map(em, key="edit_map", height=380, returned=["last_clicked"])
-        clicked = apply_map_click(st.session_state, out)
         # The form's keys carry the scenario's content hash: when the stored file changes (another
         # edit landed), the fields start from the new values, not stale ones.
         ver = scenario_key(scen).split(":")[-1]
         lon_k, lat_k = f"edit_lon_{pid}_{ver}", f"edit_lat_{pid}_{ver}"
+        at = (round(float(row.geometry.y), 6), round(float(row.geometry.x), 6))
+        to = ((round(float(st.session_state[lat_k]), 6), round(float(st.session_state[lon_k]), 6))
+              if lat_k in st.session_state and lon_k in st.session_state else None)
+        em = edit_map_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), _scen=scen)
+        out = show_map(em, key="edit_map", height=380, returned=["last_clicked"],
+                       layers=edit_layers_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), at, to,
+                                                 _scen=scen))
+        clicked = apply_map_click(st.session_state, out)
         if clicked and st.session_state.get("_click_used") != (pid, clicked):
-            # a new click: it sets the coordinates (widget state written before the widgets exist)
+            # a new click: it sets the coordinates (widget state written before the widgets exist), and
+            # the map, drawn before the click was read, is redrawn with the proposed site
             st.session_state[lat_k], st.session_state[lon_k] = clicked
             st.session_state["_click_used"] = (pid, clicked)
+            st.rerun(scope="fragment")
         click = st.session_state.get("edit_click")
         c1, c2, c3, c4 = st.columns(4)
         lon = c1.number_input(tr("lon"), value=float(click[1] if click else row.geometry.x), format="%.6f", key=lon_k)

@@ -234,6 +234,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.enrolment_growth": {"zh": "growth：按各街道人口图层的年增长率外推（无出生数据）",
                              "en": "growth: each subdistrict's children carried forward at its yearly growth rate (no "
                                    "births table)"},
+    "app.edit_now": {"zh": "所选项目（当前位置）", "en": "The project chosen (where it is now)"},
+    "app.edit_to": {"zh": "拟移至此处（点击“应用修改”生效）", "en": "Proposed site (takes effect with Apply)"},
     "app.share_by_service": {"zh": "各项服务覆盖比例", "en": "Share covered, by service"},
     "app.share_of": {"zh": "覆盖比例（{cohort}）", "en": "Share covered ({cohort})"},
     "app.uncovered_of": {"zh": "未覆盖{cohort}", "en": "Uncovered {cohort}"},

@@ -510,6 +510,33 @@ def test_map_click_moves_project(app_module, small_demo):
     assert state["edit_click"] == (35.03, 111.01)
 
 
+def test_edit_map_shows_the_project_chosen_and_where_it_would_go(at):
+    """The edit map rings the project chosen; once other coordinates are entered (typed, or by a click)
+    it draws the proposed site and a dashed line from the old one — before Apply, as a script on the
+    map already drawn."""
+    import json
+
+    def edit_layers():
+        for el in at.get("component_instance"):
+            if el.proto.component_name.endswith("st_folium"):
+                fg = json.loads(el.proto.json_args).get("feature_group") or ""
+                if t("app.edit_now", "zh") in fg:
+                    return fg
+        raise AssertionError("no edit map layers")
+
+    goto(at, "schools")
+    at.selectbox(key="scenario").set_value("plan").run()
+    pid = at.selectbox(key="edit_pid").value
+    first = edit_layers()
+    assert t("app.edit_to", "zh") not in first  # nothing proposed yet
+    lon = next(n for n in at.number_input if (n.key or "").startswith(f"edit_lon_{pid}_"))
+    lon.set_value(lon.value + 0.01).run()
+    assert not at.exception, [e.value for e in at.exception]
+    moved = edit_layers()
+    assert t("app.edit_to", "zh") in moved and "dashArray" in moved and f"{lon.value:.6f}"[:8] in moved
+    lon.set_value(lon.value - 0.01).run()  # back: the state later tests start from
+
+
 @pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_edit_uses_map_click(at):
     """A click on the edit map (as st_folium reports it) fills the coordinates; applying moves the project."""

@@ -121,9 +121,15 @@ def test_move_by_click_compared_with_plan_and_gains_shown(browser, app_url, smal
     target = fr.evaluate(f"(() => {{ const m = {_FIND_MAP}; const c = m.containerPointToLatLng([{xy[0]}, {xy[1]}]);"
                          " return [c.lng, c.lat]; })()")
     box = fr.frame_element().bounding_box()
+    stamp = fr.locator(".leaflet-container").get_attribute("data-hedong-stamp")
     page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
     _settle(page)
     page.wait_for_selector("text=已选位置", timeout=60_000)
+    # the same map redraws its layers with the proposed site (and the ring on the project chosen)
+    deadline = time.time() + 30
+    while time.time() < deadline and fr.locator(".leaflet-container").get_attribute("data-hedong-stamp") == stamp:
+        page.wait_for_timeout(200)
+    assert fr.locator(".leaflet-container").get_attribute("data-hedong-stamp") != stamp, "no proposed site drawn"
     lon = float(page.locator("[class*='st-key-edit_lon_'] input").first.input_value())
     assert lon == pytest.approx(target[0], abs=1e-4)  # the click set the coordinates
     page.locator(".st-key-edit_apply button").click()
