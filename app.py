@@ -224,23 +224,17 @@ def safe_resolve(a, name: str):
 @st.cache_data(show_spinner=False, max_entries=128)
 def service_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, skey: str,
                    year: int | None, _fac=None) -> dict:
-    """Coverage of one service: share, median, by district, minute histogram and uncovered cells."""
+    """Coverage of one service among the people it is for — the children of a school level, older residents
+    for elderly care, all residents otherwise (issue 13: a school's share of all residents said little):
+    the cohort, its share covered, median minutes, people not covered and share by subdistrict, the
+    minute histogram of the same people, and each cell's ``covered`` flag (for the map's layers)."""
     a = get_area(spec, scale)
     res = service_coverage(a, service, minutes=minutes, mode=mode, facilities=_fac)
-    unc = res.uncovered
     dt = res.district_table
-    return {"share": res.population_share, "median": res.median_minutes, "by_district": res.by_district,
-            "histogram": pub.minute_distribution(a, res, column=res.service.demand), "uncovered": unc,
-            "covered": res.covered,
-            "cell_minutes": res.cell_minutes.to_numpy(float),
-            "uncovered_pop": float(unc["pop_total"].sum()),
-            # the people the service is for (children of the level, older residents, or all residents):
-            # what the app shows as a service's coverage (issue 13: a school's share of all residents
-            # said little)
-            "cohort": res.service.demand, "cohort_share": res.cohort_share,
-            "cohort_median": res.cohort_median_minutes,
-            "cohort_uncovered": float(res.cohort - res.cohort_covered),
-            "cohort_by_district": dict(zip(dt["name"].astype(str), dt["cohort_share"].astype(float)))}
+    return {"covered": res.covered, "cohort": res.service.demand, "cohort_share": res.cohort_share,
+            "cohort_median": res.cohort_median_minutes, "cohort_uncovered": float(res.cohort - res.cohort_covered),
+            "cohort_by_district": dict(zip(dt["name"].astype(str), dt["cohort_share"].astype(float))),
+            "histogram": pub.minute_distribution(a, res, column=res.service.demand)}
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -619,7 +613,7 @@ def page_coverage():
     st.subheader(tr("minute_dist"))
     s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): service_label(k, L), key="cov_service")
     r = service_cached(spec, sc, s, minutes, mode, "none", None)
-    chart(r["histogram"], "bar", "minutes", "residents", x_title=tr("minutes"),
+    chart(r["histogram"], "bar", "minutes", "people", x_title=tr("minutes"),
           y_title=cohort_label(r["cohort"], lang()), x_type="ordinal", key="minute_chart")
     st.metric(f"{service_label(s)} · {tr('share_of', cohort=cohort_label(r['cohort'], lang()))}",
               f"{r['cohort_share']:.1%}")
@@ -898,8 +892,7 @@ def schools_view(a, scen, names: list[str]):
             if "catchment_assigned" in rows:
                 # 划片 chosen: a school's load, utilisation and class size are those of the catchment
                 # assignment (as the district table and the map); "seated within the limit" stays the norm check
-                seats_ = pd.to_numeric(rows["seats"], errors="coerce")
-                rows["utilisation"] = (rows["catchment_assigned"] / seats_.where(seats_ > 0)).astype(float)
+                rows["utilisation"] = pd.to_numeric(rows["catchment_utilisation"], errors="coerce")
                 rows["pupils_per_class"] = pd.to_numeric(rows["catchment_pupils_per_class"], errors="coerce")
                 rows["class_flag"] = rows["catchment_class_flag"]
                 st.caption(tr("catchment_school_help"))
@@ -1096,22 +1089,21 @@ def edit_section(a, scen):
         to = ((round(float(st.session_state[lat_k]), 6), round(float(st.session_state[lon_k]), 6))
               if lat_k in st.session_state and lon_k in st.session_state else None)
         em = edit_map_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), _scen=scen)
-        out = show_map(em, key="edit_map", height=380, returned=["last_clicked"],
+        out = show_map(em, key="edit_map", height=380, returned=["last_clicked", "last_object_clicked"],
                        layers=edit_layers_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), at, to,
                                                  _scen=scen))
         clicked = apply_map_click(st.session_state, out)
-        if clicked and st.session_state.get("_click_used") != (pid, clicked):
+        if clicked:
             # a new click: it sets the coordinates (widget state written before the widgets exist), and
             # the map, drawn before the click was read, is redrawn with the proposed site
             st.session_state[lat_k], st.session_state[lon_k] = clicked
-            st.session_state["_click_used"] = (pid, clicked)
             st.rerun(scope="fragment")
         click = st.session_state.get("edit_click")
         c1, c2, c3, c4 = st.columns(4)
         lon = c1.number_input(tr("lon"), value=float(click[1] if click else row.geometry.x), format="%.6f", key=lon_k)
         lat = c2.number_input(tr("lat"), value=float(click[0] if click else row.geometry.y), format="%.6f", key=lat_k)
-        if clicked:
-            st.caption(f"{tr('clicked_at')}: {clicked[1]:.6f}, {clicked[0]:.6f} (WGS84)")
+        if click:  # the last click (the run that read it reran to redraw the map with it)
+            st.caption(f"{tr('clicked_at')}: {click[1]:.6f}, {click[0]:.6f} (WGS84)")
         yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}_{ver}",
                              format="%d")
         # The project type's first capacity column (a nine-year school: its primary seats).
@@ -1211,8 +1203,9 @@ def newest_click(out, seen: dict) -> tuple[float, float] | None:
     """(lon, lat) of the newest click on a map — on the map or on one of its objects — or None.
 
     Leaflet gives a click on a marker to the marker, not the map: on the "My place" map, dense with
-    facilities, a click on one's home often lands on a facility, and the map's own ``last_clicked`` did
-    not change. Both are watched; ``seen`` (kept in the session) holds what was already used."""
+    facilities (and the edit map, with projects), a click on one's spot often lands on a marker, and the
+    map's own ``last_clicked`` did not change. Both are watched; ``seen`` (kept in the session) holds
+    what was already used, so a rerun that reports the same clicks again yields nothing."""
     if not isinstance(out, dict):
         return None
     new = None
@@ -1227,11 +1220,12 @@ def newest_click(out, seen: dict) -> tuple[float, float] | None:
 
 
 def apply_map_click(state, out) -> tuple[float, float] | None:
-    """Keep the last click of the edit map in ``state['edit_click']`` as (lat, lon); returns it (or None)."""
-    click = (out or {}).get("last_clicked") if isinstance(out, dict) else None
-    if not click or click.get("lat") is None or click.get("lng") is None:
+    """Keep a new click on the edit map — on the map or on a project's marker (:func:`newest_click`) — in
+    ``state['edit_click']`` as (lat, lon); returns it, or None when the map reports nothing new."""
+    new = newest_click(out, state.setdefault("_edit_seen", {}))
+    if new is None:
         return None
-    state["edit_click"] = (float(click["lat"]), float(click["lng"]))
+    state["edit_click"] = (new[1], new[0])
     return state["edit_click"]
 
 
@@ -1473,8 +1467,7 @@ def page_place():
                                      None if shown is None else round(shown[1], 6), minutes, lang())
         out = show_map(place_base_cached(spec, sc, lang()), key="place_map", height=520,
                        returned=["last_clicked", "last_object_clicked"], layers=layers)
-        st.html(f'<div class="hedong-legend hedong-legend-outside" style="font-size:11px;color:#222">'
-                f"{webmap.facility_legend_row(lang())}</div>")  # the symbols, under the map
+        st.html(webmap.legend_row([webmap.facility_legend_row(lang())]))  # the symbols, under the map
         new = newest_click(out, st.session_state.setdefault("_place_seen", {}))
         if how == "click" and new is not None and new != st.session_state.get("place_point"):
             st.session_state["place_point"] = new
@@ -1509,6 +1502,7 @@ def page_indicators():
     st.caption(tr("indicator_help"))
     rows = indicators_cached(area_spec(), demo_scale(), lg)
     names = ["#", *(t(f"col.{k}", lg) for k in ("indicator", "unit", "baseline", "target", "now", "status", "note"))]
+
     def plan_figure(v):  # the plan's own figures as it prints them (93, 102.7); none is a blank
         return "" if v is None else format(v, "g")
 
@@ -1606,8 +1600,8 @@ def main():
         if getattr(a, "sources", None):
             with st.expander(t("page.sources", lang())):  # each layer's source and licence, as the area states it
                 # plain escaped HTML: a grid here loaded the data-grid's code on every first page (~0.1 s)
-                items = "".join(f"<li><b>{webmap.esc(k)}</b>: {webmap.esc(v)}</li>" for k, v in a.sources.items())
-                st.html(f'<ul class="hedong-sources" style="font-size:12px;padding-left:16px;margin:0">{items}</ul>')
+                st.html(f'<ul class="hedong-sources" style="font-size:12px;padding-left:16px;margin:0">'
+                        f"{webmap.source_items_html(a.sources)}</ul>")
 
 
 if __name__ == "__main__":  # streamlit runs the script as __main__; tests import its functions

@@ -24,7 +24,6 @@ sources / licences. The whole folder is written to a temporary sibling and renam
 
 from __future__ import annotations
 
-
 import html as _html
 import io
 import json
@@ -66,7 +65,7 @@ def pt(key: str, lang: str = "zh", **kw) -> str:
 
 
 def minute_distribution(area, result, max_minutes: float = 30.0, column: str = "pop_total") -> pd.DataFrame:
-    """People by whole minutes to the nearest facility (``minutes``, ``residents``: the count of ``column``),
+    """People by whole minutes to the nearest facility (``minutes``, ``people``: the count of ``column``),
     beyond-limit binned last.
 
     Parameters
@@ -84,7 +83,7 @@ def minute_distribution(area, result, max_minutes: float = 30.0, column: str = "
     idx = np.where(np.isfinite(mm), np.clip(np.floor(mm), 0, top), top).astype(int)
     counts = np.bincount(idx, weights=pop, minlength=top + 1)
     labels = [f"{k:02d}" for k in range(top)] + [f">{top}"]
-    return pd.DataFrame({"minutes": labels, "residents": np.round(counts).astype(int)})
+    return pd.DataFrame({"minutes": labels, "people": np.round(counts).astype(int)})
 
 
 # ---------------------------------------------------------------- plan indicators computed from layers
@@ -338,11 +337,8 @@ def add_seat_frame(m, area, *, compact: bool = False, legend: bool = True) -> li
 
 def seat_legend_html(lang: str = "zh") -> str:
     """The seat map's legend (seats per child, school utilisation) as one row of HTML for the page under
-    the app's seat map. Inside the map's narrow column it covered the south-east subdistricts; under
-    it, it hides nothing and is always open."""
-    cells = "".join(f'<div style="flex:none">{b}</div>' for b in _seat_legend_blocks(lang, True))
-    return (f'<div class="hedong-legend hedong-legend-outside" style="display:flex;flex-wrap:wrap;gap:4px 22px;'
-            f'font-size:11px;line-height:1.3;color:#222;margin:2px 0 6px 2px">{cells}</div>')
+    the app's seat map (:func:`presentation.webmap.legend_row`)."""
+    return webmap.legend_row(_seat_legend_blocks(lang, True))
 
 
 def seat_map_base(area, *, lang: str = "zh", assets: str = "served") -> folium.Map:
@@ -418,7 +414,7 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
         f'<td>{esc(fmt_value(r["value"]))}</td>'
         f'<td>{STATUS_MARK[r["status"]]} {esc(t("status." + r["status"], lang))}</td><td><small>{esc(str(r["note"]))}</small></td></tr>'
         for r in indicators)
-    src_rows = "".join(f"<li><b>{esc(str(k))}</b>: {esc(str(v))}</li>" for k, v in (area.sources or {}).items())
+    src_rows = webmap.source_items_html(area.sources)
     lvl_heads = "".join(f"<th>{esc(SERVICES[lv].label(lang))}</th>" for lv in LEVELS)
     hdr = [t(f"col.{k}", lang) for k in ("service", "minutes", "covered", "median", "uncovered", "year", "indicator",
                                           "unit", "2020", "target", "now", "status", "note")]

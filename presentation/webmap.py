@@ -1218,6 +1218,12 @@ def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | Non
                  css_class="hedong-title-control").add_to(m)
 
 
+def source_items_html(sources: dict | None) -> str:
+    """Each layer's source and licence as ``<li>`` items, escaped (the texts come from the area's data: a
+    study-area folder's sources.json), for the published index and the app's sidebar."""
+    return "".join(f"<li><b>{esc(str(k))}</b>: {esc(str(v))}</li>" for k, v in (sources or {}).items())
+
+
 def attribution_text(area, lang: str = "zh") -> str:
     """Short source and licence line for the map's attribution, from ``area.sources`` (HTML-escaped).
 
@@ -1580,13 +1586,19 @@ def overview_legend_blocks(service: str, minutes: float, lang: str = "zh") -> li
         (swatch(UNCOVERED_COLOR, opacity=0.55), t("uncovered_legend", lang, minutes=int(minutes), service=svc))])]
 
 
-def overview_legend_row(service: str, minutes: float, lang: str = "zh") -> str:
-    """The main map's legend laid out across, for the page under the app's map: on the map it covered the
-    study area's eastern edge (the legend is as tall as the facility list)."""
-    cov = overview_legend_blocks(service, minutes, lang)[1]
+def legend_row(blocks: list[str]) -> str:
+    """Legend blocks side by side, wrapping, for the page under one of the app's maps: there a legend hides
+    nothing (on the map it covered the study area's edge — the main map's south-east, the seat map's
+    south-eastern subdistricts)."""
+    cells = "".join(f'<div style="flex:0 1 auto">{b}</div>' for b in blocks)
     return (f'<div class="hedong-legend hedong-legend-outside" style="display:flex;flex-wrap:wrap;gap:4px 34px;'
-            f'font-size:11px;line-height:1.3;color:#222;margin:2px 0 6px 2px"><div style="flex:1 1 420px">'
-            f'{facility_legend_row(lang)}</div><div style="flex:none">{cov}</div></div>')
+            f'font-size:11px;line-height:1.3;color:#222;margin:2px 0 6px 2px">{cells}</div>')
+
+
+def overview_legend_row(service: str, minutes: float, lang: str = "zh") -> str:
+    """The main map's legend laid out across (:func:`legend_row`): the facility symbols in a row, then
+    homes within reach and beyond."""
+    return legend_row([facility_legend_row(lang), overview_legend_blocks(service, minutes, lang)[1]])
 
 
 def register_layers(m: folium.Map, layers: list[tuple[str, folium.FeatureGroup]]) -> None:

@@ -164,6 +164,7 @@ class LevelResult:
             if self.catchment is not None:
                 c = self.catchment["school_load"][len(rows) - 1]
                 rows[-1]["catchment_assigned"] = int(c)
+                rows[-1]["catchment_utilisation"] = None if r.capacity <= 0 else float(c) / float(r.capacity)
                 rows[-1]["catchment_pupils_per_class"] = None if r.classes <= 0 else float(c) / float(r.classes)
                 rows[-1]["catchment_class_flag"] = class_flag(rows[-1]["catchment_pupils_per_class"], self.level)
         return rows

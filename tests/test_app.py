@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from presentation import webmap
 from presentation.i18n import t
 
 from tests.conftest import SMALL_SCALE
@@ -441,9 +442,9 @@ def test_sidebar_lists_the_sources_escaped(at, small_demo):
     comes from data: a study-area folder's sources.json)."""
     body = " ".join(h.proto.body for h in at.sidebar.get("html") if "hedong-sources" in h.proto.body)
     assert body and all(f"<b>{k}</b>" in body for k in small_demo.sources)
-    import html
-
-    assert html.escape(str(small_demo.sources["boundary"])) in body
+    # a hostile source text (a folder's sources.json) reaches the page as text
+    items = webmap.source_items_html({"population": '<script>alert(1)</script> & "x"'})
+    assert "<script>" not in items and "&lt;script&gt;" in items and "&amp;" in items
 
 
 def test_english_ui():
@@ -508,6 +509,10 @@ def test_map_click_moves_project(app_module, small_demo):
     assert app_module.apply_map_click(state, {"last_clicked": None}) is None
     assert app_module.apply_map_click(state, {"last_clicked": {"lat": 35.03, "lng": 111.01}}) == (35.03, 111.01)
     assert state["edit_click"] == (35.03, 111.01)
+    # the same reply again (a rerun) is no new click; a click on a project's marker is one
+    assert app_module.apply_map_click(state, {"last_clicked": {"lat": 35.03, "lng": 111.01}}) is None
+    out = {"last_clicked": {"lat": 35.03, "lng": 111.01}, "last_object_clicked": {"lat": 35.05, "lng": 111.02}}
+    assert app_module.apply_map_click(state, out) == (35.05, 111.02) == state["edit_click"]
 
 
 def test_edit_map_shows_the_project_chosen_and_where_it_would_go(at):

@@ -286,6 +286,9 @@ def test_school_points_follow_the_chosen_assignment(small_demo):
     assert {k: float(v) for k, v in sums.items() if v} == pytest.approx(
         {str(k): float(v) for k, v in by.items() if v})
     assert not np.allclose(walk["assigned"].to_numpy(float), load)  # the rules differ on this demo
+    rows = lr.school_rows()  # the JSON rows carry the same catchment utilisation (the app's table reads it)
+    assert [r["catchment_utilisation"] for r in rows] == pytest.approx(
+        [float(x) for x in pts["utilisation"].to_numpy(float)], nan_ok=True)
 
 
 @pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
@@ -313,9 +316,9 @@ def test_minute_distribution_counts_the_people_served(small_demo):
     res = service_coverage(small_demo, "primary", minutes=10)
     kids = small_demo.population["age_6_11"].to_numpy(float)
     h = publish.minute_distribution(small_demo, res, column="age_6_11")
-    assert h["residents"].sum() == pytest.approx(kids.sum(), abs=len(h))  # rounded per bin
+    assert h["people"].sum() == pytest.approx(kids.sum(), abs=len(h))  # rounded per bin
     mm = res.cell_minutes.to_numpy(float)
     below = kids[np.isfinite(mm) & (mm < 10)].sum()
-    assert h["residents"].iloc[:10].sum() == pytest.approx(below, abs=10)
+    assert h["people"].iloc[:10].sum() == pytest.approx(below, abs=10)
     everyone = publish.minute_distribution(small_demo, res)
-    assert everyone["residents"].sum() == pytest.approx(small_demo.population["pop_total"].sum(), abs=len(h))
+    assert everyone["people"].sum() == pytest.approx(small_demo.population["pop_total"].sum(), abs=len(h))
