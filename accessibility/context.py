@@ -54,6 +54,8 @@ REACH_CACHE_PAIRS = 4_000_000
 SECONDS_CACHE_VALUES = 4_000_000
 #: Walking-area polygons one context keeps (:meth:`ComputeContext.service_area`).
 AREA_CACHE_SIZE = 32
+#: Derived results one context keeps in :meth:`ComputeContext.memo` (maps, tables, place data ...).
+MEMO_CACHE_SIZE = 128
 #: Site coordinates are matched to 1 cm in the per-site pair cache.
 _XY_DECIMALS = 2
 
@@ -105,6 +107,7 @@ class ComputeContext:
         self._reach: OrderedDict = OrderedDict()
         self._reach_pairs = 0
         self._n_cells = len(area.population)
+        self._memo: OrderedDict = OrderedDict()
 
     @classmethod
     def for_area(cls, area) -> "ComputeContext":
@@ -115,6 +118,42 @@ class ComputeContext:
     def __repr__(self) -> str:
         return (f"ComputeContext(area={self.area.name!r}, cells={self._n_cells}, networks={sorted(self._nets)}, "
                 f"facility snaps={len(self._snaps)}, sites with pairs={len(self._reach)})")
+
+    # ------------------------------------------------------------------ derived results
+
+    def memo(self, key, factory):
+        """The value cached under ``key`` for this area, made by ``factory()`` on first use.
+
+        The one place for results derived from an area that callers above ``accessibility``
+        (published maps, the app, enrolment tables, place data) want to keep: they live and die
+        with the area's context, so no cache outside it is keyed on ``id()`` or outlives its area.
+
+        Parameters
+        ----------
+        key : hashable
+            Names the result by content (e.g. ``("cell_squares", display_crs)``, a scenario's
+            fingerprint); never an object's ``id()``.
+        factory : callable
+            Called with no arguments when ``key`` is not cached; its value is stored.
+
+        Returns
+        -------
+        The cached or newly made value. The newest :data:`MEMO_CACHE_SIZE` keys are kept
+        (least recently used dropped first).
+        """
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = factory()  # outside the lock: a slow factory must not stall other readers
+        with self._lock:
+            if key in self._memo:  # another thread made it meanwhile: keep one value
+                self._memo.move_to_end(key)
+                return self._memo[key]
+            self._memo[key] = value
+            while len(self._memo) > MEMO_CACHE_SIZE:
+                self._memo.popitem(last=False)
+        return value
 
     # ------------------------------------------------------------------ networks and snapping
 
