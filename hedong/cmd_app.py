@@ -59,16 +59,39 @@ def register(sub) -> None:
 
 def app_modules(app: Path = APP) -> list[str]:
     """The modules ``app`` imports at its top level, in order (read from its source, never run);
-    ``from presentation import webmap`` counts ``presentation`` and the module ``presentation.webmap``."""
-    tree = ast.parse(app.read_text(encoding="utf-8"), filename=str(app))
-    out = []
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            out += [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module != "__future__":
-            out.append(node.module)
-            out += [f"{node.module}.{a.name}" for a in node.names if _is_module(f"{node.module}.{a.name}")]
+    ``from presentation import webmap`` counts ``presentation`` and the module ``presentation.webmap``.
+
+    The app's own package ``webapp`` (its pages and cache wrappers, beside ``app.py``) is read through:
+    the modules its files import are listed, not ``webapp`` itself, which imports Streamlit at its top
+    (left to the server, see :func:`preload`)."""
+    out: list[str] = []
+    todo, seen = [app], set()
+    while todo:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module != "__future__":
+                names = [node.module]
+                names += [f"{node.module}.{a.name}" for a in node.names
+                          if node.module.split(".")[0] != _APP_PACKAGE and _is_module(f"{node.module}.{a.name}")]
+            else:
+                continue
+            for name in names:
+                if name.split(".")[0] == _APP_PACKAGE:
+                    base = app.parent.joinpath(*name.split("."))
+                    todo.append(base / "__init__.py" if base.is_dir() else base.with_suffix(".py"))
+                else:
+                    out.append(name)
     return list(dict.fromkeys(out))
+
+
+#: The app's package of pages and cache wrappers, next to ``app.py``.
+_APP_PACKAGE = "webapp"
 
 
 def _is_module(name: str) -> bool:

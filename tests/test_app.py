@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -17,6 +18,7 @@ from presentation import webmap
 from presentation.i18n import t
 
 from tests.conftest import SMALL_SCALE
+from webapp import upload, widgets
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -462,13 +464,10 @@ def test_english_ui():
 
 @pytest.fixture(scope="module")
 def app_module():
-    """app.py imported as a module (main() only runs under ``streamlit run`` / AppTest)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("hedong_app", APP)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    """The app's helpers as one namespace: upload parsing, widgets and map clicks (``webapp``; app.py
+    itself is only the page set-up and routing, run under ``streamlit run`` / AppTest)."""
+    return SimpleNamespace(**{k: v for mod in (upload, widgets) for k, v in vars(mod).items()
+                              if not k.startswith("__")})
 
 
 def test_parse_upload_good_and_bad(app_module, small_demo):
@@ -586,10 +585,11 @@ def test_folium_payload_matches_st_folium(app_module, small_demo):
 
 
 def _fresh_app_module(name: str):
-    """app.py executed again as a new module, as Streamlit runs it afresh for every rerun of every session."""
+    """webapp/widgets.py executed again as a new module, as Streamlit ran the app's helpers afresh for every
+    rerun of every session when they lived in app.py (the lock must still be one per process)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(name, APP)
+    spec = importlib.util.spec_from_file_location(name, widgets.__file__)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

@@ -15,6 +15,7 @@ import shapely
 import gis.areas
 from hedong.cli import main
 from tests.conftest import SMALL_SCALE
+from webapp import cached
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -240,11 +241,7 @@ def test_optimiser_shows_units_places_and_adds_a_site(at, small_demo):
 def test_upload_outside_area_refused_naming_the_row(small_demo):
     """A candidate file with a Beijing row is refused at upload, naming that row (never a silent
     fall-back to generated candidates)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("hedong_app_flow", APP)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = cached  # the app's cache wrappers (webapp/cached.py)
     good = SAMPLE.read_text(encoding="utf-8").splitlines()
     bad = "\n".join([good[0], good[1], "BJ,天安门 Beijing,116.3975,39.9087,1800", *good[2:]]) + "\n"
     cands, err = mod.upload_cached(bad.encode("utf-8"), "sites.csv", small_demo.name, SMALL_SCALE)
@@ -257,11 +254,7 @@ def test_upload_outside_area_refused_naming_the_row(small_demo):
 def test_optimiser_map_draws_candidates_then_chosen_sites(small_demo):
     """The optimiser's map shows the uploaded candidates before any run, and the chosen sites on the same
     drawn map after it (a layers script: the map itself is one object for both)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("hedong_app_sites", APP)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = cached  # the app's cache wrappers (webapp/cached.py)
     cands, err = mod.upload_cached(SAMPLE.read_bytes(), "candidates.csv", small_demo.name, SMALL_SCALE)
     ll = cands.geometry.to_crs(4326)
     cand = tuple((str(i), round(float(x), 6), round(float(y), 6)) for i, x, y in zip(cands["candidate_id"], ll.x, ll.y))
