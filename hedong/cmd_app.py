@@ -106,7 +106,7 @@ def preload(app: Path = APP) -> list[str]:
     """Import the app's modules now, but Streamlit's own (the server imports those when it starts, and reads
     its settings once then); returns the modules imported.
 
-    Not streamlit-folium either (app.py imports it where a map is drawn): it declares its component when
+    Not streamlit-folium either (webapp/widgets.py imports it where a map is drawn): it declares its component when
     imported, and declared before the server has started the component is unknown to it (the map frame
     then gets a 404 and the page no map)."""
     names = [n for n in app_modules(app) if n.split(".")[0] != "streamlit"]

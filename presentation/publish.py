@@ -244,7 +244,8 @@ def life_circle_map(area, *, minutes: float | None = None, mode: str | None = No
     Returns
     -------
     (folium.Map, dict)
-        The map and ``{"minutes", "all_services_share", "mean_services_within", "by_n": {n: residents}}``.
+        The map and ``{"minutes", "all_services_share", "mean_services_within", "by_n": {n: residents},
+        "share_by_n": {n: share of residents}}`` (``n`` services within reach, 0 to all of them).
     """
     if lc is None:
         lc = life_circle(area, DEFAULT_MINUTES if minutes is None else float(minutes), mode, facilities)
@@ -258,8 +259,10 @@ def life_circle_map(area, *, minutes: float | None = None, mode: str | None = No
     m._hedong_title = f"{pt('life_circle_title', lang, minutes=int(mins))} — {pt('index_title', lang)}"
     pop = area.population["pop_total"].to_numpy(float)
     by_n = {int(k): float(pop[lc.counts.to_numpy() == k].sum()) for k in range(n + 1)}
+    whole = sum(by_n.values()) or 1.0
     return m, {"minutes": mins, "all_services_share": lc.all_services_share,
-               "mean_services_within": lc.mean_services_within, "by_n": by_n}
+               "mean_services_within": lc.mean_services_within, "by_n": by_n,
+               "share_by_n": {k: v / whole for k, v in by_n.items()}}
 
 
 def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str = "none",
@@ -374,9 +377,8 @@ def _life_circle_section(lang, life) -> str:
     esc = webmap.esc
     fn, s = life
     total = max(s["by_n"]) if s["by_n"] else len(LIFE_CIRCLE_SERVICES)
-    whole = sum(s["by_n"].values()) or 1.0
     heads = "".join(f"<th>{n}</th>" for n in range(total, -1, -1))
-    cells = "".join(f"<td>{s['by_n'].get(n, 0) / whole:.0%}</td>" for n in range(total, -1, -1))
+    cells = "".join(f"<td>{s['share_by_n'].get(n, 0):.0%}</td>" for n in range(total, -1, -1))
     cap = pt("lc_caption", lang)
     return (f'<h2>{esc(pt("life_circle_sec", lang))}</h2><p><a href="{esc(fn)}">'
             f'{esc(pt("life_circle_title", lang, minutes=int(s["minutes"])))}</a></p>'

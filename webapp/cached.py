@@ -95,9 +95,7 @@ def fca_cached(spec: str, scale: float, minutes: float, mode: str, service: str,
     """2SFCA-family supply within reach of one service (:func:`accessibility.fca.fca`): the district table
     and the demand-weighted study-area value, per 1,000 demand."""
     r = fca(get_area(spec, scale), service, method=method, minutes=minutes, mode=mode)
-    dem = r.cells["demand"].to_numpy(float)
-    whole = float((r.cells["access"] * dem).sum() * 1000.0 / dem.sum()) if dem.sum() > 0 else float("nan")
-    return {"districts": r.districts, "per_1000": whole, "capacity": r.capacity, "demand": r.demand,
+    return {"districts": r.districts, "per_1000": r.per_1000, "capacity": r.capacity, "demand": r.demand,
             "target": SERVICES[service].per_1000}
 
 

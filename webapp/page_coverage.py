@@ -65,11 +65,10 @@ def page_coverage():
         show_map(m, key="lc_map", height=600)
     with right:
         total = len(LIFE_CIRCLE_SERVICES)
-        whole = sum(summ["by_n"].values()) or 1.0
         st.caption(tr("lc_classes"))
         st.dataframe(pd.DataFrame({tr("services_n"): list(range(total, -1, -1)),
                                    tr("residents"): [round(summ["by_n"].get(n, 0.0)) for n in range(total, -1, -1)],
-                                   tr("share_col"): [round(summ["by_n"].get(n, 0.0) / whole, 3)
+                                   tr("share_col"): [round(summ["share_by_n"].get(n, 0.0), 3)
                                                      for n in range(total, -1, -1)]}),
                      hide_index=True, width="stretch", key="lc_classes",
                      column_config={tr("share_col"): st.column_config.NumberColumn(format="percent"),

@@ -74,7 +74,7 @@ def schools_view(a, scen, names: list[str]):
     k3.metric(tr("balance_short"), f"{lv['balance']:+,.0f}", help=tr("balance"))
     k4.metric(tr("utilisation"), "—" if not lv["seats"] else f"{lv['utilisation']:.0%}")
     k5.metric(tr("per_class"), "—" if not lv["classes"] else f"{lv['pupils_per_class']:.1f}")
-    k6.metric(tr("walk_share_short"), "—" if not lv["demand"] else f"{lv['assigned'] / lv['demand']:.1%}",
+    k6.metric(tr("walk_share_short"), "—" if not lv["demand"] else f"{lv['walk_share']:.1%}",
               help=tr("walk_share"))
     st.caption(tr("catchment_help") + " " + tr("years_note", year=int(year)))
     if ev_json["building"]:
