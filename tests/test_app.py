@@ -158,8 +158,10 @@ def test_coverage_life_circle_map(at, small_demo):
         assert LIFE_CIRCLE_COLORS[n] in script
     table = lc_table(at)
     got = dict(zip(table.iloc[:, 0], table.iloc[:, 1]))
+    shares = dict(zip(table.iloc[:, 0], table.iloc[:, 2]))
     for n in range(7):
         assert got[n] == round(pop[counts == n].sum())
+        assert shares[n] == pytest.approx(pop[counts == n].sum() / pop.sum(), abs=5e-4)
     assert sum(got.values()) == pytest.approx(pop.sum(), abs=7)
     # another threshold redraws the map
     at.slider(key="cov_minutes").set_value(30).run()
@@ -260,6 +262,9 @@ def test_schools_values_match_evaluation(at, small_demo):
     ev = evaluate(small_demo, "plan", 2023).to_json()["levels"]["junior"]
     assert metric(at, "学位") == f"{ev['seats']:,.0f}"
     assert metric(at, "需求") == f"{ev['demand']:,.0f}"
+    lv = evaluate(small_demo, "plan", 2023, levels=("junior",), assign=at.radio(key="assign").value).levels["junior"]
+    s = lv.summary  # the walking share, counted here from the assignment's pupils
+    assert metric(at, t("app.walk_share_short", "zh")) == f"{s['assigned'] / s['demand']:.1%}"
 
 
 def test_schools_seat_balance_first_catchment_and_actions(at, small_demo):

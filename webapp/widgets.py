@@ -23,7 +23,8 @@ def _payload_lock() -> threading.Lock:
     """The one lock, per process, under which a cached map is rendered for the browser.
 
     Not a module-level ``threading.Lock()``: Streamlit runs app.py afresh for every rerun of every session,
-    so each run made its own lock and two sessions rendering the same cached map at once (the warm-up of
+    and while this code lived there each run made its own lock (kept a process resource here, so a module
+    executed again still shares it) and two sessions rendering the same cached map at once (the warm-up of
     ``hedong app`` and the first visitor; two people opening the app together) each held a different one.
     folium's rendering writes into the map's page as it goes, and the two renders interleaved: the map
     script sent to one browser lost its layers' definitions ("geo_json_... is not defined", a blank map).
