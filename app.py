@@ -39,7 +39,7 @@ from layers import families as registry
 from layers.errors import InfeasibleModelError, InputError
 from layers.families import FAMILIES, LEVELS, LIFE_CIRCLE_SERVICES, SERVICES, TYPE_CAPACITY
 from presentation import publish as pub
-from presentation import webmap
+from presentation import controls, geojson, i18n, legends, map_scripts, styles, webmap
 from presentation.i18n import (CATALOGUE, LANG_NAMES, LANGS, cohort_label, display_names, indicator_unit,
                                subtype_label, t, unit_label)
 from presentation.i18n import service_label as _service_label
@@ -58,7 +58,7 @@ from scenarios.model import (
     save_scenario,
     shipped_names,
 )
-from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS, optimize_area
+from scenarios.optimize import MODEL_HELP_KEYS, objective_unit_key, optimize_area
 from scenarios.sites import check_sites
 
 st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️", layout="wide")
@@ -250,8 +250,8 @@ def overview_layers_cached(spec: str, scale: float, service: str, minutes: float
     """The main map's changing layers for these choices as a script run on the drawn base map
     (:func:`presentation.webmap.overview_layers_js`): homes within reach and beyond it as dissolved cells,
     tiles, legend and layer switch — tens of kilobytes instead of a new map."""
-    display = webmap.TILES[tiles]["display"]
-    return webmap.overview_layers_js(get_area(spec, scale), service, minutes, None, lang=lang_, display=display,
+    display = styles.TILES[tiles]["display"]
+    return map_scripts.overview_layers_js(get_area(spec, scale), service, minutes, None, lang=lang_, display=display,
                                      tiles=tiles, tianditu_key=tk, families=list(fams),
                                      overlays=coverage_overlays_cached(spec, scale, service, minutes, mode, display,
                                                                        lang_), in_map_legend=False)
@@ -263,7 +263,7 @@ def coverage_overlays_cached(spec: str, scale: float, service: str, minutes: flo
     """The dissolved areas within and beyond reach (:func:`presentation.webmap.coverage_overlays`): computed
     once per service, minutes and mode, whatever base map or families are chosen."""
     res = service_cached(spec, scale, service, minutes, mode, "none", None)
-    return webmap.coverage_overlays(get_area(spec, scale), service, minutes, res["covered"], lang=lang_,
+    return geojson.coverage_overlays(get_area(spec, scale), service, minutes, res["covered"], lang=lang_,
                                     display=display)
 
 
@@ -353,8 +353,8 @@ def edit_map_cached(spec: str, scale: float, skey: str, lang_: str, _scen=None):
     em = webmap.base_map(a, lang=lang_)
     layers = [("districts", webmap.add_districts(em, a, labels=False, population=False))]
     layers += [(f"family:{f}", fg) for f, fg in webmap.add_facilities(em, _scen.projects, planned=True).items()]
-    webmap.add_attribution(em, a)
-    webmap.register_layers(em, layers)
+    legends.add_attribution(em, a)
+    controls.register_layers(em, layers)
     return webmap.finish(em, "served")
 
 
@@ -363,7 +363,7 @@ def edit_layers_cached(spec: str, scale: float, skey: str, lang_: str, at: tuple
     """The project being edited, ringed at its site ``at`` (lat, lon), and — when the planner has picked
     another — its proposed site ``to`` with a dashed line from the old one, as a script for the drawn
     :func:`edit_map_cached`: the planner sees which project moves, and where to, before applying."""
-    scratch = webmap.scratch_map(edit_map_cached(spec, scale, skey, lang_, _scen=_scen))
+    scratch = map_scripts.scratch_map(edit_map_cached(spec, scale, skey, lang_, _scen=_scen))
     fg = folium.FeatureGroup(name=tr("edit_now", lang_), show=True, control=False)
     folium.CircleMarker(list(at), radius=13, color="#111111", weight=3, fill=False,
                         tooltip=tr("edit_now", lang_)).add_to(fg)
@@ -372,7 +372,7 @@ def edit_layers_cached(spec: str, scale: float, skey: str, lang_: str, at: tuple
         folium.CircleMarker(list(to), radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
                             fill_opacity=1.0, tooltip=tr("edit_to", lang_)).add_to(fg)
     fg.add_to(scratch)
-    return webmap.layers_script(scratch)
+    return map_scripts.layers_script(scratch)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -467,7 +467,7 @@ def show_map(m, key: str, height: int = 620, returned=None, layers: str | None =
             old = getattr(m, "_hedong_layers_script", None)
             if old is not None:
                 m._children.pop(old.get_name(), None)
-            m._hedong_layers_script = webmap.add_script(m, layers)
+            m._hedong_layers_script = controls.add_script(m, layers)
         return sf.st_folium(m, key=key, height=height, use_container_width=True, returned_objects=returned)
     pre = folium_payload(m)
     hash_key = pre["hashes"].get(key)
@@ -556,11 +556,11 @@ def page_map():
                            index=keys.index("fitness") if "fitness" in keys else 0)
     mode = c2.radio(tr("mode"), ["walk", "bike"], format_func=lambda k, L=lang(): tr(k, L), key="map_mode", horizontal=True)
     minutes = float(c3.slider(tr("minutes"), 5, 30, int(SERVICES[service].minutes), step=5, key="map_minutes"))
-    tiles = c4.selectbox(tr("tiles"), list(webmap.TILES), format_func=lambda k, L=lang(): t(f"tiles.{k}", L),
+    tiles = c4.selectbox(tr("tiles"), list(styles.TILES), format_func=lambda k, L=lang(): t(f"tiles.{k}", L),
                          key="map_tiles")
     tk = st.text_input(tr("tk"), key="tk", type="password") if tiles == "tianditu" else None
     fams = st.multiselect(tr("families"), list(FAMILIES), default=list(FAMILIES),
-                          format_func=lambda f, L=lang(): webmap.family_label(f, L), key="map_families")
+                          format_func=lambda f, L=lang(): i18n.family_label(f, L), key="map_families")
     m_mode = None if mode == "walk" and SERVICES[service].mode != "walk" else mode
     res = service_cached(spec, sc, service, minutes, m_mode, "none", None)
     cohort = cohort_label(res["cohort"], lang())
@@ -571,12 +571,12 @@ def page_map():
     if tiles == "tianditu" and not tk:
         st.warning(tr("tk_missing"))
         tiles = "none"
-    display = webmap.TILES[tiles]["display"]
+    display = styles.TILES[tiles]["display"]
     m = overview_base_cached(spec, sc, display, lang())
     layers = overview_layers_cached(spec, sc, service, minutes, m_mode, tiles, tk, tuple(fams), lang())
     st.caption(tr("click_hint") + " " + tr("layers_hint"))
     show_map(m, key=f"map_{a.name}", layers=layers)
-    st.html(webmap.overview_legend_row(service, minutes, lang()))  # under the map, where it hides nothing
+    st.html(legends.overview_legend_row(service, minutes, lang()))  # under the map, where it hides nothing
 
 
 def page_coverage():
@@ -840,8 +840,8 @@ def schools_view(a, scen, names: list[str]):
     lv = ev.levels[level].summary
     # Seat balance first: what the education bureau signs; the walking share is the norm check.
     k1, k2, k3, k4, k5, k6 = st.columns(6)
-    k1.metric(webmap.t("seats", lang()), f"{lv['seats']:,.0f}")
-    k2.metric(webmap.t("demand", lang()), f"{lv['demand']:,.0f}")
+    k1.metric(t("seats", lang()), f"{lv['seats']:,.0f}")
+    k2.metric(t("demand", lang()), f"{lv['demand']:,.0f}")
     # short labels (the long ones were cut off in six columns); the full wording is the metric's help
     k3.metric(tr("balance_short"), f"{lv['balance']:+,.0f}", help=tr("balance"))
     k4.metric(tr("utilisation"), "—" if not lv["seats"] else f"{lv['utilisation']:.0%}")
@@ -927,9 +927,9 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
     o_json, o_ev = evaluation_cached(spec, sc, scenario_key(o), year, level, _scen=o, assign=assign)
     d = delta(o_json, ev_json)[level]  # second minus first: scenario − baseline
     head = tr("delta", scen=scenario_label(scen.name), base=scenario_label(other))
-    st.markdown(f"**{head}** · {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
+    st.markdown(f"**{head}** · {t('seats', lang())} {d['seats']:+,.0f} · "
                 f"{tr('balance')} {d['balance']:+,.0f} · {t('col.assigned', lang())} {d['assigned']:+,.0f} · "
-                f"{webmap.t('unserved', lang())} {d['unserved']:+,.0f}")
+                f"{t('unserved', lang())} {d['unserved']:+,.0f}")
     st.caption(tr("delta_help"))
     acts = action_diff(o, scen)  # what the scenario does that the baseline does not
     if acts:
@@ -978,8 +978,8 @@ def balance_frame(level_json: dict) -> pd.DataFrame:
     rows = []
     cat = {r["district_id"]: r for r in (level_json.get("catchment") or {}).get("by_district", [])}
     for r in level_json["by_district"]:
-        row = {tr("district"): r["district"], webmap.t("seats", lang()): r["seats"],
-               webmap.t("demand", lang()): r["enrolment"], tr("balance"): r["balance"],
+        row = {tr("district"): r["district"], t("seats", lang()): r["seats"],
+               t("demand", lang()): r["enrolment"], tr("balance"): r["balance"],
                tr("utilisation"): r["utilisation"], tr("classes"): r["classes"],
                tr("per_class"): r["pupils_per_class"], t("col.class_flag", lang()): class_flag_label(r["class_flag"])}
         if cat:
@@ -1109,7 +1109,7 @@ def edit_section(a, scen):
         # The project type's first capacity column (a nine-year school: its primary seats).
         cap_col = TYPE_CAPACITY[row["type"]][0]
         level = registry.main_level(row["type"])
-        seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]),
+        seats = c4.number_input(t("seats", lang()), 0, 10000, int(row[cap_col]),
                                 step=(SERVICES[level].class_size or 1) if level else 1,
                                 key=f"edit_seats_{pid}_{ver}")
         if st.button(tr("apply"), key="edit_apply", type="primary"):
@@ -1248,10 +1248,10 @@ def optimise_section(a):
     c1, c2, c3 = st.columns([1, 2, 1])
     level = c1.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L),
                          key="opt_level")
-    model = c2.selectbox(tr("model"), list(MODEL_HELP), key="opt_model",
-                         format_func=lambda k, L=lang(): f"{k} · {MODEL_HELP[k][0 if L == 'zh' else 1].split('：')[0].split(':')[0]}")
+    model = c2.selectbox(tr("model"), list(MODEL_HELP_KEYS), key="opt_model",
+                         format_func=lambda k, L=lang(): f"{k} · {t(MODEL_HELP_KEYS[k], L).split('：')[0].split(':')[0]}")
     p = c3.number_input(tr("p"), 1, 20, 2, key="opt_p")
-    st.caption(MODEL_HELP[model][0 if lang() == "zh" else 1])
+    st.caption(t(MODEL_HELP_KEYS[model], lang()))
     # A refused upload stops here: never a silent fall-back to generated candidates.
     if st.button(tr("optimise"), key="opt_run", disabled=bool(refused), type="primary"):
         scen = current_scenario()
@@ -1272,7 +1272,7 @@ def optimise_section(a):
     if not r:
         sites_map(cands)  # the candidates before any run; the chosen sites are drawn on the same map
         return
-    unit = OBJECTIVE_UNITS[r["model"]][0 if lang() == "zh" else 1]
+    unit = t(objective_unit_key(r["model"]), lang())
     value = float(r.get("objective_value", r["objective"]))
     # the unit goes with the label (in the value it pushed the number out of a narrow column: "15,576.0
     # child…"); counts of children or schools are whole numbers, minutes keep a decimal
@@ -1348,9 +1348,9 @@ def sites_base_cached(spec: str, scale: float, lang_: str):
     m = webmap.base_map(a, lang=lang_)
     districts = webmap.add_districts(m, a, population=False)
     boundary = webmap.add_boundary(m, a)
-    webmap.add_notice(m, a, collapsed=True)  # under the page's own notice: one line that unfolds
-    webmap.add_attribution(m, a)
-    webmap.register_layers(m, [("districts", districts), ("boundary", boundary)])
+    legends.add_notice(m, a, collapsed=True)  # under the page's own notice: one line that unfolds
+    legends.add_attribution(m, a)
+    controls.register_layers(m, [("districts", districts), ("boundary", boundary)])
     return webmap.finish(m, "served")
 
 
@@ -1358,7 +1358,7 @@ def sites_base_cached(spec: str, scale: float, lang_: str):
 def sites_layers_cached(spec: str, scale: float, lang_: str, candidates: tuple, chosen: tuple) -> str:
     """Candidate sites (grey) and chosen or suggested sites (yellow), each ``(id, lon, lat)`` in WGS84, as
     a layers script for the drawn optimiser map: a new upload or result redraws these only."""
-    scratch = webmap.scratch_map(sites_base_cached(spec, scale, lang_))  # a WGS84 map (no GCJ-02 tiles)
+    scratch = map_scripts.scratch_map(sites_base_cached(spec, scale, lang_))  # a WGS84 map (no GCJ-02 tiles)
     for name, sites, style in ((tr("candidates_layer", lang_), candidates,
                                 dict(radius=5, color="#555555", weight=1, fill_color="#bbbbbb", fill_opacity=0.9)),
                                (tr("chosen", lang_), chosen,
@@ -1367,10 +1367,10 @@ def sites_layers_cached(spec: str, scale: float, lang_: str, candidates: tuple, 
             continue
         fg = folium.FeatureGroup(name=f"{name} ({len(sites)})", show=True)
         for cid, lon, lat in sites:  # the ids come from the user's file: escaped (a tooltip is HTML)
-            folium.CircleMarker([lat, lon], fill=True, tooltip=f"{webmap.esc(cid)}: {lon:.6f}, {lat:.6f}",
+            folium.CircleMarker([lat, lon], fill=True, tooltip=f"{styles.esc(cid)}: {lon:.6f}, {lat:.6f}",
                                 **style).add_to(fg)
         fg.add_to(scratch)
-    return webmap.layers_script(scratch)
+    return map_scripts.layers_script(scratch)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -1383,9 +1383,9 @@ def place_base_cached(spec: str, scale: float, lang_: str):
     layers = [("streets", webmap.add_streets(m, a, lang=lang_)),
               ("districts", webmap.add_districts(m, a, population=False)), ("boundary", webmap.add_boundary(m, a))]
     layers += [(f"family:{f}", fg) for f, fg in webmap.add_facilities(m, a.facilities).items()]
-    webmap.add_notice(m, a)
-    webmap.add_attribution(m, a)  # the sources, as on every other map
-    webmap.register_layers(m, layers)
+    legends.add_notice(m, a)
+    legends.add_attribution(m, a)  # the sources, as on every other map
+    controls.register_layers(m, layers)
     return webmap.finish(m, "served")
 
 
@@ -1395,20 +1395,20 @@ def place_layers_cached(spec: str, scale: float, lon: float | None, lat: float |
     """For a chosen point (WGS84; none: only the base-map switch): its walking isochrone and a marker, as a
     script for the drawn :func:`place_base_cached` — a click sends kilobytes, not the streets again."""
     a = get_area(spec, scale)
-    scratch = webmap.scratch_map(place_base_cached(spec, scale, lang_))
-    webmap.add_tile_choice(scratch, lang_)
+    scratch = map_scripts.scratch_map(place_base_cached(spec, scale, lang_))
+    map_scripts.add_tile_choice(scratch, lang_)
     if lon is not None:
         iso = place_isochrone(a, point_in_area_crs(a, lon, lat), minutes)
         fg = folium.FeatureGroup(name=tr("isochrone", lang_, minutes=f"{minutes:g}"), show=True)
         if not iso.is_empty:
             g = gpd.GeoDataFrame(geometry=[iso], crs=a.crs)
-            folium.GeoJson(webmap._features(webmap.to_display(g, "wgs84", simplify_m=5), []), interactive=False,
+            folium.GeoJson(geojson.geojson_features(styles.to_display(g, "wgs84", simplify_m=5), []), interactive=False,
                            style_function=lambda f: {"color": "#1f5fbf", "weight": 1, "fillColor": "#1f5fbf",
                                                      "fillOpacity": 0.15}).add_to(fg)
         folium.CircleMarker([lat, lon], radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
                             fill_opacity=1.0).add_to(fg)
         fg.add_to(scratch)
-    return webmap.layers_script(scratch)
+    return map_scripts.layers_script(scratch)
 
 
 def parse_lonlat(text: str, coords: str) -> tuple[float, float]:
@@ -1448,7 +1448,7 @@ def page_place():
                 st.error(e.one_line())
     elif how == "facility":
         f = a.facilities.to_crs(4326)
-        labels = [f"{n} · {webmap.family_label(fam, lang())}" for n, fam in zip(display_names(f, lang()), f["family"])]
+        labels = [f"{n} · {i18n.family_label(fam, lang())}" for n, fam in zip(display_names(f, lang()), f["family"])]
         i = st.selectbox(tr("place_facility"), list(range(len(f))), key="place_fac", index=None,
                          format_func=lambda i, L=labels: L[i])
         if i is not None:
@@ -1467,7 +1467,7 @@ def page_place():
                                      None if shown is None else round(shown[1], 6), minutes, lang())
         out = show_map(place_base_cached(spec, sc, lang()), key="place_map", height=520,
                        returned=["last_clicked", "last_object_clicked"], layers=layers)
-        st.html(webmap.legend_row([webmap.facility_legend_row(lang())]))  # the symbols, under the map
+        st.html(legends.legend_row([legends.facility_legend_row(lang())]))  # the symbols, under the map
         new = newest_click(out, st.session_state.setdefault("_place_seen", {}))
         if how == "click" and new is not None and new != st.session_state.get("place_point"):
             st.session_state["place_point"] = new
@@ -1590,18 +1590,18 @@ def main():
     with st.spinner(tr("loading")):
         a = area()
     if getattr(a, "synthetic", False):
-        st.warning(webmap.notice_text(a, lang()), icon="⚠️")  # the notice starts with 演示数据（生成）
-    elif webmap.estimate_text(a, lang()):  # real data with estimated layers (Helsinki's population)
-        st.info(webmap.estimate_text(a, lang()), icon="ℹ️")
+        st.warning(legends.notice_text(a, lang()), icon="⚠️")  # the notice starts with 演示数据（生成）
+    elif legends.estimate_text(a, lang()):  # real data with estimated layers (Helsinki's population)
+        st.info(legends.estimate_text(a, lang()), icon="ℹ️")
     {"map": page_map, "place": page_place, "coverage": page_coverage, "schools": page_schools, "indicators": page_indicators,
      "publish": page_publish}[page]()
     with st.sidebar:
-        st.caption(webmap.attribution_text(a, lang()))
+        st.caption(legends.attribution_text(a, lang()))
         if getattr(a, "sources", None):
             with st.expander(t("page.sources", lang())):  # each layer's source and licence, as the area states it
                 # plain escaped HTML: a grid here loaded the data-grid's code on every first page (~0.1 s)
                 st.html(f'<ul class="hedong-sources" style="font-size:12px;padding-left:16px;margin:0">'
-                        f"{webmap.source_items_html(a.sources)}</ul>")
+                        f"{legends.source_items_html(a.sources)}</ul>")
 
 
 if __name__ == "__main__":  # streamlit runs the script as __main__; tests import its functions

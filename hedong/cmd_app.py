@@ -32,7 +32,7 @@ from pathlib import Path
 from accessibility.context import ComputeContext
 from gis import areas
 from layers.errors import InputError
-from presentation import webmap
+from presentation import geojson
 
 #: The app script: next to the packages in the project folder (``pip install -e .`` keeps it there).
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -127,7 +127,7 @@ def prepare(spec: str | None = None) -> None:
         ComputeContext.for_area(a).cell_snap("walk")
         a.boundary.to_crs("EPSG:4326")  # pyproj's first transformer (0.1 s) is built once per process
         for kind in ("density", "districts", "boundary"):  # the first map's layers that only the area decides
-            webmap.static_layer(a, kind, "wgs84", "zh")
+            geojson.static_layer(a, kind, "wgs84", "zh")
     except Exception:  # noqa: BLE001, S110 - see above: the app reports it
         pass
 

@@ -64,6 +64,10 @@ def _literal_keys(path: Path, funcs: dict[str, str]) -> set[str]:
 
 @pytest.mark.parametrize("path, funcs", [
     ("presentation/webmap.py", {"t": ""}),
+    ("presentation/legends.py", {"t": ""}),
+    ("presentation/map_scripts.py", {"t": ""}),
+    ("presentation/geojson.py", {"t": ""}),
+    ("presentation/styles.py", {"t": ""}),
     ("presentation/publish.py", {"t": "", "pt": "page."}),
     ("app.py", {"t": "", "tr": "app."}),
 ])
@@ -72,7 +76,9 @@ def test_every_key_asked_for_exists(path, funcs):
     assert keys and not sorted(k for k in keys if k not in CATALOGUE)
 
 
-@pytest.mark.parametrize("path", ["presentation/webmap.py", "presentation/publish.py", "app.py"])
+@pytest.mark.parametrize("path", ["presentation/webmap.py", "presentation/styles.py", "presentation/legends.py",
+                                  "presentation/geojson.py", "presentation/map_scripts.py",
+                                  "presentation/publish.py", "app.py"])
 def test_no_inline_translation_dicts_left(path):
     src = (ROOT / path).read_text(encoding="utf-8")
     assert not re.search(r'\{"zh": [^{}]*"en": [^{}]*\}\[', src), "an inline {'zh':…, 'en':…}[lang] dict"
