@@ -248,7 +248,7 @@ def overview_base_cached(spec: str, scale: float, display: str, lang_: str):
 def overview_layers_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, tiles: str,
                            tk: str | None, fams: tuple, lang_: str) -> str:
     """The main map's changing layers for these choices as a script run on the drawn base map
-    (:func:`presentation.webmap.overview_layers_js`): homes within reach and beyond it as dissolved cells,
+    (:func:`presentation.map_scripts.overview_layers_js`): homes within reach and beyond it as dissolved cells,
     tiles, legend and layer switch — tens of kilobytes instead of a new map."""
     display = styles.TILES[tiles]["display"]
     return map_scripts.overview_layers_js(get_area(spec, scale), service, minutes, None, lang=lang_, display=display,
@@ -260,7 +260,7 @@ def overview_layers_cached(spec: str, scale: float, service: str, minutes: float
 @st.cache_resource(show_spinner=False, max_entries=64)  # resource: shared GeoJSON, read only
 def coverage_overlays_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, display: str,
                              lang_: str) -> list:
-    """The dissolved areas within and beyond reach (:func:`presentation.webmap.coverage_overlays`): computed
+    """The dissolved areas within and beyond reach (:func:`presentation.geojson.coverage_overlays`): computed
     once per service, minutes and mode, whatever base map or families are chosen."""
     res = service_cached(spec, scale, service, minutes, mode, "none", None)
     return geojson.coverage_overlays(get_area(spec, scale), service, minutes, res["covered"], lang=lang_,
@@ -452,7 +452,7 @@ def show_map(m, key: str, height: int = 620, returned=None, layers: str | None =
     the map costs milliseconds instead of a second. Falls back to ``st_folium`` if its internals moved.
 
     ``layers``: a script (``{map}`` for the map) run on the drawn map, e.g.
-    :func:`presentation.webmap.overview_layers_js`. It goes to the browser as streamlit-folium's
+    :func:`presentation.map_scripts.overview_layers_js`. It goes to the browser as streamlit-folium's
     "feature group" argument: the component's key depends on the map only, so the browser keeps the map
     and runs the new script when only the layers change (no new frame, no map rebuilt or re-downloaded).
     """

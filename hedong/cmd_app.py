@@ -116,7 +116,7 @@ def prepare(spec: str | None = None) -> None:
     """Load the study area the app opens on (``HEDONG_AREA``, else the demo) into the process's copy
     (:func:`gis.areas.load_area_cached`, which the app uses), snap its homes to the walking streets (every
     first coverage needs them), make the transformation to lon/lat the maps are drawn in, and build the
-    main map's layers that the area alone decides (:func:`presentation.webmap.static_layer`, in the app's
+    main map's layers that the area alone decides (:func:`presentation.geojson.static_layer`, in the app's
     first language, Chinese).
 
     Run while the server starts. A failure is left to the app, which shows it to the person who opens

@@ -2,8 +2,10 @@
 
 ``CATALOGUE[key] = {"zh": ..., "en": ...}``; :func:`t` looks a phrase up and fills its
 ``{placeholders}``. Keys are grouped by where they are shown: plain keys for the maps
-(:mod:`presentation.webmap`), ``tiles.*`` for the base-map choices, ``page.*`` for the published
-pages (:mod:`presentation.publish`), ``col.*`` for table heads, ``app.*`` for the Streamlit app.
+(:mod:`presentation.webmap` and its styles, legends, geojson and map_scripts modules), ``tiles.*``
+for the base-map choices, ``page.*`` for the published pages (:mod:`presentation.publish`),
+``col.*`` for table heads, ``app.*`` for the Streamlit app, ``optimize.*`` for the words the
+optimiser returns as keys (:mod:`scenarios.locate.registry`).
 Every entry carries both languages with the same placeholders (tests/test_i18n.py checks it).
 
 Names of facility families, sub-types, services and capacity units are not repeated here: they
@@ -27,7 +29,7 @@ LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}
 
 CATALOGUE: dict[str, dict[str, str]] = {
-    # ------------------------------------------------ maps (presentation.webmap)
+    # ------------------------------------------------ maps (presentation.webmap, styles, legends, geojson, map_scripts)
     "boundary": {"zh": "研究范围边界", "en": "Study-area boundary"},
     "districts": {"zh": "街道/片区", "en": "Subdistricts"},
     "district_labels": {"zh": "街道名称", "en": "Subdistrict names"},

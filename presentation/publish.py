@@ -337,7 +337,7 @@ def add_seat_frame(m, area, *, compact: bool = False, legend: bool = True) -> li
 
 def seat_legend_html(lang: str = "zh") -> str:
     """The seat map's legend (seats per child, school utilisation) as one row of HTML for the page under
-    the app's seat map (:func:`presentation.webmap.legend_row`)."""
+    the app's seat map (:func:`presentation.legends.legend_row`)."""
     return legends.legend_row(_seat_legend_blocks(lang, True))
 
 
@@ -352,7 +352,7 @@ def seat_map_base(area, *, lang: str = "zh", assets: str = "served") -> folium.M
 
 def seat_map_layers(base, area, scenario, year: int, ev, *, level: str = "primary") -> str:
     """The app's seat map layers of one evaluation (:func:`add_seat_layers`, compact) as a script for a
-    drawn :func:`seat_map_base` (:func:`presentation.webmap.layers_script`)."""
+    drawn :func:`seat_map_base` (:func:`presentation.map_scripts.layers_script`)."""
     scratch = map_scripts.scratch_map(base)
     add_seat_layers(scratch, area, scenario, year, ev, level=level, compact=True)
     return map_scripts.layers_script(scratch)
@@ -525,7 +525,7 @@ def _has_scenarios(area) -> bool:
 
 def place_minutes_by_cell(area) -> dict:
     """Minutes on foot from every population cell to the nearest facility of each service (the data of
-    the offline "my place" click, :func:`presentation.webmap.add_place_finder`)."""
+    the offline "my place" click, :func:`presentation.map_scripts.add_place_finder`)."""
     return {s: service_coverage(area, s).cell_minutes.to_numpy(float) for s in SERVICES}
 
 

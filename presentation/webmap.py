@@ -15,12 +15,18 @@ holding inline SVG (no Font Awesome), the legend, the generated-data notice and 
 plain Leaflet controls, and :func:`finish` points the page at the vendored Leaflet
 (:mod:`presentation.assets`): served by the app, or inlined into a standalone file.
 
+The builders' parts live by concern: :mod:`presentation.styles` (palettes, colour classes,
+markers, tiles, display CRS), :mod:`presentation.geojson` (GeoJSON builders, data shaping, the
+static layers kept on the area's compute context), :mod:`presentation.legends` (legends, notice,
+attribution), :mod:`presentation.controls` (Leaflet controls and scripts) and
+:mod:`presentation.map_scripts` (the page scripts of maps drawn once).
+
 Typical use::
 
     m = base_map(area, lang="zh")
     add_boundary(m, area); add_districts(m, area)
     add_facilities(m, area.facilities)
-    add_notice(m, area); add_legend(m, ...); add_layer_control(m)
+    legends.add_notice(m, area); legends.add_legend(m, ...); controls.add_layer_control(m)
     html = finish(m, assets="inline").get_root().render()
 """
 
