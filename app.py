@@ -20,7 +20,7 @@ import os
 
 import streamlit as st
 
-from presentation import webmap
+from presentation import legends
 from presentation.i18n import LANG_NAMES, LANGS, t
 from webapp.page_coverage import page_coverage
 from webapp.page_indicators import page_indicators
@@ -75,18 +75,18 @@ def main():
     with st.spinner(tr("loading")):
         a = area()
     if getattr(a, "synthetic", False):
-        st.warning(webmap.notice_text(a, lang()), icon="⚠️")  # the notice starts with 演示数据（生成）
-    elif webmap.estimate_text(a, lang()):  # real data with estimated layers (Helsinki's population)
-        st.info(webmap.estimate_text(a, lang()), icon="ℹ️")
+        st.warning(legends.notice_text(a, lang()), icon="⚠️")  # the notice starts with 演示数据（生成）
+    elif legends.estimate_text(a, lang()):  # real data with estimated layers (Helsinki's population)
+        st.info(legends.estimate_text(a, lang()), icon="ℹ️")
     {"map": page_map, "place": page_place, "coverage": page_coverage, "schools": page_schools, "indicators": page_indicators,
      "publish": page_publish}[page]()
     with st.sidebar:
-        st.caption(webmap.attribution_text(a, lang()))
+        st.caption(legends.attribution_text(a, lang()))
         if getattr(a, "sources", None):
             with st.expander(t("page.sources", lang())):  # each layer's source and licence, as the area states it
                 # plain escaped HTML: a grid here loaded the data-grid's code on every first page (~0.1 s)
                 st.html(f'<ul class="hedong-sources" style="font-size:12px;padding-left:16px;margin:0">'
-                        f"{webmap.source_items_html(a.sources)}</ul>")
+                        f"{legends.source_items_html(a.sources)}</ul>")
 
 
 if __name__ == "__main__":  # streamlit runs the script as __main__; tests import its functions

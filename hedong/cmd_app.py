@@ -32,7 +32,7 @@ from pathlib import Path
 from accessibility.context import ComputeContext
 from gis import areas
 from layers.errors import InputError
-from presentation import webmap
+from presentation import geojson
 
 #: The app script: next to the packages in the project folder (``pip install -e .`` keeps it there).
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -139,7 +139,7 @@ def prepare(spec: str | None = None) -> None:
     """Load the study area the app opens on (``HEDONG_AREA``, else the demo) into the process's copy
     (:func:`gis.areas.load_area_cached`, which the app uses), snap its homes to the walking streets (every
     first coverage needs them), make the transformation to lon/lat the maps are drawn in, and build the
-    main map's layers that the area alone decides (:func:`presentation.webmap.static_layer`, in the app's
+    main map's layers that the area alone decides (:func:`presentation.geojson.static_layer`, in the app's
     first language, Chinese).
 
     Run while the server starts. A failure is left to the app, which shows it to the person who opens
@@ -150,7 +150,7 @@ def prepare(spec: str | None = None) -> None:
         ComputeContext.for_area(a).cell_snap("walk")
         a.boundary.to_crs("EPSG:4326")  # pyproj's first transformer (0.1 s) is built once per process
         for kind in ("density", "districts", "boundary"):  # the first map's layers that only the area decides
-            webmap.static_layer(a, kind, "wgs84", "zh")
+            geojson.static_layer(a, kind, "wgs84", "zh")
     except Exception:  # noqa: BLE001, S110 - see above: the app reports it
         pass
 

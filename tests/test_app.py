@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from presentation import webmap
+from presentation import legends, webmap
 from presentation.i18n import t
 
 from tests.conftest import SMALL_SCALE
@@ -140,7 +140,7 @@ def test_coverage_life_circle_map(at, small_demo):
     import numpy as np
 
     from accessibility.coverage import life_circle
-    from presentation.webmap import LIFE_CIRCLE_COLORS
+    from presentation.styles import LIFE_CIRCLE_COLORS
 
     goto(at, "coverage")
     at.radio(key="cov_mode").set_value("walk").run()
@@ -450,7 +450,7 @@ def test_sidebar_lists_the_sources_escaped(at, small_demo):
     body = " ".join(h.proto.body for h in at.sidebar.get("html") if "hedong-sources" in h.proto.body)
     assert body and all(f"<b>{k}</b>" in body for k in small_demo.sources)
     # a hostile source text (a folder's sources.json) reaches the page as text
-    items = webmap.source_items_html({"population": '<script>alert(1)</script> & "x"'})
+    items = legends.source_items_html({"population": '<script>alert(1)</script> & "x"'})
     assert "<script>" not in items and "&lt;script&gt;" in items and "&amp;" in items
 
 

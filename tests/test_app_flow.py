@@ -58,13 +58,14 @@ def test_readme_candidates_example_runs(small_demo, monkeypatch, capsys):
 
 
 def test_optimize_help_explains_every_model(capsys):
-    from scenarios.optimize import MODEL_HELP
+    from presentation.i18n import t
+    from scenarios.optimize import MODEL_HELP_KEYS
 
     with pytest.raises(SystemExit):
         main(["scenario", "optimize", "--help"])
     text = capsys.readouterr().out
-    for k, (_, en) in MODEL_HELP.items():
-        assert k in text and en.split(":")[0] in text
+    for k, key in MODEL_HELP_KEYS.items():
+        assert k in text and t(key, "en").split(":")[0] in text
     assert "docs/examples/candidates.csv" in text
 
 
@@ -108,7 +109,8 @@ def test_dissolved_cells_cover_exactly_the_cells(small_demo):
     """The app map's covered / uncovered areas are the union of exactly the cells of each class:
     their areas equal n_cells x side² and they do not overlap."""
     from accessibility.coverage import service_coverage
-    from presentation.webmap import dissolved_squares, service_map
+    from presentation.geojson import dissolved_squares
+    from presentation.webmap import service_map
 
     res = service_coverage(small_demo, "fitness", minutes=15)
     pop = small_demo.population

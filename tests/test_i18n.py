@@ -64,6 +64,10 @@ def _literal_keys(path: Path, funcs: dict[str, str]) -> set[str]:
 
 @pytest.mark.parametrize("path, funcs", [
     ("presentation/webmap.py", {"t": ""}),
+    ("presentation/legends.py", {"t": ""}),
+    ("presentation/map_scripts.py", {"t": ""}),
+    ("presentation/geojson.py", {"t": ""}),
+    ("presentation/styles.py", {"t": ""}),
     ("presentation/publish.py", {"t": "", "pt": "page."}),
     ("app.py", {"t": "", "tr": "app."}),
 ])
@@ -77,7 +81,9 @@ def _with_webapp(path: str) -> list[Path]:
     return [ROOT / path] + (sorted((ROOT / "webapp").glob("*.py")) if path == "app.py" else [])
 
 
-@pytest.mark.parametrize("path", ["presentation/webmap.py", "presentation/publish.py", "app.py"])
+@pytest.mark.parametrize("path", ["presentation/webmap.py", "presentation/styles.py", "presentation/legends.py",
+                                  "presentation/geojson.py", "presentation/map_scripts.py",
+                                  "presentation/publish.py", "app.py"])
 def test_no_inline_translation_dicts_left(path):
     src = "\n".join(f.read_text(encoding="utf-8") for f in _with_webapp(path))
     assert not re.search(r'\{"zh": [^{}]*"en": [^{}]*\}\[', src), "an inline {'zh':…, 'en':…}[lang] dict"

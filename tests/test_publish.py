@@ -147,7 +147,7 @@ def test_failure_leaves_old_publication(small_demo, tmp_path, monkeypatch):
 def test_life_circle_page(published, small_demo):
     """life-circle.html: offline, 0..6 legend with residents' shares, notice, attribution, linked from index."""
     from accessibility.coverage import life_circle
-    from presentation.webmap import LIFE_CIRCLE_COLORS
+    from presentation.styles import LIFE_CIRCLE_COLORS
 
     out, result = published
     html = (out / "life-circle.html").read_text(encoding="utf-8")

@@ -20,7 +20,7 @@ from accessibility.norm_check import norm_gaps
 from accessibility.place import place_isochrone, point_in_area_crs
 from layers.errors import InputError
 from layers.families import SERVICES
-from presentation import webmap
+from presentation import controls, geojson, legends, map_scripts, styles, webmap
 from presentation import publish as pub
 from scenarios.enrolment import enrolment_table
 from scenarios.evaluate import evaluate
@@ -56,10 +56,10 @@ def overview_base_cached(spec: str, scale: float, display: str, lang_: str):
 def overview_layers_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, tiles: str,
                            tk: str | None, fams: tuple, lang_: str) -> str:
     """The main map's changing layers for these choices as a script run on the drawn base map
-    (:func:`presentation.webmap.overview_layers_js`): homes within reach and beyond it as dissolved cells,
+    (:func:`presentation.map_scripts.overview_layers_js`): homes within reach and beyond it as dissolved cells,
     tiles, legend and layer switch — tens of kilobytes instead of a new map."""
-    display = webmap.TILES[tiles]["display"]
-    return webmap.overview_layers_js(get_area(spec, scale), service, minutes, None, lang=lang_, display=display,
+    display = styles.TILES[tiles]["display"]
+    return map_scripts.overview_layers_js(get_area(spec, scale), service, minutes, None, lang=lang_, display=display,
                                      tiles=tiles, tianditu_key=tk, families=list(fams),
                                      overlays=coverage_overlays_cached(spec, scale, service, minutes, mode, display,
                                                                        lang_), in_map_legend=False)
@@ -68,10 +68,10 @@ def overview_layers_cached(spec: str, scale: float, service: str, minutes: float
 @st.cache_resource(show_spinner=False, max_entries=64)  # resource: shared GeoJSON, read only
 def coverage_overlays_cached(spec: str, scale: float, service: str, minutes: float, mode: str | None, display: str,
                              lang_: str) -> list:
-    """The dissolved areas within and beyond reach (:func:`presentation.webmap.coverage_overlays`): computed
+    """The dissolved areas within and beyond reach (:func:`presentation.geojson.coverage_overlays`): computed
     once per service, minutes and mode, whatever base map or families are chosen."""
     res = service_cached(spec, scale, service, minutes, mode, "none", None)
-    return webmap.coverage_overlays(get_area(spec, scale), service, minutes, res["covered"], lang=lang_,
+    return geojson.coverage_overlays(get_area(spec, scale), service, minutes, res["covered"], lang=lang_,
                                     display=display)
 
 
@@ -159,8 +159,8 @@ def edit_map_cached(spec: str, scale: float, skey: str, lang_: str, _scen=None):
     em = webmap.base_map(a, lang=lang_)
     layers = [("districts", webmap.add_districts(em, a, labels=False, population=False))]
     layers += [(f"family:{f}", fg) for f, fg in webmap.add_facilities(em, _scen.projects, planned=True).items()]
-    webmap.add_attribution(em, a)
-    webmap.register_layers(em, layers)
+    legends.add_attribution(em, a)
+    controls.register_layers(em, layers)
     return webmap.finish(em, "served")
 
 
@@ -169,7 +169,7 @@ def edit_layers_cached(spec: str, scale: float, skey: str, lang_: str, at: tuple
     """The project being edited, ringed at its site ``at`` (lat, lon), and — when the planner has picked
     another — its proposed site ``to`` with a dashed line from the old one, as a script for the drawn
     :func:`edit_map_cached`: the planner sees which project moves, and where to, before applying."""
-    scratch = webmap.scratch_map(edit_map_cached(spec, scale, skey, lang_, _scen=_scen))
+    scratch = map_scripts.scratch_map(edit_map_cached(spec, scale, skey, lang_, _scen=_scen))
     fg = folium.FeatureGroup(name=tr("edit_now", lang_), show=True, control=False)
     folium.CircleMarker(list(at), radius=13, color="#111111", weight=3, fill=False,
                         tooltip=tr("edit_now", lang_)).add_to(fg)
@@ -178,7 +178,7 @@ def edit_layers_cached(spec: str, scale: float, skey: str, lang_: str, at: tuple
         folium.CircleMarker(list(to), radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
                             fill_opacity=1.0, tooltip=tr("edit_to", lang_)).add_to(fg)
     fg.add_to(scratch)
-    return webmap.layers_script(scratch)
+    return map_scripts.layers_script(scratch)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -246,9 +246,9 @@ def sites_base_cached(spec: str, scale: float, lang_: str):
     m = webmap.base_map(a, lang=lang_)
     districts = webmap.add_districts(m, a, population=False)
     boundary = webmap.add_boundary(m, a)
-    webmap.add_notice(m, a, collapsed=True)  # under the page's own notice: one line that unfolds
-    webmap.add_attribution(m, a)
-    webmap.register_layers(m, [("districts", districts), ("boundary", boundary)])
+    legends.add_notice(m, a, collapsed=True)  # under the page's own notice: one line that unfolds
+    legends.add_attribution(m, a)
+    controls.register_layers(m, [("districts", districts), ("boundary", boundary)])
     return webmap.finish(m, "served")
 
 
@@ -256,7 +256,7 @@ def sites_base_cached(spec: str, scale: float, lang_: str):
 def sites_layers_cached(spec: str, scale: float, lang_: str, candidates: tuple, chosen: tuple) -> str:
     """Candidate sites (grey) and chosen or suggested sites (yellow), each ``(id, lon, lat)`` in WGS84, as
     a layers script for the drawn optimiser map: a new upload or result redraws these only."""
-    scratch = webmap.scratch_map(sites_base_cached(spec, scale, lang_))  # a WGS84 map (no GCJ-02 tiles)
+    scratch = map_scripts.scratch_map(sites_base_cached(spec, scale, lang_))  # a WGS84 map (no GCJ-02 tiles)
     for name, sites, style in ((tr("candidates_layer", lang_), candidates,
                                 dict(radius=5, color="#555555", weight=1, fill_color="#bbbbbb", fill_opacity=0.9)),
                                (tr("chosen", lang_), chosen,
@@ -265,10 +265,10 @@ def sites_layers_cached(spec: str, scale: float, lang_: str, candidates: tuple, 
             continue
         fg = folium.FeatureGroup(name=f"{name} ({len(sites)})", show=True)
         for cid, lon, lat in sites:  # the ids come from the user's file: escaped (a tooltip is HTML)
-            folium.CircleMarker([lat, lon], fill=True, tooltip=f"{webmap.esc(cid)}: {lon:.6f}, {lat:.6f}",
+            folium.CircleMarker([lat, lon], fill=True, tooltip=f"{styles.esc(cid)}: {lon:.6f}, {lat:.6f}",
                                 **style).add_to(fg)
         fg.add_to(scratch)
-    return webmap.layers_script(scratch)
+    return map_scripts.layers_script(scratch)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -281,9 +281,9 @@ def place_base_cached(spec: str, scale: float, lang_: str):
     layers = [("streets", webmap.add_streets(m, a, lang=lang_)),
               ("districts", webmap.add_districts(m, a, population=False)), ("boundary", webmap.add_boundary(m, a))]
     layers += [(f"family:{f}", fg) for f, fg in webmap.add_facilities(m, a.facilities).items()]
-    webmap.add_notice(m, a)
-    webmap.add_attribution(m, a)  # the sources, as on every other map
-    webmap.register_layers(m, layers)
+    legends.add_notice(m, a)
+    legends.add_attribution(m, a)  # the sources, as on every other map
+    controls.register_layers(m, layers)
     return webmap.finish(m, "served")
 
 
@@ -293,17 +293,17 @@ def place_layers_cached(spec: str, scale: float, lon: float | None, lat: float |
     """For a chosen point (WGS84; none: only the base-map switch): its walking isochrone and a marker, as a
     script for the drawn :func:`place_base_cached` — a click sends kilobytes, not the streets again."""
     a = get_area(spec, scale)
-    scratch = webmap.scratch_map(place_base_cached(spec, scale, lang_))
-    webmap.add_tile_choice(scratch, lang_)
+    scratch = map_scripts.scratch_map(place_base_cached(spec, scale, lang_))
+    map_scripts.add_tile_choice(scratch, lang_)
     if lon is not None:
         iso = place_isochrone(a, point_in_area_crs(a, lon, lat), minutes)
         fg = folium.FeatureGroup(name=tr("isochrone", lang_, minutes=f"{minutes:g}"), show=True)
         if not iso.is_empty:
             g = gpd.GeoDataFrame(geometry=[iso], crs=a.crs)
-            folium.GeoJson(webmap._features(webmap.to_display(g, "wgs84", simplify_m=5), []), interactive=False,
+            folium.GeoJson(geojson.geojson_features(styles.to_display(g, "wgs84", simplify_m=5), []), interactive=False,
                            style_function=lambda f: {"color": "#1f5fbf", "weight": 1, "fillColor": "#1f5fbf",
                                                      "fillOpacity": 0.15}).add_to(fg)
         folium.CircleMarker([lat, lon], radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
                             fill_opacity=1.0).add_to(fg)
         fg.add_to(scratch)
-    return webmap.layers_script(scratch)
+    return map_scripts.layers_script(scratch)

@@ -9,8 +9,9 @@ import streamlit as st
 
 from layers.errors import InfeasibleModelError, InputError
 from layers.families import LEVELS, SERVICES
+from presentation.i18n import t
 from scenarios.model import PLAN_YEARS
-from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS, optimize_area
+from scenarios.optimize import MODEL_HELP_KEYS, objective_unit_key, optimize_area
 from webapp.cached import upload_cached
 from webapp.state import (EDITED_SUFFIX, area_spec, current_scenario, demo_scale, keep_working_copy, lang,
                           service_label, tr, working_copy)
@@ -37,10 +38,10 @@ def optimise_section(a):
     c1, c2, c3 = st.columns([1, 2, 1])
     level = c1.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L),
                          key="opt_level")
-    model = c2.selectbox(tr("model"), list(MODEL_HELP), key="opt_model",
-                         format_func=lambda k, L=lang(): f"{k} · {MODEL_HELP[k][0 if L == 'zh' else 1].split('：')[0].split(':')[0]}")
+    model = c2.selectbox(tr("model"), list(MODEL_HELP_KEYS), key="opt_model",
+                         format_func=lambda k, L=lang(): f"{k} · {t(MODEL_HELP_KEYS[k], L).split('：')[0].split(':')[0]}")
     p = c3.number_input(tr("p"), 1, 20, 2, key="opt_p")
-    st.caption(MODEL_HELP[model][0 if lang() == "zh" else 1])
+    st.caption(t(MODEL_HELP_KEYS[model], lang()))
     # A refused upload stops here: never a silent fall-back to generated candidates.
     if st.button(tr("optimise"), key="opt_run", disabled=bool(refused), type="primary"):
         scen = current_scenario()
@@ -61,7 +62,7 @@ def optimise_section(a):
     if not r:
         sites_map(cands)  # the candidates before any run; the chosen sites are drawn on the same map
         return
-    unit = OBJECTIVE_UNITS[r["model"]][0 if lang() == "zh" else 1]
+    unit = t(objective_unit_key(r["model"]), lang())
     value = float(r.get("objective_value", r["objective"]))
     # the unit goes with the label (in the value it pushed the number out of a narrow column: "15,576.0
     # child…"); counts of children or schools are whole numbers, minutes keep a decimal

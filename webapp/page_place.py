@@ -11,7 +11,7 @@ from accessibility.place import place_minutes, point_in_area_crs
 from accessibility.place import BANDS as PLACE_BANDS
 from gis.crs import wgs84_to_gcj02
 from layers.errors import InputError
-from presentation import webmap
+from presentation import i18n, legends
 from presentation.i18n import display_names
 from scenarios.sites import check_sites
 from webapp.cached import place_base_cached, place_layers_cached
@@ -41,7 +41,7 @@ def page_place():
                 st.error(e.one_line())
     elif how == "facility":
         f = a.facilities.to_crs(4326)
-        labels = [f"{n} · {webmap.family_label(fam, lang())}" for n, fam in zip(display_names(f, lang()), f["family"])]
+        labels = [f"{n} · {i18n.family_label(fam, lang())}" for n, fam in zip(display_names(f, lang()), f["family"])]
         i = st.selectbox(tr("place_facility"), list(range(len(f))), key="place_fac", index=None,
                          format_func=lambda i, L=labels: L[i])
         if i is not None:
@@ -60,7 +60,7 @@ def page_place():
                                      None if shown is None else round(shown[1], 6), minutes, lang())
         out = show_map(place_base_cached(spec, sc, lang()), key="place_map", height=520,
                        returned=["last_clicked", "last_object_clicked"], layers=layers)
-        st.html(webmap.legend_row([webmap.facility_legend_row(lang())]))  # the symbols, under the map
+        st.html(legends.legend_row([legends.facility_legend_row(lang())]))  # the symbols, under the map
         new = newest_click(out, st.session_state.setdefault("_place_seen", {}))
         if how == "click" and new is not None and new != st.session_state.get("place_point"):
             st.session_state["place_point"] = new

@@ -12,7 +12,6 @@ import streamlit as st
 from layers import families as registry
 from layers.errors import InputError
 from layers.families import LEVELS, SERVICES, TYPE_CAPACITY
-from presentation import webmap
 from presentation import publish as pub
 from presentation.i18n import display_names, subtype_label, t
 from scenarios import store
@@ -68,8 +67,8 @@ def schools_view(a, scen, names: list[str]):
     lv = ev.levels[level].summary
     # Seat balance first: what the education bureau signs; the walking share is the norm check.
     k1, k2, k3, k4, k5, k6 = st.columns(6)
-    k1.metric(webmap.t("seats", lang()), f"{lv['seats']:,.0f}")
-    k2.metric(webmap.t("demand", lang()), f"{lv['demand']:,.0f}")
+    k1.metric(t("seats", lang()), f"{lv['seats']:,.0f}")
+    k2.metric(t("demand", lang()), f"{lv['demand']:,.0f}")
     # short labels (the long ones were cut off in six columns); the full wording is the metric's help
     k3.metric(tr("balance_short"), f"{lv['balance']:+,.0f}", help=tr("balance"))
     k4.metric(tr("utilisation"), "—" if not lv["seats"] else f"{lv['utilisation']:.0%}")
@@ -155,9 +154,9 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
     o_json, o_ev = evaluation_cached(spec, sc, scenario_key(o), year, level, _scen=o, assign=assign)
     d = delta(o_json, ev_json)[level]  # second minus first: scenario − baseline
     head = tr("delta", scen=scenario_label(scen.name), base=scenario_label(other))
-    st.markdown(f"**{head}** · {webmap.t('seats', lang())} {d['seats']:+,.0f} · "
+    st.markdown(f"**{head}** · {t('seats', lang())} {d['seats']:+,.0f} · "
                 f"{tr('balance')} {d['balance']:+,.0f} · {t('col.assigned', lang())} {d['assigned']:+,.0f} · "
-                f"{webmap.t('unserved', lang())} {d['unserved']:+,.0f}")
+                f"{t('unserved', lang())} {d['unserved']:+,.0f}")
     st.caption(tr("delta_help"))
     acts = action_diff(o, scen)  # what the scenario does that the baseline does not
     if acts:
@@ -257,7 +256,7 @@ def edit_section(a, scen):
         # The project type's first capacity column (a nine-year school: its primary seats).
         cap_col = TYPE_CAPACITY[row["type"]][0]
         level = registry.main_level(row["type"])
-        seats = c4.number_input(webmap.t("seats", lang()), 0, 10000, int(row[cap_col]),
+        seats = c4.number_input(t("seats", lang()), 0, 10000, int(row[cap_col]),
                                 step=(SERVICES[level].class_size or 1) if level else 1,
                                 key=f"edit_seats_{pid}_{ver}")
         if st.button(tr("apply"), key="edit_apply", type="primary"):

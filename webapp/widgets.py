@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from presentation import webmap
+from presentation import controls
 from presentation.i18n import CATALOGUE, display_names, t
 from webapp.cached import sites_base_cached, sites_layers_cached
 from webapp.state import area, area_spec, demo_scale, lang, tr
@@ -81,7 +81,7 @@ def show_map(m, key: str, height: int = 620, returned=None, layers: str | None =
     the map costs milliseconds instead of a second. Falls back to ``st_folium`` if its internals moved.
 
     ``layers``: a script (``{map}`` for the map) run on the drawn map, e.g.
-    :func:`presentation.webmap.overview_layers_js`. It goes to the browser as streamlit-folium's
+    :func:`presentation.map_scripts.overview_layers_js`. It goes to the browser as streamlit-folium's
     "feature group" argument: the component's key depends on the map only, so the browser keeps the map
     and runs the new script when only the layers change (no new frame, no map rebuilt or re-downloaded).
     """
@@ -96,7 +96,7 @@ def show_map(m, key: str, height: int = 620, returned=None, layers: str | None =
             old = getattr(m, "_hedong_layers_script", None)
             if old is not None:
                 m._children.pop(old.get_name(), None)
-            m._hedong_layers_script = webmap.add_script(m, layers)
+            m._hedong_layers_script = controls.add_script(m, layers)
         return sf.st_folium(m, key=key, height=height, use_container_width=True, returned_objects=returned)
     pre = folium_payload(m)
     hash_key = pre["hashes"].get(key)
@@ -211,8 +211,8 @@ def balance_frame(level_json: dict) -> pd.DataFrame:
     rows = []
     cat = {r["district_id"]: r for r in (level_json.get("catchment") or {}).get("by_district", [])}
     for r in level_json["by_district"]:
-        row = {tr("district"): r["district"], webmap.t("seats", lang()): r["seats"],
-               webmap.t("demand", lang()): r["enrolment"], tr("balance"): r["balance"],
+        row = {tr("district"): r["district"], t("seats", lang()): r["seats"],
+               t("demand", lang()): r["enrolment"], tr("balance"): r["balance"],
                tr("utilisation"): r["utilisation"], tr("classes"): r["classes"],
                tr("per_class"): r["pupils_per_class"], t("col.class_flag", lang()): class_flag_label(r["class_flag"])}
         if cat:
