@@ -34,7 +34,7 @@ from accessibility.context import ComputeContext
 from accessibility.params import check_minutes, check_mode
 from layers.errors import ParameterError
 from layers.families import LIFE_CIRCLE_SERVICES, SERVICES, Service
-from layers.norms import LIFE_CIRCLE_NAME, LIFE_CIRCLE_SOURCE, LIFE_CIRCLE_TIERS
+from layers.norms import LIFE_CIRCLE_NAME, LIFE_CIRCLE_SOURCE, LIFE_CIRCLE_TIERS, minutes_view
 
 __all__ = [
     "DEFAULT_MINUTES", "ServiceCoverage", "LifeCircle", "get_service", "effective_mode", "service_facilities",
@@ -425,7 +425,9 @@ class TieredLifeCircle:
     by_district : dict
         District name -> population share with every service within its tier.
     by_service : dict
-        Service key -> ``{"tier_minutes", "population_share", "cohort_share"}``.
+        Service key -> ``{"tier_minutes", "population_share", "cohort_share", "mode", "speed_m_per_min",
+        "implied_distance_m", "norm_distance_m"}`` (the tier's minutes at the service's pace and the
+        distance that implies, beside the norm distance of :data:`layers.norms.NORM_DISTANCES`).
     """
 
     tiers: dict
@@ -470,8 +472,13 @@ def tiered_life_circle(area, mode: str | None = None, facilities=None, covs: dic
         c = cov.cell_minutes.to_numpy(float) <= t
         dem = area.population[cov.service.demand].to_numpy(float)
         tiers[k], covered[k] = t, c
+        # the minutes view says its speed and the distance it implies (a tier in minutes is not the
+        # norm distance: 5 min at the elderly 50 m/min is 250 m, the day-care norm 300 m)
+        view = minutes_view(t, cov.mode, cov.service.radius_m)
         by_service[k] = {"tier_minutes": t, "population_share": _share(pop[c].sum(), P),
-                         "cohort_share": _share(dem[c].sum(), dem.sum())}
+                         "cohort_share": _share(dem[c].sum(), dem.sum()), "mode": view["mode"],
+                         "speed_m_per_min": view["speed_m_per_min"], "implied_distance_m": view["implied_distance_m"],
+                         "norm_distance_m": view["norm_distance_m"]}
     counts = np.zeros(len(pop), dtype=np.int64)
     for c in covered.values():
         counts += c
