@@ -4,9 +4,14 @@
 
 One row per indicator of 《运城市"十四五"公共服务和社会保障事业规划》 (7, 9, 12, 15, 19, 22 ...)
 and per text target (毛入园率 proxy, public kindergartens, nursing beds, 50 study rooms, a care site
-in every community over 10,000, a 普惠 childcare centre in every subdistrict): the 2020 baseline,
-the 2025 target, the value for the area and each subdistrict, and met / not met / not comparable
-with the reason. The numbers come from :func:`accessibility.indicators.indicator_table`.
+in every community of 10,000 or more, a 普惠 childcare centre in every township, county and town
+fitness rules, special education, community workers, senior-secondary enrolment): the 指标性质, the
+2020 baseline, the 2025 target, the value for the area and each subdistrict (for information where
+the target is area-wide), and met / not met / not comparable with the reason, the scope and the
+population base. With ``--scenario S --year Y`` the children in the denominators are the
+seat-planning projection of year Y (:func:`scenarios.demand.children`); residents and people aged
+60+ stay at the base year, labelled. The numbers come from
+:func:`accessibility.indicators.indicator_table`.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ from hedong.cli import add_area_argument
 from hedong.cmd_coverage import scenario_facilities
 from hedong.output import print_json, table
 from layers.errors import InputError
+from scenarios.demand import children
+
+#: The child cohorts a scenario year projects (population column -> the school level whose ages they are).
+PROJECTED_COHORTS = {"age_3_5": "kindergarten", "age_6_11": "primary", "age_12_14": "junior"}
 
 
 def register(sub) -> None:
@@ -54,7 +63,8 @@ def run_indicators(args) -> int:
             raise InputError("the file exists; pass --overwrite to replace it", file=out, field="--csv")
     area = areas.load_area_cached(args.area)
     fac = scenario_facilities(area, args.scenario, args.year)
-    tab = indicator_table(area, fac, walking=not args.no_walking)
+    cohorts = projected_cohorts(area, args.year) if args.year is not None else None
+    tab = indicator_table(area, fac, walking=not args.no_walking, year=args.year, cohorts=cohorts)
     if args.scenario:
         tab["scenario"], tab["year"] = args.scenario, args.year
     if out is not None:
@@ -64,13 +74,20 @@ def run_indicators(args) -> int:
         print_json(tab)
         return 0
     lang = args.lang
-    rows = [{"no": r["no"] or "", "indicator": r[lang], "unit": r["unit"],
+    rows = [{"no": r["no"] or "", "indicator": r[lang], "nature": r.get("nature") or "", "unit": r["unit"],
              "2020": "" if r["baseline_2020"] is None else r["baseline_2020"],
              "2025": "" if r["target_2025"] is None else f"{r['comparison']} {r['target_2025']:g}",
              "value": "—" if r["value"] is None else r["value"], "status": r["status"],
              "reason": (r["reason"] or {}).get(lang, "")} for r in tab["indicators"]]
     print(f"{area.name}: {tab['plan']}" + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
     print(table(rows))
+    print("\n" + tab["population"]["note"][lang])
     if out is not None:
         print(f"\nwrote {out}")
     return 0
+
+
+def projected_cohorts(area, year: int) -> dict:
+    """Children per cell of ``year`` for the indicator denominators: the seat-planning projection
+    (:func:`scenarios.demand.children`, cohort mode where the area has births) of each school level's ages."""
+    return {col: children(area, level, year) for col, level in PROJECTED_COHORTS.items()}
