@@ -81,6 +81,9 @@ _T = {
     "no_data": ("现有图层没有此项数据", "no layer holds these data"),
     "no_pop": ("无人口", "no residents"),
     "city_wide": ("目标为全市总量，区/街道不按比例分摊", "the target is a city-wide total; a district is not pro-rated"),
+    "not_target_area": ("目标为全市总量，研究范围不是全市：不判断（区/街道不按比例分摊）",
+                        "the target is a city-wide total and the study area is not the whole city: not judged "
+                        "(a part is not pro-rated)"),
     "sports_partial": ("规划口径含全部体育场地（含学校操场），图层仅含公共健身设施：现值为下限",
                        "the plan counts all sports venues (school grounds included); the layer holds public "
                        "fitness sites only, so the value is a lower bound"),
@@ -576,7 +579,7 @@ def indicator_table(area, facilities: gpd.GeoDataFrame | None = None, *, walking
     rows.append(_row("study_rooms_2025", zh="河东书房数量（全市）", en="Hedong Study Rooms (city-wide)", unit="rooms",
                      target=TARGETS["study_rooms_2025"], kind="count", value=n_rooms,
                      status=None if rooms_judged else NOT_COMPARABLE,
-                     reason=None if rooms_judged else _both("city_wide"), scope=rooms_scope, measure="computed",
+                     reason=None if rooms_judged else _both("not_target_area"), scope=rooms_scope, measure="computed",
                      by_district={c.names[d]: {"value": int(rooms_byd[d]), "status": INFO,
                                                "reason": _both("city_wide")} for d in c.ids}))
     rows.append(_care_sites_per_community(area, c))

@@ -25,10 +25,7 @@ from hedong.cli import add_area_argument
 from hedong.cmd_coverage import scenario_facilities
 from hedong.output import print_json, table
 from layers.errors import InputError
-from scenarios.demand import children
-
-#: The child cohorts a scenario year projects (population column -> the school level whose ages they are).
-PROJECTED_COHORTS = {"age_3_5": "kindergarten", "age_6_11": "primary", "age_12_14": "junior"}
+from scenarios.indicator_years import projected_cohorts
 
 
 def register(sub) -> None:
@@ -36,11 +33,15 @@ def register(sub) -> None:
     p = sub.add_parser("indicators", help="the plan's indicator table: baseline, target, value by subdistrict, status",
                        description="The plan's indicators and text targets computed from the layers: 2020 baseline, "
                                    "2025 target, value for the area and each subdistrict, met / not met / not "
-                                   "comparable (with the reason). City-wide ratios are ratios; the walking measure "
-                                   "beside each is labelled as such.")
+                                   "comparable (with the reason), 指标性质, scope and population base. Area-wide ratios "
+                                   "are judged once (subdistrict values for information); rules per unit are judged unit "
+                                   "by unit. With --scenario/--year the children in the denominators are that year's "
+                                   "projection (adults at the base year). The walking measure beside each ratio is "
+                                   "labelled with its speed and distance.")
     add_area_argument(p)
     p.add_argument("--scenario", default=None, help="scenario whose projects are open (needs --year)")
-    p.add_argument("--year", type=int, default=None, help="year of the scenario")
+    p.add_argument("--year", type=int, default=None,
+                   help="year of the scenario (its projected children divide the per-child rows)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the table and CSV (default zh)")
     p.add_argument("--no-walking", action="store_true", help="skip the walking measures (faster)")
     p.add_argument("--json", action="store_true", help="print the table as JSON")
@@ -85,9 +86,3 @@ def run_indicators(args) -> int:
     if out is not None:
         print(f"\nwrote {out}")
     return 0
-
-
-def projected_cohorts(area, year: int) -> dict:
-    """Children per cell of ``year`` for the indicator denominators: the seat-planning projection
-    (:func:`scenarios.demand.children`, cohort mode where the area has births) of each school level's ages."""
-    return {col: children(area, level, year) for col, level in PROJECTED_COHORTS.items()}

@@ -143,7 +143,7 @@ def test_city_wide_targets_are_not_comparable_in_a_district(table):
     assert r["value"] == 1 and r["target_2025"] == 50 and r["status"] == NOT_COMPARABLE
     assert all(v["status"] == INFO for v in r["by_district"].values())
     assert r["scope"]["kind"] == "city_count" and r["scope"]["study_area_is_target_area"] is not True
-    assert "city-wide" in r["reason"]["en"]
+    assert "city-wide" in r["reason"]["en"] and "not the whole city" in r["reason"]["en"]
     for key in ("doctors_per_1000", "destitute_care_share"):
         assert _row(table, key)["status"] == NOT_COMPARABLE and _row(table, key)["value"] is None
 
