@@ -444,6 +444,9 @@ class TieredLifeCircle:
                 "all_services_share": self.all_services_share, "mean_services_within": self.mean_services_within,
                 "services": list(self.tiers), "tiers": self.tiers, "by_district": self.by_district,
                 "by_service": self.by_service,
+                # elderly care was one 15-minute service in the index; it is now counted as day care
+                # (5-minute tier) and care homes (15-minute tier), each at its own tier (issue 25)
+                "replaced": {"elderly_care": ["day_care", "nursing_home"]},
                 "tier_table": {str(k): {"distance_m": v["distance_m"], "source": v["source"], "mark": v["mark"]}
                                for k, v in LIFE_CIRCLE_TIERS.items()}}
 

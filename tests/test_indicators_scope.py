@@ -201,3 +201,16 @@ def test_cli_scenario_year_uses_the_projection(capsys):
     assert r["value"] != pytest.approx(100 * places / area.population["age_3_5"].sum())
     assert out["population"]["year"] == 2025 and out["year"] == 2025
     assert np.isfinite(r["value"])
+
+
+@pytest.mark.slow
+def test_nursing_bed_share_on_the_full_demo(full_demo):
+    """The demo at full scale (issue 25: 861 护理型 beds; 1,890 nursing-home beds; 2,469 with day care):
+    the share is over the 养老机构 beds, 45.6 %, not 34.9 %."""
+    r = _row(indicator_table(full_demo, walking=False), "nursing_bed_share")
+    eld = full_demo.facilities[full_demo.facilities["family"] == "elderly_care"]
+    homes = eld[eld["subtype"] == "nursing_home"]
+    nursing = homes.loc[homes["bed_type"] == "nursing", "beds"].sum()
+    assert r["detail"] == {"numerator": float(nursing), "denominator": float(homes["beds"].sum())}
+    assert r["value"] == pytest.approx(100 * nursing / homes["beds"].sum())
+    assert abs(r["value"] - 100 * nursing / eld["beds"].sum()) > 1  # the old base (day-care places too) differs

@@ -99,3 +99,12 @@ def test_readme_norm_table_matches_the_norms():
         assert cells[2] == f"{n.distance_m:,.0f} m", (key, cells)
         assert cells[3] == f"{n.minutes('walk'):.1f} min", (key, cells)
         assert re.search(rf"\b{n.tier}-minute\b", row), key
+
+
+def test_norms_addendum_lists_every_figure():
+    """docs/NORMS-addendum.md (the proposed NORMS.md section) cites every figure of layers/norms.py."""
+    text = (README.parent / "docs" / "NORMS-addendum.md").read_text(encoding="utf-8")
+    for key in list(NORM_SOURCES) + list(NORM_DISTANCES):
+        assert f"| `{key}` |" in text, key
+    for key, n in NORM_DISTANCES.items():
+        assert f"| `{key}` | {n.zh} | {n.distance_m:,.0f} m |" in text, key
