@@ -114,8 +114,10 @@ def scope_of(area, kind: str, target_area: str, *, units: str | None = None, ext
 
 
 def population_base(plan_base: str | None) -> dict:
-    """The ``population_base`` object of a per-capita row: the tool divides by residents (常住);
-    ``plan`` is the base the plan's own figure uses (``registered`` for row 11, else ``unstated``)."""
+    """The ``population_base`` object of a per-capita row: the tool divides by residents (常住, the
+    population layer; a row over a cohort adds its ``column``, and ``projected`` when a scenario year's
+    projection replaced it); ``plan`` is the base the plan's own figure uses (``registered`` for row 11,
+    else ``unstated``)."""
     pb = plan_base or "unstated"
     return {"used": "resident", "used_zh": POPULATION_BASES["resident"]["zh"],
             "used_en": POPULATION_BASES["resident"]["en"], "plan": pb, "plan_zh": POPULATION_BASES[pb]["zh"],

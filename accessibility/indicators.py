@@ -244,7 +244,8 @@ def _ratio(c, key, num: pd.Series, den_col: str, factor: float, *, unit, rec=Non
                 target=target, comparison=cmp_, kind=kind, value=value, status=status,
                 reason=reason_fn(value) if reason_fn else (None if value is not None else _both("no_pop")),
                 by_district=byd, walking=walking, note=note, nature=rec.get("nature"),
-                scope=scope, population_base=population_base(rec.get("plan_base")), **extra)
+                scope=scope, population_base={**population_base(rec.get("plan_base")), "column": den_col,
+                                              "projected": den_col in c.projected}, **extra)
 
 
 def _share_rows(c, key, fam: str, cap: str, flag, *, rec, target, unit="%", no=None, zh=None, en=None, note=None,
@@ -437,6 +438,7 @@ def _baseline_rows(area, c: _Ctx) -> list[dict]:
 
 def _apply_population(c: _Ctx, area, cohorts: dict | None) -> None:
     """Replace the denominators of ``cohorts``' columns (per-cell arrays of a projected year) in ``c``."""
+    c.projected = set(cohorts or ())
     if not cohorts:
         return
     did = area.population["district_id"].astype(str).to_numpy()

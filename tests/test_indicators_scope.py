@@ -177,6 +177,8 @@ def test_scenario_year_children_are_projected():
     tab = indicator_table(area, walking=False, year=2027, cohorts={"age_3_5": kids})
     r = _row(tab, "kindergarten_gross_enrolment_proxy")
     assert r["value"] == pytest.approx(base["value"] / 2)
+    assert r["population_base"]["column"] == "age_3_5" and r["population_base"]["projected"] is True
+    assert base["population_base"]["projected"] is False
     assert tab["population"]["year"] == 2027 and tab["population"]["projected_columns"] == ["age_3_5"]
     assert "2027" in tab["population"]["note"]["en"] and "base year" in tab["population"]["note"]["en"]
     # residents stay at the base year: beds per 1,000 unchanged
