@@ -243,6 +243,10 @@ class ServiceCoverage:
             "threshold_minutes": self.minutes,
             "travel_mode": self.mode,
             "facilities": self.n_facilities,
+            # a minutes view says its speed and the distance it implies, beside the norm distance
+            # (the norm check itself is hedong gaps, in metres)
+            **{k: v for k, v in minutes_view(self.minutes, self.mode, self.service.radius_m).items()
+               if k in ("speed_m_per_min", "implied_distance_m", "norm_distance_m")},
         }
 
     def to_geodataframe(self) -> gpd.GeoDataFrame:

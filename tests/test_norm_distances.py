@@ -108,3 +108,13 @@ def test_norms_addendum_lists_every_figure():
         assert f"| `{key}` |" in text, key
     for key, n in NORM_DISTANCES.items():
         assert f"| `{key}` | {n.zh} | {n.distance_m:,.0f} m |" in text, key
+
+
+def test_coverage_minutes_view_states_speed_and_distance(small_demo):
+    """hedong coverage's per-service figures say the speed and the distance their minutes imply."""
+    from accessibility.coverage import service_coverage
+
+    d = service_coverage(small_demo, "primary", minutes=10).to_dict()
+    assert (d["speed_m_per_min"], d["implied_distance_m"], d["norm_distance_m"]) == (60.0, 600.0, 500.0)
+    e = service_coverage(small_demo, "day_care", minutes=5).to_dict()
+    assert (e["speed_m_per_min"], e["implied_distance_m"], e["norm_distance_m"]) == (50.0, 250.0, 300.0)
