@@ -34,7 +34,7 @@ from accessibility.context import ComputeContext
 from accessibility.params import check_minutes, check_mode
 from layers.errors import ParameterError
 from layers.families import LIFE_CIRCLE_SERVICES, SERVICES, Service
-from layers.norms import LIFE_CIRCLE_NAME, LIFE_CIRCLE_SOURCE, LIFE_CIRCLE_TIERS
+from layers.norms import LIFE_CIRCLE_NAME, LIFE_CIRCLE_SOURCE, LIFE_CIRCLE_TIERS, minutes_view
 
 __all__ = [
     "DEFAULT_MINUTES", "ServiceCoverage", "LifeCircle", "get_service", "effective_mode", "service_facilities",
@@ -243,6 +243,10 @@ class ServiceCoverage:
             "threshold_minutes": self.minutes,
             "travel_mode": self.mode,
             "facilities": self.n_facilities,
+            # a minutes view says its speed and the distance it implies, beside the norm distance
+            # (the norm check itself is hedong gaps, in metres)
+            **{k: v for k, v in minutes_view(self.minutes, self.mode, self.service.radius_m).items()
+               if k in ("speed_m_per_min", "implied_distance_m", "norm_distance_m")},
         }
 
     def to_geodataframe(self) -> gpd.GeoDataFrame:
@@ -425,7 +429,9 @@ class TieredLifeCircle:
     by_district : dict
         District name -> population share with every service within its tier.
     by_service : dict
-        Service key -> ``{"tier_minutes", "population_share", "cohort_share"}``.
+        Service key -> ``{"tier_minutes", "population_share", "cohort_share", "mode", "speed_m_per_min",
+        "implied_distance_m", "norm_distance_m"}`` (the tier's minutes at the service's pace and the
+        distance that implies, beside the norm distance of :data:`layers.norms.NORM_DISTANCES`).
     """
 
     tiers: dict
@@ -442,6 +448,9 @@ class TieredLifeCircle:
                 "all_services_share": self.all_services_share, "mean_services_within": self.mean_services_within,
                 "services": list(self.tiers), "tiers": self.tiers, "by_district": self.by_district,
                 "by_service": self.by_service,
+                # elderly care was one 15-minute service in the index; it is now counted as day care
+                # (5-minute tier) and care homes (15-minute tier), each at its own tier (issue 25)
+                "replaced": {"elderly_care": ["day_care", "nursing_home"]},
                 "tier_table": {str(k): {"distance_m": v["distance_m"], "source": v["source"], "mark": v["mark"]}
                                for k, v in LIFE_CIRCLE_TIERS.items()}}
 
@@ -470,8 +479,13 @@ def tiered_life_circle(area, mode: str | None = None, facilities=None, covs: dic
         c = cov.cell_minutes.to_numpy(float) <= t
         dem = area.population[cov.service.demand].to_numpy(float)
         tiers[k], covered[k] = t, c
+        # the minutes view says its speed and the distance it implies (a tier in minutes is not the
+        # norm distance: 5 min at the elderly 50 m/min is 250 m, the day-care norm 300 m)
+        view = minutes_view(t, cov.mode, cov.service.radius_m)
         by_service[k] = {"tier_minutes": t, "population_share": _share(pop[c].sum(), P),
-                         "cohort_share": _share(dem[c].sum(), dem.sum())}
+                         "cohort_share": _share(dem[c].sum(), dem.sum()), "mode": view["mode"],
+                         "speed_m_per_min": view["speed_m_per_min"], "implied_distance_m": view["implied_distance_m"],
+                         "norm_distance_m": view["norm_distance_m"]}
     counts = np.zeros(len(pop), dtype=np.int64)
     for c in covered.values():
         counts += c

@@ -75,6 +75,11 @@ def gaps_json(area, table_df, scenario=None, year=None) -> dict:
         rows = g[g["district_id"] != "*"]
         levels[key] = {
             "radius_m": float(tot["radius_m"]), "mark": tot["mark"], "demand_column": tot["demand_column"],
+            # where the radius comes from, and what it is in minutes at walking pace (reading only:
+            # the check is in metres)
+            "tier": None if pd.isna(tot["tier"]) else int(tot["tier"]),
+            "clause": str(tot["clause"] or ""), "clause_recalled": bool(tot["recalled"]),
+            "walk_m_per_min": float(tot["walk_m_per_min"]), "walk_minutes": float(tot["walk_minutes"]),
             "facilities": int(tot["facilities"]), "cells_beyond": int(tot["cells_beyond"]),
             "population_beyond": float(tot["population_beyond"]), "demand": float(tot["demand"]),
             "demand_beyond": float(tot["demand_beyond"]), "demand_share_beyond": _num(tot["demand_share_beyond"]),
@@ -120,7 +125,8 @@ def run_gaps(args) -> int:
         return 0
     print(f"{area.name}: residents beyond the norm radius (network walking distance)"
           + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
-    rows = [{"level": k, "radius m": v["radius_m"], "mark": v["mark"], "facilities": v["facilities"],
+    rows = [{"level": k, "radius m": v["radius_m"], f"= min at {v['walk_m_per_min']:g} m/min": round(v["walk_minutes"], 1),
+             "tier": v["tier"] or "", "mark": v["mark"], "facilities": v["facilities"],
              "cohort": v["demand_column"], "cohort beyond": v["demand_beyond"],
              "% beyond": 100 * (v["demand_share_beyond"] or 0)} for k, v in j["levels"].items()]
     print(table(rows))

@@ -43,7 +43,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from layers.norms import CLASS_SIZE, KINDERGARTEN_STANDARD_CLASSES, SPEEDS, NormLevel
+from layers.norms import CLASS_SIZE, KINDERGARTEN_STANDARD_CLASSES, NORM_DISTANCES, SPEEDS, NormLevel
 from layers.plan import DERIVED_SEATS, INDICATORS
 
 # ---------------------------------------------------------------- records
@@ -560,14 +560,14 @@ register_family(Family(
     capacity=("seats_primary", "seats_junior"), color="#1f5fbf", symbol="square", id_prefix="sch",
     services=(
         Service("primary", "小学", "Primary school", subtypes=("primary", "nine_year"), capacity="seats_primary",
-                demand="age_6_11", minutes=10, radius_m=500, tier=10,
+                demand="age_6_11", minutes=10, radius_m=NORM_DISTANCES["primary"].distance_m, tier=10,
                 source="10-minute life circle (GB 50180-2018); radius 500 m; 45 pupils per class", mark="S",
                 life_circle=True, assigned=True, class_size=CLASS_SIZE["primary"],
                 new_site_capacity=DERIVED_SEATS["primary_per_school"],
                 notes="the school family enters the life-circle index through primary schools, the ones young "
                       "children walk to"),
         Service("junior", "初中", "Junior middle school", subtypes=("junior", "nine_year", "complete"),
-                capacity="seats_junior", demand="age_12_14", minutes=15, radius_m=1000, tier=15,
+                capacity="seats_junior", demand="age_12_14", minutes=15, radius_m=NORM_DISTANCES["junior"].distance_m, tier=15,
                 source="15-minute life circle (GB 50180-2018); radius 1000 m; 50 pupils per class", mark="S",
                 assigned=True, class_size=CLASS_SIZE["junior"], new_site_capacity=DERIVED_SEATS["junior_per_school"],
                 color="#17becf"),
@@ -579,7 +579,7 @@ register_family(Family(
     capacity=("places_kindergarten",), color="#e6731a", symbol="circle", id_prefix="kg",
     services=(
         Service("kindergarten", "幼儿园", "Kindergarten", capacity="places_kindergarten", demand="age_3_5",
-                minutes=5, radius_m=300, tier=5,
+                minutes=5, radius_m=NORM_DISTANCES["kindergarten"].distance_m, tier=5,
                 source="5-minute life circle; radius 300 m (another old code says 500 m); 30 children per class",
                 mark="S", life_circle=True, assigned=True, class_size=CLASS_SIZE["kindergarten"],
                 new_site_capacity=_KG_PLACES),
@@ -592,7 +592,8 @@ register_family(Family(
               Subtype("hospital", "医院", "hospital")),
     capacity=("beds",), color="#d62728", symbol="cross", id_prefix="cli",
     services=(
-        Service("clinic", "医疗卫生", "Clinics & health", capacity="beds", minutes=15, radius_m=1000, tier=15,
+        Service("clinic", "医疗卫生", "Clinics & health", capacity="beds", minutes=15,
+                radius_m=NORM_DISTANCES["health_centre"].distance_m, tier=15,
                 per_1000=INDICATORS["beds_per_1000"]["2025"],
                 source=(f"community health centre in the 15-minute circle [U]; "
                         f"{INDICATORS['beds_per_1000']['2025']:.1f} beds per 1,000 by 2025 (plan indicator 15)"),
@@ -600,9 +601,10 @@ register_family(Family(
     ),
     norm_levels=(
         NormLevel("health_centre", "社区卫生服务中心", "Community health centre", ("clinic",),
-                  ("health_centre", "hospital"), "pop_total", 1000, "walk",
+                  ("health_centre", "hospital"), "pop_total", NORM_DISTANCES["health_centre"].distance_m, "walk",
                   "15-minute level; one per subdistrict (30,000-50,000 residents)", "U"),
-        NormLevel("health_station", "卫生服务站", "Health station", ("clinic",), None, "pop_total", 300, "walk",
+        NormLevel("health_station", "卫生服务站", "Health station", ("clinic",), None, "pop_total",
+                  NORM_DISTANCES["health_station"].distance_m, "walk",
                   "5-minute level", "U"),
     ),
 ))
@@ -612,18 +614,40 @@ register_family(Family(
               Subtype("nursing_home", "养老院", "nursing home")),
     capacity=("beds",), color="#7b3fa0", symbol="diamond", id_prefix="eld",
     services=(
+        # Both kinds together, as before the split: kept so that every output keyed ``elderly_care``
+        # keeps its meaning (CONTRACT: keys are never dropped). The life-circle index counts the two
+        # services below, each at its own tier, instead.
         Service("elderly_care", "养老服务", "Elderly care", capacity="beds", demand="age_60_plus",
-                mode="walk_elderly", minutes=15, radius_m=1000, tier=15, per_1000=None,
-                source="nursing home 15-minute circle [U]; demand: people aged 60+ (Chinese bed ratios count 60+); "
-                       "the plan's bed target is the nursing-bed share (护理型床位占比 55 %), a city-wide ratio in "
-                       "hedong indicators, not a walking-catchment figure",
-                mark="U", life_circle=True),
+                mode="walk_elderly", minutes=15, radius_m=NORM_DISTANCES["nursing_home"].distance_m, tier=15,
+                per_1000=None,
+                source="day-care centres and care homes together (the two services day_care and nursing_home "
+                       "split them); demand: people aged 60+ (Chinese bed ratios count 60+); the plan's bed target "
+                       "is the nursing-bed share (养老机构护理型床位占比 55 %), a city-wide ratio in hedong "
+                       "indicators, not a walking-catchment figure",
+                mark="U", life_circle=False),
+        Service("day_care", "老年人日间照料中心", "Elderly day care", subtypes=("day_care",), capacity="beds",
+                demand="age_60_plus", mode="walk_elderly", minutes=5,
+                radius_m=NORM_DISTANCES["day_care"].distance_m, tier=5,
+                source="老年人日间照料中心 in the 5-minute life circle, <= 300 m (GB 50180-2018 appendix C, "
+                       "table C.0.2, recalled); capacity: day-care places (beds column); demand: people aged 60+; "
+                       "the plan: a site in every urban community of 10,000 residents or more",
+                mark="S", life_circle=True,
+                notes="day-care places are not 养老机构 beds: the nursing-bed share leaves them out"),
+        Service("nursing_home", "养老院（养老机构）", "Care home (养老机构)", subtypes=("nursing_home",),
+                capacity="beds", demand="age_60_plus", mode="walk_elderly", minutes=15,
+                radius_m=NORM_DISTANCES["nursing_home"].distance_m, tier=15,
+                source="养老院 in the 15-minute life circle (GB 50180-2018 appendix B/C, recalled); capacity: "
+                       "institutional beds (养老机构床位, the base of the plan's 55 % nursing-bed share); "
+                       "demand: people aged 60+",
+                mark="U", life_circle=True, color="#54278f"),
     ),
     norm_levels=(
-        NormLevel("day_care", "日间照料中心", "Elderly day care", ("elderly_care",), ("day_care",), "age_60_plus", 300,
-                  "walk_elderly", "5-minute level; every community over 10,000 residents gets a site (city plan)", "U"),
-        NormLevel("nursing_home", "养老院", "Nursing home", ("elderly_care",), ("nursing_home",), "age_60_plus", 1000,
-                  "walk_elderly", "15-minute level (beds are a city-wide ratio: hedong indicators)", "U"),
+        NormLevel("day_care", "日间照料中心", "Elderly day care", ("elderly_care",), ("day_care",), "age_60_plus",
+                  NORM_DISTANCES["day_care"].distance_m, "walk_elderly",
+                  "5-minute level; every community of 10,000 residents or more gets a site (city plan)", "S"),
+        NormLevel("nursing_home", "养老院", "Nursing home", ("elderly_care",), ("nursing_home",), "age_60_plus",
+                  NORM_DISTANCES["nursing_home"].distance_m, "walk_elderly",
+                  "15-minute level (beds are a city-wide ratio: hedong indicators)", "U"),
     ),
 ))
 register_family(Family(

@@ -105,24 +105,33 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
     list of dict
         ``key``, ``no``, ``indicator``, ``unit``, ``baseline_2020``, ``target_2025``, ``comparison``,
         ``value`` (None when not computable), ``status`` (met / not met / not comparable), ``met``
-        (True / False / None), ``note`` (the reason, else the note), ``by_district`` (name -> value,
-        status), ``walking`` (the walking measure beside a ratio, or None).
+        (True / False / None), ``note`` (the reason, else the note; then the scope's note when the
+        study area is not the target's area, and the population base), ``by_district`` (name -> value,
+        status), ``walking`` (the walking measure beside a ratio, or None), ``nature``, ``scope``,
+        ``measure``, ``population_base`` (as in the table).
     """
     tab = table if table is not None else indicator_table(
         area, None if facilities is None else geojson.as_facilities(facilities))
     rows = []
     for r in tab["indicators"]:
         why = r["reason"] or r["note"] or {}
+        sc, pb = r.get("scope") or {}, r.get("population_base") or {}
+        # the note says when the study area is not the target's area, and the population base
+        extra = [x for x in ((sc.get("note") or {}).get(lang, ""),
+                             (t("col.population_base", lang) + ": " + pb[f"used_{lang}"]) if pb else "") if x]
+        note = "; ".join([why.get(lang, "")] * bool(why) + extra) if (why or extra) else ""
         rows.append({"key": r["key"], "no": r["no"], "indicator": r[lang], "unit": r["unit"],
                      "baseline_2020": r["baseline_2020"], "target_2025": r["target_2025"],
                      "comparison": r["comparison"], "value": r["value"], "status": r["status"],
-                     "met": {MET: True, NOT_MET: False}.get(r["status"]), "note": why.get(lang, "") if why else "",
-                     "by_district": r["by_district"], "walking": r["walking"], "detail": r["detail"]})
+                     "met": {MET: True, NOT_MET: False}.get(r["status"]), "note": note,
+                     "by_district": r["by_district"], "walking": r["walking"], "detail": r["detail"],
+                     "nature": r.get("nature"), "scope": sc, "measure": r.get("measure"),
+                     "population_base": pb})
     return rows
 
 
 #: How a status is marked (published index and app; its words are the catalogue's ``status.<status>``).
-STATUS_MARK = {"met": "✔", "not met": "✘", "not comparable": "—"}
+STATUS_MARK = {"met": "✔", "not met": "✘", "not comparable": "—", "for information": "·"}
 
 
 def fmt_value(v) -> str:

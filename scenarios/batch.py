@@ -70,6 +70,7 @@ from layers.errors import InputError
 from layers.families import SERVICES
 from layers.norms import SPEEDS
 from scenarios.demand import LEVELS, check_year, children
+from scenarios.indicator_years import projected_cohorts
 from scenarios.enrolment import default_mode, district_factors
 from scenarios.evaluate import Evaluator
 from scenarios.model import facilities_for, resolve_scenario
@@ -79,7 +80,7 @@ __all__ = ["AreaSpec", "Task", "BatchSpec", "read_batch_file", "parse_batch", "e
            "summarise", "indicators_table", "RECORD_VERSION", "DEMO"]
 
 #: Part of every task key: a change to what a record holds makes old records stale.
-RECORD_VERSION = 2  # 2: records carry the plan's indicator table (draw 0)
+RECORD_VERSION = 3  # 2: records carry the plan's indicator table (draw 0); 3: its scenario-year children projected
 #: The built-in area whose ``scale`` a batch file may set.
 DEMO = "yuncheng-demo"
 #: Distributions a sweep factor may follow.
@@ -439,7 +440,9 @@ def run_task(task: Task) -> dict:
         # measures use each service's own minutes and speed, whatever the task's sweep), so one task
         # per area × scenario × year computes it: the table `hedong indicators` prints, one row per
         # indicator and place.
-        frame = indicator_frame(indicator_table(area, fac), "en")
+        # the year's own children in the denominators (the seat-planning projection); adults at the base year
+        frame = indicator_frame(indicator_table(area, fac, year=task.year, cohorts=projected_cohorts(area, task.year)),
+                                "en")
         indicators = json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=15))
     return {"key": task.key, "version": RECORD_VERSION, "task": _task_dict(task), "demand_mode": mode,
             "scenario_name": scn.name, "rows": rows, "services": services, "indicators": indicators,
