@@ -313,15 +313,15 @@ def cmd_action(args) -> int:
 
     def edit(s):
         if args.remove:
-            s.remove_action(args.remove)
             done.update(action=args.remove, change="removed")
-            return
+            return s.remove_action(args.remove)
         kind, fid = next((k, v) for k, v in (("expand", args.expand), ("close", args.close),
                                               ("convert", args.convert)) if v)
-        aid = s.add_action(kind, fid, args.year, level=args.level, classes=args.classes, into=args.into,
-                           beds=args.beds, notes=args.notes)
+        s = s.add_action(kind, fid, args.year, level=args.level, classes=args.classes, into=args.into,
+                         beds=args.beds, notes=args.notes)
         facilities_for(area, s, args.year)  # unknown schools / levels fail here, before saving
-        done.update(action=aid, change=f"{kind} {fid} in {args.year}")
+        done.update(action=str(s.actions["action_id"].iloc[-1]), change=f"{kind} {fid} in {args.year}")
+        return s
 
     s, path = edit_stored(area, args.dst, edit)
     out = {"name": args.dst, **done, "actions": int(len(s.actions)), "path": str(path)}
@@ -408,8 +408,7 @@ def cmd_next_site(args) -> int:
 def cmd_copy(args) -> int:
     """``hedong scenario copy SRC DST``."""
     area = _area(args)
-    s = resolve_scenario(area, args.src).copy(args.dst)
-    s.area = store.area_id(area)
+    s = resolve_scenario(area, args.src).copy(args.dst).replace(area=store.area_id(area))
     try:
         path = save_scenario(s, overwrite=args.overwrite)
     except ScenarioExistsError as e:
@@ -433,21 +432,22 @@ def cmd_move(args) -> int:
     def edit(s):
         changed.clear()
         if args.lon is not None:
-            s.move(args.project, args.lon, args.lat)
+            s = s.move(args.project, args.lon, args.lat)
             changed.append("site")
         if args.set_year is not None:
-            s.set_year(args.project, args.set_year)
+            s = s.set_year(args.project, args.set_year)
             changed.append("open_year")
         seats = {"seats_primary": args.seats_primary, "seats_junior": args.seats_junior,
                  "places_kindergarten": args.places_kindergarten}
         if args.set_seats is not None:
-            t = s.projects["type"].iloc[s._row(args.project)]  # an unknown project is an InputError
+            t = s.project_type(args.project)  # an unknown project is an InputError
             seats[TYPE_CAPACITY[t][0]] = args.set_seats
         if any(v is not None for v in seats.values()):
-            s.set_seats(args.project, **seats)
+            s = s.set_seats(args.project, **seats)
             changed.append("seats")
         if not changed:
             raise InputError("nothing to change: give --lon/--lat, --set-year or --set-seats", field="project")
+        return s
 
     _, path = edit_stored(area, args.dst, edit)
     out = {"name": args.dst, "project": args.project, "changed": changed, "path": str(path)}

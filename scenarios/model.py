@@ -68,9 +68,15 @@ ACTION_COLUMNS = ("action_id", "kind", "facility_id", "year", "level", "classes"
 # may carry, its main level's first (others must be 0).
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Scenario:
-    """A named set of projects over a study area.
+    """A named set of projects over a study area — immutable, like :class:`gis.study_area.StudyArea`.
+
+    Every edit (:meth:`move`, :meth:`set_year`, :meth:`set_seats`, :meth:`add_project`,
+    :meth:`add_action`, :meth:`remove_action`, :meth:`replace`, :meth:`copy`) returns a NEW
+    scenario and leaves this one as it was, so a result cached under a scenario's
+    :meth:`fingerprint` (computed once per object) stays true to it. Its frames are never changed
+    in place by this class; a caller must not change them in place either (use :meth:`replace`).
 
     Attributes
     ----------
@@ -80,8 +86,8 @@ class Scenario:
         Store key of the study area it belongs to (:func:`scenarios.store.area_id`: a built-in
         area's name, or a user folder's name plus a hash of its path).
     projects : GeoDataFrame
-        Columns :data:`COLUMNS` (``project_id``, ``name``, ``type``, ``seats_primary``,
-        ``seats_junior``, ``places_kindergarten``, ``open_year``, ``source``, ``notes``); points.
+        Columns :data:`COLUMNS` (``project_id``, ``name``, ``type``, one capacity column per
+        capacity the project types carry, ``open_year``, ``source``, ``notes``); points.
     description : str
         What the scenario is, shown in listings.
     origin : str
@@ -105,7 +111,16 @@ class Scenario:
 
     def fingerprint(self) -> str:
         """A hash of the scenario's content — name, projects (attributes and geometry) and actions — equal
-        for equal scenarios whatever objects hold them; a cache key for results computed from it."""
+        for equal scenarios whatever objects hold them; a cache key for results computed from it.
+
+        Computed once per object (the object never changes)."""
+        fp = self.__dict__.get("_fingerprint")
+        if fp is None:
+            fp = self._hash()
+            object.__setattr__(self, "_fingerprint", fp)  # a cache on a frozen object, not a field
+        return fp
+
+    def _hash(self) -> str:
         h = hashlib.sha1(self.name.encode("utf-8"))
         p = self.projects
         if len(p):
@@ -117,14 +132,29 @@ class Scenario:
             h.update(pd.util.hash_pandas_object(a.astype(str), index=False).to_numpy().tobytes())
         return h.hexdigest()[:16]
 
+    def replace(self, **changes) -> "Scenario":
+        """A new scenario with ``changes`` (field=value) applied; this one is unchanged.
+
+        New ``projects`` / ``actions`` go through :func:`validate_projects` / :func:`validate_actions`
+        (an :class:`~layers.errors.InputError` naming the field otherwise)."""
+        src = f"scenario '{changes.get('name', self.name)}'"
+        if "projects" in changes:
+            changes["projects"] = validate_projects(changes["projects"], source=src)
+        if "actions" in changes:
+            changes["actions"] = validate_actions(changes["actions"], source=src)
+        return replace(self, **changes)
+
     def copy(self, name: str | None = None) -> "Scenario":
-        """A deep copy, optionally renamed (a new user scenario, not yet saved)."""
+        """A new user scenario (not yet saved) with copies of the frames, optionally renamed."""
         return replace(self, name=name or self.name, projects=self.projects.copy(), actions=self.actions.copy(),
-                       origin="user", path=None)
+                       origin="user", path=None, meta=dict(self.meta))
 
     def add_action(self, kind: str, facility_id, year: int, level: str | None = None, classes: int = 0,
-                   into: str = "", beds: int = 0, notes: str = "", action_id: str | None = None) -> str:
-        """Add an action on a school (:data:`ACTION_KINDS`); returns its ``action_id`` (validated)."""
+                   into: str = "", beds: int = 0, notes: str = "", action_id: str | None = None) -> "Scenario":
+        """A new scenario with one more action on a school (:data:`ACTION_KINDS`), validated.
+
+        Without ``action_id`` the next free ``A<n>`` is used; the new action is the last row of the
+        result's ``actions``."""
         ids = set(self.actions["action_id"].astype(str))
         if action_id is None:
             n = len(ids) + 1
@@ -133,17 +163,14 @@ class Scenario:
             action_id = f"A{n}"
         row = {"action_id": str(action_id), "kind": kind, "facility_id": str(facility_id), "year": year,
                "level": level or "", "classes": classes, "into": into or "", "beds": beds, "notes": notes}
-        self.actions = validate_actions(pd.concat([self.actions, pd.DataFrame([row])], ignore_index=True),
-                                        source=f"scenario '{self.name}'")
-        return str(action_id)
+        return self.replace(actions=pd.concat([self.actions, pd.DataFrame([row])], ignore_index=True))
 
     def remove_action(self, action_id) -> "Scenario":
-        """Drop one action by id; returns self."""
+        """A new scenario without the action ``action_id`` (an :class:`InputError` if there is none)."""
         keep = self.actions["action_id"].astype(str) != str(action_id)
         if keep.all():
             raise InputError(f"no action {action_id!r} in scenario '{self.name}'", field="action")
-        self.actions = self.actions[keep].reset_index(drop=True)
-        return self
+        return self.replace(actions=self.actions[keep].reset_index(drop=True))
 
     def _row(self, project_id) -> int:
         ids = self.projects["project_id"].astype(str)
@@ -153,40 +180,45 @@ class Scenario:
                              f"{' ...' if len(ids) > 8 else ''})", field="project")
         return int(hit[0])
 
+    def project_type(self, project_id) -> str:
+        """The ``type`` of project ``project_id`` (an :class:`InputError` if there is none)."""
+        return str(self.projects["type"].iloc[self._row(project_id)])
+
     def move(self, project_id, x: float, y: float, crs="EPSG:4326") -> "Scenario":
-        """Move a project's site to ``(x, y)`` given in ``crs`` (default lon/lat); returns self."""
+        """A new scenario with a project's site at ``(x, y)`` given in ``crs`` (default lon/lat)."""
         pt = gpd.GeoSeries([Point(float(x), float(y))], crs=crs)
         if self.projects.crs is not None:
             pt = pt.to_crs(self.projects.crs)
         i = self._row(project_id)
-        self.projects.loc[self.projects.index[i], self.projects.geometry.name] = pt.iloc[0]
-        return self
+        p = self.projects.copy()
+        p.loc[p.index[i], p.geometry.name] = pt.iloc[0]
+        return self.replace(projects=p)
 
     def set_year(self, project_id, year: int) -> "Scenario":
-        """Change a project's opening year (``open_year``, pupils arrive); returns self (validated like a file).
-
-        The plan's ``build_year`` stays; an opening year before it is refused."""
+        """A new scenario with a project's opening year (``open_year``, pupils arrive) changed, validated
+        like a file. The plan's ``build_year`` stays; an opening year before it is refused."""
         i = self._row(project_id)
-        self.projects.loc[self.projects.index[i], "open_year"] = int(year)
-        self.projects = validate_projects(self.projects, source=f"scenario '{self.name}'")
-        return self
+        p = self.projects.copy()
+        p.loc[p.index[i], "open_year"] = int(year)
+        return self.replace(projects=p)
 
     def set_seats(self, project_id, **seats) -> "Scenario":
-        """Change capacity columns (``seats_primary=``, ``seats_junior=``, ``places_kindergarten=``)."""
+        """A new scenario with capacity columns changed (``seats_primary=`` ... any of
+        :data:`layers.schema.PROJECT_CAPACITY`); ``None`` leaves a column as it is."""
         i = self._row(project_id)
+        p = self.projects.copy()
         for k, v in seats.items():
             if k not in PROJECT_CAPACITY:
                 raise InputError(f"unknown capacity column; use {', '.join(PROJECT_CAPACITY)}", field=k)
             if v is not None:
                 if not 0 <= int(v) <= MAX_SEATS:  # checked before int64 storage could overflow
                     raise InputError(f"{int(v):,} seats: give a whole number 0-{MAX_SEATS:,}", field=k)
-                self.projects.loc[self.projects.index[i], k] = int(v)
-        self.projects = validate_projects(self.projects, source=f"scenario '{self.name}'")
-        return self
+                p.loc[p.index[i], k] = int(v)
+        return self.replace(projects=p)
 
     def add_project(self, project_id: str, name: str, ptype: str, x: float, y: float, open_year: int,
                     crs="EPSG:4326", source: str = "optimiser", **seats) -> "Scenario":
-        """Add a new project (e.g. a site the optimiser chose) at ``(x, y)`` in ``crs``; returns self.
+        """A new scenario with one more project (e.g. a site the optimiser chose) at ``(x, y)`` in ``crs``.
 
         ``seats`` are capacity columns (``seats_primary=`` ...); the others are 0. Validated like a file
         (unique id, known type, a year in range); raises :class:`layers.errors.InputError` otherwise.
@@ -200,18 +232,14 @@ class Scenario:
         new = gpd.GeoDataFrame([row], geometry=[pt.iloc[0]], crs=self.projects.crs)
         new = new.rename_geometry(self.projects.geometry.name) if new.geometry.name != self.projects.geometry.name \
             else new
-        self.projects = validate_projects(pd.concat([self.projects, new], ignore_index=True),
-                                          source=f"scenario '{self.name}'")
-        return self
+        return self.replace(projects=pd.concat([self.projects, new], ignore_index=True))
 
     def summary(self) -> dict:
-        """Name, project count and seats for listings."""
+        """Name, project count and the capacity of its projects per column for listings."""
         p = self.projects
         return {"name": self.name, "projects": int(len(p)), "actions": int(len(self.actions)), "source": self.origin,
                 "path": self.path, "description": self.description,
-                "seats_primary": int(p["seats_primary"].sum()) if len(p) else 0,
-                "seats_junior": int(p["seats_junior"].sum()) if len(p) else 0,
-                "places_kindergarten": int(p["places_kindergarten"].sum()) if len(p) else 0}
+                **{c: int(p[c].sum()) if len(p) and c in p else 0 for c in PROJECT_CAPACITY}}
 
 
 # ----------------------------------------------------------------------------- validation
@@ -472,7 +500,8 @@ def save_scenario(scenario: Scenario, path=None, overwrite: bool = False, expect
 def edit_stored(area, name: str, edit) -> tuple[Scenario, Path]:
     """Apply ``edit(scenario)`` to the stored scenario ``name`` of ``area`` without losing other edits.
 
-    Under the file's lock the scenario is re-read, ``edit`` changes it in place, and it is saved
+    Under the file's lock the scenario is re-read, ``edit`` returns the edited scenario (a new
+    object: ``lambda s: s.set_year(pid, 2026)``), and it is saved
     atomically — so two edits at once (two ``hedong scenario move``, the app's save) both land.
 
     Raises
@@ -486,8 +515,9 @@ def edit_stored(area, name: str, edit) -> tuple[Scenario, Path]:
                          field="dst")
     path = paths[name]
     with store.locked(path):
-        s = _load_stored(area, name, path)
-        edit(s)
+        s = edit(_load_stored(area, name, path))
+        if not isinstance(s, Scenario):
+            raise TypeError("edit_stored: the edit must return the edited scenario (Scenario edits return a new one)")
         validate_projects(s.projects, source=f"scenario '{name}'")
         validate_actions(s.actions, source=f"scenario '{name}'")
         store.write_scenario_file(s, path, overwrite=True)
@@ -501,8 +531,7 @@ def _load_stored(area, name: str, path) -> Scenario:
     if recorded and recorded not in (store.area_id(area), area.name):
         raise InputError(f"scenario '{name}' belongs to study area '{recorded}', not '{area.name}'", file=path,
                          field="area")
-    s.origin, s.name, s.area = "stored", name, store.area_id(area)
-    return s
+    return replace(s, origin="stored", name=name, area=store.area_id(area))
 
 
 def available_names(area) -> list[str]:
