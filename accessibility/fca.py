@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from accessibility.context import ComputeContext
-from accessibility.coverage import DEFAULT_MINUTES, effective_mode, get_service, service_facilities
+from accessibility.services import DEFAULT_MINUTES, effective_mode, get_service, service_facilities
 from accessibility.params import check_minutes, check_mode
 from gis.districts import district_of
 from layers.errors import ParameterError

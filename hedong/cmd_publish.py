@@ -16,6 +16,7 @@ from hedong.cli import add_area_argument
 from hedong.output import print_json, table
 from presentation import publish as publishing  # called as publishing.publish: swappable in tests
 from presentation.publish import check_out_dir
+from scenarios.model import resolve_scenario
 
 
 def register(sub) -> None:
@@ -42,8 +43,6 @@ def run(args) -> int:
     check_out_dir(args.out, field="--out")  # before the area loads: refuse a folder holding other work
     area = areas.load_area_cached(args.area)
     if args.scenario:  # fail before the long run: a wrong name lists the available ones
-        from scenarios.model import resolve_scenario
-
         resolve_scenario(area, args.scenario)
 
     def progress(done, total, name):

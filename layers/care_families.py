@@ -1,7 +1,9 @@
 """The families the plan's indicator table adds to the registry: childcare (托育) and culture (公共文化).
 
-Registered through :func:`layers.families.register_family` (one record each plus their capacity
-column); :mod:`layers.families` imports this module last, so every consumer sees them.
+Records only (one family each plus its capacity column: :data:`CARE_FAMILIES`,
+:data:`CARE_CAPACITY_COLUMNS`); :mod:`layers.families` registers them after the plan's school,
+kindergarten, health, elderly-care, study-room and fitness families, so every consumer sees them
+and neither module imports the other both ways.
 
 * **childcare** — 托育机构 (nurseries for children under 3). Capacity ``places_childcare`` (托位);
   demand ``age_0_2``; GB 50180-2018 puts 托儿所 in the 5-minute tier (300 m) [S]. The plan's targets
@@ -19,17 +21,22 @@ Neither is in the life-circle index (``life_circle=False``), so ``hedong coverag
 
 from __future__ import annotations
 
-from layers.families import CapacityColumn, Family, Service, Subtype, register_capacity_column, register_family
+from layers.norms import LIFE_CIRCLE_TIERS
+from layers.records import CapacityColumn, Family, Service, Subtype
 from layers.norms import LIFE_CIRCLE_TIERS
 
 #: Places of one new childcare centre when nothing else gives it: 5 classes (乳儿班/托小班/托大班 mix)
 #: x 20 = 100 places, a mid-size centre under the national 托育机构设置标准 (2019) [U].
 CHILDCARE_NEW_SITE_PLACES = 100
 
-register_capacity_column(CapacityColumn("places_childcare", "places", "托位", "childcare places", "托位", "places"))
-register_capacity_column(CapacityColumn("floor_area_m2", "m2", "建筑面积(m²)", "floor area (m²)", "平方米", "m²"))
+#: The capacity columns of these families (registered before them).
+CARE_CAPACITY_COLUMNS = (
+    CapacityColumn("places_childcare", "places", "托位", "childcare places", "托位", "places"),
+    CapacityColumn("floor_area_m2", "m2", "建筑面积(m²)", "floor area (m²)", "平方米", "m²"),
+)
 
-register_family(Family(
+#: The families, in display order.
+CARE_FAMILIES = (Family(
     "childcare", "托育", "Childcare (under 3)",
     subtypes=(Subtype("childcare_centre", "托育机构", "childcare centre"),
               Subtype("nursery_in_kindergarten", "幼儿园托班", "nursery class in a kindergarten")),
@@ -41,8 +48,7 @@ register_family(Family(
                        "5 places per 1,000 residents by 2025; one 普惠 centre per subdistrict", mark="S",
                 new_site_capacity=CHILDCARE_NEW_SITE_PLACES),
     ),
-))
-register_family(Family(
+), Family(
     "culture", "公共文化设施", "Public culture",
     subtypes=(Subtype("cultural_centre", "文化馆/文化活动中心", "cultural centre"),
               Subtype("community_culture_room", "社区文化活动室", "community culture room"),
@@ -55,4 +61,5 @@ register_family(Family(
                 source="文化活动中心 in the 15-minute life circle (GB 50180-2018 appendix B); plan indicator 9: "
                        "180.5 m² of public cultural floor area per 10,000 residents by 2025", mark="C"),
     ),
-))
+),
+)

@@ -20,7 +20,9 @@ import pyogrio
 import shapely
 
 from gis.crs import to_wgs84
+from gis.layer_io import points_from_csv, read_csv_text
 from layers.errors import InputError
+from layers.validate import MAX_SEATS
 
 __all__ = ["load_candidates", "grid_candidates", "kmeans_candidates", "generate_candidates"]
 
@@ -40,8 +42,6 @@ def load_candidates(path, crs, coords: str = "wgs84") -> gpd.GeoDataFrame:
         raise InputError("no such candidates file", file=path)
     if path.suffix.lower() == ".csv":
         # The shared CSV reader: UTF-8 / UTF-8-BOM / GBK, sniffed delimiter, malformed rows refused.
-        from gis.layer_io import points_from_csv, read_csv_text
-
         df, _ = read_csv_text(path)
         cols = {c.lower() for c in df.columns}
         xy = _projected_xy(df, path) if {"x", "y"} <= cols and not ({"lon", "lat"} <= cols or {"lng", "lat"} <= cols) \
@@ -53,8 +53,6 @@ def load_candidates(path, crs, coords: str = "wgs84") -> gpd.GeoDataFrame:
     else:
         g = _read_vector(path, coords)
     if "capacity" in g.columns:  # CSV, GeoJSON and GeoPackage alike
-        from layers.validate import MAX_SEATS
-
         cap = pd.to_numeric(g["capacity"].replace("", np.nan), errors="coerce")
         c = cap.to_numpy(float)
         # Empty stays NaN (the level's default size); anything else a whole number of seats.

@@ -1,4 +1,4 @@
-"""Issue 14, the second hardening pass: each item reproduced through the CLI (in-process, on the
+"""The CLI's second hardening pass (issue 14): each item reproduced through the CLI (in-process, on the
 tiny grid area of scenario_helpers) and now getting the expected behaviour."""
 
 from __future__ import annotations
