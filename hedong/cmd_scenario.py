@@ -17,7 +17,7 @@ from gis.io import atomic_path, write_gpkg_atomic
 from hedong.cli import add_area_argument
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 from layers.errors import InputError
-from layers.families import LEVELS, TYPE_CAPACITY
+from layers.families import LEVELS, PROJECT_CAPACITY, SITED_LEVELS, TYPE_CAPACITY, levels_with_action
 from layers.plan import EVALUATION_YEARS
 from scenarios import (
     optimize,  # called as optimize.optimize_area: tests and plug-ins can swap it
@@ -98,7 +98,7 @@ def register(subparsers) -> None:
     g.add_argument("--convert", metavar="ID", help="kindergarten to turn into an elderly-care site (幼转老)")
     g.add_argument("--remove", metavar="ACTION_ID", help="drop an action (A1, A2 ...)")
     p.add_argument("--year", type=int, help="school year the action takes effect (from September)")
-    p.add_argument("--level", choices=("primary", "junior", "kindergarten"), help="level to expand")
+    p.add_argument("--level", choices=list(levels_with_action("expand")), help="level to expand")
     p.add_argument("--classes", type=int, default=0, help="classes to add (expand)")
     p.add_argument("--into", default="", help="receiving school of a closure (a merger)")
     p.add_argument("--beds", type=int, default=0, help="day-care beds of a converted kindergarten")
@@ -125,9 +125,10 @@ def register(subparsers) -> None:
         "an optional capacity (seats); or GeoJSON / GeoPackage points with candidate_id. Sites outside the study "
         "area are refused, naming the row. Example: docs/examples/candidates.csv.")
     _add_common(p)
-    # Names of scenarios.optimize.MODELS / DECAYS / ATTENDANCE_LEVELS, written out so that building the
-    # parser does not import the solver stack (tests/test_attendance.py checks they agree).
-    p.add_argument("--level", choices=list(dict.fromkeys([*LEVELS, "childcare"])), default=LEVELS[0],
+    # Names of scenarios.optimize.MODELS / DECAYS, written out so that building the parser does not
+    # import the solver stack (tests/test_attendance.py checks they agree); the levels are the
+    # registry's services with siting models.
+    p.add_argument("--level", choices=list(SITED_LEVELS), default=LEVELS[0],
                    help="school level; childcare only with --model attendance")
     p.add_argument("--model", choices=("pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp", "attendance"),
                    default="cmclp", help="attendance: maximise distance-decayed attendance (kindergarten, childcare)")
@@ -173,9 +174,8 @@ def register(subparsers) -> None:
     p.add_argument("--lat", type=float)
     p.add_argument("--set-year", type=int)
     p.add_argument("--set-seats", type=int, help="seats of the project's main level (primary, junior or places)")
-    p.add_argument("--seats-primary", type=int)
-    p.add_argument("--seats-junior", type=int)
-    p.add_argument("--places-kindergarten", type=int)
+    for c in PROJECT_CAPACITY:  # one flag per capacity column a project may carry (--seats-primary ...)
+        p.add_argument("--" + c.replace("_", "-"), type=int)
     p.set_defaults(func=cmd_move)
 
 
@@ -185,7 +185,7 @@ def cmd_list(args) -> int:
     if args.json:
         print_json(rows)
     else:
-        print(table(rows, ["name", "projects", "actions", "source", "seats_primary", "seats_junior", "places_kindergarten",
+        print(table(rows, ["name", "projects", "actions", "source", *PROJECT_CAPACITY,
                            "description"]))
     return 0
 
@@ -437,8 +437,7 @@ def cmd_move(args) -> int:
         if args.set_year is not None:
             s = s.set_year(args.project, args.set_year)
             changed.append("open_year")
-        seats = {"seats_primary": args.seats_primary, "seats_junior": args.seats_junior,
-                 "places_kindergarten": args.places_kindergarten}
+        seats = {c: getattr(args, c) for c in PROJECT_CAPACITY}
         if args.set_seats is not None:
             t = s.project_type(args.project)  # an unknown project is an InputError
             seats[TYPE_CAPACITY[t][0]] = args.set_seats

@@ -22,7 +22,7 @@ Neither is in the life-circle index (``life_circle=False``), so ``hedong coverag
 from __future__ import annotations
 
 from layers.norms import LIFE_CIRCLE_TIERS
-from layers.records import CapacityColumn, Family, Service, Subtype
+from layers.records import ATTENDANCE_MODEL, CapacityColumn, Family, Service, Subtype
 from layers.norms import LIFE_CIRCLE_TIERS
 
 #: Places of one new childcare centre when nothing else gives it: 5 classes (乳儿班/托小班/托大班 mix)
@@ -46,7 +46,7 @@ CARE_FAMILIES = (Family(
                 minutes=5, radius_m=LIFE_CIRCLE_TIERS[5]["distance_m"], tier=5,
                 source="托儿所 in the 5-minute life circle (GB 50180-2018 appendix B); plan indicator 19: "
                        "5 places per 1,000 residents by 2025; one 普惠 centre per subdistrict", mark="S",
-                new_site_capacity=CHILDCARE_NEW_SITE_PLACES),
+                new_site_capacity=CHILDCARE_NEW_SITE_PLACES, models=(ATTENDANCE_MODEL,)),
     ),
 ), Family(
     "culture", "公共文化设施", "Public culture",

@@ -45,9 +45,10 @@ from collections.abc import Sequence
 from layers.care_families import CARE_CAPACITY_COLUMNS, CARE_FAMILIES
 from layers.norms import CLASS_SIZE, KINDERGARTEN_STANDARD_CLASSES, SPEEDS, NormLevel
 from layers.plan import DERIVED_SEATS, INDICATORS
-from layers.records import CapacityColumn, Family, Service, Subtype
+from layers.records import ATTENDANCE_MODEL, SEAT_MODELS, CapacityColumn, Family, Service, Subtype
 
-__all__ = ["CapacityColumn", "Family", "Service", "Subtype"]  # the records, re-exported (and the names below)
+# the records and the model names, re-exported (and the names below)
+__all__ = ["CapacityColumn", "Family", "Service", "Subtype", "SEAT_MODELS", "ATTENDANCE_MODEL"]
 
 # ---------------------------------------------------------------- records
 
@@ -111,6 +112,8 @@ PROJECT_TYPES: dict[str, tuple[str, str]] = {}
 FAMILY_STYLE: dict[str, dict[str, str]] = {}
 TYPE_CAPACITY: dict[str, tuple[str, ...]] = {}
 SERVICE_COLOR: dict[str, str] = {}
+#: Capacity column -> classes column, of the assigned levels (``seats_primary`` -> ``classes_primary`` ...).
+CLASSES_OF: dict[str, str] = {}
 
 #: The facility families, in display order.
 FAMILIES = RegistryView(lambda: _FAMILIES, "facility family keys, display order")
@@ -119,6 +122,8 @@ LIFE_CIRCLE_SERVICES = RegistryView(lambda: (k for k, s in SERVICES.items() if s
                                     "services counted by the life-circle index")
 #: The school levels (pupils assigned with capacity), in report order.
 LEVELS = RegistryView(lambda: (k for k, s in SERVICES.items() if s.assigned), "school levels")
+#: The services the optimiser sites (any :attr:`Service.models`), in report order.
+SITED_LEVELS = RegistryView(lambda: (k for k, s in SERVICES.items() if s.models), "services the optimiser sites")
 #: Capacity columns a planned project may carry (those of the project types' levels or families).
 PROJECT_CAPACITY = RegistryView(lambda: dict.fromkeys(c for t in PROJECT_TYPES for c in type_capacity(t)),
                                 "capacity columns of planned projects")
@@ -157,6 +162,7 @@ def _rebuild() -> None:
     _set(PROJECT_TYPES, {s.key: (f.key, s.key) for f in fams for s in f.subtypes if s.project})
     _set(TYPE_CAPACITY, {t: type_capacity(t) for t in PROJECT_TYPES})
     _set(FAMILY_STYLE, {f.key: {"color": f.color, "shape": f.symbol} for f in fams})
+    _set(CLASSES_OF, {s.capacity: s.classes for s in SERVICES.values() if s.assigned and s.capacity and s.classes})
     _set(SERVICE_COLOR, {s.key: s.color or _FAMILIES[s.families[0]].color for s in SERVICES.values()
                          if s.families and s.families[0] in _FAMILIES})
 
@@ -362,6 +368,44 @@ def project_capacity(ptype: str) -> dict[str, int]:
     return cap
 
 
+def level_service(level: str) -> Service:
+    """The record of an assigned (school) level; ``ValueError`` naming the levels otherwise."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
+    return SERVICES[level]
+
+
+def level_of_capacity(column: str) -> str:
+    """The assigned level whose capacity column is ``column`` (``seats_primary`` -> ``primary``)."""
+    for k in LEVELS:
+        if SERVICES[k].capacity == column:
+            return k
+    raise ValueError(f"no school level has capacity column {column!r}: "
+                     f"use one of {', '.join(SERVICES[k].capacity for k in LEVELS)}")
+
+
+def classes_column(level: str) -> str:
+    """The classes column of an assigned level (its record's ``classes``, else ``classes_<level>``)."""
+    return level_service(level).classes or f"classes_{level}"
+
+
+def supplies(family_key: str, subtype: str, level: str) -> bool:
+    """Whether a facility of ``family_key`` / ``subtype`` supplies ``level`` (the rule of
+    :func:`accessibility.services.service_facilities`, for one row)."""
+    s = SERVICES.get(level)
+    return s is not None and family_key in s.families and (s.subtypes is None or subtype in s.subtypes)
+
+
+def levels_with_action(action: str) -> tuple[str, ...]:
+    """The levels a scenario action (``expand``, ``close``, ``convert``) applies to, in report order."""
+    return tuple(k for k, s in SERVICES.items() if action in s.actions)
+
+
+def levels_for_model(model: str) -> tuple[str, ...]:
+    """The services a siting model applies to (:attr:`Service.models`), in report order."""
+    return tuple(k for k, s in SERVICES.items() if model in s.models)
+
+
 def demand_of(level: str) -> str:
     """The population column demanding a school ``level``; ``ValueError`` for other keys."""
     if level not in LEVELS:
@@ -395,14 +439,16 @@ register_family(Family(
                 demand="age_6_11", minutes=10, radius_m=500, tier=10,
                 source="10-minute life circle (GB 50180-2018); radius 500 m; 45 pupils per class", mark="S",
                 life_circle=True, assigned=True, class_size=CLASS_SIZE["primary"],
-                new_site_capacity=DERIVED_SEATS["primary_per_school"],
+                new_site_capacity=DERIVED_SEATS["primary_per_school"], classes="classes_primary", large_classes=True,
+                models=SEAT_MODELS, actions=("expand", "close"),
                 notes="the school family enters the life-circle index through primary schools, the ones young "
                       "children walk to"),
         Service("junior", "初中", "Junior middle school", subtypes=("junior", "nine_year", "complete"),
                 capacity="seats_junior", demand="age_12_14", minutes=15, radius_m=1000, tier=15,
                 source="15-minute life circle (GB 50180-2018); radius 1000 m; 50 pupils per class", mark="S",
                 assigned=True, class_size=CLASS_SIZE["junior"], new_site_capacity=DERIVED_SEATS["junior_per_school"],
-                color="#17becf"),
+                color="#17becf", classes="classes_junior", large_classes=True, models=SEAT_MODELS,
+                actions=("expand", "close")),
     ),
 ))
 register_family(Family(
@@ -414,7 +460,9 @@ register_family(Family(
                 minutes=5, radius_m=300, tier=5,
                 source="5-minute life circle; radius 300 m (another old code says 500 m); 30 children per class",
                 mark="S", life_circle=True, assigned=True, class_size=CLASS_SIZE["kindergarten"],
-                new_site_capacity=_KG_PLACES),
+                new_site_capacity=_KG_PLACES, classes="classes_kindergarten", models=(*SEAT_MODELS, ATTENDANCE_MODEL),
+                # 幼转老: a kindergarten converts into an elderly day-care site (scenarios.model.apply_actions)
+                actions=("expand", "close", "convert")),
     ),
 ))
 register_family(Family(

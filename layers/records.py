@@ -11,7 +11,12 @@ from dataclasses import dataclass, field, replace
 
 from layers.norms import NormLevel
 
-__all__ = ["CapacityColumn", "Subtype", "Service", "Family"]
+__all__ = ["CapacityColumn", "Subtype", "Service", "Family", "SEAT_MODELS", "ATTENDANCE_MODEL"]
+
+#: The optimiser's models that site seats against a demand (spopt's families plus the capacitated ones).
+SEAT_MODELS = ("pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp")
+#: The optimiser's model of distance-decayed attendance (a service people choose to use).
+ATTENDANCE_MODEL = "attendance"
 
 
 @dataclass(frozen=True)
@@ -98,13 +103,25 @@ class Service:
     tier : int or None
         GB 50180-2018 life-circle tier (5, 10 or 15 minutes) the norm places the service in.
     assigned : bool
-        Pupils are assigned to sites with capacity (a school level: scenarios, optimiser).
+        Pupils are assigned to sites with capacity (a school level: the seat balance of
+        :mod:`scenarios.evaluate`, the scenario editor, the seat maps).
     class_size : int or None
         Pupils per class (norms), for school levels.
     new_site_capacity : int or None
         Capacity of one new site (a candidate or a planned project giving none).
     color : str or None
         Colour of its service areas on maps; None: its family's colour.
+    classes : str or None
+        Column holding the classes of this level on facilities and projects (``classes_primary``
+        ...); 0 or absent there means seats / ``class_size`` rounded up.
+    large_classes : bool
+        The 大班额 (56+) / 超大班额 (66+) thresholds apply to its classes (primary and junior schools;
+        not kindergartens, whose norm size is the only check).
+    models : tuple of str
+        Siting models of the optimiser that apply (:data:`SEAT_MODELS` for a level with seats,
+        ``attendance`` for decayed attendance); empty: the optimiser does not site it.
+    actions : tuple of str
+        Scenario actions on an existing site of this level (``expand``, ``close``, ``convert``).
     """
 
     key: str
@@ -127,6 +144,10 @@ class Service:
     class_size: int | None = None
     new_site_capacity: int | None = None
     color: str | None = None
+    classes: str | None = None
+    large_classes: bool = False
+    models: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
 
     def label(self, lang: str = "zh") -> str:
         """Display name in ``zh`` or ``en``."""

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gis.io import write_csv_atomic, write_gpkg_atomic
+from layers.families import CLASSES_OF, PROJECT_CAPACITY
 from scenarios.evaluate import Evaluator
 from scenarios.model import PLAN_YEARS, resolve_scenario
 
@@ -48,8 +49,7 @@ def project_diff(a, b) -> list[dict]:
         if dist > MOVE_TOLERANCE_M:
             kinds.append("moved")
             det.append(f"moved {dist:,.0f} m")
-        for col in ("type", "seats_primary", "seats_junior", "places_kindergarten", "open_year", "build_year",
-                    "classes_primary", "classes_junior", "classes_kindergarten"):
+        for col in ("type", *PROJECT_CAPACITY, "open_year", "build_year", *CLASSES_OF.values()):
             va, vb = ra.get(col), rb.get(col)
             if (pd.isna(va) and pd.isna(vb)) or (not pd.isna(va) and not pd.isna(vb) and va == vb):
                 continue

@@ -42,9 +42,9 @@ from accessibility.coverage import service_facilities
 from accessibility.params import check_minutes
 from gis.districts import district_of
 from gis.errors import InputError
-from layers.families import SERVICES
-from layers.norms import CLASS_SIZE, LARGE_CLASS, SCHOOL_CLASSES, SCHOOL_CLASSES_SOURCE, SUPER_LARGE_CLASS
-from layers.schema import CLASSES_OF, NAME_EN
+from layers.families import LEVELS as _LEVELS, SERVICES, classes_column
+from layers.norms import LARGE_CLASS, SCHOOL_CLASSES, SCHOOL_CLASSES_SOURCE, SUPER_LARGE_CLASS
+from layers.schema import NAME_EN
 from scenarios.assign import Assignment, minute_histogram, solve_transport, weighted_median
 from scenarios.demand import LEVELS, check_year, children
 from scenarios.enrolment import default_mode
@@ -62,15 +62,17 @@ CATCHMENT_REACH_S = 6 * 3600.0
 
 
 def class_flag(pupils_per_class, level: str) -> str:
-    """``super_large`` (超大班额, >= 66), ``large`` (大班额, >= 56), ``over_norm`` (above the norm
-    class size, 45 primary / 50 junior / 30 kindergarten) or ``""``."""
+    """``super_large`` (超大班额, >= 66), ``large`` (大班额, >= 56) where the level's registry record
+    has ``large_classes`` (schools, not kindergartens), ``over_norm`` (above the level's norm class
+    size: 45 primary / 50 junior / 30 kindergarten) or ``""``."""
     if pupils_per_class is None or not np.isfinite(pupils_per_class):
         return ""
-    if level != "kindergarten" and pupils_per_class >= SUPER_LARGE_CLASS:
+    svc = SERVICES[level]
+    if svc.large_classes and pupils_per_class >= SUPER_LARGE_CLASS:
         return "super_large"
-    if level != "kindergarten" and pupils_per_class >= LARGE_CLASS:
+    if svc.large_classes and pupils_per_class >= LARGE_CLASS:
         return "large"
-    return "over_norm" if pupils_per_class > CLASS_SIZE[level] else ""
+    return "over_norm" if svc.class_size and pupils_per_class > svc.class_size else ""
 
 
 #: The flags as the command line prints them, Chinese term and English (the app's are in its i18n catalogue).
@@ -85,24 +87,26 @@ def _name_en(r) -> str | None:
 
 
 def school_class_checks(facilities: gpd.GeoDataFrame) -> list[dict]:
-    """Per school / kindergarten: classes by level and whether the count is within 建标102-2002
-    (:data:`layers.norms.SCHOOL_CLASSES`; a nine-year school counts both levels). ``flag`` is
-    ``above``, ``below`` or ``""``; rows for every open school and kindergarten."""
-    f = facilities[facilities["family"].isin(["school", "kindergarten"])]
+    """Per facility of a school level (the registry's assigned levels): classes by level
+    (``classes_<level>``, the level's classes column) and whether the count is within 建标102-2002
+    (:data:`layers.norms.SCHOOL_CLASSES` by sub-type; a nine-year school counts both levels).
+    ``flag`` is ``above``, ``below`` or ``""``; rows for every open school and kindergarten."""
+    svcs = [SERVICES[lv] for lv in _LEVELS]
+    f = facilities[facilities["family"].isin({fam for s in svcs for fam in s.families})]
     if not len(f):
         return []
-    cls = {cap: classes_of(f, cap) for cap in CLASSES_OF}
+    # a level's classes count only on the facilities supplying it (a junior-only school has no primary classes)
+    cls = {s.key: np.where(f.index.isin(service_facilities(f, s).index), classes_of(f, s.capacity), 0) for s in svcs}
     rows = []
     for i, r in enumerate(f.itertuples(index=False)):
-        key = "kindergarten" if r.family == "kindergarten" else str(r.subtype)
+        key = str(r.subtype)
         total = int(sum(int(c[i]) for c in cls.values()))
         lo_hi = SCHOOL_CLASSES.get(key)
         flag = "" if lo_hi is None else "above" if total > lo_hi[1] else "below" if total < lo_hi[0] else ""
         pid = getattr(r, "project_id", "")
         rows.append({"facility_id": str(r.facility_id), "name": str(r.name), "name_en": _name_en(r), "subtype": key,
                      "project_id": None if pid is None or pid != pid or pid == "" else str(pid),
-                     "classes_primary": int(cls["seats_primary"][i]), "classes_junior": int(cls["seats_junior"][i]),
-                     "classes_kindergarten": int(cls["places_kindergarten"][i]), "classes": total,
+                     **{classes_column(lv): int(c[i]) for lv, c in cls.items()}, "classes": total,
                      "range": None if lo_hi is None else list(lo_hi), "flag": flag})
     return rows
 

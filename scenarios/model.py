@@ -28,19 +28,23 @@ from shapely.geometry import Point
 
 from gis.districts import district_of
 from layers.errors import InputError, UnknownScenarioError
-from layers.families import TYPE_CAPACITY  # noqa: F401 - re-exported (scenarios.model.TYPE_CAPACITY)
+from layers.families import (
+    SERVICES,
+    TYPE_CAPACITY,  # noqa: F401 - re-exported (scenarios.model.TYPE_CAPACITY)
+    level_of_capacity,
+    levels_with_action,
+    supplies,
+)
 from layers.frames import empty_layer, projects_as_facilities
-from layers.norms import CLASS_SIZE
 from layers.plan import EVALUATION_YEARS
 from layers.schema import (
     CAPACITY_COLUMNS,
     CLASSES_OF,
-    FACILITY_COLUMNS,
     NAME_EN,
     PROJECT_CAPACITY,
     PROJECT_COLUMNS,
     PROJECT_OPTIONAL,
-    SCHOOL_LEVELS,
+    facility_columns,
 )
 from layers.validate import MAX_SEATS, validate_frame
 from scenarios import store
@@ -54,14 +58,17 @@ YEAR_MIN, YEAR_MAX = YEAR_RANGE
 PLAN_YEARS = EVALUATION_YEARS
 SHIPPED = ("existing", "plan", "plan-growth")
 COLUMNS = (*PROJECT_COLUMNS, *PROJECT_OPTIONAL, "notes")
-CLASS_COLUMNS = tuple(CLASSES_OF.values())
+# CLASSES_OF (the registry's live dict: capacity column -> classes column of each school level).
 
 #: Actions on existing schools (or on a scenario's projects), columns of a scenario's ``actions``
 #: table: ``expand`` a school by ``classes`` classes of ``level``; ``close`` it (``into``: the
 #: receiving school, which takes over its seats and classes — a merger — so its pupils move there);
 #: ``convert`` a kindergarten into an elderly-care site (幼转老, ``beds`` day-care beds). Each takes
-#: effect from its ``year`` (the September intake of that year).
+#: effect from its ``year`` (the September intake of that year). Which levels an action applies to
+#: is each level's registry record (:attr:`layers.families.Service.actions`).
 ACTION_KINDS = ("expand", "close", "convert")
+#: What a converted site becomes (family, sub-type; 幼转老: an elderly day-care centre).
+CONVERT_TO = ("elderly_care", "day_care")
 ACTION_COLUMNS = ("action_id", "kind", "facility_id", "year", "level", "classes", "into", "beds", "notes")
 
 # TYPE_CAPACITY (re-exported from the family registry): which capacity columns each project type
@@ -287,8 +294,8 @@ def validate_actions(df, source=None) -> pd.DataFrame:
     """Check and normalise an actions table; :class:`InputError` naming file, row and field.
 
     Checks: unique non-empty ``action_id``; ``kind`` in :data:`ACTION_KINDS`; a ``facility_id``;
-    ``year`` in :data:`YEAR_MIN`-:data:`YEAR_MAX`; ``expand`` needs a ``level`` (primary, junior,
-    kindergarten) and ``classes`` >= 1; ``classes`` and ``beds`` whole numbers >= 0; a school is not
+    ``year`` in :data:`YEAR_MIN`-:data:`YEAR_MAX`; ``expand`` needs a ``level`` (one whose registry
+    record lists ``expand``: primary, junior, kindergarten) and ``classes`` >= 1; ``classes`` and ``beds`` whole numbers >= 0; a school is not
     merged into itself. Whether the facilities exist is checked when the scenario is applied
     (:func:`facilities_for`), where the area is known.
     """
@@ -319,8 +326,9 @@ def validate_actions(df, source=None) -> pd.DataFrame:
         if not YEAR_MIN <= int(float(r.year)) <= YEAR_MAX:
             raise InputError(f"actions: year {r.year!r} is outside {YEAR_MIN}-{YEAR_MAX}", field="year", **where)
         if r.kind == "expand":
-            if r.level not in CLASS_SIZE:
-                raise InputError(f"actions: expand needs a level ({', '.join(CLASS_SIZE)})", field="level", **where)
+            if r.level not in levels_with_action("expand"):
+                raise InputError(f"actions: expand needs a level ({', '.join(levels_with_action('expand'))})",
+                                 field="level", **where)
             if int(float(r.classes)) < 1:
                 raise InputError("actions: expand needs classes >= 1", field="classes", **where)
         if r.kind == "close" and r.into and r.into == r.facility_id:
@@ -581,8 +589,10 @@ def list_scenarios(area) -> list[dict]:
 # projects_as_facilities (re-exported): the one projects -> facilities converter, layers.frames.
 
 
-#: Values of facility columns a layer may lack (capacity 0, attributes unknown).
-_FACILITY_DEFAULTS = {**{c: 0.0 for c in CAPACITY_COLUMNS}, "ownership": "", "puhui": False, "bed_type": ""}
+def _facility_defaults() -> dict:
+    """Values of facility columns a layer may lack (capacity 0, attributes unknown), every capacity
+    column registered now included."""
+    return {**{c: 0.0 for c in CAPACITY_COLUMNS}, "ownership": "", "puhui": False, "bed_type": ""}
 
 
 def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
@@ -606,16 +616,17 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
     year = check_year(year)
     scenario = resolve_scenario(area, scenario)
     base = area.facilities.copy()
-    for c, default in _FACILITY_DEFAULTS.items():  # a layer made before a column existed: its default
+    for c, default in _facility_defaults().items():  # a layer made before a column existed: its default
         if c not in base:
             base[c] = default
     base["project_id"] = ""
     base["open_year"] = np.nan
     base["build_year"] = np.nan
-    for c in CLASS_COLUMNS:  # a facilities layer may carry classes; 0 = derived from seats / class size
+    class_columns = tuple(CLASSES_OF.values())
+    for c in class_columns:  # a facilities layer may carry classes; 0 = derived from seats / class size
         base[c] = pd.to_numeric(base[c], errors="coerce").fillna(0).astype(np.int64) if c in base else 0
     new = projects_as_facilities(scenario.open_projects(year), area.crs)
-    cols = [*FACILITY_COLUMNS, "project_id", "open_year", "build_year", *CLASS_COLUMNS]
+    cols = [*facility_columns(), "project_id", "open_year", "build_year", *class_columns]
     if NAME_EN in base.columns or NAME_EN in new.columns:  # English names, where either layer has them
         cols.append(NAME_EN)
         for f in (base, new):
@@ -634,16 +645,15 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
 
 
 def classes_of(facilities: pd.DataFrame, cap_col: str) -> np.ndarray:
-    """Classes per row for capacity column ``cap_col``: the ``classes_*`` column where positive, else
-    seats / class size rounded up (a partly filled class is still a class)."""
-    level = {"seats_primary": "primary", "seats_junior": "junior", "places_kindergarten": "kindergarten"}[cap_col]
-    seats = pd.to_numeric(facilities[cap_col], errors="coerce").fillna(0).to_numpy(float)
-    given = (pd.to_numeric(facilities[CLASSES_OF[cap_col]], errors="coerce").fillna(0).to_numpy(float)
-             if CLASSES_OF[cap_col] in facilities else np.zeros(len(seats)))
-    return np.where(given > 0, given, np.ceil(seats / CLASS_SIZE[level])).astype(np.int64)
-
-
-_LEVEL_CAP = {"primary": "seats_primary", "junior": "seats_junior", "kindergarten": "places_kindergarten"}
+    """Classes per row for the school level whose capacity column is ``cap_col``: its classes column
+    where positive, else seats / the level's class size rounded up (a partly filled class is still a
+    class). Column and class size are the level's registry record."""
+    svc = SERVICES[level_of_capacity(cap_col)]
+    seats = pd.to_numeric(facilities[cap_col], errors="coerce").fillna(0).to_numpy(float) if cap_col in facilities \
+        else np.zeros(len(facilities))
+    given = (pd.to_numeric(facilities[svc.classes], errors="coerce").fillna(0).to_numpy(float)
+             if svc.classes and svc.classes in facilities else np.zeros(len(seats)))
+    return np.where(given > 0, given, np.ceil(seats / svc.class_size)).astype(np.int64)
 
 
 def apply_actions(fac: gpd.GeoDataFrame, actions: pd.DataFrame, year: int, known=None,
@@ -685,15 +695,14 @@ def apply_actions(fac: gpd.GeoDataFrame, actions: pd.DataFrame, year: int, known
             continue
         lab = fac.index[i]
         if r.kind == "expand":
-            cap = _LEVEL_CAP[r.level]
-            carries = (fac.at[lab, "family"] == "kindergarten") if r.level == "kindergarten" else (
-                fac.at[lab, "family"] == "school" and r.level in SCHOOL_LEVELS.get(str(fac.at[lab, "subtype"]), ()))
-            if not carries:
+            svc = SERVICES[r.level]
+            cap, ccol = svc.capacity, svc.classes
+            if not supplies(str(fac.at[lab, "family"]), str(fac.at[lab, "subtype"]), r.level):
                 raise InputError(f"action {r.action_id}: {r.facility_id} has no {r.level} level to expand",
                                  file=src, field="level")
-            fac.at[lab, cap] = float(fac.at[lab, cap]) + int(r.classes) * CLASS_SIZE[r.level]
-            if int(fac.at[lab, CLASSES_OF[cap]]) > 0:
-                fac.at[lab, CLASSES_OF[cap]] = int(fac.at[lab, CLASSES_OF[cap]]) + int(r.classes)
+            fac.at[lab, cap] = float(fac.at[lab, cap]) + int(r.classes) * svc.class_size
+            if ccol and int(fac.at[lab, ccol]) > 0:
+                fac.at[lab, ccol] = int(fac.at[lab, ccol]) + int(r.classes)
             note = f"{r.action_id} expand +{int(r.classes)} {r.level} classes"
         elif r.kind == "close":
             note = f"{r.action_id} closed"
@@ -718,13 +727,16 @@ def apply_actions(fac: gpd.GeoDataFrame, actions: pd.DataFrame, year: int, known
                 note += f" into {r.into}"
             drop.append(i)
         else:  # convert
-            if fac.at[lab, "family"] != "kindergarten":
+            conv = [lv for lv in levels_with_action("convert")
+                    if supplies(str(fac.at[lab, "family"]), str(fac.at[lab, "subtype"]), lv)]
+            if not conv:
                 raise InputError(f"action {r.action_id}: only a kindergarten converts to elderly care "
                                  f"({r.facility_id} is {fac.at[lab, 'family']})", file=src, field="facility_id")
-            fac.at[lab, "family"] = "elderly_care"
-            fac.at[lab, "subtype"] = "day_care"
-            fac.at[lab, "places_kindergarten"] = 0
-            fac.at[lab, "classes_kindergarten"] = 0
+            fac.at[lab, "family"], fac.at[lab, "subtype"] = CONVERT_TO
+            for lv in conv:  # the converted level's places and classes are gone
+                fac.at[lab, SERVICES[lv].capacity] = 0
+                if SERVICES[lv].classes in fac.columns:
+                    fac.at[lab, SERVICES[lv].classes] = 0
             fac.at[lab, "beds"] = int(r.beds)
             note = f"{r.action_id} converted to elderly care ({int(r.beds)} beds)"
         fac.at[lab, "changes"] = (fac.at[lab, "changes"] + "; " if fac.at[lab, "changes"] else "") + note
@@ -734,7 +746,5 @@ def apply_actions(fac: gpd.GeoDataFrame, actions: pd.DataFrame, year: int, known
 
 
 def _carries(row, cap) -> bool:
-    level = {"seats_primary": "primary", "seats_junior": "junior", "places_kindergarten": "kindergarten"}[cap]
-    if level == "kindergarten":
-        return row["family"] == "kindergarten"
-    return row["family"] == "school" and level in SCHOOL_LEVELS.get(str(row["subtype"]), ())
+    """Whether a facility row supplies the school level of capacity column ``cap`` (the registry's rule)."""
+    return supplies(str(row["family"]), str(row["subtype"]), level_of_capacity(cap))
