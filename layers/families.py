@@ -28,10 +28,16 @@ stay current: the dicts are updated in place and the tuples are live views
 as long as a consumer reads them when it needs them (a parser built, a page rendered), not
 copies them at import.
 
-One limit: the layer columns (``layers.schema.FACILITY_COLUMNS``, the loaders' column specs) are
-fixed when :mod:`layers.schema` is imported, so a family registered later must use capacity
-columns that exist by then (as the test family of tests/test_families.py does with ``area_m2``);
-a family needing a new column registers it here, at import, like the plan's families.
+Layer columns: the loaders' facilities columns (:data:`layers.validate.SPECS`) and
+:func:`layers.schema.facility_columns` follow the registry (:func:`on_registry_change`), so a
+family with a capacity column of its own (:func:`register_capacity_column` first) loads and
+reaches the engines; the constant ``layers.schema.FACILITY_COLUMNS`` (and the projects columns)
+stay as they were at import.
+
+A school level is one :class:`Service` with ``assigned=True``: its capacity and classes columns,
+class size, large-class rule, siting models, scenario actions and a new site's capacity are read
+from the record by the seat engine (:mod:`scenarios.model`, :mod:`scenarios.evaluate`), the CLI's
+choices and the published seat maps (tests/test_registry_levels.py registers one).
 
 Norm numbers (class sizes, the standard kindergarten size) come from :mod:`layers.norms`; plan
 figures (beds per 1,000, the derived school sizes) from :mod:`layers.plan`.
@@ -129,6 +135,15 @@ PROJECT_CAPACITY = RegistryView(lambda: dict.fromkeys(c for t in PROJECT_TYPES f
                                 "capacity columns of planned projects")
 
 
+_LISTENERS: list = []
+
+
+def on_registry_change(callback) -> None:
+    """Call ``callback()`` after every change of the registry (a table built from it, such as the
+    loaders' facilities columns in :mod:`layers.validate`, rebuilds itself)."""
+    _LISTENERS.append(callback)
+
+
 def _set(target: dict, values: dict) -> None:
     target.clear()
     target.update(values)
@@ -165,6 +180,8 @@ def _rebuild() -> None:
     _set(CLASSES_OF, {s.capacity: s.classes for s in SERVICES.values() if s.assigned and s.capacity and s.classes})
     _set(SERVICE_COLOR, {s.key: s.color or _FAMILIES[s.families[0]].color for s in SERVICES.values()
                          if s.families and s.families[0] in _FAMILIES})
+    for callback in _LISTENERS:
+        callback()
 
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
