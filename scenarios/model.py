@@ -26,13 +26,16 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
+from accessibility.services import service_facilities
 from gis.districts import district_of
 from layers.errors import InputError, UnknownScenarioError
 from layers.families import (
     SERVICES,
     TYPE_CAPACITY,  # noqa: F401 - re-exported (scenarios.model.TYPE_CAPACITY)
+    LEVELS,
     level_of_capacity,
     levels_with_action,
+    main_level,
     supplies,
 )
 from layers.frames import empty_layer, projects_as_facilities
@@ -353,10 +356,23 @@ def _plan_projects(area) -> gpd.GeoDataFrame:
                              source=f"{area.name}: projects layer")
 
 
+def _moving_levels() -> tuple[str, ...]:
+    """The school levels plan-growth moves: those of the 10- and 15-minute tiers (primary, junior);
+    a 5-minute catchment (a kindergarten) belongs where it is."""
+    return tuple(lv for lv in LEVELS if (SERVICES[lv].tier or SERVICES[lv].minutes) >= 10)
+
+
 def _children_2025(area) -> pd.Series:
     f = growth_factors(area, 2025)
     pop = area.population
-    return (pop["age_6_11"] + pop["age_12_14"]) * pop["district_id"].astype(str).map(f).fillna(1.0)
+    kids = sum(pop[SERVICES[lv].demand] for lv in _moving_levels())
+    return kids * pop["district_id"].astype(str).map(f).fillna(1.0)
+
+
+def _school_seats(frame) -> np.ndarray:
+    """Seats of the moving levels per row (:func:`_moving_levels`)."""
+    return sum(pd.to_numeric(frame[SERVICES[lv].capacity], errors="coerce").fillna(0).to_numpy(float)
+               for lv in _moving_levels())
 
 
 #: Minimum distance (m) of a relocated site from any school or project: one 10-minute walk apart
@@ -389,15 +405,14 @@ def plan_growth(area) -> Scenario:
     top_cut = float(np.quantile(list(rate.values()), 2 / 3))
     growth_ds = [k for k, v in rate.items() if v >= top_cut]
     dist_of = _district_of(area, base)
-    schools = area.facilities[area.facilities["family"] == "school"]
+    moving = _moving_levels()
+    schools = pd.concat([service_facilities(area, SERVICES[lv]) for lv in moving])
+    schools = schools[~schools.index.duplicated()].sort_index()  # layer order, each school once
     s_dist = _district_of(area, schools)
     seats = {k: 0.0 for k in rate}
-    for dd, sp_, sj in zip(s_dist, schools["seats_primary"], schools["seats_junior"]):
+    for dd, n in [*zip(s_dist, _school_seats(schools)), *zip(dist_of, _school_seats(base))]:
         if dd in seats:
-            seats[dd] += float(sp_) + float(sj)
-    for dd, sp_, sj in zip(dist_of, base["seats_primary"], base["seats_junior"]):
-        if dd in seats:
-            seats[dd] += float(sp_) + float(sj)
+            seats[dd] += float(n)
     kids = _children_2025(area)
     pop = area.population
     cell_d = pop["district_id"].astype(str).to_numpy()
@@ -406,7 +421,7 @@ def plan_growth(area) -> Scenario:
     out = base.copy()
     order = np.argsort(out["project_id"].to_numpy(), kind="stable")
     for i in order:
-        if out["type"].iloc[i] == "kindergarten" or rate.get(dist_of[i], np.inf) >= median:
+        if main_level(str(out["type"].iloc[i])) not in moving or rate.get(dist_of[i], np.inf) >= median:
             continue
         target = max(growth_ds, key=lambda k: float(kids[cell_d == k].sum()) / (seats[k] + 1.0))
         occ = np.vstack(occupied)
@@ -421,7 +436,7 @@ def plan_growth(area) -> Scenario:
             c = int(np.flatnonzero(in_t)[np.argmax(dmin[in_t])])
         new = Point(cxy[c])
         out.loc[out.index[i], out.geometry.name] = new
-        moved_seats = float(out["seats_primary"].iloc[i] + out["seats_junior"].iloc[i])
+        moved_seats = float(_school_seats(out.iloc[[i]])[0])
         seats[dist_of[i]] -= moved_seats
         seats[target] += moved_seats
         occupied.append(np.array([cxy[c]]))
