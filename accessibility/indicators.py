@@ -17,8 +17,10 @@ Conventions (NORMS.md):
 
 * **City-wide ratios are ratios** — beds per 1,000, childcare places per 1,000, cultural floor area
   per 10,000, sports area per person are capacity in the area (or subdistrict) over its residents,
-  not a 2SFCA within a walking catchment. A facility counts in the subdistrict whose polygon holds it
-  (the nearest one when it lies in none).
+  not a 2SFCA within a walking catchment. A service's facilities and their capacity by subdistrict
+  follow the one rule of :mod:`accessibility.capacity` (as the seat balance): the polygon holding
+  a facility, else the nearest within 100 m, else outside every subdistrict (in the area's value,
+  in no subdistrict's).
 * **Walking measures beside them**, labelled as what they are (``walking``): the share of the
   service's demand cohort within the service's own norm minutes (its GB 50180-2018 tier), by the
   coverage engine (:func:`accessibility.coverage.service_coverage`).
@@ -38,7 +40,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from accessibility.capacity import facility_districts as _facility_districts
+from accessibility.capacity import service_capacity
 from accessibility.coverage import service_coverage
+from accessibility.services import service_facilities
 from layers.families import SERVICES
 from layers.plan import INDICATORS, PLAN_TITLE, TARGETS
 from layers.schema import CAPACITY_COLUMNS, derive_age_60_plus
@@ -71,19 +76,9 @@ def _both(key: str) -> dict:
 
 
 def facility_districts(area, fac: gpd.GeoDataFrame) -> pd.Series:
-    """District id of every facility: the district polygon holding it, else the nearest one."""
-    if len(fac) == 0:
-        return pd.Series([], dtype=object, index=fac.index)
-    d = area.districts[["district_id", "geometry"]]
-    j = gpd.sjoin(fac[["geometry"]], d, how="left", predicate="within")
-    j = j[~j.index.duplicated(keep="first")]
-    out = j["district_id"].reindex(fac.index)
-    miss = out.isna()
-    if miss.any():
-        nj = gpd.sjoin_nearest(fac.loc[miss, ["geometry"]], d, how="left")
-        nj = nj[~nj.index.duplicated(keep="first")]
-        out.loc[miss] = nj["district_id"]
-    return out.astype(str)
+    """District id of every facility by the one rule (:func:`accessibility.capacity.facility_districts`:
+    the polygon holding it, else the nearest within 100 m, else ``""`` — outside every district)."""
+    return _facility_districts(fac, area.districts)
 
 
 def _status(value, target, comparison=">=") -> str:
@@ -124,11 +119,13 @@ class _Ctx:
         self.by_d = pop.groupby(pop["district_id"].astype(str)).sum(numeric_only=True).reindex(self.ids, fill_value=0)
         self.total = pop.sum(numeric_only=True)
 
-    def fam(self, family, subtypes=None):
-        sel = self.fac["family"] == family
-        if subtypes is not None:
-            sel &= self.fac["subtype"].isin(subtypes)
-        return self.fac[sel]
+    def fam(self, service):
+        """The facilities supplying ``service`` (the one selection, :func:`accessibility.services.service_facilities`)."""
+        return service_facilities(self.fac, SERVICES[service])
+
+    def capacity(self, service) -> pd.Series:
+        """The capacity of ``service``'s facilities (its registry capacity column; the one selection)."""
+        return service_capacity(self.fac, SERVICES[service])
 
     def by_district(self, values: pd.Series) -> pd.Series:
         """Sum ``values`` (indexed like the facilities) per district id, every district present."""
@@ -181,11 +178,12 @@ def _ratio(c, key, num: pd.Series, den_col: str, factor: float, *, unit, rec=Non
                 by_district=byd, walking=walking, note=note)
 
 
-def _share_rows(c, key, fam: str, cap: str, flag, *, rec, target, unit="%", no=None, zh=None, en=None, note=None,
+def _share_rows(c, key, service: str, flag, *, rec, target, unit="%", no=None, zh=None, en=None, note=None,
                 known=None):
-    """Share (%) of ``cap`` in sites where ``flag`` holds; not comparable where the attribute is unknown."""
-    f = c.fam(fam)
-    capv = f[cap].astype(float)
+    """Share (%) of ``service``'s capacity in sites where ``flag`` holds; not comparable where the
+    attribute is unknown."""
+    f = c.fam(service)
+    capv = c.capacity(service)
     if known is not None and not known(f).any():
         byd = {c.names[d]: {"value": None, "status": NOT_COMPARABLE, "reason": rec["reason"]} for d in c.ids}
         return _row(key, no=no, zh=zh, en=en, unit=unit, baseline=rec.get("2020"), target=target, kind="share",
@@ -290,14 +288,14 @@ def indicator_table(area, facilities: gpd.GeoDataFrame | None = None, *, walking
     ind = INDICATORS
     # 7: 普惠 kindergarten coverage (share of places, a proxy of the share of children)
     rows.append(_share_rows(
-        c, "kindergarten_puhui_share", "kindergarten", "places_kindergarten", lambda f: f["puhui"].astype(bool),
+        c, "kindergarten_puhui_share", "kindergarten", lambda f: f["puhui"].astype(bool),
         rec={**ind["kindergarten_puhui_share"], "reason": _both("no_ownership")}, no=7,
         zh=ind["kindergarten_puhui_share"]["zh"], en=ind["kindergarten_puhui_share"]["en"],
         target=ind["kindergarten_puhui_share"]["2025"],
         known=lambda f: f["ownership"].astype(str).ne("") | f["puhui"].astype(bool),
         note={"zh": "按学位计（在园幼儿占比的代理）", "en": "share of places (a proxy of the share of children enrolled)"}))
     # 9: public cultural floor area per 10,000 (culture + Hedong Study Rooms)
-    cul = pd.concat([c.fam("culture")["floor_area_m2"].astype(float), c.fam("study_room")["area_m2"].astype(float)])
+    cul = pd.concat([c.capacity("culture"), c.capacity("study_room")])
     rows.append(_ratio(c, "culture_area_per_10k", cul, "pop_total", 10000.0, unit="m2 / 10,000",
                        rec=ind["culture_area_per_10k"], walking=walk("culture"),
                        note={"zh": "公共文化设施建筑面积 + 河东书房面积，按常住人口", "en": "cultural floor area + study rooms, over residents"}))
@@ -310,36 +308,36 @@ def indicator_table(area, facilities: gpd.GeoDataFrame | None = None, *, walking
     def sports_status(v):
         return MET if v is not None and v >= rec12["2025"] else NOT_COMPARABLE
 
-    rows.append(_ratio(c, "sports_area_per_capita", c.fam("fitness")["area_m2"].astype(float), "pop_total", 1.0,
+    rows.append(_ratio(c, "sports_area_per_capita", c.capacity("fitness"), "pop_total", 1.0,
                        unit="m2", rec=rec12, walking=walk("fitness"), status_fn=sports_status,
                        reason_fn=lambda v: None if sports_status(v) == MET else _both("sports_partial"),
                        note={"zh": rec12.get("note", ""), "en": rec12.get("note", "")}))
     # 15: beds per 1,000 (a city-wide ratio, not a 2SFCA)
-    rows.append(_ratio(c, "beds_per_1000", c.fam("clinic")["beds"].astype(float), "pop_total", 1000.0, unit="beds",
+    rows.append(_ratio(c, "beds_per_1000", c.capacity("clinic"), "pop_total", 1000.0, unit="beds",
                        rec=ind["beds_per_1000"], walking=walk("clinic")))
     rows.append(_not_comparable("doctors_per_1000", ind["doctors_per_1000"], "no_data"))
     # 19: childcare places per 1,000 residents
-    rows.append(_ratio(c, "childcare_per_1000", c.fam("childcare")["places_childcare"].astype(float), "pop_total",
+    rows.append(_ratio(c, "childcare_per_1000", c.capacity("childcare"), "pop_total",
                        1000.0, unit="places", rec=ind["childcare_per_1000"], walking=walk("childcare")))
     rows.append(_not_comparable("destitute_care_share", ind["destitute_care_share"], "no_data"))
     rows.append(_not_comparable("old_housing_renewal", ind["old_housing_renewal"], "no_data"))
 
     # Text targets
-    rows.append(_ratio(c, "kindergarten_gross_enrolment_proxy", c.fam("kindergarten")["places_kindergarten"].astype(float),
+    rows.append(_ratio(c, "kindergarten_gross_enrolment_proxy", c.capacity("kindergarten"),
                        "age_3_5", 100.0, unit="%", zh="学前三年毛入园率（代理：学位 ÷ 3-5岁儿童）",
                        en="Gross kindergarten enrolment (proxy: places / children aged 3-5)",
                        target=TARGETS["kindergarten_gross_enrolment_pct"], kind="proxy", walking=walk("kindergarten"),
                        note={"zh": "毛入园率的代理指标，并非毛入园率本身", "en": "a proxy of the gross enrolment rate (毛入园率), not the rate itself"}))
     rows.append(_share_rows(
-        c, "public_kindergarten_share", "kindergarten", "places_kindergarten",
+        c, "public_kindergarten_share", "kindergarten",
         lambda f: f["ownership"].astype(str).eq("public"), rec={"reason": _both("no_ownership")},
         zh="公办幼儿园占比（按学位）", en="Public kindergartens (share of places)",
         target=TARGETS["public_kindergarten_share_pct"], known=lambda f: f["ownership"].astype(str).ne("")))
     rows.append(_share_rows(
-        c, "nursing_bed_share", "elderly_care", "beds", lambda f: f["bed_type"].astype(str).eq("nursing"),
+        c, "nursing_bed_share", "elderly_care", lambda f: f["bed_type"].astype(str).eq("nursing"),
         rec={"reason": _both("no_bed_type")}, zh="护理型床位占比", en="Nursing-type share of elderly-care beds",
         target=TARGETS["nursing_bed_share_pct"], known=lambda f: f["bed_type"].astype(str).ne("")))
-    rows.append(_ratio(c, "elderly_beds_per_1000_60plus", c.fam("elderly_care")["beds"].astype(float), "age_60_plus",
+    rows.append(_ratio(c, "elderly_beds_per_1000_60plus", c.capacity("elderly_care"), "age_60_plus",
                        1000.0, unit="beds", zh="每千名老年人（60岁以上）养老床位", en="Elderly-care beds per 1,000 aged 60+",
                        kind="ratio", status_fn=lambda v: NOT_COMPARABLE, reason_fn=lambda v: _both("no_target"),
                        walking=walk("elderly_care"),

@@ -9,7 +9,7 @@ pairs within the level's limit (:data:`layers.norms.SERVICES` minutes: kindergar
 
 Seat balance first. Chinese enrolment is by catchment (划片入学), not by a walking cut-off, so
 every level and district also reports seats, enrolment (the demand), balance (seats minus
-enrolment), utilisation (enrolment / seats) and classes (enrolment per class against the norm size
+enrolment), demand_ratio (enrolment / seats; its old key ``utilisation`` kept) and classes (enrolment per class against the norm size
 and the 大班额 56 / 超大班额 66 thresholds) — what the education bureau signs — before the walking
 share (``walk_share`` = ``coverage``), the norm check it is. With ``assign="catchment"`` a second
 assignment (the new key ``catchment``) gives each child a seat in a school of its own district
@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from accessibility.capacity import OUTSIDE, capacity_by_district, demand_ratio, seat_utilisation
 from accessibility.context import ComputeContext
 from accessibility.coverage import service_facilities
 from accessibility.params import check_minutes
@@ -140,12 +141,14 @@ class LevelResult:
         return self._evaluator.catchments(self)
 
     def to_geodataframe(self) -> gpd.GeoDataFrame:
-        """The open schools of the level with seats (``capacity``), ``assigned`` and ``utilisation``."""
+        """The open schools of the level with seats (``capacity``), ``assigned`` and ``seat_utilisation``
+        (assigned / seats; ``utilisation`` its old name)."""
         return self.schools.assign(level=self.level)
 
     def school_rows(self) -> list[dict]:
         """Per open school: id, name (and ``name_en``, None where unknown), sub-type, project (if a project), district, seats, pupils
-        assigned, utilisation (assigned / seats; 1.0 = full) — JSON-ready, in layer order."""
+        assigned, seat_utilisation (assigned / seats; 1.0 = full; the old key ``utilisation`` kept) —
+        JSON-ready, in layer order."""
         sch = self.schools
         names = self._evaluator.district_names if self._evaluator is not None else {}
         rows = []
@@ -159,7 +162,8 @@ class LevelResult:
                 "open_year": None if yr is None or yr != yr else int(yr),
                 "district": names.get(str(r.district_id), str(r.district_id)) if r.district_id is not None else None,
                 "seats": int(r.capacity), "assigned": int(r.assigned),
-                "utilisation": None if r.capacity <= 0 else float(r.assigned) / float(r.capacity),
+                "seat_utilisation": None if r.capacity <= 0 else float(r.seat_utilisation),
+                "utilisation": None if r.capacity <= 0 else float(r.seat_utilisation),  # old key = seat_utilisation
                 "build_year": None if by is None or by != by else int(by), "classes": int(r.classes),
                 "pupils_per_class": None if r.classes <= 0 else float(r.assigned) / float(r.classes),
                 "class_flag": class_flag(None if r.classes <= 0 else float(r.assigned) / float(r.classes), self.level),
@@ -168,7 +172,8 @@ class LevelResult:
             if self.catchment is not None:
                 c = self.catchment["school_load"][len(rows) - 1]
                 rows[-1]["catchment_assigned"] = int(c)
-                rows[-1]["catchment_utilisation"] = None if r.capacity <= 0 else float(c) / float(r.capacity)
+                rows[-1]["catchment_seat_utilisation"] = None if r.capacity <= 0 else float(r.catchment_seat_utilisation)
+                rows[-1]["catchment_utilisation"] = rows[-1]["catchment_seat_utilisation"]  # the old key
                 rows[-1]["catchment_pupils_per_class"] = None if r.classes <= 0 else float(c) / float(r.classes)
                 rows[-1]["catchment_class_flag"] = class_flag(rows[-1]["catchment_pupils_per_class"], self.level)
         return rows
@@ -287,8 +292,9 @@ class Evaluator:
         by["unserved_no_seat"] = np.bincount(self.cell_dix[ok], no_seat_cell[ok], nd).astype(np.int64)
         by["unserved_beyond_reach"] = by["unserved"] - by["unserved_no_seat"]
         site_d = _district_of(self.area, sites) if len(sites) else []
-        sd = pd.Series(sites["capacity"].to_numpy(), index=site_d).groupby(level=0).sum() if len(sites) else {}
-        by["seats"] = by["district_id"].map(sd).fillna(0).astype(np.int64)
+        # the one capacity-by-district rule (accessibility.capacity): the indicators read the same
+        cap_d = capacity_by_district(sites, self.area.districts, level)
+        by["seats"] = by["district_id"].map(cap_d).fillna(0).round().astype(np.int64)
         by["coverage"] = np.where(by["demand"] > 0, by["assigned"] / by["demand"].where(by["demand"] > 0, 1), np.nan)
         cell_flow_d = self.cell_dix[a.orig]
         by["median_minutes"] = [weighted_median(travel_min[cell_flow_d == k], a.flow[cell_flow_d == k])
@@ -296,7 +302,7 @@ class Evaluator:
         # cells and schools outside every district (gis.districts) still count in the level totals;
         # keep the sums exact
         out_d = ~ok
-        out_seats = int(sum(c for d, c in zip(site_d, sites["capacity"]) if d is None)) if len(sites) else 0
+        out_seats = int(round(cap_d[OUTSIDE]))
         if (out_d.any() and dem[out_d].sum()) or out_seats:
             extra = pd.DataFrame([{"district": "(outside districts)", "district_id": "", "demand": int(dem[out_d].sum()),
                                    "seats": out_seats, "assigned": int(a.assigned_cell[out_d].sum())}])
@@ -319,17 +325,23 @@ class Evaluator:
         tot = pd.DataFrame([{"demand": summary["demand"], "seats": summary["seats"], "coverage": summary["coverage"],
                              "classes": int(sites["classes"].sum())}])
         _balance(tot, level)
-        summary.update({k: tot[k].iloc[0] for k in ("enrolment", "balance", "utilisation", "walk_share", "classes",
-                                                     "pupils_per_class", "class_flag")})
+        summary.update({k: tot[k].iloc[0] for k in ("enrolment", "balance", "demand_ratio", "utilisation", "walk_share",
+                                                     "classes", "pupils_per_class", "class_flag")})
+        # seats per child of the level (the inverse of demand_ratio), as the seat map's title gives it
+        summary["seat_ratio"] = (summary["seats"] / summary["demand"]) if summary["demand"] else None
         summary["districts_large_classes"] = int(by["class_flag"].isin(["large", "super_large"]).sum())
         summary["districts_over_norm_class"] = int((by["class_flag"] != "").sum())
         cols = ["facility_id", "name", NAME_EN, "subtype", "project_id", "open_year", "build_year", "capacity", "classes",
                 "changes", "geometry"]
         schools = sites[[c for c in cols if c in sites.columns]].copy()
         schools["assigned"] = a.load
-        schools["utilisation"] = np.where(schools["capacity"] > 0, a.load / schools["capacity"].clip(lower=1), np.nan)
+        schools["seat_utilisation"] = seat_utilisation(a.load, schools["capacity"])
+        schools["utilisation"] = schools["seat_utilisation"]  # the old name, kept
         schools["district_id"] = site_d
         catch = self._catchment(sites, site_d, dem, mins, level, by, zones) if assign == "catchment" else None
+        if catch is not None:  # the 划片 load per school, beside the walking one
+            schools["catchment_assigned"] = np.asarray(catch["school_load"], np.int64)
+            schools["catchment_seat_utilisation"] = seat_utilisation(catch["school_load"], schools["capacity"])
         return LevelResult(level, mins, summary, by, schools, a, minute_histogram(travel_min, a.flow, mins), self,
                            catchment=catch)
 
@@ -461,11 +473,13 @@ class Evaluator:
 
 
 def _balance(by: pd.DataFrame, level: str) -> None:
-    """Add the seat-balance columns in reading order: enrolment, balance, utilisation, walk_share,
-    pupils_per_class, class_flag (``by`` has demand, seats, coverage, classes)."""
+    """Add the seat-balance columns in reading order: enrolment, balance, demand_ratio (children /
+    seats, :func:`accessibility.capacity.demand_ratio`; ``utilisation`` is its old name, kept),
+    walk_share, pupils_per_class, class_flag (``by`` has demand, seats, coverage, classes)."""
     by["enrolment"] = by["demand"]
     by["balance"] = by["seats"] - by["demand"]
-    by["utilisation"] = np.where(by["seats"] > 0, by["demand"] / by["seats"].where(by["seats"] > 0, 1), np.nan)
+    by["demand_ratio"] = demand_ratio(by["demand"], by["seats"])
+    by["utilisation"] = by["demand_ratio"]
     by["walk_share"] = by["coverage"]
     by["pupils_per_class"] = np.where(by["classes"] > 0, by["demand"] / by["classes"].where(by["classes"] > 0, 1),
                                       np.nan)
