@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from accessibility.params import check_minutes
+from accessibility.params import USER_MODE, check_minutes
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
 from hedong.cli import add_area_argument
 from hedong.output import print_json, table
@@ -32,7 +32,7 @@ def register(sub) -> None:
                         "notes and photos you added stay)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="map language (default zh)")
     p.add_argument("--minutes", type=float, default=None, help="override every service's threshold minutes")
-    p.add_argument("--mode", choices=("walk", "bike"), default=None, help="override the travel mode")
+    p.add_argument("--mode", choices=list(USER_MODE.options()), default=None, help="override the travel mode")
     p.add_argument("--json", action="store_true", help="print the list of files as JSON")
     p.set_defaults(func=run)
 

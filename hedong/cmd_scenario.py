@@ -17,6 +17,7 @@ from gis.io import atomic_path, write_gpkg_atomic
 from hedong.cli import add_area_argument
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 from layers.errors import InputError
+from layers.params import choices_of
 from layers.families import LEVELS, PROJECT_CAPACITY, SITED_LEVELS, TYPE_CAPACITY, levels_with_action
 from layers.plan import EVALUATION_YEARS
 from scenarios import (
@@ -27,7 +28,7 @@ from scenarios.candidates import load_candidates
 from scenarios.compare import compare, export_csv, export_gpkg, to_rows
 from scenarios.demand import check_year
 from scenarios.enrolment import enrolment_table
-from scenarios.evaluate import CLASS_FLAG_LABELS, Evaluator, load_zones
+from scenarios.evaluate import CLASS_FLAG_LABELS, Evaluator, evaluate, load_zones
 from scenarios.model import edit_stored, facilities_for, list_scenarios, resolve_scenario, save_scenario
 from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS
 from scenarios.sites import check_site
@@ -51,7 +52,7 @@ def _add_common(p, area=True, json=True):
 
 
 def _add_assign(p) -> None:
-    p.add_argument("--assign", choices=("walk", "catchment"), default="walk",
+    p.add_argument("--assign", choices=choices_of(evaluate, "assign"), default="walk",
                    help="walk (default): seats within the norm walking limit (the existing keys); catchment: also "
                         "划片 — each child seated in its own district with no walking cut-off (key 'catchment')")
 
@@ -139,7 +140,7 @@ def register(subparsers) -> None:
     p.add_argument("--p", type=int, default=1, help="number of new sites (existing schools always stay open)")
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--candidates", metavar="FILE", help="CSV (candidate_id, lon, lat) or GeoJSON; default: generated")
-    p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
+    p.add_argument("--coords", choices=choices_of(load_candidates, "coords"), default="wgs84",
                    help="coordinate system of a CSV's lon/lat: gcj02 for Amap/Tencent lists, bd09 for Baidu")
     p.add_argument("--scenario", default="existing")
     p.add_argument("--year", type=int, default=2025)
@@ -152,7 +153,7 @@ def register(subparsers) -> None:
     p.add_argument("--level", choices=list(LEVELS), default=LEVELS[0])
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--candidates", metavar="FILE", help="CSV (candidate_id, lon, lat) or GeoJSON; default: generated")
-    p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
+    p.add_argument("--coords", choices=choices_of(load_candidates, "coords"), default="wgs84",
                    help="coordinate system of a CSV's lon/lat: gcj02 for Amap/Tencent lists, bd09 for Baidu")
     p.add_argument("--scenario", default="plan")
     p.add_argument("--year", type=int, default=2025)

@@ -50,6 +50,7 @@ from collections.abc import Sequence
 
 from layers.care_families import CARE_CAPACITY_COLUMNS, CARE_FAMILIES
 from layers.norms import CLASS_SIZE, KINDERGARTEN_STANDARD_CLASSES, SPEEDS, NormLevel
+from layers.params import Options, validate_params
 from layers.plan import DERIVED_SEATS, INDICATORS
 from layers.records import ATTENDANCE_MODEL, SEAT_MODELS, CapacityColumn, Family, Service, Subtype
 
@@ -385,10 +386,14 @@ def project_capacity(ptype: str) -> dict[str, int]:
     return cap
 
 
+#: The one check of a school-level argument (:func:`layers.params.validate_params`; the CLI's choices).
+LEVEL = Options(lambda: LEVELS, "level")
+
+
+@validate_params({"level": LEVEL})
 def level_service(level: str) -> Service:
-    """The record of an assigned (school) level; ``ValueError`` naming the levels otherwise."""
-    if level not in LEVELS:
-        raise ValueError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
+    """The record of an assigned (school) level; :class:`~layers.errors.ParameterError` (a
+    ``ValueError``) naming the levels otherwise."""
     return SERVICES[level]
 
 
@@ -423,10 +428,10 @@ def levels_for_model(model: str) -> tuple[str, ...]:
     return tuple(k for k, s in SERVICES.items() if model in s.models)
 
 
+@validate_params({"level": LEVEL})
 def demand_of(level: str) -> str:
-    """The population column demanding a school ``level``; ``ValueError`` for other keys."""
-    if level not in LEVELS:
-        raise ValueError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
+    """The population column demanding a school ``level``; :class:`~layers.errors.ParameterError`
+    (a ``ValueError``) for other keys."""
     return SERVICES[level].demand
 
 

@@ -40,10 +40,12 @@ import shapely
 from accessibility.capacity import OUTSIDE, capacity_by_district, demand_ratio, seat_utilisation
 from accessibility.context import ComputeContext
 from accessibility.coverage import service_facilities
-from accessibility.params import check_minutes
+from accessibility.params import MINUTES
 from gis.districts import district_of
 from gis.errors import InputError
-from layers.families import LEVELS as _LEVELS, SERVICES, classes_column
+from layers.families import LEVEL, SERVICES, classes_column
+from layers.families import LEVELS as _LEVELS
+from layers.params import Each, Options, validate_params
 from layers.norms import LARGE_CLASS, SCHOOL_CLASSES, SCHOOL_CLASSES_SOURCE, SUPER_LARGE_CLASS
 from layers.schema import NAME_EN
 from scenarios.assign import Assignment, minute_histogram, solve_transport, weighted_median
@@ -54,6 +56,10 @@ from scenarios.model import PLAN_YEARS, _district_of, classes_of, facilities_for
 #: Assignment modes: ``walk`` (within the norm walking limit, the existing keys) and ``catchment``
 #: (划片: own district, capacity, no cut-off; new key ``catchment``).
 ASSIGN_MODES = ("walk", "catchment")
+#: The one check of an ``assign`` argument (and the CLI's ``--assign`` choices).
+ASSIGN = Options(ASSIGN_MODES, "assignment")
+#: The checks every evaluation entry point declares.
+_CHECKS = {"minutes": MINUTES, "levels": Each(LEVEL), "assign": ASSIGN}
 #: A cell with no walking route to its district's schools still gets a seat in catchment mode
 #: (enrolment does not depend on a path in the street data); such pairs cost this many seconds so
 #: routed pairs are preferred, and their walking time is reported as unknown.
@@ -260,12 +266,11 @@ class Evaluator:
 
     # ------------------------------------------------------------------ evaluation
 
+    @validate_params({"level": LEVEL, "minutes": MINUTES, "assign": ASSIGN})
     def evaluate_level(self, facilities, level: str, year: int, minutes: float | None = None,
                        demand: np.ndarray | None = None, assign: str = "walk",
                        demand_mode: str | None = None, zones=None) -> LevelResult:
         """Assign one level's children to the open sites' seats and summarise (seat balance first)."""
-        if assign not in ASSIGN_MODES:
-            raise InputError(f"unknown assignment {assign!r}; use {' or '.join(ASSIGN_MODES)}", field="assign")
         mins = float(minutes if minutes is not None else SERVICES[level].minutes)
         sites = level_sites(facilities, level)
         cap_col = SERVICES[level].capacity
@@ -410,6 +415,7 @@ class Evaluator:
                 "outside_zones": int(dem[cell_grp < 0].sum()) if zone_rows is not None else 0,
                 "by_district": rows, "school_load": a.load.tolist()}
 
+    @validate_params(_CHECKS)
     def evaluate(self, scenario, year: int, minutes: float | None = None, levels=LEVELS, assign: str = "walk",
                  demand_mode: str | None = None, zones=None) -> Evaluation:
         """Evaluate ``scenario`` (a Scenario or a spec) in ``year`` for ``levels``.
@@ -418,7 +424,6 @@ class Evaluator:
         ``demand_mode``: ``cohort`` / ``growth`` / None (cohort when the area has births);
         ``zones``: catchment zones (:func:`load_zones`) replacing districts in catchment mode."""
         t0 = time.perf_counter()
-        check_minutes(minutes)
         check_year(year)
         scn = resolve_scenario(self.area, scenario)
         fac = facilities_for(self.area, scn, year)
@@ -551,6 +556,7 @@ def _weighted_quantile(values, weights, q) -> float:
     return float(v[order][min(np.searchsorted(cw, q * cw[-1], side="left"), len(v) - 1)])
 
 
+@validate_params(_CHECKS)
 def evaluate(area, scenario, year: int = 2025, minutes: float | None = None, levels=LEVELS, assign: str = "walk",
              demand_mode: str | None = None, zones=None) -> Evaluation:
     """Evaluate a scenario in a year on ``area`` (see :class:`Evaluator`)."""
@@ -558,9 +564,9 @@ def evaluate(area, scenario, year: int = 2025, minutes: float | None = None, lev
                                              zones=zones)
 
 
+@validate_params(_CHECKS)
 def evaluate_years(area, scenario, years=PLAN_YEARS, minutes=None, levels=LEVELS, assign: str = "walk") -> list:
     """One :class:`Evaluation` per year (default 2021-2030, :data:`scenarios.model.PLAN_YEARS`)."""
-    check_minutes(minutes)
     ev = Evaluator.for_area(area)
     scn = resolve_scenario(area, scenario)
     return [ev.evaluate(scn, y, minutes, levels, assign=assign) for y in years]
