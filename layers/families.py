@@ -237,8 +237,8 @@ def register_family(family: Family, *, replace_existing: bool = False) -> Family
     ------
     ValueError
         A key already used (family, or a service of another family), an unknown capacity
-        column, travel mode or colour, no sub-types, or a service's capacity column the family
-        does not carry.
+        column, travel mode, colour or siting model, no sub-types, a service's capacity column the
+        family does not carry, or an assigned level without a capacity column and class size.
     """
     f = family
     if f.key in _FAMILIES and not replace_existing:
@@ -262,6 +262,11 @@ def register_family(family: Family, *, replace_existing: bool = False) -> Family
                              f"({', '.join(f.capacity)})")
         if s.color is not None and not _COLOR.match(s.color):
             raise ValueError(f"service {s.key!r}: colour {s.color!r} is not #rrggbb")
+        if s.assigned and not (s.capacity and s.class_size):
+            raise ValueError(f"service {s.key!r}: an assigned (school) level needs a capacity column and a class size")
+        unknown_models = [m for m in s.models if m not in (*SEAT_MODELS, ATTENDANCE_MODEL)]
+        if unknown_models:
+            raise ValueError(f"service {s.key!r}: unknown siting model(s) {', '.join(unknown_models)}")
     _FAMILIES[f.key] = f
     _rebuild()
     return f
