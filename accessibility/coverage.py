@@ -1,6 +1,6 @@
 """Coverage: who lives within N minutes of a service, by district and age group; the life circle.
 
-One engine for every :class:`layers.norms.Service` (no per-family code): select the service's
+One engine for every :class:`layers.families.Service` (no per-family code): select the service's
 facilities, snap them, one multi-source Dijkstra, read each population cell's seconds (its own
 snap offsets included), then weight by people.
 
@@ -31,8 +31,10 @@ import pandas as pd
 
 from accessibility import equity
 from accessibility.context import ComputeContext
+from accessibility.fca import fca
 from accessibility.params import check_minutes, check_mode
-from layers.errors import ParameterError
+# the shared names moved down to accessibility.services (fca needs them too); re-exported here
+from accessibility.services import DEFAULT_MINUTES, effective_mode, get_service, service_facilities
 from layers.families import LIFE_CIRCLE_SERVICES, SERVICES, Service
 from layers.norms import LIFE_CIRCLE_NAME, LIFE_CIRCLE_SOURCE, LIFE_CIRCLE_TIERS, minutes_view
 
@@ -41,50 +43,6 @@ __all__ = [
     "service_seconds", "service_coverage", "life_circle", "coverage_report", "weighted_quantile",
     "TieredLifeCircle", "tier_minutes", "tiered_life_circle", "equity_report",
 ]
-
-#: Coverage threshold when none is given (CONTRACT.md ``hedong coverage`` default).
-DEFAULT_MINUTES = 15.0
-
-
-def get_service(service) -> Service:
-    """A :class:`Service` from a record or a key of :data:`layers.norms.SERVICES`."""
-    if isinstance(service, Service):
-        return service
-    try:
-        return SERVICES[str(service)]
-    except KeyError:
-        raise ParameterError("service", f"unknown service {service!r}: use one of {', '.join(SERVICES)}",
-                             value=service) from None
-
-
-def effective_mode(service: Service, mode: str | None) -> str:
-    """The :data:`layers.norms.SPEEDS` key a service is measured with when the user asks ``mode``.
-
-    ``None`` -> the service's own mode; ``walk`` -> the service's own walking pace (elderly care
-    stays at ``walk_elderly``); ``bike`` (or any other explicit mode) -> that mode.
-    """
-    if mode is None:
-        return service.mode
-    if mode == "walk" and service.mode.startswith("walk"):
-        return service.mode
-    return mode
-
-
-def service_facilities(source, service: Service) -> gpd.GeoDataFrame:
-    """The facilities supplying ``service``: right family, and sub-type when the service names some.
-
-    Parameters
-    ----------
-    source : StudyArea or GeoDataFrame
-        A study area (its ``facilities``) or a facility layer (e.g. a scenario's).
-    service : Service
-    """
-    fac = source.facilities if hasattr(source, "facilities") else source
-    sel = fac["family"].isin(service.families)
-    if service.subtypes is not None:
-        sel &= fac["subtype"].isin(service.subtypes)
-    return fac[sel]
-
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q, *, order: np.ndarray | None = None):
     """The ``q`` quantile(s) of ``values`` weighted by ``weights`` (lower value at ties; inf allowed).
@@ -566,9 +524,7 @@ def coverage_report(area, minutes: float | None = None, mode: str = "walk", faci
     lc = _life_circle_from(area, covs, minutes)
     tiered = tiered_life_circle(area, mode, facilities, covs)
     # 2SFCA supply per 1,000 of each service's demand, same catchment minutes and mode, for the equity
-    # figures. fca imports this module, hence the import here.
-    from accessibility.fca import fca  # noqa: PLC0415 - circular at import time
-
+    # figures.
     # (a facility layer without a service's capacity column — made before the family existed — has no
     # supply figure for it)
     fac_cols = (area.facilities if facilities is None else facilities).columns

@@ -53,6 +53,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from accessibility.capacity import facility_districts as _facility_districts
+from accessibility.capacity import service_capacity
 from accessibility.coverage import service_coverage
 from accessibility.indicator_scope import is_county_level, population_base, scope_of, study_area_kind, town_ids
 from layers.families import SERVICES
@@ -120,19 +122,9 @@ def _both(key: str) -> dict:
 
 
 def facility_districts(area, fac: gpd.GeoDataFrame) -> pd.Series:
-    """District id of every facility: the district polygon holding it, else the nearest one."""
-    if len(fac) == 0:
-        return pd.Series([], dtype=object, index=fac.index)
-    d = area.districts[["district_id", "geometry"]]
-    j = gpd.sjoin(fac[["geometry"]], d, how="left", predicate="within")
-    j = j[~j.index.duplicated(keep="first")]
-    out = j["district_id"].reindex(fac.index)
-    miss = out.isna()
-    if miss.any():
-        nj = gpd.sjoin_nearest(fac.loc[miss, ["geometry"]], d, how="left")
-        nj = nj[~nj.index.duplicated(keep="first")]
-        out.loc[miss] = nj["district_id"]
-    return out.astype(str)
+    """District id of every facility by the one rule (:func:`accessibility.capacity.facility_districts`:
+    the polygon holding it, else the nearest within 100 m, else ``""`` — outside every district)."""
+    return _facility_districts(fac, area.districts)
 
 
 def _status(value, target, comparison=">=") -> str:
@@ -174,10 +166,16 @@ class _Ctx:
         self.total = pop.sum(numeric_only=True)
 
     def fam(self, family, subtypes=None):
+        """The facilities of ``family`` (of ``subtypes`` when given) — for attributes other than capacity."""
         sel = self.fac["family"] == family
         if subtypes is not None:
             sel &= self.fac["subtype"].isin(subtypes)
         return self.fac[sel]
+
+    def capacity(self, service) -> pd.Series:
+        """The capacity of ``service``'s facilities (its registry capacity column; the one selection,
+        :func:`accessibility.capacity.service_capacity`, as the seat balance)."""
+        return service_capacity(self.fac, SERVICES[service])
 
     def by_district(self, values: pd.Series) -> pd.Series:
         """Sum ``values`` (indexed like the facilities) per district id, every district present."""
@@ -504,7 +502,7 @@ def indicator_table(area, facilities: gpd.GeoDataFrame | None = None, *, walking
         note={"zh": "按学位计（在园幼儿占比的代理）", "en": "share of places (a proxy of the share of children enrolled)"}))
     rows[-1]["measure"] = "proxied" if rows[-1]["value"] is not None else NOT_COMPARABLE
     # 9: public cultural floor area per 10,000 (culture + Hedong Study Rooms)
-    cul = pd.concat([c.fam("culture")["floor_area_m2"].astype(float), c.fam("study_room")["area_m2"].astype(float)])
+    cul = pd.concat([c.capacity("culture"), c.capacity("study_room")])
     rows.append(_ratio(c, "culture_area_per_10k", cul, "pop_total", 10000.0, unit="m2 / 10,000",
                        rec=ind["culture_area_per_10k"], walking=walk("culture"), scope=city(ind["culture_area_per_10k"]),
                        note={"zh": "公共文化设施建筑面积 + 河东书房面积，按常住人口", "en": "cultural floor area + study rooms, over residents"}))
@@ -520,18 +518,18 @@ def indicator_table(area, facilities: gpd.GeoDataFrame | None = None, *, walking
     def sports_status(v):
         return MET if v is not None and v >= rec12["2025"] else NOT_COMPARABLE
 
-    rows.append(_ratio(c, "sports_area_per_capita", c.fam("fitness")["area_m2"].astype(float), "pop_total", 1.0,
+    rows.append(_ratio(c, "sports_area_per_capita", c.capacity("fitness"), "pop_total", 1.0,
                        unit="m2", rec=rec12, walking=walk("fitness"), status_fn=sports_status, scope=city(rec12),
                        reason_fn=lambda v: None if sports_status(v) == MET else _both("sports_partial"),
                        note={"zh": rec12.get("note", ""), "en": rec12.get("note", "")}, alt_target_2025=rec12["alt_2025"]))
     rows[-1]["measure"] = "proxied" if rows[-1]["value"] is not None else NOT_COMPARABLE
     # 15: beds per 1,000 (a city-wide ratio, not a 2SFCA)
-    rows.append(_ratio(c, "beds_per_1000", c.fam("clinic")["beds"].astype(float), "pop_total", 1000.0, unit="beds",
+    rows.append(_ratio(c, "beds_per_1000", c.capacity("clinic"), "pop_total", 1000.0, unit="beds",
                        rec=ind["beds_per_1000"], walking=walk("clinic"), scope=city(ind["beds_per_1000"])))
     rows.append(_not_comparable("doctors_per_1000", ind["doctors_per_1000"], "no_data",
                                 scope=city(ind["doctors_per_1000"])))
     # 19: childcare places per 1,000 residents, the national 4.5 beside the plan's 5
-    rows.append(_ratio(c, "childcare_per_1000", c.fam("childcare")["places_childcare"].astype(float), "pop_total",
+    rows.append(_ratio(c, "childcare_per_1000", c.capacity("childcare"), "pop_total",
                        1000.0, unit="places", rec=ind["childcare_per_1000"], walking=walk("childcare"),
                        scope=city(ind["childcare_per_1000"]), national_target_2025=NATIONAL_CHILDCARE_PER_1000_2025,
                        class_norms={"max_per_class": dict(CHILDCARE_CLASS_MAX),
@@ -547,7 +545,7 @@ def indicator_table(area, facilities: gpd.GeoDataFrame | None = None, *, walking
 
     # Text targets
     kg = {"scope": "city_ratio", "area": "city"}
-    rows.append(_ratio(c, "kindergarten_gross_enrolment_proxy", c.fam("kindergarten")["places_kindergarten"].astype(float),
+    rows.append(_ratio(c, "kindergarten_gross_enrolment_proxy", c.capacity("kindergarten"),
                        "age_3_5", 100.0, unit="%", zh="学前三年毛入园率（代理：学位 ÷ 3-5岁儿童）",
                        en="Gross kindergarten enrolment (proxy: places / children aged 3-5)",
                        target=TARGETS["kindergarten_gross_enrolment_pct"], kind="proxy", walking=walk("kindergarten"),
@@ -568,7 +566,7 @@ def indicator_table(area, facilities: gpd.GeoDataFrame | None = None, *, walking
         quote="养老机构护理型床位占比提高到55%",
         note={"zh": "分母为养老机构（养老院）床位，不含日间照料床位", "en": "over the beds of care institutions (nursing "
               "homes) only; day-care places are not in it"}))
-    rows.append(_ratio(c, "elderly_beds_per_1000_60plus", c.fam("elderly_care")["beds"].astype(float), "age_60_plus",
+    rows.append(_ratio(c, "elderly_beds_per_1000_60plus", c.capacity("elderly_care"), "age_60_plus",
                        1000.0, unit="beds", zh="每千名老年人（60岁以上）养老床位", en="Elderly-care beds per 1,000 aged 60+",
                        kind="ratio", status_fn=lambda v: NOT_COMPARABLE, reason_fn=lambda v: _both("no_target"),
                        walking=walk("elderly_care"), scope=city(kg),

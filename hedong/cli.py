@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 import demo  # noqa: F401 - registers the yuncheng-demo study area (it lives above gis)
@@ -105,8 +106,6 @@ def _main(argv: list[str] | None) -> int:
     except BrokenPipeError:
         # The reader went away (`hedong ... | head`): not an error of ours. Point stdout at
         # devnull so the interpreter's final flush does not raise again.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except SystemExit:

@@ -1,7 +1,9 @@
 """The families the plan's indicator table adds to the registry: childcare (托育) and culture (公共文化).
 
-Registered through :func:`layers.families.register_family` (one record each plus their capacity
-column); :mod:`layers.families` imports this module last, so every consumer sees them.
+Records only (one family each plus its capacity column: :data:`CARE_FAMILIES`,
+:data:`CARE_CAPACITY_COLUMNS`); :mod:`layers.families` registers them after the plan's school,
+kindergarten, health, elderly-care, study-room and fitness families, so every consumer sees them
+and neither module imports the other both ways.
 
 * **childcare** — 托育机构 (nurseries for children under 3). Capacity ``places_childcare`` (托位);
   demand ``age_0_2``; GB 50180-2018 puts 托儿所 in the 5-minute tier (300 m) [S]. The plan's targets
@@ -19,18 +21,22 @@ Neither is in the life-circle index (``life_circle=False``), so ``hedong coverag
 
 from __future__ import annotations
 
-from layers.families import CapacityColumn, Family, Service, Subtype, register_capacity_column, register_family
 from layers.norms import CHILDCARE_NEW_SITE_CLASSES, CHILDCARE_NEW_SITE_PLACES, NORM_DISTANCES, NormLevel
+from layers.records import ATTENDANCE_MODEL, CapacityColumn, Family, Service, Subtype
 
 #: Places of one new childcare centre when nothing else gives it: 1 乳儿班 (<= 10) + 2 托小班 (<= 15) +
 #: 3 托大班 (<= 20) = 100 places in 6 classes, within the class caps of the national 托育机构设置标准
 #: （试行） (2019) [U: the mix is an assumption] — :data:`layers.norms.CHILDCARE_NEW_SITE_CLASSES`.
-__all__ = ["CHILDCARE_NEW_SITE_PLACES", "CHILDCARE_NEW_SITE_CLASSES"]
+__all__ = ["CHILDCARE_NEW_SITE_PLACES", "CHILDCARE_NEW_SITE_CLASSES", "CARE_CAPACITY_COLUMNS", "CARE_FAMILIES"]
 
-register_capacity_column(CapacityColumn("places_childcare", "places", "托位", "childcare places", "托位", "places"))
-register_capacity_column(CapacityColumn("floor_area_m2", "m2", "建筑面积(m²)", "floor area (m²)", "平方米", "m²"))
+#: The capacity columns of these families (registered before them).
+CARE_CAPACITY_COLUMNS = (
+    CapacityColumn("places_childcare", "places", "托位", "childcare places", "托位", "places"),
+    CapacityColumn("floor_area_m2", "m2", "建筑面积(m²)", "floor area (m²)", "平方米", "m²"),
+)
 
-register_family(Family(
+#: The families, in display order.
+CARE_FAMILIES = (Family(
     "childcare", "托育", "Childcare (under 3)",
     subtypes=(Subtype("childcare_centre", "托育机构", "childcare centre"),
               Subtype("nursery_in_kindergarten", "幼儿园托班", "nursery class in a kindergarten")),
@@ -41,15 +47,14 @@ register_family(Family(
                 source="托儿所 in the 5-minute life circle (GB 50180-2018 appendix B); plan indicator 19: "
                        "5 places per 1,000 residents by 2025 (national 4.5); at least one 普惠 centre in every "
                        "township (每个乡镇)", mark="S",
-                new_site_capacity=CHILDCARE_NEW_SITE_PLACES),
+                new_site_capacity=CHILDCARE_NEW_SITE_PLACES, models=(ATTENDANCE_MODEL,)),
     ),
     norm_levels=(
         NormLevel("childcare", "托育机构", "Childcare", ("childcare",), None, "age_0_2",
                   NORM_DISTANCES["childcare"].distance_m, "walk", "5-minute level (托儿所)",
                   NORM_DISTANCES["childcare"].mark),
     ),
-))
-register_family(Family(
+), Family(
     "culture", "公共文化设施", "Public culture",
     subtypes=(Subtype("cultural_centre", "文化馆/文化活动中心", "cultural centre"),
               Subtype("community_culture_room", "社区文化活动室", "community culture room"),
@@ -62,4 +67,5 @@ register_family(Family(
                 source="文化活动中心 in the 15-minute life circle (GB 50180-2018 appendix B); plan indicator 9: "
                        "180.5 m² of public cultural floor area per 10,000 residents by 2025", mark="C"),
     ),
-))
+),
+)

@@ -66,7 +66,7 @@ class ParameterError(InputError):
 
     def __init__(self, parameter: str, reason: str, *, value=None):
         self.parameter = parameter
-        self.value = value
+        self.value = value  # what is allowed is in ``reason`` (layers.params words it)
         super().__init__(reason, field=parameter)
 
 

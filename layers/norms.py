@@ -82,9 +82,8 @@ AGE_60_DERIVED_NOTE = (f"age_60_plus derived from age_65_plus x {AGE_60_PER_65:.
 # ---------------------------------------------------------------- services
 
 # The service records (thresholds, radii, tiers, class sizes per level) are part of the family
-# registry, layers.families, which reads the numbers of this module. The old names are served
-# from there (see __getattr__ at the end).
-_FROM_REGISTRY = ("Service", "SERVICES", "LIFE_CIRCLE_SERVICES", "NORM_LEVELS")
+# registry, layers.families (Service, SERVICES, LIFE_CIRCLE_SERVICES, NORM_LEVELS live there),
+# which reads the numbers of this module; this module imports nothing of it.
 
 
 # ---------------------------------------------------------------- norm radii per facility level
@@ -320,15 +319,3 @@ NORM_SOURCES: dict[str, dict] = {
                                "NORMS.md Accessibility methods", "mark": "C", "recalled": False},
 }
 
-
-def __getattr__(name: str):
-    """``Service``, ``SERVICES``, ``LIFE_CIRCLE_SERVICES``, ``NORM_LEVELS`` from :mod:`layers.families`.
-
-    Kept so that ``from layers.norms import SERVICES`` still works. Looked up lazily because the
-    registry imports this module for its numbers (a top-level import would be circular).
-    """
-    if name in _FROM_REGISTRY:
-        from layers import families  # noqa: PLC0415 - circular at import time, see the docstring
-
-        return getattr(families, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,7 +23,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from layers.errors import InputError
-from layers.families import TYPE_CAPACITY
+from layers.families import TYPE_CAPACITY, on_registry_change
 from layers.plan import OPENING_LAG, PROJECT_YEARS
 from layers.schema import (
     BIRTHS_COLUMNS,
@@ -90,9 +90,22 @@ GROWTH_RATE_RANGE = (-0.2, 0.2)
 
 #: Capacity columns are whole numbers (0.6 seats would truncate to 0); area_m2 need not be.
 # Seats, places and beds are whole; areas (m², site or floor) are not.
-_CAP_OPTIONAL = tuple(Column(c, "seats", required=False, default=0.0, hi=MAX_SEATS)
-                      if CAPACITY_COLUMNS[c]["unit"] != "m2"
-                      else Column(c, "count", required=False, default=0.0) for c in CAPACITY_COLUMNS)
+def _cap_optional() -> tuple:
+    """One optional column per capacity column registered now."""
+    return tuple(Column(c, "seats", required=False, default=0.0, hi=MAX_SEATS) if CAPACITY_COLUMNS[c]["unit"] != "m2"
+                 else Column(c, "count", required=False, default=0.0) for c in CAPACITY_COLUMNS)
+
+
+def _facility_spec() -> tuple:
+    """The facilities layer's columns: ids, family and sub-type, every registered capacity column, attributes."""
+    return (Column("facility_id", "id"), Column("name", "text", required=False, default=""),
+            Column("family", "enum", choices=FAMILIES), Column("subtype", "subtype", required=False, default=""),
+            *_cap_optional(),
+            Column("ownership", "enum", required=False, default="", choices=("", "public", "private")),
+            Column("puhui", "flag", required=False, default=False),
+            Column("bed_type", "enum", required=False, default="", choices=("", "nursing", "general")),
+            Column("source", "text", required=False, default=""))
+
 
 SPECS: dict[str, tuple[Column, ...]] = {
     "boundary": (Column("name", "text", required=False, default="study area"),),
@@ -103,13 +116,7 @@ SPECS: dict[str, tuple[Column, ...]] = {
                    Column("pop_total", "count", hi=MAX_CELL_COUNT),
                    *(Column(c, "count", required=c not in OPTIONAL_COHORTS, default=0.0, hi=MAX_CELL_COUNT)
                      for c in COHORTS)),
-    "facilities": (Column("facility_id", "id"), Column("name", "text", required=False, default=""),
-                   Column("family", "enum", choices=FAMILIES), Column("subtype", "subtype", required=False, default=""),
-                   *_CAP_OPTIONAL,
-                   Column("ownership", "enum", required=False, default="", choices=("", "public", "private")),
-                   Column("puhui", "flag", required=False, default=False),
-                   Column("bed_type", "enum", required=False, default="", choices=("", "nursing", "general")),
-                   Column("source", "text", required=False, default="")),
+    "facilities": _facility_spec(),
     "communities": (Column("community_id", "id"), Column("name", "text", required=False, default=""),
                     Column("district_id", "text", required=False, default=""), Column("pop_total", "count")),
     "projects": (Column("project_id", "id"), Column("name", "text", required=False, default=""),
@@ -127,6 +134,8 @@ SPECS: dict[str, tuple[Column, ...]] = {
                 Column("completion_year", "year", lo=PROJECT_YEARS[0] - 10, hi=PROJECT_YEARS[1]),
                 Column("dwellings", "count")),
 }
+# A capacity column registered later (a new family's) is a facilities column from then on.
+on_registry_change(lambda: SPECS.__setitem__("facilities", _facility_spec()))
 
 #: Geometry each layer takes: ``point`` (polygons become centroids, documented), ``polygon``.
 GEOMETRY: dict[str, str] = {"boundary": "polygon", "districts": "polygon", "population": "point",

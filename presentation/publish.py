@@ -173,11 +173,9 @@ def school_points(ev, level: str = "primary") -> gpd.GeoDataFrame:
     as half empty.)"""
     lr = ev.levels[level]
     s = lr.schools.copy()
-    if lr.catchment is not None:
-        load = np.asarray(lr.catchment["school_load"], float)
-        cap = s["capacity"].to_numpy(float)
-        s["assigned"] = load
-        s["utilisation"] = np.where(cap > 0, load / np.where(cap > 0, cap, 1.0), np.nan)
+    if lr.catchment is not None:  # the evaluation's 划片 load and seat utilisation per school
+        s["assigned"] = s["catchment_assigned"]
+        s["utilisation"] = s["seat_utilisation"] = s["catchment_seat_utilisation"]
     s["seats"] = s["capacity"]
     s["is_project"] = s["project_id"].astype(str).str.len().gt(0)
     return s
@@ -313,10 +311,10 @@ def add_seat_layers(m, area, scenario, year: int, ev, *, level: str = "primary",
         fg = webmap.add_seat_choropleth(m, area, lr.by_district, lv, year)
         fg.show = lv == shown
         fg.overlay = len(levels) == 1  # several levels are alternatives: radio buttons in the layer switch
-        demand, seats = float(lr.summary["demand"]), float(lr.summary["seats"])
-        summary["levels"][lv] = {"demand": demand, "seats": seats, "minutes": lr.minutes, "balance": seats - demand,
-                                 "seat_ratio": (seats / demand) if demand else None,
-                                 "coverage": (lr.summary["assigned"] / demand) if demand else None}
+        # the evaluation's figures, not recomputed here
+        summary["levels"][lv] = {"demand": float(lr.summary["demand"]), "seats": float(lr.summary["seats"]),
+                                 "minutes": lr.minutes, "balance": float(lr.summary["balance"]),
+                                 "seat_ratio": lr.summary["seat_ratio"], "coverage": lr.summary["coverage"]}
     for lv in levels:
         schools = school_points(ev, lv)
         if len(schools):

@@ -423,6 +423,7 @@ def run_task(task: Task) -> dict:
             rows.append({"level": lv, "district_id": str(d["district_id"]), "district": str(d["district"]),
                          "enrolment": int(d["enrolment"]), "seats": int(d["seats"]), "balance": int(d["balance"]),
                          "seats_short": max(0, -int(d["balance"])), "utilisation": _num(d.get("utilisation")),
+                         "demand_ratio": _num(d.get("demand_ratio")),
                          "classes": int(d["classes"]), "assigned": int(d["assigned"]),
                          "unserved": int(d["unserved"]), "coverage": _num(d.get("coverage")),
                          "median_minutes": None if med is None else med / stretch, "limit_minutes": float(limit)})

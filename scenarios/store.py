@@ -44,6 +44,7 @@ import pandas as pd
 import pyogrio
 
 from gis.io import GPKG_DATASET_OPTIONS, atomic_path
+from gis.study_area import cache_dir
 from layers.errors import InputError
 
 # A scenario is parsed from one read of its bytes (read_scenario_file); GDAL opens them under a
@@ -155,8 +156,6 @@ def locked(path, timeout: float = LOCK_TIMEOUT_S):
     path = Path(path)
     # The lock file lives in the cache folder, keyed by the resolved path: a scenario saved into a
     # planner's own folder leaves nothing there but the scenario.
-    from gis.study_area import cache_dir
-
     locks = cache_dir() / "locks"
     locks.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(str(path.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24]

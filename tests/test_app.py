@@ -217,7 +217,7 @@ def test_coverage_fca(at, small_demo):
     import numpy as np
 
     from accessibility.fca import fca
-    from layers.norms import SERVICES
+    from layers.families import SERVICES
 
     goto(at, "coverage")
     at.slider(key="cov_minutes").set_value(15).run()

@@ -41,7 +41,7 @@ def _worker(pid: str, plan, report):
         else:  # the app's save: read, change, save over it only if nobody else saved meanwhile
             for _ in range(200):
                 s = resolve_scenario(AREA, NAME)
-                s.set_seats(pid, seats_primary=v)
+                s = s.set_seats(pid, seats_primary=v)
                 try:
                     save_scenario(s, s.path, overwrite=True, expected_version=s.meta["file_version"])
                     last = v
@@ -90,7 +90,7 @@ def test_no_lost_or_half_written_edit(plans):
     p = base.projects.iloc[[0] * len(plans)].copy()
     p["project_id"] = [f"W{i}" for i in range(len(plans))]
     p["type"], p["seats_primary"], p["seats_junior"], p["places_kindergarten"] = "primary", 0, 0, 0
-    base.projects = gpd.GeoDataFrame(pd.DataFrame(p).reset_index(drop=True), geometry="geometry", crs=AREA.crs)
+    base = base.replace(projects=gpd.GeoDataFrame(pd.DataFrame(p).reset_index(drop=True), geometry="geometry", crs=AREA.crs))
     path = save_scenario(base, overwrite=True)
 
     stop = threading.Event()

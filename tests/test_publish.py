@@ -10,7 +10,7 @@ import io
 import pytest
 
 from presentation import assets, publish
-from layers.norms import SERVICES
+from layers.families import SERVICES
 
 MAX_BYTES = 4 * 1024 * 1024
 
