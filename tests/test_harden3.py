@@ -190,3 +190,120 @@ def test_a_long_poi_name_is_cut_with_a_warning():
     with pytest.warns(LongTagWarning):
         fac = facilities_from_osm(pois, "EPSG:4546")
     assert len(fac.loc[0, "name"]) == MAX_TAG_CHARS
+
+
+# ---------------------------------------------------------------- items 8 / 18: export leaves nothing stale, data verbatim
+
+
+def _area_with_every_optional_file():
+    """The grid area with district ids "-1" / "=2" (a CSV-injection prefix would change them), births,
+    housing and communities: every optional file and layer of a study-area folder."""
+    from shapely.geometry import box
+
+    from gis.study_area import StudyArea
+    from scenario_helpers import X0, Y0
+
+    a = grid_area()
+    ids = {"D1": "-1", "D2": "=2"}
+    d = a.districts.assign(district_id=a.districts["district_id"].map(ids))
+    pop = a.population.assign(district_id=a.population["district_id"].map(ids))
+    births = pd.DataFrame({"district_id": ["-1", "-1", "=2", "=2"], "year": [2021, 2022, 2021, 2022],
+                           "births": [30.0, 31.0, 40.0, 41.5]})
+    housing = gpd.GeoDataFrame({"housing_id": ["H1"], "name": ["+新区"], "completion_year": [2024],
+                                "dwellings": [800.0]}, geometry=[Point(X0 + 500, Y0 + 500)], crs=a.crs)
+    comm = gpd.GeoDataFrame({"community_id": ["-7"], "name": ["@社区"], "district_id": ["-1"], "pop_total": [900.0]},
+                            geometry=[box(X0, Y0, X0 + 300, Y0 + 300)], crs=a.crs)
+    return StudyArea(name="every-file", crs=a.crs, boundary=a.boundary, districts=d, population=pop,
+                     facilities=a.facilities, projects=a.projects, graph=a.graph, synthetic=True, cell_size=100.0,
+                     births=births, housing=housing, communities=comm, sources={"population": "generated (test)"})
+
+
+def test_export_and_reload_keep_every_optional_file_verbatim(tmp_path):
+    """district_id "-1" with births: the export wrote "'-1" and the exported area did not load."""
+    from gis.folder import BIRTHS_NAME, export_area, load_folder
+
+    a = _area_with_every_optional_file()
+    export_area(a, tmp_path / "B")
+    raw = (tmp_path / "B" / BIRTHS_NAME).read_text(encoding="utf-8-sig").splitlines()
+    assert raw[1].startswith("-1,") and raw[3].startswith("=2,"), raw
+    b = load_folder(tmp_path / "B")
+    pd.testing.assert_frame_equal(b.births.reset_index(drop=True), a.births.astype({"births": float}),
+                                  check_dtype=False)
+    for layer, key in (("districts", "district_id"), ("projects", "project_id"), ("housing", "housing_id"),
+                       ("communities", "community_id")):
+        got, want = getattr(b, layer), getattr(a, layer)
+        cols = [c for c in want.columns if c != "geometry"]
+        assert list(got[key]) == list(want[key]), layer
+        for c in cols:
+            assert [str(v) for v in got[c]] == [str(v) for v in want[c]] or \
+                list(pd.to_numeric(got[c])) == list(pd.to_numeric(want[c])), (layer, c)
+    assert b.population["district_id"].tolist() == a.population["district_id"].tolist()
+
+
+def test_export_overwrite_leaves_no_stale_file_of_the_old_folder(tmp_path, capsys):
+    """`export --area A --out B --overwrite` left B's old births.csv: the exported A switched from the
+    growth-rate projection to the cohort one (600 -> 800 children)."""
+    from gis.folder import BIRTHS_NAME, export_area, load_folder
+
+    export_area(_area_with_every_optional_file(), tmp_path / "B")
+    (tmp_path / "B" / "notes.txt").write_text("mine")  # a file of the planner's own stays
+    export_area(grid_area(), tmp_path / "A")
+    assert not (tmp_path / "A" / BIRTHS_NAME).exists()
+    rc, out, err = run_cli(["export", "--area", tmp_path / "A", "--out", tmp_path / "B"], capsys)
+    assert rc == 2 and "--overwrite" in err  # births.csv alone counts as a study-area file
+    rc, out, err = run_cli(["export", "--area", tmp_path / "A", "--out", tmp_path / "B", "--overwrite"], capsys)
+    assert rc == 0, err
+    assert not (tmp_path / "B" / BIRTHS_NAME).exists()
+    assert (tmp_path / "B" / "notes.txt").read_text() == "mine"
+    assert not [p for p in (tmp_path / "B").iterdir() if p.name.startswith(".")]  # no temp folder left
+    b = load_folder(tmp_path / "B")
+    assert b.births is None and b.housing is None or not len(b.housing)
+    assert set(b.districts["district_id"]) == {"D1", "D2"}
+
+
+# ---------------------------------------------------------------- item 11: one CSV writer for people
+
+HOSTILE = "=cmd|' /C calc'!A0"
+
+
+def test_indicators_and_enrolment_csv_are_formula_safe(tmp_path, monkeypatch, capsys):
+    a = grid_area()
+    a = a.replace(districts=a.districts.assign(name=[HOSTILE, "东区"]))
+    use_area(monkeypatch, tmp_path, a)
+    for argv in (["indicators", "--csv", tmp_path / "ind.csv"],
+                 ["scenario", "enrolment", "--csv", tmp_path / "enr.csv"]):
+        rc, out, err = run_cli(argv, capsys)
+        assert rc == 0, err
+        f = Path(argv[-1])
+        text = f.read_text(encoding="utf-8-sig")
+        assert HOSTILE.split("|")[0] in text  # the district is there ...
+        cells = [c for line in text.splitlines() for c in line.split(",")]
+        assert not [c for c in cells if c.startswith(("=", "+", "@")) or c.startswith('"=')], f.name
+        assert "'" + HOSTILE.split("|")[0] in text, f.name  # ... shown as text
+        rc, out, err = run_cli(argv, capsys)  # the shared output rules: no silent replace
+        assert rc == 2 and "--overwrite" in err
+
+
+# ---------------------------------------------------------------- item 19: "—" for no value
+
+
+def test_no_facility_shows_a_dash_not_nan_or_inf(tmp_path, monkeypatch, capsys):
+    """The grid area has no clinic, fitness ... and (here) no kindergarten: "Median min inf" on the
+    published index, "nan" utilisation in the CLI tables."""
+    from presentation.publish import publish
+
+    a = grid_area()
+    a = a.replace(facilities=a.facilities[a.facilities["family"] != "kindergarten"].reset_index(drop=True),
+                  projects=a.projects[a.projects["type"] != "kindergarten"].reset_index(drop=True))
+    use_area(monkeypatch, tmp_path, a)
+    for argv in (["scenario", "evaluate", "--scenario", "existing", "--year", 2025], ["coverage"], ["indicators"]):
+        rc, out, err = run_cli(argv, capsys)
+        assert rc == 0, err
+        words = set(out.replace("%", " ").split())
+        assert not words & {"nan", "inf", "-inf", "NaN"}, (argv, out)
+        assert "—" in out
+    publish(a, tmp_path / "pub", lang="en", services=["clinic", "primary"], years=[2025], life_circle=False)
+    index = (tmp_path / "pub" / "index.html").read_text(encoding="utf-8")
+    assert ">inf<" not in index and ">nan<" not in index and "inf min" not in index
+    clinic = [p for p in (tmp_path / "pub").glob("*clinic*.html")]
+    assert clinic and "inf min" not in clinic[0].read_text(encoding="utf-8")
