@@ -307,3 +307,85 @@ def test_no_facility_shows_a_dash_not_nan_or_inf(tmp_path, monkeypatch, capsys):
     assert ">inf<" not in index and ">nan<" not in index and "inf min" not in index
     clinic = [p for p in (tmp_path / "pub").glob("*clinic*.html")]
     assert clinic and "inf min" not in clinic[0].read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- item 10: the edit lock lives in the store
+
+
+_HOLD = r"""
+import os, sys, time
+from scenarios import store
+with store.locked(sys.argv[1]):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_two_processes_with_their_own_caches_exclude_each_other(tmp_path):
+    """Two planners sharing one scenario store ($HEDONG_DATA_DIR) with their own caches: the lock was
+    in the cache folder, so they did not exclude each other and an edit was lost."""
+    from scenarios import store
+
+    data = tmp_path / "data"
+    target = data / "scenarios" / "grid-test" / "mine.gpkg"
+    target.parent.mkdir(parents=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEDONG_DATA_DIR": str(data),
+           "HEDONG_CACHE_DIR": str(tmp_path / "cache-a")}
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(target), "20"], env=env, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        env_b = {**env, "HEDONG_CACHE_DIR": str(tmp_path / "cache-b")}
+        r = subprocess.run([sys.executable, "-c", "import sys; from scenarios import store\n"
+                            "try:\n    with store.locked(sys.argv[1], timeout=0.5): print('got it')\n"
+                            "except Exception as e: print('refused', e)", str(target)],
+                           env=env_b, capture_output=True, text=True, timeout=120)
+        assert r.stdout.startswith("refused") and "another edit" in r.stdout, r.stdout + r.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    # the lock file is beside the scenario (hidden), and the store does not list it
+    old = os.environ.get("HEDONG_DATA_DIR")
+    os.environ["HEDONG_DATA_DIR"] = str(data)
+    try:
+        assert store.lock_path(target) == target.parent / ".mine.gpkg.lock"
+        assert store.lock_path(tmp_path / "own" / "x.gpkg").parent == data / "locks"  # a planner's folder stays clean
+        assert store.stored_paths("grid-test") == {}
+    finally:
+        if old is None:
+            os.environ.pop("HEDONG_DATA_DIR")
+        else:
+            os.environ["HEDONG_DATA_DIR"] = old
+
+
+# ---------------------------------------------------------------- item 16: only regular files of bounded size
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero", "big"])
+def test_a_fifo_or_dev_zero_in_the_store_never_hangs(tmp_path, monkeypatch, capsys, kind):
+    from scenarios import store
+    from scenarios.model import list_scenarios, resolve_scenario, save_scenario
+
+    area = grid_area()
+    use_area(monkeypatch, tmp_path, area)
+    save_scenario(resolve_scenario(area, "plan").copy("good"))
+    d = store.store_dir(area)
+    bad = d / "bad.gpkg"
+    if kind == "fifo":
+        os.mkfifo(bad)
+    elif kind == "zero":
+        bad.symlink_to("/dev/zero")
+    else:
+        limit = (d / "good.gpkg").stat().st_size + 10
+        monkeypatch.setattr(store, "MAX_SCENARIO_BYTES", limit)
+        bad.write_bytes(b"\0" * (limit + 1000))
+    t0 = time.monotonic()
+    with pytest.warns(store.StoreWarning, match="bad.gpkg"):
+        names = [s["name"] for s in list_scenarios(area)]
+    assert "good" in names and "bad" not in names
+    rc, out, err = run_cli(["scenario", "list"], capsys)
+    assert rc == 0 and "good" in out
+    with pytest.raises(InputError) as e:  # the file named directly: refused, not read
+        resolve_scenario(area, str(bad))
+    assert "bad.gpkg" in str(e.value)
+    assert time.monotonic() - t0 < 30
