@@ -389,3 +389,180 @@ def test_a_fifo_or_dev_zero_in_the_store_never_hangs(tmp_path, monkeypatch, caps
         resolve_scenario(area, str(bad))
     assert "bad.gpkg" in str(e.value)
     assert time.monotonic() - t0 < 30
+
+
+# ---------------------------------------------------------------- batch: items 6, 7, 13, 14, 15
+
+BATCH = """
+areas = {areas}
+scenarios = {scenarios}
+years = [2025]
+"""
+
+
+def _batch(tmp_path, areas, scenarios='["plan"]', name="b.toml"):
+    p = tmp_path / name
+    p.write_text(BATCH.format(areas=areas, scenarios=scenarios), encoding="utf-8")
+    return p
+
+
+@pytest.fixture()
+def grid_folder(tmp_path, monkeypatch):
+    """The grid area as a study-area folder, with its own scenario store."""
+    from gis.folder import export_area
+
+    monkeypatch.setenv("HEDONG_DATA_DIR", str(tmp_path / "data"))
+    d = tmp_path / "a"
+    export_area(grid_area(), d)
+    return d
+
+
+def test_an_area_listed_twice_is_refused(tmp_path, grid_folder, monkeypatch, capsys):
+    """"a" and "./a" (or the demo twice): run 1 died with FutureCancelledError, the rerun counted every row twice."""
+    from scenarios import batch as B
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match="listed twice") as e:
+        B.read_batch_file(_batch(tmp_path, '["a", "./a"]'))
+    assert e.value.field == "areas"
+    with pytest.raises(InputError, match="listed twice"):
+        B.read_batch_file(_batch(tmp_path, f'["a", "{grid_folder}/../a"]'))
+    # the demo at the scale it already has (HEDONG_DEMO_SCALE=0.15 in tests) and at scale 0.15: one area
+    b = _batch(tmp_path, '["yuncheng-demo", {spec = "yuncheng-demo", scale = 0.15}]')
+    rc, out, err = run_cli(["batch", b, "--out", tmp_path / "out"], capsys)
+    assert rc == 2 and "listed twice" in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "out" / "tasks").exists()
+
+
+def test_task_keys_follow_the_scenario_content_and_the_demo_scale(tmp_path, grid_folder, monkeypatch, small_demo):
+    """`scenario move mine --set-seats 5000` after a batch: the rerun said "1 already finished" and kept
+    the old seats; the same when HEDONG_DEMO_SCALE differed."""
+    from gis.areas import load_area
+    from scenarios import batch as B
+    from scenarios.model import edit_stored, resolve_scenario, save_scenario
+
+    area = load_area(str(grid_folder))
+    save_scenario(resolve_scenario(area, "plan").copy("mine"))
+    b = _batch(tmp_path, f'["{grid_folder}"]', '["mine"]')
+    before = B.expand_tasks(B.read_batch_file(b))
+    again = B.expand_tasks(B.read_batch_file(b))
+    assert [t.key for t in before] == [t.key for t in again]  # nothing changed: the same tasks
+    old_rows = B.run_task(before[0])["rows"]
+    edit_stored(area, "mine", lambda s: s.set_seats("P1", seats_primary=5000))
+    after = B.expand_tasks(B.read_batch_file(b))
+    assert before[0].key != after[0].key and before[0].scenario == after[0].scenario == "mine"
+    seats = {r["seats"] for r in B.run_task(after[0])["rows"] if r["level"] == "primary"}
+    assert seats != {r["seats"] for r in old_rows if r["level"] == "primary"} and max(seats) >= 5000
+    monkeypatch.setattr(B, "_LAYERS", {})  # a fresh worker: it never files new content under the old key
+    with pytest.raises(RuntimeError, match="changed since"):
+        B.run_task(before[0])
+    # the demo's key holds the scale it was built at, whatever the file says
+    real = B.areas.load_area
+
+    def fake(spec, **kw):  # the small demo, as if built at the scale of the environment
+        if spec != B.DEMO:
+            return real(spec, **kw)
+        a = small_demo.replace(validate=False)
+        a.cache["cache_key"] = {**small_demo.cache["cache_key"], "scale": kw.get("scale") or
+                                float(os.environ["HEDONG_DEMO_SCALE"])}
+        return a
+
+    monkeypatch.setattr(B.areas, "load_area", fake)
+    demo = _batch(tmp_path, '["yuncheng-demo"]', '["existing"]', "d.toml")
+    monkeypatch.setattr(B, "_AREAS", {})
+    k15 = B.expand_tasks(B.read_batch_file(demo))[0]
+    monkeypatch.setenv("HEDONG_DEMO_SCALE", "0.3")
+    monkeypatch.setattr(B, "_AREAS", {})
+    k30 = B.expand_tasks(B.read_batch_file(demo))[0]
+    assert k15.key != k30.key and (k15.area.load_scale, k30.area.load_scale) == (0.15, 0.3)
+
+
+def test_an_unknown_scenario_is_refused_before_any_task(tmp_path, grid_folder, capsys):
+    b = _batch(tmp_path, f'["{grid_folder}"]', '["nosuch"]')
+    rc, out, err = run_cli(["batch", b, "--out", tmp_path / "out"], capsys)
+    assert rc == 2 and "nosuch" in err, err
+    assert not (tmp_path / "out" / "tasks").exists()
+
+
+@pytest.mark.parametrize("sched", ["notaurl::", "http://x", "unreachable"])
+def test_a_bad_scheduler_is_exit_2_naming_it_before_any_task(tmp_path, monkeypatch, capsys, sched):
+    import hedong.batch_dask as BD
+    from scenario_helpers import free_port
+
+    monkeypatch.setattr(BD, "CONNECT_TIMEOUT_S", 1.0)
+    if sched == "unreachable":
+        sched = f"tcp://127.0.0.1:{free_port()}"
+    b = _batch(tmp_path, '["yuncheng-demo"]')
+    t0 = time.monotonic()
+    rc, out, err = run_cli(["batch", b, "--out", tmp_path / "out", "--scheduler", sched], capsys)
+    assert rc == 2 and "--scheduler" in err and sched in err and len(err.strip().splitlines()) == 1, err
+    assert "internal error" not in err and time.monotonic() - t0 < 20
+    assert not (tmp_path / "out" / "tasks").exists()
+
+
+def test_a_corrupt_area_is_exit_2_naming_it_before_any_task(tmp_path, grid_folder, capsys):
+    (grid_folder / "area.gpkg").write_bytes(b"SQLite format 3\0" + b"\xff" * 4000)
+    b = _batch(tmp_path, f'["{grid_folder}"]')
+    rc, out, err = run_cli(["batch", b, "--out", tmp_path / "out"], capsys)
+    assert rc == 2 and "area.gpkg" in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "out" / "tasks").exists()
+
+
+def test_yaml_aliases_are_refused(tmp_path, capsys):
+    """A 409-byte YAML file of nested aliases expanded to 0.8 GB (and a 44 MB error line)."""
+    from scenarios import batch as B
+
+    lol = ["a: &a [\"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\"]"]
+    for i, c in enumerate("bcdefgh"):
+        prev = "abcdefgh"[i]
+        lol.append(f"{c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]")
+    lol.append("areas: *h\nscenarios: [plan]\nyears: [2025]")
+    p = tmp_path / "lol.yaml"
+    p.write_text("\n".join(lol), encoding="utf-8")
+    with pytest.raises(InputError, match="aliases") as e:
+        B.read_batch_file(p)
+    assert e.value.row == 2 and e.value.file == str(p)
+    rc, out, err = run_cli(["batch", p, "--out", tmp_path / "out"], capsys)
+    assert rc == 2 and "aliases" in err and len(err) < 500
+    # an ordinary YAML file still reads
+    ok = tmp_path / "ok.yaml"
+    ok.write_text("areas: [yuncheng-demo]\nscenarios: [plan]\nyears: [2025]\n", encoding="utf-8")
+    assert B.read_batch_file(ok).scenarios == ("plan",)
+
+
+def test_the_local_cluster_serves_no_dashboard(tmp_path, monkeypatch):
+    """`hedong batch` started Dask's dashboard on 127.0.0.1:8787 (dashboard_address=None means the default port)."""
+    import urllib.error
+    import urllib.request
+
+    import psutil
+
+    import hedong.batch_dask as BD
+    from scenarios.batch import AreaSpec, Task
+
+    c = BD.local_cluster(1)
+    try:
+        http = c.scheduler.http_server
+        assert http.port != 8787
+        mine = [x.laddr for x in psutil.net_connections("tcp") if x.status == "LISTEN" and x.pid == os.getpid()]
+        assert mine and all(a.ip == "127.0.0.1" and a.port != 8787 for a in mine), mine
+        for path in ("/status", "/health", "/info/main/workers.html", "/metrics", "/"):
+            with pytest.raises(urllib.error.HTTPError) as e:  # the HTTP server Dask always starts answers nothing
+                urllib.request.urlopen(f"http://127.0.0.1:{http.port}{path}", timeout=5)
+            assert e.value.code == 404, path
+    finally:
+        c.close()
+
+    class Stop(Exception):
+        pass
+
+    calls = []
+
+    def record(n_workers=2, dashboard=None):
+        calls.append(dashboard)
+        raise Stop
+
+    monkeypatch.setattr(BD, "local_cluster", record)  # run_tasks (hedong batch) takes that one cluster
+    with pytest.raises(Stop):
+        BD.run_tasks([Task(AreaSpec("x"), "plan", 2025, 0, 1.0, 1.0, None, None)], tmp_path, progress=False)
+    assert calls == [None]
