@@ -3,10 +3,7 @@ failing on the main branch before the fix. Items 1, 2, 9, 12 and 20 are tested e
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import stat
 import subprocess
 import sys
 import time
