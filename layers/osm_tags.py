@@ -67,6 +67,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.errors import DataWarning
 from layers.norms import CLASS_SIZE, KINDERGARTEN_STANDARD_CLASSES
 from layers.schema import CAPACITY_COLUMNS, FACILITY_ATTRIBUTES, FACILITY_COLUMNS, FAMILY_CAPACITY
 
@@ -317,7 +318,7 @@ def capacity_for(rule: TagRule, subtype: str, tags: dict, site_area_m2: float) -
 MAX_TAG_CHARS = 255
 
 
-class LongTagWarning(UserWarning):
+class LongTagWarning(DataWarning):
     """Tag values longer than :data:`MAX_TAG_CHARS` were cut while reading an OSM file."""
 
 

@@ -21,8 +21,9 @@ default ``~/.local/share/hedong/scenarios/<key>/``. The key (:func:`area_id`) is
 built-in area, or for a user's folder its last component plus a hash of its resolved path — so
 ``2023/yanhu`` and ``2024/yanhu`` never share scenarios, and ``--area .`` has a store of its own.
 
-Every write of a scenario holds an exclusive lock beside it in the store (:func:`locked`); an edit re-reads the file under that lock and applies itself to what it reads
-(:func:`scenarios.model.edit_stored`), so two edits at once both land. A save that replaces a
+Every write of a scenario holds an exclusive lock in the store's root, ``$HEDONG_DATA_DIR/locks/``
+(:func:`locked`, :func:`lock_path`); an edit re-reads the file under that lock and applies itself to
+what it reads (:func:`scenarios.model.edit_stored`), so two edits at once both land. A save that replaces a
 scenario read earlier can pass the version it read (:func:`file_version`): if another edit
 landed meanwhile, :class:`ScenarioChangedError` refuses it instead of losing that edit.
 """
@@ -45,7 +46,7 @@ import pandas as pd
 import pyogrio
 
 from gis.io import GPKG_DATASET_OPTIONS, atomic_path
-from layers.errors import InputError
+from layers.errors import DataWarning, InputError
 
 # A scenario is parsed from one read of its bytes (read_scenario_file); GDAL opens them under a
 # /vsimem/ name without the .gpkg suffix and would warn about that on every load.
@@ -127,7 +128,7 @@ def check_name(name: str) -> str:
     return name
 
 
-class StoreWarning(UserWarning):
+class StoreWarning(DataWarning):
     """A file in the scenario store that is not read (not a regular file, or too large)."""
 
 
@@ -175,20 +176,15 @@ def file_version(path) -> str | None:
 
 
 def lock_path(path) -> Path:
-    """The lock file of scenario file ``path``: beside what it protects, so every process sharing the
-    scenario store excludes the others whatever its cache folder (issue 27: a lock in
-    ``$HEDONG_CACHE_DIR`` let two planners with their own caches lose each other's edits).
+    """The lock file of scenario file ``path``: ``$HEDONG_DATA_DIR/locks/<hash of its resolved path>.lock``.
 
-    A scenario in the store (``$HEDONG_DATA_DIR/scenarios/<key>/``) is locked by a hidden
-    ``.<name>.lock`` next to it (:func:`stored_paths` skips hidden files); a scenario saved into a
-    planner's own folder by ``$HEDONG_DATA_DIR/locks/<hash of its resolved path>.lock``, so that
-    folder holds nothing but the scenario.
+    In the scenario store's own root, beside what it protects, so every process sharing the store
+    excludes the others whatever its cache folder (issue 27: a lock in ``$HEDONG_CACHE_DIR`` let two
+    planners with their own caches lose each other's edits). Not in the area's scenario folder (which
+    holds scenarios only) nor beside a scenario saved into a planner's own folder (which holds nothing
+    but the scenario).
     """
-    path = Path(path).resolve()
-    store = (data_dir() / "scenarios").resolve()
-    if path.parent.parent == store:
-        return path.parent / f".{path.name}.lock"
-    digest = hashlib.sha256(str(path).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    digest = hashlib.sha256(str(Path(path).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24]
     return data_dir() / "locks" / f"{digest}.lock"
 
 

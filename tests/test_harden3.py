@@ -341,13 +341,13 @@ def test_two_processes_with_their_own_caches_exclude_each_other(tmp_path):
     finally:
         holder.kill()
         holder.wait()
-    # the lock file is beside the scenario (hidden), and the store does not list it
+    # the lock file is in the store's root, not in the cache nor among the scenarios
     old = os.environ.get("HEDONG_DATA_DIR")
     os.environ["HEDONG_DATA_DIR"] = str(data)
     try:
-        assert store.lock_path(target) == target.parent / ".mine.gpkg.lock"
+        assert store.lock_path(target).parent == data / "locks"
         assert store.lock_path(tmp_path / "own" / "x.gpkg").parent == data / "locks"  # a planner's folder stays clean
-        assert store.stored_paths("grid-test") == {}
+        assert list(target.parent.iterdir()) == []
     finally:
         if old is None:
             os.environ.pop("HEDONG_DATA_DIR")
@@ -382,6 +382,7 @@ def test_a_fifo_or_dev_zero_in_the_store_never_hangs(tmp_path, monkeypatch, caps
     assert "good" in names and "bad" not in names
     rc, out, err = run_cli(["scenario", "list"], capsys)
     assert rc == 0 and "good" in out
+    assert err.startswith("hedong: warning: ") and "bad.gpkg: skipped" in err and len(err.splitlines()) == 1, err
     with pytest.raises(InputError) as e:  # the file named directly: refused, not read
         resolve_scenario(area, str(bad))
     assert "bad.gpkg" in str(e.value)
