@@ -80,8 +80,9 @@ def local_cluster(n_workers: int = 2, dashboard: str | None = None):
     there is none and the scheduler's HTTP server (always started) serves nothing on a random
     loopback port (see the module docstring).
     """
+    # lazy: dask takes ~0.3 s to import; only a batch run needs it
     import dask
-    from dask.distributed import LocalCluster
+    from dask.distributed import LocalCluster  # lazy: as above
 
     if dashboard:
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=dashboard,

@@ -61,6 +61,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -335,8 +336,6 @@ def cut_tags(tags: dict, cut: list) -> dict:
 def warn_cut(cut: list, file) -> None:
     """One warning naming ``file`` when :func:`cut_tags` cut any value while reading it."""
     if cut:
-        import warnings
-
         keys = ", ".join(sorted(set(map(str, cut)))[:5])
         warnings.warn(f"{file}: {len(cut)} tag value(s) longer than {MAX_TAG_CHARS} characters (the OSM limit) were "
                       f"cut to {MAX_TAG_CHARS} (tags: {keys})", LongTagWarning, stacklevel=3)
