@@ -108,8 +108,7 @@ def run_coverage(args) -> int:
 
     rows = [{"service": f"{SERVICES[k].zh} {k}", "population %": 100 * (v["population_share"] or 0),
              "cohort": v["cohort"], "cohort %": 100 * (v["cohort_share"] or 0),
-             "median min": v["median_minutes"] if v["median_minutes"] is not None else float("inf"),
-             "p90 min": v["p90_minutes"] if v["p90_minutes"] is not None else float("inf"),
+             "median min": v["median_minutes"], "p90 min": v["p90_minutes"],  # None: "—" (no facility in reach)
              "facilities": v["facilities"], "mode": v["travel_mode"]}
             for k, v in rep["services"].items()]
     head = f"{area.name}: residents within {rep['minutes']} min ({rep['mode']})"

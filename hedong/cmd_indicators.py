@@ -16,14 +16,13 @@ seat-planning projection of year Y (:func:`scenarios.demand.children`); resident
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from accessibility.indicators import indicator_frame, indicator_table
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
-from gis.io import atomic_path
+from gis.io import write_csv_atomic
 from hedong.cli import add_area_argument
 from hedong.cmd_coverage import scenario_facilities
-from hedong.output import print_json, table
+from hedong.output import check_out_file, print_json, table
 from layers.errors import InputError
 from scenarios.indicator_years import projected_cohorts
 
@@ -54,14 +53,8 @@ def run_indicators(args) -> int:
     """Run ``hedong indicators``; returns the exit code."""
     if (args.scenario is None) != (args.year is None):
         raise InputError("--scenario and --year go together", field="--scenario" if args.scenario is None else "--year")
-    out = Path(args.csv) if args.csv else None
-    if out is not None:
-        if out.suffix.lower() != ".csv":
-            raise InputError("the output must be a .csv file", file=out, field="--csv")
-        if not out.parent.is_dir():
-            raise InputError("the output folder does not exist", file=out.parent, field="--csv")
-        if out.exists() and not args.overwrite:
-            raise InputError("the file exists; pass --overwrite to replace it", file=out, field="--csv")
+    # the output rules of every command's file (suffix, folder, a study-area file, --overwrite)
+    out = check_out_file(args.csv, args, "--csv", suffixes=(".csv",)) if args.csv else None
     area = areas.load_area_cached(args.area)
     fac = scenario_facilities(area, args.scenario, args.year)
     cohorts = projected_cohorts(area, args.year) if args.year is not None else None
@@ -69,8 +62,7 @@ def run_indicators(args) -> int:
     if args.scenario:
         tab["scenario"], tab["year"] = args.scenario, args.year
     if out is not None:
-        with atomic_path(out) as tmp:
-            indicator_frame(tab, args.lang).to_csv(tmp, index=False, encoding="utf-8-sig")
+        write_csv_atomic(indicator_frame(tab, args.lang), out)  # the one CSV writer for people (formula-safe)
     if args.json:
         print_json(tab)
         return 0

@@ -13,9 +13,10 @@ import pandas as pd
 
 from accessibility.params import check_count, check_minutes
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
-from gis.io import atomic_path, write_gpkg_atomic
+from gis.io import write_csv_atomic, write_gpkg_atomic
 from hedong.cli import add_area_argument
-from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
+from hedong.output import (NO_VALUE, add_output_flags, check_out_file, gpkg_write_options, has_value, print_json,
+                           table)
 from layers.errors import InputError
 from layers.params import choices_of
 from layers.families import LEVELS, PROJECT_CAPACITY, SITED_LEVELS, TYPE_CAPACITY, levels_with_action
@@ -262,9 +263,9 @@ def seat_balance_text(j: dict) -> str:
     out = []
     for lv, L in j["levels"].items():
         out.append(f"\n{lv}: seats {L['seats']:,}, enrolment {L['enrolment']:,}, balance {L['balance']:+,}"
-                   + (f", utilisation {L['utilisation']:.0%}" if L.get("utilisation") is not None else "")
+                   + (f", utilisation {L['utilisation']:.0%}" if has_value(L.get("utilisation")) else "")
                    + f"; walk share (norm check, {L['minutes']:g} min) "
-                   + (f"{L['walk_share']:.0%}" if L.get("walk_share") is not None else "-"))
+                   + (f"{L['walk_share']:.0%}" if has_value(L.get("walk_share")) else NO_VALUE))
         rows = [{**r, "flag": CLASS_FLAG_LABELS.get(r.get("class_flag", ""), ""),
                  "balance": f"{r['balance']:+,}"} for r in L["by_district"]]
         cols = ["district", "seats", "enrolment", "balance", "utilisation", "classes", "pupils_per_class", "flag",
@@ -291,8 +292,7 @@ def cmd_enrolment(args) -> int:
     area = _area(args)
     df = enrolment_table(area, years=range(first, last + 1), mode=args.demand)
     if args.csv:
-        with atomic_path(args.csv) as tmp:
-            df.to_csv(tmp, index=False, encoding="utf-8-sig")
+        write_csv_atomic(df, args.csv)  # the one CSV writer for people (formula-safe)
     if args.json:
         print_json({"area": area.name, "mode": df["mode"].iloc[0] if len(df) else args.demand,
                     "years": list(range(first, last + 1)), "rows": df.drop(columns="mode").to_dict(orient="records")})

@@ -61,12 +61,14 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.errors import DataWarning
 from layers.families import SCHOOL_LEVELS, SERVICES
 from layers.norms import CLASS_SIZE, KINDERGARTEN_STANDARD_CLASSES
 from layers.schema import CAPACITY_COLUMNS, FACILITY_ATTRIBUTES, FACILITY_COLUMNS, FAMILY_CAPACITY
@@ -324,6 +326,33 @@ def capacity_for(rule: TagRule, subtype: str, tags: dict, site_area_m2: float) -
 # ---------------------------------------------------------------- frames
 
 
+#: Longest tag value kept, in characters: OpenStreetMap's own limit (API 0.6 refuses longer values), so a
+#: longer one is not real OSM data. A 6 MB street name filled 17 published pages with 5 MB each (issue 27).
+MAX_TAG_CHARS = 255
+
+
+class LongTagWarning(DataWarning):
+    """Tag values longer than :data:`MAX_TAG_CHARS` were cut while reading an OSM file."""
+
+
+def cut_tags(tags: dict, cut: list) -> dict:
+    """``tags`` with every value longer than :data:`MAX_TAG_CHARS` cut to that length (its key appended
+    to ``cut``, so the reader can say what it cut). Non-text values are left as they are."""
+    for k, v in tags.items():
+        if isinstance(v, str) and len(v) > MAX_TAG_CHARS:
+            tags[k] = v[:MAX_TAG_CHARS - 1] + "…"
+            cut.append(k)
+    return tags
+
+
+def warn_cut(cut: list, file) -> None:
+    """One warning naming ``file`` when :func:`cut_tags` cut any value while reading it."""
+    if cut:
+        keys = ", ".join(sorted(set(map(str, cut)))[:5])
+        warnings.warn(f"{file}: {len(cut)} tag value(s) longer than {MAX_TAG_CHARS} characters (the OSM limit) were "
+                      f"cut to {MAX_TAG_CHARS} (tags: {keys})", LongTagWarning, stacklevel=3)
+
+
 def _row_tags(row: pd.Series, tag_columns: list[str]) -> dict:
     """Merge a row's tag columns with its JSON ``tags`` field (pyrosm keeps rare tags there)."""
     tags = {}
@@ -397,11 +426,12 @@ def facilities_from_osm(pois_gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
                                                          "timestamp", "version", "changeset", "visible")]
     ids = _osm_ids(gdf)
     rows = []
+    cut: list = []
     for (otype, oid), (_, row) in zip(ids, gdf.iterrows()):
         geom = row.geometry
         if geom is None or geom.is_empty:
             continue
-        tags = _row_tags(row, tag_columns)
+        tags = cut_tags(_row_tags(row, tag_columns), cut)
         rule = match_tags(tags)
         if rule is None:
             continue
@@ -413,6 +443,7 @@ def facilities_from_osm(pois_gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
         rows.append({"facility_id": f"osm-{otype}-{oid}", "name": name, "family": rule.family, "subtype": subtype,
                      **cap, **_attributes(rule.family, tags), "source": f"{OSM_SOURCE} {otype}/{oid}",
                      "_poly": geom if polygonal else None, "geometry": geom.centroid if polygonal else geom})
+    warn_cut(cut, "OSM features")
     if not rows:
         empty.attrs["merged"] = 0
         return empty

@@ -175,6 +175,19 @@ _CAPACITY_RULE = {"facilities": ("family", FAMILY_CAPACITY, CAPACITY_COLUMNS, ""
                   "projects": ("type", TYPE_CAPACITY, PROJECT_CAPACITY, " project")}
 
 
+def _counted_capacity(layer: str, kind: str, subtype=None) -> tuple[str, ...]:
+    """Capacity columns a row of ``layer`` must fill (an empty cell there is an error, never 0 seats):
+    a project's type's seats; a facility's family's seats, places or beds — for a school those of its
+    sub-type's levels (a primary school need not give junior seats). Areas (m²) may stay empty."""
+    if layer == "projects":
+        cols = TYPE_CAPACITY.get(kind, ())
+    elif kind == "school" and subtype in TYPE_CAPACITY:
+        cols = TYPE_CAPACITY[subtype]
+    else:
+        cols = FAMILY_CAPACITY.get(kind, ())
+    return tuple(c for c in cols if CAPACITY_COLUMNS.get(c, {}).get("unit") != "m2")
+
+
 def _is_empty(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip()) \
         or v is pd.NA or v is pd.NaT
@@ -284,6 +297,7 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
             df[c.name] = c.default if c.name != "source" else default_source
     n = len(df)
     out: dict[str, list] = {}
+    empty_cells: dict[str, set] = {}  # capacity column -> rows left empty (an error where the row uses it)
     for c in spec:
         vals = list(df[c.name])
         res = []
@@ -323,6 +337,7 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                 if _is_empty(v):
                     if c.required:
                         raise InputError("empty value; write a number >= 0", file=file, row=row, field=c.name)
+                    empty_cells.setdefault(c.name, set()).add(i)
                     res.append(float(c.default))
                 else:
                     f = _number(v, file=file, row=row, field=c.name)
@@ -380,6 +395,11 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                 if col not in allowed[k] and out[col][i] != 0:
                     raise InputError(f"a {k}{what} does not use {col} (it uses {', '.join(allowed[k])}); "
                                      f"set it to 0 or leave it empty", file=file, row=i + 1, field=col)
+            for col in _counted_capacity(layer, k, out["subtype"][i] if layer == "facilities" else None):
+                if i in empty_cells.get(col, ()):
+                    # An empty cell read as 0 made the school vanish from every balance (issue 27).
+                    raise InputError(f"empty {col}: a {k}{what} counts its {CAPACITY_COLUMNS[col]['unit']} here; "
+                                     f"write the number (0 if it has none)", file=file, row=i + 1, field=col)
     if layer == "facilities":  # ownership / 普惠 / bed type belong to some families (FACILITY_ATTRIBUTES)
         for i in range(n):
             fam = out["family"][i]

@@ -138,7 +138,19 @@ def fmt_value(v) -> str:
     """An indicator value as shown: integers as they are, other numbers with two decimals."""
     if v is None:
         return "—"
-    return f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
+    return f"{v:,}" if isinstance(v, int) else fmt_num(v, ",.2f")
+
+
+def fmt_num(v, spec: str) -> str:
+    """``format(v, spec)``, or "—" for no value: None, NaN or infinity (the median minutes of a service
+    with no facility was "inf" on the published index)."""
+    if v is None:
+        return "—"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "—"
+    return format(f, spec) if np.isfinite(f) else "—"
 
 
 def _indicator_district_table(indicators, lang, districts=None) -> str:
@@ -221,7 +233,8 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
     if svc.demand != "pop_total" and np.isfinite(res.cohort_share):  # schools, childcare, elderly care: also
         # among the people the service is for
         stats += f" · {cohort_label(svc.demand, lang)}: {res.cohort_share:.1%}"
-    stats += f" · {pt('median', lang)}: {med:.1f} min"
+    med_txt = fmt_num(med, ".1f")
+    stats += f" · {pt('median', lang)}: {med_txt}" + (" min" if med_txt != "—" else "")
     body = [legends.legend_html(stats, items)]
     legends.add_legend(m, body)
     legends.add_notice(m, area, title=title)
@@ -230,7 +243,8 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
     webmap.finish(m, assets)
     m._hedong_title = f"{title} — {pt('index_title', lang)}"
     upop = float(unc["pop_total"].sum())
-    return m, {"service": service, "minutes": mins, "population_share": share, "median_minutes": med,
+    return m, {"service": service, "minutes": mins, "population_share": share,
+               "median_minutes": float(med) if med is not None and np.isfinite(med) else None,
                "uncovered_population": round(upop), "cohort": svc.demand,
                "cohort_share": float(res.cohort_share) if np.isfinite(res.cohort_share) else None}
 
@@ -407,9 +421,9 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
     notice = (f'<p class="notice">⚠ {esc(legends.notice_text(area, lang))}</p>' if getattr(area, "synthetic", False) else "")
     cov_rows = "".join(
         f'<tr><td><a href="{esc(fn)}">{esc(SERVICES[c["service"]].label(lang))}</a></td><td>{int(c["minutes"])}</td>'
-        f'<td>{"—" if c["population_share"] is None else format(c["population_share"], ".1%")}</td>'
+        f'<td>{fmt_num(c["population_share"], ".1%")}</td>'
         f'<td>{_cohort_cell(c, lang)}</td>'
-        f'<td>{"—" if c["median_minutes"] is None else format(c["median_minutes"], ".1f")}</td>'
+        f'<td>{fmt_num(c["median_minutes"], ".1f")}</td>'
         f'<td>{c["uncovered_population"]:,}</td></tr>'
         for fn, c in coverage)
     seat_rows = "".join(

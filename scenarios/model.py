@@ -52,6 +52,7 @@ from layers.schema import (
 from layers.validate import MAX_SEATS, validate_frame
 from scenarios import store
 from scenarios.demand import YEAR_RANGE, check_year, growth_factors
+from scenarios.sites import check_sites
 
 #: Project opening years a scenario may use: the evaluation horizon of :mod:`scenarios.demand`
 #: (the plan period and ten years beyond), so every project can be evaluated in its opening year.
@@ -483,6 +484,8 @@ def load_scenario(path, area=None) -> Scenario:
     actions = validate_actions(meta.pop("actions", None), source=f"{path}: actions")
     if area is not None and projects.crs is not None:
         projects = projects.to_crs(area.crs)
+    if area is not None:  # the one "inside the study area" check of `scenario move` (issue 27)
+        check_sites(area, projects.geometry, file=path, what="project", labels=list(projects["project_id"]), snap=False)
     # The file and its version when read: what a later save over it must still find (save_scenario).
     meta = {**meta, "file_path": str(path)}
     return Scenario(str(meta.get("name") or Path(path).stem),

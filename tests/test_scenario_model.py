@@ -46,7 +46,8 @@ def test_refuses_overwrite_and_leaves_no_temp(area, tmp_path):
     assert p.read_bytes() == before
     s = s.move("P1", 111.0, 35.0)
     save_scenario(s, tmp_path / "x.gpkg", overwrite=True)
-    assert sorted(os.listdir(tmp_path)) == ["x.gpkg"]
+    # "data" is the fixture's $HEDONG_DATA_DIR (its locks/ folder holds the edit lock): nothing else beside x.gpkg
+    assert sorted(os.listdir(tmp_path)) == ["data", "x.gpkg"]
 
 
 def test_store_and_resolve(area):
