@@ -183,7 +183,8 @@ def load_folder(path, **_ignored) -> StudyArea:
     births = None
     if (folder / BIRTHS_NAME).is_file():
         try:
-            raw_b = pd.read_csv(folder / BIRTHS_NAME, encoding="utf-8-sig", dtype={"district_id": str})
+            # as text: the checks quote the file's own cell (1e20, 2022.5) and parse before any arithmetic
+            raw_b = pd.read_csv(folder / BIRTHS_NAME, encoding="utf-8-sig", dtype=str, keep_default_na=False)
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
             raise InputError(f"not a readable CSV ({type(e).__name__})", file=folder / BIRTHS_NAME) from e
         births = validate_births(raw_b, districts["district_id"], source=str(folder / BIRTHS_NAME))

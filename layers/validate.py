@@ -85,8 +85,19 @@ class Column:
 MAX_SEATS = 100_000
 #: Largest head count of one population cell (any cohort, and the total).
 MAX_CELL_COUNT = 1_000_000
-#: Yearly district growth rates accepted (``growth_rate``): -20 % to +20 % a year.
+#: Yearly district growth rates accepted (``growth_rate``, and ``net_migration`` of the cohort
+#: projection): -20 % to +20 % a year. A "2" meant as 2 % would multiply the children 19,683-fold by 2030.
 GROWTH_RATE_RANGE = (-0.2, 0.2)
+#: Yearly child survival accepted (``child_survival``): China's under-five mortality is a few per
+#: thousand, so anything below 0.9 a year is a typo, not a district.
+SURVIVAL_RANGE = (0.9, 1.0)
+#: Calendar years a births table may hold: the oldest child of the base year 2021 was born in 2006;
+#: the projection reads no year after 2035. A wider window keeps history and long series loadable.
+BIRTHS_YEAR_RANGE = (1950, 2100)
+#: Most live births of one district in one year. The largest Chinese county-level units have a few
+#: million residents, i.e. a few tens of thousands of births a year; a million is a typo (or a
+#: whole province), and keeps every later sum far from int64 / float overflow.
+MAX_BIRTHS = 1_000_000
 
 #: Capacity columns are whole numbers (0.6 seats would truncate to 0); area_m2 need not be.
 # Seats, places and beds are whole; areas (m², site or floor) are not.
@@ -391,8 +402,10 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
     result = df.copy()
     for c in spec:
         result[c.name] = pd.Series(out[c.name], index=df.index, dtype=column_dtype(c))
-    if layer == "districts" and "growth_rate" in df.columns:
-        result["growth_rate"] = out["growth_rate"]
+    if layer == "districts":
+        for col in ("growth_rate", "net_migration", "child_survival"):
+            if col in df.columns:
+                result[col] = out[col]
     if absent_cohorts:  # age_60_plus from age_65_plus by the census ratio; loaders note it in the sources
         result = result.drop(columns=absent_cohorts)
         derive_age_60_plus(result)
@@ -421,31 +434,46 @@ def column_dtype(c: Column) -> str:
 
 def _check_districts(df: pd.DataFrame, out: dict, file) -> None:
     """District names must be unique (maps and reports are keyed by name: two "Same" districts
-    merged into one row) and an optional ``growth_rate`` a number in :data:`GROWTH_RATE_RANGE`.
-    Adds the parsed rates to ``out["growth_rate"]`` (an empty cell is 0: no growth)."""
+    merged into one row); the optional ``growth_rate`` and ``net_migration`` are numbers in
+    :data:`GROWTH_RATE_RANGE`, ``child_survival`` in :data:`SURVIVAL_RANGE`. Adds the parsed values
+    to ``out[column]`` (an empty rate is 0: none; an empty survival is NaN: the norm's default)."""
     seen: dict[str, int] = {}
     for i, v in enumerate(out["name"]):
         if v in seen:
             raise InputError(f"duplicate district name {v!r} (also in row {seen[v] + 1}); names must be unique",
                              file=file, row=i + 1, field="name")
         seen[v] = i
-    if "growth_rate" not in df.columns:
-        return
-    lo, hi = GROWTH_RATE_RANGE
-    rates = []
-    for i, v in enumerate(df["growth_rate"]):
-        if _is_empty(v):
-            rates.append(0.0)
+    for col, (lo, hi), default, what in (
+            ("growth_rate", GROWTH_RATE_RANGE, 0.0, "a yearly rate between {lo:g} and {hi:g} (e.g. 0.02 for 2 % a year)"),
+            ("net_migration", GROWTH_RATE_RANGE, 0.0, "a yearly rate between {lo:g} and {hi:g} (e.g. 0.02 for 2 % a year)"),
+            ("child_survival", SURVIVAL_RANGE, None, "a yearly survival between {lo:g} and {hi:g} (e.g. 0.999)")):
+        if col not in df.columns:
             continue
-        try:
-            f = float(str(v).strip()) if isinstance(v, str) else float(v)
-        except (TypeError, ValueError, OverflowError):
-            f = math.nan
-        if not (math.isfinite(f) and lo <= f <= hi):
-            raise InputError(f"growth_rate {v!r} must be a yearly rate between {lo:g} and {hi:g} (e.g. 0.02 for "
-                             f"2 % a year)", file=file, row=i + 1, field="growth_rate")
-        rates.append(f)
-    out["growth_rate"] = rates
+        rates = []
+        for i, v in enumerate(df[col]):
+            if _is_empty(v):  # growth_rate / net_migration: none; child_survival: the norm's default
+                rates.append(default if default is not None else math.nan)
+                continue
+            try:
+                f = float(str(v).strip()) if isinstance(v, str) else float(v)
+            except (TypeError, ValueError, OverflowError):
+                f = math.nan
+            if not (math.isfinite(f) and lo <= f <= hi):
+                raise InputError(f"{col} {_text(v)!r} must be {what.format(lo=lo, hi=hi)}", file=file, row=i + 1,
+                                 field=col)
+            rates.append(f)
+        out[col] = rates
+
+
+def _text(v) -> str:
+    """A cell as its file wrote it: strings as they are, numbers without numpy's ``np.float64(...)``."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return str(v)
 
 
 def validate_geometry(gdf: gpd.GeoDataFrame, layer: str, *, file, boundary=None) -> gpd.GeoDataFrame:
@@ -548,10 +576,12 @@ def validate_layer(gdf: gpd.GeoDataFrame, layer: str, *, file, boundary=None,
 
 
 def validate_births(df, district_ids, source="births") -> pd.DataFrame:
-    """Check a births table (:data:`layers.schema.BIRTHS_COLUMNS`); :class:`InputError` naming row and field.
+    """Check a births table (:data:`layers.schema.BIRTHS_COLUMNS`); :class:`InputError` naming file, row and field.
 
-    Every district of the area needs at least one year; years are whole numbers, births finite
-    numbers >= 0; a district and year appear once. Rows are numbered from 1 (the CSV's data rows).
+    Every district of the area needs at least one year; years are whole numbers in
+    :data:`BIRTHS_YEAR_RANGE`, births numbers from 0 to :data:`MAX_BIRTHS`; a district and year
+    appear once. Each cell is checked as the file wrote it (the message quotes that text), before
+    any arithmetic: a ``1e20`` never reaches an int64. Rows are numbered from 1 (the CSV's data rows).
     """
     if not isinstance(df, pd.DataFrame):
         raise InputError("the births table must be a table of district_id, year, births", file=source)
@@ -560,16 +590,24 @@ def validate_births(df, district_ids, source="births") -> pd.DataFrame:
             raise InputError("column is missing", file=source, field=c)
     g = df[list(BIRTHS_COLUMNS)].copy()
     g["district_id"] = g["district_id"].astype(str).str.strip()
+    bounds = {"year": BIRTHS_YEAR_RANGE, "births": (0, MAX_BIRTHS)}
     for c in ("year", "births"):
-        v = pd.to_numeric(g[c], errors="coerce").to_numpy(float)
-        bad = ~np.isfinite(v) | (v < 0)
-        if c == "year":
-            bad |= ~bad & (v != np.floor(np.where(np.isfinite(v), v, 0)))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{c} must be a {'whole number' if c == 'year' else 'number'} >= 0, "
-                             f"got {df[c].iloc[i]!r}", file=source, row=i + 1, field=c)
-        g[c] = v.astype(np.int64) if c == "year" else v
+        vals = []
+        lo, hi = bounds[c]
+        for i, raw in enumerate(df[c].tolist()):
+            if _is_empty(raw):
+                raise InputError("is empty; give a number", file=source, row=i + 1, field=c)
+            try:
+                f = float(raw.strip()) if isinstance(raw, str) else float(raw)
+            except (TypeError, ValueError, OverflowError):
+                f = math.nan
+            whole = c != "year" or (math.isfinite(f) and f == math.floor(f))
+            if not (math.isfinite(f) and lo <= f <= hi and whole):
+                what = (f"a whole year from {lo} to {hi}" if c == "year"
+                        else f"a number of births from 0 to {hi:,} for one district and year")
+                raise InputError(f"{c} {_text(raw)!r} must be {what}", file=source, row=i + 1, field=c)
+            vals.append(f)
+        g[c] = np.asarray(vals, dtype=np.int64 if c == "year" else float)
     dup = g.duplicated(["district_id", "year"])
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
