@@ -104,7 +104,9 @@ def test_demand_grows_by_district_rate_from_the_base_year():
         assert rows == want
     assert children(a, "primary", 2035).sum() > children(a, "primary", 2021).sum()
     flat = grid_area(growth=False)
-    assert (children(flat, "junior", 2030) == np.rint(flat.population["age_12_14"]).astype(int)).all()
+    flat_raw = flat.population["age_12_14"].to_numpy(float)
+    assert (np.abs(children(flat, "junior", 2030) - flat_raw) < 1).all()
+    assert children(flat, "junior", 2030).sum() == children(flat, "junior", 2021).sum()
 
 
 def test_build_year_is_not_opening():
