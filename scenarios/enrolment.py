@@ -5,9 +5,10 @@ still fill; a single growth rate per district cannot answer it, births and agein
 
 Method (base year ``B`` = :data:`scenarios.demand.BASE_YEAR`, year ``Y >= B``, age ``a``):
 
-* **Single years.** The population layer's cohorts (0-2, 3-5, 6-11, 12-14) are split evenly over
-  the single years they span — the census gives the bands, not single years; an even split is the
-  documented assumption.
+* **Single years.** The population layer's cohorts (0-2, 3-5, 6-11, 12-14) are split over the
+  single years they span in proportion to the district's births of those cohort years times
+  survival (``births(d, B - a) * s ** a``) when the births table covers every year of the band
+  (the demo's does, 2007 on); otherwise evenly — the census gives the bands, not single years.
 * **Already born in ``B``** (``a >= Y - B``): the base-year children of age ``a - (Y - B)`` age
   forward, ``base[a - (Y - B)] * (s * m) ** (Y - B)``.
 * **Born after ``B``** (``a < Y - B``): ``births(district, Y - a) * (s * m) ** a``, spread over the
@@ -67,12 +68,39 @@ def default_mode(area) -> str:
 
 
 def single_ages(area) -> np.ndarray:
-    """Children per cell and single age 0-14 in the base year, shape ``(cells, 15)`` (even split of each band)."""
+    """Children per cell and single age 0-14 in the base year, shape ``(cells, 15)``.
+
+    Each band is split by the district's births of its cohort years x survival where the births
+    table covers them all, else evenly (module notes)."""
     pop = area.population
     out = np.zeros((len(pop), MAX_AGE + 1))
+    weights = _band_weights(area)
+    did = pop["district_id"].astype(str).to_numpy()
     for col, (lo, hi) in AGE_BANDS.items():
         v = pd.to_numeric(pop[col], errors="coerce").fillna(0.0).clip(lower=0).to_numpy(float)
-        out[:, lo:hi + 1] = (v / (hi - lo + 1))[:, None]
+        w = np.full((len(pop), hi - lo + 1), 1.0 / (hi - lo + 1))
+        for d, wd in weights.items():
+            m = did == d
+            if m.any():
+                w[m] = wd[lo:hi + 1] / wd[lo:hi + 1].sum() if wd[lo:hi + 1].sum() > 0 else w[m]
+        out[:, lo:hi + 1] = v[:, None] * w
+    return out
+
+
+def _band_weights(area) -> dict[str, np.ndarray]:
+    """district_id -> births(B - a) x survival ** a for ages 0-14, NaN where the table lacks a year
+    (a band with a NaN is split evenly)."""
+    if getattr(area, "births", None) is None:
+        return {}
+    ids = area.districts["district_id"].astype(str).tolist()
+    b = validate_births(area.births, ids)
+    wide = b.pivot(index="district_id", columns="year", values="births")
+    surv = district_factors(area)["survival"]
+    out = {}
+    years = [BASE_YEAR - a for a in range(MAX_AGE + 1)]
+    for d in ids:
+        row = wide.loc[d].reindex(years).to_numpy(float) if d in wide.index else np.full(len(years), np.nan)
+        out[d] = row * surv.get(d, CHILD_SURVIVAL) ** np.arange(MAX_AGE + 1)
     return out
 
 

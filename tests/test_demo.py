@@ -17,7 +17,7 @@ from demo.facilities import project_types_by_year
 
 from conftest import SMALL_SCALE
 from oracle import population_share, walk_minutes
-from demo.people import CHILD_YEARS, SHARE_0_14, SHARE_65_PLUS
+from demo.people import CHILD_AGES, CHILD_YEARS, SHARE_65_PLUS, town_children
 from demo.streets import NAME_PATTERN
 from layers import plan
 from layers.schema import (COHORTS, FACILITY_COLUMNS, FAMILIES, POPULATION_COLUMNS, PROJECT_COLUMNS, SUBTYPES,
@@ -115,10 +115,12 @@ def test_population_totals_and_cohorts(small_demo):
     assert (p[list(COHORTS)].sum(axis=1) <= p["pop_total"]).all()
     total = p["pop_total"].sum()
     child = p[list(CHILD_YEARS)].sum().sum()
-    assert child / total == pytest.approx(SHARE_0_14, abs=0.002)
+    assert 0.15 < child / total < 0.18  # births x survival: about 16.5 % (census 17.95 % counts migrants too)
     assert p["age_65_plus"].sum() / total == pytest.approx(SHARE_65_PLUS, abs=0.002)
-    for c, y in CHILD_YEARS.items():  # 3/3/6/3 of the 15 years
-        assert p[c].sum() / child == pytest.approx(y / 15, abs=0.002)
+    for c, (lo, hi) in CHILD_AGES.items():  # each band is the town's births of its years x survival
+        assert p[c].sum() == pytest.approx(town_children(total, lo, hi), abs=1)
+    # the bands follow the births, not their width: ages 0-2 (born 2019-21) fewer than 3-5 (2016-18)
+    assert p["age_0_2"].sum() < 0.8 * p["age_3_5"].sum()
     assert p["cell_id"].is_unique
     assert set(p["district_id"]) <= set(small_demo.districts["district_id"])
 
