@@ -103,3 +103,15 @@ def test_catchment_zones_replace_districts(capsys, tmp_path):
     (tmp_path / "bad.geojson").write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
     rc, _, err = run(capsys, "evaluate", "--assign", "catchment", "--zones", str(tmp_path / "bad.geojson"))
     assert rc == 2 and "zone" in err
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_enrolment_and_evaluate_say_generated(capsys, monkeypatch, tmp_path, synthetic):
+    """Generated data is labelled in text and JSON (a top-level ``synthetic`` key), as coverage does;
+    real data carries no such notice."""
+    use_area(monkeypatch, tmp_path, AREA.replace(synthetic=synthetic, validate=False))
+    for argv in (("enrolment",), ("evaluate", "--scenario", "plan", "--year", "2025")):
+        rc, out, _ = run(capsys, *argv, "--json")
+        assert rc == 0 and json.loads(out)["synthetic"] is synthetic
+        rc, out, _ = run(capsys, *argv)
+        assert rc == 0 and ("GENERATED DEMO DATA, not real" in out.splitlines()[0]) is synthetic

@@ -13,13 +13,13 @@ import pytest
 import shapely
 
 from demo import yuncheng as demo
-from demo.facilities import project_types_by_year
+from demo.facilities import project_capacity, project_types_by_year, scaled_capacity
 
 from conftest import SMALL_SCALE
 from oracle import population_share, walk_minutes
 from demo.people import CHILD_AGES, CHILD_YEARS, SHARE_65_PLUS, town_children
 from demo.streets import NAME_PATTERN
-from layers import plan
+from layers import norms, plan
 from layers.schema import (COHORTS, FACILITY_COLUMNS, FAMILIES, POPULATION_COLUMNS, PROJECT_COLUMNS, SUBTYPES,
                            is_generated)
 
@@ -175,8 +175,20 @@ def test_projects_follow_the_plan(small_demo):
     counts = plan.SCHOOL_PROGRAMME["counts"]
     assert len(prj) == sum(counts.values()) == 28
     assert prj["type"].value_counts().to_dict() == counts
-    assert prj["seats_primary"].sum() == plan.SCHOOL_PROGRAMME["primary_seats"] == 25920
-    assert prj["seats_junior"].sum() == plan.SCHOOL_PROGRAMME["junior_seats"] == 15000
+    # below scale 1 each project shrinks with the town, in whole classes (demo.facilities.scaled_capacity)
+    for col, level in (("seats_primary", "primary"), ("seats_junior", "junior"), ("places_kindergarten", "kindergarten")):
+        size = norms.CLASS_SIZE[level]
+        assert (prj[col] % size == 0).all(), col
+        full = prj["type"].map(lambda t: project_capacity(t)[col])
+        assert ((prj[col] > 0) == (full > 0)).all()
+        assert (np.abs(prj[col] - full * 0.15) <= size / 2 + 1e-9)[full * 0.15 >= size / 2].all(), col
+    assert "x 0.15 with the demo's scale" in prj["source"].iloc[0]
+    # the plan's totals at full scale
+    full_primary = sum(project_capacity(t)["seats_primary"] * n for t, n in counts.items())
+    full_junior = sum(project_capacity(t)["seats_junior"] * n for t, n in counts.items())
+    assert full_primary == plan.SCHOOL_PROGRAMME["primary_seats"] == 25920
+    assert full_junior == plan.SCHOOL_PROGRAMME["junior_seats"] == 15000
+    assert scaled_capacity(project_capacity("primary"), 1.0) == project_capacity("primary")
     # The plan's years are construction (拟建) years: build_year; pupils arrive one September later.
     by_year = prj["build_year"].value_counts().sort_index()
     assert {str(k): int(v) for k, v in by_year.items()} == {"2021": 4, "2022": 9, "2023": 9, "2024": 2, "2025": 4}
