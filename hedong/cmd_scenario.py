@@ -83,8 +83,9 @@ def register(subparsers) -> None:
     _add_common(p)
     p.add_argument("--from", dest="first", type=int, default=None, help="first year (default 2021)")
     p.add_argument("--to", dest="last", type=int, default=None, help="last year (default 2030)")
-    p.add_argument("--demand", choices=("cohort", "growth"), default=None,
-                   help="cohort: births and ageing (default when the area has births); growth: district growth_rate")
+    p.add_argument("--demand", choices=("roster", "cohort", "growth"), default=None,
+                   help="roster: grade progression from the pupil roster enrolment.csv (default when the area has one); "
+                        "cohort: births and ageing (default when the area has births); growth: district growth_rate")
     p.add_argument("--csv", metavar="FILE", help="write the long table as UTF-8-BOM CSV (Excel)")
     add_output_flags(p, append=False)
     p.set_defaults(func=cmd_enrolment)

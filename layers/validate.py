@@ -23,7 +23,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from layers.errors import InputError
-from layers.families import TYPE_CAPACITY
+from layers.families import SERVICES, TYPE_CAPACITY
 from layers.plan import OPENING_LAG, PROJECT_YEARS
 from layers.schema import (
     BIRTHS_COLUMNS,
@@ -34,9 +34,12 @@ from layers.schema import (
     FAMILIES,
     FAMILY_CAPACITY,
     FAMILY_LABELS,
+    GRADE_LEVEL,
+    GRADES,
     OPTIONAL_COHORTS,
     PROJECT_CAPACITY,
     PROJECT_TYPES,
+    ROSTER_COLUMNS,
     SUBTYPE_LABELS,
     SUBTYPES,
     derive_age_60_plus,
@@ -616,3 +619,69 @@ def validate_births(df, district_ids, source="births") -> pd.DataFrame:
     if missing:
         raise InputError(f"no births for district(s) {', '.join(missing[:5])}", file=source, field="district_id")
     return g
+
+
+#: Calendar years a pupil roster may hold (学籍 records: recent school years).
+ROSTER_YEAR_RANGE = (1990, 2100)
+
+
+def validate_roster(df, facilities, source="enrolment.csv") -> pd.DataFrame:
+    """Check a pupil roster (:data:`layers.schema.ROSTER_COLUMNS`); :class:`InputError` naming file, row and field.
+
+    ``school_id`` must be the ``facility_id`` of a facility with seats of the grade's level
+    (``seats_primary`` for grades 1-6 ...); ``grade`` one of :data:`layers.schema.GRADES` (``K1``-``K3``,
+    ``1``-``9``); ``year`` a whole year in :data:`ROSTER_YEAR_RANGE`; ``pupils`` a whole number from 0
+    to :data:`MAX_SEATS`; a school, year and grade appear once. Cells are checked as the file wrote
+    them (the message quotes that text). Rows are numbered from 1 (the CSV's data rows).
+
+    Returns
+    -------
+    DataFrame
+        ``school_id`` (str), ``year`` (int64), ``grade`` (str), ``pupils`` (int64), ``level`` (str).
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise InputError("the roster must be a table of school_id, year, grade, pupils", file=source)
+    for c in ROSTER_COLUMNS:
+        if c not in df.columns:
+            raise InputError(f"column is missing (the roster's columns are {', '.join(ROSTER_COLUMNS)})",
+                             file=source, field=c)
+    fac = facilities.set_index(facilities["facility_id"].astype(str))
+    ids, years, grades, pupils, levels = [], [], [], [], []
+    for i, r in enumerate(df[list(ROSTER_COLUMNS)].itertuples(index=False)):
+        row = i + 1
+        sid = "" if _is_empty(r.school_id) else _text(r.school_id).strip()
+        if sid not in fac.index:
+            raise InputError(f"school_id {sid!r} is not a facility_id of the facilities layer", file=source, row=row,
+                             field="school_id")
+        g = "" if _is_empty(r.grade) else _text(r.grade).strip().upper()
+        if g not in GRADE_LEVEL:
+            raise InputError(f"grade {_text(r.grade)!r} must be one of {', '.join(GRADES)} (K1-K3 kindergarten "
+                             f"小/中/大班, 1-6 primary, 7-9 junior)", file=source, row=row, field="grade")
+        level = GRADE_LEVEL[g]
+        cap = SERVICES[level].capacity
+        seats = fac.loc[sid, cap] if cap in fac.columns else 0
+        seats = seats.iloc[0] if isinstance(seats, pd.Series) else seats
+        if not (pd.notna(seats) and float(seats) > 0):
+            raise InputError(f"school {sid!r} has no {cap} in the facilities layer, so it cannot hold {level} grade "
+                             f"{g}", file=source, row=row, field="school_id")
+        for field, v, (lo, hi), out in (("year", r.year, ROSTER_YEAR_RANGE, years),
+                                        ("pupils", r.pupils, (0, MAX_SEATS), pupils)):
+            try:
+                f = math.nan if _is_empty(v) else (float(v.strip()) if isinstance(v, str) else float(v))
+            except (TypeError, ValueError, OverflowError):
+                f = math.nan
+            if not (math.isfinite(f) and lo <= f <= hi and f == math.floor(f)):
+                raise InputError(f"{field} {_text(v)!r} must be a whole number from {lo} to {hi}", file=source,
+                                 row=row, field=field)
+            out.append(int(f))
+        ids.append(sid)
+        grades.append(g)
+        levels.append(level)
+    out = pd.DataFrame({"school_id": pd.Series(ids, dtype=object), "year": pd.Series(years, dtype="int64"),
+                        "grade": pd.Series(grades, dtype=object), "pupils": pd.Series(pupils, dtype="int64"),
+                        "level": pd.Series(levels, dtype=object)})
+    dup = out.duplicated(["school_id", "year", "grade"])
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError("a school, year and grade appear twice", file=source, row=i + 1, field="grade")
+    return out

@@ -48,6 +48,7 @@ from layers.norms import CHILD_SURVIVAL, HOUSING_CHILDREN_PER_100
 from layers.plan import EVALUATION_YEARS
 from layers.validate import GROWTH_RATE_RANGE, validate_births
 from scenarios.horizon import BASE_YEAR, check_year
+from scenarios.roster import project_grades, roster_of, school_districts
 
 #: Single-year ages of each population cohort (inclusive).
 AGE_BANDS = {"age_0_2": (0, 2), "age_3_5": (3, 5), "age_6_11": (6, 11), "age_12_14": (12, 14)}
@@ -56,14 +57,23 @@ LEVEL_AGES = {"kindergarten": (3, 5), "primary": (6, 11), "junior": (12, 14)}
 MAX_AGE = 14
 #: Lowest yearly child survival accepted (``child_survival``): below it a typo, not a district.
 SURVIVAL_MIN = 0.9
-MODES = ("cohort", "growth")
+MODES = ("cohort", "growth", "roster")
 
 __all__ = ["AGE_BANDS", "LEVEL_AGES", "MODES", "default_mode", "single_ages", "district_factors", "births_matrix",
-           "project_ages", "level_children", "level_demand", "growth_factors", "enrolment_table", "validate_births"]
+           "project_ages", "level_children", "level_demand", "growth_factors", "enrolment_table", "validate_births",
+           "entry_base", "roster_projection"]
 
 
 def default_mode(area) -> str:
-    """``cohort`` when the area has a births table, else ``growth`` (the older mode)."""
+    """``roster`` when the area has a pupil roster (:mod:`scenarios.roster`), else ``cohort`` when it
+    has a births table, else ``growth`` (the older mode)."""
+    if getattr(area, "roster", None) is not None:
+        return "roster"
+    return census_mode(area)
+
+
+def census_mode(area) -> str:
+    """The census projection of the area: ``cohort`` with a births table, else ``growth``."""
     return "cohort" if getattr(area, "births", None) is not None else "growth"
 
 
@@ -260,6 +270,8 @@ def level_demand(area, level: str, year: int, mode: str | None = None) -> np.nda
         raise InputError(f"unknown demand mode {mode!r}; use {' or '.join(MODES)}", field="demand")
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
+    if mode == "roster":
+        return _roster_demand(area, level, year)
     if mode == "cohort":
         if getattr(area, "births", None) is None:
             raise InputError("the cohort projection needs a births table (births.csv: district_id, year, births)",
@@ -271,6 +283,63 @@ def level_demand(area, level: str, year: int, mode: str | None = None) -> np.nda
         mult = pop["district_id"].astype(str).map(f).fillna(1.0).to_numpy(float)
         raw = pd.to_numeric(pop[SERVICES[level].demand], errors="coerce").fillna(0.0).to_numpy(float) * mult
     return np.maximum(raw, 0.0)
+
+
+def entry_base(area, age: int, years) -> pd.DataFrame:
+    """Per district (rows, the districts layer's order) and year (columns ``years``): the births of
+    ``year - age`` (births table, nearest year held), or without births the district's children aged
+    ``age`` (base-year single ages x the growth-rate factor of the year). Feeds the roster's entry grades."""
+    years = list(years)
+    ids = area.districts["district_id"].astype(str).tolist()
+    if getattr(area, "births", None) is not None:
+        m = births_matrix(area, [y - age for y in years])
+        m.columns = years
+        return m
+    did = area.population["district_id"].astype(str).to_numpy()
+    base = pd.Series(single_ages(area)[:, age], index=did).groupby(level=0).sum().reindex(ids).fillna(0.0)
+    return pd.DataFrame({y: base.to_numpy() * np.array([growth_factors(area, y).get(d, 1.0) for d in ids])
+                         for y in years}, index=ids)
+
+
+def roster_projection(area, last: int) -> pd.DataFrame:
+    """The area's roster carried forward by grade progression to ``last``
+    (:func:`scenarios.roster.project_grades`); kept on the area's compute context."""
+    def make():
+        r = roster_of(area)
+        if r is None:
+            raise InputError("the roster mode needs a pupil roster (enrolment.csv: school_id, year, grade, pupils)",
+                             field="demand")
+        return project_grades(r, school_districts(area), lambda age, ys: entry_base(area, age, ys), int(last))
+    return ComputeContext.for_area(area).memo(("enrolment.roster", int(last)), make)
+
+
+def _roster_demand(area, level: str, year: int) -> np.ndarray:
+    """Census children per cell (:func:`census_mode`) scaled per district so the district total is the
+    roster's pupils of its schools (module :mod:`scenarios.roster`, "How it drives seat planning")."""
+    raw = level_demand(area, level, year, census_mode(area))
+    r = roster_of(area)
+    if r is None:
+        raise InputError("the roster mode needs a pupil roster (enrolment.csv: school_id, year, grade, pupils)",
+                         field="demand")
+    yy = max(int(year), int(r["year"].min()))
+    p = roster_projection(area, max(yy, int(r["year"].max())))
+    sel = p[(p["level"] == level) & (p["year"] == yy) & p["district_id"].notna()]
+    want = sel.groupby("district_id")["pupils"].sum()
+    ref = raw if yy == year else level_demand(area, level, yy, census_mode(area))
+    did = area.population["district_id"].astype(str).to_numpy()
+    have = pd.Series(ref, index=did).groupby(level=0).sum()
+    out = raw.copy()
+    pop = pd.to_numeric(area.population["pop_total"], errors="coerce").fillna(0.0).to_numpy(float)
+    for d, n in want.items():
+        m = did == d
+        if not m.any():
+            continue
+        if have.get(d, 0.0) > 0:
+            out[m] = raw[m] * (n / have[d])
+        else:  # the census has no children of the level there: spread the roster's pupils by population
+            w = pop[m] if pop[m].sum() > 0 else np.ones(int(m.sum()))
+            out[m] = n * w / w.sum()
+    return out
 
 
 def enrolment_table(area, years=EVALUATION_YEARS, levels=LEVELS, mode: str | None = None) -> pd.DataFrame:
