@@ -21,7 +21,7 @@ Method (base year ``B`` = :data:`scenarios.demand.BASE_YEAR`, year ``Y >= B``, a
   and a district's ``growth_rate`` (a total growth of the child cohorts, which already contains the
   births) is *not* applied on top of them — it serves only the growth-rate mode.
 * **Births** come from the area's births table (``district_id``, ``year``, ``births``; the demo
-  ships an assumption shaped on the national trend, a user supplies ``births.csv``). A year after
+  ships the national births series scaled to the town, demo/national_births.py; a user supplies ``births.csv``). A year after
   the table's last is held at the last year's births, a year before its first at the first's.
 * **Housing** (optional ``housing`` layer): from its ``completion_year`` on, a site adds
   ``dwellings * per100_<level> / 100`` children of each level, spread evenly over the level's ages,
