@@ -49,8 +49,8 @@ def test_minutes_override_and_catchments():
 
 def test_small_demo_invariants_and_seats(small_demo):
     """By 2026 (the 2025 projects open the September after construction starts) the plan adds exactly
-    25,920 primary and 15,000 junior seats; in 2025 the primary school started that year seats nobody."""
-    from layers.plan import SCHOOL_PROGRAMME
+    its projects' seats (at full scale 25,920 primary and 15,000 junior; the small demo's projects are
+    x 0.15 in whole classes); in 2025 the primary school started that year seats nobody."""
 
     prev, by_year = None, {}
     for e in evaluate_years(small_demo, "plan", (*YEARS, 2026)):
@@ -61,9 +61,9 @@ def test_small_demo_invariants_and_seats(small_demo):
                 assert j["levels"][lv]["seats"] >= prev["levels"][lv]["seats"]
         prev = by_year[j["year"]] = j
     base = evaluate(small_demo, "existing", 2026).to_json()
-    assert prev["levels"]["primary"]["seats"] - base["levels"]["primary"]["seats"] == SCHOOL_PROGRAMME["primary_seats"]
-    assert prev["levels"]["junior"]["seats"] - base["levels"]["junior"]["seats"] == SCHOOL_PROGRAMME["junior_seats"]
     p = small_demo.projects
+    assert prev["levels"]["primary"]["seats"] - base["levels"]["primary"]["seats"] == int(p["seats_primary"].sum())
+    assert prev["levels"]["junior"]["seats"] - base["levels"]["junior"]["seats"] == int(p["seats_junior"].sum())
     built_2025 = int(p.loc[p["build_year"] == 2025, "seats_primary"].sum())
     assert built_2025 > 0
     assert by_year[2026]["levels"]["primary"]["seats"] - by_year[2025]["levels"]["primary"]["seats"] == built_2025
