@@ -35,7 +35,7 @@ from gis.crs import WGS84, gcj02_to_wgs84, bd09_to_wgs84, local_projected_crs, t
 from gis.folder import export_area, load_folder
 from gis.helsinki import residential_floor_area
 from gis.io import write_csv_atomic, write_text_atomic
-from gis.study_area import StudyArea
+from gis.study_area import StudyArea, validate_layers
 from layers.errors import InputError
 from layers.frames import empty_layer
 from layers.headers import check_no_duplicate, match_headers
@@ -361,11 +361,19 @@ def build_area(manifest: dict, out, *, overwrite: bool = False, strict: bool = F
                            "births_rows": 0 if births is None else len(births)})
     report.raise_if_strict(strict)
 
-    area = StudyArea(name=name, crs=crs,
-                     boundary=gpd.GeoDataFrame({"name": [name]}, geometry=[outline], crs=crs),
-                     districts=districts[["district_id", "name", "geometry"]], population=population,
-                     facilities=facilities, projects=projects, graph=walk, bike_graph=bike, synthetic=synthetic,
-                     sources=sources, cell_size=cell_size, births=births, communities=communities)
+    # every layer through the one validator before it is written (the folder's load checks again)
+    layers = {"boundary": gpd.GeoDataFrame({"name": [name]}, geometry=[outline], crs=crs),
+              "districts": districts[["district_id", "name", "geometry"]], "population": population,
+              "facilities": facilities, "projects": projects}
+    if communities is not None:
+        layers["communities"] = communities
+    checked = validate_layers(layers, crs, where=lambda n: f"the {n} built from the bureau's files",
+                              default_source=gen)
+    area = StudyArea(name=name, crs=crs, boundary=checked["boundary"], districts=checked["districts"],
+                     population=checked["population"], facilities=checked["facilities"],
+                     projects=checked["projects"], graph=walk, bike_graph=bike, synthetic=synthetic,
+                     sources=sources, cell_size=cell_size, births=births,
+                     communities=checked.get("communities", communities))
     return _write(area, out, overwrite=overwrite, enrolment=enrolment, report=report)
 
 

@@ -74,7 +74,9 @@ class Report:
 
     def to_dict(self) -> dict:
         """The report as JSON-able data."""
-        notes = lambda xs: [{"text": n.text, "file": n.file, "row": n.row, "field": n.field} for n in xs]  # noqa: E731
+        notes = lambda xs: [{"text": n.text, "file": None if n.file is None else str(n.file),  # noqa: E731
+                             "row": None if n.row is None else int(n.row),
+                             "field": None if n.field is None else str(n.field)} for n in xs]
         return {"name": self.name, "synthetic": self.synthetic, "read": self.read, "derived": notes(self.derived),
                 "warnings": notes(self.warnings), "left_out": notes(self.left_out), "figures": self.figures}
 
