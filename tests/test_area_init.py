@@ -307,3 +307,21 @@ def test_folder_is_replaced_only_with_overwrite(built, capsys):
     out, _, _ = built
     rc = main(["area", "init", "--manifest", str(MANIFEST), "--out", str(out)])
     assert rc == 2 and "add --overwrite" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- Helsinki: the rule against the loader
+
+
+@pytest.mark.slow
+def test_helsinki_population_rebuilt_from_its_own_totals(helsinki):
+    """The loader's district totals, spread again by the bureau rule, land in the same 100 m cells
+    (README "Your own city, step by step" quotes these figures)."""
+    from gis.bureau.helsinki_check import rebuild_helsinki
+    from gis.bureau.streets import read_extract
+    from gis.helsinki import helsinki_pbf_path
+
+    ext = read_extract(helsinki_pbf_path(), helsinki.crs)
+    for by, limit in (("city", 0.03), ("districts", 0.04)):
+        r = rebuild_helsinki(helsinki, by=by, ext=ext)
+        assert r["district_totals_exact"] and r["rebuilt_total"] == round(r["loader_total"])
+        assert r["abs_diff_share"] < limit and r["pearson_r"] > 0.99, (by, r)

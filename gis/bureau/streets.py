@@ -7,9 +7,9 @@ would build. The network is cut to the boundary plus a margin (default
 :data:`DEFAULT_MARGIN_M`): a trip from a home near the edge may run along a street just outside,
 and a school just inside is reached from across the line.
 
-Buildings and residential land use are the closed ways tagged ``building=*`` /
-``landuse=residential`` (multipolygon relations are not assembled: in a county extract they are a
-few large estates, which then count through their land use or their streets instead).
+Buildings and residential land use (``building=*``, ``landuse=residential``) are closed ways and
+multipolygon relations, assembled by libosmium (:func:`_areas`); a way the extract's edge cuts is
+closed over the nodes it still has (:func:`_cut_ways`).
 """
 
 from __future__ import annotations
@@ -30,25 +30,57 @@ __all__ = ["read_extract", "cut_graph", "DEFAULT_MARGIN_M"]
 DEFAULT_MARGIN_M = 1000.0
 
 
-def _polygons(nodes: dict, ways: list, keep) -> gpd.GeoDataFrame:
+def _areas(path: Path) -> tuple[list, list]:
+    """Buildings and residential land use of an OSM file: attribute rows and polygons (WGS84).
+
+    libosmium's area assembler (pyosmium ``FileProcessor.with_areas``) builds them from closed ways
+    *and* multipolygon relations — a city-centre block with a courtyard is a relation — in XML and
+    PBF alike; an area the extract cuts (nodes missing) is skipped by it.
+    """
+    import osmium  # lazy: only the bureau import reads buildings
+
+    wkb = osmium.geom.WKBFactory()
+    rows, geoms = [], []
+    fp = (osmium.FileProcessor(str(path)).with_areas(osmium.filter.KeyFilter("building", "landuse"))
+          .with_filter(osmium.filter.EntityFilter(osmium.osm.AREA)))
+    try:
+        for o in fp:
+            tags = {t.k: t.v for t in o.tags}
+            if "building" not in tags and tags.get("landuse") != "residential":
+                continue
+            try:
+                g = shapely.from_wkb(bytes.fromhex(wkb.create_multipolygon(o)))
+            except RuntimeError:  # an area libosmium could not close
+                continue
+            if not g.is_valid:
+                g = shapely.make_valid(g)
+            rows.append({"id": o.orig_id(), "from_way": o.from_way(), "building": tags.get("building"),
+                         "building:levels": tags.get("building:levels"), "landuse": tags.get("landuse")})
+            geoms.append(g)
+    except Exception as e:  # noqa: BLE001 - libosmium raises RuntimeError subclasses on corrupt files
+        raise InputError(f"cannot read the buildings of the OSM extract ({type(e).__name__}: {e})", file=path) from e
+    return rows, geoms
+
+
+def _cut_ways(nodes: dict, ways: list, done: set) -> tuple[list, list]:
+    """Building / residential ways libosmium left out because the extract's edge cut them (nodes
+    missing): closed over the nodes the file still has, as pyrosm does — a bounding-box extract of a
+    city centre cuts the large residential land-use polygons that decide which untyped buildings
+    are housing."""
     rows, geoms = [], []
     for wid, refs, tags in ways:
-        if len(refs) < 4 or refs[0] != refs[-1] or not keep(tags):
+        if wid in done or ("building" not in tags and tags.get("landuse") != "residential"):
             continue
-        pts = [nodes.get(r) for r in refs]
-        if any(p is None or p[0] is None for p in pts):
-            continue  # a way cut by the extract's edge: its ring is incomplete
-        ring = [(float(p[0]), float(p[1])) for p in pts]
-        g = shapely.Polygon(ring)
-        if not g.is_valid:
-            g = shapely.make_valid(g)
+        pts = [(float(nodes[r][0]), float(nodes[r][1])) for r in refs if r in nodes and nodes[r][0] is not None]
+        if len(pts) < 3 or len(refs) < 4 or refs[0] != refs[-1]:
+            continue  # not an area (an open way), or too little of it in the file
+        g = shapely.make_valid(shapely.Polygon(pts))
         if g.is_empty or g.area == 0:
             continue
-        rows.append({"id": wid, "building": tags.get("building"), "building:levels": tags.get("building:levels"),
-                     "landuse": tags.get("landuse")})
+        rows.append({"id": wid, "from_way": True, "building": tags.get("building"),
+                     "building:levels": tags.get("building:levels"), "landuse": tags.get("landuse")})
         geoms.append(g)
-    cols = {k: [r[k] for r in rows] for k in ("id", "building", "building:levels", "landuse")}
-    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+    return rows, geoms
 
 
 def read_extract(path, crs: str) -> dict:
@@ -91,8 +123,13 @@ def read_extract(path, crs: str) -> dict:
     for net in ("walk", "bike"):
         G = graphs.get(net)
         out[net] = None if G is None or G.number_of_edges() == 0 else ox.project_graph(G, to_crs=crs)
-    out["buildings"] = _polygons(nodes, ways, lambda t: "building" in t)
-    out["landuse"] = _polygons(nodes, ways, lambda t: t.get("landuse") == "residential")
+    rows, geoms = _areas(path)
+    more, more_g = _cut_ways(nodes, ways, {r["id"] for r in rows if r["from_way"]})
+    cols = {k: [r[k] for r in rows + more] for k in ("id", "building", "building:levels", "landuse")}
+    gdf = gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(geoms + more_g, crs="EPSG:4326"), crs="EPSG:4326")
+    out["buildings"] = gdf[gdf["building"].notna()].reset_index(drop=True)
+    out["landuse"] = gdf[gdf["landuse"] == "residential"].reset_index(drop=True)
+    report["areas_closed_over_cut"] = len(more)
     return out
 
 
