@@ -309,6 +309,58 @@ def test_folder_is_replaced_only_with_overwrite(built, capsys):
     assert rc == 2 and "add --overwrite" in capsys.readouterr().err
 
 
+def test_user_header_mapping_and_bd09_coordinates(tmp_path):
+    """A spelling the table lacks, mapped in the manifest's [headers]; a list in BD-09 (Baidu)."""
+    from gis.crs import gcj02_to_bd09
+
+    d = _copy(tmp_path)
+
+    def to_bd09(ws):
+        ws.cell(row=2, column=1, value="学校全称")
+        for r in range(3, ws.max_row + 1):
+            lon, lat = gcj02_to_bd09(ws.cell(row=r, column=4).value, ws.cell(row=r, column=5).value)
+            ws.cell(row=r, column=4, value=float(lon))
+            ws.cell(row=r, column=5, value=float(lat))
+
+    _edit(d / "schools.xlsx", to_bd09)
+    m = read_manifest(d / "manifest.toml")
+    m["facilities"][0]["coords"] = "bd09"
+    m["headers"] = {"学校全称": "name"}
+    _, rep = build_area(m, tmp_path / "out")
+    sheet = next(r for r in rep.read if r["kind"] == "facilities")
+    assert sheet["mapping"]["name"] == "学校全称"
+    truth = _example_module().school_truth()
+    f = load_folder(tmp_path / "out").facilities.to_crs(4326).set_index("name")
+    geod = Geod(ellps="WGS84")
+    assert max(geod.inv(*truth[n], f.loc[n, "geometry"].x, f.loc[n, "geometry"].y)[2] for n in truth) < 1.0
+
+
+def test_census_subdistrict_column_disagreeing_with_the_map_warns(tmp_path):
+    d = _copy(tmp_path)
+    _edit(d / "census.xlsx", lambda ws: ws.cell(row=4, column=1, value="示例西街道"), "分社区年龄")  # 桃源社区 is 东
+    m = read_manifest(d / "manifest.toml")
+    with pytest.raises(InputError, match=r"row 4, field '街道': --strict: the sheet puts '桃源社区' in '示例西街道', "
+                                         r"the map in '示例东街道'"):
+        build_area(m, tmp_path / "out", strict=True)
+
+
+def test_the_example_is_what_make_example_writes(tmp_path):
+    """The committed files are the script's output, byte for byte (a rerun reproduces them)."""
+    _example_module().make(tmp_path)
+    for f in sorted(tmp_path.iterdir()):
+        assert f.read_bytes() == (EXAMPLE / f.name).read_bytes(), f.name
+
+
+def test_built_folder_round_trips_through_export(built, tmp_path, capsys):
+    out, _, area = built
+    assert main(["export", "--area", str(out), "--out", str(tmp_path / "again")]) == 0
+    capsys.readouterr()
+    again = load_folder(tmp_path / "again")
+    assert again.graph.number_of_nodes() == area.graph.number_of_nodes()
+    assert again.population["pop_total"].sum() == area.population["pop_total"].sum()
+    assert list(again.facilities["facility_id"]) == list(area.facilities["facility_id"])
+
+
 # ---------------------------------------------------------------- Helsinki: the rule against the loader
 
 

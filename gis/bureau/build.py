@@ -173,6 +173,20 @@ def _census_counts(sheet, bands, unit_rows, report: Report) -> tuple[np.ndarray,
     return counts, totals
 
 
+def _check_parents(sheet, rows, units, districts, report: Report) -> None:
+    """A census row's own 街道 column against the district its unit lies in on the map (a warning:
+    the map decides, but a mismatch is usually a renamed or moved community)."""
+    names = dict(zip(districts["district_id"], districts["name"]))
+    for u, r in enumerate(rows):
+        if r is None:
+            continue
+        given = _key(text(sheet.data.loc[r, "parent"]))
+        d = units["district_id"].iloc[u]
+        if given and given not in (_key(names[d]), _key(d)):
+            report.warn(f"the sheet puts {units['name'].iloc[u]!r} in {given!r}, the map in {names[d]!r}; the map "
+                        f"is used", file=sheet.label, row=r, field=sheet.mapping["parent"])
+
+
 # ---------------------------------------------------------------- build
 
 
@@ -273,6 +287,8 @@ def build_area(manifest: dict, out, *, overwrite: bool = False, strict: bool = F
     for n in notes:
         report.derive(n, file=sheet.label)
     rows = census_units(sheet, units, report, map_label=unit_label)
+    if "parent" in sheet.data.columns and "units" in manifest:
+        _check_parents(sheet, rows, units, districts, report)
     band_counts, totals = _census_counts(sheet, bands, rows, report)
     piece_counts = np.vstack([split_unit(bc, pieces) for bc in band_counts]) if len(band_counts) else \
         np.zeros((0, len(pieces)), dtype=np.int64)

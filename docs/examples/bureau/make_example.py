@@ -22,6 +22,7 @@ position each school was generated at, for the test that checks the GCJ-02 conve
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -103,8 +104,8 @@ def school_truth() -> dict[str, tuple[float, float]]:
 def _census(rng):
     """Rows of the census sheet: per community, its bands (a town's age profile, varied)."""
     base = np.array([4.0, 5.2, 5.6, 5.0, 5.5, 7.2, 8.0, 7.8, 8.1, 8.6, 7.9, 6.4, 5.9, 13.0])
-    size = {"桃源社区": 9800, "柳岸社区": 7400, "杏坛社区": 6100, "文昌社区": 11200, "书香社区": 12600,
-            "锦绣社区": 9300, "丰收村": 3100, "河湾村": 2600, "新苑社区": 5200}
+    size = {"桃源社区": 14700, "柳岸社区": 11100, "杏坛社区": 9200, "文昌社区": 16800, "书香社区": 18900,
+            "锦绣社区": 14000, "丰收村": 4700, "河湾村": 3900, "新苑社区": 7800}
     rows = []
     for name, (d, _) in COMMUNITIES.items():
         share = base * rng.uniform(0.8, 1.2, len(base))
@@ -129,6 +130,20 @@ def _xlsx(path, sheets):
     wb.properties.created = wb.properties.modified = t
     wb.properties.creator = "Hedong Planner make_example.py (generated)"
     wb.save(path)
+    # an .xlsx is a zip whose entries carry the time of writing: fix it so a rerun gives the same bytes
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        entries = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    # openpyxl stamps the save time as the document's "modified" date whatever was set
+    entries = [(n, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", d)
+                if n == "docProps/core.xml" else d) for n, d in entries]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            z.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+    Path(path).write_bytes(buf.getvalue())
 
 
 def _osm(path, rng, boxes):
