@@ -361,6 +361,46 @@ def test_built_folder_round_trips_through_export(built, tmp_path, capsys):
     assert list(again.facilities["facility_id"]) == list(area.facilities["facility_id"])
 
 
+def test_census_by_subdistrict_from_flags_with_an_open_60_band(tmp_path, capsys):
+    """No manifest: the pieces as flags; the census by 街道 (the districts are the units), in UTF-8 CSV
+    with other bands, the last one 60岁及以上 (split at 65 by the census ratio, said in the report)."""
+    d = _copy(tmp_path)
+    rows = _sheet_rows(d / "census.xlsx", "分社区年龄")
+    header, body = rows[2], [r for r in rows[3:] if r[0] != "合计"]
+    col = {h: i for i, h in enumerate(header)}
+    wide = {"0-2岁": [("0-4岁", 3 / 5)], "3-9岁": [("0-4岁", 2 / 5), ("5-9岁", 1)], "10-59岁": [
+        (f"{a}-{a + 4}岁", 1) for a in range(10, 60, 5)], "60岁及以上": [("60-64岁", 1), ("65岁及以上", 1)]}
+    agg = {}
+    for r in body:
+        a = agg.setdefault(r[0], {k: 0.0 for k in wide})
+        for k, parts in wide.items():
+            a[k] += sum(r[col[h]] * f for h, f in parts)
+    lines = ["街道名称," + ",".join(wide)]
+    expect = {}
+    for name, a in agg.items():
+        vals = [int(round(v)) for v in a.values()]
+        expect[name] = (vals, sum(vals))
+        lines.append(name + "," + ",".join(map(str, vals)))
+    (d / "by_street.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    rc = main(["area", "init", "--out", str(tmp_path / "out"), "--census", str(d / "by_street.csv"), "--districts",
+               str(d / "subdistricts.shp"), "--streets", str(d / "streets.osm"), "--facilities",
+               str(d / "schools.xlsx"), "--coords", "gcj02", "--name", "by street", "--json"])
+    cap = capsys.readouterr()
+    assert rc == 0, cap.err
+    rep = json.loads(cap.out)
+    assert any("split into 60-64 and 65+ by the 2020 census ratio" in n["text"] for n in rep["derived"])
+    assert any("sum of its bands" in n["text"] for n in rep["derived"])  # no 总人口 column
+    area = load_folder(tmp_path / "out")
+    names = dict(zip(area.districts["district_id"], area.districts["name"]))
+    pop = area.population.assign(name=area.population["district_id"].map(names))
+    for name, (vals, total) in expect.items():
+        cells = pop[pop["name"] == name]
+        assert cells["pop_total"].sum() == total
+        assert [int(cells[c].sum()) for c in ("band_0_2", "band_3_9", "band_10_59", "band_60_plus")] == vals
+        assert cells["age_60_plus"].sum() == vals[3] and cells["age_0_2"].sum() == vals[0]
+    assert area.communities is None and area.boundary["name"].iloc[0] == "by street"
+
+
 # ---------------------------------------------------------------- Helsinki: the rule against the loader
 
 
