@@ -337,25 +337,23 @@ def build_area(manifest: dict, out, *, overwrite: bool = False, strict: bool = F
             facilities[col] = facilities[col].where(facilities[col].notna(), None)
     check_no_duplicate(facilities["facility_id"].astype(str).tolist(), file="facility lists", field="facility_id",
                        rows=range(1, len(facilities) + 1))
-    projects = empty_layer("projects", crs)
-    if "projects" in manifest:
-        e = manifest["projects"]
-        sh = read_sheet(e["file"], "projects", sheet=e.get("sheet"), headers=headers)
-        report.add_sheet(sh, "projects")
-        projects = projects_from_sheet(sh, coords=e.get("coords", "wgs84"), crs=crs, outline=outline, report=report,
-                                       source=gen or sources.get("projects", Path(e["file"]).name))
-    enrolment = None
-    if "roster" in manifest:
-        e = manifest["roster"]
-        sh = read_sheet(e["file"], "roster", sheet=e.get("sheet"), headers=headers)
-        report.add_sheet(sh, "roster")
-        enrolment = enrolment_from_sheet(sh, facilities)
-    births = None
-    if "births" in manifest:
-        e = manifest["births"]
-        sh = read_sheet(e["file"], "births", sheet=e.get("sheet"), headers=headers)
-        report.add_sheet(sh, "births")
-        births = births_from_sheet(sh, districts)
+    def sheet_of(key: str):
+        """The manifest's sheet ``key`` read and recorded, or None when the manifest has none."""
+        if key not in manifest:
+            return None, None
+        e = manifest[key]
+        sh = read_sheet(e["file"], key, sheet=e.get("sheet"), headers=headers)
+        report.add_sheet(sh, key)
+        return sh, e
+
+    sh, e = sheet_of("projects")
+    projects = empty_layer("projects", crs) if sh is None else projects_from_sheet(
+        sh, coords=e.get("coords", "wgs84"), crs=crs, outline=outline, report=report,
+        source=gen or sources.get("projects", Path(e["file"]).name))
+    sh, _ = sheet_of("roster")
+    enrolment = None if sh is None else enrolment_from_sheet(sh, facilities)
+    sh, _ = sheet_of("births")
+    births = None if sh is None else births_from_sheet(sh, districts)
 
     communities = None
     if "units" in manifest:

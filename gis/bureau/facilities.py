@@ -24,6 +24,7 @@ from gis.bureau.report import Report
 from gis.bureau.spread import largest_remainder
 from gis.bureau.tables import Sheet, is_blank, text, whole_number, year_number
 from gis.crs import COORD_SYSTEMS, WGS84, to_wgs84
+from gis.layer_io import parse_coordinate
 from layers.errors import InputError
 from layers.headers import GRADE_LEVEL, GRADES, OWNERSHIP_WORDS, TYPE_WORDS, norm_grade, norm_type
 from layers.schema import FACILITY_ATTRIBUTES
@@ -36,19 +37,6 @@ LEVELS_OF = {"primary": ("primary",), "junior": ("junior",), "nine_year": ("prim
              "complete": ("junior",), "kindergarten": ("kindergarten",)}
 #: Primary : junior grades of a nine-year school (6 + 3), how its 学位数 are split without the two columns.
 NINE_YEAR_SPLIT = (6, 3)
-
-
-def _coord(v, *, file, row, field) -> float:
-    if is_blank(v):
-        raise InputError("missing coordinate; every row needs 经度 and 纬度", file=file, row=row, field=field)
-    try:
-        f = float(str(v).strip())
-    except ValueError:
-        raise InputError(f"{v!r} is not a number (decimal degrees, e.g. 111.0034)", file=file, row=row,
-                         field=field) from None
-    if not np.isfinite(f):
-        raise InputError(f"{v!r} is not a finite coordinate", file=file, row=row, field=field)
-    return f
 
 
 def sheet_points(sheet: Sheet, coords: str, crs: str, outline) -> gpd.GeoSeries:
@@ -65,9 +53,9 @@ def sheet_points(sheet: Sheet, coords: str, crs: str, outline) -> gpd.GeoSeries:
     if c not in COORD_SYSTEMS:
         raise InputError(f"unknown coordinate system {coords!r}: use one of {', '.join(COORD_SYSTEMS)}",
                          file=sheet.label, field="coords")
-    lon = np.array([_coord(v, file=sheet.label, row=r, field=sheet.mapping["lon"])
+    lon = np.array([parse_coordinate(v, file=sheet.label, row=r, field=sheet.mapping["lon"])
                     for r, v in zip(sheet.data.index, sheet.data["lon"])], dtype=float)
-    lat = np.array([_coord(v, file=sheet.label, row=r, field=sheet.mapping["lat"])
+    lat = np.array([parse_coordinate(v, file=sheet.label, row=r, field=sheet.mapping["lat"])
                     for r, v in zip(sheet.data.index, sheet.data["lat"])], dtype=float)
     for arr, fld, lim in ((lon, "lon", 180), (lat, "lat", 90)):
         bad = np.flatnonzero(np.abs(arr) > lim)
