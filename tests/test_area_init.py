@@ -303,10 +303,27 @@ def test_gbk_csv_census_reads_like_the_xlsx(tmp_path):
     assert pop["pop_total"].sum() == sum(r[2] for r in rows[1:-1])
 
 
-def test_folder_is_replaced_only_with_overwrite(built, capsys):
-    out, _, _ = built
+def test_folder_is_replaced_only_with_overwrite(tmp_path, capsys):
+    out = tmp_path / "county"
+    out.mkdir()
+    (out / "mine.txt").write_text("a planner's own notes")
     rc = main(["area", "init", "--manifest", str(MANIFEST), "--out", str(out)])
     assert rc == 2 and "add --overwrite" in capsys.readouterr().err
+    assert (out / "mine.txt").exists()
+    assert main(["area", "init", "--manifest", str(MANIFEST), "--out", str(out), "--overwrite"]) == 0
+    assert not (out / "mine.txt").exists() and (out / "area.gpkg").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["county"]  # no temp or old folder left beside it
+
+
+def test_report_html_escapes_names_from_the_data():
+    from gis.bureau.report import Report
+
+    r = Report(name="<img src=x onerror=alert(1)>")
+    r.warn("unit '<script>alert(1)</script>' is on the map but not in the census sheet", file="a<b>.xlsx", row=3)
+    r.read.append({"label": "x.xlsx", "kind": "census", "rows": 1, "mapping": {"unit": "<b>社区</b>"}})
+    html = r.to_html()
+    assert "<script>" not in html and "<img" not in html and "<b>社区" not in html
+    assert "&lt;script&gt;" in html and "row 3" in r.to_text()
 
 
 def test_user_header_mapping_and_bd09_coordinates(tmp_path):
