@@ -102,6 +102,27 @@ def test_band_headers_grades_and_header_spellings():
         match_headers(["学校名陈", "类型", "经度", "纬度"], "facilities", file="schools.xlsx")
 
 
+def test_two_row_header_with_merged_cells(tmp_path):
+    """七普 tables often put 社区名称 / 总人口 in a merged cell over two header rows, 按年龄分 over the bands."""
+    from gis.bureau.tables import read_sheet
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["某县分社区人口"])
+    ws.append(["社区名称", "总人口", "按年龄分", None, None])
+    ws.append([None, None, "0-14岁", "15-64岁", "65岁及以上"])
+    ws.append(["甲社区", 100, 20, 60, 20])
+    ws.append(["乙社区", 50, 10, 30, 10])
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("B2:B3")
+    ws.merge_cells("C2:E2")
+    wb.save(tmp_path / "c.xlsx")
+    sh = read_sheet(tmp_path / "c.xlsx", "census")
+    assert sh.mapping["unit"] == "社区名称" and sh.mapping["total"] == "总人口"
+    assert [b.label() for b in sh.bands] == ["0-14", "15-64", "65+"]
+    assert list(sh.data.index) == [4, 5] and list(sh.data["unit"]) == ["甲社区", "乙社区"]
+
+
 def test_bands_split_uniformly_and_whole():
     bands, _ = check_bands([parse_band(h) for h in ("0-4岁", "5-9岁", "10-14岁", "15-59岁", "60岁及以上")], file="x")
     pieces, notes = band_pieces(bands)

@@ -70,6 +70,20 @@ def _score(row, kind: str) -> int:
                                                           if kind == "census" else 0)
 
 
+def _with_row_above(rows: list, i: int) -> tuple:
+    """Row ``i`` with its blank cells taken from row ``i - 1`` (the upper row of a two-row header)."""
+    blank = lambda c: c is None or (isinstance(c, str) and not c.strip())  # noqa: E731
+    if i == 0:
+        return tuple(rows[0])
+    above, row = list(rows[i - 1]), list(rows[i])
+    n = max(len(above), len(row))
+    above += [None] * (n - len(above))
+    row += [None] * (n - len(row))
+    if sum(not blank(c) for c in above) < 2:  # a title or a unit line above, not a header row
+        return tuple(row)
+    return tuple(a if blank(c) else c for a, c in zip(above, row))
+
+
 def _xlsx_rows(path: Path, sheet) -> tuple[list[tuple], str]:
     import openpyxl  # lazy: only a bureau's import reads Excel
 
@@ -138,12 +152,14 @@ def read_sheet(path, kind: str, *, sheet=None, headers: dict | None = None) -> S
         raise InputError(f"unknown table format {suffix!r}; give .xlsx or .csv", file=path)
     if not rows:
         raise InputError("the sheet is empty", file=label)
-    # the header: the row among the first ones that spells the most known fields
-    scores = [_score(r, kind) for r in rows[:HEADER_SEARCH_ROWS]]
+    # the header: the row among the first ones that spells the most known fields, each blank cell
+    # filled from the row above (a two-row header: 社区名称 and 总人口 merged down over the band row)
+    combined = [_with_row_above(rows, i) for i in range(min(len(rows), HEADER_SEARCH_ROWS))]
+    scores = [_score(r, kind) for r in combined]
     h = max(range(len(scores)), key=lambda i: (scores[i], -i))
     if scores[h] == 0:
         h = 0  # no known spelling at all: take the first row, and let match_headers say what is missing
-    header = [str(c).strip() if c is not None else "" for c in rows[h]]
+    header = [str(c).strip() if c is not None else "" for c in combined[h]]
     # blank header cells get a name so the columns stay apart (they are reported as unused)
     header = [c or f"(column {i + 1})" for i, c in enumerate(header)]
     mapping, unused = match_headers(header, kind, headers, file=label)
