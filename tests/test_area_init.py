@@ -12,7 +12,6 @@ import json
 import shutil
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import openpyxl
 import pandas as pd

@@ -31,6 +31,7 @@ from gis.bureau.spread import (
 )
 from gis.bureau.streets import DEFAULT_MARGIN_M, cut_graph, read_extract, street_lines
 from gis.bureau.tables import read_sheet, text, whole_number
+from gis.districts import district_of
 from gis.crs import WGS84, gcj02_to_wgs84, bd09_to_wgs84, local_projected_crs, transform_geometry_coords
 from gis.folder import export_area, load_folder
 from gis.helsinki import residential_floor_area
@@ -204,8 +205,6 @@ def _district_of_units(units, districts, entry_parent: bool, report: Report, lab
                                  file=label, row=i + 1, field="parent")
             out.append(d)
         return out
-    from gis.districts import district_of
-
     pts = gpd.GeoSeries(units.geometry.representative_point(), crs=units.crs)
     report.derive("each census unit's district = the district holding a point inside it", file=label)
     return district_of(pts, districts, file=label)

@@ -22,6 +22,7 @@ import numpy as np
 import shapely
 
 from gis.osm import networks_from_elements, parse_osm_xml
+from gis.osm_pbf import parse_pbf
 from layers.errors import InputError
 
 __all__ = ["read_extract", "cut_graph", "DEFAULT_MARGIN_M"]
@@ -111,8 +112,6 @@ def read_extract(path, crs: str) -> dict:
     if not path.is_file():
         raise InputError("OSM extract not found", file=path)
     if path.name.lower().endswith(".pbf"):
-        from gis.osm_pbf import parse_pbf
-
         nodes, ways = parse_pbf(path)
     else:
         nodes, ways = parse_osm_xml(path)

@@ -12,6 +12,7 @@ counted as data); a ``合计`` / ``总计`` row of a census sheet is kept aside 
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,8 +224,6 @@ def whole_number(v, *, file, row, field, default=None) -> int:
 
 def year_number(v, *, file, row, field) -> int:
     """A year cell: ``2024``, ``2024.0``, ``2024年``, ``2024学年`` or ``2024-2025`` (the first year)."""
-    import re
-
     m = re.search(r"(19|20)\d\d", str(v).strip()) if not is_blank(v) else None
     if m is None:
         raise InputError(f"{v!r} is not a year (write e.g. 2024)", file=file, row=row, field=field)
