@@ -230,17 +230,21 @@ def cell_weights(cells: gpd.GeoDataFrame, *, floor_points=None, landuse=None, st
                       predicate="within")
         j = j[~j.index.duplicated(keep="first")]  # a centroid on a shared edge counts once
         w["buildings"] = j.groupby("index_right")["floor_m2"].sum().reindex(cells.index, fill_value=0.0)
+    geoms = cells.geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
     if landuse is not None and len(landuse):
-        zone = shapely.union_all(shapely.make_valid(landuse.geometry.to_numpy()))
-        w["landuse"] = shapely.area(shapely.intersection(cells.geometry.to_numpy(), zone))
+        # pairwise (land-use polygon, cell) intersections from the tree: a county has 10^5 cells, and
+        # intersecting each with one union of every polygon is quadratic
+        zones = shapely.make_valid(landuse.geometry.to_numpy())
+        zi, ci = tree.query(zones, predicate="intersects")
+        area = shapely.area(shapely.intersection(zones[zi], geoms[ci]))
+        # overlapping land-use polygons would count twice: each cell's area is its cap
+        w["landuse"] = np.minimum(np.bincount(ci, weights=area, minlength=len(cells)), w["area"].to_numpy())
     if streets is not None and len(streets):
-        lines = shapely.union_all(streets.to_numpy())
-        tree = shapely.STRtree(cells.geometry.to_numpy())
-        idx = tree.query(lines, predicate="intersects")
-        lengths = np.zeros(len(cells))
-        geoms = cells.geometry.to_numpy()
-        lengths[idx] = shapely.length(shapely.intersection(geoms[idx], lines))
-        w["streets"] = lengths
+        lines = np.asarray(streets.to_numpy(), dtype=object)
+        li, ci = tree.query(lines, predicate="intersects")
+        length = shapely.length(shapely.intersection(lines[li], geoms[ci]))
+        w["streets"] = np.bincount(ci, weights=length, minlength=len(cells))
     return w
 
 
