@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "hedong.cmd_publish",
     "hedong.cmd_batch",
     "hedong.cmd_app",
+    "hedong.cmd_area",
 )
 
 
