@@ -40,6 +40,7 @@ import pandas as pd
 
 from accessibility.network import TravelNetwork
 from accessibility.params import check_mode
+from accessibility.prepared import network_from_frames, prepared_cell_snap
 from accessibility.reach import cell_seconds, nearest_seconds, od_pairs, retime
 from accessibility.snap import Snap
 
@@ -173,8 +174,8 @@ class ComputeContext:
                 base = self._nets.get(streets)
                 if base is None:
                     frames = self.area.street_frames(streets)
-                    if frames is not None:  # a cached area: straight from its tables, no networkx graph
-                        base = TravelNetwork.from_street_frames(frames, mode=streets, streets=streets)
+                    if frames is not None:  # a cached area: its prepared network, or built from its tables
+                        base = network_from_frames(frames, streets)
                     else:
                         G = self.area.graph if streets == "walk" else self.area.bike_graph
                         base = TravelNetwork.from_graph(G, mode=streets, streets=streets)
@@ -227,7 +228,7 @@ class ComputeContext:
         with self._lock:
             cells = self._cells.get(streets)
             if cells is None:
-                cells = self._cells[streets] = self._snap_network(mode).snap(self.area.population)
+                cells = self._cells[streets] = prepared_cell_snap(self._snap_network(mode), self.area.population)
         return retime(cells, self.network(mode))
 
     def facility_snap(self, facilities, mode: str = "walk") -> Snap:

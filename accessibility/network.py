@@ -125,6 +125,11 @@ class TravelNetwork:
     streets: str = "walk"
     _tree: object = field(default=None, repr=False)
     _length_csr: object = field(default=None, repr=False)
+    # its transpose, kept so that a mode's ``csr_t`` is one division (no transposition per mode) and
+    # so that a prepared network (accessibility.prepared) reloads it instead of computing it
+    _length_csr_t: object = field(default=None, repr=False)
+    # content key of a network kept on disk (accessibility.prepared); None for one built in memory
+    _prepared: object = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ construction
 
@@ -263,6 +268,8 @@ class TravelNetwork:
         dlen_pos = np.maximum(dlen, 1e-9)
         length_csr = sp.csr_matrix((dlen_pos, (du, dv)), shape=(n, n))
         length_csr.sort_indices()
+        length_csr_t = length_csr.T.tocsr()
+        length_csr_t.sort_indices()
         # An undirected input is symmetric by construction (every edge both ways, the shortest kept
         # per pair either way); comparing the matrix with its transpose costs seconds at a million.
         symmetric = (not directed or not length_csr.nnz
@@ -305,17 +312,20 @@ class TravelNetwork:
             node_ids=node_ids, xy=xy, csr=None, csr_t=None, edge_u=eu, edge_v=ev, edge_len=elen,
             edge_geom=egeom, mode=mode, speed_m_per_s=SPEEDS[mode].m_per_s,
             walk_m_per_s=SPEEDS[walk_mode_for(mode)].m_per_s, crs=crs, symmetric=symmetric,
-            streets=streets, _length_csr=length_csr,
+            streets=streets, _length_csr=length_csr, _length_csr_t=length_csr_t,
         )
         net._set_weights()
         return net
 
     def _set_weights(self) -> None:
         """Fill ``csr`` / ``csr_t`` from the length matrix and the speed."""
-        L = self._length_csr
+        # The weight matrices share the length matrices' index arrays (one new data array each).
+        L, Lt = self._length_csr, self._length_csr_t
         self.csr = sp.csr_matrix((L.data / self.speed_m_per_s, L.indices, L.indptr), shape=L.shape)
-        self.csr_t = self.csr.T.tocsr()
-        self.csr_t.sort_indices()
+        if Lt is None:
+            Lt = self._length_csr_t = L.T.tocsr()
+            Lt.sort_indices()
+        self.csr_t = sp.csr_matrix((Lt.data / self.speed_m_per_s, Lt.indices, Lt.indptr), shape=Lt.shape)
 
     def for_mode(self, mode: str) -> "TravelNetwork":
         """The same streets at another mode's speed (arrays and spatial index shared, weights new).
