@@ -39,9 +39,10 @@ import numpy as np
 import pandas as pd
 
 from accessibility.network import TravelNetwork
+from accessibility.parallel import nearest_seconds_many
 from accessibility.params import check_mode
 from accessibility.prepared import network_from_frames, prepared_cell_snap
-from accessibility.reach import cell_seconds, nearest_seconds, od_pairs, retime
+from accessibility.reach import cell_seconds, od_pairs, retime
 from accessibility.snap import Snap
 
 __all__ = ["ComputeContext"]
@@ -311,27 +312,53 @@ class ComputeContext:
         ndarray of float, shape (n_cells,)
             A new array (the cached one stays as computed).
         """
+        return self.seconds_many([(facilities, mode, limit_s)])[0]
+
+    def seconds_many(self, requests) -> list:
+        """:meth:`seconds` for several facility layers and modes at once, the searches on every core.
+
+        The searches not already cached run together (:func:`accessibility.parallel.nearest_seconds_many`:
+        worker processes on a large network, this process on a small one); each result is the one
+        :meth:`seconds` gives alone, float for float.
+
+        Parameters
+        ----------
+        requests : list of (facilities, mode, limit_s)
+            As the arguments of :meth:`seconds` (``limit_s`` may be None).
+
+        Returns
+        -------
+        list of ndarray
+            One per request, in order (new arrays).
+        """
         self._check_cells()
-        net = self.network(mode)
-        xy = _point_xy(facilities)
-        key = None if xy is None else (mode, _layer_key(facilities, xy), limit_s)
-        if key is not None:
-            with self._lock:
-                hit = self._seconds.get(key)
-                if hit is not None:
-                    self._seconds.move_to_end(key)
-                    return hit.copy()
-        fs = self.facility_snap(facilities, mode)
-        T = cell_seconds(net, self.cell_snap(mode), nearest_seconds(net, fs, limit_s=limit_s), fs)
-        if key is not None:
-            with self._lock:
-                if key not in self._seconds:
-                    self._seconds[key] = T.copy()
-                    self._seconds_values += len(T)
-                while self._seconds_values > SECONDS_CACHE_VALUES and len(self._seconds) > 1:
-                    _, old = self._seconds.popitem(last=False)
-                    self._seconds_values -= len(old)
-        return T
+        out: list = [None] * len(requests)
+        todo = []
+        for i, (facilities, mode, limit_s) in enumerate(requests):
+            net = self.network(mode)
+            xy = _point_xy(facilities)
+            key = None if xy is None else (mode, _layer_key(facilities, xy), limit_s)
+            if key is not None:
+                with self._lock:
+                    hit = self._seconds.get(key)
+                    if hit is not None:
+                        self._seconds.move_to_end(key)
+                        out[i] = hit.copy()
+                        continue
+            todo.append((i, key, net, self.facility_snap(facilities, mode), mode, limit_s))
+        node_T = nearest_seconds_many([(net, fs, limit_s) for _i, _k, net, fs, _m, limit_s in todo])
+        for (i, key, net, fs, mode, _limit), nt in zip(todo, node_T):
+            T = cell_seconds(net, self.cell_snap(mode), nt, fs)
+            if key is not None:
+                with self._lock:
+                    if key not in self._seconds:
+                        self._seconds[key] = T.copy()
+                        self._seconds_values += len(T)
+                    while self._seconds_values > SECONDS_CACHE_VALUES and len(self._seconds) > 1:
+                        _, old = self._seconds.popitem(last=False)
+                        self._seconds_values -= len(old)
+            out[i] = T
+        return out
 
     def pairs(self, facilities, limit_s: float, mode: str = "walk"):
         """Cell -> facility pairs within ``limit_s`` seconds (inclusive), snap offsets included.
