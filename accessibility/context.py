@@ -41,7 +41,7 @@ import pandas as pd
 from accessibility.network import TravelNetwork
 from accessibility.parallel import nearest_seconds_many
 from accessibility.params import check_mode
-from accessibility.prepared import network_from_frames, prepared_cell_snap
+from accessibility.prepared import network_from_frames, prepared_cell_snap, prepared_facility_snap
 from accessibility.reach import cell_seconds, od_pairs, retime
 from accessibility.snap import Snap
 
@@ -247,7 +247,7 @@ class ComputeContext:
         with self._lock:
             snap = self._snaps.pop(key, None)
         if snap is None:
-            snap = self._snap_network(mode).snap(facilities)
+            snap = prepared_facility_snap(self._snap_network(mode), facilities)
         with self._lock:
             self._snaps[key] = snap  # most recently used last
             while len(self._snaps) > SNAP_CACHE_SIZE:

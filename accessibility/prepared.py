@@ -36,14 +36,15 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 
-from accessibility.network import TravelNetwork, _node_id_array, walk_mode_for
-from accessibility.snap import Snap, _coords, network_key as snap_network_key
+from accessibility.network import LazyLines, TravelNetwork, _node_id_array, walk_mode_for
+from accessibility.snap import Snap, _coords, check_crs, network_key as snap_network_key
 from gis.cache import discard_arrays, load_arrays, save_arrays
 from gis.study_area import cache_dir
 from layers.norms import MAX_SNAP_M, SPEEDS
 
 __all__ = ["FORMAT", "enabled", "network_from_frames", "network_key", "cells_key", "save_network", "load_network", "save_cells", "load_cells",
-           "network_folder", "cells_folder", "prepared_network", "prepared_cell_snap"]
+           "network_folder", "cells_folder", "prepared_network", "prepared_cell_snap",
+           "prepared_facility_snap", "FACILITY_SNAP_MIN_NODES"]
 
 #: Version of the prepared layout and of the build it stores; bump it when either changes, so an
 #: old bundle is never read as a new one.
@@ -157,9 +158,10 @@ def load_network(key: str, streets: str = "walk", root=None, *, verify: bool = T
     n, m = int(meta["nodes"]), int(meta["segments"])
     L = sp.csr_matrix((a["L_data"], a["L_indices"], a["L_indptr"]), shape=(n, n), copy=False)
     Lt = sp.csr_matrix((a["Lt_data"], a["Lt_indices"], a["Lt_indptr"]), shape=(n, n), copy=False)
-    start = np.asarray(a["line_start"])
-    counts = np.diff(start)
-    geom = shapely.linestrings(np.asarray(a["line_xy"]), indices=np.repeat(np.arange(m), counts))
+    line_xy, start = a["line_xy"], a["line_start"]
+    # the lines are made when first drawn, cut or snapped onto (LazyLines): most of a reload's cost
+    geom = LazyLines(lambda: shapely.linestrings(np.asarray(line_xy),
+                                                 indices=np.repeat(np.arange(m), np.diff(np.asarray(start)))))
     node_ids = np.asarray(a["node_ids"])
     if meta.get("node_ids_object"):
         node_ids = node_ids.astype(object)
@@ -225,12 +227,27 @@ def prepared_network(arrays: dict, streets: str, root=None) -> TravelNetwork | N
     return net
 
 
+#: Smallest prepared network whose *facility* snaps are kept too (the cells' always are): on a large
+#: network a snap needs the lines and their STRtree (seconds), on a small one it takes milliseconds and
+#: a planner moving sites would only fill the disk with one bundle per move.
+FACILITY_SNAP_MIN_NODES = 100_000
+
+
+def prepared_facility_snap(net: TravelNetwork, points, max_snap_m: float | None = None, root=None) -> Snap:
+    """As :func:`prepared_cell_snap` for a facility layer, on networks of :data:`FACILITY_SNAP_MIN_NODES`
+    nodes or more (else ``net.snap(points)``)."""
+    if net.n_nodes < FACILITY_SNAP_MIN_NODES:
+        return net.snap(points, max_snap_m)
+    return prepared_cell_snap(net, points, max_snap_m, root)
+
+
 def prepared_cell_snap(net: TravelNetwork, points, max_snap_m: float | None = None, root=None) -> Snap:
     """``net.snap(points)``, read from disk when ``net`` is prepared and these points were snapped
     on it before (else snapped and written)."""
     max_snap_m = MAX_SNAP_M if max_snap_m is None else float(max_snap_m)
-    if net._prepared is None or not enabled():
+    if net._prepared is None or not enabled() or len(points) == 0:
         return net.snap(points, max_snap_m)
+    check_crs(net, points)  # as snap_points does, also when the snap is read from disk
     xy, _ = _coords(points)
     key = cells_key(xy, net._prepared, max_snap_m)
     snap = load_cells(net, points, key, max_snap_m, root)

@@ -127,3 +127,31 @@ def test_edited_streets_get_another_key(small_demo):
     assert k(xy=xy) != base
     assert k(streets="bike") != base and k(directed=False) != base
     assert k() == base
+
+
+def test_reload_makes_lines_only_when_needed_and_keeps_facility_snaps(small_demo, tmp_path, monkeypatch):
+    """A reloaded network makes its lines on first use (coverage from kept snaps needs none), and
+    facility snaps are kept on large networks (here: the threshold lowered to the demo's size)."""
+    monkeypatch.setattr(prepared, "FACILITY_SNAP_MIN_NODES", 0)
+    arrays = small_demo.street_frames("walk").edge_arrays()
+    fresh = prepared.prepared_network(arrays, "walk", root=tmp_path)
+    fac = small_demo.facilities[small_demo.facilities["family"] == "primary"]
+    pop = small_demo.population
+    ref_f, ref_c = fresh.snap(fac), fresh.snap(pop)
+    prepared.prepared_facility_snap(fresh, fac, root=tmp_path)
+    prepared.prepared_cell_snap(fresh, pop, root=tmp_path)
+    net = prepared.load_network(fresh._prepared, "walk", tmp_path)
+    lines = net.__dict__["_edge_geom"]
+    elderly = net.for_mode("walk_elderly")
+    f = prepared.prepared_facility_snap(elderly, fac, root=tmp_path)
+    c = prepared.prepared_cell_snap(elderly, pop, root=tmp_path)
+    assert not lines.made  # snaps read from disk: no line made yet
+    a = fresh.for_mode("walk_elderly")
+    np.testing.assert_array_equal(cell_seconds(elderly, c, nearest_seconds(elderly, f), f),
+                                  cell_seconds(a, a.snap(pop), nearest_seconds(a, a.snap(fac)), a.snap(fac)))
+    for name in ("edge", "pos_m", "dist_m", "ok", "labels"):
+        np.testing.assert_array_equal(getattr(f, name), getattr(ref_f, name))
+        np.testing.assert_array_equal(getattr(c, name), getattr(ref_c, name))
+    assert net.edge_geom is elderly.edge_geom and lines.made  # made once, shared by the modes
+    with pytest.raises(ValueError, match="reproject"):
+        prepared.prepared_facility_snap(net, fac.to_crs(4326), root=tmp_path)
