@@ -18,9 +18,10 @@ very function the single-core path runs, so results are identical (tests/test_pa
 When. ``HEDONG_THREADS`` sets how many processes (default: the cores this process may use,
 ``os.sched_getaffinity``); 1 turns parallel searches off. Networks under
 :data:`PARALLEL_MIN_NODES` nodes run in this process: there a search takes milliseconds and a
-round trip to a worker costs more. The workers start once per process from a ``forkserver``
-(not ``fork``: the app is multi-threaded, and forking a threaded process can deadlock) with the
-engine preloaded, and stay up for the next call. A pool that fails (a worker killed) is dropped and
+round trip to a worker costs more. The workers start once per process: forked when this process
+runs one thread (the CLI, a script), else from a ``forkserver`` with the engine preloaded (the app
+is multi-threaded, and forking a threaded process can deadlock; a forkserver re-imports the main
+script, which then needs the usual ``if __name__ == "__main__"`` guard) (:func:`warm` starts them while a large network loads), and stay up for the next call. A pool that fails (a worker killed) is dropped and
 the searches are run here instead.
 """
 
@@ -42,7 +43,7 @@ import scipy.sparse as sp
 
 from accessibility.reach import super_source_edges, super_source_seconds
 
-__all__ = ["threads", "PARALLEL_MIN_NODES", "nearest_seconds_many", "shutdown"]
+__all__ = ["threads", "PARALLEL_MIN_NODES", "nearest_seconds_many", "shutdown", "warm"]
 
 #: Smallest network (nodes) whose searches go to worker processes.
 PARALLEL_MIN_NODES = 150_000
@@ -78,12 +79,9 @@ def threads() -> int:
 
 def _matrix_folder(net) -> Path:
     """A folder holding ``Lt_indptr.npy``, ``Lt_indices.npy``, ``Lt_data.npy`` of ``net`` (lengths)."""
-    if net._prepared is not None:
-        from accessibility.prepared import network_folder  # prepared imports this module's callers
-
-        folder = network_folder(net._prepared, net.streets)
-        if (folder / "manifest.json").is_file():
-            return folder
+    folder = net._shared.get("folder")  # a prepared network's own bundle (accessibility.prepared)
+    if folder is not None and (Path(folder) / "manifest.json").is_file():
+        return Path(folder)
     base = net._length_csr_t  # shared by every mode of the street graph: one folder for all
     folder = _matrix_dirs.get(id(base))
     if folder is None:
@@ -132,11 +130,30 @@ def _get_pool(workers: int) -> ProcessPoolExecutor:
         if _pool is None or _pool_workers != workers:
             if _pool is not None:
                 _pool.shutdown(wait=False, cancel_futures=True)
-            ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["accessibility.parallel"])
+            # fork from a single-threaded process (the CLI, a script: nothing re-imported, no
+            # ``if __name__ == "__main__"`` guard needed); a forkserver from a threaded one (the app)
+            if threading.active_count() == 1 and "fork" in mp.get_all_start_methods():
+                ctx = mp.get_context("fork")
+            else:
+                ctx = mp.get_context("forkserver")
+                ctx.set_forkserver_preload(["accessibility.parallel"])
             _pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
             _pool_workers = workers
         return _pool
+
+
+def _noop() -> int:
+    return os.getpid()
+
+
+def warm(n_nodes: int) -> None:
+    """Start the worker processes in the background for a network of ``n_nodes`` nodes that will
+    be searched in parallel (they import the engine while this process goes on loading)."""
+    workers = threads()
+    if workers > 1 and n_nodes >= PARALLEL_MIN_NODES:
+        pool = _get_pool(workers)
+        for _ in range(workers):
+            pool.submit(_noop)
 
 
 def shutdown() -> None:

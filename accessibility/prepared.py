@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 
+from accessibility import parallel
 from accessibility.network import LazyLines, TravelNetwork, _node_id_array, walk_mode_for
 from accessibility.snap import Snap, _coords, check_crs, network_key as snap_network_key
 from gis.cache import discard_arrays, load_arrays, save_arrays
@@ -131,7 +132,8 @@ def save_network(net: TravelNetwork, key: str, root=None) -> Path:
             "symmetric": bool(net.symmetric), "nodes": int(net.n_nodes), "segments": int(net.n_edges),
             "node_ids_object": bool(np.asarray(net.node_ids).dtype.hasobject)}
     net._prepared = key
-    return save_arrays(network_folder(key, net.streets, root), arrays, meta)
+    folder = net._shared["folder"] = save_arrays(network_folder(key, net.streets, root), arrays, meta)
+    return folder
 
 
 def load_network(key: str, streets: str = "walk", root=None, *, verify: bool = True) -> TravelNetwork | None:
@@ -172,7 +174,9 @@ def load_network(key: str, streets: str = "walk", root=None, *, verify: bool = T
         speed_m_per_s=SPEEDS[mode].m_per_s, walk_m_per_s=SPEEDS[walk_mode_for(mode)].m_per_s, crs=meta["crs"],
         symmetric=bool(meta["symmetric"]), streets=meta["streets"], _length_csr=L, _length_csr_t=Lt,
         _prepared=key)
+    net._shared["folder"] = folder  # its length matrices, for the worker processes (accessibility.parallel)
     net._set_weights()
+    parallel.warm(n)  # a large network will be searched on every core: start the workers meanwhile
     return net
 
 

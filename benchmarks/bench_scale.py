@@ -118,7 +118,7 @@ def run_today(target_nodes: int) -> dict:
 
     from accessibility import prepared
     from accessibility.context import ComputeContext
-    from accessibility.coverage import service_coverage
+    from accessibility.coverage import service_coverage, service_facilities
     from accessibility.network import TravelNetwork
     from layers.families import SERVICES
 
@@ -157,6 +157,8 @@ def run_today(target_nodes: int) -> dict:
     prepared.save_network(net, key, root)
     xy, _ = prepared._coords(big.population)
     prepared.save_cells(net, cells, prepared.cells_key(xy, key, cells.max_snap_m), root)
+    for svc in SERVICES.values():  # the services' facility snaps, as a context keeps them on a large network
+        prepared.prepared_facility_snap(net, service_facilities(big, svc), root=root)
     row["write"] = time.perf_counter() - t
     row["prepared_MiB"] = sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) / 2**20
     one = {s: service_coverage(area, s).population_share for s in SERVICES}
