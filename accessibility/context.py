@@ -5,14 +5,16 @@ here once. Coverage, circles, 2SFCA, norm checks, scenario evaluation and the op
 a :class:`ComputeContext` two questions:
 
 * :meth:`ComputeContext.seconds` — seconds from a facility layer (the nearest of its points) to
-  every population cell, snap offsets included (one multi-source Dijkstra);
+  every population cell, snap offsets included (one multi-source Dijkstra; several layers at once,
+  on every core, with :meth:`ComputeContext.seconds_many`);
 * :meth:`ComputeContext.pairs` — cell -> facility pairs within a time limit (one limited
   Dijkstra per facility, cached per facility location, so moving one site costs one search).
 
 What it owns, built lazily and once:
 
 * the travel network per mode (:class:`~accessibility.network.TravelNetwork`; the graph is
-  converted once, other modes share its arrays);
+  converted once, other modes share its arrays; an area loaded from the disk cache reloads its
+  prepared network and cells' snap from disk, :mod:`accessibility.prepared`);
 * **one** snapping of the population cells per street graph (geometric, made on the walking
   network — or on the area's cycling graph for ``bike`` where it has one — and re-timed per mode);
 * the cells' district codes in display order;

@@ -1,28 +1,36 @@
-"""Benchmark: province-size networks on one machine — build, snap and every service's coverage.
+"""Benchmark: province-size networks on one machine — today's path against prepared networks on every core.
 
-    python benchmarks/bench_scale.py [--nodes 250000 1000000] [--json]
-    python benchmarks/bench_scale.py --nodes 250000 1000000 4000000   # 4 M: by hand, not in CI
+    python benchmarks/bench_scale.py [--nodes 250000 1000000] [--pandana 250000] [--json] [--json-out F]
+    python benchmarks/bench_scale.py --nodes 1000000 4000000   # 4 M: by hand, not in CI
 
-Each size runs in its own subprocess (so ``peak_MiB``, the process's ``ru_maxrss``, is that
-size's alone). A network of about ``N`` nodes is made fast by *tiling* the default demo (scale 1,
-17,714 nodes): its street arrays, population cells and facilities are copied ``k`` times on a grid
-of tiles 1 km apart (ids renumbered; tiles are not joined by streets, so each tile is one town of
-a county-level network). The generator never runs at the large size.
+A network of about ``N`` nodes is made fast by *tiling* the default demo (scale 1, 17,714 nodes):
+its street arrays, population cells and facilities are copied ``k`` times on a grid of tiles 1 km
+apart (ids renumbered; tiles are not joined by streets, so each tile is one town of a county-level
+network). The generator never runs at the large size. Each size runs two fresh subprocesses, so
+``peak_MiB`` (the process's ``ru_maxrss``) is that phase's alone:
 
-Steps timed per size (seconds; "after load" is everything but ``load`` and ``tile``):
+1. **today** (``HEDONG_THREADS=1``): ``build`` (:meth:`TravelNetwork.from_edges`), ``snap`` (the
+   cells onto the streets) and the nine services' :func:`~accessibility.coverage.service_coverage`
+   one after the other — "after load" is their sum, as in the issue-15 table; then ``write``: the
+   prepared network, the cells' snap and the services' facility snaps written to disk
+   (:mod:`accessibility.prepared`) — the one-off cost a study area pays on its first open.
+2. **new**: ``key`` (the content hash of the tiled arrays, as a context computes it from an area's
+   street tables), ``load_network`` + ``load_cells`` (the prepared bundle memory-mapped and
+   checked), then the nine services by :func:`~accessibility.coverage.service_coverages` with the
+   searches in worker processes (``HEDONG_THREADS``, default every core) — "after load" is that
+   time; the workers' own peak memory is printed beside the parent's. Its shares must equal
+   today's, float for float, and :func:`~accessibility.coverage.coverage_shares` (bounded searches,
+   stopped at 15 minutes) must give the same shares. Then the nine multi-source searches alone,
+   on the same arrays, four ways: scipy on one core (today's), scipy on every core, networkit
+   (one thread, ``Dijkstra`` from a super-source node per service) and python-igraph
+   (``distances(algorithm="dijkstra")``), with the largest difference of their times to scipy's.
+3. **pandana** (``--pandana N``, default 250 k; 0 skips it): ``Network()`` and ``precompute(900)``
+   (its contraction hierarchy), the nearest facility of each of the nine services within 900 s,
+   and one aggregation (people within 15 minutes) — the usual alternative.
 
-* ``load`` — the demo study area from the disk cache (the generator runs once if it is cold);
-* ``tile`` — copying arrays, cells and facilities (the benchmark's own set-up);
-* ``build`` — :meth:`accessibility.network.TravelNetwork.from_edges` (CSR matrices, segment
-  table, orientation) — no networkx graph;
-* ``snap`` — the population cells onto the streets (shapely STRtree build + nearest query);
-* one column per service — :func:`accessibility.coverage.service_coverage` (facility snapping,
-  one multi-source Dijkstra, the cells' minutes, shares, district table).
-
-Seconds are wall clock; ``after_load_cpu`` is the same steps' CPU time of the process (on a
-shared machine the wall clock also counts waiting for a core). ``growth`` is the exponent ``b`` of ``time ~ nodes^b`` for the after-load CPU total between
-consecutive sizes (1 = linear). Goal of issue 15: 1 M nodes, every service, under 30 s after load
-and under 8 GiB peak.
+Seconds are wall clock; the machine's size and its load average before and after are printed
+(on a shared machine the wall clock also counts waiting for a core). Every tile is the same town,
+so each service's share must equal the demo's own (checked).
 """
 
 from __future__ import annotations
@@ -167,17 +175,23 @@ def run_today(target_nodes: int) -> dict:
 
 
 def _worker_peaks_mib() -> list:
-    """Peak resident memory (VmHWM) of the live worker processes."""
+    """Per live worker process: (peak resident MiB ``VmHWM``, proportional set size MiB ``Pss`` now).
+
+    A forked worker's resident set counts the parent's pages it shares (copy-on-write) and the
+    memory-mapped matrix every process shares; ``Pss`` divides shared pages among their sharers,
+    so the parent's peak plus the workers' Pss is the machine's memory."""
     from accessibility import parallel
 
     out = []
     pool = parallel._pool
     for pid in (list(getattr(pool, "_processes", {}) or {}) if pool is not None else []):
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    out.append(int(line.split()[1]) / 1024.0)
-        except OSError:
+            hwm = next(int(x.split()[1]) for x in Path(f"/proc/{pid}/status").read_text().splitlines()
+                       if x.startswith("VmHWM:"))
+            pss = next(int(x.split()[1]) for x in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+                       if x.startswith("Pss:"))
+            out.append((hwm / 1024.0, pss / 1024.0))
+        except (OSError, StopIteration):
             pass
     return out
 
@@ -218,9 +232,10 @@ def _libraries(net, jobs) -> dict:
         import igraph as ig
 
         t = time.perf_counter()
-        G = ig.Graph(n=n + len(specs), edges=np.column_stack([rows[0], rows[1]]).tolist(), directed=True)
+        G = ig.Graph(n=n + len(specs), edges=np.column_stack([rows[0], rows[1]]), directed=True)
+        G.es["w"] = rows[2]  # (an attribute: the weights are converted once, not per search)
         out["igraph_graph"] = time.perf_counter() - t
-        w = rows[2].tolist()
+        w = "w"
         t = time.perf_counter()
         first = None
         for i in range(len(specs)):
@@ -359,6 +374,7 @@ def main(argv=None) -> int:
     ap.add_argument("--pandana", type=int, default=250_000, help="pandana at this size (0: skip)")
     ap.add_argument("--no-libraries", action="store_true", help="skip the networkit / igraph runs")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--json-out", help="also write the rows as JSON to this file")
     # internal: one phase of one size in this process, its JSON printed
     ap.add_argument("--today", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--new", type=int, help=argparse.SUPPRESS)
@@ -388,9 +404,11 @@ def main(argv=None) -> int:
         for side in ("today", "new"):
             b[side]["growth"] = (math.log(b[side]["after_load"] / a[side]["after_load"])
                                  / math.log(b["today"]["nodes"] / a["today"]["nodes"]))
+    result = {"machine": _machine(), "load_before": load0, "load_after": load1, "rows": rows, "pandana": pand}
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(result, indent=1))
     if args.json:
-        print(json.dumps({"machine": _machine(), "load_before": load0, "load_after": load1, "rows": rows,
-                          "pandana": pand}, indent=1))
+        print(json.dumps(result, indent=1))
         return 0
     f = lambda x: f"{x:.2f}"
     print(f"machine: {_machine()}; load average (1, 5, 15 min) before {load0[0]:.1f} {load0[1]:.1f} {load0[2]:.1f}, "
@@ -409,7 +427,8 @@ def main(argv=None) -> int:
         t, n = r["today"], r["new"]
         print(" | ".join([f"{n['nodes']:,}", f(n["key"]), f(n["load_network"]), f(n["load_cells"]), f(n["after_load"]),
                           f"{t['after_load'] / n['after_load']:.1f}x", f"{n['peak_MiB']:.0f}",
-                          "/".join(f"{x:.0f}" for x in n["worker_peak_MiB"]) or "-", f(n["shares_bounded"]),
+                          "; ".join(f"{a:.0f} (Pss {b:.0f})" for a, b in n["worker_peak_MiB"]) or "-",
+                          f(n["shares_bounded"]),
                           str(n["same_shares_as_today"] and n["bounded_same_shares"] and t["same_shares_as_demo"])]))
     print("\nThe nine multi-source searches alone, same arrays (seconds; ratio = that / scipy on every core)")
     print("nodes | scipy today (one core) | scipy, every core | networkit (1 thread) | igraph | graph build nk / ig")
