@@ -133,6 +133,7 @@ def save_network(net: TravelNetwork, key: str, root=None) -> Path:
             "node_ids_object": bool(np.asarray(net.node_ids).dtype.hasobject)}
     net._prepared = key
     folder = net._shared["folder"] = save_arrays(network_folder(key, net.streets, root), arrays, meta)
+    net._shared["root"] = root  # its snaps are kept beside it
     return folder
 
 
@@ -175,6 +176,7 @@ def load_network(key: str, streets: str = "walk", root=None, *, verify: bool = T
         symmetric=bool(meta["symmetric"]), streets=meta["streets"], _length_csr=L, _length_csr_t=Lt,
         _prepared=key)
     net._shared["folder"] = folder  # its length matrices, for the worker processes (accessibility.parallel)
+    net._shared["root"] = root  # its snaps are kept beside it
     net._set_weights()
     parallel.warm(n)  # a large network will be searched on every core: start the workers meanwhile
     return net
@@ -252,6 +254,7 @@ def prepared_cell_snap(net: TravelNetwork, points, max_snap_m: float | None = No
     if net._prepared is None or not enabled() or len(points) == 0:
         return net.snap(points, max_snap_m)
     check_crs(net, points)  # as snap_points does, also when the snap is read from disk
+    root = root if root is not None else net._shared.get("root")
     xy, _ = _coords(points)
     key = cells_key(xy, net._prepared, max_snap_m)
     snap = load_cells(net, points, key, max_snap_m, root)

@@ -196,6 +196,21 @@ def _worker_peaks_mib() -> list:
     return out
 
 
+def _workers_cpu() -> float:
+    """CPU seconds (user + system) the live worker processes have used so far."""
+    from accessibility import parallel
+
+    pool = parallel._pool
+    total = 0.0
+    for pid in (list(getattr(pool, "_processes", {}) or {}) if pool is not None else []):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
 def _libraries(net, jobs) -> dict:
     """The same searches (a super-source per service over ``net.csr_t``) in networkit and igraph."""
     from accessibility.reach import nearest_seconds, super_source_edges
@@ -277,9 +292,10 @@ def run_prepared(target_nodes: int, today: dict | None = None, libraries: bool =
     ctx._cells["walk"] = prepared.prepared_cell_snap(net, big.population, root=root)
     row["load_cells"] = time.perf_counter() - t
     row["load_prepared"] = row["load_network"] + row["load_cells"]
-    t, c0 = time.perf_counter(), time.process_time()
+    t, c0, w0 = time.perf_counter(), time.process_time(), _workers_cpu()
     covs = service_coverages(big, SERVICES)
     row["services"], row["services_cpu_parent"] = time.perf_counter() - t, time.process_time() - c0
+    row["services_cpu_workers"] = _workers_cpu() - w0
     row["after_load"] = row["services"]
     row["peak_MiB"] = _rss_peak_mib()
     row["worker_peak_MiB"] = _worker_peaks_mib()
@@ -430,6 +446,11 @@ def main(argv=None) -> int:
                           "; ".join(f"{a:.0f} (Pss {b:.0f})" for a, b in n["worker_peak_MiB"]) or "-",
                           f(n["shares_bounded"]),
                           str(n["same_shares_as_today"] and n["bounded_same_shares"] and t["same_shares_as_demo"])]))
+    for r in rows:
+        t, n = r["today"], r["new"]
+        print(f"    {n['nodes']:,} nodes, CPU seconds of the nine services: today {t['after_load_cpu'] - t['cpu']['build'] - t['cpu']['snap']:.2f}"
+              f" (one process); new {n['services_cpu_parent']:.2f} in this process + {n.get('services_cpu_workers', 0):.2f}"
+              f" in the workers — wall {n['services']:.2f} s")
     print("\nThe nine multi-source searches alone, same arrays (seconds; ratio = that / scipy on every core)")
     print("nodes | scipy today (one core) | scipy, every core | networkit (1 thread) | igraph | graph build nk / ig")
     for r in rows:
