@@ -316,7 +316,7 @@ class ComputeContext:
         """
         return self.seconds_many([(facilities, mode, limit_s)])[0]
 
-    def seconds_many(self, requests) -> list:
+    def seconds_many(self, requests, on_result=None) -> list:
         """:meth:`seconds` for several facility layers and modes at once, the searches on every core.
 
         The searches not already cached run together (:func:`accessibility.parallel.nearest_seconds_many`:
@@ -327,6 +327,9 @@ class ComputeContext:
         ----------
         requests : list of (facilities, mode, limit_s)
             As the arguments of :meth:`seconds` (``limit_s`` may be None).
+        on_result : callable, optional
+            ``on_result(i, seconds)`` is called as each request's cell seconds are ready (cached ones
+            first, then in the order the searches finish): a caller's work overlaps the searches.
 
         Returns
         -------
@@ -346,10 +349,14 @@ class ComputeContext:
                     if hit is not None:
                         self._seconds.move_to_end(key)
                         out[i] = hit.copy()
-                        continue
+                if out[i] is not None:
+                    if on_result is not None:
+                        on_result(i, out[i])
+                    continue
             todo.append((i, key, net, self.facility_snap(facilities, mode), mode, limit_s))
-        node_T = nearest_seconds_many([(net, fs, limit_s) for _i, _k, net, fs, _m, limit_s in todo])
-        for (i, key, net, fs, mode, _limit), nt in zip(todo, node_T):
+
+        def done(j, nt):
+            i, key, net, fs, mode, _limit = todo[j]
             T = cell_seconds(net, self.cell_snap(mode), nt, fs)
             if key is not None:
                 with self._lock:
@@ -360,6 +367,10 @@ class ComputeContext:
                         _, old = self._seconds.popitem(last=False)
                         self._seconds_values -= len(old)
             out[i] = T
+            if on_result is not None:
+                on_result(i, T)
+
+        nearest_seconds_many([(net, fs, limit_s) for _i, _k, net, fs, _m, limit_s in todo], on_result=done)
         return out
 
     def pairs(self, facilities, limit_s: float, mode: str = "walk"):

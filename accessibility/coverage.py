@@ -327,9 +327,14 @@ def service_coverages(area, services=None, minutes: float | None = None, mode: s
     minutes = DEFAULT_MINUTES if check_minutes(minutes) is None else float(minutes)
     svcs, modes, facs, requests = _service_requests(area, SERVICES if services is None else services, mode, facilities)
     ctx = ComputeContext.for_area(area)
-    seconds = ctx.seconds_many(requests)
-    return {svc.key: _coverage(area, svc, minutes, T, ctx.network(m), ctx.facility_snap(fac, m), ctx.cell_snap(m))
-            for svc, m, fac, T in zip(svcs, modes, facs, seconds)}
+    covs = {}
+
+    def build(i, T):  # as each service's seconds arrive: overlaps the other services' searches
+        svc, m, fac = svcs[i], modes[i], facs[i]
+        covs[i] = _coverage(area, svc, minutes, T, ctx.network(m), ctx.facility_snap(fac, m), ctx.cell_snap(m))
+
+    ctx.seconds_many(requests, on_result=build)
+    return {svcs[i].key: covs[i] for i in range(len(svcs))}
 
 
 def coverage_shares(area, services=None, minutes: float | None = None, mode: str | None = None,

@@ -34,7 +34,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -168,7 +168,8 @@ def shutdown() -> None:
 atexit.register(shutdown)
 
 
-def nearest_seconds_many(jobs, *, workers: int | None = None, min_nodes: int | None = None) -> list:
+def nearest_seconds_many(jobs, *, workers: int | None = None, min_nodes: int | None = None,
+                         on_result=None) -> list:
     """:func:`accessibility.reach.nearest_seconds` for several independent searches at once.
 
     Parameters
@@ -180,6 +181,9 @@ def nearest_seconds_many(jobs, *, workers: int | None = None, min_nodes: int | N
         Processes to use (default :func:`threads`).
     min_nodes : int, optional
         Smallest network sent to workers (default :data:`PARALLEL_MIN_NODES`).
+    on_result : callable, optional
+        ``on_result(i, seconds)`` is called in this process as each job's result arrives (in the
+        order they finish), so a caller's own work on one result overlaps the workers' searches.
 
     Returns
     -------
@@ -192,18 +196,28 @@ def nearest_seconds_many(jobs, *, workers: int | None = None, min_nodes: int | N
     big = [i for i, (net, *_rest) in enumerate(specs) if net.n_nodes >= min_nodes]
     out: list = [None] * len(specs)
     if workers > 1 and len(big) > 1:
+        index = {}
         try:
             pool = _get_pool(min(workers, len(big)))
-            futs = {}
             for i in big:
                 net, cols, w, limit = specs[i]
-                futs[i] = pool.submit(_worker_search, str(_matrix_folder(net)), net.n_nodes, net.speed_m_per_s,
-                                      cols, w, limit)
-            for i, f in futs.items():
-                out[i] = f.result()
+                index[pool.submit(_worker_search, str(_matrix_folder(net)), net.n_nodes, net.speed_m_per_s,
+                                  cols, w, limit)] = i
         except (BrokenProcessPool, OSError):
-            shutdown()  # a lost worker (killed, out of memory): answer here, start afresh next time
+            shutdown()  # no pool: every search runs here below
+            index = {}
+        for f in as_completed(index):
+            i = index[f]
+            try:
+                out[i] = f.result()
+            except (BrokenProcessPool, CancelledError, OSError):
+                shutdown()  # a lost worker (killed, out of memory): answered here, started afresh next time
+                continue
+            if on_result is not None:
+                on_result(i, out[i])
     for i, (net, cols, w, limit) in enumerate(specs):
         if out[i] is None:
             out[i] = super_source_seconds(net.csr_t, cols, w, limit)
+            if on_result is not None:
+                on_result(i, out[i])
     return out
