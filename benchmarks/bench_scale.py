@@ -175,7 +175,8 @@ def run_today(target_nodes: int) -> dict:
 
 
 def _worker_peaks_mib() -> list:
-    """Per live worker process: (peak resident MiB ``VmHWM``, proportional set size MiB ``Pss`` now).
+    """Per live worker process: peak resident MiB (``VmHWM``), proportional set size (``Pss``) and
+    private memory (``Private_Clean + Private_Dirty``) now, MiB.
 
     A forked worker's resident set counts the parent's pages it shares (copy-on-write) and the
     memory-mapped matrix every process shares; ``Pss`` divides shared pages among their sharers,
@@ -188,10 +189,10 @@ def _worker_peaks_mib() -> list:
         try:
             hwm = next(int(x.split()[1]) for x in Path(f"/proc/{pid}/status").read_text().splitlines()
                        if x.startswith("VmHWM:"))
-            pss = next(int(x.split()[1]) for x in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
-                       if x.startswith("Pss:"))
-            out.append((hwm / 1024.0, pss / 1024.0))
-        except (OSError, StopIteration):
+            roll = {x.split(":")[0]: int(x.split()[1]) for x in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+                    if x.split(":")[0] in ("Pss", "Private_Clean", "Private_Dirty")}
+            out.append((hwm / 1024.0, roll["Pss"] / 1024.0, (roll["Private_Clean"] + roll["Private_Dirty"]) / 1024.0))
+        except (OSError, StopIteration, KeyError):
             pass
     return out
 
@@ -443,7 +444,7 @@ def main(argv=None) -> int:
         t, n = r["today"], r["new"]
         print(" | ".join([f"{n['nodes']:,}", f(n["key"]), f(n["load_network"]), f(n["load_cells"]), f(n["after_load"]),
                           f"{t['after_load'] / n['after_load']:.1f}x", f"{n['peak_MiB']:.0f}",
-                          "; ".join(f"{a:.0f} (Pss {b:.0f})" for a, b in n["worker_peak_MiB"]) or "-",
+                          "; ".join(f"{w[0]:.0f} (Pss {w[1]:.0f}, private {w[2]:.0f})" for w in n["worker_peak_MiB"]) or "-",
                           f(n["shares_bounded"]),
                           str(n["same_shares_as_today"] and n["bounded_same_shares"] and t["same_shares_as_demo"])]))
     for r in rows:
