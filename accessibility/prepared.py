@@ -228,8 +228,9 @@ def prepared_network(arrays: dict, streets: str, root=None) -> TravelNetwork | N
                                        streets=streets, crs=arrays["crs"])
         try:
             save_network(net, key, root)
-        except OSError:  # a read-only or full cache: the network is still good, just not kept
-            net._prepared = None
+        except (OSError, TypeError, ValueError):  # a read-only or full cache, an unstorable CRS: the
+            net._prepared = None                  # network is still good, just not kept
+            net._shared.pop("folder", None)
     return net
 
 
@@ -262,6 +263,6 @@ def prepared_cell_snap(net: TravelNetwork, points, max_snap_m: float | None = No
         snap = net.snap(points, max_snap_m)
         try:
             save_cells(net, snap, key, root)
-        except OSError:
+        except (OSError, TypeError, ValueError):
             pass  # not kept; the snap is good
     return snap
