@@ -189,12 +189,23 @@ def nearest_seconds_many(jobs, *, workers: int | None = None, min_nodes: int | N
     -------
     list of ndarray
         One node-seconds array per job, in order; equal, float for float, to the single-core result.
+        With ``on_result`` the arrays are handed over and not kept (the list holds None): at four
+        million nodes nine of them are 300 MB.
     """
     workers = threads() if workers is None else max(1, int(workers))
     min_nodes = PARALLEL_MIN_NODES if min_nodes is None else int(min_nodes)
     specs = [(net, *super_source_edges(net, snap), limit) for net, snap, limit in jobs]
     big = [i for i, (net, *_rest) in enumerate(specs) if net.n_nodes >= min_nodes]
     out: list = [None] * len(specs)
+    answered = set()
+
+    def deliver(i, d):
+        answered.add(i)
+        if on_result is None:
+            out[i] = d
+        else:
+            on_result(i, d)
+
     if workers > 1 and len(big) > 1:
         index = {}
         try:
@@ -207,17 +218,15 @@ def nearest_seconds_many(jobs, *, workers: int | None = None, min_nodes: int | N
             shutdown()  # no pool: every search runs here below
             index = {}
         for f in as_completed(index):
-            i = index[f]
+            i = index.pop(f)  # (drops the future, and with it the result, once handed over)
             try:
-                out[i] = f.result()
+                d = f.result()
             except (BrokenProcessPool, CancelledError, OSError):
                 shutdown()  # a lost worker (killed, out of memory): answered here, started afresh next time
                 continue
-            if on_result is not None:
-                on_result(i, out[i])
+            deliver(i, d)
+            del d
     for i, (net, cols, w, limit) in enumerate(specs):
-        if out[i] is None:
-            out[i] = super_source_seconds(net.csr_t, cols, w, limit)
-            if on_result is not None:
-                on_result(i, out[i])
+        if i not in answered:
+            deliver(i, super_source_seconds(net.csr_t, cols, w, limit))
     return out
