@@ -209,7 +209,7 @@ def nearest_seconds_many(jobs, *, workers: int | None = None, min_nodes: int | N
     if workers > 1 and len(big) > 1:
         index = {}
         try:
-            pool = _get_pool(min(workers, len(big)))
+            pool = _get_pool(workers)  # (one pool size per process: a new size would restart the workers)
             for i in big:
                 net, cols, w, limit = specs[i]
                 index[pool.submit(_worker_search, str(_matrix_folder(net)), net.n_nodes, net.speed_m_per_s,
