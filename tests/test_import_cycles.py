@@ -18,7 +18,6 @@ PACKAGES = ("layers", "gis", "accessibility", "scenarios", "presentation", "demo
 #: then fails on the pair if it still imports both ways.
 PENDING_AT_MERGE = {
     frozenset({"gis.osm", "gis.osm_pbf"}),                    # gis/osm*.py: the OSM helper's files
-    frozenset({"accessibility.context", "accessibility.network"}),  # network.py: the caches helper's file
 }
 
 
