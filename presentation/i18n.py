@@ -5,7 +5,10 @@
 (:mod:`presentation.webmap` and its styles, legends, geojson and map_scripts modules), ``tiles.*``
 for the base-map choices, ``page.*`` for the published pages (:mod:`presentation.publish`),
 ``col.*`` for table heads, ``app.*`` for the Streamlit app, ``optimize.*`` for the words the
-optimiser returns as keys (:mod:`scenarios.locate.registry`).
+optimiser returns as keys (:mod:`scenarios.locate.registry`); and the engines' messages (``ind.*``,
+``scope.*``: reasons, notes, labels the indicator table fills in both languages), whose entries live
+in :data:`layers.words.WORDS` — below the engines — and are merged here, so this is the one catalogue
+and :func:`t` renders any key of it.
 Every entry carries both languages with the same placeholders (tests/test_i18n.py checks it).
 
 Names of facility families, sub-types, services and capacity units are not repeated here: they
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from layers import families as _registry
 from layers.schema import COHORTS, NAME_EN
+from layers.words import WORDS
 
 #: The languages of the catalogue; the first is the default of every function.
 LANGS = ("zh", "en")
@@ -492,6 +496,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
 def lang_of(lang: str | None) -> str:
     """``lang`` if it is a catalogue language, else ``"en"`` (the one fallback rule)."""
     return lang if lang in LANGS else "en"
+
+
+# The engines' messages (layers.words) join the one catalogue; a key typed in both places is a mistake.
+if set(WORDS) & set(CATALOGUE):
+    raise RuntimeError(f"keys in both catalogues: {sorted(set(WORDS) & set(CATALOGUE))}")
+CATALOGUE.update(WORDS)
 
 
 def t(key: str, lang: str = "zh", **kw) -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from layers import families as reg
 from presentation import i18n
+from layers.words import WORDS
 from presentation.i18n import CATALOGUE, LANGS, t
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,8 +28,9 @@ def test_every_key_has_zh_and_en_with_the_same_placeholders():
         assert set(entry) == set(LANGS), key
         assert all(isinstance(v, str) and v.strip() for v in entry.values()), key
         assert _fields(entry["zh"]) == _fields(entry["en"]), key
-        # (a label meant to be read in both languages, "语言 / Language", is the same in both)
-        if entry["en"] != entry["zh"] and re.search(r"[\u4e00-\u9fff]", entry["en"]):
+        # (a label meant to be read in both languages, "语言 / Language", is the same in both; the engines'
+        # English quotes the plan's own terms, 普惠 / 养老机构 / 每个乡镇, as the JSON always has)
+        if entry["en"] != entry["zh"] and key not in WORDS and re.search(r"[\u4e00-\u9fff]", entry["en"]):
             pytest.fail(f"{key}: Chinese in the English text")
 
 
