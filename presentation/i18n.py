@@ -502,15 +502,43 @@ def lang_of(lang: str | None) -> str:
 if set(WORDS) & set(CATALOGUE):
     raise RuntimeError(f"keys in both catalogues: {sorted(set(WORDS) & set(CATALOGUE))}")
 CATALOGUE.update(WORDS)
+#: The first words of dotted catalogue keys, and the registry's (see :func:`app_key`).
+_NAMESPACES = frozenset({k.partition(".")[0] for k in CATALOGUE if "." in k} | {"family", "subtype", "service", "unit"})
+
+
+#: Names the family registry holds, read by :func:`t` as ``<namespace>.<key>`` (``service.primary``):
+#: a registered family or level is named everywhere at once, never copied into the catalogue.
+_REGISTRY_WORDS = {"family": _registry.family_label, "subtype": _registry.subtype_label,
+                   "service": _registry.service_label, "unit": _registry.unit_label}
 
 
 def t(key: str, lang: str = "zh", **kw) -> str:
     """The phrase ``key`` in ``lang`` (``zh`` default, ``en``), formatted with ``kw``.
 
+    Besides the catalogue's keys, ``family.<key>``, ``subtype.<key>``, ``service.<key>`` and
+    ``unit.<column>`` read the family registry (the key itself when it is not registered, as
+    :func:`service_label` does).
+
     >>> t("circles", "en", minutes=15, service="Fitness")
     '15-minute circles: Fitness'
+    >>> t("service.primary", "en")
+    'Primary school'
     """
-    return CATALOGUE[key][lang_of(lang)].format(**kw)
+    entry = CATALOGUE.get(key)
+    if entry is None:
+        ns, _, name = key.partition(".")
+        if ns in _REGISTRY_WORDS and name:
+            return _REGISTRY_WORDS[ns](name, lang_of(lang))
+        raise KeyError(key)
+    return entry[lang_of(lang)].format(**kw)
+
+
+def app_key(key: str) -> str:
+    """The catalogue key of a word the app asks for: a key in one of the catalogue's or the registry's
+    namespaces (``service.primary``, ``class_flag.large``, ``col.seats``) as it is, any other the app's
+    own phrase ``app.<key>`` (``level`` -> ``app.level``, ``method.2sfca`` -> ``app.method.2sfca``)."""
+    ns, dot, _ = key.partition(".")
+    return key if dot and ns != "app" and ns in _NAMESPACES else f"app.{key}"
 
 
 def display_names(df, lang: str = "zh", col: str = "name"):

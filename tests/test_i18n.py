@@ -45,8 +45,14 @@ def test_fallback_and_formatting():
 def test_family_words_come_from_the_registry():
     for f in reg.families():
         assert i18n.family_label(f.key, "zh") == f.zh and i18n.family_label(f.key, "en") == f.en
+        assert t(f"family.{f.key}", "en") == f.en
         for s in f.services:
-            assert i18n.service_label(s.key, "en") == s.en
+            assert i18n.service_label(s.key, "en") == s.en == t(f"service.{s.key}", "en")
+    # the app's one helper reads its own phrases and other namespaces by the same rule
+    assert i18n.app_key("level") == "app.level" and i18n.app_key("method.2sfca") == "app.method.2sfca"
+    assert i18n.app_key("service.primary") == "service.primary" and i18n.app_key("class_flag.large") == "class_flag.large"
+    with pytest.raises(KeyError):
+        t("services.primary", "en")
     assert i18n.unit_label("beds", "zh") == "床位" and i18n.unit_label("area_m2", "en") == "m²"
     assert i18n.cohort_label("age_3_5", "zh") == "3-5岁儿童"
     assert i18n.cohort_label("age_60_plus_not_there", "en") == "age_60_plus_not_there"
@@ -59,8 +65,8 @@ def _literal_keys(path: Path, funcs: dict[str, str]) -> set[str]:
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
                 and isinstance(node.args[0].value, str):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if name in funcs:
-                keys.add(funcs[name] + node.args[0].value)
+            if name in funcs:  # the app's tr() reads app.<key> or a key of another namespace (i18n.app_key)
+                keys.add(i18n.app_key(node.args[0].value) if funcs[name] == "app." else funcs[name] + node.args[0].value)
     return keys
 
 
