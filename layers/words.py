@@ -117,6 +117,10 @@ WORDS: dict[str, dict[str, str]] = {
                              "en": "the plan says 每个乡镇 (every township); the study area has none, so the rule is "
                                    "extended to its 街道 (an extension, not the plan's words)"},
     "words.join": {"zh": "{a}；{b}", "en": "{a}; {b}"},
+    # --------------------------------------------------- class-size flags (scenarios.evaluate.class_flag)
+    "class_flag.super_large": {"zh": "超大班额（≥66人）", "en": "Super-large classes (66+)"},
+    "class_flag.large": {"zh": "大班额（≥56人）", "en": "Large classes (56+)"},
+    "class_flag.over_norm": {"zh": "超过规范班额", "en": "Above the norm class size"},
 }
 
 
