@@ -77,3 +77,20 @@ def test_engines_type_no_sentences(path):
                 assert not isinstance(vals[0], (ast.Constant, ast.JoinedStr)), f"{path}:{node.lineno}"
         if isinstance(node, ast.keyword) and node.arg in ("zh", "en"):
             assert not isinstance(node.value, (ast.Constant, ast.JoinedStr)), f"{path}:{node.lineno}"
+
+
+if __name__ == "__main__":  # re-record the golden words after an intended change of words or of the demo's data:
+    # HEDONG_DEMO_SCALE=0.15 PYTHONPATH=$PWD python tests/test_indicator_words.py
+    import os
+    import subprocess
+    import sys
+
+    from demo import load_yuncheng_demo
+
+    env = {**os.environ, "HEDONG_DEMO_SCALE": "0.15"}
+    cli = "import sys; from hedong.cli import main; sys.exit(main(sys.argv[1:]))"
+    plan = subprocess.run([sys.executable, "-c", cli, "indicators", "--scenario", "plan", "--year", "2025", "--json",
+                           "--no-walking"], capture_output=True, text=True, check=True, env=env).stdout
+    out = {"base": words_of(indicator_table(load_yuncheng_demo(scale=0.15))), "plan_2025": words_of(json.loads(plan))}
+    (ROOT / "tests" / "data" / "indicator_words.json").write_text(
+        json.dumps(out, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
