@@ -123,7 +123,8 @@ def save_study_area(area: StudyArea, folder, key: dict, *, extra: dict | None = 
         for name, src in (files or {}).items():
             shutil.copyfile(src, tmp / name)
         meta = {"key": key, "name": area.name, "crs": area.crs, "synthetic": area.synthetic,
-                "sources": area.sources, "cell_size": area.cell_size, "extra": sorted(extra or {}),
+                "sources": area.sources, "estimated": sorted(area.estimated), "cell_size": area.cell_size,
+                "extra": sorted(extra or {}),
                 "files": sorted(files or {}), "report": report or {}, "bike": has_bike, "optional": optional,
                 # what the OSM filter kept and dropped (hedong info reports it) rides on the graph
                 "osm_filter": _graph_attrs(area).get("osm_filter")}
@@ -190,6 +191,7 @@ def load_study_area(folder, key: dict | None = None) -> StudyArea | None:
         area = StudyArea(name=meta["name"], crs=meta["crs"], boundary=f["boundary"], districts=f["districts"],
                          population=f["population"], facilities=f["facilities"], projects=f["projects"], graph=G,
                          synthetic=meta["synthetic"], sources=meta["sources"], cell_size=meta["cell_size"],
+                         estimated=frozenset(meta.get("estimated", ())),
                          bike_graph=bike, **{n: (gpd.read_parquet if n in _GEO_OPTIONAL else pd.read_parquet)(
                              folder / f"{n}.parquet") for n in meta.get("optional", [])})
         area.cache["layers"] = {n: f[n] for n in meta["extra"]}

@@ -5,7 +5,10 @@
 (:mod:`presentation.webmap` and its styles, legends, geojson and map_scripts modules), ``tiles.*``
 for the base-map choices, ``page.*`` for the published pages (:mod:`presentation.publish`),
 ``col.*`` for table heads, ``app.*`` for the Streamlit app, ``optimize.*`` for the words the
-optimiser returns as keys (:mod:`scenarios.locate.registry`).
+optimiser returns as keys (:mod:`scenarios.locate.registry`); and the engines' messages (``ind.*``,
+``scope.*``: reasons, notes, labels the indicator table fills in both languages), whose entries live
+in :data:`layers.words.WORDS` — below the engines — and are merged here, so this is the one catalogue
+and :func:`t` renders any key of it.
 Every entry carries both languages with the same placeholders (tests/test_i18n.py checks it).
 
 Names of facility families, sub-types, services and capacity units are not repeated here: they
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from layers import families as _registry
 from layers.schema import COHORTS, NAME_EN
+from layers.words import WORDS
 
 #: The languages of the catalogue; the first is the default of every function.
 LANGS = ("zh", "en")
@@ -428,9 +432,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col.catchment_assigned": {"zh": "划片入学", "en": "Seated by catchment"},
     "col.pupils_per_class": {"zh": "班均人数", "en": "Pupils per class"},
     "col.class_flag": {"zh": "班额核查", "en": "Class size check"},
-    "class_flag.super_large": {"zh": "超大班额（≥66人）", "en": "Super-large classes (66+)"},
-    "class_flag.large": {"zh": "大班额（≥56人）", "en": "Large classes (56+)"},
-    "class_flag.over_norm": {"zh": "超过规范班额", "en": "Above the norm class size"},
     "col.changes": {"zh": "调整", "en": "Changes"},
     "col.candidate_id": {"zh": "候选地块", "en": "Candidate"},
     "col.lon": {"zh": "经度 WGS84", "en": "Lon WGS84"},
@@ -494,13 +495,47 @@ def lang_of(lang: str | None) -> str:
     return lang if lang in LANGS else "en"
 
 
+# The engines' messages (layers.words) join the one catalogue; a key typed in both places is a mistake.
+if set(WORDS) & set(CATALOGUE):
+    raise RuntimeError(f"keys in both catalogues: {sorted(set(WORDS) & set(CATALOGUE))}")
+CATALOGUE.update(WORDS)
+#: The first words of dotted catalogue keys, and the registry's (see :func:`app_key`).
+_NAMESPACES = frozenset({k.partition(".")[0] for k in CATALOGUE if "." in k} | {"family", "subtype", "service", "unit"})
+
+
+#: Names the family registry holds, read by :func:`t` as ``<namespace>.<key>`` (``service.primary``):
+#: a registered family or level is named everywhere at once, never copied into the catalogue.
+_REGISTRY_WORDS = {"family": _registry.family_label, "subtype": _registry.subtype_label,
+                   "service": _registry.service_label, "unit": _registry.unit_label}
+
+
 def t(key: str, lang: str = "zh", **kw) -> str:
     """The phrase ``key`` in ``lang`` (``zh`` default, ``en``), formatted with ``kw``.
 
+    Besides the catalogue's keys, ``family.<key>``, ``subtype.<key>``, ``service.<key>`` and
+    ``unit.<column>`` read the family registry (the key itself when it is not registered, as
+    :func:`service_label` does).
+
     >>> t("circles", "en", minutes=15, service="Fitness")
     '15-minute circles: Fitness'
+    >>> t("service.primary", "en")
+    'Primary school'
     """
-    return CATALOGUE[key][lang_of(lang)].format(**kw)
+    entry = CATALOGUE.get(key)
+    if entry is None:
+        ns, _, name = key.partition(".")
+        if ns in _REGISTRY_WORDS and name:
+            return _REGISTRY_WORDS[ns](name, lang_of(lang))
+        raise KeyError(key)
+    return entry[lang_of(lang)].format(**kw)
+
+
+def app_key(key: str) -> str:
+    """The catalogue key of a word the app asks for: a key in one of the catalogue's or the registry's
+    namespaces (``service.primary``, ``class_flag.large``, ``col.seats``) as it is, any other the app's
+    own phrase ``app.<key>`` (``level`` -> ``app.level``, ``method.2sfca`` -> ``app.method.2sfca``)."""
+    ns, dot, _ = key.partition(".")
+    return key if dot and ns != "app" and ns in _NAMESPACES else f"app.{key}"
 
 
 def display_names(df, lang: str = "zh", col: str = "name"):

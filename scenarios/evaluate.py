@@ -48,6 +48,7 @@ from layers.families import LEVELS as _LEVELS
 from layers.params import Each, Options, validate_params
 from layers.norms import LARGE_CLASS, SCHOOL_CLASSES, SCHOOL_CLASSES_SOURCE, SUPER_LARGE_CLASS
 from layers.schema import NAME_EN
+from layers.words import both
 from scenarios.assign import Assignment, minute_histogram, solve_transport, weighted_median
 from scenarios.demand import LEVELS, check_year, children
 from scenarios.enrolment import default_mode
@@ -82,9 +83,9 @@ def class_flag(pupils_per_class, level: str) -> str:
     return "over_norm" if svc.class_size and pupils_per_class > svc.class_size else ""
 
 
-#: The flags as the command line prints them, Chinese term and English (the app's are in its i18n catalogue).
-CLASS_FLAG_LABELS = {"super_large": "超大班额 super-large (66+)", "large": "大班额 large (56+)",
-                     "over_norm": "超规范班额 above the norm size", "": ""}
+#: The flags as the command line prints them, Chinese term and English (``class_flag.*`` of the one catalogue).
+CLASS_FLAG_LABELS = {"": "", **{f: "{zh} {en}".format(**both(f"class_flag.{f}"))
+                                for f in ("super_large", "large", "over_norm")}}
 
 
 def _name_en(r) -> str | None:

@@ -22,8 +22,8 @@ from webapp.cached import (edit_layers_cached, edit_map_cached, enrolment_cached
 from webapp.page_optimise import optimise_section
 from webapp.state import (EDITED_SUFFIX, _apply_pending_selection, _original_of, area, area_spec, current_scenario,
                           demo_scale, get_scenario, keep_working_copy, lang, scenario_key, scenario_label,
-                          scenario_names, service_label, tr, working_copies, working_copy)
-from webapp.widgets import (apply_map_click, balance_config, balance_frame, balance_styled, chart, class_flag_label,
+                          scenario_names, tr, working_copies, working_copy)
+from webapp.widgets import (apply_map_click, balance_config, balance_frame, balance_styled, chart,
                             district_labels, labelled, show_map, show_table)
 
 
@@ -58,7 +58,7 @@ def schools_view(a, scen, names: list[str]):
     spec, sc = area_spec(), demo_scale()
     c2, c3, c4 = st.columns([3, 2, 3])
     year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], 2025, key="year")
-    level = c3.radio(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="level",
+    level = c3.radio(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): tr(f"service.{k}", L), key="level",
                      horizontal=True)
     assign = c4.radio(tr("assign"), ["catchment", "walk"], format_func=lambda k, L=lang(): tr(f"assign_{k}", L),
                       key="assign")
@@ -124,7 +124,7 @@ def schools_view(a, scen, names: list[str]):
                 rows["class_flag"] = rows["catchment_class_flag"]
                 st.caption(tr("catchment_school_help"))
             if "class_flag" in rows:
-                rows["class_flag"] = rows["class_flag"].map(lambda f: class_flag_label(f, lang()))
+                rows["class_flag"] = rows["class_flag"].map(lambda f: tr(f"class_flag.{f}") if f else "")
             table_, cfg = labelled(rows[cols])
             cfg[t("col.utilisation", lang())] = st.column_config.ProgressColumn(format="percent", min_value=0,
                                                                                 max_value=1.5)
@@ -165,7 +165,7 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
     with right:
         show_table(pd.DataFrame(d["by_district"]), key="delta_table")
     with left:
-        st.caption(tr("gains", level=service_label(level)) + " — " + tr("gains_help"))
+        st.caption(tr("gains", level=tr(f"service.{level}")) + " — " + tr("gains_help"))
         layers, changed = gains_layers_cached(spec, sc, scenario_key(o), scenario_key(scen), year, level, assign,
                                               lang(), _base=o_ev, _scen=ev)
         if not changed:
@@ -188,7 +188,7 @@ def actions_section(a, scen):
         fid = c2.selectbox(tr("action_fac"), ids, format_func=lambda i: f"{i} · {label.get(i, '')}", key="act_fac")
         yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, 2025, key="act_year")
         c4, c5, c6 = st.columns(3)
-        lvl = c4.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="act_level")
+        lvl = c4.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): tr(f"service.{k}", L), key="act_level")
         ncls = c5.number_input(tr("classes"), 0, 60, 6, key="act_classes")
         into = c6.selectbox(tr("into"), ["", *ids], format_func=lambda i: f"{i} · {label.get(i, '')}" if i else "—",
                             key="act_into")

@@ -200,12 +200,6 @@ def show_table(df: pd.DataFrame, key: str, **kw):
     st.dataframe(t_, hide_index=True, width="stretch", key=key, column_config=cfg, **kw)
 
 
-def class_flag_label(flag: str | None, lang_: str | None = None) -> str:
-    """A class-size flag (:func:`scenarios.evaluate.class_flag`: ``super_large``, ``large``, ``over_norm``
-    or empty) in the session's language (or ``lang_``); empty for none."""
-    return t(f"class_flag.{flag}", lang_ or lang()) if flag else ""
-
-
 def balance_frame(level_json: dict) -> pd.DataFrame:
     """The seat-balance table of one level, in reading order (catchment columns when present)."""
     rows = []
@@ -214,7 +208,7 @@ def balance_frame(level_json: dict) -> pd.DataFrame:
         row = {tr("district"): r["district"], t("seats", lang()): r["seats"],
                t("demand", lang()): r["enrolment"], tr("balance"): r["balance"],
                tr("utilisation"): r["utilisation"], tr("classes"): r["classes"],
-               tr("per_class"): r["pupils_per_class"], t("col.class_flag", lang()): class_flag_label(r["class_flag"])}
+               tr("per_class"): r["pupils_per_class"], t("col.class_flag", lang()): tr(f"class_flag.{r['class_flag']}") if r["class_flag"] else ""}
         if cat:
             c = cat.get(r["district_id"], {})
             row[tr("assign_catchment").split("（")[0].split(" (")[0]] = c.get("assigned")
