@@ -498,7 +498,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                         "and warnings cover {first}-{last}."},
     "report.note.rule": {"zh": "入学规则", "en": "Enrolment rule"},
     "report.note.rule_catchment": {"zh": "划片入学：每名儿童分到本街道有空位的学校，不设步行上限；全部学校数、利用率与预警均按此规则。",
-                                   "en": "Catchment (划片): each child gets a seat in a school of its own subdistrict "
+                                   "en": "Catchment (hua pian): each child gets a seat in a school of its own subdistrict "
                                          "with room, no walking cut-off; every school figure and warning follows this rule."},
     "report.note.rule_walk": {"zh": "步行范围：儿童只分到规范步行时间内有空位的学校；全部学校数、利用率与预警均按此规则。",
                               "en": "Walking limit: children are seated only in schools with room within the norm "
