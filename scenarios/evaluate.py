@@ -49,6 +49,7 @@ from scenarios.assign import Assignment, minute_histogram, solve_transport, weig
 from scenarios.demand import LEVELS, check_year, children
 from scenarios.enrolment import default_mode
 from scenarios.model import PLAN_YEARS, _district_of, classes_of, facilities_for, resolve_scenario
+from scenarios.one_rule import apply_catchment, school_classes, walk_check
 
 #: Assignment modes: ``walk`` (within the norm walking limit, the existing keys) and ``catchment``
 #: (划片: own district, capacity, no cut-off; new key ``catchment``).
@@ -130,6 +131,10 @@ class LevelResult:
     histogram: list
     _evaluator: "Evaluator" = field(repr=False, default=None)
     catchment: dict | None = None
+    #: The rule the headline figures follow (``walk`` or ``catchment``, :mod:`scenarios.one_rule`).
+    assign: str = "walk"
+    #: The walking norm check of the level, its own section (:func:`scenarios.one_rule.walk_check`).
+    walk_check: dict | None = None
 
     def catchments(self) -> gpd.GeoDataFrame:
         """Each school's catchment: the dissolved squares of the cells sending it most of their children."""
@@ -161,6 +166,9 @@ class LevelResult:
                 "class_flag": class_flag(None if r.classes <= 0 else float(r.assigned) / float(r.classes), self.level),
                 "changes": str(getattr(r, "changes", "") or ""),
             })
+            if hasattr(r, "walk_assigned"):  # the rule is the catchment: the walking load is the norm check
+                rows[-1]["walk_assigned"] = int(r.walk_assigned)
+                rows[-1]["walk_utilisation"] = None if r.capacity <= 0 else float(r.walk_assigned) / float(r.capacity)
             if self.catchment is not None:
                 c = self.catchment["school_load"][len(rows) - 1]
                 rows[-1]["catchment_assigned"] = int(c)
@@ -195,6 +203,9 @@ class Evaluation:
             d["schools"] = r.school_rows()
             if r.catchment is not None:
                 d["catchment"] = {k: v for k, v in r.catchment.items() if k != "school_load"}
+            d["rule"] = r.assign
+            if r.walk_check is not None:
+                d["walk_check"] = r.walk_check
             out["levels"][lv] = d
         out["assign"] = self.assign
         out["demand_mode"] = self.demand_mode
@@ -326,8 +337,14 @@ class Evaluator:
         schools["utilisation"] = np.where(schools["capacity"] > 0, a.load / schools["capacity"].clip(lower=1), np.nan)
         schools["district_id"] = site_d
         catch = self._catchment(sites, site_d, dem, mins, level, by, zones) if assign == "catchment" else None
+        # one rule per run (scenarios.one_rule): the walking figures become the norm-check section and,
+        # under the catchment rule, the headline figures the catchment's; class sizes per school
+        walk = walk_check(summary, by, mins)
+        if catch is not None:
+            apply_catchment(summary, by, schools, catch)
+        school_classes(summary, by, schools, level, class_flag)
         return LevelResult(level, mins, summary, by, schools, a, minute_histogram(travel_min, a.flow, mins), self,
-                           catchment=catch)
+                           catchment=catch, assign=assign, walk_check=walk)
 
     def _catchment(self, sites, site_d, dem, mins, level, by, zones=None) -> dict:
         """划片 assignment: each child to a school of its own district (or catchment zone, ``zones``),
