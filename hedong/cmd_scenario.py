@@ -29,6 +29,8 @@ from scenarios.demand import check_year
 from scenarios.enrolment import enrolment_table
 from scenarios.evaluate import Evaluator, load_zones
 from scenarios.model import edit_stored, facilities_for, list_scenarios, resolve_scenario, save_scenario
+from scenarios.seat_warnings import warnings_by_year
+from scenarios.sensitivity import sensitivity
 from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS
 from scenarios.sites import check_site
 from scenarios.store import ScenarioExistsError
@@ -78,6 +80,13 @@ def register(subparsers) -> None:
     _add_assign(p)
     p.add_argument("--zones", metavar="FILE", help="catchment zones (划片范围: polygons with zone_id, optional level) "
                                                    "used by --assign catchment instead of the districts")
+    p.add_argument("--warnings", action="store_true",
+                   help=f"also 学位预警 of every subdistrict and school in {EVALUATION_YEARS[0]}-{EVALUATION_YEARS[-1]} "
+                        "with the first red year (red >= 100 %% utilisation, amber >= 90 %%; evaluates every year; "
+                        "key 'warnings')")
+    p.add_argument("--sensitivity", action="store_true",
+                   help="also births low/high (x0.85 / x1.15) and projects opening 1 or 2 years after construction "
+                        "starts (key 'sensitivity')")
     add_output_flags(p)
     p.set_defaults(func=cmd_evaluate)
 
@@ -225,8 +234,17 @@ def cmd_evaluate(args) -> int:
             raise InputError("--zones is the catchment rule's zones: use --assign catchment (the default), not "
                              "--assign walk", field="--zones")
         zones = load_zones(args.zones, area.crs)
-    ev = Evaluator.for_area(area).evaluate(args.scenario, args.year, args.minutes, assign=args.assign, zones=zones)
+    evaluator = Evaluator.for_area(area)
+    scn = resolve_scenario(area, args.scenario)
+    ev = evaluator.evaluate(scn, args.year, args.minutes, assign=args.assign, zones=zones)
     j = ev.to_json()
+    if args.warnings:
+        years = [j if y == args.year else evaluator.evaluate(scn, y, args.minutes, assign=args.assign,
+                                                               zones=zones).to_json() for y in EVALUATION_YEARS]
+        j["warnings"] = warnings_by_year(years, args.assign)
+    if args.sensitivity:
+        j["sensitivity"] = sensitivity(area, scn, args.year, args.assign, minutes=args.minutes, evaluator=evaluator,
+                                       zones=zones)
     if args.catchments:
         g = gpd.GeoDataFrame(pd.concat([r.catchments() for r in ev.levels.values()], ignore_index=True),
                              geometry="geometry", crs=area.crs)
@@ -265,6 +283,10 @@ def cmd_evaluate(args) -> int:
                                            "unserved_beyond_reach", "coverage", "median_minutes"]))
         print("\nunserved_no_seat: a school is within the limit but full (seat shortage); "
               "unserved_beyond_reach: no open school within the limit (siting gap). --minutes changes the limit.")
+    if "warnings" in j:
+        print(warnings_text(j["warnings"]))
+    if "sensitivity" in j:
+        print(sensitivity_text(j["sensitivity"]))
     if j["building"]:
         print(f"\nunder construction in {j['year']} (no pupils yet): "
               + ", ".join(f"{b['project_id']} (built from {b['build_year']}, opens {b['open_year']})"
@@ -275,6 +297,27 @@ def cmd_evaluate(args) -> int:
         print(table([c for c in cc["schools"] if c["flag"]], ["facility_id", "name", "subtype", "classes", "range",
                                                                "flag"]))
     return 0
+
+
+def warnings_text(w: dict) -> str:
+    """学位预警 over the years: the subdistricts and schools that turn red, with the first red year."""
+    th = w["thresholds"]
+    out = [f"\n学位预警 {w['years'][0]}-{w['years'][-1]} ({th['rule']}; schools under the {w['assign']} rule)"]
+    for kind, key in (("subdistricts", "district"), ("schools", "name")):
+        red = [r for r in w[kind if kind == "schools" else "districts"] if r["first_red"] is not None]
+        out.append(f"{kind} turning red: {len(red)}")
+        if red:
+            out.append(table([{"level": r["level"], kind[:-1]: r[key], "first_red_year": r["first_red"],
+                               **{y: r["warning_by_year"].get(y, "") for y in map(str, w["years"])}}
+                              for r in red]))
+    return "\n".join(out)
+
+
+def sensitivity_text(s: dict) -> str:
+    """The sensitivity rows as a table with their notes."""
+    rows = [{k: r.get(k, "") for k in ("factor", "variant", "value", "level", "enrolment", "seats", "balance",
+                                        "shortfall", "without_seat", "districts_red")} for r in s["rows"]]
+    return "\n".join([f"\nsensitivity, {s['year']} ({s['assign']} rule)", table(rows), *s["notes"]])
 
 
 #: The rule of a run as the text output names it.

@@ -166,6 +166,7 @@ class LevelResult:
                 "class_flag": class_flag(None if r.classes <= 0 else float(r.assigned) / float(r.classes), self.level),
                 "changes": str(getattr(r, "changes", "") or ""),
             })
+            rows[-1]["warning"] = str(getattr(r, "warning", "") or "")  # 学位预警 (scenarios.seat_warnings)
             if hasattr(r, "walk_assigned"):  # the rule is the catchment: the walking load is the norm check
                 rows[-1]["walk_assigned"] = int(r.walk_assigned)
                 rows[-1]["walk_utilisation"] = None if r.capacity <= 0 else float(r.walk_assigned) / float(r.capacity)

@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scenarios.seat_warnings import warning_level
+
 #: The walking assignment's figures, kept under ``walk_check`` when the rule is the catchment.
 WALK_KEYS = ("assigned", "unserved", "unserved_no_seat", "unserved_beyond_reach", "coverage", "median_minutes")
 #: Class flags, worst first (a district shows the worst flag of its schools).
@@ -96,6 +98,10 @@ def school_classes(summary: dict, by: pd.DataFrame, schools: pd.DataFrame, level
                                       np.nan)
     by["class_flag"] = [FLAG_ORDER[int(worst[k])] if k in worst.index else "" for k in ids]
     by["schools_large_classes"] = ids.map(large).fillna(0).astype(np.int64).to_numpy()
+    # 学位预警 (scenarios.seat_warnings): a district by its enrolment / seats, a school by its pupils / seats
+    by["warning"] = [warning_level(e / s if s > 0 else None, s, e) for e, s in zip(by["enrolment"], by["seats"])]
+    cap = schools["capacity"].to_numpy(float)
+    schools["warning"] = [warning_level(p / c if c > 0 else None, c, p) for p, c in zip(load, cap)]
     classes = int(cls.sum())
     summary["shortfall"] = int(by["shortfall"].sum())
     summary["seated"] = int(load.sum())
@@ -105,3 +111,8 @@ def school_classes(summary: dict, by: pd.DataFrame, schools: pd.DataFrame, level
     summary["schools_large_classes"] = int(sum(f in ("large", "super_large") for f in flags))
     summary["districts_large_classes"] = int(by["class_flag"].isin(["large", "super_large"]).sum())
     summary["districts_over_norm_class"] = int((by["class_flag"] != "").sum())
+    summary["warning"] = warning_level(summary["enrolment"] / summary["seats"] if summary["seats"] else None,
+                                       summary["seats"], summary["enrolment"])
+    summary["districts_red"] = int((by["warning"] == "red").sum())
+    summary["schools_red"] = int(sum(w == "red" for w in schools["warning"]))
+    summary["schools_amber"] = int(sum(w == "amber" for w in schools["warning"]))

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import math
 
-from scenarios.evaluate import class_flag
-
 #: Utilisation at or above which a subdistrict or school is red (full or short of seats).
 RED_AT = 1.0
 #: Utilisation at or above which it is amber (nearly full).
@@ -82,6 +80,13 @@ def school_pupils(row: dict, assign: str) -> int:
     return int(row["assigned"])
 
 
+def _school_flag(row: dict, assign: str) -> str:
+    """The school's class-size flag under the rule (the evaluation judged it from the same pupils)."""
+    if assign == "catchment" and "catchment_class_flag" in row:
+        return row["catchment_class_flag"] or ""
+    return row.get("class_flag") or ""
+
+
 def district_rows(ev: dict) -> list[dict]:
     """Per level and subdistrict of one evaluation (``Evaluation.to_json()``): seats, enrolment,
     balance, shortfall (学位缺口), utilisation (enrolment ÷ seats) and the warning."""
@@ -111,7 +116,7 @@ def school_rows(ev: dict, assign: str) -> list[dict]:
             rows.append({"level": lv, "year": int(ev["year"]), "facility_id": str(r["facility_id"]),
                          "name": str(r["name"]), "name_en": r.get("name_en"), "district": r.get("district"),
                          "project_id": r.get("project_id"), "seats": seats, "classes": classes, "pupils": pupils,
-                         "pupils_per_class": ppc, "class_flag": class_flag(ppc, lv), "utilisation": u,
+                         "pupils_per_class": ppc, "class_flag": _school_flag(r, assign), "utilisation": u,
                          "warning": warning_level(u, seats, pupils)})
     return rows
 

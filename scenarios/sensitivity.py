@@ -72,7 +72,7 @@ def _level_figures(res, assign: str) -> dict:
 
 
 def sensitivity(area, scenario, year: int, assign: str = "catchment", levels=LEVELS, minutes: float | None = None,
-                evaluator: Evaluator | None = None) -> dict:
+                evaluator: Evaluator | None = None, zones=None) -> dict:
     """Births low / base / high and opening lag 1 / 2 for ``scenario`` in ``year`` (see the module notes).
 
     Returns
@@ -83,6 +83,8 @@ def sensitivity(area, scenario, year: int, assign: str = "catchment", levels=LEV
         (``births`` / ``opening_lag``), ``variant`` (``low`` / ``base`` / ``high`` / ``lag1`` / ``lag2``),
         ``value`` (the births factor or the lag in years), ``level`` and the figures enrolment,
         seats, balance, shortfall, without_seat, districts_red.
+
+    ``zones``: the catchment zones of the run (:func:`scenarios.evaluate.load_zones`), if any.
     """
     year = check_year(year)
     ev = evaluator or Evaluator.for_area(area)
@@ -99,7 +101,8 @@ def sensitivity(area, scenario, year: int, assign: str = "catchment", levels=LEV
                 dem = children(drawn, lv, year, mode=mode)
             else:  # no births to scale: the level's demand itself
                 dem = np.rint(children(area, lv, year, mode=mode) * f).astype(np.int64)
-            res = ev.evaluate_level(fac, lv, year, minutes, demand=dem, assign=assign, demand_mode=mode)
+            res = ev.evaluate_level(fac, lv, year, minutes, demand=dem, assign=assign, demand_mode=mode,
+                                    zones=zones)
             fig = _level_figures(res, assign)
             if name == "base":
                 base[lv] = fig
@@ -111,7 +114,7 @@ def sensitivity(area, scenario, year: int, assign: str = "catchment", levels=LEV
         n_open = int((lagged.projects["open_year"] <= year).sum())
         for lv in levels:
             fig = base[lv] if same else _level_figures(
-                ev.evaluate_level(lfac, lv, year, minutes, assign=assign, demand_mode=mode), assign)
+                ev.evaluate_level(lfac, lv, year, minutes, assign=assign, demand_mode=mode, zones=zones), assign)
             rows.append({"factor": "opening_lag", "variant": f"lag{lag}", "value": lag, "level": lv,
                          "projects_open": n_open, **fig})
     notes = [f"births {1 - BIRTH_BAND:.2f} / 1.00 / {1 + BIRTH_BAND:.2f} x the projection's births after the base "

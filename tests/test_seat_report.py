@@ -90,6 +90,7 @@ def test_report_json_agrees_with_scenario_evaluate(grid, capsys):
             r = bal[d["district_id"]]
             assert (r["seats"], r["enrolment"]) == (d["seats"], d["enrolment"])
             assert r["balance"] == r["seats"] - r["enrolment"] and r["shortfall"] == max(0, -r["balance"])
+            assert (r["shortfall"], r["warning"]) == (d["shortfall"], d["warning"])
         sch = {r["facility_id"]: r for r in rep["schools"] if r["level"] == lv}
         assert set(sch) == {s["facility_id"] for s in L["schools"]}
         for s in L["schools"]:
@@ -98,6 +99,7 @@ def test_report_json_agrees_with_scenario_evaluate(grid, capsys):
             # pupils per class is the school's own pupils over its own classes, never a district's
             assert r["pupils_per_class"] == pytest.approx(s["catchment_assigned"] / s["classes"])
             assert r["pupils"] <= r["seats"]
+            assert r["warning"] == s["warning"]  # 学位预警: the same in the report and in evaluate --json
         # the catchment leaves exactly the district shortfalls without a seat (districts are the catchments)
         assert L["catchment"]["unserved"] == sum(r["shortfall"] for r in bal.values())
     # first red year: the first year of the balance table whose warning is red
@@ -154,3 +156,23 @@ def test_sensitivity_opening_lag_removes_the_projects_started_last_year(small_de
     assert rows[("lag1", "primary")]["projects_open"] - rows[("lag2", "primary")]["projects_open"] == len(late)
     lagged = lagged_scenario(resolve_scenario(small_demo, "plan"), 2)
     assert (lagged.projects["open_year"] == lagged.projects["build_year"] + 2).all()
+
+
+def test_evaluate_json_carries_warnings_and_sensitivity(grid, capsys):
+    rc, stdout, err = run_cli(["scenario", "evaluate", "--year", "2025", "--warnings", "--sensitivity", "--json"],
+                              capsys)
+    assert rc == 0, err
+    j = json.loads(stdout)
+    w, s = j["warnings"], j["sensitivity"]
+    assert w["years"] == list(range(2021, 2031)) and w["assign"] == "catchment"
+    assert w["thresholds"]["red_at"] == RED_AT and s["year"] == 2025 and s["assign"] == "catchment"
+    # the year evaluated is one of the warning years, with the same warning on every row
+    for lv, L in j["levels"].items():
+        dw = {r["district_id"]: r["warning_by_year"]["2025"] for r in w["districts"] if r["level"] == lv}
+        assert all(dw[r["district_id"]] == r["warning"] for r in L["by_district"] if r["district_id"])
+        sw = {r["facility_id"]: r["warning_by_year"]["2025"] for r in w["schools"] if r["level"] == lv}
+        assert all(sw[r["facility_id"]] == r["warning"] for r in L["schools"])
+        base = [r for r in s["rows"] if r["factor"] == "births" and r["variant"] == "base" and r["level"] == lv][0]
+        assert (base["enrolment"], base["seats"], base["without_seat"]) == (L["enrolment"], L["seats"], L["unserved"])
+    rc, stdout, _ = run_cli(["scenario", "evaluate", "--year", "2025", "--warnings", "--sensitivity"], capsys)
+    assert rc == 0 and "学位预警 2021-2030" in stdout and "sensitivity, 2025" in stdout
