@@ -9,9 +9,6 @@ a click costs milliseconds. :func:`place_isochrone` draws the area walkable from
 
 from __future__ import annotations
 
-import threading
-import weakref
-
 import geopandas as gpd
 import numpy as np
 from shapely.geometry import Point
@@ -25,10 +22,6 @@ from layers.families import SERVICES
 #: Thresholds the answer is grouped by (minutes).
 BANDS = (5, 10, 15)
 
-#: Per compute context (one per study area), per (service, mode): (network, node seconds, facility snap).
-_NODE_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
 
 def service_node_seconds(area, service: str, mode: str | None = None):
     """(network, seconds from every node to the nearest facility of ``service``, facility snap), computed
@@ -36,14 +29,14 @@ def service_node_seconds(area, service: str, mode: str | None = None):
     svc = get_service(service)
     m = effective_mode(svc, mode)
     ctx = ComputeContext.for_area(area)
-    with _LOCK:
-        per = _NODE_CACHE.setdefault(ctx, {})
-    hit = per.get((service, m))
-    if hit is None:
+
+    def make():
         net = ctx.network(m)
         fsnap = ctx.facility_snap(service_facilities(area, svc), m)
-        hit = per[(service, m)] = (net, nearest_seconds(net, fsnap), fsnap)
-    return hit
+        return net, nearest_seconds(net, fsnap), fsnap
+
+    # kept in the area's context (bounded, dies with the area), never keyed on an object's id()
+    return ctx.memo(("place.node_seconds", service, m), make)
 
 
 def point_in_area_crs(area, lon: float, lat: float, crs="EPSG:4326"):

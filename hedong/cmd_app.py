@@ -32,7 +32,7 @@ from pathlib import Path
 from accessibility.context import ComputeContext
 from gis import areas
 from layers.errors import InputError
-from presentation import webmap
+from presentation import geojson
 
 #: The app script: next to the packages in the project folder (``pip install -e .`` keeps it there).
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -59,16 +59,39 @@ def register(sub) -> None:
 
 def app_modules(app: Path = APP) -> list[str]:
     """The modules ``app`` imports at its top level, in order (read from its source, never run);
-    ``from presentation import webmap`` counts ``presentation`` and the module ``presentation.webmap``."""
-    tree = ast.parse(app.read_text(encoding="utf-8"), filename=str(app))
-    out = []
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            out += [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module != "__future__":
-            out.append(node.module)
-            out += [f"{node.module}.{a.name}" for a in node.names if _is_module(f"{node.module}.{a.name}")]
+    ``from presentation import webmap`` counts ``presentation`` and the module ``presentation.webmap``.
+
+    The app's own package ``webapp`` (its pages and cache wrappers, beside ``app.py``) is read through:
+    the modules its files import are listed, not ``webapp`` itself, which imports Streamlit at its top
+    (left to the server, see :func:`preload`)."""
+    out: list[str] = []
+    todo, seen = [app], set()
+    while todo:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module != "__future__":
+                names = [node.module]
+                names += [f"{node.module}.{a.name}" for a in node.names
+                          if node.module.split(".")[0] != _APP_PACKAGE and _is_module(f"{node.module}.{a.name}")]
+            else:
+                continue
+            for name in names:
+                if name.split(".")[0] == _APP_PACKAGE:
+                    base = app.parent.joinpath(*name.split("."))
+                    todo.append(base / "__init__.py" if base.is_dir() else base.with_suffix(".py"))
+                else:
+                    out.append(name)
     return list(dict.fromkeys(out))
+
+
+#: The app's package of pages and cache wrappers, next to ``app.py``.
+_APP_PACKAGE = "webapp"
 
 
 def _is_module(name: str) -> bool:
@@ -83,7 +106,7 @@ def preload(app: Path = APP) -> list[str]:
     """Import the app's modules now, but Streamlit's own (the server imports those when it starts, and reads
     its settings once then); returns the modules imported.
 
-    Not streamlit-folium either (app.py imports it where a map is drawn): it declares its component when
+    Not streamlit-folium either (webapp/widgets.py imports it where a map is drawn): it declares its component when
     imported, and declared before the server has started the component is unknown to it (the map frame
     then gets a 404 and the page no map)."""
     names = [n for n in app_modules(app) if n.split(".")[0] != "streamlit"]
@@ -116,7 +139,7 @@ def prepare(spec: str | None = None) -> None:
     """Load the study area the app opens on (``HEDONG_AREA``, else the demo) into the process's copy
     (:func:`gis.areas.load_area_cached`, which the app uses), snap its homes to the walking streets (every
     first coverage needs them), make the transformation to lon/lat the maps are drawn in, and build the
-    main map's layers that the area alone decides (:func:`presentation.webmap.static_layer`, in the app's
+    main map's layers that the area alone decides (:func:`presentation.geojson.static_layer`, in the app's
     first language, Chinese).
 
     Run while the server starts. A failure is left to the app, which shows it to the person who opens
@@ -127,7 +150,7 @@ def prepare(spec: str | None = None) -> None:
         ComputeContext.for_area(a).cell_snap("walk")
         a.boundary.to_crs("EPSG:4326")  # pyproj's first transformer (0.1 s) is built once per process
         for kind in ("density", "districts", "boundary"):  # the first map's layers that only the area decides
-            webmap.static_layer(a, kind, "wgs84", "zh")
+            geojson.static_layer(a, kind, "wgs84", "zh")
     except Exception:  # noqa: BLE001, S110 - see above: the app reports it
         pass
 

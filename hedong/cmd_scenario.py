@@ -19,6 +19,7 @@ from hedong.output import add_output_flags, check_out_file, gpkg_write_options, 
 from layers.errors import InputError
 from layers.families import LEVELS, TYPE_CAPACITY
 from layers.plan import EVALUATION_YEARS
+from presentation.i18n import t
 from scenarios import (
     optimize,  # called as optimize.optimize_area: tests and plug-ins can swap it
     store,
@@ -29,9 +30,9 @@ from scenarios.demand import check_year
 from scenarios.enrolment import enrolment_table
 from scenarios.evaluate import Evaluator, load_zones
 from scenarios.model import edit_stored, facilities_for, list_scenarios, resolve_scenario, save_scenario
+from scenarios.optimize import MODEL_HELP_KEYS, objective_unit_key
 from scenarios.seat_warnings import warnings_by_year
 from scenarios.sensitivity import sensitivity
-from scenarios.optimize import MODEL_HELP, OBJECTIVE_UNITS
 from scenarios.sites import check_site
 from scenarios.store import ScenarioExistsError
 
@@ -131,7 +132,8 @@ def register(subparsers) -> None:
     p = sub.add_parser(
         "optimize", help="choose new sites among candidates (HiGHS)", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Choose new school sites among candidates (exact MILP, HiGHS). Models:\n" + "\n".join(
-            f"  {k:9s} {MODEL_HELP[k][1]} Objective in {OBJECTIVE_UNITS[k][1]}." for k in MODEL_HELP)
+            f"  {k:9s} {t(MODEL_HELP_KEYS[k], 'en')} Objective in {t(objective_unit_key(k), 'en')}."
+            for k in MODEL_HELP_KEYS)
         + "\n\nCandidates file (--candidates): CSV with candidate_id, lon, lat (WGS84, or --coords gcj02/bd09) and "
         "an optional capacity (seats); or GeoJSON / GeoPackage points with candidate_id. Sites outside the study "
         "area are refused, naming the row. Example: docs/examples/candidates.csv.")
@@ -459,7 +461,7 @@ def cmd_optimize(args) -> int:
         print_json(res)
         return 0
     print(f"{res['model']} for {res['level']} ({res['candidates']} candidates, {res['demand_cells']} cells, "
-          f"{res['seconds']:.2f} s): objective {res['objective_value']:,.1f} {res['objective_unit']}")
+          f"{res['seconds']:.2f} s): objective {res['objective_value']:,.1f} {t(res['objective_unit_key'], 'en')}")
     print(f"unserved children {res['unserved_before']:,} -> {res['unserved_after']:,}")
     if res.get("time_limit_reached"):
         gap = "unknown" if res.get("gap") is None else f"{res['gap']:.1%}"

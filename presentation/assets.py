@@ -89,7 +89,7 @@ def _check_children(m) -> None:
             continue
         if isinstance(e, branca.colormap.ColorMap):
             raise OfflineAssetError(
-                "branca colormaps load d3 from a CDN; draw the legend with presentation.webmap.legend_html instead")
+                "branca colormaps load d3 from a CDN; draw the legend with presentation.legends.legend_html instead")
         for name, url in list(getattr(e, "default_js", [])) + list(getattr(e, "default_css", [])):
             if str(url).startswith(("http://", "https://", "//")):
                 raise OfflineAssetError(

@@ -2,8 +2,10 @@
 
 ``CATALOGUE[key] = {"zh": ..., "en": ...}``; :func:`t` looks a phrase up and fills its
 ``{placeholders}``. Keys are grouped by where they are shown: plain keys for the maps
-(:mod:`presentation.webmap`), ``tiles.*`` for the base-map choices, ``page.*`` for the published
-pages (:mod:`presentation.publish`), ``col.*`` for table heads, ``app.*`` for the Streamlit app.
+(:mod:`presentation.webmap` and its styles, legends, geojson and map_scripts modules), ``tiles.*``
+for the base-map choices, ``page.*`` for the published pages (:mod:`presentation.publish`),
+``col.*`` for table heads, ``app.*`` for the Streamlit app, ``optimize.*`` for the words the
+optimiser returns as keys (:mod:`scenarios.locate.registry`).
 Every entry carries both languages with the same placeholders (tests/test_i18n.py checks it).
 
 Names of facility families, sub-types, services and capacity units are not repeated here: they
@@ -27,7 +29,7 @@ LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}
 
 CATALOGUE: dict[str, dict[str, str]] = {
-    # ------------------------------------------------ maps (presentation.webmap)
+    # ------------------------------------------------ maps (presentation.webmap, styles, legends, geojson, map_scripts)
     "boundary": {"zh": "研究范围边界", "en": "Study-area boundary"},
     "districts": {"zh": "街道/片区", "en": "Subdistricts"},
     "district_labels": {"zh": "街道名称", "en": "Subdistrict names"},
@@ -280,14 +282,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.publish_help": {"zh": "生成独立的HTML地图：无需服务器、无需联网（地图库内嵌），可直接双击打开。",
                          "en": "Builds standalone HTML maps: no server, no internet (the map library is embedded)."},
     "app.indicator_help": {"zh": "2020基准与2025目标来自《运城市“十四五”公共服务和社会保障事业规划》；现值由当前图层计算。",
-                           "en": "2020 baseline and 2025 target from the Yuncheng 14th FYP; the current value is computed from the layers."},
+                           "en": "2020 baseline and 2025 target from the Yuncheng 14th FYP; the current value is "
+                                 "computed from the layers."},
     "app.demo_label": {"zh": "演示数据（生成）", "en": "Generated demo data"},
     "app.click_hint": {"zh": "点击设施查看名称、类型、规模和服务对象。",
                        "en": "Click a facility for its name, type, capacity and who it serves."},
     "app.loading": {"zh": "正在加载研究范围和路网…", "en": "Loading the study area and street network…"},
     "app.gaps": {"zh": "规范服务半径缺口", "en": "Gaps against the norm radius"},
     "app.gaps_help": {"zh": "半径为 NORMS.md 中的默认值（规范值，非实测），按路网步行距离计算。标记：C = 已在所引规范中核实；S = 二手来源（他人转引或旧版规范）；U = 未核实，仅作默认值。",
-                      "en": "Radii are the NORMS.md defaults (norms, not measurements), as network walking distance. Marks: C = read in the cited source; S = secondary (quoted by others or an older edition); U = not confirmed, a default only."},
+                      "en": "Radii are the NORMS.md defaults (norms, not measurements), as network walking "
+                            "distance. Marks: C = read in the cited source; S = secondary (quoted by others "
+                            "or an older edition); U = not confirmed, a default only."},
     "app.gap_level": {"zh": "设施等级", "en": "Facility level"},
     "app.radius": {"zh": "服务半径（米）", "en": "Radius (m)"},
     "app.mark": {"zh": "标记", "en": "Mark"},
@@ -299,13 +304,45 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.district": {"zh": "街道", "en": "Subdistrict"},
     "app.fca": {"zh": "设施容量可达性 (2SFCA)", "en": "Capacity within reach (2SFCA)"},
     "app.fca_help": {"zh": "可达：{minutes:g}分钟内设施的容量按其服务范围内的全部需求分摊（两步移动搜索法）；辖区内：位于该街道的容量 ÷ 该街道需求。单位：每千名{cohort}的{unit}。",
-                     "en": "Within reach: the capacity of facilities within {minutes:g} min, shared among all the demand in their catchments (two-step floating catchment); in district: capacity located in the subdistrict / its demand. Unit: {unit} per 1,000 {cohort}."},
+                     "en": "Within reach: the capacity of facilities within {minutes:g} min, shared among "
+                           "all the demand in their catchments (two-step floating catchment); in district: "
+                           "capacity located in the subdistrict / its demand. Unit: {unit} per 1,000 "
+                           "{cohort}."},
     "app.method": {"zh": "方法", "en": "Method"},
     "app.fca_reach": {"zh": "可达容量（每千人）", "en": "Within reach per 1,000"},
     "app.fca_local": {"zh": "辖区内容量（每千人）", "en": "In district per 1,000"},
     "app.fca_target": {"zh": "全市比值目标（每千人，非步行范围指标）", "en": "City-wide ratio target per 1,000 (not a walking target)"},
     "app.fca_area": {"zh": "研究范围（每千人）", "en": "Study area per 1,000"},
     "app.no_target": {"zh": "规范未给出每千人指标", "en": "no per-1,000 target in the norms"},
+    # ------------------------------------------------ optimiser (scenarios.locate): model help, objective units
+    "optimize.model.cmclp": {"zh": "容量约束最大覆盖：新建 p 所，使步行时限内能分到空余学位的儿童最多（默认）。",
+                           "en": "capacitated maximal covering: open p sites so the most children get a free seat "
+                                 "within the walking limit (default)."},
+    "optimize.model.cpmedian": {"zh": "容量约束 p 中位：学位有上限，使入学儿童的总步行时间最短（未入学按罚分计）。",
+                           "en": "capacitated p-median: seats bind; least total walking time of the children "
+                                 "placed (a child without a seat counts a penalty)."},
+    "optimize.model.mclp": {"zh": "最大覆盖：新建 p 所，使住在学校步行时限内的儿童最多（不计学位）。",
+                           "en": "maximal covering: open p sites so the most children live within the walking "
+                                 "limit of a school (seats ignored)."},
+    "optimize.model.pmedian": {"zh": "p 中位：新建 p 所，使所有儿童到最近学校的总步行时间最短（不计学位）。",
+                           "en": "p-median: open p sites so the total walking time of all children to their "
+                                 "nearest school is least (seats ignored)."},
+    "optimize.model.pcenter": {"zh": "p 中心：新建 p 所，使最远儿童到最近学校的步行时间最短。",
+                           "en": "p-center: open p sites so the longest walk of any child to the nearest school is "
+                                 "shortest."},
+    "optimize.model.lscp": {"zh": "集合覆盖：用最少的学校覆盖所有可达儿童（忽略 p）。",
+                           "en": "set covering: the fewest schools so every reachable child lives within the limit "
+                                 "(p ignored)."},
+    "optimize.model.attendance": {"zh": "最大到园：新建 p 所幼儿园或托育机构，使按距离衰减的到园儿童最多（衰减函数见 --decay）。",
+                           "en": "maximise attendance: open p kindergartens or childcare centres so the most "
+                                 "children attend, attendance falling with distance (see --decay)."},
+    "optimize.unit.pmedian": {"zh": "儿童·分钟", "en": "child-minutes"},
+    "optimize.unit.cpmedian": {"zh": "儿童·分钟", "en": "child-minutes"},
+    "optimize.unit.mclp": {"zh": "名儿童", "en": "children"},
+    "optimize.unit.cmclp": {"zh": "名儿童", "en": "children"},
+    "optimize.unit.pcenter": {"zh": "分钟", "en": "minutes"},
+    "optimize.unit.lscp": {"zh": "所学校", "en": "schools"},
+    "optimize.unit.attendance": {"zh": "名儿童（按距离衰减的到园人数）", "en": "children attending (distance-decayed)"},
     # ------------------------------------------------ issue 13: planner flow, my place, optimiser
     "app.place": {"zh": "我家附近", "en": "My place"},
     "app.place_help": {"zh": "在地图上点击一个位置（或输入经纬度、选择一个设施），查看步行到每类服务最近设施的分钟数。", "en": "Click a place on the map (or type its coordinates, or pick a facility) to see the minutes on foot to the nearest facility of every service."},

@@ -44,9 +44,9 @@ from accessibility.circles import circles_gdf
 from accessibility.coverage import DEFAULT_MINUTES, life_circle, service_coverage
 from accessibility.indicators import MET, NOT_MET, indicator_table
 from layers.errors import InputError
-from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICES
+from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICE_COLOR, SERVICES
 from layers.plan import OPENING_LAG, SCHOOL_PROGRAMME
-from presentation import webmap
+from presentation import controls, geojson, i18n, legends, map_scripts, styles, webmap
 from presentation.i18n import CATALOGUE, LANGS, cohort_label, display_names, indicator_unit, t
 from scenarios.evaluate import evaluate
 from scenarios.model import PLAN_YEARS
@@ -109,7 +109,7 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
         status), ``walking`` (the walking measure beside a ratio, or None).
     """
     tab = table if table is not None else indicator_table(
-        area, None if facilities is None else webmap.as_facilities(facilities))
+        area, None if facilities is None else geojson.as_facilities(facilities))
     rows = []
     for r in tab["indicators"]:
         why = r["reason"] or r["note"] or {}
@@ -194,7 +194,7 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
     share, med = res.population_share, res.median_minutes
     svc = SERVICES[service]
     title = pt("coverage_title", lang, service=svc.label(lang), minutes=int(mins))
-    fac = webmap.as_facilities(facilities) if facilities is not None else area.facilities
+    fac = geojson.as_facilities(facilities) if facilities is not None else area.facilities
     m = webmap.base_map(area, tiles=tiles, lang=lang)
     add_fams = list(svc.families)
     webmap.add_districts(m, area)
@@ -205,21 +205,21 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
     if svc.subtypes is not None:
         fac_svc = fac_svc[fac_svc["subtype"].isin(svc.subtypes)]
     webmap.add_facilities(m, fac_svc, families=add_fams)
-    items = [(webmap.swatch(webmap.SERVICE_COLOR.get(service, "#3366cc"), opacity=0.35),
+    items = [(legends.swatch(SERVICE_COLOR.get(service, "#3366cc"), opacity=0.35),
               t("circles", lang, minutes=int(mins), service=svc.label(lang))),
-             (webmap.swatch(webmap.UNCOVERED_COLOR), t("uncovered_legend", lang, minutes=int(mins), service=svc.label(lang)))]
-    items += [(webmap.marker_svg(f, 14), webmap.family_label(f, lang)) for f in add_fams]
-    items.append((webmap.swatch("#333333", "line"), t("boundary", lang)))
+             (legends.swatch(styles.UNCOVERED_COLOR), t("uncovered_legend", lang, minutes=int(mins), service=svc.label(lang)))]
+    items += [(styles.marker_svg(f, 14), i18n.family_label(f, lang)) for f in add_fams]
+    items.append((legends.swatch("#333333", "line"), t("boundary", lang)))
     stats = f"{pt('share', lang)}: {share:.1%}"
     if svc.demand != "pop_total" and np.isfinite(res.cohort_share):  # schools, childcare, elderly care: also
         # among the people the service is for
         stats += f" · {cohort_label(svc.demand, lang)}: {res.cohort_share:.1%}"
     stats += f" · {pt('median', lang)}: {med:.1f} min"
-    body = [webmap.legend_html(stats, items)]
-    webmap.add_legend(m, body)
-    webmap.add_notice(m, area, title=title)
-    webmap.add_attribution(m, area)
-    webmap.add_layer_control(m, collapsed=True)
+    body = [legends.legend_html(stats, items)]
+    legends.add_legend(m, body)
+    legends.add_notice(m, area, title=title)
+    legends.add_attribution(m, area)
+    controls.add_layer_control(m, collapsed=True)
     webmap.finish(m, assets)
     m._hedong_title = f"{title} — {pt('index_title', lang)}"
     upop = float(unc["pop_total"].sum())
@@ -244,7 +244,8 @@ def life_circle_map(area, *, minutes: float | None = None, mode: str | None = No
     Returns
     -------
     (folium.Map, dict)
-        The map and ``{"minutes", "all_services_share", "mean_services_within", "by_n": {n: residents}}``.
+        The map and ``{"minutes", "all_services_share", "mean_services_within", "by_n": {n: residents},
+        "share_by_n": {n: share of residents}}`` (``n`` services within reach, 0 to all of them).
     """
     if lc is None:
         lc = life_circle(area, DEFAULT_MINUTES if minutes is None else float(minutes), mode, facilities)
@@ -258,8 +259,10 @@ def life_circle_map(area, *, minutes: float | None = None, mode: str | None = No
     m._hedong_title = f"{pt('life_circle_title', lang, minutes=int(mins))} — {pt('index_title', lang)}"
     pop = area.population["pop_total"].to_numpy(float)
     by_n = {int(k): float(pop[lc.counts.to_numpy() == k].sum()) for k in range(n + 1)}
+    whole = sum(by_n.values()) or 1.0
     return m, {"minutes": mins, "all_services_share": lc.all_services_share,
-               "mean_services_within": lc.mean_services_within, "by_n": by_n}
+               "mean_services_within": lc.mean_services_within, "by_n": by_n,
+               "share_by_n": {k: v / whole for k, v in by_n.items()}}
 
 
 def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str = "none",
@@ -280,7 +283,7 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
     m = webmap.base_map(area, tiles=tiles, lang=lang)
     summary, title = add_seat_layers(m, area, scenario, year, ev, level=level, compact=compact)
     add_seat_frame(m, area, compact=compact)
-    webmap.add_layer_control(m, collapsed=True)
+    controls.add_layer_control(m, collapsed=True)
     webmap.finish(m, assets)
     m._hedong_title = f"{title} — {pt('index_title', lang)}"
     return m, summary
@@ -312,14 +315,14 @@ def add_seat_layers(m, area, scenario, year: int, ev, *, level: str = "primary",
             fg.show = lv == shown
     lines = [f"{SERVICES[lv].label(lang)}: " + _seat_cell(v, lang) for lv, v in summary["levels"].items()]
     if compact:
-        webmap.add_notice(m, area, title=title, subtitle="; ".join(lines), collapsed=True)
+        legends.add_notice(m, area, title=title, subtitle="; ".join(lines), collapsed=True)
     else:
-        webmap.add_notice(m, area, title=title + " — " + "; ".join(lines))
+        legends.add_notice(m, area, title=title + " — " + "; ".join(lines))
     return summary, title
 
 
 def _seat_legend_blocks(lang: str, compact: bool) -> list[str]:
-    return [webmap.coverage_legend(lang, compact=compact), webmap.utilisation_legend(lang, compact=compact)]
+    return [legends.coverage_legend(lang, compact=compact), legends.utilisation_legend(lang, compact=compact)]
 
 
 def add_seat_frame(m, area, *, compact: bool = False, legend: bool = True) -> list:
@@ -330,15 +333,15 @@ def add_seat_frame(m, area, *, compact: bool = False, legend: bool = True) -> li
     districts = webmap.add_districts(m, area, population=False)
     boundary = webmap.add_boundary(m, area)
     if legend:
-        webmap.add_legend(m, _seat_legend_blocks(lang, compact), compact=compact)
-    webmap.add_attribution(m, area)
+        legends.add_legend(m, _seat_legend_blocks(lang, compact), compact=compact)
+    legends.add_attribution(m, area)
     return [("districts", districts), ("boundary", boundary)]
 
 
 def seat_legend_html(lang: str = "zh") -> str:
     """The seat map's legend (seats per child, school utilisation) as one row of HTML for the page under
-    the app's seat map (:func:`presentation.webmap.legend_row`)."""
-    return webmap.legend_row(_seat_legend_blocks(lang, True))
+    the app's seat map (:func:`presentation.legends.legend_row`)."""
+    return legends.legend_row(_seat_legend_blocks(lang, True))
 
 
 def seat_map_base(area, *, lang: str = "zh", assets: str = "served") -> folium.Map:
@@ -346,16 +349,16 @@ def seat_map_base(area, *, lang: str = "zh", assets: str = "served") -> folium.M
     app shows :func:`seat_legend_html` under it), drawn once in the browser; each scenario, year and
     level is then a script of :func:`seat_map_layers` run on it."""
     m = webmap.base_map(area, lang=lang)
-    webmap.register_layers(m, add_seat_frame(m, area, compact=True, legend=False))
+    controls.register_layers(m, add_seat_frame(m, area, compact=True, legend=False))
     return webmap.finish(m, assets)
 
 
 def seat_map_layers(base, area, scenario, year: int, ev, *, level: str = "primary") -> str:
     """The app's seat map layers of one evaluation (:func:`add_seat_layers`, compact) as a script for a
-    drawn :func:`seat_map_base` (:func:`presentation.webmap.layers_script`)."""
-    scratch = webmap.scratch_map(base)
+    drawn :func:`seat_map_base` (:func:`presentation.map_scripts.layers_script`)."""
+    scratch = map_scripts.scratch_map(base)
     add_seat_layers(scratch, area, scenario, year, ev, level=level, compact=True)
-    return webmap.layers_script(scratch)
+    return map_scripts.layers_script(scratch)
 
 
 def _seat_cell(v: dict, lang: str) -> str:
@@ -371,12 +374,11 @@ def _seat_cell(v: dict, lang: str) -> str:
 def _life_circle_section(lang, life) -> str:
     if not life:
         return ""
-    esc = webmap.esc
+    esc = styles.esc
     fn, s = life
     total = max(s["by_n"]) if s["by_n"] else len(LIFE_CIRCLE_SERVICES)
-    whole = sum(s["by_n"].values()) or 1.0
     heads = "".join(f"<th>{n}</th>" for n in range(total, -1, -1))
-    cells = "".join(f"<td>{s['by_n'].get(n, 0) / whole:.0%}</td>" for n in range(total, -1, -1))
+    cells = "".join(f"<td>{s['share_by_n'].get(n, 0):.0%}</td>" for n in range(total, -1, -1))
     cap = pt("lc_caption", lang)
     return (f'<h2>{esc(pt("life_circle_sec", lang))}</h2><p><a href="{esc(fn)}">'
             f'{esc(pt("life_circle_title", lang, minutes=int(s["minutes"])))}</a></p>'
@@ -390,12 +392,12 @@ def _cohort_cell(c: dict, lang: str) -> str:
     share = c.get("cohort_share")
     if share is None or share != share:
         return "—"
-    return webmap.esc(f"{share:.1%} ({cohort_label(c.get('cohort', 'pop_total'), lang)})")
+    return styles.esc(f"{share:.1%} ({cohort_label(c.get('cohort', 'pop_total'), lang)})")
 
 
 def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=None) -> str:
-    esc = webmap.esc
-    notice = (f'<p class="notice">⚠ {esc(webmap.notice_text(area, lang))}</p>' if getattr(area, "synthetic", False) else "")
+    esc = styles.esc
+    notice = (f'<p class="notice">⚠ {esc(legends.notice_text(area, lang))}</p>' if getattr(area, "synthetic", False) else "")
     cov_rows = "".join(
         f'<tr><td><a href="{esc(fn)}">{esc(SERVICES[c["service"]].label(lang))}</a></td><td>{int(c["minutes"])}</td>'
         f'<td>{"—" if c["population_share"] is None else format(c["population_share"], ".1%")}</td>'
@@ -414,7 +416,7 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
         f'<td>{esc(fmt_value(r["value"]))}</td>'
         f'<td>{STATUS_MARK[r["status"]]} {esc(t("status." + r["status"], lang))}</td><td><small>{esc(str(r["note"]))}</small></td></tr>'
         for r in indicators)
-    src_rows = webmap.source_items_html(area.sources)
+    src_rows = legends.source_items_html(area.sources)
     lvl_heads = "".join(f"<th>{esc(SERVICES[lv].label(lang))}</th>" for lv in LEVELS)
     hdr = [t(f"col.{k}", lang) for k in ("service", "minutes", "covered", "median", "uncovered", "year", "indicator",
                                           "unit", "2020", "target", "now", "status", "note")]
@@ -451,7 +453,7 @@ _TMP_PREFIX = ".hedong-publish.tmp-"
 
 def _manifest_meta(files) -> str:
     names = ["index.html", *(f["file"] for f in files if f["file"] != "index.html")]
-    return f'<meta name="{MANIFEST_META}" content="{webmap.esc(json.dumps(names))}">'
+    return f'<meta name="{MANIFEST_META}" content="{styles.esc(json.dumps(names))}">'
 
 
 def _head(folder) -> str:
@@ -525,7 +527,7 @@ def _has_scenarios(area) -> bool:
 
 def place_minutes_by_cell(area) -> dict:
     """Minutes on foot from every population cell to the nearest facility of each service (the data of
-    the offline "my place" click, :func:`presentation.webmap.add_place_finder`)."""
+    the offline "my place" click, :func:`presentation.map_scripts.add_place_finder`)."""
     return {s: service_coverage(area, s).cell_minutes.to_numpy(float) for s in SERVICES}
 
 
@@ -534,7 +536,7 @@ def _offline_page(m, area, place: dict, lang: str, cache: dict | None = None) ->
     and a <title>. ``cache``: kept across the maps of one publication (the "my place" script is built
     once)."""
     webmap.add_streets(m, area, lang=lang)
-    webmap.add_place_finder(m, area, place, lang=lang, cache=cache)
+    map_scripts.add_place_finder(m, area, place, lang=lang, cache=cache)
     html = m.get_root().render()
     return set_title(html, getattr(m, "_hedong_title", None) or pt("index_title", lang))
 

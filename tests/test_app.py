@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
-from presentation import webmap
+from presentation import legends, webmap
 from presentation.i18n import t
 
 from tests.conftest import SMALL_SCALE
+from webapp import upload, widgets
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -138,7 +140,7 @@ def test_coverage_life_circle_map(at, small_demo):
     import numpy as np
 
     from accessibility.coverage import life_circle
-    from presentation.webmap import LIFE_CIRCLE_COLORS
+    from presentation.styles import LIFE_CIRCLE_COLORS
 
     goto(at, "coverage")
     at.radio(key="cov_mode").set_value("walk").run()
@@ -156,8 +158,10 @@ def test_coverage_life_circle_map(at, small_demo):
         assert LIFE_CIRCLE_COLORS[n] in script
     table = lc_table(at)
     got = dict(zip(table.iloc[:, 0], table.iloc[:, 1]))
+    shares = dict(zip(table.iloc[:, 0], table.iloc[:, 2]))
     for n in range(7):
         assert got[n] == round(pop[counts == n].sum())
+        assert shares[n] == pytest.approx(pop[counts == n].sum() / pop.sum(), abs=5e-4)
     assert sum(got.values()) == pytest.approx(pop.sum(), abs=7)
     # another threshold redraws the map
     at.slider(key="cov_minutes").set_value(30).run()
@@ -258,6 +262,9 @@ def test_schools_values_match_evaluation(at, small_demo):
     ev = evaluate(small_demo, "plan", 2023).to_json()["levels"]["junior"]
     assert metric(at, "学位") == f"{ev['seats']:,.0f}"
     assert metric(at, "需求") == f"{ev['demand']:,.0f}"
+    lv = evaluate(small_demo, "plan", 2023, levels=("junior",), assign=at.radio(key="assign").value).levels["junior"]
+    s = lv.summary  # the walking share, counted here from the assignment's pupils
+    assert metric(at, t("app.walk_share_short", "zh")) == f"{s['assigned'] / s['demand']:.1%}"
 
 
 def test_schools_seat_balance_first_catchment_and_actions(at, small_demo):
@@ -443,7 +450,7 @@ def test_sidebar_lists_the_sources_escaped(at, small_demo):
     body = " ".join(h.proto.body for h in at.sidebar.get("html") if "hedong-sources" in h.proto.body)
     assert body and all(f"<b>{k}</b>" in body for k in small_demo.sources)
     # a hostile source text (a folder's sources.json) reaches the page as text
-    items = webmap.source_items_html({"population": '<script>alert(1)</script> & "x"'})
+    items = legends.source_items_html({"population": '<script>alert(1)</script> & "x"'})
     assert "<script>" not in items and "&lt;script&gt;" in items and "&amp;" in items
 
 
@@ -462,13 +469,10 @@ def test_english_ui():
 
 @pytest.fixture(scope="module")
 def app_module():
-    """app.py imported as a module (main() only runs under ``streamlit run`` / AppTest)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("hedong_app", APP)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    """The app's helpers as one namespace: upload parsing, widgets and map clicks (``webapp``; app.py
+    itself is only the page set-up and routing, run under ``streamlit run`` / AppTest)."""
+    return SimpleNamespace(**{k: v for mod in (upload, widgets) for k, v in vars(mod).items()
+                              if not k.startswith("__")})
 
 
 def test_parse_upload_good_and_bad(app_module, small_demo):
@@ -586,10 +590,11 @@ def test_folium_payload_matches_st_folium(app_module, small_demo):
 
 
 def _fresh_app_module(name: str):
-    """app.py executed again as a new module, as Streamlit runs it afresh for every rerun of every session."""
+    """webapp/widgets.py executed again as a new module, as Streamlit ran the app's helpers afresh for every
+    rerun of every session when they lived in app.py (the lock must still be one per process)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(name, APP)
+    spec = importlib.util.spec_from_file_location(name, widgets.__file__)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

@@ -15,6 +15,7 @@ import shapely
 import gis.areas
 from hedong.cli import main
 from tests.conftest import SMALL_SCALE
+from webapp import cached
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -57,13 +58,14 @@ def test_readme_candidates_example_runs(small_demo, monkeypatch, capsys):
 
 
 def test_optimize_help_explains_every_model(capsys):
-    from scenarios.optimize import MODEL_HELP
+    from presentation.i18n import t
+    from scenarios.optimize import MODEL_HELP_KEYS
 
     with pytest.raises(SystemExit):
         main(["scenario", "optimize", "--help"])
     text = capsys.readouterr().out
-    for k, (_, en) in MODEL_HELP.items():
-        assert k in text and en.split(":")[0] in text
+    for k, key in MODEL_HELP_KEYS.items():
+        assert k in text and t(key, "en").split(":")[0] in text
     assert "docs/examples/candidates.csv" in text
 
 
@@ -107,7 +109,8 @@ def test_dissolved_cells_cover_exactly_the_cells(small_demo):
     """The app map's covered / uncovered areas are the union of exactly the cells of each class:
     their areas equal n_cells x side² and they do not overlap."""
     from accessibility.coverage import service_coverage
-    from presentation.webmap import dissolved_squares, service_map
+    from presentation.geojson import dissolved_squares
+    from presentation.webmap import service_map
 
     res = service_coverage(small_demo, "fitness", minutes=15)
     pop = small_demo.population
@@ -240,11 +243,7 @@ def test_optimiser_shows_units_places_and_adds_a_site(at, small_demo):
 def test_upload_outside_area_refused_naming_the_row(small_demo):
     """A candidate file with a Beijing row is refused at upload, naming that row (never a silent
     fall-back to generated candidates)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("hedong_app_flow", APP)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = cached  # the app's cache wrappers (webapp/cached.py)
     good = SAMPLE.read_text(encoding="utf-8").splitlines()
     bad = "\n".join([good[0], good[1], "BJ,天安门 Beijing,116.3975,39.9087,1800", *good[2:]]) + "\n"
     cands, err = mod.upload_cached(bad.encode("utf-8"), "sites.csv", small_demo.name, SMALL_SCALE)
@@ -257,11 +256,7 @@ def test_upload_outside_area_refused_naming_the_row(small_demo):
 def test_optimiser_map_draws_candidates_then_chosen_sites(small_demo):
     """The optimiser's map shows the uploaded candidates before any run, and the chosen sites on the same
     drawn map after it (a layers script: the map itself is one object for both)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("hedong_app_sites", APP)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = cached  # the app's cache wrappers (webapp/cached.py)
     cands, err = mod.upload_cached(SAMPLE.read_bytes(), "candidates.csv", small_demo.name, SMALL_SCALE)
     ll = cands.geometry.to_crs(4326)
     cand = tuple((str(i), round(float(x), 6), round(float(y), 6)) for i, x, y in zip(cands["candidate_id"], ll.x, ll.y))

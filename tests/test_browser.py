@@ -213,7 +213,7 @@ def test_layers_script_replaces_the_previous_layers(browser, small_demo, tmp_pat
     if only the second had been drawn (same layers, one title, one layer switch, no legend in the map) — even after
     the user switched on the first script's hidden levels — with no error in the page."""
     from presentation import publish as pub
-    from presentation.webmap import add_script
+    from presentation.controls import add_script
     from scenarios.evaluate import evaluate
 
     ev_all = evaluate(small_demo, "plan", 2025)  # three levels: two of them hidden, switchable

@@ -115,10 +115,8 @@ def test_prepare_loads_the_area_the_app_opens_on(monkeypatch, small_demo):
     cmd_app.prepare()
     assert asked == ["helsinki-osm"]
     assert "walk" in ComputeContext.for_area(small_demo)._cells
-    from presentation import webmap
-
-    assert all((id(small_demo), small_demo.name, k, "wgs84", "zh") in webmap._LAYER_CACHE
-               for k in ("density", "districts", "boundary"))
+    memo = ComputeContext.for_area(small_demo)._memo
+    assert all(("map.static", k, "wgs84", "zh") in memo for k in ("density", "districts", "boundary"))
     monkeypatch.delenv("HEDONG_AREA")
     cmd_app.prepare()
     assert asked[-1] == "yuncheng-demo"

@@ -266,12 +266,13 @@ def test_infeasible_model_is_not_bad_input():
 
 def test_programming_errors_in_optimize_surface(monkeypatch):
     """optimize_area used to turn every ValueError into an InputError with '--p' advice."""
+    import scenarios.locate.adapter
     import scenarios.optimize as opt
 
     def broken(*a, **k):
         raise ValueError("a bug")
 
-    monkeypatch.setattr(opt, "build_model", broken)
+    monkeypatch.setattr(scenarios.locate.adapter, "build_model", broken)
     a = grid_area()
     cands = a.projects[["geometry"]].assign(candidate_id=["c1", "c2", "c3", "c4"])
     with pytest.raises(ValueError, match="a bug") as ei:

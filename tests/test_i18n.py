@@ -64,16 +64,27 @@ def _literal_keys(path: Path, funcs: dict[str, str]) -> set[str]:
 
 @pytest.mark.parametrize("path, funcs", [
     ("presentation/webmap.py", {"t": ""}),
+    ("presentation/legends.py", {"t": ""}),
+    ("presentation/map_scripts.py", {"t": ""}),
+    ("presentation/geojson.py", {"t": ""}),
+    ("presentation/styles.py", {"t": ""}),
     ("presentation/publish.py", {"t": "", "pt": "page."}),
     ("app.py", {"t": "", "tr": "app."}),
 ])
 def test_every_key_asked_for_exists(path, funcs):
-    keys = _literal_keys(ROOT / path, funcs)
+    keys = set().union(*(_literal_keys(f, funcs) for f in _with_webapp(path)))
     assert keys and not sorted(k for k in keys if k not in CATALOGUE)
 
 
-@pytest.mark.parametrize("path", ["presentation/webmap.py", "presentation/publish.py", "app.py"])
+def _with_webapp(path: str) -> list[Path]:
+    """``path``, and for app.py also its package of pages and widgets (``webapp/``)."""
+    return [ROOT / path] + (sorted((ROOT / "webapp").glob("*.py")) if path == "app.py" else [])
+
+
+@pytest.mark.parametrize("path", ["presentation/webmap.py", "presentation/styles.py", "presentation/legends.py",
+                                  "presentation/geojson.py", "presentation/map_scripts.py",
+                                  "presentation/publish.py", "app.py"])
 def test_no_inline_translation_dicts_left(path):
-    src = (ROOT / path).read_text(encoding="utf-8")
+    src = "\n".join(f.read_text(encoding="utf-8") for f in _with_webapp(path))
     assert not re.search(r'\{"zh": [^{}]*"en": [^{}]*\}\[', src), "an inline {'zh':…, 'en':…}[lang] dict"
     assert "TEXT = {" not in src and "UI = {" not in src

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("layers", "gis", "accessibility", "scenarios", "presentation", "demo", "hedong")
+PACKAGES = ("layers", "gis", "accessibility", "scenarios", "presentation", "demo", "hedong", "webapp")
 
 
 def project_files() -> list[Path]:

@@ -318,7 +318,7 @@ def _timed_out_milp(with_solution):
 
 @pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_time_limit_returns_best_solution_with_gap(capsys, monkeypatch):
-    import scenarios.optimize as opt
+    import scenarios.locate.base as opt  # the models' one HiGHS call
 
     monkeypatch.setattr(opt, "milp", _timed_out_milp(True))
     rc, out, err = _run(["scenario", "optimize", "--model", "cmclp", "--time-limit", 120, "--json"], capsys)

@@ -16,7 +16,7 @@ from layers.frames import empty_layer, projects_as_facilities
 from layers.plan import OPENING_LAG
 from layers.schema import PROJECT_COLUMNS, PROJECT_OPTIONAL
 from layers.validate import SPECS, validate_frame
-from presentation.webmap import as_facilities
+from presentation.geojson import as_facilities
 from scenarios.model import empty_projects, validate_projects
 
 CRS = "EPSG:4546"

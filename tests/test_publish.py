@@ -147,7 +147,7 @@ def test_failure_leaves_old_publication(small_demo, tmp_path, monkeypatch):
 def test_life_circle_page(published, small_demo):
     """life-circle.html: offline, 0..6 legend with residents' shares, notice, attribution, linked from index."""
     from accessibility.coverage import life_circle
-    from presentation.webmap import LIFE_CIRCLE_COLORS
+    from presentation.styles import LIFE_CIRCLE_COLORS
 
     out, result = published
     html = (out / "life-circle.html").read_text(encoding="utf-8")
@@ -161,6 +161,9 @@ def test_life_circle_page(published, small_demo):
     entry = next(f for f in result["files"] if f["file"] == "life-circle.html")
     assert entry["all_services_share"] == pytest.approx(lc.all_services_share)
     assert sum(entry["by_n"].values()) == pytest.approx(small_demo.population["pop_total"].sum())
+    pop = small_demo.population["pop_total"].to_numpy(float)  # the class shares, counted here from the cells
+    counts = lc.counts.to_numpy()
+    assert entry["share_by_n"] == pytest.approx({k: pop[counts == k].sum() / pop.sum() for k in entry["by_n"]})
     assert f"{lc.all_services_share:.1%}" in html
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="life-circle.html"' in index and "15分钟社区生活圈" in index

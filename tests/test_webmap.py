@@ -6,7 +6,8 @@ import folium
 import numpy as np
 import pytest
 
-from presentation import assets, webmap
+from accessibility.context import ComputeContext
+from presentation import assets, controls, geojson, i18n, legends, map_scripts, styles, webmap
 
 
 def test_served_assets_point_at_app_static(small_demo):
@@ -32,10 +33,10 @@ def test_jquery_is_loaded_only_by_a_map_that_calls_it(small_demo):
 def test_a_layers_script_that_needs_jquery_is_refused(small_demo):
     # the drawn map it runs on loaded jQuery only if its own elements needed it
     base = webmap.finish(webmap.overview_base(small_demo), "served")
-    scratch = webmap.scratch_map(base)
+    scratch = map_scripts.scratch_map(base)
     folium.Marker([35.03, 111.0], popup=folium.Popup("<b>x</b>")).add_to(scratch)
     with pytest.raises(ValueError, match="jQuery"):
-        webmap.layers_script(scratch)
+        map_scripts.layers_script(scratch)
 
 
 def test_inline_map_has_no_external_source(small_demo):
@@ -43,7 +44,7 @@ def test_inline_map_has_no_external_source(small_demo):
     assert assets.external_urls(html) == []
     assert "L.map(" in html and "Leaflet" in html  # Leaflet itself is embedded
     assert 'src="http' not in html and "cdn." not in html.split("<body>")[0].lower().replace("cdn.jsdelivr", "")
-    assert webmap.t("notice", "zh") in html  # generated-data notice
+    assert i18n.t("notice", "zh") in html  # generated-data notice
     assert "hedong-legend" in html
 
 
@@ -67,14 +68,14 @@ def test_facility_layers_one_per_family_with_svg_icons(small_demo):
 
 
 def test_facility_table_says_who_is_served(small_demo):
-    tab = webmap.facility_table(small_demo.facilities_of("school"), "zh")
+    tab = geojson.facility_table(small_demo.facilities_of("school"), "zh")
     assert tab["serves"].str.contains("6-11岁|12-14岁").all()
     assert tab["capacity"].str.contains("学位").all()
 
 
 def test_gcj02_display_shifts_data_not_tiles(small_demo):
-    w = webmap.to_display(small_demo.districts, "wgs84")
-    g = webmap.to_display(small_demo.districts, "gcj02")
+    w = styles.to_display(small_demo.districts, "wgs84")
+    g = styles.to_display(small_demo.districts, "gcj02")
     dx = np.array(g.total_bounds) - np.array(w.total_bounds)
     # Yuncheng's GCJ-02 offset is a few hundred metres: ~0.002-0.008 degrees
     assert 0.001 < abs(dx[0]) < 0.01
@@ -93,15 +94,15 @@ def test_tianditu_needs_a_key(small_demo):
 
 def test_cell_squares_aggregate_keeps_totals(small_demo):
     pop = small_demo.population
-    sq = webmap.cell_squares(pop, small_demo.cell_size, ["pop_total"], agg_m=300)
+    sq = geojson.cell_squares(pop, small_demo.cell_size, ["pop_total"], agg_m=300)
     assert sq["pop_total"].sum() == pytest.approx(pop["pop_total"].sum())
     assert len(sq) < len(pop)
 
 
 def test_coverage_colour_classes():
-    assert webmap.coverage_color(0.1) == "#d7301f"
-    assert webmap.coverage_color(1.0) == "#1a9850"
-    assert webmap.coverage_color(float("nan")) == "#bdbdbd"
+    assert styles.coverage_color(0.1) == "#d7301f"
+    assert styles.coverage_color(1.0) == "#1a9850"
+    assert styles.coverage_color(float("nan")) == "#bdbdbd"
 
 
 def test_life_circle_cells_dissolve_by_services_present(small_demo):
@@ -109,7 +110,7 @@ def test_life_circle_cells_dissolve_by_services_present(small_demo):
 
     lc = life_circle(small_demo, 15, "walk")
     cov = {k: c.covered for k, c in lc.services.items()}
-    g = webmap.life_circle_cells(small_demo.population, cov, small_demo.cell_size)
+    g = geojson.life_circle_cells(small_demo.population, cov, small_demo.cell_size)
     assert g["pop_total"].sum() == pytest.approx(small_demo.population["pop_total"].sum())
     assert g["cells"].sum() == len(small_demo.population)
     assert len(g) == g["mask"].nunique() <= 64
@@ -131,7 +132,7 @@ def test_life_circle_map_offline_with_legend(small_demo):
     html = m.get_root().render()
     assert assets.external_urls(html) == []
     assert "Life circle: services within 15 min" in html and "all 6" in html and "share of residents" in html
-    assert all(c in html for c in webmap.LIFE_CIRCLE_COLORS)
+    assert all(c in html for c in styles.LIFE_CIRCLE_COLORS)
     assert "Missing" in html  # tooltip field
 
 
@@ -140,12 +141,12 @@ def test_notice_claims_real_boundary_only_for_the_yuncheng_demo(small_demo):
 
     from scenario_helpers import grid_area
 
-    zh = webmap.notice_text(small_demo, "zh")
+    zh = legends.notice_text(small_demo, "zh")
     assert zh.startswith("演示数据（生成）") and "盐湖区边界" in zh and "街道办事处" in zh
-    assert "real" in webmap.notice_text(small_demo, "en")
+    assert "real" in legends.notice_text(small_demo, "en")
     other = grid_area()  # a generated area that is not Yanhu: no claim of a real boundary
-    assert "演示数据（生成）" in webmap.notice_text(other, "zh") and "盐湖区" not in webmap.notice_text(other, "zh")
-    assert webmap.notice_text(replace(other, synthetic=False), "zh") == ""
+    assert "演示数据（生成）" in legends.notice_text(other, "zh") and "盐湖区" not in legends.notice_text(other, "zh")
+    assert legends.notice_text(replace(other, synthetic=False), "zh") == ""
 
 
 def test_seat_choropleth_colours_by_seats_per_child(small_demo):
@@ -163,10 +164,10 @@ def test_seat_choropleth_colours_by_seats_per_child(small_demo):
     gj = next(c for c in fg._children.values() if c.__class__.__name__ == "GeoJson")
     feats = {f["properties"]["label"]: f["properties"] for f in gj.data["features"]}
     a, b = feats[d["name"].iloc[0]], feats[d["name"].iloc[1]]
-    assert a["c"] == webmap.coverage_color(1.2) == webmap.COVERAGE_CLASSES[-1][1] and a["ratio_pct"] == "120%"
+    assert a["c"] == styles.coverage_color(1.2) == styles.COVERAGE_CLASSES[-1][1] and a["ratio_pct"] == "120%"
     assert a["coverage_pct"] == "20%"
-    assert b["c"] == webmap.COVERAGE_CLASSES[0][1] and b["ratio_pct"] == "50%"
-    assert "学位供给率" in json.dumps(webmap.coverage_legend("zh"), ensure_ascii=False)
+    assert b["c"] == styles.COVERAGE_CLASSES[0][1] and b["ratio_pct"] == "50%"
+    assert "学位供给率" in json.dumps(legends.coverage_legend("zh"), ensure_ascii=False)
 
 
 def test_app_seat_map_keeps_the_map_visible(small_demo):
@@ -178,17 +179,17 @@ def test_app_seat_map_keeps_the_map_visible(small_demo):
 
     ev = evaluate(small_demo, "plan", 2025)
 
-    def controls(m):
-        return {c.css_class: c.html for c in m._children.values() if isinstance(c, webmap._Control)}
+    def controls_of(m):
+        return {c.css_class: c.html for c in m._children.values() if isinstance(c, controls.Control)}
 
     app_map = publish.seat_map(small_demo, "plan", 2025, ev=ev, compact=True)[0]
     pub_map = publish.seat_map(small_demo, "plan", 2025, ev=ev)[0]
-    app_c, pub_c = controls(app_map), controls(pub_map)
+    app_c, pub_c = controls_of(app_map), controls_of(pub_map)
     title = app_c["hedong-title-control"]
     assert title.count("<details>") == 1 and "<details open" not in title  # folded at first
     summary = title.split("</summary>")[0]
     assert "2025" in summary and "演示数据（生成）" in summary  # the generated-data mark stays in sight
-    assert webmap.notice_text(small_demo, "zh") in title  # the full notice unfolds from it
+    assert legends.notice_text(small_demo, "zh") in title  # the full notice unfolds from it
     legend = app_c["hedong-legend-control"]
     assert "<details open>" in legend and legend.count("<table") == 2  # two one-row blocks
     assert "<details" not in pub_c["hedong-title-control"] and "<details" not in pub_c["hedong-legend-control"]
@@ -218,7 +219,7 @@ def test_overview_layers_script_draws_exactly_the_cells(small_demo):
     from accessibility.coverage import service_coverage
 
     res = service_coverage(small_demo, "fitness", minutes=15)
-    js = webmap.overview_layers_js(small_demo, "fitness", 15, res.covered)
+    js = map_scripts.overview_layers_js(small_demo, "fitness", 15, res.covered)
     conf = _layers_conf(js)
     has = small_demo.population["pop_total"].to_numpy(float) > 0
     side = small_demo.cell_size
@@ -226,16 +227,16 @@ def test_overview_layers_script_draws_exactly_the_cells(small_demo):
         geoms = [shapely.geometry.shape(f["geometry"]) for f in ov["data"]["features"]]
         back = gpd.GeoSeries(geoms, crs=4326).to_crs(small_demo.crs)
         assert back.area.sum() == pytest.approx(n * side * side, rel=1e-3)
-    assert "15" in conf["overlays"][0]["name"] and webmap.t("circles", "zh", minutes=15,
+    assert "15" in conf["overlays"][0]["name"] and i18n.t("circles", "zh", minutes=15,
                                                             service="健身设施").split("：")[0] in conf["overlays"][0]["name"]
     # the map keeps no layer control of its own: the script makes one over every layer
     assert "L.control.layers" in js and "data-hedong-stamp" in js
     # the legend is on the map unless the page shows it under the map (the app); the same text either way
     assert "hedong-legend" in js
-    bare = webmap.overview_layers_js(small_demo, "fitness", 15, res.covered, in_map_legend=False)
+    bare = map_scripts.overview_layers_js(small_demo, "fitness", 15, res.covered, in_map_legend=False)
     assert "hedong-legend" not in bare and "L.control.layers" in bare
-    row = webmap.overview_legend_row("fitness", 15, "en")
-    assert "Fitness" in row and webmap.t("uncovered_legend", "en", minutes=15, service="Fitness") in row
+    row = legends.overview_legend_row("fitness", 15, "en")
+    assert "Fitness" in row and i18n.t("uncovered_legend", "en", minutes=15, service="Fitness") in row
 
 
 def test_overview_layers_script_follows_the_choices(small_demo):
@@ -246,24 +247,24 @@ def test_overview_layers_script_follows_the_choices(small_demo):
     from layers.errors import InputError
 
     cov = service_coverage(small_demo, "fitness", minutes=15).covered
-    a = webmap.overview_layers_js(small_demo, "fitness", 15, cov)
-    assert webmap.overview_layers_js(small_demo, "fitness", 15, cov) == a  # deterministic
+    a = map_scripts.overview_layers_js(small_demo, "fitness", 15, cov)
+    assert map_scripts.overview_layers_js(small_demo, "fitness", 15, cov) == a  # deterministic
     stamp = lambda js: js.split("data-hedong-stamp','")[1][:16]  # noqa: E731
-    others = [webmap.overview_layers_js(small_demo, "clinic", 15, cov),
-              webmap.overview_layers_js(small_demo, "fitness", 10, cov),
-              webmap.overview_layers_js(small_demo, "fitness", 15, cov, tiles="osm"),
-              webmap.overview_layers_js(small_demo, "fitness", 15, cov, families=["school"])]
+    others = [map_scripts.overview_layers_js(small_demo, "clinic", 15, cov),
+              map_scripts.overview_layers_js(small_demo, "fitness", 10, cov),
+              map_scripts.overview_layers_js(small_demo, "fitness", 15, cov, tiles="osm"),
+              map_scripts.overview_layers_js(small_demo, "fitness", 15, cov, families=["school"])]
     assert len({stamp(a), *map(stamp, others)}) == 5
     osm = _layers_conf(others[2])
     assert [b["active"] for b in osm["bases"]] == [False, True]
-    assert osm["bases"][1]["layers"][0]["url"] == webmap.OSM_TILES and osm["background"] == "#ffffff"
+    assert osm["bases"][1]["layers"][0]["url"] == styles.OSM_TILES and osm["background"] == "#ffffff"
     fams = _layers_conf(others[3])["families"]
     assert fams["family:school"] is True and not any(v for k, v in fams.items() if k != "family:school")
     with pytest.raises(InputError):
-        webmap.overview_layers_js(small_demo, "fitness", 15, cov, tiles="tianditu")  # no key
+        map_scripts.overview_layers_js(small_demo, "fitness", 15, cov, tiles="tianditu")  # no key
     with pytest.raises(InputError):
-        webmap.overview_layers_js(small_demo, "fitness", 15, cov, tiles="amap")  # GCJ-02 tiles on a WGS84 map
-    tk = webmap.overview_layers_js(small_demo, "fitness", 15, cov, tiles="tianditu", tianditu_key="abc")
+        map_scripts.overview_layers_js(small_demo, "fitness", 15, cov, tiles="amap")  # GCJ-02 tiles on a WGS84 map
+    tk = map_scripts.overview_layers_js(small_demo, "fitness", 15, cov, tiles="tianditu", tianditu_key="abc")
     assert "tk=abc" in tk
 
 
@@ -290,15 +291,15 @@ def test_layers_script_makes_the_one_layer_switch(small_demo):
     import folium
 
     base = webmap.base_map(small_demo)
-    scratch = webmap.scratch_map(base)
+    scratch = map_scripts.scratch_map(base)
     fg = folium.FeatureGroup(name="甲 <b>", show=False).add_to(scratch)
     folium.GeoJson({"type": "FeatureCollection", "features": []}).add_to(fg)
-    js = webmap.layers_script(scratch)
+    js = map_scripts.layers_script(scratch)
     assert scratch.get_name() not in js and "{map}" in js
     assert '"甲 <b>"' in js and fg.get_name() in js and "L.control.layers(" in js
-    webmap.add_layer_control(scratch)
+    controls.add_layer_control(scratch)
     with pytest.raises(ValueError):
-        webmap.layers_script(scratch)
+        map_scripts.layers_script(scratch)
 
 
 def test_street_lines_simplified_segment_by_segment(small_demo):
@@ -307,8 +308,8 @@ def test_street_lines_simplified_segment_by_segment(small_demo):
     the tolerance of the streets and keep the same names and segments."""
     import shapely
 
-    raw = webmap.street_lines(small_demo)
-    fast = webmap.street_lines(small_demo, simplify_m=3)
+    raw = geojson.street_lines(small_demo)
+    fast = geojson.street_lines(small_demo, simplify_m=3)
     old = raw.geometry.simplify(3, preserve_topology=True)
     assert list(fast["name"]) == list(raw["name"]) and len(fast) > 1
     assert (shapely.get_num_geometries(fast.geometry.values) == shapely.get_num_geometries(raw.geometry.values)).all()
@@ -342,12 +343,12 @@ def test_uncovered_cells_from_the_areas_serialised_squares(small_demo):
 
     for tiles, datum in (("none", "wgs84"), ("amap", "gcj02")):
         fast = page(tiles, area=small_demo)
-        assert any(k[2:] == ("cell_squares", datum) and v[0] is small_demo for k, v in webmap._LAYER_CACHE.items())
+        assert ("map.cell_squares", datum) in ComputeContext.for_area(small_demo)._memo
         assert fast == page(tiles)
     # cells that are not the area's rows (moved) take the direct route
     moved = unc.copy()
     moved["geometry"] = moved.geometry.translate(10.0, 0.0)
-    assert webmap._rows_of(small_demo, moved, small_demo.cell_size or 100.0) is None
+    assert geojson.cell_rows_of(small_demo, moved, small_demo.cell_size or 100.0) is None
 
 
 @pytest.mark.parametrize("where", ["small_demo", "helsinki"])
@@ -360,9 +361,9 @@ def test_street_segments_from_the_cached_tables_equal_the_graphs(where, request)
     area = request.getfixturevalue(where)
     frames = area.street_frames("walk")
     assert frames is not None  # loaded from the cache: tables, no graph yet
-    fast = webmap._segments_from_frames(frames)
+    fast = geojson._segments_from_frames(frames)
     assert fast is not None
-    geoms, names = webmap._segments_from_graph(area.graph)
+    geoms, names = geojson._segments_from_graph(area.graph)
     assert fast[1] == names and any(names)
     assert len(fast[0]) == len(geoms) and shapely.equals_exact(np.array(fast[0]), np.array(geoms), 0).all()
 
@@ -375,11 +376,11 @@ def test_estimated_layers_of_real_data_are_said(small_demo):
 
     real = SimpleNamespace(synthetic=False, name="x", sources={
         "network": "OpenStreetMap", "population": "estimated: floor area / 35 m2", "districts": "approximate: Voronoi"})
-    zh, en = webmap.estimate_text(real, "zh"), webmap.estimate_text(real, "en")
+    zh, en = legends.estimate_text(real, "zh"), legends.estimate_text(real, "en")
     assert "人口" in zh and "街道范围" in zh and "估算" in zh
     assert "population" in en and "district shapes" in en and "network" not in en
-    assert webmap.estimate_text(SimpleNamespace(synthetic=False, sources={"network": "OSM"}), "en") == ""
-    assert webmap.estimate_text(small_demo, "zh") == ""  # generated: notice_text labels it as a whole
+    assert legends.estimate_text(SimpleNamespace(synthetic=False, sources={"network": "OSM"}), "en") == ""
+    assert legends.estimate_text(small_demo, "zh") == ""  # generated: notice_text labels it as a whole
     m = webmap.base_map(small_demo)
-    webmap.add_notice(m, real, lang="en", title="t")
+    legends.add_notice(m, real, lang="en", title="t")
     assert "district shapes (approximate)" in m.get_root().render()

@@ -73,7 +73,7 @@ def _pages(area, tmp_path) -> dict[str, str]:
         pages[f"seats-{level}"] = m.get_root().render()
     m = webmap.overview_map(area, projects=area.projects, title=_hostile(2), assets="inline")
     pages["overview"] = m.get_root().render()
-    em = webmap.base_map(area)  # the app's edit map (app.edit_map_cached)
+    em = webmap.base_map(area)  # the app's edit map (webapp.cached.edit_map_cached)
     webmap.add_districts(em, area, labels=True)
     webmap.add_facilities(em, scn.projects, planned=True)
     pages["edit"] = webmap.finish(em, "inline").get_root().render()
