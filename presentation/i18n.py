@@ -562,6 +562,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
                              "en": "Opening lag: every project takes pupils 1 or 2 years after construction starts "
                                    "(the plan's assumption: {lag})."},
     "report.note.source": {"zh": "来源：{layer}", "en": "Source: {layer}"},
+    # one rule per run, 学位预警, sensitivity and the seat report on the schools page (issue 23)
+    "app.shortfall": {"zh": "学位缺口", "en": "Shortfall"},
+    "app.shortfall_help": {"zh": "需求超出学位的儿童数：max(0, 需求 − 学位)，按街道相加。",
+                           "en": "Children beyond the seats: max(0, enrolment − seats), summed over subdistricts."},
+    "app.warning": {"zh": "学位预警", "en": "Seat warning"},
+    "app.seated": {"zh": "已入学（所选规则）", "en": "Seated (the rule chosen)"},
+    "app.without_seat": {"zh": "无学位", "en": "Without a seat"},
+    "app.walk_assigned": {"zh": "步行时限内入学（规范核查）", "en": "Seated within the walking limit (norm check)"},
+    "app.warnings_title": {"zh": "学位预警 {first}-{last}（红色：利用率 ≥ {red:.0%}；黄色：≥ {amber:.0%}）",
+                           "en": "Seat warnings {first}-{last} (red: utilisation ≥ {red:.0%}; amber: ≥ {amber:.0%})"},
+    "app.warnings_show": {"zh": "计算 {first}-{last} 各年预警（逐年评估）",
+                          "en": "Compute the warnings of {first}-{last} (evaluates every year)"},
+    "app.first_red": {"zh": "首次红色预警年份", "en": "First red year"},
+    "app.kind": {"zh": "对象", "en": "Of"},
+    "app.sensitivity_title": {"zh": "敏感性（{year}年）", "en": "Sensitivity ({year})"},
+    "app.sensitivity_show": {"zh": "计算出生人口与开办滞后敏感性", "en": "Compute the births and opening-lag bands"},
+    "app.report": {"zh": "下载学位供需报告（Excel）", "en": "Download the seat report (Excel)"},
+    "app.report_help": {"zh": "{scenario}，{year}年，{rule}：学位供需平衡表、学校明细、学位预警、建设项目、敏感性与说明；点击后生成（全部学段、逐年评估，约需数十秒）。",
+                        "en": "{scenario}, {year}, {rule}: seat balance, schools, warnings, projects, sensitivity "
+                              "and notes; made when clicked (every level and year: tens of seconds)."},
 }
 
 
