@@ -159,15 +159,17 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
     d = delta(o_json, ev_json)[level]  # second minus first: scenario − baseline
     head = tr("delta", scen=scenario_label(scen.name), base=scenario_label(other))
     st.markdown(f"**{head}** · {t('seats', lang())} {d['seats']:+,.0f} · "
-                f"{tr('balance')} {d['balance']:+,.0f} · {t('col.assigned', lang())} {d['assigned']:+,.0f} · "
-                f"{t('unserved', lang())} {d['unserved']:+,.0f}")
+                f"{tr('balance')} {d['balance']:+,.0f} · {tr('seated')} {d['assigned']:+,.0f} · "
+                f"{tr('without_seat')} {d['unserved']:+,.0f}")  # the rule's (one rule per run)
     st.caption(tr("delta_help"))
     acts = action_diff(o, scen)  # what the scenario does that the baseline does not
     if acts:
         st.caption(f"{tr('actions')}: " + "; ".join(f"{r['action_id']} {r['change']}: {r['details']}" for r in acts))
     left, right = st.columns([3, 2])
     with right:
-        show_table(pd.DataFrame(d["by_district"]), key="delta_table")
+        # the rule's seated / without a seat (one rule per run), named as such rather than "within the limit"
+        show_table(pd.DataFrame(d["by_district"]).rename(columns={"assigned": tr("seated"),
+                                                                   "unserved": tr("without_seat")}), key="delta_table")
     with left:
         st.caption(tr("gains", level=service_label(level)) + " — " + tr("gains_help"))
         layers, changed = gains_layers_cached(spec, sc, scenario_key(o), scenario_key(scen), year, level, assign,
