@@ -279,7 +279,7 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
     (folium.Map, dict)
         The map and ``{"year", "levels": {level: {"demand", "seats", "coverage"}}}``.
     """
-    ev = ev if ev is not None else evaluate(area, scenario, int(year))
+    ev = ev if ev is not None else evaluate(area, scenario, int(year), assign="catchment")
     m = webmap.base_map(area, tiles=tiles, lang=lang)
     summary, title = add_seat_layers(m, area, scenario, year, ev, level=level, compact=compact)
     add_seat_frame(m, area, compact=compact)
@@ -307,7 +307,9 @@ def add_seat_layers(m, area, scenario, year: int, ev, *, level: str = "primary",
         demand, seats = float(lr.summary["demand"]), float(lr.summary["seats"])
         summary["levels"][lv] = {"demand": demand, "seats": seats, "minutes": lr.minutes, "balance": seats - demand,
                                  "seat_ratio": (seats / demand) if demand else None,
-                                 "coverage": (lr.summary["assigned"] / demand) if demand else None}
+                                 # the share seated within the norm walk: the walking norm check's own figure
+                                 # (the schools are coloured by the rule, 划片: scenarios.one_rule)
+                                 "coverage": ((lr.walk_check or lr.summary)["assigned"] / demand) if demand else None}
     for lv in levels:
         schools = school_points(ev, lv)
         if len(schools):
@@ -630,7 +632,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
                 progress(done, total, fn)
         seat_ok = _has_scenarios(area) or scenario != "plan"
         for year in years if seat_ok else []:
-            ev = evaluate(area, scenario, int(year))
+            ev = evaluate(area, scenario, int(year), assign="catchment")
             m, summ = seat_map(area, scenario, year, ev=ev, lang=lang, tiles=tiles)
             fn = f"seats-{year}.html"
             (tmp / fn).write_text(_offline_page(m, area, place, lang, place_cache), encoding="utf-8")
