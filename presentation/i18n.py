@@ -528,7 +528,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.rule.catchment": {"zh": "划片入学", "en": "catchment"},
     "report.rule.walk": {"zh": "步行范围", "en": "walking limit"},
     "report.note.data": {"zh": "数据", "en": "Data"},
-    "report.note.real": {"zh": "数据为用户提供的真实数据，来源见下。", "en": "The data are the user's own; sources below."},
+    "report.note.real": {"zh": "非生成数据：来源与许可见下。", "en": "Not generated: the sources and licences are below."},
     "report.note.scenario": {"zh": "情景与年份", "en": "Scenario and year"},
     "report.note.scenario_text": {"zh": "情景“{scenario}”，研究范围 {area}，报告年份 {year}年；平衡表与预警为 {first}-{last} 年。",
                                   "en": "Scenario '{scenario}', study area {area}, report year {year}; the balance table "
