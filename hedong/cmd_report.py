@@ -21,8 +21,8 @@ def register(subparsers) -> None:
         "report", help="the education bureau's seat report as an XLSX workbook (学位供需平衡表, schools, warnings, "
                        "projects, sensitivity, notes)",
         description="Write the seat report of one scenario and rule: the seat balance by subdistrict, level and year "
-                    f"{EVALUATION_YEARS[0]}-{EVALUATION_YEARS[-1]} with 学位预警 (red >= 100 %% utilisation, amber >= "
-                    "90 %%), every school in --year (seats, classes, pupils, pupils per class, class-size flags, "
+                    f"{EVALUATION_YEARS[0]}-{EVALUATION_YEARS[-1]} with 学位预警 (red >= 100 % utilisation, amber >= "
+                    "90 %), every school in --year (seats, classes, pupils, pupils per class, class-size flags, "
                     "warning), the projects with their construction (拟建) and opening years, the births and "
                     "opening-lag sensitivity, and notes (sources, assumptions, the generated-data notice).")
     add_area_argument(p)
