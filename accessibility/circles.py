@@ -279,7 +279,7 @@ def circles_gdf(area, service, minutes: float | None = None, per_facility: bool 
     Parameters
     ----------
     area : gis.study_area.StudyArea
-    service : str or layers.norms.Service
+    service : str or layers.families.Service
         Service key (``fitness``, ``primary`` ...) or record.
     minutes : float, optional
         Budget; default :data:`accessibility.coverage.DEFAULT_MINUTES` (15).

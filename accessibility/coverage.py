@@ -1,6 +1,6 @@
 """Coverage: who lives within N minutes of a service, by district and age group; the life circle.
 
-One engine for every :class:`layers.norms.Service` (no per-family code): select the service's
+One engine for every :class:`layers.families.Service` (no per-family code): select the service's
 facilities, snap them, one multi-source Dijkstra, read each population cell's seconds (its own
 snap offsets included), then weight by people.
 
@@ -31,60 +31,18 @@ import pandas as pd
 
 from accessibility import equity
 from accessibility.context import ComputeContext
+from accessibility.fca import fca
 from accessibility.params import check_minutes, check_mode
-from layers.errors import ParameterError
+# the shared names moved down to accessibility.services (fca needs them too); re-exported here
+from accessibility.services import DEFAULT_MINUTES, effective_mode, get_service, service_facilities
 from layers.families import LIFE_CIRCLE_SERVICES, SERVICES, Service
-from layers.norms import LIFE_CIRCLE_NAME, LIFE_CIRCLE_SOURCE, LIFE_CIRCLE_TIERS
+from layers.norms import LIFE_CIRCLE_NAME, LIFE_CIRCLE_SOURCE, LIFE_CIRCLE_TIERS, minutes_view
 
 __all__ = [
     "DEFAULT_MINUTES", "ServiceCoverage", "LifeCircle", "get_service", "effective_mode", "service_facilities",
     "service_seconds", "service_coverage", "life_circle", "coverage_report", "weighted_quantile",
     "TieredLifeCircle", "tier_minutes", "tiered_life_circle", "equity_report",
 ]
-
-#: Coverage threshold when none is given (CONTRACT.md ``hedong coverage`` default).
-DEFAULT_MINUTES = 15.0
-
-
-def get_service(service) -> Service:
-    """A :class:`Service` from a record or a key of :data:`layers.norms.SERVICES`."""
-    if isinstance(service, Service):
-        return service
-    try:
-        return SERVICES[str(service)]
-    except KeyError:
-        raise ParameterError("service", f"unknown service {service!r}: use one of {', '.join(SERVICES)}",
-                             value=service) from None
-
-
-def effective_mode(service: Service, mode: str | None) -> str:
-    """The :data:`layers.norms.SPEEDS` key a service is measured with when the user asks ``mode``.
-
-    ``None`` -> the service's own mode; ``walk`` -> the service's own walking pace (elderly care
-    stays at ``walk_elderly``); ``bike`` (or any other explicit mode) -> that mode.
-    """
-    if mode is None:
-        return service.mode
-    if mode == "walk" and service.mode.startswith("walk"):
-        return service.mode
-    return mode
-
-
-def service_facilities(source, service: Service) -> gpd.GeoDataFrame:
-    """The facilities supplying ``service``: right family, and sub-type when the service names some.
-
-    Parameters
-    ----------
-    source : StudyArea or GeoDataFrame
-        A study area (its ``facilities``) or a facility layer (e.g. a scenario's).
-    service : Service
-    """
-    fac = source.facilities if hasattr(source, "facilities") else source
-    sel = fac["family"].isin(service.families)
-    if service.subtypes is not None:
-        sel &= fac["subtype"].isin(service.subtypes)
-    return fac[sel]
-
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q, *, order: np.ndarray | None = None):
     """The ``q`` quantile(s) of ``values`` weighted by ``weights`` (lower value at ties; inf allowed).
@@ -243,6 +201,10 @@ class ServiceCoverage:
             "threshold_minutes": self.minutes,
             "travel_mode": self.mode,
             "facilities": self.n_facilities,
+            # a minutes view says its speed and the distance it implies, beside the norm distance
+            # (the norm check itself is hedong gaps, in metres)
+            **{k: v for k, v in minutes_view(self.minutes, self.mode, self.service.radius_m).items()
+               if k in ("speed_m_per_min", "implied_distance_m", "norm_distance_m")},
         }
 
     def to_geodataframe(self) -> gpd.GeoDataFrame:
@@ -425,7 +387,9 @@ class TieredLifeCircle:
     by_district : dict
         District name -> population share with every service within its tier.
     by_service : dict
-        Service key -> ``{"tier_minutes", "population_share", "cohort_share"}``.
+        Service key -> ``{"tier_minutes", "population_share", "cohort_share", "mode", "speed_m_per_min",
+        "implied_distance_m", "norm_distance_m"}`` (the tier's minutes at the service's pace and the
+        distance that implies, beside the norm distance of :data:`layers.norms.NORM_DISTANCES`).
     """
 
     tiers: dict
@@ -442,6 +406,9 @@ class TieredLifeCircle:
                 "all_services_share": self.all_services_share, "mean_services_within": self.mean_services_within,
                 "services": list(self.tiers), "tiers": self.tiers, "by_district": self.by_district,
                 "by_service": self.by_service,
+                # elderly care was one 15-minute service in the index; it is now counted as day care
+                # (5-minute tier) and care homes (15-minute tier), each at its own tier (issue 25)
+                "replaced": {"elderly_care": ["day_care", "nursing_home"]},
                 "tier_table": {str(k): {"distance_m": v["distance_m"], "source": v["source"], "mark": v["mark"]}
                                for k, v in LIFE_CIRCLE_TIERS.items()}}
 
@@ -470,8 +437,13 @@ def tiered_life_circle(area, mode: str | None = None, facilities=None, covs: dic
         c = cov.cell_minutes.to_numpy(float) <= t
         dem = area.population[cov.service.demand].to_numpy(float)
         tiers[k], covered[k] = t, c
+        # the minutes view says its speed and the distance it implies (a tier in minutes is not the
+        # norm distance: 5 min at the elderly 50 m/min is 250 m, the day-care norm 300 m)
+        view = minutes_view(t, cov.mode, cov.service.radius_m)
         by_service[k] = {"tier_minutes": t, "population_share": _share(pop[c].sum(), P),
-                         "cohort_share": _share(dem[c].sum(), dem.sum())}
+                         "cohort_share": _share(dem[c].sum(), dem.sum()), "mode": view["mode"],
+                         "speed_m_per_min": view["speed_m_per_min"], "implied_distance_m": view["implied_distance_m"],
+                         "norm_distance_m": view["norm_distance_m"]}
     counts = np.zeros(len(pop), dtype=np.int64)
     for c in covered.values():
         counts += c
@@ -552,9 +524,7 @@ def coverage_report(area, minutes: float | None = None, mode: str = "walk", faci
     lc = _life_circle_from(area, covs, minutes)
     tiered = tiered_life_circle(area, mode, facilities, covs)
     # 2SFCA supply per 1,000 of each service's demand, same catchment minutes and mode, for the equity
-    # figures. fca imports this module, hence the import here.
-    from accessibility.fca import fca  # noqa: PLC0415 - circular at import time
-
+    # figures.
     # (a facility layer without a service's capacity column — made before the family existed — has no
     # supply figure for it)
     fac_cols = (area.facilities if facilities is None else facilities).columns

@@ -30,15 +30,17 @@ import numpy as np
 import pandas as pd
 
 from accessibility.context import ComputeContext
-from accessibility.coverage import DEFAULT_MINUTES, effective_mode, get_service, service_facilities
-from accessibility.params import check_minutes, check_mode
+from accessibility.services import DEFAULT_MINUTES, effective_mode, get_service, service_facilities
+from accessibility.params import ANY_MODE, MINUTES
 from gis.districts import district_of
-from layers.errors import ParameterError
+from layers.params import Options, validate_params
 from layers.norms import E2SFCA_STEPS
 
 __all__ = ["METHODS", "step_weights", "gaussian_weights", "two_step_fca", "FCAResult", "fca"]
 
 METHODS = ("2sfca", "e2sfca", "g2sfca")
+#: The one check of a method argument (:func:`fca`, :func:`two_step_fca`, the CLI's ``--method``).
+METHOD = Options(METHODS, "method")
 
 
 def step_weights(cost: np.ndarray, max_cost: float, steps=E2SFCA_STEPS) -> np.ndarray:
@@ -64,6 +66,7 @@ def gaussian_weights(cost: np.ndarray, max_cost: float) -> np.ndarray:
     return np.where(cost <= max_cost, w, 0.0)
 
 
+@validate_params({"method": METHOD})
 def two_step_fca(orig, dest, cost, demand, supply, max_cost: float, method: str = "2sfca",
                  weights: np.ndarray | None = None):
     """The 2SFCA family on sparse pairs.
@@ -103,10 +106,8 @@ def two_step_fca(orig, dest, cost, demand, supply, max_cost: float, method: str 
         w = np.ones(len(cost))
     elif method == "e2sfca":
         w = step_weights(cost, max_cost)
-    elif method == "g2sfca":
+    else:  # g2sfca: validate_params admits no other method
         w = gaussian_weights(cost, max_cost)
-    else:
-        raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
     wdem = np.bincount(dest, weights=demand[orig] * w, minlength=len(supply))
     ratio = np.divide(supply, wdem, out=np.zeros(len(supply)), where=wdem > 0)
     acc = np.bincount(orig, weights=ratio[dest] * w, minlength=len(demand))
@@ -182,6 +183,7 @@ class FCAResult:
                                 crs=pop.crs)
 
 
+@validate_params({"method": METHOD, "minutes": MINUTES, "mode": ANY_MODE})
 def fca(area, service, method: str = "2sfca", minutes: float | None = None, mode: str | None = None,
         facilities=None) -> FCAResult:
     """2SFCA-family accessibility of a service, per population cell and per district.
@@ -206,10 +208,7 @@ def fca(area, service, method: str = "2sfca", minutes: float | None = None, mode
     FCAResult
     """
     svc = get_service(service)
-    if method not in METHODS:
-        raise ParameterError("method", f"unknown method {method!r}: use one of {', '.join(METHODS)}", value=method)
-    minutes = DEFAULT_MINUTES if check_minutes(minutes) is None else float(minutes)
-    check_mode(mode, allowed="speeds")
+    minutes = DEFAULT_MINUTES if minutes is None else float(minutes)
     m = effective_mode(svc, mode)
     fac = service_facilities(area if facilities is None else facilities, svc)
     supply = fac[svc.capacity].to_numpy(float) if svc.capacity else np.ones(len(fac))

@@ -6,6 +6,13 @@ facility of that level is measured — off-network walk + along the streets, exa
 :mod:`accessibility.reach` measures time (distance = walking seconds x walking speed; on a walking
 network the door-to-street walk and the street walk share one speed, so this is metres) — and the
 cells beyond the radius are counted with their demand cohort.
+
+This is the norm check (规范核查): it measures **metres**, at the standard's distances
+(:data:`layers.norms.NORM_DISTANCES`, each with its clause), never "minutes at some speed". The
+minutes a distance takes at walking pace are reported beside it (``walk_minutes``, at
+:data:`layers.norms.SPEEDS` ``walk``) for reading only; the minutes views elsewhere (coverage at a
+tier, the evaluation's walking limit) say their speed and the distance they imply
+(:func:`layers.norms.minutes_view`).
 """
 
 from __future__ import annotations
@@ -17,9 +24,18 @@ from accessibility.context import ComputeContext
 from accessibility.coverage import service_facilities
 from layers.errors import ParameterError
 from layers.families import NORM_LEVELS
-from layers.norms import NormLevel
+from layers.norms import NORM_DISTANCES, SPEEDS, NormLevel
 
-__all__ = ["level_facilities", "level_distance_m", "norm_gaps", "norm_gap_cells"]
+__all__ = ["level_facilities", "level_distance_m", "norm_gaps", "norm_gap_cells", "norm_clause"]
+
+
+def norm_clause(key: str) -> dict:
+    """Where level ``key``'s radius comes from: ``{"clause", "tier", "recalled", "mark"}`` from
+    :data:`layers.norms.NORM_DISTANCES` (empty strings / None for a level the table lacks)."""
+    n = NORM_DISTANCES.get(key)
+    if n is None:
+        return {"clause": "", "tier": None, "recalled": None, "mark": ""}
+    return {"clause": n.clause, "tier": n.tier, "recalled": n.recalled, "mark": n.mark}
 
 
 def _level(key: str) -> NormLevel:
@@ -73,7 +89,9 @@ def norm_gaps(area, facilities=None, levels=None) -> pd.DataFrame:
         (``district`` "all") holding the totals. Columns: ``level``, ``zh``, ``en``,
         ``radius_m``, ``mark``, ``district_id``, ``district``, ``facilities``, ``cells``,
         ``cells_beyond``, ``population``, ``population_beyond``, ``demand_column``, ``demand``,
-        ``demand_beyond``, ``demand_share_beyond``.
+        ``demand_beyond``, ``demand_share_beyond``; and (added) ``tier``, ``clause``, ``recalled``,
+        ``walk_m_per_min`` and ``walk_minutes`` (the radius in minutes at that walking pace, for reading:
+        the check itself is in metres).
     """
     pop = area.population
     ptot = pop["pop_total"].to_numpy(float)
@@ -104,6 +122,12 @@ def norm_gaps(area, facilities=None, levels=None) -> pd.DataFrame:
         rows.append(g)
     out = pd.concat(rows, ignore_index=True)
     out["demand_share_beyond"] = out["demand_beyond"] / out["demand"].where(out["demand"] > 0)
+    ref = {k: norm_clause(k) for k in out["level"].unique()}
+    out["tier"] = out["level"].map(lambda k: ref[k]["tier"])
+    out["clause"] = out["level"].map(lambda k: ref[k]["clause"])
+    out["recalled"] = out["level"].map(lambda k: ref[k]["recalled"])
+    out["walk_m_per_min"] = SPEEDS["walk"].m_per_min
+    out["walk_minutes"] = out["radius_m"].astype(float) / SPEEDS["walk"].m_per_min
     return out
 
 

@@ -8,17 +8,22 @@ instead of a silent 0.0 or a scipy message.
 
 from __future__ import annotations
 
-import math
-
 from layers.errors import ParameterError
 from layers.norms import SPEEDS
+from layers.params import Interval, Options
 
-__all__ = ["MAX_MINUTES", "USER_MODES", "check_minutes", "check_mode", "check_count"]
+__all__ = ["MAX_MINUTES", "USER_MODES", "MINUTES", "USER_MODE", "ANY_MODE", "check_minutes", "check_mode",
+           "check_count"]
 
 #: Largest travel-time threshold accepted (two hours: beyond it nothing is "within reach" planning).
 MAX_MINUTES = 120.0
 #: Modes a user may choose; services pick their own walking pace (``walk_elderly``) internally.
 USER_MODES = ("walk", "bike")
+
+#: The constraints of :func:`layers.params.validate_params` for the arguments every engine shares.
+MINUTES = Interval(0, MAX_MINUTES, closed="right", none_ok=True)
+USER_MODE = Options(USER_MODES, "travel mode", none_ok=True)
+ANY_MODE = Options(lambda: SPEEDS, "travel mode", none_ok=True)
 
 
 def check_minutes(minutes, name: str = "minutes", *, optional: bool = True) -> float | None:
@@ -33,14 +38,9 @@ def check_minutes(minutes, name: str = "minutes", *, optional: bool = True) -> f
     """
     if minutes is None and optional:
         return None
-    try:
-        m = float(minutes)
-    except (TypeError, ValueError):
-        m = float("nan")
-    if isinstance(minutes, bool) or not (math.isfinite(m) and 0 < m <= MAX_MINUTES):
-        raise ParameterError(name, f"must be a number greater than 0 and at most {MAX_MINUTES:g} (got {minutes!r})",
-                             value=minutes)
-    return m
+    if not MINUTES.ok(minutes):
+        raise ParameterError(name, MINUTES.reason(minutes), value=minutes)
+    return float(minutes)
 
 
 def check_mode(mode, name: str = "mode", *, allowed="user", optional: bool = True) -> str | None:
@@ -48,9 +48,9 @@ def check_mode(mode, name: str = "mode", *, allowed="user", optional: bool = Tru
     key (``allowed="speeds"``); ``None`` (the service's own mode) passes when ``optional``."""
     if mode is None and optional:
         return None
-    keys = USER_MODES if allowed == "user" else tuple(SPEEDS)
-    if mode not in keys:
-        raise ParameterError(name, f"unknown travel mode {mode!r}: use one of {', '.join(keys)}", value=mode)
+    c = USER_MODE if allowed == "user" else ANY_MODE
+    if not c.ok(mode):
+        raise ParameterError(name, c.reason(mode), value=mode)
     return mode
 
 

@@ -41,7 +41,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from layers.norms import LIFE_CIRCLE_SERVICES, SERVICES, SPEEDS  # noqa: E402
+from layers.families import LIFE_CIRCLE_SERVICES, SERVICES  # noqa: E402
+from layers.norms import SPEEDS  # noqa: E402
 
 TOL_S = 1e-3
 

@@ -188,6 +188,7 @@ def load_study_area(folder, key: dict | None = None) -> StudyArea | None:
         area.cache["layers"] = {n: f[n] for n in meta["extra"]}
         area.cache["report"] = meta.get("report", {})
         area.cache["files"] = {n: folder / n for n in meta.get("files", [])}
+        area.cache["cache_key"] = meta.get("key")  # what it was built from: a batch task's key holds it
     except Exception:  # noqa: BLE001 - a damaged cache (files or meta.json) is rebuilt, never fatal
         return None
     return area

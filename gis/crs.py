@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from layers.params import Options, validate_params
+
 #: Yuncheng: CGCS2000 / 3-degree Gauss-Kruger CM 111E.
 YUNCHENG_CRS = "EPSG:4546"
 WGS84 = "EPSG:4326"
@@ -22,6 +24,16 @@ _X_PI = np.pi * 3000.0 / 180.0
 
 #: Coordinate systems accepted on import (``coords=`` of the loaders).
 COORD_SYSTEMS = ("wgs84", "gcj02", "bd09")
+
+
+def normalize_coords(coords) -> str:
+    """``"GCJ-02"`` -> ``"gcj02"``, ``"EPSG:4326"`` -> ``"wgs84"``: the spelling :data:`COORD_SYSTEMS` uses."""
+    c = str(coords).lower().replace("-", "").replace("_", "").replace(":", "")
+    return "wgs84" if c == "epsg4326" else c
+
+
+#: The one check of a ``coords`` argument (loaders, candidates, the CLI's ``--coords`` choices).
+COORDS = Options(COORD_SYSTEMS, "coordinate system", normalize=normalize_coords)
 
 
 def _in_china(lon, lat):
@@ -113,22 +125,22 @@ def wgs84_to_bd09(lon, lat):
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
+@validate_params({"coords": COORDS})
 def to_wgs84(lon, lat, coords: str = "wgs84"):
-    """Convert lon/lat given in ``coords`` (one of :data:`COORD_SYSTEMS`) to WGS84.
+    """Convert lon/lat given in ``coords`` (one of :data:`COORD_SYSTEMS`, any case, ``EPSG:4326`` as
+    ``wgs84``) to WGS84.
 
     Raises
     ------
-    ValueError
-        If ``coords`` is not one of ``wgs84``, ``gcj02``, ``bd09``.
+    layers.errors.ParameterError
+        (a ``ValueError``) If ``coords`` is not one of ``wgs84``, ``gcj02``, ``bd09``.
     """
-    c = str(coords).lower().replace("-", "").replace("_", "")
-    if c in ("wgs84", "epsg4326"):
-        return _arr(lon, lat)
+    c = normalize_coords(coords)
     if c == "gcj02":
         return gcj02_to_wgs84(lon, lat)
     if c == "bd09":
         return bd09_to_wgs84(lon, lat)
-    raise ValueError(f"unknown coordinate system {coords!r}: use one of {', '.join(COORD_SYSTEMS)}")
+    return _arr(lon, lat)
 
 
 def transform_geometry_coords(geoms, func):

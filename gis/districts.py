@@ -11,6 +11,11 @@
    demo, whose subdistricts are the urban part of Yanhu District) and gets ``None`` for them.
 
 Distances are metres in the districts' (projected) CRS.
+
+Every figure by district follows this rule with ``outside="none"``: the seat balance
+(:mod:`scenarios.evaluate`) and the plan's indicators (:mod:`accessibility.indicators`) read a
+service's capacity by district from :func:`accessibility.capacity.capacity_by_district`, which
+applies it; capacity outside every district counts in the area's total and in no district.
 """
 
 from __future__ import annotations

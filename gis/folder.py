@@ -19,8 +19,12 @@ same layers and a network with the same node and edge counts.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +36,7 @@ from pyproj import CRS
 
 from gis.cache import load_study_area, save_study_area, tidy_graph
 from gis.crs import local_projected_crs
-from gis.io import write_csv_atomic, write_gpkg_atomic, write_text_atomic
+from gis.io import write_data_csv_atomic, write_gpkg_atomic, write_text_atomic
 from gis.osm import read_osm_networks
 from gis.osm_xml import CREATED_ID_MIN, graph_to_osm_xml
 from gis.study_area import StudyArea, cache_dir, validate_layers
@@ -47,6 +51,8 @@ NETWORK_NAMES = ("network.osm", "network.osm.pbf", "network.pbf")
 META_NAME = "area.json"
 BIRTHS_NAME = "births.csv"
 README_NAME = "README.txt"
+#: The files of a study-area folder: what an export replaces, or removes when it has none of its own.
+OWN_FILES = (GPKG_NAME, *NETWORK_NAMES, BIRTHS_NAME, META_NAME, README_NAME)
 
 
 def _read_network(path: Path, crs) -> tuple[nx.MultiDiGraph, nx.MultiDiGraph | None]:
@@ -292,22 +298,45 @@ def _readme(area: StudyArea, files: list[str]) -> str:
 def export_area(area: StudyArea, out_dir) -> list[Path]:
     """Write a study area as a folder that :func:`load_folder` reads back.
 
+    Every file is first written complete into a temporary folder inside ``out_dir``; only then are
+    they moved into place (each atomically) and any study-area file of an earlier export that this
+    one does not write (``births.csv``, ``network.osm.pbf`` ...) removed — a stale ``births.csv``
+    switched the exported area to another projection (issue 27). Other files of the folder stay.
+
     Parameters
     ----------
     area : StudyArea
     out_dir : str or Path
-        Created if missing; existing files of the same names are replaced (each atomically).
+        Created if missing; existing study-area files (:data:`OWN_FILES`) are replaced or removed.
 
     Returns
     -------
     list of Path
         The files written: ``area.gpkg`` (all layers written atomically as a whole),
-        ``network.osm``, ``area.json``, ``README.txt``.
+        ``network.osm``, ``births.csv`` (when the area has births; written verbatim, it is data),
+        ``area.json``, ``README.txt``.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError("the output path exists and is not a folder", file=out)
     out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=out))
+    try:
+        written = _export_files(area, tmp)
+        names = {p.name for p in written}
+        for name in OWN_FILES:
+            if name in names:
+                os.replace(tmp / name, out / name)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    (out / name).unlink()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [out / p.name for p in written]
+
+
+def _export_files(area: StudyArea, out: Path) -> list[Path]:
+    """Write every file of the export of ``area`` into the (new, empty) folder ``out``."""
     layers = {"boundary": area.boundary, "districts": area.districts, "population": area.population,
               "facilities": area.facilities}
     if len(area.projects):  # optional layer: an area without projects simply has none
@@ -325,7 +354,8 @@ def export_area(area: StudyArea, out_dir) -> list[Path]:
     osm = graph_to_osm_xml(area.graph, area.graph.graph.get("crs", area.crs), generated=generated_net)
     written.append(write_text_atomic(out / "network.osm", osm))
     if getattr(area, "births", None) is not None:
-        written.append(write_csv_atomic(area.births, out / BIRTHS_NAME))  # formula-safe, UTF-8 with BOM
+        # data the loader reads back: verbatim (a people's CSV prefixes "'" to "-1", issue 27)
+        written.append(write_data_csv_atomic(area.births, out / BIRTHS_NAME))
     meta = {"name": area.name, "crs": area.crs, "synthetic": bool(area.synthetic), "sources": area.sources,
             "cell_size": area.cell_size, "layers": list(layers)}
     written.append(write_text_atomic(out / META_NAME, json.dumps(meta, ensure_ascii=False, indent=1)))

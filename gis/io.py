@@ -144,6 +144,15 @@ def write_csv_atomic(df, path) -> Path:
     return Path(path)
 
 
+def write_data_csv_atomic(df, path) -> Path:
+    """Write a DataFrame as UTF-8-with-BOM CSV atomically, every cell verbatim: the writer of CSV files
+    the planner reads back as data (a study area's ``births.csv``). :func:`write_csv_atomic` is for
+    tables meant for people: its ``'`` before ``-1`` made a district id the reader no longer knew."""
+    with atomic_path(path) as tmp:
+        pd.DataFrame(df).to_csv(tmp, index=False, encoding="utf-8-sig")
+    return Path(path)
+
+
 def write_parquet_atomic(gdf: gpd.GeoDataFrame, path) -> Path:
     """Write a GeoDataFrame as GeoParquet atomically (the cache format: fast, typed, no pickle)."""
     with atomic_path(path) as tmp:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from gis.crs import COORD_SYSTEMS, WGS84, to_wgs84, transform_geometry_coords
+from gis.crs import COORDS, WGS84, normalize_coords, to_wgs84, transform_geometry_coords
 from layers.errors import InputError
 from layers.validate import validate_layer
 
@@ -221,8 +221,7 @@ def read_vector(path, *, layer: str | None = None, kind: str = "", coords: str =
             gdf = gdf.set_crs(WGS84)
         else:
             raise InputError("the layer has no CRS; save it with one (an EPSG code)", file=path, field="crs")
-    c = str(coords).lower().replace("-", "").replace("_", "")
-    if c != "wgs84":
+    if normalize_coords(coords) != "wgs84":
         if not gdf.crs.is_geographic:
             raise InputError(f"coords={coords!r} needs longitude/latitude data, but the layer is in {gdf.crs}",
                              file=path, field="coords")
@@ -273,14 +272,12 @@ def load_layer(path, kind: str, *, crs, boundary=None, coords: str = "wgs84", la
         file in the same order; ``attrs`` records the file, encoding and delimiter (CSV) and coords.
     """
     path = Path(path)
-    c = str(coords).lower().replace("-", "").replace("_", "")
-    if c not in ("wgs84", "gcj02", "bd09", "epsg4326"):
-        raise InputError(f"unknown coordinate system {coords!r}: use one of {', '.join(COORD_SYSTEMS)}",
-                         file=path, field="coords")
+    if not COORDS.ok(coords):  # the one check of gis.crs, named with the file
+        raise InputError(COORDS.reason(coords), file=path, field="coords")
     if not path.exists():
         raise InputError("file not found", file=path)
     suffix = path.suffix.lower()
-    attrs = {"file": str(path), "coords": c}
+    attrs = {"file": str(path), "coords": normalize_coords(coords)}
     if suffix in CSV_SUFFIXES:
         df, info = read_csv_text(path)
         attrs.update(info)

@@ -24,8 +24,10 @@ import networkx as nx
 
 from layers.errors import InputError
 from gis.osm_filter import NETWORKS, bike_oneway, way_verdict
+from layers.osm_tags import cut_tags, warn_cut
 
-__all__ = ["read_osm_network", "read_osm_networks", "networks_from_elements", "parse_osm_xml", "NODE_MARKER"]
+__all__ = ["read_osm_network", "read_osm_networks", "networks_from_elements", "parse_osm_xml", "NODE_MARKER",
+           "check_new_id"]
 
 #: Node tag that keeps a node a graph node through simplification (written by the folder export).
 NODE_MARKER = "hedong:node"
@@ -49,25 +51,43 @@ def parse_osm_xml(path: Path):
     """
     nodes: dict[int, tuple] = {}
     ways: list[tuple] = []
+    way_ids: set[int] = set()
+    cut: list = []
     try:
         for _, el in ET.iterparse(path, events=("end",)):
             tag = el.tag
             if tag == "node":
                 marked = any(t.get("k") == NODE_MARKER for t in el.iter("tag"))
-                nodes[int(el.get("id"))] = (el.get("lon"), el.get("lat"), marked)
+                nid = int(el.get("id"))
+                check_new_id(nodes, nid, "node", path)
+                nodes[nid] = (el.get("lon"), el.get("lat"), marked)
                 el.clear()
             elif tag == "way":
                 refs = [int(nd.get("ref")) for nd in el.iter("nd")]
-                tags = {t.get("k"): t.get("v") for t in el.iter("tag") if t.get("k") is not None}
-                ways.append((int(el.get("id")), refs, tags))
+                tags = cut_tags({t.get("k"): t.get("v") for t in el.iter("tag") if t.get("k") is not None}, cut)
+                wid = int(el.get("id"))
+                check_new_id(way_ids, wid, "way", path)
+                way_ids.add(wid)
+                ways.append((wid, refs, tags))
                 el.clear()
             elif tag == "relation":
                 el.clear()
     except ET.ParseError as e:
         raise InputError(f"cannot read OSM XML ({e})", file=path) from e
     except (TypeError, ValueError) as e:  # a missing or non-integer id / ref, an encoding expat lacks
+        if isinstance(e, InputError):
+            raise
         raise InputError(f"cannot read OSM XML ({type(e).__name__}: {e})", file=path) from e
+    warn_cut(cut, path)
     return nodes, ways
+
+
+def check_new_id(seen, oid: int, kind: str, path) -> None:
+    """Refuse a node or way id the file already defined: the second copy silently replaced the first
+    (a node 1,300 km away moved a street and every share with it; issue 27)."""
+    if oid in seen:
+        raise InputError(f"{kind} {oid} is defined twice; an OSM file holds each {kind} once (an extract merged "
+                         f"with another? use osmium merge / sort)", file=path, field=f"{kind} id")
 
 
 def _coords(nodes: dict, used, path) -> dict:

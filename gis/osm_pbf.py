@@ -15,7 +15,8 @@ import networkx as nx
 import osmium
 import pyrosm
 
-from gis.osm import NODE_MARKER, networks_from_elements
+from gis.osm import NODE_MARKER, check_new_id, networks_from_elements
+from layers.osm_tags import cut_tags, warn_cut
 from layers.errors import InputError
 
 __all__ = ["parse_pbf", "graph_from_pbf", "read_pbf"]
@@ -57,17 +58,25 @@ def parse_pbf(path):
         raise InputError("OSM PBF file not found", file=path)
     nodes: dict[int, tuple] = {}
     ways: list[tuple] = []
+    way_ids: set[int] = set()
+    cut: list = []
     try:
         fp = osmium.FileProcessor(osmium.io.File(str(path), "pbf"), osmium.osm.NODE | osmium.osm.WAY)
         for o in fp:
             if o.is_node():
                 loc = o.location
                 ok = loc.valid()
+                check_new_id(nodes, o.id, "node", path)
                 nodes[o.id] = (loc.lon if ok else None, loc.lat if ok else None, NODE_MARKER in o.tags)
             elif o.is_way():
-                ways.append((o.id, [n.ref for n in o.nodes], {t.k: t.v for t in o.tags}))
+                check_new_id(way_ids, o.id, "way", path)
+                way_ids.add(o.id)
+                ways.append((o.id, [n.ref for n in o.nodes], cut_tags({t.k: t.v for t in o.tags}, cut)))
+    except InputError:
+        raise
     except Exception as e:  # noqa: BLE001 - libosmium raises RuntimeError subclasses on corrupt files
         raise InputError(f"cannot read OSM PBF ({type(e).__name__}: {e})", file=path) from e
+    warn_cut(cut, path)
     return nodes, ways
 
 

@@ -9,6 +9,12 @@ it but is missing on its own disk (workers of a remote cluster without the share
 By default a :class:`~dask.distributed.LocalCluster` of processes (``n_workers=2``,
 ``threads_per_worker=1``, no dashboard — nothing listens beyond loopback); ``scheduler=`` connects
 to a running cluster instead (``dask scheduler`` / ``dask worker``, README).
+
+No dashboard unless asked: ``dashboard_address=None`` does *not* turn it off — the scheduler then
+serves HTTP on its default port 8787 (dask/distributed issue #8136: ``LocalCluster(dashboard_address=None)``
+still starts it), and ``":0"`` only picks another port. The scheduler always starts an HTTP server,
+so :func:`local_cluster` binds it to a random loopback port with no routes at all (config
+``distributed.scheduler.http.routes = []``) and ``dashboard=False``: it answers nothing.
 """
 
 from __future__ import annotations
@@ -18,9 +24,13 @@ import os
 import sys
 from dataclasses import dataclass, field
 
+from layers.errors import InputError
 from scenarios.batch import Task, read_record, record_path, run_task, write_districts, write_record
 
-__all__ = ["execute", "run_tasks", "RunReport"]
+__all__ = ["execute", "run_tasks", "RunReport", "connect", "local_cluster"]
+
+#: Seconds to wait for a scheduler given by ``--scheduler`` before refusing it.
+CONNECT_TIMEOUT_S = 10.0
 
 
 def execute(task: Task, out_dir: str) -> dict:
@@ -40,8 +50,51 @@ class RunReport:
     failed: dict = field(default_factory=dict)
 
 
+def connect(scheduler: str, timeout: float | None = None):
+    """A client of the running scheduler at ``scheduler`` (``tcp://host:8786``).
+
+    Raises
+    ------
+    layers.errors.InputError
+        A malformed address or a scheduler that does not answer within ``timeout`` seconds
+        (default :data:`CONNECT_TIMEOUT_S`), naming ``--scheduler`` (exit 2, before any task).
+    """
+    # lazy: dask.distributed takes ~0.3 s to import; only a batch run needs it
+    from dask.distributed import Client
+
+    timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
+    try:
+        return Client(scheduler, timeout=timeout)
+    except ValueError as e:  # distributed's own words: "invalid address ...", "unknown address scheme ..."
+        raise InputError(f"not a scheduler address ({' '.join(str(e).split())[:200]}); give tcp://HOST:PORT",
+                         file=scheduler, field="--scheduler") from None
+    except (OSError, TimeoutError) as e:
+        raise InputError(f"no Dask scheduler answered within {timeout:g} s ({type(e).__name__}); start one "
+                         f"(dask scheduler) or check the address", file=scheduler, field="--scheduler") from None
+
+
+def local_cluster(n_workers: int = 2, dashboard: str | None = None):
+    """A :class:`~dask.distributed.LocalCluster` of ``n_workers`` processes (one thread each) on loopback.
+
+    ``dashboard`` (an address such as ``127.0.0.1:8787``) starts Dask's dashboard there; by default
+    there is none and the scheduler's HTTP server (always started) serves nothing on a random
+    loopback port (see the module docstring).
+    """
+    # lazy: dask takes ~0.3 s to import; only a batch run needs it
+    import dask
+    from dask.distributed import LocalCluster  # lazy: as above
+
+    if dashboard:
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=dashboard,
+                            host="127.0.0.1", silence_logs=logging.ERROR)
+    with dask.config.set({"distributed.scheduler.http.routes": []}):
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                            dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                            host="127.0.0.1", silence_logs=logging.ERROR)
+
+
 def run_tasks(tasks: list[Task], out_dir, *, scheduler: str | None = None, client=None, n_workers: int = 2,
-              progress: bool = True, task_fn=execute) -> RunReport:
+              progress: bool = True, task_fn=execute, dashboard: str | None = None) -> RunReport:
     """Run the unfinished ``tasks`` on Dask and wait for them.
 
     Parameters
@@ -59,10 +112,12 @@ def run_tasks(tasks: list[Task], out_dir, *, scheduler: str | None = None, clien
         Show Dask's progress bar on stderr.
     task_fn : callable
         ``task_fn(task, out_dir) -> record`` run on the workers (default :func:`execute`).
+    dashboard : str, optional
+        Address of Dask's dashboard for the local cluster (default: none, :func:`local_cluster`).
     """
     # lazy: dask.distributed takes ~0.3 s to import and the CLI imports every command module at start;
     # only a batch run needs it
-    from dask.distributed import Client, LocalCluster, as_completed, progress as dask_progress
+    from dask.distributed import Client, as_completed, progress as dask_progress
 
     out_dir = str(out_dir)
     report = RunReport()
@@ -73,10 +128,9 @@ def run_tasks(tasks: list[Task], out_dir, *, scheduler: str | None = None, clien
     own_cluster = None
     if client is None:
         if scheduler:
-            client = Client(scheduler)
+            client = connect(scheduler)
         else:
-            own_cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, host="127.0.0.1", silence_logs=logging.ERROR)
+            own_cluster = local_cluster(n_workers, dashboard)
             client = Client(own_cluster)
         own_client = client
     else:

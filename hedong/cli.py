@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import warnings
 
 import demo  # noqa: F401 - registers the yuncheng-demo study area (it lives above gis)
 from hedong.output import SafeStream
 from hedong.params import infeasible_message, parameter_message
-from layers.errors import InfeasibleModelError, InputError, ParameterError
+from layers.errors import DataWarning, InfeasibleModelError, InputError, ParameterError
 
 # Each command lives in its own module exposing ``register(subparsers)``; the parser it adds
 # sets ``func`` to a callable taking the parsed args and returning an exit code.
@@ -77,10 +79,20 @@ def main(argv: list[str] | None = None) -> int:
     # Names in the data never reach the terminal as escape sequences (ANSI, OSC 52): one filter
     # on both streams covers every command's output.
     sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, DataWarning):  # about the user's data: one line, no source line
+            sys.stderr.write(f"hedong: warning: {_one_line(message)}\n")
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
     try:
         return _main(argv)
     finally:
         sys.stdout, sys.stderr = saved
+        warnings.showwarning = shown
 
 
 def _main(argv: list[str] | None) -> int:
@@ -106,8 +118,6 @@ def _main(argv: list[str] | None) -> int:
     except BrokenPipeError:
         # The reader went away (`hedong ... | head`): not an error of ours. Point stdout at
         # devnull so the interpreter's final flush does not raise again.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except SystemExit:

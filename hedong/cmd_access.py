@@ -15,13 +15,15 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from accessibility.fca import METHODS, fca
+from accessibility.fca import fca
+from accessibility.params import USER_MODE
 from accessibility.norm_check import norm_gap_cells, norm_gaps
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
 from hedong.cli import add_area_argument
 from hedong.cmd_coverage import check_args, scenario_facilities
 from gis.io import write_gpkg_atomic
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
+from layers.params import choices_of
 from layers.families import NORM_LEVELS, SERVICES
 
 
@@ -46,9 +48,9 @@ def register(sub) -> None:
     add_area_argument(a)
     a.add_argument("--service", required=True, choices=[k for k, s in SERVICES.items() if s.capacity],
                    help="service key")
-    a.add_argument("--method", choices=METHODS, default="2sfca", help="catchment method (default 2sfca)")
+    a.add_argument("--method", choices=choices_of(fca, "method"), default="2sfca", help="catchment method (default 2sfca)")
     a.add_argument("--minutes", type=float, default=None, help="catchment in minutes (default 15)")
-    a.add_argument("--mode", choices=("walk", "bike"), default="walk", help="travel mode (default walk)")
+    a.add_argument("--mode", choices=list(USER_MODE.options()), default="walk", help="travel mode (default walk)")
     _scenario_args(a)
     a.add_argument("--json", action="store_true", help="stable JSON on stdout")
     a.set_defaults(func=run_access)
@@ -75,6 +77,11 @@ def gaps_json(area, table_df, scenario=None, year=None) -> dict:
         rows = g[g["district_id"] != "*"]
         levels[key] = {
             "radius_m": float(tot["radius_m"]), "mark": tot["mark"], "demand_column": tot["demand_column"],
+            # where the radius comes from, and what it is in minutes at walking pace (reading only:
+            # the check is in metres)
+            "tier": None if pd.isna(tot["tier"]) else int(tot["tier"]),
+            "clause": str(tot["clause"] or ""), "clause_recalled": bool(tot["recalled"]),
+            "walk_m_per_min": float(tot["walk_m_per_min"]), "walk_minutes": float(tot["walk_minutes"]),
             "facilities": int(tot["facilities"]), "cells_beyond": int(tot["cells_beyond"]),
             "population_beyond": float(tot["population_beyond"]), "demand": float(tot["demand"]),
             "demand_beyond": float(tot["demand_beyond"]), "demand_share_beyond": _num(tot["demand_share_beyond"]),
@@ -120,7 +127,8 @@ def run_gaps(args) -> int:
         return 0
     print(f"{area.name}: residents beyond the norm radius (network walking distance)"
           + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
-    rows = [{"level": k, "radius m": v["radius_m"], "mark": v["mark"], "facilities": v["facilities"],
+    rows = [{"level": k, "radius m": v["radius_m"], f"= min at {v['walk_m_per_min']:g} m/min": round(v["walk_minutes"], 1),
+             "tier": v["tier"] or "", "mark": v["mark"], "facilities": v["facilities"],
              "cohort": v["demand_column"], "cohort beyond": v["demand_beyond"],
              "% beyond": 100 * (v["demand_share_beyond"] or 0)} for k, v in j["levels"].items()]
     print(table(rows))

@@ -28,7 +28,7 @@ import geopandas as gpd
 
 from gis.folder import GPKG_NAME
 from gis.io import write_csv_atomic, write_parquet_atomic, write_text_atomic
-from hedong.batch_dask import default_workers, run_tasks
+from hedong.batch_dask import connect, default_workers, run_tasks
 from hedong.output import print_json, table
 from layers.errors import InputError
 from scenarios.batch import (expand_tasks, indicators_table, merge_records, read_batch_file, read_record,
@@ -53,6 +53,8 @@ def register(subparsers) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="a running Dask scheduler (tcp://host:8786); default a local cluster of --workers processes")
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default 2, one thread each)")
+    p.add_argument("--dashboard", metavar="ADDRESS",
+                   help="start Dask's dashboard of the local cluster at ADDRESS (e.g. 127.0.0.1:8787); default none")
     p.add_argument("--overwrite", action="store_true",
                    help="write into a folder holding another batch's results (replacing its merged tables)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it is shown on a terminal only)")
@@ -99,12 +101,20 @@ def run(args) -> int:
     check_out_dir(out, bh, args.overwrite)
     if args.workers is not None and not 1 <= args.workers <= 256:
         raise InputError("--workers is a whole number 1-256", field="--workers")
-    tasks = expand_tasks(spec)
-    out.mkdir(exist_ok=True)
-    write_text_atomic(out / MANIFEST, json.dumps({"batch_file": str(src.resolve()), "batch_sha256": bh,
-                                                  "tasks": len(tasks)}, indent=1))
-    rep = run_tasks(tasks, out, scheduler=args.scheduler, n_workers=args.workers or default_workers(),
-                    progress=not args.no_progress and not args.json and sys.stderr.isatty())
+    # Everything is checked before any task runs (exit 2 naming it): the scheduler answers, every area
+    # loads, no area is listed twice, every scenario exists (scenarios.batch.expand_tasks).
+    client = connect(args.scheduler) if args.scheduler else None
+    try:
+        tasks = expand_tasks(spec)
+        out.mkdir(exist_ok=True)
+        write_text_atomic(out / MANIFEST, json.dumps({"batch_file": str(src.resolve()), "batch_sha256": bh,
+                                                      "tasks": len(tasks)}, indent=1))
+        rep = run_tasks(tasks, out, client=client, n_workers=args.workers or default_workers(),
+                        progress=not args.no_progress and not args.json and sys.stderr.isatty(),
+                        dashboard=args.dashboard)
+    finally:
+        if client is not None:
+            client.close()
     records = [r for r in (read_record(out, t.key) for t in tasks) if r is not None]
     areas = {}
     for t in tasks:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from accessibility.circles import circles_gdf
 from accessibility.coverage import coverage_report, service_coverage
-from accessibility.params import check_minutes
+from accessibility.params import USER_MODE, check_minutes
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
 from gis.io import write_csv_atomic, write_gpkg_atomic
 from hedong.cli import add_area_argument
@@ -60,7 +60,7 @@ def register(sub) -> None:
 
 def _common(p) -> None:
     p.add_argument("--minutes", type=float, default=None, help="threshold minutes for every service (default 15)")
-    p.add_argument("--mode", choices=("walk", "bike"), default="walk", help="travel mode (default walk)")
+    p.add_argument("--mode", choices=list(USER_MODE.options()), default="walk", help="travel mode (default walk)")
     p.add_argument("--scenario", default=None, help="scenario whose projects are open (needs --year)")
     p.add_argument("--year", type=int, default=None, help="year of the scenario")
 
@@ -108,8 +108,7 @@ def run_coverage(args) -> int:
 
     rows = [{"service": f"{SERVICES[k].zh} {k}", "population %": 100 * (v["population_share"] or 0),
              "cohort": v["cohort"], "cohort %": 100 * (v["cohort_share"] or 0),
-             "median min": v["median_minutes"] if v["median_minutes"] is not None else float("inf"),
-             "p90 min": v["p90_minutes"] if v["p90_minutes"] is not None else float("inf"),
+             "median min": v["median_minutes"], "p90 min": v["p90_minutes"],  # None: "—" (no facility in reach)
              "facilities": v["facilities"], "mode": v["travel_mode"]}
             for k, v in rep["services"].items()]
     head = f"{area.name}: residents within {rep['minutes']} min ({rep['mode']})"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gis import areas  # called as areas.load_area: one place a caller can swap the loader
-from gis.folder import GPKG_NAME, META_NAME, README_NAME, export_area
+from gis.folder import OWN_FILES, export_area
 from hedong.cli import add_area_argument
 from hedong.output import print_json
 from layers.errors import InputError
@@ -25,7 +25,9 @@ def register(subparsers) -> None:
     add_area_argument(p)
     p.add_argument("--out", required=True,
                    help="output folder (created if missing; existing files of the same names need --overwrite)")
-    p.add_argument("--overwrite", action="store_true", help="replace area.gpkg, network.osm, ... already in --out")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the study-area files already in --out (area.gpkg, network.osm, births.csv ...); "
+                        "one the new export does not write is removed")
     p.add_argument("--json", action="store_true", help='print {"area", "out", "files"} as JSON')
     p.set_defaults(func=run)
 
@@ -35,7 +37,7 @@ def run(args) -> int:
     out = Path(args.out)
     if Path(args.area).is_dir() and out.is_dir() and out.resolve() == Path(args.area).resolve():
         raise InputError("--out is the study area being exported; choose another folder", file=out, field="--out")
-    clash = [n for n in (GPKG_NAME, "network.osm", META_NAME, README_NAME) if (out / n).exists()]
+    clash = [n for n in OWN_FILES if (out / n).exists()]  # replaced or removed by the export
     if out.is_dir() and clash and not args.overwrite:
         raise InputError(f"the folder already holds {clash[0]}; add --overwrite to replace it", file=out / clash[0],
                          field="--out")

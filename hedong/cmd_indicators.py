@@ -4,22 +4,27 @@
 
 One row per indicator of 《运城市"十四五"公共服务和社会保障事业规划》 (7, 9, 12, 15, 19, 22 ...)
 and per text target (毛入园率 proxy, public kindergartens, nursing beds, 50 study rooms, a care site
-in every community over 10,000, a 普惠 childcare centre in every subdistrict): the 2020 baseline,
-the 2025 target, the value for the area and each subdistrict, and met / not met / not comparable
-with the reason. The numbers come from :func:`accessibility.indicators.indicator_table`.
+in every community of 10,000 or more, a 普惠 childcare centre in every township, county and town
+fitness rules, special education, community workers, senior-secondary enrolment): the 指标性质, the
+2020 baseline, the 2025 target, the value for the area and each subdistrict (for information where
+the target is area-wide), and met / not met / not comparable with the reason, the scope and the
+population base. With ``--scenario S --year Y`` the children in the denominators are the
+seat-planning projection of year Y (:func:`scenarios.demand.children`); residents and people aged
+60+ stay at the base year, labelled. The numbers come from
+:func:`accessibility.indicators.indicator_table`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from accessibility.indicators import indicator_frame, indicator_table
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
-from gis.io import atomic_path
+from gis.io import write_csv_atomic
 from hedong.cli import add_area_argument
 from hedong.cmd_coverage import scenario_facilities
-from hedong.output import print_json, table
+from hedong.output import check_out_file, print_json, table
 from layers.errors import InputError
+from scenarios.indicator_years import projected_cohorts
 
 
 def register(sub) -> None:
@@ -27,11 +32,15 @@ def register(sub) -> None:
     p = sub.add_parser("indicators", help="the plan's indicator table: baseline, target, value by subdistrict, status",
                        description="The plan's indicators and text targets computed from the layers: 2020 baseline, "
                                    "2025 target, value for the area and each subdistrict, met / not met / not "
-                                   "comparable (with the reason). City-wide ratios are ratios; the walking measure "
-                                   "beside each is labelled as such.")
+                                   "comparable (with the reason), 指标性质, scope and population base. Area-wide ratios "
+                                   "are judged once (subdistrict values for information); rules per unit are judged unit "
+                                   "by unit. With --scenario/--year the children in the denominators are that year's "
+                                   "projection (adults at the base year). The walking measure beside each ratio is "
+                                   "labelled with its speed and distance.")
     add_area_argument(p)
     p.add_argument("--scenario", default=None, help="scenario whose projects are open (needs --year)")
-    p.add_argument("--year", type=int, default=None, help="year of the scenario")
+    p.add_argument("--year", type=int, default=None,
+                   help="year of the scenario (its projected children divide the per-child rows)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the table and CSV (default zh)")
     p.add_argument("--no-walking", action="store_true", help="skip the walking measures (faster)")
     p.add_argument("--json", action="store_true", help="print the table as JSON")
@@ -44,33 +53,28 @@ def run_indicators(args) -> int:
     """Run ``hedong indicators``; returns the exit code."""
     if (args.scenario is None) != (args.year is None):
         raise InputError("--scenario and --year go together", field="--scenario" if args.scenario is None else "--year")
-    out = Path(args.csv) if args.csv else None
-    if out is not None:
-        if out.suffix.lower() != ".csv":
-            raise InputError("the output must be a .csv file", file=out, field="--csv")
-        if not out.parent.is_dir():
-            raise InputError("the output folder does not exist", file=out.parent, field="--csv")
-        if out.exists() and not args.overwrite:
-            raise InputError("the file exists; pass --overwrite to replace it", file=out, field="--csv")
+    # the output rules of every command's file (suffix, folder, a study-area file, --overwrite)
+    out = check_out_file(args.csv, args, "--csv", suffixes=(".csv",)) if args.csv else None
     area = areas.load_area_cached(args.area)
     fac = scenario_facilities(area, args.scenario, args.year)
-    tab = indicator_table(area, fac, walking=not args.no_walking)
+    cohorts = projected_cohorts(area, args.year) if args.year is not None else None
+    tab = indicator_table(area, fac, walking=not args.no_walking, year=args.year, cohorts=cohorts)
     if args.scenario:
         tab["scenario"], tab["year"] = args.scenario, args.year
     if out is not None:
-        with atomic_path(out) as tmp:
-            indicator_frame(tab, args.lang).to_csv(tmp, index=False, encoding="utf-8-sig")
+        write_csv_atomic(indicator_frame(tab, args.lang), out)  # the one CSV writer for people (formula-safe)
     if args.json:
         print_json(tab)
         return 0
     lang = args.lang
-    rows = [{"no": r["no"] or "", "indicator": r[lang], "unit": r["unit"],
+    rows = [{"no": r["no"] or "", "indicator": r[lang], "nature": r.get("nature") or "", "unit": r["unit"],
              "2020": "" if r["baseline_2020"] is None else r["baseline_2020"],
              "2025": "" if r["target_2025"] is None else f"{r['comparison']} {r['target_2025']:g}",
              "value": "—" if r["value"] is None else r["value"], "status": r["status"],
              "reason": (r["reason"] or {}).get(lang, "")} for r in tab["indicators"]]
     print(f"{area.name}: {tab['plan']}" + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
     print(table(rows))
+    print("\n" + tab["population"]["note"][lang])
     if out is not None:
         print(f"\nwrote {out}")
     return 0

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import sys
 
-from accessibility.params import check_minutes
+from accessibility.params import USER_MODE, check_minutes
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
 from hedong.cli import add_area_argument
 from hedong.output import print_json, table
 from presentation import publish as publishing  # called as publishing.publish: swappable in tests
 from presentation.publish import check_out_dir
+from scenarios.model import resolve_scenario
 
 
 def register(sub) -> None:
@@ -31,7 +32,7 @@ def register(sub) -> None:
                         "notes and photos you added stay)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="map language (default zh)")
     p.add_argument("--minutes", type=float, default=None, help="override every service's threshold minutes")
-    p.add_argument("--mode", choices=("walk", "bike"), default=None, help="override the travel mode")
+    p.add_argument("--mode", choices=list(USER_MODE.options()), default=None, help="override the travel mode")
     p.add_argument("--json", action="store_true", help="print the list of files as JSON")
     p.set_defaults(func=run)
 
@@ -42,8 +43,6 @@ def run(args) -> int:
     check_out_dir(args.out, field="--out")  # before the area loads: refuse a folder holding other work
     area = areas.load_area_cached(args.area)
     if args.scenario:  # fail before the long run: a wrong name lists the available ones
-        from scenarios.model import resolve_scenario
-
         resolve_scenario(area, args.scenario)
 
     def progress(done, total, name):

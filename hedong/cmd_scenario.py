@@ -13,11 +13,13 @@ import pandas as pd
 
 from accessibility.params import check_count, check_minutes
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
-from gis.io import atomic_path, write_gpkg_atomic
+from gis.io import write_csv_atomic, write_gpkg_atomic
 from hedong.cli import add_area_argument
-from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
+from hedong.output import (add_output_flags, check_out_file, gpkg_write_options, has_value, print_json,
+                           table)
 from layers.errors import InputError
-from layers.families import LEVELS, TYPE_CAPACITY
+from layers.params import choices_of
+from layers.families import LEVELS, PROJECT_CAPACITY, SITED_LEVELS, TYPE_CAPACITY, levels_with_action
 from layers.plan import EVALUATION_YEARS
 from presentation.i18n import t
 from scenarios import (
@@ -28,7 +30,7 @@ from scenarios.candidates import load_candidates
 from scenarios.compare import compare, export_csv, export_gpkg, to_rows
 from scenarios.demand import check_year
 from scenarios.enrolment import enrolment_table
-from scenarios.evaluate import Evaluator, load_zones
+from scenarios.evaluate import Evaluator, evaluate, load_zones
 from scenarios.model import edit_stored, facilities_for, list_scenarios, resolve_scenario, save_scenario
 from scenarios.optimize import MODEL_HELP_KEYS, objective_unit_key
 from scenarios.seat_warnings import warnings_by_year
@@ -54,7 +56,7 @@ def _add_common(p, area=True, json=True):
 
 
 def _add_assign(p) -> None:
-    p.add_argument("--assign", choices=("catchment", "walk"), default="catchment",
+    p.add_argument("--assign", choices=sorted(choices_of(evaluate, "assign")), default="catchment",
                    help="the enrolment rule every headline, table and school figure follows: catchment (default, "
                         "划片) — each child seated in a school of its own district with room, no walking cut-off; "
                         "walk — seated only within the norm walking limit. The walking norm check is always reported "
@@ -110,7 +112,7 @@ def register(subparsers) -> None:
     g.add_argument("--convert", metavar="ID", help="kindergarten to turn into an elderly-care site (幼转老)")
     g.add_argument("--remove", metavar="ACTION_ID", help="drop an action (A1, A2 ...)")
     p.add_argument("--year", type=int, help="school year the action takes effect (from September)")
-    p.add_argument("--level", choices=("primary", "junior", "kindergarten"), help="level to expand")
+    p.add_argument("--level", choices=list(levels_with_action("expand")), help="level to expand")
     p.add_argument("--classes", type=int, default=0, help="classes to add (expand)")
     p.add_argument("--into", default="", help="receiving school of a closure (a merger)")
     p.add_argument("--beds", type=int, default=0, help="day-care beds of a converted kindergarten")
@@ -138,9 +140,10 @@ def register(subparsers) -> None:
         "an optional capacity (seats); or GeoJSON / GeoPackage points with candidate_id. Sites outside the study "
         "area are refused, naming the row. Example: docs/examples/candidates.csv.")
     _add_common(p)
-    # Names of scenarios.optimize.MODELS / DECAYS / ATTENDANCE_LEVELS, written out so that building the
-    # parser does not import the solver stack (tests/test_attendance.py checks they agree).
-    p.add_argument("--level", choices=list(dict.fromkeys([*LEVELS, "childcare"])), default=LEVELS[0],
+    # Names of scenarios.optimize.MODELS / DECAYS, written out so that building the parser does not
+    # import the solver stack (tests/test_attendance.py checks they agree); the levels are the
+    # registry's services with siting models.
+    p.add_argument("--level", choices=list(SITED_LEVELS), default=LEVELS[0],
                    help="school level; childcare only with --model attendance")
     p.add_argument("--model", choices=("pmedian", "mclp", "lscp", "pcenter", "cpmedian", "cmclp", "attendance"),
                    default="cmclp", help="attendance: maximise distance-decayed attendance (kindergarten, childcare)")
@@ -151,7 +154,7 @@ def register(subparsers) -> None:
     p.add_argument("--p", type=int, default=1, help="number of new sites (existing schools always stay open)")
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--candidates", metavar="FILE", help="CSV (candidate_id, lon, lat) or GeoJSON; default: generated")
-    p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
+    p.add_argument("--coords", choices=choices_of(load_candidates, "coords"), default="wgs84",
                    help="coordinate system of a CSV's lon/lat: gcj02 for Amap/Tencent lists, bd09 for Baidu")
     p.add_argument("--scenario", default="existing")
     p.add_argument("--year", type=int, default=2025)
@@ -164,7 +167,7 @@ def register(subparsers) -> None:
     p.add_argument("--level", choices=list(LEVELS), default=LEVELS[0])
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--candidates", metavar="FILE", help="CSV (candidate_id, lon, lat) or GeoJSON; default: generated")
-    p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
+    p.add_argument("--coords", choices=choices_of(load_candidates, "coords"), default="wgs84",
                    help="coordinate system of a CSV's lon/lat: gcj02 for Amap/Tencent lists, bd09 for Baidu")
     p.add_argument("--scenario", default="plan")
     p.add_argument("--year", type=int, default=2025)
@@ -186,9 +189,8 @@ def register(subparsers) -> None:
     p.add_argument("--lat", type=float)
     p.add_argument("--set-year", type=int)
     p.add_argument("--set-seats", type=int, help="seats of the project's main level (primary, junior or places)")
-    p.add_argument("--seats-primary", type=int)
-    p.add_argument("--seats-junior", type=int)
-    p.add_argument("--places-kindergarten", type=int)
+    for c in PROJECT_CAPACITY:  # one flag per capacity column a project may carry (--seats-primary ...)
+        p.add_argument("--" + c.replace("_", "-"), type=int)
     p.set_defaults(func=cmd_move)
 
 
@@ -198,7 +200,7 @@ def cmd_list(args) -> int:
     if args.json:
         print_json(rows)
     else:
-        print(table(rows, ["name", "projects", "actions", "source", "seats_primary", "seats_junior", "places_kindergarten",
+        print(table(rows, ["name", "projects", "actions", "source", *PROJECT_CAPACITY,
                            "description"]))
     return 0
 
@@ -337,7 +339,7 @@ def seat_balance_text(j: dict) -> str:
     for lv, L in j["levels"].items():
         line = (f"\n{lv}: seats {L['seats']:,}, enrolment {L['enrolment']:,}, balance {L['balance']:+,}, "
                 f"shortfall (学位缺口) {L.get('shortfall', 0):,}"
-                + (f", utilisation {L['utilisation']:.0%}" if L.get("utilisation") is not None else "")
+                + (f", utilisation {L['utilisation']:.0%}" if has_value(L.get("utilisation")) else "")
                 + f"; without a seat ({j['assign']}) {L['unserved']:,}")
         if j["assign"] == "catchment":
             line += f", seated beyond the norm radius ({L['minutes']:g} min) {L.get('beyond_norm_radius', 0):,}"
@@ -368,8 +370,7 @@ def cmd_enrolment(args) -> int:
     area = _area(args)
     df = enrolment_table(area, years=range(first, last + 1), mode=args.demand)
     if args.csv:
-        with atomic_path(args.csv) as tmp:
-            df.to_csv(tmp, index=False, encoding="utf-8-sig")
+        write_csv_atomic(df, args.csv)  # the one CSV writer for people (formula-safe)
     if args.json:
         print_json({"area": area.name, "mode": df["mode"].iloc[0] if len(df) else args.demand,
                     "years": list(range(first, last + 1)), "rows": df.drop(columns="mode").to_dict(orient="records")})
@@ -393,15 +394,15 @@ def cmd_action(args) -> int:
 
     def edit(s):
         if args.remove:
-            s.remove_action(args.remove)
             done.update(action=args.remove, change="removed")
-            return
+            return s.remove_action(args.remove)
         kind, fid = next((k, v) for k, v in (("expand", args.expand), ("close", args.close),
                                               ("convert", args.convert)) if v)
-        aid = s.add_action(kind, fid, args.year, level=args.level, classes=args.classes, into=args.into,
-                           beds=args.beds, notes=args.notes)
+        s = s.add_action(kind, fid, args.year, level=args.level, classes=args.classes, into=args.into,
+                         beds=args.beds, notes=args.notes)
         facilities_for(area, s, args.year)  # unknown schools / levels fail here, before saving
-        done.update(action=aid, change=f"{kind} {fid} in {args.year}")
+        done.update(action=str(s.actions["action_id"].iloc[-1]), change=f"{kind} {fid} in {args.year}")
+        return s
 
     s, path = edit_stored(area, args.dst, edit)
     out = {"name": args.dst, **done, "actions": int(len(s.actions)), "path": str(path)}
@@ -488,8 +489,7 @@ def cmd_next_site(args) -> int:
 def cmd_copy(args) -> int:
     """``hedong scenario copy SRC DST``."""
     area = _area(args)
-    s = resolve_scenario(area, args.src).copy(args.dst)
-    s.area = store.area_id(area)
+    s = resolve_scenario(area, args.src).copy(args.dst).replace(area=store.area_id(area))
     try:
         path = save_scenario(s, overwrite=args.overwrite)
     except ScenarioExistsError as e:
@@ -513,21 +513,21 @@ def cmd_move(args) -> int:
     def edit(s):
         changed.clear()
         if args.lon is not None:
-            s.move(args.project, args.lon, args.lat)
+            s = s.move(args.project, args.lon, args.lat)
             changed.append("site")
         if args.set_year is not None:
-            s.set_year(args.project, args.set_year)
+            s = s.set_year(args.project, args.set_year)
             changed.append("open_year")
-        seats = {"seats_primary": args.seats_primary, "seats_junior": args.seats_junior,
-                 "places_kindergarten": args.places_kindergarten}
+        seats = {c: getattr(args, c) for c in PROJECT_CAPACITY}
         if args.set_seats is not None:
-            t = s.projects["type"].iloc[s._row(args.project)]  # an unknown project is an InputError
+            t = s.project_type(args.project)  # an unknown project is an InputError
             seats[TYPE_CAPACITY[t][0]] = args.set_seats
         if any(v is not None for v in seats.values()):
-            s.set_seats(args.project, **seats)
+            s = s.set_seats(args.project, **seats)
             changed.append("seats")
         if not changed:
             raise InputError("nothing to change: give --lon/--lat, --set-year or --set-seats", field="project")
+        return s
 
     _, path = edit_stored(area, args.dst, edit)
     out = {"name": args.dst, "project": args.project, "changed": changed, "path": str(path)}

@@ -67,15 +67,30 @@ def print_json(obj) -> None:
     sys.stdout.write(dumps(obj) + "\n")
 
 
+#: What a table or line shows for no value (None, NaN, infinity): "nan" / "inf" read as numbers.
+NO_VALUE = "—"
+
+
+def has_value(v) -> bool:
+    """False for None and for a NaN or infinite number (a service with no facilities has no median)."""
+    if v is None:
+        return False
+    if isinstance(v, (float, np.floating)):
+        return math.isfinite(float(v))
+    return True
+
+
 def table(rows: list[dict], columns: list[str] | None = None) -> str:
-    """A plain fixed-width text table of ``rows`` (list of dicts)."""
+    """A plain fixed-width text table of ``rows`` (list of dicts); :data:`NO_VALUE` where a cell has none."""
     if not rows:
         return "(none)"
     columns = columns or list(rows[0])
 
     def fmt(v, col=""):
+        if not has_value(v):
+            return NO_VALUE
         if col == "year" or col.endswith("_year"):  # a year is a label: 2025, never 2,025
-            return "" if v is None or v != v else str(int(v))
+            return str(int(v))
         if isinstance(v, float) and col.split("_")[0] in ("lon", "lat"):  # degrees: 6 decimals is ~0.1 m
             return f"{v:.6f}"
         if isinstance(v, float):

@@ -1,7 +1,9 @@
 """The families the plan's indicator table adds to the registry: childcare (托育) and culture (公共文化).
 
-Registered through :func:`layers.families.register_family` (one record each plus their capacity
-column); :mod:`layers.families` imports this module last, so every consumer sees them.
+Records only (one family each plus its capacity column: :data:`CARE_FAMILIES`,
+:data:`CARE_CAPACITY_COLUMNS`); :mod:`layers.families` registers them after the plan's school,
+kindergarten, health, elderly-care, study-room and fitness families, so every consumer sees them
+and neither module imports the other both ways.
 
 * **childcare** — 托育机构 (nurseries for children under 3). Capacity ``places_childcare`` (托位);
   demand ``age_0_2``; GB 50180-2018 puts 托儿所 in the 5-minute tier (300 m) [S]. The plan's targets
@@ -19,30 +21,40 @@ Neither is in the life-circle index (``life_circle=False``), so ``hedong coverag
 
 from __future__ import annotations
 
-from layers.families import CapacityColumn, Family, Service, Subtype, register_capacity_column, register_family
-from layers.norms import LIFE_CIRCLE_TIERS
+from layers.norms import CHILDCARE_NEW_SITE_CLASSES, CHILDCARE_NEW_SITE_PLACES, NORM_DISTANCES, NormLevel
+from layers.records import ATTENDANCE_MODEL, CapacityColumn, Family, Service, Subtype
 
-#: Places of one new childcare centre when nothing else gives it: 5 classes (乳儿班/托小班/托大班 mix)
-#: x 20 = 100 places, a mid-size centre under the national 托育机构设置标准 (2019) [U].
-CHILDCARE_NEW_SITE_PLACES = 100
+#: Places of one new childcare centre when nothing else gives it: 1 乳儿班 (<= 10) + 2 托小班 (<= 15) +
+#: 3 托大班 (<= 20) = 100 places in 6 classes, within the class caps of the national 托育机构设置标准
+#: （试行） (2019) [U: the mix is an assumption] — :data:`layers.norms.CHILDCARE_NEW_SITE_CLASSES`.
+__all__ = ["CHILDCARE_NEW_SITE_PLACES", "CHILDCARE_NEW_SITE_CLASSES", "CARE_CAPACITY_COLUMNS", "CARE_FAMILIES"]
 
-register_capacity_column(CapacityColumn("places_childcare", "places", "托位", "childcare places", "托位", "places"))
-register_capacity_column(CapacityColumn("floor_area_m2", "m2", "建筑面积(m²)", "floor area (m²)", "平方米", "m²"))
+#: The capacity columns of these families (registered before them).
+CARE_CAPACITY_COLUMNS = (
+    CapacityColumn("places_childcare", "places", "托位", "childcare places", "托位", "places"),
+    CapacityColumn("floor_area_m2", "m2", "建筑面积(m²)", "floor area (m²)", "平方米", "m²"),
+)
 
-register_family(Family(
+#: The families, in display order.
+CARE_FAMILIES = (Family(
     "childcare", "托育", "Childcare (under 3)",
     subtypes=(Subtype("childcare_centre", "托育机构", "childcare centre"),
               Subtype("nursery_in_kindergarten", "幼儿园托班", "nursery class in a kindergarten")),
     capacity=("places_childcare",), color="#e377c2", symbol="circle", id_prefix="cc",
     services=(
         Service("childcare", "托育", "Childcare (under 3)", capacity="places_childcare", demand="age_0_2",
-                minutes=5, radius_m=LIFE_CIRCLE_TIERS[5]["distance_m"], tier=5,
+                minutes=5, radius_m=NORM_DISTANCES["childcare"].distance_m, tier=5,
                 source="托儿所 in the 5-minute life circle (GB 50180-2018 appendix B); plan indicator 19: "
-                       "5 places per 1,000 residents by 2025; one 普惠 centre per subdistrict", mark="S",
-                new_site_capacity=CHILDCARE_NEW_SITE_PLACES),
+                       "5 places per 1,000 residents by 2025 (national 4.5); at least one 普惠 centre in every "
+                       "township (每个乡镇)", mark="S",
+                new_site_capacity=CHILDCARE_NEW_SITE_PLACES, models=(ATTENDANCE_MODEL,)),
     ),
-))
-register_family(Family(
+    norm_levels=(
+        NormLevel("childcare", "托育机构", "Childcare", ("childcare",), None, "age_0_2",
+                  NORM_DISTANCES["childcare"].distance_m, "walk", "5-minute level (托儿所)",
+                  NORM_DISTANCES["childcare"].mark),
+    ),
+), Family(
     "culture", "公共文化设施", "Public culture",
     subtypes=(Subtype("cultural_centre", "文化馆/文化活动中心", "cultural centre"),
               Subtype("community_culture_room", "社区文化活动室", "community culture room"),
@@ -51,8 +63,9 @@ register_family(Family(
     capacity=("floor_area_m2",), color="#bcbd22", symbol="book", id_prefix="cul",
     services=(
         Service("culture", "公共文化设施", "Public culture", capacity="floor_area_m2", minutes=15,
-                radius_m=LIFE_CIRCLE_TIERS[15]["distance_m"], tier=15,
+                radius_m=NORM_DISTANCES["culture"].distance_m, tier=15,
                 source="文化活动中心 in the 15-minute life circle (GB 50180-2018 appendix B); plan indicator 9: "
                        "180.5 m² of public cultural floor area per 10,000 residents by 2025", mark="C"),
     ),
-))
+),
+)

@@ -40,6 +40,11 @@ class InputError(ValueError):
         return f"{prefix}: {reason}" if prefix else reason
 
 
+class DataWarning(UserWarning):
+    """Something in the user's data was worked around, not refused (a tag cut to OSM's limit, a file in
+    the scenario store that is not read): said once, as one line (the CLI prints ``hedong: warning: ...``)."""
+
+
 class UnknownAreaError(InputError):
     """The study-area spec is neither a built-in area nor a readable folder."""
 
@@ -66,7 +71,7 @@ class ParameterError(InputError):
 
     def __init__(self, parameter: str, reason: str, *, value=None):
         self.parameter = parameter
-        self.value = value
+        self.value = value  # what is allowed is in ``reason`` (layers.params words it)
         super().__init__(reason, field=parameter)
 
 

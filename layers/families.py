@@ -28,10 +28,16 @@ stay current: the dicts are updated in place and the tuples are live views
 as long as a consumer reads them when it needs them (a parser built, a page rendered), not
 copies them at import.
 
-One limit: the layer columns (``layers.schema.FACILITY_COLUMNS``, the loaders' column specs) are
-fixed when :mod:`layers.schema` is imported, so a family registered later must use capacity
-columns that exist by then (as the test family of tests/test_families.py does with ``area_m2``);
-a family needing a new column registers it here, at import, like the plan's families.
+Layer columns: the loaders' facilities columns (:data:`layers.validate.SPECS`) and
+:func:`layers.schema.facility_columns` follow the registry (:func:`on_registry_change`), so a
+family with a capacity column of its own (:func:`register_capacity_column` first) loads and
+reaches the engines; the constant ``layers.schema.FACILITY_COLUMNS`` (and the projects columns)
+stay as they were at import.
+
+A school level is one :class:`Service` with ``assigned=True``: its capacity and classes columns,
+class size, large-class rule, siting models, scenario actions and a new site's capacity are read
+from the record by the seat engine (:mod:`scenarios.model`, :mod:`scenarios.evaluate`), the CLI's
+choices and the published seat maps (tests/test_registry_levels.py registers one).
 
 Norm numbers (class sizes, the standard kindergarten size) come from :mod:`layers.norms`; plan
 figures (beds per 1,000, the derived school sizes) from :mod:`layers.plan`.
@@ -41,186 +47,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 
-from layers.norms import CLASS_SIZE, KINDERGARTEN_STANDARD_CLASSES, SPEEDS, NormLevel
+from layers.care_families import CARE_CAPACITY_COLUMNS, CARE_FAMILIES
+from layers.norms import CLASS_SIZE, KINDERGARTEN_STANDARD_CLASSES, NORM_DISTANCES, SPEEDS, NormLevel
+from layers.params import Options, validate_params
 from layers.plan import DERIVED_SEATS, INDICATORS
+from layers.records import ATTENDANCE_MODEL, SEAT_MODELS, CapacityColumn, Family, Service, Subtype
+
+# the records and the model names, re-exported (and the names below)
+__all__ = ["CapacityColumn", "Family", "Service", "Subtype", "SEAT_MODELS", "ATTENDANCE_MODEL"]
 
 # ---------------------------------------------------------------- records
 
-
-@dataclass(frozen=True)
-class CapacityColumn:
-    """A capacity column of the facilities / projects layers and its unit.
-
-    Attributes
-    ----------
-    key : str
-        Column name (``seats_primary``, ``beds`` ...).
-    unit : str
-        Machine unit (``seats``, ``places``, ``beds``, ``m2``).
-    zh, en : str
-        What the column counts (``小学学位`` / ``primary seats``).
-    unit_zh, unit_en : str
-        The unit as shown next to a number (``学位`` / ``seats``).
-    """
-
-    key: str
-    unit: str
-    zh: str
-    en: str
-    unit_zh: str
-    unit_en: str
-
-    def label(self, lang: str = "zh") -> str:
-        """What the column counts, in ``zh`` or ``en``."""
-        return self.zh if lang == "zh" else self.en
-
-    def unit_label(self, lang: str = "zh") -> str:
-        """The unit, in ``zh`` or ``en``."""
-        return self.unit_zh if lang == "zh" else self.unit_en
-
-
-@dataclass(frozen=True)
-class Subtype:
-    """A facility sub-type; ``project`` marks the ones a planned project may be (``PROJECT_TYPES``)."""
-
-    key: str
-    zh: str
-    en: str
-    project: bool = False
-
-    def label(self, lang: str = "zh") -> str:
-        """Display name in ``zh`` or ``en``."""
-        return self.zh if lang == "zh" else self.en
-
-
-@dataclass(frozen=True)
-class Service:
-    """One public service (a level of a family): who supplies it, who demands it, how far is too far.
-
-    One engine serves every family through these records (no per-family code paths). A planner
-    may override any value by building another record (``dataclasses.replace``).
-
-    Attributes
-    ----------
-    key : str
-        Identifier used in JSON and the CLI (``fitness``, ``primary`` ...).
-    zh, en : str
-        Display names.
-    families : tuple of str
-        Facility families that supply it (filled in by :class:`Family` for its own services).
-    subtypes : tuple of str or None
-        Sub-types within those families that supply it (None: all).
-    capacity : str or None
-        Capacity column (seats, places, beds, area) used by capacity-aware measures.
-    demand : str
-        Population column that demands it (``pop_total`` or an age cohort).
-    mode : str
-        Key of :data:`layers.norms.SPEEDS`.
-    minutes : float
-        Service threshold in minutes of travel (coverage, assignment limit).
-    radius_m : float or None
-        Norm service radius as network distance (norm checks), where a norm gives one.
-    per_1000 : float or None
-        Capacity target per 1,000 of the demand population where the plan or a norm gives one.
-    source : str
-        Where the threshold comes from.
-    mark : str
-        C / S / U as in NORMS.md.
-    life_circle : bool
-        Counted in the life-circle index.
-    tier : int or None
-        GB 50180-2018 life-circle tier (5, 10 or 15 minutes) the norm places the service in.
-    assigned : bool
-        Pupils are assigned to sites with capacity (a school level: scenarios, optimiser).
-    class_size : int or None
-        Pupils per class (norms), for school levels.
-    new_site_capacity : int or None
-        Capacity of one new site (a candidate or a planned project giving none).
-    color : str or None
-        Colour of its service areas on maps; None: its family's colour.
-    """
-
-    key: str
-    zh: str
-    en: str
-    families: tuple[str, ...] = ()
-    subtypes: tuple[str, ...] | None = None
-    capacity: str | None = None
-    demand: str = "pop_total"
-    mode: str = "walk"
-    minutes: float = 15.0
-    radius_m: float | None = None
-    per_1000: float | None = None
-    source: str = ""
-    mark: str = "U"
-    life_circle: bool = False
-    notes: str = field(default="", compare=False)
-    tier: int | None = None
-    assigned: bool = False
-    class_size: int | None = None
-    new_site_capacity: int | None = None
-    color: str | None = None
-
-    def label(self, lang: str = "zh") -> str:
-        """Display name in ``zh`` or ``en``."""
-        return self.zh if lang == "zh" else self.en
-
-
-@dataclass(frozen=True)
-class Family:
-    """A facility family: its sub-types, capacity columns, map style and the services it supplies.
-
-    Attributes
-    ----------
-    key : str
-        Value of the facilities layer's ``family`` column.
-    zh, en : str
-        Display names.
-    subtypes : tuple of Subtype
-        The first one is the default when a source gives none.
-    capacity : tuple of str
-        Capacity columns a facility of this family may carry (others must be 0).
-    color : str
-        Map colour (``#rrggbb``).
-    symbol : str
-        Marker shape name (the presentation layer draws it: ``square``, ``circle``, ``cross``,
-        ``diamond``, ``book``, ``triangle``).
-    services : tuple of Service
-        The services (levels) it supplies; their ``families`` default to ``(key,)``.
-    norm_levels : tuple of NormLevel
-        Facility levels with a norm radius beyond its services (``health_station`` ...).
-    id_prefix : str
-        Prefix of generated facility ids (demo data).
-    """
-
-    key: str
-    zh: str
-    en: str
-    subtypes: tuple[Subtype, ...]
-    capacity: tuple[str, ...]
-    color: str
-    symbol: str
-    services: tuple[Service, ...] = ()
-    norm_levels: tuple[NormLevel, ...] = ()
-    id_prefix: str = ""
-
-    def __post_init__(self):
-        # A family's own services name it as their supplier unless they say otherwise.
-        object.__setattr__(self, "services", tuple(s if s.families else replace(s, families=(self.key,))
-                                                   for s in self.services))
-        if not self.id_prefix:
-            object.__setattr__(self, "id_prefix", self.key[:4])
-
-    def label(self, lang: str = "zh") -> str:
-        """Display name in ``zh`` or ``en``."""
-        return self.zh if lang == "zh" else self.en
-
-    @property
-    def subtype_keys(self) -> tuple[str, ...]:
-        """Keys of the sub-types, the default first."""
-        return tuple(s.key for s in self.subtypes)
+# CapacityColumn, Subtype, Service and Family live in layers.records (re-exported here), below this
+# module and layers.care_families, so the plan's extra families are records this module registers.
 
 
 # ---------------------------------------------------------------- the registry
@@ -279,6 +119,8 @@ PROJECT_TYPES: dict[str, tuple[str, str]] = {}
 FAMILY_STYLE: dict[str, dict[str, str]] = {}
 TYPE_CAPACITY: dict[str, tuple[str, ...]] = {}
 SERVICE_COLOR: dict[str, str] = {}
+#: Capacity column -> classes column, of the assigned levels (``seats_primary`` -> ``classes_primary`` ...).
+CLASSES_OF: dict[str, str] = {}
 
 #: The facility families, in display order.
 FAMILIES = RegistryView(lambda: _FAMILIES, "facility family keys, display order")
@@ -287,9 +129,20 @@ LIFE_CIRCLE_SERVICES = RegistryView(lambda: (k for k, s in SERVICES.items() if s
                                     "services counted by the life-circle index")
 #: The school levels (pupils assigned with capacity), in report order.
 LEVELS = RegistryView(lambda: (k for k, s in SERVICES.items() if s.assigned), "school levels")
+#: The services the optimiser sites (any :attr:`Service.models`), in report order.
+SITED_LEVELS = RegistryView(lambda: (k for k, s in SERVICES.items() if s.models), "services the optimiser sites")
 #: Capacity columns a planned project may carry (those of the project types' levels or families).
 PROJECT_CAPACITY = RegistryView(lambda: dict.fromkeys(c for t in PROJECT_TYPES for c in type_capacity(t)),
                                 "capacity columns of planned projects")
+
+
+_LISTENERS: list = []
+
+
+def on_registry_change(callback) -> None:
+    """Call ``callback()`` after every change of the registry (a table built from it, such as the
+    loaders' facilities columns in :mod:`layers.validate`, rebuilds itself)."""
+    _LISTENERS.append(callback)
 
 
 def _set(target: dict, values: dict) -> None:
@@ -325,8 +178,11 @@ def _rebuild() -> None:
     _set(PROJECT_TYPES, {s.key: (f.key, s.key) for f in fams for s in f.subtypes if s.project})
     _set(TYPE_CAPACITY, {t: type_capacity(t) for t in PROJECT_TYPES})
     _set(FAMILY_STYLE, {f.key: {"color": f.color, "shape": f.symbol} for f in fams})
+    _set(CLASSES_OF, {s.capacity: s.classes for s in SERVICES.values() if s.assigned and s.capacity and s.classes})
     _set(SERVICE_COLOR, {s.key: s.color or _FAMILIES[s.families[0]].color for s in SERVICES.values()
                          if s.families and s.families[0] in _FAMILIES})
+    for callback in _LISTENERS:
+        callback()
 
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -381,8 +237,8 @@ def register_family(family: Family, *, replace_existing: bool = False) -> Family
     ------
     ValueError
         A key already used (family, or a service of another family), an unknown capacity
-        column, travel mode or colour, no sub-types, or a service's capacity column the family
-        does not carry.
+        column, travel mode, colour or siting model, no sub-types, a service's capacity column the
+        family does not carry, or an assigned level without a capacity column and class size.
     """
     f = family
     if f.key in _FAMILIES and not replace_existing:
@@ -406,6 +262,11 @@ def register_family(family: Family, *, replace_existing: bool = False) -> Family
                              f"({', '.join(f.capacity)})")
         if s.color is not None and not _COLOR.match(s.color):
             raise ValueError(f"service {s.key!r}: colour {s.color!r} is not #rrggbb")
+        if s.assigned and not (s.capacity and s.class_size):
+            raise ValueError(f"service {s.key!r}: an assigned (school) level needs a capacity column and a class size")
+        unknown_models = [m for m in s.models if m not in (*SEAT_MODELS, ATTENDANCE_MODEL)]
+        if unknown_models:
+            raise ValueError(f"service {s.key!r}: unknown siting model(s) {', '.join(unknown_models)}")
     _FAMILIES[f.key] = f
     _rebuild()
     return f
@@ -530,10 +391,52 @@ def project_capacity(ptype: str) -> dict[str, int]:
     return cap
 
 
+#: The one check of a school-level argument (:func:`layers.params.validate_params`; the CLI's choices).
+LEVEL = Options(lambda: LEVELS, "level")
+
+
+@validate_params({"level": LEVEL})
+def level_service(level: str) -> Service:
+    """The record of an assigned (school) level; :class:`~layers.errors.ParameterError` (a
+    ``ValueError``) naming the levels otherwise."""
+    return SERVICES[level]
+
+
+def level_of_capacity(column: str) -> str:
+    """The assigned level whose capacity column is ``column`` (``seats_primary`` -> ``primary``)."""
+    for k in LEVELS:
+        if SERVICES[k].capacity == column:
+            return k
+    raise ValueError(f"no school level has capacity column {column!r}: "
+                     f"use one of {', '.join(SERVICES[k].capacity for k in LEVELS)}")
+
+
+def classes_column(level: str) -> str:
+    """The classes column of an assigned level (its record's ``classes``, else ``classes_<level>``)."""
+    return level_service(level).classes or f"classes_{level}"
+
+
+def supplies(family_key: str, subtype: str, level: str) -> bool:
+    """Whether a facility of ``family_key`` / ``subtype`` supplies ``level`` (the rule of
+    :func:`accessibility.services.service_facilities`, for one row)."""
+    s = SERVICES.get(level)
+    return s is not None and family_key in s.families and (s.subtypes is None or subtype in s.subtypes)
+
+
+def levels_with_action(action: str) -> tuple[str, ...]:
+    """The levels a scenario action (``expand``, ``close``, ``convert``) applies to, in report order."""
+    return tuple(k for k, s in SERVICES.items() if action in s.actions)
+
+
+def levels_for_model(model: str) -> tuple[str, ...]:
+    """The services a siting model applies to (:attr:`Service.models`), in report order."""
+    return tuple(k for k, s in SERVICES.items() if model in s.models)
+
+
+@validate_params({"level": LEVEL})
 def demand_of(level: str) -> str:
-    """The population column demanding a school ``level``; ``ValueError`` for other keys."""
-    if level not in LEVELS:
-        raise ValueError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
+    """The population column demanding a school ``level``; :class:`~layers.errors.ParameterError`
+    (a ``ValueError``) for other keys."""
     return SERVICES[level].demand
 
 
@@ -560,17 +463,19 @@ register_family(Family(
     capacity=("seats_primary", "seats_junior"), color="#1f5fbf", symbol="square", id_prefix="sch",
     services=(
         Service("primary", "小学", "Primary school", subtypes=("primary", "nine_year"), capacity="seats_primary",
-                demand="age_6_11", minutes=10, radius_m=500, tier=10,
+                demand="age_6_11", minutes=10, radius_m=NORM_DISTANCES["primary"].distance_m, tier=10,
                 source="10-minute life circle (GB 50180-2018); radius 500 m; 45 pupils per class", mark="S",
                 life_circle=True, assigned=True, class_size=CLASS_SIZE["primary"],
-                new_site_capacity=DERIVED_SEATS["primary_per_school"],
+                new_site_capacity=DERIVED_SEATS["primary_per_school"], classes="classes_primary", large_classes=True,
+                models=SEAT_MODELS, actions=("expand", "close"),
                 notes="the school family enters the life-circle index through primary schools, the ones young "
                       "children walk to"),
         Service("junior", "初中", "Junior middle school", subtypes=("junior", "nine_year", "complete"),
-                capacity="seats_junior", demand="age_12_14", minutes=15, radius_m=1000, tier=15,
+                capacity="seats_junior", demand="age_12_14", minutes=15, radius_m=NORM_DISTANCES["junior"].distance_m, tier=15,
                 source="15-minute life circle (GB 50180-2018); radius 1000 m; 50 pupils per class", mark="S",
                 assigned=True, class_size=CLASS_SIZE["junior"], new_site_capacity=DERIVED_SEATS["junior_per_school"],
-                color="#17becf"),
+                color="#17becf", classes="classes_junior", large_classes=True, models=SEAT_MODELS,
+                actions=("expand", "close")),
     ),
 ))
 register_family(Family(
@@ -579,10 +484,12 @@ register_family(Family(
     capacity=("places_kindergarten",), color="#e6731a", symbol="circle", id_prefix="kg",
     services=(
         Service("kindergarten", "幼儿园", "Kindergarten", capacity="places_kindergarten", demand="age_3_5",
-                minutes=5, radius_m=300, tier=5,
+                minutes=5, radius_m=NORM_DISTANCES["kindergarten"].distance_m, tier=5,
                 source="5-minute life circle; radius 300 m (another old code says 500 m); 30 children per class",
                 mark="S", life_circle=True, assigned=True, class_size=CLASS_SIZE["kindergarten"],
-                new_site_capacity=_KG_PLACES),
+                new_site_capacity=_KG_PLACES, classes="classes_kindergarten", models=(*SEAT_MODELS, ATTENDANCE_MODEL),
+                # 幼转老: a kindergarten converts into an elderly day-care site (scenarios.model.apply_actions)
+                actions=("expand", "close", "convert")),
     ),
 ))
 register_family(Family(
@@ -592,7 +499,8 @@ register_family(Family(
               Subtype("hospital", "医院", "hospital")),
     capacity=("beds",), color="#d62728", symbol="cross", id_prefix="cli",
     services=(
-        Service("clinic", "医疗卫生", "Clinics & health", capacity="beds", minutes=15, radius_m=1000, tier=15,
+        Service("clinic", "医疗卫生", "Clinics & health", capacity="beds", minutes=15,
+                radius_m=NORM_DISTANCES["health_centre"].distance_m, tier=15,
                 per_1000=INDICATORS["beds_per_1000"]["2025"],
                 source=(f"community health centre in the 15-minute circle [U]; "
                         f"{INDICATORS['beds_per_1000']['2025']:.1f} beds per 1,000 by 2025 (plan indicator 15)"),
@@ -600,9 +508,10 @@ register_family(Family(
     ),
     norm_levels=(
         NormLevel("health_centre", "社区卫生服务中心", "Community health centre", ("clinic",),
-                  ("health_centre", "hospital"), "pop_total", 1000, "walk",
+                  ("health_centre", "hospital"), "pop_total", NORM_DISTANCES["health_centre"].distance_m, "walk",
                   "15-minute level; one per subdistrict (30,000-50,000 residents)", "U"),
-        NormLevel("health_station", "卫生服务站", "Health station", ("clinic",), None, "pop_total", 300, "walk",
+        NormLevel("health_station", "卫生服务站", "Health station", ("clinic",), None, "pop_total",
+                  NORM_DISTANCES["health_station"].distance_m, "walk",
                   "5-minute level", "U"),
     ),
 ))
@@ -612,18 +521,40 @@ register_family(Family(
               Subtype("nursing_home", "养老院", "nursing home")),
     capacity=("beds",), color="#7b3fa0", symbol="diamond", id_prefix="eld",
     services=(
+        # Both kinds together, as before the split: kept so that every output keyed ``elderly_care``
+        # keeps its meaning (CONTRACT: keys are never dropped). The life-circle index counts the two
+        # services below, each at its own tier, instead.
         Service("elderly_care", "养老服务", "Elderly care", capacity="beds", demand="age_60_plus",
-                mode="walk_elderly", minutes=15, radius_m=1000, tier=15, per_1000=None,
-                source="nursing home 15-minute circle [U]; demand: people aged 60+ (Chinese bed ratios count 60+); "
-                       "the plan's bed target is the nursing-bed share (护理型床位占比 55 %), a city-wide ratio in "
-                       "hedong indicators, not a walking-catchment figure",
-                mark="U", life_circle=True),
+                mode="walk_elderly", minutes=15, radius_m=NORM_DISTANCES["nursing_home"].distance_m, tier=15,
+                per_1000=None,
+                source="day-care centres and care homes together (the two services day_care and nursing_home "
+                       "split them); demand: people aged 60+ (Chinese bed ratios count 60+); the plan's bed target "
+                       "is the nursing-bed share (养老机构护理型床位占比 55 %), a city-wide ratio in hedong "
+                       "indicators, not a walking-catchment figure",
+                mark="U", life_circle=False),
+        Service("day_care", "老年人日间照料中心", "Elderly day care", subtypes=("day_care",), capacity="beds",
+                demand="age_60_plus", mode="walk_elderly", minutes=5,
+                radius_m=NORM_DISTANCES["day_care"].distance_m, tier=5,
+                source="老年人日间照料中心 in the 5-minute life circle, <= 300 m (GB 50180-2018 appendix C, "
+                       "table C.0.2, recalled); capacity: day-care places (beds column); demand: people aged 60+; "
+                       "the plan: a site in every urban community of 10,000 residents or more",
+                mark="S", life_circle=True,
+                notes="day-care places are not 养老机构 beds: the nursing-bed share leaves them out"),
+        Service("nursing_home", "养老院（养老机构）", "Care home (养老机构)", subtypes=("nursing_home",),
+                capacity="beds", demand="age_60_plus", mode="walk_elderly", minutes=15,
+                radius_m=NORM_DISTANCES["nursing_home"].distance_m, tier=15,
+                source="养老院 in the 15-minute life circle (GB 50180-2018 appendix B/C, recalled); capacity: "
+                       "institutional beds (养老机构床位, the base of the plan's 55 % nursing-bed share); "
+                       "demand: people aged 60+",
+                mark="U", life_circle=True, color="#54278f"),
     ),
     norm_levels=(
-        NormLevel("day_care", "日间照料中心", "Elderly day care", ("elderly_care",), ("day_care",), "age_60_plus", 300,
-                  "walk_elderly", "5-minute level; every community over 10,000 residents gets a site (city plan)", "U"),
-        NormLevel("nursing_home", "养老院", "Nursing home", ("elderly_care",), ("nursing_home",), "age_60_plus", 1000,
-                  "walk_elderly", "15-minute level (beds are a city-wide ratio: hedong indicators)", "U"),
+        NormLevel("day_care", "日间照料中心", "Elderly day care", ("elderly_care",), ("day_care",), "age_60_plus",
+                  NORM_DISTANCES["day_care"].distance_m, "walk_elderly",
+                  "5-minute level; every community of 10,000 residents or more gets a site (city plan)", "S"),
+        NormLevel("nursing_home", "养老院", "Nursing home", ("elderly_care",), ("nursing_home",), "age_60_plus",
+                  NORM_DISTANCES["nursing_home"].distance_m, "walk_elderly",
+                  "15-minute level (beds are a city-wide ratio: hedong indicators)", "U"),
     ),
 ))
 register_family(Family(
@@ -655,6 +586,9 @@ register_family(Family(
 ))
 del _c
 
-
-# The families the plan's indicator table adds (childcare, culture) register themselves there.
-from layers import care_families  # noqa: E402,F401 - registers on import; needs the names above
+# The families the plan's indicator table adds (childcare, culture): records of layers.care_families.
+for _c in CARE_CAPACITY_COLUMNS:
+    register_capacity_column(_c)
+for _f in CARE_FAMILIES:
+    register_family(_f)
+del _c, _f

@@ -13,7 +13,7 @@ import pandas as pd
 
 from layers.errors import InputError
 from layers.families import PROJECT_TYPES
-from layers.schema import CAPACITY_COLUMNS, CLASSES_OF, FACILITY_COLUMNS, NAME_EN
+from layers.schema import CAPACITY_COLUMNS, CLASSES_OF, NAME_EN, facility_columns
 from layers.validate import SPECS, column_dtype
 
 
@@ -30,7 +30,7 @@ def empty_layer(layer: str, crs, extra: tuple[str, ...] = ()) -> gpd.GeoDataFram
 
 
 def projects_as_facilities(projects: gpd.GeoDataFrame, crs=None, *, source=None) -> gpd.GeoDataFrame:
-    """Project rows as facility rows: :data:`layers.schema.FACILITY_COLUMNS` plus ``project_id``, ``open_year``,
+    """Project rows as facility rows: :func:`layers.schema.facility_columns` plus ``project_id``, ``open_year``,
     ``build_year`` and the ``classes_*`` columns (and ``name_en`` when the projects have it).
 
     A project of type ``t`` becomes a facility of family / sub-type ``PROJECT_TYPES[t]`` with the
@@ -78,7 +78,7 @@ def projects_as_facilities(projects: gpd.GeoDataFrame, crs=None, *, source=None)
             **{c: (pd.to_numeric(projects[c], errors="coerce").fillna(0).astype("int64").to_numpy()
                    if c in projects.columns else [0] * n) for c in CLASSES_OF.values()},
         })
-        cols = [*FACILITY_COLUMNS, "project_id", "open_year", "build_year", *CLASSES_OF.values()]
+        cols = [*facility_columns(), "project_id", "open_year", "build_year", *CLASSES_OF.values()]
         if NAME_EN in projects.columns:  # the optional English name travels along
             f[NAME_EN] = projects[NAME_EN].to_numpy()
             cols.append(NAME_EN)

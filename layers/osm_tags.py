@@ -61,12 +61,15 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.errors import DataWarning
+from layers.families import SCHOOL_LEVELS, SERVICES
 from layers.norms import CLASS_SIZE, KINDERGARTEN_STANDARD_CLASSES
 from layers.schema import CAPACITY_COLUMNS, FACILITY_ATTRIBUTES, FACILITY_COLUMNS, FAMILY_CAPACITY
 
@@ -75,6 +78,13 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstre
 
 #: m² of school site per pupil for the area-based seat default [U].
 SCHOOL_SITE_M2_PER_PUPIL = 20.0
+
+#: Classes per school level of an untagged school with no site area, by sub-type [U]: 24 classes of
+#: its main level; a nine-year school 12 junior classes on top; a complete middle school's junior
+#: half 12. The levels' seats are these classes x each level's class size (the registry's records);
+#: a sub-type not listed gets 24 classes of each level it carries (layers.families.SCHOOL_LEVELS).
+DEFAULT_SCHOOL_CLASSES = {"primary": {"primary": 24}, "junior": {"junior": 24},
+                          "nine_year": {"primary": 24, "junior": 12}, "complete": {"junior": 12}}
 
 
 @dataclass(frozen=True)
@@ -283,21 +293,25 @@ def capacity_for(rule: TagRule, subtype: str, tags: dict, site_area_m2: float) -
     cap = dict.fromkeys(CAPACITY_COLUMNS, 0.0)
     tagged = next((n for n in (_num(tags.get(t)) for t in rule.capacity_tags) if n is not None), None)
     fam = rule.family
-    if fam == "school":
-        classes = {"primary": (24, 0), "junior": (0, 24), "nine_year": (24, 12), "complete": (0, 12)}[subtype]
-        p = classes[0] * CLASS_SIZE["primary"]
-        j = classes[1] * CLASS_SIZE["junior"]
+    # a family with one capacity column (a kindergarten) takes the tag or the rule's default below
+    levels = SCHOOL_LEVELS.get(subtype, ()) if len(FAMILY_CAPACITY.get(fam, ())) > 1 else ()
+    if levels:  # a school carrying one or more levels: the seats split between their capacity columns
+        classes = DEFAULT_SCHOOL_CLASSES.get(subtype) or dict.fromkeys(levels, 24)
+        seats = {lv: classes.get(lv, 0) * SERVICES[lv].class_size for lv in levels}
         if tagged is not None:
             total = tagged
         elif site_area_m2 > 0:
-            # area rule, clamped to 6-48 classes of the school's levels
-            size = CLASS_SIZE["primary"] if p else CLASS_SIZE["junior"]
+            # area rule, clamped to 6-48 classes of the school's first level with classes
+            size = SERVICES[next(lv for lv in levels if seats[lv])].class_size
             total = float(np.clip(site_area_m2 / SCHOOL_SITE_M2_PER_PUPIL, 6 * size, 48 * size))
         else:
-            total = float(p + j)
-        share = p / (p + j)
-        cap["seats_primary"] = round(total * share)
-        cap["seats_junior"] = round(total - cap["seats_primary"])
+            total = float(sum(seats.values()))
+        whole, left = sum(seats.values()), total
+        carrying = [lv for lv in levels if seats[lv]]
+        for lv in carrying[:-1]:
+            cap[SERVICES[lv].capacity] = round(total * seats[lv] / whole)
+            left -= cap[SERVICES[lv].capacity]
+        cap[SERVICES[carrying[-1]].capacity] = round(left)
     elif fam in ("study_room", "fitness"):
         cap["area_m2"] = round(site_area_m2, 1) if site_area_m2 > 0 else float(rule.default)
     elif fam == "culture":  # floor area: footprint x building:levels (1 when untagged)
@@ -310,6 +324,33 @@ def capacity_for(rule: TagRule, subtype: str, tags: dict, site_area_m2: float) -
 
 
 # ---------------------------------------------------------------- frames
+
+
+#: Longest tag value kept, in characters: OpenStreetMap's own limit (API 0.6 refuses longer values), so a
+#: longer one is not real OSM data. A 6 MB street name filled 17 published pages with 5 MB each (issue 27).
+MAX_TAG_CHARS = 255
+
+
+class LongTagWarning(DataWarning):
+    """Tag values longer than :data:`MAX_TAG_CHARS` were cut while reading an OSM file."""
+
+
+def cut_tags(tags: dict, cut: list) -> dict:
+    """``tags`` with every value longer than :data:`MAX_TAG_CHARS` cut to that length (its key appended
+    to ``cut``, so the reader can say what it cut). Non-text values are left as they are."""
+    for k, v in tags.items():
+        if isinstance(v, str) and len(v) > MAX_TAG_CHARS:
+            tags[k] = v[:MAX_TAG_CHARS - 1] + "…"
+            cut.append(k)
+    return tags
+
+
+def warn_cut(cut: list, file) -> None:
+    """One warning naming ``file`` when :func:`cut_tags` cut any value while reading it."""
+    if cut:
+        keys = ", ".join(sorted(set(map(str, cut)))[:5])
+        warnings.warn(f"{file}: {len(cut)} tag value(s) longer than {MAX_TAG_CHARS} characters (the OSM limit) were "
+                      f"cut to {MAX_TAG_CHARS} (tags: {keys})", LongTagWarning, stacklevel=3)
 
 
 def _row_tags(row: pd.Series, tag_columns: list[str]) -> dict:
@@ -385,11 +426,12 @@ def facilities_from_osm(pois_gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
                                                          "timestamp", "version", "changeset", "visible")]
     ids = _osm_ids(gdf)
     rows = []
+    cut: list = []
     for (otype, oid), (_, row) in zip(ids, gdf.iterrows()):
         geom = row.geometry
         if geom is None or geom.is_empty:
             continue
-        tags = _row_tags(row, tag_columns)
+        tags = cut_tags(_row_tags(row, tag_columns), cut)
         rule = match_tags(tags)
         if rule is None:
             continue
@@ -401,6 +443,7 @@ def facilities_from_osm(pois_gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
         rows.append({"facility_id": f"osm-{otype}-{oid}", "name": name, "family": rule.family, "subtype": subtype,
                      **cap, **_attributes(rule.family, tags), "source": f"{OSM_SOURCE} {otype}/{oid}",
                      "_poly": geom if polygonal else None, "geometry": geom.centroid if polygonal else geom})
+    warn_cut(cut, "OSM features")
     if not rows:
         empty.attrs["merged"] = 0
         return empty

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from layers.norms import AGE_60_PER_65
 from layers.families import (
-    CAPACITY_COLUMNS, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SCHOOL_LEVELS, SUBTYPE_LABELS,
+    CAPACITY_COLUMNS, CLASSES_OF, FAMILIES, FAMILY_CAPACITY, FAMILY_LABELS, PROJECT_CAPACITY, PROJECT_TYPES, SCHOOL_LEVELS, SUBTYPE_LABELS,
     SUBTYPES,
 )
 
@@ -19,7 +19,7 @@ __all__ = [
     "SCHOOL_LEVELS", "PROJECT_TYPES", "PROJECT_CAPACITY", "COHORTS", "BOUNDARY_COLUMNS", "DISTRICT_COLUMNS",
     "POPULATION_COLUMNS", "FACILITY_COLUMNS", "FACILITY_ATTRIBUTES", "COMMUNITY_COLUMNS", "OPTIONAL_COHORTS", "NAME_EN",
     "derive_age_60_plus", "PROJECT_COLUMNS", "LAYERS_REQUIRED", "LAYERS_OPTIONAL",
-    "SOURCE_GENERATED", "is_generated",
+    "SOURCE_GENERATED", "is_generated", "CLASSES_OF", "facility_columns",
 ]
 
 #: Age cohorts of the population layer, with the service level that demands them.
@@ -60,11 +60,15 @@ PROJECT_COLUMNS = ("project_id", "name", "type", *PROJECT_CAPACITY, "open_year",
 NAME_EN = "name_en"
 #: Optional project columns (issue 11). ``build_year``: the plan's year (拟建, construction starts);
 #: a file without it is read as before (``open_year`` is the opening year). ``classes_<level>``:
-#: classes per level, 0 = derived from seats / class size.
-PROJECT_OPTIONAL = ("build_year", "classes_primary", "classes_junior", "classes_kindergarten")
-#: Capacity column -> its classes column (projects, and facilities that carry one).
-CLASSES_OF = {"seats_primary": "classes_primary", "seats_junior": "classes_junior",
-              "places_kindergarten": "classes_kindergarten"}
+#: classes per level, 0 = derived from seats / class size. CLASSES_OF (capacity column -> its
+#: classes column, projects and facilities that carry one) is the registry's (live) dict.
+PROJECT_OPTIONAL = ("build_year", *CLASSES_OF.values())
+
+
+def facility_columns() -> tuple[str, ...]:
+    """The facility columns with every capacity column registered now (:data:`FACILITY_COLUMNS` is
+    the set at import, which the loaders' column specs use)."""
+    return ("facility_id", "name", "family", "subtype", *CAPACITY_COLUMNS, *FACILITY_ATTRIBUTES, "source")
 
 #: Optional ``housing`` layer (points): new estates with their completion year and dwellings; the
 #: enrolment projection adds their children from the completion year on. ``per100_<level>``

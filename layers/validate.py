@@ -23,7 +23,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from layers.errors import InputError
-from layers.families import TYPE_CAPACITY
+from layers.families import TYPE_CAPACITY, on_registry_change
 from layers.plan import OPENING_LAG, PROJECT_YEARS
 from layers.schema import (
     BIRTHS_COLUMNS,
@@ -90,9 +90,22 @@ GROWTH_RATE_RANGE = (-0.2, 0.2)
 
 #: Capacity columns are whole numbers (0.6 seats would truncate to 0); area_m2 need not be.
 # Seats, places and beds are whole; areas (m², site or floor) are not.
-_CAP_OPTIONAL = tuple(Column(c, "seats", required=False, default=0.0, hi=MAX_SEATS)
-                      if CAPACITY_COLUMNS[c]["unit"] != "m2"
-                      else Column(c, "count", required=False, default=0.0) for c in CAPACITY_COLUMNS)
+def _cap_optional() -> tuple:
+    """One optional column per capacity column registered now."""
+    return tuple(Column(c, "seats", required=False, default=0.0, hi=MAX_SEATS) if CAPACITY_COLUMNS[c]["unit"] != "m2"
+                 else Column(c, "count", required=False, default=0.0) for c in CAPACITY_COLUMNS)
+
+
+def _facility_spec() -> tuple:
+    """The facilities layer's columns: ids, family and sub-type, every registered capacity column, attributes."""
+    return (Column("facility_id", "id"), Column("name", "text", required=False, default=""),
+            Column("family", "enum", choices=FAMILIES), Column("subtype", "subtype", required=False, default=""),
+            *_cap_optional(),
+            Column("ownership", "enum", required=False, default="", choices=("", "public", "private")),
+            Column("puhui", "flag", required=False, default=False),
+            Column("bed_type", "enum", required=False, default="", choices=("", "nursing", "general")),
+            Column("source", "text", required=False, default=""))
+
 
 SPECS: dict[str, tuple[Column, ...]] = {
     "boundary": (Column("name", "text", required=False, default="study area"),),
@@ -103,13 +116,7 @@ SPECS: dict[str, tuple[Column, ...]] = {
                    Column("pop_total", "count", hi=MAX_CELL_COUNT),
                    *(Column(c, "count", required=c not in OPTIONAL_COHORTS, default=0.0, hi=MAX_CELL_COUNT)
                      for c in COHORTS)),
-    "facilities": (Column("facility_id", "id"), Column("name", "text", required=False, default=""),
-                   Column("family", "enum", choices=FAMILIES), Column("subtype", "subtype", required=False, default=""),
-                   *_CAP_OPTIONAL,
-                   Column("ownership", "enum", required=False, default="", choices=("", "public", "private")),
-                   Column("puhui", "flag", required=False, default=False),
-                   Column("bed_type", "enum", required=False, default="", choices=("", "nursing", "general")),
-                   Column("source", "text", required=False, default="")),
+    "facilities": _facility_spec(),
     "communities": (Column("community_id", "id"), Column("name", "text", required=False, default=""),
                     Column("district_id", "text", required=False, default=""), Column("pop_total", "count")),
     "projects": (Column("project_id", "id"), Column("name", "text", required=False, default=""),
@@ -127,6 +134,8 @@ SPECS: dict[str, tuple[Column, ...]] = {
                 Column("completion_year", "year", lo=PROJECT_YEARS[0] - 10, hi=PROJECT_YEARS[1]),
                 Column("dwellings", "count")),
 }
+# A capacity column registered later (a new family's) is a facilities column from then on.
+on_registry_change(lambda: SPECS.__setitem__("facilities", _facility_spec()))
 
 #: Geometry each layer takes: ``point`` (polygons become centroids, documented), ``polygon``.
 GEOMETRY: dict[str, str] = {"boundary": "polygon", "districts": "polygon", "population": "point",
@@ -164,6 +173,19 @@ def _label_to_key() -> dict[str, str]:
 #: layer -> (column naming the kind, kind -> capacity columns it may carry, columns checked, word after the kind)
 _CAPACITY_RULE = {"facilities": ("family", FAMILY_CAPACITY, CAPACITY_COLUMNS, ""),
                   "projects": ("type", TYPE_CAPACITY, PROJECT_CAPACITY, " project")}
+
+
+def _counted_capacity(layer: str, kind: str, subtype=None) -> tuple[str, ...]:
+    """Capacity columns a row of ``layer`` must fill (an empty cell there is an error, never 0 seats):
+    a project's type's seats; a facility's family's seats, places or beds — for a school those of its
+    sub-type's levels (a primary school need not give junior seats). Areas (m²) may stay empty."""
+    if layer == "projects":
+        cols = TYPE_CAPACITY.get(kind, ())
+    elif kind == "school" and subtype in TYPE_CAPACITY:
+        cols = TYPE_CAPACITY[subtype]
+    else:
+        cols = FAMILY_CAPACITY.get(kind, ())
+    return tuple(c for c in cols if CAPACITY_COLUMNS.get(c, {}).get("unit") != "m2")
 
 
 def _is_empty(v) -> bool:
@@ -275,6 +297,7 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
             df[c.name] = c.default if c.name != "source" else default_source
     n = len(df)
     out: dict[str, list] = {}
+    empty_cells: dict[str, set] = {}  # capacity column -> rows left empty (an error where the row uses it)
     for c in spec:
         vals = list(df[c.name])
         res = []
@@ -314,6 +337,7 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                 if _is_empty(v):
                     if c.required:
                         raise InputError("empty value; write a number >= 0", file=file, row=row, field=c.name)
+                    empty_cells.setdefault(c.name, set()).add(i)
                     res.append(float(c.default))
                 else:
                     f = _number(v, file=file, row=row, field=c.name)
@@ -371,6 +395,11 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
                 if col not in allowed[k] and out[col][i] != 0:
                     raise InputError(f"a {k}{what} does not use {col} (it uses {', '.join(allowed[k])}); "
                                      f"set it to 0 or leave it empty", file=file, row=i + 1, field=col)
+            for col in _counted_capacity(layer, k, out["subtype"][i] if layer == "facilities" else None):
+                if i in empty_cells.get(col, ()):
+                    # An empty cell read as 0 made the school vanish from every balance (issue 27).
+                    raise InputError(f"empty {col}: a {k}{what} counts its {CAPACITY_COLUMNS[col]['unit']} here; "
+                                     f"write the number (0 if it has none)", file=file, row=i + 1, field=col)
     if layer == "facilities":  # ownership / 普惠 / bed type belong to some families (FACILITY_ATTRIBUTES)
         for i in range(n):
             fam = out["family"][i]

@@ -105,31 +105,52 @@ def indicator_rows(area, facilities: gpd.GeoDataFrame | None = None, lang: str =
     list of dict
         ``key``, ``no``, ``indicator``, ``unit``, ``baseline_2020``, ``target_2025``, ``comparison``,
         ``value`` (None when not computable), ``status`` (met / not met / not comparable), ``met``
-        (True / False / None), ``note`` (the reason, else the note), ``by_district`` (name -> value,
-        status), ``walking`` (the walking measure beside a ratio, or None).
+        (True / False / None), ``note`` (the reason, else the note; then the scope's note when the
+        study area is not the target's area, and the population base), ``by_district`` (name -> value,
+        status), ``walking`` (the walking measure beside a ratio, or None), ``nature``, ``scope``,
+        ``measure``, ``population_base`` (as in the table).
     """
     tab = table if table is not None else indicator_table(
         area, None if facilities is None else geojson.as_facilities(facilities))
     rows = []
     for r in tab["indicators"]:
         why = r["reason"] or r["note"] or {}
+        sc, pb = r.get("scope") or {}, r.get("population_base") or {}
+        # the note says when the study area is not the target's area, and the population base
+        extra = [x for x in ((sc.get("note") or {}).get(lang, ""),
+                             (t("col.population_base", lang) + ": " + pb[f"used_{lang}"]) if pb else "") if x]
+        note = "; ".join([why.get(lang, "")] * bool(why) + extra) if (why or extra) else ""
         rows.append({"key": r["key"], "no": r["no"], "indicator": r[lang], "unit": r["unit"],
                      "baseline_2020": r["baseline_2020"], "target_2025": r["target_2025"],
                      "comparison": r["comparison"], "value": r["value"], "status": r["status"],
-                     "met": {MET: True, NOT_MET: False}.get(r["status"]), "note": why.get(lang, "") if why else "",
-                     "by_district": r["by_district"], "walking": r["walking"], "detail": r["detail"]})
+                     "met": {MET: True, NOT_MET: False}.get(r["status"]), "note": note,
+                     "by_district": r["by_district"], "walking": r["walking"], "detail": r["detail"],
+                     "nature": r.get("nature"), "scope": sc, "measure": r.get("measure"),
+                     "population_base": pb})
     return rows
 
 
 #: How a status is marked (published index and app; its words are the catalogue's ``status.<status>``).
-STATUS_MARK = {"met": "✔", "not met": "✘", "not comparable": "—"}
+STATUS_MARK = {"met": "✔", "not met": "✘", "not comparable": "—", "for information": "·"}
 
 
 def fmt_value(v) -> str:
     """An indicator value as shown: integers as they are, other numbers with two decimals."""
     if v is None:
         return "—"
-    return f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
+    return f"{v:,}" if isinstance(v, int) else fmt_num(v, ",.2f")
+
+
+def fmt_num(v, spec: str) -> str:
+    """``format(v, spec)``, or "—" for no value: None, NaN or infinity (the median minutes of a service
+    with no facility was "inf" on the published index)."""
+    if v is None:
+        return "—"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "—"
+    return format(f, spec) if np.isfinite(f) else "—"
 
 
 def _indicator_district_table(indicators, lang, districts=None) -> str:
@@ -164,11 +185,9 @@ def school_points(ev, level: str = "primary") -> gpd.GeoDataFrame:
     as half empty.)"""
     lr = ev.levels[level]
     s = lr.schools.copy()
-    if lr.catchment is not None:
-        load = np.asarray(lr.catchment["school_load"], float)
-        cap = s["capacity"].to_numpy(float)
-        s["assigned"] = load
-        s["utilisation"] = np.where(cap > 0, load / np.where(cap > 0, cap, 1.0), np.nan)
+    if lr.catchment is not None:  # the evaluation's 划片 load and seat utilisation per school
+        s["assigned"] = s["catchment_assigned"]
+        s["utilisation"] = s["seat_utilisation"] = s["catchment_seat_utilisation"]
     s["seats"] = s["capacity"]
     s["is_project"] = s["project_id"].astype(str).str.len().gt(0)
     return s
@@ -214,7 +233,8 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
     if svc.demand != "pop_total" and np.isfinite(res.cohort_share):  # schools, childcare, elderly care: also
         # among the people the service is for
         stats += f" · {cohort_label(svc.demand, lang)}: {res.cohort_share:.1%}"
-    stats += f" · {pt('median', lang)}: {med:.1f} min"
+    med_txt = fmt_num(med, ".1f")
+    stats += f" · {pt('median', lang)}: {med_txt}" + (" min" if med_txt != "—" else "")
     body = [legends.legend_html(stats, items)]
     legends.add_legend(m, body)
     legends.add_notice(m, area, title=title)
@@ -223,7 +243,8 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
     webmap.finish(m, assets)
     m._hedong_title = f"{title} — {pt('index_title', lang)}"
     upop = float(unc["pop_total"].sum())
-    return m, {"service": service, "minutes": mins, "population_share": share, "median_minutes": med,
+    return m, {"service": service, "minutes": mins, "population_share": share,
+               "median_minutes": float(med) if med is not None and np.isfinite(med) else None,
                "uncovered_population": round(upop), "cohort": svc.demand,
                "cohort_share": float(res.cohort_share) if np.isfinite(res.cohort_share) else None}
 
@@ -304,12 +325,11 @@ def add_seat_layers(m, area, scenario, year: int, ev, *, level: str = "primary",
         fg = webmap.add_seat_choropleth(m, area, lr.by_district, lv, year)
         fg.show = lv == shown
         fg.overlay = len(levels) == 1  # several levels are alternatives: radio buttons in the layer switch
-        demand, seats = float(lr.summary["demand"]), float(lr.summary["seats"])
-        summary["levels"][lv] = {"demand": demand, "seats": seats, "minutes": lr.minutes, "balance": seats - demand,
-                                 "seat_ratio": (seats / demand) if demand else None,
-                                 # the share seated within the norm walk: the walking norm check's own figure
-                                 # (the schools are coloured by the rule, 划片: scenarios.one_rule)
-                                 "coverage": ((lr.walk_check or lr.summary)["assigned"] / demand) if demand else None}
+        # the evaluation's figures, not recomputed here; "coverage" is the share seated within the norm walk,
+        # the walking norm check's own figure (walk_share), whatever rule colours the schools (scenarios.one_rule)
+        summary["levels"][lv] = {"demand": float(lr.summary["demand"]), "seats": float(lr.summary["seats"]),
+                                 "minutes": lr.minutes, "balance": float(lr.summary["balance"]),
+                                 "seat_ratio": lr.summary["seat_ratio"], "coverage": lr.summary["walk_share"]}
     for lv in levels:
         schools = school_points(ev, lv)
         if len(schools):
@@ -402,9 +422,9 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
     notice = (f'<p class="notice">⚠ {esc(legends.notice_text(area, lang))}</p>' if getattr(area, "synthetic", False) else "")
     cov_rows = "".join(
         f'<tr><td><a href="{esc(fn)}">{esc(SERVICES[c["service"]].label(lang))}</a></td><td>{int(c["minutes"])}</td>'
-        f'<td>{"—" if c["population_share"] is None else format(c["population_share"], ".1%")}</td>'
+        f'<td>{fmt_num(c["population_share"], ".1%")}</td>'
         f'<td>{_cohort_cell(c, lang)}</td>'
-        f'<td>{"—" if c["median_minutes"] is None else format(c["median_minutes"], ".1f")}</td>'
+        f'<td>{fmt_num(c["median_minutes"], ".1f")}</td>'
         f'<td>{c["uncovered_population"]:,}</td></tr>'
         for fn, c in coverage)
     seat_rows = "".join(

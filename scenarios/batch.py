@@ -50,6 +50,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import time
 import tomllib
 from dataclasses import asdict, dataclass
@@ -70,6 +71,7 @@ from layers.errors import InputError
 from layers.families import SERVICES
 from layers.norms import SPEEDS
 from scenarios.demand import LEVELS, check_year, children
+from scenarios.indicator_years import projected_cohorts
 from scenarios.enrolment import default_mode, district_factors
 from scenarios.evaluate import Evaluator
 from scenarios.model import facilities_for, resolve_scenario
@@ -79,7 +81,8 @@ __all__ = ["AreaSpec", "Task", "BatchSpec", "read_batch_file", "parse_batch", "e
            "summarise", "indicators_table", "RECORD_VERSION", "DEMO"]
 
 #: Part of every task key: a change to what a record holds makes old records stale.
-RECORD_VERSION = 2  # 2: records carry the plan's indicator table (draw 0)
+RECORD_VERSION = 4  # 2: records carry the plan's indicator table (draw 0); 3: its scenario-year children
+#                     projected; 4: keys hold contents (scenario fingerprint, area hash, demo scale)
 #: The built-in area whose ``scale`` a batch file may set.
 DEMO = "yuncheng-demo"
 #: Distributions a sweep factor may follow.
@@ -100,8 +103,12 @@ class AreaSpec:
 
     spec: str
     scale: float | None = None
-    #: What identifies the area's data in task keys (a folder's content hash; the name and scale otherwise).
+    #: What identifies the area's data in task keys: the hash of what it was built from (a folder's
+    #: file hashes; the demo's generator, scale and seed), filled by :func:`expand_tasks`.
     fingerprint: str = ""
+    #: The scale the demo was built at when the file gives none (``$HEDONG_DEMO_SCALE`` of the client),
+    #: so every worker loads the very area the key names.
+    load_scale: float | None = None
 
     @property
     def label(self) -> str:
@@ -124,12 +131,17 @@ class Task:
     assign: str = "walk"
     #: Also compute the plan's indicator table (at the norms, so once per area × scenario × year).
     indicators: bool = False
+    #: :meth:`scenarios.model.Scenario.fingerprint` of the scenario's content (filled by :func:`expand_tasks`):
+    #: an edited stored scenario is another task, never "already finished" (issue 27).
+    scenario_fp: str = ""
 
     @property
     def key(self) -> str:
-        """SHA-256 (24 hex) of everything the record depends on: the task's file name."""
+        """SHA-256 (24 hex) of everything the record depends on — the area's content hash and scale,
+        the scenario's content, the year, the draw and the sweep values: the task's file name."""
         d = asdict(self)
-        d["area"] = {"spec": self.area.spec, "scale": self.area.scale, "fingerprint": self.area.fingerprint}
+        d["area"] = {"spec": self.area.spec, "scale": self.area.scale, "fingerprint": self.area.fingerprint,
+                     "load_scale": self.area.load_scale}
         d["version"] = RECORD_VERSION
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:24]
 
@@ -163,21 +175,46 @@ def read_batch_file(path) -> BatchSpec:
     p = Path(path)
     if not p.is_file():
         raise InputError("no such batch file", file=p)
-    text = p.read_bytes()
+    if p.stat().st_size > MAX_BATCH_BYTES:
+        raise InputError(f"a batch file is at most {MAX_BATCH_BYTES // 1024} KiB; is this one?", file=p)
+    text = p.read_bytes()[:MAX_BATCH_BYTES + 1]
     try:
         if p.suffix.lower() == ".toml":
             raw = tomllib.loads(text.decode("utf-8-sig"))
         elif p.suffix.lower() in (".yaml", ".yml"):
-            raw = yaml.safe_load(text.decode("utf-8-sig"))
+            raw = yaml.load(text.decode("utf-8-sig"), Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader
         else:
             raise InputError("a batch file is .toml, .yaml or .yml", file=p)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"not a readable batch file ({e})", file=p) from None
+        raise InputError(f"not a readable batch file ({_short(e)})", file=p) from None
     except Exception as e:  # noqa: BLE001 - yaml.YAMLError and friends: one line, not a traceback
         if isinstance(e, InputError):
-            raise
-        raise InputError(f"not readable YAML ({type(e).__name__}: {e})", file=p) from None
+            raise InputError(e.reason, file=p, row=e.row, field=e.field) from None
+        raise InputError(f"not readable YAML ({type(e).__name__}: {_short(e)})", file=p) from None
     return parse_batch(raw, source=p, base=p.parent)
+
+
+#: Largest batch file read (a province's areas and a sweep fit in a few KiB).
+MAX_BATCH_BYTES = 1024 * 1024
+
+
+def _short(e, n: int = 300) -> str:
+    """An exception's text cut to ``n`` characters (a parser quoting a huge line must not print it)."""
+    t = " ".join(str(e).split())
+    return t if len(t) <= n else t[:n] + "…"
+
+
+class NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader refusing aliases (``*name``): a 409-byte file of nested aliases expanded to
+    0.8 GB at 7 levels ("billion laughs", issue 27). A batch file never needs one; repeat the value."""
+
+    def compose_node(self, parent, index):
+        """Refuse an alias event, naming its line; otherwise compose as the SafeLoader does."""
+        if self.check_event(yaml.AliasEvent):
+            ev = self.peek_event()
+            raise InputError(f"YAML aliases (*{ev.anchor[:40]}) are not allowed in a batch file; write the value out",
+                             row=ev.start_mark.line + 1, field="yaml")
+        return super().compose_node(parent, index)
 
 
 def _list(raw, key, source, kind=str, required=True):
@@ -260,9 +297,15 @@ def parse_batch(raw, source="batch file", base=None) -> BatchSpec:
                                   or not isinstance(scale, (int, float)) or not 0 < scale <= 4):
             raise InputError(f"scale is the {DEMO} area's size, a number in (0, 4]", file=source, field="areas.scale")
         spec = a["spec"]
-        if base is not None and not _is_builtin(spec) and not Path(spec).is_absolute():
-            spec = str((Path(base) / spec))
-        areas.append(AreaSpec(spec, None if scale is None else float(scale)))
+        if not _is_builtin(spec):  # one spelling of a folder: "a", "./a" and "/abs/a" are one area
+            p = Path(spec) if base is None or Path(spec).is_absolute() else Path(base) / spec
+            spec = str(p.resolve())
+        area = AreaSpec(spec, None if scale is None else float(scale))
+        if area in areas:
+            raise InputError(f"the area {a['spec']!r} is listed twice (as {area.spec}"
+                             f"{'' if area.scale is None else f' at scale {area.scale:g}'}); list each area once",
+                             file=source, field="areas")
+        areas.append(area)
     if not areas:
         raise InputError("the batch file needs 'areas' (a list of names or folders)", file=source, field="areas")
     scenarios = _list(raw, "scenarios", source)
@@ -300,16 +343,37 @@ def _is_builtin(spec: str) -> bool:
 
 
 def _fingerprint(a: AreaSpec) -> AreaSpec:
-    """``a`` with the fingerprint of its data: a folder's content hash (an edited folder re-runs its tasks)."""
+    """``a`` loaded here, in the client, and given the hash of its content (an edited folder, another
+    demo scale or generator re-runs its tasks).
+
+    Loading checks the area before any task runs: a missing or corrupt area is an
+    :class:`~layers.errors.InputError` naming it (exit 2), not a task failing on every worker.
+    """
+    if not _is_builtin(a.spec) and not Path(a.spec).is_dir():
+        raise InputError("no such study area (a built-in name or a study-area folder)", file=a.spec, field="areas")
+    try:
+        area = _load(a)
+    except InputError as e:
+        raise InputError(f"study area {a.label}: {e.reason}", file=e.file or a.spec, row=e.row,
+                         field=e.field or "areas") from None
     if _is_builtin(a.spec):
-        fp = f"{a.spec}:{a.scale}"
+        built = area.cache.get("cache_key")  # what the cached area was built from (gis.cache)
+        content = {"spec": a.spec, "built": built if built is not None else
+                   {"scale": a.scale, "env_scale": os.environ.get("HEDONG_DEMO_SCALE", "")}}
+        load_scale = a.scale if a.scale is not None else (built or {}).get("scale")
     else:
-        p = Path(a.spec)
-        if not p.is_dir():
-            raise InputError("no such study area (a built-in name or a study-area folder)", file=a.spec,
-                             field="areas")
-        fp = hashlib.sha256(json.dumps(folder_cache_key(p), sort_keys=True).encode()).hexdigest()[:24]
-    return AreaSpec(a.spec, a.scale, fp)
+        content = folder_cache_key(Path(a.spec))
+        load_scale = None
+    fp = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:24]
+    out = AreaSpec(a.spec, a.scale, fp, load_scale if a.spec == DEMO else None)
+    _AREAS[(out.spec, out.scale, out.fingerprint)] = area
+    return out
+
+
+def _load(a: AreaSpec):
+    """Load ``a`` (the demo at its scale, or at the scale the client loaded it)."""
+    scale = a.scale if a.scale is not None else a.load_scale
+    return areas.load_area(a.spec, scale=scale) if scale is not None else areas.load_area(a.spec)
 
 
 # ---------------------------------------------------------------- tasks and draws
@@ -338,11 +402,34 @@ def draw_factors(spec: BatchSpec, draw: int) -> tuple[float, float]:
 
 
 def expand_tasks(spec: BatchSpec) -> list[Task]:
-    """Every combination of ``spec`` as a :class:`Task` (areas fingerprinted; draw 0 first)."""
-    areas = [_fingerprint(a) for a in spec.areas]
+    """Every combination of ``spec`` as a :class:`Task`, draw 0 first.
+
+    Each area is loaded here (checked before any task runs) and keyed by its content; each scenario
+    is resolved in each area (an unknown one is refused now) and keyed by its content
+    (:meth:`scenarios.model.Scenario.fingerprint`). The same area listed twice — the demo at the scale
+    it already has, a folder by two spellings — is refused (its rows would count twice).
+
+    Raises
+    ------
+    layers.errors.InputError
+        A missing or corrupt area, an area listed twice, an unknown scenario.
+    """
+    areas = []
+    for a in spec.areas:
+        f = _fingerprint(a)
+        twin = next((x for x in areas if x.fingerprint == f.fingerprint), None)
+        if twin is not None:
+            raise InputError(f"the area {f.label!r} is the same study area as {twin.label!r}, listed twice; list "
+                             f"each area once", field="areas")
+        areas.append(f)
+    fps = {}
+    for a in areas:
+        for s in spec.scenarios:
+            fps[a.fingerprint, s] = resolve_scenario(area_for(a), s).fingerprint()
     factors = [draw_factors(spec, k) for k in range(spec.draws + 1)]
     first = (spec.walk_speeds[0], spec.minutes[0])
-    return [Task(a, s, y, k, b, m, v, mi, spec.assign, indicators=k == 0 and (v, mi) == first)
+    return [Task(a, s, y, k, b, m, v, mi, spec.assign, indicators=k == 0 and (v, mi) == first,
+                 scenario_fp=fps[a.fingerprint, s])
             for a in areas for s in spec.scenarios for y in spec.years for v in spec.walk_speeds
             for mi in spec.minutes for k, (b, m) in enumerate(factors)]
 
@@ -353,8 +440,7 @@ def area_for(a: AreaSpec):
     key = (a.spec, a.scale, a.fingerprint)
     area = _AREAS.get(key)
     if area is None:
-        area = areas.load_area(a.spec, scale=a.scale) if a.scale is not None else areas.load_area(a.spec)
-        _AREAS[key] = area
+        area = _AREAS[key] = _load(a)
     return area
 
 
@@ -378,12 +464,16 @@ def draw_area(area, birth_factor: float, migration_factor: float):
     return area.replace(validate=False, **changes) if changes else area
 
 
-def _scenario_layer(area, a: AreaSpec, scenario: str, year: int):
-    """The scenario and its facility layer in ``year``, kept per process (every draw shares them)."""
-    key = (a.spec, a.scale, a.fingerprint, scenario, year)
+def _scenario_layer(area, a: AreaSpec, scenario: str, year: int, fingerprint: str = ""):
+    """The scenario and its facility layer in ``year``, kept per process (every draw shares them) and
+    keyed by the scenario's content: an edited stored scenario is never served from before the edit."""
+    key = (a.spec, a.scale, a.fingerprint, scenario, fingerprint, year)
     hit = _LAYERS.get(key)
     if hit is None:
         scn = resolve_scenario(area, scenario)
+        if fingerprint and scn.fingerprint() != fingerprint:
+            # the record would carry a key naming content it was not computed from
+            raise RuntimeError(f"scenario {scenario!r} changed since the batch started; run the batch again")
         hit = _LAYERS[key] = (scn, facilities_for(area, scn, year))
         while len(_LAYERS) > 64:
             _LAYERS.pop(next(iter(_LAYERS)))
@@ -407,7 +497,7 @@ def run_task(task: Task) -> dict:
     area = area_for(task.area)
     drawn = draw_area(area, task.birth_factor, task.migration_factor)
     ev = Evaluator.for_area(area)
-    scn, fac = _scenario_layer(area, task.area, task.scenario, task.year)
+    scn, fac = _scenario_layer(area, task.area, task.scenario, task.year, task.scenario_fp)
     mode = default_mode(drawn)
     v0 = SPEEDS["walk"].m_per_s * 60.0
     stretch = 1.0 if task.walk_speed is None else task.walk_speed / v0  # limit at v == limit * v / v0 at v0
@@ -422,6 +512,7 @@ def run_task(task: Task) -> dict:
             rows.append({"level": lv, "district_id": str(d["district_id"]), "district": str(d["district"]),
                          "enrolment": int(d["enrolment"]), "seats": int(d["seats"]), "balance": int(d["balance"]),
                          "seats_short": max(0, -int(d["balance"])), "utilisation": _num(d.get("utilisation")),
+                         "demand_ratio": _num(d.get("demand_ratio")),
                          "classes": int(d["classes"]), "assigned": int(d["assigned"]),
                          "unserved": int(d["unserved"]), "coverage": _num(d.get("coverage")),
                          "median_minutes": None if med is None else med / stretch, "limit_minutes": float(limit)})
@@ -439,7 +530,9 @@ def run_task(task: Task) -> dict:
         # measures use each service's own minutes and speed, whatever the task's sweep), so one task
         # per area × scenario × year computes it: the table `hedong indicators` prints, one row per
         # indicator and place.
-        frame = indicator_frame(indicator_table(area, fac), "en")
+        # the year's own children in the denominators (the seat-planning projection); adults at the base year
+        frame = indicator_frame(indicator_table(area, fac, year=task.year, cohorts=projected_cohorts(area, task.year)),
+                                "en")
         indicators = json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=15))
     return {"key": task.key, "version": RECORD_VERSION, "task": _task_dict(task), "demand_mode": mode,
             "scenario_name": scn.name, "rows": rows, "services": services, "indicators": indicators,

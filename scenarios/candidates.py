@@ -19,12 +19,16 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from gis.crs import to_wgs84
+from gis.crs import COORDS, normalize_coords, to_wgs84
+from gis.layer_io import points_from_csv, read_csv_text
 from layers.errors import InputError
+from layers.params import validate_params
+from layers.validate import MAX_SEATS
 
 __all__ = ["load_candidates", "grid_candidates", "kmeans_candidates", "generate_candidates"]
 
 
+@validate_params({"coords": COORDS})
 def load_candidates(path, crs, coords: str = "wgs84") -> gpd.GeoDataFrame:
     """Candidates from a CSV (``candidate_id`` + longitude/latitude columns, or ``x``/``y`` in the
     area CRS) or a GeoJSON / GeoPackage of points with ``candidate_id``; optional ``capacity`` (seats).
@@ -40,8 +44,6 @@ def load_candidates(path, crs, coords: str = "wgs84") -> gpd.GeoDataFrame:
         raise InputError("no such candidates file", file=path)
     if path.suffix.lower() == ".csv":
         # The shared CSV reader: UTF-8 / UTF-8-BOM / GBK, sniffed delimiter, malformed rows refused.
-        from gis.layer_io import points_from_csv, read_csv_text
-
         df, _ = read_csv_text(path)
         cols = {c.lower() for c in df.columns}
         xy = _projected_xy(df, path) if {"x", "y"} <= cols and not ({"lon", "lat"} <= cols or {"lng", "lat"} <= cols) \
@@ -53,8 +55,6 @@ def load_candidates(path, crs, coords: str = "wgs84") -> gpd.GeoDataFrame:
     else:
         g = _read_vector(path, coords)
     if "capacity" in g.columns:  # CSV, GeoJSON and GeoPackage alike
-        from layers.validate import MAX_SEATS
-
         cap = pd.to_numeric(g["capacity"].replace("", np.nan), errors="coerce")
         c = cap.to_numpy(float)
         # Empty stays NaN (the level's default size); anything else a whole number of seats.
@@ -102,7 +102,7 @@ def _read_vector(path: Path, coords: str) -> gpd.GeoDataFrame:
         raise InputError(f"cannot read candidates ({e})", file=path) from None
     if g.crs is None:
         g = g.set_crs(4326)
-    if coords != "wgs84" and len(g):
+    if normalize_coords(coords) != "wgs84" and len(g):
         if not g.crs.is_geographic:
             raise InputError(f"--coords {coords} applies to longitude/latitude; this file is in {g.crs.name}",
                              file=path, field="--coords")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gis.io import write_csv_atomic, write_gpkg_atomic
+from layers.families import CLASSES_OF, PROJECT_CAPACITY
 from scenarios.evaluate import Evaluator
 from scenarios.model import PLAN_YEARS, resolve_scenario
 
@@ -48,8 +49,7 @@ def project_diff(a, b) -> list[dict]:
         if dist > MOVE_TOLERANCE_M:
             kinds.append("moved")
             det.append(f"moved {dist:,.0f} m")
-        for col in ("type", "seats_primary", "seats_junior", "places_kindergarten", "open_year", "build_year",
-                    "classes_primary", "classes_junior", "classes_kindergarten"):
+        for col in ("type", *PROJECT_CAPACITY, "open_year", "build_year", *CLASSES_OF.values()):
             va, vb = ra.get(col), rb.get(col)
             if (pd.isna(va) and pd.isna(vb)) or (not pd.isna(va) and not pd.isna(vb) and va == vb):
                 continue
@@ -176,14 +176,15 @@ def to_rows(result: dict) -> pd.DataFrame:
                 bd = {r.get("district_id", r["district"]): r for r in base["levels"][lv]["by_district"]}
                 for r in [{"district": "(all)", "district_id": "(all)",
                            **{k: L.get(k) for k in ("demand", "seats", "assigned", "unserved", "median_minutes",
-                                                    "coverage", "balance", "utilisation", "classes")}},
+                                                    "coverage", "balance", "utilisation", "demand_ratio", "classes")}},
                           *L["by_district"]]:
                     key = r.get("district_id", r["district"])
                     b = bd.get(key) if key != "(all)" else base["levels"][lv]
                     rows.append({"year": y, "scenario": ev["scenario"], "level": lv, "district": r["district"],
                                  "district_id": key,
                                  "enrolment": r["demand"], "seats": r["seats"], "balance": r.get("balance"),
-                                 "utilisation": _num(r.get("utilisation")), "classes": r.get("classes"),
+                                 "utilisation": _num(r.get("utilisation")),  # old name of demand_ratio
+                                 "demand_ratio": _num(r.get("demand_ratio")), "classes": r.get("classes"),
                                  "demand": r["demand"], "assigned": r["assigned"],
                                  "unserved": r["unserved"], "coverage": _num(r.get("coverage")),
                                  "median_minutes": _num(r.get("median_minutes")),

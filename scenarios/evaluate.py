@@ -9,7 +9,7 @@ pairs within the level's limit (:data:`layers.norms.SERVICES` minutes: kindergar
 
 Seat balance first. Chinese enrolment is by catchment (划片入学), not by a walking cut-off, so
 every level and district also reports seats, enrolment (the demand), balance (seats minus
-enrolment), utilisation (enrolment / seats) and classes (enrolment per class against the norm size
+enrolment), demand_ratio (enrolment / seats; its old key ``utilisation`` kept) and classes (enrolment per class against the norm size
 and the 大班额 56 / 超大班额 66 thresholds) — what the education bureau signs — before the walking
 share (``walk_share`` = ``coverage``), the norm check it is. With ``assign="catchment"`` a second
 assignment (the new key ``catchment``) gives each child a seat in a school of its own district
@@ -37,14 +37,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from accessibility.capacity import OUTSIDE, capacity_by_district, demand_ratio, seat_utilisation
 from accessibility.context import ComputeContext
 from accessibility.coverage import service_facilities
-from accessibility.params import check_minutes
+from accessibility.params import MINUTES
 from gis.districts import district_of
 from gis.errors import InputError
-from layers.families import SERVICES
-from layers.norms import CLASS_SIZE, LARGE_CLASS, SCHOOL_CLASSES, SCHOOL_CLASSES_SOURCE, SUPER_LARGE_CLASS
-from layers.schema import CLASSES_OF, NAME_EN
+from layers.families import LEVEL, SERVICES, classes_column
+from layers.families import LEVELS as _LEVELS
+from layers.params import Each, Options, validate_params
+from layers.norms import LARGE_CLASS, SCHOOL_CLASSES, SCHOOL_CLASSES_SOURCE, SUPER_LARGE_CLASS
+from layers.schema import NAME_EN
 from scenarios.assign import Assignment, minute_histogram, solve_transport, weighted_median
 from scenarios.demand import LEVELS, check_year, children
 from scenarios.enrolment import default_mode
@@ -54,6 +57,10 @@ from scenarios.one_rule import apply_catchment, school_classes, walk_check
 #: Assignment modes: ``walk`` (within the norm walking limit, the existing keys) and ``catchment``
 #: (划片: own district, capacity, no cut-off; new key ``catchment``).
 ASSIGN_MODES = ("walk", "catchment")
+#: The one check of an ``assign`` argument (and the CLI's ``--assign`` choices).
+ASSIGN = Options(ASSIGN_MODES, "assignment")
+#: The checks every evaluation entry point declares.
+_CHECKS = {"minutes": MINUTES, "levels": Each(LEVEL), "assign": ASSIGN}
 #: A cell with no walking route to its district's schools still gets a seat in catchment mode
 #: (enrolment does not depend on a path in the street data); such pairs cost this many seconds so
 #: routed pairs are preferred, and their walking time is reported as unknown.
@@ -63,15 +70,17 @@ CATCHMENT_REACH_S = 6 * 3600.0
 
 
 def class_flag(pupils_per_class, level: str) -> str:
-    """``super_large`` (超大班额, >= 66), ``large`` (大班额, >= 56), ``over_norm`` (above the norm
-    class size, 45 primary / 50 junior / 30 kindergarten) or ``""``."""
+    """``super_large`` (超大班额, >= 66), ``large`` (大班额, >= 56) where the level's registry record
+    has ``large_classes`` (schools, not kindergartens), ``over_norm`` (above the level's norm class
+    size: 45 primary / 50 junior / 30 kindergarten) or ``""``."""
     if pupils_per_class is None or not np.isfinite(pupils_per_class):
         return ""
-    if level != "kindergarten" and pupils_per_class >= SUPER_LARGE_CLASS:
+    svc = SERVICES[level]
+    if svc.large_classes and pupils_per_class >= SUPER_LARGE_CLASS:
         return "super_large"
-    if level != "kindergarten" and pupils_per_class >= LARGE_CLASS:
+    if svc.large_classes and pupils_per_class >= LARGE_CLASS:
         return "large"
-    return "over_norm" if pupils_per_class > CLASS_SIZE[level] else ""
+    return "over_norm" if svc.class_size and pupils_per_class > svc.class_size else ""
 
 
 #: The flags as the command line prints them, Chinese term and English (the app's are in its i18n catalogue).
@@ -86,24 +95,26 @@ def _name_en(r) -> str | None:
 
 
 def school_class_checks(facilities: gpd.GeoDataFrame) -> list[dict]:
-    """Per school / kindergarten: classes by level and whether the count is within 建标102-2002
-    (:data:`layers.norms.SCHOOL_CLASSES`; a nine-year school counts both levels). ``flag`` is
-    ``above``, ``below`` or ``""``; rows for every open school and kindergarten."""
-    f = facilities[facilities["family"].isin(["school", "kindergarten"])]
+    """Per facility of a school level (the registry's assigned levels): classes by level
+    (``classes_<level>``, the level's classes column) and whether the count is within 建标102-2002
+    (:data:`layers.norms.SCHOOL_CLASSES` by sub-type; a nine-year school counts both levels).
+    ``flag`` is ``above``, ``below`` or ``""``; rows for every open school and kindergarten."""
+    svcs = [SERVICES[lv] for lv in _LEVELS]
+    f = facilities[facilities["family"].isin({fam for s in svcs for fam in s.families})]
     if not len(f):
         return []
-    cls = {cap: classes_of(f, cap) for cap in CLASSES_OF}
+    # a level's classes count only on the facilities supplying it (a junior-only school has no primary classes)
+    cls = {s.key: np.where(f.index.isin(service_facilities(f, s).index), classes_of(f, s.capacity), 0) for s in svcs}
     rows = []
     for i, r in enumerate(f.itertuples(index=False)):
-        key = "kindergarten" if r.family == "kindergarten" else str(r.subtype)
+        key = str(r.subtype)
         total = int(sum(int(c[i]) for c in cls.values()))
         lo_hi = SCHOOL_CLASSES.get(key)
         flag = "" if lo_hi is None else "above" if total > lo_hi[1] else "below" if total < lo_hi[0] else ""
         pid = getattr(r, "project_id", "")
         rows.append({"facility_id": str(r.facility_id), "name": str(r.name), "name_en": _name_en(r), "subtype": key,
                      "project_id": None if pid is None or pid != pid or pid == "" else str(pid),
-                     "classes_primary": int(cls["seats_primary"][i]), "classes_junior": int(cls["seats_junior"][i]),
-                     "classes_kindergarten": int(cls["places_kindergarten"][i]), "classes": total,
+                     **{classes_column(lv): int(c[i]) for lv, c in cls.items()}, "classes": total,
                      "range": None if lo_hi is None else list(lo_hi), "flag": flag})
     return rows
 
@@ -141,12 +152,14 @@ class LevelResult:
         return self._evaluator.catchments(self)
 
     def to_geodataframe(self) -> gpd.GeoDataFrame:
-        """The open schools of the level with seats (``capacity``), ``assigned`` and ``utilisation``."""
+        """The open schools of the level with seats (``capacity``), ``assigned`` and ``seat_utilisation``
+        (assigned / seats; ``utilisation`` its old name)."""
         return self.schools.assign(level=self.level)
 
     def school_rows(self) -> list[dict]:
         """Per open school: id, name (and ``name_en``, None where unknown), sub-type, project (if a project), district, seats, pupils
-        assigned, utilisation (assigned / seats; 1.0 = full) — JSON-ready, in layer order."""
+        assigned, seat_utilisation (assigned / seats; 1.0 = full; the old key ``utilisation`` kept) —
+        JSON-ready, in layer order."""
         sch = self.schools
         names = self._evaluator.district_names if self._evaluator is not None else {}
         rows = []
@@ -160,7 +173,8 @@ class LevelResult:
                 "open_year": None if yr is None or yr != yr else int(yr),
                 "district": names.get(str(r.district_id), str(r.district_id)) if r.district_id is not None else None,
                 "seats": int(r.capacity), "assigned": int(r.assigned),
-                "utilisation": None if r.capacity <= 0 else float(r.assigned) / float(r.capacity),
+                "seat_utilisation": None if r.capacity <= 0 else float(r.seat_utilisation),
+                "utilisation": None if r.capacity <= 0 else float(r.seat_utilisation),  # old key = seat_utilisation
                 "build_year": None if by is None or by != by else int(by), "classes": int(r.classes),
                 "pupils_per_class": None if r.classes <= 0 else float(r.assigned) / float(r.classes),
                 "class_flag": class_flag(None if r.classes <= 0 else float(r.assigned) / float(r.classes), self.level),
@@ -173,7 +187,8 @@ class LevelResult:
             if self.catchment is not None:
                 c = self.catchment["school_load"][len(rows) - 1]
                 rows[-1]["catchment_assigned"] = int(c)
-                rows[-1]["catchment_utilisation"] = None if r.capacity <= 0 else float(c) / float(r.capacity)
+                rows[-1]["catchment_seat_utilisation"] = None if r.capacity <= 0 else float(r.catchment_seat_utilisation)
+                rows[-1]["catchment_utilisation"] = rows[-1]["catchment_seat_utilisation"]  # the old key
                 rows[-1]["catchment_pupils_per_class"] = None if r.classes <= 0 else float(c) / float(r.classes)
                 rows[-1]["catchment_class_flag"] = class_flag(rows[-1]["catchment_pupils_per_class"], self.level)
         return rows
@@ -263,12 +278,11 @@ class Evaluator:
 
     # ------------------------------------------------------------------ evaluation
 
+    @validate_params({"level": LEVEL, "minutes": MINUTES, "assign": ASSIGN})
     def evaluate_level(self, facilities, level: str, year: int, minutes: float | None = None,
                        demand: np.ndarray | None = None, assign: str = "walk",
                        demand_mode: str | None = None, zones=None) -> LevelResult:
         """Assign one level's children to the open sites' seats and summarise (seat balance first)."""
-        if assign not in ASSIGN_MODES:
-            raise InputError(f"unknown assignment {assign!r}; use {' or '.join(ASSIGN_MODES)}", field="assign")
         mins = float(minutes if minutes is not None else SERVICES[level].minutes)
         sites = level_sites(facilities, level)
         cap_col = SERVICES[level].capacity
@@ -295,8 +309,9 @@ class Evaluator:
         by["unserved_no_seat"] = np.bincount(self.cell_dix[ok], no_seat_cell[ok], nd).astype(np.int64)
         by["unserved_beyond_reach"] = by["unserved"] - by["unserved_no_seat"]
         site_d = _district_of(self.area, sites) if len(sites) else []
-        sd = pd.Series(sites["capacity"].to_numpy(), index=site_d).groupby(level=0).sum() if len(sites) else {}
-        by["seats"] = by["district_id"].map(sd).fillna(0).astype(np.int64)
+        # the one capacity-by-district rule (accessibility.capacity): the indicators read the same
+        cap_d = capacity_by_district(sites, self.area.districts, level)
+        by["seats"] = by["district_id"].map(cap_d).fillna(0).round().astype(np.int64)
         by["coverage"] = np.where(by["demand"] > 0, by["assigned"] / by["demand"].where(by["demand"] > 0, 1), np.nan)
         cell_flow_d = self.cell_dix[a.orig]
         by["median_minutes"] = [weighted_median(travel_min[cell_flow_d == k], a.flow[cell_flow_d == k])
@@ -304,7 +319,7 @@ class Evaluator:
         # cells and schools outside every district (gis.districts) still count in the level totals;
         # keep the sums exact
         out_d = ~ok
-        out_seats = int(sum(c for d, c in zip(site_d, sites["capacity"]) if d is None)) if len(sites) else 0
+        out_seats = int(round(cap_d[OUTSIDE]))
         if (out_d.any() and dem[out_d].sum()) or out_seats:
             extra = pd.DataFrame([{"district": "(outside districts)", "district_id": "", "demand": int(dem[out_d].sum()),
                                    "seats": out_seats, "assigned": int(a.assigned_cell[out_d].sum())}])
@@ -327,17 +342,23 @@ class Evaluator:
         tot = pd.DataFrame([{"demand": summary["demand"], "seats": summary["seats"], "coverage": summary["coverage"],
                              "classes": int(sites["classes"].sum())}])
         _balance(tot, level)
-        summary.update({k: tot[k].iloc[0] for k in ("enrolment", "balance", "utilisation", "walk_share", "classes",
-                                                     "pupils_per_class", "class_flag")})
+        summary.update({k: tot[k].iloc[0] for k in ("enrolment", "balance", "demand_ratio", "utilisation", "walk_share",
+                                                     "classes", "pupils_per_class", "class_flag")})
+        # seats per child of the level (the inverse of demand_ratio), as the seat map's title gives it
+        summary["seat_ratio"] = (summary["seats"] / summary["demand"]) if summary["demand"] else None
         summary["districts_large_classes"] = int(by["class_flag"].isin(["large", "super_large"]).sum())
         summary["districts_over_norm_class"] = int((by["class_flag"] != "").sum())
         cols = ["facility_id", "name", NAME_EN, "subtype", "project_id", "open_year", "build_year", "capacity", "classes",
                 "changes", "geometry"]
         schools = sites[[c for c in cols if c in sites.columns]].copy()
         schools["assigned"] = a.load
-        schools["utilisation"] = np.where(schools["capacity"] > 0, a.load / schools["capacity"].clip(lower=1), np.nan)
+        schools["seat_utilisation"] = seat_utilisation(a.load, schools["capacity"])
+        schools["utilisation"] = schools["seat_utilisation"]  # the old name, kept
         schools["district_id"] = site_d
         catch = self._catchment(sites, site_d, dem, mins, level, by, zones) if assign == "catchment" else None
+        if catch is not None:  # the 划片 load per school, beside the walking one
+            schools["catchment_assigned"] = np.asarray(catch["school_load"], np.int64)
+            schools["catchment_seat_utilisation"] = seat_utilisation(catch["school_load"], schools["capacity"])
         # one rule per run (scenarios.one_rule): the walking figures become the norm-check section and,
         # under the catchment rule, the headline figures the catchment's; class sizes per school
         walk = walk_check(summary, by, mins)
@@ -412,6 +433,7 @@ class Evaluator:
                 "outside_zones": int(dem[cell_grp < 0].sum()) if zone_rows is not None else 0,
                 "by_district": rows, "school_load": a.load.tolist()}
 
+    @validate_params(_CHECKS)
     def evaluate(self, scenario, year: int, minutes: float | None = None, levels=LEVELS, assign: str = "walk",
                  demand_mode: str | None = None, zones=None) -> Evaluation:
         """Evaluate ``scenario`` (a Scenario or a spec) in ``year`` for ``levels``.
@@ -420,7 +442,6 @@ class Evaluator:
         ``demand_mode``: ``cohort`` / ``growth`` / None (cohort when the area has births);
         ``zones``: catchment zones (:func:`load_zones`) replacing districts in catchment mode."""
         t0 = time.perf_counter()
-        check_minutes(minutes)
         check_year(year)
         scn = resolve_scenario(self.area, scenario)
         fac = facilities_for(self.area, scn, year)
@@ -475,11 +496,13 @@ class Evaluator:
 
 
 def _balance(by: pd.DataFrame, level: str) -> None:
-    """Add the seat-balance columns in reading order: enrolment, balance, utilisation, walk_share,
-    pupils_per_class, class_flag (``by`` has demand, seats, coverage, classes)."""
+    """Add the seat-balance columns in reading order: enrolment, balance, demand_ratio (children /
+    seats, :func:`accessibility.capacity.demand_ratio`; ``utilisation`` is its old name, kept),
+    walk_share, pupils_per_class, class_flag (``by`` has demand, seats, coverage, classes)."""
     by["enrolment"] = by["demand"]
     by["balance"] = by["seats"] - by["demand"]
-    by["utilisation"] = np.where(by["seats"] > 0, by["demand"] / by["seats"].where(by["seats"] > 0, 1), np.nan)
+    by["demand_ratio"] = demand_ratio(by["demand"], by["seats"])
+    by["utilisation"] = by["demand_ratio"]
     by["walk_share"] = by["coverage"]
     by["pupils_per_class"] = np.where(by["classes"] > 0, by["demand"] / by["classes"].where(by["classes"] > 0, 1),
                                       np.nan)
@@ -551,6 +574,7 @@ def _weighted_quantile(values, weights, q) -> float:
     return float(v[order][min(np.searchsorted(cw, q * cw[-1], side="left"), len(v) - 1)])
 
 
+@validate_params(_CHECKS)
 def evaluate(area, scenario, year: int = 2025, minutes: float | None = None, levels=LEVELS, assign: str = "walk",
              demand_mode: str | None = None, zones=None) -> Evaluation:
     """Evaluate a scenario in a year on ``area`` (see :class:`Evaluator`)."""
@@ -558,9 +582,9 @@ def evaluate(area, scenario, year: int = 2025, minutes: float | None = None, lev
                                              zones=zones)
 
 
+@validate_params(_CHECKS)
 def evaluate_years(area, scenario, years=PLAN_YEARS, minutes=None, levels=LEVELS, assign: str = "walk") -> list:
     """One :class:`Evaluation` per year (default 2021-2030, :data:`scenarios.model.PLAN_YEARS`)."""
-    check_minutes(minutes)
     ev = Evaluator.for_area(area)
     scn = resolve_scenario(area, scenario)
     return [ev.evaluate(scn, y, minutes, levels, assign=assign) for y in years]

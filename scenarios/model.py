@@ -26,25 +26,33 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
+from accessibility.services import service_facilities
 from gis.districts import district_of
 from layers.errors import InputError, UnknownScenarioError
-from layers.families import TYPE_CAPACITY  # noqa: F401 - re-exported (scenarios.model.TYPE_CAPACITY)
+from layers.families import (
+    SERVICES,
+    TYPE_CAPACITY,  # noqa: F401 - re-exported (scenarios.model.TYPE_CAPACITY)
+    LEVELS,
+    level_of_capacity,
+    levels_with_action,
+    main_level,
+    supplies,
+)
 from layers.frames import empty_layer, projects_as_facilities
-from layers.norms import CLASS_SIZE
 from layers.plan import EVALUATION_YEARS
 from layers.schema import (
     CAPACITY_COLUMNS,
     CLASSES_OF,
-    FACILITY_COLUMNS,
     NAME_EN,
     PROJECT_CAPACITY,
     PROJECT_COLUMNS,
     PROJECT_OPTIONAL,
-    SCHOOL_LEVELS,
+    facility_columns,
 )
 from layers.validate import MAX_SEATS, validate_frame
 from scenarios import store
 from scenarios.demand import YEAR_RANGE, check_year, growth_factors
+from scenarios.sites import check_sites
 
 #: Project opening years a scenario may use: the evaluation horizon of :mod:`scenarios.demand`
 #: (the plan period and ten years beyond), so every project can be evaluated in its opening year.
@@ -54,23 +62,32 @@ YEAR_MIN, YEAR_MAX = YEAR_RANGE
 PLAN_YEARS = EVALUATION_YEARS
 SHIPPED = ("existing", "plan", "plan-growth")
 COLUMNS = (*PROJECT_COLUMNS, *PROJECT_OPTIONAL, "notes")
-CLASS_COLUMNS = tuple(CLASSES_OF.values())
+# CLASSES_OF (the registry's live dict: capacity column -> classes column of each school level).
 
 #: Actions on existing schools (or on a scenario's projects), columns of a scenario's ``actions``
 #: table: ``expand`` a school by ``classes`` classes of ``level``; ``close`` it (``into``: the
 #: receiving school, which takes over its seats and classes — a merger — so its pupils move there);
 #: ``convert`` a kindergarten into an elderly-care site (幼转老, ``beds`` day-care beds). Each takes
-#: effect from its ``year`` (the September intake of that year).
+#: effect from its ``year`` (the September intake of that year). Which levels an action applies to
+#: is each level's registry record (:attr:`layers.families.Service.actions`).
 ACTION_KINDS = ("expand", "close", "convert")
+#: What a converted site becomes (family, sub-type; 幼转老: an elderly day-care centre).
+CONVERT_TO = ("elderly_care", "day_care")
 ACTION_COLUMNS = ("action_id", "kind", "facility_id", "year", "level", "classes", "into", "beds", "notes")
 
 # TYPE_CAPACITY (re-exported from the family registry): which capacity columns each project type
 # may carry, its main level's first (others must be 0).
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Scenario:
-    """A named set of projects over a study area.
+    """A named set of projects over a study area — immutable, like :class:`gis.study_area.StudyArea`.
+
+    Every edit (:meth:`move`, :meth:`set_year`, :meth:`set_seats`, :meth:`add_project`,
+    :meth:`add_action`, :meth:`remove_action`, :meth:`replace`, :meth:`copy`) returns a NEW
+    scenario and leaves this one as it was, so a result cached under a scenario's
+    :meth:`fingerprint` (computed once per object) stays true to it. Its frames are never changed
+    in place by this class; a caller must not change them in place either (use :meth:`replace`).
 
     Attributes
     ----------
@@ -80,8 +97,8 @@ class Scenario:
         Store key of the study area it belongs to (:func:`scenarios.store.area_id`: a built-in
         area's name, or a user folder's name plus a hash of its path).
     projects : GeoDataFrame
-        Columns :data:`COLUMNS` (``project_id``, ``name``, ``type``, ``seats_primary``,
-        ``seats_junior``, ``places_kindergarten``, ``open_year``, ``source``, ``notes``); points.
+        Columns :data:`COLUMNS` (``project_id``, ``name``, ``type``, one capacity column per
+        capacity the project types carry, ``open_year``, ``source``, ``notes``); points.
     description : str
         What the scenario is, shown in listings.
     origin : str
@@ -105,7 +122,16 @@ class Scenario:
 
     def fingerprint(self) -> str:
         """A hash of the scenario's content — name, projects (attributes and geometry) and actions — equal
-        for equal scenarios whatever objects hold them; a cache key for results computed from it."""
+        for equal scenarios whatever objects hold them; a cache key for results computed from it.
+
+        Computed once per object (the object never changes)."""
+        fp = self.__dict__.get("_fingerprint")
+        if fp is None:
+            fp = self._hash()
+            object.__setattr__(self, "_fingerprint", fp)  # a cache on a frozen object, not a field
+        return fp
+
+    def _hash(self) -> str:
         h = hashlib.sha1(self.name.encode("utf-8"))
         p = self.projects
         if len(p):
@@ -117,14 +143,29 @@ class Scenario:
             h.update(pd.util.hash_pandas_object(a.astype(str), index=False).to_numpy().tobytes())
         return h.hexdigest()[:16]
 
+    def replace(self, **changes) -> "Scenario":
+        """A new scenario with ``changes`` (field=value) applied; this one is unchanged.
+
+        New ``projects`` / ``actions`` go through :func:`validate_projects` / :func:`validate_actions`
+        (an :class:`~layers.errors.InputError` naming the field otherwise)."""
+        src = f"scenario '{changes.get('name', self.name)}'"
+        if "projects" in changes:
+            changes["projects"] = validate_projects(changes["projects"], source=src)
+        if "actions" in changes:
+            changes["actions"] = validate_actions(changes["actions"], source=src)
+        return replace(self, **changes)
+
     def copy(self, name: str | None = None) -> "Scenario":
-        """A deep copy, optionally renamed (a new user scenario, not yet saved)."""
+        """A new user scenario (not yet saved) with copies of the frames, optionally renamed."""
         return replace(self, name=name or self.name, projects=self.projects.copy(), actions=self.actions.copy(),
-                       origin="user", path=None)
+                       origin="user", path=None, meta=dict(self.meta))
 
     def add_action(self, kind: str, facility_id, year: int, level: str | None = None, classes: int = 0,
-                   into: str = "", beds: int = 0, notes: str = "", action_id: str | None = None) -> str:
-        """Add an action on a school (:data:`ACTION_KINDS`); returns its ``action_id`` (validated)."""
+                   into: str = "", beds: int = 0, notes: str = "", action_id: str | None = None) -> "Scenario":
+        """A new scenario with one more action on a school (:data:`ACTION_KINDS`), validated.
+
+        Without ``action_id`` the next free ``A<n>`` is used; the new action is the last row of the
+        result's ``actions``."""
         ids = set(self.actions["action_id"].astype(str))
         if action_id is None:
             n = len(ids) + 1
@@ -133,17 +174,14 @@ class Scenario:
             action_id = f"A{n}"
         row = {"action_id": str(action_id), "kind": kind, "facility_id": str(facility_id), "year": year,
                "level": level or "", "classes": classes, "into": into or "", "beds": beds, "notes": notes}
-        self.actions = validate_actions(pd.concat([self.actions, pd.DataFrame([row])], ignore_index=True),
-                                        source=f"scenario '{self.name}'")
-        return str(action_id)
+        return self.replace(actions=pd.concat([self.actions, pd.DataFrame([row])], ignore_index=True))
 
     def remove_action(self, action_id) -> "Scenario":
-        """Drop one action by id; returns self."""
+        """A new scenario without the action ``action_id`` (an :class:`InputError` if there is none)."""
         keep = self.actions["action_id"].astype(str) != str(action_id)
         if keep.all():
             raise InputError(f"no action {action_id!r} in scenario '{self.name}'", field="action")
-        self.actions = self.actions[keep].reset_index(drop=True)
-        return self
+        return self.replace(actions=self.actions[keep].reset_index(drop=True))
 
     def _row(self, project_id) -> int:
         ids = self.projects["project_id"].astype(str)
@@ -153,40 +191,45 @@ class Scenario:
                              f"{' ...' if len(ids) > 8 else ''})", field="project")
         return int(hit[0])
 
+    def project_type(self, project_id) -> str:
+        """The ``type`` of project ``project_id`` (an :class:`InputError` if there is none)."""
+        return str(self.projects["type"].iloc[self._row(project_id)])
+
     def move(self, project_id, x: float, y: float, crs="EPSG:4326") -> "Scenario":
-        """Move a project's site to ``(x, y)`` given in ``crs`` (default lon/lat); returns self."""
+        """A new scenario with a project's site at ``(x, y)`` given in ``crs`` (default lon/lat)."""
         pt = gpd.GeoSeries([Point(float(x), float(y))], crs=crs)
         if self.projects.crs is not None:
             pt = pt.to_crs(self.projects.crs)
         i = self._row(project_id)
-        self.projects.loc[self.projects.index[i], self.projects.geometry.name] = pt.iloc[0]
-        return self
+        p = self.projects.copy()
+        p.loc[p.index[i], p.geometry.name] = pt.iloc[0]
+        return self.replace(projects=p)
 
     def set_year(self, project_id, year: int) -> "Scenario":
-        """Change a project's opening year (``open_year``, pupils arrive); returns self (validated like a file).
-
-        The plan's ``build_year`` stays; an opening year before it is refused."""
+        """A new scenario with a project's opening year (``open_year``, pupils arrive) changed, validated
+        like a file. The plan's ``build_year`` stays; an opening year before it is refused."""
         i = self._row(project_id)
-        self.projects.loc[self.projects.index[i], "open_year"] = int(year)
-        self.projects = validate_projects(self.projects, source=f"scenario '{self.name}'")
-        return self
+        p = self.projects.copy()
+        p.loc[p.index[i], "open_year"] = int(year)
+        return self.replace(projects=p)
 
     def set_seats(self, project_id, **seats) -> "Scenario":
-        """Change capacity columns (``seats_primary=``, ``seats_junior=``, ``places_kindergarten=``)."""
+        """A new scenario with capacity columns changed (``seats_primary=`` ... any of
+        :data:`layers.schema.PROJECT_CAPACITY`); ``None`` leaves a column as it is."""
         i = self._row(project_id)
+        p = self.projects.copy()
         for k, v in seats.items():
             if k not in PROJECT_CAPACITY:
                 raise InputError(f"unknown capacity column; use {', '.join(PROJECT_CAPACITY)}", field=k)
             if v is not None:
                 if not 0 <= int(v) <= MAX_SEATS:  # checked before int64 storage could overflow
                     raise InputError(f"{int(v):,} seats: give a whole number 0-{MAX_SEATS:,}", field=k)
-                self.projects.loc[self.projects.index[i], k] = int(v)
-        self.projects = validate_projects(self.projects, source=f"scenario '{self.name}'")
-        return self
+                p.loc[p.index[i], k] = int(v)
+        return self.replace(projects=p)
 
     def add_project(self, project_id: str, name: str, ptype: str, x: float, y: float, open_year: int,
                     crs="EPSG:4326", source: str = "optimiser", **seats) -> "Scenario":
-        """Add a new project (e.g. a site the optimiser chose) at ``(x, y)`` in ``crs``; returns self.
+        """A new scenario with one more project (e.g. a site the optimiser chose) at ``(x, y)`` in ``crs``.
 
         ``seats`` are capacity columns (``seats_primary=`` ...); the others are 0. Validated like a file
         (unique id, known type, a year in range); raises :class:`layers.errors.InputError` otherwise.
@@ -200,18 +243,14 @@ class Scenario:
         new = gpd.GeoDataFrame([row], geometry=[pt.iloc[0]], crs=self.projects.crs)
         new = new.rename_geometry(self.projects.geometry.name) if new.geometry.name != self.projects.geometry.name \
             else new
-        self.projects = validate_projects(pd.concat([self.projects, new], ignore_index=True),
-                                          source=f"scenario '{self.name}'")
-        return self
+        return self.replace(projects=pd.concat([self.projects, new], ignore_index=True))
 
     def summary(self) -> dict:
-        """Name, project count and seats for listings."""
+        """Name, project count and the capacity of its projects per column for listings."""
         p = self.projects
         return {"name": self.name, "projects": int(len(p)), "actions": int(len(self.actions)), "source": self.origin,
                 "path": self.path, "description": self.description,
-                "seats_primary": int(p["seats_primary"].sum()) if len(p) else 0,
-                "seats_junior": int(p["seats_junior"].sum()) if len(p) else 0,
-                "places_kindergarten": int(p["places_kindergarten"].sum()) if len(p) else 0}
+                **{c: int(p[c].sum()) if len(p) and c in p else 0 for c in PROJECT_CAPACITY}}
 
 
 # ----------------------------------------------------------------------------- validation
@@ -259,8 +298,8 @@ def validate_actions(df, source=None) -> pd.DataFrame:
     """Check and normalise an actions table; :class:`InputError` naming file, row and field.
 
     Checks: unique non-empty ``action_id``; ``kind`` in :data:`ACTION_KINDS`; a ``facility_id``;
-    ``year`` in :data:`YEAR_MIN`-:data:`YEAR_MAX`; ``expand`` needs a ``level`` (primary, junior,
-    kindergarten) and ``classes`` >= 1; ``classes`` and ``beds`` whole numbers >= 0; a school is not
+    ``year`` in :data:`YEAR_MIN`-:data:`YEAR_MAX`; ``expand`` needs a ``level`` (one whose registry
+    record lists ``expand``: primary, junior, kindergarten) and ``classes`` >= 1; ``classes`` and ``beds`` whole numbers >= 0; a school is not
     merged into itself. Whether the facilities exist is checked when the scenario is applied
     (:func:`facilities_for`), where the area is known.
     """
@@ -291,8 +330,9 @@ def validate_actions(df, source=None) -> pd.DataFrame:
         if not YEAR_MIN <= int(float(r.year)) <= YEAR_MAX:
             raise InputError(f"actions: year {r.year!r} is outside {YEAR_MIN}-{YEAR_MAX}", field="year", **where)
         if r.kind == "expand":
-            if r.level not in CLASS_SIZE:
-                raise InputError(f"actions: expand needs a level ({', '.join(CLASS_SIZE)})", field="level", **where)
+            if r.level not in levels_with_action("expand"):
+                raise InputError(f"actions: expand needs a level ({', '.join(levels_with_action('expand'))})",
+                                 field="level", **where)
             if int(float(r.classes)) < 1:
                 raise InputError("actions: expand needs classes >= 1", field="classes", **where)
         if r.kind == "close" and r.into and r.into == r.facility_id:
@@ -317,10 +357,23 @@ def _plan_projects(area) -> gpd.GeoDataFrame:
                              source=f"{area.name}: projects layer")
 
 
+def _moving_levels() -> tuple[str, ...]:
+    """The school levels plan-growth moves: those of the 10- and 15-minute tiers (primary, junior);
+    a 5-minute catchment (a kindergarten) belongs where it is."""
+    return tuple(lv for lv in LEVELS if (SERVICES[lv].tier or SERVICES[lv].minutes) >= 10)
+
+
 def _children_2025(area) -> pd.Series:
     f = growth_factors(area, 2025)
     pop = area.population
-    return (pop["age_6_11"] + pop["age_12_14"]) * pop["district_id"].astype(str).map(f).fillna(1.0)
+    kids = sum(pop[SERVICES[lv].demand] for lv in _moving_levels())
+    return kids * pop["district_id"].astype(str).map(f).fillna(1.0)
+
+
+def _school_seats(frame) -> np.ndarray:
+    """Seats of the moving levels per row (:func:`_moving_levels`)."""
+    return sum(pd.to_numeric(frame[SERVICES[lv].capacity], errors="coerce").fillna(0).to_numpy(float)
+               for lv in _moving_levels())
 
 
 #: Minimum distance (m) of a relocated site from any school or project: one 10-minute walk apart
@@ -353,15 +406,14 @@ def plan_growth(area) -> Scenario:
     top_cut = float(np.quantile(list(rate.values()), 2 / 3))
     growth_ds = [k for k, v in rate.items() if v >= top_cut]
     dist_of = _district_of(area, base)
-    schools = area.facilities[area.facilities["family"] == "school"]
+    moving = _moving_levels()
+    schools = pd.concat([service_facilities(area, SERVICES[lv]) for lv in moving])
+    schools = schools[~schools.index.duplicated()].sort_index()  # layer order, each school once
     s_dist = _district_of(area, schools)
     seats = {k: 0.0 for k in rate}
-    for dd, sp_, sj in zip(s_dist, schools["seats_primary"], schools["seats_junior"]):
+    for dd, n in [*zip(s_dist, _school_seats(schools)), *zip(dist_of, _school_seats(base))]:
         if dd in seats:
-            seats[dd] += float(sp_) + float(sj)
-    for dd, sp_, sj in zip(dist_of, base["seats_primary"], base["seats_junior"]):
-        if dd in seats:
-            seats[dd] += float(sp_) + float(sj)
+            seats[dd] += float(n)
     kids = _children_2025(area)
     pop = area.population
     cell_d = pop["district_id"].astype(str).to_numpy()
@@ -370,7 +422,7 @@ def plan_growth(area) -> Scenario:
     out = base.copy()
     order = np.argsort(out["project_id"].to_numpy(), kind="stable")
     for i in order:
-        if out["type"].iloc[i] == "kindergarten" or rate.get(dist_of[i], np.inf) >= median:
+        if main_level(str(out["type"].iloc[i])) not in moving or rate.get(dist_of[i], np.inf) >= median:
             continue
         target = max(growth_ds, key=lambda k: float(kids[cell_d == k].sum()) / (seats[k] + 1.0))
         occ = np.vstack(occupied)
@@ -385,7 +437,7 @@ def plan_growth(area) -> Scenario:
             c = int(np.flatnonzero(in_t)[np.argmax(dmin[in_t])])
         new = Point(cxy[c])
         out.loc[out.index[i], out.geometry.name] = new
-        moved_seats = float(out["seats_primary"].iloc[i] + out["seats_junior"].iloc[i])
+        moved_seats = float(_school_seats(out.iloc[[i]])[0])
         seats[dist_of[i]] -= moved_seats
         seats[target] += moved_seats
         occupied.append(np.array([cxy[c]]))
@@ -432,6 +484,8 @@ def load_scenario(path, area=None) -> Scenario:
     actions = validate_actions(meta.pop("actions", None), source=f"{path}: actions")
     if area is not None and projects.crs is not None:
         projects = projects.to_crs(area.crs)
+    if area is not None:  # the one "inside the study area" check of `scenario move` (issue 27)
+        check_sites(area, projects.geometry, file=path, what="project", labels=list(projects["project_id"]), snap=False)
     # The file and its version when read: what a later save over it must still find (save_scenario).
     meta = {**meta, "file_path": str(path)}
     return Scenario(str(meta.get("name") or Path(path).stem),
@@ -472,7 +526,8 @@ def save_scenario(scenario: Scenario, path=None, overwrite: bool = False, expect
 def edit_stored(area, name: str, edit) -> tuple[Scenario, Path]:
     """Apply ``edit(scenario)`` to the stored scenario ``name`` of ``area`` without losing other edits.
 
-    Under the file's lock the scenario is re-read, ``edit`` changes it in place, and it is saved
+    Under the file's lock the scenario is re-read, ``edit`` returns the edited scenario (a new
+    object: ``lambda s: s.set_year(pid, 2026)``), and it is saved
     atomically — so two edits at once (two ``hedong scenario move``, the app's save) both land.
 
     Raises
@@ -486,8 +541,9 @@ def edit_stored(area, name: str, edit) -> tuple[Scenario, Path]:
                          field="dst")
     path = paths[name]
     with store.locked(path):
-        s = _load_stored(area, name, path)
-        edit(s)
+        s = edit(_load_stored(area, name, path))
+        if not isinstance(s, Scenario):
+            raise TypeError("edit_stored: the edit must return the edited scenario (Scenario edits return a new one)")
         validate_projects(s.projects, source=f"scenario '{name}'")
         validate_actions(s.actions, source=f"scenario '{name}'")
         store.write_scenario_file(s, path, overwrite=True)
@@ -501,8 +557,7 @@ def _load_stored(area, name: str, path) -> Scenario:
     if recorded and recorded not in (store.area_id(area), area.name):
         raise InputError(f"scenario '{name}' belongs to study area '{recorded}', not '{area.name}'", file=path,
                          field="area")
-    s.origin, s.name, s.area = "stored", name, store.area_id(area)
-    return s
+    return replace(s, origin="stored", name=name, area=store.area_id(area))
 
 
 def available_names(area) -> list[str]:
@@ -552,8 +607,10 @@ def list_scenarios(area) -> list[dict]:
 # projects_as_facilities (re-exported): the one projects -> facilities converter, layers.frames.
 
 
-#: Values of facility columns a layer may lack (capacity 0, attributes unknown).
-_FACILITY_DEFAULTS = {**{c: 0.0 for c in CAPACITY_COLUMNS}, "ownership": "", "puhui": False, "bed_type": ""}
+def _facility_defaults() -> dict:
+    """Values of facility columns a layer may lack (capacity 0, attributes unknown), every capacity
+    column registered now included."""
+    return {**{c: 0.0 for c in CAPACITY_COLUMNS}, "ownership": "", "puhui": False, "bed_type": ""}
 
 
 def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
@@ -577,16 +634,17 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
     year = check_year(year)
     scenario = resolve_scenario(area, scenario)
     base = area.facilities.copy()
-    for c, default in _FACILITY_DEFAULTS.items():  # a layer made before a column existed: its default
+    for c, default in _facility_defaults().items():  # a layer made before a column existed: its default
         if c not in base:
             base[c] = default
     base["project_id"] = ""
     base["open_year"] = np.nan
     base["build_year"] = np.nan
-    for c in CLASS_COLUMNS:  # a facilities layer may carry classes; 0 = derived from seats / class size
+    class_columns = tuple(CLASSES_OF.values())
+    for c in class_columns:  # a facilities layer may carry classes; 0 = derived from seats / class size
         base[c] = pd.to_numeric(base[c], errors="coerce").fillna(0).astype(np.int64) if c in base else 0
     new = projects_as_facilities(scenario.open_projects(year), area.crs)
-    cols = [*FACILITY_COLUMNS, "project_id", "open_year", "build_year", *CLASS_COLUMNS]
+    cols = [*facility_columns(), "project_id", "open_year", "build_year", *class_columns]
     if NAME_EN in base.columns or NAME_EN in new.columns:  # English names, where either layer has them
         cols.append(NAME_EN)
         for f in (base, new):
@@ -605,16 +663,15 @@ def facilities_for(area, scenario, year: int) -> gpd.GeoDataFrame:
 
 
 def classes_of(facilities: pd.DataFrame, cap_col: str) -> np.ndarray:
-    """Classes per row for capacity column ``cap_col``: the ``classes_*`` column where positive, else
-    seats / class size rounded up (a partly filled class is still a class)."""
-    level = {"seats_primary": "primary", "seats_junior": "junior", "places_kindergarten": "kindergarten"}[cap_col]
-    seats = pd.to_numeric(facilities[cap_col], errors="coerce").fillna(0).to_numpy(float)
-    given = (pd.to_numeric(facilities[CLASSES_OF[cap_col]], errors="coerce").fillna(0).to_numpy(float)
-             if CLASSES_OF[cap_col] in facilities else np.zeros(len(seats)))
-    return np.where(given > 0, given, np.ceil(seats / CLASS_SIZE[level])).astype(np.int64)
-
-
-_LEVEL_CAP = {"primary": "seats_primary", "junior": "seats_junior", "kindergarten": "places_kindergarten"}
+    """Classes per row for the school level whose capacity column is ``cap_col``: its classes column
+    where positive, else seats / the level's class size rounded up (a partly filled class is still a
+    class). Column and class size are the level's registry record."""
+    svc = SERVICES[level_of_capacity(cap_col)]
+    seats = pd.to_numeric(facilities[cap_col], errors="coerce").fillna(0).to_numpy(float) if cap_col in facilities \
+        else np.zeros(len(facilities))
+    given = (pd.to_numeric(facilities[svc.classes], errors="coerce").fillna(0).to_numpy(float)
+             if svc.classes and svc.classes in facilities else np.zeros(len(seats)))
+    return np.where(given > 0, given, np.ceil(seats / svc.class_size)).astype(np.int64)
 
 
 def apply_actions(fac: gpd.GeoDataFrame, actions: pd.DataFrame, year: int, known=None,
@@ -656,15 +713,14 @@ def apply_actions(fac: gpd.GeoDataFrame, actions: pd.DataFrame, year: int, known
             continue
         lab = fac.index[i]
         if r.kind == "expand":
-            cap = _LEVEL_CAP[r.level]
-            carries = (fac.at[lab, "family"] == "kindergarten") if r.level == "kindergarten" else (
-                fac.at[lab, "family"] == "school" and r.level in SCHOOL_LEVELS.get(str(fac.at[lab, "subtype"]), ()))
-            if not carries:
+            svc = SERVICES[r.level]
+            cap, ccol = svc.capacity, svc.classes
+            if not supplies(str(fac.at[lab, "family"]), str(fac.at[lab, "subtype"]), r.level):
                 raise InputError(f"action {r.action_id}: {r.facility_id} has no {r.level} level to expand",
                                  file=src, field="level")
-            fac.at[lab, cap] = float(fac.at[lab, cap]) + int(r.classes) * CLASS_SIZE[r.level]
-            if int(fac.at[lab, CLASSES_OF[cap]]) > 0:
-                fac.at[lab, CLASSES_OF[cap]] = int(fac.at[lab, CLASSES_OF[cap]]) + int(r.classes)
+            fac.at[lab, cap] = float(fac.at[lab, cap]) + int(r.classes) * svc.class_size
+            if ccol and int(fac.at[lab, ccol]) > 0:
+                fac.at[lab, ccol] = int(fac.at[lab, ccol]) + int(r.classes)
             note = f"{r.action_id} expand +{int(r.classes)} {r.level} classes"
         elif r.kind == "close":
             note = f"{r.action_id} closed"
@@ -689,13 +745,16 @@ def apply_actions(fac: gpd.GeoDataFrame, actions: pd.DataFrame, year: int, known
                 note += f" into {r.into}"
             drop.append(i)
         else:  # convert
-            if fac.at[lab, "family"] != "kindergarten":
+            conv = [lv for lv in levels_with_action("convert")
+                    if supplies(str(fac.at[lab, "family"]), str(fac.at[lab, "subtype"]), lv)]
+            if not conv:
                 raise InputError(f"action {r.action_id}: only a kindergarten converts to elderly care "
                                  f"({r.facility_id} is {fac.at[lab, 'family']})", file=src, field="facility_id")
-            fac.at[lab, "family"] = "elderly_care"
-            fac.at[lab, "subtype"] = "day_care"
-            fac.at[lab, "places_kindergarten"] = 0
-            fac.at[lab, "classes_kindergarten"] = 0
+            fac.at[lab, "family"], fac.at[lab, "subtype"] = CONVERT_TO
+            for lv in conv:  # the converted level's places and classes are gone
+                fac.at[lab, SERVICES[lv].capacity] = 0
+                if SERVICES[lv].classes in fac.columns:
+                    fac.at[lab, SERVICES[lv].classes] = 0
             fac.at[lab, "beds"] = int(r.beds)
             note = f"{r.action_id} converted to elderly care ({int(r.beds)} beds)"
         fac.at[lab, "changes"] = (fac.at[lab, "changes"] + "; " if fac.at[lab, "changes"] else "") + note
@@ -705,7 +764,5 @@ def apply_actions(fac: gpd.GeoDataFrame, actions: pd.DataFrame, year: int, known
 
 
 def _carries(row, cap) -> bool:
-    level = {"seats_primary": "primary", "seats_junior": "junior", "places_kindergarten": "kindergarten"}[cap]
-    if level == "kindergarten":
-        return row["family"] == "kindergarten"
-    return row["family"] == "school" and level in SCHOOL_LEVELS.get(str(row["subtype"]), ())
+    """Whether a facility row supplies the school level of capacity column ``cap`` (the registry's rule)."""
+    return supplies(str(row["family"]), str(row["subtype"]), level_of_capacity(cap))

@@ -70,7 +70,10 @@ def apply_catchment(summary: dict, by: pd.DataFrame, schools: pd.DataFrame, catc
     schools["walk_assigned"] = schools["assigned"].to_numpy()
     schools["walk_utilisation"] = schools["utilisation"].to_numpy()
     schools["assigned"] = load
-    schools["utilisation"] = np.where(cap > 0, load / np.where(cap > 0, cap, 1.0), np.nan)
+    util = np.where(cap > 0, load / np.where(cap > 0, cap, 1.0), np.nan)
+    schools["utilisation"] = util
+    if "seat_utilisation" in schools.columns:  # the name the school rows read (utilisation is its old name)
+        schools["seat_utilisation"] = util
 
 
 def school_classes(summary: dict, by: pd.DataFrame, schools: pd.DataFrame, level: str, flag) -> None:

@@ -21,8 +21,9 @@ default ``~/.local/share/hedong/scenarios/<key>/``. The key (:func:`area_id`) is
 built-in area, or for a user's folder its last component plus a hash of its resolved path — so
 ``2023/yanhu`` and ``2024/yanhu`` never share scenarios, and ``--area .`` has a store of its own.
 
-Every write of a scenario holds an exclusive lock keyed by its path (:func:`locked`); an edit re-reads the file under that lock and applies itself to what it reads
-(:func:`scenarios.model.edit_stored`), so two edits at once both land. A save that replaces a
+Every write of a scenario holds an exclusive lock in the store's root, ``$HEDONG_DATA_DIR/locks/``
+(:func:`locked`, :func:`lock_path`); an edit re-reads the file under that lock and applies itself to
+what it reads (:func:`scenarios.model.edit_stored`), so two edits at once both land. A save that replaces a
 scenario read earlier can pass the version it read (:func:`file_version`): if another edit
 landed meanwhile, :class:`ScenarioChangedError` refuses it instead of losing that edit.
 """
@@ -35,6 +36,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import time
 import warnings
 from pathlib import Path
@@ -44,7 +46,7 @@ import pandas as pd
 import pyogrio
 
 from gis.io import GPKG_DATASET_OPTIONS, atomic_path
-from layers.errors import InputError
+from layers.errors import DataWarning, InputError
 
 # A scenario is parsed from one read of its bytes (read_scenario_file); GDAL opens them under a
 # /vsimem/ name without the .gpkg suffix and would warn about that on every load.
@@ -59,6 +61,8 @@ _NAME_RE = re.compile(r"[\w][\w.\-]*", re.UNICODE)
 #: Longest scenario name: the file name (plus the temp file's prefix and suffix) stays far below
 #: the 255-byte limit of common file systems even in 3-byte UTF-8 characters.
 NAME_MAX = 64
+#: Largest scenario file read (a plan of thousands of projects is well under 1 MiB).
+MAX_SCENARIO_BYTES = 64 * 2**20
 #: Seconds an edit waits for another one holding the scenario's lock before refusing.
 LOCK_TIMEOUT_S = 30.0
 
@@ -124,28 +128,70 @@ def check_name(name: str) -> str:
     return name
 
 
+class StoreWarning(DataWarning):
+    """A file in the scenario store that is not read (not a regular file, or too large)."""
+
+
 def stored_paths(area) -> dict[str, Path]:
-    """name -> path of every scenario in the area's store folder."""
+    """name -> path of every scenario in the area's store folder.
+
+    Only regular files of at most :data:`MAX_SCENARIO_BYTES` count: a FIFO or a link to
+    ``/dev/zero`` named ``*.gpkg`` hung ``scenario list`` and the Schools page (issue 27); it is
+    skipped with a :class:`StoreWarning` naming it.
+    """
     d = store_dir(area)
     out = {}
     if d.is_dir():
         for p in sorted(d.iterdir()):
             if p.suffix in SUFFIXES and not p.name.startswith("."):
+                why = _not_readable(p)
+                if why:
+                    warnings.warn(f"{p}: skipped, {why}", StoreWarning, stacklevel=2)
+                    continue
                 out.setdefault(p.stem, p)
     return out
+
+
+def _not_readable(p: Path) -> str | None:
+    """Why the store does not read ``p`` (a stat, never an open: opening a FIFO blocks), or None."""
+    try:
+        st = p.stat()  # follows a link: a link to a regular scenario file is fine
+    except OSError as e:
+        return f"cannot be read ({e.strerror or e})"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    if st.st_size > MAX_SCENARIO_BYTES:
+        return f"larger than {MAX_SCENARIO_BYTES // 2**20} MiB"
+    return None
 
 
 def file_version(path) -> str | None:
     """A fingerprint of a scenario file's bytes (None when it does not exist)."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return None
+        return hashlib.sha256(read_bounded(path)).hexdigest()
+    except InputError:
+        if not os.path.lexists(path):
+            return None
+        raise
+
+
+def lock_path(path) -> Path:
+    """The lock file of scenario file ``path``: ``$HEDONG_DATA_DIR/locks/<hash of its resolved path>.lock``.
+
+    In the scenario store's own root, beside what it protects, so every process sharing the store
+    excludes the others whatever its cache folder (issue 27: a lock in ``$HEDONG_CACHE_DIR`` let two
+    planners with their own caches lose each other's edits). Not in the area's scenario folder (which
+    holds scenarios only) nor beside a scenario saved into a planner's own folder (which holds nothing
+    but the scenario).
+    """
+    digest = hashlib.sha256(str(Path(path).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return data_dir() / "locks" / f"{digest}.lock"
 
 
 @contextlib.contextmanager
 def locked(path, timeout: float = LOCK_TIMEOUT_S):
-    """Hold an exclusive lock on scenario file ``path`` (``$HEDONG_CACHE_DIR/locks/<hash>.lock``; threads and processes).
+    """Hold an exclusive lock on scenario file ``path`` (threads and processes; the lock file is
+    :func:`lock_path`, in the scenario store).
 
     Raises
     ------
@@ -153,14 +199,9 @@ def locked(path, timeout: float = LOCK_TIMEOUT_S):
         When another edit holds the lock longer than ``timeout`` seconds.
     """
     path = Path(path)
-    # The lock file lives in the cache folder, keyed by the resolved path: a scenario saved into a
-    # planner's own folder leaves nothing there but the scenario.
-    from gis.study_area import cache_dir
-
-    locks = cache_dir() / "locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(str(path.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24]
-    fd = os.open(locks / f"{digest}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    lock = lock_path(path)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -227,6 +268,42 @@ def write_scenario_file(scenario, path, overwrite: bool = False) -> Path:
     return _atomic_write(path, writer, overwrite)
 
 
+def read_bounded(path, limit: int | None = None) -> bytes:
+    """The bytes of regular file ``path`` of at most ``limit`` bytes (default :data:`MAX_SCENARIO_BYTES`).
+
+    Opened without blocking (a FIFO has no writer), checked on the open descriptor (no swap between
+    a check and the read), read to ``limit`` + 1 bytes at most (``/dev/zero`` never ends).
+
+    Raises
+    ------
+    InputError
+        Missing, not a regular file, larger than ``limit``, or unreadable.
+    """
+    limit = MAX_SCENARIO_BYTES if limit is None else limit
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise InputError("no such scenario file", file=path) from None
+    except OSError as e:
+        raise InputError(f"cannot read the scenario file ({e.strerror or e})", file=path) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError("not a regular file (a pipe, device or folder); a scenario is a .gpkg or .geojson file",
+                             file=path)
+        if st.st_size > limit:
+            raise InputError(f"the scenario file is larger than {limit // 2**20} MiB; is it a scenario?", file=path)
+        with os.fdopen(os.dup(fd), "rb") as f:
+            raw = f.read(limit + 1)
+    except OSError as e:
+        raise InputError(f"cannot read the scenario file ({e.strerror or e})", file=path) from None
+    finally:
+        os.close(fd)
+    if len(raw) > limit:  # grew while read
+        raise InputError(f"the scenario file is larger than {limit // 2**20} MiB; is it a scenario?", file=path)
+    return raw
+
+
 def read_scenario_file(path) -> tuple[dict, gpd.GeoDataFrame]:
     """Read a scenario file; returns (metadata dict, raw projects GeoDataFrame).
 
@@ -239,15 +316,10 @@ def read_scenario_file(path) -> tuple[dict, gpd.GeoDataFrame]:
         Unreadable file, missing metadata, or a schema version this program does not know.
     """
     path = Path(path)
-    try:
-        # One read of the bytes, parsed and fingerprinted together: a writer replacing the file
-        # between two opens could otherwise pair one version's projects with another's metadata,
-        # or a stale read with the newer version's fingerprint (and a save would then pass its check).
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such scenario file", file=path) from None
-    except OSError as e:
-        raise InputError(f"cannot read the scenario file ({e.strerror or e})", file=path) from None
+    # One read of the bytes, parsed and fingerprinted together: a writer replacing the file
+    # between two opens could otherwise pair one version's projects with another's metadata,
+    # or a stale read with the newer version's fingerprint (and a save would then pass its check).
+    raw = read_bounded(path)
     try:
         if path.suffix == ".gpkg":
             layers = {str(n) for n, _ in pyogrio.list_layers(raw)}

@@ -27,7 +27,8 @@ import numpy as np
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
-from layers.norms import MAX_SNAP_M, SERVICES, SPEEDS
+from layers.families import SERVICES
+from layers.norms import MAX_SNAP_M, SPEEDS
 from layers.schema import COHORTS
 
 CRS = "EPSG:4546"

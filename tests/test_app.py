@@ -136,12 +136,15 @@ def lc_table(at):
 
 
 def test_coverage_life_circle_map(at, small_demo):
-    """The life-circle index as a map: legend, 0..6 palette, per-class residents match the engine."""
+    """The life-circle index as a map: legend, 0..7 palette, per-class residents match the engine."""
     import numpy as np
 
     from accessibility.coverage import life_circle
-    from presentation.styles import LIFE_CIRCLE_COLORS
+    from layers.families import LIFE_CIRCLE_SERVICES
+    from presentation.styles import life_circle_colors
 
+    total = len(LIFE_CIRCLE_SERVICES)  # seven: elderly day care and care homes are two services
+    colors = life_circle_colors(total)
     goto(at, "coverage")
     at.radio(key="cov_mode").set_value("walk").run()
     at.slider(key="cov_minutes").set_value(15).run()
@@ -155,11 +158,11 @@ def test_coverage_life_circle_map(at, small_demo):
     counts = lc.counts.to_numpy()
     pop = small_demo.population["pop_total"].to_numpy(float)
     for n in set(counts.tolist()):  # every class present in the data is drawn in its colour
-        assert LIFE_CIRCLE_COLORS[n] in script
+        assert colors[n] in script
     table = lc_table(at)
     got = dict(zip(table.iloc[:, 0], table.iloc[:, 1]))
     shares = dict(zip(table.iloc[:, 0], table.iloc[:, 2]))
-    for n in range(7):
+    for n in range(total + 1):
         assert got[n] == round(pop[counts == n].sum())
         assert shares[n] == pytest.approx(pop[counts == n].sum() / pop.sum(), abs=5e-4)
     assert sum(got.values()) == pytest.approx(pop.sum(), abs=7)
@@ -169,7 +172,7 @@ def test_coverage_life_circle_map(at, small_demo):
     _folium_args(at, "15分钟社区生活圈：30分钟内可达的服务数")
     lc30 = life_circle(small_demo, 30, "walk")
     table = lc_table(at)
-    assert table.iloc[0, 1] == round(pop[lc30.counts.to_numpy() == 6].sum())
+    assert table.iloc[0, 1] == round(pop[lc30.counts.to_numpy() == total].sum())
     assert np.all(lc30.counts.to_numpy() >= counts)
 
 
@@ -214,7 +217,7 @@ def test_coverage_fca(at, small_demo):
     import numpy as np
 
     from accessibility.fca import fca
-    from layers.norms import SERVICES
+    from layers.families import SERVICES
 
     goto(at, "coverage")
     at.slider(key="cov_minutes").set_value(15).run()

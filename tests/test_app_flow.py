@@ -96,7 +96,7 @@ def test_add_project_is_validated(small_demo):
 
     s = resolve_scenario(small_demo, "plan").copy("plan-edited")
     n = len(s.projects)
-    s.add_project("new-1", "x", "primary", 111.0, 35.03, 2025, seats_primary=1800)
+    s = s.add_project("new-1", "x", "primary", 111.0, 35.03, 2025, seats_primary=1800)
     assert len(s.projects) == n + 1 and int(s.projects["seats_primary"].iloc[-1]) == 1800
     with pytest.raises(InputError):  # the same id twice
         s.add_project("new-1", "y", "primary", 111.0, 35.03, 2025, seats_primary=900)

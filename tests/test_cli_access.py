@@ -41,7 +41,7 @@ def test_gaps_primary_against_networkx(small_demo):
     (cells within a metre of the radius, or sharing a segment with a school, are left aside)."""
     from accessibility.context import ComputeContext
     from accessibility.norm_check import level_facilities, norm_gap_cells
-    from layers.norms import NORM_LEVELS
+    from layers.families import NORM_LEVELS
 
     ctx = ComputeContext.for_area(small_demo)
     net = ctx.network("walk")

@@ -62,7 +62,7 @@ def test_compare_a_scenario_file_exports_gpkg(capsys, tmp_path):
     from scenarios.model import resolve_scenario, save_scenario
 
     s = resolve_scenario(AREA, "plan").copy("from-file")
-    s.move("P1", 500500.0, 3870500.0, crs=AREA.crs)
+    s = s.move("P1", 500500.0, 3870500.0, crs=AREA.crs)
     path = save_scenario(s, path=tmp_path / "elsewhere.gpkg")
     out = tmp_path / "delta.gpkg"
     rc, _, err = run(capsys, "compare", "plan", str(path), "--year", "2025", "--gpkg", str(out))

@@ -34,8 +34,7 @@ def test_project_diff_kinds():
     a = grid_area()
     p = resolve_scenario(a, "plan")
     q = p.copy("q")
-    q.move("P1", 500500.0, 3870500.0, crs=a.crs)
-    q.set_year("P2", 2024)
-    q.projects = q.projects[q.projects["project_id"] != "P4"]
+    q = q.move("P1", 500500.0, 3870500.0, crs=a.crs).set_year("P2", 2024)
+    q = q.replace(projects=q.projects[q.projects["project_id"] != "P4"])
     kinds = {d["project_id"]: d["change"] for d in project_diff(p, q)}
     assert kinds == {"P1": "moved", "P2": "changed", "P4": "removed"}

@@ -1,7 +1,8 @@
 """Issue 14 item 2, property-based: random sequences of concurrent scenario edits (the CLI's
 `scenario move` path, scenarios.model.edit_stored) and saves (the app's path: read, change,
 save_scenario with the version read) from threads and processes at once lose no edit and never
-leave a half-written file. Capped at about 60 s; marked slow.
+leave a half-written file. Each process has a cache folder of its own (two planners sharing one
+scenario store). Capped at about 60 s; marked slow.
 
 Each worker owns one project and sets its seats to a sequence of values; at the end the stored
 scenario must hold, for every worker, the last value it was told had landed. A reader thread
@@ -41,7 +42,7 @@ def _worker(pid: str, plan, report):
         else:  # the app's save: read, change, save over it only if nobody else saved meanwhile
             for _ in range(200):
                 s = resolve_scenario(AREA, NAME)
-                s.set_seats(pid, seats_primary=v)
+                s = s.set_seats(pid, seats_primary=v)
                 try:
                     save_scenario(s, s.path, overwrite=True, expected_version=s.meta["file_version"])
                     last = v
@@ -52,6 +53,12 @@ def _worker(pid: str, plan, report):
 
 
 def _proc_main(pid, plan, q):
+    # Every process is another planner with a cache folder of its own, sharing only the scenario
+    # store ($HEDONG_DATA_DIR): the edit lock must live there (issue 27 item 10), not in the cache.
+    import os
+    import tempfile
+
+    os.environ["HEDONG_CACHE_DIR"] = tempfile.mkdtemp(prefix=f"hedong-cache-{pid}-")
     _worker(pid, plan, q)
 
 
@@ -90,7 +97,7 @@ def test_no_lost_or_half_written_edit(plans):
     p = base.projects.iloc[[0] * len(plans)].copy()
     p["project_id"] = [f"W{i}" for i in range(len(plans))]
     p["type"], p["seats_primary"], p["seats_junior"], p["places_kindergarten"] = "primary", 0, 0, 0
-    base.projects = gpd.GeoDataFrame(pd.DataFrame(p).reset_index(drop=True), geometry="geometry", crs=AREA.crs)
+    base = base.replace(projects=gpd.GeoDataFrame(pd.DataFrame(p).reset_index(drop=True), geometry="geometry", crs=AREA.crs))
     path = save_scenario(base, overwrite=True)
 
     stop = threading.Event()

@@ -9,7 +9,7 @@ import pytest
 from accessibility.coverage import (coverage_report, effective_mode, get_service, life_circle, service_coverage,
                                     weighted_quantile)
 from accessibility.norm_check import norm_gap_cells, norm_gaps
-from layers.norms import LIFE_CIRCLE_SERVICES, NORM_LEVELS, SERVICES
+from layers.families import LIFE_CIRCLE_SERVICES, NORM_LEVELS, SERVICES
 
 
 def test_effective_mode():

@@ -22,8 +22,9 @@ from tests.scenario_helpers import X0, Y0, grid_area
 
 def test_old_names_are_derived_from_the_registry():
     assert tuple(schema.FAMILIES) == tuple(f.key for f in reg.families())
-    assert norms.SERVICES is reg.SERVICES and schema.FAMILY_LABELS is reg.FAMILY_LABELS
-    assert list(norms.LIFE_CIRCLE_SERVICES) == [k for k, s in reg.SERVICES.items() if s.life_circle]
+    assert schema.FAMILY_LABELS is reg.FAMILY_LABELS
+    assert not hasattr(norms, "SERVICES")  # the norms hold numbers; the registry holds the records (no cycle)
+    assert list(reg.LIFE_CIRCLE_SERVICES) == [k for k, s in reg.SERVICES.items() if s.life_circle]
     for f in reg.families():
         assert schema.SUBTYPES[f.key] == f.subtype_keys
         assert schema.FAMILY_CAPACITY[f.key] == f.capacity
@@ -126,7 +127,7 @@ def test_seventh_family_reaches_the_cli(seventh, monkeypatch, capsys, tmp_path):
     # the same site, minutes and mode as the fitness square: the same residents are covered
     assert hall["facilities"] == 1 and 0 < hall["population_share"] < 1
     assert hall["population_share"] == fit["population_share"]
-    assert "test_hall" in rep["life_circle"]["services"] and len(rep["life_circle"]["services"]) == 7
+    assert "test_hall" in rep["life_circle"]["services"] and len(rep["life_circle"]["services"]) == 8  # seven (day care and care homes apart) + the hall
     # the CLI's choices are built with the parser: the new service is offered ...
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     circles = next(a for a in sub.choices["circles"]._actions if a.dest == "service")
@@ -152,7 +153,7 @@ def test_seventh_family_in_published_legend(seventh):
     assert summ["service"] == "test_hall" and "Test hall service" in html
     assert "Test halls" in html and "#ff00aa" in html  # the family's label and symbol colour in the legend
     _, lc = publish.life_circle_map(area, minutes=10, lang="en")
-    assert set(lc["by_n"]) == set(range(8))  # 0..7 services: the index counts seven
+    assert set(lc["by_n"]) == set(range(9))  # 0..8 services: seven (day care and care homes apart) + the hall
 
 
 @pytest.mark.slow
@@ -193,3 +194,31 @@ def test_a_family_with_its_own_capacity_column():
             reg.unregister_family("test_care")
         reg.unregister_capacity_column("places_test")
     assert "places_test" not in schema.CAPACITY_COLUMNS and "test_care" not in reg.SERVICES
+
+
+def test_elderly_care_is_two_services_each_at_its_tier():
+    """Day care (5-minute tier, 300 m) and care homes (15-minute tier) are separate services with their own
+    sub-type, capacity and cohort; the old elderly_care key stays but the life-circle index counts the two."""
+    from layers.families import LIFE_CIRCLE_SERVICES, SERVICES
+
+    dc, nh, old = SERVICES["day_care"], SERVICES["nursing_home"], SERVICES["elderly_care"]
+    assert (dc.tier, dc.radius_m, dc.subtypes) == (5, 300, ("day_care",))
+    assert (nh.tier, nh.subtypes) == (15, ("nursing_home",))
+    assert dc.capacity == nh.capacity == "beds" and dc.demand == nh.demand == "age_60_plus"
+    assert "day_care" in LIFE_CIRCLE_SERVICES and "nursing_home" in LIFE_CIRCLE_SERVICES
+    assert "elderly_care" not in LIFE_CIRCLE_SERVICES and old.subtypes is None
+
+
+def test_coverage_json_carries_both_elderly_services(small_demo):
+    from accessibility.coverage import coverage_report
+
+    rep = coverage_report(small_demo)
+    svc = rep["services"]
+    assert {"elderly_care", "day_care", "nursing_home"} <= set(svc)
+    fac = small_demo.facilities
+    assert svc["day_care"]["facilities"] == int(((fac["family"] == "elderly_care") & (fac["subtype"] == "day_care")).sum())
+    assert svc["nursing_home"]["facilities"] + svc["day_care"]["facilities"] == svc["elderly_care"]["facilities"]
+    tiers = rep["life_circle_tiered"]["tiers"]
+    assert tiers["day_care"] == 5 and tiers["nursing_home"] == 15 and "elderly_care" not in tiers
+    bs = rep["life_circle_tiered"]["by_service"]["day_care"]
+    assert bs["speed_m_per_min"] == 50 and bs["implied_distance_m"] == 250 and bs["norm_distance_m"] == 300

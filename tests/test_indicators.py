@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from accessibility.indicators import MET, NOT_COMPARABLE, NOT_MET, indicator_frame, indicator_table
+from accessibility.indicators import INFO, MET, NOT_COMPARABLE, NOT_MET, indicator_frame, indicator_table
 from gis.study_area import StudyArea
 from layers.norms import AGE_60_PER_65
 from scenario_helpers import CRS, X0, Y0, grid_graph
@@ -83,7 +83,10 @@ def test_childcare_places_per_1000(table):
     # west: 90 places / 9,600 residents = 9.375; east: 30 / 14,400 = 2.083
     assert r["by_district"]["西区"]["value"] == pytest.approx(90 / 9.6)
     assert r["by_district"]["东区"]["value"] == pytest.approx(30 / 14.4)
-    assert r["by_district"]["东区"]["status"] == NOT_MET
+    # an area-wide ratio: the subdistricts' values are for information, no verdict (NORMS.md)
+    assert r["by_district"]["东区"]["status"] == INFO and r["by_district"]["西区"]["status"] == INFO
+    assert r["national_target_2025"] == 4.5 and r["status_national"] == MET
+    assert r["class_norms"]["max_per_class"] == {"infant": 10, "toddler_small": 15, "toddler_large": 20, "mixed": 18}
     assert r["baseline_2020"] == 2.0 and r["target_2025"] == 5.0
     assert r["walking"]["cohort"] == "age_0_2" and 0 <= r["walking"]["value"] <= 1
 
@@ -96,8 +99,8 @@ def test_ratios_are_ratios_not_2sfca(table):
     assert cul["by_district"]["西区"]["value"] == pytest.approx(60 / 0.96)  # the study room is in the west
     sp = _row(table, "sports_area_per_capita")  # 72,000 / 24,000 = 3.0 >= 2.6: met even as a lower bound
     assert sp["value"] == pytest.approx(3.0) and sp["status"] == MET
-    # the west has no fitness site: 0 is below the target, but only a lower bound -> not comparable
-    assert sp["by_district"]["西区"]["status"] == NOT_COMPARABLE
+    # the west has no fitness site: shown for information, an area-wide ratio has no district verdict
+    assert sp["by_district"]["西区"]["status"] == INFO and sp["by_district"]["西区"]["value"] == 0
 
 
 def test_kindergarten_shares_and_enrolment_proxy(table):
@@ -111,8 +114,11 @@ def test_kindergarten_shares_and_enrolment_proxy(table):
 
 
 def test_elderly_care_rows(table):
-    nb = _row(table, "nursing_bed_share")  # 60 nursing of 100 beds: 60 % >= 55
-    assert nb["value"] == pytest.approx(60.0) and nb["status"] == MET
+    # 养老机构护理型床位占比: 60 nursing beds over the nursing home's 60 beds; the day-care centre's 40 are
+    # not institutional beds (over all 100 beds it would be 60 %)
+    nb = _row(table, "nursing_bed_share")
+    assert nb["value"] == pytest.approx(100.0) and nb["status"] == MET
+    assert nb["detail"] == {"numerator": 60.0, "denominator": 60.0}
     eb = _row(table, "elderly_beds_per_1000_60plus")  # 100 beds / (12.5 % x 24,000 x census ratio)
     assert eb["value"] == pytest.approx(100 / (3000 * AGE_60_PER_65) * 1000)
     assert eb["status"] == NOT_COMPARABLE
@@ -135,15 +141,17 @@ def test_puhui_childcare_in_every_subdistrict(table):
 def test_city_wide_targets_are_not_comparable_in_a_district(table):
     r = _row(table, "study_rooms_2025")
     assert r["value"] == 1 and r["target_2025"] == 50 and r["status"] == NOT_COMPARABLE
-    assert all(v["status"] == NOT_COMPARABLE for v in r["by_district"].values())
-    assert "city-wide" in r["reason"]["en"]
+    assert all(v["status"] == INFO for v in r["by_district"].values())
+    assert r["scope"]["kind"] == "city_count" and r["scope"]["study_area_is_target_area"] is not True
+    assert "city-wide" in r["reason"]["en"] and "not the whole city" in r["reason"]["en"]
     for key in ("doctors_per_1000", "destitute_care_share"):
         assert _row(table, key)["status"] == NOT_COMPARABLE and _row(table, key)["value"] is None
 
 
 def test_frame_has_area_and_district_rows(table):
     df = indicator_frame(table, "en")
-    assert set(df["status"]) <= {MET, NOT_MET, NOT_COMPARABLE}
+    assert set(df["status"]) <= {MET, NOT_MET, NOT_COMPARABLE, INFO}
+    assert {"nature", "scope", "target_area", "population_base", "measure"} <= set(df.columns)
     cc = df[df["key"] == "childcare_per_1000"].set_index("place")
     assert cc.loc["area", "value"] == pytest.approx(5.0) and cc.loc["西区", "value"] == pytest.approx(9.375)
 

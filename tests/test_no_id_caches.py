@@ -14,8 +14,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: Known pending, removed at merge: app.py's ``id(scenario)`` memo goes with the app's split into
-#: ``webapp/`` (another branch, issue 22 item 3); the lead deletes this entry when merging it.
 PENDING: set[str] = set()  # nothing pending: the app's id(scenario) memo is gone (webapp.state.scenario_key)
 
 

@@ -159,8 +159,7 @@ def test_save_never_overwrites_without_overwrite(env, tmp_path):
     assert rc == 3 and "EXISTS" in out
     assert _tags(_store() / "mine.gpkg") == ({"v1"}, 10)
     # In-process too, and for shipped names.
-    s = load_scenario(_store() / "mine.gpkg")
-    s.name = "mine"
+    s = load_scenario(_store() / "mine.gpkg").replace(name="mine")
     with pytest.raises(store.ScenarioExistsError):
         save_scenario(s)
     with pytest.raises(store.ScenarioExistsError):

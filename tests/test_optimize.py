@@ -3,13 +3,13 @@
 import warnings
 
 import numpy as np
+import pulp
 import pytest
+import spopt.locate as spopt_locate
 
 from scenarios.optimize import (LSCP, MCLP, CapacitatedMCLP, CapacitatedPMedian, PCenter, PMedian,
                                 best_next_site, _max_flow)
 
-spopt_locate = pytest.importorskip("spopt.locate")
-pulp = pytest.importorskip("pulp")
 warnings.filterwarnings("ignore")
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from gis.osm_filter import FILTERS, bike_oneway, way_verdict
-from layers.norms import SERVICES
+from layers.families import SERVICES
 from osm_cases import FACILITIES, SERVED, Independent, cases, cell_pop, cells_of, write_folder
 
 CASES = cases()

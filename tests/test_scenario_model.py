@@ -3,6 +3,7 @@
 import json
 import os
 
+import pandas as pd
 import pytest
 
 from layers.errors import InputError, UnknownScenarioError
@@ -43,9 +44,10 @@ def test_refuses_overwrite_and_leaves_no_temp(area, tmp_path):
     with pytest.raises(store.ScenarioExistsError):
         save_scenario(s, tmp_path / "x.gpkg")
     assert p.read_bytes() == before
-    s.move("P1", 111.0, 35.0)
+    s = s.move("P1", 111.0, 35.0)
     save_scenario(s, tmp_path / "x.gpkg", overwrite=True)
-    assert sorted(os.listdir(tmp_path)) == ["x.gpkg"]
+    # "data" is the fixture's $HEDONG_DATA_DIR (its locks/ folder holds the edit lock): nothing else beside x.gpkg
+    assert sorted(os.listdir(tmp_path)) == ["data", "x.gpkg"]
 
 
 def test_store_and_resolve(area):
@@ -118,16 +120,37 @@ def test_plan_growth_moves_schools_to_fast_districts(area):
 def test_fingerprint_is_the_content_not_the_objects():
     """The app's cache key: the same scenario read twice is one key (an object-array ``tobytes`` once
     hashed the WKB objects' addresses, so every rerun of the schools page re-evaluated); an edit is another."""
-    from shapely.geometry import Point
-
     area = grid_area()
     a, b = resolve_scenario(area, "plan"), resolve_scenario(area, "plan")
     assert a.projects is not b.projects and a.fingerprint() == b.fingerprint()
     c = b.copy()
-    c.set_seats(c.projects["project_id"].iloc[0], seats_primary=int(c.projects["seats_primary"].iloc[0]) + 1)
+    c = c.set_seats(c.projects["project_id"].iloc[0], seats_primary=int(c.projects["seats_primary"].iloc[0]) + 1)
     assert c.fingerprint() != a.fingerprint()
-    d = a.copy()
-    g = d.projects.geometry.iloc[0]
-    d.projects.loc[d.projects.index[0], "geometry"] = Point(g.x + 10, g.y)
+    g = a.projects.geometry.iloc[0]
+    d = a.move(a.projects["project_id"].iloc[0], g.x + 10, g.y, crs=a.projects.crs)
     assert d.fingerprint() != a.fingerprint()
     assert a.copy("other").fingerprint() != a.fingerprint()
+
+
+def test_edits_return_new_scenarios_and_leave_the_original():
+    """Scenario is immutable (issue 22): every edit returns a new object; the original keeps its
+    content and its fingerprint (cached once per object), so results keyed on it stay true."""
+    import dataclasses
+
+    area = grid_area()
+    a = resolve_scenario(area, "plan")
+    fp, before = a.fingerprint(), a.projects.copy()
+    pid = str(a.projects["project_id"].iloc[0])
+    g = a.projects.geometry.iloc[0]
+    edits = [a.move(pid, g.x + 50, g.y, crs=a.projects.crs), a.set_year(pid, 2029),
+             a.set_seats(pid, seats_primary=int(a.projects["seats_primary"].iloc[0]) + 45),
+             a.add_action("close", pid, 2027), a.copy("other"), a.replace(name="renamed"),
+             a.add_project("N1", "new", "primary", g.x + 90, g.y, 2026, crs=a.projects.crs, seats_primary=900)]
+    for e in edits:
+        assert e is not a and e.fingerprint() != fp
+    assert edits[3].remove_action("A1").actions.empty and len(edits[3].actions) == 1
+    assert a.fingerprint() == fp and a._hash() == fp  # the cached value is the content's
+    pd.testing.assert_frame_equal(pd.DataFrame(a.projects), pd.DataFrame(before))
+    assert a.actions.empty
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.name = "x"

@@ -24,9 +24,9 @@ def test_expand_close_convert_evaluate_save_reload_compare(tmp_path, monkeypatch
     monkeypatch.setenv("HEDONG_DATA_DIR", str(tmp_path / "data"))
     a = area_with_two_primaries()
     s = resolve_scenario(a, "existing").copy("acts")
-    s.add_action("expand", "s1", 2023, level="primary", classes=2)          # A1: +90 seats in 2023
-    s.add_action("close", "s3", 2024, into="s1")                            # A2: s3 merged into s1
-    s.add_action("convert", "k1", 2025, beds=40)                            # A3: 幼转老
+    s = s.add_action("expand", "s1", 2023, level="primary", classes=2)      # A1: +90 seats in 2023
+    s = s.add_action("close", "s3", 2024, into="s1")                        # A2: s3 merged into s1
+    s = s.add_action("convert", "k1", 2025, beds=40)                        # A3: 幼转老
     base = {y: evaluate(a, "existing", y, assign="catchment").to_json() for y in (2022, 2025)}
     ev = {y: evaluate(a, s, y, assign="catchment").to_json() for y in (2022, 2023, 2025)}
     seats = {y: {r["facility_id"]: r["seats"] for r in ev[y]["levels"]["primary"]["schools"]} for y in ev}
@@ -63,11 +63,11 @@ def test_bad_actions_are_named():
         s.add_action("expand", "s1", 2023, classes=2)
     with pytest.raises(InputError, match="unknown kind"):
         s.add_action("demolish", "s1", 2023)
-    s.add_action("close", "nope", 2023)
+    s = s.add_action("close", "nope", 2023)
     with pytest.raises(InputError, match="no facility or project 'nope'"):
         facilities_for(a, s, 2024)
     s2 = resolve_scenario(a, "existing").copy("bad2")
-    s2.add_action("convert", "s1", 2023)
+    s2 = s2.add_action("convert", "s1", 2023)
     with pytest.raises(InputError, match="only a kindergarten"):
         facilities_for(a, s2, 2023)
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from accessibility.context import ComputeContext
+from layers.families import LIFE_CIRCLE_SERVICES
 from presentation import assets, controls, geojson, i18n, legends, map_scripts, styles, webmap
 
 
@@ -118,7 +119,7 @@ def test_life_circle_cells_dissolve_by_services_present(small_demo):
     pop = small_demo.population["pop_total"].to_numpy(float)
     for n, p in g.groupby("n")["pop_total"].sum().items():
         assert p == pytest.approx(pop[counts == n].sum())
-    assert (g["n"] + g["missing"].map(len) == 6).all()
+    assert (g["n"] + g["missing"].map(len) == len(LIFE_CIRCLE_SERVICES)).all()  # seven services
     # dissolved squares: the area is the cells' area, and far fewer polygons than cells
     assert g.geometry.area.sum() == pytest.approx(len(small_demo.population) * small_demo.cell_size ** 2)
 
@@ -131,8 +132,8 @@ def test_life_circle_map_offline_with_legend(small_demo):
                                assets="inline")
     html = m.get_root().render()
     assert assets.external_urls(html) == []
-    assert "Life circle: services within 15 min" in html and "all 6" in html and "share of residents" in html
-    assert all(c in html for c in styles.LIFE_CIRCLE_COLORS)
+    assert "Life circle: services within 15 min" in html and "all 7" in html and "share of residents" in html
+    assert all(c in html for c in styles.life_circle_colors(len(LIFE_CIRCLE_SERVICES)))
     assert "Missing" in html  # tooltip field
 
 

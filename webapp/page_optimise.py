@@ -88,9 +88,9 @@ def optimise_section(a):
             lvl = r["level"]
             try:
                 new = working_copy(a, current_scenario())
-                new.add_project(f"new-{lvl}-{cid}", tr("new_site_name", cid=cid), lvl, float(s["lon"]),
-                                float(s["lat"]), int(st.session_state.get("year", PLAN_YEARS[-1])),
-                                **{SERVICES[lvl].capacity: int(s["seats"])})
+                new = new.add_project(f"new-{lvl}-{cid}", tr("new_site_name", cid=cid), lvl, float(s["lon"]),
+                                      float(s["lat"]), int(st.session_state.get("year", PLAN_YEARS[-1])),
+                                      **{SERVICES[lvl].capacity: int(s["seats"])})
                 base = current_scenario().name
                 keep_working_copy(a, new, base[: -len(EDITED_SUFFIX)] if base.endswith(EDITED_SUFFIX) else base)
                 st.rerun()

@@ -203,9 +203,9 @@ def actions_section(a, scen):
         if b1.button(tr("add_action"), key="act_add"):
             try:
                 new = working_copy(a, scen)
-                new.add_action(kind, fid, int(yr), level=lvl if kind == "expand" else None,
-                               classes=int(ncls) if kind == "expand" else 0, into=into if kind == "close" else "",
-                               beds=int(beds) if kind == "convert" else 0)
+                new = new.add_action(kind, fid, int(yr), level=lvl if kind == "expand" else None,
+                                     classes=int(ncls) if kind == "expand" else 0, into=into if kind == "close" else "",
+                                     beds=int(beds) if kind == "convert" else 0)
                 facilities_for(a, new, int(yr))  # a school without the level, or an unknown one, fails here
                 keep_working_copy(a, new, _original_of(scen.name))
                 st.rerun()
@@ -215,7 +215,7 @@ def actions_section(a, scen):
             rid = b2.selectbox(tr("remove_action"), scen.actions["action_id"].astype(str).tolist(), key="act_rm_id")
             if b2.button(tr("remove_action"), key="act_rm"):
                 new = working_copy(a, scen)
-                new.remove_action(rid)
+                new = new.remove_action(rid)
                 keep_working_copy(a, new, _original_of(scen.name))
                 st.rerun()
 
@@ -268,9 +268,9 @@ def edit_section(a, scen):
         if st.button(tr("apply"), key="edit_apply", type="primary"):
             try:
                 new = working_copy(a, scen)
-                new.move(pid, lon, lat, crs="EPSG:4326")
-                new.set_year(pid, int(yr))
-                new.set_seats(pid, **{cap_col: int(seats)})
+                # Scenario edits return a new scenario (scenarios.model.Scenario is immutable)
+                new = (new.move(pid, lon, lat, crs="EPSG:4326").set_year(pid, int(yr))
+                       .set_seats(pid, **{cap_col: int(seats)}))
                 original = scen.name[: -len(EDITED_SUFFIX)] if scen.name.endswith(EDITED_SUFFIX) else scen.name
                 keep_working_copy(a, new, original)
                 st.session_state.pop("edit_click", None)

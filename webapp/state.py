@@ -67,23 +67,11 @@ def area_options(extra: str = "") -> list[str]:
 
 def scenario_key(scen) -> str:
     """A cache key for a scenario: its name plus a hash of its content (edited copies differ, and the
-    same scenario read twice is the same key — see :meth:`scenarios.model.Scenario.fingerprint`).
-
-    The hash (4 ms for the demo plan) is computed once per scenario object and kept on it, not in a
-    table keyed on ``id()``: a page asks for it several times per run, and the objects are cached.
-    Scenarios are never changed in place here — an edit makes a new copy first (:func:`working_copy`;
-    ``dataclasses.replace`` starts the copy without the kept hash).
-    """
+    same scenario read twice is the same key — see :meth:`scenarios.model.Scenario.fingerprint`, which a
+    scenario computes once: it is immutable, an edit returns a new scenario)."""
     if scen is None:
         return "none"
-    fp = vars(scen).get("_app_fingerprint") if hasattr(scen, "__dict__") else None
-    if fp is None:
-        fp = scen.fingerprint()
-        try:  # object.__setattr__: also on a frozen dataclass; a slotted one just recomputes
-            object.__setattr__(scen, "_app_fingerprint", fp)
-        except (AttributeError, TypeError):
-            pass
-    return f"{scen.name}:{fp}"
+    return f"{scen.name}:{scen.fingerprint()}"
 
 
 def scenario_version(a, name: str) -> str:

@@ -8,10 +8,12 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
+from layers.families import ATTENDANCE_MODEL, RegistryView, levels_for_model
 from scenarios.locate.base import LocationModel, dense_to_pairs
 
 #: Services the attendance model may site (ArcGIS's model suits places people choose to attend).
-ATTENDANCE_LEVELS = ("kindergarten", "childcare")
+ATTENDANCE_LEVELS = RegistryView(lambda: levels_for_model(ATTENDANCE_MODEL),
+                                 "the services the attendance model applies to (Service.models in the registry)")
 
 
 #: Distance-decay functions of :class:`MaxAttendance`, ``t`` the travel cost and ``h`` the decay scale

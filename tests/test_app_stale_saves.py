@@ -1,4 +1,4 @@
-"""Issue 14 in the app (AppTest on the small demo): saving over a stored scenario that another
+"""The app's stored scenarios (issue 14; AppTest on the small demo): saving over a stored scenario that another
 edit changed meanwhile is refused with a message (no lost edit); a zero-byte stored scenario is an
 error line, not a traceback; the area selector offers user study-area folders."""
 
@@ -36,7 +36,7 @@ def app(tmp_path, monkeypatch, small_demo):
 
 
 @pytest.mark.slow
-def test_app_issue14(app, small_demo, tmp_path):
+def test_app_refuses_a_stale_save_and_shows_broken_and_folder_areas(app, small_demo, tmp_path):
     from scenarios.model import edit_stored, resolve_scenario
 
     at = app

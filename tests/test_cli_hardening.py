@@ -1,4 +1,4 @@
-"""Issue 14, the second hardening pass: each item reproduced through the CLI (in-process, on the
+"""The CLI's second hardening pass (issue 14): each item reproduced through the CLI (in-process, on the
 tiny grid area of scenario_helpers) and now getting the expected behaviour."""
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def test_save_over_a_changed_scenario_is_refused():
     save_scenario(s)
     mine = resolve_scenario(AREA, "mine")
     edit_stored(AREA, "mine", lambda x: x.set_year("P2", 2031))  # another edit lands meanwhile
-    mine.set_seats("P1", seats_primary=999)
+    mine = mine.set_seats("P1", seats_primary=999)
     with pytest.raises(store.ScenarioChangedError, match="changed by another edit"):
         save_scenario(mine, mine.path, overwrite=True, expected_version=mine.meta["file_version"])
     assert _seats("mine", "P2")["open_year"] == 2031
@@ -156,7 +156,7 @@ def test_a_read_racing_a_write_carries_the_version_it_parsed(monkeypatch):
     stale = load_scenario(path, AREA)
     monkeypatch.setattr(_pyogrio, "read_dataframe", real)
     assert stale.projects.set_index("project_id").loc["P2", "open_year"] != 2032  # parsed the old bytes
-    stale.set_seats("P1", seats_primary=999)
+    stale = stale.set_seats("P1", seats_primary=999)
     with pytest.raises(store.ScenarioChangedError):
         save_scenario(stale, path, overwrite=True, expected_version=stale.meta["file_version"])
     assert _seats("race", "P2")["open_year"] == 2032
@@ -188,8 +188,7 @@ def test_stored_scenario_of_another_area_is_refused(tmp_path):
     from scenarios import store
     from scenarios.model import resolve_scenario, save_scenario
 
-    s = resolve_scenario(AREA, "plan").copy("theirs")
-    s.area = "town-a"
+    s = resolve_scenario(AREA, "plan").copy("theirs").replace(area="town-a")
     save_scenario(s, store.store_dir(AREA, create=True) / "theirs.gpkg")
     with pytest.raises(Exception, match="belongs to study area 'town-a'"):
         resolve_scenario(AREA, "theirs")

@@ -1,4 +1,4 @@
-"""Issue 14 on real study-area folders (the grid area exported with `export_area`, read back
+"""Study-area folders (issue 14) (the grid area exported with `export_area`, read back
 through `--area DIR`): stores keyed by the folder, value ranges, duplicate districts, the cache."""
 
 from __future__ import annotations
