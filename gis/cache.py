@@ -29,7 +29,7 @@ from gis.study_area import StudyArea
 
 _LAYERS = ("boundary", "districts", "population", "facilities", "projects")
 #: Optional parts of a study area kept with it when present (tables or layers), and which are layers.
-_OPTIONAL = ("communities", "births", "housing")
+_OPTIONAL = ("communities", "births", "housing", "roster")
 _GEO_OPTIONAL = ("communities", "housing")
 _NODE_ATTRS = ("x", "y", "street_count")
 _EDGE_ATTRS = ("osmid", "highway", "name", "length", "geometry")

@@ -7,6 +7,8 @@ Layout::
                        housing (optional: housing_id, completion_year, dwellings; points)
       network.osm      OSM XML walking network (or network.osm.pbf)
       births.csv       optional: district_id, year, births (UTF-8) — the enrolment projection's births
+      enrolment.csv    optional: school_id, year, grade, pupils (UTF-8) — a pupil roster (学籍); grades
+                       K1-K3, 1-9; enrolment then follows grade progression (scenarios.roster)
       area.json        optional: name, synthetic flag, sources, cell size (written by export)
       README.txt       optional: what the files are, sources and licences (written by export)
 
@@ -43,16 +45,17 @@ from gis.study_area import StudyArea, cache_dir, validate_layers
 from layers.errors import InputError
 from layers.frames import empty_layer
 from layers.norms import AGE_60_DERIVED_NOTE
-from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, is_generated
-from layers.validate import validate_births, validate_layer
+from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, ROSTER_COLUMNS, is_generated
+from layers.validate import validate_births, validate_layer, validate_roster
 
 GPKG_NAME = "area.gpkg"
 NETWORK_NAMES = ("network.osm", "network.osm.pbf", "network.pbf")
 META_NAME = "area.json"
 BIRTHS_NAME = "births.csv"
+ROSTER_NAME = "enrolment.csv"
 README_NAME = "README.txt"
 #: The files of a study-area folder: what an export replaces, or removes when it has none of its own.
-OWN_FILES = (GPKG_NAME, *NETWORK_NAMES, BIRTHS_NAME, META_NAME, README_NAME)
+OWN_FILES = (GPKG_NAME, *NETWORK_NAMES, BIRTHS_NAME, ROSTER_NAME, META_NAME, README_NAME)
 
 
 def _read_network(path: Path, crs) -> tuple[nx.MultiDiGraph, nx.MultiDiGraph | None]:
@@ -189,10 +192,14 @@ def load_folder(path, **_ignored) -> StudyArea:
     births = None
     if (folder / BIRTHS_NAME).is_file():
         try:
-            raw_b = pd.read_csv(folder / BIRTHS_NAME, encoding="utf-8-sig", dtype={"district_id": str})
+            # as text: the checks quote the file's own cell (1e20, 2022.5) and parse before any arithmetic
+            raw_b = pd.read_csv(folder / BIRTHS_NAME, encoding="utf-8-sig", dtype=str, keep_default_na=False)
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
             raise InputError(f"not a readable CSV ({type(e).__name__})", file=folder / BIRTHS_NAME) from e
         births = validate_births(raw_b, districts["district_id"], source=str(folder / BIRTHS_NAME))
+    roster = None
+    if (folder / ROSTER_NAME).is_file():
+        roster = _read_roster(folder / ROSTER_NAME, facilities)
 
     communities = None
     if "communities" in present:  # the optional 社区 layer
@@ -213,8 +220,18 @@ def load_folder(path, **_ignored) -> StudyArea:
         synthetic=bool(meta.get("synthetic", False)) or generated,
         sources=_with_derived(meta.get("sources") or {"area": f"user study area {folder}"}, population),
         cell_size=meta.get("cell_size"), bike_graph=bike_graph, births=births, housing=housing,
-        communities=communities,
+        communities=communities, roster=roster,
     )
+
+
+def _read_roster(path: Path, facilities):
+    """The roster ``enrolment.csv`` as text (grades such as ``K1`` and ids such as ``007`` kept as written),
+    checked row by row against the facilities (:func:`layers.validate.validate_roster`)."""
+    try:
+        raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise InputError(f"not a readable CSV ({type(e).__name__})", file=path) from e
+    return validate_roster(raw, facilities, source=str(path))
 
 
 def _with_derived(sources: dict, population) -> dict:
@@ -227,7 +244,7 @@ def _with_derived(sources: dict, population) -> dict:
 
 
 #: Bump when :func:`load_folder` changes what it builds or checks: older cache entries are then ignored.
-FOLDER_CACHE_VERSION = 5  # 3: cycling graph and OSM filter report cached; 4: births, housing, communities, age_60_plus
+FOLDER_CACHE_VERSION = 6  # 3: cycling graph and OSM filter report cached; 4: births, housing, communities, age_60_plus; 6: roster, births bounds
 
 
 def _file_digest(path: Path) -> str:
@@ -241,7 +258,8 @@ def _file_digest(path: Path) -> str:
 def folder_cache_key(path) -> dict:
     """What a cached folder area is built from: its resolved path and the SHA-256 of each input file."""
     folder = Path(path).resolve()
-    files = [folder / GPKG_NAME, *(folder / n for n in NETWORK_NAMES), folder / META_NAME, folder / BIRTHS_NAME]
+    files = [folder / GPKG_NAME, *(folder / n for n in NETWORK_NAMES), folder / META_NAME, folder / BIRTHS_NAME,
+             folder / ROSTER_NAME]
     return {"kind": "folder", "version": FOLDER_CACHE_VERSION, "folder": str(folder),
             "files": {p.name: _file_digest(p) for p in files if p.is_file()}}
 
@@ -356,6 +374,8 @@ def _export_files(area: StudyArea, out: Path) -> list[Path]:
     if getattr(area, "births", None) is not None:
         # data the loader reads back: verbatim (a people's CSV prefixes "'" to "-1", issue 27)
         written.append(write_data_csv_atomic(area.births, out / BIRTHS_NAME))
+    if getattr(area, "roster", None) is not None:  # the roster's own columns, as loaded, verbatim
+        written.append(write_data_csv_atomic(area.roster[list(ROSTER_COLUMNS)], out / ROSTER_NAME))
     meta = {"name": area.name, "crs": area.crs, "synthetic": bool(area.synthetic), "sources": area.sources,
             "cell_size": area.cell_size, "layers": list(layers)}
     written.append(write_text_atomic(out / META_NAME, json.dumps(meta, ensure_ascii=False, indent=1)))

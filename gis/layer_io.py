@@ -104,8 +104,10 @@ def _find_column(df: pd.DataFrame, aliases: tuple[str, ...]) -> str | None:
     return next((lower[a] for a in aliases if a in lower), None)
 
 
-def _coord(v, *, file, row, field) -> float:
-    s = str(v).strip()
+def parse_coordinate(v, *, file, row, field) -> float:
+    """A longitude or latitude cell as a finite float; InputError naming the file, row and field
+    (an empty cell, None from a spreadsheet, text, NaN / infinity)."""
+    s = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
     if not s:
         raise InputError("missing coordinate; every row needs a location", file=file, row=row, field=field)
     try:
@@ -116,6 +118,9 @@ def _coord(v, *, file, row, field) -> float:
     if not math.isfinite(f):
         raise InputError(f"{v!r} is not a finite coordinate", file=file, row=row, field=field)
     return f
+
+
+_coord = parse_coordinate  # the name this module's callers use
 
 
 def points_from_csv(df: pd.DataFrame, *, file, coords: str = "wgs84") -> gpd.GeoDataFrame:

@@ -114,6 +114,9 @@ class StudyArea:
         with it the enrolment projection ages cohorts (scenarios.enrolment).
     housing : GeoDataFrame or None
         Optional housing pipeline (:data:`layers.schema.HOUSING_COLUMNS`); points.
+    roster : DataFrame or None
+        Optional pupil roster (学籍, :data:`layers.schema.ROSTER_COLUMNS`: school_id, year, grade,
+        pupils); with it enrolment follows grade progression (scenarios.roster).
     meta : dict
         How the area was obtained — loader bookkeeping, never used by an analysis:
         ``from_cache``, ``load_seconds``, ``report`` (demo build figures), ``layers`` (extra
@@ -148,6 +151,7 @@ class StudyArea:
     meta: dict = field(default_factory=dict, repr=False)
     births: pd.DataFrame | None = None
     housing: gpd.GeoDataFrame | None = None
+    roster: pd.DataFrame | None = None
 
     def __post_init__(self):
         # Elderly care counts people aged 60+ (Chinese bed ratios do); an area built from frames

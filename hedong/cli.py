@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "hedong.cmd_report",
     "hedong.cmd_batch",
     "hedong.cmd_app",
+    "hedong.cmd_area",
 )
 
 

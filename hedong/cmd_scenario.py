@@ -97,8 +97,9 @@ def register(subparsers) -> None:
     _add_common(p)
     p.add_argument("--from", dest="first", type=int, default=None, help="first year (default 2021)")
     p.add_argument("--to", dest="last", type=int, default=None, help="last year (default 2030)")
-    p.add_argument("--demand", choices=("cohort", "growth"), default=None,
-                   help="cohort: births and ageing (default when the area has births); growth: district growth_rate")
+    p.add_argument("--demand", choices=("roster", "cohort", "growth"), default=None,
+                   help="roster: grade progression from the pupil roster enrolment.csv (default when the area has one); "
+                        "cohort: births and ageing (default when the area has births); growth: district growth_rate")
     p.add_argument("--csv", metavar="FILE", help="write the long table as UTF-8-BOM CSV (Excel)")
     add_output_flags(p, append=False)
     p.set_defaults(func=cmd_enrolment)
@@ -241,7 +242,7 @@ def cmd_evaluate(args) -> int:
     evaluator = Evaluator.for_area(area)
     scn = resolve_scenario(area, args.scenario)
     ev = evaluator.evaluate(scn, args.year, args.minutes, assign=args.assign, zones=zones)
-    j = ev.to_json()
+    j = {**ev.to_json(), "synthetic": bool(area.synthetic)}  # generated data labelled, as coverage / indicators
     if args.warnings:
         years = [j if y == args.year else evaluator.evaluate(scn, y, args.minutes, assign=args.assign,
                                                                zones=zones).to_json() for y in EVALUATION_YEARS]
@@ -258,7 +259,7 @@ def cmd_evaluate(args) -> int:
         return 0
     rule = RULE_TEXT[j["assign"]]
     print(f"scenario {j['scenario']}, school year {j['year']} (from September; demand: {j['demand_mode']}, "
-          f"{j['seconds']:.2f} s)")
+          f"{j['seconds']:.2f} s)" + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
     print(f"rule: {rule}")
     print(seat_balance_text(j))
     for lv, L in j["levels"].items():
@@ -372,11 +373,12 @@ def cmd_enrolment(args) -> int:
     if args.csv:
         write_csv_atomic(df, args.csv)  # the one CSV writer for people (formula-safe)
     if args.json:
-        print_json({"area": area.name, "mode": df["mode"].iloc[0] if len(df) else args.demand,
+        print_json({"area": area.name, "synthetic": bool(area.synthetic), "mode": df["mode"].iloc[0] if len(df) else args.demand,
                     "years": list(range(first, last + 1)), "rows": df.drop(columns="mode").to_dict(orient="records")})
         return 0
     mode = df["mode"].iloc[0] if len(df) else ""
-    print(f"projected enrolment, {area.name} ({mode} mode; children of the level's ages living in each district)")
+    print(f"projected enrolment, {area.name} ({mode} mode; children of the level's ages living in each district)"
+          + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
     for lv, g in df.groupby("level", sort=False):
         w = g.pivot_table(index="district", columns="year", values="enrolment", sort=False)
         print(f"\n{lv}")

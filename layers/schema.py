@@ -81,9 +81,18 @@ HOUSING_OPTIONAL = ("name", "per100_kindergarten", "per100_primary", "per100_jun
 #: without it demand grows at the districts' ``growth_rate`` (the older mode).
 BIRTHS_COLUMNS = ("district_id", "year", "births")
 #: Optional per-district factors of the projection (districts layer columns): yearly child survival
-#: and yearly net migration of children (a rate, 0.01 = +1 % a year; default the district's
-#: ``growth_rate`` where present, else 0).
+#: and yearly net migration of children (a rate, 0.01 = +1 % a year; default 0 — a district's
+#: ``growth_rate`` is not applied on top of births, it serves the growth-rate mode only).
 DISTRICT_PROJECTION_COLUMNS = ("child_survival", "net_migration")
+
+#: Optional pupil roster of an area (``enrolment.csv`` in a study-area folder; 学籍: pupils by school,
+#: year and grade). ``school_id`` is a school's or kindergarten's ``facility_id``; ``grade`` is text.
+ROSTER_COLUMNS = ("school_id", "year", "grade", "pupils")
+#: Grades of the roster in order of progression, and the level each belongs to: kindergarten 小/中/大班
+#: (K1-K3), primary 1-6, junior 7-9.
+GRADE_LEVEL = {"K1": "kindergarten", "K2": "kindergarten", "K3": "kindergarten",
+               **{str(g): "primary" for g in range(1, 7)}, **{str(g): "junior" for g in range(7, 10)}}
+GRADES = tuple(GRADE_LEVEL)
 
 #: GeoPackage layers of a study area; projects and communities are optional.
 LAYERS_REQUIRED = ("boundary", "districts", "population", "facilities")

@@ -23,7 +23,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from layers.errors import InputError
-from layers.families import TYPE_CAPACITY, on_registry_change
+from layers.families import SERVICES, TYPE_CAPACITY, on_registry_change
 from layers.plan import OPENING_LAG, PROJECT_YEARS
 from layers.schema import (
     BIRTHS_COLUMNS,
@@ -34,9 +34,12 @@ from layers.schema import (
     FAMILIES,
     FAMILY_CAPACITY,
     FAMILY_LABELS,
+    GRADE_LEVEL,
+    GRADES,
     OPTIONAL_COHORTS,
     PROJECT_CAPACITY,
     PROJECT_TYPES,
+    ROSTER_COLUMNS,
     SUBTYPE_LABELS,
     SUBTYPES,
     derive_age_60_plus,
@@ -85,8 +88,19 @@ class Column:
 MAX_SEATS = 100_000
 #: Largest head count of one population cell (any cohort, and the total).
 MAX_CELL_COUNT = 1_000_000
-#: Yearly district growth rates accepted (``growth_rate``): -20 % to +20 % a year.
+#: Yearly district growth rates accepted (``growth_rate``, and ``net_migration`` of the cohort
+#: projection): -20 % to +20 % a year. A "2" meant as 2 % would multiply the children 19,683-fold by 2030.
 GROWTH_RATE_RANGE = (-0.2, 0.2)
+#: Yearly child survival accepted (``child_survival``): China's under-five mortality is a few per
+#: thousand, so anything below 0.9 a year is a typo, not a district.
+SURVIVAL_RANGE = (0.9, 1.0)
+#: Calendar years a births table may hold: the oldest child of the base year 2021 was born in 2006;
+#: the projection reads no year after 2035. A wider window keeps history and long series loadable.
+BIRTHS_YEAR_RANGE = (1950, 2100)
+#: Most live births of one district in one year. The largest Chinese county-level units have a few
+#: million residents, i.e. a few tens of thousands of births a year; a million is a typo (or a
+#: whole province), and keeps every later sum far from int64 / float overflow.
+MAX_BIRTHS = 1_000_000
 
 #: Capacity columns are whole numbers (0.6 seats would truncate to 0); area_m2 need not be.
 # Seats, places and beds are whole; areas (m², site or floor) are not.
@@ -420,8 +434,10 @@ def validate_frame(df: pd.DataFrame, layer: str, *, file, default_source: str = 
     result = df.copy()
     for c in spec:
         result[c.name] = pd.Series(out[c.name], index=df.index, dtype=column_dtype(c))
-    if layer == "districts" and "growth_rate" in df.columns:
-        result["growth_rate"] = out["growth_rate"]
+    if layer == "districts":
+        for col in ("growth_rate", "net_migration", "child_survival"):
+            if col in df.columns:
+                result[col] = out[col]
     if absent_cohorts:  # age_60_plus from age_65_plus by the census ratio; loaders note it in the sources
         result = result.drop(columns=absent_cohorts)
         derive_age_60_plus(result)
@@ -450,31 +466,46 @@ def column_dtype(c: Column) -> str:
 
 def _check_districts(df: pd.DataFrame, out: dict, file) -> None:
     """District names must be unique (maps and reports are keyed by name: two "Same" districts
-    merged into one row) and an optional ``growth_rate`` a number in :data:`GROWTH_RATE_RANGE`.
-    Adds the parsed rates to ``out["growth_rate"]`` (an empty cell is 0: no growth)."""
+    merged into one row); the optional ``growth_rate`` and ``net_migration`` are numbers in
+    :data:`GROWTH_RATE_RANGE`, ``child_survival`` in :data:`SURVIVAL_RANGE`. Adds the parsed values
+    to ``out[column]`` (an empty rate is 0: none; an empty survival is NaN: the norm's default)."""
     seen: dict[str, int] = {}
     for i, v in enumerate(out["name"]):
         if v in seen:
             raise InputError(f"duplicate district name {v!r} (also in row {seen[v] + 1}); names must be unique",
                              file=file, row=i + 1, field="name")
         seen[v] = i
-    if "growth_rate" not in df.columns:
-        return
-    lo, hi = GROWTH_RATE_RANGE
-    rates = []
-    for i, v in enumerate(df["growth_rate"]):
-        if _is_empty(v):
-            rates.append(0.0)
+    for col, (lo, hi), default, what in (
+            ("growth_rate", GROWTH_RATE_RANGE, 0.0, "a yearly rate between {lo:g} and {hi:g} (e.g. 0.02 for 2 % a year)"),
+            ("net_migration", GROWTH_RATE_RANGE, 0.0, "a yearly rate between {lo:g} and {hi:g} (e.g. 0.02 for 2 % a year)"),
+            ("child_survival", SURVIVAL_RANGE, None, "a yearly survival between {lo:g} and {hi:g} (e.g. 0.999)")):
+        if col not in df.columns:
             continue
-        try:
-            f = float(str(v).strip()) if isinstance(v, str) else float(v)
-        except (TypeError, ValueError, OverflowError):
-            f = math.nan
-        if not (math.isfinite(f) and lo <= f <= hi):
-            raise InputError(f"growth_rate {v!r} must be a yearly rate between {lo:g} and {hi:g} (e.g. 0.02 for "
-                             f"2 % a year)", file=file, row=i + 1, field="growth_rate")
-        rates.append(f)
-    out["growth_rate"] = rates
+        rates = []
+        for i, v in enumerate(df[col]):
+            if _is_empty(v):  # growth_rate / net_migration: none; child_survival: the norm's default
+                rates.append(default if default is not None else math.nan)
+                continue
+            try:
+                f = float(str(v).strip()) if isinstance(v, str) else float(v)
+            except (TypeError, ValueError, OverflowError):
+                f = math.nan
+            if not (math.isfinite(f) and lo <= f <= hi):
+                raise InputError(f"{col} {_text(v)!r} must be {what.format(lo=lo, hi=hi)}", file=file, row=i + 1,
+                                 field=col)
+            rates.append(f)
+        out[col] = rates
+
+
+def _text(v) -> str:
+    """A cell as its file wrote it: strings as they are, numbers without numpy's ``np.float64(...)``."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return str(v)
 
 
 def validate_geometry(gdf: gpd.GeoDataFrame, layer: str, *, file, boundary=None) -> gpd.GeoDataFrame:
@@ -577,10 +608,12 @@ def validate_layer(gdf: gpd.GeoDataFrame, layer: str, *, file, boundary=None,
 
 
 def validate_births(df, district_ids, source="births") -> pd.DataFrame:
-    """Check a births table (:data:`layers.schema.BIRTHS_COLUMNS`); :class:`InputError` naming row and field.
+    """Check a births table (:data:`layers.schema.BIRTHS_COLUMNS`); :class:`InputError` naming file, row and field.
 
-    Every district of the area needs at least one year; years are whole numbers, births finite
-    numbers >= 0; a district and year appear once. Rows are numbered from 1 (the CSV's data rows).
+    Every district of the area needs at least one year; years are whole numbers in
+    :data:`BIRTHS_YEAR_RANGE`, births numbers from 0 to :data:`MAX_BIRTHS`; a district and year
+    appear once. Each cell is checked as the file wrote it (the message quotes that text), before
+    any arithmetic: a ``1e20`` never reaches an int64. Rows are numbered from 1 (the CSV's data rows).
     """
     if not isinstance(df, pd.DataFrame):
         raise InputError("the births table must be a table of district_id, year, births", file=source)
@@ -589,16 +622,24 @@ def validate_births(df, district_ids, source="births") -> pd.DataFrame:
             raise InputError("column is missing", file=source, field=c)
     g = df[list(BIRTHS_COLUMNS)].copy()
     g["district_id"] = g["district_id"].astype(str).str.strip()
+    bounds = {"year": BIRTHS_YEAR_RANGE, "births": (0, MAX_BIRTHS)}
     for c in ("year", "births"):
-        v = pd.to_numeric(g[c], errors="coerce").to_numpy(float)
-        bad = ~np.isfinite(v) | (v < 0)
-        if c == "year":
-            bad |= ~bad & (v != np.floor(np.where(np.isfinite(v), v, 0)))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{c} must be a {'whole number' if c == 'year' else 'number'} >= 0, "
-                             f"got {df[c].iloc[i]!r}", file=source, row=i + 1, field=c)
-        g[c] = v.astype(np.int64) if c == "year" else v
+        vals = []
+        lo, hi = bounds[c]
+        for i, raw in enumerate(df[c].tolist()):
+            if _is_empty(raw):
+                raise InputError("is empty; give a number", file=source, row=i + 1, field=c)
+            try:
+                f = float(raw.strip()) if isinstance(raw, str) else float(raw)
+            except (TypeError, ValueError, OverflowError):
+                f = math.nan
+            whole = c != "year" or (math.isfinite(f) and f == math.floor(f))
+            if not (math.isfinite(f) and lo <= f <= hi and whole):
+                what = (f"a whole year from {lo} to {hi}" if c == "year"
+                        else f"a number of births from 0 to {hi:,} for one district and year")
+                raise InputError(f"{c} {_text(raw)!r} must be {what}", file=source, row=i + 1, field=c)
+            vals.append(f)
+        g[c] = np.asarray(vals, dtype=np.int64 if c == "year" else float)
     dup = g.duplicated(["district_id", "year"])
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
@@ -607,3 +648,69 @@ def validate_births(df, district_ids, source="births") -> pd.DataFrame:
     if missing:
         raise InputError(f"no births for district(s) {', '.join(missing[:5])}", file=source, field="district_id")
     return g
+
+
+#: Calendar years a pupil roster may hold (学籍 records: recent school years).
+ROSTER_YEAR_RANGE = (1990, 2100)
+
+
+def validate_roster(df, facilities, source="enrolment.csv") -> pd.DataFrame:
+    """Check a pupil roster (:data:`layers.schema.ROSTER_COLUMNS`); :class:`InputError` naming file, row and field.
+
+    ``school_id`` must be the ``facility_id`` of a facility with seats of the grade's level
+    (``seats_primary`` for grades 1-6 ...); ``grade`` one of :data:`layers.schema.GRADES` (``K1``-``K3``,
+    ``1``-``9``); ``year`` a whole year in :data:`ROSTER_YEAR_RANGE`; ``pupils`` a whole number from 0
+    to :data:`MAX_SEATS`; a school, year and grade appear once. Cells are checked as the file wrote
+    them (the message quotes that text). Rows are numbered from 1 (the CSV's data rows).
+
+    Returns
+    -------
+    DataFrame
+        ``school_id`` (str), ``year`` (int64), ``grade`` (str), ``pupils`` (int64), ``level`` (str).
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise InputError("the roster must be a table of school_id, year, grade, pupils", file=source)
+    for c in ROSTER_COLUMNS:
+        if c not in df.columns:
+            raise InputError(f"column is missing (the roster's columns are {', '.join(ROSTER_COLUMNS)})",
+                             file=source, field=c)
+    fac = facilities.set_index(facilities["facility_id"].astype(str))
+    ids, years, grades, pupils, levels = [], [], [], [], []
+    for i, r in enumerate(df[list(ROSTER_COLUMNS)].itertuples(index=False)):
+        row = i + 1
+        sid = "" if _is_empty(r.school_id) else _text(r.school_id).strip()
+        if sid not in fac.index:
+            raise InputError(f"school_id {sid!r} is not a facility_id of the facilities layer", file=source, row=row,
+                             field="school_id")
+        g = "" if _is_empty(r.grade) else _text(r.grade).strip().upper()
+        if g not in GRADE_LEVEL:
+            raise InputError(f"grade {_text(r.grade)!r} must be one of {', '.join(GRADES)} (K1-K3 kindergarten "
+                             f"小/中/大班, 1-6 primary, 7-9 junior)", file=source, row=row, field="grade")
+        level = GRADE_LEVEL[g]
+        cap = SERVICES[level].capacity
+        seats = fac.loc[sid, cap] if cap in fac.columns else 0
+        seats = seats.iloc[0] if isinstance(seats, pd.Series) else seats
+        if not (pd.notna(seats) and float(seats) > 0):
+            raise InputError(f"school {sid!r} has no {cap} in the facilities layer, so it cannot hold {level} grade "
+                             f"{g}", file=source, row=row, field="school_id")
+        for field, v, (lo, hi), out in (("year", r.year, ROSTER_YEAR_RANGE, years),
+                                        ("pupils", r.pupils, (0, MAX_SEATS), pupils)):
+            try:
+                f = math.nan if _is_empty(v) else (float(v.strip()) if isinstance(v, str) else float(v))
+            except (TypeError, ValueError, OverflowError):
+                f = math.nan
+            if not (math.isfinite(f) and lo <= f <= hi and f == math.floor(f)):
+                raise InputError(f"{field} {_text(v)!r} must be a whole number from {lo} to {hi}", file=source,
+                                 row=row, field=field)
+            out.append(int(f))
+        ids.append(sid)
+        grades.append(g)
+        levels.append(level)
+    out = pd.DataFrame({"school_id": pd.Series(ids, dtype=object), "year": pd.Series(years, dtype="int64"),
+                        "grade": pd.Series(grades, dtype=object), "pupils": pd.Series(pupils, dtype="int64"),
+                        "level": pd.Series(levels, dtype=object)})
+    dup = out.duplicated(["school_id", "year", "grade"])
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError("a school, year and grade appear twice", file=source, row=i + 1, field="grade")
+    return out

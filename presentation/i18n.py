@@ -457,9 +457,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.walk_share": {"zh": "步行可达比例（规范核查）", "en": "Walk share (norm check)"},
     "app.seat_balance": {"zh": "分街道学位余缺", "en": "Seat balance by subdistrict"},
     "app.enrolment_chart": {"zh": "在学需求预测 2021-2030（按街道）", "en": "Projected enrolment 2021-2030 by subdistrict"},
-    "app.enrolment_help": {"zh": "{mode}：出生与年龄推移（出生数为演示假设，按全国趋势生成）",
-                           "en": "{mode}: births and cohort ageing (the demo's births are an assumption shaped on "
-                                 "the national trend)"},
+    "app.enrolment_help": {"zh": "{mode}：出生与年龄推移（演示出生数为生成数据：各年全国出生人口按人口规模缩放）",
+                           "en": "{mode}: births and cohort ageing (the demo's births are generated: the national "
+                                 "births of each year scaled to the town)"},
     "app.catchment_help": {"zh": "划片：每名儿童分到本街道有空位的学校，步行时间只报告不设上限；步行比例为规范核查。",
                            "en": "Catchment: each child gets a seat in a school of its own subdistrict with room; the "
                                  "walking time is reported, not used to refuse a seat. The walk share is the norm "

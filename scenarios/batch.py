@@ -24,7 +24,8 @@ What the parameters change:
 * ``birth_factor`` multiplies the area's births table (the cohort projection of
   :mod:`scenarios.enrolment`; an area without births has nothing to scale);
 * ``migration_factor`` multiplies each district's yearly net migration of children (the
-  ``net_migration`` / ``growth_rate`` the projection reads; :func:`scenarios.enrolment.district_factors`);
+  ``net_migration`` of the cohort mode, default 0, :func:`scenarios.enrolment.district_factors`; and the
+  ``growth_rate`` of the growth-rate mode);
 * ``walk_speed`` (m/min) — travel time is street length / speed for the walking network and the
   snap offsets alike, so a limit of ``M`` minutes at speed ``v`` reaches exactly the cells within
   ``M * v / v0`` minutes at the norm speed ``v0``; the task evaluates that limit and reports the

@@ -96,11 +96,15 @@ def test_birth_factor_scales_children_born_after_the_base_year(small_demo):
     base = level_children(small_demo, "kindergarten", 2030)
     drawn = level_children(B.draw_area(small_demo, 1.3, 1.0), "kindergarten", 2030)
     np.testing.assert_allclose(drawn, 1.3 * base, rtol=1e-12)
-    # a migration factor changes the yearly rate: with growth g per district, f = s (1 + m g)
-    g = small_demo.districts.set_index("district_id")["growth_rate"].astype(float)
-    assert (g != 0).any()
-    moved = level_children(B.draw_area(small_demo, 1.0, 0.0), "kindergarten", 2030)
-    assert not np.allclose(moved, base)
+    # a migration factor scales each district's net_migration m: f = s (1 + factor m). The demo has none
+    # (default 0: growth_rate is not applied on top of births), so the factor changes nothing there ...
+    np.testing.assert_allclose(level_children(B.draw_area(small_demo, 1.0, 0.0), "kindergarten", 2030), base)
+    # ... and on districts with a net migration it does
+    d = small_demo.districts.assign(net_migration=0.02)
+    mig = small_demo.replace(districts=d, validate=False)
+    with_m = level_children(mig, "kindergarten", 2030)
+    assert not np.allclose(with_m, base)
+    np.testing.assert_allclose(level_children(B.draw_area(mig, 1.0, 0.0), "kindergarten", 2030), base)
 
 
 # ---------------------------------------------------------------- a small Dask run (fast)

@@ -7,8 +7,10 @@ import json
 import geopandas as gpd
 import pytest
 
+from demo.facilities import project_capacity, scaled_capacity
 from hedong import cli
 from hedong.cmd_info import info_dict
+from layers.plan import SCHOOL_PROGRAMME
 from layers.schema import COHORTS, FAMILIES
 
 TOP_KEYS = ["area", "synthetic", "crs", "network", "population", "districts", "facilities", "planned_projects"]
@@ -46,9 +48,13 @@ def test_info_json_keys_and_figures(capsys, small_as_default):
     assert [set(r) for r in d["districts"]] == [{"id", "name", "population"}] * 9
     assert list(d["facilities"]) == list(FAMILIES) and sum(d["facilities"].values()) == len(a.facilities)
     p = d["planned_projects"]
-    assert p == {"count": 28, "primary_seats": 25920, "junior_seats": 15000,
+    # the small demo's projects shrink with the town (x 0.15 in whole classes; full scale: 25,920 / 15,000)
+    want = {c: sum(scaled_capacity(project_capacity(t), 0.15)[c] * n for t, n in SCHOOL_PROGRAMME["counts"].items())
+            for c in ("seats_primary", "seats_junior")}
+    assert p == {"count": 28, "primary_seats": want["seats_primary"], "junior_seats": want["seats_junior"],
                  "by_year": {"2021": 4, "2022": 9, "2023": 9, "2024": 2, "2025": 4},
                  "by_open_year": {"2022": 4, "2023": 9, "2024": 9, "2025": 2, "2026": 4}}
+    assert 0.13 < want["seats_primary"] / 25920 < 0.17
 
 
 def test_info_human_output(capsys, small_as_default):

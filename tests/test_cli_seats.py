@@ -104,3 +104,34 @@ def test_catchment_zones_replace_districts(capsys, tmp_path):
     (tmp_path / "bad.geojson").write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
     rc, _, err = run(capsys, "evaluate", "--assign", "catchment", "--zones", str(tmp_path / "bad.geojson"))
     assert rc == 2 and "zone" in err
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_enrolment_and_evaluate_say_generated(capsys, monkeypatch, tmp_path, synthetic):
+    """Generated data is labelled in text and JSON (a top-level ``synthetic`` key), as coverage does;
+    real data carries no such notice."""
+    use_area(monkeypatch, tmp_path, AREA.replace(synthetic=synthetic, validate=False))
+    for argv in (("enrolment",), ("evaluate", "--scenario", "plan", "--year", "2025")):
+        rc, out, _ = run(capsys, *argv, "--json")
+        assert rc == 0 and json.loads(out)["synthetic"] is synthetic
+        rc, out, _ = run(capsys, *argv)
+        assert rc == 0 and ("GENERATED DEMO DATA, not real" in out.splitlines()[0]) is synthetic
+
+
+def test_roster_drives_evaluate_and_enrolment(capsys, monkeypatch, tmp_path):
+    """With a roster the CLI's demand mode is ``roster`` and the seat balance's enrolment of a covered
+    district is the roster's (primary school s1 in D1: grades 1-6 of 20 pupils, held at ratio 1 ->
+    the 2021 roster year has 120 pupils; grade 1 enters from births x 20 / 100)."""
+    roster = pd.DataFrame([("s1", 2021, str(g), 20) for g in range(1, 7)], columns=["school_id", "year", "grade", "pupils"])
+    births = pd.DataFrame({"district_id": ["D1", "D2"], "year": [2015, 2015], "births": [100, 150]})
+    use_area(monkeypatch, tmp_path, AREA.replace(roster=roster, births=births, validate=False))
+    rc, out, _ = run(capsys, "enrolment", "--json")
+    j = json.loads(out)
+    assert rc == 0 and j["mode"] == "roster"
+    rows = {(r["district_id"], r["level"], r["year"]): r["enrolment"] for r in j["rows"]}
+    assert rows["D1", "primary", 2021] == 120 and rows["D1", "primary", 2026] == 120  # births held at 100
+    rc, out, _ = run(capsys, "evaluate", "--scenario", "existing", "--year", "2021", "--json")
+    ev = json.loads(out)
+    assert rc == 0 and ev["demand_mode"] == "roster"
+    d1 = {r["district_id"]: r for r in ev["levels"]["primary"]["by_district"]}["D1"]
+    assert d1["enrolment"] == 120

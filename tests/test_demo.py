@@ -13,13 +13,13 @@ import pytest
 import shapely
 
 from demo import yuncheng as demo
-from demo.facilities import project_types_by_year
+from demo.facilities import project_capacity, project_types_by_year, scaled_capacity
 
 from conftest import SMALL_SCALE
 from oracle import population_share, walk_minutes
-from demo.people import CHILD_YEARS, SHARE_0_14, SHARE_65_PLUS
+from demo.people import CHILD_AGES, CHILD_YEARS, SHARE_65_PLUS, town_children
 from demo.streets import NAME_PATTERN
-from layers import plan
+from layers import norms, plan
 from layers.schema import (COHORTS, FACILITY_COLUMNS, FAMILIES, POPULATION_COLUMNS, PROJECT_COLUMNS, SUBTYPES,
                            is_generated)
 
@@ -115,10 +115,12 @@ def test_population_totals_and_cohorts(small_demo):
     assert (p[list(COHORTS)].sum(axis=1) <= p["pop_total"]).all()
     total = p["pop_total"].sum()
     child = p[list(CHILD_YEARS)].sum().sum()
-    assert child / total == pytest.approx(SHARE_0_14, abs=0.002)
+    assert 0.15 < child / total < 0.18  # births x survival: about 16.5 % (census 17.95 % counts migrants too)
     assert p["age_65_plus"].sum() / total == pytest.approx(SHARE_65_PLUS, abs=0.002)
-    for c, y in CHILD_YEARS.items():  # 3/3/6/3 of the 15 years
-        assert p[c].sum() / child == pytest.approx(y / 15, abs=0.002)
+    for c, (lo, hi) in CHILD_AGES.items():  # each band is the town's births of its years x survival
+        assert p[c].sum() == pytest.approx(town_children(total, lo, hi), abs=1)
+    # the bands follow the births, not their width: ages 0-2 (born 2019-21) fewer than 3-5 (2016-18)
+    assert p["age_0_2"].sum() < 0.8 * p["age_3_5"].sum()
     assert p["cell_id"].is_unique
     assert set(p["district_id"]) <= set(small_demo.districts["district_id"])
 
@@ -173,8 +175,20 @@ def test_projects_follow_the_plan(small_demo):
     counts = plan.SCHOOL_PROGRAMME["counts"]
     assert len(prj) == sum(counts.values()) == 28
     assert prj["type"].value_counts().to_dict() == counts
-    assert prj["seats_primary"].sum() == plan.SCHOOL_PROGRAMME["primary_seats"] == 25920
-    assert prj["seats_junior"].sum() == plan.SCHOOL_PROGRAMME["junior_seats"] == 15000
+    # below scale 1 each project shrinks with the town, in whole classes (demo.facilities.scaled_capacity)
+    for col, level in (("seats_primary", "primary"), ("seats_junior", "junior"), ("places_kindergarten", "kindergarten")):
+        size = norms.CLASS_SIZE[level]
+        assert (prj[col] % size == 0).all(), col
+        full = prj["type"].map(lambda t: project_capacity(t)[col])
+        assert ((prj[col] > 0) == (full > 0)).all()
+        assert (np.abs(prj[col] - full * 0.15) <= size / 2 + 1e-9)[full * 0.15 >= size / 2].all(), col
+    assert "x 0.15 with the demo's scale" in prj["source"].iloc[0]
+    # the plan's totals at full scale
+    full_primary = sum(project_capacity(t)["seats_primary"] * n for t, n in counts.items())
+    full_junior = sum(project_capacity(t)["seats_junior"] * n for t, n in counts.items())
+    assert full_primary == plan.SCHOOL_PROGRAMME["primary_seats"] == 25920
+    assert full_junior == plan.SCHOOL_PROGRAMME["junior_seats"] == 15000
+    assert scaled_capacity(project_capacity("primary"), 1.0) == project_capacity("primary")
     # The plan's years are construction (拟建) years: build_year; pupils arrive one September later.
     by_year = prj["build_year"].value_counts().sort_index()
     assert {str(k): int(v) for k, v in by_year.items()} == {"2021": 4, "2022": 9, "2023": 9, "2024": 2, "2025": 4}
@@ -311,3 +325,20 @@ def test_damaged_cache_meta_is_rebuilt_not_fatal(tmp_path, small_demo):
     assert load_study_area(folder, {"k": 1}) is None
     (folder / "meta.json").write_text("[1, 2]", encoding="utf-8")
     assert load_study_area(folder, {"k": 1}) is None
+
+
+@pytest.mark.slow
+def test_utilisation_at_small_scale_near_full_scale(small_demo, full_demo):
+    """The 28 projects shrink with the town below scale 1 (seats x scale, whole classes), so seat
+    utilisation (enrolment / seats) at 0.15 stays near scale 1's — before, the issue measured 44 % at
+    0.15 against 92 % at 1. Measured now: primary 90 / 90 % (2023) and 66 / 66 % (2026), junior 76 / 72 %
+    and 67 / 63 %, kindergarten 74 / 64 % and 47 / 41 % (0.15 / 1; the small town's existing
+    kindergartens come in whole sites, hence the widest gap)."""
+    from scenarios.evaluate import evaluate
+
+    for year in (2023, 2026):
+        small = evaluate(small_demo, "plan", year).to_json()["levels"]
+        full = evaluate(full_demo, "plan", year).to_json()["levels"]
+        for lv in small:
+            assert small[lv]["utilisation"] == pytest.approx(full[lv]["utilisation"], abs=0.15), (lv, year)
+        assert small["primary"]["utilisation"] == pytest.approx(full["primary"]["utilisation"], abs=0.03)

@@ -1,5 +1,7 @@
 """Evaluation invariants on the synthetic grid and the small demo; plan seats by year."""
 
+import json
+
 import numpy as np
 
 from scenario_helpers import grid_area
@@ -49,8 +51,8 @@ def test_minutes_override_and_catchments():
 
 def test_small_demo_invariants_and_seats(small_demo):
     """By 2026 (the 2025 projects open the September after construction starts) the plan adds exactly
-    25,920 primary and 15,000 junior seats; in 2025 the primary school started that year seats nobody."""
-    from layers.plan import SCHOOL_PROGRAMME
+    its projects' seats (at full scale 25,920 primary and 15,000 junior; the small demo's projects are
+    x 0.15 in whole classes); in 2025 the primary school started that year seats nobody."""
 
     prev, by_year = None, {}
     for e in evaluate_years(small_demo, "plan", (*YEARS, 2026)):
@@ -61,9 +63,9 @@ def test_small_demo_invariants_and_seats(small_demo):
                 assert j["levels"][lv]["seats"] >= prev["levels"][lv]["seats"]
         prev = by_year[j["year"]] = j
     base = evaluate(small_demo, "existing", 2026).to_json()
-    assert prev["levels"]["primary"]["seats"] - base["levels"]["primary"]["seats"] == SCHOOL_PROGRAMME["primary_seats"]
-    assert prev["levels"]["junior"]["seats"] - base["levels"]["junior"]["seats"] == SCHOOL_PROGRAMME["junior_seats"]
     p = small_demo.projects
+    assert prev["levels"]["primary"]["seats"] - base["levels"]["primary"]["seats"] == int(p["seats_primary"].sum())
+    assert prev["levels"]["junior"]["seats"] - base["levels"]["junior"]["seats"] == int(p["seats_junior"].sum())
     built_2025 = int(p.loc[p["build_year"] == 2025, "seats_primary"].sum())
     assert built_2025 > 0
     assert by_year[2026]["levels"]["primary"]["seats"] - by_year[2025]["levels"]["primary"]["seats"] == built_2025
@@ -84,24 +86,29 @@ def test_unserved_split_hand_worked():
 
 
 def test_demand_grows_by_district_rate_from_the_base_year():
-    """Children in year Y = the base-year cohort x (1 + district growth_rate) ** (Y - 2021), whole
-    children per cell; the evaluation's level and district demand are exactly those sums."""
+    """Children in year Y = the base-year cohort x (1 + district growth_rate) ** (Y - 2021), made whole
+    within each district (largest remainder: no cell moves by a whole child, every district total is
+    the rounded unrounded sum); the evaluation's level and district demand are exactly those sums."""
     from scenarios.demand import BASE_YEAR, children
 
     a = grid_area()  # D1 grows 0 %, D2 5 % a year
     pop = a.population
     rate = pop["district_id"].map({"D1": 0.0, "D2": 0.05}).to_numpy()
     for year in (BASE_YEAR, 2025, 2035):
-        want = np.rint(pop["age_6_11"].to_numpy() * (1 + rate) ** (year - BASE_YEAR)).astype(int)
+        raw = pop["age_6_11"].to_numpy() * (1 + rate) ** (year - BASE_YEAR)
         got = children(a, "primary", year)
-        assert (got == want).all(), year
+        assert (np.abs(got - raw) < 1).all(), year
+        want = {d: int(np.rint(raw[pop["district_id"].to_numpy() == d].sum())) for d in ("D1", "D2")}
+        assert {d: int(got[pop["district_id"].to_numpy() == d].sum()) for d in want} == want
         L = evaluate(a, "existing", year, levels=("primary",)).to_json()["levels"]["primary"]
-        assert L["demand"] == want.sum()
+        assert L["demand"] == sum(want.values())
         rows = {r["district_id"]: r["demand"] for r in L["by_district"]}
-        assert rows == {d: int(want[pop["district_id"].to_numpy() == d].sum()) for d in ("D1", "D2")}
+        assert rows == want
     assert children(a, "primary", 2035).sum() > children(a, "primary", 2021).sum()
     flat = grid_area(growth=False)
-    assert (children(flat, "junior", 2030) == np.rint(flat.population["age_12_14"]).astype(int)).all()
+    flat_raw = flat.population["age_12_14"].to_numpy(float)
+    assert (np.abs(children(flat, "junior", 2030) - flat_raw) < 1).all()
+    assert children(flat, "junior", 2030).sum() == children(flat, "junior", 2021).sum()
 
 
 def test_build_year_is_not_opening():
@@ -129,5 +136,7 @@ def test_one_level_alone_gives_the_same_numbers(small_demo):
         for lv in ("primary", "junior", "kindergarten"):
             one = evaluate(small_demo, "plan", 2025, levels=(lv,), assign=assign).to_json()
             assert list(one["levels"]) == [lv]
-            assert one["levels"][lv] == full["levels"][lv], (assign, lv)
+            # compared as JSON text: a district without seats has NaN utilisation, and NaN != NaN
+            assert json.dumps(one["levels"][lv], sort_keys=True, default=str) == json.dumps(full["levels"][lv], sort_keys=True, default=str), \
+                (assign, lv)
             assert one["class_checks"] == full["class_checks"] and one["building"] == full["building"]

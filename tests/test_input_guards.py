@@ -36,7 +36,7 @@ def test_scenario_file_with_a_far_project_is_refused_on_every_path(tmp_path, mon
     s = resolve_scenario(area, "plan").copy("far")
     p = s.projects.copy()
     p.loc[0, "geometry"] = gpd.GeoSeries([Point(lon, lat)], crs=4326).to_crs(area.crs).iloc[0]
-    s.projects = p
+    s = s.replace(projects=p)  # Scenario is immutable: replace() returns the edited copy
     f = write_scenario_file(s, tmp_path / f"far{suffix}")
     with pytest.raises(InputError) as e:
         resolve_scenario(area, str(f))
@@ -94,7 +94,7 @@ def test_an_empty_seats_cell_in_a_scenario_file_names_the_file(tmp_path):
 
     area = grid_area()
     s = resolve_scenario(area, "plan").copy("holes")
-    s.projects = s.projects.astype({"seats_primary": float})
+    s = s.replace(projects=s.projects.astype({"seats_primary": float}))
     s.projects.loc[0, "seats_primary"] = float("nan")
     f = write_scenario_file(s, tmp_path / "holes.gpkg")
     with pytest.raises(InputError) as e:
