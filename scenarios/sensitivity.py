@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from scenarios.batch import draw_area
-from scenarios.demand import LEVELS, YEAR_RANGE, check_year, children
+from scenarios.demand import (LEVELS, YEAR_RANGE, check_year, children, largest_remainder_by_group,
+                              unrounded_children)
 from scenarios.enrolment import default_mode
 from scenarios.evaluate import Evaluator
 from scenarios.model import facilities_for, resolve_scenario, validate_projects
@@ -99,8 +100,9 @@ def sensitivity(area, scenario, year: int, assign: str = "catchment", levels=LEV
         for lv in levels:
             if has_births or f == 1.0:
                 dem = children(drawn, lv, year, mode=mode)
-            else:  # no births to scale: the level's demand itself
-                dem = np.rint(children(area, lv, year, mode=mode) * f).astype(np.int64)
+            else:  # no births to scale: the level's demand itself, rounded as demand is (per district)
+                dem = largest_remainder_by_group(unrounded_children(area, lv, year, mode=mode) * f,
+                                                 area.population["district_id"].astype(str).to_numpy())
             res = ev.evaluate_level(fac, lv, year, minutes, demand=dem, assign=assign, demand_mode=mode,
                                     zones=zones)
             fig = _level_figures(res, assign)

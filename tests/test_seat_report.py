@@ -176,3 +176,20 @@ def test_evaluate_json_carries_warnings_and_sensitivity(grid, capsys):
         assert (base["enrolment"], base["seats"], base["without_seat"]) == (L["enrolment"], L["seats"], L["unserved"])
     rc, stdout, _ = run_cli(["scenario", "evaluate", "--year", "2025", "--warnings", "--sensitivity"], capsys)
     assert rc == 0 and "学位预警 2021-2030" in stdout and "sensitivity, 2025" in stdout
+
+
+def test_sensitivity_without_births_scales_the_demand():
+    """An area without a births table (the growth-rate projection) has no births to scale: the band is
+    the level's demand × 0.85 / × 1.15, rounded per district like demand itself."""
+    from scenarios.demand import unrounded_children
+
+    area = grid_area()
+    assert getattr(area, "births", None) is None
+    s = sensitivity(area, "plan", 2025)
+    assert s["births_method"] == "demand"
+    for r in s["rows"]:
+        if r["factor"] != "births":
+            continue
+        raw = unrounded_children(area, r["level"], 2025) * r["value"]
+        d = pd.Series(raw).groupby(area.population["district_id"].astype(str).to_numpy()).sum()
+        assert r["enrolment"] == int(sum(round(v) for v in d))
