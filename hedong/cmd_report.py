@@ -9,9 +9,11 @@ from __future__ import annotations
 from gis import areas  # called as areas.load_area_cached: one place a caller can swap the loader
 from hedong.cli import add_area_argument
 from hedong.output import check_out_file, print_json, table
+from layers.params import choices_of
 from layers.plan import EVALUATION_YEARS
 from presentation.report_xlsx import note_rows, write_report
 from scenarios.demand import check_year
+from scenarios.evaluate import evaluate
 from scenarios.seat_report import seat_report
 
 
@@ -29,7 +31,7 @@ def register(subparsers) -> None:
     p.add_argument("--scenario", default="plan", help="shipped name, stored name or file (default plan)")
     p.add_argument("--year", type=int, default=2026, help="school year of the schools sheet and the sensitivity "
                                                           "(from September; default 2026)")
-    p.add_argument("--assign", choices=("catchment", "walk"), default="catchment",
+    p.add_argument("--assign", choices=choices_of(evaluate, "assign"), default="catchment",
                    help="catchment (default, 划片): each child seated in its own subdistrict; walk: within the norm "
                         "walking limit. Every school figure and warning follows the rule chosen")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="headers and labels (default zh)")

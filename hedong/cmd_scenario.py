@@ -56,7 +56,7 @@ def _add_common(p, area=True, json=True):
 
 
 def _add_assign(p) -> None:
-    p.add_argument("--assign", choices=sorted(choices_of(evaluate, "assign")), default="catchment",
+    p.add_argument("--assign", choices=choices_of(evaluate, "assign"), default="catchment",
                    help="the enrolment rule every headline, table and school figure follows: catchment (default, "
                         "划片) — each child seated in a school of its own district with room, no walking cut-off; "
                         "walk — seated only within the norm walking limit. The walking norm check is always reported "

@@ -54,9 +54,10 @@ from scenarios.enrolment import default_mode
 from scenarios.model import PLAN_YEARS, _district_of, classes_of, facilities_for, resolve_scenario
 from scenarios.one_rule import apply_catchment, school_classes, walk_check
 
-#: Assignment modes: ``walk`` (within the norm walking limit, the existing keys) and ``catchment``
-#: (划片: own district, capacity, no cut-off; new key ``catchment``).
-ASSIGN_MODES = ("walk", "catchment")
+#: Assignment rules, the command line's default first: ``catchment`` (划片: own district, capacity, no
+#: cut-off; details under ``catchment``) and ``walk`` (within the norm walking limit). One rule per run:
+#: a level's headline figures follow the rule, the walking norm check is ``walk_check`` (scenarios.one_rule).
+ASSIGN_MODES = ("catchment", "walk")
 #: The one check of an ``assign`` argument (and the CLI's ``--assign`` choices).
 ASSIGN = Options(ASSIGN_MODES, "assignment")
 #: The checks every evaluation entry point declares.
