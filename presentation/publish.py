@@ -330,7 +330,7 @@ def add_seat_frame(m, area, *, compact: bool = False, legend: bool = True) -> li
     the legends (unless ``legend=False``: the page shows :func:`seat_legend_html` beside the map) and the
     sources. Returns the switchable layers as ``[(key, FeatureGroup)]``."""
     lang = getattr(m, "_hedong_lang", "zh")
-    districts = webmap.add_districts(m, area, population=False)
+    districts = webmap.add_districts(m, area)
     boundary = webmap.add_boundary(m, area)
     if legend:
         legends.add_legend(m, _seat_legend_blocks(lang, compact), compact=compact)

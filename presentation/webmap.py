@@ -46,7 +46,7 @@ from presentation import assets as _assets
 from presentation.controls import LayerRegistry, Script, add_layer_control, register_layers
 from presentation.folium_render import FixedStyleGeoJson
 from presentation.geojson import (
-    as_facilities, cell_rows_of, cell_square_texts, cell_squares, facility_table, geojson_features,
+    as_facilities, cell_rows_of, cell_square_texts, cell_squares, district_population, facility_table, geojson_features,
     life_circle_cells, static_layer, street_features)
 from presentation.i18n import display_names, family_label, t
 from presentation.legends import (
@@ -123,30 +123,35 @@ def add_boundary(m: folium.Map, area, *, lang: str | None = None) -> folium.Feat
     return fg
 
 
-def _district_outlines(features: dict, lang: str) -> folium.GeoJson:
-    """Subdistrict outlines with a name / population tooltip (features carry ``label`` and ``pop``)."""
+def _district_outlines(features: dict, lang: str, fields=("label", "pop")) -> folium.GeoJson:
+    """Subdistrict outlines with a name (``label``) and, when the features carry it, population (``pop``) tooltip."""
+    aliases = {"label": t("district", lang), "pop": t("population_n", lang)}
     return FixedStyleGeoJson(
         features, {"color": "#555555", "weight": 1.2, "fillOpacity": 0.0, "fillColor": "#ffffff"},
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(["label", "pop"], aliases=[t("district", lang), t("population_n", lang)],
+        tooltip=folium.GeoJsonTooltip(list(fields), aliases=[aliases[f] for f in fields],
                                       localize=True, sticky=False),
     )
 
 
 def add_districts(m: folium.Map, area, *, lang: str | None = None, labels: bool = True,
                   population: bool = True) -> folium.FeatureGroup:
-    """Subdistrict outlines with a hover tooltip (name, population) and, optionally, name labels."""
+    """Subdistrict outlines with a hover tooltip (name, and the residents counted in the population layer)
+    and, optionally, name labels.
+
+    ``population=False`` (or an area without a population layer) leaves the population out of the tooltip.
+    It used to write ``pop = 0`` instead, and every map that passed it (seat, edit, optimiser, my-place,
+    life-circle maps; issue 26 #1) hovered "Population 0" over every subdistrict."""
     lang = lang or getattr(m, "_hedong_lang", "zh")
     d = area.districts.copy()
     d["label"] = display_names(d, lang)
+    fields = ["label"]
     if population and len(area.population):
-        pop = area.population.groupby(area.population["district_id"].astype(str))["pop_total"].sum()
-        d["pop"] = d["district_id"].astype(str).map(pop).fillna(0).round().astype(int)
-    else:
-        d["pop"] = 0
+        d["pop"] = district_population(area, d)
+        fields.append("pop")
     g = to_display(d, display_crs(m), simplify_m=10)
     fg = folium.FeatureGroup(name=t("districts", lang), show=True)
-    _district_outlines(geojson_features(g, ["label", "pop"]), lang).add_to(fg)
+    _district_outlines(geojson_features(g, fields), lang, fields).add_to(fg)
     fg.add_to(m)
     if labels:
         lab = folium.FeatureGroup(name=t("district_labels", lang), show=True)
@@ -629,7 +634,7 @@ def life_circle_map(area, covered: dict, minutes: float, *, lang: str = "zh", ti
     m = base_map(area, tiles=tiles, lang=lang, tianditu_key=tianditu_key)
     groups = life_circle_cells(area.population, covered, area.cell_size or 100.0)
     add_life_circle(m, groups, minutes, total=len(covered))
-    add_districts(m, area, population=False)
+    add_districts(m, area)
     add_boundary(m, area)
     fams = sorted({f for k in covered if k in SERVICES for f in SERVICES[k].families}, key=list(FAMILIES).index)
     fac = area.facilities if facilities is None else as_facilities(facilities)

@@ -157,7 +157,7 @@ def edit_map_cached(spec: str, scale: float, skey: str, lang_: str, _scen=None):
     project and its proposed site are a script run on it (:func:`edit_layers_cached`)."""
     a = get_area(spec, scale)
     em = webmap.base_map(a, lang=lang_)
-    layers = [("districts", webmap.add_districts(em, a, labels=False, population=False))]
+    layers = [("districts", webmap.add_districts(em, a, labels=False))]
     layers += [(f"family:{f}", fg) for f, fg in webmap.add_facilities(em, _scen.projects, planned=True).items()]
     legends.add_attribution(em, a)
     controls.register_layers(em, layers)
@@ -244,7 +244,7 @@ def sites_base_cached(spec: str, scale: float, lang_: str):
     candidates and chosen sites are a layers script run on it (:func:`sites_layers_cached`)."""
     a = get_area(spec, scale)
     m = webmap.base_map(a, lang=lang_)
-    districts = webmap.add_districts(m, a, population=False)
+    districts = webmap.add_districts(m, a)
     boundary = webmap.add_boundary(m, a)
     legends.add_notice(m, a, collapsed=True)  # under the page's own notice: one line that unfolds
     legends.add_attribution(m, a)
@@ -279,7 +279,7 @@ def place_base_cached(spec: str, scale: float, lang_: str):
     a = get_area(spec, scale)
     m = webmap.base_map(a, lang=lang_)
     layers = [("streets", webmap.add_streets(m, a, lang=lang_)),
-              ("districts", webmap.add_districts(m, a, population=False)), ("boundary", webmap.add_boundary(m, a))]
+              ("districts", webmap.add_districts(m, a)), ("boundary", webmap.add_boundary(m, a))]
     layers += [(f"family:{f}", fg) for f, fg in webmap.add_facilities(m, a.facilities).items()]
     legends.add_notice(m, a)
     legends.add_attribution(m, a)  # the sources, as on every other map

@@ -21,7 +21,8 @@ def page_coverage():
     spec, sc = area_spec(), demo_scale()
     c1, c2 = st.columns(2)
     mode = c1.radio(tr("mode"), ["walk", "bike"], format_func=lambda k, L=lang(): tr(k, L), key="cov_mode", horizontal=True)
-    minutes = float(c2.slider(tr("minutes"), 5, 30, 15, step=5, key="cov_minutes"))
+    st.session_state.setdefault("cov_minutes", 15)  # a kept choice: set here, not as the widget's default
+    minutes = float(c2.slider(tr("minutes"), 5, 30, step=5, key="cov_minutes"))
     rows, dist = [], {}
     for s in SERVICES:
         r = service_cached(spec, sc, s, minutes, mode, "none", None)

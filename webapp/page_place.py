@@ -46,7 +46,8 @@ def page_place():
                          format_func=lambda i, L=labels: L[i])
         if i is not None:
             point = (float(f.geometry.iloc[i].x), float(f.geometry.iloc[i].y))
-    minutes = float(st.select_slider(tr("place_iso"), [5, 10, 15, 20, 30], 15, key="place_iso_min"))
+    st.session_state.setdefault("place_iso_min", 15)  # a kept choice: set here, not as the widget's default
+    minutes = float(st.select_slider(tr("place_iso"), [5, 10, 15, 20, 30], key="place_iso_min"))
     outside = False
     if point is not None:  # a place outside the study area is an error, not an answer (the site checks' rule)
         try:

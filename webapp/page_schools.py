@@ -21,7 +21,8 @@ from webapp.cached import (edit_layers_cached, edit_map_cached, enrolment_cached
                            gains_layers_cached, projects_wgs84_cached, seat_layers_cached, seat_map_base_cached)
 from webapp.page_optimise import optimise_section
 from webapp.state import (EDITED_SUFFIX, _apply_pending_selection, _original_of, area, area_spec, current_scenario,
-                          demo_scale, get_scenario, keep_working_copy, lang, scenario_key, scenario_label,
+                          demo_scale, get_scenario, keep_working_copy, lang, remember_choices, scenario_key,
+                          scenario_label,
                           scenario_names, service_label, tr, working_copies, working_copy)
 from webapp.widgets import (apply_map_click, balance_config, balance_frame, balance_styled, chart, class_flag_label,
                             district_labels, labelled, show_map, show_table)
@@ -57,7 +58,8 @@ def schools_view(a, scen, names: list[str]):
     and optimiser sections below (nor redraws their maps)."""
     spec, sc = area_spec(), demo_scale()
     c2, c3, c4 = st.columns([3, 2, 3])
-    year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], 2025, key="year")
+    st.session_state.setdefault("year", 2025)  # a kept choice: set here, not as the widget's default
+    year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], key="year")
     level = c3.radio(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="level",
                      horizontal=True)
     assign = c4.radio(tr("assign"), ["catchment", "walk"], format_func=lambda k, L=lang(): tr(f"assign_{k}", L),
@@ -138,6 +140,7 @@ def schools_view(a, scen, names: list[str]):
             flagged["name"] = display_names(flagged, lang())
             st.dataframe(flagged.drop(columns=["name_en"], errors="ignore"), hide_index=True, width="stretch")
     compare_section(a, scen, ev, ev_json, int(year), level, names, assign)
+    remember_choices()  # a fragment's rerun: year, level, rule and compare target into the URL too
 
 
 def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str], assign: str = "walk"):

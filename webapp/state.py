@@ -185,3 +185,109 @@ def get_area(spec: str, scale: float):
 def scenario_cached(spec: str, scale: float, name: str, version: str):
     """A shipped or stored scenario, read once per version of its source (:func:`scenario_version`)."""
     return resolve_scenario(get_area(spec, scale), name)
+
+
+# ---------------------------------------------------------------- choices that stay (issue 26 #2, item 3)
+
+def _one_of(options):
+    return lambda v: v if v in options else None
+
+
+def _int_in(lo: int, hi: int, step: int = 1):
+    def parse(v):
+        try:
+            x = int(str(v))
+        except ValueError:
+            return None
+        return x if lo <= x <= hi and (x - lo) % step == 0 else None
+    return parse
+
+
+def _name(v):
+    """A scenario name from a URL: the store's rule (letters, digits, ``-_.``, CJK) is checked by the page,
+    which drops a name it does not list; here only its length and printable characters."""
+    v = str(v)
+    return v if 0 < len(v) <= 80 and v.isprintable() else None
+
+
+def _point(v):
+    """``"lon,lat"`` from a URL: two finite numbers in range (the page then checks it is in the study area)."""
+    try:
+        lon, lat = (float(x) for x in str(v).split(","))
+    except ValueError:
+        return None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # NaN fails these too
+        return None
+    return (round(lon, 6), round(lat, 6))
+
+
+def _kept_choices() -> dict:
+    """Session key -> (URL parameter, parser of the URL's text that returns None for a bad value).
+
+    Built when asked: the service and level lists are read at run time (a family registered later is
+    offered), and the scenario years from the model."""
+    from layers.families import LEVELS, SERVICES
+    from presentation.i18n import LANGS
+    from scenarios.model import PLAN_YEARS
+
+    services, modes, minutes = _one_of(list(SERVICES)), _one_of(("walk", "bike")), _int_in(5, 30, 5)
+    return {"lang": ("lang", _one_of(LANGS)), "page": ("page", _one_of(PAGES)),
+            "area": ("area", _one_of(area_options())),
+            "map_service": ("service", services), "map_minutes": ("minutes", minutes), "map_mode": ("mode", modes),
+            "cov_service": ("cov_service", services), "cov_minutes": ("cov_minutes", minutes),
+            "cov_mode": ("cov_mode", modes),
+            "year": ("year", _int_in(PLAN_YEARS[0], PLAN_YEARS[-1])), "level": ("level", _one_of(list(LEVELS))),
+            "assign": ("assign", _one_of(("catchment", "walk"))), "scenario": ("scenario", _name),
+            "compare": ("compare", _name), "place_point": ("place", _point),
+            "place_iso_min": ("place_minutes", lambda v: (lambda x: x if x in (5, 10, 15, 20, 30) else None)(
+                _int_in(5, 30, 5)(v)))}
+
+
+def _url_text(v) -> str:
+    """A choice as URL text (a point as ``lon,lat``)."""
+    if isinstance(v, (tuple, list)):
+        return ",".join(f"{float(x):.6f}" for x in v)
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def restore_choices():
+    """Bring back the user's choices before any widget is drawn (the start of every run).
+
+    Streamlit forgets a widget's value on a run that does not draw it: a page change lost the service,
+    minutes, year, scenario … (issue 26 #2). Every choice of :func:`_kept_choices` is also kept under
+    ``_kept`` (state Streamlit leaves alone) and put back when its widget comes again. On the session's
+    first run the URL's query parameters set them: a reload or a shared link opens the same view.
+    A bad value in the URL is ignored (the widget's default is shown)."""
+    ss = st.session_state
+    kept = ss.setdefault("_kept", {})
+    if not ss.get("_url_read"):
+        ss["_url_read"] = True
+        qp = st.query_params
+        for key, (param, parse) in _kept_choices().items():
+            if param in qp:
+                v = parse(qp[param])
+                if v is not None:
+                    kept[key] = v
+                    ss[key] = v
+    for key in _kept_choices():
+        if key in ss:
+            kept[key] = ss[key]
+        elif key in kept:
+            ss[key] = kept[key]
+
+
+def remember_choices(keys=None):
+    """Keep the current choices (``keys``: default all of :func:`_kept_choices`) and write them into the
+    URL's query parameters — called after the widgets, at the end of a run and of a fragment's rerun."""
+    ss, kept = st.session_state, st.session_state.setdefault("_kept", {})
+    choices = _kept_choices()
+    for key in (keys or choices):
+        if key in ss:
+            kept[key] = ss[key]
+    want = {param: _url_text(kept[key]) for key, (param, _) in choices.items() if kept.get(key) is not None}
+    qp = st.query_params
+    for param, text in want.items():
+        if qp.get(param) != text:
+            qp[param] = text
