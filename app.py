@@ -16,6 +16,7 @@ can also be typed into the sidebar).
 
 from __future__ import annotations
 
+import html
 import os
 
 import streamlit as st
@@ -28,6 +29,7 @@ from webapp.page_map import page_map
 from webapp.page_place import page_place
 from webapp.page_publish import page_publish
 from webapp.page_schools import page_schools
+from webapp.text import md, tr_md
 from webapp.state import AREAS, PAGES, area, area_options, lang, remember_choices, restore_choices, tr
 
 st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️", layout="wide")
@@ -71,19 +73,19 @@ def main():
         st.selectbox(tr("area"), options, key="area")
         st.text_input(tr("area_folder"), key="area_folder")
         if typed and typed not in options:
-            st.error(f"{typed}: not a folder")
+            st.error(tr_md("not_a_folder", folder=typed))
         page = st.radio(tr("page"), PAGES, format_func=lambda k, L=lang(): tr(k, L), key="page")
     st.title(tr("title"))
     with st.spinner(tr("loading")):
         a = area()
     if getattr(a, "synthetic", False):
-        st.warning(legends.notice_text(a, lang()), icon="⚠️")  # the notice starts with 演示数据（生成）
+        st.warning(md(legends.notice_text(a, lang())), icon="⚠️")  # the notice starts with 演示数据（生成）
     elif legends.estimate_text(a, lang()):  # real data with estimated layers (Helsinki's population)
-        st.info(legends.estimate_text(a, lang()), icon="ℹ️")
+        st.info(md(legends.estimate_text(a, lang())), icon="ℹ️")
     {"map": page_map, "place": page_place, "coverage": page_coverage, "schools": page_schools, "indicators": page_indicators,
      "publish": page_publish}[page]()
     with st.sidebar:
-        st.caption(legends.attribution_text(a, lang()))
+        st.caption(md(html.unescape(legends.attribution_text(a, lang()))))  # HTML-escaped for maps; text here
         if getattr(a, "sources", None):
             with st.expander(t("page.sources", lang())):  # each layer's source and licence, as the area states it
                 # plain escaped HTML: a grid here loaded the data-grid's code on every first page (~0.1 s)

@@ -190,6 +190,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "cohort.age_60_plus": {"zh": "60岁以上老人", "en": "residents aged 60+"},
     "cohort.age_65_plus": {"zh": "65岁以上老人", "en": "residents aged 65+"},
     # ------------------------------------------------ the app (app.py)
+    "app.scen.existing": {"zh": "现状", "en": "Existing"},
+    "app.scen.plan": {"zh": "规划方案", "en": "Plan"},
+    "app.scen.plan-growth": {"zh": "规划方案（按人口增长调整）", "en": "Plan (adjusted to growth)"},
+    "app.walk_measure": {"zh": "{minutes}分钟步行可达的{cohort}比例", "en": "Share of {cohort} within a {minutes}-min walk"},
+    "app.lc_source": {"zh": "依据：GB 50180-2018《城市居住区规划设计标准》第3.0.4条；TD/T 1062-2021《社区生活圈规划技术指南》",
+                      "en": "After GB 50180-2018 (Standard for planning and design of urban residential areas), "
+                            "section 3.0.4, and TD/T 1062-2021 (Guidelines for community life-circle planning)"},
+    "app.input_error": {"zh": "输入有误（详情见英文原文）：{detail}", "en": "Input problem: {detail}"},
+    "app.not_a_folder": {"zh": "{folder}：不是文件夹", "en": "{folder}: not a folder"},
     "app.title": {"zh": "河东规划 · 公共服务设施规划", "en": "Hedong Planner · public-service facilities"},
     "app.area": {"zh": "研究范围", "en": "Study area"},
     "app.area_folder": {"zh": "或研究范围文件夹路径", "en": "or a study-area folder"},
@@ -233,8 +242,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.method.2sfca": {"zh": "2SFCA（两步移动搜索）", "en": "2SFCA (two-step floating catchment)"},
     "app.method.e2sfca": {"zh": "E2SFCA（分段距离衰减）", "en": "E2SFCA (stepped distance decay)"},
     "app.method.g2sfca": {"zh": "G2SFCA（高斯距离衰减）", "en": "G2SFCA (Gaussian distance decay)"},
-    "app.enrolment_growth": {"zh": "growth：按各街道人口图层的年增长率外推（无出生数据）",
-                             "en": "growth: each subdistrict's children carried forward at its yearly growth rate (no "
+    "app.enrolment_growth": {"zh": "按各街道人口图层的年增长率外推（无出生数据）",
+                             "en": "Each subdistrict's children carried forward at its yearly growth rate (no "
                                    "births table)"},
     "app.edit_now": {"zh": "所选项目（当前位置）", "en": "The project chosen (where it is now)"},
     "app.edit_to": {"zh": "拟移至此处（点击“应用修改”生效）", "en": "Proposed site (takes effect with Apply)"},
@@ -289,8 +298,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
                        "en": "Click a facility for its name, type, capacity and who it serves."},
     "app.loading": {"zh": "正在加载研究范围和路网…", "en": "Loading the study area and street network…"},
     "app.gaps": {"zh": "规范服务半径缺口", "en": "Gaps against the norm radius"},
-    "app.gaps_help": {"zh": "半径为 NORMS.md 中的默认值（规范值，非实测），按路网步行距离计算。标记：C = 已在所引规范中核实；S = 二手来源（他人转引或旧版规范）；U = 未核实，仅作默认值。",
-                      "en": "Radii are the NORMS.md defaults (norms, not measurements), as network walking "
+    "app.gaps_help": {"zh": "半径为规范的默认值（规范值，非实测），按路网步行距离计算。标记：C = 已在所引规范中核实；S = 二手来源（他人转引或旧版规范）；U = 未核实，仅作默认值。",
+                      "en": "Radii are the norms' default values (norms, not measurements), as network walking "
                             "distance. Marks: C = read in the cited source; S = secondary (quoted by others "
                             "or an older edition); U = not confirmed, a default only."},
     "app.gap_level": {"zh": "设施等级", "en": "Facility level"},
@@ -442,13 +451,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.walk_share": {"zh": "步行可达比例（规范核查）", "en": "Walk share (norm check)"},
     "app.seat_balance": {"zh": "分街道学位余缺", "en": "Seat balance by subdistrict"},
     "app.enrolment_chart": {"zh": "在学需求预测 2021-2030（按街道）", "en": "Projected enrolment 2021-2030 by subdistrict"},
-    "app.enrolment_help": {"zh": "{mode}：出生与年龄推移（出生数为演示假设，按全国趋势生成）",
-                           "en": "{mode}: births and cohort ageing (the demo's births are an assumption shaped on "
-                                 "the national trend)"},
+    "app.enrolment_help": {"zh": "按出生与年龄推移预测（出生数为演示假设，按全国趋势生成）",
+                           "en": "Projected from births and cohort ageing (the demo's births are an assumption shaped "
+                                 "on the national trend)"},
     "app.catchment_help": {"zh": "划片：每名儿童分到本街道有空位的学校，步行时间只报告不设上限；步行比例为规范核查。",
                            "en": "Catchment: each child gets a seat in a school of its own subdistrict with room; the "
                                  "walking time is reported, not used to refuse a seat. The walk share is the norm "
                                  "check."},
+    "app.walk_help": {"zh": "步行范围：在规范步行时间内按学位容量分配（入学人数最多、步行最少），超出步行时间的儿童计为未满足；"
+                           "这是规范核查，实际入学按划片。",
+                      "en": "Walk: children get seats within the norm walking time, by capacity (most seated, least "
+                            "walking); children beyond it count as unserved. A norm check: enrolment itself is by "
+                            "catchment."},
     "app.years_note": {"zh": "{year}年指{year}年9月开学的学年；项目自开办年份起招生；规划“拟建”年份为开工年份。",
                        "en": "{year} = the school year starting September {year}; projects take pupils from their "
                              "opening year; the plan's build year (ni jian, 'to be built') is when construction starts."},

@@ -196,7 +196,7 @@ def test_coverage_norm_gaps(at, small_demo):
     assert shown["标记"].tolist() == tot["mark"].tolist()
     assert shown["半径外人数"].tolist() == tot["demand_beyond"].round().astype(int).tolist()
     np.testing.assert_allclose(shown["半径外比例"].to_numpy(float), 100 * tot["demand_share_beyond"].to_numpy(float))
-    assert "NORMS.md" in " ".join(c.value for c in at.caption)
+    assert "半径为规范的默认值" in " ".join(c.value for c in at.caption)  # in words, not a file name
     for level in ("junior", "day_care"):
         at.selectbox(key="gap_level").set_value(level).run()
         assert not at.exception, [e.value for e in at.exception]
@@ -304,7 +304,7 @@ def test_schools_compare_and_bad_upload(at):
     goto(at, "schools")
     at.selectbox(key="compare").set_value("existing").run()
     assert not at.exception
-    assert any("差值" in m.value and "− existing" in m.value for m in at.markdown)
+    assert any("差值" in m.value and "− 现状" in m.value for m in at.markdown)
 
 
 def test_schools_table_names_in_the_session_language(at):

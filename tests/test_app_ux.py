@@ -145,3 +145,90 @@ def test_a_bad_url_value_is_ignored():
     app = new_app({"service": "nope", "minutes": "7", "year": "1900", "page": "../etc", "place": "nan,1"})
     assert app.selectbox(key="map_service").value == "fitness"
     assert app.sidebar.radio(key="page").value == "map"
+
+
+# ---------------------------------------------------------------- #6 codes and the other language, #7, #10
+
+def shown_text(app) -> str:
+    """Every word the page shows: captions, markdown, boxes, metric labels, selectbox options, table heads
+    and cells."""
+    parts = []
+    for kind in ("markdown", "caption", "info", "warning", "error", "success", "subheader"):
+        parts += [str(e.value) for e in getattr(app, kind)]
+    parts += [m.label for m in app.metric]
+    for sb in app.selectbox:
+        parts += [sb.label, *map(str, sb.options)]
+    for df in app.dataframe:
+        v = df.value
+        parts += [str(c) for c in v.columns] + [str(x) for x in v.astype(str).to_numpy().ravel()[:400]]
+    return "\n".join(parts)
+
+
+CODES = re.compile(r"NORMS\.md|clause \d|pop_total|age_\d|age_60|cohort：|growth：|\bplan-growth\b|-edited")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_codes_on_any_page(lang):
+    """Issue 26 #6: no file names, clause codes, column names or scenario codes on screen, in either language
+    ("cohort：…", existing / plan-growth / plan-edited, "NORMS.md", "clause 3.0.4", "share of pop_total")."""
+    app = new_app({"lang": lang})
+    for page in ("map", "place", "coverage", "schools", "indicators", "publish"):
+        goto(app, page)
+        if page == "schools":  # the scenario lists in words ("existing" is also an English word elsewhere)
+            for key in ("scenario", "compare"):
+                assert not {"existing", "plan"} & set(app.selectbox(key=key).options), app.selectbox(key=key).options
+        found = sorted(set(CODES.findall(shown_text(app))))
+        assert not found, (page, found)
+
+
+def test_scenario_names_in_the_session_language():
+    from webapp.state import scenario_label
+
+    assert [scenario_label(n, "zh") for n in ("existing", "plan", "plan-growth", "plan-edited", "我的方案1-edited")] == [
+        "现状", "规划方案", "规划方案（按人口增长调整）", "规划方案（已修改）", "我的方案1（已修改）"]
+    assert scenario_label("plan-edited", "en") == "Plan (edited)"
+
+
+def test_chinese_page_gives_an_error_a_chinese_lead_in():
+    """Issue 26 #6: an engine's (English) message on a Chinese page comes with a Chinese lead-in."""
+    app = new_app({"page": "place"})
+    app.radio(key="place_how").set_value("type").run()
+    app.text_input(key="place_text").input("abc").run()
+    errs = [e.value for e in app.error]
+    assert errs and all(e.startswith("输入有误") for e in errs), errs
+
+
+def test_walk_rule_shows_its_own_caption():
+    """Issue 26 #7: the walk assignment showed the catchment caption ("Catchment: each child gets a seat …")."""
+    app = new_app({"page": "schools", "lang": "en"})
+    caps = " ".join(c.value for c in app.caption)
+    assert "Catchment: each child" in caps and "Walk: children get seats" not in caps
+    app.radio(key="assign").set_value("walk").run()
+    caps = " ".join(c.value for c in app.caption)
+    assert "Catchment: each child" not in caps and "Walk: children get seats" in caps
+
+
+def test_indicator_table_converts_without_arrow_errors():
+    """Issue 26 #10: every visit to Plan indicators printed pyarrow's ``ArrowInvalid`` (a blank row number
+    beside numbers); the table the page shows converts to Arrow as it is."""
+    import pyarrow as pa
+
+    app = new_app({"page": "indicators"})
+    for df in app.dataframe:
+        pa.Table.from_pandas(df.value)  # raises ArrowInvalid on a mixed column
+
+
+# ---------------------------------------------------------------- issue 27 #12: text from data is text
+
+HOSTILE = "![](http://host/beacon.png) [phish](http://host/login)"
+
+
+def test_md_escapes_every_markdown_construct():
+    from webapp.text import md
+
+    s = md(HOSTILE + "\n# h *e* `c` $x$ :red[r] <b>x</b> www.host.org a@b.org")
+    for raw in ("![", "](", "[phish]", "\n", "# h", "*e*", "`c`", "$x$", ":red[", "<b>", "www.", "a@b.org", "http://"):
+        assert not re.search(r"(?<!\\)" + re.escape(raw), s), raw  # none left unescaped
+    # the text is unchanged once the escapes are read
+    assert re.sub(r"\\(.)", r"\1", s) == " ".join((HOSTILE + "\n# h *e* `c` $x$ :red[r] <b>x</b> www.host.org "
+                                                   "a@b.org").split())

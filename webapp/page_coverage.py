@@ -89,7 +89,7 @@ def tiered_section(spec: str, sc: float, minutes: float, mode: str):
     lt = report_cached(spec, sc, minutes, mode, "none", None)["life_circle_tiered"]
     lg = lang()
     st.subheader(lt["name"][lg] + tr("tiered_suffix"))
-    st.caption(lt["source"])
+    st.caption(tr("lc_source"))  # the report's ``source`` is English (a JSON value): the catalogue's words here
     k1, k2 = st.columns(2)
     k1.metric(tr("tiered_all"), f"{lt['all_services_share']:.1%}")
     k2.metric(tr("tiered_mean"), f"{lt['mean_services_within']:.2f}")

@@ -7,9 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from presentation import publish as pub
-from presentation.i18n import display_names, indicator_unit, t
+from presentation.i18n import cohort_label, display_names, indicator_unit, t
 from webapp.cached import indicators_cached
 from webapp.state import area_spec, demo_scale, lang, tr
+from webapp.text import md
 from webapp.widgets import district_labels, labelled
 
 
@@ -25,7 +26,8 @@ def page_indicators():
         return "" if v is None else format(v, "g")
 
     # values as the published index shows them (pub.fmt_value: two decimals, — for none), units in words
-    show = pd.DataFrame([[r["no"] or "", r["indicator"], indicator_unit(r["unit"], lg), plan_figure(r["baseline_2020"]),
+    # the plan's row number as text: a blank beside numbers made pyarrow fail on every visit (issue 26 #10)
+    show = pd.DataFrame([["" if r["no"] in (None, "") else str(r["no"]), r["indicator"], indicator_unit(r["unit"], lg), plan_figure(r["baseline_2020"]),
                           plan_figure(r["target_2025"]), pub.fmt_value(r["value"]),
                           f'{pub.STATUS_MARK[r["status"]]} {t("status." + r["status"], lg)}', r["note"]]
                          for r in rows], columns=names)
@@ -37,7 +39,9 @@ def page_indicators():
         byd.index = district_labels(byd.index).to_numpy()  # the subdistricts in the session's language
         byd.index.name = tr("district")
     st.dataframe(byd, width="stretch", key="indicator_districts")
-    walk = [{names[1]: r["indicator"], t("col.walk_measure", lg): r["walking"]["measure"][lg],
+    # the measure in words of the catalogue (the engine's English text named the column: "share of age_0_2")
+    walk = [{names[1]: r["indicator"], t("col.walk_measure", lg): tr("walk_measure", minutes=f'{r["walking"]["minutes"]:g}',
+                                                                       cohort=cohort_label(r["walking"]["cohort"], lg)),
              tr("share_col"): round(r["walking"]["value"], 3)} for r in rows if r["walking"]]
     if walk:
         st.caption(tr("walking_beside"))
@@ -46,7 +50,7 @@ def page_indicators():
     for r in rows:
         missing = (r.get("detail") or {}).get("without_site")
         if missing:
-            st.caption(r["indicator"])
+            st.caption(md(r["indicator"]))
             miss = pd.DataFrame(missing)
             miss["name"] = display_names(miss, lg)
             table_, cfg = labelled(miss.drop(columns=["name_en"], errors="ignore"), drop=())  # headers in words

@@ -16,6 +16,7 @@ from presentation.i18n import display_names
 from scenarios.sites import check_sites
 from webapp.cached import place_base_cached, place_layers_cached
 from webapp.state import area, area_spec, demo_scale, lang, service_label, tr
+from webapp.text import error_text, md
 from webapp.upload import parse_lonlat
 from webapp.widgets import newest_click, show_map
 
@@ -38,7 +39,7 @@ def page_place():
             try:
                 point = parse_lonlat(text, coords)
             except InputError as e:
-                st.error(e.one_line())
+                st.error(error_text(e))
     elif how == "facility":
         f = a.facilities.to_crs(4326)
         labels = [f"{n} · {i18n.family_label(fam, lang())}" for n, fam in zip(display_names(f, lang()), f["family"])]
@@ -74,7 +75,7 @@ def page_place():
             return
         lon, lat = point
         if outside:
-            st.error(tr("place_outside", lon=f"{lon:.6f}", lat=f"{lat:.6f}", area=a.name))
+            st.error(tr("place_outside", lon=f"{lon:.6f}", lat=f"{lat:.6f}", area=md(a.name)))
             return
         glon, glat = (float(v) for v in wgs84_to_gcj02(lon, lat))
         st.markdown(f"**{tr('place_at')}** WGS84 {lon:.6f}, {lat:.6f} · GCJ-02 {glon:.6f}, {glat:.6f}")

@@ -24,6 +24,7 @@ from webapp.state import (EDITED_SUFFIX, _apply_pending_selection, _original_of,
                           demo_scale, get_scenario, keep_working_copy, lang, remember_choices, scenario_key,
                           scenario_label,
                           scenario_names, service_label, tr, working_copies, working_copy)
+from webapp.text import error_text, md, tr_md
 from webapp.widgets import (apply_map_click, balance_config, balance_frame, balance_styled, chart, class_flag_label,
                             district_labels, labelled, show_map, show_table)
 
@@ -42,9 +43,9 @@ def page_schools():
                  format_func=lambda n, L=lang(), W=frozenset(n for (_, n) in working_copies()): scenario_label(n, L, W))
     scen = current_scenario()
     if (a.name, scen.name) in working_copies():
-        st.caption(f"{scenario_label(scen.name)} · {tr('edited')}")
+        st.caption(f"{md(scenario_label(scen.name))} · {tr('edited')}")
     if st.session_state.get("_saved_msg"):
-        st.success(st.session_state.pop("_saved_msg"))
+        st.success(st.session_state.pop("_saved_msg"))  # escaped where it is made
     schools_view(a, scen, names)
     edit_section(a, scen)
     actions_section(a, scen)
@@ -77,10 +78,11 @@ def schools_view(a, scen, names: list[str]):
     k5.metric(tr("per_class"), "—" if not lv["classes"] else f"{lv['pupils_per_class']:.1f}")
     k6.metric(tr("walk_share_short"), "—" if not lv["demand"] else f"{lv['walk_share']:.1%}",
               help=tr("walk_share"))
-    st.caption(tr("catchment_help") + " " + tr("years_note", year=int(year)))
+    # the caption of the rule chosen (the walk rule showed the catchment's: issue 26 #7)
+    st.caption(tr("catchment_help" if assign == "catchment" else "walk_help") + " " + tr("years_note", year=int(year)))
     if ev_json["building"]:
         b_ = pd.DataFrame(ev_json["building"])
-        st.caption(tr("building", year=int(year), names=", ".join(
+        st.caption(tr_md("building", year=int(year), names=", ".join(
             f"{n} ({by}→{oy})" for n, by, oy in zip(display_names(b_, lang()), b_["build_year"], b_["open_year"]))))
     st.subheader(tr("seat_balance"))
     bal = balance_frame(ev_json["levels"][level])
@@ -100,8 +102,8 @@ def schools_view(a, scen, names: list[str]):
             en_ = en.assign(district=district_labels(en["district"]).to_numpy(), year=en["year"].astype(str))
             chart(en_[["year", "district", "enrolment"]], "line", "year", "enrolment", "district",
                   x_title=tr("year"), x_type="ordinal", key="enrolment_chart")
-            st.caption(tr("enrolment_help", mode=en["mode"].iloc[0]) if en["mode"].iloc[0] == "cohort"
-                       else tr("enrolment_growth") if en["mode"].iloc[0] == "growth" else en["mode"].iloc[0])
+            st.caption(tr("enrolment_help") if en["mode"].iloc[0] == "cohort"
+                       else tr("enrolment_growth") if en["mode"].iloc[0] == "growth" else md(en["mode"].iloc[0]))
         schools = pub.school_points(ev, level)
         if len(schools):
             st.caption(tr("per_school"))
@@ -156,14 +158,14 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
     o = get_scenario(a, other)
     o_json, o_ev = evaluation_cached(spec, sc, scenario_key(o), year, level, _scen=o, assign=assign)
     d = delta(o_json, ev_json)[level]  # second minus first: scenario − baseline
-    head = tr("delta", scen=scenario_label(scen.name), base=scenario_label(other))
+    head = tr_md("delta", scen=scenario_label(scen.name), base=scenario_label(other))
     st.markdown(f"**{head}** · {t('seats', lang())} {d['seats']:+,.0f} · "
                 f"{tr('balance')} {d['balance']:+,.0f} · {t('col.assigned', lang())} {d['assigned']:+,.0f} · "
                 f"{t('unserved', lang())} {d['unserved']:+,.0f}")
     st.caption(tr("delta_help"))
     acts = action_diff(o, scen)  # what the scenario does that the baseline does not
     if acts:
-        st.caption(f"{tr('actions')}: " + "; ".join(f"{r['action_id']} {r['change']}: {r['details']}" for r in acts))
+        st.caption(f"{tr('actions')}: " + md("; ".join(f"{r['action_id']} {r['change']}: {r['details']}" for r in acts)))
     left, right = st.columns([3, 2])
     with right:
         show_table(pd.DataFrame(d["by_district"]), key="delta_table")
@@ -207,7 +209,7 @@ def actions_section(a, scen):
                 keep_working_copy(a, new, _original_of(scen.name))
                 st.rerun()
             except InputError as e:
-                st.error(e.one_line())
+                st.error(error_text(e))
         if len(scen.actions):
             rid = b2.selectbox(tr("remove_action"), scen.actions["action_id"].astype(str).tolist(), key="act_rm_id")
             if b2.button(tr("remove_action"), key="act_rm"):
@@ -230,7 +232,7 @@ def edit_section(a, scen):
         names_ = dict(zip(ids, display_names(p, lang())))
         pid = st.selectbox(tr("project"), ids, key="edit_pid", format_func=lambda i: f"{i} · {names_[i]}")
         row = p[p["project_id"].astype(str) == pid].iloc[0]
-        st.caption(tr("working_note", name=scenario_label(working_copy(a, scen).name)) + " " + tr("place_hint"))
+        st.caption(tr_md("working_note", name=scenario_label(working_copy(a, scen).name)) + " " + tr("place_hint"))
         # The form's keys carry the scenario's content hash: when the stored file changes (another
         # edit landed), the fields start from the new values, not stale ones.
         ver = scenario_key(scen).split(":")[-1]
@@ -273,22 +275,22 @@ def edit_section(a, scen):
                 st.session_state.pop("edit_click", None)
                 st.rerun()
             except InputError as e:
-                st.error(e.one_line())
+                st.error(error_text(e))
     c1, c2 = st.columns([3, 1])
     new_name = c1.text_input(tr("new_name"), key="new_name")
     if c2.button(tr("save"), key="save_scenario") and new_name:
         try:
             path = save_from_app(a, scen, new_name)
-            st.session_state["_saved_msg"] = tr("saved_listed", name=new_name) + f" ({path})"
+            st.session_state["_saved_msg"] = tr_md("saved_listed", name=new_name) + f" ({md(path)})"
             st.session_state["_select"] = {"scenario": new_name}
             st.rerun()
         except store.ScenarioChangedError as e:
             # Drop the stale edited copy: the next run shows the stored file as it is now, and the
             # planner applies the change to that.
             working_copies().pop((a.name, scen.name), None)
-            st.error(e.one_line())
+            st.error(error_text(e))
         except InputError as e:
-            st.error(e.one_line())
+            st.error(error_text(e))
 
 
 def save_from_app(a, scen, new_name: str):

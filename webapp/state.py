@@ -12,7 +12,7 @@ import streamlit as st
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS, load_area, load_area_cached
 from layers.errors import InputError
-from presentation.i18n import t
+from presentation.i18n import CATALOGUE, t
 from presentation.i18n import service_label as _service_label
 from scenarios import store
 from scenarios.model import available_names, resolve_scenario, shipped_names
@@ -116,11 +116,14 @@ def scenario_names(a) -> list[str]:
 
 
 def scenario_label(name: str, lang_: str | None = None, working=None) -> str:
-    """``plan-edited`` (a working copy of this session; ``working``: their names) shown as "plan (edited)"."""
-    working = working if working is not None else {n for (_, n) in working_copies()}
-    if name.endswith(EDITED_SUFFIX) and name in working:
-        return tr("edited_name", lang_, name=name[: -len(EDITED_SUFFIX)])
-    return name
+    """A scenario's name for the screen, in the session's language (or ``lang_``): the shipped ones in words
+    (``existing`` -> 现状 / Existing, catalogue ``app.scen.<name>``), a working copy ``<name>-edited`` as
+    "<name> (edited)" — also before it exists (the edit form names the copy it will make). ``working`` is
+    kept for callers that pass the session's working copies; any ``-edited`` name is labelled so."""
+    if name.endswith(EDITED_SUFFIX) and len(name) > len(EDITED_SUFFIX):
+        return tr("edited_name", lang_, name=scenario_label(name[: -len(EDITED_SUFFIX)], lang_))
+    key = f"app.scen.{name}"
+    return t(key, lang_ or lang()) if key in CATALOGUE else name
 
 
 def get_scenario(a, name: str):
@@ -160,7 +163,9 @@ def safe_resolve(a, name: str):
     try:
         return scenario_cached(area_spec(), demo_scale(), name, scenario_version(a, name))
     except InputError as e:
-        st.error(tr("bad_scenario", name="existing", why=e.one_line()))
+        from webapp.text import md  # text.py imports this module: imported when used
+
+        st.error(tr("bad_scenario", name="existing", why=md(e.one_line())))
         return resolve_scenario(a, "existing")
 
 
