@@ -27,6 +27,7 @@ from hedong.cli import add_area_argument
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 from layers.errors import InputError
 from layers.families import SERVICES
+from presentation.i18n import cohort_label
 from scenarios.model import facilities_for
 
 
@@ -106,13 +107,17 @@ def run_coverage(args) -> int:
         print_json(rep)
         return 0
 
-    rows = [{"service": f"{SERVICES[k].zh} {k}", "population %": 100 * (v["population_share"] or 0),
-             "cohort": v["cohort"], "cohort %": 100 * (v["cohort_share"] or 0),
-             "median min": v["median_minutes"] if v["median_minutes"] is not None else float("inf"),
+    # each service for the people it is for first (its cohort: the level's children, older residents, or all
+    # residents), as in the app and the published maps; the all-residents share beside it (issue 26 item 2)
+    rows = [{"service": f"{SERVICES[k].zh} {k}", "people served": cohort_label(v["cohort"], "en"),
+             "served %": 100 * (v["cohort_share"] or 0), "not covered": round(v["cohort_uncovered"]),
+             "residents %": 100 * (v["population_share"] or 0),
+             "median min": (v["cohort_median_minutes"] if v["cohort_median_minutes"] is not None
+                            else float("inf")),
              "p90 min": v["p90_minutes"] if v["p90_minutes"] is not None else float("inf"),
              "facilities": v["facilities"], "mode": v["travel_mode"]}
             for k, v in rep["services"].items()]
-    head = f"{area.name}: residents within {rep['minutes']} min ({rep['mode']})"
+    head = f"{area.name}: people served within {rep['minutes']} min ({rep['mode']})"
     if args.scenario:
         head += f", scenario {args.scenario} {args.year}"
     print(head + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
@@ -124,9 +129,9 @@ def run_coverage(args) -> int:
     print(f"life circle: {100 * (lc['all_services_share'] or 0):.1f} % of residents reach all "
           f"{len(lc['services'])} services; mean {lc['mean_services_within']:.2f} services within reach")
     dist = [{"district": n, **{k: (100 * s if s is not None else float("nan"))
-                              for k, s in ((k, rep["services"][k]["by_district"].get(n)) for k in rep["services"])}}
+                              for k, s in ((k, rep["services"][k]["cohort_by_district"].get(n)) for k in rep["services"])}}
             for n in area.district_names().values()]
-    print("\nby district (% of residents covered):")
+    print("\nby district (% of the people each service is for):")
     print(table(dist))
     for w in rep["warnings"]:
         sys.stderr.write(f"warning: facility {w}\n")

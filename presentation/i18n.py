@@ -141,6 +141,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col.service": {"zh": "服务", "en": "Service"},
     "col.minutes": {"zh": "分钟", "en": "Minutes"},
     "col.cohort_covered": {"zh": "服务人群覆盖比例", "en": "Share of the people served"},
+    "col.cohort_uncovered": {"zh": "未覆盖服务人群", "en": "People served not covered"},
     "col.covered": {"zh": "居民覆盖比例", "en": "Residents covered"},
     "col.median": {"zh": "中位分钟", "en": "Median min"},
     "col.uncovered": {"zh": "未覆盖人口", "en": "Uncovered people"},

@@ -210,11 +210,16 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
              (legends.swatch(styles.UNCOVERED_COLOR), t("uncovered_legend", lang, minutes=int(mins), service=svc.label(lang)))]
     items += [(styles.marker_svg(f, 14), i18n.family_label(f, lang)) for f in add_fams]
     items.append((legends.swatch("#333333", "line"), t("boundary", lang)))
-    stats = f"{pt('share', lang)}: {share:.1%}"
-    if svc.demand != "pop_total" and np.isfinite(res.cohort_share):  # schools, childcare, elderly care: also
-        # among the people the service is for
-        stats += f" · {cohort_label(svc.demand, lang)}: {res.cohort_share:.1%}"
-    stats += f" · {pt('median', lang)}: {med:.1f} min"
+    # One population base per question (issue 26 item 2): the headline is the share of the people the service
+    # is for (children of the level, older residents; everyone for the rest), as in the app and the CLI; the
+    # share of all residents is labelled beside it
+    c_share = float(res.cohort_share) if np.isfinite(res.cohort_share) else float("nan")
+    c_med = float(res.cohort_median_minutes) if np.isfinite(res.cohort_median_minutes) else med
+    stats = f"{pt('share', lang)}（{cohort_label(svc.demand, lang)}）: {c_share:.1%}" if lang == "zh" else (
+        f"{pt('share', lang)} ({cohort_label(svc.demand, lang)}): {c_share:.1%}")
+    if svc.demand != "pop_total":
+        stats += f" · {cohort_label('pop_total', lang)}: {share:.1%}"
+    stats += f" · {pt('median', lang)}: {c_med:.1f} min"
     body = [legends.legend_html(stats, items)]
     legends.add_legend(m, body)
     legends.add_notice(m, area, title=title)
@@ -225,7 +230,9 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
     upop = float(unc["pop_total"].sum())
     return m, {"service": service, "minutes": mins, "population_share": share, "median_minutes": med,
                "uncovered_population": round(upop), "cohort": svc.demand,
-               "cohort_share": float(res.cohort_share) if np.isfinite(res.cohort_share) else None}
+               "cohort_share": float(res.cohort_share) if np.isfinite(res.cohort_share) else None,
+               "cohort_uncovered": round(float(res.cohort - res.cohort_covered)),
+               "cohort_median_minutes": c_med if np.isfinite(c_med) else None}
 
 
 def life_circle_map(area, *, minutes: float | None = None, mode: str | None = None, facilities=None,
@@ -387,6 +394,11 @@ def _life_circle_section(lang, life) -> str:
             f'<table><tr><th>{esc(cap)}</th>{heads}</tr><tr><td></td>{cells}</tr></table>')
 
 
+def _minutes(v) -> str:
+    """Minutes to one decimal, "—" for none (no facility: not "inf")."""
+    return "—" if v is None or v != v or v == float("inf") else format(v, ".1f")
+
+
 def _cohort_cell(c: dict, lang: str) -> str:
     """'20.4%（6-11岁儿童）': a service's coverage among the people it serves (escaped HTML)."""
     share = c.get("cohort_share")
@@ -400,10 +412,11 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
     notice = (f'<p class="notice">⚠ {esc(legends.notice_text(area, lang))}</p>' if getattr(area, "synthetic", False) else "")
     cov_rows = "".join(
         f'<tr><td><a href="{esc(fn)}">{esc(SERVICES[c["service"]].label(lang))}</a></td><td>{int(c["minutes"])}</td>'
-        f'<td>{"—" if c["population_share"] is None else format(c["population_share"], ".1%")}</td>'
+        # the people the service is for first (share, median, uncovered), as on every page; residents beside
         f'<td>{_cohort_cell(c, lang)}</td>'
-        f'<td>{"—" if c["median_minutes"] is None else format(c["median_minutes"], ".1f")}</td>'
-        f'<td>{c["uncovered_population"]:,}</td></tr>'
+        f'<td>{_minutes(c.get("cohort_median_minutes", c["median_minutes"]))}</td>'
+        f'<td>{c.get("cohort_uncovered", c["uncovered_population"]):,}</td>'
+        f'<td>{"—" if c["population_share"] is None else format(c["population_share"], ".1%")}</td></tr>'
         for fn, c in coverage)
     seat_rows = "".join(
         f'<tr><td><a href="{esc(fn)}">{s["year"]}</a></td>'
@@ -431,7 +444,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f
 </head><body><h1>{esc(pt("index_title", lang))}</h1><p>{esc(area.name)} · {esc(pt("generated_at", lang))}: {time.strftime("%Y-%m-%d %H:%M")}</p>
 {notice}<p>{esc(pt("offline", lang))}</p>
 {_life_circle_section(lang, life)}
-<h2>{esc(pt("coverage_maps", lang, minutes="N"))}</h2><table><tr><th>{hdr[0]}</th><th>{hdr[1]}</th><th>{hdr[2]}</th><th>{esc(t("col.cohort_covered", lang))}</th><th>{hdr[3]}</th><th>{hdr[4]}</th></tr>{cov_rows}</table>
+<h2>{esc(pt("coverage_maps", lang, minutes="N"))}</h2><table><tr><th>{hdr[0]}</th><th>{hdr[1]}</th><th>{esc(t("col.cohort_covered", lang))}</th><th>{hdr[3]}</th><th>{esc(t("col.cohort_uncovered", lang))}</th><th>{hdr[2]}</th></tr>{cov_rows}</table>
 {seat_sec}
 <h2>{esc(pt("indicators", lang))}</h2><table><tr><th>#</th><th>{hdr[6]}</th><th>{hdr[7]}</th><th>{hdr[8]}</th><th>{hdr[9]}</th><th>{hdr[10]}</th><th>{hdr[11]}</th><th>{hdr[12]}</th></tr>{ind_rows}</table>
 {_indicator_district_table(indicators, lang, area.districts)}

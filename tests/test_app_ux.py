@@ -232,3 +232,66 @@ def test_md_escapes_every_markdown_construct():
     # the text is unchanged once the escapes are read
     assert re.sub(r"\\(.)", r"\1", s) == " ".join((HOSTILE + "\n# h *e* `c` $x$ :red[r] <b>x</b> www.host.org "
                                                    "a@b.org").split())
+
+
+# ---------------------------------------------------------------- item 2: one population base per question
+
+def _pct(text) -> float:
+    return round(float(str(text).strip().rstrip("%").split()[0]), 1)
+
+
+@pytest.mark.parametrize("service,minutes", [("kindergarten", 5), ("primary", 10)])
+def test_one_number_per_question(service, minutes, small_demo, monkeypatch, capsys):
+    """Issue 26 item 2: a service's share within N minutes is one number on the Map, Coverage and Indicators
+    pages, in the published map and index, and in the CLI — the share of the people it is for (children of
+    the level), counted here from the cells; the all-residents share only beside it, labelled."""
+    import json
+
+    import numpy as np
+
+    import gis.areas
+    from accessibility.coverage import service_coverage
+    from hedong.cli import main
+    from layers.families import SERVICES
+    from presentation import publish as pub
+    from presentation.i18n import cohort_label
+
+    a = small_demo
+    res = service_coverage(a, service, minutes=minutes)
+    cohort = a.population[SERVICES[service].demand].to_numpy(float)
+    want = round(100 * cohort[res.cell_minutes.to_numpy() <= minutes + 1e-9].sum() / cohort.sum(), 1)
+    seen = {}
+
+    app = new_app({"service": service, "minutes": str(minutes), "cov_minutes": str(minutes), "cov_mode": "walk"})
+    label = cohort_label(SERVICES[service].demand, "zh")
+    seen["map"] = _pct(next(m.value for m in app.metric if label in m.label))
+    goto(app, "coverage")
+    from webapp.state import service_label
+    tab = next(d.value for d in app.dataframe if "服务人群" in d.value.columns)
+    row = tab[tab.iloc[:, 0] == service_label(service, "zh")].iloc[0]
+    seen["coverage"] = round(100 * float(row.iloc[2]), 1)
+    goto(app, "indicators")
+    walk = next((d.value for d in app.dataframe if "步行可达口径" in d.value.columns), None)
+    if SERVICES[service].minutes == minutes and walk is not None:
+        rows = walk[walk.iloc[:, 1].str.contains(label)]
+        if len(rows):
+            seen["indicators"] = round(100 * float(rows.iloc[0, 2]), 1)
+    m, summ = pub.coverage_map(a, service, minutes=minutes)
+    seen["published map"] = round(100 * summ["cohort_share"], 1)
+    html = m.get_root().render()
+    seen["published map text"] = _pct(re.search(r"覆盖人口比例（" + re.escape(label) + r"）: ([\d.]+)%", html).group(1))
+    index = pub._index_html(a, "plan", "zh", [("x.html", summ)], [], [], [])
+    cells = re.findall(r"<td>([\d.]+)% \(", index)
+    seen["published index"] = _pct(cells[0])
+    monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec="yuncheng-demo": a)
+    assert main(["coverage", "--minutes", str(minutes), "--json"]) == 0
+    seen["cli json"] = round(100 * json.loads(capsys.readouterr().out)["services"][service]["cohort_share"], 1)
+    assert main(["coverage", "--minutes", str(minutes)]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if f" {service} " in ln)
+    seen["cli table"] = _pct(re.split(r"\s{2,}", line)[2])
+    assert "indicators" in seen or service == "primary"
+    assert set(seen.values()) == {want}, (want, seen)
+    # the people left out are the cohort's, in the published index as on the Map page
+    assert f"{summ['cohort_uncovered']:,}" in index
+    assert np.isclose(summ["cohort_uncovered"], cohort.sum() - cohort[res.cell_minutes.to_numpy() <= minutes].sum(),
+                      atol=1)
