@@ -268,6 +268,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.lc_by_district": {"zh": "各街道全部服务可达的人口比例", "en": "Share with every service, by subdistrict"},
     "app.scenario": {"zh": "方案", "en": "Scenario"},
     "app.year": {"zh": "年份", "en": "Year"},
+    "app.open_year": {"zh": "开办年份（当年9月开始招生）", "en": "Opening year (first pupils that September)"},
+    "app.open_year_help": {"zh": "规划“拟建”年份为开工年份，不在此修改。", "en": "The plan's build year (construction "
+                           "start) is not changed here."},
+    "app.edit_legend": {"zh": "编辑图例", "en": "Edit map"},
+    "app.edit_move": {"zh": "移动方向", "en": "The move"},
     "app.level": {"zh": "学段", "en": "Level"},
     "app.compare_with": {"zh": "对比方案", "en": "Compare with"},
     "app.per_school": {"zh": "各校利用率", "en": "Utilisation per school"},

@@ -135,7 +135,7 @@ def _district_outlines(features: dict, lang: str, fields=("label", "pop")) -> fo
 
 
 def add_districts(m: folium.Map, area, *, lang: str | None = None, labels: bool = True,
-                  population: bool = True) -> folium.FeatureGroup:
+                  population: bool = True, hover: bool = True) -> folium.FeatureGroup:
     """Subdistrict outlines with a hover tooltip (name, and the residents counted in the population layer)
     and, optionally, name labels.
 
@@ -151,7 +151,11 @@ def add_districts(m: folium.Map, area, *, lang: str | None = None, labels: bool 
         fields.append("pop")
     g = to_display(d, display_crs(m), simplify_m=10)
     fg = folium.FeatureGroup(name=t("districts", lang), show=True)
-    _district_outlines(geojson_features(g, fields), lang, fields).add_to(fg)
+    if hover:
+        _district_outlines(geojson_features(g, fields), lang, fields).add_to(fg)
+    else:  # outlines only (a map where the planner clicks to choose a site: no box over it)
+        FixedStyleGeoJson(geojson_features(g, []), {"color": "#555555", "weight": 1.2, "fillOpacity": 0.0,
+                                                    "fillColor": "#ffffff"}, interactive=False).add_to(fg)
     fg.add_to(m)
     if labels:
         lab = folium.FeatureGroup(name=t("district_labels", lang), show=True)

@@ -295,3 +295,51 @@ def test_one_number_per_question(service, minutes, small_demo, monkeypatch, caps
     assert f"{summ['cohort_uncovered']:,}" in index
     assert np.isclose(summ["cohort_uncovered"], cohort.sum() - cohort[res.cell_minutes.to_numpy() <= minutes].sum(),
                       atol=1)
+
+
+# ---------------------------------------------------------------- #8 edit map, #9 my place
+
+def test_edit_map_has_a_legend_a_named_year_and_no_box_over_the_site():
+    """Issue 26 #8: the edit map's symbols are explained under it, the year field says it is the opening
+    year, subdistricts carry no hover box on it, and the chosen/proposed sites' tooltips sit above them."""
+    from webapp.cached import edit_layers_cached, edit_map_cached
+    from webapp.state import get_scenario
+
+    app = new_app({"page": "schools"})
+    html = " ".join(h.proto.body for h in app.get("html"))
+    assert "拟移至此处" in html and "所选项目" in html and "移动方向" in html
+    assert any(n.label.startswith("开办年份") for n in app.number_input)
+    from gis.areas import load_area_cached
+    a = load_area_cached("yuncheng-demo")
+    scen = get_scenario(a, "plan")
+    em = edit_map_cached("yuncheng-demo", SMALL_SCALE, "k", "zh", _scen=scen).get_root().render()
+    assert 'let fields = ["label"' not in em  # no subdistrict hover box
+    m = webmap_with_districts()
+    assert 'let fields = ["label", "pop"]' in m  # (what a hover box looks like in a map's page)
+    js = edit_layers_cached("yuncheng-demo", SMALL_SCALE, "k", "zh", (35.03, 111.0), (35.02, 111.01), _scen=scen)
+    assert js.count('"direction": "top"') == 2, js[:500]
+
+
+def webmap_with_districts() -> str:
+    from gis.areas import load_area_cached
+    from presentation import webmap
+
+    a = load_area_cached("yuncheng-demo")
+    m = webmap.base_map(a)
+    webmap.add_districts(m, a)
+    return m.get_root().render()
+
+
+def test_my_place_zooms_draws_clearly_and_shows_one_error():
+    """Issue 26 #9: the walking area is drawn strongly and the map zooms to it; a bad entry typed after an
+    out-of-area point shows only its own error (not the stale one too)."""
+    from webapp.cached import place_layers_cached
+
+    js = place_layers_cached("yuncheng-demo", SMALL_SCALE, 111.0075, 35.0265, 15.0, "zh")
+    assert ".fitBounds(" in js and '"fillOpacity": 0.3' in js
+    app = new_app({"page": "place"})
+    app.radio(key="place_how").set_value("type").run()
+    app.text_input(key="place_text").input("116.397, 39.909").run()
+    assert len(app.error) == 1 and "研究范围" in app.error[0].value
+    app.text_input(key="place_text").input("116.397; x").run()
+    assert len(app.error) == 1 and app.error[0].value.startswith("输入有误"), [e.value for e in app.error]

@@ -32,6 +32,8 @@ def optimise_section(a):
         cands, refused = upload_cached(up.getvalue(), up.name, area_spec(), demo_scale())
         if refused:
             st.error(f"{tr('upload_refused')} {md(refused)}")
+            # the last run's sites came from other candidates: not left on screen under the refusal (issue 26 #10)
+            st.session_state.pop("opt_result", None)
         else:
             st.success(tr("upload_ok", n=len(cands)))
     else:

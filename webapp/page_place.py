@@ -40,6 +40,7 @@ def page_place():
                 point = parse_lonlat(text, coords)
             except InputError as e:
                 st.error(error_text(e))
+                point = None  # not the last place as well: its (stale) error beside this one (issue 26 #9)
     elif how == "facility":
         f = a.facilities.to_crs(4326)
         labels = [f"{n} · {i18n.family_label(fam, lang())}" for n, fam in zip(display_names(f, lang()), f["family"])]

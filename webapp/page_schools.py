@@ -12,6 +12,7 @@ import streamlit as st
 from layers import families as registry
 from layers.errors import InputError
 from layers.families import LEVELS, SERVICES, TYPE_CAPACITY
+from presentation import legends
 from presentation import publish as pub
 from presentation.i18n import display_names, subtype_label, t
 from scenarios import store
@@ -244,6 +245,7 @@ def edit_section(a, scen):
         out = show_map(em, key="edit_map", height=380, returned=["last_clicked", "last_object_clicked"],
                        layers=edit_layers_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), at, to,
                                                  _scen=scen))
+        st.html(edit_legend_html(lang()))  # what the map's symbols are (issue 26 #8), under it
         clicked = apply_map_click(st.session_state, out)
         if clicked:
             # a new click: it sets the coordinates (widget state written before the widgets exist), and
@@ -256,8 +258,8 @@ def edit_section(a, scen):
         lat = c2.number_input(tr("lat"), value=float(click[0] if click else row.geometry.y), format="%.6f", key=lat_k)
         if click:  # the last click (the run that read it reran to redraw the map with it)
             st.caption(f"{tr('clicked_at')}: {click[1]:.6f}, {click[0]:.6f} (WGS84)")
-        yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}_{ver}",
-                             format="%d")
+        yr = c3.number_input(tr("open_year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}_{ver}",
+                             format="%d", help=tr("open_year_help"))  # which year it is (issue 26 #8)
         # The project type's first capacity column (a nine-year school: its primary seats).
         cap_col = TYPE_CAPACITY[row["type"]][0]
         level = registry.main_level(row["type"])
@@ -291,6 +293,17 @@ def edit_section(a, scen):
             st.error(error_text(e))
         except InputError as e:
             st.error(error_text(e))
+
+
+def edit_legend_html(lang_: str) -> str:
+    """The edit map's legend, for under it: the school and kindergarten symbols (planned ones ringed), the
+    project being edited, the proposed site and the move between them."""
+    dot = ('<span style="display:inline-block;width:12px;height:12px;border-radius:50%;background:#ffd400;'
+           'border:2px solid #111"></span>')
+    mine = legends.legend_html(tr("edit_legend", lang_), [
+        (legends.swatch("#111111", "ring"), tr("edit_now", lang_)), (dot, tr("edit_to", lang_)),
+        (legends.swatch("#111111", "line"), tr("edit_move", lang_))])
+    return legends.legend_row([legends.facility_legend_row(lang_, families=["school", "kindergarten"]), mine])
 
 
 def save_from_app(a, scen, new_name: str):
