@@ -102,15 +102,37 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     # A map first drawn in a hidden or zero-size frame (a folded expander, a tab) would stay zoomed
     # out to the world: refit to the study area once the frame gets its size.
+    # The fit leaves the title bar's height free at the top: the title (top right) covered the area's
+    # north-eastern subdistricts (issue 26 #5, the development zone on the seat map).
     Script("(function(map){var b=L.latLngBounds(" + json.dumps([[miny, minx], [maxy, maxx]]) + ");"
-            "var done=false;function fit(){var s=map.getSize();if(!done&&s.x>0&&s.y>0){map.invalidateSize();"
-            "map.fitBounds(b);done=true;}}if(window.ResizeObserver){new ResizeObserver(fit)"
-            ".observe(map.getContainer());}setTimeout(fit,300);})({map});").add_to(m)
+            # fitted again until the title is there (it may be drawn after the first fit) or 0.3 s have passed
+            "var done=false;function fit(last){var s=map.getSize();if(!done&&s.x>0&&s.y>0){map.invalidateSize();"
+            "var c=map.getContainer(),t=c.querySelector('.hedong-title-control'),top=0;"
+            "if(t){top=Math.min(s.y/3,t.getBoundingClientRect().bottom-c.getBoundingClientRect().top+4);}"
+            "map.fitBounds(b,{paddingTopLeft:[0,Math.max(0,top)],animate:false});done=!!t||last===true;}}"
+            "if(window.ResizeObserver){new ResizeObserver(fit).observe(map.getContainer());}"
+            # and once more at 0.3 s, whatever came before: a fit during the page's first layout kept no padding
+            "setTimeout(fit,50);setTimeout(function(){done=false;fit(true);},300);})({map});").add_to(m)
+    m.get_root().header.add_child(folium.Element(PHONE_CSS), name="hedong_phone_css")
     Script(f"{{map}}.getContainer().style.background = '{'#f4f3ef' if tiles == 'none' else '#ffffff'}';").add_to(m)
     # metric scale bar only (the imperial line ran into the attribution), small attribution text
     Script("L.control.scale({imperial: false, position: 'bottomleft'}).addTo({map});"
             "{map}.attributionControl.getContainer().style.fontSize = '10px';").add_to(m)
     return m
+
+
+#: On a phone (≤ 480 px) no box covers a control or another box: the title keeps clear of the zoom and layer
+#: buttons (top left), the legend (bottom right) and the my-place hint (bottom left) take half the width
+#: each, and a long legend scrolls (issue 26 #5: the title covered the zoom buttons, the legend the hint).
+PHONE_CSS = ("<style>@media (max-width:480px){"
+             ".hedong-title-control>div{max-width:calc(100vw - 100px)!important;box-sizing:border-box;"
+             "font-size:11px!important}"
+             ".hedong-title-control{margin-left:0!important}"
+             ".hedong-legend-control>div,.hedong-place-hint>div{max-width:calc(50vw - 22px)!important;"
+             "box-sizing:border-box}"
+             ".hedong-legend-control>div{max-height:40vh;overflow:auto}"
+             ".hedong-place-hint>div{font-size:10px!important}"
+             ".leaflet-control-attribution{max-width:calc(50vw - 10px)!important;font-size:9px!important}}</style>")
 
 
 def add_boundary(m: folium.Map, area, *, lang: str | None = None) -> folium.FeatureGroup:
