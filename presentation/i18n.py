@@ -193,7 +193,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # ------------------------------------------------ the app (app.py)
     "app.scen.existing": {"zh": "现状", "en": "Existing"},
     "app.scen.plan": {"zh": "规划方案", "en": "Plan"},
-    "app.scen.plan-growth": {"zh": "规划方案（按人口增长调整）", "en": "Plan (adjusted to growth)"},
+    "app.scen.plan-growth": {"zh": "规划方案（增长情景）", "en": "Plan (growth)"},
     "app.walk_measure": {"zh": "{minutes}分钟步行可达的{cohort}比例", "en": "Share of {cohort} within a {minutes}-min walk"},
     "app.lc_source": {"zh": "依据：GB 50180-2018《城市居住区规划设计标准》第3.0.4条；TD/T 1062-2021《社区生活圈规划技术指南》",
                       "en": "After GB 50180-2018 (Standard for planning and design of urban residential areas), "
@@ -374,7 +374,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.place_outside": {"zh": "该位置（WGS84 {lon}, {lat}）在研究范围“{area}”之外：请在研究范围内选择位置。",
                           "en": "This place (WGS84 {lon}, {lat}) lies outside the study area '{area}': choose a "
                                 "place inside it."},
-    "app.place_minutes": {"zh": "步行分钟（到最近设施）", "en": "Minutes on foot (nearest)"},
+    "app.place_minutes": {"zh": "步行分钟", "en": "Minutes"},
+    "app.place_minutes_help": {"zh": "步行到最近一处该类设施的分钟数", "en": "Minutes on foot to the nearest facility of "
+                               "the service"},
     "app.min_short": {"zh": "分钟", "en": "min"},
     "app.place_note": {"zh": "按路网步行计算（老人服务按老人步速）；— 表示超出该时间。演示数据为生成数据。", "en": "Walking along the street network (elderly care at the elderly walking speed); — means beyond that time. Demo data are generated."},
     "app.tk_missing": {"zh": "天地图底图需要您自己的密钥（tk，在 console.tianditu.gov.cn 免费申请）。未填写密钥时显示离线矢量地图。", "en": "Tianditu tiles need your own key (tk, free at console.tianditu.gov.cn). Until you enter one the map shows offline vectors."},

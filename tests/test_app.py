@@ -430,8 +430,8 @@ def test_indicators_page(at, small_demo):
     assert "None" not in df.astype(str).to_numpy().ravel().tolist()
     walking = next(d.value for d in at.dataframe if "步行可达口径" in d.value.columns)
     assert walking["占比"].between(0, 1).all()
-    by_district = next(d.value for d in at.dataframe if d.value.index.name == "街道")
-    assert all(n.endswith(("街道", "开发区")) for n in by_district.index)
+    by_district = next(d.value for d in at.dataframe if d.value.index.name == "指标")  # indicators down
+    assert all(str(n).endswith(("街道", "开发区")) for n in by_district.columns)
     communities = [d.value for d in at.dataframe if "社区编码" in d.value.columns]
     assert all("常住人口" in c.columns and "街道" in c.columns for c in communities)
 

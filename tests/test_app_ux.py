@@ -185,7 +185,7 @@ def test_scenario_names_in_the_session_language():
     from webapp.state import scenario_label
 
     assert [scenario_label(n, "zh") for n in ("existing", "plan", "plan-growth", "plan-edited", "我的方案1-edited")] == [
-        "现状", "规划方案", "规划方案（按人口增长调整）", "规划方案（已修改）", "我的方案1（已修改）"]
+        "现状", "规划方案", "规划方案（增长情景）", "规划方案（已修改）", "我的方案1（已修改）"]
     assert scenario_label("plan-edited", "en") == "Plan (edited)"
 
 

@@ -11,7 +11,7 @@ from presentation.i18n import cohort_label, display_names, indicator_unit, t
 from webapp.cached import indicators_cached
 from webapp.state import area_spec, demo_scale, lang, tr
 from webapp.text import md
-from webapp.widgets import district_labels, labelled
+from webapp.widgets import dataframe, district_labels, labelled
 
 
 def page_indicators():
@@ -31,21 +31,23 @@ def page_indicators():
                           plan_figure(r["target_2025"]), pub.fmt_value(r["value"]),
                           f'{pub.STATUS_MARK[r["status"]]} {t("status." + r["status"], lg)}', r["note"]]
                          for r in rows], columns=names)
-    st.dataframe(show, hide_index=True, width="stretch", key="indicator_table")
+    dataframe(show, key="indicator_table")
     st.subheader(tr("by_subdistrict"))
     byd = pd.DataFrame({r["indicator"]: {n: f'{pub.fmt_value(v.get("value"))} {pub.STATUS_MARK.get(v.get("status"), "")}'
                                          for n, v in r["by_district"].items()} for r in rows if r["by_district"]})
     if len(byd):
         byd.index = district_labels(byd.index).to_numpy()  # the subdistricts in the session's language
-        byd.index.name = tr("district")
-    st.dataframe(byd, width="stretch", key="indicator_districts")
+        # indicators down, subdistricts across: a dozen indicator names side by side did not fit (issue 26 #4)
+        byd = byd.T
+        byd.index.name = names[1]
+    dataframe(byd, hide_index=False, key="indicator_districts")
     # the measure in words of the catalogue (the engine's English text named the column: "share of age_0_2")
     walk = [{names[1]: r["indicator"], t("col.walk_measure", lg): tr("walk_measure", minutes=f'{r["walking"]["minutes"]:g}',
                                                                        cohort=cohort_label(r["walking"]["cohort"], lg)),
              tr("share_col"): round(r["walking"]["value"], 3)} for r in rows if r["walking"]]
     if walk:
         st.caption(tr("walking_beside"))
-        st.dataframe(pd.DataFrame(walk), hide_index=True, width="stretch", key="indicator_walking",
+        dataframe(pd.DataFrame(walk), key="indicator_walking",
                      column_config={tr("share_col"): st.column_config.NumberColumn(format="percent")})
     for r in rows:
         missing = (r.get("detail") or {}).get("without_site")
@@ -54,4 +56,4 @@ def page_indicators():
             miss = pd.DataFrame(missing)
             miss["name"] = display_names(miss, lg)
             table_, cfg = labelled(miss.drop(columns=["name_en"], errors="ignore"), drop=())  # headers in words
-            st.dataframe(table_, hide_index=True, width="stretch", key=f"detail_{r['key']}", column_config=cfg)
+            dataframe(table_, key=f"detail_{r['key']}", column_config=cfg)

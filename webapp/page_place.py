@@ -18,7 +18,7 @@ from webapp.cached import place_base_cached, place_layers_cached
 from webapp.state import area, area_spec, demo_scale, lang, service_label, tr
 from webapp.text import error_text, md
 from webapp.upload import parse_lonlat
-from webapp.widgets import newest_click, show_map
+from webapp.widgets import HALF_PX, dataframe, newest_click, show_map
 
 
 def page_place():
@@ -57,7 +57,7 @@ def page_place():
         except InputError:
             outside = True
     shown = None if point is None or outside else point
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])  # room for the minutes table's five columns beside the map (issue 26 #4)
     with left:
         layers = place_layers_cached(spec, sc, None if shown is None else round(shown[0], 6),
                                      None if shown is None else round(shown[1], 6), minutes, lang())
@@ -85,7 +85,8 @@ def page_place():
         for s, v in mins.items():
             ok = np.isfinite(v)
             rows.append({tr("service"): service_label(s), tr("place_minutes"): round(v, 1) if ok else None,
-                         **{f"≤ {b} {tr('min_short')}": ("✔" if ok and v <= b else "—") for b in PLACE_BANDS}})
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="place_table",
-                     column_config={tr("place_minutes"): st.column_config.NumberColumn(format="%.1f")})
+                         **{f"≤{b} {tr('min_short')}": ("✔" if ok and v <= b else "—") for b in PLACE_BANDS}})
+        dataframe(pd.DataFrame(rows), key="place_table", box_px=HALF_PX,
+                     column_config={tr("place_minutes"): st.column_config.NumberColumn(format="%.1f",
+                                                                                       help=tr("place_minutes_help"))})
         st.caption(tr("place_note"))

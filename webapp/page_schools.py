@@ -26,7 +26,7 @@ from webapp.state import (EDITED_SUFFIX, _apply_pending_selection, _original_of,
                           scenario_label,
                           scenario_names, service_label, tr, working_copies, working_copy)
 from webapp.text import error_text, md, tr_md
-from webapp.widgets import (apply_map_click, balance_config, balance_frame, balance_styled, chart, class_flag_label,
+from webapp.widgets import (apply_map_click, balance_config, balance_frame, balance_styled, chart, class_flag_label, dataframe,
                             district_labels, labelled, show_map, show_table)
 
 
@@ -38,7 +38,7 @@ def page_schools():
     names = scenario_names(a)
     if st.session_state.get("scenario") not in names:
         st.session_state.pop("scenario", None)
-    c1, _ = st.columns([2, 8])
+    c1, _ = st.columns([3, 7])  # wide enough for a scenario name in words
     st.session_state.setdefault("scenario", "plan" if "plan" in names else names[0])
     c1.selectbox(tr("scenario"), names, key="scenario",
                  format_func=lambda n, L=lang(), W=frozenset(n for (_, n) in working_copies()): scenario_label(n, L, W))
@@ -87,9 +87,10 @@ def schools_view(a, scen, names: list[str]):
             f"{n} ({by}→{oy})" for n, by, oy in zip(display_names(b_, lang()), b_["build_year"], b_["open_year"]))))
     st.subheader(tr("seat_balance"))
     bal = balance_frame(ev_json["levels"][level])
-    st.dataframe(balance_styled(bal), hide_index=True, width="stretch", key="seat_table",
+    dataframe(balance_styled(bal), key="seat_table",
                  column_config=balance_config(bal))
     left, right = st.columns([3, 2])
+    below = st.container()  # the per-school table, full width under the map (in the right column it was cut off)
     with left:
         m = seat_map_base_cached(spec, sc, lang())
         show_map(m, key="seat_map", height=520,
@@ -107,7 +108,7 @@ def schools_view(a, scen, names: list[str]):
                        else tr("enrolment_growth") if en["mode"].iloc[0] == "growth" else md(en["mode"].iloc[0]))
         schools = pub.school_points(ev, level)
         if len(schools):
-            st.caption(tr("per_school"))
+            below.caption(tr("per_school"))
             rows = pd.DataFrame(ev_json["levels"][level]["schools"])
             rows["name"] = display_names(rows, lang())
             cols = [c for c in ("name", "subtype", "build_year", "open_year", "seats", "classes", "assigned",
@@ -127,21 +128,21 @@ def schools_view(a, scen, names: list[str]):
                 rows["utilisation"] = pd.to_numeric(rows["catchment_utilisation"], errors="coerce")
                 rows["pupils_per_class"] = pd.to_numeric(rows["catchment_pupils_per_class"], errors="coerce")
                 rows["class_flag"] = rows["catchment_class_flag"]
-                st.caption(tr("catchment_school_help"))
+                below.caption(tr("catchment_school_help"))
             if "class_flag" in rows:
                 rows["class_flag"] = rows["class_flag"].map(lambda f: class_flag_label(f, lang()))
             table_, cfg = labelled(rows[cols])
             cfg[t("col.utilisation", lang())] = st.column_config.ProgressColumn(format="percent", min_value=0,
                                                                                 max_value=1.5)
             cfg[t("col.pupils_per_class", lang())] = st.column_config.NumberColumn(format="%.1f")
-            st.dataframe(table_, hide_index=True, width="stretch", height=260, key="school_table", column_config=cfg)
+            dataframe(table_, height=260, key="school_table", column_config=cfg, where=below)
     cc = ev_json["class_checks"]
     if cc["outside_range"]:
         with st.expander(f"{tr('class_checks')}: {cc['outside_range']}", expanded=False):
             st.caption(cc["source"])
             flagged = pd.DataFrame([c for c in cc["schools"] if c["flag"]])
             flagged["name"] = display_names(flagged, lang())
-            st.dataframe(flagged.drop(columns=["name_en"], errors="ignore"), hide_index=True, width="stretch")
+            dataframe(flagged.drop(columns=["name_en"], errors="ignore"))
     compare_section(a, scen, ev, ev_json, int(year), level, names, assign)
     remember_choices()  # a fragment's rerun: year, level, rule and compare target into the URL too
 
@@ -168,8 +169,9 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
     if acts:
         st.caption(f"{tr('actions')}: " + md("; ".join(f"{r['action_id']} {r['change']}: {r['details']}" for r in acts)))
     left, right = st.columns([3, 2])
-    with right:
-        show_table(pd.DataFrame(d["by_district"]), key="delta_table")
+    below = st.container()
+    with right:  # by subdistrict, full width under the map (in this column it was cut off)
+        show_table(pd.DataFrame(d["by_district"]), key="delta_table", where=below)
     with left:
         st.caption(tr("gains", level=service_label(level)) + " — " + tr("gains_help"))
         layers, changed = gains_layers_cached(spec, sc, scenario_key(o), scenario_key(scen), year, level, assign,
@@ -183,7 +185,7 @@ def actions_section(a, scen):
     """Add or remove actions on existing schools (expand / close-merge / convert) in the edited copy."""
     with st.expander(tr("actions"), expanded=False):
         if len(scen.actions):
-            st.dataframe(scen.actions, hide_index=True, width="stretch", key="actions_table")
+            dataframe(scen.actions, key="actions_table")
         sch = a.facilities[a.facilities["family"].isin(["school", "kindergarten"])]
         ids = [*sch["facility_id"].astype(str), *scen.projects["project_id"].astype(str)]
         label = dict(zip(sch["facility_id"].astype(str), display_names(sch, lang()))) | dict(
