@@ -329,7 +329,9 @@ def add_seat_layers(m, area, scenario, year: int, ev, *, level: str = "primary",
 
 
 def _seat_legend_blocks(lang: str, compact: bool) -> list[str]:
-    return [legends.coverage_legend(lang, compact=compact), legends.utilisation_legend(lang, compact=compact)]
+    # the dashed study-area boundary too: it runs far outside the populated subdistricts (issue 26 #5)
+    return [legends.coverage_legend(lang, compact=compact), legends.utilisation_legend(lang, compact=compact),
+            legends.legend_html("", [(legends.swatch("#333333", "line"), t("boundary", lang))])]
 
 
 def add_seat_frame(m, area, *, compact: bool = False, legend: bool = True) -> list:

@@ -343,3 +343,13 @@ def test_my_place_zooms_draws_clearly_and_shows_one_error():
     assert len(app.error) == 1 and "研究范围" in app.error[0].value
     app.text_input(key="place_text").input("116.397; x").run()
     assert len(app.error) == 1 and app.error[0].value.startswith("输入有误"), [e.value for e in app.error]
+
+
+def test_seat_legend_names_the_dashed_boundary():
+    """Issue 26 #5: the dashed study-area boundary, far outside the populated area, was in no seat legend."""
+    from presentation import publish as pub
+    from presentation.i18n import t
+
+    for lang in ("zh", "en"):
+        assert t("boundary", lang) in pub.seat_legend_html(lang)
+        assert t("boundary", lang) in "".join(pub._seat_legend_blocks(lang, False))
