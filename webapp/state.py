@@ -12,10 +12,11 @@ import streamlit as st
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS, load_area, load_area_cached
 from layers.errors import InputError
-from presentation.i18n import CATALOGUE, t
+from layers.families import LEVELS, SERVICES
+from presentation.i18n import CATALOGUE, LANGS, t
 from presentation.i18n import service_label as _service_label
 from scenarios import store
-from scenarios.model import available_names, resolve_scenario, shipped_names
+from scenarios.model import PLAN_YEARS, available_names, resolve_scenario, shipped_names
 
 
 AREAS = BUILTIN_AREAS
@@ -231,10 +232,6 @@ def _kept_choices() -> dict:
 
     Built when asked: the service and level lists are read at run time (a family registered later is
     offered), and the scenario years from the model."""
-    from layers.families import LEVELS, SERVICES
-    from presentation.i18n import LANGS
-    from scenarios.model import PLAN_YEARS
-
     services, modes, minutes = _one_of(list(SERVICES)), _one_of(("walk", "bike")), _int_in(5, 30, 5)
     return {"lang": ("lang", _one_of(LANGS)), "page": ("page", _one_of(PAGES)),
             "area": ("area", _one_of(area_options())),
