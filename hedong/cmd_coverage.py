@@ -33,9 +33,11 @@ from scenarios.model import facilities_for
 
 def register(sub) -> None:
     """Add the ``coverage`` and ``circles`` commands to the ``hedong`` parser."""
-    p = sub.add_parser("coverage", help="share of residents within N minutes of each service, by district",
-                       description="Coverage of every public service (population share within the minutes, "
-                                   "median minutes, by district) and the 15-minute life-circle index.")
+    p = sub.add_parser("coverage", help="share of the people each service is for within N minutes, by district",
+                       description="Coverage of every public service: the share of the people it is for (children "
+                                   "of the level, residents 60+, or all residents) within the minutes, the "
+                                   "all-residents share beside it, median minutes, by district; and the "
+                                   "15-minute life-circle index.")
     add_area_argument(p)
     _common(p)
     p.add_argument("--json", action="store_true", help="print the CONTRACT.md JSON object")
