@@ -16,6 +16,7 @@ can also be typed into the sidebar).
 
 from __future__ import annotations
 
+import html
 import os
 
 import streamlit as st
@@ -28,7 +29,8 @@ from webapp.page_map import page_map
 from webapp.page_place import page_place
 from webapp.page_publish import page_publish
 from webapp.page_schools import page_schools
-from webapp.state import AREAS, PAGES, area, area_options, lang, tr
+from webapp.text import md, tr_md
+from webapp.state import AREAS, PAGES, area, area_options, lang, remember_choices, restore_choices, tr
 
 st.set_page_config(page_title="河东规划 Hedong Planner", page_icon="🗺️", layout="wide")
 
@@ -56,6 +58,7 @@ def keep_choices():
 
 def main():
     """Sidebar (language, study area, page) and the chosen page."""
+    restore_choices()  # the choices of the last page, or of the URL on a reload or shared link
     with st.sidebar:
         st.radio(t("app.lang", "zh"), list(LANGS), format_func=LANG_NAMES.get, key="lang",
                  horizontal=True, on_change=keep_choices)
@@ -65,28 +68,30 @@ def main():
             st.session_state["area"] = typed  # a folder just typed in becomes the selection
             st.session_state["_area_folder_applied"] = typed
         default_area = os.environ.get("HEDONG_AREA", AREAS[0]).strip()
-        st.selectbox(tr("area"), options, index=options.index(default_area) if default_area in options else 0,
-                     key="area")
+        if st.session_state.get("area") not in options:
+            st.session_state["area"] = default_area if default_area in options else options[0]
+        st.selectbox(tr("area"), options, key="area")
         st.text_input(tr("area_folder"), key="area_folder")
         if typed and typed not in options:
-            st.error(f"{typed}: not a folder")
+            st.error(tr_md("not_a_folder", folder=typed))
         page = st.radio(tr("page"), PAGES, format_func=lambda k, L=lang(): tr(k, L), key="page")
     st.title(tr("title"))
     with st.spinner(tr("loading")):
         a = area()
     if getattr(a, "synthetic", False):
-        st.warning(legends.notice_text(a, lang()), icon="⚠️")  # the notice starts with 演示数据（生成）
+        st.warning(md(legends.notice_text(a, lang())), icon="⚠️")  # the notice starts with 演示数据（生成）
     elif legends.estimate_text(a, lang()):  # real data with estimated layers (Helsinki's population)
-        st.info(legends.estimate_text(a, lang()), icon="ℹ️")
+        st.info(md(legends.estimate_text(a, lang())), icon="ℹ️")
     {"map": page_map, "place": page_place, "coverage": page_coverage, "schools": page_schools, "indicators": page_indicators,
      "publish": page_publish}[page]()
     with st.sidebar:
-        st.caption(legends.attribution_text(a, lang()))
+        st.caption(md(html.unescape(legends.attribution_text(a, lang()))))  # HTML-escaped for maps; text here
         if getattr(a, "sources", None):
             with st.expander(t("page.sources", lang())):  # each layer's source and licence, as the area states it
                 # plain escaped HTML: a grid here loaded the data-grid's code on every first page (~0.1 s)
                 st.html(f'<ul class="hedong-sources" style="font-size:12px;padding-left:16px;margin:0">'
                         f"{legends.source_items_html(a.sources)}</ul>")
+    remember_choices()  # kept for the next page, and in the URL (a reload or a shared link opens this view)
 
 
 if __name__ == "__main__":  # streamlit runs the script as __main__; tests import its functions

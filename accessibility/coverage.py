@@ -196,6 +196,11 @@ class ServiceCoverage:
             "cohort": self.service.demand,
             "cohort_share": self.cohort_share,
             "cohort_median_minutes": self.cohort_median_minutes,
+            # additive (issue 26 item 2): the headline base by subdistrict and the people it leaves out
+            "cohort_by_district": {str(n): (None if v != v else float(v)) for n, v in
+                                   zip(self.district_table["name"], self.district_table["cohort_share"])},
+            "cohort_covered": float(self.cohort_covered),
+            "cohort_uncovered": float(self.cohort - self.cohort_covered),
             "p90_minutes": self.p90_minutes,
             "population_covered": self.population_covered,
             "threshold_minutes": self.minutes,

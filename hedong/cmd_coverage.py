@@ -27,14 +27,17 @@ from hedong.cli import add_area_argument
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 from layers.errors import InputError
 from layers.families import SERVICES
+from presentation.i18n import cohort_label
 from scenarios.model import facilities_for
 
 
 def register(sub) -> None:
     """Add the ``coverage`` and ``circles`` commands to the ``hedong`` parser."""
-    p = sub.add_parser("coverage", help="share of residents within N minutes of each service, by district",
-                       description="Coverage of every public service (population share within the minutes, "
-                                   "median minutes, by district) and the 15-minute life-circle index.")
+    p = sub.add_parser("coverage", help="share of the people each service is for within N minutes, by district",
+                       description="Coverage of every public service: the share of the people it is for (children "
+                                   "of the level, residents 60+, or all residents) within the minutes, the "
+                                   "all-residents share beside it, median minutes, by district; and the "
+                                   "15-minute life-circle index.")
     add_area_argument(p)
     _common(p)
     p.add_argument("--json", action="store_true", help="print the CONTRACT.md JSON object")
@@ -106,12 +109,16 @@ def run_coverage(args) -> int:
         print_json(rep)
         return 0
 
-    rows = [{"service": f"{SERVICES[k].zh} {k}", "population %": 100 * (v["population_share"] or 0),
-             "cohort": v["cohort"], "cohort %": 100 * (v["cohort_share"] or 0),
-             "median min": v["median_minutes"], "p90 min": v["p90_minutes"],  # None: "—" (no facility in reach)
+    # each service for the people it is for first (its cohort: the level's children, older residents, or all
+    # residents), as in the app and the published maps; the all-residents share beside it (issue 26 item 2)
+    rows = [{"service": f"{SERVICES[k].zh} {k}", "people served": cohort_label(v["cohort"], "en"),
+             "served %": 100 * (v["cohort_share"] or 0), "not covered": round(v["cohort_uncovered"]),
+             "residents %": 100 * (v["population_share"] or 0),
+             # None: "—" (no facility in reach; hedong.output.table)
+             "median min": v["cohort_median_minutes"], "p90 min": v["p90_minutes"],
              "facilities": v["facilities"], "mode": v["travel_mode"]}
             for k, v in rep["services"].items()]
-    head = f"{area.name}: residents within {rep['minutes']} min ({rep['mode']})"
+    head = f"{area.name}: people served within {rep['minutes']} min ({rep['mode']})"
     if args.scenario:
         head += f", scenario {args.scenario} {args.year}"
     print(head + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
@@ -123,9 +130,9 @@ def run_coverage(args) -> int:
     print(f"life circle: {100 * (lc['all_services_share'] or 0):.1f} % of residents reach all "
           f"{len(lc['services'])} services; mean {lc['mean_services_within']:.2f} services within reach")
     dist = [{"district": n, **{k: (100 * s if s is not None else float("nan"))
-                              for k, s in ((k, rep["services"][k]["by_district"].get(n)) for k in rep["services"])}}
+                              for k, s in ((k, rep["services"][k]["cohort_by_district"].get(n)) for k in rep["services"])}}
             for n in area.district_names().values()]
-    print("\nby district (% of residents covered):")
+    print("\nby district (% of the people each service is for):")
     print(table(dist))
     for w in rep["warnings"]:
         sys.stderr.write(f"warning: facility {w}\n")

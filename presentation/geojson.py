@@ -238,6 +238,14 @@ def dissolved_squares(xy: np.ndarray, side: float, crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(geometry=[shapely.coverage_union_all(boxes)], crs=crs)
 
 
+def district_population(area, districts=None):
+    """Residents per subdistrict (``pop_total`` of the population layer summed by ``district_id``), as whole
+    numbers in the order of ``districts`` (default the area's); 0 for a subdistrict with no cells."""
+    d = area.districts if districts is None else districts
+    pop = area.population.groupby(area.population["district_id"].astype(str))["pop_total"].sum()
+    return d["district_id"].astype(str).map(pop).fillna(0).round().astype(int).to_numpy()
+
+
 def static_layer(area, kind: str, display: str = "wgs84", lang: str = "zh"):
     """A layer that depends only on the area (``districts``, ``boundary``, ``density``, ``facilities``),
     as built GeoJSON (plus legend data for ``density``), cached per area, display datum and language."""
@@ -254,8 +262,7 @@ def _static_layer(area, kind: str, display: str, lang: str):
         d = area.districts.copy()
         d["label"] = display_names(d, lang)
         if len(area.population):
-            pop = area.population.groupby(area.population["district_id"].astype(str))["pop_total"].sum()
-            d["pop"] = d["district_id"].astype(str).map(pop).fillna(0).round().astype(int)
+            d["pop"] = district_population(area, d)
         else:
             d["pop"] = 0
         out = geojson_features(to_display(d, display, simplify_m=10), ["label", "pop"])

@@ -145,6 +145,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col.service": {"zh": "服务", "en": "Service"},
     "col.minutes": {"zh": "分钟", "en": "Minutes"},
     "col.cohort_covered": {"zh": "服务人群覆盖比例", "en": "Share of the people served"},
+    "col.cohort_uncovered": {"zh": "未覆盖服务人群", "en": "People served not covered"},
     "col.covered": {"zh": "居民覆盖比例", "en": "Residents covered"},
     "col.median": {"zh": "中位分钟", "en": "Median min"},
     "col.uncovered": {"zh": "未覆盖人口", "en": "Uncovered people"},
@@ -209,6 +210,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "cohort.age_60_plus": {"zh": "60岁以上老人", "en": "residents aged 60+"},
     "cohort.age_65_plus": {"zh": "65岁以上老人", "en": "residents aged 65+"},
     # ------------------------------------------------ the app (app.py)
+    "app.scen.existing": {"zh": "现状", "en": "Existing"},
+    "app.scen.plan": {"zh": "规划方案", "en": "Plan"},
+    "app.scen.plan-growth": {"zh": "规划方案（增长情景）", "en": "Plan (growth)"},
+    "app.walk_measure": {"zh": "{minutes}分钟步行可达的{cohort}比例", "en": "Share of {cohort} within a {minutes}-min walk"},
+    "app.lc_source": {"zh": "依据：GB 50180-2018《城市居住区规划设计标准》第3.0.4条；TD/T 1062-2021《社区生活圈规划技术指南》",
+                      "en": "After GB 50180-2018 (Standard for planning and design of urban residential areas), "
+                            "section 3.0.4, and TD/T 1062-2021 (Guidelines for community life-circle planning)"},
+    "app.input_error": {"zh": "输入有误（详情见英文原文）：{detail}", "en": "Input problem: {detail}"},
+    "app.not_a_folder": {"zh": "{folder}：不是文件夹", "en": "{folder}: not a folder"},
     "app.title": {"zh": "河东规划 · 公共服务设施规划", "en": "Hedong Planner · public-service facilities"},
     "app.area": {"zh": "研究范围", "en": "Study area"},
     "app.area_folder": {"zh": "或研究范围文件夹路径", "en": "or a study-area folder"},
@@ -252,8 +262,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.method.2sfca": {"zh": "2SFCA（两步移动搜索）", "en": "2SFCA (two-step floating catchment)"},
     "app.method.e2sfca": {"zh": "E2SFCA（分段距离衰减）", "en": "E2SFCA (stepped distance decay)"},
     "app.method.g2sfca": {"zh": "G2SFCA（高斯距离衰减）", "en": "G2SFCA (Gaussian distance decay)"},
-    "app.enrolment_growth": {"zh": "growth：按各街道人口图层的年增长率外推（无出生数据）",
-                             "en": "growth: each subdistrict's children carried forward at its yearly growth rate (no "
+    "app.enrolment_growth": {"zh": "按各街道人口图层的年增长率外推（无出生数据）",
+                             "en": "Each subdistrict's children carried forward at its yearly growth rate (no "
                                    "births table)"},
     "app.edit_now": {"zh": "所选项目（当前位置）", "en": "The project chosen (where it is now)"},
     "app.edit_to": {"zh": "拟移至此处（点击“应用修改”生效）", "en": "Proposed site (takes effect with Apply)"},
@@ -277,6 +287,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.lc_by_district": {"zh": "各街道全部服务可达的人口比例", "en": "Share with every service, by subdistrict"},
     "app.scenario": {"zh": "方案", "en": "Scenario"},
     "app.year": {"zh": "年份", "en": "Year"},
+    "app.open_year": {"zh": "开办年份（当年9月开始招生）", "en": "Opening year (first pupils that September)"},
+    "app.open_year_help": {"zh": "规划“拟建”年份为开工年份，不在此修改。", "en": "The plan's build year (construction "
+                           "start) is not changed here."},
+    "app.edit_legend": {"zh": "编辑图例", "en": "Edit map"},
+    "app.edit_move": {"zh": "移动方向", "en": "The move"},
     "app.level": {"zh": "学段", "en": "Level"},
     "app.compare_with": {"zh": "对比方案", "en": "Compare with"},
     "app.per_school": {"zh": "各校利用率", "en": "Utilisation per school"},
@@ -308,8 +323,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
                        "en": "Click a facility for its name, type, capacity and who it serves."},
     "app.loading": {"zh": "正在加载研究范围和路网…", "en": "Loading the study area and street network…"},
     "app.gaps": {"zh": "规范服务半径缺口", "en": "Gaps against the norm radius"},
-    "app.gaps_help": {"zh": "半径为 NORMS.md 中的默认值（规范值，非实测），按路网步行距离计算。标记：C = 已在所引规范中核实；S = 二手来源（他人转引或旧版规范）；U = 未核实，仅作默认值。",
-                      "en": "Radii are the NORMS.md defaults (norms, not measurements), as network walking "
+    "app.gaps_help": {"zh": "半径为规范的默认值（规范值，非实测），按路网步行距离计算。标记：C = 已在所引规范中核实；S = 二手来源（他人转引或旧版规范）；U = 未核实，仅作默认值。",
+                      "en": "Radii are the norms' default values (norms, not measurements), as network walking "
                             "distance. Marks: C = read in the cited source; S = secondary (quoted by others "
                             "or an older edition); U = not confirmed, a default only."},
     "app.gap_level": {"zh": "设施等级", "en": "Facility level"},
@@ -378,7 +393,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.place_outside": {"zh": "该位置（WGS84 {lon}, {lat}）在研究范围“{area}”之外：请在研究范围内选择位置。",
                           "en": "This place (WGS84 {lon}, {lat}) lies outside the study area '{area}': choose a "
                                 "place inside it."},
-    "app.place_minutes": {"zh": "步行分钟（到最近设施）", "en": "Minutes on foot (nearest)"},
+    "app.place_minutes": {"zh": "步行分钟", "en": "Minutes"},
+    "app.place_minutes_help": {"zh": "步行到最近一处该类设施的分钟数", "en": "Minutes on foot to the nearest facility of "
+                               "the service"},
     "app.min_short": {"zh": "分钟", "en": "min"},
     "app.place_note": {"zh": "按路网步行计算（老人服务按老人步速）；— 表示超出该时间。演示数据为生成数据。", "en": "Walking along the street network (elderly care at the elderly walking speed); — means beyond that time. Demo data are generated."},
     "app.tk_missing": {"zh": "天地图底图需要您自己的密钥（tk，在 console.tianditu.gov.cn 免费申请）。未填写密钥时显示离线矢量地图。", "en": "Tianditu tiles need your own key (tk, free at console.tianditu.gov.cn). Until you enter one the map shows offline vectors."},
@@ -458,13 +475,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.walk_share": {"zh": "步行可达比例（规范核查）", "en": "Walk share (norm check)"},
     "app.seat_balance": {"zh": "分街道学位余缺", "en": "Seat balance by subdistrict"},
     "app.enrolment_chart": {"zh": "在学需求预测 2021-2030（按街道）", "en": "Projected enrolment 2021-2030 by subdistrict"},
-    "app.enrolment_help": {"zh": "{mode}：出生与年龄推移（演示出生数为生成数据：各年全国出生人口按人口规模缩放）",
-                           "en": "{mode}: births and cohort ageing (the demo's births are generated: the national "
+    "app.enrolment_help": {"zh": "按出生与年龄推移预测（演示区的出生数为生成数据：各年全国出生人口按人口规模缩放）",
+                           "en": "Projected from births and cohort ageing (the demo's births are generated: the national "
                                  "births of each year scaled to the town)"},
+    "app.enrolment_roster": {"zh": "按学籍名册逐年级推移预测（升级率取自名册，起始年级按出生数推算）",
+                             "en": "Projected from the pupil roster by grade progression (ratios observed in the roster; "
+                                   "entry grades from births)"},
     "app.catchment_help": {"zh": "划片：每名儿童分到本街道有空位的学校，步行时间只报告不设上限；步行比例为规范核查。",
                            "en": "Catchment: each child gets a seat in a school of its own subdistrict with room; the "
                                  "walking time is reported, not used to refuse a seat. The walk share is the norm "
                                  "check."},
+    "app.walk_help": {"zh": "步行范围：在规范步行时间内按学位容量分配（入学人数最多、步行最少），超出步行时间的儿童计为未满足；"
+                           "这是规范核查，实际入学按划片。",
+                      "en": "Walk: children get seats within the norm walking time, by capacity (most seated, least "
+                            "walking); children beyond it count as unserved. A norm check: enrolment itself is by "
+                            "catchment."},
     "app.years_note": {"zh": "{year}年指{year}年9月开学的学年；项目自开办年份起招生；规划“拟建”年份为开工年份。",
                        "en": "{year} = the school year starting September {year}; projects take pupils from their "
                              "opening year; the plan's build year (ni jian, 'to be built') is when construction starts."},

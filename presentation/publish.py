@@ -229,11 +229,16 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
              (legends.swatch(styles.UNCOVERED_COLOR), t("uncovered_legend", lang, minutes=int(mins), service=svc.label(lang)))]
     items += [(styles.marker_svg(f, 14), i18n.family_label(f, lang)) for f in add_fams]
     items.append((legends.swatch("#333333", "line"), t("boundary", lang)))
-    stats = f"{pt('share', lang)}: {share:.1%}"
-    if svc.demand != "pop_total" and np.isfinite(res.cohort_share):  # schools, childcare, elderly care: also
-        # among the people the service is for
-        stats += f" · {cohort_label(svc.demand, lang)}: {res.cohort_share:.1%}"
-    med_txt = fmt_num(med, ".1f")
+    # One population base per question (issue 26 item 2): the headline is the share of the people the service
+    # is for (children of the level, older residents; everyone for the rest), as in the app and the CLI; the
+    # share of all residents is labelled beside it
+    c_share = float(res.cohort_share) if np.isfinite(res.cohort_share) else float("nan")
+    c_med = float(res.cohort_median_minutes) if np.isfinite(res.cohort_median_minutes) else med
+    stats = f"{pt('share', lang)}（{cohort_label(svc.demand, lang)}）: {c_share:.1%}" if lang == "zh" else (
+        f"{pt('share', lang)} ({cohort_label(svc.demand, lang)}): {c_share:.1%}")
+    if svc.demand != "pop_total":
+        stats += f" · {cohort_label('pop_total', lang)}: {share:.1%}"
+    med_txt = fmt_num(c_med, ".1f")
     stats += f" · {pt('median', lang)}: {med_txt}" + (" min" if med_txt != "—" else "")
     body = [legends.legend_html(stats, items)]
     legends.add_legend(m, body)
@@ -246,7 +251,9 @@ def coverage_map(area, service: str, *, minutes: float | None = None, mode: str 
     return m, {"service": service, "minutes": mins, "population_share": share,
                "median_minutes": float(med) if med is not None and np.isfinite(med) else None,
                "uncovered_population": round(upop), "cohort": svc.demand,
-               "cohort_share": float(res.cohort_share) if np.isfinite(res.cohort_share) else None}
+               "cohort_share": float(res.cohort_share) if np.isfinite(res.cohort_share) else None,
+               "cohort_uncovered": round(float(res.cohort - res.cohort_covered)),
+               "cohort_median_minutes": c_med if np.isfinite(c_med) else None}
 
 
 def life_circle_map(area, *, minutes: float | None = None, mode: str | None = None, facilities=None,
@@ -344,7 +351,9 @@ def add_seat_layers(m, area, scenario, year: int, ev, *, level: str = "primary",
 
 
 def _seat_legend_blocks(lang: str, compact: bool) -> list[str]:
-    return [legends.coverage_legend(lang, compact=compact), legends.utilisation_legend(lang, compact=compact)]
+    # the dashed study-area boundary too: it runs far outside the populated subdistricts (issue 26 #5)
+    return [legends.coverage_legend(lang, compact=compact), legends.utilisation_legend(lang, compact=compact),
+            legends.legend_html("", [(legends.swatch("#333333", "line"), t("boundary", lang))])]
 
 
 def add_seat_frame(m, area, *, compact: bool = False, legend: bool = True) -> list:
@@ -352,7 +361,7 @@ def add_seat_frame(m, area, *, compact: bool = False, legend: bool = True) -> li
     the legends (unless ``legend=False``: the page shows :func:`seat_legend_html` beside the map) and the
     sources. Returns the switchable layers as ``[(key, FeatureGroup)]``."""
     lang = getattr(m, "_hedong_lang", "zh")
-    districts = webmap.add_districts(m, area, population=False)
+    districts = webmap.add_districts(m, area)
     boundary = webmap.add_boundary(m, area)
     if legend:
         legends.add_legend(m, _seat_legend_blocks(lang, compact), compact=compact)
@@ -409,6 +418,11 @@ def _life_circle_section(lang, life) -> str:
             f'<table><tr><th>{esc(cap)}</th>{heads}</tr><tr><td></td>{cells}</tr></table>')
 
 
+def _minutes(v) -> str:
+    """Minutes to one decimal, "—" for none (no facility: not "inf")."""
+    return "—" if v is None or v != v or v == float("inf") else format(v, ".1f")
+
+
 def _cohort_cell(c: dict, lang: str) -> str:
     """'20.4%（6-11岁儿童）': a service's coverage among the people it serves (escaped HTML)."""
     share = c.get("cohort_share")
@@ -422,10 +436,11 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
     notice = (f'<p class="notice">⚠ {esc(legends.notice_text(area, lang))}</p>' if getattr(area, "synthetic", False) else "")
     cov_rows = "".join(
         f'<tr><td><a href="{esc(fn)}">{esc(SERVICES[c["service"]].label(lang))}</a></td><td>{int(c["minutes"])}</td>'
-        f'<td>{fmt_num(c["population_share"], ".1%")}</td>'
+        # the people the service is for first (share, median, uncovered), as on every page; residents beside
         f'<td>{_cohort_cell(c, lang)}</td>'
-        f'<td>{fmt_num(c["median_minutes"], ".1f")}</td>'
-        f'<td>{c["uncovered_population"]:,}</td></tr>'
+        f'<td>{_minutes(c.get("cohort_median_minutes", c["median_minutes"]))}</td>'
+        f'<td>{fmt_num(c.get("cohort_uncovered", c["uncovered_population"]), ",.0f")}</td>'
+        f'<td>{fmt_num(c["population_share"], ".1%")}</td></tr>'
         for fn, c in coverage)
     seat_rows = "".join(
         f'<tr><td><a href="{esc(fn)}">{s["year"]}</a></td>'
@@ -453,7 +468,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f
 </head><body><h1>{esc(pt("index_title", lang))}</h1><p>{esc(area.name)} · {esc(pt("generated_at", lang))}: {time.strftime("%Y-%m-%d %H:%M")}</p>
 {notice}<p>{esc(pt("offline", lang))}</p>
 {_life_circle_section(lang, life)}
-<h2>{esc(pt("coverage_maps", lang, minutes="N"))}</h2><table><tr><th>{hdr[0]}</th><th>{hdr[1]}</th><th>{hdr[2]}</th><th>{esc(t("col.cohort_covered", lang))}</th><th>{hdr[3]}</th><th>{hdr[4]}</th></tr>{cov_rows}</table>
+<h2>{esc(pt("coverage_maps", lang, minutes="N"))}</h2><table><tr><th>{hdr[0]}</th><th>{hdr[1]}</th><th>{esc(t("col.cohort_covered", lang))}</th><th>{hdr[3]}</th><th>{esc(t("col.cohort_uncovered", lang))}</th><th>{hdr[2]}</th></tr>{cov_rows}</table>
 {seat_sec}
 <h2>{esc(pt("indicators", lang))}</h2><table><tr><th>#</th><th>{hdr[6]}</th><th>{hdr[7]}</th><th>{hdr[8]}</th><th>{hdr[9]}</th><th>{hdr[10]}</th><th>{hdr[11]}</th><th>{hdr[12]}</th></tr>{ind_rows}</table>
 {_indicator_district_table(indicators, lang, area.districts)}

@@ -46,7 +46,7 @@ from presentation import assets as _assets
 from presentation.controls import LayerRegistry, Script, add_layer_control, register_layers
 from presentation.folium_render import FixedStyleGeoJson
 from presentation.geojson import (
-    as_facilities, cell_rows_of, cell_square_texts, cell_squares, facility_table, geojson_features,
+    as_facilities, cell_rows_of, cell_square_texts, cell_squares, district_population, facility_table, geojson_features,
     life_circle_cells, static_layer, street_features)
 from presentation.i18n import display_names, family_label, t
 from presentation.legends import (
@@ -102,15 +102,37 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     # A map first drawn in a hidden or zero-size frame (a folded expander, a tab) would stay zoomed
     # out to the world: refit to the study area once the frame gets its size.
+    # The fit leaves the title bar's height free at the top: the title (top right) covered the area's
+    # north-eastern subdistricts (issue 26 #5, the development zone on the seat map).
     Script("(function(map){var b=L.latLngBounds(" + json.dumps([[miny, minx], [maxy, maxx]]) + ");"
-            "var done=false;function fit(){var s=map.getSize();if(!done&&s.x>0&&s.y>0){map.invalidateSize();"
-            "map.fitBounds(b);done=true;}}if(window.ResizeObserver){new ResizeObserver(fit)"
-            ".observe(map.getContainer());}setTimeout(fit,300);})({map});").add_to(m)
+            # fitted again until the title is there (it may be drawn after the first fit) or 0.3 s have passed
+            "var done=false;function fit(last){var s=map.getSize();if(!done&&s.x>0&&s.y>0){map.invalidateSize();"
+            "var c=map.getContainer(),t=c.querySelector('.hedong-title-control'),top=0;"
+            "if(t){top=Math.min(s.y/3,t.getBoundingClientRect().bottom-c.getBoundingClientRect().top+4);}"
+            "map.fitBounds(b,{paddingTopLeft:[0,Math.max(0,top)],animate:false});done=!!t||last===true;}}"
+            "if(window.ResizeObserver){new ResizeObserver(fit).observe(map.getContainer());}"
+            # and once more at 0.3 s, whatever came before: a fit during the page's first layout kept no padding
+            "setTimeout(fit,50);setTimeout(function(){done=false;fit(true);},300);})({map});").add_to(m)
+    m.get_root().header.add_child(folium.Element(PHONE_CSS), name="hedong_phone_css")
     Script(f"{{map}}.getContainer().style.background = '{'#f4f3ef' if tiles == 'none' else '#ffffff'}';").add_to(m)
     # metric scale bar only (the imperial line ran into the attribution), small attribution text
     Script("L.control.scale({imperial: false, position: 'bottomleft'}).addTo({map});"
             "{map}.attributionControl.getContainer().style.fontSize = '10px';").add_to(m)
     return m
+
+
+#: On a phone (≤ 480 px) no box covers a control or another box: the title keeps clear of the zoom and layer
+#: buttons (top left), the legend (bottom right) and the my-place hint (bottom left) take half the width
+#: each, and a long legend scrolls (issue 26 #5: the title covered the zoom buttons, the legend the hint).
+PHONE_CSS = ("<style>@media (max-width:480px){"
+             ".hedong-title-control>div{max-width:calc(100vw - 100px)!important;box-sizing:border-box;"
+             "font-size:11px!important}"
+             ".hedong-title-control{margin-left:0!important}"
+             ".hedong-legend-control>div,.hedong-place-hint>div{max-width:calc(50vw - 22px)!important;"
+             "box-sizing:border-box}"
+             ".hedong-legend-control>div{max-height:40vh;overflow:auto}"
+             ".hedong-place-hint>div{font-size:10px!important}"
+             ".leaflet-control-attribution{max-width:calc(50vw - 10px)!important;font-size:9px!important}}</style>")
 
 
 def add_boundary(m: folium.Map, area, *, lang: str | None = None) -> folium.FeatureGroup:
@@ -123,30 +145,39 @@ def add_boundary(m: folium.Map, area, *, lang: str | None = None) -> folium.Feat
     return fg
 
 
-def _district_outlines(features: dict, lang: str) -> folium.GeoJson:
-    """Subdistrict outlines with a name / population tooltip (features carry ``label`` and ``pop``)."""
+def _district_outlines(features: dict, lang: str, fields=("label", "pop")) -> folium.GeoJson:
+    """Subdistrict outlines with a name (``label``) and, when the features carry it, population (``pop``) tooltip."""
+    aliases = {"label": t("district", lang), "pop": t("population_n", lang)}
     return FixedStyleGeoJson(
         features, {"color": "#555555", "weight": 1.2, "fillOpacity": 0.0, "fillColor": "#ffffff"},
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(["label", "pop"], aliases=[t("district", lang), t("population_n", lang)],
+        tooltip=folium.GeoJsonTooltip(list(fields), aliases=[aliases[f] for f in fields],
                                       localize=True, sticky=False),
     )
 
 
 def add_districts(m: folium.Map, area, *, lang: str | None = None, labels: bool = True,
-                  population: bool = True) -> folium.FeatureGroup:
-    """Subdistrict outlines with a hover tooltip (name, population) and, optionally, name labels."""
+                  population: bool = True, hover: bool = True) -> folium.FeatureGroup:
+    """Subdistrict outlines with a hover tooltip (name, and the residents counted in the population layer)
+    and, optionally, name labels.
+
+    ``population=False`` (or an area without a population layer) leaves the population out of the tooltip.
+    It used to write ``pop = 0`` instead, and every map that passed it (seat, edit, optimiser, my-place,
+    life-circle maps; issue 26 #1) hovered "Population 0" over every subdistrict."""
     lang = lang or getattr(m, "_hedong_lang", "zh")
     d = area.districts.copy()
     d["label"] = display_names(d, lang)
+    fields = ["label"]
     if population and len(area.population):
-        pop = area.population.groupby(area.population["district_id"].astype(str))["pop_total"].sum()
-        d["pop"] = d["district_id"].astype(str).map(pop).fillna(0).round().astype(int)
-    else:
-        d["pop"] = 0
+        d["pop"] = district_population(area, d)
+        fields.append("pop")
     g = to_display(d, display_crs(m), simplify_m=10)
     fg = folium.FeatureGroup(name=t("districts", lang), show=True)
-    _district_outlines(geojson_features(g, ["label", "pop"]), lang).add_to(fg)
+    if hover:
+        _district_outlines(geojson_features(g, fields), lang, fields).add_to(fg)
+    else:  # outlines only (a map where the planner clicks to choose a site: no box over it)
+        FixedStyleGeoJson(geojson_features(g, []), {"color": "#555555", "weight": 1.2, "fillOpacity": 0.0,
+                                                    "fillColor": "#ffffff"}, interactive=False).add_to(fg)
     fg.add_to(m)
     if labels:
         lab = folium.FeatureGroup(name=t("district_labels", lang), show=True)
@@ -629,7 +660,7 @@ def life_circle_map(area, covered: dict, minutes: float, *, lang: str = "zh", ti
     m = base_map(area, tiles=tiles, lang=lang, tianditu_key=tianditu_key)
     groups = life_circle_cells(area.population, covered, area.cell_size or 100.0)
     add_life_circle(m, groups, minutes, total=len(covered))
-    add_districts(m, area, population=False)
+    add_districts(m, area)
     add_boundary(m, area)
     fams = sorted({f for k in covered if k in SERVICES for f in SERVICES[k].families}, key=list(FAMILIES).index)
     fac = area.facilities if facilities is None else as_facilities(facilities)

@@ -199,7 +199,7 @@ def test_coverage_norm_gaps(at, small_demo):
     assert shown["标记"].tolist() == tot["mark"].tolist()
     assert shown["半径外人数"].tolist() == tot["demand_beyond"].round().astype(int).tolist()
     np.testing.assert_allclose(shown["半径外比例"].to_numpy(float), 100 * tot["demand_share_beyond"].to_numpy(float))
-    assert "NORMS.md" in " ".join(c.value for c in at.caption)
+    assert "半径为规范的默认值" in " ".join(c.value for c in at.caption)  # in words, not a file name
     for level in ("junior", "day_care"):
         at.selectbox(key="gap_level").set_value(level).run()
         assert not at.exception, [e.value for e in at.exception]
@@ -310,7 +310,7 @@ def test_schools_compare_and_bad_upload(at):
     goto(at, "schools")
     at.selectbox(key="compare").set_value("existing").run()
     assert not at.exception
-    assert any("差值" in m.value and "− existing" in m.value for m in at.markdown)
+    assert any("差值" in m.value and "− 现状" in m.value for m in at.markdown)
 
 
 def test_schools_table_names_in_the_session_language(at):
@@ -439,8 +439,8 @@ def test_indicators_page(at, small_demo):
     assert "None" not in df.astype(str).to_numpy().ravel().tolist()
     walking = next(d.value for d in at.dataframe if "步行可达口径" in d.value.columns)
     assert walking["占比"].between(0, 1).all()
-    by_district = next(d.value for d in at.dataframe if d.value.index.name == "街道")
-    assert all(n.endswith(("街道", "开发区")) for n in by_district.index)
+    by_district = next(d.value for d in at.dataframe if d.value.index.name == "指标")  # indicators down
+    assert all(str(n).endswith(("街道", "开发区")) for n in by_district.columns)
     communities = [d.value for d in at.dataframe if "社区编码" in d.value.columns]
     assert all("常住人口" in c.columns and "街道" in c.columns for c in communities)
 

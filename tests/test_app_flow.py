@@ -145,7 +145,7 @@ def at():
 
 @pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_edit_makes_working_copy_compared_with_original(at, small_demo):
-    """Moving a project creates `plan-edited` ("plan（已修改）"), selects it, compares it with `plan`, and the
+    """Moving a project creates `plan-edited` ("规划方案（已修改）"), selects it, compares it with `plan`, and the
     shown change is scenario − baseline as evaluate() computes it independently."""
     from scenarios.evaluate import evaluate
     from scenarios.model import resolve_scenario
@@ -169,11 +169,11 @@ def test_edit_makes_working_copy_compared_with_original(at, small_demo):
     at.button(key="edit_apply").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["scenario"] == "plan-edited" and at.session_state["compare"] == "plan"
-    assert "plan（已修改）" in at.selectbox(key="scenario").options
+    assert "规划方案（已修改）" in at.selectbox(key="scenario").options
     edited = at.session_state["edited"][(small_demo.name, "plan-edited")]
     ev_new = evaluate(small_demo, edited, 2025).to_json()["levels"]["primary"]
     ev_old = evaluate(small_demo, "plan", 2025).to_json()["levels"]["primary"]
-    head = next(m.value for m in at.markdown if "plan（已修改） − plan" in m.value)
+    head = next(m.value for m in at.markdown if "规划方案（已修改） − 规划方案" in m.value)
     assert f"{ev_new['assigned'] - ev_old['assigned']:+,.0f}" in head
     assert f"{ev_new['unserved'] - ev_old['unserved']:+,.0f}" in head
 

@@ -97,7 +97,7 @@ def _settle(page, timeout=300):
 
 
 def test_move_by_click_compared_with_plan_and_gains_shown(browser, app_url, small_demo, tmp_path):  # noqa: F811
-    """Schools page: a project moved by clicking the edit map becomes "plan（已修改）", compared with the
+    """Schools page: a project moved by clicking the edit map becomes "规划方案（已修改）", compared with the
     unedited plan in the same session, and the gains map draws gaining or losing cells."""
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
     page.goto(app_url, wait_until="domcontentloaded")
@@ -133,7 +133,7 @@ def test_move_by_click_compared_with_plan_and_gains_shown(browser, app_url, smal
     lon = float(page.locator("[class*='st-key-edit_lon_'] input").first.input_value())
     assert lon == pytest.approx(target[0], abs=1e-4)  # the click set the coordinates
     page.locator(".st-key-edit_apply button").click()
-    page.wait_for_selector("text=plan（已修改） − plan", timeout=180_000)
+    page.wait_for_selector("text=规划方案（已修改） − 规划方案", timeout=180_000)
     _settle(page)
     page.wait_for_timeout(2500)
     assert page.locator("[data-testid='stException']").count() == 0

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import folium
@@ -157,7 +158,8 @@ def edit_map_cached(spec: str, scale: float, skey: str, lang_: str, _scen=None):
     project and its proposed site are a script run on it (:func:`edit_layers_cached`)."""
     a = get_area(spec, scale)
     em = webmap.base_map(a, lang=lang_)
-    layers = [("districts", webmap.add_districts(em, a, labels=False, population=False))]
+    # names written on the map, no hover box: a subdistrict's tooltip hid the site being chosen (issue 26 #8)
+    layers = [("districts", webmap.add_districts(em, a, hover=False))]
     layers += [(f"family:{f}", fg) for f, fg in webmap.add_facilities(em, _scen.projects, planned=True).items()]
     legends.add_attribution(em, a)
     controls.register_layers(em, layers)
@@ -171,12 +173,15 @@ def edit_layers_cached(spec: str, scale: float, skey: str, lang_: str, at: tuple
     :func:`edit_map_cached`: the planner sees which project moves, and where to, before applying."""
     scratch = map_scripts.scratch_map(edit_map_cached(spec, scale, skey, lang_, _scen=_scen))
     fg = folium.FeatureGroup(name=tr("edit_now", lang_), show=True, control=False)
-    folium.CircleMarker(list(at), radius=13, color="#111111", weight=3, fill=False,
-                        tooltip=tr("edit_now", lang_)).add_to(fg)
+    # tooltips above their marker, off the sites (the legend under the map says what each is)
+    def tip(key):
+        return folium.Tooltip(tr(key, lang_), direction="top", offset=(0, -14))
+
+    folium.CircleMarker(list(at), radius=13, color="#111111", weight=3, fill=False, tooltip=tip("edit_now")).add_to(fg)
     if to is not None and tuple(to) != tuple(at):
         folium.PolyLine([list(at), list(to)], color="#111111", weight=2, dash_array="5 4").add_to(fg)
         folium.CircleMarker(list(to), radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
-                            fill_opacity=1.0, tooltip=tr("edit_to", lang_)).add_to(fg)
+                            fill_opacity=1.0, tooltip=tip("edit_to")).add_to(fg)
     fg.add_to(scratch)
     return map_scripts.layers_script(scratch)
 
@@ -244,7 +249,7 @@ def sites_base_cached(spec: str, scale: float, lang_: str):
     candidates and chosen sites are a layers script run on it (:func:`sites_layers_cached`)."""
     a = get_area(spec, scale)
     m = webmap.base_map(a, lang=lang_)
-    districts = webmap.add_districts(m, a, population=False)
+    districts = webmap.add_districts(m, a)
     boundary = webmap.add_boundary(m, a)
     legends.add_notice(m, a, collapsed=True)  # under the page's own notice: one line that unfolds
     legends.add_attribution(m, a)
@@ -279,7 +284,7 @@ def place_base_cached(spec: str, scale: float, lang_: str):
     a = get_area(spec, scale)
     m = webmap.base_map(a, lang=lang_)
     layers = [("streets", webmap.add_streets(m, a, lang=lang_)),
-              ("districts", webmap.add_districts(m, a, population=False)), ("boundary", webmap.add_boundary(m, a))]
+              ("districts", webmap.add_districts(m, a)), ("boundary", webmap.add_boundary(m, a))]
     layers += [(f"family:{f}", fg) for f, fg in webmap.add_facilities(m, a.facilities).items()]
     legends.add_notice(m, a)
     legends.add_attribution(m, a)  # the sources, as on every other map
@@ -298,12 +303,19 @@ def place_layers_cached(spec: str, scale: float, lon: float | None, lat: float |
     if lon is not None:
         iso = place_isochrone(a, point_in_area_crs(a, lon, lat), minutes)
         fg = folium.FeatureGroup(name=tr("isochrone", lang_, minutes=f"{minutes:g}"), show=True)
+        bounds = [[lat - 0.004, lon - 0.005], [lat + 0.004, lon + 0.005]]  # ~1 km around a place with no area
         if not iso.is_empty:
-            g = gpd.GeoDataFrame(geometry=[iso], crs=a.crs)
-            folium.GeoJson(geojson.geojson_features(styles.to_display(g, "wgs84", simplify_m=5), []), interactive=False,
-                           style_function=lambda f: {"color": "#1f5fbf", "weight": 1, "fillColor": "#1f5fbf",
-                                                     "fillOpacity": 0.15}).add_to(fg)
+            g = styles.to_display(gpd.GeoDataFrame(geometry=[iso], crs=a.crs), "wgs84", simplify_m=5)
+            # drawn strongly (a 3 px edge, 30 % fill): under the area's ~500 facility markers a thin 15 % fill
+            # was hard to see (issue 26 #9)
+            folium.GeoJson(geojson.geojson_features(g, []), interactive=False,
+                           style_function=lambda f: {"color": "#1f5fbf", "weight": 3, "fillColor": "#1f5fbf",
+                                                     "fillOpacity": 0.3}).add_to(fg)
+            x0, y0, x1, y1 = (float(v) for v in g.total_bounds)
+            bounds = [[y0, x0], [y1, x1]]
         folium.CircleMarker([lat, lon], radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
                             fill_opacity=1.0).add_to(fg)
         fg.add_to(scratch)
+        # zoom to the place and its walking area (the map stayed on the whole study area)
+        controls.Script("{map}.fitBounds(" + json.dumps(bounds) + ", {padding: [24, 24], maxZoom: 16});").add_to(scratch)
     return map_scripts.layers_script(scratch)

@@ -12,7 +12,7 @@ from presentation.i18n import cohort_label, unit_label
 from webapp.cached import (fca_cached, life_circle_map_cached, lorenz_cached, norm_gaps_cached, report_cached,
                            service_cached)
 from webapp.state import area, area_spec, demo_scale, lang, tr
-from webapp.widgets import chart, district_frame, district_labels, share_cell_style, show_map
+from webapp.widgets import chart, dataframe, district_frame, district_labels, share_cell_style, show_map
 
 
 def page_coverage():
@@ -21,7 +21,8 @@ def page_coverage():
     spec, sc = area_spec(), demo_scale()
     c1, c2 = st.columns(2)
     mode = c1.radio(tr("mode"), ["walk", "bike"], format_func=lambda k, L=lang(): tr(k, L), key="cov_mode", horizontal=True)
-    minutes = float(c2.slider(tr("minutes"), 5, 30, 15, step=5, key="cov_minutes"))
+    st.session_state.setdefault("cov_minutes", 15)  # a kept choice: set here, not as the widget's default
+    minutes = float(c2.slider(tr("minutes"), 5, 30, step=5, key="cov_minutes"))
     rows, dist = [], {}
     for s in SERVICES:
         r = service_cached(spec, sc, s, minutes, mode, "none", None)
@@ -32,7 +33,7 @@ def page_coverage():
         dist[tr(f"service.{s}")] = r["cohort_by_district"]
     st.subheader(tr("share_by_service"))
     st.caption(tr("cohort_share_help"))
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="cov_services",
+    dataframe(pd.DataFrame(rows), key="cov_services",
                  column_config={tr("share_col"): st.column_config.ProgressColumn(format="percent", min_value=0,
                                                                                  max_value=1),
                                 tr("median"): st.column_config.NumberColumn(format="%.1f"),
@@ -44,8 +45,8 @@ def page_coverage():
         piv.index.name = tr("district")
         # Coloured by share with a hand-made red-yellow-green ramp (pandas' background_gradient needs
         # matplotlib, which is not a runtime dependency).
-        st.dataframe(piv.style.format("{:.0%}", na_rep="—").map(share_cell_style),
-                     width="stretch", key="cov_district_table")
+        dataframe(piv.style.format("{:.0%}", na_rep="—").map(share_cell_style),
+                     hide_index=False, key="cov_district_table")
     st.subheader(tr("minute_dist"))
     s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): tr(f"service.{k}", L), key="cov_service")
     r = service_cached(spec, sc, s, minutes, mode, "none", None)
@@ -66,17 +67,17 @@ def page_coverage():
     with right:
         total = len(LIFE_CIRCLE_SERVICES)
         st.caption(tr("lc_classes"))
-        st.dataframe(pd.DataFrame({tr("services_n"): list(range(total, -1, -1)),
+        dataframe(pd.DataFrame({tr("services_n"): list(range(total, -1, -1)),
                                    tr("residents"): [round(summ["by_n"].get(n, 0.0)) for n in range(total, -1, -1)],
                                    tr("share_col"): [round(summ["share_by_n"].get(n, 0.0), 3)
                                                      for n in range(total, -1, -1)]}),
-                     hide_index=True, width="stretch", key="lc_classes",
+                     key="lc_classes", box_px=200,
                      column_config={tr("share_col"): st.column_config.NumberColumn(format="percent"),
                                     tr("residents"): st.column_config.NumberColumn(format="localized")})
     lcd = lc["by_district"]
     if lcd:
         st.caption(tr("lc_by_district"))
-        st.dataframe(district_frame(lcd), hide_index=True, width="stretch", key="lc_district_table",
+        dataframe(district_frame(lcd), key="lc_district_table",
                      column_config={tr("share_col"): st.column_config.NumberColumn(format="percent")})
     equity_section(spec, sc, minutes, mode)
     gaps_section(spec, sc)
@@ -88,15 +89,15 @@ def tiered_section(spec: str, sc: float, minutes: float, mode: str):
     lt = report_cached(spec, sc, minutes, mode, "none", None)["life_circle_tiered"]
     lg = lang()
     st.subheader(lt["name"][lg] + tr("tiered_suffix"))
-    st.caption(lt["source"])
+    st.caption(tr("lc_source"))  # the report's ``source`` is English (a JSON value): the catalogue's words here
     k1, k2 = st.columns(2)
     k1.metric(tr("tiered_all"), f"{lt['all_services_share']:.1%}")
     k2.metric(tr("tiered_mean"), f"{lt['mean_services_within']:.2f}")
-    st.dataframe(pd.DataFrame([{tr("service"): tr(f"service.{k}"), tr("minutes"): v["tier_minutes"],
+    dataframe(pd.DataFrame([{tr("service"): tr(f"service.{k}"), tr("minutes"): v["tier_minutes"],
                                 tr("share"): round(v["population_share"], 3)}
-                               for k, v in lt["by_service"].items()]), hide_index=True, width="stretch",
+                               for k, v in lt["by_service"].items()]), 
                  key="lct_services", column_config={tr("share"): st.column_config.NumberColumn(format="percent")})
-    st.dataframe(district_frame(lt["by_district"]), hide_index=True, width="stretch", key="lct_district_table",
+    dataframe(district_frame(lt["by_district"]), key="lct_district_table",
                  column_config={tr("share_col"): st.column_config.NumberColumn(format="percent")})
 
 
@@ -112,7 +113,7 @@ def equity_section(spec: str, sc: float, minutes: float, mode: str):
                      tr("eq_top_bottom"): m["top_bottom_10_ratio"], tr("eq_gini_fca"): sp.get("gini"),
                      tr("eq_theil_fca"): sp.get("theil")})
     three = st.column_config.NumberColumn(format="%.3f")  # indices in 0..1 (Theil up to ln n)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="equity_table",
+    dataframe(pd.DataFrame(rows), key="equity_table",
                  column_config={**{tr(k): three for k in ("eq_gini_min", "eq_theil_min", "eq_theil_between",
                                                           "eq_theil_within", "eq_gini_fca", "eq_theil_fca")},
                                 tr("eq_top_bottom"): st.column_config.NumberColumn(format="%.1f")})
@@ -135,23 +136,23 @@ def gaps_section(spec: str, sc: float):
     loc = st.column_config.NumberColumn(format="localized")
     pct = {tr("pct_beyond"): st.column_config.NumberColumn(format="%.1f%%"), tr("cohort_n"): loc,
            tr("cohort_beyond"): loc}
-    st.dataframe(pd.DataFrame({
+    dataframe(pd.DataFrame({
         tr("gap_level"): tot[name].to_numpy(), tr("radius"): tot["radius_m"].to_numpy(),
         tr("mark"): tot["mark"].to_numpy(), tr("facilities_n"): tot["facilities"].to_numpy(),
         tr("cohort"): [cohort_label(c, lang()) for c in tot["demand_column"]],
         tr("cohort_n"): tot["demand"].round().astype(int).to_numpy(),
         tr("cohort_beyond"): tot["demand_beyond"].round().astype(int).to_numpy(),
         tr("pct_beyond"): 100 * tot["demand_share_beyond"].to_numpy()}),
-        hide_index=True, width="stretch", key="gap_levels_table", column_config=pct)
+        key="gap_levels_table", column_config=pct)
     levels = dict(zip(tot["level"], tot[name]))
     level = st.selectbox(tr("gap_level"), list(levels), format_func=levels.get, key="gap_level")
     rows = g[(g["level"] == level) & (g["district_id"] != "*")]
-    st.dataframe(pd.DataFrame({
+    dataframe(pd.DataFrame({
         tr("district"): district_labels(rows["district"]).to_numpy(),
         tr("cohort_n"): rows["demand"].round().astype(int).to_numpy(),
         tr("cohort_beyond"): rows["demand_beyond"].round().astype(int).to_numpy(),
         tr("pct_beyond"): 100 * rows["demand_share_beyond"].to_numpy()}),
-        hide_index=True, width="stretch", key="gap_district_table", column_config=pct)
+        key="gap_district_table", column_config=pct)
 
 
 def fca_section(spec: str, sc: float, minutes: float, mode: str):
@@ -176,6 +177,6 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
     if r["target"] is not None:
         table[tr("fca_target")] = d["target_per_1000"].to_numpy()
     num = st.column_config.NumberColumn(format="%.1f")
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="fca_table",
+    dataframe(pd.DataFrame(table), key="fca_table",
                  column_config={tr("fca_reach"): num, tr("fca_local"): num, tr(
                      "cohort_n"): st.column_config.NumberColumn(format="localized")})

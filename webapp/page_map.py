@@ -19,10 +19,12 @@ def page_map():
     spec, sc = area_spec(), demo_scale()
     c1, c2, c3, c4 = st.columns([2, 1, 1, 2])
     keys = list(SERVICES)  # read at render time: a family registered at run time is offered
-    service = c1.selectbox(tr("service"), keys, format_func=lambda k, L=lang(): tr(f"service.{k}", L), key="map_service",
-                           index=keys.index("fitness") if "fitness" in keys else 0)
+    if st.session_state.get("map_service") not in keys:  # set here, not as the widget's default: kept choices
+        st.session_state["map_service"] = "fitness" if "fitness" in keys else keys[0]  # come back without a warning
+    service = c1.selectbox(tr("service"), keys, format_func=lambda k, L=lang(): tr(f"service.{k}", L), key="map_service")
     mode = c2.radio(tr("mode"), ["walk", "bike"], format_func=lambda k, L=lang(): tr(k, L), key="map_mode", horizontal=True)
-    minutes = float(c3.slider(tr("minutes"), 5, 30, int(SERVICES[service].minutes), step=5, key="map_minutes"))
+    st.session_state.setdefault("map_minutes", int(SERVICES[service].minutes))
+    minutes = float(c3.slider(tr("minutes"), 5, 30, step=5, key="map_minutes"))
     tiles = c4.selectbox(tr("tiles"), list(styles.TILES), format_func=lambda k, L=lang(): t(f"tiles.{k}", L),
                          key="map_tiles")
     tk = st.text_input(tr("tk"), key="tk", type="password") if tiles == "tianditu" else None

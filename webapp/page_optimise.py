@@ -15,6 +15,7 @@ from scenarios.optimize import MODEL_HELP_KEYS, objective_unit_key, optimize_are
 from webapp.cached import upload_cached
 from webapp.state import (EDITED_SUFFIX, area_spec, current_scenario, demo_scale, keep_working_copy, lang,
                           tr, working_copy)
+from webapp.text import error_text, md
 from webapp.upload import MAX_UPLOAD_BYTES, UPLOAD_TYPES
 from webapp.widgets import show_table, sites_map
 
@@ -30,7 +31,9 @@ def optimise_section(a):
     if up is not None:
         cands, refused = upload_cached(up.getvalue(), up.name, area_spec(), demo_scale())
         if refused:
-            st.error(f"{tr('upload_refused')} {refused}")
+            st.error(f"{tr('upload_refused')} {md(refused)}")
+            # the last run's sites came from other candidates: not left on screen under the refusal (issue 26 #10)
+            st.session_state.pop("opt_result", None)
         else:
             st.success(tr("upload_ok", n=len(cands)))
     else:
@@ -51,11 +54,11 @@ def optimise_section(a):
                                     year=int(st.session_state.get("year", PLAN_YEARS[-1])))
         except InfeasibleModelError as e:  # no solution for these settings: say so, no CLI flags
             st.session_state.pop("opt_result", None)
-            st.error(e.reason)
+            st.error(md(e.reason))
             return
         except InputError as e:
             st.session_state.pop("opt_result", None)
-            st.error(f"{tr('upload_refused') if cands is not None else ''} {e.one_line()}".strip())
+            st.error(f"{tr('upload_refused')} {md(e.one_line())}" if cands is not None else error_text(e))
             return
         st.session_state["opt_result"] = {**res, "_scenario": scen.name}
     r = st.session_state.get("opt_result")
@@ -95,6 +98,6 @@ def optimise_section(a):
                 keep_working_copy(a, new, base[: -len(EDITED_SUFFIX)] if base.endswith(EDITED_SUFFIX) else base)
                 st.rerun()
             except InputError as e:
-                st.error(e.one_line())
+                st.error(error_text(e))
     with left:
         sites_map(cands, sites)

@@ -16,8 +16,9 @@ from presentation.i18n import display_names
 from scenarios.sites import check_sites
 from webapp.cached import place_base_cached, place_layers_cached
 from webapp.state import area, area_spec, demo_scale, lang, tr
+from webapp.text import error_text, md
 from webapp.upload import parse_lonlat
-from webapp.widgets import newest_click, show_map
+from webapp.widgets import HALF_PX, dataframe, newest_click, show_map
 
 
 def page_place():
@@ -38,7 +39,8 @@ def page_place():
             try:
                 point = parse_lonlat(text, coords)
             except InputError as e:
-                st.error(e.one_line())
+                st.error(error_text(e))
+                point = None  # not the last place as well: its (stale) error beside this one (issue 26 #9)
     elif how == "facility":
         f = a.facilities.to_crs(4326)
         labels = [f"{n} · {i18n.family_label(fam, lang())}" for n, fam in zip(display_names(f, lang()), f["family"])]
@@ -46,7 +48,8 @@ def page_place():
                          format_func=lambda i, L=labels: L[i])
         if i is not None:
             point = (float(f.geometry.iloc[i].x), float(f.geometry.iloc[i].y))
-    minutes = float(st.select_slider(tr("place_iso"), [5, 10, 15, 20, 30], 15, key="place_iso_min"))
+    st.session_state.setdefault("place_iso_min", 15)  # a kept choice: set here, not as the widget's default
+    minutes = float(st.select_slider(tr("place_iso"), [5, 10, 15, 20, 30], key="place_iso_min"))
     outside = False
     if point is not None:  # a place outside the study area is an error, not an answer (the site checks' rule)
         try:
@@ -54,7 +57,7 @@ def page_place():
         except InputError:
             outside = True
     shown = None if point is None or outside else point
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])  # room for the minutes table's five columns beside the map (issue 26 #4)
     with left:
         layers = place_layers_cached(spec, sc, None if shown is None else round(shown[0], 6),
                                      None if shown is None else round(shown[1], 6), minutes, lang())
@@ -73,7 +76,7 @@ def page_place():
             return
         lon, lat = point
         if outside:
-            st.error(tr("place_outside", lon=f"{lon:.6f}", lat=f"{lat:.6f}", area=a.name))
+            st.error(tr("place_outside", lon=f"{lon:.6f}", lat=f"{lat:.6f}", area=md(a.name)))
             return
         glon, glat = (float(v) for v in wgs84_to_gcj02(lon, lat))
         st.markdown(f"**{tr('place_at')}** WGS84 {lon:.6f}, {lat:.6f} · GCJ-02 {glon:.6f}, {glat:.6f}")
@@ -82,7 +85,8 @@ def page_place():
         for s, v in mins.items():
             ok = np.isfinite(v)
             rows.append({tr("service"): tr(f"service.{s}"), tr("place_minutes"): round(v, 1) if ok else None,
-                         **{f"≤ {b} {tr('min_short')}": ("✔" if ok and v <= b else "—") for b in PLACE_BANDS}})
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="place_table",
-                     column_config={tr("place_minutes"): st.column_config.NumberColumn(format="%.1f")})
+                         **{f"≤{b} {tr('min_short')}": ("✔" if ok and v <= b else "—") for b in PLACE_BANDS}})
+        dataframe(pd.DataFrame(rows), key="place_table", box_px=HALF_PX,
+                     column_config={tr("place_minutes"): st.column_config.NumberColumn(format="%.1f",
+                                                                                       help=tr("place_minutes_help"))})
         st.caption(tr("place_note"))

@@ -12,6 +12,7 @@ import streamlit as st
 from layers import families as registry
 from layers.errors import InputError
 from layers.families import LEVELS, SERVICES, TYPE_CAPACITY
+from presentation import legends
 from presentation import publish as pub
 from presentation.i18n import display_names, subtype_label, t
 from scenarios import store
@@ -21,10 +22,11 @@ from webapp.cached import (edit_layers_cached, edit_map_cached, enrolment_cached
                            gains_layers_cached, projects_wgs84_cached, seat_layers_cached, seat_map_base_cached)
 from webapp.page_optimise import optimise_section
 from webapp.state import (EDITED_SUFFIX, _apply_pending_selection, _original_of, area, area_spec, current_scenario,
-                          demo_scale, get_scenario, keep_working_copy, lang, scenario_key, scenario_label,
-                          scenario_names, tr, working_copies, working_copy)
+                          demo_scale, get_scenario, keep_working_copy, lang, remember_choices, scenario_key,
+                          scenario_label, scenario_names, tr, working_copies, working_copy)
 from webapp.seat_report import report_section
-from webapp.widgets import (apply_map_click, balance_config, balance_frame, balance_styled, chart,
+from webapp.text import error_text, md, tr_md
+from webapp.widgets import (apply_map_click, balance_config, balance_frame, balance_styled, chart, dataframe,
                             district_labels, labelled, show_map, show_table, warning_label)
 
 
@@ -36,15 +38,15 @@ def page_schools():
     names = scenario_names(a)
     if st.session_state.get("scenario") not in names:
         st.session_state.pop("scenario", None)
-    c1, _ = st.columns([2, 8])
+    c1, _ = st.columns([3, 7])  # wide enough for a scenario name in words
     st.session_state.setdefault("scenario", "plan" if "plan" in names else names[0])
     c1.selectbox(tr("scenario"), names, key="scenario",
                  format_func=lambda n, L=lang(), W=frozenset(n for (_, n) in working_copies()): scenario_label(n, L, W))
     scen = current_scenario()
     if (a.name, scen.name) in working_copies():
-        st.caption(f"{scenario_label(scen.name)} · {tr('edited')}")
+        st.caption(f"{md(scenario_label(scen.name))} · {tr('edited')}")
     if st.session_state.get("_saved_msg"):
-        st.success(st.session_state.pop("_saved_msg"))
+        st.success(st.session_state.pop("_saved_msg"))  # escaped where it is made
     schools_view(a, scen, names)
     edit_section(a, scen)
     actions_section(a, scen)
@@ -58,7 +60,8 @@ def schools_view(a, scen, names: list[str]):
     and optimiser sections below (nor redraws their maps)."""
     spec, sc = area_spec(), demo_scale()
     c2, c3, c4 = st.columns([3, 2, 3])
-    year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], 2025, key="year")
+    st.session_state.setdefault("year", 2025)  # a kept choice: set here, not as the widget's default
+    year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], key="year")
     level = c3.radio(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): tr(f"service.{k}", L), key="level",
                      horizontal=True)
     assign = c4.radio(tr("assign"), ["catchment", "walk"], format_func=lambda k, L=lang(): tr(f"assign_{k}", L),
@@ -77,16 +80,18 @@ def schools_view(a, scen, names: list[str]):
     k5.metric(tr("shortfall"), f"{lv.get('shortfall', 0):,.0f}", help=tr("shortfall_help"))
     k6.metric(tr("walk_share_short"), "—" if not lv["demand"] else f"{lv['walk_share']:.1%}",
               help=tr("walk_share"))
-    st.caption(tr("catchment_help") + " " + tr("years_note", year=int(year)))
+    # the caption of the rule chosen (the walk rule showed the catchment's: issue 26 #7)
+    st.caption(tr("catchment_help" if assign == "catchment" else "walk_help") + " " + tr("years_note", year=int(year)))
     if ev_json["building"]:
         b_ = pd.DataFrame(ev_json["building"])
-        st.caption(tr("building", year=int(year), names=", ".join(
+        st.caption(tr_md("building", year=int(year), names=", ".join(
             f"{n} ({by}→{oy})" for n, by, oy in zip(display_names(b_, lang()), b_["build_year"], b_["open_year"]))))
     st.subheader(tr("seat_balance"))
     bal = balance_frame(ev_json["levels"][level])
-    st.dataframe(balance_styled(bal), hide_index=True, width="stretch", key="seat_table",
+    dataframe(balance_styled(bal), key="seat_table",
                  column_config=balance_config(bal))
     left, right = st.columns([3, 2])
+    below = st.container()  # the per-school table, full width under the map (in the right column it was cut off)
     with left:
         m = seat_map_base_cached(spec, sc, lang())
         show_map(m, key="seat_map", height=520,
@@ -100,11 +105,12 @@ def schools_view(a, scen, names: list[str]):
             en_ = en.assign(district=district_labels(en["district"]).to_numpy(), year=en["year"].astype(str))
             chart(en_[["year", "district", "enrolment"]], "line", "year", "enrolment", "district",
                   x_title=tr("year"), x_type="ordinal", key="enrolment_chart")
-            st.caption(tr("enrolment_help", mode=en["mode"].iloc[0]) if en["mode"].iloc[0] == "cohort"
-                       else tr("enrolment_growth") if en["mode"].iloc[0] == "growth" else en["mode"].iloc[0])
+            st.caption(tr("enrolment_help") if en["mode"].iloc[0] == "cohort"
+                       else tr("enrolment_growth") if en["mode"].iloc[0] == "growth"
+                       else tr("enrolment_roster") if en["mode"].iloc[0] == "roster" else md(en["mode"].iloc[0]))
         schools = pub.school_points(ev, level)
         if len(schools):
-            st.caption(tr("per_school"))
+            below.caption(tr("per_school"))
             rows = pd.DataFrame(ev_json["levels"][level]["schools"])
             rows["name"] = display_names(rows, lang())
             # one rule per run: "assigned", utilisation, pupils per class and the flags are the rule's
@@ -123,7 +129,7 @@ def schools_view(a, scen, names: list[str]):
             if "warning" in rows:
                 rows["warning"] = [warning_label(w) for w in rows["warning"]]
             if assign == "catchment":
-                st.caption(tr("catchment_school_help"))
+                below.caption(tr("catchment_school_help"))
             if "class_flag" in rows:
                 rows["class_flag"] = rows["class_flag"].map(lambda f: tr(f"class_flag.{f}") if f else "")
             table_, cfg = labelled(rows[cols].rename(columns={"assigned": tr("seated"),
@@ -132,16 +138,17 @@ def schools_view(a, scen, names: list[str]):
             cfg[t("col.utilisation", lang())] = st.column_config.ProgressColumn(format="percent", min_value=0,
                                                                                 max_value=1.5)
             cfg[t("col.pupils_per_class", lang())] = st.column_config.NumberColumn(format="%.1f")
-            st.dataframe(table_, hide_index=True, width="stretch", height=260, key="school_table", column_config=cfg)
+            dataframe(table_, height=260, key="school_table", column_config=cfg, where=below)
     cc = ev_json["class_checks"]
     if cc["outside_range"]:
         with st.expander(f"{tr('class_checks')}: {cc['outside_range']}", expanded=False):
             st.caption(cc["source"])
             flagged = pd.DataFrame([c for c in cc["schools"] if c["flag"]])
             flagged["name"] = display_names(flagged, lang())
-            st.dataframe(flagged.drop(columns=["name_en"], errors="ignore"), hide_index=True, width="stretch")
+            dataframe(flagged.drop(columns=["name_en"], errors="ignore"))
     report_section(scen, int(year), level, assign)
     compare_section(a, scen, ev, ev_json, int(year), level, names, assign)
+    remember_choices()  # a fragment's rerun: year, level, rule and compare target into the URL too
 
 
 def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str], assign: str = "walk"):
@@ -157,19 +164,21 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
     o = get_scenario(a, other)
     o_json, o_ev = evaluation_cached(spec, sc, scenario_key(o), year, level, _scen=o, assign=assign)
     d = delta(o_json, ev_json)[level]  # second minus first: scenario − baseline
-    head = tr("delta", scen=scenario_label(scen.name), base=scenario_label(other))
+    head = tr_md("delta", scen=scenario_label(scen.name), base=scenario_label(other))
     st.markdown(f"**{head}** · {t('seats', lang())} {d['seats']:+,.0f} · "
                 f"{tr('balance')} {d['balance']:+,.0f} · {tr('seated')} {d['assigned']:+,.0f} · "
                 f"{tr('without_seat')} {d['unserved']:+,.0f}")  # the rule's (one rule per run)
     st.caption(tr("delta_help"))
     acts = action_diff(o, scen)  # what the scenario does that the baseline does not
     if acts:
-        st.caption(f"{tr('actions')}: " + "; ".join(f"{r['action_id']} {r['change']}: {r['details']}" for r in acts))
+        st.caption(f"{tr('actions')}: " + md("; ".join(f"{r['action_id']} {r['change']}: {r['details']}" for r in acts)))
     left, right = st.columns([3, 2])
-    with right:
-        # the rule's seated / without a seat (one rule per run), named as such rather than "within the limit"
+    below = st.container()
+    with right:  # by subdistrict, full width under the map (in this column it was cut off); the rule's seated /
+        # without a seat (one rule per run), named as such rather than "within the limit"
         show_table(pd.DataFrame(d["by_district"]).rename(columns={"assigned": tr("seated"),
-                                                                   "unserved": tr("without_seat")}), key="delta_table")
+                                                                   "unserved": tr("without_seat")}),
+                   key="delta_table", where=below)
     with left:
         st.caption(tr("gains", level=tr(f"service.{level}")) + " — " + tr("gains_help"))
         layers, changed = gains_layers_cached(spec, sc, scenario_key(o), scenario_key(scen), year, level, assign,
@@ -183,7 +192,7 @@ def actions_section(a, scen):
     """Add or remove actions on existing schools (expand / close-merge / convert) in the edited copy."""
     with st.expander(tr("actions"), expanded=False):
         if len(scen.actions):
-            st.dataframe(scen.actions, hide_index=True, width="stretch", key="actions_table")
+            dataframe(scen.actions, key="actions_table")
         sch = a.facilities[a.facilities["family"].isin(["school", "kindergarten"])]
         ids = [*sch["facility_id"].astype(str), *scen.projects["project_id"].astype(str)]
         label = dict(zip(sch["facility_id"].astype(str), display_names(sch, lang()))) | dict(
@@ -210,7 +219,7 @@ def actions_section(a, scen):
                 keep_working_copy(a, new, _original_of(scen.name))
                 st.rerun()
             except InputError as e:
-                st.error(e.one_line())
+                st.error(error_text(e))
         if len(scen.actions):
             rid = b2.selectbox(tr("remove_action"), scen.actions["action_id"].astype(str).tolist(), key="act_rm_id")
             if b2.button(tr("remove_action"), key="act_rm"):
@@ -233,7 +242,7 @@ def edit_section(a, scen):
         names_ = dict(zip(ids, display_names(p, lang())))
         pid = st.selectbox(tr("project"), ids, key="edit_pid", format_func=lambda i: f"{i} · {names_[i]}")
         row = p[p["project_id"].astype(str) == pid].iloc[0]
-        st.caption(tr("working_note", name=scenario_label(working_copy(a, scen).name)) + " " + tr("place_hint"))
+        st.caption(tr_md("working_note", name=scenario_label(working_copy(a, scen).name)) + " " + tr("place_hint"))
         # The form's keys carry the scenario's content hash: when the stored file changes (another
         # edit landed), the fields start from the new values, not stale ones.
         ver = scenario_key(scen).split(":")[-1]
@@ -245,6 +254,7 @@ def edit_section(a, scen):
         out = show_map(em, key="edit_map", height=380, returned=["last_clicked", "last_object_clicked"],
                        layers=edit_layers_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), at, to,
                                                  _scen=scen))
+        st.html(edit_legend_html(lang()))  # what the map's symbols are (issue 26 #8), under it
         clicked = apply_map_click(st.session_state, out)
         if clicked:
             # a new click: it sets the coordinates (widget state written before the widgets exist), and
@@ -257,8 +267,8 @@ def edit_section(a, scen):
         lat = c2.number_input(tr("lat"), value=float(click[0] if click else row.geometry.y), format="%.6f", key=lat_k)
         if click:  # the last click (the run that read it reran to redraw the map with it)
             st.caption(f"{tr('clicked_at')}: {click[1]:.6f}, {click[0]:.6f} (WGS84)")
-        yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}_{ver}",
-                             format="%d")
+        yr = c3.number_input(tr("open_year"), YEAR_MIN, YEAR_MAX, int(row["open_year"]), key=f"edit_year_{pid}_{ver}",
+                             format="%d", help=tr("open_year_help"))  # which year it is (issue 26 #8)
         # The project type's first capacity column (a nine-year school: its primary seats).
         cap_col = TYPE_CAPACITY[row["type"]][0]
         level = registry.main_level(row["type"])
@@ -276,22 +286,33 @@ def edit_section(a, scen):
                 st.session_state.pop("edit_click", None)
                 st.rerun()
             except InputError as e:
-                st.error(e.one_line())
+                st.error(error_text(e))
     c1, c2 = st.columns([3, 1])
     new_name = c1.text_input(tr("new_name"), key="new_name")
     if c2.button(tr("save"), key="save_scenario") and new_name:
         try:
             path = save_from_app(a, scen, new_name)
-            st.session_state["_saved_msg"] = tr("saved_listed", name=new_name) + f" ({path})"
+            st.session_state["_saved_msg"] = tr_md("saved_listed", name=new_name) + f" ({md(path)})"
             st.session_state["_select"] = {"scenario": new_name}
             st.rerun()
         except store.ScenarioChangedError as e:
             # Drop the stale edited copy: the next run shows the stored file as it is now, and the
             # planner applies the change to that.
             working_copies().pop((a.name, scen.name), None)
-            st.error(e.one_line())
+            st.error(error_text(e))
         except InputError as e:
-            st.error(e.one_line())
+            st.error(error_text(e))
+
+
+def edit_legend_html(lang_: str) -> str:
+    """The edit map's legend, for under it: the school and kindergarten symbols (planned ones ringed), the
+    project being edited, the proposed site and the move between them."""
+    dot = ('<span style="display:inline-block;width:12px;height:12px;border-radius:50%;background:#ffd400;'
+           'border:2px solid #111"></span>')
+    mine = legends.legend_html(tr("edit_legend", lang_), [
+        (legends.swatch("#111111", "ring"), tr("edit_now", lang_)), (dot, tr("edit_to", lang_)),
+        (legends.swatch("#111111", "line"), tr("edit_move", lang_))])
+    return legends.legend_row([legends.facility_legend_row(lang_, families=["school", "kindergarten"]), mine])
 
 
 def save_from_app(a, scen, new_name: str):

@@ -12,9 +12,10 @@ import streamlit as st
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS, load_area, load_area_cached
 from layers.errors import InputError
-from presentation.i18n import app_key, t
+from layers.families import LEVELS, SERVICES
+from presentation.i18n import CATALOGUE, LANGS, app_key, t
 from scenarios import store
-from scenarios.model import available_names, resolve_scenario, shipped_names
+from scenarios.model import PLAN_YEARS, available_names, resolve_scenario, shipped_names
 
 
 AREAS = BUILTIN_AREAS
@@ -101,11 +102,14 @@ def scenario_names(a) -> list[str]:
 
 
 def scenario_label(name: str, lang_: str | None = None, working=None) -> str:
-    """``plan-edited`` (a working copy of this session; ``working``: their names) shown as "plan (edited)"."""
-    working = working if working is not None else {n for (_, n) in working_copies()}
-    if name.endswith(EDITED_SUFFIX) and name in working:
-        return tr("edited_name", lang_, name=name[: -len(EDITED_SUFFIX)])
-    return name
+    """A scenario's name for the screen, in the session's language (or ``lang_``): the shipped ones in words
+    (``existing`` -> 现状 / Existing, catalogue ``app.scen.<name>``), a working copy ``<name>-edited`` as
+    "<name> (edited)" — also before it exists (the edit form names the copy it will make). ``working`` is
+    kept for callers that pass the session's working copies; any ``-edited`` name is labelled so."""
+    if name.endswith(EDITED_SUFFIX) and len(name) > len(EDITED_SUFFIX):
+        return tr("edited_name", lang_, name=scenario_label(name[: -len(EDITED_SUFFIX)], lang_))
+    key = f"app.scen.{name}"
+    return t(key, lang_ or lang()) if key in CATALOGUE else name
 
 
 def get_scenario(a, name: str):
@@ -145,7 +149,9 @@ def safe_resolve(a, name: str):
     try:
         return scenario_cached(area_spec(), demo_scale(), name, scenario_version(a, name))
     except InputError as e:
-        st.error(tr("bad_scenario", name="existing", why=e.one_line()))
+        from webapp.text import md  # text.py imports this module: imported when used
+
+        st.error(tr("bad_scenario", name="existing", why=md(e.one_line())))
         return resolve_scenario(a, "existing")
 
 
@@ -170,3 +176,105 @@ def get_area(spec: str, scale: float):
 def scenario_cached(spec: str, scale: float, name: str, version: str):
     """A shipped or stored scenario, read once per version of its source (:func:`scenario_version`)."""
     return resolve_scenario(get_area(spec, scale), name)
+
+
+# ---------------------------------------------------------------- choices that stay (issue 26 #2, item 3)
+
+def _one_of(options):
+    return lambda v: v if v in options else None
+
+
+def _int_in(lo: int, hi: int, step: int = 1):
+    def parse(v):
+        try:
+            x = int(str(v))
+        except ValueError:
+            return None
+        return x if lo <= x <= hi and (x - lo) % step == 0 else None
+    return parse
+
+
+def _name(v):
+    """A scenario name from a URL: the store's rule (letters, digits, ``-_.``, CJK) is checked by the page,
+    which drops a name it does not list; here only its length and printable characters."""
+    v = str(v)
+    return v if 0 < len(v) <= 80 and v.isprintable() else None
+
+
+def _point(v):
+    """``"lon,lat"`` from a URL: two finite numbers in range (the page then checks it is in the study area)."""
+    try:
+        lon, lat = (float(x) for x in str(v).split(","))
+    except ValueError:
+        return None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # NaN fails these too
+        return None
+    return (round(lon, 6), round(lat, 6))
+
+
+def _kept_choices() -> dict:
+    """Session key -> (URL parameter, parser of the URL's text that returns None for a bad value).
+
+    Built when asked: the service and level lists are read at run time (a family registered later is
+    offered), and the scenario years from the model."""
+    services, modes, minutes = _one_of(list(SERVICES)), _one_of(("walk", "bike")), _int_in(5, 30, 5)
+    return {"lang": ("lang", _one_of(LANGS)), "page": ("page", _one_of(PAGES)),
+            "area": ("area", _one_of(area_options())),
+            "map_service": ("service", services), "map_minutes": ("minutes", minutes), "map_mode": ("mode", modes),
+            "cov_service": ("cov_service", services), "cov_minutes": ("cov_minutes", minutes),
+            "cov_mode": ("cov_mode", modes),
+            "year": ("year", _int_in(PLAN_YEARS[0], PLAN_YEARS[-1])), "level": ("level", _one_of(list(LEVELS))),
+            "assign": ("assign", _one_of(("catchment", "walk"))), "scenario": ("scenario", _name),
+            "compare": ("compare", _name), "place_point": ("place", _point),
+            "place_iso_min": ("place_minutes", lambda v: (lambda x: x if x in (5, 10, 15, 20, 30) else None)(
+                _int_in(5, 30, 5)(v)))}
+
+
+def _url_text(v) -> str:
+    """A choice as URL text (a point as ``lon,lat``)."""
+    if isinstance(v, (tuple, list)):
+        return ",".join(f"{float(x):.6f}" for x in v)
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def restore_choices():
+    """Bring back the user's choices before any widget is drawn (the start of every run).
+
+    Streamlit forgets a widget's value on a run that does not draw it: a page change lost the service,
+    minutes, year, scenario … (issue 26 #2). Every choice of :func:`_kept_choices` is also kept under
+    ``_kept`` (state Streamlit leaves alone) and put back when its widget comes again. On the session's
+    first run the URL's query parameters set them: a reload or a shared link opens the same view.
+    A bad value in the URL is ignored (the widget's default is shown)."""
+    ss = st.session_state
+    kept = ss.setdefault("_kept", {})
+    if not ss.get("_url_read"):
+        ss["_url_read"] = True
+        qp = st.query_params
+        for key, (param, parse) in _kept_choices().items():
+            if param in qp:
+                v = parse(qp[param])
+                if v is not None:
+                    kept[key] = v
+                    ss[key] = v
+    for key in _kept_choices():
+        if key in ss:
+            kept[key] = ss[key]
+        elif key in kept:
+            ss[key] = kept[key]
+
+
+def remember_choices(keys=None):
+    """Keep the current choices (``keys``: default all of :func:`_kept_choices`) and write them into the
+    URL's query parameters — called after the widgets, at the end of a run and of a fragment's rerun."""
+    ss, kept = st.session_state, st.session_state.setdefault("_kept", {})
+    choices = _kept_choices()
+    for key in (keys or choices):
+        if key in ss:
+            kept[key] = ss[key]
+    want = {param: _url_text(kept[key]) for key, (param, _) in choices.items() if kept.get(key) is not None}
+    qp = st.query_params
+    for param, text in want.items():
+        if qp.get(param) != text:
+            qp[param] = text

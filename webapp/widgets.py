@@ -194,10 +194,65 @@ def labelled(df: pd.DataFrame, drop=("district_id",)) -> tuple[pd.DataFrame, dic
     return out, cfg
 
 
+#: Width in pixels of the page's main column at 1280 px (the sidebar open) and of a 3:2 split's parts: tables
+#: are fitted to these (issue 26 #4: columns on the right were cut off at 1280 px).
+MAIN_PX, LEFT_PX, RIGHT_PX, HALF_PX = 800, 470, 310, 395
+
+
+def _text_px(text: str) -> float:
+    """Rough width of ``text`` in the grid's 14 px font: wide (CJK) characters ~14 px, others ~7.5 px."""
+    return sum(14.0 if ord(ch) > 0x2E80 else 7.5 for ch in str(text))
+
+
+def _cell_text(v) -> str:
+    if isinstance(v, float):
+        return "—" if v != v else f"{v:,.1f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def fitted_columns(data, column_config: dict | None = None, box_px: int = MAIN_PX, hide_index: bool = True) -> dict:
+    """``column_config`` with pixel widths that fit the table into ``box_px`` when its columns' natural widths
+    (header or the longest usual cell, whichever is wider) would not: the widest columns are narrowed first, to
+    no less than 64 px; their text ends in "…" and shows whole on hover. A table that fits is left as it is."""
+    df = data.data if hasattr(data, "data") and not isinstance(data, pd.DataFrame) else data  # a Styler
+    cfg = dict(column_config or {})
+    columns = {str(c): df[c].tolist()[:400] for c in df.columns}
+    if not hide_index:  # the index is a column too ("_index" in column_config)
+        columns = {"_index": list(df.index[:400]), **columns}
+    cols, natural = list(columns), []
+    for c, values in columns.items():
+        cells = sorted(_text_px(_cell_text(v)) for v in values) or [0.0]
+        usual = cells[int(0.9 * (len(cells) - 1))]
+        head = _text_px(df.index.name or "") if c == "_index" else _text_px(c)
+        natural.append(min(max(head, usual) + 24, 420))
+    room = box_px - 2
+    if sum(natural) <= room:
+        return cfg
+    lo, hi = 64.0, max(natural)
+    for _ in range(30):  # the cap c with sum(min(w, c)) == room, by bisection
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if sum(min(w, mid) for w in natural) <= room else (lo, mid)
+    for c, w in zip(cols, natural):
+        spec = dict(cfg.get(str(c)) or cfg.get(c) or {})
+        spec["width"] = int(min(w, lo))
+        cfg[str(c)] = spec
+    return cfg
+
+
+def dataframe(data, *, key: str | None = None, column_config: dict | None = None, box_px: int = MAIN_PX,
+              hide_index: bool = True, where=None, **kw):
+    """``st.dataframe`` stretched to its box with columns fitted to it (:func:`fitted_columns`); ``where``: the
+    container to draw it in (default: the current one)."""
+    return (where or st).dataframe(data, hide_index=hide_index, width="stretch", key=key,
+                        column_config=fitted_columns(data, column_config, box_px, hide_index), **kw)
+
+
 def show_table(df: pd.DataFrame, key: str, **kw):
-    """:func:`labelled` then ``st.dataframe``."""
+    """:func:`labelled` then :func:`dataframe` (``kw``: ``box_px``, ``where`` …)."""
     t_, cfg = labelled(df)
-    st.dataframe(t_, hide_index=True, width="stretch", key=key, column_config=cfg, **kw)
+    dataframe(t_, key=key, column_config=cfg, **kw)
 
 
 def balance_frame(level_json: dict) -> pd.DataFrame:
