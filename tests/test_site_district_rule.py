@@ -64,3 +64,37 @@ def test_optimize_and_seat_balance_agree_on_a_site_outside_every_district(area, 
             .to_json()["levels"]["primary"]["by_district"]}
     assert rows["(outside districts)"]["seats"] == 900
     assert sum(r["seats"] for r in rows.values()) == 150 + 900
+
+
+def test_one_site_outside_every_district_is_outside_in_balance_indicators_and_optimiser(area, tmp_path, monkeypatch,
+                                                                                       capsys):
+    """Issue 22's acceptance in one test: a kindergarten at the site 500 m outside every district is outside
+    them in ``scenario evaluate --json``, ``indicators --json`` and ``scenario optimize --json`` alike."""
+    kg = gpd.GeoDataFrame({"facility_id": ["kg-far"], "name": ["城外幼儿园"], "family": ["kindergarten"],
+                           "subtype": ["kindergarten"], "seats_primary": [0], "seats_junior": [0],
+                           "places_kindergarten": [360], "beds": [0], "area_m2": [0.0], "source": ["test"]},
+                          geometry=[SITE], crs=area.crs)
+    with_kg = area.replace(facilities=gpd.GeoDataFrame(gpd.pd.concat([area.facilities, kg], ignore_index=True),
+                                                       crs=area.crs))
+    out = {}
+    for label, a in (("without", area), ("with", with_kg)):
+        monkeypatch.setattr(gis.areas, "load_area_cached", lambda spec=None, a=a: a)
+        assert main(["scenario", "evaluate", "--scenario", "existing", "--year", "2025", "--json"]) == 0
+        ev = json.loads(capsys.readouterr().out)["levels"]["kindergarten"]["by_district"]
+        assert main(["indicators", "--no-walking", "--json"]) == 0
+        rows = json.loads(capsys.readouterr().out)["indicators"]
+        proxy = next(r for r in rows if r["key"] == "kindergarten_gross_enrolment_proxy")
+        out[label] = ({r["district_id"]: r["seats"] for r in ev}, proxy)
+    (bal0, ind0), (bal1, ind1) = out["without"], out["with"]
+    assert bal1.get("", 0) == bal0.get("", 0) + 360  # the balance: "(outside districts)" only
+    assert {k: v for k, v in bal1.items() if k} == {k: v for k, v in bal0.items() if k}
+    assert ind1["value"] > ind0["value"]  # the indicators: in the area's value, in no subdistrict's
+    assert {k: v["value"] for k, v in ind1["by_district"].items()} == \
+        {k: v["value"] for k, v in ind0["by_district"].items()}
+    to_ll = Transformer.from_crs(area.crs, "EPSG:4326", always_xy=True).transform
+    p = tmp_path / "c.csv"
+    p.write_text("candidate_id,lon,lat\nfar,{:.8f},{:.8f}\n".format(*to_ll(SITE.x, SITE.y)), encoding="utf-8")
+    assert main(["scenario", "optimize", "--level", "kindergarten", "--model", "mclp", "--p", "1",
+                 "--candidates", str(p), "--json"]) == 0
+    chosen = json.loads(capsys.readouterr().out)["chosen_sites"]
+    assert [(c["candidate_id"], c["district_id"]) for c in chosen] == [("far", None)]  # the optimiser: none
