@@ -48,6 +48,7 @@ from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICE_COLOR, SERVICE
 from layers.plan import OPENING_LAG, SCHOOL_PROGRAMME
 from presentation import controls, geojson, i18n, legends, map_scripts, styles, webmap
 from presentation.i18n import CATALOGUE, LANGS, cohort_label, display_names, indicator_unit, t
+from scenarios.catchments import catchment_layer
 from scenarios.evaluate import evaluate
 from scenarios.model import PLAN_YEARS
 
@@ -329,6 +330,9 @@ def add_seat_layers(m, area, scenario, year: int, ev, *, level: str = "primary",
         summary["levels"][lv] = {"demand": float(lr.summary["demand"]), "seats": float(lr.summary["seats"]),
                                  "minutes": lr.minutes, "balance": float(lr.summary["balance"]),
                                  "seat_ratio": lr.summary["seat_ratio"], "coverage": lr.summary["coverage"]}
+    for lv in levels:  # the catchments (学区图) under the evaluation's rule, switched on by the reader
+        webmap.add_catchments(m, catchment_layer(ev.levels[lv]), show=False,
+                              name=t("catchments.layer", lang, level=SERVICES[lv].label(lang)))
     for lv in levels:
         schools = school_points(ev, lv)
         if len(schools):

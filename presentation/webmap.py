@@ -54,7 +54,7 @@ from presentation.legends import (
     life_circle_legend, swatch)
 from presentation.map_scripts import layers_script, overview_layers_js, scratch_map
 from presentation.styles import (
-    BOUNDARY_STYLE, DENSITY_COLORS, GAIN_COLOR, LOSS_COLOR, TILES, UNCOVERED_COLOR, class_breaks,
+    BOUNDARY_STYLE, DENSITY_COLORS, GAIN_COLOR, LOSS_COLOR, TILES, UNCOVERED_COLOR, catchment_colors, class_breaks,
     class_of, coverage_color, display_crs, esc, life_circle_colors, marker_svg, tile_specs,
     to_display, utilisation_color)
 
@@ -530,6 +530,31 @@ def add_schools(m: folium.Map, schools: gpd.GeoDataFrame, *, lang: str | None = 
             [geom.y, geom.x], radius=float(min(radius, 16)), color=ring, weight=2 if rec.get("is_project") else 1,
             fill=True, fill_color=utilisation_color(u), fill_opacity=0.9,
             tooltip=folium.Tooltip(popup),
+        ).add_to(fg)
+    fg.add_to(m)
+    return fg
+
+
+def add_catchments(m: folium.Map, catchments: gpd.GeoDataFrame, *, lang: str | None = None, name: str | None = None,
+                   show: bool = False) -> folium.FeatureGroup:
+    """School catchments (学区, :func:`scenarios.catchments.catchment_layer`) as polygons in the
+    facility's colour (:func:`presentation.styles.catchment_colors`, as in the GeoPackage styles), with
+    the school's name, the children seated from them and its seats on hover."""
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    fg = folium.FeatureGroup(name=name or t("catchments.layer", lang, level=""), show=show)
+    if catchments is not None and len(catchments):
+        c = catchments.copy()
+        c["name"] = display_names(c, lang)
+        cols = catchment_colors(c["facility_id"])
+        c["color"] = c["facility_id"].astype(str).map(cols)
+        g = to_display(c, display_crs(m), simplify_m=10)
+        folium.GeoJson(
+            geojson_features(g, ["name", "children", "seats", "color"]),
+            style_function=lambda f: {"fillColor": f["properties"]["color"], "fillOpacity": 0.45, "color": "#555555",
+                                      "weight": 0.8},
+            tooltip=folium.GeoJsonTooltip(["name", "children", "seats"],
+                                          aliases=[t("catchments.school", lang), t("catchments.children", lang),
+                                                   t("seats", lang)], localize=True),
         ).add_to(fg)
     fg.add_to(m)
     return fg

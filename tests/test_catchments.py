@@ -87,3 +87,19 @@ def test_cli_catchments_styled_and_gdal_clean(small_demo, tmp_path, capsys):
     if ogr:
         p = subprocess.run([ogr, "-ro", "-q", str(out)], capture_output=True, text=True, timeout=300)
         assert p.returncode == 0 and "ERROR" not in p.stderr and "Warning" not in p.stderr, p.stderr
+
+
+def test_seat_map_draws_the_catchments(small_demo):
+    from presentation.i18n import t
+    from presentation.publish import seat_map, seat_map_base, seat_map_layers
+
+    ev = Evaluator.for_area(small_demo).evaluate("plan", 2026, levels=("primary",), assign="catchment")
+    m, _ = seat_map(small_demo, "plan", 2026, ev=ev, lang="en")
+    html = m.get_root().render()
+    assert t("catchments.layer", "en", level="Primary school") in html
+    g = catchment_layer(ev.levels["primary"])
+    from presentation.i18n import display_names
+    assert all(str(n) in html for n in display_names(g, "en")[:5])
+    # the app's seat map (layers sent as a script to its drawn base) carries the same layer
+    js = seat_map_layers(seat_map_base(small_demo, lang="zh"), small_demo, "plan", 2026, ev)
+    assert t("catchments.layer", "zh", level="小学") in js
