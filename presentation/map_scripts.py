@@ -203,9 +203,11 @@ def add_place_finder(m: folium.Map, area, cell_minutes: dict, *, lang: str | Non
     code = cache.get(key) if cache is not None else None
     if code is None:
         data = place_payload(area, cell_minutes, key[0], lang)
-        code = _PLACE_JS % json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+        payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+        code = _PLACE_JS % payload
         if cache is not None:
             cache[key] = code
+            cache[("payload", *key)] = payload  # a publication shares it (presentation.publish_shared)
     Script(code).add_to(m)
     Control(f'<div style="{BOX_STYLE}max-width:260px;font-size:11px">{_html.escape(t("place.hint", lang))}</div>',
              position="bottomleft", css_class="hedong-place-hint").add_to(m)

@@ -53,6 +53,7 @@ from presentation.legends import (
     add_attribution, add_legend, add_notice, density_legend, facility_legend, legend_html,
     life_circle_legend, swatch)
 from presentation.map_scripts import layers_script, overview_layers_js, scratch_map
+from presentation import publish_shared as _shared
 from presentation.styles import (
     BOUNDARY_STYLE, DENSITY_COLORS, GAIN_COLOR, LOSS_COLOR, TILES, UNCOVERED_COLOR, catchment_colors, class_breaks,
     class_of, coverage_color, display_crs, esc, life_circle_colors, marker_svg, tile_specs,
@@ -286,8 +287,13 @@ def add_uncovered(m: folium.Map, cells: gpd.GeoDataFrame, cell_size: float, *, l
             keep = pop > 0
             data = {"type": "FeatureCollection", "features": [
                 {"type": "Feature", "geometry": None, "properties": {"pop_total": p}} for p in pop[keep].tolist()]}
-            FixedStyleGeoJson(data, style, geometry_text=[texts[i] for i in pos[keep].tolist()],
-                              tooltip=tooltip).add_to(fg)
+            shared = _shared.CURRENT.get()
+            if shared is not None:  # a publication: the squares live once in data/cells-*.js
+                var = shared.use_cells(display_crs(m), texts)
+                geoms = [f"{var}[{i}]" for i in pos[keep].tolist()]
+            else:
+                geoms = [texts[i] for i in pos[keep].tolist()]
+            FixedStyleGeoJson(data, style, geometry_text=geoms, tooltip=tooltip).add_to(fg)
         else:
             sq = cell_squares(cells, cell_size, ["pop_total"], agg_m=agg_m)
             sq["pop_total"] = sq["pop_total"].round().astype(int)
@@ -731,6 +737,14 @@ def service_map(area, service: str, minutes: float, covered: np.ndarray, *, lang
     Script(overview_layers_js(area, service, minutes, covered, lang=lang, display=display, tiles=tiles,
                                tianditu_key=tianditu_key, families=families)).add_to(m)
     return finish(m, assets)
+
+
+def street_texts(area, display: str) -> list[str]:
+    """The serialised street layers (named, plain) as the published maps paste them; empty strings
+    for those not drawn yet (a publication shares them, :mod:`presentation.publish_shared`)."""
+    _named, _plain, texts = ComputeContext.for_area(area).memo(("map.streets", display),
+                                                               lambda: street_features(area, display))
+    return [c.get("text", "") for c in texts]
 
 
 def add_streets(m: folium.Map, area, *, lang: str | None = None, show: bool = True) -> folium.FeatureGroup:
