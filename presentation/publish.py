@@ -565,8 +565,23 @@ def _offline_page(m, area, place: dict, lang: str, cache: dict | None = None) ->
     once)."""
     webmap.add_streets(m, area, lang=lang)
     map_scripts.add_place_finder(m, area, place, lang=lang, cache=cache)
-    html = m.get_root().render()
+    html = m.get_root().render().replace("</head>", PHONE_CSS + "\n</head>", 1)
     return set_title(html, getattr(m, "_hedong_title", None) or pt("index_title", lang))
+
+
+#: The published maps on a phone (<= 400 px wide): the title keeps clear of the zoom buttons and the
+#: layer switch (left column), the legend and the "click anywhere" hint share the bottom edge side by
+#: side, each scrolling within its box rather than covering the other (checked by element boxes in
+#: tests/test_publish_browser.py at 390 px).
+PHONE_CSS = """<style>@media (max-width: 400px){
+.hedong-title-control{max-width:calc(100vw - 74px)!important;margin-left:0!important}
+.hedong-title-control>div{max-width:none!important;max-height:28vh;overflow:auto;font-size:11px!important}
+.hedong-legend-control{max-width:54vw!important}
+.hedong-legend-control>div{max-width:none!important;max-height:36vh;overflow:auto;font-size:10px!important}
+.hedong-place-hint{max-width:38vw!important}
+.leaflet-control-attribution{max-width:52vw!important}
+.hedong-place-hint>div{max-width:none!important;font-size:10px!important}
+}</style>"""
 
 
 def set_title(html: str, title: str) -> str:

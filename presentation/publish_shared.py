@@ -39,6 +39,20 @@ def cells_var(display: str) -> str:
     return f"HC_{re.sub(r'[^A-Za-z0-9]', '_', display)}"
 
 
+#: Builds a FeatureCollection of cells from their positions in a shared squares array (see
+#: :func:`cells_expression`); written into every ``data/cells-*.js``.
+CELLS_JS = ("window.hedongCells=function(C,ix,pop){var f=[];for(var k=0;k<ix.length;k++){"
+            "f.push({type:'Feature',id:String(k),geometry:C[ix[k]],properties:{pop_total:pop[k]}});}"
+            "return {type:'FeatureCollection',features:f};};\n")
+
+
+def cells_expression(var: str, positions: list, pop: list) -> str:
+    """JS expression of the FeatureCollection of the cells at ``positions`` of the shared array ``var``
+    with their ``pop_total`` (what :func:`presentation.webmap.add_uncovered` draws)."""
+    return (f"hedongCells({var},[{','.join(map(str, positions))}],"
+            f"[{','.join(str(int(p)) for p in pop)}])")
+
+
 class SharedData:
     """The shared files of one publication and the substitutions that make pages use them."""
 
@@ -70,7 +84,7 @@ class SharedData:
                 html = html.replace(text, self.add_text(name, text))
                 used.append(f"{name}.js")
         for display in self.cells:
-            if cells_var(display) + "[" in html:
+            if cells_var(display) in html:
                 used.append(f"cells-{display}.js")
         head = []
         for jq in (True, False):
@@ -95,7 +109,8 @@ class SharedData:
         for name, text in self.texts.items():
             out[f"{DATA_DIR}/{name}.js"] = f"(window.{GLOBAL}=window.{GLOBAL}||{{}})[{json.dumps(name)}]={text};\n"
         for display, texts in self.cells.items():
-            out[f"{DATA_DIR}/cells-{display}.js"] = f"window.{cells_var(display)}=[" + ",".join(texts) + "];\n"
+            out[f"{DATA_DIR}/cells-{display}.js"] = (CELLS_JS + f"window.{cells_var(display)}=["
+                                                     + ",".join(texts) + "];\n")
         return out
 
     def write(self, folder: Path) -> list[dict]:
