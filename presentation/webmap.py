@@ -568,6 +568,25 @@ def add_catchments(m: folium.Map, catchments: gpd.GeoDataFrame, *, lang: str | N
     return fg
 
 
+def add_routes(m: folium.Map, routes: dict, crs, *, lang: str | None = None, show: bool = True) -> folium.FeatureGroup:
+    """The walking route to the nearest facility of each service (:func:`accessibility.place.place_routes`):
+    a line in the service's colour, its minutes and the facility's name on hover."""
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    fg = folium.FeatureGroup(name=t("route.layer", lang), show=show)
+    rows = [(s, r) for s, r in routes.items() if r.line is not None]
+    if rows:
+        g = to_display(gpd.GeoDataFrame({"service": [s for s, _ in rows]}, geometry=[r.line for _, r in rows], crs=crs),
+                       display_crs(m))
+        for (s, r), line in zip(rows, g.geometry):
+            label = SERVICES[s].label(lang) if s in SERVICES else s
+            folium.PolyLine([(y, x) for x, y in line.coords], color=SERVICE_COLOR.get(s, "#3366cc"), weight=4,
+                            opacity=0.85,
+                            tooltip=esc(t("route.to", lang, service=label, name=r.name or "—",
+                                          minutes=f"{r.minutes:.1f}"))).add_to(fg)
+    fg.add_to(m)
+    return fg
+
+
 def finish(m: folium.Map, assets: str = "served") -> folium.Map:
     """Make the map's page use the vendored assets: ``served`` (app, ``/app/static``) or ``inline`` (standalone)."""
     if assets == "served":

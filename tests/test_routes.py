@@ -68,3 +68,24 @@ def test_cell_nearest_agrees_with_coverage_seconds(small_demo):
         per = {k: via(c, k, d) for k, d in D.items()}
         assert abs(min(per.values()) - t[c]) < 1e-6
         assert abs(per[f[c]] - t[c]) < 1e-6  # the facility named is one at that distance
+
+
+def test_routes_drawn_with_minutes(small_demo):
+    import folium
+
+    from presentation import webmap
+    from presentation.i18n import t
+
+    area = small_demo
+    pt = area.population.geometry.iloc[7]
+    pt = pt if pt.geom_type == "Point" else pt.representative_point()
+    routes = place_routes(area, pt, ["primary", "clinic"])
+    m = folium.Map(tiles=None)
+    webmap.add_routes(m, routes, area.crs, lang="en")
+    html = m.get_root().render()
+    for s, r in routes.items():
+        assert f"{r.minutes:.1f} min" in html and r.line is not None
+        # the line starts at the place and ends at the facility it names
+        fac = service_tree(area, s)[2]
+        assert abs(r.line.coords[-1][0] - fac.geometry.iloc[r.facility].x) < 1e-6
+        assert abs(r.line.coords[0][0] - pt.x) < 1e-6

@@ -17,7 +17,7 @@ from accessibility.coverage import coverage_report, life_circle, service_coverag
 from accessibility.equity import lorenz
 from accessibility.fca import fca
 from accessibility.norm_check import norm_gaps
-from accessibility.place import place_isochrone, point_in_area_crs
+from accessibility.place import place_isochrone, place_routes, point_in_area_crs
 from layers.errors import InputError
 from layers.families import SERVICES
 from presentation import controls, geojson, legends, map_scripts, styles, webmap
@@ -188,9 +188,13 @@ def indicators_cached(spec: str, scale: float, lang: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def publish_cached(spec: str, scale: float, skey: str, lang: str, _scen=None) -> bytes:
-    """The published maps of the area as a zip (same as ``hedong publish``)."""
-    return pub.publish_zip(get_area(spec, scale), scenario=getattr(_scen, "name", None), lang=lang)
+def publish_cached(spec: str, scale: float, skey: str, lang: str, _scen=None, langs: tuple = (),
+                   years: tuple = (), scenarios: tuple = ()) -> bytes:
+    """The published maps of the area as a zip (same as ``hedong publish``): in ``langs`` (default
+    ``lang``), for the seat-map ``years`` (default all) and ``scenarios`` (default the current one)."""
+    kw = {"years": list(years)} if years else {}
+    scen = list(scenarios) or getattr(_scen, "name", None)
+    return pub.publish_zip(get_area(spec, scale), scenario=scen, lang=list(langs) or lang, **kw)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -303,7 +307,11 @@ def place_layers_cached(spec: str, scale: float, lon: float | None, lat: float |
             folium.GeoJson(geojson.geojson_features(styles.to_display(g, "wgs84", simplify_m=5), []), interactive=False,
                            style_function=lambda f: {"color": "#1f5fbf", "weight": 1, "fillColor": "#1f5fbf",
                                                      "fillOpacity": 0.15}).add_to(fg)
-        folium.CircleMarker([lat, lon], radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
-                            fill_opacity=1.0).add_to(fg)
         fg.add_to(scratch)
+        # the way to the nearest facility of each service, drawn under the marker
+        webmap.add_routes(scratch, place_routes(a, point_in_area_crs(a, lon, lat)), a.crs, lang=lang_)
+        mark = folium.FeatureGroup(name="●", show=True, control=False)
+        folium.CircleMarker([lat, lon], radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
+                            fill_opacity=1.0).add_to(mark)
+        mark.add_to(scratch)
     return map_scripts.layers_script(scratch)
