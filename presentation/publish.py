@@ -711,6 +711,11 @@ def publish(area, out_dir, scenario=None, lang="zh", *, minutes: float | None = 
     try:
         for lg in langs:
             coverage, seats, lang_files, life = [], [], [], None
+            if shared is not None:  # the walking routes of the "my place" click, one file per language
+                display = styles.TILES.get(tiles, {}).get("display", "wgs84")
+                shared.set_global(f"routes-{display}-{lg}.js", "HEDONG_ROUTES",
+                                  json.dumps(geojson.route_payload(area, display, lg), ensure_ascii=False,
+                                             separators=(",", ":")).replace("</", "<\\/"))
             if life_circle:
                 m, summ = life_circle_map(area, minutes=minutes, mode=mode, lang=lg, tiles=tiles)
                 fn = _file_name("life-circle", lg, langs)

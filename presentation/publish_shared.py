@@ -59,6 +59,8 @@ class SharedData:
     def __init__(self):
         self.texts: dict[str, str] = {}  # name -> JS expression text (a JSON literal)
         self.cells: dict[str, list[str]] = {}  # display -> cell square texts
+        self.globals: dict[str, str] = {}  # file name -> JS setting a global
+        self.active: list[str] = []  # the global files the next pages load
 
     # ---------------------------------------------------------------- registration
 
@@ -66,6 +68,12 @@ class SharedData:
         """Share ``text`` under ``name``; returns the JS expression that stands for it in a page."""
         self.texts.setdefault(name, text)
         return f'{GLOBAL}["{name}"]'
+
+    def set_global(self, file: str, var: str, text: str) -> None:
+        """Write ``window.<var> = text`` into ``data/<file>``, loaded by every page applied afterwards
+        (in place of the global file set before: one per language)."""
+        self.globals[file] = f"window.{var}={text};\n"
+        self.active = [file]
 
     def use_cells(self, display: str, texts: list[str]) -> str:
         """Share the cell squares of ``display``; returns the name of their global array."""
@@ -96,6 +104,7 @@ class SharedData:
                 if jq:
                     head.append(f'<script src="{DATA_DIR}/jquery.js"></script>')
                 break
+        used += [n for n in self.active if n not in used]
         head += [f'<script src="{DATA_DIR}/{n}"></script>' for n in used]
         return html.replace("</head>", "\n".join(head) + "\n</head>", 1) if head else html
 
@@ -108,6 +117,8 @@ class SharedData:
                f"{DATA_DIR}/jquery.js": _assets.asset_path("jquery/jquery.min.js").read_text(encoding="utf-8")}
         for name, text in self.texts.items():
             out[f"{DATA_DIR}/{name}.js"] = f"(window.{GLOBAL}=window.{GLOBAL}||{{}})[{json.dumps(name)}]={text};\n"
+        for file, text in self.globals.items():
+            out[f"{DATA_DIR}/{file}"] = text
         for display, texts in self.cells.items():
             out[f"{DATA_DIR}/cells-{display}.js"] = (CELLS_JS + f"window.{cells_var(display)}=["
                                                      + ",".join(texts) + "];\n")

@@ -71,5 +71,7 @@ def test_phone_layout_has_no_overlapping_boxes(browser, publication, name, tmp_p
     # the offline "my place" click still answers
     page.mouse.click(195, 420)
     page.wait_for_selector(".hedong-place", timeout=10_000)
+    # ... and draws the walking route to the nearest facility of each service (data/routes-*.js)
+    page.wait_for_function("window.hedongRoutes && window.hedongRoutes.getLayers().length >= 3", timeout=10_000)
     assert not external and not failed, (external[:3], failed[:3])
     page.close()
