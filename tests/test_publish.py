@@ -74,7 +74,7 @@ def test_english(small_demo, tmp_path):
     r = publish.publish(small_demo, tmp_path / "en", lang="en", services=["fitness"], years=[2025])
     html = (tmp_path / "en" / "coverage-fitness.html").read_text(encoding="utf-8")
     assert "Generated demo data" in html and "15-minute circles" in html
-    assert len(r["files"]) == 4
+    assert len([f for f in r["files"] if f["kind"] != "data"]) == 4  # + the shared data/ files
     lc = (tmp_path / "en" / "life-circle.html").read_text(encoding="utf-8")
     assert "Life circle: services within 15 min" in lc and "all 7" in lc and "Generated demo data" in lc
 

@@ -20,7 +20,7 @@ def page_publish():
     scen = current_scenario() if len(a.projects) else None
     c1, c2, c3 = st.columns(3)
     langs = c1.multiselect(tr("publish_langs"), list(LANGS), default=[lang()], key="publish_langs",
-                           format_func=lambda x: {"zh": "中文", "en": "English"}[x])
+                           format_func=lambda x: tr(f"lang_{x}"))
     names = [r["name"] for r in list_scenarios(a)] if len(a.projects) else []
     current = getattr(scen, "name", None)
     if current and current not in names:
