@@ -77,7 +77,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "route.layer": {"zh": "步行路线", "en": "Walking routes"},
     "route.to": {"zh": "步行至最近的{service}：{name}，{minutes} 分钟", "en": "Walk to the nearest {service}: {name}, {minutes} min"},
     "app.publish_langs": {"zh": "语言", "en": "Languages"},
-    "app.lang_zh": {"zh": "中文", "en": "中文 (Chinese)"},
+    "app.lang_zh": {"zh": "中文", "en": "Chinese"},
     "app.lang_en": {"zh": "English（英文）", "en": "English"},
     "app.publish_scenarios": {"zh": "方案", "en": "Scenarios"},
     "app.publish_years": {"zh": "学位图年份", "en": "Seat-map years"},
