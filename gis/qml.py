@@ -20,6 +20,8 @@ import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pyogrio
+
 #: The style table's name; GDAL lists it among a GeoPackage's layers (as in every file QGIS styled), so
 #: readers choosing "the" layer of a file skip it (:func:`data_layers`).
 STYLE_TABLE = "layer_styles"
@@ -146,6 +148,4 @@ def read_layer_styles(path) -> list[dict]:
 
 def data_layers(path) -> list[str]:
     """The layers of a vector file GDAL lists, without the QGIS style table (:data:`STYLE_TABLE`)."""
-    import pyogrio
-
     return [str(n) for n, _ in pyogrio.list_layers(path) if str(n) != STYLE_TABLE]

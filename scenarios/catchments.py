@@ -22,8 +22,10 @@ import pandas as pd
 from accessibility.context import ComputeContext
 from accessibility.place import service_tree
 from accessibility.routes import cell_nearest
+from layers.errors import InputError
 from layers.families import SERVICES
 from layers.schema import NAME_EN
+from scenarios.evaluate import Evaluator
 
 #: How a cell is given to one school (the catchment rule, written into the layer's ``rule`` column).
 RULE = "the school seating most of the cell's children; ties to the lower facility_id"
@@ -135,15 +137,11 @@ def service_area_layer(area, service: str, mode: str | None = None, facilities=N
         difference with the population layer).
     """
     if service not in SERVICES:
-        from layers.errors import InputError
-
         raise InputError(f"unknown service {service!r}; one of {', '.join(SERVICES)}", field="service")
     net, tree, fac = service_tree(area, service, mode, facilities)
     ctx = ComputeContext.for_area(area)
     f, sec = cell_nearest(net, ctx.cell_snap(net.mode), tree)
     if squares is None:
-        from scenarios.evaluate import Evaluator
-
         squares = Evaluator.for_area(area).cell_squares()
     ok = f >= 0
     fid = fac["facility_id"].astype(str).to_numpy() if "facility_id" in fac else np.arange(len(fac)).astype(str)
