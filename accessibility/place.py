@@ -17,6 +17,7 @@ from accessibility.circles import service_area
 from accessibility.context import ComputeContext
 from accessibility.coverage import effective_mode, get_service, service_facilities
 from accessibility.reach import cell_seconds, nearest_seconds
+from accessibility.routes import nearest_tree, route_from
 from layers.families import SERVICES
 
 #: Thresholds the answer is grouped by (minutes).
@@ -69,3 +70,35 @@ def place_isochrone(area, point, minutes: float = 15.0, mode: str = "walk"):
     """The area reachable from ``point`` within ``minutes`` (streets reached, buffered), a shapely geometry."""
     net = ComputeContext.for_area(area).network(mode)
     return service_area(net, net.snap(gpd.GeoSeries([point], crs=area.crs)), minutes)
+
+
+def service_tree(area, service: str, mode: str | None = None, facilities=None):
+    """(network, :class:`accessibility.routes.NearestTree`, facilities) of ``service``: the shortest-path
+    tree to its nearest facility, kept in the area's compute context (for the area's own facilities)."""
+    svc = get_service(service)
+    m = effective_mode(svc, mode)
+    ctx = ComputeContext.for_area(area)
+
+    def make():
+        net = ctx.network(m)
+        fac = service_facilities(area if facilities is None else facilities, svc).reset_index(drop=True)
+        return net, nearest_tree(net, ctx.facility_snap(fac, m)), fac
+
+    if facilities is not None:  # a scenario's layer: not cached under the service's name
+        return make()
+    return ctx.memo(("place.tree", service, m), make)
+
+
+def place_routes(area, point, services=None, mode: str | None = None) -> dict:
+    """The walking route from ``point`` (shapely Point in the area's CRS) to the nearest facility of
+    each service: service -> :class:`accessibility.routes.Route` with ``name`` and ``facility_id`` of
+    the facility added (``line`` None where no facility is reachable or the point is off the streets)."""
+    out = {}
+    pts = gpd.GeoSeries([point], crs=area.crs)
+    for s in (services or list(SERVICES)):
+        net, tree, fac = service_tree(area, s, mode)
+        r = route_from(net, net.snap(pts), tree)
+        r.name = str(fac["name"].iloc[r.facility]) if r.facility >= 0 and "name" in fac else ""
+        r.facility_id = str(fac["facility_id"].iloc[r.facility]) if r.facility >= 0 and "facility_id" in fac else ""
+        out[s] = r
+    return out

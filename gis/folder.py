@@ -39,10 +39,12 @@ from pyproj import CRS
 from gis.cache import load_study_area, save_study_area, tidy_graph
 from gis.crs import local_projected_crs
 from gis.io import write_data_csv_atomic, write_gpkg_atomic, write_text_atomic
+from gis.qml import categorized_qml, single_qml
 from gis.osm import read_osm_networks
 from gis.osm_xml import CREATED_ID_MIN, graph_to_osm_xml
 from gis.study_area import StudyArea, cache_dir, validate_layers
 from layers.errors import InputError
+from layers.families import FAMILY_STYLE
 from layers.frames import empty_layer
 from layers.norms import AGE_60_DERIVED_NOTE
 from layers.schema import LAYERS_OPTIONAL, LAYERS_REQUIRED, ROSTER_COLUMNS, is_generated
@@ -357,6 +359,22 @@ def export_area(area: StudyArea, out_dir) -> list[Path]:
     return [out / p.name for p in written]
 
 
+def _export_styles(layers: dict) -> dict:
+    """QGIS default styles of the export: facilities and projects by family in the maps' colours
+    (:data:`layers.families.FAMILY_STYLE`), district outlines, the boundary as a line."""
+    out = {}
+    for name in ("facilities", "projects"):
+        g = layers.get(name)
+        col = "family" if g is not None and "family" in g.columns else None
+        if col:
+            fams = sorted({str(f) for f in g[col].dropna()})
+            out[name] = categorized_qml(col, [(f, FAMILY_STYLE.get(f, {}).get("color", "#555555"), f) for f in fams],
+                                        "marker")
+    out["districts"] = single_qml("fill", "#ffffff", alpha=0.0, outline="#555555")
+    out["boundary"] = single_qml("fill", "#ffffff", alpha=0.0, outline="#333333")
+    return out
+
+
 def _export_files(area: StudyArea, out: Path) -> list[Path]:
     """Write every file of the export of ``area`` into the (new, empty) folder ``out``."""
     layers = {"boundary": area.boundary, "districts": area.districts, "population": area.population,
@@ -369,7 +387,7 @@ def _export_files(area: StudyArea, out: Path) -> list[Path]:
         layers["communities"] = area.communities
     layers = {k: v.to_crs(area.crs) if v.crs is not None and not v.crs.equals(CRS.from_user_input(area.crs)) else v
               for k, v in layers.items()}
-    written = [write_gpkg_atomic(layers, out / GPKG_NAME)]
+    written = [write_gpkg_atomic(layers, out / GPKG_NAME, styles=_export_styles(layers))]
     # Only a network whose own source says "generated" (the demo) has made-up node ids to move into
     # the created-id range; a real network keeps its OSM ids (gis.osm_xml).
     generated_net = is_generated((area.sources or {}).get("network", ""))

@@ -22,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from gis.qml import geometry_kind, single_qml, write_layer_styles
 from layers.errors import InputError
 
 
@@ -168,7 +169,7 @@ GPKG_DATASET_OPTIONS = {"VERSION": "1.2"}
 
 
 def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path, *, append: bool = False,
-                      replace_layers: bool = False) -> Path:
+                      replace_layers: bool = False, styles: Mapping[str, str] | None = None) -> Path:
     """Write several layers into one GeoPackage, atomically as a whole.
 
     Parameters
@@ -182,6 +183,10 @@ def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path, *, append: b
         "add a layer"): the file is copied, extended and replaced in one step.
     replace_layers : bool
         With ``append``, a layer of the same name is replaced; otherwise that is an InputError.
+    styles : mapping of layer name -> QML, optional
+        QGIS default styles written into the file's ``layer_styles`` table (:mod:`gis.qml`); a layer
+        without one gets a plain symbol of its geometry type, so every GeoPackage the planner writes
+        opens styled in QGIS.
 
     Returns
     -------
@@ -203,7 +208,18 @@ def write_gpkg_atomic(layers: Mapping[str, gpd.GeoDataFrame], path, *, append: b
             shutil.copyfile(base, tmp)  # a layer of the same name is replaced by to_file below
         for name, gdf in layers.items():
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", dataset_options=GPKG_DATASET_OPTIONS)
+        write_layer_styles(tmp, default_styles(layers, styles))
     return Path(path)
+
+
+def default_styles(layers: Mapping[str, gpd.GeoDataFrame], styles: Mapping[str, str] | None = None) -> dict:
+    """``styles`` completed with a plain grey symbol of its geometry type for every other layer."""
+    out = dict(styles or {})
+    for name, gdf in layers.items():
+        if name not in out:
+            gt = gdf.geom_type.iloc[0] if len(gdf) and isinstance(gdf, gpd.GeoDataFrame) else None
+            out[name] = single_qml(geometry_kind(gt), "#7f7f7f", alpha=0.6)
+    return out
 
 
 def write_file_atomic(gdf: gpd.GeoDataFrame, path, **kwargs) -> Path:

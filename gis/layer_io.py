@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from gis.qml import data_layers
 from gis.crs import COORDS, WGS84, normalize_coords, to_wgs84, transform_geometry_coords
 from layers.errors import InputError
 from layers.validate import validate_layer
@@ -171,7 +172,7 @@ def points_from_csv(df: pd.DataFrame, *, file, coords: str = "wgs84") -> gpd.Geo
 
 def _pick_layer(path: Path, layer: str | None, kind: str) -> str | None:
     try:
-        layers = [str(x[0]) for x in pyogrio.list_layers(path)]
+        layers = data_layers(path)  # not a QGIS-styled file's layer_styles
     except Exception as e:  # noqa: BLE001 - GDAL error zoo; name the file
         raise InputError(f"cannot read ({type(e).__name__}: {e})", file=path) from e
     if layer is not None:

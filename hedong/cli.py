@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "hedong.cmd_indicators",
     "hedong.cmd_access",
     "hedong.cmd_scenario",
+    "hedong.cmd_catchments",
     "hedong.cmd_export",
     "hedong.cmd_publish",
     "hedong.cmd_report",

@@ -21,7 +21,7 @@ from accessibility.norm_check import norm_gap_cells, norm_gaps
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
 from hedong.cli import add_area_argument
 from hedong.cmd_coverage import check_args, scenario_facilities
-from gis.io import write_gpkg_atomic
+from presentation.qgis_styles import write_styled_gpkg
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 from layers.params import choices_of
 from layers.families import NORM_LEVELS, SERVICES
@@ -120,7 +120,7 @@ def run_gaps(args) -> int:
         levels = list(dict.fromkeys(df["level"]))
         cells = gpd.GeoDataFrame(pd.concat([norm_gap_cells(area, lv, fac) for lv in levels], ignore_index=True),
                                  geometry="geometry", crs=area.crs)
-        write_gpkg_atomic({"norm_gaps": cells}, args.out, **gpkg_write_options(args))
+        write_styled_gpkg({"norm_gaps": cells}, args.out, **gpkg_write_options(args))
     j = gaps_json(area, df, args.scenario, args.year)
     if args.json:
         print_json(j)

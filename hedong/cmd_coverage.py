@@ -22,7 +22,8 @@ from accessibility.circles import circles_gdf
 from accessibility.coverage import coverage_report, service_coverage
 from accessibility.params import USER_MODE, check_minutes
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
-from gis.io import write_csv_atomic, write_gpkg_atomic
+from gis.io import write_csv_atomic
+from presentation.qgis_styles import write_styled_gpkg
 from hedong.cli import add_area_argument
 from hedong.output import add_output_flags, check_out_file, gpkg_write_options, print_json, table
 from layers.errors import InputError
@@ -162,7 +163,7 @@ def run_circles(args) -> int:
     g = circles_gdf(area, args.service, args.minutes, per_facility=args.per_facility, mode=args.mode,
                     facilities=fac)
     g["synthetic"] = bool(area.synthetic)
-    write_gpkg_atomic({f"circles_{args.service}": g}, Path(args.out), **gpkg_write_options(args))
+    write_styled_gpkg({f"circles_{args.service}": g}, Path(args.out), **gpkg_write_options(args))
     summary = {"service": args.service, "minutes": float(g["minutes"].iloc[0]) if len(g) else args.minutes,
                "mode": g["mode"].iloc[0] if len(g) else args.mode, "out": str(args.out), "features": len(g),
                "population_covered": float(g["population"].sum()) if not args.per_facility and len(g) else None,

@@ -13,7 +13,9 @@ import pandas as pd
 
 from accessibility.params import check_count, check_minutes
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
-from gis.io import write_csv_atomic, write_gpkg_atomic
+from gis.io import write_csv_atomic
+from presentation.qgis_styles import write_styled_gpkg
+from scenarios.catchments import catchment_layer
 from hedong.cli import add_area_argument
 from hedong.output import (add_output_flags, check_out_file, gpkg_write_options, has_value, print_json,
                            table)
@@ -251,9 +253,10 @@ def cmd_evaluate(args) -> int:
         j["sensitivity"] = sensitivity(area, scn, args.year, args.assign, minutes=args.minutes, evaluator=evaluator,
                                        zones=zones)
     if args.catchments:
-        g = gpd.GeoDataFrame(pd.concat([r.catchments() for r in ev.levels.values()], ignore_index=True),
+        # the one catchment rule (scenarios.catchments: most children, ties to the lower facility_id)
+        g = gpd.GeoDataFrame(pd.concat([catchment_layer(r) for r in ev.levels.values()], ignore_index=True),
                              geometry="geometry", crs=area.crs)
-        write_gpkg_atomic({"catchments": g}, args.catchments, **gpkg_write_options(args))
+        write_styled_gpkg({"catchments": g}, args.catchments, **gpkg_write_options(args))
     if args.json:
         print_json(j)
         return 0

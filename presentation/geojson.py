@@ -22,6 +22,7 @@ import shapely
 from shapely.geometry import LineString
 
 from accessibility.context import ComputeContext
+from accessibility.place import service_tree
 from gis.crs import wgs84_to_gcj02
 from layers.families import FAMILY_CAPACITY, SERVICE_COLOR, SERVICES
 from layers.frames import projects_as_facilities
@@ -416,3 +417,33 @@ def street_features(area, display: str) -> tuple[dict, dict, tuple[dict, dict]]:
     named = {"type": "FeatureCollection", "features": [f for f in feats if f["properties"].get("name")]}
     plain = {"type": "FeatureCollection", "features": [f for f in feats if not f["properties"].get("name")]}
     return named, plain, ({}, {})
+
+
+def route_payload(area, display: str = "wgs84", lang: str = "zh", services=None) -> dict:
+    """The data behind the offline walking routes of a published map's "my place" click: the walking
+    network's nodes (lon/lat x 1e5, int32) and per service the shortest-path tree to its nearest
+    facility (:func:`accessibility.place.service_tree`): each node's next node towards it (int32; -1
+    where the route leaves the street for the facility, -2 where none is reachable), the facility
+    at each such root node, and the facilities' positions and names (escaped), base64 as
+    :func:`place_payload`."""
+    out, xy = [], None
+    for s in (services or list(SERVICES)):
+        net, tree, fac = service_tree(area, s, "walk")
+        if xy is None:
+            pts = gpd.GeoSeries(gpd.points_from_xy(net.xy[:, 0], net.xy[:, 1]), crs=net.crs).to_crs(4326)
+            lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
+            if display == "gcj02":
+                lon, lat = wgs84_to_gcj02(lon, lat)
+            xy = (lon, lat)
+        pred = np.where(np.isfinite(tree.seconds), tree.pred, -2).astype("<i4")
+        roots = np.flatnonzero((pred == -1) & (tree.facility >= 0))
+        fpts = fac.geometry.to_crs(4326)
+        fx, fy = fpts.x.to_numpy(), fpts.y.to_numpy()
+        if display == "gcj02":
+            fx, fy = wgs84_to_gcj02(fx, fy)
+        names = [_html.escape(str(n)) for n in display_names(fac, lang)] if len(fac) else []
+        out.append({"key": s, "label": _html.escape(SERVICES[s].label(lang)), "color": SERVICE_COLOR.get(s, "#3366cc"),
+                    "pred": _b64(pred), "roots": {str(int(r)): int(tree.facility[r]) for r in roots},
+                    "fx": np.round(fx, 5).tolist(), "fy": np.round(fy, 5).tolist(), "names": names})
+    return {"lon": _b64(np.round(np.asarray(xy[0]) * 1e5).astype("<i4")),
+            "lat": _b64(np.round(np.asarray(xy[1]) * 1e5).astype("<i4")), "scale": 1e5, "services": out}

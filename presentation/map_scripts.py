@@ -184,6 +184,26 @@ _PLACE_JS = """
       h+='</table><div style="color:#666;font-size:11px;margin-top:4px">'+D.text.note+'</div></div>';
     }
     L.popup({maxWidth:360}).setLatLng(e.latlng).setContent(h).openOn(map);
+    // the walking routes to the nearest facility of each service (a publication's data/routes-*.js)
+    var RT=window.HEDONG_ROUTES;
+    if(window.hedongRoutes){map.removeLayer(window.hedongRoutes);window.hedongRoutes=null;}
+    if(!RT||best<0||dm>D.maxd_m){return;}
+    if(!RT.nx){RT.nx=new Int32Array(dec(RT.lon).buffer);RT.ny=new Int32Array(dec(RT.lat).buffer);}
+    var bn=-1,bnd=Infinity;
+    for(var j=0;j<RT.nx.length;j++){var ex=(RT.nx[j]-x)*kx, ey=RT.ny[j]-y, dd=ex*ex+ey*ey; if(dd<bnd){bnd=dd;bn=j;}}
+    var g=L.layerGroup();
+    RT.services.forEach(function(s,k){
+      if(!s.P){s.P=new Int32Array(dec(s.pred).buffer);}
+      var a=bn, pts=[[e.latlng.lat,e.latlng.lng]], n=0;
+      if(a<0||s.P[a]===-2){return;}
+      while(n<RT.nx.length){pts.push([RT.ny[a]/RT.scale,RT.nx[a]/RT.scale]); if(s.P[a]<0){break;} a=s.P[a]; n++;}
+      var f=s.roots[a]; if(f===undefined){return;}
+      pts.push([s.fy[f],s.fx[f]]);
+      var v=mins[k]?mins[k][best]:D.no;
+      L.polyline(pts,{color:s.color,weight:4,opacity:0.85,className:'hedong-route'})
+        .bindTooltip(s.label+': '+s.names[f]+(v!==D.no?' · '+v+' min':'')).addTo(g);
+    });
+    g.addTo(map); window.hedongRoutes=g;
   });
 })({map}, %s);
 """
@@ -203,9 +223,11 @@ def add_place_finder(m: folium.Map, area, cell_minutes: dict, *, lang: str | Non
     code = cache.get(key) if cache is not None else None
     if code is None:
         data = place_payload(area, cell_minutes, key[0], lang)
-        code = _PLACE_JS % json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+        payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+        code = _PLACE_JS % payload
         if cache is not None:
             cache[key] = code
+            cache[("payload", *key)] = payload  # a publication shares it (presentation.publish_shared)
     Script(code).add_to(m)
     Control(f'<div style="{BOX_STYLE}max-width:260px;font-size:11px">{_html.escape(t("place.hint", lang))}</div>',
              position="bottomleft", css_class="hedong-place-hint").add_to(m)

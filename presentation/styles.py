@@ -226,3 +226,15 @@ def utilisation_color(u: float | None) -> str:
     if u <= 1.0:
         return "#1a9850"
     return "#d73027"
+
+
+#: Qualitative palette of school catchments and service areas (ColorBrewer Set3, 12 classes): a
+#: facility's colour is ``CATCHMENT_COLORS[i % 12]`` with ``i`` its rank by facility_id
+#: (:func:`catchment_colors`), the same on the maps and in the GeoPackage styles.
+CATCHMENT_COLORS = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
+                    "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f")
+
+
+def catchment_colors(ids) -> dict:
+    """facility_id -> colour of its catchment / service area (by rank of the sorted ids)."""
+    return {fid: CATCHMENT_COLORS[i % len(CATCHMENT_COLORS)] for i, fid in enumerate(sorted({str(x) for x in ids}))}

@@ -53,8 +53,9 @@ from presentation.legends import (
     add_attribution, add_legend, add_notice, density_legend, facility_legend, legend_html,
     life_circle_legend, swatch)
 from presentation.map_scripts import layers_script, overview_layers_js, scratch_map
+from presentation import publish_shared as _shared
 from presentation.styles import (
-    BOUNDARY_STYLE, DENSITY_COLORS, GAIN_COLOR, LOSS_COLOR, TILES, UNCOVERED_COLOR, class_breaks,
+    BOUNDARY_STYLE, DENSITY_COLORS, GAIN_COLOR, LOSS_COLOR, TILES, UNCOVERED_COLOR, catchment_colors, class_breaks,
     class_of, coverage_color, display_crs, esc, life_circle_colors, marker_svg, tile_specs,
     to_display, utilisation_color)
 
@@ -317,8 +318,15 @@ def add_uncovered(m: folium.Map, cells: gpd.GeoDataFrame, cell_size: float, *, l
             keep = pop > 0
             data = {"type": "FeatureCollection", "features": [
                 {"type": "Feature", "geometry": None, "properties": {"pop_total": p}} for p in pop[keep].tolist()]}
-            FixedStyleGeoJson(data, style, geometry_text=[texts[i] for i in pos[keep].tolist()],
-                              tooltip=tooltip).add_to(fg)
+            shared = _shared.CURRENT.get()
+            if shared is not None:  # a publication: the squares live once in data/cells-*.js and the
+                # page builds its features from their positions (10 bytes a cell instead of 90)
+                var = shared.use_cells(display_crs(m), texts)
+                expr = _shared.cells_expression(var, pos[keep].tolist(), pop[keep].tolist())
+                FixedStyleGeoJson(data, style, text_cache={"text": expr}, tooltip=tooltip).add_to(fg)
+            else:
+                FixedStyleGeoJson(data, style, geometry_text=[texts[i] for i in pos[keep].tolist()],
+                                  tooltip=tooltip).add_to(fg)
         else:
             sq = cell_squares(cells, cell_size, ["pop_total"], agg_m=agg_m)
             sq["pop_total"] = sq["pop_total"].round().astype(int)
@@ -566,6 +574,50 @@ def add_schools(m: folium.Map, schools: gpd.GeoDataFrame, *, lang: str | None = 
     return fg
 
 
+def add_catchments(m: folium.Map, catchments: gpd.GeoDataFrame, *, lang: str | None = None, name: str | None = None,
+                   show: bool = False) -> folium.FeatureGroup:
+    """School catchments (学区, :func:`scenarios.catchments.catchment_layer`) as polygons in the
+    facility's colour (:func:`presentation.styles.catchment_colors`, as in the GeoPackage styles), with
+    the school's name, the children seated from them and its seats on hover."""
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    fg = folium.FeatureGroup(name=name or t("catchments.layer", lang, level=""), show=show)
+    if catchments is not None and len(catchments):
+        c = catchments.copy()
+        c["name"] = display_names(c, lang)
+        cols = catchment_colors(c["facility_id"])
+        c["color"] = c["facility_id"].astype(str).map(cols)
+        g = to_display(c, display_crs(m), simplify_m=10)
+        folium.GeoJson(
+            geojson_features(g, ["name", "children", "seats", "color"]),
+            style_function=lambda f: {"fillColor": f["properties"]["color"], "fillOpacity": 0.45, "color": "#555555",
+                                      "weight": 0.8},
+            tooltip=folium.GeoJsonTooltip(["name", "children", "seats"],
+                                          aliases=[t("catchments.school", lang), t("catchments.children", lang),
+                                                   t("seats", lang)], localize=True),
+        ).add_to(fg)
+    fg.add_to(m)
+    return fg
+
+
+def add_routes(m: folium.Map, routes: dict, crs, *, lang: str | None = None, show: bool = True) -> folium.FeatureGroup:
+    """The walking route to the nearest facility of each service (:func:`accessibility.place.place_routes`):
+    a line in the service's colour, its minutes and the facility's name on hover."""
+    lang = lang or getattr(m, "_hedong_lang", "zh")
+    fg = folium.FeatureGroup(name=t("route.layer", lang), show=show)
+    rows = [(s, r) for s, r in routes.items() if r.line is not None]
+    if rows:
+        g = to_display(gpd.GeoDataFrame({"service": [s for s, _ in rows]}, geometry=[r.line for _, r in rows], crs=crs),
+                       display_crs(m))
+        for (s, r), line in zip(rows, g.geometry):
+            label = SERVICES[s].label(lang) if s in SERVICES else s
+            folium.PolyLine([(y, x) for x, y in line.coords], color=SERVICE_COLOR.get(s, "#3366cc"), weight=4,
+                            opacity=0.85,
+                            tooltip=esc(t("route.to", lang, service=label, name=r.name or "—",
+                                          minutes=f"{r.minutes:.1f}"))).add_to(fg)
+    fg.add_to(m)
+    return fg
+
+
 def finish(m: folium.Map, assets: str = "served") -> folium.Map:
     """Make the map's page use the vendored assets: ``served`` (app, ``/app/static``) or ``inline`` (standalone)."""
     if assets == "served":
@@ -737,6 +789,14 @@ def service_map(area, service: str, minutes: float, covered: np.ndarray, *, lang
     Script(overview_layers_js(area, service, minutes, covered, lang=lang, display=display, tiles=tiles,
                                tianditu_key=tianditu_key, families=families)).add_to(m)
     return finish(m, assets)
+
+
+def street_texts(area, display: str) -> list[str]:
+    """The serialised street layers (named, plain) as the published maps paste them; empty strings
+    for those not drawn yet (a publication shares them, :mod:`presentation.publish_shared`)."""
+    _named, _plain, texts = ComputeContext.for_area(area).memo(("map.streets", display),
+                                                               lambda: street_features(area, display))
+    return [c.get("text", "") for c in texts]
 
 
 def add_streets(m: folium.Map, area, *, lang: str | None = None, show: bool = True) -> folium.FeatureGroup:

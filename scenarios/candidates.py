@@ -16,11 +16,11 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from gis.crs import COORDS, normalize_coords, to_wgs84
 from gis.layer_io import points_from_csv, read_csv_text
+from gis.qml import data_layers
 from layers.errors import InputError
 from layers.params import validate_params
 from layers.validate import MAX_SEATS
@@ -89,7 +89,7 @@ def _read_vector(path: Path, coords: str) -> gpd.GeoDataFrame:
     layer = None
     try:
         if path.suffix.lower() == ".gpkg":
-            names = [str(n) for n, _ in pyogrio.list_layers(path)]
+            names = data_layers(path)  # a QGIS-styled file's layer_styles is no data
             if len(names) > 1:
                 if "candidates" not in names:
                     raise InputError(f"the GeoPackage holds {len(names)} layers ({', '.join(names[:6])}); keep only "

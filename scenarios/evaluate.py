@@ -148,6 +148,8 @@ class LevelResult:
     assign: str = "walk"
     #: The walking norm check of the level, its own section (:func:`scenarios.one_rule.walk_check`).
     walk_check: dict | None = None
+    #: The 划片 assignment itself (``assign="catchment"``), for the catchment map (scenarios.catchments).
+    catchment_assignment: Assignment | None = field(repr=False, default=None)
 
     def catchments(self) -> gpd.GeoDataFrame:
         """Each school's catchment: the dissolved squares of the cells sending it most of their children."""
@@ -358,6 +360,7 @@ class Evaluator:
         schools["utilisation"] = schools["seat_utilisation"]  # the old name, kept
         schools["district_id"] = site_d
         catch = self._catchment(sites, site_d, dem, mins, level, by, zones) if assign == "catchment" else None
+        catch_a = catch.pop("assignment") if catch is not None else None
         if catch is not None:  # the 划片 load per school, beside the walking one
             schools["catchment_assigned"] = np.asarray(catch["school_load"], np.int64)
             schools["catchment_seat_utilisation"] = seat_utilisation(catch["school_load"], schools["capacity"])
@@ -368,7 +371,7 @@ class Evaluator:
             apply_catchment(summary, by, schools, catch)
         school_classes(summary, by, schools, level, class_flag)
         return LevelResult(level, mins, summary, by, schools, a, minute_histogram(travel_min, a.flow, mins), self,
-                           catchment=catch, assign=assign, walk_check=walk)
+                           catchment=catch, assign=assign, walk_check=walk, catchment_assignment=catch_a)
 
     def _catchment(self, sites, site_d, dem, mins, level, by, zones=None) -> dict:
         """划片 assignment: each child to a school of its own district (or catchment zone, ``zones``),
@@ -433,7 +436,7 @@ class Evaluator:
                 "rule": ("划片: own district" if zone_rows is None else "划片: own catchment zone (user layer)")
                         + ", capacity, no walking cut-off; least total walking",
                 "outside_zones": int(dem[cell_grp < 0].sum()) if zone_rows is not None else 0,
-                "by_district": rows, "school_load": a.load.tolist()}
+                "by_district": rows, "school_load": a.load.tolist(), "assignment": a}
 
     @validate_params(_CHECKS)
     def evaluate(self, scenario, year: int, minutes: float | None = None, levels=LEVELS, assign: str = "walk",

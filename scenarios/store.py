@@ -45,7 +45,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from gis.io import GPKG_DATASET_OPTIONS, atomic_path
+from gis.io import GPKG_DATASET_OPTIONS, atomic_path, default_styles
+from gis.qml import write_layer_styles
 from layers.errors import DataWarning, InputError
 
 # A scenario is parsed from one read of its bytes (read_scenario_file); GDAL opens them under a
@@ -254,6 +255,7 @@ def write_scenario_file(scenario, path, overwrite: bool = False) -> Path:
                                     tmp, layer=META_LAYER, driver="GPKG", append=True)
             if actions is not None:
                 pyogrio.write_dataframe(actions, tmp, layer=ACTIONS_LAYER, driver="GPKG", append=True)
+            write_layer_styles(tmp, default_styles({"projects": projects}))  # opens styled in QGIS, as every GPKG
     elif path.suffix in (".geojson", ".json"):
         def writer(tmp):
             g = projects.to_crs(4326) if projects.crs is not None and len(projects) else projects

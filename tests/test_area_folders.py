@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
-import pyogrio
 import pytest
 
 from gis.folder import export_area
 from scenario_helpers import grid_area, run_cli
+from gis.qml import data_layers
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def _run(argv, capsys):
 def _edit_layer(folder, layer, fn):
     g = gpd.read_file(folder / "area.gpkg", layer=layer)
     g = fn(g)
-    layers = {n: gpd.read_file(folder / "area.gpkg", layer=n) for n, _ in pyogrio.list_layers(folder / "area.gpkg")}
+    layers = {n: gpd.read_file(folder / "area.gpkg", layer=n) for n in data_layers(folder / "area.gpkg")}
     layers[layer] = g
     (folder / "area.gpkg").unlink()
     for n, v in layers.items():

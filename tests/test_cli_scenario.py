@@ -5,6 +5,7 @@ import json
 import pytest
 
 from scenario_helpers import grid_area, run_cli, use_area
+from gis.qml import data_layers
 
 AREA = grid_area()
 
@@ -67,7 +68,7 @@ def test_compare_a_scenario_file_exports_gpkg(capsys, tmp_path):
     out = tmp_path / "delta.gpkg"
     rc, _, err = run(capsys, "compare", "plan", str(path), "--year", "2025", "--gpkg", str(out))
     assert rc == 0, err
-    layers = {str(n) for n, _ in pyogrio.list_layers(out)}
+    layers = set(data_layers(out))
     assert layers == {"district_delta", "project_changes"}
 
 

@@ -1,10 +1,10 @@
 """Comparison: deltas, project differences, CSV (UTF-8 BOM) and GeoPackage exports."""
 
-import pyogrio
 
 from scenario_helpers import grid_area
 from scenarios.compare import compare, export_csv, export_gpkg, project_diff
 from scenarios.model import resolve_scenario
+from gis.qml import data_layers
 
 
 def test_compare_one_year_and_exports(tmp_path):
@@ -18,7 +18,7 @@ def test_compare_one_year_and_exports(tmp_path):
     assert (tmp_path / "c.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
     assert "西区" in (tmp_path / "c.csv").read_text(encoding="utf-8-sig")
     export_gpkg(r, a, tmp_path / "c.gpkg")
-    assert {str(n) for n, _ in pyogrio.list_layers(tmp_path / "c.gpkg")} == {"district_delta", "project_changes"}
+    assert set(data_layers(tmp_path / "c.gpkg")) == {"district_delta", "project_changes"}
 
 
 def test_compare_several_years():

@@ -66,7 +66,9 @@ def ogrinfo(*args) -> str:
 def layers_of(path) -> dict[str, str]:
     """``{layer: geometry type}`` as ``ogrinfo -q FILE`` lists them."""
     out = ogrinfo("-q", path)
-    return {m.group(1): (m.group(2) or "None") for m in re.finditer(r"^\d+: (.+?)(?: \((.+)\))?$", out, re.M)}
+    # the QGIS style table every GeoPackage of ours carries (gis.qml) is no data layer
+    return {m.group(1): (m.group(2) or "None") for m in re.finditer(r"^\d+: (.+?)(?: \((.+)\))?$", out, re.M)
+            if m.group(1) != "layer_styles"}
 
 
 def layer_summary(path, layer) -> dict:

@@ -25,8 +25,8 @@ def published(small_demo, tmp_path_factory):
 @pytest.mark.slow  # fast loop budget (issue 9): the full suite runs it
 def test_files_exist(published):
     out, result = published
-    names = {p.name for p in out.iterdir()}
-    assert "index.html" in names
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert "index.html" in names and "data/leaflet.js" in names and "data/streets-wgs84-0.js" in names
     assert {f"coverage-{s}.html" for s in SERVICES} <= names
     assert {f"seats-{y}.html" for y in publish.YEARS} <= names
     assert "life-circle.html" in names
@@ -74,7 +74,7 @@ def test_english(small_demo, tmp_path):
     r = publish.publish(small_demo, tmp_path / "en", lang="en", services=["fitness"], years=[2025])
     html = (tmp_path / "en" / "coverage-fitness.html").read_text(encoding="utf-8")
     assert "Generated demo data" in html and "15-minute circles" in html
-    assert len(r["files"]) == 4
+    assert len([f for f in r["files"] if f["kind"] != "data"]) == 4  # + the shared data/ files
     lc = (tmp_path / "en" / "life-circle.html").read_text(encoding="utf-8")
     assert "Life circle: services within 15 min" in lc and "all 7" in lc and "Generated demo data" in lc
 
@@ -86,7 +86,7 @@ def test_republish_replaces_atomically(small_demo, tmp_path):
     publish.publish(small_demo, out, services=["clinic"], years=[])
     names = {p.name for p in out.iterdir()}
     # the earlier map no longer published is removed; a file the planner added is kept (issue 14)
-    assert names == {"index.html", "coverage-clinic.html", "life-circle.html", "notes.html"}
+    assert names == {"index.html", "coverage-clinic.html", "life-circle.html", "notes.html", "data"}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folders left
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
@@ -120,7 +120,7 @@ def test_replaces_an_earlier_publication_or_an_empty_folder(small_demo, tmp_path
     index = (out / "index.html").read_text(encoding="utf-8")
     assert publish.GENERATOR_META in index and publish.is_publication(out)
     publish.publish(small_demo, out, services=["clinic"], years=[], life_circle=False)
-    assert {p.name for p in out.iterdir()} == {"index.html", "coverage-clinic.html"}
+    assert {p.name for p in out.iterdir()} == {"index.html", "coverage-clinic.html", "data"}
     # a publication made before the marker existed is still ours (its index title says so)
     (out / "index.html").write_text(index.replace(publish.GENERATOR_META, ""), encoding="utf-8")
     assert publish.is_publication(out)
@@ -174,13 +174,14 @@ def test_life_circle_page(published, small_demo):
 
 def test_life_circle_can_be_left_out(small_demo, tmp_path):
     publish.publish(small_demo, tmp_path / "m", services=["fitness"], years=[], life_circle=False)
-    assert {p.name for p in (tmp_path / "m").iterdir()} == {"index.html", "coverage-fitness.html"}
+    assert {p.name for p in (tmp_path / "m").iterdir()} == {"index.html", "coverage-fitness.html", "data"}
 
 
 def test_zip(small_demo):
     data = publish.publish_zip(small_demo, services=["fitness"], years=[2025])
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert "hedong-maps/index.html" in names and "hedong-maps/seats-2025.html" in names
+    assert "hedong-maps/data/leaflet.js" in names  # the shared files travel with the maps
 
 
 def test_indicators_computed_where_possible(small_demo):
@@ -249,7 +250,7 @@ def test_republish_keeps_the_planners_files(small_demo, tmp_path, capsys, monkey
     (out / "photos").mkdir()
     (out / "photos" / "site.jpg").write_bytes(b"\xff\xd8")
     publish.publish(small_demo, out, services=["clinic"], years=[], life_circle=False)
-    assert {p.name for p in out.iterdir()} == {"index.html", "coverage-clinic.html", "notes.docx", "photos"}
+    assert {p.name for p in out.iterdir()} == {"index.html", "coverage-clinic.html", "notes.docx", "photos", "data"}
     assert (out / "photos" / "site.jpg").read_bytes() == b"\xff\xd8"
     other = tmp_path / "other"
     other.mkdir()

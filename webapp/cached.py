@@ -18,7 +18,7 @@ from accessibility.coverage import coverage_report, life_circle, service_coverag
 from accessibility.equity import lorenz
 from accessibility.fca import fca
 from accessibility.norm_check import norm_gaps
-from accessibility.place import place_isochrone, point_in_area_crs
+from accessibility.place import place_isochrone, place_routes, point_in_area_crs
 from layers.errors import InputError
 from layers.families import SERVICES
 from presentation import controls, geojson, legends, map_scripts, styles, webmap
@@ -193,9 +193,13 @@ def indicators_cached(spec: str, scale: float, lang: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def publish_cached(spec: str, scale: float, skey: str, lang: str, _scen=None) -> bytes:
-    """The published maps of the area as a zip (same as ``hedong publish``)."""
-    return pub.publish_zip(get_area(spec, scale), scenario=getattr(_scen, "name", None), lang=lang)
+def publish_cached(spec: str, scale: float, skey: str, lang: str, _scen=None, langs: tuple = (),
+                   years: tuple = (), scenarios: tuple = ()) -> bytes:
+    """The published maps of the area as a zip (same as ``hedong publish``): in ``langs`` (default
+    ``lang``), for the seat-map ``years`` (default all) and ``scenarios`` (default the current one)."""
+    kw = {"years": list(years)} if years else {}
+    scen = list(scenarios) or getattr(_scen, "name", None)
+    return pub.publish_zip(get_area(spec, scale), scenario=scen, lang=list(langs) or lang, **kw)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -313,9 +317,13 @@ def place_layers_cached(spec: str, scale: float, lon: float | None, lat: float |
                                                      "fillOpacity": 0.3}).add_to(fg)
             x0, y0, x1, y1 = (float(v) for v in g.total_bounds)
             bounds = [[y0, x0], [y1, x1]]
-        folium.CircleMarker([lat, lon], radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
-                            fill_opacity=1.0).add_to(fg)
         fg.add_to(scratch)
+        # the way to the nearest facility of each service, drawn under the marker
+        webmap.add_routes(scratch, place_routes(a, point_in_area_crs(a, lon, lat)), a.crs, lang=lang_)
+        mark = folium.FeatureGroup(name="●", show=True, control=False)
+        folium.CircleMarker([lat, lon], radius=8, color="#111111", weight=2, fill=True, fill_color="#ffd400",
+                            fill_opacity=1.0).add_to(mark)
+        mark.add_to(scratch)
         # zoom to the place and its walking area (the map stayed on the whole study area)
         controls.Script("{map}.fitBounds(" + json.dumps(bounds) + ", {padding: [24, 24], maxZoom: 16});").add_to(scratch)
     return map_scripts.layers_script(scratch)

@@ -16,6 +16,7 @@ from layers.families import LEVELS, SERVICES
 from presentation.i18n import CATALOGUE, LANGS, app_key, t
 from scenarios import store
 from scenarios.model import PLAN_YEARS, available_names, resolve_scenario, shipped_names
+from webapp.markdown import md
 
 
 AREAS = BUILTIN_AREAS
@@ -149,8 +150,6 @@ def safe_resolve(a, name: str):
     try:
         return scenario_cached(area_spec(), demo_scale(), name, scenario_version(a, name))
     except InputError as e:
-        from webapp.text import md  # text.py imports this module: imported when used
-
         st.error(tr("bad_scenario", name="existing", why=md(e.one_line())))
         return resolve_scenario(a, "existing")
 

@@ -10,23 +10,11 @@ with escaped values, and :func:`error_text` gives an engine's error a lead-in in
 
 from __future__ import annotations
 
-import re
-
 from layers.errors import InputError
+from webapp.markdown import md
 from webapp.state import tr
 
-#: Every ASCII punctuation character: CommonMark lets each be backslash-escaped, and escaping all of them
-#: stops links, images, emphasis, headings, tables, HTML, LaTeX (``$``), Streamlit's ``:red[...]`` and
-#: ``:icon:`` directives, and GFM's bare-URL (``http://``, ``www.``) and e-mail autolinks (``:``, ``.``
-#: and ``@`` are escaped, so no autolink can start).
-_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
-
-
-def md(value) -> str:
-    """``value`` as markdown that shows exactly its text (one line: a line break in data could start a
-    heading, list or table)."""
-    return _PUNCT.sub(r"\\\1", " ".join(str(value).split()))
-
+__all__ = ["md", "tr_md", "error_text"]
 
 def tr_md(key: str, lang_: str | None = None, **data) -> str:
     """The catalogue phrase ``app.<key>`` with each placeholder's value from data escaped (:func:`md`)."""

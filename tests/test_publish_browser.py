@@ -1,0 +1,77 @@
+"""A publication in headless Debian Chromium: opened from file:// with its shared data/ files, offline,
+and laid out on a 390 px phone with no box over a control (element boxes compared)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import ARGS, CHROMIUM, _shots
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed"),
+]
+
+#: The boxes that must not overlap on a phone: controls and what floats over the map.
+BOXES = (".leaflet-control-zoom", ".leaflet-control-layers", ".hedong-title-control", ".hedong-legend-control",
+         ".hedong-place-hint", ".leaflet-control-attribution")
+
+
+def _overlap(a, b) -> bool:
+    return (a["x"] < b["x"] + b["width"] - 0.5 and b["x"] < a["x"] + a["width"] - 0.5
+            and a["y"] < b["y"] + b["height"] - 0.5 and b["y"] < a["y"] + a["height"] - 0.5)
+
+
+@pytest.fixture(scope="module")
+def publication(small_demo, tmp_path_factory):
+    from presentation.publish import publish
+
+    out = tmp_path_factory.mktemp("pub") / "maps"
+    publish(small_demo, out, lang="zh,en", services=["primary", "fitness"], years=[2027])
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("name", ["coverage-primary.html", "seats-2027.en.html", "life-circle.html"])
+def test_phone_layout_has_no_overlapping_boxes(browser, publication, name, tmp_path):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    external, failed = [], []
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.goto((publication / name).as_uri())
+    page.wait_for_selector(".hedong-legend-control", timeout=20_000)
+    page.wait_for_selector(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas", timeout=20_000)
+    # the shared files were loaded from the folder (relative <script src> works from file://)
+    assert page.evaluate("typeof L !== 'undefined' && !!window.HEDONG_DATA && Object.keys(window.HEDONG_DATA).length > 0")
+    assert '<script src="data/leaflet.js">' in (publication / name).read_text(encoding="utf-8")
+    boxes = {}
+    for sel in BOXES:
+        loc = page.locator(sel)
+        if loc.count():
+            boxes[sel] = loc.first.bounding_box()
+    assert {".leaflet-control-zoom", ".hedong-title-control", ".hedong-legend-control",
+            ".hedong-place-hint"} <= set(boxes)
+    page.screenshot(path=str(_shots(tmp_path) / f"phone-{name}.png"))
+    for (a, ba), (b, bb) in itertools.combinations(boxes.items(), 2):
+        assert not _overlap(ba, bb), f"{a} {ba} overlaps {b} {bb} on a 390 px screen"
+    for sel, bx in boxes.items():  # and each stays on the screen
+        assert bx["x"] >= -0.5 and bx["x"] + bx["width"] <= 390.5, (sel, bx)
+    # the offline "my place" click still answers
+    page.mouse.click(195, 420)
+    page.wait_for_selector(".hedong-place", timeout=10_000)
+    # ... and draws the walking route to the nearest facility of each service (data/routes-*.js)
+    page.wait_for_function("window.hedongRoutes && window.hedongRoutes.getLayers().length >= 3", timeout=10_000)
+    assert not external and not failed, (external[:3], failed[:3])
+    page.close()
