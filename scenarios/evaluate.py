@@ -46,7 +46,7 @@ from gis.errors import InputError
 from layers.families import LEVEL, SERVICES, classes_column
 from layers.families import LEVELS as _LEVELS
 from layers.params import Each, Options, validate_params
-from layers.norms import LARGE_CLASS, SCHOOL_CLASSES, SCHOOL_CLASSES_SOURCE, SUPER_LARGE_CLASS
+from layers.norms import LARGE_CLASS, SCHOOL_CLASSES, SCHOOL_CLASSES_SOURCE, SPEEDS, SUPER_LARGE_CLASS
 from layers.schema import NAME_EN
 from layers.words import both
 from scenarios.assign import Assignment, minute_histogram, solve_transport, weighted_median
@@ -411,7 +411,12 @@ class Evaluator:
         a = solve_transport(dem, sites["capacity"].to_numpy(), o, d, cost)
         has_route = a.cost < NO_ROUTE_S
         walk_min = np.where(has_route, a.cost / 60.0, np.nan)
-        within = has_route & (walk_min <= mins)
+        # The norm check (规范核查) is the standard's network distance (GB 50180-2018: primary 500 m, ...),
+        # not the minutes view (10 min x 60 m/min = 600 m): a walk's metres are its minutes at the mode's
+        # speed (the off-street legs are walked at that speed too). Issue 25.
+        speed = SPEEDS[self.mode].m_per_min
+        radius_m = SERVICES[level].radius_m if SERVICES[level].radius_m else mins * speed
+        within = has_route & (walk_min * speed <= radius_m + 1e-9)
         ok = self.cell_dix >= 0
         cell_d = self.cell_dix[a.orig]
         rows = []
@@ -433,6 +438,7 @@ class Evaluator:
                 "within_norm": int(a.flow[within].sum()),
                 "within_norm_share": float(a.flow[within].sum()) / n if n else None,
                 "norm_minutes": mins, "no_route": int(a.flow[~has_route].sum()),
+                "norm_distance_m": float(radius_m), "speed_m_per_min": float(speed),
                 "rule": ("划片: own district" if zone_rows is None else "划片: own catchment zone (user layer)")
                         + ", capacity, no walking cut-off; least total walking",
                 "outside_zones": int(dem[cell_grp < 0].sum()) if zone_rows is not None else 0,
