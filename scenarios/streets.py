@@ -9,14 +9,16 @@ one row per edit:
   crosses other streets without meeting them): each end joins the nearest street node within
   :data:`JOIN_NODE_M`, or else the nearest street, which is split there (the end moves onto it).
   Its length is the great-circle length of its line (osmnx's convention, like every OSM street);
-  the split street's pieces share its length by the fraction of its drawn line, the rule the
-  snapping of homes and schools uses (:mod:`accessibility.snap`). It enters the walking graph when
+  the split street's pieces share its length as their great-circle lengths do — the lengths osmnx
+  gives when the split point is a node of the way, so the edited network equals the network of an
+  OSM file holding the new street as a way (tests/test_street_edits.py). It enters the walking graph when
   its tags pass the walking filter and the cycling graph when they pass the cycling filter
   (:mod:`gis.osm_filter`), one-way for bikes by the same rules as OSM ways.
 * ``close`` — from ``year`` on, the street segments of OSM way ``way_id`` (or of an added street,
   by its ``street_id``), or those lying within :data:`CLOSE_MATCH_M` of a drawn line, are gone from
   both graphs. The network keeps streets merged junction to junction (osmnx simplification), so
-  closing a way closes the whole junction-to-junction segment carrying it.
+  closing a way closes the whole junction-to-junction segment carrying it. Closing a street the
+  scenario adds undoes the addition (its ends' splits too): the network is the one without it.
 
 :func:`apply_street_edits` gives the study area "as it is in year Y" — a new immutable
 :class:`~gis.study_area.StudyArea` with the edited graphs (``area.replace(graph=...)``), so its own
@@ -306,7 +308,11 @@ def _edited_area(area, edits, key, source):
     ids = [n for g in graphs for n in g.nodes if isinstance(n, (int, np.integer))]
     counter = iter(range(max(ids, default=0) + 1, 2**62))
     order = e.sort_values(["year", "street_id"], kind="stable")
-    for r in order[order["kind"] == "add"].itertuples(index=False):
+    closes = order[order["kind"] == "close"]
+    # An added street closed again is never added: its ends' splits go too, so the network is the
+    # one without it, edge for edge (a split street snaps homes by its pieces' drawn lines).
+    undone = set(closes["way_id"]) & set(order.loc[order["kind"] == "add", "street_id"])
+    for r in order[(order["kind"] == "add") & ~order["street_id"].isin(undone)].itertuples(index=False):
         where = dict(file=source, row=row_of[r.street_id])
         if not shapely.buffer(outline, BOUNDARY_TOLERANCE_M).covers(r.geometry):
             raise InputError(f"street {r.street_id} runs outside the study area '{area.name}' (a coordinate typo? "
@@ -315,7 +321,7 @@ def _edited_area(area, edits, key, source):
         for g, net in ((G, "walk"), (B, "bike")):
             if g is not None and way_verdict(tags, net) is None:
                 _add_street(g, r, tags, net, counter, where)
-    for r in order[order["kind"] == "close"].itertuples(index=False):
+    for r in closes[~closes["way_id"].isin(undone)].itertuples(index=False):
         where = dict(file=source, row=row_of[r.street_id])
         gone = sum(_close(g, r) for g in graphs)
         if not gone:
@@ -368,17 +374,22 @@ def _join(G, p, counter, where, sid):
     foot = line.interpolate(at)
     n = next(counter)
     G.add_node(n, x=float(foot.x), y=float(foot.y))
-    f, L = at / line.length, float(d["length"])
+    L = float(d["length"])
     a, b = substring(line, 0, at), substring(line, at, line.length)
+    # The pieces share the street's length as their great-circle lengths do: what osmnx gives had
+    # the split point been a node of the way (a drawn-line fraction is not, where a street turns:
+    # the sphere's metre is not the projection's alike east-west and north-south).
+    ga, gb = _great_circle_m(a.coords, G.graph["crs"]), _great_circle_m(b.coords, G.graph["crs"])
+    la = L * ga / (ga + gb)
     twin = _twin(G, u, v, k, line, L)
     G.remove_edge(u, v, k)
-    G.add_edge(u, n, **{**d, "geometry": a, "length": f * L})
-    G.add_edge(n, v, **{**d, "geometry": b, "length": L - f * L})
+    G.add_edge(u, n, **{**d, "geometry": a, "length": la})
+    G.add_edge(n, v, **{**d, "geometry": b, "length": L - la})
     if twin is not None:  # the reverse direction of a two-way street, split at the same place
         tk, td = twin
         G.remove_edge(v, u, tk)
-        G.add_edge(v, n, **{**td, "geometry": b.reverse(), "length": L - f * L})
-        G.add_edge(n, u, **{**td, "geometry": a.reverse(), "length": f * L})
+        G.add_edge(v, n, **{**td, "geometry": b.reverse(), "length": L - la})
+        G.add_edge(n, u, **{**td, "geometry": a.reverse(), "length": la})
     return n, (float(foot.x), float(foot.y))
 
 

@@ -2,8 +2,8 @@
 
 The study area is a hand-made OSM file (tests/osm_cases.py): streets A (south) and B (north) meet
 only through C at the far west — a river between them. A scenario adds a footbridge from a click
-6 m off A (mid-street: A is split there) to a click 3.6 m from B's east end (a street node: joined
-there). ``hedong coverage --scenario ... --cells-out`` must give, for every cell and service, the
+6 m off A to a click 4 m off B (mid-street: both are split there); a second one joins B's junction
+node 12 (a click 4.2 m from it). ``hedong coverage --scenario ... --cells-out`` must give, for every cell and service, the
 minutes of the independent networkx model (osm_cases.Independent: own parser, own great-circle
 lengths, own snapping) read from an *edited OSM file* that holds the bridge as an OSM way — the
 split point a node of way A and of the bridge. Before the bridge opens, and after it is closed
@@ -29,8 +29,8 @@ from osm_cases import (CRS, FACILITIES, SERVED, X0, Y0, Case, Independent, _base
 TO_LL = Transformer.from_crs(CRS, 4326, always_xy=True)
 TO_XY = Transformer.from_crs(4326, CRS, always_xy=True)
 RIVER = Case("river", _base_nodes(), _base_ways(), walk={100, 101, 102, 105})
-#: The bridge as clicked (metres from X0, Y0): 6 m south of A at x = 720, 3.6 m from B's east end (node 15).
-CLICK_A, CLICK_B = (720.0, -6.0), (1003.0, 604.0)
+#: The bridge as clicked (metres from X0, Y0): 6 m south of A at x = 720, 4 m north of B at x = 752.
+CLICK_A, CLICK_B = (720.0, -6.0), (752.0, 604.0)
 BRIDGE_WAY = 300
 
 
@@ -70,31 +70,35 @@ def _expected(case, path):
     return {svc: ind.minutes(cells_of(case), _facilities(svc), "walk", svc) for svc in SERVICES}
 
 
-def _edited_file(src, dst, click_a, node_b, way_id=BRIDGE_WAY):
-    """The OSM file with the bridge as an OSM way: a new node on way A at the foot of ``click_a``
-    (the point of A's drawn line nearest the click, computed here from the file), inserted into A
-    between its neighbours, and a footway from it to node ``node_b``. Written at full precision."""
+def _edited_file(src, dst, ends, way_id=BRIDGE_WAY):
+    """The OSM file with the bridge as an OSM way, written at full precision. Each of ``ends`` is
+    ``(way, click)`` — a new node on that way at the foot of the click (the point of the way's
+    drawn line nearest to it, computed here from the file), inserted between its neighbours — or
+    a node id the bridge joins."""
     nodes, ways = read_file(src)
-    refs = ways[100]
-    xy = {n: TO_XY.transform(*nodes[n]) for n in refs}
-    line = LineString([xy[n] for n in refs])
-    p = Point(X0 + click_a[0], Y0 + click_a[1])
-    at = line.project(p)
-    foot = line.interpolate(at)
-    # the piece of A holding the foot: insert the new node after its first node
-    acc = np.cumsum([0.0] + [Point(xy[a]).distance(Point(xy[b])) for a, b in zip(refs[:-1], refs[1:])])
-    k = int(np.searchsorted(acc, at, side="right"))
-    new_id = 9001
-    nodes[new_id] = TO_LL.transform(foot.x, foot.y)
-    ways[100] = refs[:k] + [new_id] + refs[k:]
-    ways[way_id] = [new_id, node_b]
-    tags = {100: {"highway": "residential"}, way_id: {"highway": "footway"}}
+    refs_of_bridge = []
+    for n, end in enumerate(ends):
+        if not isinstance(end, tuple):
+            refs_of_bridge.append(end)
+            continue
+        way, click = end
+        refs = ways[way]
+        xy = [TO_XY.transform(*nodes[r]) for r in refs]
+        line = LineString(xy)
+        at = line.project(Point(X0 + click[0], Y0 + click[1]))
+        foot = line.interpolate(at)
+        acc = np.cumsum([0.0] + [Point(a).distance(Point(b)) for a, b in zip(xy[:-1], xy[1:])])
+        k = int(np.searchsorted(acc, at, side="right"))
+        new_id = 9001 + n
+        nodes[new_id] = TO_LL.transform(foot.x, foot.y)
+        ways[way] = refs[:k] + [new_id] + refs[k:]
+        refs_of_bridge.append(new_id)
+    ways[way_id] = refs_of_bridge
     lines = ["<?xml version='1.0' encoding='UTF-8'?>", "<osm version='0.6'>"]
     lines += [f"<node id='{i}' lat='{lat!r}' lon='{lon!r}' version='1'/>" for i, (lon, lat) in nodes.items()]
     for wid, r in ways.items():
-        t = tags.get(wid, {"highway": "residential"})
         lines.append(f"<way id='{wid}' version='1'>" + "".join(f"<nd ref='{n}'/>" for n in r)
-                     + "".join(f"<tag k='{a}' v='{b}'/>" for a, b in t.items()) + "</way>")
+                     + f"<tag k='highway' v='{'footway' if wid == way_id else 'residential'}'/></way>")
     dst.write_text("\n".join(lines + ["</osm>"]) + "\n", encoding="utf-8")
     return dst
 
@@ -130,7 +134,7 @@ def test_footbridge_equals_networkx_on_the_edited_file(tmp_path, capsys, river):
                                    "--year", "2026", *area, "--json"]))
     assert out["street_id"] == "S1" and out["kind"] == "add" and out["tags"]["name"] == "河东桥"
 
-    edited = _edited_file(net, tmp_path / "edited.osm", CLICK_A, 15)
+    edited = _edited_file(net, tmp_path / "edited.osm", [(100, CLICK_A), (101, CLICK_B)])
     bridge_case = Case("river+bridge", RIVER.nodes, RIVER.ways, walk=RIVER.walk | {BRIDGE_WAY})
     with_bridge, original = _expected(bridge_case, edited), _expected(RIVER, net)
     # The case can tell: the bridge saves minutes somewhere (a cell east on A to the school on B).
@@ -154,48 +158,18 @@ def test_two_scenarios_never_share_a_network(tmp_path, capsys, river):
     """Two bridges in two scenarios, evaluated alternately in one process: each its own numbers."""
     folder, net = river
     area = ["--area", str(folder)]
-    other_a, other_b = (260.0, -5.0), (260.0, 605.0)  # a second bridge at x = 260: B's node 12 is at 250
-    for name, (a, b) in {"east": (CLICK_A, CLICK_B), "west": (other_a, other_b)}.items():
+    west_a, west_b = (260.0, -5.0), (253.0, 603.0)  # 4.2 m from node 12 (a junction): joined there
+    for name, (a, b) in {"east": (CLICK_A, CLICK_B), "west": (west_a, west_b)}.items():
         _cli(capsys, ["scenario", "copy", "existing", name, *area])
         _cli(capsys, ["scenario", "street", "add", name, "--from", _lonlat_arg(a), "--to", _lonlat_arg(b),
                       "--year", "2026", *area])
-    east = _expected(Case("e", RIVER.nodes, RIVER.ways, walk=RIVER.walk | {BRIDGE_WAY}),
-                     _edited_file(net, tmp_path / "east.osm", CLICK_A, 15))
-    # The west bridge: its north end is 10 m from node 12 (farther than the 5 m join rule), so it
-    # splits B at x = 260: the edited file gets that node by the same construction, mirrored.
-    west_file = _west_file(net, tmp_path / "west.osm", other_a, other_b)
-    west = _expected(Case("w", RIVER.nodes, RIVER.ways, walk=RIVER.walk | {BRIDGE_WAY}), west_file)
+    bridged = Case("b", RIVER.nodes, RIVER.ways, walk=RIVER.walk | {BRIDGE_WAY})
+    east = _expected(bridged, _edited_file(net, tmp_path / "east.osm", [(100, CLICK_A), (101, CLICK_B)]))
+    west = _expected(bridged, _edited_file(net, tmp_path / "west.osm", [(100, west_a), 12]))
     assert not np.allclose(east["primary"], west["primary"])
     for rnd in range(2):
         _assert_equal(_minutes(tmp_path, capsys, folder, "east", 2026, f"e{rnd}"), east, "east bridge")
         _assert_equal(_minutes(tmp_path, capsys, folder, "west", 2026, f"w{rnd}"), west, "west bridge")
-
-
-def _west_file(src, dst, click_a, click_b):
-    """Edited file of a bridge splitting both A and B (new nodes 9001 on A and 9002 on B)."""
-    nodes, ways = read_file(src)
-
-    def split(way, click, new_id):
-        refs = ways[way]
-        xy = [TO_XY.transform(*nodes[n]) for n in refs]
-        line = LineString(xy)
-        at = line.project(Point(X0 + click[0], Y0 + click[1]))
-        foot = line.interpolate(at)
-        acc = np.cumsum([0.0] + [Point(a).distance(Point(b)) for a, b in zip(xy[:-1], xy[1:])])
-        k = int(np.searchsorted(acc, at, side="right"))
-        nodes[new_id] = TO_LL.transform(foot.x, foot.y)
-        ways[way] = refs[:k] + [new_id] + refs[k:]
-
-    split(100, click_a, 9001)
-    split(101, click_b, 9002)
-    ways[BRIDGE_WAY] = [9001, 9002]
-    lines = ["<?xml version='1.0' encoding='UTF-8'?>", "<osm version='0.6'>"]
-    lines += [f"<node id='{i}' lat='{lat!r}' lon='{lon!r}' version='1'/>" for i, (lon, lat) in nodes.items()]
-    for wid, r in ways.items():
-        lines.append(f"<way id='{wid}' version='1'>" + "".join(f"<nd ref='{n}'/>" for n in r)
-                     + f"<tag k='highway' v='{'footway' if wid == BRIDGE_WAY else 'residential'}'/></way>")
-    dst.write_text("\n".join(lines + ["</osm>"]) + "\n", encoding="utf-8")
-    return dst
 
 
 def test_compare_shows_what_the_street_alone_changes(tmp_path, capsys, river):
