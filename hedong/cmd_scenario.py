@@ -448,7 +448,24 @@ def cmd_compare(args) -> int:
         if diff:
             print(f"\nactions on schools differing from {res['scenarios'][0]} in {s}:")
             print(table(diff, ["action_id", "change", "details"]))
+    _print_street_changes(res)
     return 0
+
+
+def _print_street_changes(res) -> None:
+    """The street changes differing, and what each scenario's streets alone change (assigned, unserved)."""
+    for s, diff in zip(res["scenarios"][1:], res.get("streets", [])):
+        if diff:
+            print(f"\nstreet changes differing from {res['scenarios'][0]} in {s}:")
+            print(table(diff, ["street_id", "change", "details"]))
+    sd = res.get("street_delta")
+    by_year = {res["year"]: sd} if "year" in res else (sd or {})
+    rows = [{"year": y, "scenario": name, "level": lv, **{k: d.get(k) for k in ("assigned", "unserved", "median_minutes")}}
+            for y, per in by_year.items() for name, one in zip(res["scenarios"], per or []) if one
+            for lv, d in one.items()]
+    if rows:
+        print("\nwhat the street changes alone change (the scenario minus itself without them):")
+        print(table(rows, ["year", "scenario", "level", "assigned", "unserved", "median_minutes"]))
 
 
 def cmd_optimize(args) -> int:

@@ -180,12 +180,16 @@ def test_compare_shows_what_the_street_alone_changes(tmp_path, capsys, river):
                   _lonlat_arg(CLICK_B), "--year", "2026", *area])
     res = json.loads(_cli(capsys, ["scenario", "compare", "existing", "bridge", "--year", "2026", *area, "--json"]))
     assert res["streets"][0][0]["street_id"] == "S1" and res["streets"][0][0]["change"] == "added"
-    sd = res["street_delta"][0]
-    assert sd is not None
+    assert res["street_delta"][0] is None  # existing has no street changes
+    sd = res["street_delta"][1]
     # existing vs bridge differ only by the bridge: the street alone is the whole delta
-    for lv, d in res["delta"]["levels"].items() if "levels" in res["delta"] else res["delta"].items():
-        assert d["median_minutes"] == pytest.approx(sd[lv]["median_minutes"], abs=1e-9)
+    for lv, d in res["delta"].items():
+        for k in ("median_minutes", "assigned", "unserved", "coverage"):
+            assert d[k] == pytest.approx(sd[lv][k], abs=1e-9), (lv, k)
     assert any((d["median_minutes"] or 0) < 0 for d in sd.values())
+    # the text output lists the street change and its own delta
+    text = _cli(capsys, ["scenario", "compare", "existing", "bridge", "--year", "2026", *area])
+    assert "street changes differing from existing in bridge" in text and "S1" in text
 
 
 def test_bad_street_edits_are_refused_naming_the_row(tmp_path, capsys, river):
