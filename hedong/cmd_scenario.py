@@ -194,7 +194,7 @@ def cmd_list(args) -> int:
     if args.json:
         print_json(rows)
     else:
-        print(table(rows, ["name", "projects", "actions", "source", *PROJECT_CAPACITY,
+        print(table(rows, ["name", "projects", "actions", "streets", "source", *PROJECT_CAPACITY,
                            "description"]))
     return 0
 

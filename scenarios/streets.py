@@ -293,9 +293,10 @@ def check_street_edits(area, edits, source=None) -> None:
     street, each closing names a street of the network (:class:`InputError` naming the row)."""
     if edits is None or len(edits) == 0:
         return
-    key = _key(edits, area.crs)
-    ComputeContext.for_area(area).memo((_MEMO + "-checked", key), lambda: _edited_area(area, edits, key, source)
-                                       and True)
+    key = _key(in_force(edits, YEAR_RANGE[1]), area.crs)
+    # The area with every edit applied: kept like any edited area (the last years use this very one).
+    ComputeContext.for_area(area).memo((_MEMO, key), lambda: _edited_area(area, in_force(edits, YEAR_RANGE[1]),
+                                                                          key, source))
 
 
 def _edited_area(area, edits, key, source):
