@@ -233,3 +233,37 @@ def test_scenario_streets_round_trip_and_fingerprint(tmp_path, river):
     with pytest.raises(InputError) as e:
         b.add_street([_ll(*CLICK_A), _ll(*CLICK_B)], 2040)
     assert e.value.field == "year"
+
+
+def test_close_by_drawn_line_and_the_edited_area_is_kept_by_content(river):
+    from gis.folder import load_folder
+    from scenarios.model import resolve_scenario
+    from scenarios.streets import scenario_area
+
+    folder, _ = river
+    area = load_folder(folder)
+    s = resolve_scenario(area, "existing")
+
+    def ways(a):
+        return {w for _, _, o in a.graph.edges(data="osmid") for w in (o if isinstance(o, list) else [o])}
+
+    # The stub (way 105, x = 250 from B up to y = 750) closed by a line drawn 4 m beside it
+    stub = s.close_street(2026, coords=[_ll(254, 595), _ll(254, 755)])
+    assert 105 in ways(area) and 105 not in ways(scenario_area(area, stub, 2026))
+    assert scenario_area(area, stub, 2025) is area  # not yet in force: the area itself
+    # Same edits in force: the same edited area (and its network); other edits: another one
+    b1 = s.add_street([_ll(*CLICK_A), _ll(*CLICK_B)], 2026)
+    e26, e30 = scenario_area(area, b1, 2026), scenario_area(area, b1, 2030)
+    assert e26 is e30 and e26 is not area
+    b2 = s.add_street([_ll(260, -5), _ll(253, 603)], 2026)
+    e2 = scenario_area(area, b2, 2026)
+    assert e2 is not e26
+    from accessibility.context import ComputeContext
+
+    n1, n2 = ComputeContext.for_area(e26).network("walk"), ComputeContext.for_area(e2).network("walk")
+    assert n1 is not n2 and n1.csr.shape != n2.csr.shape  # east splits A and B, west splits A only
+    # A line matching no street is refused, naming the row and field
+    far = s.close_street(2026, coords=[_ll(600, 300), _ll(700, 300)])
+    with pytest.raises(InputError) as e:
+        scenario_area(area, far, 2026)
+    assert e.value.field == "geometry" and e.value.row == 1
