@@ -5,14 +5,16 @@ here once. Coverage, circles, 2SFCA, norm checks, scenario evaluation and the op
 a :class:`ComputeContext` two questions:
 
 * :meth:`ComputeContext.seconds` — seconds from a facility layer (the nearest of its points) to
-  every population cell, snap offsets included (one multi-source Dijkstra);
+  every population cell, snap offsets included (one multi-source Dijkstra; several layers at once,
+  on every core, with :meth:`ComputeContext.seconds_many`);
 * :meth:`ComputeContext.pairs` — cell -> facility pairs within a time limit (one limited
   Dijkstra per facility, cached per facility location, so moving one site costs one search).
 
 What it owns, built lazily and once:
 
 * the travel network per mode (:class:`~accessibility.network.TravelNetwork`; the graph is
-  converted once, other modes share its arrays);
+  converted once, other modes share its arrays; an area loaded from the disk cache reloads its
+  prepared network and cells' snap from disk, :mod:`accessibility.prepared`);
 * **one** snapping of the population cells per street graph (geometric, made on the walking
   network — or on the area's cycling graph for ``bike`` where it has one — and re-timed per mode);
 * the cells' district codes in display order;
@@ -39,8 +41,10 @@ import numpy as np
 import pandas as pd
 
 from accessibility.network import TravelNetwork
+from accessibility.parallel import nearest_seconds_many
 from accessibility.params import check_mode
-from accessibility.reach import cell_seconds, nearest_seconds, od_pairs, retime
+from accessibility.prepared import network_from_frames, prepared_cell_snap, prepared_facility_snap
+from accessibility.reach import cell_seconds, od_pairs, retime
 from accessibility.snap import Snap
 
 __all__ = ["ComputeContext"]
@@ -173,8 +177,8 @@ class ComputeContext:
                 base = self._nets.get(streets)
                 if base is None:
                     frames = self.area.street_frames(streets)
-                    if frames is not None:  # a cached area: straight from its tables, no networkx graph
-                        base = TravelNetwork.from_street_frames(frames, mode=streets, streets=streets)
+                    if frames is not None:  # a cached area: its prepared network, or built from its tables
+                        base = network_from_frames(frames, streets)
                     else:
                         G = self.area.graph if streets == "walk" else self.area.bike_graph
                         base = TravelNetwork.from_graph(G, mode=streets, streets=streets)
@@ -227,7 +231,7 @@ class ComputeContext:
         with self._lock:
             cells = self._cells.get(streets)
             if cells is None:
-                cells = self._cells[streets] = self._snap_network(mode).snap(self.area.population)
+                cells = self._cells[streets] = prepared_cell_snap(self._snap_network(mode), self.area.population)
         return retime(cells, self.network(mode))
 
     def facility_snap(self, facilities, mode: str = "walk") -> Snap:
@@ -245,7 +249,7 @@ class ComputeContext:
         with self._lock:
             snap = self._snaps.pop(key, None)
         if snap is None:
-            snap = self._snap_network(mode).snap(facilities)
+            snap = prepared_facility_snap(self._snap_network(mode), facilities)
         with self._lock:
             self._snaps[key] = snap  # most recently used last
             while len(self._snaps) > SNAP_CACHE_SIZE:
@@ -310,27 +314,64 @@ class ComputeContext:
         ndarray of float, shape (n_cells,)
             A new array (the cached one stays as computed).
         """
+        return self.seconds_many([(facilities, mode, limit_s)])[0]
+
+    def seconds_many(self, requests, on_result=None) -> list:
+        """:meth:`seconds` for several facility layers and modes at once, the searches on every core.
+
+        The searches not already cached run together (:func:`accessibility.parallel.nearest_seconds_many`:
+        worker processes on a large network, this process on a small one); each result is the one
+        :meth:`seconds` gives alone, float for float.
+
+        Parameters
+        ----------
+        requests : list of (facilities, mode, limit_s)
+            As the arguments of :meth:`seconds` (``limit_s`` may be None).
+        on_result : callable, optional
+            ``on_result(i, seconds)`` is called as each request's cell seconds are ready (cached ones
+            first, then in the order the searches finish): a caller's work overlaps the searches.
+
+        Returns
+        -------
+        list of ndarray
+            One per request, in order (new arrays).
+        """
         self._check_cells()
-        net = self.network(mode)
-        xy = _point_xy(facilities)
-        key = None if xy is None else (mode, _layer_key(facilities, xy), limit_s)
-        if key is not None:
-            with self._lock:
-                hit = self._seconds.get(key)
-                if hit is not None:
-                    self._seconds.move_to_end(key)
-                    return hit.copy()
-        fs = self.facility_snap(facilities, mode)
-        T = cell_seconds(net, self.cell_snap(mode), nearest_seconds(net, fs, limit_s=limit_s), fs)
-        if key is not None:
-            with self._lock:
-                if key not in self._seconds:
-                    self._seconds[key] = T.copy()
-                    self._seconds_values += len(T)
-                while self._seconds_values > SECONDS_CACHE_VALUES and len(self._seconds) > 1:
-                    _, old = self._seconds.popitem(last=False)
-                    self._seconds_values -= len(old)
-        return T
+        out: list = [None] * len(requests)
+        todo = []
+        for i, (facilities, mode, limit_s) in enumerate(requests):
+            net = self.network(mode)
+            xy = _point_xy(facilities)
+            key = None if xy is None else (mode, _layer_key(facilities, xy), limit_s)
+            if key is not None:
+                with self._lock:
+                    hit = self._seconds.get(key)
+                    if hit is not None:
+                        self._seconds.move_to_end(key)
+                        out[i] = hit.copy()
+                if out[i] is not None:
+                    if on_result is not None:
+                        on_result(i, out[i])
+                    continue
+            todo.append((i, key, net, self.facility_snap(facilities, mode), mode, limit_s))
+
+        def done(j, nt):
+            i, key, net, fs, mode, _limit = todo[j]
+            T = cell_seconds(net, self.cell_snap(mode), nt, fs)
+            if key is not None:
+                with self._lock:
+                    if key not in self._seconds:
+                        self._seconds[key] = T.copy()
+                        self._seconds_values += len(T)
+                    while self._seconds_values > SECONDS_CACHE_VALUES and len(self._seconds) > 1:
+                        _, old = self._seconds.popitem(last=False)
+                        self._seconds_values -= len(old)
+            out[i] = T
+            if on_result is not None:
+                on_result(i, T)
+
+        nearest_seconds_many([(net, fs, limit_s) for _i, _k, net, fs, _m, limit_s in todo], on_result=done)
+        return out
 
     def pairs(self, facilities, limit_s: float, mode: str = "walk"):
         """Cell -> facility pairs within ``limit_s`` seconds (inclusive), snap offsets included.

@@ -41,7 +41,7 @@ from layers.norms import LIFE_CIRCLE_NAME, LIFE_CIRCLE_SOURCE, LIFE_CIRCLE_TIERS
 __all__ = [
     "DEFAULT_MINUTES", "ServiceCoverage", "LifeCircle", "get_service", "effective_mode", "service_facilities",
     "service_seconds", "service_coverage", "life_circle", "coverage_report", "weighted_quantile",
-    "TieredLifeCircle", "tier_minutes", "tiered_life_circle", "equity_report",
+    "TieredLifeCircle", "tier_minutes", "tiered_life_circle", "equity_report", "service_coverages", "coverage_shares",
 ]
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q, *, order: np.ndarray | None = None):
@@ -253,7 +253,84 @@ def service_coverage(area, service, minutes: float | None = None, mode: str | No
     """
     svc = get_service(service)
     minutes = DEFAULT_MINUTES if check_minutes(minutes) is None else float(minutes)
-    T, net, fsnap, csnap = service_seconds(area, svc, mode, facilities)
+    return _coverage(area, svc, minutes, *service_seconds(area, svc, mode, facilities))
+
+
+def _service_requests(area, services, mode, facilities, limit_s=None):
+    """(Service, mode, facility layer) per service, and the :meth:`ComputeContext.seconds_many` requests."""
+    check_mode(mode, allowed="speeds")
+    svcs = [get_service(s) for s in services]
+    modes = [effective_mode(svc, mode) for svc in svcs]
+    facs = [service_facilities(area if facilities is None else facilities, svc) for svc in svcs]
+    return svcs, modes, facs, list(zip(facs, modes, [limit_s] * len(svcs)))
+
+
+def service_coverages(area, services=None, minutes: float | None = None, mode: str | None = None,
+                      facilities=None) -> dict:
+    """:func:`service_coverage` of several services, their searches run together on every core.
+
+    The same results as one :func:`service_coverage` call per service, float for float
+    (tests/test_parallel.py); the shortest-path searches of the services not yet cached run at once
+    (:meth:`ComputeContext.seconds_many`, worker processes on a large network: ``HEDONG_THREADS``).
+
+    Parameters
+    ----------
+    area : StudyArea
+    services : iterable of str or Service, optional
+        Default: every service of :data:`layers.families.SERVICES`.
+    minutes, mode, facilities
+        As :func:`service_coverage`.
+
+    Returns
+    -------
+    dict
+        Service key -> :class:`ServiceCoverage`, in the order given.
+    """
+    minutes = DEFAULT_MINUTES if check_minutes(minutes) is None else float(minutes)
+    svcs, modes, facs, requests = _service_requests(area, SERVICES if services is None else services, mode, facilities)
+    ctx = ComputeContext.for_area(area)
+    covs = {}
+
+    def build(i, T):  # as each service's seconds arrive: overlaps the other services' searches
+        svc, m, fac = svcs[i], modes[i], facs[i]
+        covs[i] = _coverage(area, svc, minutes, T, ctx.network(m), ctx.facility_snap(fac, m), ctx.cell_snap(m))
+
+    ctx.seconds_many(requests, on_result=build)
+    return {svcs[i].key: covs[i] for i in range(len(svcs))}
+
+
+def coverage_shares(area, services=None, minutes: float | None = None, mode: str | None = None,
+                    facilities=None) -> dict:
+    """Population and cohort shares within ``minutes`` per service, by *bounded* searches.
+
+    Where only "who is within M minutes" is asked (no medians, no minute maps), a search can stop at
+    M minutes (``limit=`` of ``csgraph.dijkstra``): every cell within M is reached through a node
+    within M, so the shares are exactly those of :func:`service_coverage` (tests/test_parallel.py),
+    for a search that visits only the nodes within M of a facility.
+
+    Returns
+    -------
+    dict
+        Service key -> ``{"population_share", "cohort_share", "population_covered", "cohort_covered"}``.
+    """
+    minutes = DEFAULT_MINUTES if check_minutes(minutes) is None else float(minutes)
+    # (a hair over M minutes: a cell at exactly M stays covered whatever the float rounding of T / 60)
+    svcs, _m, _f, requests = _service_requests(area, SERVICES if services is None else services, mode, facilities,
+                                               limit_s=minutes * 60.0 + 1e-6)
+    seconds = ComputeContext.for_area(area).seconds_many(requests)
+    pop = area.population["pop_total"].to_numpy(float)
+    out = {}
+    for svc, T in zip(svcs, seconds):
+        covered = T / 60.0 <= minutes  # the same comparison as service_coverage
+        dem = area.population[svc.demand].to_numpy(float)
+        Pc, Cc = pop[covered].sum(), dem[covered].sum()
+        out[svc.key] = {"population_share": _share(Pc, pop.sum()), "cohort_share": _share(Cc, dem.sum()),
+                        "population_covered": float(Pc), "cohort_covered": float(Cc)}
+    return out
+
+
+def _coverage(area, svc: Service, minutes: float, T, net, fsnap, csnap) -> ServiceCoverage:
+    """The :class:`ServiceCoverage` of ``svc`` from its cells' seconds ``T`` (see :func:`service_coverage`)."""
     mins = T / 60.0
     covered = mins <= minutes
     popdf = area.population
@@ -360,7 +437,7 @@ def life_circle(area, minutes: float = DEFAULT_MINUTES, mode: str | None = None,
     LifeCircle
     """
     minutes = check_minutes(minutes, optional=False)
-    covs = {k: service_coverage(area, k, minutes, mode, facilities) for k in LIFE_CIRCLE_SERVICES}
+    covs = service_coverages(area, LIFE_CIRCLE_SERVICES, minutes, mode, facilities)
     return _life_circle_from(area, covs, minutes)
 
 
@@ -520,7 +597,7 @@ def coverage_report(area, minutes: float | None = None, mode: str = "walk", faci
     t0 = time.perf_counter()
     minutes = DEFAULT_MINUTES if check_minutes(minutes) is None else float(minutes)
     check_mode(mode, allowed="speeds")
-    covs = {k: service_coverage(area, k, minutes, mode, facilities) for k in SERVICES}
+    covs = service_coverages(area, SERVICES, minutes, mode, facilities)
     lc = _life_circle_from(area, covs, minutes)
     tiered = tiered_life_circle(area, mode, facilities, covs)
     # 2SFCA supply per 1,000 of each service's demand, same catchment minutes and mode, for the equity

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from layers.norms import TOWN_CODE_RANGE, TOWN_NAME_SUFFIXES
 from layers.plan import PLAN_AREAS, POPULATION_BASES, SCOPES
+from layers.words import both
 
 __all__ = ["study_area_kind", "is_county_level", "town_ids", "scope_of", "population_base"]
 
@@ -92,22 +93,11 @@ def scope_of(area, kind: str, target_area: str, *, units: str | None = None, ext
         same = None if sk is None else sk == target_area
     note = None
     if same is False or same is None:
-        here = PLAN_AREAS[sk]["zh"] if sk else "未知范围"
-        here_en = PLAN_AREAS[sk]["en"] if sk else "an area of unknown extent"
-        if kind == "unit_rule":
-            note = {"zh": f"目标针对{ta['zh']}；研究范围为{here}，逐个单元判断不受影响",
-                    "en": f"the target is set for {ta['en']}; the study area is {here_en} — each unit is judged "
-                          "on its own all the same"}
-        else:
-            note = {"zh": f"目标针对{ta['zh']}，研究范围为{here}：现值为研究范围的数值，仅作参照",
-                    "en": f"the target is set for {ta['en']}; the study area is {here_en}: the value is the study "
-                          "area's, shown against that target for reference"}
+        here = PLAN_AREAS[sk] if sk else both("scope.unknown_area")
+        note = both("scope.note.unit_rule" if kind == "unit_rule" else "scope.note.ratio", target=ta, here=here)
     if extension:
-        ext = {"zh": "规划原文为“每个乡镇”；研究范围没有乡镇，规则延伸到街道（延伸口径，非规划原意）",
-               "en": "the plan says 每个乡镇 (every township); the study area has none, so the rule is extended to its "
-                     "街道 (an extension, not the plan's words)"}
-        note = ext if note is None else {k: f"{note[k]}；{ext[k]}" if k == "zh" else f"{note[k]}; {ext[k]}"
-                                         for k in ("zh", "en")}
+        ext = both("scope.note.extension")
+        note = ext if note is None else both("words.join", a=note, b=ext)
     return {"kind": kind, "zh": SCOPES[kind]["zh"], "en": SCOPES[kind]["en"], "target_area": target_area,
             "target_area_zh": ta["zh"], "target_area_en": ta["en"], "study_area": sk,
             "study_area_is_target_area": same, "units": units, "extension": bool(extension), "note": note}

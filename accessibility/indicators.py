@@ -63,6 +63,7 @@ from layers.norms import (CHILDCARE_CLASS_LABELS, CHILDCARE_CLASS_MAX, CHILDCARE
 from layers.plan import (INDICATORS, PLAN_TITLE, PROJECT_YEARS, REGISTERED_POPULATION_IMPLIED, SPORTS_PARTICIPANTS_2020,
                          TARGETS, TEXT_TARGETS)
 from layers.schema import CAPACITY_COLUMNS, derive_age_60_plus
+from layers.words import both
 
 __all__ = ["MET", "NOT_MET", "NOT_COMPARABLE", "INFO", "STATUSES", "indicator_table", "indicator_frame",
            "facility_districts"]
@@ -78,47 +79,14 @@ POPULATION_BASE_YEAR = PROJECT_YEARS[0]
 #: where GB 50180-2018 puts 室外综合健身场地).
 PITCH_PROXY_M = 300.0
 
-#: Words of the reasons and labels, zh / en (presentation picks one; JSON carries both).
-_T = {
-    "no_data": ("现有图层没有此项数据", "no layer holds these data"),
-    "no_pop": ("无人口", "no residents"),
-    "city_wide": ("目标为全市总量，区/街道不按比例分摊", "the target is a city-wide total; a district is not pro-rated"),
-    "not_target_area": ("目标为全市总量，研究范围不是全市：不判断（区/街道不按比例分摊）",
-                        "the target is a city-wide total and the study area is not the whole city: not judged "
-                        "(a part is not pro-rated)"),
-    "sports_partial": ("规划口径含全部体育场地（含学校操场），图层仅含公共健身设施：现值为下限",
-                       "the plan counts all sports venues (school grounds included); the layer holds public "
-                       "fitness sites only, so the value is a lower bound"),
-    "no_ownership": ("图层未标注举办性质/普惠", "the layer gives no ownership / 普惠 status"),
-    "no_bed_type": ("图层未标注床位类型", "the layer gives no bed type"),
-    "no_communities": ("研究范围没有社区图层", "the study area has no communities layer"),
-    "no_target": ("规划未设此比例目标（其目标为护理型床位占比）",
-                  "the plan sets no target for this ratio (its target is the nursing-bed share)"),
-    "no_capacity": ("图层中没有此类设施", "no such facilities in the layers"),
-    "not_county": ("研究范围不是一个县（市、区），县级规则无法判断",
-                   "the study area is not one county-level unit, so a per-county rule cannot be judged"),
-    "stadium_proxy": ("代理：图层把体育场归入体育公园（leisure=stadium / sports_park）",
-                      "proxy: the layer files stadiums under sports parks (leisure=stadium / sports_park)"),
-    "no_special_education": ("现有图层没有特殊教育学校", "no layer holds special-education schools"),
-    "below_threshold": ("研究范围人口不足30万，规则不适用", "the study area has fewer than 300,000 people: the rule "
-                                                       "does not apply"),
-    "no_new_communities": ("没有新建居住社区图层（housing 图层）", "no layer of new residential communities "
-                                                          "(the housing layer)"),
-    "pitch_proxy": ("代理：以 housing 图层的新建住宅点代表新建社区，300米直线距离内有球场即视为配建",
-                    "proxy: the housing layer's sites stand for new communities; a pitch within 300 m straight-line "
-                    "counts as theirs"),
-    "no_workers": ("现有图层没有社区工作者数据", "no layer holds community workers"),
-    "no_senior": ("图层没有高中学位，也没有15-17岁人口（完全中学的高中部未建模）",
-                  "no layer holds senior-secondary seats or people aged 15-17 (complete schools' senior classes "
-                  "are not modelled)"),
-    "baseline_only": ("规划未设2025年目标；列出2020年全市基数与研究范围现值",
-                      "the plan sets no 2025 figure; the 2020 city-wide baseline stands beside the study area's count"),
-}
+def _both(key: str, **params) -> dict:
+    """Reason ``key`` (``ind.reason.<key>`` of :data:`layers.words.WORDS`) as ``{zh, en}``."""
+    return both(f"ind.reason.{key}", **params)
 
 
-def _both(key: str) -> dict:
-    zh, en = _T[key]
-    return {"zh": zh, "en": en}
+def _label(key: str) -> dict:
+    """The ``zh`` / ``en`` label of a row the plan's tables do not name (``ind.label.<key>``), as ``_row`` keywords."""
+    return both(f"ind.label.{key}")
 
 
 def facility_districts(area, fac: gpd.GeoDataFrame) -> pd.Series:
@@ -217,10 +185,9 @@ def _walking(area, c: _Ctx, service: str, facilities) -> dict:
     cov = service_coverage(area, svc, minutes=svc.minutes, facilities=facilities)
     tab = cov.district_table
     view = minutes_view(svc.minutes, cov.mode, svc.radius_m)
-    return {"measure": {"zh": f"{svc.minutes:g}分钟步行可达的需求人口比例（{svc.zh}，"
-                              f"{view['speed_m_per_min']:g}米/分钟 ≈ {view['implied_distance_m']:,.0f}米）",
-                        "en": f"share of {svc.demand} within {svc.minutes:g} min walk ({svc.en}; "
-                              f"{view['speed_m_per_min']:g} m/min = {view['implied_distance_m']:,.0f} m)"},
+    return {"measure": both("ind.walking", who={**both("ind.demand_people"), "en": svc.demand}, minutes=svc.minutes,
+                            service={"zh": svc.zh, "en": svc.en}, speed=view["speed_m_per_min"],
+                            distance=view["implied_distance_m"]),
             "minutes": svc.minutes, "cohort": svc.demand, "value": _num(cov.cohort_share),
             "speed_m_per_min": view["speed_m_per_min"], "implied_distance_m": view["implied_distance_m"],
             "norm_distance_m": view["norm_distance_m"],
@@ -297,8 +264,7 @@ def _care_sites_per_community(area, c: _Ctx) -> dict:
     base = dict(key="care_site_per_large_community", zh=rec["zh"], en=rec["en"], unit="communities",
                 target=0, comparison="<=", kind="rule", quote=rec["quote"],
                 scope=scope_of(area, "unit_rule", rec["area"], units="communities"),
-                note={"zh": "现值 = 未设站点的1万人以上社区数（含1万人）",
-                      "en": "value = communities of 10,000 residents or more without a site (10,000 included)"})
+                note=both("ind.note.care_site_per_large_community"))
     com = getattr(area, "communities", None)
     if com is None or len(com) == 0:
         return _row(**base, status=NOT_COMPARABLE, reason=_both("no_communities"))
@@ -325,8 +291,7 @@ def _care_sites_per_community(area, c: _Ctx) -> dict:
     return _row(**base, value=int(len(missing)), by_district=byd, detail=detail)
 
 
-def _town_rule(area, c: _Ctx, key: str, rec: dict, count: pd.Series, unit_zh: str, unit_en: str,
-               status=None, reason=None) -> dict:
+def _town_rule(area, c: _Ctx, key: str, rec: dict, count: pd.Series, thing: str, status=None, reason=None) -> dict:
     """A 乡镇 rule ("at least one in every township"): judged over the study area's towns; where it has
     none, over its 街道 as a labelled extension (the plan says 乡镇). Area value = units lacking one."""
     towns = town_ids(area)
@@ -335,9 +300,7 @@ def _town_rule(area, c: _Ctx, key: str, rec: dict, count: pd.Series, unit_zh: st
     byd = _unit_rule_rows(c, count, c.ids, judged_units=judged)
     without = [c.names[d] for d in c.ids if d in judged and count[d] < 1]
     unit = "towns" if towns else "subdistricts"
-    note = {"zh": f"现值 = 没有{unit_zh}的{'乡镇' if towns else '街道（延伸口径）'}数；各街道数值同一口径（1 = 没有）",
-            "en": f"value = {'towns' if towns else 'subdistricts (an extension)'} without {unit_en}; each "
-                  "subdistrict on the same scale (1 = has none)"}
+    note = both("ind.note.town_rule" if towns else "ind.note.town_rule_extended", thing=both(f"ind.thing.{thing}"))
     return _row(key, zh=rec["zh"], en=rec["en"], unit=unit, target=0, comparison="<=", kind="rule",
                 value=None if status == NOT_COMPARABLE else len(without), status=status, reason=reason,
                 by_district=byd if status != NOT_COMPARABLE else {},
@@ -352,9 +315,9 @@ def _puhui_childcare_per_township(area, c: _Ctx) -> dict:
     f = c.fam("childcare")
     n = c.by_district(f["puhui"].astype(bool).astype(float))
     if len(f) and not (f["ownership"].astype(str).ne("") | f["puhui"].astype(bool)).any():
-        return _town_rule(area, c, "puhui_childcare_per_subdistrict", rec, n, "普惠托育机构", "a 普惠 childcare centre",
+        return _town_rule(area, c, "puhui_childcare_per_subdistrict", rec, n, "puhui_childcare",
                           status=NOT_COMPARABLE, reason=_both("no_ownership"))
-    return _town_rule(area, c, "puhui_childcare_per_subdistrict", rec, n, "普惠托育机构", "a 普惠 childcare centre")
+    return _town_rule(area, c, "puhui_childcare_per_subdistrict", rec, n, "puhui_childcare")
 
 
 def _county_rows(area, c: _Ctx) -> list[dict]:
@@ -417,16 +380,16 @@ def _baseline_rows(area, c: _Ctx) -> list[dict]:
     beside the study area's counts; the plan sets no 2025 number for them."""
     nh, dc = c.fam("elderly_care", ["nursing_home"]), c.fam("elderly_care", ["day_care"])
     out = []
-    for key, zh, en, unit, base, series in (
-            ("elderly_institutions", "养老机构数", "Elderly-care institutions (养老机构)", "sites",
+    for key, unit, base, series in (
+            ("elderly_institutions", "sites",
              TARGETS["elderly_institutions_2020"], pd.Series(1.0, index=nh.index)),
-            ("elderly_institution_beds", "养老机构床位数", "Beds of elderly-care institutions", "beds",
+            ("elderly_institution_beds", "beds",
              TARGETS["elderly_beds_2020"], nh["beds"].astype(float)),
-            ("day_care_centres", "日间照料中心数", "Elderly day-care centres", "sites",
+            ("day_care_centres", "sites",
              TARGETS["day_care_centres_2020"], pd.Series(1.0, index=dc.index))):
         per = c.by_district(series)
         val = float(series.sum())
-        out.append(_row(key, zh=zh, en=en, unit=unit, baseline=base, kind="count",
+        out.append(_row(key, **_label(key), unit=unit, baseline=base, kind="count",
                         value=int(round(val)) if unit == "sites" else val, status=NOT_COMPARABLE,
                         reason=_both("baseline_only"), measure="computed",
                         scope=scope_of(area, "city_count", "city"),
@@ -499,13 +462,13 @@ def indicator_table(area, facilities: gpd.GeoDataFrame | None = None, *, walking
         c, "kindergarten_puhui_share", "kindergarten", "places_kindergarten", lambda f: f["puhui"].astype(bool),
         rec={**r7, "reason": _both("no_ownership")}, no=7, zh=r7["zh"], en=r7["en"], target=r7["2025"],
         known=lambda f: f["ownership"].astype(str).ne("") | f["puhui"].astype(bool), scope=city(r7),
-        note={"zh": "按学位计（在园幼儿占比的代理）", "en": "share of places (a proxy of the share of children enrolled)"}))
+        note=both("ind.note.kindergarten_puhui_share")))
     rows[-1]["measure"] = "proxied" if rows[-1]["value"] is not None else NOT_COMPARABLE
     # 9: public cultural floor area per 10,000 (culture + Hedong Study Rooms)
     cul = pd.concat([c.capacity("culture"), c.capacity("study_room")])
     rows.append(_ratio(c, "culture_area_per_10k", cul, "pop_total", 10000.0, unit="m2 / 10,000",
                        rec=ind["culture_area_per_10k"], walking=walk("culture"), scope=city(ind["culture_area_per_10k"]),
-                       note={"zh": "公共文化设施建筑面积 + 河东书房面积，按常住人口", "en": "cultural floor area + study rooms, over residents"}))
+                       note=both("ind.note.culture_area_per_10k")))
     # 11: sports participation — not spatial
     rows.append(_not_comparable("sports_population_share", ind["sports_population_share"], "no_data",
                                 scope=city(ind["sports_population_share"])))
@@ -546,37 +509,34 @@ def indicator_table(area, facilities: gpd.GeoDataFrame | None = None, *, walking
     # Text targets
     kg = {"scope": "city_ratio", "area": "city"}
     rows.append(_ratio(c, "kindergarten_gross_enrolment_proxy", c.capacity("kindergarten"),
-                       "age_3_5", 100.0, unit="%", zh="学前三年毛入园率（代理：学位 ÷ 3-5岁儿童）",
-                       en="Gross kindergarten enrolment (proxy: places / children aged 3-5)",
+                       "age_3_5", 100.0, unit="%", **_label("kindergarten_gross_enrolment_proxy"),
                        target=TARGETS["kindergarten_gross_enrolment_pct"], kind="proxy", walking=walk("kindergarten"),
                        scope=city(kg),
-                       note={"zh": "毛入园率的代理指标，并非毛入园率本身", "en": "a proxy of the gross enrolment rate (毛入园率), not the rate itself"}))
+                       note=both("ind.note.kindergarten_gross_enrolment_proxy")))
     rows.append(_share_rows(
         c, "public_kindergarten_share", "kindergarten", "places_kindergarten",
         lambda f: f["ownership"].astype(str).eq("public"), rec={"reason": _both("no_ownership")},
-        zh="公办幼儿园占比（按学位）", en="Public kindergartens (share of places)", scope=city(kg),
+        **_label("public_kindergarten_share"), scope=city(kg),
         target=TARGETS["public_kindergarten_share_pct"], known=lambda f: f["ownership"].astype(str).ne("")))
     # 养老机构护理型床位占比: nursing-type beds over the beds of care institutions (养老机构) only —
     # day-care places are not institutional beds (NORMS.md turn 3)
     rows.append(_share_rows(
         c, "nursing_bed_share", "elderly_care", "beds", lambda f: f["bed_type"].astype(str).eq("nursing"),
-        rec={"reason": _both("no_bed_type")}, zh="养老机构护理型床位占比", subtypes=["nursing_home"],
-        en="Nursing-type share of care-institution (养老机构) beds", scope=city(kg),
+        rec={"reason": _both("no_bed_type")}, **_label("nursing_bed_share"), subtypes=["nursing_home"], scope=city(kg),
         target=TARGETS["nursing_bed_share_pct"], known=lambda f: f["bed_type"].astype(str).ne(""),
         quote="养老机构护理型床位占比提高到55%",
-        note={"zh": "分母为养老机构（养老院）床位，不含日间照料床位", "en": "over the beds of care institutions (nursing "
-              "homes) only; day-care places are not in it"}))
+        note=both("ind.note.nursing_bed_share")))
     rows.append(_ratio(c, "elderly_beds_per_1000_60plus", c.capacity("elderly_care"), "age_60_plus",
-                       1000.0, unit="beds", zh="每千名老年人（60岁以上）养老床位", en="Elderly-care beds per 1,000 aged 60+",
+                       1000.0, unit="beds", **_label("elderly_beds_per_1000_60plus"),
                        kind="ratio", status_fn=lambda v: NOT_COMPARABLE, reason_fn=lambda v: _both("no_target"),
                        walking=walk("elderly_care"), scope=city(kg),
-                       note={"zh": "按60岁以上人口（中国床位口径）", "en": "over people aged 60+ (the Chinese bed-ratio base)"}))
+                       note=both("ind.note.elderly_beds_per_1000_60plus")))
     rows.extend(_baseline_rows(area, c))
     n_rooms = int(len(c.fam("study_room")))
     rooms_byd = c.by_district(pd.Series(1.0, index=c.fam("study_room").index))
     rooms_scope = scope_of(area, "city_count", "city")
     rooms_judged = rooms_scope["study_area_is_target_area"] is True
-    rows.append(_row("study_rooms_2025", zh="河东书房数量（全市）", en="Hedong Study Rooms (city-wide)", unit="rooms",
+    rows.append(_row("study_rooms_2025", **_label("study_rooms_2025"), unit="rooms",
                      target=TARGETS["study_rooms_2025"], kind="count", value=n_rooms,
                      status=None if rooms_judged else NOT_COMPARABLE,
                      reason=None if rooms_judged else _both("not_target_area"), scope=rooms_scope, measure="computed",
@@ -585,8 +545,7 @@ def indicator_table(area, facilities: gpd.GeoDataFrame | None = None, *, walking
     rows.append(_care_sites_per_community(area, c))
     rows.append(_puhui_childcare_per_township(area, c))
     fc = c.by_district(pd.Series(1.0, index=c.fam("fitness", ["fitness_centre"]).index))
-    rows.append(_town_rule(area, c, "town_fitness_centre", TEXT_TARGETS["town_fitness_centre"], fc, "全民健身中心",
-                           "a fitness centre"))
+    rows.append(_town_rule(area, c, "town_fitness_centre", TEXT_TARGETS["town_fitness_centre"], fc, "fitness_centre"))
     rows.extend(_county_rows(area, c))
     rows.append(_football_pitch_rows(area, c))
     for key, reason in (("community_workers_per_10k", "no_workers"), ("high_school_gross_enrolment", "no_senior")):
@@ -598,13 +557,9 @@ def indicator_table(area, facilities: gpd.GeoDataFrame | None = None, *, walking
     children_cols = sorted(cohorts) if cohorts else []
     population = {"year": year, "base_year": POPULATION_BASE_YEAR,
                   "projected_columns": children_cols,
-                  "note": ({"zh": f"{year}年：儿童（{', '.join(children_cols)}）为学位规划的预测人口；常住人口与60岁以上人口为"
-                                  f"基年（{POPULATION_BASE_YEAR}年）数值",
-                            "en": f"{year}: children ({', '.join(children_cols)}) from the seat-planning projection; "
-                                  f"residents and people aged 60+ at the base year ({POPULATION_BASE_YEAR})"}
-                           if cohorts else
-                           {"zh": f"人口为基年（{POPULATION_BASE_YEAR}年）数值", "en": f"population of the base year "
-                                                                              f"({POPULATION_BASE_YEAR})"})}
+                  "note": (both("ind.population.projected", year=year, columns=", ".join(children_cols),
+                                     base_year=POPULATION_BASE_YEAR) if cohorts else
+                           both("ind.population.base", base_year=POPULATION_BASE_YEAR))}
     return {"area": area.name, "plan": PLAN_TITLE, "synthetic": bool(getattr(area, "synthetic", False)),
             "statuses": list(STATUSES), "facilities": int(len(fac)), "indicators": rows,
             "study_area": {"kind": study_area_kind(area), "county_level": is_county_level(area),

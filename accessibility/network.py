@@ -32,6 +32,7 @@ foot (:func:`walk_mode_for`).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -41,7 +42,7 @@ import shapely
 from accessibility.snap import snap_points
 from layers.norms import SPEEDS
 
-__all__ = ["TravelNetwork", "walk_mode_for", "MODES"]
+__all__ = ["TravelNetwork", "walk_mode_for", "MODES", "LazyLines"]
 
 #: Modes a user may ask for on the command line; ``walk_elderly`` is chosen by services.
 MODES = ("walk", "bike")
@@ -123,8 +124,14 @@ class TravelNetwork:
     crs: object = None
     symmetric: bool = True
     streets: str = "walk"
-    _tree: object = field(default=None, repr=False)
+    # the spatial index and lazily made lines, shared by every mode of these streets (for_mode)
+    _shared: dict = field(default_factory=dict, repr=False)
     _length_csr: object = field(default=None, repr=False)
+    # its transpose, kept so that a mode's ``csr_t`` is one division (no transposition per mode) and
+    # so that a prepared network (accessibility.prepared) reloads it instead of computing it
+    _length_csr_t: object = field(default=None, repr=False)
+    # content key of a network kept on disk (accessibility.prepared); None for one built in memory
+    _prepared: object = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ construction
 
@@ -263,6 +270,8 @@ class TravelNetwork:
         dlen_pos = np.maximum(dlen, 1e-9)
         length_csr = sp.csr_matrix((dlen_pos, (du, dv)), shape=(n, n))
         length_csr.sort_indices()
+        length_csr_t = length_csr.T.tocsr()
+        length_csr_t.sort_indices()
         # An undirected input is symmetric by construction (every edge both ways, the shortest kept
         # per pair either way); comparing the matrix with its transpose costs seconds at a million.
         symmetric = (not directed or not length_csr.nnz
@@ -305,17 +314,20 @@ class TravelNetwork:
             node_ids=node_ids, xy=xy, csr=None, csr_t=None, edge_u=eu, edge_v=ev, edge_len=elen,
             edge_geom=egeom, mode=mode, speed_m_per_s=SPEEDS[mode].m_per_s,
             walk_m_per_s=SPEEDS[walk_mode_for(mode)].m_per_s, crs=crs, symmetric=symmetric,
-            streets=streets, _length_csr=length_csr,
+            streets=streets, _length_csr=length_csr, _length_csr_t=length_csr_t,
         )
         net._set_weights()
         return net
 
     def _set_weights(self) -> None:
         """Fill ``csr`` / ``csr_t`` from the length matrix and the speed."""
-        L = self._length_csr
+        # The weight matrices share the length matrices' index arrays (one new data array each).
+        L, Lt = self._length_csr, self._length_csr_t
         self.csr = sp.csr_matrix((L.data / self.speed_m_per_s, L.indices, L.indptr), shape=L.shape)
-        self.csr_t = self.csr.T.tocsr()
-        self.csr_t.sort_indices()
+        if Lt is None:
+            Lt = self._length_csr_t = L.T.tocsr()
+            Lt.sort_indices()
+        self.csr_t = sp.csr_matrix((Lt.data / self.speed_m_per_s, Lt.indices, Lt.indptr), shape=Lt.shape)
 
     def for_mode(self, mode: str) -> "TravelNetwork":
         """The same streets at another mode's speed (arrays and spatial index shared, weights new).
@@ -328,29 +340,12 @@ class TravelNetwork:
         _check_mode(mode)
         if mode == self.mode:
             return self
-        self._spatial_index()  # build once, share with the derived network
+        # edge_geom passed as stored (lines not yet made stay so; the spatial index is shared via _shared)
         net = replace(self, mode=mode, speed_m_per_s=SPEEDS[mode].m_per_s,
-                      walk_m_per_s=SPEEDS[walk_mode_for(mode)].m_per_s, csr=None, csr_t=None)
+                      walk_m_per_s=SPEEDS[walk_mode_for(mode)].m_per_s, csr=None, csr_t=None,
+                      edge_geom=self.__dict__["_edge_geom"])
         net._set_weights()
         return net
-
-    @classmethod
-    def for_area(cls, area, mode: str = "walk") -> "TravelNetwork":
-        """The travel network of a study area for ``mode``: the area's compute context's
-        (:meth:`accessibility.context.ComputeContext.network`), built once per area.
-        ``bike`` runs on ``area.bike_graph`` when the area has one, else on the walking streets
-        (see the module notes).
-
-        Parameters
-        ----------
-        area : gis.study_area.StudyArea
-        mode : str
-            ``walk``, ``walk_elderly`` or ``bike``.
-        """
-        # accessibility.context imports this module; import it here to keep the cycle out.
-        from accessibility.context import ComputeContext
-
-        return ComputeContext.for_area(area).network(mode)
 
     # ------------------------------------------------------------------ properties
 
@@ -371,9 +366,10 @@ class TravelNetwork:
 
     def _spatial_index(self):
         """The STRtree over edge geometries (built lazily, shared between modes)."""
-        if self._tree is None:
-            self._tree = shapely.STRtree(self.edge_geom)
-        return self._tree
+        tree = self._shared.get("tree")
+        if tree is None:
+            tree = self._shared["tree"] = shapely.STRtree(self.edge_geom)
+        return tree
 
     # ------------------------------------------------------------------ snapping
 
@@ -387,3 +383,52 @@ class TravelNetwork:
     def __repr__(self) -> str:  # the dataclass repr would print whole arrays
         return (f"TravelNetwork(mode={self.mode!r}, nodes={self.n_nodes}, segments={self.n_edges}, "
                 f"speed={self.speed_m_per_s * 60:.0f} m/min, crs={self.crs!r})")
+
+
+class LazyLines:
+    """Segment lines made on first use: a prepared network (:mod:`accessibility.prepared`) reloads
+    its line coordinates and makes the shapely objects only when something draws, cuts or snaps
+    onto them (making 1.6 M lines costs about as much as loading everything else).
+
+    ``make`` is called once, with no arguments, and must return the object array of lines.
+    Shared by every mode of the same streets, so the lines are made once.
+    """
+
+    def __init__(self, make):
+        self._make = make
+        self._lines = None
+        self._lock = threading.Lock()
+
+    def get(self) -> np.ndarray:
+        """The lines (made now if not yet)."""
+        with self._lock:
+            if self._lines is None:
+                self._lines = self._make()
+                self._make = None
+            return self._lines
+
+    @property
+    def made(self) -> bool:
+        """Whether the lines exist yet."""
+        return self._lines is not None
+
+    def __reduce__(self):  # a pickled network carries its lines
+        return (_lines_as_is, (self.get(),))
+
+
+def _lines_as_is(lines):
+    return lines
+
+
+def _get_edge_geom(self) -> np.ndarray:
+    g = self.__dict__["_edge_geom"]
+    return g.get() if isinstance(g, LazyLines) else g
+
+
+def _set_edge_geom(self, value) -> None:
+    self.__dict__["_edge_geom"] = value
+
+
+# Set after the dataclass is made: the generated __init__ assigns edge_geom, which lands here, so the
+# field may hold a LazyLines; reading it always gives the lines.
+TravelNetwork.edge_geom = property(_get_edge_geom, _set_edge_geom, doc="Segment lines from ``edge_u`` to ``edge_v`` (object array of LineStrings).")

@@ -26,7 +26,8 @@ from scipy.sparse.csgraph import dijkstra
 
 from accessibility.snap import Snap, network_key, snap_points
 
-__all__ = ["nearest_seconds", "cell_seconds", "od_pairs", "source_node_seconds", "retime"]
+__all__ = ["nearest_seconds", "cell_seconds", "od_pairs", "source_node_seconds", "retime", "super_source_edges",
+           "super_source_seconds"]
 
 #: Upper bound of float cells held by one batch of per-source Dijkstra rows (about 80 MB).
 _BATCH_CELLS = 10_000_000
@@ -98,15 +99,29 @@ def nearest_seconds(net, source_snap: Snap, limit_s: float | None = None) -> np.
     ndarray of float, shape (n_nodes,)
         ``inf`` where no source is reachable (within ``limit_s``).
     """
-    n = net.n_nodes
+    cols, w = super_source_edges(net, source_snap)
+    return super_source_seconds(net.csr_t, cols, w, limit_s)
+
+
+def super_source_edges(net, source_snap: Snap) -> tuple[np.ndarray, np.ndarray]:
+    """The virtual super-source's out-edges for ``source_snap`` on ``net``: node indices and seconds
+    (both ends of each snapped source with its offsets; sources that are not ``ok`` left out)."""
     src = _ok_sources(net, source_snap)
-    if len(src) == 0:
+    return np.concatenate([src.u, src.v]), np.concatenate([src.offset_u_s, src.offset_v_s])
+
+
+def super_source_seconds(csr_t: sp.csr_matrix, cols: np.ndarray, w: np.ndarray,
+                         limit_s: float | None = None) -> np.ndarray:
+    """One Dijkstra from a virtual node with edges ``-> cols[i]`` of ``w[i]`` seconds over ``csr_t``.
+
+    The kernel of :func:`nearest_seconds`, also run by the worker processes of
+    :mod:`accessibility.parallel` (the same code, so the same floats). ``inf`` where unreached.
+    """
+    n = csr_t.shape[0]
+    if len(cols) == 0:
         return np.full(n, np.inf)
-    k = len(src)
-    rows = np.zeros(2 * k, dtype=np.int64)
-    cols = np.concatenate([src.u, src.v])
-    w = np.concatenate([src.offset_u_s, src.offset_v_s])
-    M = _with_virtual_rows(net.csr_t, rows, cols, w, 1)
+    M = _with_virtual_rows(csr_t, np.zeros(len(cols), dtype=np.int64), np.asarray(cols, np.int64),
+                           np.asarray(w, float), 1)
     d = dijkstra(M, directed=True, indices=n, limit=np.inf if limit_s is None else float(limit_s))
     return d[:n]
 

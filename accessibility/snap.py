@@ -149,6 +149,13 @@ def _coords(points) -> tuple[np.ndarray, np.ndarray | None]:
     return xy, None
 
 
+def check_crs(net, points) -> None:
+    """Raise ValueError when ``points`` carry a CRS other than the network's."""
+    if hasattr(points, "crs") and points.crs is not None and net.crs is not None:
+        if pyproj.CRS.from_user_input(points.crs) != pyproj.CRS.from_user_input(net.crs):
+            raise ValueError(f"points are in {points.crs}, the network in {net.crs}: reproject first")
+
+
 def snap_points(net, points, max_snap_m: float | None = None) -> Snap:
     """Snap points to the nearest street segment of ``net``.
 
@@ -166,9 +173,7 @@ def snap_points(net, points, max_snap_m: float | None = None) -> Snap:
     Snap
     """
     max_snap_m = MAX_SNAP_M if max_snap_m is None else float(max_snap_m)
-    if hasattr(points, "crs") and points.crs is not None and net.crs is not None:
-        if pyproj.CRS.from_user_input(points.crs) != pyproj.CRS.from_user_input(net.crs):
-            raise ValueError(f"points are in {points.crs}, the network in {net.crs}: reproject first")
+    check_crs(net, points)
     xy, labels = _coords(points)
     pts = shapely.points(xy)
     if len(pts) == 0:

@@ -66,7 +66,6 @@ def run_scale(scale: float, minutes: float, ego_budget: float, log) -> dict:
 
     from accessibility.context import ComputeContext
     from accessibility.coverage import effective_mode, life_circle, service_facilities
-    from accessibility.network import TravelNetwork
     from accessibility.reach import nearest_seconds
     from demo.yuncheng import load_yuncheng_demo
 
@@ -77,7 +76,7 @@ def run_scale(scale: float, minutes: float, ego_budget: float, log) -> dict:
 
     # ---- (a) ours: build (excluded) then the six services
     t = time.perf_counter()
-    nets = {m: TravelNetwork.for_area(area, m) for m in ("walk", "walk_elderly")}
+    nets = {m: ComputeContext.for_area(area).network(m) for m in ("walk", "walk_elderly")}
     ComputeContext.for_area(area).cell_snap("walk")
     build_s = time.perf_counter() - t
     fac = _node_snapped_facilities(area, nets["walk"])

@@ -7,6 +7,12 @@ the networkx graph is built only when something asks for ``area.graph``), any
 under a temporary name next to its final place and then renamed with ``os.replace`` — one atomic
 step, so a reader sees either no entry or a whole one, and two processes building the same entry
 at once cannot interleave their files (the loser's copy is discarded).
+
+Prepared arrays (:func:`save_arrays` / :func:`load_arrays`): numeric arrays as memory-mapped
+``.npy`` files with a manifest of sizes and CRC-32 checksums, written the same atomic way. The
+travel networks of :mod:`accessibility.prepared` are kept so (CSR matrices, segment table, the
+cells' snapping) and reloaded instead of rebuilt; a truncated or damaged bundle is detected and
+rebuilt, never trusted.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import json
 import os
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
 
 import geopandas as gpd
@@ -116,7 +123,8 @@ def save_study_area(area: StudyArea, folder, key: dict, *, extra: dict | None = 
         for name, src in (files or {}).items():
             shutil.copyfile(src, tmp / name)
         meta = {"key": key, "name": area.name, "crs": area.crs, "synthetic": area.synthetic,
-                "sources": area.sources, "cell_size": area.cell_size, "extra": sorted(extra or {}),
+                "sources": area.sources, "estimated": sorted(area.estimated), "cell_size": area.cell_size,
+                "extra": sorted(extra or {}),
                 "files": sorted(files or {}), "report": report or {}, "bike": has_bike, "optional": optional,
                 # what the OSM filter kept and dropped (hedong info reports it) rides on the graph
                 "osm_filter": _graph_attrs(area).get("osm_filter")}
@@ -183,6 +191,7 @@ def load_study_area(folder, key: dict | None = None) -> StudyArea | None:
         area = StudyArea(name=meta["name"], crs=meta["crs"], boundary=f["boundary"], districts=f["districts"],
                          population=f["population"], facilities=f["facilities"], projects=f["projects"], graph=G,
                          synthetic=meta["synthetic"], sources=meta["sources"], cell_size=meta["cell_size"],
+                         estimated=frozenset(meta.get("estimated", ())),
                          bike_graph=bike, **{n: (gpd.read_parquet if n in _GEO_OPTIONAL else pd.read_parquet)(
                              folder / f"{n}.parquet") for n in meta.get("optional", [])})
         area.cache["layers"] = {n: f[n] for n in meta["extra"]}
@@ -192,3 +201,125 @@ def load_study_area(folder, key: dict | None = None) -> StudyArea | None:
     except Exception:  # noqa: BLE001 - a damaged cache (files or meta.json) is rebuilt, never fatal
         return None
     return area
+
+
+# ---------------------------------------------------------------------- prepared arrays
+
+#: Version of the array-bundle layout written by :func:`save_arrays` (a reader skips other versions).
+ARRAYS_FORMAT = 1
+_MANIFEST = "manifest.json"
+
+
+def _crc(a: np.ndarray) -> int:
+    """CRC-32 of an array's bytes: a corruption check (2.5 GB/s here; not a content key)."""
+    return zlib.crc32(memoryview(np.ascontiguousarray(a)).cast("B")) if a.size else 0
+
+
+def save_arrays(folder, arrays: dict, meta: dict) -> Path:
+    """Write numeric arrays as ``.npy`` files plus a manifest to ``folder``, atomically.
+
+    The bundle is written complete under a temporary name beside ``folder`` and renamed in one
+    step (as :func:`save_study_area` does); the manifest, written last, records every array's
+    dtype, shape, file size and CRC-32 so that :func:`load_arrays` never trusts a truncated or
+    damaged file. An existing complete bundle is left as it is (same key, same content).
+
+    Parameters
+    ----------
+    folder : str or Path
+        Final folder of the bundle; its name should carry the content key.
+    arrays : dict of name -> ndarray
+        Numeric or fixed-width string arrays (no object arrays: nothing here is pickled).
+    meta : dict
+        JSON-able facts stored with the arrays (key, format, counts ...); returned by :func:`load_arrays`.
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    if (folder / _MANIFEST).is_file():
+        return folder
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    try:
+        entries = {}
+        for name, a in arrays.items():
+            a = np.ascontiguousarray(a)
+            if a.dtype.hasobject:
+                raise TypeError(f"array {name!r} holds Python objects; only numeric arrays are stored")
+            path = tmp / f"{name}.npy"
+            np.save(path, a, allow_pickle=False)
+            entries[name] = {"dtype": a.dtype.str, "shape": list(a.shape), "bytes": path.stat().st_size,
+                             "crc32": _crc(a)}
+        manifest = {"format": ARRAYS_FORMAT, "meta": meta, "arrays": entries}
+        (tmp / _MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        try:
+            os.replace(tmp, folder)  # atomic; fails if another process got there first
+        except OSError:
+            if not (folder / _MANIFEST).is_file():  # a stale, incomplete bundle: replace it
+                shutil.rmtree(folder, ignore_errors=True)
+                os.replace(tmp, folder)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(tmp)
+    return folder
+
+
+def load_arrays(folder, meta: dict | None = None, *, verify: bool = True) -> tuple[dict, dict] | None:
+    """The arrays and meta of a bundle written by :func:`save_arrays`, or None when there is none.
+
+    Arrays are memory-mapped copy-on-write (``mmap_mode="c"``): pages are read from the page
+    cache as they are used and shared by every process mapping the same file; writing to one
+    changes this process's copy only.
+
+    Parameters
+    ----------
+    folder : str or Path
+    meta : dict, optional
+        Entries the stored meta must match (e.g. the content key); a mismatch counts as missing.
+    verify : bool
+        Check every array's CRC-32 (it reads every byte once; a damaged bundle is detected even
+        where the size is right). Sizes, dtypes and shapes are always checked.
+
+    Returns
+    -------
+    (arrays, meta) or None
+        None for a missing, partial, damaged or mismatching bundle (the caller rebuilds it and
+        may :func:`discard_arrays` the bad one); never an error.
+    """
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("format") != ARRAYS_FORMAT:
+            return None
+        stored = manifest["meta"]
+        if meta is not None and any(stored.get(k) != v for k, v in meta.items()):
+            return None
+        out = {}
+        for name, e in manifest["arrays"].items():
+            path = folder / f"{name}.npy"
+            if path.stat().st_size != e["bytes"]:
+                return None
+            # (an empty array cannot be memory-mapped)
+            a = np.load(path, mmap_mode="c" if np.prod(e["shape"]) else None, allow_pickle=False)
+            if a.dtype.str != e["dtype"] or list(a.shape) != e["shape"]:
+                return None
+            if verify and _crc(a) != e["crc32"]:
+                return None
+            out[name] = a
+    except Exception:  # noqa: BLE001 - a damaged bundle (any file, the manifest) is rebuilt, never fatal
+        return None
+    return out, stored
+
+
+def discard_arrays(folder) -> None:
+    """Remove a bundle (a damaged one, before it is written again); missing is fine."""
+    folder = Path(folder)
+    if folder.is_dir():
+        # rename first, then delete: a concurrent reader sees the bundle whole or not at all
+        gone = folder.with_name(f".{folder.name}.{os.getpid()}.gone")
+        with contextlib.suppress(OSError):
+            os.replace(folder, gone)
+            folder = gone
+        shutil.rmtree(folder, ignore_errors=True)

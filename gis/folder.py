@@ -9,7 +9,7 @@ Layout::
       births.csv       optional: district_id, year, births (UTF-8) — the enrolment projection's births
       enrolment.csv    optional: school_id, year, grade, pupils (UTF-8) — a pupil roster (学籍); grades
                        K1-K3, 1-9; enrolment then follows grade progression (scenarios.roster)
-      area.json        optional: name, synthetic flag, sources, cell size (written by export)
+      area.json        optional: name, synthetic flag, sources, estimated layers, cell size (written by export)
       README.txt       optional: what the files are, sources and licences (written by export)
 
 :func:`load_folder` reads any CRS with an EPSG code and reprojects every layer to the projected
@@ -109,6 +109,10 @@ def read_area_json(path: Path) -> dict:
     if src is not None and not (isinstance(src, dict) and all(isinstance(v, str) for v in src.values())):
         raise InputError('sources must be an object of texts, e.g. {"facilities": "survey 2024"}', file=path,
                          field="sources")
+    est = meta.get("estimated")
+    if est is not None and not (isinstance(est, list) and all(isinstance(v, str) for v in est)):
+        raise InputError('estimated must be a list of layer names, e.g. ["population"]', file=path,
+                         field="estimated")
     cs = meta.get("cell_size")
     if cs is not None:
         lo, hi = CELL_SIZE_RANGE
@@ -220,7 +224,7 @@ def load_folder(path, **_ignored) -> StudyArea:
         synthetic=bool(meta.get("synthetic", False)) or generated,
         sources=_with_derived(meta.get("sources") or {"area": f"user study area {folder}"}, population),
         cell_size=meta.get("cell_size"), bike_graph=bike_graph, births=births, housing=housing,
-        communities=communities, roster=roster,
+        communities=communities, roster=roster, estimated=frozenset(meta.get("estimated") or ()),
     )
 
 
@@ -377,7 +381,7 @@ def _export_files(area: StudyArea, out: Path) -> list[Path]:
     if getattr(area, "roster", None) is not None:  # the roster's own columns, as loaded, verbatim
         written.append(write_data_csv_atomic(area.roster[list(ROSTER_COLUMNS)], out / ROSTER_NAME))
     meta = {"name": area.name, "crs": area.crs, "synthetic": bool(area.synthetic), "sources": area.sources,
-            "cell_size": area.cell_size, "layers": list(layers)}
+            "estimated": sorted(area.estimated), "cell_size": area.cell_size, "layers": list(layers)}
     written.append(write_text_atomic(out / META_NAME, json.dumps(meta, ensure_ascii=False, indent=1)))
     names = [p.name for p in written] + [README_NAME]
     written.append(write_text_atomic(out / README_NAME, _readme(area, names)))

@@ -21,7 +21,7 @@ What is real and what is estimated
   (default :data:`DEFAULT_LEVELS` where untagged) of typed dwellings and of untyped buildings in
   residential land use, summed in 100 m grid cells; the total is floor area /
   :data:`M2_PER_RESIDENT`; age cohorts by :data:`HELSINKI_COHORT_SHARES`. Every
-  population row's source says "estimated".
+  population row's source says "estimated", and the area flags the layer (``StudyArea.estimated``).
 - **Projects**: none (no plan for Helsinki).
 
 The built area is cached as GeoParquet under :func:`gis.study_area.cache_dir` (written atomically,
@@ -54,7 +54,7 @@ from layers.schema import COHORTS, OPTIONAL_COHORTS, derive_age_60_plus
 AREA_NAME = "helsinki-osm"
 HELSINKI_CRS = "EPSG:32635"
 #: Bump when the build changes, so stale caches are rebuilt.
-CACHE_VERSION = 8  # 8: optional layers cached as one list; 5: networks from the gis.osm_filter table (walk and bike); 6: bike graph kept by gis.cache; 7: age_60_plus (derived from 65+ by the census ratio), facility attributes
+CACHE_VERSION = 9  # 9: the estimated layers flagged on the area (StudyArea.estimated); 8: optional layers cached as one list; 5: networks from the gis.osm_filter table (walk and bike); 6: bike graph kept by gis.cache; 7: age_60_plus (derived from 65+ by the census ratio), facility attributes
 
 #: Dwelling floor area per resident (m²) that turns residential floor area into residents [U]:
 #: Helsinki's is about 34-35 m² (Statistics Finland, order of magnitude; not checked against a
@@ -86,6 +86,9 @@ UNTYPED_BUILDING = "yes"
 DEFAULT_LEVELS = 5.0
 #: Side of the population grid cells, metres.
 CELL_SIZE = 100.0
+#: The layers this loader estimates rather than measures (StudyArea.estimated): the population spread
+#: over residential floor area and the Voronoi districts around place nodes.
+ESTIMATED_LAYERS = frozenset({"population", "districts"})
 
 PLACE_KINDS = ("suburb", "quarter", "neighbourhood")
 
@@ -308,7 +311,7 @@ def build_helsinki(path=None) -> StudyArea:
     sources["population"] += f"; {AGE_60_DERIVED_NOTE}"
     return StudyArea(name=AREA_NAME, crs=crs, boundary=boundary, districts=districts, population=population,
                      facilities=facilities, projects=empty_layer("projects", crs), graph=G, synthetic=False,
-                     sources=sources, cell_size=CELL_SIZE, bike_graph=bike)
+                     sources=sources, cell_size=CELL_SIZE, bike_graph=bike, estimated=ESTIMATED_LAYERS)
 
 
 def load_helsinki(*, refresh: bool = False, path=None) -> StudyArea:

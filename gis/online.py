@@ -17,6 +17,7 @@ from gis.cache import tidy_graph
 from gis.crs import local_projected_crs
 from gis.helsinki import (
     CELL_SIZE,
+    ESTIMATED_LAYERS,
     HELSINKI_COHORT_SHARES,
     M2_PER_RESIDENT,
     PLACE_KINDS,
@@ -123,4 +124,4 @@ def load_online(place: str | None = None, bbox: tuple[float, float, float, float
     sources["population"] += f"; {AGE_60_DERIVED_NOTE}"
     return StudyArea(name=label, crs=crs, boundary=boundary, districts=districts, population=population,
                      facilities=facilities, projects=empty_layer("projects", crs), graph=G, synthetic=False,
-                     sources=sources, cell_size=CELL_SIZE)
+                     sources=sources, cell_size=CELL_SIZE, estimated=ESTIMATED_LAYERS)

@@ -15,7 +15,7 @@ import networkx as nx
 import osmium
 import pyrosm
 
-from gis.osm import NODE_MARKER, check_new_id, networks_from_elements
+from gis.osm_elements import NODE_MARKER, check_new_id, networks_from_elements
 from layers.osm_tags import cut_tags, warn_cut
 from layers.errors import InputError
 

@@ -117,6 +117,11 @@ class StudyArea:
     roster : DataFrame or None
         Optional pupil roster (学籍, :data:`layers.schema.ROSTER_COLUMNS`: school_id, year, grade,
         pupils); with it enrolment follows grade progression (scenarios.roster).
+    estimated : frozenset of str
+        The layers (keys of ``sources``) whose values are estimates, not measurements — set by the
+        loader that estimated them (Helsinki's population spread over OSM floor area, its Voronoi
+        districts); kept through the cache and ``hedong export`` (``area.json``). Maps and the app
+        say so for real data; nothing reads it from the wording of a source.
     meta : dict
         How the area was obtained — loader bookkeeping, never used by an analysis:
         ``from_cache``, ``load_seconds``, ``report`` (demo build figures), ``layers`` (extra
@@ -152,8 +157,13 @@ class StudyArea:
     births: pd.DataFrame | None = None
     housing: gpd.GeoDataFrame | None = None
     roster: pd.DataFrame | None = None
+    estimated: frozenset = frozenset()
 
     def __post_init__(self):
+        est = self.estimated or ()
+        if isinstance(est, str) or not all(isinstance(k, str) for k in est):
+            raise TypeError(f"estimated must be a set of layer names, got {est!r}")
+        self.estimated = frozenset(est)
         # Elderly care counts people aged 60+ (Chinese bed ratios do); an area built from frames
         # without that cohort gets it from 65+ by the census ratio, and its sources say so.
         pop = self.population

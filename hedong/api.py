@@ -179,8 +179,8 @@ def fca(area: StudyArea, service: str, method: str = "2sfca", minutes: float | N
 
 
 def evaluate(area: StudyArea, scenario="existing", year: int = 2025, minutes: float | None = None,
-             assign: str = "walk") -> Evaluation:
-    """Seat balance and children assigned to seats within the walking limit, per school level and district, in ``year``.
+             assign: str = "catchment") -> Evaluation:
+    """Seat balance and children seated under one enrolment rule, per school level and district, in ``year``.
 
     Parameters
     ----------
@@ -191,9 +191,11 @@ def evaluate(area: StudyArea, scenario="existing", year: int = 2025, minutes: fl
         2021-2035; schools of projects opened by then count.
     minutes : float, optional
         Walking limit for every level (default the norms': 5 kindergarten, 10 primary, 15 junior).
-    assign : {"walk", "catchment"}
-        ``catchment`` adds the 划片 assignment (own district, capacity, no walking cut-off):
-        ``levels[level].catchment``, key ``catchment`` of each level in ``to_dict()``.
+    assign : {"catchment", "walk"}
+        The rule every figure follows (:mod:`scenarios.one_rule`): ``catchment`` (default, 划片: each
+        child seated in a school of its own district with room, no walking cut-off; the 划片 details under
+        ``levels[level].catchment``) or ``walk`` (seated only within the walking limit). The walking
+        norm check is always its own section, ``walk_check`` of each level in ``to_dict()``.
 
     Returns
     -------

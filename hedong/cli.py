@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "hedong.cmd_scenario",
     "hedong.cmd_export",
     "hedong.cmd_publish",
+    "hedong.cmd_report",
     "hedong.cmd_batch",
     "hedong.cmd_app",
     "hedong.cmd_area",

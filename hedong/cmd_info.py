@@ -60,7 +60,8 @@ def info_dict(area) -> dict:
         null when cycling rides the walking streets}, ``population`` {``total``, ``cells``, ``cohorts``}, ``districts``
         [{``id``, ``name``, ``population``}], ``facilities`` {family: count, all six},
         ``planned_projects`` {``count``, ``primary_seats``, ``junior_seats``, ``by_year`` (the plan's
-        year, ``build_year``; ``open_year`` for a layer without it), ``by_open_year``}.
+        year, ``build_year``; ``open_year`` for a layer without it), ``by_open_year``}; and (added)
+        ``estimated``, the layers the loader estimated rather than measured (``StudyArea.estimated``).
     """
     pop = area.population
     cohorts = {c: _int(pop[c].sum()) if c in pop else 0 for c in COHORTS}
@@ -100,6 +101,7 @@ def info_dict(area) -> dict:
         "planned_projects": {"count": int(len(prj)), "primary_seats": seats("seats_primary"),
                              "junior_seats": seats("seats_junior"), "by_year": by_year,
                              "by_open_year": by_open_year},
+        "estimated": sorted(getattr(area, "estimated", ()) or ()),
     }
 
 
@@ -153,7 +155,8 @@ def format_info(d: dict, area=None) -> str:
     else:
         lines.append("Planned projects: none")
     if area is not None and area.sources:
-        lines += ["", "Sources"] + [f"  {k}: {v}" for k, v in area.sources.items()]
+        est = getattr(area, "estimated", ()) or ()
+        lines += ["", "Sources"] + [f"  {k}{' (estimated)' if k in est else ''}: {v}" for k, v in area.sources.items()]
     return "\n".join(lines)
 
 

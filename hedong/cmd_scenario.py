@@ -16,7 +16,7 @@ from accessibility.params import check_count, check_minutes
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
 from gis.io import write_csv_atomic, write_gpkg_atomic
 from hedong.cli import add_area_argument
-from hedong.output import (NO_VALUE, add_output_flags, check_out_file, gpkg_write_options, has_value, print_json,
+from hedong.output import (add_output_flags, check_out_file, gpkg_write_options, has_value, print_json,
                            table)
 from layers.errors import InputError
 from layers.params import choices_of
@@ -31,9 +31,11 @@ from scenarios.candidates import load_candidates
 from scenarios.compare import compare, export_csv, export_gpkg, to_rows
 from scenarios.demand import check_year
 from scenarios.enrolment import enrolment_table
-from scenarios.evaluate import CLASS_FLAG_LABELS, Evaluator, evaluate, load_zones
+from scenarios.evaluate import Evaluator, evaluate, load_zones
 from scenarios.model import edit_stored, facilities_for, list_scenarios, resolve_scenario, save_scenario
 from scenarios.optimize import MODEL_HELP_KEYS, objective_unit_key
+from scenarios.seat_warnings import warnings_by_year
+from scenarios.sensitivity import sensitivity
 from scenarios.sites import check_site
 from scenarios.store import ScenarioExistsError
 from scenarios.streets import check_street_edits, street_rows
@@ -56,9 +58,11 @@ def _add_common(p, area=True, json=True):
 
 
 def _add_assign(p) -> None:
-    p.add_argument("--assign", choices=choices_of(evaluate, "assign"), default="walk",
-                   help="walk (default): seats within the norm walking limit (the existing keys); catchment: also "
-                        "划片 — each child seated in its own district with no walking cut-off (key 'catchment')")
+    p.add_argument("--assign", choices=choices_of(evaluate, "assign"), default="catchment",
+                   help="the enrolment rule every headline, table and school figure follows: catchment (default, "
+                        "划片) — each child seated in a school of its own district with room, no walking cut-off; "
+                        "walk — seated only within the norm walking limit. The walking norm check is always reported "
+                        "in its own section (key walk_check)")
 
 
 def register(subparsers) -> None:
@@ -81,6 +85,13 @@ def register(subparsers) -> None:
     _add_assign(p)
     p.add_argument("--zones", metavar="FILE", help="catchment zones (划片范围: polygons with zone_id, optional level) "
                                                    "used by --assign catchment instead of the districts")
+    p.add_argument("--warnings", action="store_true",
+                   help=f"also 学位预警 of every subdistrict and school in {EVALUATION_YEARS[0]}-{EVALUATION_YEARS[-1]} "
+                        "with the first red year (red >= 100 %% utilisation, amber >= 90 %%; evaluates every year; "
+                        "key 'warnings')")
+    p.add_argument("--sensitivity", action="store_true",
+                   help="also births low/high (x0.85 / x1.15) and projects opening 1 or 2 years after construction "
+                        "starts (key 'sensitivity')")
     add_output_flags(p)
     p.set_defaults(func=cmd_evaluate)
 
@@ -200,9 +211,14 @@ def cmd_list(args) -> int:
 
 
 def _level_table(ev_json) -> str:
-    rows = [{"level": lv, **{k: L[k] for k in ("demand", "seats", "assigned", "unserved", "unserved_no_seat",
-                                               "unserved_beyond_reach", "median_minutes")},
-             "coverage": L.get("coverage") or 0.0} for lv, L in ev_json["levels"].items()]
+    """The walking norm check of every level (its own section: ``walk_check``)."""
+    rows = []
+    for lv, L in ev_json["levels"].items():
+        w = L.get("walk_check") or L
+        rows.append({"level": lv, "demand": L["demand"], "seats": L["seats"],
+                     **{k: w[k] for k in ("assigned", "unserved", "unserved_no_seat", "unserved_beyond_reach",
+                                          "median_minutes")},
+                     "coverage": w.get("coverage") or 0.0})
     return table(rows)
 
 
@@ -224,10 +240,20 @@ def cmd_evaluate(args) -> int:
     zones = None
     if args.zones:
         if args.assign != "catchment":
-            raise InputError("--zones is the catchment assignment's zones; add --assign catchment", field="--zones")
+            raise InputError("--zones is the catchment rule's zones: use --assign catchment (the default), not "
+                             "--assign walk", field="--zones")
         zones = load_zones(args.zones, area.crs)
-    ev = Evaluator.for_area(area).evaluate(args.scenario, args.year, args.minutes, assign=args.assign, zones=zones)
+    evaluator = Evaluator.for_area(area)
+    scn = resolve_scenario(area, args.scenario)
+    ev = evaluator.evaluate(scn, args.year, args.minutes, assign=args.assign, zones=zones)
     j = {**ev.to_json(), "synthetic": bool(area.synthetic)}  # generated data labelled, as coverage / indicators
+    if args.warnings:
+        years = [j if y == args.year else evaluator.evaluate(scn, y, args.minutes, assign=args.assign,
+                                                               zones=zones).to_json() for y in EVALUATION_YEARS]
+        j["warnings"] = warnings_by_year(years, args.assign)
+    if args.sensitivity:
+        j["sensitivity"] = sensitivity(area, scn, args.year, args.assign, minutes=args.minutes, evaluator=evaluator,
+                                       zones=zones)
     if args.catchments:
         g = gpd.GeoDataFrame(pd.concat([r.catchments() for r in ev.levels.values()], ignore_index=True),
                              geometry="geometry", crs=area.crs)
@@ -235,22 +261,41 @@ def cmd_evaluate(args) -> int:
     if args.json:
         print_json(j)
         return 0
+    rule = RULE_TEXT[j["assign"]]
     print(f"scenario {j['scenario']}, school year {j['year']} (from September; demand: {j['demand_mode']}, "
           f"{j['seconds']:.2f} s)" + (" — GENERATED DEMO DATA, not real" if area.synthetic else ""))
+    print(f"rule: {rule}")
     print(seat_balance_text(j))
-    print("\nWalking check (norm radius; enrolment is by catchment, not by a walking cut-off)")
-    print(_level_table(j))
-    for lv, L in j["levels"].items():
-        print(f"\n{lv} by district (limit {L['minutes']:g} min)")
-        print(table(L["by_district"], ["district", "demand", "seats", "assigned", "unserved", "unserved_no_seat",
-                                       "unserved_beyond_reach", "coverage", "median_minutes"]))
     for lv, L in j["levels"].items():
         util = [r["utilisation"] for r in L["schools"] if r["utilisation"] is not None]
         if util:
             full = sum(u >= 0.99 for u in util)
-            print(f"{lv}: {len(util)} open schools, {full} full (>= 99 %), median utilisation {np.median(util):.0%}")
-    print("\nunserved_no_seat: a school is within the limit but full (seat shortage); "
-          "unserved_beyond_reach: no open school within the limit (siting gap). --minutes changes the limit.")
+            print(f"{lv}: {len(util)} open schools, {full} full (>= 99 %), median utilisation {np.median(util):.0%} "
+                  f"({j['assign']} rule)")
+    if j["assign"] == "catchment":
+        print("\nWalking norm check (seated within the norm walking limit; not the enrolment rule — every figure "
+              "above is the catchment's)")
+        print(_level_table(j))
+        for lv, L in j["levels"].items():
+            w = L["walk_check"]
+            print(f"\n{lv} walking check by district (limit {w['minutes']:g} min)")
+            print(table(w["by_district"], ["district", "assigned", "unserved", "unserved_no_seat",
+                                           "unserved_beyond_reach", "coverage", "median_minutes"]))
+        print("\nwithout a seat: no seat in the child's catchment; beyond the norm radius: seated, but living "
+              "beyond the norm walking limit of its school. In the walking check, unserved_no_seat: a school is "
+              "within the limit but full; unserved_beyond_reach: no open school within the limit. --minutes changes "
+              "the limit.")
+    else:
+        for lv, L in j["levels"].items():
+            print(f"\n{lv} by district (limit {L['minutes']:g} min)")
+            print(table(L["by_district"], ["district", "demand", "seats", "assigned", "unserved", "unserved_no_seat",
+                                           "unserved_beyond_reach", "coverage", "median_minutes"]))
+        print("\nunserved_no_seat: a school is within the limit but full (seat shortage); "
+              "unserved_beyond_reach: no open school within the limit (siting gap). --minutes changes the limit.")
+    if "warnings" in j:
+        print(warnings_text(j["warnings"]))
+    if "sensitivity" in j:
+        print(sensitivity_text(j["sensitivity"]))
     if j["building"]:
         print(f"\nunder construction in {j['year']} (no pupils yet): "
               + ", ".join(f"{b['project_id']} (built from {b['build_year']}, opens {b['open_year']})"
@@ -263,25 +308,58 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def warnings_text(w: dict) -> str:
+    """学位预警 over the years: the subdistricts and schools that turn red, with the first red year."""
+    th = w["thresholds"]
+    out = [f"\n学位预警 {w['years'][0]}-{w['years'][-1]} ({th['rule']}; schools under the {w['assign']} rule)"]
+    for kind, key in (("subdistricts", "district"), ("schools", "name")):
+        red = [r for r in w[kind if kind == "schools" else "districts"] if r["first_red"] is not None]
+        out.append(f"{kind} turning red: {len(red)}")
+        if red:
+            out.append(table([{"level": r["level"], kind[:-1]: r[key], "first_red_year": r["first_red"],
+                               **{y: r["warning_by_year"].get(y, "") for y in map(str, w["years"])}}
+                              for r in red]))
+    return "\n".join(out)
+
+
+def sensitivity_text(s: dict) -> str:
+    """The sensitivity rows as a table with their notes."""
+    rows = [{k: r.get(k, "") for k in ("factor", "variant", "value", "level", "enrolment", "seats", "balance",
+                                        "shortfall", "without_seat", "districts_red")} for r in s["rows"]]
+    return "\n".join([f"\nsensitivity, {s['year']} ({s['assign']} rule)", table(rows), *s["notes"]])
+
+
+#: The rule of a run as the text output names it.
+RULE_TEXT = {"catchment": "catchment (划片): each child seated in a school of its own district with room, no walking "
+                          "cut-off",
+             "walk": "walk: seated only within the norm walking limit"}
+
+
 def seat_balance_text(j: dict) -> str:
-    """The seat balance by level and district — what the text output leads with."""
+    """The seat balance by level and district under the run's rule — what the text output leads with.
+
+    District rows show the seat balance and the shortfall (学位缺口), never a district's pupils per
+    class (a shortfall is not a class); class-size flags are per school (large-class schools counted)."""
     out = []
     for lv, L in j["levels"].items():
-        out.append(f"\n{lv}: seats {L['seats']:,}, enrolment {L['enrolment']:,}, balance {L['balance']:+,}"
-                   + (f", utilisation {L['utilisation']:.0%}" if has_value(L.get("utilisation")) else "")
-                   + f"; walk share (norm check, {L['minutes']:g} min) "
-                   + (f"{L['walk_share']:.0%}" if has_value(L.get("walk_share")) else NO_VALUE))
-        rows = [{**r, "flag": CLASS_FLAG_LABELS.get(r.get("class_flag", ""), ""),
-                 "balance": f"{r['balance']:+,}"} for r in L["by_district"]]
-        cols = ["district", "seats", "enrolment", "balance", "utilisation", "classes", "pupils_per_class", "flag",
-                "walk_share"]
-        if "catchment" in L:
-            cat = {r["district_id"]: r for r in L["catchment"]["by_district"]}
+        line = (f"\n{lv}: seats {L['seats']:,}, enrolment {L['enrolment']:,}, balance {L['balance']:+,}, "
+                f"shortfall (学位缺口) {L.get('shortfall', 0):,}"
+                + (f", utilisation {L['utilisation']:.0%}" if has_value(L.get("utilisation")) else "")
+                + f"; without a seat ({j['assign']}) {L['unserved']:,}")
+        if j["assign"] == "catchment":
+            line += f", seated beyond the norm radius ({L['minutes']:g} min) {L.get('beyond_norm_radius', 0):,}"
+        if L.get("schools_large_classes"):
+            line += f"; schools with large classes (大班额+) {L['schools_large_classes']}"
+        out.append(line)
+        rows = [{**r, "balance": f"{r['balance']:+,}", "without a seat": r["unserved"],
+                 "large-class schools": r.get("schools_large_classes", 0)} for r in L["by_district"]]
+        cols = ["district", "seats", "enrolment", "balance", "shortfall", "utilisation", "assigned", "without a seat",
+                "classes", "large-class schools"]
+        if j["assign"] == "catchment":
             for r in rows:
-                c = cat.get(r["district_id"], {})
-                r["seated (catchment)"] = c.get("assigned", "")
-                r["median walk min"] = c.get("median_walk_minutes", "")
-            cols += ["seated (catchment)", "median walk min"]
+                r["beyond norm radius"] = r.get("beyond_norm_radius", 0)
+                r["median walk min"] = r.get("median_minutes")
+            cols += ["beyond norm radius", "median walk min"]
         out.append(table(rows, cols))
     return "\n".join(out)
 
@@ -440,7 +518,7 @@ def cmd_compare(args) -> int:
     print(table(df.to_dict(orient="records"), ["year", "scenario", "level", "seats", "enrolment", "balance",
                                                "utilisation", "assigned", "unserved", "delta_unserved",
                                                "median_minutes"]))
-    print("(balance = seats - enrolment; assigned / unserved: within the norm walking limit)")
+    print(f"(balance = seats - enrolment; assigned / unserved under the rule: {RULE_TEXT[args.assign]})")
     for s, diff in zip(res["scenarios"][1:], res["projects"]):
         print(f"\nprojects differing from {res['scenarios'][0]} in {s}:")
         print(table(diff, ["project_id", "name", "change", "details"]))

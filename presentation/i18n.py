@@ -5,7 +5,10 @@
 (:mod:`presentation.webmap` and its styles, legends, geojson and map_scripts modules), ``tiles.*``
 for the base-map choices, ``page.*`` for the published pages (:mod:`presentation.publish`),
 ``col.*`` for table heads, ``app.*`` for the Streamlit app, ``optimize.*`` for the words the
-optimiser returns as keys (:mod:`scenarios.locate.registry`).
+optimiser returns as keys (:mod:`scenarios.locate.registry`); and the engines' messages (``ind.*``,
+``scope.*``: reasons, notes, labels the indicator table fills in both languages), whose entries live
+in :data:`layers.words.WORDS` — below the engines — and are merged here, so this is the one catalogue
+and :func:`t` renders any key of it.
 Every entry carries both languages with the same placeholders (tests/test_i18n.py checks it).
 
 Names of facility families, sub-types, services and capacity units are not repeated here: they
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from layers import families as _registry
 from layers.schema import COHORTS, NAME_EN
+from layers.words import WORDS
 
 #: The languages of the catalogue; the first is the default of every function.
 LANGS = ("zh", "en")
@@ -428,9 +432,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col.catchment_assigned": {"zh": "划片入学", "en": "Seated by catchment"},
     "col.pupils_per_class": {"zh": "班均人数", "en": "Pupils per class"},
     "col.class_flag": {"zh": "班额核查", "en": "Class size check"},
-    "class_flag.super_large": {"zh": "超大班额（≥66人）", "en": "Super-large classes (66+)"},
-    "class_flag.large": {"zh": "大班额（≥56人）", "en": "Large classes (56+)"},
-    "class_flag.over_norm": {"zh": "超过规范班额", "en": "Above the norm class size"},
     "col.changes": {"zh": "调整", "en": "Changes"},
     "col.candidate_id": {"zh": "候选地块", "en": "Candidate"},
     "col.lon": {"zh": "经度 WGS84", "en": "Lon WGS84"},
@@ -499,6 +500,117 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.street_add": {"zh": "新建道路", "en": "Add street"},
     "app.street_way": {"zh": "封闭的 OSM 道路编号（或新建道路编号 S1 …）", "en": "OSM way id to close (or an added street, S1 …)"},
     "app.street_close": {"zh": "封闭道路", "en": "Close street"},
+    # the education bureau's seat report (presentation.report_xlsx, hedong report; issue 23)
+    "report.sheet.balance": {"zh": "学位供需平衡表", "en": "Seat balance"},
+    "report.sheet.schools": {"zh": "学校明细", "en": "Schools"},
+    "report.sheet.warnings": {"zh": "学位预警", "en": "Seat warnings"},
+    "report.sheet.projects": {"zh": "建设项目", "en": "Projects"},
+    "report.sheet.sensitivity": {"zh": "敏感性", "en": "Sensitivity"},
+    "report.sheet.notes": {"zh": "说明", "en": "Notes"},
+    "report.title": {"zh": "{sheet}（情景：{scenario}；{year}年；{rule}）", "en": "{sheet} (scenario {scenario}; {year}; {rule})"},
+    "report.col.level": {"zh": "学段", "en": "Level"},
+    "report.col.district": {"zh": "街道", "en": "Subdistrict"},
+    "report.col.year": {"zh": "年份", "en": "Year"},
+    "report.col.seats": {"zh": "学位数", "en": "Seats"},
+    "report.col.enrolment": {"zh": "适龄在学需求", "en": "Enrolment (children of the level)"},
+    "report.col.balance": {"zh": "学位余缺", "en": "Balance (seats − enrolment)"},
+    "report.col.shortfall": {"zh": "学位缺口", "en": "Shortfall (children beyond the seats)"},
+    "report.col.utilisation": {"zh": "学位利用率", "en": "Utilisation"},
+    "report.col.warning": {"zh": "学位预警", "en": "Warning"},
+    "report.col.first_red": {"zh": "首次红色预警年份", "en": "First red year"},
+    "report.col.facility_id": {"zh": "学校编号", "en": "School id"},
+    "report.col.name": {"zh": "名称", "en": "Name"},
+    "report.col.project_id": {"zh": "项目编号", "en": "Project id"},
+    "report.col.classes": {"zh": "班数", "en": "Classes"},
+    "report.col.pupils": {"zh": "在校学生（{rule}）", "en": "Pupils ({rule})"},
+    "report.col.pupils_per_class": {"zh": "班均人数", "en": "Pupils per class"},
+    "report.col.class_flag": {"zh": "班额核查", "en": "Class size check"},
+    "report.col.kind": {"zh": "对象", "en": "Of"},
+    "report.col.type": {"zh": "类型", "en": "Type"},
+    "report.col.build_year": {"zh": "拟建（开工）年份", "en": "Construction starts (ni jian)"},
+    "report.col.open_year": {"zh": "开办（招生）年份", "en": "Opens (first intake)"},
+    "report.col.capacity": {"zh": "{level}学位", "en": "{level} seats"},
+    "report.col.status": {"zh": "{year}年状态", "en": "Status in {year}"},
+    "report.col.factor": {"zh": "因素", "en": "Factor"},
+    "report.col.variant": {"zh": "情景", "en": "Variant"},
+    "report.col.value": {"zh": "参数", "en": "Value"},
+    "report.col.without_seat": {"zh": "无学位儿童（{rule}）", "en": "Children without a seat ({rule})"},
+    "report.col.districts_red": {"zh": "红色预警街道数", "en": "Red subdistricts"},
+    "report.col.projects_open": {"zh": "已开办项目数", "en": "Projects open"},
+    "report.col.item": {"zh": "项目", "en": "Item"},
+    "report.col.text": {"zh": "内容", "en": "Text"},
+    "report.warn.red": {"zh": "红色预警", "en": "Red"},
+    "report.warn.amber": {"zh": "黄色预警", "en": "Amber"},
+    "report.warn.green": {"zh": "绿色", "en": "Green"},
+    "report.status.open": {"zh": "已开办", "en": "Open"},
+    "report.status.building": {"zh": "在建", "en": "Under construction"},
+    "report.status.not_started": {"zh": "未开工", "en": "Not started"},
+    "report.kind.district": {"zh": "街道", "en": "Subdistrict"},
+    "report.kind.school": {"zh": "学校", "en": "School"},
+    "report.factor.births": {"zh": "出生人口", "en": "Births"},
+    "report.factor.opening_lag": {"zh": "开办滞后", "en": "Opening lag"},
+    "report.variant.low": {"zh": "低方案", "en": "Low"},
+    "report.variant.base": {"zh": "基准", "en": "Base"},
+    "report.variant.high": {"zh": "高方案", "en": "High"},
+    "report.variant.lag1": {"zh": "拟建后1年开办", "en": "Opens 1 year after construction starts"},
+    "report.variant.lag2": {"zh": "拟建后2年开办", "en": "Opens 2 years after construction starts"},
+    "report.rule.catchment": {"zh": "划片入学", "en": "catchment"},
+    "report.rule.walk": {"zh": "步行范围", "en": "walking limit"},
+    "report.note.data": {"zh": "数据", "en": "Data"},
+    "report.note.real": {"zh": "非生成数据：来源与许可见下。", "en": "Not generated: the sources and licences are below."},
+    "report.note.scenario": {"zh": "情景与年份", "en": "Scenario and year"},
+    "report.note.scenario_text": {"zh": "情景“{scenario}”，研究范围 {area}，报告年份 {year}年；平衡表与预警为 {first}-{last} 年。",
+                                  "en": "Scenario '{scenario}', study area {area}, report year {year}; the balance table "
+                                        "and warnings cover {first}-{last}."},
+    "report.note.rule": {"zh": "入学规则", "en": "Enrolment rule"},
+    "report.note.rule_catchment": {"zh": "划片入学：每名儿童分到本街道有空位的学校，不设步行上限；全部学校数、利用率与预警均按此规则。",
+                                   "en": "Catchment (hua pian): each child gets a seat in a school of its own subdistrict "
+                                         "with room, no walking cut-off; every school figure and warning follows this rule."},
+    "report.note.rule_walk": {"zh": "步行范围：儿童只分到规范步行时间内有空位的学校；全部学校数、利用率与预警均按此规则。",
+                              "en": "Walking limit: children are seated only in schools with room within the norm "
+                                    "walking time; every school figure and warning follows this rule."},
+    "report.note.demand": {"zh": "在学需求", "en": "Enrolment"},
+    "report.note.demand_text": {"zh": "居住在街道内的适龄儿童（预测方式：{mode}）；学位缺口 = max(0, 需求 − 学位)。",
+                                "en": "Children of the level's ages living in the subdistrict (projection: {mode}); "
+                                      "shortfall = max(0, enrolment − seats)."},
+    "report.note.utilisation": {"zh": "利用率", "en": "Utilisation"},
+    "report.note.utilisation_text": {"zh": "街道：需求 ÷ 学位；学校：本校学生 ÷ 本校学位。班均人数 = 本校学生 ÷ 本校班数（按学校，不按街道）。",
+                                     "en": "Subdistrict: enrolment ÷ seats; school: its pupils ÷ its seats. Pupils per "
+                                           "class = a school's pupils ÷ its own classes (per school, never per subdistrict)."},
+    "report.note.warning": {"zh": "学位预警阈值", "en": "Warning thresholds"},
+    "report.note.warning_text": {"zh": "红色：利用率 ≥ {red:.0%}（满员或缺位）；黄色：≥ {amber:.0%}；绿色：以下。",
+                                 "en": "Red: utilisation ≥ {red:.0%} (full or short); amber: ≥ {amber:.0%}; green: below."},
+    "report.note.years": {"zh": "年份", "en": "Years"},
+    "report.note.sensitivity": {"zh": "敏感性", "en": "Sensitivity"},
+    "report.note.sens_births": {"zh": "出生人口低/高方案：基准年后出生数 ×{low:.2f} / ×{high:.2f}（已出生的队列不变）。",
+                                "en": "Births low / high: births after the base year × {low:.2f} / × {high:.2f} "
+                                      "(cohorts already born do not change)."},
+    "report.note.sens_demand": {"zh": "无出生数据：需求 ×{low:.2f} / ×{high:.2f}。",
+                                "en": "No births table: the demand × {low:.2f} / × {high:.2f}."},
+    "report.note.sens_lag": {"zh": "开办滞后：各项目于拟建后 1 年或 2 年招生（规划假设为 {lag} 年）。",
+                             "en": "Opening lag: every project takes pupils 1 or 2 years after construction starts "
+                                   "(the plan's assumption: {lag})."},
+    "report.note.source": {"zh": "来源：{layer}", "en": "Source: {layer}"},
+    # one rule per run, 学位预警, sensitivity and the seat report on the schools page (issue 23)
+    "app.shortfall": {"zh": "学位缺口", "en": "Shortfall"},
+    "app.shortfall_help": {"zh": "需求超出学位的儿童数：max(0, 需求 − 学位)，按街道相加。",
+                           "en": "Children beyond the seats: max(0, enrolment − seats), summed over subdistricts."},
+    "app.warning": {"zh": "学位预警", "en": "Seat warning"},
+    "app.seated": {"zh": "已入学（所选规则）", "en": "Seated (the rule chosen)"},
+    "app.without_seat": {"zh": "无学位", "en": "Without a seat"},
+    "app.walk_assigned": {"zh": "步行时限内入学（规范核查）", "en": "Seated within the walking limit (norm check)"},
+    "app.warnings_title": {"zh": "学位预警 {first}-{last}（红色：利用率 ≥ {red:.0%}；黄色：≥ {amber:.0%}）",
+                           "en": "Seat warnings {first}-{last} (red: utilisation ≥ {red:.0%}; amber: ≥ {amber:.0%})"},
+    "app.warnings_show": {"zh": "计算 {first}-{last} 各年预警（逐年评估）",
+                          "en": "Compute the warnings of {first}-{last} (evaluates every year)"},
+    "app.first_red": {"zh": "首次红色预警年份", "en": "First red year"},
+    "app.kind": {"zh": "对象", "en": "Of"},
+    "app.sensitivity_title": {"zh": "敏感性（{year}年）", "en": "Sensitivity ({year})"},
+    "app.sensitivity_show": {"zh": "计算出生人口与开办滞后敏感性", "en": "Compute the births and opening-lag bands"},
+    "app.report": {"zh": "下载学位供需报告（Excel）", "en": "Download the seat report (Excel)"},
+    "app.report_help": {"zh": "{scenario}，{year}年，{rule}：学位供需平衡表、学校明细、学位预警、建设项目、敏感性与说明；点击后生成（全部学段、逐年评估，约需数十秒）。",
+                        "en": "{scenario}, {year}, {rule}: seat balance, schools, warnings, projects, sensitivity "
+                              "and notes; made when clicked (every level and year: tens of seconds)."},
 }
 
 
@@ -507,13 +619,47 @@ def lang_of(lang: str | None) -> str:
     return lang if lang in LANGS else "en"
 
 
+# The engines' messages (layers.words) join the one catalogue; a key typed in both places is a mistake.
+if set(WORDS) & set(CATALOGUE):
+    raise RuntimeError(f"keys in both catalogues: {sorted(set(WORDS) & set(CATALOGUE))}")
+CATALOGUE.update(WORDS)
+#: The first words of dotted catalogue keys, and the registry's (see :func:`app_key`).
+_NAMESPACES = frozenset({k.partition(".")[0] for k in CATALOGUE if "." in k} | {"family", "subtype", "service", "unit"})
+
+
+#: Names the family registry holds, read by :func:`t` as ``<namespace>.<key>`` (``service.primary``):
+#: a registered family or level is named everywhere at once, never copied into the catalogue.
+_REGISTRY_WORDS = {"family": _registry.family_label, "subtype": _registry.subtype_label,
+                   "service": _registry.service_label, "unit": _registry.unit_label}
+
+
 def t(key: str, lang: str = "zh", **kw) -> str:
     """The phrase ``key`` in ``lang`` (``zh`` default, ``en``), formatted with ``kw``.
 
+    Besides the catalogue's keys, ``family.<key>``, ``subtype.<key>``, ``service.<key>`` and
+    ``unit.<column>`` read the family registry (the key itself when it is not registered, as
+    :func:`service_label` does).
+
     >>> t("circles", "en", minutes=15, service="Fitness")
     '15-minute circles: Fitness'
+    >>> t("service.primary", "en")
+    'Primary school'
     """
-    return CATALOGUE[key][lang_of(lang)].format(**kw)
+    entry = CATALOGUE.get(key)
+    if entry is None:
+        ns, _, name = key.partition(".")
+        if ns in _REGISTRY_WORDS and name:
+            return _REGISTRY_WORDS[ns](name, lang_of(lang))
+        raise KeyError(key)
+    return entry[lang_of(lang)].format(**kw)
+
+
+def app_key(key: str) -> str:
+    """The catalogue key of a word the app asks for: a key in one of the catalogue's or the registry's
+    namespaces (``service.primary``, ``class_flag.large``, ``col.seats``) as it is, any other the app's
+    own phrase ``app.<key>`` (``level`` -> ``app.level``, ``method.2sfca`` -> ``app.method.2sfca``)."""
+    ns, dot, _ = key.partition(".")
+    return key if dot and ns != "app" and ns in _NAMESPACES else f"app.{key}"
 
 
 def display_names(df, lang: str = "zh", col: str = "name"):

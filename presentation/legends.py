@@ -160,18 +160,16 @@ def notice_text(area, lang: str = "zh") -> str:
     return text
 
 
-#: How a layer's source text starts when the layer is an estimate (:mod:`gis.helsinki` writes them so).
-_ESTIMATE_WORDS = ("estimated", "approximate")
-
-
 def estimate_text(area, lang: str = "zh") -> str:
-    """For real data: which layers are estimates, not measurements (their source says "estimated…" or
-    "approximate…", e.g. a population spread from OSM buildings); "" when none is, or for generated data
-    (which :func:`notice_text` labels as a whole)."""
+    """For real data: which layers are estimates, not measurements (the loader flags them,
+    ``StudyArea.estimated``: e.g. a population spread from OSM buildings); "" when none is, or for
+    generated data (which :func:`notice_text` labels as a whole)."""
     if getattr(area, "synthetic", False):
         return ""
-    names = [k for k, v in (getattr(area, "sources", None) or {}).items()
-             if str(v).strip().lower().startswith(_ESTIMATE_WORDS)]
+    flagged = getattr(area, "estimated", None) or ()
+    # in the order of the area's sources, then any flagged layer without a source text
+    names = [k for k in (getattr(area, "sources", None) or {}) if k in flagged]
+    names += sorted(k for k in flagged if k not in names)
     if not names:
         return ""
     sep = "、" if lang == "zh" else "; "

@@ -300,7 +300,7 @@ def seat_map(area, scenario, year: int, *, ev=None, lang: str = "zh", tiles: str
     (folium.Map, dict)
         The map and ``{"year", "levels": {level: {"demand", "seats", "coverage"}}}``.
     """
-    ev = ev if ev is not None else evaluate(area, scenario, int(year))
+    ev = ev if ev is not None else evaluate(area, scenario, int(year), assign="catchment")
     m = webmap.base_map(area, tiles=tiles, lang=lang)
     summary, title = add_seat_layers(m, area, scenario, year, ev, level=level, compact=compact)
     add_seat_frame(m, area, compact=compact)
@@ -325,10 +325,11 @@ def add_seat_layers(m, area, scenario, year: int, ev, *, level: str = "primary",
         fg = webmap.add_seat_choropleth(m, area, lr.by_district, lv, year)
         fg.show = lv == shown
         fg.overlay = len(levels) == 1  # several levels are alternatives: radio buttons in the layer switch
-        # the evaluation's figures, not recomputed here
+        # the evaluation's figures, not recomputed here; "coverage" is the share seated within the norm walk,
+        # the walking norm check's own figure (walk_share), whatever rule colours the schools (scenarios.one_rule)
         summary["levels"][lv] = {"demand": float(lr.summary["demand"]), "seats": float(lr.summary["seats"]),
                                  "minutes": lr.minutes, "balance": float(lr.summary["balance"]),
-                                 "seat_ratio": lr.summary["seat_ratio"], "coverage": lr.summary["coverage"]}
+                                 "seat_ratio": lr.summary["seat_ratio"], "coverage": lr.summary["walk_share"]}
     for lv in levels:
         schools = school_points(ev, lv)
         if len(schools):
@@ -651,7 +652,7 @@ def publish(area, out_dir, scenario: str | None = None, lang: str = "zh", *, min
                 progress(done, total, fn)
         seat_ok = _has_scenarios(area) or scenario != "plan"
         for year in years if seat_ok else []:
-            ev = evaluate(area, scenario, int(year))
+            ev = evaluate(area, scenario, int(year), assign="catchment")
             m, summ = seat_map(area, scenario, year, ev=ev, lang=lang, tiles=tiles)
             fn = f"seats-{year}.html"
             (tmp / fn).write_text(_offline_page(m, area, place, lang, place_cache), encoding="utf-8")

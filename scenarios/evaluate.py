@@ -48,15 +48,18 @@ from layers.families import LEVELS as _LEVELS
 from layers.params import Each, Options, validate_params
 from layers.norms import LARGE_CLASS, SCHOOL_CLASSES, SCHOOL_CLASSES_SOURCE, SUPER_LARGE_CLASS
 from layers.schema import NAME_EN
+from layers.words import both
 from scenarios.assign import Assignment, minute_histogram, solve_transport, weighted_median
 from scenarios.demand import LEVELS, check_year, children
 from scenarios.enrolment import default_mode
 from scenarios.model import PLAN_YEARS, _district_of, classes_of, facilities_for, resolve_scenario
+from scenarios.one_rule import apply_catchment, school_classes, walk_check
 from scenarios.streets import scenario_area
 
-#: Assignment modes: ``walk`` (within the norm walking limit, the existing keys) and ``catchment``
-#: (划片: own district, capacity, no cut-off; new key ``catchment``).
-ASSIGN_MODES = ("walk", "catchment")
+#: Assignment rules, the command line's default first: ``catchment`` (划片: own district, capacity, no
+#: cut-off; details under ``catchment``) and ``walk`` (within the norm walking limit). One rule per run:
+#: a level's headline figures follow the rule, the walking norm check is ``walk_check`` (scenarios.one_rule).
+ASSIGN_MODES = ("catchment", "walk")
 #: The one check of an ``assign`` argument (and the CLI's ``--assign`` choices).
 ASSIGN = Options(ASSIGN_MODES, "assignment")
 #: The checks every evaluation entry point declares.
@@ -83,9 +86,9 @@ def class_flag(pupils_per_class, level: str) -> str:
     return "over_norm" if svc.class_size and pupils_per_class > svc.class_size else ""
 
 
-#: The flags as the command line prints them, Chinese term and English (the app's are in its i18n catalogue).
-CLASS_FLAG_LABELS = {"super_large": "超大班额 super-large (66+)", "large": "大班额 large (56+)",
-                     "over_norm": "超规范班额 above the norm size", "": ""}
+#: The flags as the command line prints them, Chinese term and English (``class_flag.*`` of the one catalogue).
+CLASS_FLAG_LABELS = {"": "", **{f: "{zh} {en}".format(**both(f"class_flag.{f}"))
+                                for f in ("super_large", "large", "over_norm")}}
 
 
 def _name_en(r) -> str | None:
@@ -142,6 +145,10 @@ class LevelResult:
     histogram: list
     _evaluator: "Evaluator" = field(repr=False, default=None)
     catchment: dict | None = None
+    #: The rule the headline figures follow (``walk`` or ``catchment``, :mod:`scenarios.one_rule`).
+    assign: str = "walk"
+    #: The walking norm check of the level, its own section (:func:`scenarios.one_rule.walk_check`).
+    walk_check: dict | None = None
 
     def catchments(self) -> gpd.GeoDataFrame:
         """Each school's catchment: the dissolved squares of the cells sending it most of their children."""
@@ -176,6 +183,10 @@ class LevelResult:
                 "class_flag": class_flag(None if r.classes <= 0 else float(r.assigned) / float(r.classes), self.level),
                 "changes": str(getattr(r, "changes", "") or ""),
             })
+            rows[-1]["warning"] = str(getattr(r, "warning", "") or "")  # 学位预警 (scenarios.seat_warnings)
+            if hasattr(r, "walk_assigned"):  # the rule is the catchment: the walking load is the norm check
+                rows[-1]["walk_assigned"] = int(r.walk_assigned)
+                rows[-1]["walk_utilisation"] = None if r.capacity <= 0 else float(r.walk_assigned) / float(r.capacity)
             if self.catchment is not None:
                 c = self.catchment["school_load"][len(rows) - 1]
                 rows[-1]["catchment_assigned"] = int(c)
@@ -211,6 +222,9 @@ class Evaluation:
             d["schools"] = r.school_rows()
             if r.catchment is not None:
                 d["catchment"] = {k: v for k, v in r.catchment.items() if k != "school_load"}
+            d["rule"] = r.assign
+            if r.walk_check is not None:
+                d["walk_check"] = r.walk_check
             out["levels"][lv] = d
         out["assign"] = self.assign
         out["demand_mode"] = self.demand_mode
@@ -348,8 +362,14 @@ class Evaluator:
         if catch is not None:  # the 划片 load per school, beside the walking one
             schools["catchment_assigned"] = np.asarray(catch["school_load"], np.int64)
             schools["catchment_seat_utilisation"] = seat_utilisation(catch["school_load"], schools["capacity"])
+        # one rule per run (scenarios.one_rule): the walking figures become the norm-check section and,
+        # under the catchment rule, the headline figures the catchment's; class sizes per school
+        walk = walk_check(summary, by, mins)
+        if catch is not None:
+            apply_catchment(summary, by, schools, catch)
+        school_classes(summary, by, schools, level, class_flag)
         return LevelResult(level, mins, summary, by, schools, a, minute_histogram(travel_min, a.flow, mins), self,
-                           catchment=catch)
+                           catchment=catch, assign=assign, walk_check=walk)
 
     def _catchment(self, sites, site_d, dem, mins, level, by, zones=None) -> dict:
         """划片 assignment: each child to a school of its own district (or catchment zone, ``zones``),

@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from accessibility.network import TravelNetwork
+from accessibility.context import ComputeContext
 from layers.errors import InputError
 from layers.norms import MAX_SNAP_M
 
@@ -61,7 +61,7 @@ def check_sites(area, points, *, file=None, field: str = "geometry", snap: bool 
                          f"(a coordinate typo? check longitude and latitude)", file=file,
                          row=i + 1 if file is not None else None, field=field)
     if snap:
-        s = TravelNetwork.for_area(area).snap(gpd.GeoSeries(g.values, crs=area.crs))
+        s = ComputeContext.for_area(area).network().snap(gpd.GeoSeries(g.values, crs=area.crs))
         far = np.flatnonzero(~s.ok)
         if len(far):
             i = int(far[0])

@@ -266,8 +266,11 @@ def test_schools_values_match_evaluation(at, small_demo):
     assert metric(at, "学位") == f"{ev['seats']:,.0f}"
     assert metric(at, "需求") == f"{ev['demand']:,.0f}"
     lv = evaluate(small_demo, "plan", 2023, levels=("junior",), assign=at.radio(key="assign").value).levels["junior"]
-    s = lv.summary  # the walking share, counted here from the assignment's pupils
-    assert metric(at, t("app.walk_share_short", "zh")) == f"{s['assigned'] / s['demand']:.1%}"
+    s = lv.summary  # the walking share (the norm check), counted here from the walking assignment's pupils
+    assert metric(at, t("app.walk_share_short", "zh")) == f"{lv.walk_check['assigned'] / s['demand']:.1%}"
+    # one rule per run: the shortfall metric is the districts' seat shortfall (学位缺口), summed here
+    short = sum(max(0, r["enrolment"] - r["seats"]) for r in ev["by_district"])
+    assert metric(at, t("app.shortfall", "zh")) == f"{short:,.0f}"
 
 
 def test_schools_seat_balance_first_catchment_and_actions(at, small_demo):
@@ -354,20 +357,23 @@ def test_schools_catchment_tables_follow_the_rule_in_both_languages(at, small_de
     rows = evaluate(small_demo, "plan", 2021, assign="catchment").to_json()["levels"]["primary"]["schools"]
     cjk = re.compile(r"[\u4e00-\u9fff]")
     try:
-        for lang_, util, seats, catch, flag_col, opens in (("zh", "利用率", "学位", "划片入学", "班额核查", "开办年份"),
-                                                           ("en", "Utilisation", "Seats", "Seated by catchment",
-                                                            "Class size check", "Opens")):
+        for lang_, util, seats, catch, warn, opens in (("zh", "利用率", "学位", t("app.seated", "zh"), "学位预警", "开办年份"),
+                                                       ("en", "Utilisation", "Seats", t("app.seated", "en"),
+                                                        "Seat warning", "Opens")):
             at.session_state["lang"] = lang_
             at.run()
             assert not at.exception, [e.value for e in at.exception]
             per_school = next(d.value for d in at.dataframe if catch in d.value.columns and util in d.value.columns)
             expected = [r["catchment_assigned"] / r["seats"] for r in rows]
             assert per_school[util].tolist() == pytest.approx(expected, abs=5e-4)  # shown to 0.1 %
-            assert any(r["catchment_assigned"] != r["assigned"] for r in rows)  # the two rules differ here
+            assert per_school[catch].tolist() == [r["catchment_assigned"] for r in rows]
+            assert any(r["walk_assigned"] != r["assigned"] for r in rows)  # the two rules differ here
             assert "None" not in per_school[opens].astype(str).tolist()
-            balance = next(d.value for d in at.dataframe if flag_col in d.value.columns and "" not in d.value.columns)
-            flags = [f for f in balance[flag_col].astype(str) if f]
-            assert flags  # the small demo's 2021 has large and over-norm classes
+            # 学位预警 per school and per subdistrict, in the session's language (red: full schools)
+            assert per_school[warn].tolist() == [t(f"report.warn.{r['warning']}", lang_) for r in rows]
+            balance = next(d.value for d in at.dataframe if warn in d.value.columns and t("app.shortfall", lang_)
+                           in d.value.columns)
+            flags = [f for f in balance[warn].astype(str) if f]
             captions = " ".join(c.value for c in at.caption)
             # the seat map's legend is under the map (it covered subdistricts inside it), in the language
             legend = " ".join(h.proto.body for h in at.get("html") if "hedong-legend" in h.proto.body)
@@ -659,3 +665,32 @@ def test_newest_click_takes_a_click_on_the_map_or_on_a_facility(app_module):
     out["last_clicked"] = {"lat": 35.05, "lng": 111.02}
     assert app_module.newest_click(out, seen) == (111.02, 35.05)
     assert app_module.newest_click(None, seen) is None
+
+
+def test_schools_warnings_sensitivity_and_report_download(at, small_demo):
+    """Issue 23: the schools page shows 学位预警 2021-2030 (each subdistrict's first red year as the library
+    gives it), the sensitivity bands, and offers the bureau's workbook as a download."""
+    from scenarios.evaluate import evaluate
+    from scenarios.seat_warnings import warnings_by_year
+    from scenarios.sensitivity import sensitivity
+
+    goto(at, "schools")
+    at.selectbox(key="scenario").set_value("plan").run()
+    at.radio(key="level").set_value("kindergarten").run()
+    at.slider(key="year").set_value(2026).run()
+    at.radio(key="assign").set_value("catchment").run()
+    at.toggle(key="warnings_show").set_value(True).run()
+    at.toggle(key="sensitivity_show").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    w = warnings_by_year([evaluate(small_demo, "plan", y, levels=("kindergarten",), assign="catchment").to_json()
+                          for y in range(2021, 2031)], "catchment")
+    table_ = next(d.value for d in at.dataframe if "2030" in d.value.columns and "首次红色预警年份" in d.value.columns)
+    firsts = table_["首次红色预警年份"].tolist()
+    assert firsts == ["" if r["first_red"] is None else str(r["first_red"]) for r in [*w["districts"], *w["schools"]]]
+    s = sensitivity(small_demo, "plan", 2026, "catchment", levels=("kindergarten",))
+    sens = next(d.value for d in at.dataframe if "情景" in d.value.columns and "学位缺口" in d.value.columns)
+    assert sens["适龄在学需求"].tolist() == [r["enrolment"] for r in s["rows"]]
+    buttons = at.get("download_button")
+    assert any("学位供需报告" in b.proto.label for b in buttons)
+    at.toggle(key="warnings_show").set_value(False).run()
+    at.toggle(key="sensitivity_show").set_value(False).run()

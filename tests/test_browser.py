@@ -279,3 +279,29 @@ def test_language_switch_keeps_the_facilities_shown(browser, app_url):
     lang("中文", "分街道学位余缺")
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()
+
+
+def test_schools_page_downloads_the_seat_report(browser, app_url, tmp_path):
+    """The schools page's download button gives the bureau's workbook (made when clicked): an XLSX whose
+    sheets are the report's and whose notes carry the generated-data notice."""
+    import openpyxl
+
+    page = browser.new_page(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.wait_for_selector("text=演示数据（生成）", timeout=120_000)
+    page.locator("[data-testid='stSidebar'] label").filter(has_text="学校与方案").first.click()
+    page.wait_for_selector("text=分街道学位余缺", timeout=120_000)
+    page.wait_for_timeout(3000)  # the fragment settles (a rerun draws the button again)
+    button = page.get_by_role("button", name="下载学位供需报告（Excel）").first
+    button.scroll_into_view_if_needed()
+    with page.expect_download(timeout=240_000) as dl:
+        button.click()
+    path = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(path)
+    assert path.suffix == ".xlsx" and "plan" in path.name
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["学位供需平衡表", "学校明细", "学位预警", "建设项目", "敏感性", "说明"]
+    assert any("演示数据（生成）" in str(v) for row in wb["说明"].iter_rows(values_only=True) for v in row)
+    page.screenshot(path=str(_shots(tmp_path) / "schools_report.png"), full_page=False)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()

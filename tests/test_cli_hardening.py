@@ -275,9 +275,9 @@ def test_od_pairs_batches_bound_dijkstra_output(monkeypatch):
     import numpy as np
 
     from accessibility import reach
-    from accessibility.network import TravelNetwork
+    from accessibility.context import ComputeContext
 
-    net = TravelNetwork.for_area(AREA)
+    net = ComputeContext.for_area(AREA).network()
     rng = np.random.default_rng(3)
     x0, y0, x1, y1 = AREA.boundary.total_bounds
     pts = gpd.GeoSeries(gpd.points_from_xy(rng.uniform(x0, x1, 3000), rng.uniform(y0, y1, 3000)), crs=AREA.crs)

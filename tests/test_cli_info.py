@@ -13,7 +13,8 @@ from hedong.cmd_info import info_dict
 from layers.plan import SCHOOL_PROGRAMME
 from layers.schema import COHORTS, FAMILIES
 
-TOP_KEYS = ["area", "synthetic", "crs", "network", "population", "districts", "facilities", "planned_projects"]
+TOP_KEYS = ["area", "synthetic", "crs", "network", "population", "districts", "facilities", "planned_projects",
+            "estimated"]
 
 
 def _run(capsys, argv):
@@ -38,6 +39,7 @@ def test_info_json_keys_and_figures(capsys, small_as_default):
     d = json.loads(out)
     assert list(d) == TOP_KEYS
     assert d["area"] == "yuncheng-demo" and d["synthetic"] is True and d["crs"] == "EPSG:4546"
+    assert d["estimated"] == []  # generated as a whole (synthetic), no layer flagged as an estimate
     assert {k: d["network"][k] for k in ("nodes", "edges")} == {"nodes": a.graph.number_of_nodes(),
                                                                 "edges": a.graph.number_of_edges()}
     assert d["network"]["bike"] is None  # the generated demo: bikes ride the walking streets

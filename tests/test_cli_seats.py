@@ -35,7 +35,7 @@ def test_evaluate_catchment_json_and_text(capsys):
     assert rc == 0
     first = out.splitlines()[1:4]
     assert any("balance" in line and "seats" in line for line in first)  # the seat balance leads
-    assert out.index("balance") < out.index("Walking check")
+    assert out.index("balance") < out.index("Walking norm check")
 
 
 def test_enrolment_table_csv(capsys, tmp_path):
@@ -95,10 +95,11 @@ def test_catchment_zones_replace_districts(capsys, tmp_path):
     j = json.loads(out)
     L = j["levels"]["primary"]
     s1 = [r for r in L["schools"] if r["facility_id"] == "s1"][0]
-    assert rc == 0 and s1["assigned"] > 0 and s1["catchment_assigned"] == 0
+    # one rule per run: s1's pupils are the catchment's (none); walking pupils in is the norm check
+    assert rc == 0 and s1["walk_assigned"] > 0 and s1["assigned"] == s1["catchment_assigned"] == 0
     assert L["catchment"]["outside_zones"] == 0 and "zone" in L["catchment"]["rule"]
     assert L["catchment"]["assigned"] == L["seats"] - 150  # every other seat is filled: demand exceeds seats
-    rc, _, err = run(capsys, "evaluate", "--zones", str(tmp_path / "zones.geojson"))
+    rc, _, err = run(capsys, "evaluate", "--assign", "walk", "--zones", str(tmp_path / "zones.geojson"))
     assert rc == 2 and "--assign catchment" in err
     (tmp_path / "bad.geojson").write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
     rc, _, err = run(capsys, "evaluate", "--assign", "catchment", "--zones", str(tmp_path / "bad.geojson"))

@@ -174,9 +174,12 @@ def test_seconds_cached_per_layer_mode_and_limit(monkeypatch):
     a = grid_area()
     ctx = ComputeContext.for_area(a)
     sites = a.facilities.geometry
+    from accessibility.reach import nearest_seconds as real
+
     calls = []
-    real = context_mod.nearest_seconds
-    monkeypatch.setattr(context_mod, "nearest_seconds", lambda *x, **k: calls.append(1) or real(*x, **k))
+    real_many = context_mod.nearest_seconds_many
+    monkeypatch.setattr(context_mod, "nearest_seconds_many",
+                        lambda jobs, **k: calls.extend([1] * len(jobs)) or real_many(jobs, **k))
     t = ctx.seconds(sites)
     t[:] = -1.0  # a caller writing into its array does not touch the cache
     again = ctx.seconds(sites)

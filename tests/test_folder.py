@@ -215,6 +215,23 @@ def test_helsinki_round_trip(helsinki, tmp_path):
         _same_layer(getattr(helsinki, layer), getattr(back, layer))
     assert back.graph.number_of_nodes() == helsinki.graph.number_of_nodes()
     assert back.graph.number_of_edges() == helsinki.graph.number_of_edges()
+    # the loader's flag of estimated layers survives export and reload (no reading of source texts)
+    assert helsinki.estimated == back.estimated == {"population", "districts"}
+
+
+def test_estimated_flag_round_trips_and_is_checked(tmp_path):
+    """StudyArea.estimated rides through export / load_folder; a bad area.json value is an InputError."""
+    area = _area().replace(estimated={"population"}, validate=False)
+    export_area(area, tmp_path / "out")
+    assert json.loads((tmp_path / "out" / "area.json").read_text(encoding="utf-8"))["estimated"] == ["population"]
+    assert load_folder(tmp_path / "out").estimated == {"population"}
+    meta = json.loads((tmp_path / "out" / "area.json").read_text(encoding="utf-8"))
+    (tmp_path / "out" / "area.json").write_text(json.dumps({**meta, "estimated": "population"}), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_folder(tmp_path / "out")
+    assert e.value.field == "estimated"
+    with pytest.raises(TypeError):
+        _area().replace(estimated="population", validate=False)
 
 
 def test_demo_round_trip(tmp_path):

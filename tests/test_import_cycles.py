@@ -13,13 +13,9 @@ import networkx as nx
 
 PACKAGES = ("layers", "gis", "accessibility", "scenarios", "presentation", "demo", "hedong")
 
-#: Cycles inside files other helpers are changing in this round (issue 22), each listed with the
-#: helper fixing it. Removed at merge: the lead deletes an entry once that branch is in; the test
-#: then fails on the pair if it still imports both ways.
-PENDING_AT_MERGE = {
-    frozenset({"gis.osm", "gis.osm_pbf"}),                    # gis/osm*.py: the OSM helper's files
-    frozenset({"accessibility.context", "accessibility.network"}),  # network.py: the caches helper's file
-}
+#: No cycle is allowed: the issue-22 round removed the last ones (demand<->enrolment, osm<->osm_pbf,
+#: context<->network).
+PENDING_AT_MERGE: set = set()
 
 
 def import_graph() -> nx.DiGraph:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import shapely
 
+from accessibility.context import ComputeContext
 from accessibility.network import TravelNetwork
 from layers.norms import MAX_SNAP_M
 
@@ -95,8 +96,8 @@ def test_crs_mismatch_raises():
 
 
 def test_for_area_cached(small_demo):
-    a = TravelNetwork.for_area(small_demo, "walk")
-    assert TravelNetwork.for_area(small_demo, "walk") is a
-    e = TravelNetwork.for_area(small_demo, "walk_elderly")
+    a = ComputeContext.for_area(small_demo).network("walk")
+    assert ComputeContext.for_area(small_demo).network("walk") is a
+    e = ComputeContext.for_area(small_demo).network("walk_elderly")
     assert e.n_nodes == a.n_nodes and e.speed_m_per_s < a.speed_m_per_s
     assert a.symmetric

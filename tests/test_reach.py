@@ -6,6 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from accessibility.context import ComputeContext
 from accessibility.network import TravelNetwork
 from accessibility.reach import cell_seconds, nearest_seconds, od_pairs, source_node_seconds
 from tests.test_network import line_graph
@@ -160,7 +161,7 @@ def test_source_node_seconds_batches_match_nearest():
 
 @pytest.mark.slow
 def test_real_helsinki_network_matches_networkx(helsinki):
-    net = TravelNetwork.for_area(helsinki, "walk")
+    net = ComputeContext.for_area(helsinki).network("walk")
     G = helsinki.graph
     rng = np.random.default_rng(7)
     src = rng.choice(net.n_nodes, 300, replace=False)

@@ -152,7 +152,7 @@ def test_helsinki_walk_and_bike_networks_from_tables(helsinki):
         assert frames is not None
         net = networks_agree(frames, streets)
         assert_same_network(ComputeContext.for_area(helsinki).network(streets), net)
-    assert not TravelNetwork.for_area(helsinki, "bike").symmetric  # one-way streets survived
+    assert not ComputeContext.for_area(helsinki).network("bike").symmetric  # one-way streets survived
     old = helsinki.replace(graph=helsinki.graph, bike_graph=helsinki.bike_graph, validate=False)
     for mode in ("walk", "bike"):
         assert service_coverage(helsinki, "fitness", mode=mode).cell_minutes.equals(

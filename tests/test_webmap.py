@@ -370,17 +370,20 @@ def test_street_segments_from_the_cached_tables_equal_the_graphs(where, request)
 
 
 def test_estimated_layers_of_real_data_are_said(small_demo):
-    """Real data whose sources call a layer estimated or approximate (Helsinki's population from
-    buildings, its Voronoi districts) say so on the map and in both languages; generated data keeps its
-    own notice, and real data with no estimate says nothing."""
+    """Real data whose loader flags layers as estimated (Helsinki's population from buildings, its
+    Voronoi districts: StudyArea.estimated) say so on the map and in both languages; generated data keeps
+    its own notice, real data with no estimate says nothing, and a source text's wording decides nothing."""
     from types import SimpleNamespace
 
     real = SimpleNamespace(synthetic=False, name="x", sources={
-        "network": "OpenStreetMap", "population": "estimated: floor area / 35 m2", "districts": "approximate: Voronoi"})
+        "network": "OpenStreetMap", "population": "floor area / 35 m2", "districts": "Voronoi"},
+        estimated=frozenset({"population", "districts"}))
     zh, en = legends.estimate_text(real, "zh"), legends.estimate_text(real, "en")
     assert "人口" in zh and "街道范围" in zh and "估算" in zh
     assert "population" in en and "district shapes" in en and "network" not in en
     assert legends.estimate_text(SimpleNamespace(synthetic=False, sources={"network": "OSM"}), "en") == ""
+    worded = SimpleNamespace(synthetic=False, sources={"population": "estimated: floor area"}, estimated=frozenset())
+    assert legends.estimate_text(worded, "en") == ""  # the flag, not the wording
     assert legends.estimate_text(small_demo, "zh") == ""  # generated: notice_text labels it as a whole
     m = webmap.base_map(small_demo)
     legends.add_notice(m, real, lang="en", title="t")

@@ -11,7 +11,7 @@ from layers.families import LIFE_CIRCLE_SERVICES, SERVICES
 from presentation.i18n import cohort_label, unit_label
 from webapp.cached import (fca_cached, life_circle_map_cached, lorenz_cached, norm_gaps_cached, report_cached,
                            service_cached)
-from webapp.state import area, area_spec, demo_scale, lang, service_label, tr
+from webapp.state import area, area_spec, demo_scale, lang, tr
 from webapp.widgets import chart, district_frame, district_labels, share_cell_style, show_map
 
 
@@ -26,10 +26,10 @@ def page_coverage():
     for s in SERVICES:
         r = service_cached(spec, sc, s, minutes, mode, "none", None)
         # each service for the people it serves (children of the level, older residents, or everyone)
-        rows.append({tr("service"): service_label(s), tr("cohort"): cohort_label(r["cohort"], lang()),
+        rows.append({tr("service"): tr(f"service.{s}"), tr("cohort"): cohort_label(r["cohort"], lang()),
                      tr("share_col"): round(r["cohort_share"], 3), tr("median"): r["cohort_median"],
                      tr("uncovered_n"): round(r["cohort_uncovered"])})
-        dist[service_label(s)] = r["cohort_by_district"]
+        dist[tr(f"service.{s}")] = r["cohort_by_district"]
     st.subheader(tr("share_by_service"))
     st.caption(tr("cohort_share_help"))
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="cov_services",
@@ -47,11 +47,11 @@ def page_coverage():
         st.dataframe(piv.style.format("{:.0%}", na_rep="—").map(share_cell_style),
                      width="stretch", key="cov_district_table")
     st.subheader(tr("minute_dist"))
-    s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): service_label(k, L), key="cov_service")
+    s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): tr(f"service.{k}", L), key="cov_service")
     r = service_cached(spec, sc, s, minutes, mode, "none", None)
     chart(r["histogram"], "bar", "minutes", "people", x_title=tr("minutes"),
           y_title=cohort_label(r["cohort"], lang()), x_type="ordinal", key="minute_chart")
-    st.metric(f"{service_label(s)} · {tr('share_of', cohort=cohort_label(r['cohort'], lang()))}",
+    st.metric(f"{tr(f'service.{s}')} · {tr('share_of', cohort=cohort_label(r['cohort'], lang()))}",
               f"{r['cohort_share']:.1%}")
     tiered_section(spec, sc, minutes, mode)
     st.subheader(tr("life_circle"))
@@ -92,7 +92,7 @@ def tiered_section(spec: str, sc: float, minutes: float, mode: str):
     k1, k2 = st.columns(2)
     k1.metric(tr("tiered_all"), f"{lt['all_services_share']:.1%}")
     k2.metric(tr("tiered_mean"), f"{lt['mean_services_within']:.2f}")
-    st.dataframe(pd.DataFrame([{tr("service"): service_label(k), tr("minutes"): v["tier_minutes"],
+    st.dataframe(pd.DataFrame([{tr("service"): tr(f"service.{k}"), tr("minutes"): v["tier_minutes"],
                                 tr("share"): round(v["population_share"], 3)}
                                for k, v in lt["by_service"].items()]), hide_index=True, width="stretch",
                  key="lct_services", column_config={tr("share"): st.column_config.NumberColumn(format="percent")})
@@ -107,7 +107,7 @@ def equity_section(spec: str, sc: float, minutes: float, mode: str):
     rows = []
     for k, v in eq["services"].items():
         m, sp = v["minutes"]["population"], (v.get("supply_per_1000") or {}).get("population", {})
-        rows.append({tr("service"): service_label(k), tr("eq_gini_min"): m["gini"], tr("eq_theil_min"): m["theil"],
+        rows.append({tr("service"): tr(f"service.{k}"), tr("eq_gini_min"): m["gini"], tr("eq_theil_min"): m["theil"],
                      tr("eq_theil_between"): m["theil_between"], tr("eq_theil_within"): m["theil_within"],
                      tr("eq_top_bottom"): m["top_bottom_10_ratio"], tr("eq_gini_fca"): sp.get("gini"),
                      tr("eq_theil_fca"): sp.get("theil")})
@@ -117,7 +117,7 @@ def equity_section(spec: str, sc: float, minutes: float, mode: str):
                                                           "eq_theil_within", "eq_gini_fca", "eq_theil_fca")},
                                 tr("eq_top_bottom"): st.column_config.NumberColumn(format="%.1f")})
     st.caption(tr("eq_definition", minutes=minutes))  # the report's own definition is English (a JSON key)
-    s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): service_label(k, L), key="lorenz_service")
+    s = st.selectbox(tr("service"), list(SERVICES), format_func=lambda k, L=lang(): tr(f"service.{k}", L), key="lorenz_service")
     names = {"minutes": tr("curve_minutes"), "equality": tr("curve_equality")}
     lz = lorenz_cached(spec, sc, s, minutes, mode).melt(id_vars="residents", value_vars=["minutes", "equality"],
                                                          var_name="curve", value_name="share")
@@ -160,7 +160,7 @@ def fca_section(spec: str, sc: float, minutes: float, mode: str):
     c1, c2 = st.columns([2, 3])
     fca_services = [k for k, s in SERVICES.items() if s.capacity]  # services with a capacity column
     service = c1.selectbox(tr("service"), fca_services, key="fca_service",
-                           format_func=lambda k, L=lang(): f"{service_label(k, L)} · {unit_label(SERVICES[k].capacity, L)}")
+                           format_func=lambda k, L=lang(): f"{tr(f'service.{k}', L)} · {unit_label(SERVICES[k].capacity, L)}")
     method = c2.radio(tr("method"), list(METHODS), key="fca_method", horizontal=True,
                       format_func=lambda k, L=lang(): tr(f"method.{k}", L))
     r = fca_cached(spec, sc, minutes, mode, service, method)

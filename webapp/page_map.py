@@ -9,7 +9,7 @@ from layers.families import FAMILIES, SERVICES
 from presentation import i18n, legends, styles
 from presentation.i18n import cohort_label, t
 from webapp.cached import overview_base_cached, overview_layers_cached, service_cached
-from webapp.state import area, area_spec, demo_scale, lang, service_label, tr
+from webapp.state import area, area_spec, demo_scale, lang, tr
 from webapp.widgets import show_map
 
 
@@ -19,7 +19,7 @@ def page_map():
     spec, sc = area_spec(), demo_scale()
     c1, c2, c3, c4 = st.columns([2, 1, 1, 2])
     keys = list(SERVICES)  # read at render time: a family registered at run time is offered
-    service = c1.selectbox(tr("service"), keys, format_func=lambda k, L=lang(): service_label(k, L), key="map_service",
+    service = c1.selectbox(tr("service"), keys, format_func=lambda k, L=lang(): tr(f"service.{k}", L), key="map_service",
                            index=keys.index("fitness") if "fitness" in keys else 0)
     mode = c2.radio(tr("mode"), ["walk", "bike"], format_func=lambda k, L=lang(): tr(k, L), key="map_mode", horizontal=True)
     minutes = float(c3.slider(tr("minutes"), 5, 30, int(SERVICES[service].minutes), step=5, key="map_minutes"))

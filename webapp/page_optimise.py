@@ -14,7 +14,7 @@ from scenarios.model import PLAN_YEARS
 from scenarios.optimize import MODEL_HELP_KEYS, objective_unit_key, optimize_area
 from webapp.cached import upload_cached
 from webapp.state import (EDITED_SUFFIX, area_spec, current_scenario, demo_scale, keep_working_copy, lang,
-                          service_label, tr, working_copy)
+                          tr, working_copy)
 from webapp.upload import MAX_UPLOAD_BYTES, UPLOAD_TYPES
 from webapp.widgets import show_table, sites_map
 
@@ -36,7 +36,7 @@ def optimise_section(a):
     else:
         st.caption(tr("generated_candidates"))
     c1, c2, c3 = st.columns([1, 2, 1])
-    level = c1.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L),
+    level = c1.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): tr(f"service.{k}", L),
                          key="opt_level")
     model = c2.selectbox(tr("model"), list(MODEL_HELP_KEYS), key="opt_model",
                          format_func=lambda k, L=lang(): f"{k} · {t(MODEL_HELP_KEYS[k], L).split('：')[0].split(':')[0]}")

@@ -15,7 +15,7 @@ from presentation import i18n, legends
 from presentation.i18n import display_names
 from scenarios.sites import check_sites
 from webapp.cached import place_base_cached, place_layers_cached
-from webapp.state import area, area_spec, demo_scale, lang, service_label, tr
+from webapp.state import area, area_spec, demo_scale, lang, tr
 from webapp.upload import parse_lonlat
 from webapp.widgets import newest_click, show_map
 
@@ -81,7 +81,7 @@ def page_place():
         rows = []
         for s, v in mins.items():
             ok = np.isfinite(v)
-            rows.append({tr("service"): service_label(s), tr("place_minutes"): round(v, 1) if ok else None,
+            rows.append({tr("service"): tr(f"service.{s}"), tr("place_minutes"): round(v, 1) if ok else None,
                          **{f"≤ {b} {tr('min_short')}": ("✔" if ok and v <= b else "—") for b in PLACE_BANDS}})
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="place_table",
                      column_config={tr("place_minutes"): st.column_config.NumberColumn(format="%.1f")})

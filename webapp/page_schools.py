@@ -23,9 +23,10 @@ from webapp.cached import (edit_layers_cached, edit_map_cached, enrolment_cached
 from webapp.page_optimise import optimise_section
 from webapp.state import (EDITED_SUFFIX, _apply_pending_selection, _original_of, area, area_spec, current_scenario,
                           demo_scale, get_scenario, keep_working_copy, lang, scenario_key, scenario_label,
-                          scenario_names, service_label, tr, working_copies, working_copy)
-from webapp.widgets import (apply_map_click, balance_config, balance_frame, balance_styled, chart, class_flag_label,
-                            district_labels, labelled, show_map, show_table)
+                          scenario_names, tr, working_copies, working_copy)
+from webapp.seat_report import report_section
+from webapp.widgets import (apply_map_click, balance_config, balance_frame, balance_styled, chart,
+                            district_labels, labelled, show_map, show_table, warning_label)
 
 
 def page_schools():
@@ -60,7 +61,7 @@ def schools_view(a, scen, names: list[str]):
     spec, sc = area_spec(), demo_scale()
     c2, c3, c4 = st.columns([3, 2, 3])
     year = c2.slider(tr("year"), PLAN_YEARS[0], PLAN_YEARS[-1], 2025, key="year")
-    level = c3.radio(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="level",
+    level = c3.radio(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): tr(f"service.{k}", L), key="level",
                      horizontal=True)
     assign = c4.radio(tr("assign"), ["catchment", "walk"], format_func=lambda k, L=lang(): tr(f"assign_{k}", L),
                       key="assign")
@@ -74,7 +75,8 @@ def schools_view(a, scen, names: list[str]):
     # short labels (the long ones were cut off in six columns); the full wording is the metric's help
     k3.metric(tr("balance_short"), f"{lv['balance']:+,.0f}", help=tr("balance"))
     k4.metric(tr("utilisation"), "—" if not lv["seats"] else f"{lv['utilisation']:.0%}")
-    k5.metric(tr("per_class"), "—" if not lv["classes"] else f"{lv['pupils_per_class']:.1f}")
+    # the shortfall, not a level's pupils per class: class sizes are per school (the table below)
+    k5.metric(tr("shortfall"), f"{lv.get('shortfall', 0):,.0f}", help=tr("shortfall_help"))
     k6.metric(tr("walk_share_short"), "—" if not lv["demand"] else f"{lv['walk_share']:.1%}",
               help=tr("walk_share"))
     st.caption(tr("catchment_help") + " " + tr("years_note", year=int(year)))
@@ -107,8 +109,10 @@ def schools_view(a, scen, names: list[str]):
             st.caption(tr("per_school"))
             rows = pd.DataFrame(ev_json["levels"][level]["schools"])
             rows["name"] = display_names(rows, lang())
+            # one rule per run: "assigned", utilisation, pupils per class and the flags are the rule's
+            # (scenarios.one_rule); under 划片 the walking load is the norm check beside them
             cols = [c for c in ("name", "subtype", "build_year", "open_year", "seats", "classes", "assigned",
-                                "catchment_assigned", "utilisation", "pupils_per_class", "class_flag", "changes")
+                                "walk_assigned", "utilisation", "warning", "pupils_per_class", "class_flag", "changes")
                     if c in rows]
             if "build_year" in rows:  # existing schools have none: an empty cell (the grid shows a null as "None")
                 rows["build_year"] = [str(int(v)) if v == v else "" for v in
@@ -118,16 +122,15 @@ def schools_view(a, scen, names: list[str]):
             if "open_year" in rows:  # same as the build year: a blank, not "None", where there is none
                 rows["open_year"] = [str(int(v)) if v == v else "" for v in
                                      pd.to_numeric(rows["open_year"], errors="coerce")]
-            if "catchment_assigned" in rows:
-                # 划片 chosen: a school's load, utilisation and class size are those of the catchment
-                # assignment (as the district table and the map); "seated within the limit" stays the norm check
-                rows["utilisation"] = pd.to_numeric(rows["catchment_utilisation"], errors="coerce")
-                rows["pupils_per_class"] = pd.to_numeric(rows["catchment_pupils_per_class"], errors="coerce")
-                rows["class_flag"] = rows["catchment_class_flag"]
+            if "warning" in rows:
+                rows["warning"] = [warning_label(w) for w in rows["warning"]]
+            if assign == "catchment":
                 st.caption(tr("catchment_school_help"))
             if "class_flag" in rows:
-                rows["class_flag"] = rows["class_flag"].map(lambda f: class_flag_label(f, lang()))
-            table_, cfg = labelled(rows[cols])
+                rows["class_flag"] = rows["class_flag"].map(lambda f: tr(f"class_flag.{f}") if f else "")
+            table_, cfg = labelled(rows[cols].rename(columns={"assigned": tr("seated"),
+                                                              "walk_assigned": tr("walk_assigned"),
+                                                              "warning": tr("warning")}))
             cfg[t("col.utilisation", lang())] = st.column_config.ProgressColumn(format="percent", min_value=0,
                                                                                 max_value=1.5)
             cfg[t("col.pupils_per_class", lang())] = st.column_config.NumberColumn(format="%.1f")
@@ -139,6 +142,7 @@ def schools_view(a, scen, names: list[str]):
             flagged = pd.DataFrame([c for c in cc["schools"] if c["flag"]])
             flagged["name"] = display_names(flagged, lang())
             st.dataframe(flagged.drop(columns=["name_en"], errors="ignore"), hide_index=True, width="stretch")
+    report_section(scen, int(year), level, assign)
     compare_section(a, scen, ev, ev_json, int(year), level, names, assign)
 
 
@@ -157,17 +161,19 @@ def compare_section(a, scen, ev, ev_json, year: int, level: str, names: list[str
     d = delta(o_json, ev_json)[level]  # second minus first: scenario − baseline
     head = tr("delta", scen=scenario_label(scen.name), base=scenario_label(other))
     st.markdown(f"**{head}** · {t('seats', lang())} {d['seats']:+,.0f} · "
-                f"{tr('balance')} {d['balance']:+,.0f} · {t('col.assigned', lang())} {d['assigned']:+,.0f} · "
-                f"{t('unserved', lang())} {d['unserved']:+,.0f}")
+                f"{tr('balance')} {d['balance']:+,.0f} · {tr('seated')} {d['assigned']:+,.0f} · "
+                f"{tr('without_seat')} {d['unserved']:+,.0f}")  # the rule's (one rule per run)
     st.caption(tr("delta_help"))
     acts = action_diff(o, scen)  # what the scenario does that the baseline does not
     if acts:
         st.caption(f"{tr('actions')}: " + "; ".join(f"{r['action_id']} {r['change']}: {r['details']}" for r in acts))
     left, right = st.columns([3, 2])
     with right:
-        show_table(pd.DataFrame(d["by_district"]), key="delta_table")
+        # the rule's seated / without a seat (one rule per run), named as such rather than "within the limit"
+        show_table(pd.DataFrame(d["by_district"]).rename(columns={"assigned": tr("seated"),
+                                                                   "unserved": tr("without_seat")}), key="delta_table")
     with left:
-        st.caption(tr("gains", level=service_label(level)) + " — " + tr("gains_help"))
+        st.caption(tr("gains", level=tr(f"service.{level}")) + " — " + tr("gains_help"))
         layers, changed = gains_layers_cached(spec, sc, scenario_key(o), scenario_key(scen), year, level, assign,
                                               lang(), _base=o_ev, _scen=ev)
         if not changed:
@@ -190,7 +196,7 @@ def actions_section(a, scen):
         fid = c2.selectbox(tr("action_fac"), ids, format_func=lambda i: f"{i} · {label.get(i, '')}", key="act_fac")
         yr = c3.number_input(tr("year"), YEAR_MIN, YEAR_MAX, 2025, key="act_year")
         c4, c5, c6 = st.columns(3)
-        lvl = c4.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): service_label(k, L), key="act_level")
+        lvl = c4.selectbox(tr("level"), list(LEVELS), format_func=lambda k, L=lang(): tr(f"service.{k}", L), key="act_level")
         ncls = c5.number_input(tr("classes"), 0, 60, 6, key="act_classes")
         into = c6.selectbox(tr("into"), ["", *ids], format_func=lambda i: f"{i} · {label.get(i, '')}" if i else "—",
                             key="act_into")

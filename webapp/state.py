@@ -12,8 +12,7 @@ import streamlit as st
 from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS, load_area, load_area_cached
 from layers.errors import InputError
-from presentation.i18n import t
-from presentation.i18n import service_label as _service_label
+from presentation.i18n import app_key, t
 from scenarios import store
 from scenarios.model import available_names, resolve_scenario, shipped_names
 
@@ -23,18 +22,16 @@ PAGES = ("map", "place", "coverage", "schools", "indicators", "publish")
 
 
 def tr(key: str, lang_: str | None = None, **kw) -> str:
-    """UI text in the session's language or ``lang_`` (catalogue key ``app.<key>``, :mod:`presentation.i18n`)."""
-    return t(f"app.{key}", lang_ or st.session_state.get("lang", "zh"), **kw)
+    """The app's one translate helper: a word of the one catalogue (:func:`presentation.i18n.t`) in the
+    session's language or ``lang_``. ``key`` is the app's phrase (``level`` reads ``app.level``) or a key
+    of another namespace as it is (``service.primary`` from the registry, ``class_flag.large``, ``col.x``:
+    :func:`presentation.i18n.app_key`)."""
+    return t(app_key(key), lang_ or st.session_state.get("lang", "zh"), **kw)
 
 
 def lang() -> str:
     """The session language, ``zh`` or ``en``."""
     return st.session_state.get("lang", "zh")
-
-
-def service_label(k: str, lang_: str | None = None) -> str:
-    """A service's display name in the session's language (or ``lang_``)."""
-    return _service_label(k, lang_ or lang())
 
 
 def demo_scale() -> float:

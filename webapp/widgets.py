@@ -200,24 +200,21 @@ def show_table(df: pd.DataFrame, key: str, **kw):
     st.dataframe(t_, hide_index=True, width="stretch", key=key, column_config=cfg, **kw)
 
 
-def class_flag_label(flag: str | None, lang_: str | None = None) -> str:
-    """A class-size flag (:func:`scenarios.evaluate.class_flag`: ``super_large``, ``large``, ``over_norm``
-    or empty) in the session's language (or ``lang_``); empty for none."""
-    return t(f"class_flag.{flag}", lang_ or lang()) if flag else ""
-
-
 def balance_frame(level_json: dict) -> pd.DataFrame:
-    """The seat-balance table of one level, in reading order (catchment columns when present)."""
+    """The seat-balance table of one level, in reading order, under the run's rule (one rule per run:
+    ``assigned`` / ``unserved`` are the rule's). A district shows its seat balance, shortfall (学位缺口)
+    and 学位预警, never a district pupils-per-class (a shortfall is not a class): class sizes are per
+    school, in the schools table. With 划片 the median walk of the seated children is shown."""
     rows = []
     cat = {r["district_id"]: r for r in (level_json.get("catchment") or {}).get("by_district", [])}
     for r in level_json["by_district"]:
         row = {tr("district"): r["district"], t("seats", lang()): r["seats"],
                t("demand", lang()): r["enrolment"], tr("balance"): r["balance"],
-               tr("utilisation"): r["utilisation"], tr("classes"): r["classes"],
-               tr("per_class"): r["pupils_per_class"], t("col.class_flag", lang()): class_flag_label(r["class_flag"])}
+               tr("shortfall"): r.get("shortfall", max(0, -r["balance"])),
+               tr("utilisation"): r["utilisation"], tr("warning"): warning_label(r.get("warning")),
+               tr("seated"): r["assigned"], tr("without_seat"): r["unserved"], tr("classes"): r["classes"]}
         if cat:
             c = cat.get(r["district_id"], {})
-            row[tr("assign_catchment").split("（")[0].split(" (")[0]] = c.get("assigned")
             row[t("col.median_minutes", lang())] = c.get("median_walk_minutes")
         row[tr("walk_share")] = r["walk_share"]
         rows.append(row)
@@ -225,6 +222,11 @@ def balance_frame(level_json: dict) -> pd.DataFrame:
     if len(out):  # subdistrict names in the session's language
         out[tr("district")] = district_labels(out[tr("district")]).to_numpy()
     return out
+
+
+def warning_label(w: str | None, lang_: str | None = None) -> str:
+    """A 学位预警 level (``red`` / ``amber`` / ``green``, :mod:`scenarios.seat_warnings`) in the session's language."""
+    return t(f"report.warn.{w}", lang_ or lang()) if w else ""
 
 
 def balance_formats(df: pd.DataFrame) -> dict:

@@ -27,14 +27,14 @@ from gis.crs import COORD_SYSTEMS, WGS84, to_wgs84
 from gis.layer_io import parse_coordinate
 from layers.errors import InputError
 from layers.headers import GRADE_LEVEL, GRADES, OWNERSHIP_WORDS, TYPE_WORDS, norm_grade, norm_type
+from layers.families import SCHOOL_LEVELS, classes_column, main_level, type_capacity
 from layers.schema import FACILITY_ATTRIBUTES
 
 __all__ = ["sheet_points", "facilities_from_sheet", "projects_from_sheet", "enrolment_from_sheet",
            "births_from_sheet", "LEVELS_OF"]
 
-#: Family / subtype -> the levels of the roster's grades it teaches.
-LEVELS_OF = {"primary": ("primary",), "junior": ("junior",), "nine_year": ("primary", "junior"),
-             "complete": ("junior",), "kindergarten": ("kindergarten",)}
+#: Family / subtype -> the levels of the roster's grades it teaches (the registry's, kept live).
+LEVELS_OF = SCHOOL_LEVELS
 #: Primary : junior grades of a nine-year school (6 + 3), how its 学位数 are split without the two columns.
 NINE_YEAR_SPLIT = (6, 3)
 
@@ -95,15 +95,16 @@ def _seats(sheet: Sheet, r, row, family: str, subtype: str, report: Report) -> d
     seats = get("seats") if has("seats") else None
     cap = {}
     if subtype == "nine_year":
-        if has("seats_primary") or has("seats_junior"):
-            cap = {"seats_primary": get("seats_primary"), "seats_junior": get("seats_junior")}
+        cols = type_capacity(subtype)  # its primary and junior seat columns, from the registry
+        if any(has(c) for c in cols):
+            cap = {c: get(c) for c in cols}
         elif seats is not None:
             p, j = largest_remainder(seats, NINE_YEAR_SPLIT)
-            cap = {"seats_primary": int(p), "seats_junior": int(j)}
+            cap = dict(zip(cols, (int(p), int(j))))
             report.derive(f"nine-year school: {seats} 学位 split {p} primary / {j} junior by grades (6 : 3)",
                           file=L, row=r, field=sheet.mapping.get("seats"))
     elif subtype in ("primary", "junior"):
-        own = "seats_primary" if subtype == "primary" else "seats_junior"
+        (own,) = type_capacity(subtype)
         cap = {own: get(own) if has(own) else seats} if (has(own) or seats is not None) else {}
     elif subtype == "complete":
         if has("seats_junior"):
@@ -194,8 +195,7 @@ def projects_from_sheet(sheet: Sheet, *, coords: str, crs: str, outline, report:
         if "open_year" in row.index and not is_blank(row.get("open_year")):
             rec["open_year"] = year_number(row["open_year"], file=sheet.label, row=r, field=sheet.mapping["open_year"])
         if "classes" in row.index and not is_blank(row.get("classes")) and sub != "nine_year":
-            level = {"primary": "primary", "junior": "junior", "complete": "junior"}.get(sub, "kindergarten")
-            rec[f"classes_{level}"] = whole_number(row["classes"], file=sheet.label, row=r,
+            rec[classes_column(main_level(sub))] = whole_number(row["classes"], file=sheet.label, row=r,
                                                    field=sheet.mapping["classes"])
         rows.append(rec)
     df = pd.DataFrame(rows)
