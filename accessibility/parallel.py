@@ -51,7 +51,6 @@ PARALLEL_MIN_NODES = 150_000
 _pool = None
 _pool_workers = 0
 _pool_lock = threading.Lock()
-_matrix_dirs: dict = {}  # id(length matrix) -> folder; the entry and folder go with the matrix
 
 
 def threads() -> int:
@@ -83,20 +82,16 @@ def _matrix_folder(net) -> Path:
     if folder is not None and (Path(folder) / "manifest.json").is_file():
         return Path(folder)
     base = net._length_csr_t  # shared by every mode of the street graph: one folder for all
-    folder = _matrix_dirs.get(id(base))
+    # kept in the network's _shared dict (one per street graph, shared by its modes), not keyed on id()
+    folder = net._shared.get("worker_folder")
     if folder is None:
         shm = Path("/dev/shm")
         folder = Path(tempfile.mkdtemp(prefix="hedong-csr-", dir=shm if shm.is_dir() else None))
         for name in ("indptr", "indices", "data"):
             np.save(folder / f"Lt_{name}.npy", getattr(base, name), allow_pickle=False)
-        _matrix_dirs[id(base)] = folder
-        weakref.finalize(base, _drop_folder, id(base), folder)
+        net._shared["worker_folder"] = folder
+        weakref.finalize(base, shutil.rmtree, folder, ignore_errors=True)
     return folder
-
-
-def _drop_folder(key: int, folder: Path) -> None:
-    _matrix_dirs.pop(key, None)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------- worker side

@@ -231,7 +231,7 @@ def test_example_files_open_in_gdal(built):
          "report.txt"])
 
 
-def test_example_runs_coverage_and_scenario_evaluate(built, capsys):
+def test_example_runs_coverage_scenario_evaluate_and_the_report(built, capsys, tmp_path):
     out, _, _ = built
     assert main(["info", "--area", str(out), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
@@ -241,7 +241,17 @@ def test_example_runs_coverage_and_scenario_evaluate(built, capsys):
     assert 0 < cov["services"]["primary"]["population_share"] <= 1
     assert main(["scenario", "evaluate", "--area", str(out), "--scenario", "plan", "--year", "2026", "--json"]) == 0
     ev = json.loads(capsys.readouterr().out)
-    assert ev  # the report command (hedong report) does not exist yet: not run here
+    prim = ev["levels"]["primary"]
+    assert prim["assigned"] + prim["unserved"] == prim["demand"] > 0
+    assert ev["synthetic"] is True
+    # the bureau's workbook on the bureau's own area: its primary seats are the school list's
+    book = tmp_path / "report.xlsx"
+    assert main(["report", "--area", str(out), "--year", "2026", "--out", str(book)]) == 0
+    capsys.readouterr()
+    import openpyxl  # noqa: PLC0415 - lazy: heavy, and only this test opens a workbook
+
+    wb = openpyxl.load_workbook(book, read_only=True)
+    assert "学位供需平衡表" in wb.sheetnames and "学校明细" in wb.sheetnames
 
 
 def test_report_text_and_html_name_what_was_derived(built):
