@@ -178,7 +178,8 @@ def test_compare_shows_what_the_street_alone_changes(tmp_path, capsys, river):
     _cli(capsys, ["scenario", "copy", "existing", "bridge", *area])
     _cli(capsys, ["scenario", "street", "add", "bridge", "--from", _lonlat_arg(CLICK_A), "--to",
                   _lonlat_arg(CLICK_B), "--year", "2026", *area])
-    res = json.loads(_cli(capsys, ["scenario", "compare", "existing", "bridge", "--year", "2026", *area, "--json"]))
+    res = json.loads(_cli(capsys, ["scenario", "compare", "existing", "bridge", "--year", "2026", "--assign", "walk",
+                                   *area, "--json"]))
     assert res["streets"][0][0]["street_id"] == "S1" and res["streets"][0][0]["change"] == "added"
     assert res["street_delta"][0] is None  # existing has no street changes
     sd = res["street_delta"][1]
