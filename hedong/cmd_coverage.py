@@ -29,7 +29,8 @@ from hedong.output import add_output_flags, check_out_file, gpkg_write_options, 
 from layers.errors import InputError
 from layers.families import SERVICES
 from presentation.i18n import cohort_label
-from scenarios.model import facilities_for
+from scenarios.model import facilities_for, resolve_scenario
+from scenarios.streets import scenario_area
 
 
 def register(sub) -> None:
@@ -76,6 +77,15 @@ def check_args(args) -> None:
         raise InputError("--scenario and --year go together", field="--scenario" if args.scenario is None else "--year")
 
 
+def scenario_area_facilities(area, scenario: str | None, year: int | None):
+    """(the study area as the scenario has it in ``year`` — its street changes applied,
+    :func:`scenarios.streets.scenario_area` — and its facility layer); ``(area, None)`` without a scenario."""
+    if scenario is None:
+        return area, None
+    scn = resolve_scenario(area, scenario)
+    return scenario_area(area, scn, year), scenario_facilities(area, scn, year)
+
+
 def scenario_facilities(area, scenario: str | None, year: int | None):
     """The facility layer of ``scenario`` in ``year`` (None: the area's own), via scenarios.model.
 
@@ -99,8 +109,7 @@ def run_coverage(args) -> int:
     check_args(args)
     if args.cells_out:
         check_out_file(args.cells_out, args, "--cells-out", suffixes=(".csv",))
-    area = areas.load_area_cached(args.area)
-    fac = scenario_facilities(area, args.scenario, args.year)
+    area, fac = scenario_area_facilities(areas.load_area_cached(args.area), args.scenario, args.year)
     rep = coverage_report(area, minutes=args.minutes, mode=args.mode, facilities=fac)
     if args.scenario:
         rep["scenario"], rep["year"] = args.scenario, args.year
@@ -158,8 +167,7 @@ def run_circles(args) -> int:
     check_args(args)
     check_out_file(args.out, args, "--out")
     t0 = time.perf_counter()
-    area = areas.load_area_cached(args.area)
-    fac = scenario_facilities(area, args.scenario, args.year)
+    area, fac = scenario_area_facilities(areas.load_area_cached(args.area), args.scenario, args.year)
     g = circles_gdf(area, args.service, args.minutes, per_facility=args.per_facility, mode=args.mode,
                     facilities=fac)
     g["synthetic"] = bool(area.synthetic)

@@ -1,4 +1,5 @@
-"""`hedong scenario ...`: list, evaluate, enrolment, compare, optimise, next-site, copy, move, action (CONTRACT.md).
+"""`hedong scenario ...`: list, evaluate, enrolment, compare, optimise, next-site, copy, move, action, street
+(CONTRACT.md).
 
 Human-readable tables by default; ``--json`` prints the stable keys of CONTRACT.md (and more).
 """
@@ -39,6 +40,7 @@ from scenarios.seat_warnings import warnings_by_year
 from scenarios.sensitivity import sensitivity
 from scenarios.sites import check_site
 from scenarios.store import ScenarioExistsError
+from scenarios.streets import check_street_edits, street_rows
 
 
 def _area(args):
@@ -122,6 +124,8 @@ def register(subparsers) -> None:
     p.add_argument("--notes", default="")
     p.set_defaults(func=cmd_action)
 
+    _register_street(sub)
+
     p = sub.add_parser("compare", help="two or more scenarios side by side, with deltas")
     _add_common(p)
     p.add_argument("scenarios", nargs="+", metavar="S")
@@ -203,7 +207,7 @@ def cmd_list(args) -> int:
     if args.json:
         print_json(rows)
     else:
-        print(table(rows, ["name", "projects", "actions", "source", *PROJECT_CAPACITY,
+        print(table(rows, ["name", "projects", "actions", "streets", "source", *PROJECT_CAPACITY,
                            "description"]))
     return 0
 
@@ -415,6 +419,83 @@ def cmd_action(args) -> int:
     return 0
 
 
+def _register_street(sub) -> None:
+    """``hedong scenario street add|close|list``: street changes of a stored scenario (scenarios.streets)."""
+    st = sub.add_parser("street", help="edit a stored scenario's streets: add a street (a footbridge, a gate) or "
+                                       "close one, from a year",
+                        description="Street changes as scenario edits. A new street joins the network at its two "
+                                    "ends (the nearest street node within 5 m, else the nearest street, split there); "
+                                    "a closing removes an OSM way's segments (or an added street's) from a year. "
+                                    "Evaluate, coverage --scenario and compare use the scenario's streets of the year.")
+    ss = st.add_subparsers(dest="street_command", metavar="ACTION")
+    st.set_defaults(func=lambda a: (st.print_help(), 2)[1])
+    p = ss.add_parser("add", help="add a street (a line from --from through --via to --to, lon/lat WGS84)")
+    _add_common(p)
+    p.add_argument("dst", help="stored scenario name (create it with 'hedong scenario copy')")
+    p.add_argument("--from", dest="start", required=True, metavar="LON,LAT")
+    p.add_argument("--to", dest="end", required=True, metavar="LON,LAT")
+    p.add_argument("--via", action="append", default=[], metavar="LON,LAT", help="a bend of the line (repeatable)")
+    p.add_argument("--tags", default="highway=footway", help="OSM tags, k=v;k=v (default highway=footway)")
+    p.add_argument("--year", type=int, required=True, help="year the street opens")
+    p.add_argument("--id", dest="street_id", default=None, help="street_id (default S<n>)")
+    p.add_argument("--notes", default="")
+    p.set_defaults(func=cmd_street)
+    p = ss.add_parser("close", help="close an OSM way (--way-id; or an added street's street_id) or the streets "
+                                    "along a drawn line (--line), from a year")
+    _add_common(p)
+    p.add_argument("dst", help="stored scenario name")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--way-id", help="OSM way id, or the street_id of a street this scenario adds")
+    g.add_argument("--line", metavar="LON,LAT;LON,LAT", help="close the streets within 10 m of this line")
+    p.add_argument("--year", type=int, required=True, help="year the street closes")
+    p.add_argument("--id", dest="street_id", default=None, help="street_id of this edit (default S<n>)")
+    p.add_argument("--notes", default="")
+    p.set_defaults(func=cmd_street)
+    p = ss.add_parser("list", help="the street changes of a scenario")
+    _add_common(p)
+    p.add_argument("dst", help="scenario name or file")
+    p.set_defaults(func=cmd_street)
+
+
+def _lonlat(text: str, flag: str) -> tuple[float, float]:
+    try:
+        lon, lat = (float(v) for v in str(text).split(","))
+    except ValueError:
+        raise InputError(f"give LON,LAT (e.g. 111.0,35.0), got {text!r}", field=flag) from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InputError(f"{text!r} is not a longitude,latitude pair", field=flag)
+    return lon, lat
+
+
+def cmd_street(args) -> int:
+    """``hedong scenario street add|close|list`` (edits a stored scenario under its lock, like ``action``)."""
+    area = _area(args)
+    if args.street_command == "list":
+        rows = street_rows(resolve_scenario(area, args.dst).streets)
+        print_json(rows) if args.json else print(table([{**r, "tags": ";".join(f"{k}={v}" for k, v in r["tags"].items()),
+                                                         "line": len(r["line"] or [])} for r in rows],
+                                                       ["street_id", "kind", "way_id", "year", "tags", "notes"]))
+        return 0
+    check_year(args.year)
+
+    def edit(s):
+        if args.street_command == "add":
+            pts = [_lonlat(args.start, "--from"), *(_lonlat(v, "--via") for v in args.via), _lonlat(args.end, "--to")]
+            s = s.add_street(pts, args.year, tags=args.tags, street_id=args.street_id, notes=args.notes)
+        else:
+            line = None if args.line is None else [_lonlat(v, "--line") for v in args.line.split(";") if v.strip()]
+            s = s.close_street(args.year, way_id=args.way_id, coords=line, street_id=args.street_id, notes=args.notes)
+        check_street_edits(area, s.streets, source=f"scenario '{args.dst}': streets")  # fails here, before saving
+        return s
+
+    s, path = edit_stored(area, args.dst, edit)
+    row = street_rows(s.streets.iloc[[-1]])[0]
+    out = {"name": args.dst, **row, "streets": int(len(s.streets)), "path": str(path)}
+    print_json(out) if args.json else print(f"{args.dst}: street {row['street_id']} {row['kind']} from {row['year']} "
+                                            f"({path})")
+    return 0
+
+
 def cmd_compare(args) -> int:
     """``hedong scenario compare``."""
     _check_minutes(args)
@@ -448,7 +529,24 @@ def cmd_compare(args) -> int:
         if diff:
             print(f"\nactions on schools differing from {res['scenarios'][0]} in {s}:")
             print(table(diff, ["action_id", "change", "details"]))
+    _print_street_changes(res)
     return 0
+
+
+def _print_street_changes(res) -> None:
+    """The street changes differing, and what each scenario's streets alone change (assigned, unserved)."""
+    for s, diff in zip(res["scenarios"][1:], res.get("streets", [])):
+        if diff:
+            print(f"\nstreet changes differing from {res['scenarios'][0]} in {s}:")
+            print(table(diff, ["street_id", "change", "details"]))
+    sd = res.get("street_delta")
+    by_year = {res["year"]: sd} if "year" in res else (sd or {})
+    rows = [{"year": y, "scenario": name, "level": lv, **{k: d.get(k) for k in ("assigned", "unserved", "median_minutes")}}
+            for y, per in by_year.items() for name, one in zip(res["scenarios"], per or []) if one
+            for lv, d in one.items()]
+    if rows:
+        print("\nwhat the street changes alone change (the scenario minus itself without them):")
+        print(table(rows, ["year", "scenario", "level", "assigned", "unserved", "median_minutes"]))
 
 
 def cmd_optimize(args) -> int:

@@ -526,6 +526,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.kind_expand": {"zh": "扩建（增加班数）", "en": "expand (add classes)"},
     "app.kind_close": {"zh": "撤并（学生并入接收学校）", "en": "close / merge (pupils move to the receiving school)"},
     "app.kind_convert": {"zh": "幼儿园改养老（幼转老）", "en": "convert kindergarten to elderly care"},
+    # street changes (scenarios.streets; webapp.page_schools.streets_section)
+    "app.streets": {"zh": "道路调整（新建 / 封闭道路）", "en": "Street changes (new or closed streets)"},
+    "app.street_hint": {"zh": "在上方地图点击两次（起点、终点），或输入经纬度；新路在两端接入路网（5 米内接路口，否则接最近道路）。",
+                        "en": "Click the map above twice (start, then end) or type lon/lat; a new street joins the "
+                              "network at its two ends (a junction within 5 m, else the nearest street)."},
+    "app.street_start": {"zh": "起点 = 最近一次点击", "en": "Start = last click"},
+    "app.street_end": {"zh": "终点 = 最近一次点击", "en": "End = last click"},
+    "app.street_from": {"zh": "起点（经度, 纬度）", "en": "Start (lon, lat)"},
+    "app.street_to": {"zh": "终点（经度, 纬度）", "en": "End (lon, lat)"},
+    "app.street_tags": {"zh": "OSM 标签", "en": "OSM tags"},
+    "app.street_add": {"zh": "新建道路", "en": "Add street"},
+    "app.street_way": {"zh": "封闭的 OSM 道路编号（或新建道路编号 S1 …）", "en": "OSM way id to close (or an added street, S1 …)"},
+    "app.street_close": {"zh": "封闭道路", "en": "Close street"},
     # the education bureau's seat report (presentation.report_xlsx, hedong report; issue 23)
     "report.sheet.balance": {"zh": "学位供需平衡表", "en": "Seat balance"},
     "report.sheet.schools": {"zh": "学校明细", "en": "Schools"},

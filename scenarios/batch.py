@@ -76,6 +76,7 @@ from scenarios.indicator_years import projected_cohorts
 from scenarios.enrolment import default_mode, district_factors
 from scenarios.evaluate import Evaluator
 from scenarios.model import facilities_for, resolve_scenario
+from scenarios.streets import scenario_area
 
 __all__ = ["AreaSpec", "Task", "BatchSpec", "read_batch_file", "parse_batch", "expand_tasks", "draw_factors",
            "draw_area", "run_task", "write_record", "read_record", "finished_keys", "merge_records",
@@ -497,8 +498,9 @@ def run_task(task: Task) -> dict:
     t0 = time.perf_counter()
     area = area_for(task.area)
     drawn = draw_area(area, task.birth_factor, task.migration_factor)
-    ev = Evaluator.for_area(area)
     scn, fac = _scenario_layer(area, task.area, task.scenario, task.year, task.scenario_fp)
+    area = scenario_area(area, scn, task.year)  # the scenario's streets in the year (scenarios.streets)
+    ev = Evaluator.for_area(area)
     mode = default_mode(drawn)
     v0 = SPEEDS["walk"].m_per_s * 60.0
     stretch = 1.0 if task.walk_speed is None else task.walk_speed / v0  # limit at v == limit * v / v0 at v0

@@ -19,8 +19,9 @@ from gis.io import write_csv_atomic, write_gpkg_atomic
 from layers.families import CLASSES_OF, PROJECT_CAPACITY
 from scenarios.evaluate import Evaluator
 from scenarios.model import PLAN_YEARS, resolve_scenario
+from scenarios.streets import street_rows
 
-__all__ = ["project_diff", "action_diff", "compare", "delta", "to_rows", "export_csv", "export_gpkg"]
+__all__ = ["project_diff", "action_diff", "street_diff", "compare", "delta", "to_rows", "export_csv", "export_gpkg"]
 
 #: A site moved if it shifted more than this (m) — below it is digitising noise.
 MOVE_TOLERANCE_M = 1.0
@@ -94,6 +95,29 @@ def action_diff(a, b) -> list[dict]:
     return out
 
 
+def street_diff(a, b) -> list[dict]:
+    """Street changes (:mod:`scenarios.streets`) that differ between scenarios ``a`` and ``b``, matched by
+    ``street_id``: ``{street_id, kind, way_id, year, change (added / removed / changed), details}``."""
+    ra = {r["street_id"]: r for r in street_rows(a.streets)}
+    rb = {r["street_id"]: r for r in street_rows(b.streets)}
+
+    def text(r):
+        what = r["tags"].get("name") or r["tags"].get("highway") or "street"
+        return f"{r['kind']} {r['way_id'] or what} from {r['year']}"
+
+    out = []
+    for sid in sorted(set(ra) | set(rb)):
+        x, y = ra.get(sid), rb.get(sid)
+        if x is None or y is None:
+            r = y if x is None else x
+            out.append({"street_id": sid, "kind": r["kind"], "way_id": r["way_id"], "year": r["year"],
+                        "change": "added" if x is None else "removed", "details": text(r)})
+        elif x != y:
+            out.append({"street_id": sid, "kind": y["kind"], "way_id": y["way_id"], "year": y["year"],
+                        "change": "changed", "details": f"{text(x)} -> {text(y)}"})
+    return out
+
+
 def _num(v):
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
@@ -140,7 +164,9 @@ def compare(area, specs, years=None, minutes=None, assign: str = "walk") -> dict
     dict
         ``{"scenarios": [...], "years": [...], "evaluations": {year: [eval json per scenario]},
         "delta": {year: [delta per later scenario]}, "projects": [diff per later scenario],
-        "actions": [action diff per later scenario]}``;
+        "actions": [action diff per later scenario], "streets": [street diff per later scenario],
+        "street_delta": {year: [per scenario: what its street changes alone change (the scenario minus the
+        same scenario without them), None for one without street changes]}}``;
         for a single year also ``"evaluation_a"``, ``"evaluation_b"`` and a flat ``"delta"``.
     """
     if len(specs) < 2:
@@ -151,15 +177,21 @@ def compare(area, specs, years=None, minutes=None, assign: str = "walk") -> dict
     ev = Evaluator.for_area(area)
     evals = {y: [ev.evaluate(s, y, minutes, assign=assign).to_json() for s in scns] for y in yrs}
     deltas = {y: [delta(evals[y][0], e) for e in evals[y][1:]] for y in yrs}
+    # What the streets alone change: each scenario against itself without its street changes.
+    bare = [s.replace(streets=s.streets.iloc[0:0]) if len(s.streets) else None for s in scns]
+    street_delta = {y: [None if b is None else delta(ev.evaluate(b, y, minutes, assign=assign).to_json(), e)
+                        for b, e in zip(bare, evals[y])] for y in yrs}
     out = {"scenarios": [s.name for s in scns], "years": yrs,
            "projects": [project_diff(scns[0], s) for s in scns[1:]],
-           "actions": [action_diff(scns[0], s) for s in scns[1:]]}
+           "actions": [action_diff(scns[0], s) for s in scns[1:]],
+           "streets": [street_diff(scns[0], s) for s in scns[1:]]}
     if single:
         y = yrs[0]
         out.update({"year": y, "evaluations": evals[y], "evaluation_a": evals[y][0], "evaluation_b": evals[y][1],
-                    "delta": deltas[y][0] if len(scns) == 2 else deltas[y]})
+                    "delta": deltas[y][0] if len(scns) == 2 else deltas[y], "street_delta": street_delta[y]})
     else:
-        out.update({"evaluations": {str(y): evals[y] for y in yrs}, "delta": {str(y): deltas[y] for y in yrs}})
+        out.update({"evaluations": {str(y): evals[y] for y in yrs}, "delta": {str(y): deltas[y] for y in yrs},
+                    "street_delta": {str(y): street_delta[y] for y in yrs}})
     return out
 
 

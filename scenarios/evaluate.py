@@ -54,6 +54,7 @@ from scenarios.demand import LEVELS, check_year, children
 from scenarios.enrolment import default_mode
 from scenarios.model import PLAN_YEARS, _district_of, classes_of, facilities_for, resolve_scenario
 from scenarios.one_rule import apply_catchment, school_classes, walk_check
+from scenarios.streets import scenario_area
 
 #: Assignment rules, the command line's default first: ``catchment`` (划片: own district, capacity, no
 #: cut-off; details under ``catchment``) and ``walk`` (within the norm walking limit). One rule per run:
@@ -455,6 +456,10 @@ class Evaluator:
         t0 = time.perf_counter()
         check_year(year)
         scn = resolve_scenario(self.area, scenario)
+        edited = scenario_area(self.area, scn, year)  # the scenario's streets in that year (scenarios.streets)
+        if edited is not self.area:
+            return Evaluator.for_area(edited, self.mode).evaluate(scn, year, minutes, levels, assign=assign,
+                                                                  demand_mode=demand_mode, zones=zones)
         fac = facilities_for(self.area, scn, year)
         mode = demand_mode or default_mode(self.area)
         res = {lv: self.evaluate_level(fac, lv, year, minutes, assign=assign, demand_mode=mode, zones=zones)

@@ -53,6 +53,7 @@ from layers.validate import MAX_SEATS, validate_frame
 from scenarios import store
 from scenarios.demand import YEAR_RANGE, check_year, growth_factors
 from scenarios.sites import check_sites
+from scenarios.streets import add_row, close_row, empty_streets, validate_streets
 
 #: Project opening years a scenario may use: the evaluation horizon of :mod:`scenarios.demand`
 #: (the plan period and ten years beyond), so every project can be evaluated in its opening year.
@@ -115,6 +116,8 @@ class Scenario:
     path: str | None = None
     meta: dict = field(default_factory=dict, repr=False)
     actions: pd.DataFrame = field(default_factory=lambda: empty_actions())
+    #: Street changes (:mod:`scenarios.streets`): new or closed streets, each from a year.
+    streets: gpd.GeoDataFrame = field(default_factory=lambda: empty_streets())
 
     def open_projects(self, year: int) -> gpd.GeoDataFrame:
         """Projects open by ``year`` (``open_year <= year``; the plan's ``build_year`` is when building starts)."""
@@ -141,6 +144,11 @@ class Scenario:
         a = self.actions
         if a is not None and len(a):
             h.update(pd.util.hash_pandas_object(a.astype(str), index=False).to_numpy().tobytes())
+        st = self.streets
+        if st is not None and len(st):
+            h.update(b"streets" + pd.util.hash_pandas_object(pd.DataFrame(st.drop(columns="geometry")).astype(str),
+                                                             index=False).to_numpy().tobytes())
+            h.update(b"".join(st.geometry.to_wkb(hex=False).fillna(b"-")))
         return h.hexdigest()[:16]
 
     def replace(self, **changes) -> "Scenario":
@@ -153,12 +161,15 @@ class Scenario:
             changes["projects"] = validate_projects(changes["projects"], source=src)
         if "actions" in changes:
             changes["actions"] = validate_actions(changes["actions"], source=src)
+        if "streets" in changes:
+            changes["streets"] = validate_streets(changes["streets"], source=f"{src}: streets",
+                                                  crs=self.projects.crs)
         return replace(self, **changes)
 
     def copy(self, name: str | None = None) -> "Scenario":
         """A new user scenario (not yet saved) with copies of the frames, optionally renamed."""
         return replace(self, name=name or self.name, projects=self.projects.copy(), actions=self.actions.copy(),
-                       origin="user", path=None, meta=dict(self.meta))
+                       streets=self.streets.copy(), origin="user", path=None, meta=dict(self.meta))
 
     def add_action(self, kind: str, facility_id, year: int, level: str | None = None, classes: int = 0,
                    into: str = "", beds: int = 0, notes: str = "", action_id: str | None = None) -> "Scenario":
@@ -175,6 +186,20 @@ class Scenario:
         row = {"action_id": str(action_id), "kind": kind, "facility_id": str(facility_id), "year": year,
                "level": level or "", "classes": classes, "into": into or "", "beds": beds, "notes": notes}
         return self.replace(actions=pd.concat([self.actions, pd.DataFrame([row])], ignore_index=True))
+
+    def add_street(self, coords, year: int, tags=None, crs="EPSG:4326", street_id: str | None = None,
+                   notes: str = "") -> "Scenario":
+        """A new scenario with a new street (a line through ``coords``, given in ``crs``, default lon/lat)
+        open from ``year``; ``tags`` default ``highway=footway`` (:mod:`scenarios.streets`)."""
+        return self.replace(streets=add_row(self.streets, coords, year, tags, crs, street_id, notes,
+                                            self.projects.crs))
+
+    def close_street(self, year: int, way_id=None, coords=None, crs="EPSG:4326", street_id: str | None = None,
+                     notes: str = "") -> "Scenario":
+        """A new scenario closing OSM way ``way_id`` (or an added street by its street_id), or the
+        streets along the line ``coords``, from ``year``."""
+        return self.replace(streets=close_row(self.streets, year, way_id, coords, crs, street_id, notes,
+                                              self.projects.crs))
 
     def remove_action(self, action_id) -> "Scenario":
         """A new scenario without the action ``action_id`` (an :class:`InputError` if there is none)."""
@@ -248,7 +273,8 @@ class Scenario:
     def summary(self) -> dict:
         """Name, project count and the capacity of its projects per column for listings."""
         p = self.projects
-        return {"name": self.name, "projects": int(len(p)), "actions": int(len(self.actions)), "source": self.origin,
+        return {"name": self.name, "projects": int(len(p)), "actions": int(len(self.actions)),
+                "streets": int(len(self.streets)), "source": self.origin,
                 "path": self.path, "description": self.description,
                 **{c: int(p[c].sum()) if len(p) and c in p else 0 for c in PROJECT_CAPACITY}}
 
@@ -482,8 +508,11 @@ def load_scenario(path, area=None) -> Scenario:
     meta, gdf = store.read_scenario_file(path)
     projects = validate_projects(gdf, source=str(path))
     actions = validate_actions(meta.pop("actions", None), source=f"{path}: actions")
+    streets = validate_streets(meta.pop("streets", None), source=f"{path}: streets")
     if area is not None and projects.crs is not None:
         projects = projects.to_crs(area.crs)
+    if area is not None and streets.crs is not None:
+        streets = streets.to_crs(area.crs)
     if area is not None:  # the one "inside the study area" check of `scenario move` (issue 27)
         check_sites(area, projects.geometry, file=path, what="project", labels=list(projects["project_id"]), snap=False)
     # The file and its version when read: what a later save over it must still find (save_scenario).
@@ -491,7 +520,7 @@ def load_scenario(path, area=None) -> Scenario:
     return Scenario(str(meta.get("name") or Path(path).stem),
                     store.area_id(area) if area is not None else str(meta.get("area") or ""),
                     projects, str(meta.get("description") or ""), origin="file", path=str(path), meta=meta,
-                    actions=actions)
+                    actions=actions, streets=streets)
 
 
 def save_scenario(scenario: Scenario, path=None, overwrite: bool = False, expected_version: str | None = None) -> Path:
@@ -516,6 +545,7 @@ def save_scenario(scenario: Scenario, path=None, overwrite: bool = False, expect
         path = store.store_dir(scenario.area, create=True) / f"{scenario.name}.gpkg"
     validate_projects(scenario.projects, source=f"scenario '{scenario.name}'")
     validate_actions(scenario.actions, source=f"scenario '{scenario.name}'")
+    validate_streets(scenario.streets, source=f"scenario '{scenario.name}': streets")
     with store.locked(path):
         if expected_version is not None and store.file_version(path) != expected_version:
             raise store.ScenarioChangedError(f"scenario '{scenario.name}' was changed by another edit since it was "
@@ -546,6 +576,7 @@ def edit_stored(area, name: str, edit) -> tuple[Scenario, Path]:
             raise TypeError("edit_stored: the edit must return the edited scenario (Scenario edits return a new one)")
         validate_projects(s.projects, source=f"scenario '{name}'")
         validate_actions(s.actions, source=f"scenario '{name}'")
+        validate_streets(s.streets, source=f"scenario '{name}': streets")
         store.write_scenario_file(s, path, overwrite=True)
     return s, path
 

@@ -35,6 +35,7 @@ from scenarios.enrolment import default_mode
 from scenarios.evaluate import Evaluator
 from scenarios.model import facilities_for, resolve_scenario, validate_projects
 from scenarios.seat_warnings import shortfall, warning_level
+from scenarios.streets import scenario_area
 
 #: Relative band of births (and, without a births table, of demand) either side of the projection.
 BIRTH_BAND = 0.15
@@ -88,8 +89,10 @@ def sensitivity(area, scenario, year: int, assign: str = "catchment", levels=LEV
     ``zones``: the catchment zones of the run (:func:`scenarios.evaluate.load_zones`), if any.
     """
     year = check_year(year)
-    ev = evaluator or Evaluator.for_area(area)
     scn = resolve_scenario(area, scenario)
+    ev = evaluator or Evaluator.for_area(area)
+    if scenario_area(ev.area, scn, year) is not ev.area:  # the scenario's streets in the year (scenarios.streets)
+        ev = Evaluator.for_area(scenario_area(ev.area, scn, year), ev.mode)
     mode = default_mode(area)
     has_births = getattr(area, "births", None) is not None
     fac = facilities_for(area, scn, year)

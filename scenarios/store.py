@@ -11,6 +11,8 @@ File formats (``SCHEMA_VERSION`` = 1):
 A scenario's actions on existing schools (expand / close / convert, :data:`scenarios.model.ACTION_COLUMNS`)
 are an attribute table ``actions`` in the GeoPackage and a list ``"hedong_actions"`` in the GeoJSON;
 both are optional (a file without them has no actions), so version-1 files stay readable.
+Its street changes (:mod:`scenarios.streets`) are a line layer ``streets`` in the GeoPackage and a
+FeatureCollection ``"hedong_streets"`` (WGS84) in the GeoJSON, optional in the same way.
 
 Writes go to a temporary file in the target folder and are moved into place with
 ``os.replace`` (or hard-linked when overwriting is refused, which fails atomically if a file
@@ -57,6 +59,8 @@ SCHEMA_VERSION = 1
 META_LAYER = "hedong_scenario"
 ACTIONS_LAYER = "actions"
 ACTIONS_MEMBER = "hedong_actions"
+STREETS_LAYER = "streets"
+STREETS_MEMBER = "hedong_streets"
 SUFFIXES = (".gpkg", ".geojson", ".json")
 _NAME_RE = re.compile(r"[\w][\w.\-]*", re.UNICODE)
 #: Longest scenario name: the file name (plus the temp file's prefix and suffix) stays far below
@@ -247,6 +251,8 @@ def write_scenario_file(scenario, path, overwrite: bool = False) -> Path:
     projects = scenario.projects
     actions = getattr(scenario, "actions", None)
     actions = pd.DataFrame(actions) if actions is not None and len(actions) else None
+    streets = getattr(scenario, "streets", None)
+    streets = streets if streets is not None and len(streets) else None
     if path.suffix == ".gpkg":
         def writer(tmp):
             projects.to_file(tmp, layer="projects", driver="GPKG", engine="pyogrio", geometry_type="Point",
@@ -255,6 +261,9 @@ def write_scenario_file(scenario, path, overwrite: bool = False) -> Path:
                                     tmp, layer=META_LAYER, driver="GPKG", append=True)
             if actions is not None:
                 pyogrio.write_dataframe(actions, tmp, layer=ACTIONS_LAYER, driver="GPKG", append=True)
+            if streets is not None:  # a closing by way id has no line: a null geometry
+                pyogrio.write_dataframe(streets, tmp, layer=STREETS_LAYER, driver="GPKG", append=True,
+                                        geometry_type="LineString")
             write_layer_styles(tmp, default_styles({"projects": projects}))  # opens styled in QGIS, as every GPKG
     elif path.suffix in (".geojson", ".json"):
         def writer(tmp):
@@ -263,6 +272,9 @@ def write_scenario_file(scenario, path, overwrite: bool = False) -> Path:
             fc["hedong_scenario"] = meta
             if actions is not None:
                 fc[ACTIONS_MEMBER] = json.loads(actions.to_json(orient="records", force_ascii=False))
+            if streets is not None:
+                st = streets.to_crs(4326) if streets.crs is not None else streets
+                fc[STREETS_MEMBER] = json.loads(st.to_json(drop_id=True))
             with open(tmp, "w", encoding="utf-8") as f:
                 json.dump(fc, f, ensure_ascii=False, indent=1)
     else:
@@ -333,6 +345,8 @@ def read_scenario_file(path) -> tuple[dict, gpd.GeoDataFrame]:
             if ACTIONS_LAYER in layers:
                 meta["actions"] = pyogrio.read_dataframe(raw, layer=ACTIONS_LAYER,
                                                          read_geometry=False).to_dict(orient="records")
+            if STREETS_LAYER in layers:
+                meta["streets"] = pyogrio.read_dataframe(raw, layer=STREETS_LAYER)
         elif path.suffix in (".geojson", ".json"):
             fc = json.loads(raw.decode("utf-8-sig"))
             if not isinstance(fc, dict) or "hedong_scenario" not in fc:
@@ -343,6 +357,12 @@ def read_scenario_file(path) -> tuple[dict, gpd.GeoDataFrame]:
             if not isinstance(acts, list) or not all(isinstance(a, dict) for a in acts):
                 raise InputError(f"'{ACTIONS_MEMBER}' must be a list of objects", file=path, field=ACTIONS_MEMBER)
             meta["actions"] = acts
+            sts = fc.get(STREETS_MEMBER)
+            if sts is not None:
+                if not isinstance(sts, dict) or not isinstance(sts.get("features"), list):
+                    raise InputError(f"'{STREETS_MEMBER}' must be a FeatureCollection", file=path, field=STREETS_MEMBER)
+                meta["streets"] = (gpd.GeoDataFrame.from_features(sts["features"], crs="EPSG:4326")
+                                   if sts["features"] else None)
             feats = fc.get("features") or []
             gdf = (gpd.GeoDataFrame.from_features(feats, crs="EPSG:4326") if feats
                    else gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs="EPSG:4326")))

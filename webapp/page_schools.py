@@ -18,6 +18,7 @@ from presentation.i18n import display_names, subtype_label, t
 from scenarios import store
 from scenarios.compare import action_diff, delta
 from scenarios.model import PLAN_YEARS, YEAR_MAX, YEAR_MIN, facilities_for, save_scenario
+from scenarios.streets import check_street_edits, street_rows
 from webapp.cached import (edit_layers_cached, edit_map_cached, enrolment_cached, evaluation_cached, gains_base_cached,
                            gains_layers_cached, projects_wgs84_cached, seat_layers_cached, seat_map_base_cached)
 from webapp.page_optimise import optimise_section
@@ -50,6 +51,7 @@ def page_schools():
     schools_view(a, scen, names)
     edit_section(a, scen)
     actions_section(a, scen)
+    streets_section(a, scen)
     optimise_section(a)
 
 
@@ -227,6 +229,42 @@ def actions_section(a, scen):
                 new = new.remove_action(rid)
                 keep_working_copy(a, new, _original_of(scen.name))
                 st.rerun()
+
+
+def streets_section(a, scen):
+    """Street changes of the edited copy (scenarios.streets): a new street from two clicks on the edit
+    map (or typed lon/lat pairs) and its year, a closed OSM way, and the list of the scenario's changes."""
+    with st.expander(tr("streets"), expanded=False):
+        if len(scen.streets):
+            show_table(pd.DataFrame(street_rows(scen.streets)).drop(columns=["line"]).astype(str), key="streets_table")
+        st.caption(tr("street_hint"))
+        click = st.session_state.get("edit_click")  # (lat, lon) of the last click on the edit map
+        b1, b2 = st.columns(2)
+        for col, which, label in ((b1, "street_from", "street_start"), (b2, "street_to", "street_end")):
+            if col.button(tr(label), key=f"{which}_btn", disabled=click is None):
+                st.session_state[which] = f"{click[1]:.6f},{click[0]:.6f}"
+        c1, c2, c3, c4 = st.columns([3, 3, 2, 1])
+        start = c1.text_input(tr("street_from"), key="street_from")
+        end = c2.text_input(tr("street_to"), key="street_to")
+        tags = c3.text_input(tr("street_tags"), "highway=footway", key="street_tags")
+        yr = c4.number_input(tr("year"), YEAR_MIN, YEAR_MAX, 2026, key="street_year")
+        d1, d2 = st.columns([3, 1])
+        way = d1.text_input(tr("street_way"), key="street_way")
+        try:
+            new = None
+            if st.button(tr("street_add"), key="street_add_btn", disabled=not (start and end)):
+                pts = [tuple(float(v) for v in str(x).split(",")) for x in (start, end)]
+                new = working_copy(a, scen).add_street(pts, int(yr), tags=tags)
+            if d2.button(tr("street_close"), key="street_close_btn", disabled=not way.strip()):
+                new = working_copy(a, scen).close_street(int(yr), way_id=way.strip())
+            if new is not None:
+                check_street_edits(a, new.streets, source=f"scenario '{new.name}': streets")  # refused rows named
+                keep_working_copy(a, new, _original_of(scen.name))
+                st.rerun()
+        except ValueError:
+            st.error(f"{tr('street_from')}: lon,lat")
+        except InputError as e:
+            st.error(e.one_line())
 
 
 @st.fragment

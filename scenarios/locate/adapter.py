@@ -31,7 +31,8 @@ from scenarios.locate.coverage import LSCP, MCLP, CapacitatedMCLP
 from scenarios.locate.median import CapacitatedPMedian, PMedian
 from scenarios.locate.next_site import best_next_site
 from scenarios.locate.registry import MODELS, OBJECTIVE_UNITS, objective_in_units, objective_unit_key
-from scenarios.model import facilities_for
+from scenarios.model import facilities_for, resolve_scenario
+from scenarios.streets import scenario_area
 from scenarios.sites import check_sites
 
 
@@ -58,9 +59,11 @@ def area_instance(area, level: str, scenario="existing", year: int = 2025, minut
     -------
     dict with ``orig, dest, cost, weights, capacity, predefined, candidates, n_fixed, limit_s, evaluator``.
     """
+    scenario = resolve_scenario(area, scenario)
+    fac = facilities_for(area, scenario, year)
+    area = scenario_area(area, scenario, year)  # the scenario's streets in the year (scenarios.streets)
     ev = Evaluator.for_area(area)
     mins = float(minutes if minutes is not None else SERVICES[level].minutes)
-    fac = facilities_for(area, scenario, year)
     sites = level_sites(fac, level)
     w = children(area, level, year) if level in LEVELS else _service_demand(area, level, year)
     if candidates is None and level not in LEVELS:  # childcare: no seat assignment; gaps = beyond the norm
@@ -129,8 +132,10 @@ def build_model(key: str, inst: dict, p: int = 1, decay_kind: str = "exponential
 def _worst_trip_existing(area, level: str, scenario, year: int) -> float:
     """Seconds of the worst trip from a cell with children of ``level`` to its nearest open school
     (``inf`` if some such cell reaches none, or there is no school)."""
-    ctx = ComputeContext.for_area(area)
+    scenario = resolve_scenario(area, scenario)
     sites = level_sites(facilities_for(area, scenario, year), level)
+    area = scenario_area(area, scenario, year)
+    ctx = ComputeContext.for_area(area)
     if not len(sites):
         return float("inf")
     t = ctx.seconds(sites, "walk")
