@@ -171,8 +171,8 @@ def test_edit_makes_working_copy_compared_with_original(at, small_demo):
     assert at.session_state["scenario"] == "plan-edited" and at.session_state["compare"] == "plan"
     assert "规划方案（已修改）" in at.selectbox(key="scenario").options
     edited = at.session_state["edited"][(small_demo.name, "plan-edited")]
-    ev_new = evaluate(small_demo, edited, 2025).to_json()["levels"]["primary"]
-    ev_old = evaluate(small_demo, "plan", 2025).to_json()["levels"]["primary"]
+    ev_new = evaluate(small_demo, edited, 2025, assign="catchment").to_json()["levels"]["primary"]  # the app's rule
+    ev_old = evaluate(small_demo, "plan", 2025, assign="catchment").to_json()["levels"]["primary"]
     head = next(m.value for m in at.markdown if "规划方案（已修改） − 规划方案" in m.value)
     assert f"{ev_new['assigned'] - ev_old['assigned']:+,.0f}" in head
     assert f"{ev_new['unserved'] - ev_old['unserved']:+,.0f}" in head
