@@ -637,7 +637,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.warning": {"zh": "学位预警", "en": "Seat warning"},
     "app.seated": {"zh": "已入学（所选规则）", "en": "Seated (the rule chosen)"},
     "app.without_seat": {"zh": "无学位", "en": "Without a seat"},
-    "app.walk_assigned": {"zh": "步行时限内入学（规范核查）", "en": "Seated within the walking limit (norm check)"},
+    "app.walk_assigned": {"zh": "步行时限内入学（规范核查）", "en": "Seated in walk limit (norm check)"},
     "app.warnings_title": {"zh": "学位预警 {first}-{last}（红色：利用率 ≥ {red:.0%}；黄色：≥ {amber:.0%}）",
                            "en": "Seat warnings {first}-{last} (red: utilisation ≥ {red:.0%}; amber: ≥ {amber:.0%})"},
     "app.warnings_show": {"zh": "计算 {first}-{last} 各年预警（逐年评估）",

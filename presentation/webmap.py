@@ -112,8 +112,12 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
             "if(t){top=Math.min(s.y/3,t.getBoundingClientRect().bottom-c.getBoundingClientRect().top+4);}"
             "map.fitBounds(b,{paddingTopLeft:[0,Math.max(0,top)],animate:false});done=!!t||last===true;}}"
             "if(window.ResizeObserver){new ResizeObserver(fit).observe(map.getContainer());}"
-            # and once more at 0.3 s, whatever came before: a fit during the page's first layout kept no padding
-            "setTimeout(fit,50);setTimeout(function(){done=false;fit(true);},300);})({map});").add_to(m)
+            # and once more at 0.3 s, whatever came before: a fit during the page's first layout kept no padding;
+            # then every 0.1 s until the title is there (up to 3 s: a publication's shared data scripts load
+            # first, so its title may come after 0.3 s)
+            "setTimeout(fit,50);var n=0;setTimeout(function again(){var t=map.getContainer()"
+            ".querySelector('.hedong-title-control');done=false;fit(true);if(!t&&n++<30){setTimeout(again,100);}},300);"
+            "})({map});").add_to(m)
     m.get_root().header.add_child(folium.Element(PHONE_CSS), name="hedong_phone_css")
     Script(f"{{map}}.getContainer().style.background = '{'#f4f3ef' if tiles == 'none' else '#ffffff'}';").add_to(m)
     # metric scale bar only (the imperial line ran into the attribution), small attribution text

@@ -215,7 +215,7 @@ def _cell_text(v) -> str:
 def fitted_columns(data, column_config: dict | None = None, box_px: int = MAIN_PX, hide_index: bool = True) -> dict:
     """``column_config`` with pixel widths that fit the table into ``box_px`` when its columns' natural widths
     (header or the longest usual cell, whichever is wider) would not: the widest columns are narrowed first, to
-    no less than 64 px; their text ends in "…" and shows whole on hover. A table that fits is left as it is."""
+    no less than 48 px; their text ends in "…" and shows whole on hover. A table that fits is left as it is."""
     df = data.data if hasattr(data, "data") and not isinstance(data, pd.DataFrame) else data  # a Styler
     cfg = dict(column_config or {})
     columns = {str(c): df[c].tolist()[:400] for c in df.columns}
@@ -230,7 +230,7 @@ def fitted_columns(data, column_config: dict | None = None, box_px: int = MAIN_P
     room = box_px - 2
     if sum(natural) <= room:
         return cfg
-    lo, hi = 64.0, max(natural)
+    lo, hi = 48.0, max(natural)  # 48 px: a wide table (the per-school one has ~17 columns) still fits
     for _ in range(30):  # the cap c with sum(min(w, c)) == room, by bisection
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if sum(min(w, mid) for w in natural) <= room else (lo, mid)
