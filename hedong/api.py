@@ -96,7 +96,7 @@ def coverage(area: StudyArea, service: str, minutes: float | None = None, mode: 
     >>> area = hd.load_area("yuncheng-demo", scale=0.15)
     >>> cov = hd.coverage(area, "fitness")
     >>> sorted(cov.to_dict())[:4]
-    ['by_district', 'cohort', 'cohort_median_minutes', 'cohort_share']
+    ['by_district', 'cohort', 'cohort_by_district', 'cohort_covered']
     >>> cells = cov.to_geodataframe()
     >>> len(cells) == len(area.population) and {"minutes", "covered"} <= set(cells.columns)
     True

@@ -247,6 +247,8 @@ def test_published_maps_on_a_phone_and_the_seat_map_title(browser, small_demo, t
         for name in names:
             page.goto((out / name).as_uri())
             page.wait_for_selector(".leaflet-container", timeout=20_000)
+            # the map refits under its title once the title is drawn (after the shared data scripts)
+            page.wait_for_selector(".hedong-title-control", timeout=20_000)
             page.wait_for_timeout(900)
             over = page.evaluate(_OVERLAPS, _CONTROLS)
             if over:
