@@ -24,7 +24,7 @@ import pytest
 
 from scenario_helpers import free_port, wait_until_serving
 from tests.conftest import SMALL_SCALE
-from tests.test_browser import ARGS, CHROMIUM, ROOT, _map_frame, _shots
+from tests.test_browser import CHROMIUM, ROOT, _map_frame, _shots, browser  # noqa: F401 - the shared Chromium fixture
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,15 +34,6 @@ pytestmark = [
 ]
 
 HOSTILE = "![](http://host/beacon.png) [phish](http://host/login)"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

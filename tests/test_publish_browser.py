@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import ARGS, CHROMIUM, _shots
+from tests.test_browser import CHROMIUM, _shots, browser  # noqa: F401 - the shared Chromium fixture
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,15 +33,6 @@ def publication(small_demo, tmp_path_factory):
     out = tmp_path_factory.mktemp("pub") / "maps"
     publish(small_demo, out, lang="zh,en", services=["primary", "fitness"], years=[2027])
     return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("name", ["coverage-primary.html", "seats-2027.en.html", "life-circle.html"])
