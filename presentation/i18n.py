@@ -124,10 +124,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "page.coverage_maps": {"zh": "服务覆盖地图（{minutes}分钟圈）", "en": "Service coverage maps ({minutes}-minute circles)"},
     "page.coverage_title": {"zh": "{service}：{minutes}分钟服务圈与未覆盖人口",
                             "en": "{service}: {minutes}-minute circles and uncovered homes"},
-    "page.seat_maps": {"zh": "学位地图（{scenario}方案）：学位供给率与余缺 · 步行时限内入学比例（规范核查）",
+    "page.seat_maps": {"zh": "学位地图（方案：{scenario}）：学位供给率与余缺 · 步行时限内入学比例（规范核查）",
                        "en": "School seat maps (scenario {scenario}): seats per child and balance · seated within the "
                              "walking limit (norm check)"},
-    "page.seat_title": {"zh": "{year}年学位（{scenario}方案）", "en": "School seats {year} (scenario {scenario})"},
+    "page.seat_title": {"zh": "{year}年学位（方案：{scenario}）", "en": "School seats {year} (scenario {scenario})"},
     "page.seated": {"zh": "{minutes}分钟内入学（规范核查）", "en": "seated within {minutes} min (norm check)"},
     "page.balance": {"zh": "学位余缺", "en": "balance"},
     "page.share": {"zh": "覆盖人口比例", "en": "population covered"},
@@ -739,6 +739,13 @@ def indicator_unit(code: str | None, lang: str = "zh") -> str:
     …) as read in ``lang``; an unknown code as it is."""
     key = f"ind_unit.{code}"
     return CATALOGUE[key][lang_of(lang)] if key in CATALOGUE else ("" if code is None else str(code))
+
+
+def scenario_name(name: str, lang: str = "zh") -> str:
+    """A scenario's name as people read it: the shipped ones in words (``existing`` -> 现状 / Existing,
+    catalogue ``app.scen.<name>``), any other (a planner's own) as it is."""
+    key = f"app.scen.{name}"
+    return t(key, lang) if key in CATALOGUE else str(name)
 
 
 def cohort_label(column: str, lang: str = "zh") -> str:

@@ -49,7 +49,7 @@ from layers.families import LEVELS, LIFE_CIRCLE_SERVICES, SERVICE_COLOR, SERVICE
 from layers.plan import SCHOOL_PROGRAMME
 from presentation import controls, geojson, i18n, legends, map_scripts, styles, webmap
 from presentation import publish_shared as _shared
-from presentation.i18n import CATALOGUE, LANGS, cohort_label, display_names, indicator_unit, t
+from presentation.i18n import CATALOGUE, LANGS, cohort_label, display_names, indicator_unit, scenario_name, t
 from scenarios.catchments import catchment_layer
 from scenarios.evaluate import evaluate
 from scenarios.model import PLAN_YEARS
@@ -326,7 +326,7 @@ def add_seat_layers(m, area, scenario, year: int, ev, *, level: str = "primary",
 
     Returns ``(summary, title)`` (see :func:`seat_map`)."""
     lang = getattr(m, "_hedong_lang", "zh")
-    title = pt("seat_title", lang, year=year, scenario=getattr(scenario, "name", scenario))
+    title = pt("seat_title", lang, year=year, scenario=scenario_name(getattr(scenario, "name", scenario), lang))
     summary = {"year": year, "levels": {}}
     levels = [lv for lv in LEVELS if lv in ev.levels]
     shown = level if level in levels else levels[0]
@@ -463,7 +463,7 @@ def _index_html(area, scenario, lang, coverage, seats, indicators, files, life=N
     lvl_heads = "".join(f"<th>{esc(SERVICES[lv].label(lang))}</th>" for lv in LEVELS)
     hdr = [t(f"col.{k}", lang) for k in ("service", "minutes", "covered", "median", "uncovered", "year", "indicator",
                                           "unit", "2020", "target", "now", "status", "note")]
-    seat_sec = (f'<h2>{esc(pt("seat_maps", lang, scenario=scenario))}</h2><table><tr><th>{hdr[5]}</th>{lvl_heads}</tr>'
+    seat_sec = (f'<h2>{esc(pt("seat_maps", lang, scenario=", ".join(scenario_name(x.strip(), lang) for x in str(scenario).split(","))))}</h2><table><tr><th>{hdr[5]}</th>{lvl_heads}</tr>'
                 f"{seat_rows}</table>") if seats else ""
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">{GENERATOR_META}{_manifest_meta(files)}<title>{esc(pt("index_title", lang))} — {esc(area.name)}</title>

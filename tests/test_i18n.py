@@ -37,7 +37,7 @@ def test_every_key_has_zh_and_en_with_the_same_placeholders():
 def test_fallback_and_formatting():
     assert t("boundary", "zh") == "研究范围边界" and t("boundary", "en") == "Study-area boundary"
     assert t("boundary", "fr") == t("boundary", "en") == t("boundary", None)  # any other language reads English
-    assert t("page.seat_title", "en", year=2025, scenario="plan") == "School seats 2025 (scenario plan)"
+    assert t("page.seat_title", "en", year=2025, scenario="Plan") == "School seats 2025 (scenario Plan)"
     with pytest.raises(KeyError):
         t("no.such.key", "zh")
 
@@ -96,3 +96,17 @@ def test_no_inline_translation_dicts_left(path):
     src = "\n".join(f.read_text(encoding="utf-8") for f in _with_webapp(path))
     assert not re.search(r'\{"zh": [^{}]*"en": [^{}]*\}\[', src), "an inline {'zh':…, 'en':…}[lang] dict"
     assert "TEXT = {" not in src and "UI = {" not in src
+
+
+def test_a_shipped_scenario_is_named_in_words_on_published_seat_maps(small_demo):
+    """The published seat map's title named the scenario by its code ("2025年学位（plan方案）"); it now reads
+    as the app does (规划方案 / Plan), and a planner's own scenario keeps its name."""
+    from presentation.i18n import scenario_name
+    from presentation.publish import seat_map
+
+    assert scenario_name("plan", "zh") == "规划方案" and scenario_name("existing", "en") == "Existing"
+    assert scenario_name("我的方案1", "zh") == "我的方案1"
+    for lang, word in (("zh", "规划方案"), ("en", "Plan")):
+        m, _ = seat_map(small_demo, "plan", 2025, lang=lang)
+        html = m.get_root().render()
+        assert word in html and "（plan方案）" not in html and "(scenario plan)" not in html

@@ -13,7 +13,7 @@ from demo.yuncheng import scale_from_env
 from gis.areas import BUILTIN_AREAS, load_area, load_area_cached
 from layers.errors import InputError
 from layers.families import LEVELS, SERVICES
-from presentation.i18n import CATALOGUE, LANGS, app_key, t
+from presentation.i18n import LANGS, app_key, scenario_name, t
 from scenarios import store
 from scenarios.model import PLAN_YEARS, available_names, resolve_scenario, shipped_names
 from webapp.markdown import md
@@ -109,8 +109,7 @@ def scenario_label(name: str, lang_: str | None = None, working=None) -> str:
     kept for callers that pass the session's working copies; any ``-edited`` name is labelled so."""
     if name.endswith(EDITED_SUFFIX) and len(name) > len(EDITED_SUFFIX):
         return tr("edited_name", lang_, name=scenario_label(name[: -len(EDITED_SUFFIX)], lang_))
-    key = f"app.scen.{name}"
-    return t(key, lang_ or lang()) if key in CATALOGUE else name
+    return scenario_name(name, lang_ or lang())
 
 
 def get_scenario(a, name: str):
