@@ -313,10 +313,11 @@ def _b64(a: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode("ascii")
 
 
-def place_payload(area, cell_minutes: dict, display: str = "wgs84", lang: str = "zh") -> dict:
-    """The compact data behind the offline "my place" click: cell centres (lon/lat x 1e5 as little-endian
-    int32) and, per service, whole minutes to the nearest facility (uint8, :data:`NO_MINUTES` = not
-    reachable), base64 — about 10 bytes per cell for seven services.
+def place_payload(area, cell_minutes: dict, display: str = "wgs84") -> dict:
+    """The compact data behind the offline "my place" click, the same in every language (a publication
+    shares it between its languages; the words are :func:`place_text`): cell centres (lon/lat x 1e5 as
+    little-endian int32) and, per service, whole minutes to the nearest facility (uint8,
+    :data:`NO_MINUTES` = not reachable), base64 — about 10 bytes per cell for seven services.
 
     Parameters
     ----------
@@ -332,12 +333,17 @@ def place_payload(area, cell_minutes: dict, display: str = "wgs84", lang: str = 
         m = np.asarray(mins, float)
         # round to whole minutes, but never round a time up across a band edge the reader checks
         b = np.where(np.isfinite(m) & (m < NO_MINUTES - 0.5), np.floor(m + 0.5), NO_MINUTES).astype("<u1")
-        label = SERVICES[s].label(lang) if s in SERVICES else s
-        services.append({"key": s, "label": _html.escape(label), "m": _b64(b)})
+        services.append({"key": s, "m": _b64(b)})
     return {"lon": _b64(np.round(np.asarray(lon) * 1e5).astype("<i4")),
             "lat": _b64(np.round(np.asarray(lat) * 1e5).astype("<i4")), "scale": 1e5,
             "services": services, "bands": [5, 10, 15], "no": NO_MINUTES,
-            "maxd_m": float(max(300.0, 1.5 * float(area.cell_size or 100.0))),
+            "maxd_m": float(max(300.0, 1.5 * float(area.cell_size or 100.0)))}
+
+
+def place_text(area, services, lang: str = "zh") -> dict:
+    """The words of the "my place" pop-up in ``lang`` (HTML-escaped): the label of each of ``services``
+    (the order of :func:`place_payload`'s) and the pop-up's headings and note."""
+    return {"labels": [_html.escape(SERVICES[s].label(lang) if s in SERVICES else s) for s in services],
             "text": {k: _html.escape(t(f"place.{k}", lang, size=float(area.cell_size or 100.0)))
                      for k in ("title", "service", "minutes", "nohome", "note")}}
 
@@ -419,13 +425,14 @@ def street_features(area, display: str) -> tuple[dict, dict, tuple[dict, dict]]:
     return named, plain, ({}, {})
 
 
-def route_payload(area, display: str = "wgs84", lang: str = "zh", services=None) -> dict:
-    """The data behind the offline walking routes of a published map's "my place" click: the walking
-    network's nodes (lon/lat x 1e5, int32) and per service the shortest-path tree to its nearest
-    facility (:func:`accessibility.place.service_tree`): each node's next node towards it (int32; -1
-    where the route leaves the street for the facility, -2 where none is reachable), the facility
-    at each such root node, and the facilities' positions and names (escaped), base64 as
-    :func:`place_payload`."""
+def route_payload(area, display: str = "wgs84", services=None) -> dict:
+    """The data behind the offline walking routes of a published map's "my place" click, the same in
+    every language (a publication writes it once, ``data/routes-<display>.js``): the walking network's
+    nodes (lon/lat x 1e5, int32) and per service the shortest-path tree to its nearest facility
+    (:func:`accessibility.place.service_tree`): each node's next node towards it (int32; -1 where the
+    route leaves the street for the facility, -2 where none is reachable), the facility at each such
+    root node and the facilities' positions, base64 as :func:`place_payload`. The services' labels
+    and the facilities' names are :func:`route_names` (one small file per language)."""
     out, xy = [], None
     for s in (services or list(SERVICES)):
         net, tree, fac = service_tree(area, s, "walk")
@@ -441,9 +448,19 @@ def route_payload(area, display: str = "wgs84", lang: str = "zh", services=None)
         fx, fy = fpts.x.to_numpy(), fpts.y.to_numpy()
         if display == "gcj02":
             fx, fy = wgs84_to_gcj02(fx, fy)
-        names = [_html.escape(str(n)) for n in display_names(fac, lang)] if len(fac) else []
-        out.append({"key": s, "label": _html.escape(SERVICES[s].label(lang)), "color": SERVICE_COLOR.get(s, "#3366cc"),
+        out.append({"key": s, "color": SERVICE_COLOR.get(s, "#3366cc"),
                     "pred": _b64(pred), "roots": {str(int(r)): int(tree.facility[r]) for r in roots},
-                    "fx": np.round(fx, 5).tolist(), "fy": np.round(fy, 5).tolist(), "names": names})
+                    "fx": np.round(fx, 5).tolist(), "fy": np.round(fy, 5).tolist()})
     return {"lon": _b64(np.round(np.asarray(xy[0]) * 1e5).astype("<i4")),
             "lat": _b64(np.round(np.asarray(xy[1]) * 1e5).astype("<i4")), "scale": 1e5, "services": out}
+
+
+def route_names(area, lang: str = "zh", services=None) -> dict:
+    """The words of :func:`route_payload` in ``lang``: per service (same order) its label and the names
+    of its facilities (HTML-escaped; index = the facility numbers of ``roots``)."""
+    out = []
+    for s in (services or list(SERVICES)):
+        fac = service_tree(area, s, "walk")[2]
+        out.append({"key": s, "label": _html.escape(SERVICES[s].label(lang)),
+                    "names": [_html.escape(str(n)) for n in display_names(fac, lang)] if len(fac) else []})
+    return {"lang": lang, "services": out}

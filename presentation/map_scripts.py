@@ -19,7 +19,7 @@ from layers.errors import InputError
 from layers.families import FAMILIES
 from presentation import assets as _assets
 from presentation.controls import Control, Script, control_js
-from presentation.geojson import coverage_overlays, place_payload
+from presentation.geojson import coverage_overlays, place_payload, place_text
 from presentation.i18n import t
 from presentation.legends import legend_div, overview_legend_blocks
 from presentation.styles import BOX_STYLE, TILES, display_crs, tile_specs
@@ -163,7 +163,7 @@ def layers_script(scratch: folium.Map, *, collapsed: bool = True) -> str:
 
 
 _PLACE_JS = """
-(function(map, D){
+(function(map, D, T){
   function dec(b){var s=atob(b),a=new Uint8Array(s.length);for(var i=0;i<s.length;i++)a[i]=s.charCodeAt(i);return a;}
   var lon=new Int32Array(dec(D.lon).buffer), lat=new Int32Array(dec(D.lat).buffer);
   var mins=D.services.map(function(s){return dec(s.m);});
@@ -171,21 +171,22 @@ _PLACE_JS = """
     var x=e.latlng.lng*D.scale, y=e.latlng.lat*D.scale, kx=Math.cos(e.latlng.lat*Math.PI/180), best=-1, bd=Infinity;
     for(var i=0;i<lon.length;i++){var dx=(lon[i]-x)*kx, dy=lat[i]-y, d=dx*dx+dy*dy; if(d<bd){bd=d;best=i;}}
     var dm=Math.sqrt(bd)/D.scale*111320, h;
-    if(best<0||dm>D.maxd_m){h='<div class="hedong-place">'+D.text.nohome+'</div>';}
+    if(best<0||dm>D.maxd_m){h='<div class="hedong-place">'+T.text.nohome+'</div>';}
     else{
-      h='<div class="hedong-place"><b>'+D.text.title+'</b><table style="border-collapse:collapse;margin-top:4px">'
-        +'<tr><th style="text-align:left;padding-right:8px">'+D.text.service+'</th><th style="padding:0 6px">'+D.text.minutes+'</th>'
+      h='<div class="hedong-place"><b>'+T.text.title+'</b><table style="border-collapse:collapse;margin-top:4px">'
+        +'<tr><th style="text-align:left;padding-right:8px">'+T.text.service+'</th><th style="padding:0 6px">'+T.text.minutes+'</th>'
         +D.bands.map(function(b){return '<th style="padding:0 4px">&le;'+b+'</th>';}).join('')+'</tr>';
       for(var k=0;k<D.services.length;k++){
         var v=mins[k][best], ok=v!==D.no;
-        h+='<tr><td style="padding-right:8px">'+D.services[k].label+'</td><td style="text-align:right;padding:0 6px">'
+        h+='<tr><td style="padding-right:8px">'+T.labels[k]+'</td><td style="text-align:right;padding:0 6px">'
           +(ok?v:'&mdash;')+'</td>'+D.bands.map(function(b){return '<td style="text-align:center">'+(ok&&v<=b?'&#10004;':'&middot;')+'</td>';}).join('')+'</tr>';
       }
-      h+='</table><div style="color:#666;font-size:11px;margin-top:4px">'+D.text.note+'</div></div>';
+      h+='</table><div style="color:#666;font-size:11px;margin-top:4px">'+T.text.note+'</div></div>';
     }
     L.popup({maxWidth:360}).setLatLng(e.latlng).setContent(h).openOn(map);
-    // the walking routes to the nearest facility of each service (a publication's data/routes-*.js)
-    var RT=window.HEDONG_ROUTES;
+    // the walking routes to the nearest facility of each service: a publication's data/routes-<display>.js
+    // (the same in every language) and data/route-names-<lang>.js (the labels and names in this one)
+    var RT=window.HEDONG_ROUTES, RN=window.HEDONG_ROUTE_NAMES;
     if(window.hedongRoutes){map.removeLayer(window.hedongRoutes);window.hedongRoutes=null;}
     if(!RT||best<0||dm>D.maxd_m){return;}
     if(!RT.nx){RT.nx=new Int32Array(dec(RT.lon).buffer);RT.ny=new Int32Array(dec(RT.lat).buffer);}
@@ -199,13 +200,13 @@ _PLACE_JS = """
       while(n<RT.nx.length){pts.push([RT.ny[a]/RT.scale,RT.nx[a]/RT.scale]); if(s.P[a]<0){break;} a=s.P[a]; n++;}
       var f=s.roots[a]; if(f===undefined){return;}
       pts.push([s.fy[f],s.fx[f]]);
-      var v=mins[k]?mins[k][best]:D.no;
+      var v=mins[k]?mins[k][best]:D.no, W=RN&&RN.services[k]&&RN.services[k].key===s.key?RN.services[k]:null;
       L.polyline(pts,{color:s.color,weight:4,opacity:0.85,className:'hedong-route'})
-        .bindTooltip(s.label+': '+s.names[f]+(v!==D.no?' · '+v+' min':'')).addTo(g);
+        .bindTooltip((W?W.label+': '+W.names[f]:s.key)+(v!==D.no?' · '+v+' min':'')).addTo(g);
     });
     g.addTo(map); window.hedongRoutes=g;
   });
-})({map}, %s);
+})({map}, %s, %s);
 """
 
 
@@ -222,12 +223,14 @@ def add_place_finder(m: folium.Map, area, cell_minutes: dict, *, lang: str | Non
     key = (display_crs(m), lang)
     code = cache.get(key) if cache is not None else None
     if code is None:
-        data = place_payload(area, cell_minutes, key[0], lang)
-        payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
-        code = _PLACE_JS % payload
+        payload = cache.get(("payload", key[0])) if cache is not None else None
+        if payload is None:  # the numbers: the same in every language (a publication shares them)
+            payload = json.dumps(place_payload(area, cell_minutes, key[0]), ensure_ascii=False).replace("</", "<\\/")
+        words = json.dumps(place_text(area, list(cell_minutes), lang), ensure_ascii=False).replace("</", "<\\/")
+        code = _PLACE_JS % (payload, words)
         if cache is not None:
             cache[key] = code
-            cache[("payload", *key)] = payload  # a publication shares it (presentation.publish_shared)
+            cache[("payload", key[0])] = payload  # a publication shares it (presentation.publish_shared)
     Script(code).add_to(m)
     Control(f'<div style="{BOX_STYLE}max-width:260px;font-size:11px">{_html.escape(t("place.hint", lang))}</div>',
              position="bottomleft", css_class="hedong-place-hint").add_to(m)

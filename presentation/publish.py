@@ -673,8 +673,9 @@ def publish(area, out_dir, scenario=None, lang="zh", *, minutes: float | None = 
         Called with the result (files and ``bytes``) once every file is built, before any is moved
         into place (the CLI prints the size there).
     share : bool
-        Write Leaflet, the streets, the "my place" data and the cells' squares once into ``data/``
-        (:mod:`presentation.publish_shared`) instead of into every map.
+        Write Leaflet, the streets, the "my place" data, the walking routes, the cells' squares and the
+        shapes of every layer once into ``data/`` (:mod:`presentation.publish_shared`) instead of into
+        every map: a second language then adds only its words.
 
     Returns
     -------
@@ -714,7 +715,8 @@ def publish(area, out_dir, scenario=None, lang="zh", *, minutes: float | None = 
     def page(m, fn, lg):
         html = _offline_page(m, area, place, lg, place_cache)
         if shared is not None:
-            html = shared.apply(html, _shared_texts(area, place_cache, lg, styles.TILES.get(tiles, {}).get("display", "wgs84")))
+            html = shared.apply(html, _shared_texts(area, place_cache, lg, styles.TILES.get(tiles, {}).get("display", "wgs84")),
+                                lang=lg, page=fn)
         (tmp / fn).write_text(html, encoding="utf-8")
 
     def step(fn):
@@ -727,11 +729,13 @@ def publish(area, out_dir, scenario=None, lang="zh", *, minutes: float | None = 
     try:
         for lg in langs:
             coverage, seats, lang_files, life = [], [], [], None
-            if shared is not None:  # the walking routes of the "my place" click, one file per language
+            if shared is not None:  # the walking routes of the "my place" click: once, their words per language
                 display = styles.TILES.get(tiles, {}).get("display", "wgs84")
-                shared.set_global(f"routes-{display}-{lg}.js", "HEDONG_ROUTES",
-                                  json.dumps(geojson.route_payload(area, display, lg), ensure_ascii=False,
-                                             separators=(",", ":")).replace("</", "<\\/"))
+                if f"routes-{display}.js" not in shared.globals:
+                    shared.set_global(f"routes-{display}.js", "HEDONG_ROUTES",
+                                      _js_literal(geojson.route_payload(area, display)))
+                shared.set_global(f"route-names-{lg}.js", "HEDONG_ROUTE_NAMES",
+                                  _js_literal(geojson.route_names(area, lg)), lang=lg)
             if life_circle:
                 m, summ = life_circle_map(area, minutes=minutes, mode=mode, lang=lg, tiles=tiles)
                 fn = _file_name("life-circle", lg, langs)
@@ -768,6 +772,11 @@ def publish(area, out_dir, scenario=None, lang="zh", *, minutes: float | None = 
             files += [{"file": idx, "kind": "index", "lang": lg, "_links": links,
                        "_args": (coverage, seats, inds, life)}] + lang_files
             step(idx)
+        if shared is not None:  # which shared geometry file each shape is in is known now
+            for f in files:
+                if f["kind"] != "index":
+                    p = tmp / f["file"]
+                    p.write_text(shared.finish_page(p.read_text(encoding="utf-8"), f["file"]), encoding="utf-8")
         data_rows = shared.write(tmp) if shared is not None else []
         files += data_rows
         for f in files:  # the indexes last: they carry the manifest of every file
@@ -803,13 +812,18 @@ def publish(area, out_dir, scenario=None, lang="zh", *, minutes: float | None = 
     return {**result, "seconds": round(time.perf_counter() - t0, 2)}
 
 
+def _js_literal(data) -> str:
+    """``data`` as a JS literal safe inside ``<script>`` (no ``</``)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
 def _shared_texts(area, place_cache: dict, lang: str, display: str = "wgs84") -> dict:
     """The texts a published page shares (name -> text): the streets of the display datum, the "my
     place" payload of the language."""
     out = {f"streets-{display}-{i}": text for i, text in enumerate(webmap.street_texts(area, display))}
-    pay = place_cache.get(("payload", display, lang))
-    if pay:
-        out[f"place-{display}-{lang}"] = pay
+    pay = place_cache.get(("payload", display))
+    if pay:  # the numbers of "my place", the same in every language
+        out[f"place-{display}"] = pay
     return out
 
 
