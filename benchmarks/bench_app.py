@@ -352,9 +352,16 @@ def main(argv=None) -> int:
                     rec("optimise: solver's own time", solve_s)
                     goto_page(page, "发布地图")
                     settled(page, maps=0)
-                    t_pub = timed(page, lambda: page.locator(".st-key-make_zip button").click(), maps=0)
-                    page.locator(".st-key-download_zip").wait_for(timeout=900_000)
-                    rec("publish (zip)", t_pub)
+                    def publish_zip():
+                        # done when the download button is there; an error on the page ends the wait at
+                        # once (publishing the edited working copy by name once failed and the bench
+                        # waited out its 900 s)
+                        page.locator(".st-key-make_zip button").click()
+                        page.locator(".st-key-download_zip, [data-testid='stException']").first.wait_for(timeout=900_000)
+                        if page.locator("[data-testid='stException']").count():
+                            raise RuntimeError("publish failed: " + page.locator("[data-testid='stException']")
+                                               .first.inner_text()[:300])
+                    rec("publish (zip)", timed(page, publish_zip, maps=0))
                     page.close()
                 finally:
                     app.stop()

@@ -648,9 +648,10 @@ def publish(area, out_dir, scenario=None, lang="zh", *, minutes: float | None = 
         Target folder. It must not exist, be empty, or hold an earlier publication
         (:func:`check_out_dir`): anything else is refused. Each map is moved into place atomically;
         only the files the earlier publication wrote are replaced or removed, the rest is kept.
-    scenario : str or list of str, optional
+    scenario : str, Scenario or list of them, optional
         Scenario(s) of the seat maps (default ``plan`` when the area has projects, else ``existing``);
-        several give ``seats-<scenario>-<year>.html``. The coverage and life-circle maps show the
+        several give ``seats-<scenario>-<year>.html``. Names are shipped or stored scenarios; a
+        :class:`scenarios.model.Scenario` is published as it is (the app's edited working copy). The coverage and life-circle maps show the
         area's existing facilities.
     lang : str or list of str
         ``zh``, ``en`` or both (``"zh,en"``): the first language's files keep their names, the others
@@ -691,6 +692,12 @@ def publish(area, out_dir, scenario=None, lang="zh", *, minutes: float | None = 
     langs = parse_list(lang, LANGS, "lang") or ["zh"]
     t0 = time.perf_counter()
     out_dir = check_out_dir(out_dir).resolve()
+    if scenario is not None and not isinstance(scenario, str):  # Scenario objects (the app's working copies)
+        seq = list(scenario) if isinstance(scenario, (list, tuple)) else [scenario]
+        objs = {x.name: x for x in seq if not isinstance(x, str) and hasattr(x, "name")}
+        scenario = [x if isinstance(x, str) else getattr(x, "name", str(x)) for x in seq]
+    else:
+        objs = {}
     scenarios = parse_list(scenario) or ["plan" if _has_scenarios(area) else "existing"]
     services = parse_list(services, list(SERVICES), "service") or list(SERVICES)
     years = [int(y) for y in years]
@@ -756,8 +763,8 @@ def publish(area, out_dir, scenario=None, lang="zh", *, minutes: float | None = 
                 for year in years:
                     ev = evs.get((scn, year))
                     if ev is None:
-                        ev = evs[(scn, year)] = evaluate(area, scn, int(year), assign="catchment")
-                    m, summ = seat_map(area, scn, year, ev=ev, lang=lg, tiles=tiles)
+                        ev = evs[(scn, year)] = evaluate(area, objs.get(scn, scn), int(year), assign="catchment")
+                    m, summ = seat_map(area, objs.get(scn, scn), year, ev=ev, lang=lg, tiles=tiles)
                     base = f"seats-{year}" if len(scenarios) == 1 else f"seats-{_slug(scn)}-{year}"
                     fn = _file_name(base, lg, langs)
                     page(m, fn, lg)

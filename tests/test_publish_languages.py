@@ -137,3 +137,20 @@ def test_shared_shapes_draw_the_same_layers(small_demo, tmp_path):
                 == re.findall(r"<b>[^<]*</b>", il.split("</head>")[-1]))
     assert n > 100
     assert inline["bytes"] > shared["bytes"]
+
+
+def test_publishes_an_edited_working_copy(small_demo, tmp_path):
+    """The app's Publish page with an edited scenario (a working copy, ``plan-edited``, stored nowhere):
+    by name it is unknown; given as the scenario itself it is published (the page once failed here and
+    offered no download)."""
+    from layers.errors import UnknownScenarioError
+    from scenarios.model import resolve_scenario
+
+    edited = resolve_scenario(small_demo, "plan").copy("plan-edited")
+    kw = dict(services=["primary"], years=YEARS_PICKED, life_circle=False, dry_run=True)
+    with pytest.raises(UnknownScenarioError):
+        publish.publish(small_demo, tmp_path / "a", scenario=["plan-edited"], **kw)
+    res = publish.publish(small_demo, tmp_path / "b", scenario=[edited], **kw)
+    assert res["scenarios"] == ["plan-edited"]
+    assert [f["file"] for f in res["files"] if f["kind"] == "seats"] == ["seats-2027.html"]
+    assert publish.publish(small_demo, tmp_path / "c", scenario=edited, **kw)["scenario"] == "plan-edited"

@@ -194,11 +194,13 @@ def indicators_cached(spec: str, scale: float, lang: str):
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def publish_cached(spec: str, scale: float, skey: str, lang: str, _scen=None, langs: tuple = (),
-                   years: tuple = (), scenarios: tuple = ()) -> bytes:
+                   years: tuple = (), scenarios: tuple = (), _scens: tuple = ()) -> bytes:
     """The published maps of the area as a zip (same as ``hedong publish``): in ``langs`` (default
-    ``lang``), for the seat-map ``years`` (default all) and ``scenarios`` (default the current one)."""
+    ``lang``), for the seat-map ``years`` (default all) and ``scenarios`` (their cache keys,
+    :func:`webapp.state.scenario_key`; ``_scens`` the scenarios themselves, working copies included;
+    default the current one, ``_scen``)."""
     kw = {"years": list(years)} if years else {}
-    scen = list(scenarios) or getattr(_scen, "name", None)
+    scen = list(_scens) or _scen
     return pub.publish_zip(get_area(spec, scale), scenario=scen, lang=list(langs) or lang, **kw)
 
 

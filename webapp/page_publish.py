@@ -10,7 +10,7 @@ from presentation.i18n import LANGS
 from presentation.publish import YEARS
 from scenarios.model import list_scenarios
 from webapp.cached import publish_cached
-from webapp.state import area, area_spec, current_scenario, demo_scale, lang, scenario_key, tr
+from webapp.state import area, area_spec, current_scenario, demo_scale, get_scenario, lang, scenario_key, tr
 
 
 def page_publish():
@@ -30,9 +30,13 @@ def page_publish():
     years = c3.multiselect(tr("publish_years"), list(YEARS), default=list(YEARS), key="publish_years")
     if st.button(tr("make_zip"), key="make_zip", disabled=not langs):
         with st.spinner("…"):
+            # the scenarios themselves, not their names: an edited working copy ("plan-edited") is no
+            # stored scenario, and publishing it by name failed (the page then offered no download)
+            chosen = [get_scenario(a, n) for n in scens]
             st.session_state["zip"] = publish_cached(area_spec(), demo_scale(), scenario_key(scen), lang(), _scen=scen,
                                                      langs=tuple(langs), years=tuple(sorted(years)),
-                                                     scenarios=tuple(scens))
+                                                     scenarios=tuple(scenario_key(x) for x in chosen),
+                                                     _scens=tuple(chosen))
     if st.session_state.get("zip"):
         z = st.session_state["zip"]
         st.caption(f"zip: {len(z) / 1e6:.1f} MB")
