@@ -60,7 +60,14 @@ def legend_div(blocks: list[str], lang: str, compact: bool = False) -> str:
         style = f"{BOX_STYLE}font-size:11px;padding:4px 7px;max-width:300px;max-height:45vh;overflow:auto"
     else:
         style = f"{BOX_STYLE}max-width:280px;max-height:60vh;overflow:auto"
-    return f'<div class="hedong-legend" style="{style}">{body}</div>'
+    # On a phone the published maps show only this button until it is tapped (presentation.publish's
+    # PHONE_CSS hides the legend and shows the button at <= 400 px); elsewhere it is never shown.
+    toggle = (f'<button type="button" class="hedong-legend-toggle" style="display:none;{BOX_STYLE}'
+              'font-size:12px;font-weight:600;cursor:pointer;margin-left:auto" '
+              """onclick="var c=this.parentNode;c.classList.toggle('hedong-legend-open');"""
+              """this.setAttribute('aria-expanded',c.classList.contains('hedong-legend-open'))" """
+              f'aria-expanded="false">{esc(t("legend", lang))}</button>')
+    return f'{toggle}<div class="hedong-legend" style="{style}">{body}</div>'
 
 
 def add_legend(m: folium.Map, blocks: list[str], *, position: str = "bottomright", compact: bool = False) -> None:

@@ -586,14 +586,17 @@ def _offline_page(m, area, place: dict, lang: str, cache: dict | None = None) ->
 
 
 #: The published maps on a phone (<= 400 px wide): the title keeps clear of the zoom buttons and the
-#: layer switch (left column), the legend and the "click anywhere" hint share the bottom edge side by
-#: side, each scrolling within its box rather than covering the other (checked by element boxes in
-#: tests/test_publish_browser.py at 390 px).
+#: layer switch (left column), the legend is folded into its "图例 / Legend" button (a tap opens it:
+#: open, it covered a fifth of the map's best part) and, open, shares the bottom edge with the "click
+#: anywhere" hint side by side, each scrolling within its box rather than covering the other (checked
+#: by element boxes in tests/test_publish_browser.py at 390 px).
 PHONE_CSS = """<style>@media (max-width: 400px){
 .hedong-title-control{max-width:calc(100vw - 74px)!important;margin-left:0!important}
 .hedong-title-control>div{max-width:none!important;max-height:28vh;overflow:auto;font-size:11px!important}
-.hedong-legend-control{max-width:54vw!important}
+.hedong-legend-control{max-width:54vw!important;display:flex;flex-direction:column;align-items:flex-end;gap:3px}
 .hedong-legend-control>div{max-width:none!important;max-height:36vh;overflow:auto;font-size:10px!important}
+.hedong-legend-toggle{display:block!important}
+.hedong-legend-control:not(.hedong-legend-open)>.hedong-legend{display:none!important}
 .hedong-place-hint{max-width:38vw!important}
 .leaflet-control-attribution{max-width:52vw!important}
 .hedong-place-hint>div{max-width:none!important;font-size:10px!important}
