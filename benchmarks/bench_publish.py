@@ -105,7 +105,7 @@ def time_unions(area, log) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", type=float, default=1.0, help="demo scale (1 = the default demo)")
-    ap.add_argument("--lang", default="zh", choices=["zh", "en"])
+    ap.add_argument("--lang", default="zh", choices=["zh", "en", "zh,en"])
     ap.add_argument("--repeat", type=int, default=1, help="publish runs on the same area (the first is cold)")
     ap.add_argument("--no-union", action="store_true", help="skip the union comparison")
     ap.add_argument("--json", action="store_true", help="print the results as JSON (the log goes to stderr)")

@@ -28,8 +28,11 @@ from scenarios.model import resolve_scenario
 def register(sub) -> None:
     """Add the ``publish`` command to the ``hedong`` parser."""
     p = sub.add_parser("publish", help="write standalone offline HTML maps and an index.html",
-                       description="Write standalone HTML maps (Leaflet inlined, vector only, no CDN): the "
-                                   "coverage map of each service, the school seat map per year and index.html.")
+                       description="Write standalone HTML maps (vector only, no CDN, open offline from the "
+                                   "folder): the coverage map of each service, the life-circle map, the school "
+                                   "seat map per year and index.html. What the maps share (Leaflet, streets, "
+                                   "cells, 'my place' minutes, walking routes, the layers' shapes) is written "
+                                   "once into OUT/data/; keep the folder whole.")
     add_area_argument(p)
     p.add_argument("--scenario", default=None,
                    help="scenario(s) of the seat maps, comma-separated (default: plan when the area has projects, "
@@ -39,7 +42,7 @@ def register(sub) -> None:
                         "notes and photos you added stay)")
     p.add_argument("--lang", default="zh",
                    help="map language(s): zh, en or zh,en (the first keeps the plain file names, the other gets "
-                        ".en.html / .zh.html; default zh)")
+                        ".en.html / .zh.html; default zh); a second language adds only its words: data/ is shared")
     p.add_argument("--years", default=None,
                    help=f"seat-map years, comma-separated (default {YEARS[0]}-{YEARS[-1]})")
     p.add_argument("--services", default=None,
