@@ -154,3 +154,13 @@ def test_publishes_an_edited_working_copy(small_demo, tmp_path):
     assert res["scenarios"] == ["plan-edited"]
     assert [f["file"] for f in res["files"] if f["kind"] == "seats"] == ["seats-2027.html"]
     assert publish.publish(small_demo, tmp_path / "c", scenario=edited, **kw)["scenario"] == "plan-edited"
+
+
+@pytest.mark.slow  # the full demo in two languages: about 90 s
+def test_full_demo_in_both_languages_within_budget(full_demo, tmp_path):
+    """Issue 26: the demo's whole publication in Chinese and English is at most 15 MB, every map at most
+    5 MB (the README gives the measured figures)."""
+    res = publish.publish(full_demo, tmp_path / "maps", lang="zh,en", dry_run=True)
+    assert res["bytes"] <= 15_000_000, res["bytes"]
+    assert res["largest_map_bytes"] <= 5_000_000
+    assert len([f for f in res["files"] if f["file"].startswith("data/routes-")]) == 1
