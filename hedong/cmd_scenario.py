@@ -640,7 +640,8 @@ def cmd_move(args) -> int:
     if (args.lon is None) != (args.lat is None):
         raise InputError("give both --lon and --lat", field="lon")
     if args.lon is not None:  # before taking the lock: this may build the street network
-        check_site(area, args.lon, args.lat, field="--lon/--lat")
+        # the one site check (scenarios.sites): boundary and a street front, the scenario's added streets counting
+        check_site(area, args.lon, args.lat, field="--lon/--lat", scenario=resolve_scenario(area, args.dst))
     changed = []
 
     def edit(s):

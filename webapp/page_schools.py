@@ -18,6 +18,7 @@ from presentation.i18n import display_names, subtype_label, t
 from scenarios import store
 from scenarios.compare import action_diff, delta
 from scenarios.model import PLAN_YEARS, YEAR_MAX, YEAR_MIN, facilities_for, save_scenario
+from scenarios.sites import check_site
 from scenarios.streets import check_street_edits, street_rows
 from webapp.cached import (edit_layers_cached, edit_map_cached, enrolment_cached, evaluation_cached, gains_base_cached,
                            gains_layers_cached, projects_wgs84_cached, seat_layers_cached, seat_map_base_cached)
@@ -324,6 +325,10 @@ def edit_section(a, scen):
         if st.button(tr("apply"), key="edit_apply", type="primary"):
             try:
                 new = working_copy(a, scen)
+                if (round(float(lon), 6), round(float(lat), 6)) != (round(float(row.geometry.x), 6),
+                                                                    round(float(row.geometry.y), 6)):
+                    # the one site check of every path (scenarios.sites): inside the area, a street front
+                    check_site(a, lon, lat, field=f"{tr('lon')}/{tr('lat')}", scenario=new)
                 # Scenario edits return a new scenario (scenarios.model.Scenario is immutable)
                 new = (new.move(pid, lon, lat, crs="EPSG:4326").set_year(pid, int(yr))
                        .set_seats(pid, **{cap_col: int(seats)}))
