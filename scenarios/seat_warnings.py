@@ -4,7 +4,7 @@ A subdistrict's warning reads its seat balance, which needs no assignment: utili
 enrolment (children of the level living there) ÷ the seats of the schools open in it that year.
 A school's warning reads its pupils under the run's rule (``assign``): with ``catchment`` (划片,
 the default) the children seated in it by the catchment assignment, with ``walk`` those seated
-within the norm walking limit — one rule per run, never a mix.
+within the level's walking minutes — one rule per run, never a mix.
 
 Levels (named constants, so a bureau with other thresholds changes them in one place):
 
