@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from accessibility.norm_check import norm_radius_m
 from accessibility.params import check_count, check_minutes
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
 from gis.io import write_csv_atomic
@@ -65,8 +66,8 @@ def _add_assign(p) -> None:
                         "划片) — each child seated in a school of its own district with room, no walking cut-off; "
                         "walk — seated only within the level's walking minutes. Both rules also report the norm "
                         "check (规范核查, key norm_check: children within the standard's network distance in metres — "
-                        "primary 500 m, junior 1,000 m, kindergarten 300 m — of an open school) and the walking-minutes "
-                        "view (key walk_check)")
+                        + ", ".join(f"{lv} {norm_radius_m(lv):,.0f} m" for lv in LEVELS if norm_radius_m(lv)) +
+                        " — of an open school) and the walking-minutes view (key walk_check)")
 
 
 def register(subparsers) -> None:
