@@ -107,13 +107,17 @@ def norm_share(area, level: str, facilities=None, demand=None) -> dict | None:
     d = level_distance_m(area, lv, facilities)
     within = dem * (d <= radius)
     names = area.district_names()
-    did = pop["district_id"].astype(str).to_numpy()
-    did = np.where(np.isin(did, list(names)), did, "")
-    g = pd.DataFrame({"district_id": did, "demand": dem, "within": within}).groupby("district_id", sort=False).sum()
-    order = [k for k in names if k in g.index] + ([""] if "" in g.index and g.loc[""].demand > 0 else [])
-    rows = [{"district": names.get(k, "(outside districts)"), "district_id": k, "demand": _whole(g.loc[k].demand),
-             "within": _whole(g.loc[k].within),
-             "share": float(g.loc[k].within / g.loc[k].demand) if g.loc[k].demand > 0 else None} for k in order]
+    ids = list(names)
+    # each cell's district position (len(ids): outside every district), summed with bincount: this runs
+    # in every evaluation of every level, where a pandas groupby cost more than the search itself
+    pos = pd.Index(ids).get_indexer(pop["district_id"].astype(str).to_numpy())
+    pos = np.where(pos < 0, len(ids), pos)
+    n_dem = np.bincount(pos, dem, len(ids) + 1)
+    n_in = np.bincount(pos, within, len(ids) + 1)
+    keep = list(range(len(ids))) + ([len(ids)] if n_dem[len(ids)] > 0 else [])
+    rows = [{"district": names[ids[k]] if k < len(ids) else "(outside districts)",
+             "district_id": ids[k] if k < len(ids) else "", "demand": _whole(n_dem[k]), "within": _whole(n_in[k]),
+             "share": float(n_in[k] / n_dem[k]) if n_dem[k] > 0 else None} for k in keep]
     total, inside = float(dem.sum()), float(within.sum())
     ref = norm_clause(level)
     nfac = len(level_facilities(area if facilities is None else facilities, lv))
