@@ -171,3 +171,15 @@ def test_bureau_project_list_is_refused(tmp_path, capsys):
     assert rc == 2 and "projects.xlsx sheet 项目库" in err and "row 3" in err and "经度/纬度" in err, err
     assert _far_from_street(err)
     assert not out.exists() and not list(tmp_path.glob(".county.*"))  # nothing half-written
+
+
+def test_a_street_the_scenario_adds_is_a_street_front(small_demo, far):
+    """A road built with the school (a scenario's added street, scenarios.streets) gives the far site its front."""
+    from scenarios.model import resolve_scenario
+    from scenarios.sites import check_site
+
+    plan = resolve_scenario(small_demo, "plan")
+    with pytest.raises(InputError):
+        check_site(small_demo, *far, field="--lon/--lat", scenario=plan)
+    road = plan.add_street([(far[0] - 0.003, far[1]), (far[0] + 0.003, far[1])], 2025, {"highway": "residential"})
+    check_site(small_demo, *far, field="--lon/--lat", scenario=road)  # 0 m from the new road: accepted
