@@ -9,7 +9,8 @@ step, so a reader sees either no entry or a whole one, and two processes buildin
 at once cannot interleave their files (the loser's copy is discarded).
 
 Prepared arrays (:func:`save_arrays` / :func:`load_arrays`): numeric arrays as memory-mapped
-``.npy`` files with a manifest of sizes and CRC-32 checksums, written the same atomic way. The
+``.npy`` files with a manifest of sizes and CRC-32 checksums, written the same atomic way
+(both through :func:`atomic_folder`). The
 travel networks of :mod:`accessibility.prepared` are kept so (CSR matrices, segment table, the
 cells' snapping) and reloaded instead of rebuilt; a truncated or damaged bundle is detected and
 rebuilt, never trusted.
@@ -24,6 +25,7 @@ import shutil
 import tempfile
 import zlib
 from pathlib import Path
+from typing import Iterator
 
 import geopandas as gpd
 import networkx as nx
@@ -40,6 +42,48 @@ _OPTIONAL = ("communities", "births", "housing", "roster")
 _GEO_OPTIONAL = ("communities", "housing")
 _NODE_ATTRS = ("x", "y", "street_count")
 _EDGE_ATTRS = ("osmid", "highway", "name", "length", "geometry")
+
+
+@contextlib.contextmanager
+def atomic_folder(folder, complete: str) -> Iterator[Path]:
+    """Yield a fresh temporary folder beside ``folder``; when the block ends, rename it to ``folder``.
+
+    The one folder writer of the cache (:func:`save_study_area`, :func:`save_arrays`): the entry is
+    written complete under a temporary name in the same parent (``os.replace`` is atomic only
+    within one file system) and renamed in one step, so a reader sees no entry or a whole one.
+    Files are not fsynced (as before this helper): a cache entry lost or damaged by a power cut
+    is detected on load (missing ``complete`` file, sizes, CRC-32) and rebuilt, so durability is
+    not worth a flush per file.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The final folder.
+    complete : str
+        The file written last, whose presence marks a complete entry (``meta.json``,
+        ``manifest.json``). If another process put a complete entry at ``folder`` first, that
+        one is kept and this copy dropped; an incomplete folder there (debris) is replaced.
+
+    Yields
+    ------
+    Path
+        The temporary folder to write into. If the block raises, the temporary folder is
+        removed and ``folder`` is untouched; the exception propagates.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    try:
+        yield tmp
+        try:
+            os.replace(tmp, folder)  # atomic; fails if a non-empty folder is there (another process won)
+        except OSError:
+            if not (folder / complete).is_file():  # a stale, incomplete entry: replace it
+                shutil.rmtree(folder, ignore_errors=True)
+                os.replace(tmp, folder)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(tmp)
 
 
 def tidy_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
@@ -106,9 +150,7 @@ def save_study_area(area: StudyArea, folder, key: dict, *, extra: dict | None = 
         The folder.
     """
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    try:
+    with atomic_folder(folder, "meta.json") as tmp:
         nodes, edges = _street_tables(area, "walk")
         frames = {n: getattr(area, n) for n in _LAYERS} | {"nodes": nodes, "edges": edges} | (extra or {})
         has_bike = area.has_bike_graph
@@ -130,15 +172,6 @@ def save_study_area(area: StudyArea, folder, key: dict, *, extra: dict | None = 
                 "osm_filter": _graph_attrs(area).get("osm_filter")}
         # meta.json last: an entry without it is incomplete by definition.
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        try:
-            os.replace(tmp, folder)  # atomic; fails if another process got there first
-        except OSError:
-            if not (folder / "meta.json").is_file():  # a stale, incomplete entry: replace it
-                shutil.rmtree(folder, ignore_errors=True)
-                os.replace(tmp, folder)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(tmp)
     return folder
 
 
@@ -241,8 +274,7 @@ def save_arrays(folder, arrays: dict, meta: dict) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     if (folder / _MANIFEST).is_file():
         return folder
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    try:
+    with atomic_folder(folder, _MANIFEST) as tmp:
         entries = {}
         for name, a in arrays.items():
             a = np.ascontiguousarray(a)
@@ -254,15 +286,6 @@ def save_arrays(folder, arrays: dict, meta: dict) -> Path:
                              "crc32": _crc(a)}
         manifest = {"format": ARRAYS_FORMAT, "meta": meta, "arrays": entries}
         (tmp / _MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-        try:
-            os.replace(tmp, folder)  # atomic; fails if another process got there first
-        except OSError:
-            if not (folder / _MANIFEST).is_file():  # a stale, incomplete bundle: replace it
-                shutil.rmtree(folder, ignore_errors=True)
-                os.replace(tmp, folder)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(tmp)
     return folder
 
 

@@ -194,8 +194,9 @@ def evaluate(area: StudyArea, scenario="existing", year: int = 2025, minutes: fl
     assign : {"catchment", "walk"}
         The rule every figure follows (:mod:`scenarios.one_rule`): ``catchment`` (default, 划片: each
         child seated in a school of its own district with room, no walking cut-off; the 划片 details under
-        ``levels[level].catchment``) or ``walk`` (seated only within the walking limit). The walking
-        norm check is always its own section, ``walk_check`` of each level in ``to_dict()``.
+        ``levels[level].catchment``) or ``walk`` (seated only within the walking limit). The norm
+        check (规范核查, metres: children within the standard's distance of an open school) is
+        ``norm_check`` of each level in ``to_dict()``; the walking-minutes view is ``walk_check``.
 
     Returns
     -------

@@ -12,8 +12,10 @@ import argparse
 from gis.bureau.build import build_area
 from gis.bureau.manifest import from_flags, read_manifest
 from hedong.output import print_json
+from layers.norms import MAX_SNAP_M
+from scenarios.sites import check_sites
 
-INPUTS = """\
+INPUTS = f"""\
 inputs (in a TOML manifest, or as flags; flags win):
   districts   街道/乡镇 polygons (GeoJSON, GeoPackage, Shapefile; GBK attributes detected)   required
   census      七普 / yearbook sheet by unit (XLSX or CSV, UTF-8 or GBK): unit name, 总人口,
@@ -26,6 +28,7 @@ inputs (in a TOML manifest, or as flags; flags win):
   roster      学籍: 学校名称, 年份, 年级 (小班..大班, 一年级..九年级), 在校生数 -> enrolment.csv
   births      街道, 年份, 出生人数 -> births.csv
   projects    项目库: 项目名称, 类型, 经度, 纬度, 拟建年份, 学位数, 班级数 -> projects layer
+              (each site inside the boundary and within {MAX_SNAP_M:g} m of a street, else refused by row)
 People are spread onto 100 m cells by residential floor area of the OSM buildings, else residential
 land use, else street length, else area; each unit's cells add up exactly to its row, band by band.
 Writes area.gpkg, network.osm, births.csv, enrolment.csv, area.json, README.txt, report.txt,
@@ -66,7 +69,8 @@ def run(args) -> int:
     """Build the folder; print the report."""
     manifest = read_manifest(args.manifest) if args.manifest else None
     m = from_flags(args, manifest)
-    files, report = build_area(m, args.out, overwrite=args.overwrite, strict=args.strict)
+    # the 项目库's projects through the one site check of every path that places a school (scenarios.sites)
+    files, report = build_area(m, args.out, overwrite=args.overwrite, strict=args.strict, site_check=check_sites)
     if args.json:
         print_json({"out": str(args.out), "files": [str(f) for f in files], "synthetic": report.synthetic,
                     **report.to_dict()})

@@ -43,7 +43,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "batch", help="run many areas × scenarios × years × draws on Dask (LocalCluster or --scheduler)",
         description="Evaluate every combination of a batch file (TOML or YAML: areas, scenarios, years, optional "
-                    "sweep of draws of the birth and migration factors, walking speed and minutes) as tasks on Dask "
+                    "sweep of draws of the birth and migration factors, walking speed and minutes; assign: the "
+                    "enrolment rule, catchment (划片, the default, as 'hedong scenario evaluate' and the app) or "
+                    "walk) as tasks on Dask "
                     "distributed. Each finished task is saved at once under --out/tasks, so a re-run skips it; "
                     "the results are merged into results.parquet (GeoParquet) and results.csv, with summary.csv "
                     "(seats short per area: draw 0, mean, p5, p95).",

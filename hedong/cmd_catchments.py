@@ -36,7 +36,7 @@ def register(sub) -> None:
     p.add_argument("--scenario", default=None, help="scenario (default plan when the area has projects, else existing)")
     p.add_argument("--year", type=int, default=2025, help="school year (default 2025)")
     p.add_argument("--assign", choices=ASSIGN_MODES, default="walk",
-                   help="assignment rule: walk (norm walking limit) or catchment (划片: own district)")
+                   help="assignment rule: walk (within the level's walking minutes) or catchment (划片: own district)")
     p.add_argument("--level", action="append", choices=list(LEVELS), help="school level (repeatable; default all)")
     p.add_argument("--service", choices=list(SERVICES), default=None,
                    help="write the service areas of this service instead (nearest facility per cell)")

@@ -24,7 +24,8 @@ def register(subparsers) -> None:
                        "projects, sensitivity, notes)",
         description="Write the seat report of one scenario and rule: the seat balance by subdistrict, level and year "
                     f"{EVALUATION_YEARS[0]}-{EVALUATION_YEARS[-1]} with 学位预警 (red >= 100 % utilisation, amber >= "
-                    "90 %), every school in --year (seats, classes, pupils, pupils per class, class-size flags, "
+                    "90 %) and the norm check (规范核查: children within the standard's metres of an open school), "
+                    "every school in --year (seats, classes, pupils, pupils per class, class-size flags, "
                     "warning), the projects with their construction (拟建) and opening years, the births and "
                     "opening-lag sensitivity, and notes (sources, assumptions, the generated-data notice).")
     add_area_argument(p)
@@ -32,8 +33,8 @@ def register(subparsers) -> None:
     p.add_argument("--year", type=int, default=2026, help="school year of the schools sheet and the sensitivity "
                                                           "(from September; default 2026)")
     p.add_argument("--assign", choices=choices_of(evaluate, "assign"), default="catchment",
-                   help="catchment (default, 划片): each child seated in its own subdistrict; walk: within the norm "
-                        "walking limit. Every school figure and warning follows the rule chosen")
+                   help="catchment (default, 划片): each child seated in its own subdistrict; walk: within the level's "
+                        "walking minutes. Every school figure and warning follows the rule chosen")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="headers and labels (default zh)")
     p.add_argument("--out", required=True, metavar="FILE.xlsx", help="the workbook to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing file")

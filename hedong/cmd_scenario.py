@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from accessibility.norm_check import norm_radius_m
 from accessibility.params import check_count, check_minutes
 from gis import areas  # called as areas.load_area_cached: one place a caller (a test, a plug-in) can swap the loader
 from gis.io import write_csv_atomic
@@ -63,8 +64,10 @@ def _add_assign(p) -> None:
     p.add_argument("--assign", choices=choices_of(evaluate, "assign"), default="catchment",
                    help="the enrolment rule every headline, table and school figure follows: catchment (default, "
                         "划片) — each child seated in a school of its own district with room, no walking cut-off; "
-                        "walk — seated only within the norm walking limit. The walking norm check is always reported "
-                        "in its own section (key walk_check)")
+                        "walk — seated only within the level's walking minutes. Both rules also report the norm "
+                        "check (规范核查, key norm_check: children within the standard's network distance in metres — "
+                        + ", ".join(f"{lv} {norm_radius_m(lv):,.0f} m" for lv in LEVELS if norm_radius_m(lv)) +
+                        " — of an open school) and the walking-minutes view (key walk_check)")
 
 
 def register(subparsers) -> None:
@@ -77,12 +80,15 @@ def register(subparsers) -> None:
     _add_common(p)
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("evaluate", help="seat balance by level and district, then seats within the walking limit")
+    p = sub.add_parser("evaluate", help="seat balance by level and district, the norm check (metres), then seats "
+                                        "within the walking limit (minutes)")
     _add_common(p)
     p.add_argument("--scenario", default="plan", help="shipped name, stored name or file (default plan)")
     p.add_argument("--year", type=int, default=2025,
                    help="school year (from September); projects seat pupils from their open_year (default 2025)")
-    p.add_argument("--minutes", type=float, default=None, help="override the norm's walking limit for every level")
+    p.add_argument("--minutes", type=float, default=None,
+                   help="override every level's walking limit in minutes (the minutes view; the norm check stays at "
+                        "the standard's metres)")
     p.add_argument("--catchments", metavar="FILE.gpkg", help="also write school catchment polygons")
     _add_assign(p)
     p.add_argument("--zones", metavar="FILE", help="catchment zones (划片范围: polygons with zone_id, optional level) "
@@ -212,8 +218,31 @@ def cmd_list(args) -> int:
     return 0
 
 
+def norm_check_text(ev_json) -> str:
+    """The norm check (规范核查, ``norm_check``) of every level: children within the standard's network
+    distance of an open school, in total and by district — the same figure under either rule."""
+    out = ["\nNorm check (规范核查): children living within the standard's network distance (metres, GB 50180-2018) "
+           "of an open school of the level — the siting norm, whatever the enrolment rule"]
+    rows = []
+    for lv, L in ev_json["levels"].items():
+        n = L.get("norm_check")
+        if n:
+            rows.append({"level": lv, "norm distance m": f"{n['radius_m']:,.0f}", "children": n["demand"],
+                         "within": n["within"], "beyond": n["beyond"],
+                         "share within": "" if n["share"] is None else f"{n['share']:.1%}"})
+    out.append(table(rows))
+    for lv, L in ev_json["levels"].items():
+        n = L.get("norm_check")
+        if n:
+            out.append(f"\n{lv} norm check by district (within {n['radius_m']:,.0f} m; {n['clause']})")
+            out.append(table([{"district": r["district"], "children": r["demand"], "within": r["within"],
+                               "share within": "" if r["share"] is None else f"{r['share']:.1%}"}
+                              for r in n["by_district"]]))
+    return "\n".join(out)
+
+
 def _level_table(ev_json) -> str:
-    """The walking norm check of every level (its own section: ``walk_check``)."""
+    """The walking-minutes view of every level (its own section: ``walk_check``)."""
     rows = []
     for lv, L in ev_json["levels"].items():
         w = L.get("walk_check") or L
@@ -275,9 +304,10 @@ def cmd_evaluate(args) -> int:
             full = sum(u >= 0.99 for u in util)
             print(f"{lv}: {len(util)} open schools, {full} full (>= 99 %), median utilisation {np.median(util):.0%} "
                   f"({j['assign']} rule)")
+    print(norm_check_text(j))
     if j["assign"] == "catchment":
-        print("\nWalking norm check (seated within the norm walking limit; not the enrolment rule — every figure "
-              "above is the catchment's)")
+        print("\nWalking limit, minutes view (seated within the level's walking minutes by capacity; not the norm "
+              "check and not the enrolment rule — every figure above is the catchment's)")
         print(_level_table(j))
         for lv, L in j["levels"].items():
             w = L["walk_check"]
@@ -285,9 +315,9 @@ def cmd_evaluate(args) -> int:
             print(table(w["by_district"], ["district", "assigned", "unserved", "unserved_no_seat",
                                            "unserved_beyond_reach", "coverage", "median_minutes"]))
         print("\nwithout a seat: no seat in the child's catchment; beyond the norm radius: seated, but living "
-              "beyond the norm walking limit of its school. In the walking check, unserved_no_seat: a school is "
-              "within the limit but full; unserved_beyond_reach: no open school within the limit. --minutes changes "
-              "the limit.")
+              "beyond the norm distance (metres) of its school. In the walking-minutes view, unserved_no_seat: a "
+              "school is within the limit but full; unserved_beyond_reach: no open school within the limit. "
+              "--minutes changes the limit (not the norm distance).")
     else:
         for lv, L in j["levels"].items():
             print(f"\n{lv} by district (limit {L['minutes']:g} min)")
@@ -335,7 +365,7 @@ def sensitivity_text(s: dict) -> str:
 #: The rule of a run as the text output names it.
 RULE_TEXT = {"catchment": "catchment (划片): each child seated in a school of its own district with room, no walking "
                           "cut-off",
-             "walk": "walk: seated only within the norm walking limit"}
+             "walk": "walk: seated only within the level's walking minutes (its life-circle tier at the walking pace)"}
 
 
 def seat_balance_text(j: dict) -> str:
@@ -349,8 +379,9 @@ def seat_balance_text(j: dict) -> str:
                 f"shortfall (学位缺口) {L.get('shortfall', 0):,}"
                 + (f", utilisation {L['utilisation']:.0%}" if has_value(L.get("utilisation")) else "")
                 + f"; without a seat ({j['assign']}) {L['unserved']:,}")
-        if j["assign"] == "catchment":
-            line += f", seated beyond the norm radius ({L['minutes']:g} min) {L.get('beyond_norm_radius', 0):,}"
+        radius = (L.get("catchment") or {}).get("norm_distance_m")
+        if j["assign"] == "catchment" and radius is not None:
+            line += f", seated beyond the norm radius ({radius:,.0f} m) {L.get('beyond_norm_radius') or 0:,}"
         if L.get("schools_large_classes"):
             line += f"; schools with large classes (大班额+) {L['schools_large_classes']}"
         out.append(line)
@@ -610,7 +641,8 @@ def cmd_move(args) -> int:
     if (args.lon is None) != (args.lat is None):
         raise InputError("give both --lon and --lat", field="lon")
     if args.lon is not None:  # before taking the lock: this may build the street network
-        check_site(area, args.lon, args.lat, field="--lon/--lat")
+        # the one site check (scenarios.sites): boundary and a street front, the scenario's added streets counting
+        check_site(area, args.lon, args.lat, field="--lon/--lat", scenario=resolve_scenario(area, args.dst))
     changed = []
 
     def edit(s):

@@ -124,11 +124,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "page.coverage_maps": {"zh": "服务覆盖地图（{minutes}分钟圈）", "en": "Service coverage maps ({minutes}-minute circles)"},
     "page.coverage_title": {"zh": "{service}：{minutes}分钟服务圈与未覆盖人口",
                             "en": "{service}: {minutes}-minute circles and uncovered homes"},
-    "page.seat_maps": {"zh": "学位地图（方案：{scenario}）：学位供给率与余缺 · 步行时限内入学比例（规范核查）",
-                       "en": "School seat maps (scenario {scenario}): seats per child and balance · seated within the "
-                             "walking limit (norm check)"},
+    "page.seat_maps": {"zh": "学位地图（方案：{scenario}）：学位供给率与余缺 · 规范服务半径内儿童比例（规范核查，按米）"
+                             " · 步行时限内入学比例（按分钟）",
+                       "en": "School seat maps (scenario {scenario}): seats per child and balance · children within the "
+                             "norm distance (norm check, metres) · seated within the walking limit (minutes)"},
     "page.seat_title": {"zh": "{year}年学位（方案：{scenario}）", "en": "School seats {year} (scenario {scenario})"},
-    "page.seated": {"zh": "{minutes}分钟内入学（规范核查）", "en": "seated within {minutes} min (norm check)"},
+    "page.seated": {"zh": "{minutes}分钟步行内入学（按分钟）", "en": "seated within {minutes} min walk (minutes)"},
+    "page.norm_within": {"zh": "{radius}米内（规范核查）", "en": "within {radius} m (norm check)"},
     "page.balance": {"zh": "学位余缺", "en": "balance"},
     "page.share": {"zh": "覆盖人口比例", "en": "population covered"},
     "page.median": {"zh": "中位出行时间", "en": "median minutes"},
@@ -480,13 +482,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.assign": {"zh": "入学分配", "en": "Assignment"},
     "app.assign_catchment": {"zh": "划片入学（本街道，按容量，不设步行上限）",
                              "en": "Catchment (own subdistrict, by capacity, no walking cut-off)"},
-    "app.assign_walk": {"zh": "步行范围（规范步行时间内，规范核查）", "en": "Walk (within the norm walking time — a norm check)"},
+    "app.assign_walk": {"zh": "步行范围（学段步行分钟内按学位分配）",
+                        "en": "Walk (seated within the level's walking minutes, by capacity)"},
     "app.balance": {"zh": "学位余缺（学位 − 在学需求）", "en": "Seat balance (seats − enrolment)"},
     "app.balance_short": {"zh": "学位余缺", "en": "Seat balance"},
-    "app.walk_share_short": {"zh": "步行可达（规范核查）", "en": "Walk share (norm check)"},
+    "app.walk_share_short": {"zh": "步行时限内入学（按分钟）", "en": "Seated in walk limit (minutes)"},
+    # the norm check (规范核查) in metres: accessibility.norm_check.norm_share, one number everywhere
+    "app.norm_share_short": {"zh": "{radius}米内（规范核查）", "en": "Within {radius} m (norm check)"},
+    "app.norm_share": {"zh": "规范核查：居住在开办学校{radius}米路网距离内的儿童比例（GB 50180-2018 服务半径，按米计，与入学规则无关）。",
+                       "en": "Norm check: share of children living within {radius} m along the streets of an open school "
+                             "of the level (GB 50180-2018 service radius, in metres, whatever the enrolment rule)."},
     "app.utilisation": {"zh": "学位使用率", "en": "Seat utilisation"},
     "app.per_class": {"zh": "班均人数", "en": "Pupils per class"},
-    "app.walk_share": {"zh": "步行可达比例（规范核查）", "en": "Walk share (norm check)"},
+    "app.walk_share": {"zh": "步行时限内入学比例（按分钟）", "en": "Seated within the walking limit (minutes)"},
     "app.seat_balance": {"zh": "分街道学位余缺", "en": "Seat balance by subdistrict"},
     "app.enrolment_chart": {"zh": "在学需求预测 2021-2030（按街道）", "en": "Projected enrolment 2021-2030 by subdistrict"},
     "app.enrolment_help": {"zh": "按出生与年龄推移预测（演示区的出生数为生成数据：各年全国出生人口按人口规模缩放）",
@@ -495,23 +503,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.enrolment_roster": {"zh": "按学籍名册逐年级推移预测（升级率取自名册，起始年级按出生数推算）",
                              "en": "Projected from the pupil roster by grade progression (ratios observed in the roster; "
                                    "entry grades from births)"},
-    "app.catchment_help": {"zh": "划片：每名儿童分到本街道有空位的学校，步行时间只报告不设上限；步行比例为规范核查。",
+    "app.catchment_help": {"zh": "划片：每名儿童分到本街道有空位的学校，步行时间只报告不设上限。规范核查按米计"
+                                 "（规范服务半径内儿童比例）；步行时限内入学比例按分钟计。",
                            "en": "Catchment: each child gets a seat in a school of its own subdistrict with room; the "
-                                 "walking time is reported, not used to refuse a seat. The walk share is the norm "
-                                 "check."},
-    "app.walk_help": {"zh": "步行范围：在规范步行时间内按学位容量分配（入学人数最多、步行最少），超出步行时间的儿童计为未满足；"
-                           "这是规范核查，实际入学按划片。",
-                      "en": "Walk: children get seats within the norm walking time, by capacity (most seated, least "
-                            "walking); children beyond it count as unserved. A norm check: enrolment itself is by "
-                            "catchment."},
+                                 "walking time is reported, not used to refuse a seat. The norm check is in metres "
+                                 "(children within the norm distance); the walking-limit share is in minutes."},
+    "app.walk_help": {"zh": "步行范围：在学段步行分钟内按学位容量分配（入学人数最多、步行最少），超出步行时间的儿童计为未满足；"
+                           "这是按分钟的步行口径，实际入学按划片；规范核查按米计。",
+                      "en": "Walk: children get seats within the level's walking minutes, by capacity (most seated, "
+                            "least walking); children beyond it count as unserved. A minutes view: enrolment itself "
+                            "is by catchment, and the norm check is in metres."},
     "app.years_note": {"zh": "{year}年指{year}年9月开学的学年；项目自开办年份起招生；规划“拟建”年份为开工年份。",
                        "en": "{year} = the school year starting September {year}; projects take pupils from their "
                              "opening year; the plan's build year (ni jian, 'to be built') is when construction starts."},
     "app.catchment_school_help": {"zh": "各校入学人数、利用率、班均人数与班额核查按所选入学分配计算（划片）；"
-                                        "“步行时限内入学”为规范核查。",
+                                        "“步行时限内入学”按分钟计（非规范核查）。",
                                   "en": "Pupils, utilisation, pupils per class and class size check per school follow "
-                                        "the chosen assignment (catchment); \"seated within the limit\" is the norm "
-                                        "check."},
+                                        "the chosen assignment (catchment); \"seated within the walk limit\" is the "
+                                        "minutes view (not the norm check)."},
     "app.building": {"zh": "{year}年在建、尚未招生：{names}", "en": "Under construction in {year}, no pupils yet: {names}"},
     "app.class_checks": {"zh": "班数超出建标102范围的学校",
                          "en": "Schools outside the class ranges of the school-building standard (Jianbiao 102-2002)"},
@@ -556,6 +565,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.col.shortfall": {"zh": "学位缺口", "en": "Shortfall (children beyond the seats)"},
     "report.col.utilisation": {"zh": "学位利用率", "en": "Utilisation"},
     "report.col.warning": {"zh": "学位预警", "en": "Warning"},
+    "report.col.norm_radius_m": {"zh": "规范服务半径（米）", "en": "Norm distance (m)"},
+    "report.col.norm_share": {"zh": "规范服务半径内儿童比例（规范核查）", "en": "Children within the norm distance (norm check)"},
     "report.col.first_red": {"zh": "首次红色预警年份", "en": "First red year"},
     "report.col.facility_id": {"zh": "学校编号", "en": "School id"},
     "report.col.name": {"zh": "名称", "en": "Name"},
@@ -605,9 +616,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.note.rule_catchment": {"zh": "划片入学：每名儿童分到本街道有空位的学校，不设步行上限；全部学校数、利用率与预警均按此规则。",
                                    "en": "Catchment (hua pian): each child gets a seat in a school of its own subdistrict "
                                          "with room, no walking cut-off; every school figure and warning follows this rule."},
-    "report.note.rule_walk": {"zh": "步行范围：儿童只分到规范步行时间内有空位的学校；全部学校数、利用率与预警均按此规则。",
-                              "en": "Walking limit: children are seated only in schools with room within the norm "
-                                    "walking time; every school figure and warning follows this rule."},
+    "report.note.rule_walk": {"zh": "步行范围：儿童只分到学段步行分钟内有空位的学校；全部学校数、利用率与预警均按此规则。",
+                              "en": "Walking limit: children are seated only in schools with room within the level's "
+                                    "walking minutes; every school figure and warning follows this rule."},
+    "report.note.norm": {"zh": "规范核查（{year}年）", "en": "Norm check ({year})"},
+    "report.note.norm_text": {"zh": "居住在开办学校规范服务半径（路网距离，按米计，GB 50180-2018）内的儿童比例，与入学规则无关：{levels}。",
+                              "en": "Children living within the norm distance (along the streets, in metres, GB 50180-2018) "
+                                    "of an open school of the level, whatever the enrolment rule: {levels}."},
+    "report.note.norm_level": {"zh": "{level} {radius}米内 {share}", "en": "{level} within {radius} m {share}"},
     "report.note.demand": {"zh": "在学需求", "en": "Enrolment"},
     "report.note.demand_text": {"zh": "居住在街道内的适龄儿童（预测方式：{mode}）；学位缺口 = max(0, 需求 − 学位)。",
                                 "en": "Children of the level's ages living in the subdistrict (projection: {mode}); "
@@ -637,7 +653,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.warning": {"zh": "学位预警", "en": "Seat warning"},
     "app.seated": {"zh": "已入学（所选规则）", "en": "Seated (the rule chosen)"},
     "app.without_seat": {"zh": "无学位", "en": "Without a seat"},
-    "app.walk_assigned": {"zh": "步行时限内入学（规范核查）", "en": "Seated in walk limit (norm check)"},
+    "app.walk_assigned": {"zh": "步行时限内入学（按分钟）", "en": "Seated in walk limit (minutes)"},
     "app.warnings_title": {"zh": "学位预警 {first}-{last}（红色：利用率 ≥ {red:.0%}；黄色：≥ {amber:.0%}）",
                            "en": "Seat warnings {first}-{last} (red: utilisation ≥ {red:.0%}; amber: ≥ {amber:.0%})"},
     "app.warnings_show": {"zh": "计算 {first}-{last} 各年预警（逐年评估）",

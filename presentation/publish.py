@@ -335,11 +335,14 @@ def add_seat_layers(m, area, scenario, year: int, ev, *, level: str = "primary",
         fg = webmap.add_seat_choropleth(m, area, lr.by_district, lv, year)
         fg.show = lv == shown
         fg.overlay = len(levels) == 1  # several levels are alternatives: radio buttons in the layer switch
-        # the evaluation's figures, not recomputed here; "coverage" is the share seated within the norm walk,
-        # the walking norm check's own figure (walk_share), whatever rule colours the schools (scenarios.one_rule)
+        # the evaluation's figures, not recomputed here: "norm_share" the norm check (规范核查, metres:
+        # accessibility.norm_check.norm_share), "coverage" the share seated within the walking minutes
+        # (walk_share, a minutes view), whatever rule colours the schools (scenarios.one_rule)
+        norm = getattr(lr, "norm_check", None) or {}
         summary["levels"][lv] = {"demand": float(lr.summary["demand"]), "seats": float(lr.summary["seats"]),
                                  "minutes": lr.minutes, "balance": float(lr.summary["balance"]),
-                                 "seat_ratio": lr.summary["seat_ratio"], "coverage": lr.summary["walk_share"]}
+                                 "seat_ratio": lr.summary["seat_ratio"], "coverage": lr.summary["walk_share"],
+                                 "norm_share": norm.get("share"), "norm_m": norm.get("radius_m")}
     for lv in levels:  # the catchments (学区图) under the evaluation's rule, switched on by the reader
         webmap.add_catchments(m, catchment_layer(ev.levels[lv]), show=False,
                               name=t("catchments.layer", lang, level=SERVICES[lv].label(lang)))
@@ -399,12 +402,16 @@ def seat_map_layers(base, area, scenario, year: int, ev, *, level: str = "primar
 
 
 def _seat_cell(v: dict, lang: str) -> str:
-    """'130% (68,220 / 52,539) 余缺 +15,681 · 10分钟内入学（规范核查）28%': the seat balance (seats per
-    child, seats - enrolment), then the share seated in reach, labelled as the norm check it is."""
+    """'130% (68,220 / 52,539) 余缺 +15,681 · 500米内（规范核查）14.3% · 10分钟步行内入学（按分钟）28%': the
+    seat balance (seats per child, seats - enrolment), the norm check in metres (the same figure as the
+    app's and the CLI's ``norm_check``), then the share seated within the walking minutes, labelled so."""
     ratio = "—" if v.get("seat_ratio") is None else f"{v['seat_ratio']:.0%}"
     seated = "—" if v.get("coverage") is None else f"{v['coverage']:.0%}"
     bal = v.get("balance", v["seats"] - v["demand"])
-    return (f"{ratio} ({v['seats']:,.0f} / {v['demand']:,.0f}) {pt('balance', lang)} {bal:+,.0f} · "
+    norm = "" if v.get("norm_m") is None else (
+        f"{pt('norm_within', lang, radius=format(v['norm_m'], ',.0f'))} "
+        f"{'—' if v.get('norm_share') is None else format(v['norm_share'], '.1%')} · ")
+    return (f"{ratio} ({v['seats']:,.0f} / {v['demand']:,.0f}) {pt('balance', lang)} {bal:+,.0f} · {norm}"
             f"{pt('seated', lang, minutes=format(v.get('minutes', 0), 'g'))} {seated}")
 
 

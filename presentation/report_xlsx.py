@@ -74,7 +74,7 @@ def _year_key(y) -> str:
 
 
 def note_rows(data: dict, lang: str = "zh") -> list[dict]:
-    """The 说明 sheet: data notice, scenario and rule, definitions, thresholds, sensitivity, sources."""
+    """The 说明 sheet: data notice, scenario and rule, definitions, thresholds, the norm check, sensitivity, sources."""
     lang = lang_of(lang)
     rows = []
     if data["synthetic"]:
@@ -94,6 +94,12 @@ def note_rows(data: dict, lang: str = "zh") -> list[dict]:
     th = data["thresholds"]
     rows.append({"item": t("report.note.warning", lang), "text": t("report.note.warning_text", lang,
                                                                    red=th["red_at"], amber=th["amber_at"])})
+    norms = [t("report.note.norm_level", lang, level=service_label(lv, lang), radius=f"{n['radius_m']:,.0f}",
+               share="—" if n["share"] is None else f"{n['share']:.1%}")
+             for lv, n in (data.get("norm_check") or {}).items() if n]
+    if norms:  # the norm check in metres (accessibility.norm_check.norm_share), the same figure as the app's
+        rows.append({"item": t("report.note.norm", lang, year=data["year"]),
+                     "text": t("report.note.norm_text", lang, levels="; ".join(norms))})
     s = data["sensitivity"]
     b = s["birth_band"]
     key = "report.note.sens_births" if s["births_method"] == "births" else "report.note.sens_demand"
@@ -129,7 +135,7 @@ def sheet_tables(data: dict, lang: str = "zh") -> list[tuple[str, list[Column], 
 
     balance = [c("level", "level"), c("district"), c("year", "year"), c("seats", "int"), c("enrolment", "int"),
                c("balance", "signed"), c("shortfall", "int"), c("utilisation", "pct"), c("warning", "warning"),
-               c("first_red", "year")]
+               c("first_red", "year"), c("norm_radius_m", "int"), c("norm_share", "pct")]
     schools = [c("level", "level"), c("facility_id"), c("name", "name"), c("district"), c("project_id"),
                c("seats", "int"), c("classes", "int"), Column("pupils", t("report.col.pupils", lang, rule=rule), "int"),
                c("pupils_per_class", "dec1"), c("class_flag", "class_flag"), c("utilisation", "pct"),

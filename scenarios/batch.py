@@ -18,6 +18,11 @@ Batch file (TOML, or YAML with the same keys)::
     migration_factor = {dist = "triangular", low = 0.5, mode = 1.0, high = 1.5}
     walk_speed = [60, 80]      # m/min, every value is its own combination (default the norm's)
     minutes = [10, 15]         # walking limit for every level (default each level's norm)
+    assign = "catchment"       # the enrolment rule: catchment (划片, the default) or walk
+
+``assign`` is the rule of :meth:`scenarios.evaluate.Evaluator.evaluate_level`, defaulting, as
+``hedong scenario evaluate`` and the app do, to ``catchment`` (:data:`DEFAULT_ASSIGN`): a batch
+file without it gives the numbers the command line gives for the same scenario and year.
 
 What the parameters change:
 
@@ -38,7 +43,7 @@ sampling noise, and adding draws never changes the earlier ones.
 
 The result has one row per area × scenario × year × draw × district × level: the seat balance
 (seats, enrolment, balance, ``seats_short`` = max(0, enrolment − seats), utilisation, classes)
-and the walking check (assigned, unserved, coverage, median minutes) of
+and the seating under the batch's rule (assigned, unserved, coverage, median minutes) of
 :meth:`scenarios.evaluate.Evaluator.evaluate_level`. Draw 0 tasks also record the population
 share within reach of each service (:func:`accessibility.coverage.service_coverage`
 on the scenario's facilities in that year); the draw 0 of the first sweep point also records the
@@ -74,17 +79,19 @@ from layers.norms import SPEEDS
 from scenarios.demand import LEVELS, check_year, children
 from scenarios.indicator_years import projected_cohorts
 from scenarios.enrolment import default_mode, district_factors
-from scenarios.evaluate import Evaluator
+from scenarios.evaluate import ASSIGN_MODES, Evaluator
 from scenarios.model import facilities_for, resolve_scenario
 from scenarios.streets import scenario_area
 
 __all__ = ["AreaSpec", "Task", "BatchSpec", "read_batch_file", "parse_batch", "expand_tasks", "draw_factors",
            "draw_area", "run_task", "write_record", "read_record", "finished_keys", "merge_records",
-           "summarise", "indicators_table", "RECORD_VERSION", "DEMO"]
+           "summarise", "indicators_table", "RECORD_VERSION", "DEMO", "DEFAULT_ASSIGN"]
 
 #: Part of every task key: a change to what a record holds makes old records stale.
 RECORD_VERSION = 4  # 2: records carry the plan's indicator table (draw 0); 3: its scenario-year children
 #                     projected; 4: keys hold contents (scenario fingerprint, area hash, demo scale)
+#: The rule of a batch file without ``assign``: the command line's and the app's (catchment, 划片).
+DEFAULT_ASSIGN = ASSIGN_MODES[0]
 #: The built-in area whose ``scale`` a batch file may set.
 DEMO = "yuncheng-demo"
 #: Distributions a sweep factor may follow.
@@ -130,7 +137,7 @@ class Task:
     migration_factor: float
     walk_speed: float | None
     minutes: float | None
-    assign: str = "walk"
+    assign: str = DEFAULT_ASSIGN
     #: Also compute the plan's indicator table (at the norms, so once per area × scenario × year).
     indicators: bool = False
     #: :meth:`scenarios.model.Scenario.fingerprint` of the scenario's content (filled by :func:`expand_tasks`):
@@ -161,7 +168,7 @@ class BatchSpec:
     migration_factor: object = None
     walk_speeds: tuple = (None,)
     minutes: tuple = (None,)
-    assign: str = "walk"
+    assign: str = DEFAULT_ASSIGN
 
 
 # ---------------------------------------------------------------- the batch file
@@ -312,9 +319,10 @@ def parse_batch(raw, source="batch file", base=None) -> BatchSpec:
         raise InputError("the batch file needs 'areas' (a list of names or folders)", file=source, field="areas")
     scenarios = _list(raw, "scenarios", source)
     years = tuple(check_year(y) for y in _list(raw, "years", source, kind=int))
-    assign = raw.get("assign", "walk")
-    if assign not in ("walk", "catchment"):
-        raise InputError("assign is walk or catchment", file=source, field="assign")
+    assign = raw.get("assign", DEFAULT_ASSIGN)
+    if assign not in ASSIGN_MODES:
+        raise InputError(f"assign is {' or '.join(ASSIGN_MODES)} (default {DEFAULT_ASSIGN})", file=source,
+                         field="assign")
     sw = raw.get("sweep") or {}
     if not isinstance(sw, dict):
         raise InputError("'sweep' is a table", file=source, field="sweep")

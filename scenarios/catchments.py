@@ -3,7 +3,7 @@
 Two partitions of the population cells, both drawn on the maps and written as GeoPackage layers:
 
 - **Catchment** (:func:`catchment_layer`): after a scenario's evaluation, under the assignment rule the
-  user chose (``walk``: the norm walking limit; ``catchment``: 划片 by district), each cell belongs to
+  user chose (``walk``: the level's walking minutes; ``catchment``: 划片 by district), each cell belongs to
   the school that seats most of its children; a tie goes to the school with the lower
   ``facility_id``. Cells with no child seated belong to no catchment. The cells of a school are
   dissolved into one (multi)polygon. :func:`cell_schools` is the rule itself, so that every path

@@ -11,7 +11,11 @@ Seat balance first. Chinese enrolment is by catchment (划片入学), not by a w
 every level and district also reports seats, enrolment (the demand), balance (seats minus
 enrolment), demand_ratio (enrolment / seats; its old key ``utilisation`` kept) and classes (enrolment per class against the norm size
 and the 大班额 56 / 超大班额 66 thresholds) — what the education bureau signs — before the walking
-share (``walk_share`` = ``coverage``), the norm check it is. With ``assign="catchment"`` a second
+share (``walk_share`` = ``coverage``: seated within the level's walking *minutes*, a minutes view).
+The norm check (规范核查) is another figure, in metres: ``norm_check`` per level and ``norm_share`` per
+level and district — the children living within the standard's network distance of an open school of
+the level (GB 50180-2018: primary 500 m, junior 1,000 m, kindergarten 300 m;
+:func:`accessibility.norm_check.norm_share`), whatever the rule. With ``assign="catchment"`` a second
 assignment (the new key ``catchment``) gives each child a seat in a school of its own district
 with capacity and no walking cut-off, minimising total walking; the walking time is reported per
 child rather than used to refuse a seat. The existing keys (``assigned``, ``unserved`` ...) keep
@@ -40,6 +44,7 @@ import shapely
 from accessibility.capacity import OUTSIDE, capacity_by_district, demand_ratio, seat_utilisation
 from accessibility.context import ComputeContext
 from accessibility.coverage import service_facilities
+from accessibility.norm_check import norm_radius_m, norm_share
 from accessibility.params import MINUTES
 from gis.districts import district_of
 from gis.errors import InputError
@@ -58,7 +63,8 @@ from scenarios.streets import scenario_area
 
 #: Assignment rules, the command line's default first: ``catchment`` (划片: own district, capacity, no
 #: cut-off; details under ``catchment``) and ``walk`` (within the norm walking limit). One rule per run:
-#: a level's headline figures follow the rule, the walking norm check is ``walk_check`` (scenarios.one_rule).
+#: a level's headline figures follow the rule, the walking-minutes view is ``walk_check`` (scenarios.one_rule)
+#: and the norm check in metres ``norm_check`` (accessibility.norm_check.norm_share).
 ASSIGN_MODES = ("catchment", "walk")
 #: The one check of an ``assign`` argument (and the CLI's ``--assign`` choices).
 ASSIGN = Options(ASSIGN_MODES, "assignment")
@@ -147,8 +153,10 @@ class LevelResult:
     catchment: dict | None = None
     #: The rule the headline figures follow (``walk`` or ``catchment``, :mod:`scenarios.one_rule`).
     assign: str = "walk"
-    #: The walking norm check of the level, its own section (:func:`scenarios.one_rule.walk_check`).
+    #: The walking-minutes view of the level, its own section (:func:`scenarios.one_rule.walk_check`).
     walk_check: dict | None = None
+    #: The norm check (规范核查) in metres, :func:`accessibility.norm_check.norm_share` (None: no norm distance).
+    norm_check: dict | None = None
     #: The 划片 assignment itself (``assign="catchment"``), for the catchment map (scenarios.catchments).
     catchment_assignment: Assignment | None = field(repr=False, default=None)
 
@@ -186,7 +194,7 @@ class LevelResult:
                 "changes": str(getattr(r, "changes", "") or ""),
             })
             rows[-1]["warning"] = str(getattr(r, "warning", "") or "")  # 学位预警 (scenarios.seat_warnings)
-            if hasattr(r, "walk_assigned"):  # the rule is the catchment: the walking load is the norm check
+            if hasattr(r, "walk_assigned"):  # the rule is the catchment: the walking-minutes load beside it
                 rows[-1]["walk_assigned"] = int(r.walk_assigned)
                 rows[-1]["walk_utilisation"] = None if r.capacity <= 0 else float(r.walk_assigned) / float(r.capacity)
             if self.catchment is not None:
@@ -215,7 +223,8 @@ class Evaluation:
     def to_json(self) -> dict:
         """The CONTRACT.md structure (scenario, year, seconds, levels{...}) plus the additive keys
         ``assign``, ``demand_mode``, ``years_note``, ``building``, ``class_checks`` and per level the
-        seat balance, classes and (catchment mode) ``catchment``."""
+        seat balance, classes, ``walk_check`` (the walking-minutes view), ``norm_check`` (the norm
+        check in metres) and (catchment mode) ``catchment``."""
         out = {"scenario": self.scenario, "year": self.year, "seconds": round(self.seconds, 3), "levels": {}}
         for lv, r in self.levels.items():
             d = dict(r.summary)
@@ -227,6 +236,7 @@ class Evaluation:
             d["rule"] = r.assign
             if r.walk_check is not None:
                 d["walk_check"] = r.walk_check
+            d["norm_check"] = r.norm_check
             out["levels"][lv] = d
         out["assign"] = self.assign
         out["demand_mode"] = self.demand_mode
@@ -365,14 +375,21 @@ class Evaluator:
         if catch is not None:  # the 划片 load per school, beside the walking one
             schools["catchment_assigned"] = np.asarray(catch["school_load"], np.int64)
             schools["catchment_seat_utilisation"] = seat_utilisation(catch["school_load"], schools["capacity"])
-        # one rule per run (scenarios.one_rule): the walking figures become the norm-check section and,
+        # one rule per run (scenarios.one_rule): the walking figures become the walking-minutes section and,
         # under the catchment rule, the headline figures the catchment's; class sizes per school
         walk = walk_check(summary, by, mins)
         if catch is not None:
             apply_catchment(summary, by, schools, catch)
         school_classes(summary, by, schools, level, class_flag)
+        # the norm check (规范核查) in metres, one function for every output (accessibility.norm_check);
+        # its limited search is cheap and cached by the area's compute context
+        norm = norm_share(self.area, level, sites, demand=dem)
+        summary["norm_share"] = None if norm is None else norm["share"]
+        nd_share = {} if norm is None else {r["district_id"]: r["share"] for r in norm["by_district"]}
+        by["norm_share"] = [nd_share.get(str(k)) for k in by["district_id"]]
         return LevelResult(level, mins, summary, by, schools, a, minute_histogram(travel_min, a.flow, mins), self,
-                           catchment=catch, assign=assign, walk_check=walk, catchment_assignment=catch_a)
+                           catchment=catch, assign=assign, walk_check=walk, catchment_assignment=catch_a,
+                           norm_check=norm)
 
     def _catchment(self, sites, site_d, dem, mins, level, by, zones=None) -> dict:
         """划片 assignment: each child to a school of its own district (or catchment zone, ``zones``),
@@ -412,12 +429,15 @@ class Evaluator:
         a = solve_transport(dem, sites["capacity"].to_numpy(), o, d, cost)
         has_route = a.cost < NO_ROUTE_S
         walk_min = np.where(has_route, a.cost / 60.0, np.nan)
-        # The norm check (规范核查) is the standard's network distance (GB 50180-2018: primary 500 m, ...),
+        # Seated within the norm radius of the school seating them: the standard's network distance
+        # (GB 50180-2018: primary 500 m, ...; accessibility.norm_check.norm_radius_m, the one radius),
         # not the minutes view (10 min x 60 m/min = 600 m): a walk's metres are its minutes at the mode's
-        # speed (the off-street legs are walked at that speed too). Issue 25.
+        # speed (the off-street legs are walked at that speed too). Issue 25. A level without a norm
+        # distance has no such count (None), never its minutes times a speed.
         speed = SPEEDS[self.mode].m_per_min
-        radius_m = SERVICES[level].radius_m if SERVICES[level].radius_m else mins * speed
-        within = has_route & (walk_min * speed <= radius_m + 1e-9)
+        radius_m = norm_radius_m(level)
+        within = has_route & (walk_min * speed <= (radius_m if radius_m is not None else -1.0) + 1e-9)
+        has_norm = radius_m is not None
         ok = self.cell_dix >= 0
         cell_d = self.cell_dix[a.orig]
         rows = []
@@ -429,17 +449,17 @@ class Evaluator:
                          "enrolment": int(by["enrolment"].iloc[k]), "seats": int(by["seats"].iloc[k]),
                          "assigned": n_ass, "unserved": int(by["enrolment"].iloc[k]) - n_ass,
                          "median_walk_minutes": weighted_median(walk_min[sel & has_route], a.flow[sel & has_route]),
-                         "within_norm": int(f[within[sel]].sum()),
-                         "within_norm_share": (float(f[within[sel]].sum()) / n_ass) if n_ass else None,
+                         "within_norm": int(f[within[sel]].sum()) if has_norm else None,
+                         "within_norm_share": (float(f[within[sel]].sum()) / n_ass) if n_ass and has_norm else None,
                          "no_route": int(f[~has_route[sel]].sum())})
         n = a.assigned
         return {"assigned": n, "unserved": a.unserved,
                 "median_walk_minutes": weighted_median(walk_min[has_route], a.flow[has_route]),
                 "p90_walk_minutes": _weighted_quantile(walk_min[has_route], a.flow[has_route], 0.9),
-                "within_norm": int(a.flow[within].sum()),
-                "within_norm_share": float(a.flow[within].sum()) / n if n else None,
+                "within_norm": int(a.flow[within].sum()) if has_norm else None,
+                "within_norm_share": float(a.flow[within].sum()) / n if n and has_norm else None,
                 "norm_minutes": mins, "no_route": int(a.flow[~has_route].sum()),
-                "norm_distance_m": float(radius_m), "speed_m_per_min": float(speed),
+                "norm_distance_m": radius_m, "speed_m_per_min": float(speed),
                 "rule": ("划片: own district" if zone_rows is None else "划片: own catchment zone (user layer)")
                         + ", capacity, no walking cut-off; least total walking",
                 "outside_zones": int(dem[cell_grp < 0].sum()) if zone_rows is not None else 0,

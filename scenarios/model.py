@@ -52,7 +52,7 @@ from layers.schema import (
 from layers.validate import MAX_SEATS, validate_frame
 from scenarios import store
 from scenarios.demand import YEAR_RANGE, check_year, growth_factors
-from scenarios.sites import check_sites
+from scenarios.sites import added_street_lines, check_sites
 from scenarios.streets import add_row, close_row, empty_streets, validate_streets
 
 #: Project opening years a scenario may use: the evaluation horizon of :mod:`scenarios.demand`
@@ -513,8 +513,9 @@ def load_scenario(path, area=None) -> Scenario:
         projects = projects.to_crs(area.crs)
     if area is not None and streets.crs is not None:
         streets = streets.to_crs(area.crs)
-    if area is not None:  # the one "inside the study area" check of `scenario move` (issue 27)
-        check_sites(area, projects.geometry, file=path, what="project", labels=list(projects["project_id"]), snap=False)
+    if area is not None:  # the one site check of `scenario move`: boundary and street front (issue 27, review)
+        check_sites(area, projects.geometry, file=path, what="project", labels=list(projects["project_id"]),
+                    streets=added_street_lines(streets))
     # The file and its version when read: what a later save over it must still find (save_scenario).
     meta = {**meta, "file_path": str(path)}
     return Scenario(str(meta.get("name") or Path(path).stem),

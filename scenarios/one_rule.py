@@ -1,5 +1,6 @@
-"""One rule per run: a level's headline figures follow the assignment rule chosen; the walking norm
-check is its own labelled section.
+"""One rule per run: a level's headline figures follow the assignment rule chosen; the walking-minutes
+view is its own labelled section (``walk_check``), and the norm check in metres another
+(``norm_check``, :mod:`accessibility.norm_check`).
 
 An evaluation with ``assign="catchment"`` (划片, the default of the command line and the app) used
 to lead with the walking assignment's figures (seated within the norm walking limit) while its
@@ -35,15 +36,23 @@ WALK_KEYS = ("assigned", "unserved", "unserved_no_seat", "unserved_beyond_reach"
 #: Class flags, worst first (a district shows the worst flag of its schools).
 FLAG_ORDER = ("super_large", "large", "over_norm", "")
 
-__all__ = ["WALK_KEYS", "walk_check", "apply_catchment", "school_classes"]
+__all__ = ["WALK_KEYS", "WALK_CHECK_LABEL", "walk_check", "apply_catchment", "school_classes"]
+
+
+#: What ``walk_check`` is (its ``label``). It was called "the walking norm check"; its figures are a
+#: minutes view (seated within the level's walking minutes at the walking pace: primary 10 min = 600 m),
+#: not the norm check, which is in metres (``norm_check``, :func:`accessibility.norm_check.norm_share`).
+#: The key and its figures are unchanged (CONTRACT.md); only the wording says what they are.
+WALK_CHECK_LABEL = ("walking limit (minutes view): seated within the level's walking minutes by capacity — not the "
+                    "norm check (metres: norm_check) and not the enrolment rule")
 
 
 def walk_check(summary: dict, by: pd.DataFrame, minutes: float) -> dict:
-    """The walking norm check of a level as its own section: the walking assignment's figures of the
+    """The walking-minutes view of a level as its own section: the walking assignment's figures of the
     level and of each district (``district``, ``district_id`` and :data:`WALK_KEYS`)."""
     rows = by[["district", "district_id", *[k for k in WALK_KEYS if k in by.columns]]].to_dict(orient="records")
-    return {"label": "walking norm check: seated within the norm walking limit (not the enrolment rule)",
-            "minutes": float(minutes), **{k: summary.get(k) for k in WALK_KEYS}, "by_district": rows}
+    return {"label": WALK_CHECK_LABEL, "minutes": float(minutes), **{k: summary.get(k) for k in WALK_KEYS},
+            "by_district": rows}
 
 
 def apply_catchment(summary: dict, by: pd.DataFrame, schools: pd.DataFrame, catch: dict) -> None:
@@ -59,12 +68,14 @@ def apply_catchment(summary: dict, by: pd.DataFrame, schools: pd.DataFrame, catc
     by["unserved_beyond_reach"] = 0
     by["coverage"] = np.where(by["demand"] > 0, by["assigned"] / by["demand"].where(by["demand"] > 0, 1), np.nan)
     by["median_minutes"] = [cb[k]["median_walk_minutes"] if k in cb else np.nan for k in ids]
-    by["beyond_norm_radius"] = [int(cb[k]["assigned"]) - int(cb[k]["within_norm"]) if k in cb else 0 for k in ids]
+    # seated beyond the norm radius of their school (None for a level without a norm distance)
+    by["beyond_norm_radius"] = [(None if cb[k]["within_norm"] is None else int(cb[k]["assigned"]) - int(cb[k]["within_norm"]))
+                                if k in cb else 0 for k in ids]
     n = int(catch["assigned"])
     summary.update(assigned=n, unserved=int(catch["unserved"]), unserved_no_seat=int(catch["unserved"]),
                    unserved_beyond_reach=0, median_minutes=catch["median_walk_minutes"],
                    coverage=(n / summary["demand"]) if summary["demand"] else None,
-                   beyond_norm_radius=n - int(catch["within_norm"]))
+                   beyond_norm_radius=None if catch["within_norm"] is None else n - int(catch["within_norm"]))
     load = np.asarray(catch["school_load"], np.int64)
     cap = schools["capacity"].to_numpy(float)
     schools["walk_assigned"] = schools["assigned"].to_numpy()

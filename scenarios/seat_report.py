@@ -11,6 +11,9 @@ One scenario, one rule (``assign``: catchment by default), one chosen year, and 
 * ``projects`` — 建设项目: every project of the scenario with its 拟建 (``build_year``) and opening
   year, seats per level (capacity columns read from the family registry) and its status in the
   chosen year (``open`` / ``building`` / ``not_started``);
+* ``norm_check`` — per level, the norm check (规范核查) of the chosen year: children within the
+  standard's network distance of an open school (:func:`accessibility.norm_check.norm_share`, the
+  evaluation's ``norm_check``); the balance rows carry it per subdistrict and year (``norm_share``);
 * ``sensitivity`` — :func:`scenarios.sensitivity.sensitivity` in the chosen year;
 * ``sources`` — the area's layer sources as the loader gives them, ``synthetic`` whether the data
   are generated.
@@ -98,6 +101,7 @@ def seat_report(area, scenario="plan", year: int = 2026, assign: str = "catchmen
         "thresholds": thresholds(), "opening_lag": OPENING_LAG,
         "capacity_columns": {lv: col for lv, col in capacity_columns(levels)},
         "balance": balance, "schools": schools, "warnings": warn,
+        "norm_check": {lv: L.get("norm_check") for lv, L in e["levels"].items()},
         "projects": project_rows(scn, year, levels),
         "sensitivity": sensitivity(area, scn, year, assign, levels, minutes, evaluator=ev),
         "sources": {str(k): str(v) for k, v in (area.sources or {}).items()},

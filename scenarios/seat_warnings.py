@@ -4,7 +4,7 @@ A subdistrict's warning reads its seat balance, which needs no assignment: utili
 enrolment (children of the level living there) ÷ the seats of the schools open in it that year.
 A school's warning reads its pupils under the run's rule (``assign``): with ``catchment`` (划片,
 the default) the children seated in it by the catchment assignment, with ``walk`` those seated
-within the norm walking limit — one rule per run, never a mix.
+within the level's walking minutes — one rule per run, never a mix.
 
 Levels (named constants, so a bureau with other thresholds changes them in one place):
 
@@ -89,16 +89,19 @@ def _school_flag(row: dict, assign: str) -> str:
 
 def district_rows(ev: dict) -> list[dict]:
     """Per level and subdistrict of one evaluation (``Evaluation.to_json()``): seats, enrolment,
-    balance, shortfall (学位缺口), utilisation (enrolment ÷ seats) and the warning."""
+    balance, shortfall (学位缺口), utilisation (enrolment ÷ seats), the warning, and the norm check
+    (规范核查: ``norm_radius_m`` and ``norm_share``, the evaluation's :func:`accessibility.norm_check.norm_share`)."""
     rows = []
     for lv, L in ev["levels"].items():
+        radius = (L.get("norm_check") or {}).get("radius_m")
         for r in L["by_district"]:
             seats, enr = int(r["seats"]), int(r["enrolment"])
             u = enr / seats if seats > 0 else None
             rows.append({"level": lv, "year": int(ev["year"]), "district_id": str(r["district_id"]),
                          "district": str(r["district"]), "seats": seats, "enrolment": enr,
                          "balance": seats - enr, "shortfall": shortfall(enr, seats), "utilisation": u,
-                         "warning": warning_level(u, seats, enr)})
+                         "warning": warning_level(u, seats, enr), "norm_radius_m": radius,
+                         "norm_share": r.get("norm_share")})
     return rows
 
 

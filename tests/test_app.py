@@ -266,8 +266,9 @@ def test_schools_values_match_evaluation(at, small_demo):
     assert metric(at, "学位") == f"{ev['seats']:,.0f}"
     assert metric(at, "需求") == f"{ev['demand']:,.0f}"
     lv = evaluate(small_demo, "plan", 2023, levels=("junior",), assign=at.radio(key="assign").value).levels["junior"]
-    s = lv.summary  # the walking share (the norm check), counted here from the walking assignment's pupils
-    assert metric(at, t("app.walk_share_short", "zh")) == f"{lv.walk_check['assigned'] / s['demand']:.1%}"
+    # the norm check (规范核查): children within the standard's metres (junior 1,000 m), not a minutes share
+    n = lv.norm_check
+    assert n["radius_m"] == 1000 and metric(at, "1,000米内（规范核查）") == f"{n['share']:.1%}"
     # one rule per run: the shortfall metric is the districts' seat shortfall (学位缺口), summed here
     short = sum(max(0, r["enrolment"] - r["seats"]) for r in ev["by_district"])
     assert metric(at, t("app.shortfall", "zh")) == f"{short:,.0f}"

@@ -232,7 +232,7 @@ migration_factor = {{dist = "triangular", low = 0.0, mode = 1.0, high = 2.0}}
     # the 12 combinations without draws match `hedong scenario evaluate --json`
     for t in (t for t in tasks if t.draw == 0):
         j = _cli_json(capsys, "scenario", "evaluate", "--area", t.area.spec, "--scenario", t.scenario,
-                      "--year", str(t.year), "--assign", t.assign, "--json")  # the batch's rule (walk by default)
+                      "--year", str(t.year), "--assign", t.assign, "--json")  # the batch's rule (catchment by default)
         rows = {(r["level"], r["district_id"]): r for r in expected[t.key]["rows"]}
         n = 0
         for lv, L in j["levels"].items():

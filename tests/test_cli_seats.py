@@ -35,7 +35,7 @@ def test_evaluate_catchment_json_and_text(capsys):
     assert rc == 0
     first = out.splitlines()[1:4]
     assert any("balance" in line and "seats" in line for line in first)  # the seat balance leads
-    assert out.index("balance") < out.index("Walking norm check")
+    assert out.index("balance") < out.index("Norm check (规范核查)") < out.index("Walking limit, minutes view")
 
 
 def test_enrolment_table_csv(capsys, tmp_path):

@@ -1,5 +1,5 @@
 """One rule per run (issue 23 items 4, 5): every headline of `scenario evaluate` follows the rule chosen
-(catchment by default), the walking norm check is its own section, district rows show the shortfall
+(catchment by default), the walking-minutes view and the norm check (metres) are their own sections, district rows show the shortfall
 and pupils per class is a school's own figure, never inflated by a district's shortfall."""
 
 import json
@@ -47,7 +47,7 @@ def _text(capsys, *argv):
 
 def _headline_numbers(text, level):
     """(without a seat, full schools, median utilisation %) as the headline lines print them."""
-    head = text.split("Walking norm check")[0]
+    head = text.split("Norm check (规范核查)")[0]
     m = re.search(rf"^{level}: seats .*?without a seat \((\w+)\) ([\d,]+)", head, re.M)
     n = re.search(rf"^{level}: (\d+) open schools, (\d+) full \(>= 99 %\), median utilisation (\d+)%", head, re.M)
     return m.group(1), int(m.group(2).replace(",", "")), int(n.group(2)), int(n.group(3))
@@ -91,7 +91,8 @@ def test_catchment_is_the_default_and_each_rule_keeps_its_own_numbers(capsys):
             if o[0] != without:
                 assert f"without a seat ({mine['assign']}) {o[0]:,}" not in text
         if mine["assign"] == "catchment":
-            assert "Walking norm check" in text and "beyond the norm radius" in text
+            assert "Walking limit, minutes view" in text and "beyond the norm radius (500 m)" in text
+        assert "Norm check (规范核查)" in text and "Walking norm check" not in text  # minutes never called the norm
 
 
 def test_compare_follows_the_rule(capsys):

@@ -18,6 +18,7 @@ from presentation.i18n import display_names, subtype_label, t
 from scenarios import store
 from scenarios.compare import action_diff, delta
 from scenarios.model import PLAN_YEARS, YEAR_MAX, YEAR_MIN, facilities_for, save_scenario
+from scenarios.sites import check_site
 from scenarios.streets import check_street_edits, street_rows
 from webapp.cached import (edit_layers_cached, edit_map_cached, enrolment_cached, evaluation_cached, gains_base_cached,
                            gains_layers_cached, projects_wgs84_cached, seat_layers_cached, seat_map_base_cached)
@@ -71,7 +72,10 @@ def schools_view(a, scen, names: list[str]):
     skey = scenario_key(scen)
     ev_json, ev = evaluation_cached(spec, sc, skey, int(year), level, _scen=scen, assign=assign)
     lv = ev.levels[level].summary
-    # Seat balance first: what the education bureau signs; the walking share is the norm check.
+    # Seat balance first: what the education bureau signs; then the norm check (规范核查) in metres — the
+    # children within the standard's distance of an open school (accessibility.norm_check.norm_share), the
+    # same figure as the CLI's norm_check, the seat maps' titles and the seat report. The walking-minutes
+    # share is the balance table's column, labelled in minutes.
     k1, k2, k3, k4, k5, k6 = st.columns(6)
     k1.metric(t("seats", lang()), f"{lv['seats']:,.0f}")
     k2.metric(t("demand", lang()), f"{lv['demand']:,.0f}")
@@ -80,8 +84,13 @@ def schools_view(a, scen, names: list[str]):
     k4.metric(tr("utilisation"), "—" if not lv["seats"] else f"{lv['utilisation']:.0%}")
     # the shortfall, not a level's pupils per class: class sizes are per school (the table below)
     k5.metric(tr("shortfall"), f"{lv.get('shortfall', 0):,.0f}", help=tr("shortfall_help"))
-    k6.metric(tr("walk_share_short"), "—" if not lv["demand"] else f"{lv['walk_share']:.1%}",
-              help=tr("walk_share"))
+    norm = ev_json["levels"][level].get("norm_check")
+    if norm is not None:
+        radius = f"{norm['radius_m']:,.0f}"
+        k6.metric(tr("norm_share_short", radius=radius), "—" if norm["share"] is None else f"{norm['share']:.1%}",
+                  help=tr("norm_share", radius=radius))
+    else:  # a level without a norm distance: the walking-minutes share, labelled as such
+        k6.metric(tr("walk_share_short"), "—" if not lv["demand"] else f"{lv['walk_share']:.1%}", help=tr("walk_share"))
     # the caption of the rule chosen (the walk rule showed the catchment's: issue 26 #7)
     st.caption(tr("catchment_help" if assign == "catchment" else "walk_help") + " " + tr("years_note", year=int(year)))
     if ev_json["building"]:
@@ -116,7 +125,7 @@ def schools_view(a, scen, names: list[str]):
             rows = pd.DataFrame(ev_json["levels"][level]["schools"])
             rows["name"] = display_names(rows, lang())
             # one rule per run: "assigned", utilisation, pupils per class and the flags are the rule's
-            # (scenarios.one_rule); under 划片 the walking load is the norm check beside them
+            # (scenarios.one_rule); under 划片 the walking-minutes load stands beside them, labelled in minutes
             cols = [c for c in ("name", "subtype", "build_year", "open_year", "seats", "classes", "assigned",
                                 "walk_assigned", "utilisation", "warning", "pupils_per_class", "class_flag", "changes")
                     if c in rows]
@@ -316,6 +325,10 @@ def edit_section(a, scen):
         if st.button(tr("apply"), key="edit_apply", type="primary"):
             try:
                 new = working_copy(a, scen)
+                if (round(float(lon), 6), round(float(lat), 6)) != (round(float(row.geometry.x), 6),
+                                                                    round(float(row.geometry.y), 6)):
+                    # the one site check of every path (scenarios.sites): inside the area, a street front
+                    check_site(a, lon, lat, field=f"{tr('lon')}/{tr('lat')}", scenario=new)
                 # Scenario edits return a new scenario (scenarios.model.Scenario is immutable)
                 new = (new.move(pid, lon, lat, crs="EPSG:4326").set_year(pid, int(yr))
                        .set_seats(pid, **{cap_col: int(seats)}))

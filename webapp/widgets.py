@@ -259,8 +259,12 @@ def balance_frame(level_json: dict) -> pd.DataFrame:
     """The seat-balance table of one level, in reading order, under the run's rule (one rule per run:
     ``assigned`` / ``unserved`` are the rule's). A district shows its seat balance, shortfall (学位缺口)
     and 学位预警, never a district pupils-per-class (a shortfall is not a class): class sizes are per
-    school, in the schools table. With 划片 the median walk of the seated children is shown."""
+    school, in the schools table. With 划片 the median walk of the seated children is shown. Then the norm
+    check (规范核查: children within the standard's metres of an open school, ``norm_share``) and the
+    walking-minutes share (``walk_share``), each labelled with its unit."""
     rows = []
+    norm = level_json.get("norm_check")
+    norm_col = tr("norm_share_short", radius=f"{norm['radius_m']:,.0f}") if norm else None
     cat = {r["district_id"]: r for r in (level_json.get("catchment") or {}).get("by_district", [])}
     for r in level_json["by_district"]:
         row = {tr("district"): r["district"], t("seats", lang()): r["seats"],
@@ -271,9 +275,12 @@ def balance_frame(level_json: dict) -> pd.DataFrame:
         if cat:
             c = cat.get(r["district_id"], {})
             row[t("col.median_minutes", lang())] = c.get("median_walk_minutes")
-        row[tr("walk_share")] = r["walk_share"]
+        if norm_col:  # the norm check (规范核查, metres) per subdistrict, as the level's metric above the table
+            row[norm_col] = r.get("norm_share")
+        row[tr("walk_share")] = r["walk_share"]  # the walking-minutes share, labelled in minutes
         rows.append(row)
     out = pd.DataFrame(rows)
+    out.attrs["pct"] = [c for c in (norm_col,) if c]
     if len(out):  # subdistrict names in the session's language
         out[tr("district")] = district_labels(out[tr("district")]).to_numpy()
     return out
@@ -289,7 +296,7 @@ def balance_formats(df: pd.DataFrame) -> dict:
     and minutes to one decimal, counts with thousands separators."""
     L = lang()
     fmt = {c: "{:,.0f}" for c in df.columns if pd.api.types.is_numeric_dtype(df[c])}
-    fmt.update({c: "{:.1%}" for c in (tr("utilisation"), tr("walk_share"))})
+    fmt.update({c: "{:.1%}" for c in (tr("utilisation"), tr("walk_share"), *df.attrs.get("pct", ()))})
     fmt.update({c: "{:.1f}" for c in (tr("per_class"), t("col.median_minutes", L))})
     return {k: v for k, v in fmt.items() if k in df.columns}
 

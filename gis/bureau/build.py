@@ -210,7 +210,8 @@ def _district_of_units(units, districts, entry_parent: bool, report: Report, lab
     return district_of(pts, districts, file=label)
 
 
-def build_area(manifest: dict, out, *, overwrite: bool = False, strict: bool = False) -> tuple[list[Path], Report]:
+def build_area(manifest: dict, out, *, overwrite: bool = False, strict: bool = False,
+               site_check=None) -> tuple[list[Path], Report]:
     """Build a study-area folder from a bureau's files (see the module notes).
 
     Parameters
@@ -223,6 +224,11 @@ def build_area(manifest: dict, out, *, overwrite: bool = False, strict: bool = F
         Replace ``out`` when it exists (otherwise that is an error).
     strict : bool
         Warnings are errors.
+    site_check : callable, optional
+        The planner's one site check, :func:`scenarios.sites.check_sites` (``hedong area init`` passes
+        it; this package sits below ``scenarios`` and cannot import it): the 项目库's projects are
+        refused, naming the sheet, row and coordinate columns, when farther than the snapping limit
+        from every street of the walking network built here. Without it only the boundary is checked.
 
     Returns
     -------
@@ -349,6 +355,7 @@ def build_area(manifest: dict, out, *, overwrite: bool = False, strict: bool = F
     projects = empty_layer("projects", crs) if sh is None else projects_from_sheet(
         sh, coords=e.get("coords", "wgs84"), crs=crs, outline=outline, report=report,
         source=gen or sources.get("projects", Path(e["file"]).name))
+    project_sheet = sh  # its rows are named if a project has no street front (below)
     sh, _ = sheet_of("roster")
     enrolment = None if sh is None else enrolment_from_sheet(sh, facilities)
     sh, _ = sheet_of("births")
@@ -387,6 +394,12 @@ def build_area(manifest: dict, out, *, overwrite: bool = False, strict: bool = F
                      projects=checked["projects"], graph=walk, bike_graph=bike, synthetic=synthetic,
                      sources=sources, cell_size=cell_size, births=births,
                      communities=checked.get("communities", communities))
+    if site_check is not None and project_sheet is not None and len(projects):
+        # the one site check of every path that places a school (scenarios.sites): the boundary was
+        # checked row by row above; here a street front on the walking network just built
+        site_check(area, projects.geometry, file=project_sheet.label, what="project",
+                    labels=projects["project_id"].astype(str).tolist(), rows=list(project_sheet.data.index),
+                    field=f"{project_sheet.mapping['lon']}/{project_sheet.mapping['lat']}")
     return _write(area, out, overwrite=overwrite, enrolment=enrolment, report=report)
 
 
