@@ -37,6 +37,7 @@ Points further than :data:`layers.norms.MAX_SNAP_M` from any street are *not* si
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -156,6 +157,54 @@ def check_crs(net, points) -> None:
             raise ValueError(f"points are in {points.crs}, the network in {net.crs}: reproject first")
 
 
+#: Fewest points worth splitting over threads (below it a snap takes milliseconds).
+CHUNK_MIN_POINTS = 20_000
+
+
+def _nearest(tree, geoms, pts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest segment, distance and fraction along that segment's line for each of ``pts``.
+
+    Exact nearest segment per point in one GEOS call (ties: one of them, deterministic for a
+    given tree); the fraction is of the segment's drawn line, so that callers carry it over to
+    the graph's length (offsets then agree with the matrix weights).
+    """
+    (ip, ie), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+    edge = np.empty(len(pts), dtype=np.int64)
+    d = np.empty(len(pts))
+    edge[ip] = ie
+    d[ip] = dist
+    geom = geoms[edge]
+    glen = shapely.length(geom)
+    frac = np.divide(shapely.line_locate_point(geom, pts), glen, out=np.zeros(len(pts)), where=glen > 0)
+    return edge, d, frac
+
+
+def _nearest_chunked(tree, net, pts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_nearest` over chunks of ``pts`` in a thread pool of
+    :func:`accessibility.parallel.threads` threads.
+
+    Why threads work here: shapely 2 releases the GIL inside ``STRtree.query_nearest``,
+    ``line_locate_point`` and ``length`` (a pure-Python loop keeps running beside a query), so
+    chunks run on separate cores. Each point's search reads the same, already built tree, and a
+    point's result does not depend on the other points of its call, so the chunks' results are the
+    single call's, field for field (tests/test_snap.py checks it, ties included). The segment
+    lines are made before the threads start (they may be made lazily, once).
+    """
+    from accessibility.parallel import threads  # here: parallel imports reach, which imports this module
+
+    geoms = net.edge_geom
+    n = len(pts)
+    workers = min(threads(), max(1, n // CHUNK_MIN_POINTS))
+    if workers <= 1:
+        return _nearest(tree, geoms, pts)
+    # a few chunks per thread, so that a thread kept waiting for a core does not hold the others up
+    bounds = np.linspace(0, n, 4 * workers + 1).astype(np.int64)
+    parts = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    with ThreadPoolExecutor(workers) as pool:
+        out = list(pool.map(lambda sl: _nearest(tree, geoms, pts[sl]), parts))
+    return tuple(np.concatenate(x) for x in zip(*out))
+
+
 def snap_points(net, points, max_snap_m: float | None = None) -> Snap:
     """Snap points to the nearest street segment of ``net``.
 
@@ -182,17 +231,7 @@ def snap_points(net, points, max_snap_m: float | None = None) -> Snap:
         return Snap(e, e, e, f, f, f, f, np.empty(0, dtype=bool), max_snap_m, labels, net.mode,
                     network_key(net), xy)
     tree = net._spatial_index()
-    # Exact nearest segment per point, one GEOS call (ties: one of them, deterministic).
-    (ip, ie), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
-    edge = np.empty(len(pts), dtype=np.int64)
-    d = np.empty(len(pts))
-    edge[ip] = ie
-    d[ip] = dist
-    geom = net.edge_geom[edge]
-    # Position along the segment as a fraction of its geometry, carried over to the graph's
-    # length so that offsets agree with the matrix weights.
-    glen = shapely.length(geom)
-    frac = np.divide(shapely.line_locate_point(geom, pts), glen, out=np.zeros(len(pts)), where=glen > 0)
+    edge, d, frac = _nearest_chunked(tree, net, pts)
     L = net.edge_len[edge]
     pos = np.clip(frac, 0.0, 1.0) * L
     walk_s = d / net.walk_m_per_s
