@@ -95,3 +95,52 @@ def test_chunked_snap_small_input_is_one_call(monkeypatch):
     s = net.snap(np.array([[50.0, 5.0], [0.0, 0.0]]))
     assert len(calls) == 1
     assert s.dist_m.tolist() == pytest.approx([5.0, 0.0]) and s.pos_m.tolist() == pytest.approx([50.0, 0.0])
+
+
+def _hard_points(net, rng):
+    lo, hi = net.xy.min(axis=0), net.xy.max(axis=0)
+    verts = shapely.get_coordinates(net.edge_geom)
+    mids = shapely.get_coordinates(shapely.line_interpolate_point(net.edge_geom, 0.5, normalized=True))
+    return np.concatenate([
+        net.xy[rng.choice(net.n_nodes, 300, replace=False)],       # on junctions: ties at 0 m
+        verts[rng.choice(len(verts), 300, replace=False)],         # on bends
+        mids[rng.choice(len(mids), 200, replace=False)] + 0.5,     # just beside a street
+        rng.uniform(lo, hi, size=(800, 2)),                        # anywhere
+        np.column_stack([np.full(50, hi[0] + MAX_SNAP_M + 500.0), rng.uniform(lo[1], hi[1], 50)]),  # far
+        np.column_stack([np.full(20, hi[0] + 14.9), rng.uniform(lo[1], hi[1], 20)]),  # near a radius
+    ])
+
+
+def test_radius_passes_equal_the_tree_nearest_search(small_demo, monkeypatch):
+    """_nearest_segments (segments within 15/40/120 m first) returns what one
+    STRtree.query_nearest call returns — same segment, same distance, bit for bit — on the demo's
+    cells and on hard points: points on junctions (every segment there ties), on bends, beside a
+    street, anywhere, further than MAX_SNAP_M and about one radius away. Both sets really use the
+    radius passes and the full search (counted)."""
+    net = ComputeContext.for_area(small_demo).network("walk")
+    tree, geoms = net._spatial_index(), net.edge_geom
+    full = []
+    real = tree.query_nearest
+
+    class Spy:  # the tree, counting how many points reach the full nearest search
+        def query(self, *a, **k):
+            return tree.query(*a, **k)
+
+        def query_nearest(self, pts, **k):
+            full.append(len(pts))
+            return real(pts, **k)
+
+    rng = np.random.default_rng(7)
+    cells = shapely.get_coordinates(small_demo.population.geometry.representative_point().values)
+    for xy in (cells, _hard_points(net, rng)):
+        pts = shapely.points(xy)
+        (ip, ie), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+        full.clear()
+        edge, d = snap_mod._nearest_segments(Spy(), geoms, pts)
+        assert np.array_equal(ip, np.arange(len(pts)))
+        assert np.array_equal(edge, ie) and np.array_equal(d, dist)
+        assert 0 < sum(full) < len(pts)  # some points settled by the radii, some by the full search
+        monkeypatch.setattr(snap_mod, "NEAR_RADII_M", ())  # the full search only: the same again
+        e2, d2 = snap_mod._nearest_segments(tree, geoms, pts)
+        monkeypatch.undo()
+        assert np.array_equal(e2, ie) and np.array_equal(d2, dist)
