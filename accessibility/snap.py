@@ -52,6 +52,7 @@ import numpy as np
 import pyproj
 import shapely
 
+from accessibility.cores import threads
 from layers.norms import MAX_SNAP_M
 
 __all__ = ["Snap", "snap_points", "network_key"]
@@ -239,7 +240,7 @@ def _nearest(tree, geoms, xy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _nearest_chunked(tree, net, xy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_nearest` over chunks of the points ``xy`` in a thread pool of
-    :func:`accessibility.parallel.threads` threads.
+    :func:`accessibility.cores.threads` threads (``HEDONG_THREADS``).
 
     Why threads work here: shapely 2 releases the GIL inside the STRtree's queries,
     ``distance``, ``line_locate_point`` and ``length`` (a pure-Python loop keeps running beside a
@@ -248,8 +249,6 @@ def _nearest_chunked(tree, net, xy) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     results are the single call's, field for field (tests/test_snap_chunked.py checks it, ties
     included). The segment lines are made before the threads start (they may be made lazily, once).
     """
-    from accessibility.parallel import threads  # here: parallel imports reach, which imports this module
-
     geoms = net.edge_geom
     n = len(xy)
     workers = min(threads(), max(1, n // CHUNK_MIN_POINTS))
