@@ -368,7 +368,11 @@ class TravelNetwork:
         """The STRtree over edge geometries (built lazily, shared between modes)."""
         tree = self._shared.get("tree")
         if tree is None:
-            tree = self._shared["tree"] = shapely.STRtree(self.edge_geom)
+            tree = shapely.STRtree(self.edge_geom)
+            # GEOS may build a tree on its first query; one query here, before it is shared, means
+            # snaps querying it from several threads (accessibility.snap) never race on that build.
+            tree.query(shapely.points(0.0, 0.0))
+            self._shared["tree"] = tree
         return tree
 
     # ------------------------------------------------------------------ snapping

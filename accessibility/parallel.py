@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from accessibility.cores import threads  # the knob, shared with accessibility.snap
 from accessibility.reach import super_source_edges, super_source_seconds
 
 __all__ = ["threads", "PARALLEL_MIN_NODES", "nearest_seconds_many", "shutdown", "warm"]
@@ -51,29 +52,6 @@ PARALLEL_MIN_NODES = 150_000
 _pool = None
 _pool_workers = 0
 _pool_lock = threading.Lock()
-
-
-def threads() -> int:
-    """Worker processes for independent searches: ``HEDONG_THREADS``, else the usable cores.
-
-    Raises
-    ------
-    ValueError
-        ``HEDONG_THREADS`` is not a positive integer.
-    """
-    env = os.environ.get("HEDONG_THREADS", "").strip()
-    if env:
-        try:
-            n = int(env)
-        except ValueError:
-            n = 0
-        if n < 1:
-            raise ValueError(f"HEDONG_THREADS={env!r}: give a positive whole number of processes (1 = no parallel)")
-        return n
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def _matrix_folder(net) -> Path:

@@ -14,11 +14,19 @@ run against a one-way street). Shortest-path code (:mod:`accessibility.reach`) s
 offsets, which is exact; ``node`` / ``offset_s`` name the cheaper end for callers that want one
 node per point.
 
-Why shapely's STRtree and not a KDTree over sample points: ``STRtree.query_nearest`` returns the
-exact nearest segment and its exact distance in one vectorised GEOS call; a KDTree over points
-sampled along the segments is only as exact as its sampling step (and needs a refinement pass
-over candidate segments to be exact), for no gain in speed at these sizes (10^4 points onto
-10^5 segments takes milliseconds either way).
+Why shapely's STRtree and not a KDTree over sample points: the STRtree's nearest search returns
+the exact nearest segment and its exact distance in vectorised GEOS calls; a KDTree over points
+sampled along the segments is only as exact as its sampling step and needs a refinement pass over
+candidate segments to be exact. Measured at a million nodes (555,744 cells, 1.65 M segments): a
+scipy ``cKDTree`` over segment pieces cut to <= 75 m, the exact distance to the candidates in numpy
+and the STRtree only for near-ties gave the very same segments and distances, but for 0.7-0.9 of the
+STRtree's CPU time (index builds included; four variants tried) and, from the arrays' sizes, about
+a gigabyte more memory at four million nodes — not worth hand-written geometry. What large snaps
+do instead, all in shapely: ask the tree for the few segments within 15, 40, then 120 m of a point
+and measure them (:func:`_nearest_segments`: the nearest search's very result at 0.55-0.6 of its
+CPU time), and use the cores — shapely 2 releases the GIL inside the tree's queries, ``distance``
+and ``line_locate_point``, so the points are split into chunks run on a thread pool
+(:func:`_nearest_chunked`), with results identical to one call.
 
 Every street segment of the network is a candidate — parallel streets between the same junctions
 and loop streets included (:class:`~accessibility.network.TravelNetwork` keeps each as its own
@@ -37,12 +45,14 @@ Points further than :data:`layers.norms.MAX_SNAP_M` from any street are *not* si
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyproj
 import shapely
 
+from accessibility.cores import threads
 from layers.norms import MAX_SNAP_M
 
 __all__ = ["Snap", "snap_points", "network_key"]
@@ -156,6 +166,102 @@ def check_crs(net, points) -> None:
             raise ValueError(f"points are in {points.crs}, the network in {net.crs}: reproject first")
 
 
+#: Fewest points worth splitting over threads (below it a snap takes milliseconds).
+CHUNK_MIN_POINTS = 20_000
+
+#: Search radii (metres) tried, one after the other, before the tree's nearest-neighbour search.
+#: They change the speed only, never a result (see :func:`_nearest_segments`). The demo's cells lie
+#: within 15 m of a street for 63 %, within 40 m for 95 %; a point with no street within the last
+#: radius gets the full search.
+NEAR_RADII_M = (15.0, 40.0, 120.0)
+
+
+def _nearest_segments(tree, geoms, pts) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest segment and its distance for each of ``pts``: the result of
+    ``tree.query_nearest(pts, return_distance=True, all_matches=False)``, bit for bit, in 0.55-0.6
+    of its CPU time (measured at a million nodes).
+
+    Why not that one call: GEOS's nearest-neighbour search costs about 7 microseconds a point at a
+    million nodes, while asking the tree for the segments within ``r`` of a point
+    (``predicate="dwithin"``) and measuring those few (``shapely.distance``, the function the
+    nearest search itself uses) costs about 4, the full searches of the last points included. The
+    answer is exact when the nearest segment found lies closer than ``r`` (less a rounding margin):
+    every segment at least as near is within ``r``, so it was found. When exactly one segment has
+    that distance, it is the one ``query_nearest`` returns (its search is exact), with that very
+    distance. Points with no segment that near, and ties (several segments at the same distance,
+    e.g. a point on a junction), go to ``query_nearest`` itself, so a tie goes where it always went.
+    """
+    n = len(pts)
+    edge = np.full(n, -1, dtype=np.int64)
+    dist = np.full(n, np.nan)
+    rest = np.arange(n)
+    for r in NEAR_RADII_M:
+        if len(rest) == 0:
+            break
+        p = pts[rest]
+        pi, li = tree.query(p, predicate="dwithin", distance=r)
+        if len(pi) > 1 and (np.diff(pi) < 0).any():  # grouped by point, as GEOS returns them
+            order = np.argsort(pi, kind="stable")
+            pi, li = pi[order], li[order]
+        d = shapely.distance(p[pi], geoms[li])
+        k = len(rest)
+        cnt = np.bincount(pi, minlength=k)
+        has = cnt > 0
+        m = np.full(k, np.inf)
+        m[has] = np.minimum.reduceat(d, (np.cumsum(cnt) - cnt)[has])
+        at_min = d == m[pi]
+        best = np.full(k, -1, dtype=np.int64)
+        best[pi[at_min]] = li[at_min]
+        ok = has & (np.bincount(pi[at_min], minlength=k) == 1) & (m < r * (1.0 - 1e-9) - 1e-6)
+        edge[rest[ok]] = best[ok]
+        dist[rest[ok]] = m[ok]
+        rest = rest[~ok]
+    if len(rest):
+        (ip, ie), dd = tree.query_nearest(pts[rest], return_distance=True, all_matches=False)
+        edge[rest[ip]] = ie
+        dist[rest[ip]] = dd
+    return edge, dist
+
+
+def _nearest(tree, geoms, xy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest segment, distance and fraction along that segment's line for each point of ``xy``.
+
+    Exact nearest segment per point (:func:`_nearest_segments`; ties: one of them, the tree's
+    choice); the fraction is of the segment's drawn line, so that callers carry it over to the
+    graph's length (offsets then agree with the matrix weights).
+    """
+    pts = shapely.points(xy)
+    edge, d = _nearest_segments(tree, geoms, pts)
+    geom = geoms[edge]
+    glen = shapely.length(geom)
+    frac = np.divide(shapely.line_locate_point(geom, pts), glen, out=np.zeros(len(pts)), where=glen > 0)
+    return edge, d, frac
+
+
+def _nearest_chunked(tree, net, xy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_nearest` over chunks of the points ``xy`` in a thread pool of
+    :func:`accessibility.cores.threads` threads (``HEDONG_THREADS``).
+
+    Why threads work here: shapely 2 releases the GIL inside the STRtree's queries,
+    ``distance``, ``line_locate_point`` and ``length`` (a pure-Python loop keeps running beside a
+    query), so chunks run on separate cores. Each point's search reads the same, already built
+    tree, and a point's result does not depend on the other points of its call, so the chunks'
+    results are the single call's, field for field (tests/test_snap_chunked.py checks it, ties
+    included). The segment lines are made before the threads start (they may be made lazily, once).
+    """
+    geoms = net.edge_geom
+    n = len(xy)
+    workers = min(threads(), max(1, n // CHUNK_MIN_POINTS))
+    if workers <= 1:
+        return _nearest(tree, geoms, xy)
+    # a few chunks per thread, so that a thread kept waiting for a core does not hold the others up
+    bounds = np.linspace(0, n, 4 * workers + 1).astype(np.int64)
+    parts = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    with ThreadPoolExecutor(workers) as pool:
+        out = list(pool.map(lambda sl: _nearest(tree, geoms, xy[sl]), parts))
+    return tuple(np.concatenate(x) for x in zip(*out))
+
+
 def snap_points(net, points, max_snap_m: float | None = None) -> Snap:
     """Snap points to the nearest street segment of ``net``.
 
@@ -175,24 +281,13 @@ def snap_points(net, points, max_snap_m: float | None = None) -> Snap:
     max_snap_m = MAX_SNAP_M if max_snap_m is None else float(max_snap_m)
     check_crs(net, points)
     xy, labels = _coords(points)
-    pts = shapely.points(xy)
-    if len(pts) == 0:
+    if len(xy) == 0:
         e = np.empty(0, dtype=np.int64)
         f = np.empty(0)
         return Snap(e, e, e, f, f, f, f, np.empty(0, dtype=bool), max_snap_m, labels, net.mode,
                     network_key(net), xy)
     tree = net._spatial_index()
-    # Exact nearest segment per point, one GEOS call (ties: one of them, deterministic).
-    (ip, ie), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
-    edge = np.empty(len(pts), dtype=np.int64)
-    d = np.empty(len(pts))
-    edge[ip] = ie
-    d[ip] = dist
-    geom = net.edge_geom[edge]
-    # Position along the segment as a fraction of its geometry, carried over to the graph's
-    # length so that offsets agree with the matrix weights.
-    glen = shapely.length(geom)
-    frac = np.divide(shapely.line_locate_point(geom, pts), glen, out=np.zeros(len(pts)), where=glen > 0)
+    edge, d, frac = _nearest_chunked(tree, net, xy)
     L = net.edge_len[edge]
     pos = np.clip(frac, 0.0, 1.0) * L
     walk_s = d / net.walk_m_per_s
