@@ -374,10 +374,13 @@ class TravelNetwork:
 def _first_coordinates(geom: np.ndarray, u: np.ndarray, xy: np.ndarray) -> np.ndarray:
     """(m, 2) first vertex of each line (an empty line: its ``u`` node, so it is never flipped)."""
     num = shapely.get_num_coordinates(geom)
+    first_at = np.cumsum(num) - num
     coords = shapely.get_coordinates(geom)
-    out = xy[u]
     ok = num > 0
-    out[ok] = coords[(np.cumsum(num) - num)[ok]]
+    if ok.all():
+        return coords[first_at]
+    out = xy[u]
+    out[ok] = coords[first_at[ok]]
     return out
 
 
