@@ -272,7 +272,7 @@ class TravelNetwork:
         if directed:
             length_csr, length_csr_t, symmetric = _directed_matrices(u, v, length, n)
         else:  # symmetric by construction: the matrix is its own transpose (one matrix, not two)
-            length_csr = length_csr_t = _undirected_matrix(a[order], b[order], ab[order], length[order], n)
+            length_csr = length_csr_t = _undirected_matrix(a, b, ab, length, order, n)
             symmetric = True
         sel, eu, ev = _segment_rows(u, v, a, b, ab, order, length, geom, directed)
         del a, b, ab, order
@@ -437,20 +437,32 @@ def _csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n: int) -> s
     return M
 
 
-def _undirected_matrix(a: np.ndarray, b: np.ndarray, ab: np.ndarray, length: np.ndarray, n: int) -> sp.csr_matrix:
-    """Symmetric length matrix of undirected edges given sorted by (ends ``a`` <= ``b``, length):
-    the shortest edge per pair, both ways (a loop once)."""
-    first = np.ones(len(ab), dtype=bool)
-    first[1:] = ab[1:] != ab[:-1]
-    pa, pb = a[first], b[first]
-    pl = np.maximum(length[first], 1e-9)
+def _undirected_matrix(a: np.ndarray, b: np.ndarray, ab: np.ndarray, length: np.ndarray, order: np.ndarray,
+                       n: int) -> sp.csr_matrix:
+    """Symmetric length matrix of undirected edges (ends ``a`` <= ``b``, ``ab`` their pair number), with
+    ``order`` sorting them by (pair, length): the shortest edge per pair, both ways (a loop once)."""
+    s_ab = ab[order]
+    first = np.ones(len(s_ab), dtype=bool)
+    first[1:] = s_ab[1:] != s_ab[:-1]
+    del s_ab
+    keep = order[first]
+    idx = np.int32 if max(n, 2 * len(keep)) <= np.iinfo(np.int32).max else np.int64  # as scipy would pick
+    pa, pb = a[keep].astype(idx), b[keep].astype(idx)
+    pl = np.maximum(length[keep], 1e-9)
     # Row r holds (r, a) for pairs a < r = b, then (r, b) for pairs r = a <= b: listed in that order
     # (both already sorted by column within a row), scipy's stable COO -> CSR placement gives a
-    # canonical matrix with no sort (its canonical-format check then finds nothing to do).
+    # canonical matrix with no sort (its canonical-format check then finds nothing to do). The COO
+    # arrays are filled in place: at a province size every temporary array costs page faults.
     off = pa != pb
-    rows = np.concatenate([pb[off], pa])
-    cols = np.concatenate([pa[off], pb])
-    L = sp.csr_matrix((np.concatenate([pl[off], pl]), (rows, cols)), shape=(n, n))
+    t = int(np.count_nonzero(off))
+    rows, cols = np.empty(t + len(pa), dtype=idx), np.empty(t + len(pa), dtype=idx)
+    data = np.empty(t + len(pa))
+    np.compress(off, pb, out=rows[:t])
+    np.compress(off, pa, out=cols[:t])
+    np.compress(off, pl, out=data[:t])
+    rows[t:], cols[t:], data[t:] = pa, pb, pl
+    del pa, pb, pl, off
+    L = sp.csr_matrix((data, (rows, cols)), shape=(n, n))
     L.sort_indices()
     return L
 
