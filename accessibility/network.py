@@ -13,6 +13,8 @@ What it holds
   *to* the nearest facility": Dijkstra from the facilities over the transposed graph gives exactly
   the origin-to-facility times even on a directed graph (for walking the two are equal; see
   :attr:`TravelNetwork.symmetric`).
+  A network built undirected (every edge both ways) has one matrix for both: ``csr_t is csr``
+  (and a directed one whose transpose is exactly itself); nothing changes either in place.
 * edge arrays — one row per *undirected* street segment (``edge_u``, ``edge_v`` node indices,
   ``edge_len`` metres, ``edge_geom`` shapely LineStrings oriented from ``u`` to ``v``). These are
   what points snap onto and what circles cut. Every street is its own row: parallel streets
@@ -88,7 +90,8 @@ class TravelNetwork:
     csr : scipy.sparse.csr_matrix, shape (n, n)
         Travel seconds from row node to column node (fastest parallel edge).
     csr_t : scipy.sparse.csr_matrix
-        ``csr.T`` in CSR form (time into a node).
+        ``csr.T`` in CSR form (time into a node); the very ``csr`` object when the matrix is its own
+        transpose exactly (an undirected build).
     edge_u, edge_v : ndarray of int64, shape (m,)
         Node indices of each undirected street segment.
     edge_len : ndarray of float, shape (m,)
