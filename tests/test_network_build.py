@@ -192,3 +192,10 @@ def test_crowded_graphs_exercise_every_tie_rule():
     ends_len = a * 1e9 + b * 1e3 + np.round(net.edge_len * 1e3) / 1e6
     _, counts = np.unique(ends_len, return_counts=True)
     assert net.n_edges < len(u) and (counts == 2).any() and (counts > 2).any() and (a == b).any()
+
+
+@pytest.mark.slow
+def test_helsinki_graphs(helsinki):
+    """Real OSM streets: the walking graph and the cycling graph (one-way streets directed)."""
+    for G in (helsinki.graph, helsinki.bike_graph):
+        assert_same_as_reference(*_graph_arrays(G), directed=G.is_directed())
