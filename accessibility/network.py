@@ -258,6 +258,9 @@ class TravelNetwork:
             raise ValueError("the street graph has no nodes")
         if len(u) == 0:
             raise ValueError("the street graph has no edges")
+        n = len(node_ids)
+        if min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n:
+            raise ValueError(f"an edge end is not a node index (0 to {n - 1})")
         # Missing lengths: take the geometry / straight-line length (osmnx always sets length,
         # hand-built graphs may not).
         nogeom = shapely.is_missing(geom)
@@ -267,7 +270,6 @@ class TravelNetwork:
         length[bad] = shapely.length(geom[bad])
         if (length < 0).any():
             raise ValueError("an edge has a negative length")
-        n = len(node_ids)
 
         a, b = np.minimum(u, v), np.maximum(u, v)
         ab = a * n + b

@@ -194,6 +194,14 @@ def test_crowded_graphs_exercise_every_tie_rule():
     assert net.n_edges < len(u) and (counts == 2).any() and (counts > 2).any() and (a == b).any()
 
 
+def test_edge_ends_must_be_node_indices():
+    xy = np.zeros((3, 2))
+    for u, v in (([0, 3], [1, 2]), ([0, -1], [1, 2])):
+        for directed in (False, True):
+            with pytest.raises(ValueError, match="node index"):
+                TravelNetwork.from_edges(np.arange(3), xy, u, v, [1.0, 1.0], directed=directed)
+
+
 @pytest.mark.slow
 def test_helsinki_graphs(helsinki):
     """Real OSM streets: the walking graph and the cycling graph (one-way streets directed)."""
