@@ -13,6 +13,8 @@ What it holds
   *to* the nearest facility": Dijkstra from the facilities over the transposed graph gives exactly
   the origin-to-facility times even on a directed graph (for walking the two are equal; see
   :attr:`TravelNetwork.symmetric`).
+  A network built undirected (every edge both ways) has one matrix for both: ``csr_t is csr``
+  (and a directed one whose transpose is exactly itself); nothing changes either in place.
 * edge arrays — one row per *undirected* street segment (``edge_u``, ``edge_v`` node indices,
   ``edge_len`` metres, ``edge_geom`` shapely LineStrings oriented from ``u`` to ``v``). These are
   what points snap onto and what circles cut. Every street is its own row: parallel streets
@@ -33,6 +35,7 @@ foot (:func:`walk_mode_for`).
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -87,7 +90,8 @@ class TravelNetwork:
     csr : scipy.sparse.csr_matrix, shape (n, n)
         Travel seconds from row node to column node (fastest parallel edge).
     csr_t : scipy.sparse.csr_matrix
-        ``csr.T`` in CSR form (time into a node).
+        ``csr.T`` in CSR form (time into a node); the very ``csr`` object when the matrix is its own
+        transpose exactly (an undirected build).
     edge_u, edge_v : ndarray of int64, shape (m,)
         Node indices of each undirected street segment.
     edge_len : ndarray of float, shape (m,)
@@ -206,7 +210,7 @@ class TravelNetwork:
                    streets: str = "walk", crs=None) -> "TravelNetwork":
         """Build from arrays: what :meth:`from_graph` does after reading the graph, without networkx.
 
-        A province-size network (a million nodes) is built here in seconds, where a networkx
+        A province-size network (millions of nodes) is built here in seconds, where a networkx
         graph of it costs minutes and gigabytes (``benchmarks/bench_scale.py``).
 
         Parameters
@@ -224,6 +228,22 @@ class TravelNetwork:
             False: every edge is walkable both ways (its reverse is added).
         mode, streets, crs
             As :meth:`from_graph`.
+
+        Notes
+        -----
+        What is kept (the rules; see :func:`_segment_rows`, :func:`_undirected_matrix` and
+        :func:`_directed_matrices` for how):
+
+        * the length matrix holds, per directed node pair, the shortest edge (at least 1e-9 m: csgraph
+          drops explicit zeros in some code paths, and a zero-length edge must stay an edge);
+        * every street keeps its own segment row — parallel streets between the same two junctions
+          (a crescent beside a straight street, both sides of a boulevard) and loops included, each
+          with its own geometry. Only the reverse twin of a two-way street is dropped: a row whose
+          unordered ends, length to the millimetre and line midpoint to the decimetre equal another's
+          (the midpoint is only computed where the first three tie); of such a group the row first
+          in (u, v, length, input row) order is kept, the reverse of an undirected edge counting as
+          input row ``i + m``. Rows are ordered by (smaller end, larger end, length, midpoint x, y);
+          each line is oriented from its ``u`` to its ``v``.
         """
         _check_mode(mode)
         xy = np.asarray(xy, dtype=float)
@@ -238,6 +258,9 @@ class TravelNetwork:
             raise ValueError("the street graph has no nodes")
         if len(u) == 0:
             raise ValueError("the street graph has no edges")
+        n = len(node_ids)
+        if min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n:
+            raise ValueError(f"an edge end is not a node index (0 to {n - 1})")
         # Missing lengths: take the geometry / straight-line length (osmnx always sets length,
         # hand-built graphs may not).
         nogeom = shapely.is_missing(geom)
@@ -247,68 +270,25 @@ class TravelNetwork:
         length[bad] = shapely.length(geom[bad])
         if (length < 0).any():
             raise ValueError("an edge has a negative length")
-        # Each line's midpoint, part of the twin key below (once per street: a reverse twin has the same).
-        mid = shapely.get_coordinates(shapely.line_interpolate_point(geom, 0.5, normalized=True))
-        if not directed:
-            u, v = np.concatenate([u, v]), np.concatenate([v, u])
-            length = np.concatenate([length, length])
-            # The twin keeps the same line object: only one of the two rows is kept as a segment,
-            # and it is oriented from its u to its v below (no reversed copies of a million lines).
-            geom = np.concatenate([geom, geom])
-            mid = np.concatenate([mid, mid])
 
-        # Directed length matrix, parallel edges -> shortest. Sort by length so that the first
-        # of each (u, v) pair is the one to keep.
-        order = np.lexsort((length, v, u))
-        u, v, length, geom, mid = u[order], v[order], length[order], geom[order], mid[order]
-        first = np.ones(len(u), dtype=bool)
-        first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-        du, dv, dlen = u[first], v[first], length[first]
-        n = len(node_ids)
-        # A zero-length edge (duplicate nodes) must stay an edge: csgraph drops explicit zeros
-        # in some code paths, so give it a length far below any tolerance we report.
-        dlen_pos = np.maximum(dlen, 1e-9)
-        length_csr = sp.csr_matrix((dlen_pos, (du, dv)), shape=(n, n))
-        length_csr.sort_indices()
-        length_csr_t = length_csr.T.tocsr()
-        length_csr_t.sort_indices()
-        # An undirected input is symmetric by construction (every edge both ways, the shortest kept
-        # per pair either way); comparing the matrix with its transpose costs seconds at a million.
-        symmetric = (not directed or not length_csr.nnz
-                     or bool(abs(length_csr - length_csr.T).max() <= 1e-6))
-
-        # Undirected street segments for snapping and circles: every street keeps its own row —
-        # parallel streets between the same two junctions (a crescent beside a straight street,
-        # both sides of a boulevard) and loops (a == b) included, each with its own geometry.
-        # Only the reverse twin of a two-way street (same ends, length and line) is dropped. The
-        # twin test is orientation-free: unordered ends, length to the millimetre and the line's
-        # midpoint to the decimetre; should rounding ever split a twin pair, the extra row is an
-        # exact duplicate, which changes no snap and no circle.
         a, b = np.minimum(u, v), np.maximum(u, v)
-        key = (np.round(mid[:, 1] * 10), np.round(mid[:, 0] * 10), np.round(length * 1e3), b, a)
-        # First occurrence of each distinct key (the u < v direction), in key order: what
-        # np.unique(axis=0, return_index=True) gives, by one stable lexsort (np.unique's row sort
-        # is the slowest step of the build at a million nodes).
-        by_key = np.lexsort(key)
-        new_key = np.zeros(len(by_key), dtype=bool)
-        new_key[:1] = True
-        for col in key:
-            c = col[by_key]
-            new_key[1:] |= c[1:] != c[:-1]
-        sel = by_key[new_key]
-        # Ordered by (a, b, length): a graph without parallel streets gets the very rows (and STRtree
-        # tie-breaking) it had when only one segment per junction pair was kept.
-        sel = sel[np.lexsort((length[sel], b[sel], a[sel]))]
-        eu, ev, elen, egeom = u[sel], v[sel], length[sel], geom[sel]
-        # Orient each geometry from eu to ev (osmnx stores reversed geometry on reverse edges).
-        # (first coordinates read as arrays: Point objects per segment cost seconds at a million)
-        first_at = np.concatenate([[0], np.cumsum(shapely.get_num_coordinates(egeom))[:-1]])
-        start = shapely.get_coordinates(egeom)[first_at]
+        ab = a * n + b
+        order = _sort_by_ends(ab, length)
+        if directed:
+            length_csr, length_csr_t, symmetric = _directed_matrices(u, v, length, n)
+        else:  # symmetric by construction: the matrix is its own transpose (one matrix, not two)
+            length_csr = length_csr_t = _undirected_matrix(a, b, ab, length, order, n)
+            symmetric = True
+        sel, eu, ev = _segment_rows(u, v, a, b, ab, order, length, geom, directed)
+        del a, b, ab, order
+        elen, egeom = length[sel], geom[sel]
+        start = _first_coordinates(egeom, eu, xy)
+        # Orient each line from eu to ev (osmnx stores reversed geometry on reverse edges).
         d_u = np.hypot(start[:, 0] - xy[eu, 0], start[:, 1] - xy[eu, 1])
         d_v = np.hypot(start[:, 0] - xy[ev, 0], start[:, 1] - xy[ev, 1])
         flip = d_v < d_u
-        egeom = egeom.copy()
-        egeom[flip] = shapely.reverse(egeom[flip])
+        if flip.any():
+            egeom[flip] = shapely.reverse(egeom[flip])
 
         net = cls(
             node_ids=node_ids, xy=xy, csr=None, csr_t=None, edge_u=eu, edge_v=ev, edge_len=elen,
@@ -321,13 +301,17 @@ class TravelNetwork:
 
     def _set_weights(self) -> None:
         """Fill ``csr`` / ``csr_t`` from the length matrix and the speed."""
-        # The weight matrices share the length matrices' index arrays (one new data array each).
+        # The weight matrices share the length matrices' index arrays (one new data array each); a
+        # network whose length matrix is its own transpose (undirected) shares one matrix for both.
         L, Lt = self._length_csr, self._length_csr_t
         self.csr = sp.csr_matrix((L.data / self.speed_m_per_s, L.indices, L.indptr), shape=L.shape)
         if Lt is None:
             Lt = self._length_csr_t = L.T.tocsr()
             Lt.sort_indices()
-        self.csr_t = sp.csr_matrix((Lt.data / self.speed_m_per_s, Lt.indices, Lt.indptr), shape=Lt.shape)
+        if Lt is L:
+            self.csr_t = self.csr
+        else:
+            self.csr_t = sp.csr_matrix((Lt.data / self.speed_m_per_s, Lt.indices, Lt.indptr), shape=Lt.shape)
 
     def for_mode(self, mode: str) -> "TravelNetwork":
         """The same streets at another mode's speed (arrays and spatial index shared, weights new).
@@ -387,6 +371,199 @@ class TravelNetwork:
     def __repr__(self) -> str:  # the dataclass repr would print whole arrays
         return (f"TravelNetwork(mode={self.mode!r}, nodes={self.n_nodes}, segments={self.n_edges}, "
                 f"speed={self.speed_m_per_s * 60:.0f} m/min, crs={self.crs!r})")
+
+
+
+# ---------------------------------------------------------------------- building blocks of from_edges
+# Hand-written with numpy rather than scipy's COO -> CSR conversion and a five-key row sort: the
+# edges come nearly sorted from a graph, so one stable integer sort (timsort runs) plus counting
+# gives the matrices and the segment rows in a fraction of the time and memory
+# (benchmarks/bench_scale.py; tests/test_network_build.py checks them against the plain rules).
+
+def _first_coordinates(geom: np.ndarray, u: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """(m, 2) first vertex of each line (an empty line: its ``u`` node, so it is never flipped)."""
+    num = shapely.get_num_coordinates(geom)
+    first_at = np.cumsum(num) - num
+    coords = shapely.get_coordinates(geom)
+    ok = num > 0
+    if ok.all():
+        return coords[first_at]
+    out = xy[u]
+    out[ok] = coords[first_at[ok]]
+    return out
+
+
+def _runs(s: np.ndarray, same: np.ndarray):
+    """(start, size) of the runs of tied neighbours in ``s`` (``same[i]``: ``s[i]`` ties ``s[i + 1]``)."""
+    edge = np.diff(np.concatenate([[False], same, [False]]).astype(np.int8))
+    start, stop = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+    return start, stop - start + 1
+
+
+def _run_positions(start: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Every position of the runs ``(start, size)``, in order."""
+    return np.repeat(start - (np.cumsum(size) - size), size) + np.arange(size.sum())
+
+
+def _midpoints(lines: np.ndarray, chunk: int = 200_000) -> np.ndarray:
+    """(k, 2) point halfway along each line. In chunks, two threads at a time: shapely releases the GIL
+    (two cores share the work), and only two chunks' Point objects exist at once (a point object per
+    line of a province would cost more memory than the rest of the build)."""
+    def mid(part):
+        return shapely.get_coordinates(shapely.line_interpolate_point(part, 0.5, normalized=True))
+
+    if len(lines) <= chunk:
+        return mid(lines)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return np.concatenate(list(pool.map(mid, (lines[i:i + chunk] for i in range(0, len(lines), chunk)))))
+
+
+def _sort_by_ends(ab: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Order of the edges by (unordered ends ``ab``, length), stable."""
+    order = np.argsort(ab, kind="stable")
+    s = ab[order]
+    same = s[1:] == s[:-1]
+    if same.any():  # edges sharing their ends (a street drawn both ways, parallel streets)
+        start, size = _runs(s, same)
+        # pairs (most: the two directions of a street) by one swap, longer runs by a sort
+        p = start[size == 2]
+        swap = p[length[order[p]] > length[order[p + 1]]]
+        order[swap], order[swap + 1] = order[swap + 1], order[swap]
+        long = size > 2
+        if long.any():
+            pos = _run_positions(start[long], size[long])
+            rows = order[pos]
+            order[pos] = rows[np.lexsort((length[rows], ab[rows]))]
+    return order
+
+
+def _csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n: int) -> sp.csr_matrix:
+    """A canonical CSR matrix from arrays already in row order with sorted columns (the index dtype
+    scipy's own COO conversion picks: int32 while it fits)."""
+    idx = np.int32 if max(n, len(data)) <= np.iinfo(np.int32).max else np.int64
+    M = sp.csr_matrix((data, indices.astype(idx, copy=False), indptr.astype(idx, copy=False)), shape=(n, n))
+    M.sort_indices()  # a check only: the columns are sorted, this sets the flag
+    return M
+
+
+def _undirected_matrix(a: np.ndarray, b: np.ndarray, ab: np.ndarray, length: np.ndarray, order: np.ndarray,
+                       n: int) -> sp.csr_matrix:
+    """Symmetric length matrix of undirected edges (ends ``a`` <= ``b``, ``ab`` their pair number), with
+    ``order`` sorting them by (pair, length): the shortest edge per pair, both ways (a loop once)."""
+    s_ab = ab[order]
+    first = np.ones(len(s_ab), dtype=bool)
+    first[1:] = s_ab[1:] != s_ab[:-1]
+    del s_ab
+    keep = order[first]
+    idx = np.int32 if max(n, 2 * len(keep)) <= np.iinfo(np.int32).max else np.int64  # as scipy would pick
+    pa, pb = a[keep].astype(idx), b[keep].astype(idx)
+    pl = np.maximum(length[keep], 1e-9)
+    # Row r holds (r, a) for pairs a < r = b, then (r, b) for pairs r = a <= b: listed in that order
+    # (both already sorted by column within a row), scipy's stable COO -> CSR placement gives a
+    # canonical matrix with no sort (its canonical-format check then finds nothing to do). The COO
+    # arrays are filled in place: at a province size every temporary array costs page faults.
+    off = pa != pb
+    t = int(np.count_nonzero(off))
+    rows, cols = np.empty(t + len(pa), dtype=idx), np.empty(t + len(pa), dtype=idx)
+    data = np.empty(t + len(pa))
+    np.compress(off, pb, out=rows[:t])
+    np.compress(off, pa, out=cols[:t])
+    np.compress(off, pl, out=data[:t])
+    rows[t:], cols[t:], data[t:] = pa, pb, pl
+    del pa, pb, pl, off
+    L = sp.csr_matrix((data, (rows, cols)), shape=(n, n))
+    L.sort_indices()
+    return L
+
+
+def _directed_matrices(u: np.ndarray, v: np.ndarray, length: np.ndarray, n: int):
+    """(length matrix, its transpose, symmetric) of directed edges: the shortest edge per (u, v).
+    The transpose *is* the matrix when they are equal (a walking graph drawn both ways)."""
+    key = u * n + v
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
+    dlen = np.maximum(np.minimum.reduceat(length[order], starts), 1e-9)
+    rows = order[starts]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(u[rows], minlength=n), out=indptr[1:])
+    L = _csr(indptr, v[rows], dlen, n)
+    Lt = L.T.tocsr()
+    Lt.sort_indices()
+    if np.array_equal(L.indptr, Lt.indptr) and np.array_equal(L.indices, Lt.indices):
+        symmetric = bool(np.abs(L.data - Lt.data).max() <= 1e-6)
+        if np.array_equal(L.data, Lt.data):
+            Lt = L
+    else:
+        symmetric = bool(abs(L - Lt).max() <= 1e-6)
+    return L, Lt, symmetric
+
+
+def _lex_less(x: tuple, y: tuple) -> np.ndarray:
+    """Elementwise: is the key tuple ``x`` (arrays, most significant first) below ``y``?"""
+    less = np.zeros(len(x[0]), dtype=bool)
+    equal = np.ones(len(x[0]), dtype=bool)
+    for a, b in zip(x, y):
+        less |= equal & (a < b)
+        equal &= a == b
+    return less
+
+
+def _segment_rows(u, v, a, b, ab, order, length, geom, directed: bool):
+    """(rows of the input kept as segments, in segment order; their u; their v) — see the rules in
+    :meth:`TravelNetwork.from_edges`. ``order``: the edges sorted by (``ab``, length)."""
+    m = len(u)
+    if directed:
+        ru, rv, ridx = u, v, np.arange(m)
+    else:
+        # of an edge and its reverse (input row i + m) the one from the smaller end comes first
+        ru, rv = a, b
+        ridx = np.arange(m)
+        ridx[u > v] += m
+    s_ab, rl = ab[order], np.round(length[order] * 1e3)
+    same = (s_ab[1:] == s_ab[:-1]) & (rl[1:] == rl[:-1])
+    keep = np.ones(m, dtype=bool)
+    if not same.any():
+        sel = order
+        return sel, ru[sel], rv[sel]
+    # Rows that tie on ends and rounded length (a two-way street drawn both ways, equal parallel
+    # streets): only these need the midpoint, the costly part of the twin key.
+    order = order.copy()
+    start, size = _runs(s_ab, same)
+    pos = _run_positions(start, size)
+    rows = order[pos]
+    mid = np.round(_midpoints(geom[rows]) * 10)
+    mx = np.empty(m)
+    my = np.empty(m)
+    mx[rows], my[rows] = mid[:, 0], mid[:, 1]
+    # Ties of two rows (nearly all): one is dropped when both have the same rounded midpoint (the
+    # later in (u, v, length, input row) order), else they are ordered by (length, midpoint).
+    p = start[size == 2]
+    x, y = order[p], order[p + 1]
+    twin = (mx[x] == mx[y]) & (my[x] == my[y])
+    later = _lex_less((ru[y], rv[y], length[y], ridx[y]), (ru[x], rv[x], length[x], ridx[x]))
+    swap = np.where(twin, later, _lex_less((length[y], mx[y], my[y]), (length[x], mx[x], my[x])))
+    order[p[swap]], order[p[swap] + 1] = y[swap], x[swap]
+    keep[p[twin] + 1] = False
+    long = size > 2
+    if long.any():  # three or more: the general rule, by sorting
+        pos = _run_positions(start[long], size[long])
+        rows = order[pos]
+        r_ab, r_rl, r_len, r_mx, r_my = ab[rows], rl[pos], length[rows], mx[rows], my[rows]
+        rank = np.empty(len(rows), dtype=np.int64)
+        rank[np.lexsort((ridx[rows], r_len, rv[rows], ru[rows]))] = np.arange(len(rows))
+        by_key = np.lexsort((rank, r_my, r_mx, r_rl, r_ab))
+        new_key = np.zeros(len(rows), dtype=bool)
+        new_key[0] = True
+        for col in (r_ab, r_rl, r_mx, r_my):
+            c = col[by_key]
+            new_key[1:] |= c[1:] != c[:-1]
+        first = np.zeros(len(rows), dtype=bool)
+        first[by_key[new_key]] = True  # the first row of each twin group
+        final = np.lexsort((r_my, r_mx, r_len, r_ab))
+        order[pos], keep[pos] = rows[final], first[final]
+    sel = order[keep]
+    return sel, ru[sel], rv[sel]
 
 
 class LazyLines:

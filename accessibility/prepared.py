@@ -5,9 +5,9 @@ point per street; snapping the population cells builds an STRtree and queries it
 nodes that is about 12 s (``benchmarks/bench_scale.py``) — every time a process opens the area.
 Both are pure functions of their inputs, so they are written once as numeric arrays
 (:func:`gis.cache.save_arrays`: ``.npy`` files memory-mapped on load, a manifest of sizes and
-CRC-32 checksums, atomic writes) and reloaded: the CSR length matrix and its transpose, the node
-coordinates, the segment table (ends, lengths, line coordinates) and, separately, the cells' snap
-(segment, position, distance).
+CRC-32 checksums, atomic writes) and reloaded: the CSR length matrix and its transpose (stored
+once when they are one matrix: an undirected build), the node coordinates, the segment table (ends,
+lengths, line coordinates) and, separately, the cells' snap (segment, position, distance).
 
 Keys are content hashes (:func:`network_key`, :func:`cells_key`): SHA-1 of the very arrays the
 network is built from (node ids and coordinates, edge ends, lengths, line coordinates, direction,
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,7 @@ __all__ = ["FORMAT", "enabled", "network_from_frames", "network_key", "cells_key
 
 #: Version of the prepared layout and of the build it stores; bump it when either changes, so an
 #: old bundle is never read as a new one.
-FORMAT = 1
+FORMAT = 2  # 2: a symmetric length matrix stored once (the build's own sharing), a cheaper key
 
 
 def enabled() -> bool:
@@ -85,21 +86,37 @@ def _ids_array(node_ids) -> np.ndarray:
 def network_key(node_ids, xy, u, v, length, geom, *, directed: bool, crs, streets: str) -> str | None:
     """Content key of the inputs of :meth:`TravelNetwork.from_edges` (what a bundle is filed under).
 
+    SHA-1 over every input array and every line's coordinates (and coordinate count). The numeric
+    arrays are hashed in a second thread while this one reads the line coordinates (hashlib releases
+    the GIL; shapely's coordinate reading does not): on two cores the arrays cost no wall time.
+
     Returns None when the lines cannot be stored as plain 2-D coordinates (3-D or empty lines):
     such a network is simply built each time.
     """
     geom = np.asarray(geom, dtype=object)
     missing = shapely.is_missing(geom)
-    present = geom[~missing]
-    if len(present) and (shapely.has_z(present).any() or shapely.is_empty(present).any()):
+    present = geom[~missing] if missing.any() else geom
+
+    def arrays_digest():
+        num = shapely.get_num_coordinates(present)  # 0 exactly for an empty line
+        if len(present) and ((num == 0).any() or shapely.has_z(present).any()):
+            return None
+        h = hashlib.sha1()
+        for a in (_ids_array(node_ids), np.asarray(xy, float), np.asarray(u, np.int64), np.asarray(v, np.int64),
+                  np.asarray(length, float), missing, num.astype(np.int64)):
+            _hash_update(h, a)
+        return h.digest()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        arrays = pool.submit(arrays_digest)
+        lines = hashlib.sha1()
+        _hash_update(lines, shapely.get_coordinates(present))
+        digest = arrays.result()
+    if digest is None:
         return None
     h = hashlib.sha1(f"hedong-network f{FORMAT} {bool(directed)} {crs} {streets}".encode())
-    for a in (_ids_array(node_ids), np.asarray(xy, float), np.asarray(u, np.int64), np.asarray(v, np.int64),
-              np.asarray(length, float), missing):
-        _hash_update(h, a)
-    coords, idx = shapely.get_coordinates(present, return_index=True)
-    _hash_update(h, coords)
-    _hash_update(h, np.bincount(idx, minlength=len(present)))
+    h.update(digest)
+    h.update(lines.digest())
     return h.hexdigest()
 
 
@@ -124,13 +141,18 @@ def save_network(net: TravelNetwork, key: str, root=None) -> Path:
     """Write ``net`` (as built: its own street label's mode) under ``key``; returns the folder."""
     coords, idx = shapely.get_coordinates(net.edge_geom, return_index=True)
     L, Lt = net._length_csr, net._length_csr_t
-    arrays = {"node_ids": _ids_array(net.node_ids), "xy": net.xy, "L_indptr": L.indptr, "L_indices": L.indices,
-              "L_data": L.data, "Lt_indptr": Lt.indptr, "Lt_indices": Lt.indices, "Lt_data": Lt.data,
+    arrays = {"node_ids": _ids_array(net.node_ids), "xy": net.xy,
+              "Lt_indptr": Lt.indptr, "Lt_indices": Lt.indices, "Lt_data": Lt.data,
               "edge_u": net.edge_u, "edge_v": net.edge_v, "edge_len": net.edge_len, "line_xy": coords,
               "line_start": np.concatenate([[0], np.cumsum(np.bincount(idx, minlength=net.n_edges))])}
+    # A matrix that is its own transpose (an undirected build: one object) is stored once, under the
+    # transpose's names, which the worker processes read (accessibility.parallel).
+    same = Lt is L
+    if not same:
+        arrays.update(L_indptr=L.indptr, L_indices=L.indices, L_data=L.data)
     meta = {"key": key, "kind": "network", "mode": net.mode, "streets": net.streets, "crs": net.crs,
             "symmetric": bool(net.symmetric), "nodes": int(net.n_nodes), "segments": int(net.n_edges),
-            "node_ids_object": bool(np.asarray(net.node_ids).dtype.hasobject)}
+            "node_ids_object": bool(np.asarray(net.node_ids).dtype.hasobject), "one_matrix": same}
     net._prepared = key
     folder = net._shared["folder"] = save_arrays(network_folder(key, net.streets, root), arrays, meta)
     net._shared["root"] = root  # its snaps are kept beside it
@@ -159,8 +181,9 @@ def load_network(key: str, streets: str = "walk", root=None, *, verify: bool = T
         return None
     a, meta = got
     n, m = int(meta["nodes"]), int(meta["segments"])
-    L = sp.csr_matrix((a["L_data"], a["L_indices"], a["L_indptr"]), shape=(n, n), copy=False)
     Lt = sp.csr_matrix((a["Lt_data"], a["Lt_indices"], a["Lt_indptr"]), shape=(n, n), copy=False)
+    L = Lt if meta.get("one_matrix") else sp.csr_matrix((a["L_data"], a["L_indices"], a["L_indptr"]), shape=(n, n),
+                                                         copy=False)
     line_xy, start = a["line_xy"], a["line_start"]
     # the lines are made when first drawn, cut or snapped onto (LazyLines): most of a reload's cost
     geom = LazyLines(lambda: shapely.linestrings(np.asarray(line_xy),

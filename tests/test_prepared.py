@@ -56,6 +56,49 @@ def test_reloaded_network_is_the_fresh_build(small_demo, tmp_path):
         np.testing.assert_array_equal(ta, tb)
 
 
+def test_undirected_network_stores_its_one_matrix_once(small_demo, tmp_path):
+    """An undirected build's length matrix is its own transpose (one object); the bundle stores it once,
+    under the transpose's names the worker processes read, and the reload shares it again."""
+    from accessibility import parallel
+
+    base = TravelNetwork.from_graph(small_demo.graph)
+    args = (base.node_ids, base.xy, base.edge_u, base.edge_v, base.edge_len, base.edge_geom)
+    net = TravelNetwork.from_edges(*args, directed=False, crs=base.crs)
+    assert net._length_csr_t is net._length_csr and net.csr_t is net.csr
+    key = prepared.network_key(*args, directed=False, crs=base.crs, streets="walk")
+    assert key != prepared.network_key(*args, directed=True, crs=base.crs, streets="walk")
+    folder = prepared.save_network(net, key, tmp_path)
+    names = {f.stem for f in folder.glob("*.npy")}
+    assert {"Lt_indptr", "Lt_indices", "Lt_data"} <= names and not any(n.startswith("L_") for n in names)
+    loaded = prepared.load_network(key, "walk", tmp_path)
+    assert loaded._length_csr_t is loaded._length_csr and loaded.csr_t is loaded.csr
+    _arrays_equal(net, loaded)
+    assert parallel._matrix_folder(loaded) == folder
+    bike = loaded.for_mode("bike")
+    assert bike.csr_t is bike.csr and np.array_equal(bike.csr.toarray(), net.for_mode("bike").csr.T.toarray())
+
+
+def test_network_key_refuses_lines_it_cannot_store(small_demo):
+    import shapely
+
+    base = TravelNetwork.from_graph(small_demo.graph)
+    args = dict(node_ids=base.node_ids, xy=base.xy, u=base.edge_u, v=base.edge_v, length=base.edge_len,
+                directed=False, crs=base.crs, streets="walk")
+    g = base.edge_geom.copy()
+    assert prepared.network_key(geom=g, **args) is not None
+    g[0] = shapely.LineString()
+    assert prepared.network_key(geom=g, **args) is None  # an empty line
+    g = base.edge_geom.copy()
+    g[1] = shapely.force_3d(g[1], 5.0)
+    assert prepared.network_key(geom=g, **args) is None  # a 3-D line
+    g = base.edge_geom.copy()
+    g[2] = None  # a missing line is fine (a straight one is drawn), and changes the key
+    assert prepared.network_key(geom=g, **args) not in (None, prepared.network_key(geom=base.edge_geom, **args))
+    g = base.edge_geom.copy()
+    g[3] = shapely.transform(g[3], lambda c: c + 0.01)  # one line moved by a centimetre
+    assert prepared.network_key(geom=g, **args) not in (None, prepared.network_key(geom=base.edge_geom, **args))
+
+
 def test_cached_area_uses_prepared_network_with_identical_shares(small_demo, monkeypatch):
     """Through the area's context: off (built in memory), then on twice (written, then reloaded)."""
     monkeypatch.setenv("HEDONG_PREPARED", "0")
