@@ -42,6 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 
+from accessibility.cores import threads
 from accessibility.snap import snap_points
 from layers.norms import SPEEDS
 
@@ -406,15 +407,17 @@ def _run_positions(start: np.ndarray, size: np.ndarray) -> np.ndarray:
 
 
 def _midpoints(lines: np.ndarray, chunk: int = 200_000) -> np.ndarray:
-    """(k, 2) point halfway along each line. In chunks, two threads at a time: shapely releases the GIL
-    (two cores share the work), and only two chunks' Point objects exist at once (a point object per
-    line of a province would cost more memory than the rest of the build)."""
+    """(k, 2) point halfway along each line. In chunks, on up to two threads (``HEDONG_THREADS``, via
+    :func:`accessibility.cores.threads`: 1 keeps it on this thread): shapely releases the GIL (two
+    cores share the work), and only two chunks' Point objects exist at once (a point object per line
+    of a province would cost more memory than the rest of the build)."""
     def mid(part):
         return shapely.get_coordinates(shapely.line_interpolate_point(part, 0.5, normalized=True))
 
-    if len(lines) <= chunk:
-        return mid(lines)
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    workers = min(2, threads())
+    if len(lines) <= chunk or workers < 2:
+        return np.concatenate([mid(lines[i:i + chunk]) for i in range(0, len(lines), chunk)]) if len(lines) else mid(lines)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         return np.concatenate(list(pool.map(mid, (lines[i:i + chunk] for i in range(0, len(lines), chunk)))))
 
 
