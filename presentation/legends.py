@@ -185,12 +185,15 @@ def estimate_text(area, lang: str = "zh") -> str:
 
 
 def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | None = None,
-               subtitle: str | None = None, collapsed: bool = False) -> None:
+               subtitle: str | None = None, collapsed: bool = False, short: str | None = None) -> None:
     """A title bar at the top of the map (title, optional line of headline numbers); for generated
     data it carries the 演示数据（生成） notice.
 
     ``collapsed`` (maps inside the app, whose page shows the numbers and the notice already): one line,
     the title and a short ⚠ 演示数据（生成） mark, that unfolds into the numbers and the full notice.
+
+    Otherwise the full bar, which on a phone folds into a tap-to-open line (:func:`title_box_html`);
+    ``short`` is that line's text (default ``title``), e.g. the title without its figures.
     """
     lang = lang or getattr(m, "_hedong_lang", "zh")
     synthetic = getattr(area, "synthetic", False)
@@ -213,8 +216,31 @@ def add_notice(m: folium.Map, area, *, lang: str | None = None, title: str | Non
         parts.append(f'<div style="font-weight:700;font-size:14px">{esc(title)}</div>')
     parts += [p for p in (sub, notice) if p]
     if parts:
-        Control(f'<div style="{BOX_STYLE}max-width:460px">{"".join(parts)}</div>', position="topright",
+        line = short if short is not None else title if title else notice_text(area, lang) or est
+        mark = (f"⚠ {t('notice_short', lang)}" if synthetic and (title or short) else "ⓘ" if est and (title or short) else "")
+        Control(title_box_html("".join(parts), line, mark), position="topright",
                  css_class="hedong-title-control").add_to(m)
+
+
+def title_box_html(full_html: str, line: str, mark: str = "") -> str:
+    """The published maps' title bar: ``full_html`` as it shows on a desktop, and a fold button that a
+    phone shows instead until tapped — ``line`` (clamped to two lines) and ``mark`` (e.g. the short
+    generated-data warning, kept visible beside it); both plain text, escaped here.
+
+    The button is hidden unless the page's phone CSS shows it (presentation.publish.PHONE_CSS, at
+    <= 400 px: there the full bar of a seat map took 28 % of a 390 x 844 screen). A tap anywhere on the
+    bar toggles ``hedong-title-open`` on the control; on a desktop (button hidden) a click does nothing.
+    """
+    mark_html = f'<span class="hedong-title-mark">{esc(mark)}</span>' if mark else ""
+    toggle = ('<button type="button" class="hedong-title-toggle" aria-expanded="false" style="display:none">'
+              f'<span class="hedong-title-caret" aria-hidden="true">▸</span>'
+              f'<span class="hedong-title-line">{esc(line)}</span>{mark_html}</button>')
+    # the handler sits on the bar, not the button: a tap on the opened text folds it again
+    onclick = ("var b=this.querySelector('.hedong-title-toggle');if(getComputedStyle(b).display==='none')return;"
+               "var c=this.parentNode;c.classList.toggle('hedong-title-open');"
+               "b.setAttribute('aria-expanded',c.classList.contains('hedong-title-open'))")
+    return (f'<div style="{BOX_STYLE}max-width:460px" onclick="{onclick}">{toggle}'
+            f'<div class="hedong-title-full">{full_html}</div></div>')
 
 
 def source_items_html(sources: dict | None) -> str:

@@ -355,7 +355,7 @@ def add_seat_layers(m, area, scenario, year: int, ev, *, level: str = "primary",
     if compact:
         legends.add_notice(m, area, title=title, subtitle="; ".join(lines), collapsed=True)
     else:
-        legends.add_notice(m, area, title=title + " — " + "; ".join(lines))
+        legends.add_notice(m, area, title=title + " — " + "; ".join(lines), short=title)
     return summary, title
 
 
@@ -593,13 +593,27 @@ def _offline_page(m, area, place: dict, lang: str, cache: dict | None = None) ->
 
 
 #: The published maps on a phone (<= 400 px wide): the title keeps clear of the zoom buttons and the
-#: layer switch (left column), the legend is folded into its "图例 / Legend" button (a tap opens it:
+#: layer switch (left column) and is folded into a line of at most two (the title without its figures,
+#: the generated-data mark beside it; a tap opens the full bar, :func:`presentation.legends.title_box_html`:
+#: unfolded, a seat map's bar took 28 % of a 390 x 844 screen), the legend is folded into its "图例 / Legend" button (a tap opens it:
 #: open, it covered a fifth of the map's best part) and, open, shares the bottom edge with the "click
 #: anywhere" hint side by side, each scrolling within its box rather than covering the other (checked
 #: by element boxes in tests/test_publish_browser.py at 390 px).
 PHONE_CSS = """<style>@media (max-width: 400px){
 .hedong-title-control{max-width:calc(100vw - 74px)!important;margin-left:0!important}
-.hedong-title-control>div{max-width:none!important;max-height:28vh;overflow:auto;font-size:11px!important}
+.hedong-title-control>div{max-width:none!important;max-height:45vh;overflow:auto;font-size:11px!important;
+ position:relative;cursor:pointer;padding:4px 8px!important}
+.hedong-title-toggle{display:flex!important;align-items:flex-start;gap:5px;width:100%;border:0;background:none;
+ padding:0;margin:0;font:inherit;color:inherit;text-align:left;cursor:pointer}
+.hedong-title-caret{flex:none;color:#555}
+.hedong-title-line{flex:1 1 auto;min-width:0;font-weight:700;font-size:12px;line-height:1.35;display:-webkit-box;
+ -webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden;overflow-wrap:anywhere}
+.hedong-title-mark{flex:none;max-width:36%;color:#a50026;font-weight:600;font-size:10px;line-height:1.35}
+.hedong-title-control:not(.hedong-title-open) .hedong-title-full{display:none}
+.hedong-title-open .hedong-title-line,.hedong-title-open .hedong-title-mark{display:none}
+.hedong-title-open .hedong-title-toggle{position:absolute;top:4px;right:5px;width:auto}
+.hedong-title-open .hedong-title-caret{display:inline-block;transform:rotate(90deg)}
+.hedong-title-open .hedong-title-full{padding-right:12px}
 .hedong-legend-control{max-width:54vw!important;display:flex;flex-direction:column;align-items:flex-end;gap:3px}
 .hedong-legend-control>div{max-width:none!important;max-height:36vh;overflow:auto;font-size:10px!important}
 .hedong-legend-toggle{display:block!important}

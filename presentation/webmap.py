@@ -107,7 +107,10 @@ def base_map(area, *, tiles: str = "none", lang: str = "zh", tianditu_key: str |
     # north-eastern subdistricts (issue 26 #5, the development zone on the seat map).
     Script("(function(map){var b=L.latLngBounds(" + json.dumps([[miny, minx], [maxy, maxx]]) + ");"
             # fitted again until the title is there (it may be drawn after the first fit) or 0.3 s have passed
-            "var done=false;function fit(last){var s=map.getSize();if(!done&&s.x>0&&s.y>0){map.invalidateSize();"
+            # a zoom animation still running (folium's own first fit animates) would end on its own target
+            # after this fit and undo the title's padding (1 load in 4 on a desktop): fit once it has ended
+            "var done=false;function fit(last){if(map._animatingZoom){map.once('zoomend',function(){fit(last);});return;}"
+            "var s=map.getSize();if(!done&&s.x>0&&s.y>0){map.invalidateSize();"
             "var c=map.getContainer(),t=c.querySelector('.hedong-title-control'),top=0;"
             "if(t){top=Math.min(s.y/3,t.getBoundingClientRect().bottom-c.getBoundingClientRect().top+4);}"
             "map.fitBounds(b,{paddingTopLeft:[0,Math.max(0,top)],animate:false});done=!!t||last===true;}}"

@@ -1,7 +1,8 @@
 """A publication in headless Debian Chromium: opened from file:// with its shared data/ files, offline,
 and laid out on a 390 px phone with no box over a control (element boxes compared); the legend folded
-into a button there (a small share of the map) that opens on a tap; the walking routes' words in the
-page's language."""
+into a button there (a small share of the map) that opens on a tap; the title folded into a line of at
+most a tenth of the map's height that opens on a tap into the full, escaped text; the walking routes'
+words in the page's language."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def publication(small_demo, tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("name", ["coverage-primary.html", "seats-2027.en.html", "life-circle.html"])
+@pytest.mark.parametrize("name", ["coverage-primary.html", "seats-2027.html", "seats-2027.en.html",
+                                  "life-circle.html"])
 def test_phone_layout_has_no_overlapping_boxes(browser, publication, name, tmp_path):
     page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1)
     external, failed = [], []
@@ -61,6 +63,7 @@ def test_phone_layout_has_no_overlapping_boxes(browser, publication, name, tmp_p
     assert folded["width"] * folded["height"] <= 0.15 * m["width"] * m["height"], (folded, m)
     _no_overlaps(page, "folded")
     page.screenshot(path=str(shots / f"phone-{name}.png"))
+    _check_title(page, m, shots, name)
     # a tap opens it, still over no control; a second tap folds it again
     page.locator(".hedong-legend-toggle").first.click()
     page.wait_for_selector(".hedong-legend-control .hedong-legend", state="visible", timeout=5_000)
@@ -69,6 +72,12 @@ def test_phone_layout_has_no_overlapping_boxes(browser, publication, name, tmp_p
     assert page.locator(".hedong-legend-toggle").first.get_attribute("aria-expanded") == "true"
     _no_overlaps(page, "open")
     page.screenshot(path=str(shots / f"phone-open-{name}.png"))
+    # both open at once (the title at the top right, the legend at the bottom right): still apart
+    page.locator(".hedong-title-toggle").first.click()
+    page.wait_for_selector(".hedong-title-full", state="visible", timeout=5_000)
+    _no_overlaps(page, "and title open")
+    page.locator(".hedong-title-full").first.click()
+    page.wait_for_selector(".hedong-title-full", state="hidden", timeout=5_000)
     page.locator(".hedong-legend-toggle").first.click()
     page.wait_for_selector(".hedong-legend-control .hedong-legend", state="hidden", timeout=5_000)
     # the offline "my place" click still answers
@@ -101,3 +110,56 @@ def _no_overlaps(page, state: str) -> None:
         assert not _overlap(ba, bb), f"{a} {ba} overlaps {b} {bb} on a 390 px screen (legend {state})"
     for sel, bx in boxes.items():  # and each stays on the screen
         assert bx["x"] >= -0.5 and bx["x"] + bx["width"] <= 390.5, (sel, bx, state)
+
+
+def _check_title(page, m: dict, shots: Path, name: str) -> None:
+    """Folded, the title is one button of at most a tenth of the map's height, the generated-data mark
+    in sight; a tap shows the whole bar (figures and notice, nothing scrolled away), over no control;
+    a tap on the text folds it again."""
+    title = page.locator(".hedong-title-control").first
+    full = page.locator(".hedong-title-full").first
+    toggle = page.locator(".hedong-title-toggle").first
+    folded = title.bounding_box()
+    assert folded["height"] <= 0.10 * m["height"], (folded, m)
+    assert toggle.is_visible() and not full.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    line = page.locator(".hedong-title-line").first.inner_text()
+    assert line.strip() and page.locator(".hedong-title-mark").first.is_visible()  # the demo is generated data
+    toggle.click()
+    page.wait_for_selector(".hedong-title-full", state="visible", timeout=5_000)
+    opened = title.bounding_box()
+    assert opened["height"] > folded["height"] and toggle.get_attribute("aria-expanded") == "true"
+    text = full.inner_text()
+    assert line.strip() in text and page.locator(".hedong-title-full .hedong-notice").first.is_visible()
+    if name.startswith("seats"):  # the levels' figures, hidden when folded, are all there
+        assert text.count("%") >= 6, text
+    # readable as a whole: the bar needs no scrolling and stays on the screen
+    assert page.evaluate("() => {const d = document.querySelector('.hedong-title-control > div');"
+                         "return d.scrollHeight <= d.clientHeight + 1}"), text
+    assert opened["y"] + opened["height"] <= m["y"] + m["height"]
+    _no_overlaps(page, "folded, title open")
+    page.screenshot(path=str(shots / f"phone-title-{name}.png"))
+    full.click()  # a tap on the opened text folds it
+    page.wait_for_selector(".hedong-title-full", state="hidden", timeout=5_000)
+    assert title.bounding_box()["height"] == pytest.approx(folded["height"], abs=1)
+
+
+def test_phone_title_escapes_a_scenario_name(browser, tmp_path):
+    """A scenario named with HTML shows as those characters in the folded line and the opened bar
+    at 390 px, and nothing of it runs."""
+    from presentation.publish import PHONE_CSS, seat_map
+    from scenario_helpers import grid_area
+    from scenarios.model import resolve_scenario
+
+    area = grid_area()
+    bad = '<img src=x onerror="window.__xss=1">&amp;'
+    m, _ = seat_map(area, resolve_scenario(area, "plan").copy(bad), 2025, lang="en")
+    path = tmp_path / "seats.html"
+    path.write_text(m.get_root().render().replace("</head>", PHONE_CSS + "\n</head>", 1), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    page.goto(path.as_uri())
+    page.wait_for_selector(".hedong-title-toggle", state="visible", timeout=20_000)
+    assert bad in page.locator(".hedong-title-line").first.inner_text()
+    page.locator(".hedong-title-toggle").first.click()
+    assert bad in page.locator(".hedong-title-full").first.inner_text()
+    assert page.evaluate("() => window.__xss === undefined && !document.querySelector('.hedong-title-control img')")
+    page.close()
