@@ -131,7 +131,7 @@ class _Matrix:
         indices = np.load(f / "Lt_indices.npy", mmap_mode="r", allow_pickle=False)
         indptr = np.load(f / "Lt_indptr.npy", mmap_mode="r", allow_pickle=False)
         self.nnz = nnz = len(indices)
-        room = max(4096, 1 << int(room - 1).bit_length())  # (a larger search grows it: rare)
+        room = max(_MIN_ROOM, 1 << int(room - 1).bit_length())  # (a larger search grows it: rare)
         # int32 indices when they fit: csgraph works on int32 and would copy int64 ones per search
         idx = np.int32 if nnz + room < 2 ** 31 and n + 1 < 2 ** 31 else np.int64
         self.data = np.empty(nnz + room)
@@ -156,6 +156,8 @@ class _Matrix:
 
 
 _matrix: _Matrix | None = None
+#: Super-source edges a worker's buffers hold at least (two per facility; more grows them).
+_MIN_ROOM = 4096
 
 
 def _worker_matrix(folder: str, n: int, room: int) -> _Matrix:
