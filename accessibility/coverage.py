@@ -422,7 +422,9 @@ def _coverage(area, svc: Service, minutes: float, T, net, fsnap, csnap, columns:
             columns[name] = (a, a.sum(), np.bincount(codes, a, k))
         return columns[name]
 
-    mins = T / 60.0
+    # T is this call's own array (a new one from ComputeContext.seconds, or handed over by
+    # seconds_many): divided in place, it becomes the minutes without another array of every cell
+    mins = np.divide(T, 60.0, out=T) if T.flags.writeable and T.dtype == np.float64 else T / 60.0
     covered = mins <= minutes
     pop, P, pop_d = column("pop_total")
     dem, C, dem_d = column(svc.demand)
