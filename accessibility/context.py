@@ -318,7 +318,7 @@ class ComputeContext:
                 names = self.area.district_names()
                 # factorize (a hash of the ids, no Python string per cell) and sort only the distinct
                 # ids: np.unique over two million cells' ids cost seconds at a province (issue 28)
-                cell_codes, found = pd.factorize(self.area.population["district_id"].astype(str))
+                cell_codes, found = pd.factorize(self.area.population["district_id"].astype(str), use_na_sentinel=False)
                 found = [str(d) for d in found]
                 uniq = sorted(found)  # as np.unique orders them
                 present = set(uniq)

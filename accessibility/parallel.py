@@ -21,8 +21,9 @@ that this process maps and unlinks (no pickling of 32 MB per search at four mill
 through the pipe where there is no ``/dev/shm`` or it is full).
 
 Memory. Per worker: the index buffers and one data buffer (175 MB at four million nodes), plus
-what ``dijkstra`` allocates during a search (its heap nodes, about 56 bytes a node, and the
-distances). The matrix files themselves are shared page cache.
+what ``dijkstra`` allocates during a search (its distances and heap); measured at four million
+nodes, about 225 MB of private memory per worker at the end and at the sampled peak
+(``benchmarks/bench_scale.py``). The matrix files themselves are shared page cache.
 
 When. ``HEDONG_THREADS`` sets how many processes (default: the cores this process may use,
 ``os.sched_getaffinity``); 1 turns parallel searches off. Networks under

@@ -32,8 +32,8 @@ A last table gives the issue's figures per size: ``key + reload + services`` (fr
 arrays to every service's coverage with a prepared network; issue 28 asks <= 20 s at 4 M nodes,
 <= 5 s at 1 M), the CPU seconds of this process and of the workers, and the memory: this process's
 peak after load plus the workers' private memory after the services (<= 4 GiB at 4 M), and in
-brackets the same with each worker's *peak* private memory (read from ``/proc`` every 0.5 s while
-the services run: a search holds its heap nodes for seconds, so the sampling sees them).
+brackets the same with each worker's *peak* private memory (read from ``/proc`` every second while
+the services run: a search lasts seconds, so the sampling sees what it allocates).
 
 Seconds are wall clock; the machine's size and its load average before and after are printed
 (on a shared machine the wall clock also counts waiting for a core). Every tile is the same town,
@@ -247,9 +247,9 @@ def _worker_peaks_mib(sampled: dict | None = None) -> list:
     A forked worker's resident set counts the parent's pages it shares (copy-on-write) and the
     memory-mapped matrix every process shares; ``Pss`` divides shared pages among their sharers.
     The parent's peak plus the workers' private memory is what the searches cost the machine; with
-    the workers' sampled *peak* private memory it is nearer the worst moment (a worker's search
-    allocates its heap nodes, 56 bytes a node, and frees them after; a worker's ``VmHWM`` does not
-    show them: it stays at the resident size it inherited at the fork)."""
+    the workers' sampled *peak* private memory it is nearer the worst moment (what a search
+    allocates is freed after it; a worker's ``VmHWM`` is no help there: measured, it stays at the
+    resident size the worker inherited at the fork)."""
     out = []
     for pid in _worker_pids():
         try:
@@ -268,7 +268,7 @@ class _PrivateSampler:
     """Reads the workers' private memory every ``period`` seconds in a thread while the services run
     and keeps each one's largest; its own CPU seconds (``cpu``) are left out of this process's."""
 
-    def __init__(self, period: float = 0.5):
+    def __init__(self, period: float = 1.0):
         import threading
 
         self.period, self.peak, self.cpu = period, {}, 0.0
@@ -567,7 +567,7 @@ def main(argv=None) -> int:
               f" in the workers — wall {n['services']:.2f} s")
     print("\nIssue 28: key + reload + services <= 20 s and <= 4 GiB at 4 M nodes, <= 5 s at 1 M (memory: this process's "
           "peak after load + the workers' private memory; in brackets with the workers' peak private memory, sampled "
-          "every 0.5 s)")
+          "every second)")
     print("nodes | key + reload + services (s) | services wall (s) | CPU s parent + workers | total MiB (with peak) "
           "| load average (1 min) during the services")
     for r in rows:
