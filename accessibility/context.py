@@ -89,6 +89,35 @@ def _point_xy(points) -> np.ndarray | None:
     return np.ascontiguousarray(np.c_[geom.x.to_numpy(float), geom.y.to_numpy(float)])
 
 
+def _unions(todo) -> dict:
+    """Which requested layers are exactly the union of others (:meth:`ComputeContext.seconds_many`).
+
+    ``todo`` items end with ``(..., mode, limit_s, xy)``. Returns ``{j: [parts]}``: layer ``j``'s set
+    of points equals the union of the parts' sets, all of the same mode and limit; parts are
+    searched (never unions themselves). Points are compared by their exact coordinates (a snap,
+    hence a search, depends on nothing else).
+    """
+    groups: dict = {}
+    for j, item in enumerate(todo):
+        mode, limit_s, xy = item[-3], item[-2], item[-1]
+        if xy is not None and len(xy):
+            groups.setdefault((mode, limit_s), []).append(j)
+    unions: dict = {}
+    for js in groups.values():
+        if len(js) < 2:
+            continue
+        sets = {j: set(map(tuple, todo[j][-1].tolist())) for j in js}
+        parts_used: set = set()
+        for j in sorted(js, key=lambda j: (-len(sets[j]), j)):  # the largest first: unions of smaller ones
+            if j in parts_used:
+                continue
+            parts = [p for p in js if p != j and p not in unions and sets[p] <= sets[j]]
+            if parts and set().union(*(sets[p] for p in parts)) == sets[j]:
+                unions[j] = parts
+                parts_used.update(parts)
+    return unions
+
+
 class ComputeContext:
     """The derived, reusable structures of one immutable study area (see the module docstring).
 
@@ -287,11 +316,14 @@ class ComputeContext:
         with self._lock:
             if self._districts is None:
                 names = self.area.district_names()
-                cell_ids = self.area.population["district_id"].astype(str).to_numpy()
-                uniq = np.unique(cell_ids)
+                # factorize (a hash of the ids, no Python string per cell) and sort only the distinct
+                # ids: np.unique over two million cells' ids cost seconds at a province (issue 28)
+                cell_codes, found = pd.factorize(self.area.population["district_id"].astype(str), use_na_sentinel=False)
+                found = [str(d) for d in found]
+                uniq = sorted(found)  # as np.unique orders them
                 present = set(uniq)
                 ids = [d for d in names if d in present] + [d for d in uniq if d not in names]
-                codes = pd.Index(ids).get_indexer(cell_ids)
+                codes = pd.Index(ids).get_indexer(found)[cell_codes]
                 self._districts = (codes, np.array(ids, dtype=object), [names.get(d, d) for d in ids])
             return self._districts
 
@@ -323,6 +355,14 @@ class ComputeContext:
         worker processes on a large network, this process on a small one); each result is the one
         :meth:`seconds` gives alone, float for float.
 
+        A layer whose points are exactly the union of other requested layers (same mode and limit:
+        elderly care = day-care centres and care homes) is not searched: its seconds are the
+        element-wise minimum of theirs, which is the same number, not an approximation — a search
+        from several sources gives every node the least, over its paths from any source, of the
+        path's running float sum, and adding an edge's seconds to the lesser of two floats rounds to
+        the lesser of the two sums; the cells' own offsets and same-segment paths are minima of the
+        same kind (tests/test_parallel.py compares it with the layer's own search).
+
         Parameters
         ----------
         requests : list of (facilities, mode, limit_s)
@@ -334,7 +374,8 @@ class ComputeContext:
         Returns
         -------
         list of ndarray
-            One per request, in order (new arrays).
+            One per request, in order (new arrays). With ``on_result`` the arrays are handed over
+            and not kept (the list holds None): at a province eleven of them are 200 MB.
         """
         self._check_cells()
         out: list = [None] * len(requests)
@@ -343,21 +384,31 @@ class ComputeContext:
             net = self.network(mode)
             xy = _point_xy(facilities)
             key = None if xy is None else (mode, _layer_key(facilities, xy), limit_s)
+            hit = None
             if key is not None:
                 with self._lock:
                     hit = self._seconds.get(key)
                     if hit is not None:
                         self._seconds.move_to_end(key)
-                        out[i] = hit.copy()
-                if out[i] is not None:
-                    if on_result is not None:
-                        on_result(i, out[i])
-                    continue
-            todo.append((i, key, net, self.facility_snap(facilities, mode), mode, limit_s))
+                        hit = hit.copy()
+            if hit is not None:
+                if on_result is not None:
+                    on_result(i, hit)
+                else:
+                    out[i] = hit
+                continue
+            todo.append((i, key, net, self.facility_snap(facilities, mode), mode, limit_s, xy))
+        unions = _unions(todo)  # position in todo -> the positions whose union it is
+        searched = [j for j in range(len(todo)) if j not in unions]
+        part_of: dict = {}
+        for j, parts in unions.items():
+            for p in parts:
+                part_of.setdefault(p, []).append(j)
+        least: dict = {}  # union -> the minimum of its parts' seconds so far, and the parts still due
+        cells: dict = {}  # mode -> the cells' snap (re-timed once per call, not once per layer)
 
-        def done(j, nt):
-            i, key, net, fs, mode, _limit = todo[j]
-            T = cell_seconds(net, self.cell_snap(mode), nt, fs)
+        def finish(j, T):
+            i, key = todo[j][0], todo[j][1]
             if key is not None:
                 with self._lock:
                     if key not in self._seconds:
@@ -366,11 +417,33 @@ class ComputeContext:
                     while self._seconds_values > SECONDS_CACHE_VALUES and len(self._seconds) > 1:
                         _, old = self._seconds.popitem(last=False)
                         self._seconds_values -= len(old)
-            out[i] = T
             if on_result is not None:
                 on_result(i, T)
+            else:
+                out[i] = T
 
-        nearest_seconds_many([(net, fs, limit_s) for _i, _k, net, fs, _m, limit_s in todo], on_result=done)
+        def done(s, nt):
+            j = searched[s]
+            _i, _key, net, fs, mode, _limit, _xy = todo[j]
+            if mode not in cells:
+                cells[mode] = self.cell_snap(mode)
+            T = cell_seconds(net, cells[mode], nt, fs)
+            del nt
+            ready = []
+            for u in part_of.get(j, ()):  # before on_result: a caller may change T in place
+                if u not in least:
+                    least[u] = [T.copy(), len(unions[u]) - 1]
+                else:
+                    np.minimum(least[u][0], T, out=least[u][0])
+                    least[u][1] -= 1
+                if least[u][1] == 0:
+                    ready.append(u)
+            finish(j, T)
+            del T
+            for u in ready:
+                finish(u, least.pop(u)[0])
+
+        nearest_seconds_many([(todo[j][2], todo[j][3], todo[j][5]) for j in searched], on_result=done)
         return out
 
     def pairs(self, facilities, limit_s: float, mode: str = "walk"):

@@ -7,13 +7,23 @@ process's CPU time equal to the wall clock), so threads cannot share the cores; 
 
 How the matrix is shared. A worker needs ``net.csr_t`` (time *into* a node). It is the network's
 transposed length matrix divided by the mode's speed, so a worker maps the three ``.npy`` arrays of
-that matrix (copy-on-write memory maps: every process reads the same pages of the page cache, no
-copy per worker) and divides by the speed itself — the same operation on the same floats as the
-parent's, hence the same matrix. A prepared network (:mod:`accessibility.prepared`) already has
-those files; any other network writes them once to a temporary folder (``/dev/shm`` where there is
-one), removed with the network. Each job sends the super-source's edges (a few kilobytes) and gets
-the node seconds back; the search itself is :func:`accessibility.reach.super_source_seconds`, the
-very function the single-core path runs, so results are identical (tests/test_parallel.py).
+that matrix (read-only memory maps: every process reads the same pages of the page cache), copies
+the index arrays once into buffers of its own with room after the last row, and divides the lengths
+by the speed into its data buffer (``np.divide``: the same operation on the same floats as the
+parent's, hence the same matrix; :class:`_Matrix`). A prepared network
+(:mod:`accessibility.prepared`) already has those files; any other network writes them once to a
+temporary folder (``/dev/shm`` where there is one), removed with the network. Each job sends the
+super-source's edges (a few kilobytes); the worker writes them as the matrix's last row (the rows
+:func:`accessibility.reach.virtual_tail` gives the single-core path too) and runs the same
+``csgraph.dijkstra`` call as :func:`accessibility.reach.super_source_seconds`, so results are
+identical (tests/test_parallel.py). The node seconds come back through a file in ``/dev/shm``
+that this process maps and unlinks (no pickling of 32 MB per search at four million nodes;
+through the pipe where there is no ``/dev/shm`` or it is full).
+
+Memory. Per worker: the index buffers and one data buffer (175 MB at four million nodes), plus
+what ``dijkstra`` allocates during a search (its distances and heap); measured at four million
+nodes, about 225 MB of private memory per worker at the end and at the sampled peak
+(``benchmarks/bench_scale.py``). The matrix files themselves are shared page cache.
 
 When. ``HEDONG_THREADS`` sets how many processes (default: the cores this process may use,
 ``os.sched_getaffinity``); 1 turns parallel searches off. Networks under
@@ -28,6 +38,7 @@ the searches are run here instead.
 from __future__ import annotations
 
 import atexit
+import mmap
 import multiprocessing as mp
 import os
 import shutil
@@ -40,14 +51,19 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
 
 from accessibility.cores import threads  # the knob, shared with accessibility.snap
-from accessibility.reach import super_source_edges, super_source_seconds
+from accessibility.reach import super_source_edges, super_source_seconds, virtual_tail
 
 __all__ = ["threads", "PARALLEL_MIN_NODES", "nearest_seconds_many", "shutdown", "warm"]
 
 #: Smallest network (nodes) whose searches go to worker processes.
 PARALLEL_MIN_NODES = 150_000
+
+#: Workers hand their answers back through files in ``/dev/shm`` (mapped by this process, no copy)
+#: rather than pickled through a pipe (32 MB a search at four million nodes, copied five times).
+_SHM_RESULTS = True
 
 _pool = None
 _pool_workers = 0
@@ -74,25 +90,106 @@ def _matrix_folder(net) -> Path:
 
 # ---------------------------------------------------------------------- worker side
 
-_attached: dict = {}
+class _Matrix:
+    """One worker's search matrix: a network's transposed matrix at one speed, with room after its
+    last row for the super-source row of a search.
 
+    Why buffers and not the single-core path's concatenation. :func:`accessibility.reach._with_virtual_rows`
+    copies the whole matrix per search (175 MB at four million nodes, a tenth of a second, and as
+    much memory again); here the index arrays are copied once per worker, the lengths are divided
+    by the speed into the data buffer when the speed changes (``np.divide`` into it: the very
+    operation ``Lt.data / speed`` of the parent, so the same floats), and a search only writes its
+    few super-source edges after the last row. One network and one speed at a time: the parent
+    sends the searches ordered by speed, so a worker re-divides at most once per speed.
+    """
 
-def _worker_matrix(folder: str, n: int, speed: float) -> sp.csr_matrix:
-    key = (folder, n, speed)
-    M = _attached.get(key)
-    if M is None:
+    def __init__(self, folder: str, n: int, room: int):
         f = Path(folder)
-        arr = {k: np.load(f / f"Lt_{k}.npy", mmap_mode="c", allow_pickle=False) for k in ("indptr", "indices", "data")}
-        # as TravelNetwork._set_weights makes csr_t: lengths over speed, the same index arrays
-        M = sp.csr_matrix((arr["data"] / speed, arr["indices"], arr["indptr"]), shape=(n, n), copy=False)
-        if len(_attached) >= 4:
-            _attached.pop(next(iter(_attached)))
-        _attached[key] = M
-    return M
+        self.key = (folder, n)
+        self.lengths = np.load(f / "Lt_data.npy", mmap_mode="r", allow_pickle=False)
+        indices = np.load(f / "Lt_indices.npy", mmap_mode="r", allow_pickle=False)
+        indptr = np.load(f / "Lt_indptr.npy", mmap_mode="r", allow_pickle=False)
+        self.nnz = nnz = len(indices)
+        room = max(_MIN_ROOM, 1 << int(room - 1).bit_length())  # (a larger search grows it: rare)
+        # int32 indices when they fit: csgraph works on int32 and would copy int64 ones per search
+        idx = np.int32 if nnz + room < 2 ** 31 and n + 1 < 2 ** 31 else np.int64
+        self.data = np.empty(nnz + room)
+        self.indices = np.empty(nnz + room, idx)
+        self.indices[:nnz] = indices
+        self.indptr = np.empty(n + 2, idx)
+        self.indptr[:n + 1] = indptr
+        self.speed = None
+
+    def with_source(self, speed: float, cols: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
+        """The matrix at ``speed`` plus virtual node ``n`` with edges ``-> cols`` of ``w`` seconds
+        (``cols`` / ``w`` as :func:`accessibility.reach.virtual_tail` gives them)."""
+        nnz, k, n = self.nnz, len(cols), len(self.indptr) - 2
+        if self.speed != speed:
+            np.divide(self.lengths, speed, out=self.data[:nnz])
+            self.speed = speed
+        self.data[nnz:nnz + k] = w
+        self.indices[nnz:nnz + k] = cols
+        self.indptr[n + 1] = nnz + k
+        return sp.csr_matrix((self.data[:nnz + k], self.indices[:nnz + k], self.indptr), shape=(n + 1, n + 1),
+                             copy=False)
 
 
-def _worker_search(folder: str, n: int, speed: float, cols, w, limit_s):
-    return super_source_seconds(_worker_matrix(folder, n, speed), cols, w, limit_s)
+_matrix: _Matrix | None = None
+#: Super-source edges a worker's buffers hold at least (two per facility; more grows them).
+_MIN_ROOM = 4096
+
+
+def _worker_matrix(folder: str, n: int, room: int) -> _Matrix:
+    global _matrix
+    m = _matrix
+    if m is None or m.key != (folder, n) or len(m.data) - m.nnz < room:
+        _matrix = m = None  # the old buffers go before the new ones are made
+        _matrix = m = _Matrix(folder, n, room)
+    return m
+
+
+def _worker_search(folder: str, n: int, speed: float, cols, w, limit_s, out_path: str | None = None):
+    """:func:`accessibility.reach.super_source_seconds` on the shared matrix; the seconds are
+    returned as an array, or written to ``out_path`` (shared memory) with ``("file", path)`` returned."""
+    if len(cols) == 0:
+        d = np.full(n, np.inf)
+    else:
+        _counts, cols, w = virtual_tail(np.zeros(len(cols), dtype=np.int64), np.asarray(cols, np.int64),
+                                        np.asarray(w, float), 1)
+        M = _worker_matrix(folder, n, len(cols)).with_source(speed, cols, w)
+        d = dijkstra(M, directed=True, indices=n, limit=np.inf if limit_s is None else float(limit_s))[:n]
+    if out_path is not None:
+        try:
+            d.tofile(out_path)
+            return ("file", out_path)
+        except OSError:  # shared memory full: the array goes back through the pipe instead
+            Path(out_path).unlink(missing_ok=True)
+    return d
+
+
+def _read_result(got, n: int) -> np.ndarray:
+    """A worker's answer as an array: a file in shared memory is mapped (not copied) and unlinked at
+    once; its pages are freed when the array is dropped."""
+    if not (isinstance(got, tuple) and got[0] == "file"):
+        return got
+    path = got[1]
+    try:
+        with open(path, "r+b") as fh:
+            mm = mmap.mmap(fh.fileno(), n * 8, access=mmap.ACCESS_WRITE)
+    finally:
+        os.unlink(path)
+    return np.frombuffer(mm, dtype=np.float64, count=n)
+
+
+def _results_folder() -> Path | None:
+    """A private folder in shared memory for the workers' answers, or None (answers are pickled)."""
+    shm = Path("/dev/shm")
+    if not (_SHM_RESULTS and shm.is_dir()):
+        return None
+    try:
+        return Path(tempfile.mkdtemp(prefix="hedong-res-", dir=shm))
+    except OSError:
+        return None
 
 
 # ---------------------------------------------------------------------- parent side
@@ -179,26 +276,34 @@ def nearest_seconds_many(jobs, *, workers: int | None = None, min_nodes: int | N
         else:
             on_result(i, d)
 
-    if workers > 1 and len(big) > 1:
-        index = {}
-        try:
-            pool = _get_pool(workers)  # (one pool size per process: a new size would restart the workers)
-            for i in big:
-                net, cols, w, limit = specs[i]
-                index[pool.submit(_worker_search, str(_matrix_folder(net)), net.n_nodes, net.speed_m_per_s,
-                                  cols, w, limit)] = i
-        except (BrokenProcessPool, OSError):
-            shutdown()  # no pool: every search runs here below
+    results = None
+    try:
+        if workers > 1 and len(big) > 1:
             index = {}
-        for f in as_completed(index):
-            i = index.pop(f)  # (drops the future, and with it the result, once handed over)
+            results = _results_folder()
             try:
-                d = f.result()
-            except (BrokenProcessPool, CancelledError, OSError):
-                shutdown()  # a lost worker (killed, out of memory): answered here, started afresh next time
-                continue
-            deliver(i, d)
-            del d
+                pool = _get_pool(workers)  # (one pool size per process: a new size would restart the workers)
+                # by speed: a worker divides the lengths by a speed once, not at every other search
+                for i in sorted(big, key=lambda i: (specs[i][0].speed_m_per_s, i)):
+                    net, cols, w, limit = specs[i]
+                    out_path = None if results is None else str(results / f"{i}.f8")
+                    index[pool.submit(_worker_search, str(_matrix_folder(net)), net.n_nodes, net.speed_m_per_s,
+                                      cols, w, limit, out_path)] = i
+            except (BrokenProcessPool, OSError):
+                shutdown()  # no pool: every search runs here below
+                index = {}
+            for f in as_completed(index):
+                i = index.pop(f)  # (drops the future, and with it the result, once handed over)
+                try:
+                    d = _read_result(f.result(), specs[i][0].n_nodes)
+                except (BrokenProcessPool, CancelledError, OSError):
+                    shutdown()  # a lost worker (killed, out of memory): answered here, started afresh next time
+                    continue
+                deliver(i, d)
+                del d
+    finally:
+        if results is not None:
+            shutil.rmtree(results, ignore_errors=True)  # (answers are unlinked as read: only a failed one is left)
     for i, (net, cols, w, limit) in enumerate(specs):
         if i not in answered:
             deliver(i, super_source_seconds(net.csr_t, cols, w, limit))

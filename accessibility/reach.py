@@ -65,17 +65,26 @@ def _with_virtual_rows(M: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, w: 
     ever passes through one. Built by concatenating CSR arrays: O(nnz), no format conversion.
     """
     n = M.shape[0]
-    order = np.lexsort((w, cols, rows))
-    rows, cols, w = rows[order], cols[order], w[order]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    rows, cols, w = rows[first], cols[first], w[first]
-    counts = np.bincount(rows, minlength=k)
+    counts, cols, w = virtual_tail(rows, cols, w, k)
     indptr = np.concatenate([M.indptr, M.indptr[-1] + np.cumsum(counts)])
     data = np.concatenate([M.data, w])
     indices = np.concatenate([M.indices, cols]).astype(M.indices.dtype, copy=False)
     # rows are sorted, cols sorted within a row: canonical CSR, nothing for scipy to fix up.
     return sp.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
+
+
+def virtual_tail(rows: np.ndarray, cols: np.ndarray, w: np.ndarray, k: int):
+    """The rows ``_with_virtual_rows`` appends: (edges per virtual node, their columns, their weights),
+    sorted by virtual node then column, one edge per (row, col) pair — the smallest weight.
+
+    Shared with the worker processes of :mod:`accessibility.parallel`, which write these rows into
+    buffers of their own instead of concatenating the matrix: the same rows, so the same matrix.
+    """
+    order = np.lexsort((w, cols, rows))
+    rows, cols, w = rows[order], cols[order], w[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    return np.bincount(rows[first], minlength=k), cols[first], w[first]
 
 
 def _ok_sources(net, snap: Snap) -> Snap:
@@ -138,7 +147,12 @@ def _same_edge(origin: Snap, dest: Snap, net) -> pd.DataFrame:
     di = np.flatnonzero(dest.ok)
     di = di[np.argsort(dest.edge[di], kind="stable")]
     de = dest.edge[di]
-    oi = np.flatnonzero(origin.ok)
+    # Only origins on a segment that has a destination can match: a mask over the segments picks
+    # them in one gather, so the binary searches below run on those few, not on two million cells
+    # (the same origins in the same order, hence the same pairs).
+    on_dest = np.zeros(max(int(origin.edge.max(initial=-1)), int(de.max(initial=-1))) + 1, dtype=bool)
+    on_dest[de] = True
+    oi = np.flatnonzero(origin.ok & on_dest[origin.edge])
     lo = np.searchsorted(de, origin.edge[oi], side="left")
     hi = np.searchsorted(de, origin.edge[oi], side="right")
     cnt = hi - lo
@@ -176,7 +190,14 @@ def cell_seconds(net, cell_snap: Snap, node_seconds: np.ndarray, source_snap: Sn
     ndarray of float, shape (n_cells,)
     """
     cs = retime(cell_snap, net)
-    t = np.minimum(cs.offset_u_s + node_seconds[cs.u], cs.offset_v_s + node_seconds[cs.v])
+    # min(offset_u + T[u], offset_v + T[v]) in place (two arrays, not five, of two million cells
+    # at a province; a + b is b + a in floats, so the same numbers)
+    t = node_seconds.take(cs.u)
+    t += cs.offset_u_s
+    tv = node_seconds.take(cs.v)
+    tv += cs.offset_v_s
+    np.minimum(t, tv, out=t)
+    del tv
     t[~cs.ok] = np.inf
     if source_snap is not None and len(source_snap):
         m = _same_edge(cs, source_snap, net)

@@ -126,3 +126,53 @@ def test_weighted_quantile_matches_expanded_sample():
             want = float(np.quantile(expanded, q, method="inverted_cdf"))
             assert weighted_quantile(v, w, q) == want
             assert weighted_quantile(v, w, [q], order=order) == [want]
+
+
+def test_bucket_select_equals_the_sorted_definition():
+    """Whole-number weights: the quantiles found by bucketing the values' bits (no full sort) are the
+    definition's (stable sort, running sum), value for value — ties, zero and negative weights, inf,
+    values crowded into one bucket, q at 0, 1 and beyond; anything else goes to the sort."""
+    from accessibility.coverage import _select_quantiles, _sorted_quantiles
+
+    rng = np.random.default_rng(5)
+    qs = np.array([0.0, 1e-12, 0.1, 0.5, 0.9, 1 - 1e-12, 1.0, 1.5, -0.5])
+    for case in range(3000):
+        n = int(rng.integers(1, 80)) if case % 10 else int(rng.integers(1000, 20000))
+        kind = case % 4
+        if kind == 0:
+            v = rng.integers(0, 8, n).astype(float)
+        elif kind == 1:
+            v = rng.random(n) * 30
+        elif kind == 2:  # a wide range of magnitudes, some unreachable
+            v = np.where(rng.random(n) < 0.2, np.inf, rng.integers(0, 3, n) * 2.0 ** rng.integers(-30, 30, n))
+        else:  # one bucket, neighbouring floats
+            v = rng.choice([8.0, np.nextafter(8.0, 9), 8.25, 8.4999, 0.0, 5e-324], n)
+        w = rng.integers(-2, 6, n).astype(float) * (1e12 if case % 7 == 0 else 1)
+        got = _select_quantiles(v, w, qs)
+        if got is None:  # only where the sums would no longer be exact
+            assert np.clip(w, 0, None).sum() >= 2.0 ** 52
+            continue
+        want = _sorted_quantiles(v, w, qs, None)
+        assert got == want or all(a == b or (a != a and b != b) for a, b in zip(got, want)), (case, got, want)
+    v, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 1.0])
+    assert _select_quantiles(v, np.array([0.5, 1.0, 1.0]), qs) is None  # fractional weights
+    assert _select_quantiles(v, np.array([np.inf, 1.0, 1.0]), qs) is None
+    assert _select_quantiles(v, np.array([2.0 ** 52, 1.0, 1.0]), qs) is None  # sums no longer exact
+    for bad in (np.array([1.0, np.nan, 3.0]), np.array([1.0, -2.0, 3.0]), np.array([1.0, -0.0, 3.0])):
+        assert _select_quantiles(bad, w, qs) is None
+        assert weighted_quantile(bad, w, list(qs)) == _sorted_quantiles(bad, w, qs, None) or bad[1] != bad[1]
+
+
+def test_district_codes_in_display_order_as_before(small_demo):
+    """Factorized district codes: the order and codes np.unique over every cell's id gave."""
+    import pandas as pd
+
+    from accessibility.context import ComputeContext
+
+    codes, ids, names = ComputeContext.for_area(small_demo.replace()).district_codes()
+    cell_ids = small_demo.population["district_id"].astype(str).to_numpy()
+    known = small_demo.district_names()
+    uniq = np.unique(cell_ids)
+    want_ids = [d for d in known if d in set(uniq)] + [d for d in uniq if d not in known]
+    assert list(ids) == want_ids and names == [known.get(d, d) for d in want_ids]
+    np.testing.assert_array_equal(codes, pd.Index(want_ids).get_indexer(cell_ids))

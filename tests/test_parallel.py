@@ -64,3 +64,117 @@ def test_parallel_coverage_and_bounded_shares_equal_single_core(small_demo, monk
             c = ref[k] if minutes == 15 else service_coverage(single, k, minutes, mode)
             assert bounded[k]["population_share"] == c.population_share, (k, minutes)
             assert bounded[k]["cohort_share"] == c.cohort_share, (k, minutes)
+
+
+def _service_jobs(area, modes=("walk", "walk_elderly", "bike")):
+    net = ComputeContext.for_area(area).network("walk")
+    jobs = []
+    for mode in modes:
+        m = net.for_mode(mode)
+        for svc in SERVICES.values():
+            jobs.append((m, m.snap(service_facilities(area, svc)), None))
+    return jobs
+
+
+def test_answers_through_shared_memory_equal_pickled_ones(small_demo, monkeypatch):
+    """The workers' node seconds read from files in /dev/shm (mapped, then unlinked) are the very
+    arrays the pipe carries, writable like them, and no file is left behind."""
+    from pathlib import Path
+
+    if not Path("/dev/shm").is_dir():
+        pytest.skip("no /dev/shm here: answers always go through the pipe")
+    jobs = _service_jobs(small_demo)
+    read = []
+    real_read = parallel._read_result
+    monkeypatch.setattr(parallel, "_read_result", lambda got, n: read.append(type(got)) or real_read(got, n))
+    before = set(Path("/dev/shm").glob("hedong-res-*"))
+    monkeypatch.setattr(parallel, "_SHM_RESULTS", True)
+    shm = parallel.nearest_seconds_many(jobs, workers=2, min_nodes=0)
+    assert read and set(read) == {tuple}  # every answer came as a file
+    assert set(Path("/dev/shm").glob("hedong-res-*")) == before
+    read.clear()
+    monkeypatch.setattr(parallel, "_SHM_RESULTS", False)
+    piped = parallel.nearest_seconds_many(jobs, workers=2, min_nodes=0)
+    assert read and set(read) == {np.ndarray}
+    for a, b in zip(shm, piped):
+        np.testing.assert_array_equal(a, b)
+        assert a.flags.writeable and a.dtype == np.float64 and a.shape == b.shape
+
+
+def test_worker_buffers_follow_speed_and_grow(small_demo, tmp_path, monkeypatch):
+    """A worker's search (run here): speeds switched back and forth, a search with more sources than
+    its buffers had room for, an answer that cannot be written to shared memory — every time the
+    single-core result, float for float."""
+    from accessibility.reach import super_source_edges, super_source_seconds
+
+    base = ComputeContext.for_area(small_demo).network("walk")
+    folder = str(parallel._matrix_folder(base))
+    rng = np.random.default_rng(3)
+    lo, hi = base.xy.min(axis=0), base.xy.max(axis=0)
+    import geopandas as gpd
+
+    many = gpd.GeoSeries(gpd.points_from_xy(*rng.uniform(lo, hi, (3000, 2)).T), crs=small_demo.crs)
+    few = service_facilities(small_demo, SERVICES["clinic"])
+    monkeypatch.setattr(parallel, "_MIN_ROOM", 16)
+    parallel._matrix = None
+    try:
+        rooms = []
+        for mode, pts, limit in [("walk", few, None), ("bike", few, 300.0), ("walk", many, None),
+                                 ("walk_elderly", few, None), ("walk", few, None)]:
+            net = base.for_mode(mode)
+            cols, w = super_source_edges(net, net.snap(pts))
+            want = super_source_seconds(net.csr_t, cols, w, limit)
+            got = parallel._worker_search(folder, net.n_nodes, net.speed_m_per_s, cols, w, limit)
+            np.testing.assert_array_equal(got, want)
+            assert parallel._matrix.speed == net.speed_m_per_s
+            rooms.append(len(parallel._matrix.data) - parallel._matrix.nnz)
+        assert rooms[0] < rooms[2] == rooms[-1]  # grew for the 3,000 points, and stayed
+        net = base.for_mode("bike")
+        cols, w = super_source_edges(net, net.snap(few))
+        # shared memory unwritable: the array itself comes back
+        got = parallel._worker_search(folder, net.n_nodes, net.speed_m_per_s, cols, w, None,
+                                      str(tmp_path / "missing" / "0.f8"))
+        np.testing.assert_array_equal(got, super_source_seconds(net.csr_t, cols, w))
+        got = parallel._worker_search(folder, net.n_nodes, net.speed_m_per_s, cols, w, None, str(tmp_path / "0.f8"))
+        assert got == ("file", str(tmp_path / "0.f8"))
+        np.testing.assert_array_equal(parallel._read_result(got, net.n_nodes), super_source_seconds(net.csr_t, cols, w))
+        assert not (tmp_path / "0.f8").exists()
+    finally:
+        parallel._matrix = None
+
+
+@pytest.mark.parametrize("limit", [None, 240.0])
+def test_a_union_layer_is_the_minimum_of_its_parts_exactly(small_demo, monkeypatch, limit):
+    """A layer whose points are the union of two others' (overlapping, rows in another order) is not
+    searched: its seconds, the minimum of its parts', equal its own search float for float."""
+    import accessibility.context as context_mod
+
+    fac = small_demo.facilities
+    rng = np.random.default_rng(11)
+    a = fac.iloc[np.sort(rng.choice(len(fac), len(fac) // 3, replace=False))]
+    b = fac.iloc[np.sort(rng.choice(len(fac), len(fac) // 3, replace=False))]
+    union = fac.loc[a.index.union(b.index)].iloc[::-1]
+    assert len(union) < len(a) + len(b)  # they overlap
+    searched = []
+    real_many = context_mod.nearest_seconds_many
+    monkeypatch.setattr(context_mod, "nearest_seconds_many",
+                        lambda jobs, **k: searched.extend(len(j[1]) for j in jobs) or real_many(jobs, **k))
+    area = small_demo.replace()
+    got = ComputeContext.for_area(area).seconds_many(
+        [(union, "walk", limit), (a, "walk", limit), (b, "walk", limit), (union, "bike", limit), (a, "bike", limit)])
+    assert sorted(searched) == sorted([len(a), len(b), len(union), len(a)])  # the walking union: no search
+    monkeypatch.setattr(context_mod, "nearest_seconds_many", real_many)
+    for (layer, mode), g in zip([(union, "walk"), (a, "walk"), (b, "walk"), (union, "bike")], got):
+        alone = ComputeContext.for_area(small_demo.replace()).seconds(layer, mode, limit)
+        np.testing.assert_array_equal(g, alone)
+    # delivered once each through on_result too, and cached: asked again, nothing is searched
+    seen = []
+    searched.clear()
+    monkeypatch.setattr(context_mod, "nearest_seconds_many",
+                        lambda jobs, **k: searched.extend(len(j[1]) for j in jobs) or real_many(jobs, **k))
+    fresh = small_demo.replace()
+    out = ComputeContext.for_area(fresh).seconds_many([(a, "walk", limit), (union, "walk", limit), (b, "walk", limit)],
+                                                      on_result=lambda i, t: seen.append((i, t.copy())))
+    assert out == [None] * 3 and sorted(i for i, _ in seen) == [0, 1, 2] and len(searched) == 2
+    np.testing.assert_array_equal(dict(seen)[1], got[0])
+    assert ComputeContext.for_area(fresh).seconds(union, "walk", limit) is not None and len(searched) == 2

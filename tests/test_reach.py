@@ -183,3 +183,28 @@ def test_real_helsinki_network_matches_networkx(helsinki):
         got = {int(a): b for a, b, c in zip(o, d, s) if b == j for a, b in [(a, c)]}
         assert got.keys() == exp.keys()
         assert all(abs(got[k] - exp[k]) < 1e-6 for k in exp)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_same_segment_pairs_equal_every_pair_checked(seed):
+    """_same_edge (origins filtered by a mask of the sources' segments) lists exactly the pairs on a
+    common segment, with the direct seconds, in origin order — checked against every pair."""
+    from accessibility.reach import _same_edge
+
+    G = random_graph(seed, n=80)
+    net = TravelNetwork.from_graph(G)
+    rng = np.random.default_rng(seed)
+    lo, hi = net.xy.min(axis=0), net.xy.max(axis=0)
+    import geopandas as gpd
+
+    pts = lambda k: gpd.GeoSeries(gpd.points_from_xy(*rng.uniform(lo, hi, (k, 2)).T), crs=net.crs)
+    cells, srcs = net.snap(pts(600), max_snap_m=80.0), net.snap(pts(40), max_snap_m=80.0)
+    m = _same_edge(cells, srcs, net)
+    assert len(m) and (~cells.ok).any() and (~srcs.ok).any()
+    want = [(o, d, (cells.dist_m[o] + srcs.dist_m[d]) / net.walk_m_per_s
+             + abs(cells.pos_m[o] - srcs.pos_m[d]) / net.speed_m_per_s)
+            for o in range(len(cells)) for d in range(len(srcs))
+            if cells.ok[o] and srcs.ok[d] and cells.edge[o] == srcs.edge[d]]
+    got = sorted(zip(m["o"].tolist(), m["d"].tolist(), m["s"].tolist()))
+    assert got == sorted(want)
+    assert (np.diff(m["o"].to_numpy()) >= 0).all()
