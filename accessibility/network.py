@@ -15,6 +15,9 @@ What it holds
   :attr:`TravelNetwork.symmetric`).
   A network built undirected (every edge both ways) has one matrix for both: ``csr_t is csr``
   (and a directed one whose transpose is exactly itself); nothing changes either in place.
+  Both are made on first access, not at build (``length / speed`` over the kept length matrices):
+  a process whose searches all run in worker processes (:mod:`accessibility.parallel`) never
+  holds them.
 * edge arrays — one row per *undirected* street segment (``edge_u``, ``edge_v`` node indices,
   ``edge_len`` metres, ``edge_geom`` shapely LineStrings oriented from ``u`` to ``v``). These are
   what points snap onto and what circles cut. Every street is its own row: parallel streets
@@ -297,22 +300,38 @@ class TravelNetwork:
             walk_m_per_s=SPEEDS[walk_mode_for(mode)].m_per_s, crs=crs, symmetric=symmetric,
             streets=streets, _length_csr=length_csr, _length_csr_t=length_csr_t,
         )
-        net._set_weights()
-        return net
+        return net  # csr / csr_t are made on first access (_set_weights)
 
     def _set_weights(self) -> None:
-        """Fill ``csr`` / ``csr_t`` from the length matrix and the speed."""
+        """Fill ``csr`` / ``csr_t`` from the length matrix and the speed (whichever is still None).
+
+        Called on first access of either (the :attr:`csr` / :attr:`csr_t` properties), not at build:
+        a process whose searches run in worker processes (:mod:`accessibility.parallel`, which maps
+        the length matrix and divides by the speed itself) never holds a mode's weights (issue 28:
+        about 424 MiB at 4 M nodes for walk and walk_elderly). Under one lock, so that two threads
+        asking at once get the same objects (and ``csr_t is csr`` stays true where it should).
+        """
         # The weight matrices share the length matrices' index arrays (one new data array each); a
         # network whose length matrix is its own transpose (undirected) shares one matrix for both.
-        L, Lt = self._length_csr, self._length_csr_t
-        self.csr = sp.csr_matrix((L.data / self.speed_m_per_s, L.indices, L.indptr), shape=L.shape)
-        if Lt is None:
-            Lt = self._length_csr_t = L.T.tocsr()
-            Lt.sort_indices()
-        if Lt is L:
-            self.csr_t = self.csr
-        else:
-            self.csr_t = sp.csr_matrix((Lt.data / self.speed_m_per_s, Lt.indices, Lt.indptr), shape=Lt.shape)
+        with _WEIGHTS_LOCK:
+            d = self.__dict__
+            L, Lt = self._length_csr, self._length_csr_t
+            if d.get("_csr") is None:
+                d["_csr"] = sp.csr_matrix((L.data / self.speed_m_per_s, L.indices, L.indptr), shape=L.shape)
+            if d.get("_csr_t") is None:
+                if Lt is None:
+                    Lt = self._length_csr_t = L.T.tocsr()
+                    Lt.sort_indices()
+                if Lt is L:
+                    d["_csr_t"] = d["_csr"]
+                else:
+                    d["_csr_t"] = sp.csr_matrix((Lt.data / self.speed_m_per_s, Lt.indices, Lt.indptr),
+                                                shape=Lt.shape)
+
+    @property
+    def weights_made(self) -> bool:
+        """Whether ``csr`` / ``csr_t`` exist yet (they are made on first access)."""
+        return self.__dict__.get("_csr") is not None and self.__dict__.get("_csr_t") is not None
 
     def for_mode(self, mode: str) -> "TravelNetwork":
         """The same streets at another mode's speed (arrays and spatial index shared, weights new).
@@ -329,8 +348,7 @@ class TravelNetwork:
         net = replace(self, mode=mode, speed_m_per_s=SPEEDS[mode].m_per_s,
                       walk_m_per_s=SPEEDS[walk_mode_for(mode)].m_per_s, csr=None, csr_t=None,
                       edge_geom=self.__dict__["_edge_geom"])
-        net._set_weights()
-        return net
+        return net  # its csr / csr_t are made on first access (_set_weights)
 
     # ------------------------------------------------------------------ properties
 
@@ -616,3 +634,28 @@ def _set_edge_geom(self, value) -> None:
 # Set after the dataclass is made: the generated __init__ assigns edge_geom, which lands here, so the
 # field may hold a LazyLines; reading it always gives the lines.
 TravelNetwork.edge_geom = property(_get_edge_geom, _set_edge_geom, doc="Segment lines from ``edge_u`` to ``edge_v`` (object array of LineStrings).")
+
+# One lock for every network's weights: building them is rare (once per network and mode) and short
+# next to the searches, and a module lock (not one per network) keeps networks picklable and copyable.
+_WEIGHTS_LOCK = threading.Lock()
+
+
+def _weights_property(name: str, doc: str) -> property:
+    """``csr`` / ``csr_t``: made on first read (:meth:`TravelNetwork._set_weights`); the generated
+    ``__init__`` and :func:`dataclasses.replace` assign them (None: make when needed)."""
+    def get(self):
+        w = self.__dict__.get(name)
+        if w is None:
+            self._set_weights()
+            w = self.__dict__[name]
+        return w
+
+    def put(self, value) -> None:
+        self.__dict__[name] = value
+
+    return property(get, put, doc=doc)
+
+
+# Like edge_geom, set after the dataclass is made (the fields stay in __init__ and replace()).
+TravelNetwork.csr = _weights_property("_csr", "Travel seconds from row node to column node (made on first read).")
+TravelNetwork.csr_t = _weights_property("_csr_t", "``csr.T`` in CSR form, time into a node (made on first read).")

@@ -200,7 +200,8 @@ def load_network(key: str, streets: str = "walk", root=None, *, verify: bool = T
         _prepared=key)
     net._shared["folder"] = folder  # its length matrices, for the worker processes (accessibility.parallel)
     net._shared["root"] = root  # its snaps are kept beside it
-    net._set_weights()
+    # no weights yet: csr / csr_t are made on first access, which a process whose searches run in the
+    # worker processes never makes (issue 28)
     parallel.warm(n)  # a large network will be searched on every core: start the workers meanwhile
     return net
 
