@@ -259,6 +259,23 @@ class Evaluation:
             if frames else gpd.GeoDataFrame()
 
 
+def _cells_of(area):
+    """The population cells' points (x, y), district ids, the district ids and names in layer order and
+    each cell's district position (-1: outside every district), for :class:`Evaluator`."""
+    pop = area.population
+    pts = pop.geometry if (pop.geom_type == "Point").all() else pop.geometry.representative_point()
+    cell_xy = np.c_[pts.x.to_numpy(), pts.y.to_numpy()]
+    cell_district = pop["district_id"].astype(str).to_numpy()
+    d = area.districts
+    district_ids = d["district_id"].astype(str).tolist()
+    district_names = dict(zip(district_ids, d["name"].astype(str)))
+    cell_dix = pd.Series(np.arange(len(district_ids)), index=district_ids).reindex(
+        cell_district).fillna(-1).astype(int).to_numpy()
+    for arr in (cell_xy, cell_district, cell_dix):
+        arr.flags.writeable = False  # shared by every evaluator of the area
+    return cell_xy, cell_district, district_ids, district_names, cell_dix
+
+
 class Evaluator:
     """Scenario evaluation on one study area; the networks, the cell snapping and each site's
     reach come from the area's :class:`accessibility.context.ComputeContext` (built once per
@@ -270,15 +287,10 @@ class Evaluator:
         self.context = ComputeContext.for_area(area)
         self.net = self.context.network(mode)
         self.cell_snap = self.context.cell_snap(mode)
-        pop = area.population
-        pts = pop.geometry if (pop.geom_type == "Point").all() else pop.geometry.representative_point()
-        self.cell_xy = np.c_[pts.x.to_numpy(), pts.y.to_numpy()]
-        self.cell_district = pop["district_id"].astype(str).to_numpy()
-        d = area.districts
-        self.district_ids = d["district_id"].astype(str).tolist()
-        self.district_names = dict(zip(self.district_ids, d["name"].astype(str)))
-        self.cell_dix = pd.Series(np.arange(len(self.district_ids)), index=self.district_ids).reindex(
-            self.cell_district).fillna(-1).astype(int).to_numpy()
+        # the cells' points and districts, made once per area (every evaluation made them again: an
+        # evaluator per evaluation); shared and read only
+        (self.cell_xy, self.cell_district, self.district_ids, self.district_names,
+         self.cell_dix) = self.context.memo(("evaluate.cells",), lambda: _cells_of(area))
 
     @classmethod
     def for_area(cls, area, mode: str = "walk") -> "Evaluator":
