@@ -114,6 +114,7 @@ def school_class_checks(facilities: gpd.GeoDataFrame) -> list[dict]:
         return []
     # a level's classes count only on the facilities supplying it (a junior-only school has no primary classes)
     cls = {s.key: np.where(f.index.isin(service_facilities(f, s).index), classes_of(f, s.capacity), 0) for s in svcs}
+    col = {lv: classes_column(lv) for lv in cls}  # once, not per school (a checked call)
     rows = []
     for i, r in enumerate(f.itertuples(index=False)):
         key = str(r.subtype)
@@ -123,7 +124,7 @@ def school_class_checks(facilities: gpd.GeoDataFrame) -> list[dict]:
         pid = getattr(r, "project_id", "")
         rows.append({"facility_id": str(r.facility_id), "name": str(r.name), "name_en": _name_en(r), "subtype": key,
                      "project_id": None if pid is None or pid != pid or pid == "" else str(pid),
-                     **{classes_column(lv): int(c[i]) for lv, c in cls.items()}, "classes": total,
+                     **{col[lv]: int(c[i]) for lv, c in cls.items()}, "classes": total,
                      "range": None if lo_hi is None else list(lo_hi), "flag": flag})
     return rows
 
@@ -258,6 +259,23 @@ class Evaluation:
             if frames else gpd.GeoDataFrame()
 
 
+def _cells_of(area):
+    """The population cells' points (x, y), district ids, the district ids and names in layer order and
+    each cell's district position (-1: outside every district), for :class:`Evaluator`."""
+    pop = area.population
+    pts = pop.geometry if (pop.geom_type == "Point").all() else pop.geometry.representative_point()
+    cell_xy = np.c_[pts.x.to_numpy(), pts.y.to_numpy()]
+    cell_district = pop["district_id"].astype(str).to_numpy()
+    d = area.districts
+    district_ids = d["district_id"].astype(str).tolist()
+    district_names = dict(zip(district_ids, d["name"].astype(str)))
+    cell_dix = pd.Series(np.arange(len(district_ids)), index=district_ids).reindex(
+        cell_district).fillna(-1).astype(int).to_numpy()
+    for arr in (cell_xy, cell_district, cell_dix):
+        arr.flags.writeable = False  # shared by every evaluator of the area
+    return cell_xy, cell_district, district_ids, district_names, cell_dix
+
+
 class Evaluator:
     """Scenario evaluation on one study area; the networks, the cell snapping and each site's
     reach come from the area's :class:`accessibility.context.ComputeContext` (built once per
@@ -269,15 +287,10 @@ class Evaluator:
         self.context = ComputeContext.for_area(area)
         self.net = self.context.network(mode)
         self.cell_snap = self.context.cell_snap(mode)
-        pop = area.population
-        pts = pop.geometry if (pop.geom_type == "Point").all() else pop.geometry.representative_point()
-        self.cell_xy = np.c_[pts.x.to_numpy(), pts.y.to_numpy()]
-        self.cell_district = pop["district_id"].astype(str).to_numpy()
-        d = area.districts
-        self.district_ids = d["district_id"].astype(str).tolist()
-        self.district_names = dict(zip(self.district_ids, d["name"].astype(str)))
-        self.cell_dix = pd.Series(np.arange(len(self.district_ids)), index=self.district_ids).reindex(
-            self.cell_district).fillna(-1).astype(int).to_numpy()
+        # the cells' points and districts, made once per area (every evaluation made them again: an
+        # evaluator per evaluation); shared and read only
+        (self.cell_xy, self.cell_district, self.district_ids, self.district_names,
+         self.cell_dix) = self.context.memo(("evaluate.cells",), lambda: _cells_of(area))
 
     @classmethod
     def for_area(cls, area, mode: str = "walk") -> "Evaluator":
@@ -417,15 +430,7 @@ class Evaluator:
             D.append(np.full(len(cells), j, np.int64))
         o = np.concatenate(O) if O else np.empty(0, np.int64)
         d = np.concatenate(D) if D else np.empty(0, np.int64)
-        # walking seconds of each catchment pair, looked up among the routed pairs (sorted keys)
-        m = max(len(sites), 1)
-        key_r, key = o_r.astype(np.int64) * m + d_r, o.astype(np.int64) * m + d
-        order = np.argsort(key_r, kind="stable")
-        pos = np.searchsorted(key_r[order], key)
-        hit = (pos < len(key_r)) & (key_r[order][np.minimum(pos, max(len(key_r) - 1, 0))] == key) if len(key_r) \
-            else np.zeros(len(key), bool)
-        cost = np.full(len(key), NO_ROUTE_S)
-        cost[hit] = s_r[order][pos[hit]]
+        cost = _pair_seconds(o_r, d_r, s_r, o, d, len(dem), len(sites))
         a = solve_transport(dem, sites["capacity"].to_numpy(), o, d, cost)
         has_route = a.cost < NO_ROUTE_S
         walk_min = np.where(has_route, a.cost / 60.0, np.nan)
@@ -441,10 +446,11 @@ class Evaluator:
         ok = self.cell_dix >= 0
         cell_d = self.cell_dix[a.orig]
         rows = []
+        seated_d = np.bincount(self.cell_dix[ok], a.assigned_cell[ok], nd)  # once, not once per district
         for k in range(nd):
             sel = cell_d == k
             f = a.flow[sel]
-            n_ass = int(np.bincount(self.cell_dix[ok], a.assigned_cell[ok], nd)[k])
+            n_ass = int(seated_d[k])
             rows.append({"district": self.district_names[self.district_ids[k]], "district_id": self.district_ids[k],
                          "enrolment": int(by["enrolment"].iloc[k]), "seats": int(by["seats"].iloc[k]),
                          "assigned": n_ass, "unserved": int(by["enrolment"].iloc[k]) - n_ass,
@@ -495,7 +501,13 @@ class Evaluator:
     # ------------------------------------------------------------------ catchments
 
     def cell_squares(self) -> gpd.GeoSeries:
-        """Square polygon of each population cell (the cell polygons themselves when given)."""
+        """Square polygon of each population cell (the cell polygons themselves when given).
+
+        Made once per area (the area's compute context keeps it: 0.1 s at the demo's 10,000 cells, and
+        every seat map, catchment layer and gains map of every year asked again); shared, never modify it."""
+        return self.context.memo(("evaluate.cell_squares",), self._cell_squares)
+
+    def _cell_squares(self) -> gpd.GeoSeries:
         pop = self.area.population
         if not (pop.geom_type == "Point").all():
             return pop.geometry
@@ -597,6 +609,33 @@ def _zone_groups(zones, population, sites):
         return np.array([-1 if v is None else int(v) for v in ids], dtype=int)
 
     return grp(pts), grp(sites.geometry)
+
+
+#: Cells x sites up to which :func:`_pair_seconds` looks pairs up in a dense table (8 bytes each: 64 MB).
+DENSE_PAIRS = 8_000_000
+
+
+def _pair_seconds(o_r, d_r, s_r, o, d, n_cells: int, n_sites: int) -> np.ndarray:
+    """Walking seconds of each pair (``o``, ``d``) among the routed pairs (``o_r``, ``d_r``, ``s_r``: each
+    (cell, site) at most once), :data:`NO_ROUTE_S` for a pair with no route.
+
+    Up to :data:`DENSE_PAIRS` cells x sites a dense cell-by-site table (one scatter, one gather: the demo's
+    700,000 routed pairs in a few milliseconds, where sorting them cost tens in every 划片 evaluation); beyond
+    it the routed keys are sorted and searched (memory stays that of the pairs)."""
+    if not len(o_r):
+        return np.full(len(o), NO_ROUTE_S)
+    if n_cells * max(n_sites, 1) <= DENSE_PAIRS:
+        table = np.full((n_cells, max(n_sites, 1)), NO_ROUTE_S)
+        table[o_r, d_r] = s_r
+        return table[o, d]
+    m = max(n_sites, 1)
+    key_r, key = o_r.astype(np.int64) * m + d_r, np.asarray(o, np.int64) * m + d
+    order = np.argsort(key_r, kind="stable")
+    pos = np.searchsorted(key_r[order], key)
+    hit = key_r[order][np.minimum(pos, len(key_r) - 1)] == key
+    cost = np.full(len(key), NO_ROUTE_S)
+    cost[hit] = s_r[order][pos[hit]]
+    return cost
 
 
 def _weighted_quantile(values, weights, q) -> float:

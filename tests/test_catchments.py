@@ -103,3 +103,35 @@ def test_seat_map_draws_the_catchments(small_demo):
     # the app's seat map (layers sent as a script to its drawn base) carries the same layer
     js = seat_map_layers(seat_map_base(small_demo, lang="zh"), small_demo, "plan", 2026, ev)
     assert t("catchments.layer", "zh", level="小学") in js
+
+
+@pytest.mark.parametrize("assign", ["walk", "catchment"])
+def test_catchments_are_the_overlay_union_of_their_cells(small_demo, assign):
+    # the coverage union of the grid squares (catchments._union_by_site) gives each school the same shape
+    # as GEOS's overlay union of its cells, the dissolve it replaced
+    import shapely
+
+    r = Evaluator.for_area(small_demo).evaluate("plan", 2027, levels=("primary",), assign=assign).levels["primary"]
+    g = catchment_layer(r)
+    sch = r.schools.reset_index(drop=True)
+    main = cell_schools(r.catchment_assignment if assign == "catchment" else r.assignment,
+                        sch["facility_id"].astype(str).tolist())
+    sq = np.asarray(r._evaluator.cell_squares().values)
+    pos = {f: k for k, f in enumerate(sch["facility_id"].astype(str))}
+    for fid, geom in zip(g["facility_id"], g.geometry):
+        assert shapely.equals(geom, shapely.union_all(sq[main == pos[fid]])), fid
+
+
+def test_union_by_site_falls_back_when_cells_do_not_meet_edge_to_edge():
+    import shapely
+
+    from scenarios.catchments import _union_by_site
+
+    # site 0: two squares overlapping by half (not a coverage): the overlay union, area 1.5, valid
+    # site 1: two squares edge to edge: one rectangle of area 2
+    geoms = np.array([shapely.box(0, 0, 1, 1), shapely.box(0.5, 0, 1.5, 1), shapely.box(5, 0, 6, 1),
+                      shapely.box(6, 0, 7, 1)], dtype=object)
+    out = _union_by_site(geoms, np.array([0, 0, 1, 1]), squares=True)
+    assert shapely.is_valid(out).all()
+    assert shapely.area(out).tolist() == pytest.approx([1.5, 2.0])
+    assert shapely.equals(out[1], shapely.box(5, 0, 7, 1))

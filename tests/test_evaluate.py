@@ -140,3 +140,28 @@ def test_one_level_alone_gives_the_same_numbers(small_demo):
             assert json.dumps(one["levels"][lv], sort_keys=True, default=str) == json.dumps(full["levels"][lv], sort_keys=True, default=str), \
                 (assign, lv)
             assert one["class_checks"] == full["class_checks"] and one["building"] == full["building"]
+
+
+def test_pair_seconds_dense_table_and_sorted_search_agree(monkeypatch):
+    # the 划片 pairs' walking seconds: the dense cell-by-site table and the sorted search (large areas)
+    # give the same seconds, NO_ROUTE_S where a pair has no route
+    import numpy as np
+
+    from scenarios import evaluate as E
+
+    rng = np.random.default_rng(7)
+    n_cells, n_sites = 300, 9
+    every = np.array([(c, s) for c in range(n_cells) for s in range(n_sites)])
+    routed = every[rng.random(len(every)) < 0.6]
+    rng.shuffle(routed)
+    o_r, d_r = routed[:, 0], routed[:, 1]
+    s_r = rng.random(len(routed)) * 3000
+    ask = every[rng.random(len(every)) < 0.3]
+    by_hand = {(int(c), int(s)): v for c, s, v in zip(o_r, d_r, s_r)}
+    want = [by_hand.get((int(c), int(s)), E.NO_ROUTE_S) for c, s in ask]
+    dense = E._pair_seconds(o_r, d_r, s_r, ask[:, 0], ask[:, 1], n_cells, n_sites)
+    monkeypatch.setattr(E, "DENSE_PAIRS", 0)
+    searched = E._pair_seconds(o_r, d_r, s_r, ask[:, 0], ask[:, 1], n_cells, n_sites)
+    assert dense.tolist() == want and searched.tolist() == want
+    empty = np.empty(0, np.int64)
+    assert E._pair_seconds(empty, empty, np.empty(0), ask[:3, 0], ask[:3, 1], n_cells, n_sites).tolist() == [E.NO_ROUTE_S] * 3
