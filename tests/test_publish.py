@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from presentation import assets, publish
+from presentation import assets, i18n, publish
 from layers.families import SERVICES
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -254,7 +254,7 @@ def test_republish_keeps_the_planners_files(small_demo, tmp_path, capsys, monkey
     assert (out / "photos" / "site.jpg").read_bytes() == b"\xff\xd8"
     other = tmp_path / "other"
     other.mkdir()
-    (other / "index.html").write_text(f"<title>{publish.CATALOGUE['page.index_title']['zh']} of my own", encoding="utf-8")
+    (other / "index.html").write_text(f"<title>{i18n.CATALOGUE['page.index_title']['zh']} of my own", encoding="utf-8")
     (other / "budget.xlsx").write_bytes(b"PK budget")
     publish.publish(small_demo, other, services=["fitness"], years=[], life_circle=False)
     assert (other / "budget.xlsx").read_bytes() == b"PK budget"
