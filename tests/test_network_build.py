@@ -134,6 +134,7 @@ def _tiled(net, target_nodes):
             np.tile(net.edge_len, k), geom)
 
 
+@pytest.mark.slow  # 7 s: the demo and the random tie-crowded graphs cover the same rules in the fast loop
 def test_tiled_250k_undirected(small_demo):
     """The benchmark's kind of input at 250 k nodes (undirected), and the same drawn both ways with a
     tenth of the streets one-way (directed)."""
