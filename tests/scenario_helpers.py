@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 import urllib.request
 
 import geopandas as gpd
@@ -118,3 +122,23 @@ def wait_until_serving(url: str, proc, seconds: float = 90.0) -> None:
                 pytest.fail(f"the app server stopped: {out[-2000:]}")
             time.sleep(0.3)
     pytest.fail(f"the app server did not answer within {seconds:.0f} s")
+
+
+@contextlib.contextmanager
+def serving_app(env: dict, seconds: float = 90.0):
+    """``hedong app`` (as the README's first command starts it) on a free localhost port with ``env``;
+    yields its URL once it answers, and stops it afterwards."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "hedong.cli", "app", "--port", str(port), "--address", "127.0.0.1"],
+                            cwd=Path(__file__).resolve().parents[1], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(url, proc, seconds)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

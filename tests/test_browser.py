@@ -13,19 +13,16 @@ Screenshots go to ``$HEDONG_SCREENSHOT_DIR`` (default: pytest's tmp dir).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from scenario_helpers import free_port, wait_until_serving
+from scenario_helpers import serving_app
 from tests.conftest import SMALL_SCALE
 
 CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = [
@@ -53,24 +50,12 @@ def browser():
 
 @pytest.fixture(scope="module")
 def app_url():
-    port = free_port()
     env = {**os.environ, "HEDONG_DEMO_SCALE": os.environ.get("HEDONG_DEMO_SCALE", str(SMALL_SCALE))}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hedong.cli", "app", "--port", str(port), "--address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, proc, 90)
+    with serving_app(env) as url:
         # the vendored Leaflet is served by Streamlit's static serving with a JavaScript MIME type
         with urllib.request.urlopen(url + "/app/static/leaflet/leaflet.js", timeout=5) as r:
             assert "javascript" in r.headers.get("Content-Type", "")
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_app_renders_map_offline(browser, app_url, tmp_path):

@@ -15,16 +15,13 @@ Marked ``browser`` and ``slow``. Screenshots go to ``$HEDONG_SCREENSHOT_DIR`` (d
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from scenario_helpers import free_port, wait_until_serving
+from scenario_helpers import serving_app
 from tests.conftest import SMALL_SCALE
-from tests.test_browser import CHROMIUM, ROOT, _map_frame, _shots, browser  # noqa: F401 - the shared Chromium fixture
+from tests.test_browser import CHROMIUM, _shots, browser  # noqa: F401 - the shared Chromium fixture
 
 pytestmark = [
     pytest.mark.browser,
@@ -58,20 +55,9 @@ def hostile_app(tmp_path_factory, small_demo):
             os.environ.pop("HEDONG_DATA_DIR", None)
         else:
             os.environ["HEDONG_DATA_DIR"] = old
-    port = free_port()
     env = {**os.environ, "HEDONG_DEMO_SCALE": str(SMALL_SCALE), "HEDONG_DATA_DIR": str(data)}
-    proc = subprocess.Popen([sys.executable, "-m", "hedong.cli", "app", "--port", str(port), "--address", "127.0.0.1"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, proc, 90)
+    with serving_app(env) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _hostile_elements(page) -> list[str]:
