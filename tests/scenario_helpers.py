@@ -142,3 +142,19 @@ def serving_app(env: dict, seconds: float = 90.0):
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def schools_app(scenario: str):
+    """A fresh Streamlit ``AppTest`` of the app on the small demo, on the Schools page with ``scenario``
+    chosen (the app's own widgets, as a user reaches them)."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["HEDONG_DEMO_SCALE"] = "0.15"  # tests.conftest.SMALL_SCALE, as every AppTest of the suite
+    os.environ.pop("HEDONG_AREA", None)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=300)
+    at.run()
+    at.sidebar.radio(key="page").set_value("schools").run()
+    at.selectbox(key="scenario").set_value(scenario).run()
+    return at

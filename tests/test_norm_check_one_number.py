@@ -8,18 +8,15 @@ number and is never labelled the norm check."""
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 from openpyxl import load_workbook
 
-from scenario_helpers import run_cli, use_area
+from scenario_helpers import run_cli, schools_app, use_area
 
 SCENARIO, YEAR, LEVEL = "plan", 2026, "primary"
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 @pytest.fixture(scope="module")
@@ -110,14 +107,7 @@ def test_published_seat_map_title(small_demo, expected):
 
 
 def test_app_schools_page(small_demo, expected):
-    from streamlit.testing.v1 import AppTest
-
-    os.environ["HEDONG_DEMO_SCALE"] = "0.15"
-    os.environ.pop("HEDONG_AREA", None)
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    at.sidebar.radio(key="page").set_value("schools").run()
-    at.selectbox(key="scenario").set_value(SCENARIO).run()
+    at = schools_app(SCENARIO)
     at.slider(key="year").set_value(YEAR).run()
     at.radio(key="level").set_value(LEVEL).run()
     assert not at.exception, [e.value for e in at.exception]

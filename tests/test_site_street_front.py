@@ -6,7 +6,6 @@ lines themselves (shapely distances), not from the engine's snapping."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -18,10 +17,9 @@ import pytest
 import shapely
 
 from layers.errors import InputError
-from scenario_helpers import run_cli, use_area
+from scenario_helpers import run_cli, schools_app, use_area
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
 BUREAU = ROOT / "docs" / "examples" / "bureau"
 
 
@@ -108,14 +106,7 @@ def test_app_upload_of_candidates_is_refused(small_demo, far):
 
 
 def test_app_edit_map_is_refused(small_demo, far):
-    from streamlit.testing.v1 import AppTest
-
-    os.environ["HEDONG_DEMO_SCALE"] = "0.15"
-    os.environ.pop("HEDONG_AREA", None)
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    at.sidebar.radio(key="page").set_value("schools").run()
-    at.selectbox(key="scenario").set_value("plan").run()
+    at = schools_app("plan")
     lon = next(n for n in at.number_input if n.key.startswith("edit_lon_"))
     lat = next(n for n in at.number_input if n.key.startswith("edit_lat_"))
     lon.set_value(far[0])
