@@ -488,7 +488,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app.balance_short": {"zh": "学位余缺", "en": "Seat balance"},
     "app.walk_share_short": {"zh": "步行时限内入学（按分钟）", "en": "Seated in walk limit (minutes)"},
     # the norm check (规范核查) in metres: accessibility.norm_check.norm_share, one number everywhere
-    "app.norm_share_short": {"zh": "{radius}米内（规范核查）", "en": "Within {radius} m (norm check)"},
+    "app.norm_share_short": {"zh": "{radius}米内（规范核查）", "en": "Norm check ≤ {radius} m"},
     "app.norm_share": {"zh": "规范核查：居住在开办学校{radius}米路网距离内的儿童比例（GB 50180-2018 服务半径，按米计，与入学规则无关）。",
                        "en": "Norm check: share of children living within {radius} m along the streets of an open school "
                              "of the level (GB 50180-2018 service radius, in metres, whatever the enrolment rule)."},
